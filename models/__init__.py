@@ -1,0 +1,26 @@
+"""Every table of the service; importing this package registers them all on ``Base``."""
+
+from models.account import Account, Role
+from models.audit_record import AuditRecord
+from models.base import Base
+from models.financing_request import FinancingRequest, FinancingRequestSector, RequestStatus
+from models.investor_profile import (
+    InvestorProfile,
+    InvestorProfileRegion,
+    InvestorProfileSector,
+    InvestorProfileStage,
+)
+
+__all__ = [
+    "Account",
+    "AuditRecord",
+    "Base",
+    "FinancingRequest",
+    "FinancingRequestSector",
+    "InvestorProfile",
+    "InvestorProfileRegion",
+    "InvestorProfileSector",
+    "InvestorProfileStage",
+    "RequestStatus",
+    "Role",
+]

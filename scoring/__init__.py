@@ -1,0 +1,1 @@
+"""Scikit-learn scoring of investor/request pairs. Imports nothing from ``service``."""

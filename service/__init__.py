@@ -1,0 +1,1 @@
+"""The matchmaking service: FastAPI app, its resources and its command line."""

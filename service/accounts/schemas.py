@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from models import Account, Role
+from service.schema_types import WRITE_MODEL_CONFIG, Name
+
+
+class AccountCreate(BaseModel):
+    model_config = WRITE_MODEL_CONFIG
+
+    role: Role
+    name: Name
+
+
+class AccountOut(BaseModel):
+    id: str
+    role: Role
+    name: str
+    created_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, account: Account) -> AccountOut:
+        return cls(id=account.id, role=account.role, name=account.name,
+                   created_at=account.created_at)
+
+
+class AccountCreated(AccountOut):
+    api_key: str = Field(description="Shown once; only its hash is stored")
+
+
+class Me(BaseModel):
+    account_id: str | None
+    role: Role
+    name: str

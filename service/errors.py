@@ -1,0 +1,211 @@
+"""One small error hierarchy, rendered as RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.request_context import current_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("matchmaker.errors")
+
+
+class FieldProblem(BaseModel):
+    """One bad field: where it is, what is wrong, and the allowed values where they help."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pointer: str
+    field: str
+    location: str
+    code: str
+    message: str
+    allowed: list[str] | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class ServiceError(Exception):
+    status: int = 500
+    slug: str = "internal-error"
+    title: str = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldProblem] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        self.headers = dict(headers or {})
+
+
+class Unauthorized(ServiceError):
+    status, slug, title = 401, "unauthorized", "Missing or invalid API key"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(ServiceError):
+    status, slug, title = 403, "forbidden", "Your role may not do this"
+
+
+class NotFound(ServiceError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ServiceError):
+    status, slug, title = 409, "conflict", "Conflicts with the current state"
+
+
+class PayloadTooLarge(ServiceError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class Invalid(ServiceError):
+    status, slug, title = 422, "invalid-input", "The request has invalid fields"
+
+
+class ServiceUnavailable(ServiceError):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+_ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
+    cls.status: cls
+    for cls in (Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Invalid,
+                ServiceUnavailable)
+}
+
+
+def field_problem(
+    field: str, code: str, message: str, *, location: str = "body",
+    allowed: Sequence[str] | None = None,
+) -> FieldProblem:
+    pointer = "#/" + field.replace(".", "/") if location == "body" else f"#{location}/{field}"
+    return FieldProblem(
+        pointer=pointer, field=field, location=location, code=code, message=message,
+        allowed=list(allowed) if allowed is not None else None,
+    )
+
+
+def problem_response(
+    *, status: int, slug: str, title: str, request: Request | None,
+    detail: str | None = None, errors: Sequence[FieldProblem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=f"/problems/{slug}",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path if request is not None else None,
+        request_id=current_request_id(),
+        errors=list(errors) if errors else None,
+    )
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
+    problems = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        location = loc[0] if loc else "body"
+        path = loc[1:] if loc else []
+        field = ".".join(path) if path else location
+        ctx: dict[str, Any] = error.get("ctx") or {}
+        allowed = ctx.get("allowed")
+        problems.append(
+            field_problem(
+                field, str(error.get("type", "invalid")), str(error.get("msg", "invalid")),
+                location=location,
+                allowed=[str(a) for a in allowed] if isinstance(allowed, list) else None,
+            )
+        )
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return problem_response(
+            status=exc.status, slug=exc.slug, title=exc.title, request=request,
+            detail=exc.detail, errors=exc.errors, headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _validation_problems(exc)
+        fields = ", ".join(sorted({p.field for p in problems}))
+        return problem_response(
+            status=422, slug=Invalid.slug, title=Invalid.title, request=request,
+            detail=f"Invalid fields: {fields}", errors=problems,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        known = _ERROR_BY_STATUS.get(exc.status_code)
+        phrase = HTTPStatus(exc.status_code).phrase
+        title = known.title if known else phrase
+        slug = known.slug if known else phrase.lower().replace(" ", "-")
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+        return problem_response(
+            status=exc.status_code, slug=slug, title=title,
+            request=request, detail=detail, headers=exc.headers,
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return problem_response(
+            status=409, slug=Conflict.slug, title=Conflict.title, request=request,
+            detail="The object was changed by another request; read it again and retry.",
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with its traceback and request id; the client gets the id to quote.
+        logger.exception("unhandled error", exc_info=exc)
+        return problem_response(
+            status=500, slug=ServiceError.slug, title=ServiceError.title, request=request,
+            detail="An unexpected error occurred; quote the request_id when reporting it.",
+        )
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
+    for status, text in [
+        (401, "Missing or invalid API key"),
+        (403, "The caller's role may not do this"),
+        (404, "No such object visible to the caller"),
+        (413, "Request body too large"),
+        (422, "Invalid input; each bad field is listed"),
+    ]
+}

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from models import FinancingRequest, RequestStatus, Role
+from service.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
+from service.db import SessionDep
+from service.errors import PROBLEM_RESPONSES
+from service.financing_requests import service
+from service.financing_requests.schemas import (
+    FinancingRequestCreate,
+    FinancingRequestOut,
+    FinancingRequestUpdate,
+    ReviewDecision,
+)
+from service.pagination import CursorQuery, LimitQuery, Page
+from service.schema_types import SectorQuery, StageQuery
+
+router = APIRouter(
+    prefix="/v1/financing-requests", tags=["financing requests"], responses=PROBLEM_RESPONSES
+)
+StartupSidePrincipal = Annotated[Principal, Depends(require_roles(Role.STARTUP, Role.COMMISSION))]
+
+
+def visible_financing_request(
+    financing_request_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> FinancingRequest:
+    return service.get_visible(
+        session=session, principal=principal, request_id=financing_request_id
+    )
+
+
+VisibleFinancingRequest = Annotated[FinancingRequest, Depends(visible_financing_request)]
+
+
+@router.post("", status_code=201, response_model=FinancingRequestOut)
+def create_financing_request(
+    body: FinancingRequestCreate, session: SessionDep, principal: StartupSidePrincipal
+) -> FinancingRequestOut:
+    """File a financing request (submitted for review, or a draft)."""
+    financing_request = service.create(session=session, principal=principal, data=body)
+    return FinancingRequestOut.from_model(financing_request, viewer=principal)
+
+
+@router.get("", response_model=Page[FinancingRequestOut])
+def list_financing_requests(
+    session: SessionDep, principal: CurrentPrincipal,
+    limit: LimitQuery = 50, cursor: CursorQuery = None,
+    sector: Annotated[SectorQuery, Query()] = None,
+    stage: Annotated[StageQuery, Query()] = None,
+    status: RequestStatus | None = None,
+    event: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[FinancingRequestOut]:
+    """List the requests the caller may see (investors: published only), newest first."""
+    requests, next_cursor = service.list_page(
+        session=session, principal=principal, sector=sector, stage=stage, status=status,
+        event=event, limit=limit, cursor=cursor,
+    )
+    return Page(
+        items=[FinancingRequestOut.from_model(r, viewer=principal) for r in requests],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get("/{financing_request_id}", response_model=FinancingRequestOut)
+def read_financing_request(
+    financing_request: VisibleFinancingRequest, principal: CurrentPrincipal
+) -> FinancingRequestOut:
+    """Read one financing request."""
+    return FinancingRequestOut.from_model(financing_request, viewer=principal)
+
+
+@router.patch("/{financing_request_id}", response_model=FinancingRequestOut)
+def update_financing_request(
+    body: FinancingRequestUpdate, principal: StartupSidePrincipal,
+    financing_request: VisibleFinancingRequest, session: SessionDep,
+) -> FinancingRequestOut:
+    """Edit a request before publication, or move its status (submit, withdraw, close)."""
+    financing_request = service.update(
+        session=session, principal=principal, financing_request=financing_request, data=body
+    )
+    return FinancingRequestOut.from_model(financing_request, viewer=principal)
+
+
+@router.delete("/{financing_request_id}", status_code=204, response_class=Response)
+def delete_financing_request(
+    principal: StartupSidePrincipal, financing_request: VisibleFinancingRequest,
+    session: SessionDep,
+) -> Response:
+    """Delete a request that was never published."""
+    service.delete(session=session, principal=principal, financing_request=financing_request)
+    return Response(status_code=204)
+
+
+@router.post("/{financing_request_id}/review", response_model=FinancingRequestOut)
+def review_financing_request(
+    body: ReviewDecision, principal: CommissionPrincipal,
+    financing_request: VisibleFinancingRequest, session: SessionDep,
+) -> FinancingRequestOut:
+    """Publish or reject a submitted request (commission only)."""
+    financing_request = service.review(
+        session=session, principal=principal, financing_request=financing_request, decision=body
+    )
+    return FinancingRequestOut.from_model(financing_request, viewer=principal)

@@ -1,0 +1,226 @@
+"""Financing requests: a startup's asks, their life cycle and the commission's review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Account, FinancingRequest, FinancingRequestSector, RequestStatus, Role
+from models.types import utc_now
+from service.audit import record_audit
+from service.auth import Principal
+from service.code_links import codes_of, sync_code_rows
+from service.errors import Conflict, Invalid, NotFound, field_problem
+from service.financing_requests.schemas import (
+    FinancingRequestCreate,
+    FinancingRequestUpdate,
+    ReviewDecision,
+)
+from service.pagination import fetch_page
+from service.reference_data import get_reference_data
+
+OBJECT_TYPE = "financing_request"
+S = RequestStatus
+EDITABLE = frozenset({S.DRAFT, S.SUBMITTED, S.REJECTED})
+DELETABLE = frozenset({S.DRAFT, S.SUBMITTED, S.REJECTED, S.WITHDRAWN})
+# Moves an owner may make with PATCH {"status": ...}; publishing is the commission's review.
+OWNER_TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.DRAFT, S.WITHDRAWN}),
+    S.REJECTED: frozenset({S.DRAFT, S.SUBMITTED, S.WITHDRAWN}),
+    S.PUBLISHED: frozenset({S.WITHDRAWN, S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+def _visible_to(principal: Principal) -> Select[tuple[FinancingRequest]]:
+    statement = select(FinancingRequest).options(selectinload(FinancingRequest.sector_links))
+    if principal.is_commission:
+        return statement
+    if principal.role is Role.INVESTOR:
+        return statement.where(FinancingRequest.status == S.PUBLISHED)
+    return statement.where(FinancingRequest.owner_account_id == principal.account_id)
+
+
+def get_visible(*, session: Session, principal: Principal, request_id: str) -> FinancingRequest:
+    """The request if the caller may see it; otherwise NotFound, whether it exists or not."""
+    financing_request = session.scalars(
+        _visible_to(principal).where(FinancingRequest.id == request_id)
+    ).first()
+    if financing_request is None:
+        raise NotFound(f"No financing request {request_id}.")
+    return financing_request
+
+
+def _resolve_owner(
+    *, session: Session, principal: Principal, owner_account_id: str | None
+) -> str | None:
+    if owner_account_id is None:
+        return principal.account_id
+    if not principal.is_commission:
+        raise Invalid(
+            "Only the commission files a request for another account.",
+            errors=[field_problem("owner_account_id", "not_allowed",
+                                  "Only the commission may set this field")],
+        )
+    owner = session.get(Account, owner_account_id)
+    if owner is None or owner.role is not Role.STARTUP:
+        raise Invalid(
+            "owner_account_id must name a startup account.",
+            errors=[field_problem("owner_account_id", "unknown_startup_account",
+                                  "No startup account with this id")],
+        )
+    return owner.id
+
+
+def _audit_value(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def create(
+    *, session: Session, principal: Principal, data: FinancingRequestCreate
+) -> FinancingRequest:
+    """File a request as a draft or straight into the review queue."""
+    owner_id = _resolve_owner(
+        session=session, principal=principal, owner_account_id=data.owner_account_id
+    )
+    financing_request = FinancingRequest(
+        owner_account_id=owner_id,
+        company=data.company,
+        title=data.title,
+        summary=data.summary,
+        amount=data.amount,
+        currency=data.currency,
+        stage=data.stage,
+        region=data.region,
+        event=data.event,
+        status=RequestStatus(data.status),
+        sector_links=[FinancingRequestSector(code=c) for c in data.sectors],
+    )
+    session.add(financing_request)
+    session.flush()
+    record_audit(
+        session=session, principal=principal, action="financing_request.create",
+        object_type=OBJECT_TYPE, object_id=financing_request.id,
+        changes={k: _audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
+    )
+    return financing_request
+
+
+def _check_transition(current: RequestStatus, target: RequestStatus) -> None:
+    allowed = OWNER_TRANSITIONS[current]
+    if target != current and target not in allowed:
+        raise Conflict(
+            f"A {current.value} request cannot become {target.value}; "
+            f"allowed: {', '.join(sorted(s.value for s in allowed)) or 'none'}."
+        )
+
+
+def update(
+    *, session: Session, principal: Principal, financing_request: FinancingRequest,
+    data: FinancingRequestUpdate,
+) -> FinancingRequest:
+    """Edit content while the request is not yet published, and move its status."""
+    changes = data.model_dump(exclude_unset=True)
+    target = changes.pop("status", None)
+    if changes and financing_request.status not in EDITABLE:
+        raise Conflict(
+            f"A {financing_request.status.value} request cannot be edited; "
+            "withdraw it and file a new one."
+        )
+    audit: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field == "sectors":
+            old_codes = codes_of(financing_request.sector_links)
+            sync_code_rows(financing_request.sector_links, value,
+                           lambda c: FinancingRequestSector(code=c))
+            if old_codes != value:
+                audit[field] = {"from": old_codes, "to": value}
+            continue
+        old = getattr(financing_request, field)
+        if old != value:
+            audit[field] = {"from": _audit_value(old), "to": _audit_value(value)}
+            setattr(financing_request, field, value)
+    if target is not None:
+        new_status = RequestStatus(target)
+        _check_transition(financing_request.status, new_status)
+        if new_status != financing_request.status:
+            audit["status"] = {"from": financing_request.status.value, "to": new_status.value}
+            financing_request.status = new_status
+    if audit:
+        session.flush()
+        record_audit(session=session, principal=principal, action="financing_request.update",
+                     object_type=OBJECT_TYPE, object_id=financing_request.id, changes=audit)
+    return financing_request
+
+
+def review(
+    *, session: Session, principal: Principal, financing_request: FinancingRequest,
+    decision: ReviewDecision,
+) -> FinancingRequest:
+    """Publish or reject a submitted request; a rejection carries a note for the startup."""
+    if financing_request.status is not S.SUBMITTED:
+        raise Conflict(
+            f"Only submitted requests are reviewed; this one is {financing_request.status.value}."
+        )
+    if decision.decision == "reject" and not decision.note:
+        raise Invalid(
+            "A rejection needs a note for the startup.",
+            errors=[field_problem("note", "missing", "Required when rejecting")],
+        )
+    financing_request.status = S.PUBLISHED if decision.decision == "publish" else S.REJECTED
+    financing_request.review_note = decision.note
+    financing_request.reviewed_at = utc_now()
+    session.flush()
+    record_audit(
+        session=session, principal=principal, action=f"financing_request.{decision.decision}",
+        object_type=OBJECT_TYPE, object_id=financing_request.id,
+        changes={"status": financing_request.status.value, "note": decision.note},
+    )
+    return financing_request
+
+
+def delete(*, session: Session, principal: Principal, financing_request: FinancingRequest) -> None:
+    if financing_request.status not in DELETABLE:
+        raise Conflict(
+            f"A {financing_request.status.value} request is kept on record; "
+            "withdraw or close it instead."
+        )
+    record_audit(session=session, principal=principal, action="financing_request.delete",
+                 object_type=OBJECT_TYPE, object_id=financing_request.id,
+                 changes={"company": financing_request.company,
+                          "title": financing_request.title})
+    session.delete(financing_request)
+    session.flush()
+
+
+def list_page(
+    *, session: Session, principal: Principal, sector: str | None, stage: str | None,
+    status: RequestStatus | None, event: str | None, limit: int, cursor: str | None,
+) -> tuple[Sequence[FinancingRequest], str | None]:
+    """Visible requests, newest first; ``sector`` matches the code, its parents or children."""
+    statement = _visible_to(principal)
+    if sector is not None:
+        related = get_reference_data().related_sectors(sector)
+        statement = statement.where(
+            FinancingRequest.id.in_(
+                select(FinancingRequestSector.financing_request_id).where(
+                    FinancingRequestSector.code.in_(sorted(related))
+                )
+            )
+        )
+    if stage is not None:
+        statement = statement.where(FinancingRequest.stage == stage)
+    if status is not None:
+        statement = statement.where(FinancingRequest.status == status)
+    if event is not None:
+        statement = statement.where(FinancingRequest.event == event)
+    return fetch_page(
+        session=session, statement=statement, created_at_column=FinancingRequest.created_at,
+        id_column=FinancingRequest.id, limit=limit, cursor=cursor,
+    )

@@ -1,0 +1,191 @@
+"""Investor profiles (mandates): create, read, change, delete, list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    Account,
+    InvestorProfile,
+    InvestorProfileRegion,
+    InvestorProfileSector,
+    InvestorProfileStage,
+    Role,
+)
+from service.audit import record_audit
+from service.auth import Principal
+from service.code_links import codes_of, sync_code_rows
+from service.errors import Invalid, NotFound, field_problem
+from service.investors.schemas import InvestorCreate, InvestorUpdate
+from service.pagination import fetch_page
+from service.reference_data import get_reference_data
+
+OBJECT_TYPE = "investor_profile"
+_CODE_FIELDS = ("sectors", "stages", "regions")
+
+
+def _with_codes(statement: Select[tuple[InvestorProfile]]) -> Select[tuple[InvestorProfile]]:
+    return statement.options(
+        selectinload(InvestorProfile.sector_links),
+        selectinload(InvestorProfile.stage_links),
+        selectinload(InvestorProfile.region_links),
+    )
+
+
+def _visible_to(principal: Principal) -> Select[tuple[InvestorProfile]]:
+    statement = _with_codes(select(InvestorProfile))
+    if principal.is_commission:
+        return statement
+    return statement.where(InvestorProfile.owner_account_id == principal.account_id)
+
+
+def get_visible(*, session: Session, principal: Principal, investor_id: str) -> InvestorProfile:
+    """The profile if the caller may see it; otherwise NotFound, whether it exists or not."""
+    profile = session.scalars(
+        _visible_to(principal).where(InvestorProfile.id == investor_id)
+    ).first()
+    if profile is None:
+        raise NotFound(f"No investor profile {investor_id}.")
+    return profile
+
+
+def _check_ticket_range(ticket_min: Decimal, ticket_max: Decimal) -> None:
+    if ticket_min > ticket_max:
+        message = f"ticket_min {ticket_min} is above ticket_max {ticket_max}"
+        raise Invalid(
+            message,
+            errors=[field_problem("ticket_min", "ticket_range", message),
+                    field_problem("ticket_max", "ticket_range", message)],
+        )
+
+
+def _resolve_owner(
+    *, session: Session, principal: Principal, owner_account_id: str | None
+) -> str | None:
+    if owner_account_id is None:
+        return principal.account_id
+    if not principal.is_commission:
+        raise Invalid(
+            "Only the commission assigns a profile to another account.",
+            errors=[field_problem("owner_account_id", "not_allowed",
+                                  "Only the commission may set this field")],
+        )
+    owner = session.get(Account, owner_account_id)
+    if owner is None or owner.role is not Role.INVESTOR:
+        raise Invalid(
+            "owner_account_id must name an investor account.",
+            errors=[field_problem("owner_account_id", "unknown_investor_account",
+                                  "No investor account with this id")],
+        )
+    return owner.id
+
+
+def _audit_value(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def create(*, session: Session, principal: Principal, data: InvestorCreate) -> InvestorProfile:
+    """Create a profile owned by the caller (or, for the commission, by a named investor)."""
+    _check_ticket_range(data.ticket_min, data.ticket_max)
+    owner_id = _resolve_owner(
+        session=session, principal=principal, owner_account_id=data.owner_account_id
+    )
+    profile = InvestorProfile(
+        owner_account_id=owner_id,
+        name=data.name,
+        kind=data.kind.value,
+        origin=data.origin.value,
+        thesis=data.thesis,
+        ticket_min=data.ticket_min,
+        ticket_max=data.ticket_max,
+        currency=data.currency,
+        sector_links=[InvestorProfileSector(code=c) for c in data.sectors],
+        stage_links=[InvestorProfileStage(code=c) for c in data.stages],
+        region_links=[InvestorProfileRegion(code=c) for c in data.regions],
+    )
+    session.add(profile)
+    session.flush()
+    record_audit(
+        session=session, principal=principal, action="investor_profile.create",
+        object_type=OBJECT_TYPE, object_id=profile.id,
+        changes={k: _audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
+    )
+    return profile
+
+
+def update(
+    *, session: Session, principal: Principal, profile: InvestorProfile, data: InvestorUpdate
+) -> InvestorProfile:
+    """Apply the fields present in ``data``; the merged ticket range must stay ordered."""
+    changes = data.model_dump(exclude_unset=True)
+    _check_ticket_range(
+        changes.get("ticket_min", profile.ticket_min), changes.get("ticket_max", profile.ticket_max)
+    )
+    before = {
+        "sectors": codes_of(profile.sector_links),
+        "stages": codes_of(profile.stage_links),
+        "regions": codes_of(profile.region_links),
+    }
+    audit: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field == "sectors":
+            sync_code_rows(profile.sector_links, value, lambda c: InvestorProfileSector(code=c))
+        elif field == "stages":
+            sync_code_rows(profile.stage_links, value, lambda c: InvestorProfileStage(code=c))
+        elif field == "regions":
+            sync_code_rows(profile.region_links, value, lambda c: InvestorProfileRegion(code=c))
+        else:
+            stored = value.value if hasattr(value, "value") else value
+            old = getattr(profile, field)
+            if old != stored:
+                audit[field] = {"from": _audit_value(old), "to": _audit_value(stored)}
+            setattr(profile, field, stored)
+        if field in _CODE_FIELDS and before[field] != value:
+            audit[field] = {"from": before[field], "to": value}
+    if audit:
+        session.flush()
+        record_audit(session=session, principal=principal, action="investor_profile.update",
+                     object_type=OBJECT_TYPE, object_id=profile.id, changes=audit)
+    return profile
+
+
+def delete(*, session: Session, principal: Principal, profile: InvestorProfile) -> None:
+    record_audit(session=session, principal=principal, action="investor_profile.delete",
+                 object_type=OBJECT_TYPE, object_id=profile.id,
+                 changes={"name": profile.name})
+    session.delete(profile)
+    session.flush()
+
+
+def list_page(
+    *, session: Session, principal: Principal, sector: str | None, stage: str | None,
+    limit: int, cursor: str | None,
+) -> tuple[Sequence[InvestorProfile], str | None]:
+    """Visible profiles, newest first; ``sector`` matches the code, its parents or children."""
+    statement = _visible_to(principal)
+    if sector is not None:
+        related = get_reference_data().related_sectors(sector)
+        statement = statement.where(
+            InvestorProfile.id.in_(
+                select(InvestorProfileSector.investor_profile_id).where(
+                    InvestorProfileSector.code.in_(sorted(related))
+                )
+            )
+        )
+    if stage is not None:
+        statement = statement.where(
+            InvestorProfile.id.in_(
+                select(InvestorProfileStage.investor_profile_id).where(
+                    InvestorProfileStage.code == stage
+                )
+            )
+        )
+    return fetch_page(
+        session=session, statement=statement, created_at_column=InvestorProfile.created_at,
+        id_column=InvestorProfile.id, limit=limit, cursor=cursor,
+    )

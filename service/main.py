@@ -1,0 +1,49 @@
+"""The FastAPI application: ``service.main:app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from service.accounts.router import router as accounts_router
+from service.config import Settings, get_settings
+from service.db import create_db_engine, create_session_factory
+from service.errors import install_error_handlers
+from service.financing_requests.router import router as financing_requests_router
+from service.health import router as health_router
+from service.investors.router import router as investors_router
+from service.logging_setup import configure_logging
+from service.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from service.reference_data import get_reference_data
+from service.taxonomy import router as taxonomy_router
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    get_reference_data()  # fail at start-up, not on the first request, if a data file is bad
+    app = FastAPI(
+        title="Matchmaker",
+        version="0.1.0",
+        description="Investor-to-project matchmaking for investment-promotion commissions.",
+    )
+    app.state.engine = engine or create_db_engine(
+        settings.database_url, pool_size=settings.database_pool_size
+    )
+    app.state.session_factory = create_session_factory(app.state.engine)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    for router in (health_router, taxonomy_router, accounts_router, investors_router,
+                   financing_requests_router):
+        app.include_router(router)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # ``service.main:app`` is built on first access, so importing this module does no work.
+    if name == "app":
+        application = create_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)

@@ -1,0 +1,130 @@
+"""Field types shared by the API schemas: exact money and taxonomy codes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from service.reference_data import get_reference_data
+
+MAX_CODES = 32
+WRITE_MODEL_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _reject_floats_and_bools(value: object) -> object:
+    # JSON numbers arrive as int or float: a float keeps its shortest repr, so 0.1 stays 0.1.
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "Amount must be a number or a decimal string")
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def _format_decimal(value: Decimal) -> str:
+    return format(value, "f")
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_reject_floats_and_bools),
+    Field(gt=0, max_digits=20, decimal_places=2, allow_inf_nan=False,
+          description="Exact amount in whole currency units: a JSON number or a decimal string",
+          examples=["3000000000"]),
+    PlainSerializer(_format_decimal, return_type=str, when_used="json"),
+]
+
+
+def _unknown(kind: str, value: str, allowed: list[str]) -> PydanticCustomError:
+    return PydanticCustomError(
+        f"unknown_{kind}",
+        "Unknown {kind} code '{value}'; valid codes: {valid}",
+        {"kind": kind, "value": value, "valid": ", ".join(allowed), "allowed": allowed},
+    )
+
+
+def check_sector(code: str) -> str:
+    reference = get_reference_data()
+    if code not in reference.sector_codes:
+        raise _unknown("sector", code, [s.code for s in reference.sectors])
+    return code
+
+
+def check_stage(code: str) -> str:
+    reference = get_reference_data()
+    if code not in reference.stage_codes:
+        raise _unknown("stage", code, [s.code for s in reference.stages])
+    return code
+
+
+def check_region(code: str) -> str:
+    reference = get_reference_data()
+    if code not in reference.region_codes:
+        raise _unknown("region", code, [r.code for r in reference.regions])
+    return code
+
+
+def check_currency(code: str) -> str:
+    reference = get_reference_data()
+    if code not in reference.cny_per_unit:
+        raise _unknown("currency", code, reference.currencies)
+    return code
+
+
+def _unique_sorted(codes: list[str]) -> list[str]:
+    return sorted(set(codes))
+
+
+SectorCode = Annotated[str, Field(max_length=64), AfterValidator(check_sector)]
+StageCode = Annotated[str, Field(max_length=32), AfterValidator(check_stage)]
+RegionCode = Annotated[str, Field(max_length=32), AfterValidator(check_region)]
+CurrencyCode = Annotated[
+    str, Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["CNY"]),
+    AfterValidator(check_currency),
+]
+SectorList = Annotated[
+    list[SectorCode], Field(min_length=1, max_length=MAX_CODES), AfterValidator(_unique_sorted)
+]
+StageList = Annotated[
+    list[StageCode], Field(min_length=1, max_length=MAX_CODES), AfterValidator(_unique_sorted)
+]
+RegionList = Annotated[
+    list[RegionCode], Field(max_length=MAX_CODES), AfterValidator(_unique_sorted)
+]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=10_000)]
+
+
+class PatchModel(BaseModel):
+    """A partial update: absent fields stay; null is refused unless the field is nullable."""
+
+    model_config = WRITE_MODEL_CONFIG
+    nullable_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: Any) -> Any:
+        if value is None and info.field_name not in cls.nullable_fields:
+            raise PydanticCustomError("null_not_allowed", "This field cannot be null")
+        return value
+
+
+SectorQuery = Annotated[
+    str | None, AfterValidator(lambda c: c if c is None else check_sector(c)),
+    Field(description="A sector code; matches the code, its parents and its children"),
+]
+StageQuery = Annotated[
+    str | None, AfterValidator(lambda c: c if c is None else check_stage(c)),
+    Field(description="A stage code"),
+]
