@@ -39,6 +39,11 @@ class ReferenceData:
     def currencies(self) -> list[str]:
         return sorted(self.cny_per_unit)
 
+    def in_stage_order(self, codes: list[str]) -> list[str]:
+        """Codes sorted along the funding chain; unknown codes (a replaced taxonomy) last."""
+        rank = {stage.code: index for index, stage in enumerate(self.stages)}
+        return sorted(codes, key=lambda code: (rank.get(code, len(rank)), code))
+
     def related_sectors(self, code: str) -> set[str]:
         """The code itself, its ancestors and its descendants: every code that overlaps it."""
         related = {c for c in self.sector_codes if c == code or c.startswith(code + ".")}

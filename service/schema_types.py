@@ -32,8 +32,11 @@ def _reject_floats_and_bools(value: object) -> object:
     return value
 
 
+_CENT = Decimal("0.01")
+
+
 def _format_decimal(value: Decimal) -> str:
-    return format(value, "f")
+    return format(value.quantize(_CENT), "f")
 
 
 Money = Annotated[

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from models import InvestorProfile
 from service.code_links import codes_of
+from service.reference_data import get_reference_data
 from service.schema_types import (
     WRITE_MODEL_CONFIG,
     CurrencyCode,
@@ -101,7 +102,7 @@ class InvestorOut(BaseModel):
             ticket_min=profile.ticket_min,
             ticket_max=profile.ticket_max,
             currency=profile.currency,
-            stages=codes_of(profile.stage_links),
+            stages=get_reference_data().in_stage_order(codes_of(profile.stage_links)),
             regions=codes_of(profile.region_links),
             created_at=profile.created_at,
             updated_at=profile.updated_at,

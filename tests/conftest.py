@@ -1,0 +1,108 @@
+"""Test database built by the migrations; each test runs in a transaction rolled back after.
+
+Set MATCHMAKER_TEST_DATABASE_URL to run the suite on PostgreSQL; the default is a fresh
+SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.db import create_db_engine, get_session, normalise_database_url
+from service.main import create_app
+from service.migrations import upgrade
+from service.reference_data import get_reference_data
+from tests.factories import ApiClient
+
+ADMIN_KEY = "test-admin-" + secrets.token_urlsafe(24)
+_SQLITE_DIR = Path(tempfile.mkdtemp(prefix="matchmaker-tests-"))
+TEST_DATABASE_URL = normalise_database_url(
+    os.environ.get("MATCHMAKER_TEST_DATABASE_URL") or f"sqlite:///{_SQLITE_DIR / 'test.db'}"
+)
+
+os.environ["MATCHMAKER_ENVIRONMENT"] = "test"
+os.environ["MATCHMAKER_ADMIN_KEY"] = ADMIN_KEY
+os.environ["MATCHMAKER_DATABASE_URL"] = TEST_DATABASE_URL
+get_settings.cache_clear()
+get_reference_data.cache_clear()
+
+
+def reset_database(engine: Engine) -> None:
+    """Empty the test database so the migrations start from nothing."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        database = make_url(TEST_DATABASE_URL).database
+        engine.dispose()
+        if database:
+            for suffix in ("", "-wal", "-shm"):
+                Path(database + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    engine = create_db_engine(TEST_DATABASE_URL)
+    reset_database(engine)
+    upgrade(TEST_DATABASE_URL)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def db_session(connection: Connection) -> Iterator[Session]:
+    """A session inside the test's transaction, for counting rows and arranging data."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture
+def app(engine: Engine, connection: Connection) -> FastAPI:
+    application = create_app(get_settings(), engine=engine)
+
+    def session_in_test_transaction(request: Request) -> Iterator[Session]:
+        # The service's commit becomes a savepoint release; the test rolls everything back.
+        with Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    application.dependency_overrides[get_session] = session_in_test_transaction
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api(client: TestClient) -> ApiClient:
+    return ApiClient(client=client, admin_key=ADMIN_KEY)

@@ -1,0 +1,102 @@
+"""Typed helpers that arrange data through the public API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+
+def bearer(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+def investor_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "name": "Hillhouse Capital",
+        "kind": "pe",
+        "origin": "domestic",
+        "sectors": ["ai", "semiconductors.design"],
+        "thesis": "基础大模型与芯片设计; foundation models and chips",
+        "ticket_min": "300000000",
+        "ticket_max": "3000000000",
+        "currency": "CNY",
+        "stages": ["series_b", "series_c", "growth"],
+        "regions": ["pudong", "xuhui"],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def request_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "company": "Stepfun",
+        "title": "Foundation model training round",
+        "summary": "基础大模型研发与训练算力",
+        "sectors": ["ai.foundation_models"],
+        "amount": "3000000000",
+        "currency": "CNY",
+        "stage": "series_c",
+        "region": "xuhui",
+        "event": "2025 Shanghai City Investment Promotion Conference",
+    }
+    payload.update(overrides)
+    return payload
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    api_key: str
+    role: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.api_key)
+
+
+@dataclass
+class ApiClient:
+    client: TestClient
+    admin_key: str
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return bearer(self.admin_key)
+
+    def create_account(self, role: str, name: str | None = None) -> Account:
+        response = self.client.post(
+            "/v1/accounts", json={"role": role, "name": name or f"{role} account"},
+            headers=self.admin,
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Account(id=body["id"], api_key=body["api_key"], role=role)
+
+    def create_investor(self, owner: Account, **overrides: Any) -> dict[str, Any]:
+        response = self.client.post(
+            "/v1/investors", json=investor_payload(**overrides), headers=owner.headers
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def create_request(self, owner: Account, **overrides: Any) -> dict[str, Any]:
+        response = self.client.post(
+            "/v1/financing-requests", json=request_payload(**overrides), headers=owner.headers
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def review(self, request_id: str, decision: str, note: str | None = None) -> Response:
+        return self.client.post(
+            f"/v1/financing-requests/{request_id}/review",
+            json={"decision": decision, "note": note}, headers=self.admin,
+        )
+
+    def publish(self, request_id: str) -> None:
+        response = self.review(request_id, "publish")
+        assert response.status_code == 200, response.text
