@@ -1,0 +1,124 @@
+"""The ``matchmaker`` command: serve, migrate, accounts, demo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from models import Role
+from service import migrations
+from service.accounts import service as accounts
+from service.auth import Principal
+from service.config import get_settings
+from service.db import create_db_engine, create_session_factory
+from service.demo import load_demo
+
+app = typer.Typer(help="Investor-to-project matchmaking service.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+
+HostOption = Annotated[str, typer.Option(help="Interface to listen on")]
+PortOption = Annotated[int, typer.Option(help="TCP port")]
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    uvicorn.run(
+        "service.main:app", host=host, port=port, workers=workers, log_config=None,
+        access_log=False, timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def serve(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate",
+                                                help="Apply migrations first")] = True,
+) -> None:
+    """Run the HTTP service."""
+    if migrate_first:
+        migrations.upgrade(get_settings().database_url)
+    _serve(host, port, workers)
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to REVISION")] = False,
+) -> None:
+    """Apply (or with --down, revert) the database migrations."""
+    url = get_settings().database_url
+    if down:
+        migrations.downgrade(url, revision)
+    else:
+        migrations.upgrade(url, revision)
+    typer.echo(f"database at {'revision ' + revision if down else 'head'}", err=True)
+
+
+@accounts_app.command("create")
+def create_account(
+    role: Annotated[Role, typer.Option(help="investor, startup or commission")],
+    name: Annotated[str, typer.Option(help="Display name")],
+) -> None:
+    """Create an account and print its API key (shown only this once)."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            account, api_key = accounts.create(
+                session=session, principal=Principal(None, Role.COMMISSION, "command line"),
+                role=role, name=name,
+            )
+            account_id = account.id
+    finally:
+        engine.dispose()
+    typer.echo(f"account {account_id} ({role.value}) created; API key:", err=True)
+    typer.echo(api_key)
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve",
+                                              help="Run the service after loading")] = False,
+    host: HostOption = "127.0.0.1", port: PortOption = 8000,
+    keys_file: Annotated[Path, typer.Option(help="Where to write the demo keys (mode 600)")] = Path(
+        ".demo-keys.env"
+    ),
+) -> None:
+    """Load demo data from the seed articles and print keys for each role."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            keys = load_demo(session)
+    finally:
+        engine.dispose()
+    base_url = f"http://{host}:{port}"
+    lines = [
+        f"MATCHMAKER_URL={base_url}",
+        f"COMMISSION_KEY={keys.commission}",
+        f"INVESTOR_KEY={keys.investor}",
+        f"STARTUP_KEY={keys.startup}",
+        f"INVESTOR_PROFILE_ID={keys.investor_profile_id}",
+    ]
+    keys_file.write_text("".join(f"export {line}\n" for line in lines), encoding="utf-8")
+    os.chmod(keys_file, 0o600)
+    state = "loaded" if keys.loaded_now else "already present; issued fresh keys"
+    typer.echo(f"Demo data {state} ({settings.database_url}).")
+    typer.echo(f"Service URL: {base_url}  (API docs: {base_url}/docs)")
+    typer.echo(f"Commission key (Shanghai Commerce Commission): {keys.commission}")
+    typer.echo(f"Investor key (Hillhouse Capital):              {keys.investor}")
+    typer.echo(f"Startup key (Stepfun):                         {keys.startup}")
+    typer.echo(f"Keys also written to {keys_file}: run 'source {keys_file}' in another shell.")
+    if serve_after:
+        _serve(host, port, 1)
+
+
+if __name__ == "__main__":
+    app()
