@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine with Python 3.11+: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo serve test lint check clean
+
+$(BIN)/activate:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+## Install, load the seed demo data into SQLite, print keys and serve on http://$(HOST):$(PORT)
+demo: $(VENV)/.installed
+	$(BIN)/matchmaker demo --serve --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed
+	$(BIN)/matchmaker serve --host $(HOST) --port $(PORT)
+
+## Install and run the whole test suite (SQLite unless MATCHMAKER_TEST_DATABASE_URL is set)
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check: lint test
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
