@@ -22,8 +22,13 @@ class Account(IdMixin, Base):
     __tablename__ = "accounts"
 
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="account_role", native_enum=False, length=20,
-             values_callable=lambda roles: [r.value for r in roles]),
+        Enum(
+            Role,
+            name="account_role",
+            native_enum=False,
+            length=20,
+            values_callable=lambda roles: [r.value for r in roles],
+        ),
     )
     name: Mapped[str] = mapped_column(String(200))
     # Only the SHA-256 of the key is kept; keys are 256-bit random so a fast hash is enough.

@@ -41,8 +41,13 @@ class FinancingRequest(IdMixin, Base):
     region: Mapped[str | None] = mapped_column(String(32))
     event: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[RequestStatus] = mapped_column(
-        Enum(RequestStatus, name="request_status", native_enum=False, length=20,
-             values_callable=lambda statuses: [s.value for s in statuses]),
+        Enum(
+            RequestStatus,
+            name="request_status",
+            native_enum=False,
+            length=20,
+            values_callable=lambda statuses: [s.value for s in statuses],
+        ),
         index=True,
     )
     review_note: Mapped[str | None] = mapped_column(Text)
@@ -54,7 +59,9 @@ class FinancingRequest(IdMixin, Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
     sector_links: Mapped[list[FinancingRequestSector]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="FinancingRequestSector.code",
     )
 

@@ -37,15 +37,21 @@ class InvestorProfile(IdMixin, Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
     sector_links: Mapped[list[InvestorProfileSector]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="InvestorProfileSector.code",
     )
     stage_links: Mapped[list[InvestorProfileStage]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="InvestorProfileStage.code",
     )
     region_links: Mapped[list[InvestorProfileRegion]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", passive_deletes=True,
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="InvestorProfileRegion.code",
     )
 

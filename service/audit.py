@@ -12,8 +12,13 @@ from service.request_context import current_request_id
 
 
 def record_audit(
-    *, session: Session, principal: Principal, action: str, object_type: str,
-    object_id: str, changes: dict[str, Any] | None = None,
+    *,
+    session: Session,
+    principal: Principal,
+    action: str,
+    object_type: str,
+    object_id: str,
+    changes: dict[str, Any] | None = None,
 ) -> None:
     session.add(
         AuditRecord(

@@ -85,6 +85,4 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 
 CommissionPrincipal = Annotated[Principal, Depends(require_roles(Role.COMMISSION))]
-InvestorSidePrincipal = Annotated[
-    Principal, Depends(require_roles(Role.INVESTOR, Role.COMMISSION))
-]
+InvestorSidePrincipal = Annotated[Principal, Depends(require_roles(Role.INVESTOR, Role.COMMISSION))]

@@ -27,17 +27,24 @@ PortOption = Annotated[int, typer.Option(help="TCP port")]
 
 def _serve(host: str, port: int, workers: int) -> None:
     uvicorn.run(
-        "service.main:app", host=host, port=port, workers=workers, log_config=None,
-        access_log=False, timeout_graceful_shutdown=10,
+        "service.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
     )
 
 
 @app.command()
 def serve(
-    host: HostOption = "127.0.0.1", port: PortOption = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
-    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate",
-                                                help="Apply migrations first")] = True,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")
+    ] = True,
 ) -> None:
     """Run the HTTP service."""
     if migrate_first:
@@ -71,8 +78,10 @@ def create_account(
     try:
         with create_session_factory(engine).begin() as session:
             account, api_key = accounts.create(
-                session=session, principal=Principal(None, Role.COMMISSION, "command line"),
-                role=role, name=name,
+                session=session,
+                principal=Principal(None, Role.COMMISSION, "command line"),
+                role=role,
+                name=name,
             )
             account_id = account.id
     finally:
@@ -83,9 +92,11 @@ def create_account(
 
 @app.command()
 def demo(
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve",
-                                              help="Run the service after loading")] = False,
-    host: HostOption = "127.0.0.1", port: PortOption = 8000,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Run the service after loading")
+    ] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
     keys_file: Annotated[Path, typer.Option(help="Where to write the demo keys (mode 600)")] = Path(
         ".demo-keys.env"
     ),

@@ -47,36 +47,51 @@ def _principal(account: Account) -> Principal:
 
 def _load(session: Session, data: dict[str, Any]) -> tuple[Account, Account, Account, str]:
     commission, _ = accounts.create(
-        session=session, principal=Principal(None, Role.COMMISSION, "demo loader"),
-        role=Role.COMMISSION, name=COMMISSION_NAME,
+        session=session,
+        principal=Principal(None, Role.COMMISSION, "demo loader"),
+        role=Role.COMMISSION,
+        name=COMMISSION_NAME,
     )
     acting = _principal(commission)
     featured_investor: Account | None = None
     featured_profile_id = ""
     for investor in data["investors"]:
-        owner, _ = accounts.create(session=session, principal=acting, role=Role.INVESTOR,
-                                   name=_demo_account_name(investor["name"]))
+        owner, _ = accounts.create(
+            session=session,
+            principal=acting,
+            role=Role.INVESTOR,
+            name=_demo_account_name(investor["name"]),
+        )
         fields = {k: v for k, v in investor.items() if k != "key"}
-        profile = investors.create(session=session, principal=_principal(owner),
-                                   data=InvestorCreate.model_validate(fields))
+        profile = investors.create(
+            session=session, principal=_principal(owner), data=InvestorCreate.model_validate(fields)
+        )
         if investor["key"] == FEATURED_INVESTOR:
             featured_investor, featured_profile_id = owner, profile.id
     featured_startup: Account | None = None
     for request in data["requests"]:
-        owner, _ = accounts.create(session=session, principal=acting, role=Role.STARTUP,
-                                   name=_demo_account_name(request["company"]))
+        owner, _ = accounts.create(
+            session=session,
+            principal=acting,
+            role=Role.STARTUP,
+            name=_demo_account_name(request["company"]),
+        )
         fields = {**request, "event": data["events"][request["event"]]}
         created = financing_requests.create(
-            session=session, principal=_principal(owner),
+            session=session,
+            principal=_principal(owner),
             data=FinancingRequestCreate.model_validate(fields),
         )
         financing_requests.review(
-            session=session, principal=acting, financing_request=created,
+            session=session,
+            principal=acting,
+            financing_request=created,
             decision=ReviewDecision(decision="publish", note="Presented at the conference."),
         )
         if request["company"] == FEATURED_STARTUP:
             featured_startup = owner
-    assert featured_investor is not None and featured_startup is not None
+    if featured_investor is None or featured_startup is None:
+        raise RuntimeError("The demo data names no featured investor or startup.")
     return commission, featured_investor, featured_startup, featured_profile_id
 
 
@@ -92,15 +107,22 @@ def load_demo(session: Session, data_file: Path = DEMO_DATA_FILE) -> DemoKeys:
         investor_account = _account(session, _demo_account_name(featured_name))
         startup_account = _account(session, _demo_account_name(FEATURED_STARTUP))
         if investor_account is None or startup_account is None:
-            raise RuntimeError("The demo accounts were changed by hand; start from a fresh database.")
+            raise RuntimeError(
+                "The demo accounts were changed by hand; start from a fresh database."
+            )
         investor, startup = investor_account, startup_account
         profile_id = session.scalars(
-            select(InvestorProfile.id).where(
-                InvestorProfile.owner_account_id == investor.id
-            )
+            select(InvestorProfile.id).where(InvestorProfile.owner_account_id == investor.id)
         ).one()
     acting = _principal(commission)
-    keys = [accounts.rotate_key(session=session, principal=acting, account=a)
-            for a in (commission, investor, startup)]
-    return DemoKeys(commission=keys[0], investor=keys[1], startup=keys[2],
-                    investor_profile_id=profile_id, loaded_now=loaded_now)
+    keys = [
+        accounts.rotate_key(session=session, principal=acting, account=a)
+        for a in (commission, investor, startup)
+    ]
+    return DemoKeys(
+        commission=keys[0],
+        investor=keys[1],
+        startup=keys[2],
+        investor_profile_id=profile_id,
+        loaded_now=loaded_now,
+    )

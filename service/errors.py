@@ -96,25 +96,45 @@ class ServiceUnavailable(ServiceError):
 
 _ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
     cls.status: cls
-    for cls in (Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Invalid,
-                ServiceUnavailable)
+    for cls in (
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PayloadTooLarge,
+        Invalid,
+        ServiceUnavailable,
+    )
 }
 
 
 def field_problem(
-    field: str, code: str, message: str, *, location: str = "body",
+    field: str,
+    code: str,
+    message: str,
+    *,
+    location: str = "body",
     allowed: Sequence[str] | None = None,
 ) -> FieldProblem:
     pointer = "#/" + field.replace(".", "/") if location == "body" else f"#{location}/{field}"
     return FieldProblem(
-        pointer=pointer, field=field, location=location, code=code, message=message,
+        pointer=pointer,
+        field=field,
+        location=location,
+        code=code,
+        message=message,
         allowed=list(allowed) if allowed is not None else None,
     )
 
 
 def problem_response(
-    *, status: int, slug: str, title: str, request: Request | None,
-    detail: str | None = None, errors: Sequence[FieldProblem] | None = None,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    request: Request | None,
+    detail: str | None = None,
+    errors: Sequence[FieldProblem] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     problem = Problem(
@@ -145,7 +165,9 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
         allowed = ctx.get("allowed")
         problems.append(
             field_problem(
-                field, str(error.get("type", "invalid")), str(error.get("msg", "invalid")),
+                field,
+                str(error.get("type", "invalid")),
+                str(error.get("msg", "invalid")),
                 location=location,
                 allowed=[str(a) for a in allowed] if isinstance(allowed, list) else None,
             )
@@ -157,8 +179,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         return problem_response(
-            status=exc.status, slug=exc.slug, title=exc.title, request=request,
-            detail=exc.detail, errors=exc.errors, headers=exc.headers,
+            status=exc.status,
+            slug=exc.slug,
+            title=exc.title,
+            request=request,
+            detail=exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -166,8 +193,12 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = _validation_problems(exc)
         fields = ", ".join(sorted({p.field for p in problems}))
         return problem_response(
-            status=422, slug=Invalid.slug, title=Invalid.title, request=request,
-            detail=f"Invalid fields: {fields}", errors=problems,
+            status=422,
+            slug=Invalid.slug,
+            title=Invalid.title,
+            request=request,
+            detail=f"Invalid fields: {fields}",
+            errors=problems,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -178,14 +209,21 @@ def install_error_handlers(app: FastAPI) -> None:
         slug = known.slug if known else phrase.lower().replace(" ", "-")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
         return problem_response(
-            status=exc.status_code, slug=slug, title=title,
-            request=request, detail=detail, headers=exc.headers,
+            status=exc.status_code,
+            slug=slug,
+            title=title,
+            request=request,
+            detail=detail,
+            headers=exc.headers,
         )
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
         return problem_response(
-            status=409, slug=Conflict.slug, title=Conflict.title, request=request,
+            status=409,
+            slug=Conflict.slug,
+            title=Conflict.title,
+            request=request,
             detail="The object was changed by another request; read it again and retry.",
         )
 
@@ -194,7 +232,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # Logged with its traceback and request id; the client gets the id to quote.
         logger.exception("unhandled error", exc_info=exc)
         return problem_response(
-            status=500, slug=ServiceError.slug, title=ServiceError.title, request=request,
+            status=500,
+            slug=ServiceError.slug,
+            title=ServiceError.title,
+            request=request,
             detail="An unexpected error occurred; quote the request_id when reporting it.",
         )
 

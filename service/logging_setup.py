@@ -14,7 +14,9 @@ from service.request_context import current_request_id
 # Bearer tokens and our key format are masked wherever they appear in a message.
 _SECRET_PATTERN = re.compile(r"(Bearer\s+)\S+|mk_[A-Za-z0-9_\-]{20,}", re.IGNORECASE)
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName",
+    "message",
+    "asctime",
+    "taskName",
 }
 
 

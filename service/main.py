@@ -34,8 +34,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
-    for router in (health_router, taxonomy_router, accounts_router, investors_router,
-                   financing_requests_router):
+    for router in (
+        health_router,
+        taxonomy_router,
+        accounts_router,
+        investors_router,
+        financing_requests_router,
+    ):
         app.include_router(router)
     return app
 

@@ -38,8 +38,10 @@ class RequestIdMiddleware:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
@@ -74,8 +76,11 @@ class BodySizeLimitMiddleware:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             response = problem_response(
-                status=PayloadTooLarge.status, slug=PayloadTooLarge.slug,
-                title=PayloadTooLarge.title, request=Request(scope), detail=detail,
+                status=PayloadTooLarge.status,
+                slug=PayloadTooLarge.slug,
+                title=PayloadTooLarge.title,
+                request=Request(scope),
+                detail=detail,
                 headers={"Connection": "close"},
             )
             await response(scope, receive, send)

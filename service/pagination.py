@@ -31,8 +31,6 @@ CursorQuery = Annotated[
 ]
 
 
-
-
 def encode_cursor(created_at: dt.datetime, object_id: str) -> str:
     raw = json.dumps([created_at.isoformat(), object_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -54,9 +52,13 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
 
 
 def fetch_page(
-    *, session: Session, statement: Select[tuple[ItemT]],
+    *,
+    session: Session,
+    statement: Select[tuple[ItemT]],
     created_at_column: InstrumentedAttribute[dt.datetime],
-    id_column: InstrumentedAttribute[str], limit: int, cursor: str | None,
+    id_column: InstrumentedAttribute[str],
+    limit: int,
+    cursor: str | None,
 ) -> tuple[Sequence[ItemT], str | None]:
     """Run ``statement`` for one page; return its rows and the cursor of the next page."""
     if cursor is not None:

@@ -65,8 +65,9 @@ def _entries(data: dict[str, Any], key: str, path: Path) -> tuple[CodeEntry, ...
     for item in data[key]:
         code = str(item["code"])
         parent = code.rsplit(".", 1)[0] if "." in code else None
-        entries.append(CodeEntry(code=code, name=str(item["name"]),
-                                 name_zh=item.get("name_zh"), parent=parent))
+        entries.append(
+            CodeEntry(code=code, name=str(item["name"]), name_zh=item.get("name_zh"), parent=parent)
+        )
     codes = [e.code for e in entries]
     if len(set(codes)) != len(codes):
         raise ValueError(f"{path}: duplicate codes")

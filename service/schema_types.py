@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -42,9 +41,14 @@ def _format_decimal(value: Decimal) -> str:
 Money = Annotated[
     Decimal,
     BeforeValidator(_reject_floats_and_bools),
-    Field(gt=0, max_digits=20, decimal_places=2, allow_inf_nan=False,
-          description="Exact amount in whole currency units: a JSON number or a decimal string",
-          examples=["3000000000"]),
+    Field(
+        gt=0,
+        max_digits=20,
+        decimal_places=2,
+        allow_inf_nan=False,
+        description="Exact amount in whole currency units: a JSON number or a decimal string",
+        examples=["3000000000"],
+    ),
     PlainSerializer(_format_decimal, return_type=str, when_used="json"),
 ]
 
@@ -93,7 +97,8 @@ SectorCode = Annotated[str, Field(max_length=64), AfterValidator(check_sector)]
 StageCode = Annotated[str, Field(max_length=32), AfterValidator(check_stage)]
 RegionCode = Annotated[str, Field(max_length=32), AfterValidator(check_region)]
 CurrencyCode = Annotated[
-    str, Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["CNY"]),
+    str,
+    Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["CNY"]),
     AfterValidator(check_currency),
 ]
 SectorList = Annotated[
@@ -124,10 +129,12 @@ class PatchModel(BaseModel):
 
 
 SectorQuery = Annotated[
-    str | None, AfterValidator(lambda c: c if c is None else check_sector(c)),
+    str | None,
+    AfterValidator(lambda c: c if c is None else check_sector(c)),
     Field(description="A sector code; matches the code, its parents and its children"),
 ]
 StageQuery = Annotated[
-    str | None, AfterValidator(lambda c: c if c is None else check_stage(c)),
+    str | None,
+    AfterValidator(lambda c: c if c is None else check_stage(c)),
     Field(description="A stage code"),
 ]

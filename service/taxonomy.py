@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, PlainSerializer
 
-
 from service.reference_data import CodeEntry, get_reference_data
 
 router = APIRouter(tags=["taxonomy"])

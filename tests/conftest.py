@@ -106,3 +106,22 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def api(client: TestClient) -> ApiClient:
     return ApiClient(client=client, admin_key=ADMIN_KEY)
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the suite's kind, apart from the shared test schema."""
+    if make_url(TEST_DATABASE_URL).get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    schema = f"scratch_{secrets.token_hex(4)}"
+    admin_engine = create_db_engine(TEST_DATABASE_URL)
+    with admin_engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin_engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin_engine.dispose()

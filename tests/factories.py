@@ -68,7 +68,8 @@ class ApiClient:
 
     def create_account(self, role: str, name: str | None = None) -> Account:
         response = self.client.post(
-            "/v1/accounts", json={"role": role, "name": name or f"{role} account"},
+            "/v1/accounts",
+            json={"role": role, "name": name or f"{role} account"},
             headers=self.admin,
         )
         assert response.status_code == 201, response.text
@@ -94,7 +95,8 @@ class ApiClient:
     def review(self, request_id: str, decision: str, note: str | None = None) -> Response:
         return self.client.post(
             f"/v1/financing-requests/{request_id}/review",
-            json={"decision": decision, "note": note}, headers=self.admin,
+            json={"decision": decision, "note": note},
+            headers=self.admin,
         )
 
     def publish(self, request_id: str) -> None:

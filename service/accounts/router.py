@@ -26,8 +26,11 @@ def create_account(
 
 @router.get("/v1/accounts", response_model=Page[AccountOut])
 def list_accounts(
-    session: SessionDep, principal: CommissionPrincipal, limit: LimitQuery = 50,
-    cursor: CursorQuery = None, role: Role | None = None,
+    session: SessionDep,
+    principal: CommissionPrincipal,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    role: Role | None = None,
 ) -> Page[AccountOut]:
     """List accounts (commission only), newest first."""
     accounts, next_cursor = service.list_page(

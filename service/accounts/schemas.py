@@ -23,8 +23,9 @@ class AccountOut(BaseModel):
 
     @classmethod
     def from_model(cls, account: Account) -> AccountOut:
-        return cls(id=account.id, role=account.role, name=account.name,
-                   created_at=account.created_at)
+        return cls(
+            id=account.id, role=account.role, name=account.name, created_at=account.created_at
+        )
 
 
 class AccountCreated(AccountOut):

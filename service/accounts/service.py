@@ -19,9 +19,14 @@ def create(*, session: Session, principal: Principal, role: Role, name: str) -> 
     account = Account(role=role, name=name, key_hash=hash_api_key(api_key))
     session.add(account)
     session.flush()
-    record_audit(session=session, principal=principal, action="account.create",
-                 object_type="account", object_id=account.id,
-                 changes={"role": role.value, "name": name})
+    record_audit(
+        session=session,
+        principal=principal,
+        action="account.create",
+        object_type="account",
+        object_id=account.id,
+        changes={"role": role.value, "name": name},
+    )
     return account, api_key
 
 
@@ -29,8 +34,13 @@ def rotate_key(*, session: Session, principal: Principal, account: Account) -> s
     """Replace an account's API key; the old one stops working at commit."""
     api_key = generate_api_key()
     account.key_hash = hash_api_key(api_key)
-    record_audit(session=session, principal=principal, action="account.rotate_key",
-                 object_type="account", object_id=account.id)
+    record_audit(
+        session=session,
+        principal=principal,
+        action="account.rotate_key",
+        object_type="account",
+        object_id=account.id,
+    )
     return api_key
 
 
@@ -40,5 +50,11 @@ def list_page(
     statement = select(Account)
     if role is not None:
         statement = statement.where(Account.role == role)
-    return fetch_page(session=session, statement=statement, created_at_column=Account.created_at,
-                      id_column=Account.id, limit=limit, cursor=cursor)
+    return fetch_page(
+        session=session,
+        statement=statement,
+        created_at_column=Account.created_at,
+        id_column=Account.id,
+        limit=limit,
+        cursor=cursor,
+    )

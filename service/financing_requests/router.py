@@ -46,8 +46,10 @@ def create_financing_request(
 
 @router.get("", response_model=Page[FinancingRequestOut])
 def list_financing_requests(
-    session: SessionDep, principal: CurrentPrincipal,
-    limit: LimitQuery = 50, cursor: CursorQuery = None,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
     sector: Annotated[SectorQuery, Query()] = None,
     stage: Annotated[StageQuery, Query()] = None,
     status: RequestStatus | None = None,
@@ -55,8 +57,14 @@ def list_financing_requests(
 ) -> Page[FinancingRequestOut]:
     """List the requests the caller may see (investors: published only), newest first."""
     requests, next_cursor = service.list_page(
-        session=session, principal=principal, sector=sector, stage=stage, status=status,
-        event=event, limit=limit, cursor=cursor,
+        session=session,
+        principal=principal,
+        sector=sector,
+        stage=stage,
+        status=status,
+        event=event,
+        limit=limit,
+        cursor=cursor,
     )
     return Page(
         items=[FinancingRequestOut.from_model(r, viewer=principal) for r in requests],
@@ -74,8 +82,10 @@ def read_financing_request(
 
 @router.patch("/{financing_request_id}", response_model=FinancingRequestOut)
 def update_financing_request(
-    body: FinancingRequestUpdate, principal: StartupSidePrincipal,
-    financing_request: VisibleFinancingRequest, session: SessionDep,
+    body: FinancingRequestUpdate,
+    principal: StartupSidePrincipal,
+    financing_request: VisibleFinancingRequest,
+    session: SessionDep,
 ) -> FinancingRequestOut:
     """Edit a request before publication, or move its status (submit, withdraw, close)."""
     financing_request = service.update(
@@ -86,7 +96,8 @@ def update_financing_request(
 
 @router.delete("/{financing_request_id}", status_code=204, response_class=Response)
 def delete_financing_request(
-    principal: StartupSidePrincipal, financing_request: VisibleFinancingRequest,
+    principal: StartupSidePrincipal,
+    financing_request: VisibleFinancingRequest,
     session: SessionDep,
 ) -> Response:
     """Delete a request that was never published."""
@@ -96,8 +107,10 @@ def delete_financing_request(
 
 @router.post("/{financing_request_id}/review", response_model=FinancingRequestOut)
 def review_financing_request(
-    body: ReviewDecision, principal: CommissionPrincipal,
-    financing_request: VisibleFinancingRequest, session: SessionDep,
+    body: ReviewDecision,
+    principal: CommissionPrincipal,
+    financing_request: VisibleFinancingRequest,
+    session: SessionDep,
 ) -> FinancingRequestOut:
     """Publish or reject a submitted request (commission only)."""
     financing_request = service.review(

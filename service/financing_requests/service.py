@@ -65,15 +65,21 @@ def _resolve_owner(
     if not principal.is_commission:
         raise Invalid(
             "Only the commission files a request for another account.",
-            errors=[field_problem("owner_account_id", "not_allowed",
-                                  "Only the commission may set this field")],
+            errors=[
+                field_problem(
+                    "owner_account_id", "not_allowed", "Only the commission may set this field"
+                )
+            ],
         )
     owner = session.get(Account, owner_account_id)
     if owner is None or owner.role is not Role.STARTUP:
         raise Invalid(
             "owner_account_id must name a startup account.",
-            errors=[field_problem("owner_account_id", "unknown_startup_account",
-                                  "No startup account with this id")],
+            errors=[
+                field_problem(
+                    "owner_account_id", "unknown_startup_account", "No startup account with this id"
+                )
+            ],
         )
     return owner.id
 
@@ -105,8 +111,11 @@ def create(
     session.add(financing_request)
     session.flush()
     record_audit(
-        session=session, principal=principal, action="financing_request.create",
-        object_type=OBJECT_TYPE, object_id=financing_request.id,
+        session=session,
+        principal=principal,
+        action="financing_request.create",
+        object_type=OBJECT_TYPE,
+        object_id=financing_request.id,
         changes={k: _audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
     )
     return financing_request
@@ -122,7 +131,10 @@ def _check_transition(current: RequestStatus, target: RequestStatus) -> None:
 
 
 def update(
-    *, session: Session, principal: Principal, financing_request: FinancingRequest,
+    *,
+    session: Session,
+    principal: Principal,
+    financing_request: FinancingRequest,
     data: FinancingRequestUpdate,
 ) -> FinancingRequest:
     """Edit content while the request is not yet published, and move its status."""
@@ -137,8 +149,9 @@ def update(
     for field, value in changes.items():
         if field == "sectors":
             old_codes = codes_of(financing_request.sector_links)
-            sync_code_rows(financing_request.sector_links, value,
-                           lambda c: FinancingRequestSector(code=c))
+            sync_code_rows(
+                financing_request.sector_links, value, lambda c: FinancingRequestSector(code=c)
+            )
             if old_codes != value:
                 audit[field] = {"from": old_codes, "to": value}
             continue
@@ -154,13 +167,22 @@ def update(
             financing_request.status = new_status
     if audit:
         session.flush()
-        record_audit(session=session, principal=principal, action="financing_request.update",
-                     object_type=OBJECT_TYPE, object_id=financing_request.id, changes=audit)
+        record_audit(
+            session=session,
+            principal=principal,
+            action="financing_request.update",
+            object_type=OBJECT_TYPE,
+            object_id=financing_request.id,
+            changes=audit,
+        )
     return financing_request
 
 
 def review(
-    *, session: Session, principal: Principal, financing_request: FinancingRequest,
+    *,
+    session: Session,
+    principal: Principal,
+    financing_request: FinancingRequest,
     decision: ReviewDecision,
 ) -> FinancingRequest:
     """Publish or reject a submitted request; a rejection carries a note for the startup."""
@@ -178,8 +200,11 @@ def review(
     financing_request.reviewed_at = utc_now()
     session.flush()
     record_audit(
-        session=session, principal=principal, action=f"financing_request.{decision.decision}",
-        object_type=OBJECT_TYPE, object_id=financing_request.id,
+        session=session,
+        principal=principal,
+        action=f"financing_request.{decision.decision}",
+        object_type=OBJECT_TYPE,
+        object_id=financing_request.id,
         changes={"status": financing_request.status.value, "note": decision.note},
     )
     return financing_request
@@ -191,17 +216,28 @@ def delete(*, session: Session, principal: Principal, financing_request: Financi
             f"A {financing_request.status.value} request is kept on record; "
             "withdraw or close it instead."
         )
-    record_audit(session=session, principal=principal, action="financing_request.delete",
-                 object_type=OBJECT_TYPE, object_id=financing_request.id,
-                 changes={"company": financing_request.company,
-                          "title": financing_request.title})
+    record_audit(
+        session=session,
+        principal=principal,
+        action="financing_request.delete",
+        object_type=OBJECT_TYPE,
+        object_id=financing_request.id,
+        changes={"company": financing_request.company, "title": financing_request.title},
+    )
     session.delete(financing_request)
     session.flush()
 
 
 def list_page(
-    *, session: Session, principal: Principal, sector: str | None, stage: str | None,
-    status: RequestStatus | None, event: str | None, limit: int, cursor: str | None,
+    *,
+    session: Session,
+    principal: Principal,
+    sector: str | None,
+    stage: str | None,
+    status: RequestStatus | None,
+    event: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[Sequence[FinancingRequest], str | None]:
     """Visible requests, newest first; ``sector`` matches the code, its parents or children."""
     statement = _visible_to(principal)
@@ -221,6 +257,10 @@ def list_page(
     if event is not None:
         statement = statement.where(FinancingRequest.event == event)
     return fetch_page(
-        session=session, statement=statement, created_at_column=FinancingRequest.created_at,
-        id_column=FinancingRequest.id, limit=limit, cursor=cursor,
+        session=session,
+        statement=statement,
+        created_at_column=FinancingRequest.created_at,
+        id_column=FinancingRequest.id,
+        limit=limit,
+        cursor=cursor,
     )

@@ -36,15 +36,21 @@ def create_investor(
 
 @router.get("", response_model=Page[InvestorOut])
 def list_investors(
-    session: SessionDep, principal: InvestorSidePrincipal,
-    limit: LimitQuery = 50, cursor: CursorQuery = None,
+    session: SessionDep,
+    principal: InvestorSidePrincipal,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
     sector: Annotated[SectorQuery, Query()] = None,
     stage: Annotated[StageQuery, Query()] = None,
 ) -> Page[InvestorOut]:
     """List the profiles the caller may see, newest first."""
     profiles, next_cursor = service.list_page(
-        session=session, principal=principal, sector=sector, stage=stage,
-        limit=limit, cursor=cursor,
+        session=session,
+        principal=principal,
+        sector=sector,
+        stage=stage,
+        limit=limit,
+        cursor=cursor,
     )
     return Page(items=[InvestorOut.from_model(p) for p in profiles], next_cursor=next_cursor)
 
@@ -57,7 +63,9 @@ def read_investor(profile: VisibleInvestorProfile) -> InvestorOut:
 
 @router.patch("/{investor_id}", response_model=InvestorOut)
 def update_investor(
-    body: InvestorUpdate, profile: VisibleInvestorProfile, session: SessionDep,
+    body: InvestorUpdate,
+    profile: VisibleInvestorProfile,
+    session: SessionDep,
     principal: InvestorSidePrincipal,
 ) -> InvestorOut:
     """Change some fields of an investor profile."""

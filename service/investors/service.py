@@ -59,8 +59,10 @@ def _check_ticket_range(ticket_min: Decimal, ticket_max: Decimal) -> None:
         message = f"ticket_min {ticket_min} is above ticket_max {ticket_max}"
         raise Invalid(
             message,
-            errors=[field_problem("ticket_min", "ticket_range", message),
-                    field_problem("ticket_max", "ticket_range", message)],
+            errors=[
+                field_problem("ticket_min", "ticket_range", message),
+                field_problem("ticket_max", "ticket_range", message),
+            ],
         )
 
 
@@ -72,15 +74,23 @@ def _resolve_owner(
     if not principal.is_commission:
         raise Invalid(
             "Only the commission assigns a profile to another account.",
-            errors=[field_problem("owner_account_id", "not_allowed",
-                                  "Only the commission may set this field")],
+            errors=[
+                field_problem(
+                    "owner_account_id", "not_allowed", "Only the commission may set this field"
+                )
+            ],
         )
     owner = session.get(Account, owner_account_id)
     if owner is None or owner.role is not Role.INVESTOR:
         raise Invalid(
             "owner_account_id must name an investor account.",
-            errors=[field_problem("owner_account_id", "unknown_investor_account",
-                                  "No investor account with this id")],
+            errors=[
+                field_problem(
+                    "owner_account_id",
+                    "unknown_investor_account",
+                    "No investor account with this id",
+                )
+            ],
         )
     return owner.id
 
@@ -111,8 +121,11 @@ def create(*, session: Session, principal: Principal, data: InvestorCreate) -> I
     session.add(profile)
     session.flush()
     record_audit(
-        session=session, principal=principal, action="investor_profile.create",
-        object_type=OBJECT_TYPE, object_id=profile.id,
+        session=session,
+        principal=principal,
+        action="investor_profile.create",
+        object_type=OBJECT_TYPE,
+        object_id=profile.id,
         changes={k: _audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
     )
     return profile
@@ -149,22 +162,38 @@ def update(
             audit[field] = {"from": before[field], "to": value}
     if audit:
         session.flush()
-        record_audit(session=session, principal=principal, action="investor_profile.update",
-                     object_type=OBJECT_TYPE, object_id=profile.id, changes=audit)
+        record_audit(
+            session=session,
+            principal=principal,
+            action="investor_profile.update",
+            object_type=OBJECT_TYPE,
+            object_id=profile.id,
+            changes=audit,
+        )
     return profile
 
 
 def delete(*, session: Session, principal: Principal, profile: InvestorProfile) -> None:
-    record_audit(session=session, principal=principal, action="investor_profile.delete",
-                 object_type=OBJECT_TYPE, object_id=profile.id,
-                 changes={"name": profile.name})
+    record_audit(
+        session=session,
+        principal=principal,
+        action="investor_profile.delete",
+        object_type=OBJECT_TYPE,
+        object_id=profile.id,
+        changes={"name": profile.name},
+    )
     session.delete(profile)
     session.flush()
 
 
 def list_page(
-    *, session: Session, principal: Principal, sector: str | None, stage: str | None,
-    limit: int, cursor: str | None,
+    *,
+    session: Session,
+    principal: Principal,
+    sector: str | None,
+    stage: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[Sequence[InvestorProfile], str | None]:
     """Visible profiles, newest first; ``sector`` matches the code, its parents or children."""
     statement = _visible_to(principal)
@@ -186,6 +215,10 @@ def list_page(
             )
         )
     return fetch_page(
-        session=session, statement=statement, created_at_column=InvestorProfile.created_at,
-        id_column=InvestorProfile.id, limit=limit, cursor=cursor,
+        session=session,
+        statement=statement,
+        created_at_column=InvestorProfile.created_at,
+        id_column=InvestorProfile.id,
+        limit=limit,
+        cursor=cursor,
     )
