@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -225,6 +226,18 @@ def install_error_handlers(app: FastAPI) -> None:
             title=Conflict.title,
             request=request,
             detail="The object was changed by another request; read it again and retry.",
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Validation catches bad input first; this is a race with another write.
+        logger.warning("integrity error", extra={"error": type(exc.orig).__name__})
+        return problem_response(
+            status=409,
+            slug=Conflict.slug,
+            title=Conflict.title,
+            request=request,
+            detail="The write conflicts with the current data; read it again and retry.",
         )
 
     @app.exception_handler(Exception)

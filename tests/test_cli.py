@@ -21,9 +21,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def scratch_settings(
-    scratch_database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+def scratch_settings(scratch_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("MATCHMAKER_DATABASE_URL", scratch_database_url)
     get_settings.cache_clear()
     yield scratch_database_url
