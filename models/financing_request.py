@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, IdMixin
@@ -52,9 +52,12 @@ class FinancingRequest(IdMixin, Base):
     )
     review_note: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Hashed character n-gram counts of title and summary, kept so the match index loads
+    # without re-reading the text (see scoring.text.stored_text_counts).
+    text_features: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=utc_now, onupdate=utc_now
+        UTCDateTime(), default=utc_now, onupdate=utc_now, index=True
     )
     revision: Mapped[int] = mapped_column(Integer, default=1)
 

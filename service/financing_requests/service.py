@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Account, FinancingRequest, FinancingRequestSector, RequestStatus, Role
 from models.types import utc_now
+from scoring.text import stored_text_counts
 from service.audit import record_audit
 from service.auth import Principal
 from service.code_links import codes_of, sync_code_rows
@@ -82,6 +83,15 @@ def _resolve_owner(
             ],
         )
     return owner.id
+
+
+def matching_text(financing_request: FinancingRequest) -> str:
+    """The words the ranker compares with an investor's thesis."""
+    return f"{financing_request.title}\n{financing_request.summary}"
+
+
+def _refresh_text_features(financing_request: FinancingRequest) -> None:
+    financing_request.text_features = stored_text_counts(matching_text(financing_request))
 
 
 def _audit_value(value: Any) -> Any:
@@ -159,6 +169,8 @@ def update(
         if old != value:
             audit[field] = {"from": _audit_value(old), "to": _audit_value(value)}
             setattr(financing_request, field, value)
+    if "title" in audit or "summary" in audit:
+        _refresh_text_features(financing_request)
     if target is not None:
         new_status = RequestStatus(target)
         _check_transition(financing_request.status, new_status)

@@ -1,0 +1,326 @@
+"""The match scorer: sector, ticket and stage fit of investor/request pairs, vectorised."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from scoring.catalogue import CodeBook, Segment, build_segment, keep_top_terms
+from scoring.records import InvestorRecord, RequestRecord
+from scoring.taxonomy import SectorTaxonomy, StageLadder
+from scoring.text import TextEvidence
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """Per-pair fit in [0, 1] for a batch of pairs, and the combined score."""
+
+    sector: FloatArray
+    ticket: FloatArray
+    stage: FloatArray
+    text: FloatArray
+    score: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class InvestorFeatures:
+    """One mandate turned into lookup vectors for scoring a whole segment."""
+
+    sector_fit: FloatArray
+    stage_fit: FloatArray
+    ticket_min_cny: float
+    ticket_max_cny: float
+    thesis: sp.csr_matrix
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilter:
+    """Which requests may appear: sector columns (any of), stage, region, event, exclusions."""
+
+    sector_columns: frozenset[int] | None = None
+    stage_position: int | None = None
+    region_code: int | None = None
+    event_code: int | None = None
+    excluded_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRequest:
+    id: str
+    score: float
+    sector: float
+    ticket: float
+    stage: float
+    text: float
+
+
+class MatchScorer(BaseEstimator):  # type: ignore[misc]
+    """Scores investor/request pairs by sector, ticket size and stage.
+
+    Parameters
+    ----------
+    sector_codes : sequence of str
+        The sector taxonomy (dotted codes; a parent covers its children).
+    stage_order : sequence of str
+        Funding stages from earliest to latest.
+    cny_per_unit : dict of str to Decimal
+        Exchange rates: CNY per unit of each currency.
+    sector_weight, ticket_weight, stage_weight : float
+        Weights of the three components in the combined score.
+    text_share : float
+        Share of the sector component that comes from thesis/summary text similarity.
+    text_saturation : float
+        Cosine similarity at which the text evidence counts in full.
+    broader_fit, sibling_fit : float
+        Sector fit of a request filed under a parent, or a sibling, of a mandate sector.
+    stage_step_fits : tuple of float
+        Stage fit one, two, ... steps away from the nearest mandate stage.
+    ticket_outside_cap : float
+        Ticket fit just outside the range; it falls to 0 on a log scale.
+    ticket_zero_ratio : float
+        Ratio to the nearest range bound at which the ticket fit reaches 0.
+    max_sectors : int
+        Sectors kept per request.
+    max_text_terms : int
+        Heaviest n-grams kept per text (bounds memory on large catalogues).
+
+    Attributes
+    ----------
+    taxonomy_ : SectorTaxonomy
+    ladder_ : StageLadder
+    text_ : TextEvidence
+        The hasher and the IDF weights fitted on the catalogue's texts.
+    catalogue_ : Segment
+        The fitted requests as arrays.
+    """
+
+    def __init__(
+        self, *, sector_codes: Sequence[str] = (), stage_order: Sequence[str] = (),
+        cny_per_unit: dict[str, Decimal] | None = None, sector_weight: float = 0.4,
+        ticket_weight: float = 0.3, stage_weight: float = 0.3, text_share: float = 0.15,
+        text_saturation: float = 0.5, broader_fit: float = 0.6, sibling_fit: float = 0.5,
+        stage_step_fits: tuple[float, ...] = (0.5, 0.15), ticket_outside_cap: float = 0.6,
+        ticket_zero_ratio: float = 10.0, max_sectors: int = 4, max_text_terms: int = 32,
+    ) -> None:
+        self.sector_codes = sector_codes
+        self.stage_order = stage_order
+        self.cny_per_unit = cny_per_unit
+        self.sector_weight = sector_weight
+        self.ticket_weight = ticket_weight
+        self.stage_weight = stage_weight
+        self.text_share = text_share
+        self.text_saturation = text_saturation
+        self.broader_fit = broader_fit
+        self.sibling_fit = sibling_fit
+        self.stage_step_fits = stage_step_fits
+        self.ticket_outside_cap = ticket_outside_cap
+        self.ticket_zero_ratio = ticket_zero_ratio
+        self.max_sectors = max_sectors
+        self.max_text_terms = max_text_terms
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {"sector": self.sector_weight, "ticket": self.ticket_weight,
+                "stage": self.stage_weight}
+
+    def fit(self, requests: Sequence[RequestRecord], y: Any = None) -> MatchScorer:
+        """Learn the text IDF weights from ``requests`` and index them as arrays.
+
+        Parameters
+        ----------
+        requests : sequence of RequestRecord
+            The catalogue to rank.
+        y : ignored
+
+        Returns
+        -------
+        self : MatchScorer
+        """
+        if min(self.weights.values()) < 0 or sum(self.weights.values()) <= 0:
+            raise ValueError("weights must be non-negative with a positive sum")
+        if not 0 <= self.text_share <= 1:
+            raise ValueError("text_share must lie in [0, 1]")
+        self.taxonomy_ = SectorTaxonomy(
+            self.sector_codes, broader_fit=self.broader_fit, sibling_fit=self.sibling_fit
+        )
+        self.ladder_ = StageLadder(self.stage_order, step_fits=self.stage_step_fits)
+        self.regions_ = CodeBook()
+        self.events_ = CodeBook()
+        self.text_ = TextEvidence()
+        counts = self.text_.counts_of(
+            [r.text for r in requests], [r.text_counts for r in requests]
+        )
+        self.text_.fit(counts)
+        self.catalogue_ = self._segment(requests, counts)
+        return self
+
+    def _segment(self, requests: Sequence[RequestRecord], counts: sp.csr_matrix | None) -> Segment:
+        if counts is None:
+            counts = self.text_.counts_of(
+                [r.text for r in requests], [r.text_counts for r in requests]
+            )
+        return build_segment(
+            requests, taxonomy=self.taxonomy_, ladder=self.ladder_,
+            cny_per_unit=self.cny_per_unit or {"CNY": Decimal(1)}, text=self.text_,
+            text_counts=counts, regions=self.regions_, events=self.events_,
+            max_sectors=self.max_sectors, max_text_terms=self.max_text_terms,
+        )
+
+    def segment(self, requests: Sequence[RequestRecord]) -> Segment:
+        """Arrays for more requests, weighted with the IDF learned in ``fit``."""
+        check_is_fitted(self, "catalogue_")
+        return self._segment(requests, None)
+
+    def _to_cny(self, amount: Decimal, currency: str) -> float:
+        rates = self.cny_per_unit or {"CNY": Decimal(1)}
+        rate = rates.get(currency)
+        return float(amount * rate) if rate is not None else float("nan")
+
+    def investor_features(self, investor: InvestorRecord) -> InvestorFeatures:
+        """Lookup vectors of one mandate."""
+        check_is_fitted(self, "catalogue_")
+        thesis = keep_top_terms(
+            self.text_.weigh(self.text_.counts([investor.thesis])), self.max_text_terms
+        )
+        return InvestorFeatures(
+            sector_fit=self.taxonomy_.fit_vector(investor.sectors),
+            stage_fit=self.ladder_.fit_vector(investor.stages),
+            ticket_min_cny=self._to_cny(investor.ticket_min, investor.currency),
+            ticket_max_cny=self._to_cny(investor.ticket_max, investor.currency),
+            thesis=thesis,
+        )
+
+    def ticket_fit(
+        self, amount: FloatArray, ticket_min: FloatArray | float, ticket_max: FloatArray | float
+    ) -> FloatArray:
+        """1 inside [min, max]; outside, ``ticket_outside_cap`` falling to 0 on a log scale."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.maximum(amount / ticket_max, ticket_min / amount)
+            outside = self.ticket_outside_cap * np.clip(
+                1.0 - np.log(ratio) / np.log(self.ticket_zero_ratio), 0.0, 1.0
+            )
+        fit = np.where(ratio <= 1.0, 1.0, outside)
+        return np.nan_to_num(fit, nan=0.0)
+
+    def combine(self, sector_taxonomy: FloatArray, text: FloatArray, ticket: FloatArray,
+                stage: FloatArray) -> Components:
+        text_evidence = np.minimum(text / self.text_saturation, 1.0)
+        sector = (1.0 - self.text_share) * sector_taxonomy + self.text_share * text_evidence
+        total = self.sector_weight + self.ticket_weight + self.stage_weight
+        score = (self.sector_weight * sector + self.ticket_weight * ticket
+                 + self.stage_weight * stage) / total
+        return Components(sector=sector, ticket=ticket, stage=stage, text=text, score=score)
+
+    def segment_components(
+        self, features: InvestorFeatures, segment: Segment,
+        rows: npt.NDArray[np.intp] | None = None,
+    ) -> Components:
+        """Components of one investor against the rows of a segment (all rows by default)."""
+        sector_columns = segment.sector_columns if rows is None else segment.sector_columns[rows]
+        stage_positions = (segment.stage_positions if rows is None
+                           else segment.stage_positions[rows])
+        amount = segment.amount_cny if rows is None else segment.amount_cny[rows]
+        sector_taxonomy = features.sector_fit[sector_columns].max(axis=1)
+        stage = features.stage_fit[stage_positions]
+        ticket = self.ticket_fit(amount, features.ticket_min_cny, features.ticket_max_cny)
+        text = self._text_similarity(features.thesis, segment.text, rows)
+        return self.combine(sector_taxonomy, text, ticket, stage)
+
+    @staticmethod
+    def _text_similarity(
+        thesis: sp.csr_matrix, texts: sp.csc_matrix, rows: npt.NDArray[np.intp] | None
+    ) -> FloatArray:
+        count = texts.shape[0] if rows is None else rows.shape[0]
+        if thesis.nnz == 0 or count == 0:
+            return np.zeros(count, dtype=np.float64)
+        # Texts are stored by column: only the thesis's own n-gram columns are read.
+        similarity = texts[:, thesis.indices] @ thesis.data.astype(np.float32)
+        dense = np.asarray(similarity, dtype=np.float64).ravel()
+        return dense if rows is None else dense[rows]
+
+    def filter_mask(self, segment: Segment, request_filter: RequestFilter) -> BoolArray:
+        mask = np.ones(len(segment), dtype=np.bool_)
+        if request_filter.sector_columns is not None:
+            allowed = np.array(sorted(request_filter.sector_columns), dtype=np.int32)
+            mask &= np.isin(segment.sector_columns, allowed).any(axis=1)
+        if request_filter.stage_position is not None:
+            mask &= segment.stage_positions == request_filter.stage_position
+        if request_filter.region_code is not None:
+            mask &= segment.region_codes == request_filter.region_code
+        if request_filter.event_code is not None:
+            mask &= segment.event_codes == request_filter.event_code
+        if request_filter.excluded_ids:
+            mask[segment.rows_of(sorted(request_filter.excluded_ids))] = False
+        return mask
+
+    def rank_segments(
+        self, features: InvestorFeatures, segments: Sequence[tuple[Segment, BoolArray]], *,
+        limit: int, offset: int = 0, min_score: float = 0.0,
+    ) -> tuple[list[RankedRequest], int]:
+        """The best ``limit`` requests after ``offset``, best first, ties by id; and the total.
+
+        Parameters
+        ----------
+        features : InvestorFeatures
+        segments : sequence of (Segment, mask)
+            Where to look; rows whose mask is False are skipped.
+        limit, offset : int
+        min_score : float
+
+        Returns
+        -------
+        page : list of RankedRequest
+        total : int
+            How many requests pass the masks and ``min_score``.
+        """
+        picked: list[tuple[Segment, npt.NDArray[np.intp], Components]] = []
+        for segment, mask in segments:
+            rows = np.flatnonzero(mask)
+            if rows.size == 0:
+                continue
+            full = rows.size == len(segment)
+            components = self.segment_components(features, segment, None if full else rows)
+            keep = components.score >= min_score
+            picked.append((segment, rows[keep], _take(components, keep)))
+        if not picked:
+            return [], 0
+        scores = np.concatenate([c.score for _, _, c in picked])
+        ids = np.concatenate([s.ids[r] for s, r, _ in picked])
+        total = int(scores.size)
+        wanted = min(offset + limit, total)
+        if wanted <= 0:
+            return [], total
+        if wanted < total:
+            # Everything strictly above the cut plus every tie at it, then an exact sort.
+            cut = -np.partition(-scores, wanted - 1)[wanted - 1]
+            candidates = np.flatnonzero(scores >= cut)
+        else:
+            candidates = np.arange(total)
+        order = candidates[np.lexsort((ids[candidates], -scores[candidates]))]
+        page = order[offset:wanted]
+        sector = np.concatenate([c.sector for _, _, c in picked])
+        ticket = np.concatenate([c.ticket for _, _, c in picked])
+        stage = np.concatenate([c.stage for _, _, c in picked])
+        text = np.concatenate([c.text for _, _, c in picked])
+        return [
+            RankedRequest(id=ids[i].decode(), score=float(scores[i]), sector=float(sector[i]),
+                          ticket=float(ticket[i]), stage=float(stage[i]), text=float(text[i]))
+            for i in page
+        ], total
+
+
+def _take(components: Components, keep: BoolArray) -> Components:
+    return Components(sector=components.sector[keep], ticket=components.ticket[keep],
+                      stage=components.stage[keep], text=components.text[keep],
+                      score=components.score[keep])

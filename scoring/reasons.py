@@ -1,0 +1,95 @@
+"""Sentences a person can read, naming the evidence behind each component."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from scoring.records import InvestorRecord, RequestRecord
+from scoring.taxonomy import SectorTaxonomy, StageLadder
+
+TEXT_EVIDENCE_THRESHOLD = 0.1
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if whole == amount:
+        return f"{whole:,} {currency}"
+    return f"{amount.quantize(Decimal('0.01')):,} {currency}"
+
+
+def _convert(
+    amount: Decimal, source: str, target: str, cny_per_unit: dict[str, Decimal]
+) -> Decimal | None:
+    if source == target:
+        return amount
+    if source not in cny_per_unit or target not in cny_per_unit:
+        return None
+    return (amount * cny_per_unit[source] / cny_per_unit[target]).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+
+
+def sector_reason(taxonomy: SectorTaxonomy, investor: InvestorRecord,
+                  request: RequestRecord) -> str:
+    ranked = {"covered": 0, "broader": 1, "sibling": 2, "none": 3}
+    relations = sorted(
+        ((taxonomy.relation(investor.sectors, code), code) for code in request.sectors),
+        key=lambda item: (ranked[item[0][0]], item[1]),
+    )
+    (kind, mandate_code), code = relations[0]
+    if kind == "covered":
+        if code == mandate_code:
+            return f"Sector: {code} is one of your sectors"
+        return f"Sector: {code} falls under your sector {mandate_code}"
+    if kind == "broader":
+        return f"Sector: {code} is broader than your sector {mandate_code} (partial fit)"
+    if kind == "sibling":
+        return f"Sector: {code} is a sibling of your sector {mandate_code} (partial fit)"
+    return (f"Sector: {', '.join(request.sectors)} is outside your sectors "
+            f"{', '.join(sorted(investor.sectors))}")
+
+
+def ticket_reason(investor: InvestorRecord, request: RequestRecord,
+                  cny_per_unit: dict[str, Decimal]) -> str:
+    asked = format_amount(request.amount, request.currency)
+    low = _convert(investor.ticket_min, investor.currency, request.currency, cny_per_unit)
+    high = _convert(investor.ticket_max, investor.currency, request.currency, cny_per_unit)
+    if low is None or high is None:
+        return f"Ticket: {asked} cannot be compared: no exchange rate for {request.currency}"
+    shown_low = format_amount(low, request.currency)
+    shown_high = format_amount(high, request.currency)
+    converted = "" if investor.currency == request.currency else (
+        f" (converted from {investor.currency})"
+    )
+    if request.amount > high:
+        ratio = request.amount / high
+        return f"Ticket: {asked} is {ratio:.1f}× above your maximum of {shown_high}{converted}"
+    if request.amount < low:
+        ratio = low / request.amount
+        return f"Ticket: {asked} is {ratio:.1f}× below your minimum of {shown_low}{converted}"
+    return f"Ticket: {asked} is within your range of {shown_low} to {shown_high}{converted}"
+
+
+def stage_reason(ladder: StageLadder, investor: InvestorRecord, request: RequestRecord) -> str:
+    if request.stage not in ladder.index:
+        return f"Stage: {request.stage} is not a known stage"
+    steps, nearest = ladder.distance(investor.stages, request.stage)
+    if not nearest:
+        return f"Stage: {request.stage}; your mandate lists no known stage"
+    if steps == 0:
+        return f"Stage: {request.stage} is one of your stages"
+    count = abs(steps)
+    unit = "step" if count == 1 else "steps"
+    number = "one" if count == 1 else str(count)
+    positions = [ladder.index[s] for s in investor.stages if s in ladder.index]
+    if steps > 0:
+        which = "latest stage" if ladder.index[nearest] == max(positions) else "stage"
+        return f"Stage: {request.stage} is {number} {unit} after your {which} {nearest}"
+    which = "earliest stage" if ladder.index[nearest] == min(positions) else "stage"
+    return f"Stage: {request.stage} is {number} {unit} before your {which} {nearest}"
+
+
+def text_reason(text_similarity: float) -> str | None:
+    if text_similarity < TEXT_EVIDENCE_THRESHOLD:
+        return None
+    return f"Text: your thesis and the summary share wording (similarity {text_similarity:.2f})"

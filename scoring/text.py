@@ -1,0 +1,85 @@
+"""Text evidence: TF-IDF over character n-grams, so Chinese (no spaces) and English both work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
+
+
+def make_hasher(n_features: int = 2**18) -> HashingVectorizer:
+    """Character 2- and 3-grams within word boundaries, hashed (no vocabulary to fit).
+
+    A stateless hasher lets the catalogue's counts be computed once per request and
+    combined incrementally; the IDF weights are fitted on the catalogue afterwards.
+    """
+    return HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 3),
+        n_features=n_features,
+        alternate_sign=False,
+        norm=None,
+        lowercase=True,
+        dtype=np.float32,
+    )
+
+
+class TextEvidence:
+    """IDF-weighted, L2-normalised char n-gram vectors and their cosine similarity."""
+
+    def __init__(self, n_features: int = 2**18) -> None:
+        self.hasher = make_hasher(n_features)
+        self.idf = TfidfTransformer(sublinear_tf=True, norm=None)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.hasher.n_features)
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return sp.csr_matrix(self.hasher.transform(texts), dtype=np.float32)
+
+    def counts_of(self, texts: Sequence[str], stored: Sequence[bytes | None]) -> sp.csr_matrix:
+        """Counts for each text, from its stored bytes where present, else hashed now."""
+        blobs = list(stored)
+        missing = [i for i, blob in enumerate(blobs) if blob is None]
+        if missing:
+            fresh = self.counts([texts[i] for i in missing])
+            for position, i in enumerate(missing):
+                blobs[i] = encode_counts(fresh[position])
+        return decode_counts(blobs, self.n_features)
+
+    def fit(self, corpus_counts: sp.csr_matrix) -> TextEvidence:
+        self.idf.fit(corpus_counts)
+        return self
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        weighted = self.idf.transform(counts)
+        return sp.csr_matrix(normalize(weighted, norm="l2", copy=False), dtype=np.float32)
+
+
+def encode_counts(row: sp.csr_matrix) -> bytes:
+    """One text's hashed n-gram counts as bytes: int32 columns then float32 counts."""
+    indices = np.asarray(row.indices, dtype=np.int32)
+    counts = np.asarray(row.data, dtype=np.float32)
+    return indices.tobytes() + counts.tobytes()
+
+
+def decode_counts(blobs: Sequence[bytes | None], n_features: int) -> sp.csr_matrix:
+    """Stack stored counts (``encode_counts``) into one matrix, a row per blob."""
+    lengths = np.fromiter((len(b) // 8 if b else 0 for b in blobs), dtype=np.int64,
+                          count=len(blobs))
+    indptr = np.zeros(len(blobs) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    joined_indices = b"".join(b[: len(b) // 2] for b in blobs if b)
+    joined_counts = b"".join(b[len(b) // 2 :] for b in blobs if b)
+    indices = np.frombuffer(joined_indices, dtype=np.int32)
+    counts = np.frombuffer(joined_counts, dtype=np.float32)
+    return sp.csr_matrix((counts, indices, indptr), shape=(len(blobs), n_features))
+
+
+def stored_text_counts(text: str) -> bytes:
+    """What to store with a request so a catalogue loads without re-reading its text."""
+    return encode_counts(TextEvidence().counts([text]))
