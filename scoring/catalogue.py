@@ -28,7 +28,8 @@ def keep_top_terms(matrix: sp.csr_matrix, max_terms: int) -> sp.csr_matrix:
     kept = order[position < max_terms]
     kept.sort()
     trimmed = sp.csr_matrix(
-        (matrix.data[kept], (rows[kept], matrix.indices[kept])), shape=matrix.shape,
+        (matrix.data[kept], (rows[kept], matrix.indices[kept])),
+        shape=matrix.shape,
         dtype=np.float32,
     )
     norms = np.sqrt(np.asarray(trimmed.multiply(trimmed).sum(axis=1)).ravel())
@@ -79,9 +80,17 @@ class CodeBook:
 
 
 def build_segment(
-    records: Sequence[RequestRecord], *, taxonomy: SectorTaxonomy, ladder: StageLadder,
-    cny_per_unit: dict[str, Decimal], text: TextEvidence, text_counts: sp.csr_matrix,
-    regions: CodeBook, events: CodeBook, max_sectors: int, max_text_terms: int,
+    records: Sequence[RequestRecord],
+    *,
+    taxonomy: SectorTaxonomy,
+    ladder: StageLadder,
+    cny_per_unit: dict[str, Decimal],
+    text: TextEvidence,
+    text_counts: sp.csr_matrix,
+    regions: CodeBook,
+    events: CodeBook,
+    max_sectors: int,
+    max_text_terms: int,
 ) -> Segment:
     """Arrays for ``records`` (any order; the segment is sorted by id)."""
     ordered = sorted(range(len(records)), key=lambda i: records[i].id)
@@ -96,13 +105,15 @@ def build_segment(
         sector_columns[row] = columns
     unknown_stage = len(ladder.stages)
     stage_positions = np.fromiter(
-        (ladder.index.get(r.stage, unknown_stage) for r in sorted_records), dtype=np.int16,
+        (ladder.index.get(r.stage, unknown_stage) for r in sorted_records),
+        dtype=np.int16,
         count=count,
     )
     rates = {code: float(rate) for code, rate in cny_per_unit.items()}
     amount_cny = np.fromiter(
         (float(r.amount) * rates.get(r.currency, np.nan) for r in sorted_records),
-        dtype=np.float64, count=count,
+        dtype=np.float64,
+        count=count,
     )
     weighted = text.weigh(text_counts[np.asarray(ordered, dtype=np.intp)] if count else text_counts)
     return Segment(
@@ -110,9 +121,28 @@ def build_segment(
         sector_columns=sector_columns,
         stage_positions=stage_positions,
         amount_cny=amount_cny,
-        region_codes=np.fromiter((regions.code(r.region) for r in sorted_records),
-                                 dtype=np.int32, count=count),
-        event_codes=np.fromiter((events.code(r.event) for r in sorted_records),
-                                dtype=np.int32, count=count),
+        region_codes=np.fromiter(
+            (regions.code(r.region) for r in sorted_records), dtype=np.int32, count=count
+        ),
+        event_codes=np.fromiter(
+            (events.code(r.event) for r in sorted_records), dtype=np.int32, count=count
+        ),
         text=keep_top_terms(weighted, max_text_terms).tocsc(),
+    )
+
+
+def merge_segments(base: Segment, keep: npt.NDArray[np.bool_], extra: Segment) -> Segment:
+    """One id-sorted segment of the kept rows of ``base`` and every row of ``extra``."""
+    rows = np.flatnonzero(keep)
+    ids = np.concatenate([base.ids[rows], extra.ids])
+    order = np.argsort(ids, kind="stable")
+    text = sp.vstack([base.text.tocsr()[rows], extra.text.tocsr()], format="csr")
+    return Segment(
+        ids=ids[order],
+        sector_columns=np.concatenate([base.sector_columns[rows], extra.sector_columns])[order],
+        stage_positions=np.concatenate([base.stage_positions[rows], extra.stage_positions])[order],
+        amount_cny=np.concatenate([base.amount_cny[rows], extra.amount_cny])[order],
+        region_codes=np.concatenate([base.region_codes[rows], extra.region_codes])[order],
+        event_codes=np.concatenate([base.event_codes[rows], extra.event_codes])[order],
+        text=sp.csr_matrix(text[order], dtype=np.float32).tocsc(),
     )

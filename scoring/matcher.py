@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from scoring.catalogue import CodeBook, Segment, build_segment, keep_top_terms
+from scoring.reasons import sector_reason, stage_reason, text_reason, ticket_reason
 from scoring.records import InvestorRecord, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import TextEvidence
@@ -106,12 +107,23 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
     """
 
     def __init__(
-        self, *, sector_codes: Sequence[str] = (), stage_order: Sequence[str] = (),
-        cny_per_unit: dict[str, Decimal] | None = None, sector_weight: float = 0.4,
-        ticket_weight: float = 0.3, stage_weight: float = 0.3, text_share: float = 0.15,
-        text_saturation: float = 0.5, broader_fit: float = 0.6, sibling_fit: float = 0.5,
-        stage_step_fits: tuple[float, ...] = (0.5, 0.15), ticket_outside_cap: float = 0.6,
-        ticket_zero_ratio: float = 10.0, max_sectors: int = 4, max_text_terms: int = 32,
+        self,
+        *,
+        sector_codes: Sequence[str] = (),
+        stage_order: Sequence[str] = (),
+        cny_per_unit: dict[str, Decimal] | None = None,
+        sector_weight: float = 0.4,
+        ticket_weight: float = 0.3,
+        stage_weight: float = 0.3,
+        text_share: float = 0.15,
+        text_saturation: float = 0.5,
+        broader_fit: float = 0.6,
+        sibling_fit: float = 0.5,
+        stage_step_fits: tuple[float, ...] = (0.5, 0.15),
+        ticket_outside_cap: float = 0.6,
+        ticket_zero_ratio: float = 10.0,
+        max_sectors: int = 4,
+        max_text_terms: int = 32,
     ) -> None:
         self.sector_codes = sector_codes
         self.stage_order = stage_order
@@ -131,8 +143,11 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
 
     @property
     def weights(self) -> dict[str, float]:
-        return {"sector": self.sector_weight, "ticket": self.ticket_weight,
-                "stage": self.stage_weight}
+        return {
+            "sector": self.sector_weight,
+            "ticket": self.ticket_weight,
+            "stage": self.stage_weight,
+        }
 
     def fit(self, requests: Sequence[RequestRecord], y: Any = None) -> MatchScorer:
         """Learn the text IDF weights from ``requests`` and index them as arrays.
@@ -158,9 +173,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         self.regions_ = CodeBook()
         self.events_ = CodeBook()
         self.text_ = TextEvidence()
-        counts = self.text_.counts_of(
-            [r.text for r in requests], [r.text_counts for r in requests]
-        )
+        counts = self.text_.counts_of([r.text for r in requests], [r.text_counts for r in requests])
         self.text_.fit(counts)
         self.catalogue_ = self._segment(requests, counts)
         return self
@@ -171,10 +184,16 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
                 [r.text for r in requests], [r.text_counts for r in requests]
             )
         return build_segment(
-            requests, taxonomy=self.taxonomy_, ladder=self.ladder_,
-            cny_per_unit=self.cny_per_unit or {"CNY": Decimal(1)}, text=self.text_,
-            text_counts=counts, regions=self.regions_, events=self.events_,
-            max_sectors=self.max_sectors, max_text_terms=self.max_text_terms,
+            requests,
+            taxonomy=self.taxonomy_,
+            ladder=self.ladder_,
+            cny_per_unit=self.cny_per_unit or {"CNY": Decimal(1)},
+            text=self.text_,
+            text_counts=counts,
+            regions=self.regions_,
+            events=self.events_,
+            max_sectors=self.max_sectors,
+            max_text_terms=self.max_text_terms,
         )
 
     def segment(self, requests: Sequence[RequestRecord]) -> Segment:
@@ -213,23 +232,26 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         fit = np.where(ratio <= 1.0, 1.0, outside)
         return np.nan_to_num(fit, nan=0.0)
 
-    def combine(self, sector_taxonomy: FloatArray, text: FloatArray, ticket: FloatArray,
-                stage: FloatArray) -> Components:
+    def combine(
+        self, sector_taxonomy: FloatArray, text: FloatArray, ticket: FloatArray, stage: FloatArray
+    ) -> Components:
         text_evidence = np.minimum(text / self.text_saturation, 1.0)
         sector = (1.0 - self.text_share) * sector_taxonomy + self.text_share * text_evidence
         total = self.sector_weight + self.ticket_weight + self.stage_weight
-        score = (self.sector_weight * sector + self.ticket_weight * ticket
-                 + self.stage_weight * stage) / total
+        score = (
+            self.sector_weight * sector + self.ticket_weight * ticket + self.stage_weight * stage
+        ) / total
         return Components(sector=sector, ticket=ticket, stage=stage, text=text, score=score)
 
     def segment_components(
-        self, features: InvestorFeatures, segment: Segment,
+        self,
+        features: InvestorFeatures,
+        segment: Segment,
         rows: npt.NDArray[np.intp] | None = None,
     ) -> Components:
         """Components of one investor against the rows of a segment (all rows by default)."""
         sector_columns = segment.sector_columns if rows is None else segment.sector_columns[rows]
-        stage_positions = (segment.stage_positions if rows is None
-                           else segment.stage_positions[rows])
+        stage_positions = segment.stage_positions if rows is None else segment.stage_positions[rows]
         amount = segment.amount_cny if rows is None else segment.amount_cny[rows]
         sector_taxonomy = features.sector_fit[sector_columns].max(axis=1)
         stage = features.stage_fit[stage_positions]
@@ -249,6 +271,46 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         dense = np.asarray(similarity, dtype=np.float64).ravel()
         return dense if rows is None else dense[rows]
 
+    def investor_components(
+        self, investors: Sequence[InvestorRecord], request: RequestRecord
+    ) -> Components:
+        """Components of many investors against one request."""
+        check_is_fitted(self, "catalogue_")
+        count = len(investors)
+        if count == 0:
+            empty = np.zeros(0, dtype=np.float64)
+            return Components(empty, empty, empty, empty, empty)
+        features = [self.investor_features(investor) for investor in investors]
+        request_segment = self.segment([request])
+        columns = request_segment.sector_columns[0]
+        sector_fit = np.vstack([f.sector_fit for f in features])
+        sector_taxonomy = sector_fit[:, columns].max(axis=1)
+        stage = np.array([f.stage_fit[request_segment.stage_positions[0]] for f in features])
+        ticket = self.ticket_fit(
+            np.full(count, request_segment.amount_cny[0]),
+            np.array([f.ticket_min_cny for f in features]),
+            np.array([f.ticket_max_cny for f in features]),
+        )
+        theses = sp.vstack([f.thesis for f in features], format="csr")
+        text = np.asarray(theses @ request_segment.text.tocsr()[0].T.toarray()).ravel()
+        return self.combine(sector_taxonomy, text.astype(np.float64), ticket, stage)
+
+    def explain(
+        self, investor: InvestorRecord, request: RequestRecord, text_similarity: float
+    ) -> list[str]:
+        """Reasons for one pair: sector, ticket and stage, and text evidence when present."""
+        check_is_fitted(self, "catalogue_")
+        rates = self.cny_per_unit or {"CNY": Decimal(1)}
+        reasons = [
+            sector_reason(self.taxonomy_, investor, request),
+            ticket_reason(investor, request, rates),
+            stage_reason(self.ladder_, investor, request),
+        ]
+        text = text_reason(text_similarity)
+        if text is not None:
+            reasons.append(text)
+        return reasons
+
     def filter_mask(self, segment: Segment, request_filter: RequestFilter) -> BoolArray:
         mask = np.ones(len(segment), dtype=np.bool_)
         if request_filter.sector_columns is not None:
@@ -265,8 +327,13 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         return mask
 
     def rank_segments(
-        self, features: InvestorFeatures, segments: Sequence[tuple[Segment, BoolArray]], *,
-        limit: int, offset: int = 0, min_score: float = 0.0,
+        self,
+        features: InvestorFeatures,
+        segments: Sequence[tuple[Segment, BoolArray]],
+        *,
+        limit: int,
+        offset: int = 0,
+        min_score: float = 0.0,
     ) -> tuple[list[RankedRequest], int]:
         """The best ``limit`` requests after ``offset``, best first, ties by id; and the total.
 
@@ -314,13 +381,23 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         stage = np.concatenate([c.stage for _, _, c in picked])
         text = np.concatenate([c.text for _, _, c in picked])
         return [
-            RankedRequest(id=ids[i].decode(), score=float(scores[i]), sector=float(sector[i]),
-                          ticket=float(ticket[i]), stage=float(stage[i]), text=float(text[i]))
+            RankedRequest(
+                id=ids[i].decode(),
+                score=float(scores[i]),
+                sector=float(sector[i]),
+                ticket=float(ticket[i]),
+                stage=float(stage[i]),
+                text=float(text[i]),
+            )
             for i in page
         ], total
 
 
 def _take(components: Components, keep: BoolArray) -> Components:
-    return Components(sector=components.sector[keep], ticket=components.ticket[keep],
-                      stage=components.stage[keep], text=components.text[keep],
-                      score=components.score[keep])
+    return Components(
+        sector=components.sector[keep],
+        ticket=components.ticket[keep],
+        stage=components.stage[keep],
+        text=components.text[keep],
+        score=components.score[keep],
+    )

@@ -29,8 +29,9 @@ def _convert(
     )
 
 
-def sector_reason(taxonomy: SectorTaxonomy, investor: InvestorRecord,
-                  request: RequestRecord) -> str:
+def sector_reason(
+    taxonomy: SectorTaxonomy, investor: InvestorRecord, request: RequestRecord
+) -> str:
     ranked = {"covered": 0, "broader": 1, "sibling": 2, "none": 3}
     relations = sorted(
         ((taxonomy.relation(investor.sectors, code), code) for code in request.sectors),
@@ -45,12 +46,15 @@ def sector_reason(taxonomy: SectorTaxonomy, investor: InvestorRecord,
         return f"Sector: {code} is broader than your sector {mandate_code} (partial fit)"
     if kind == "sibling":
         return f"Sector: {code} is a sibling of your sector {mandate_code} (partial fit)"
-    return (f"Sector: {', '.join(request.sectors)} is outside your sectors "
-            f"{', '.join(sorted(investor.sectors))}")
+    return (
+        f"Sector: {', '.join(request.sectors)} is outside your sectors "
+        f"{', '.join(sorted(investor.sectors))}"
+    )
 
 
-def ticket_reason(investor: InvestorRecord, request: RequestRecord,
-                  cny_per_unit: dict[str, Decimal]) -> str:
+def ticket_reason(
+    investor: InvestorRecord, request: RequestRecord, cny_per_unit: dict[str, Decimal]
+) -> str:
     asked = format_amount(request.amount, request.currency)
     low = _convert(investor.ticket_min, investor.currency, request.currency, cny_per_unit)
     high = _convert(investor.ticket_max, investor.currency, request.currency, cny_per_unit)
@@ -58,8 +62,8 @@ def ticket_reason(investor: InvestorRecord, request: RequestRecord,
         return f"Ticket: {asked} cannot be compared: no exchange rate for {request.currency}"
     shown_low = format_amount(low, request.currency)
     shown_high = format_amount(high, request.currency)
-    converted = "" if investor.currency == request.currency else (
-        f" (converted from {investor.currency})"
+    converted = (
+        "" if investor.currency == request.currency else (f" (converted from {investor.currency})")
     )
     if request.amount > high:
         ratio = request.amount / high

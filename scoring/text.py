@@ -52,10 +52,15 @@ class TextEvidence:
         return decode_counts(blobs, self.n_features)
 
     def fit(self, corpus_counts: sp.csr_matrix) -> TextEvidence:
+        if corpus_counts.shape[0] == 0:
+            # An empty catalogue still needs weights for the requests that will arrive.
+            corpus_counts = sp.csr_matrix((1, self.n_features), dtype=np.float32)
         self.idf.fit(corpus_counts)
         return self
 
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        if counts.shape[0] == 0:
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
         weighted = self.idf.transform(counts)
         return sp.csr_matrix(normalize(weighted, norm="l2", copy=False), dtype=np.float32)
 
@@ -69,8 +74,9 @@ def encode_counts(row: sp.csr_matrix) -> bytes:
 
 def decode_counts(blobs: Sequence[bytes | None], n_features: int) -> sp.csr_matrix:
     """Stack stored counts (``encode_counts``) into one matrix, a row per blob."""
-    lengths = np.fromiter((len(b) // 8 if b else 0 for b in blobs), dtype=np.int64,
-                          count=len(blobs))
+    lengths = np.fromiter(
+        (len(b) // 8 if b else 0 for b in blobs), dtype=np.int64, count=len(blobs)
+    )
     indptr = np.zeros(len(blobs) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
     joined_indices = b"".join(b[: len(b) // 2] for b in blobs if b)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from service.accounts.router import router as accounts_router
 from service.config import Settings, get_settings
@@ -13,16 +19,36 @@ from service.financing_requests.router import router as financing_requests_route
 from service.health import router as health_router
 from service.investors.router import router as investors_router
 from service.logging_setup import configure_logging
+from service.matches.index import MatchIndex
+from service.matches.service import make_default_scorer
 from service.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from service.reference_data import get_reference_data
 from service.taxonomy import router as taxonomy_router
+
+logger = logging.getLogger("matchmaker.startup")
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     get_reference_data()  # fail at start-up, not on the first request, if a data file is bad
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        # Build the match index before accepting traffic (CPU work, off the event loop).
+        def build() -> None:
+            try:
+                with application.state.session_factory() as session:
+                    application.state.match_index.rebuild(session)
+            except SQLAlchemyError:
+                # Serve anyway (readyz reports the database); the first ranking builds it.
+                logger.exception("match index not built at start-up")
+
+        await run_in_threadpool(build)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Matchmaker",
         version="0.1.0",
         description="Investor-to-project matchmaking for investment-promotion commissions.",
@@ -31,6 +57,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         settings.database_url, pool_size=settings.database_pool_size
     )
     app.state.session_factory = create_session_factory(app.state.engine)
+    app.state.match_index = MatchIndex(make_default_scorer)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

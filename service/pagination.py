@@ -43,7 +43,8 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
         parsed = dt.datetime.fromisoformat(created_at)
         if parsed.tzinfo is None or not isinstance(object_id, str):
             raise ValueError
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        parsed = parsed.astimezone(dt.UTC)
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError) as exc:
         raise Invalid(
             "The cursor is not one this service issued.",
             errors=[field_problem("cursor", "invalid_cursor", "Unknown cursor", location="query")],
@@ -75,3 +76,24 @@ def fetch_page(
         return rows, None
     last: Any = rows[limit - 1]
     return rows[:limit], encode_cursor(last.created_at, last.id)
+
+
+def encode_offset_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def decode_offset_cursor(cursor: str | None) -> int:
+    """Offset into a ranking; rankings are recomputed per page, so an offset is the state."""
+    if cursor is None:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        offset = json.loads(base64.urlsafe_b64decode(padded.encode()))["offset"]
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise ValueError
+    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError) as exc:
+        raise Invalid(
+            "The cursor is not one this service issued.",
+            errors=[field_problem("cursor", "invalid_cursor", "Unknown cursor", location="query")],
+        ) from exc
+    return offset

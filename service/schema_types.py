@@ -41,9 +41,10 @@ def _format_decimal(value: Decimal) -> str:
 Money = Annotated[
     Decimal,
     BeforeValidator(_reject_floats_and_bools),
+    # At most 999,999,999,999,999.99: SQLite keeps hundredths in a signed 64-bit integer.
     Field(
         gt=0,
-        max_digits=20,
+        max_digits=17,
         decimal_places=2,
         allow_inf_nan=False,
         description="Exact amount in whole currency units: a JSON number or a decimal string",
@@ -137,4 +138,9 @@ StageQuery = Annotated[
     str | None,
     AfterValidator(lambda c: c if c is None else check_stage(c)),
     Field(description="A stage code"),
+]
+RegionQuery = Annotated[
+    str | None,
+    AfterValidator(lambda c: c if c is None else check_region(c)),
+    Field(description="A region code"),
 ]

@@ -178,6 +178,8 @@ def update(
             audit["status"] = {"from": financing_request.status.value, "to": new_status.value}
             financing_request.status = new_status
     if audit:
+        # Touching the row bumps its revision even when only its code rows changed.
+        financing_request.updated_at = utc_now()
         session.flush()
         record_audit(
             session=session,

@@ -17,6 +17,7 @@ from models import (
     InvestorProfileStage,
     Role,
 )
+from models.types import utc_now
 from service.audit import record_audit
 from service.auth import Principal
 from service.code_links import codes_of, sync_code_rows
@@ -161,6 +162,8 @@ def update(
         if field in _CODE_FIELDS and before[field] != value:
             audit[field] = {"from": before[field], "to": value}
     if audit:
+        # Touching the row bumps its revision even when only its code rows changed.
+        profile.updated_at = utc_now()
         session.flush()
         record_audit(
             session=session,

@@ -1,0 +1,166 @@
+"""Each worker's in-memory match index, refreshed incrementally from the database.
+
+The published catalogue lives in an id-sorted base segment plus a small delta segment of
+requests changed since the base was built; superseded base rows are masked out. A refresh
+reads the requests written since the last one (with an overlap, because a write's
+``updated_at`` is set before its transaction commits), so a write committed on any worker
+shows in the next ranking here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from models.types import utc_now
+from scoring import MatchScorer, RequestRecord, Segment
+from scoring.catalogue import merge_segments
+from service.matches.catalogue_loader import changes_since, load_published
+
+# A write's updated_at may precede its commit by this much and still be picked up.
+COMMIT_OVERLAP = dt.timedelta(seconds=5)
+# Rankings may skip the refresh if one started this recently (bounds staleness).
+REFRESH_INTERVAL_SECONDS = 0.2
+COMPACT_AT_DELTA_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """An immutable snapshot; readers keep one reference for a whole ranking."""
+
+    scorer: MatchScorer
+    base: Segment
+    base_alive: npt.NDArray[np.bool_]
+    base_revisions: npt.NDArray[np.int64]
+    delta: Segment
+    delta_records: dict[str, RequestRecord] = field(default_factory=dict)
+    delta_revisions: dict[str, int] = field(default_factory=dict)
+    watermark: dt.datetime | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self.base_alive.sum()) + len(self.delta)
+
+    def applied_revision(self, request_id: str) -> int | None:
+        if request_id in self.delta_revisions:
+            return self.delta_revisions[request_id]
+        rows = self.base.rows_of([request_id])
+        if rows.size and self.base_alive[rows[0]]:
+            return int(self.base_revisions[rows[0]])
+        return None
+
+
+class MatchIndex:
+    def __init__(self, make_scorer: Callable[[], MatchScorer]) -> None:
+        self._make_scorer = make_scorer
+        self._state: IndexState | None = None
+        self._lock = threading.Lock()
+        self._last_refresh_started = 0.0
+
+    @property
+    def state(self) -> IndexState | None:
+        return self._state
+
+    def current(self, session: Session) -> IndexState:
+        """The snapshot to rank with, refreshed first unless a refresh just ran."""
+        state = self._state
+        if (
+            state is not None
+            and time.monotonic() - self._last_refresh_started < REFRESH_INTERVAL_SECONDS
+        ):
+            return state
+        with self._lock:
+            self._last_refresh_started = time.monotonic()
+            self._state = self._refresh(session, self._state)
+            return self._state
+
+    def rebuild(self, session: Session) -> IndexState:
+        """Build from scratch (start-up)."""
+        with self._lock:
+            self._last_refresh_started = time.monotonic()
+            self._state = self._build(session)
+            return self._state
+
+    def _build(self, session: Session) -> IndexState:
+        started_at = utc_now()
+        loaded = load_published(session)
+        scorer = self._make_scorer().fit([item.record for item in loaded])
+        base = scorer.catalogue_
+        revision_of = {item.record.id: item.revision for item in loaded}
+        return IndexState(
+            scorer=scorer,
+            base=base,
+            base_alive=np.ones(len(base), dtype=np.bool_),
+            base_revisions=np.array([revision_of[i.decode()] for i in base.ids], dtype=np.int64),
+            delta=scorer.segment([]),
+            watermark=started_at,
+        )
+
+    def _refresh(self, session: Session, state: IndexState | None) -> IndexState:
+        if state is None or state.watermark is None:
+            return self._build(session)
+        changes = changes_since(session, state.watermark - COMMIT_OVERLAP)
+        if not changes:
+            return state
+        watermark = max(state.watermark, *(c.updated_at for c in changes))
+        upserts = [
+            c.id for c in changes if c.published and state.applied_revision(c.id) != c.revision
+        ]
+        removals = [
+            c.id for c in changes if not c.published and state.applied_revision(c.id) is not None
+        ]
+        if not upserts and not removals:
+            return replace(state, watermark=watermark)
+        loaded = load_published(session, upserts) if upserts else []
+        touched = set(upserts) | set(removals)
+        alive = state.base_alive.copy()
+        alive[state.base.rows_of(sorted(touched))] = False
+        delta_records = {k: v for k, v in state.delta_records.items() if k not in touched}
+        delta_revisions = {k: v for k, v in state.delta_revisions.items() if k not in touched}
+        for item in loaded:
+            delta_records[item.record.id] = item.record
+            delta_revisions[item.record.id] = item.revision
+        delta = state.scorer.segment(list(delta_records.values()))
+        if len(delta) >= COMPACT_AT_DELTA_ROWS:
+            return self._compact(state, alive, delta, delta_revisions, watermark)
+        return replace(
+            state,
+            base_alive=alive,
+            delta=delta,
+            delta_records=delta_records,
+            delta_revisions=delta_revisions,
+            watermark=watermark,
+        )
+
+    def _compact(
+        self,
+        state: IndexState,
+        alive: npt.NDArray[np.bool_],
+        delta: Segment,
+        delta_revisions: dict[str, int],
+        watermark: dt.datetime,
+    ) -> IndexState:
+        base = merge_segments(state.base, alive, delta)
+        revisions = np.concatenate(
+            [
+                state.base_revisions[alive],
+                np.array([delta_revisions[i.decode()] for i in delta.ids], dtype=np.int64),
+            ]
+        )
+        ids = np.concatenate([state.base.ids[alive], delta.ids])
+        revisions = revisions[np.argsort(ids, kind="stable")]
+        return IndexState(
+            scorer=state.scorer,
+            base=base,
+            base_alive=np.ones(len(base), dtype=np.bool_),
+            base_revisions=revisions,
+            delta=state.scorer.segment([]),
+            watermark=watermark,
+        )

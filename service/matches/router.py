@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from service.auth import CommissionPrincipal, InvestorSidePrincipal
+from service.db import SessionDep
+from service.errors import PROBLEM_RESPONSES
+from service.financing_requests.router import VisibleFinancingRequest
+from service.investors.router import VisibleInvestorProfile
+from service.matches import service
+from service.matches.index import MatchIndex
+from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
+from service.pagination import (
+    CursorQuery,
+    LimitQuery,
+    decode_offset_cursor,
+    encode_offset_cursor,
+)
+from service.schema_types import RegionQuery, SectorQuery, StageQuery
+
+router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES)
+
+
+def match_index(request: Request) -> MatchIndex:
+    index: MatchIndex = request.app.state.match_index
+    return index
+
+
+MatchIndexDep = Annotated[MatchIndex, Depends(match_index)]
+MinScoreQuery = Annotated[float, Query(ge=0, le=1, description="Leave out weaker matches")]
+
+
+def _next_cursor(offset: int, returned: int, limit: int, total: int) -> str | None:
+    return encode_offset_cursor(offset + limit) if returned and offset + limit < total else None
+
+
+@router.get("/v1/investors/{investor_id}/matches", response_model=MatchPage[RequestMatchOut])
+def investor_matches(
+    principal: InvestorSidePrincipal,
+    profile: VisibleInvestorProfile,
+    session: SessionDep,
+    index: MatchIndexDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    sector: Annotated[SectorQuery, Query()] = None,
+    stage: Annotated[StageQuery, Query()] = None,
+    region: Annotated[RegionQuery, Query()] = None,
+    event: Annotated[str | None, Query(max_length=200)] = None,
+    min_score: MinScoreQuery = 0.0,
+) -> MatchPage[RequestMatchOut]:
+    """Published financing requests ranked for this mandate, best first, with reasons."""
+    offset = decode_offset_cursor(cursor)
+    items, total, model = service.rank_requests_for_investor(
+        session=session,
+        index=index,
+        profile=profile,
+        viewer=principal,
+        filters=service.MatchFilters(sector=sector, stage=stage, region=region, event=event),
+        limit=limit,
+        offset=offset,
+        min_score=min_score,
+    )
+    return MatchPage(
+        items=items,
+        next_cursor=_next_cursor(offset, len(items), limit, total),
+        total=total,
+        model=model,
+    )
+
+
+@router.get(
+    "/v1/financing-requests/{financing_request_id}/matches",
+    response_model=MatchPage[InvestorMatchOut],
+)
+def financing_request_matches(
+    principal: CommissionPrincipal,
+    financing_request: VisibleFinancingRequest,
+    session: SessionDep,
+    index: MatchIndexDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    min_score: MinScoreQuery = 0.0,
+) -> MatchPage[InvestorMatchOut]:
+    """Investor profiles ranked for one financing request (commission only)."""
+    offset = decode_offset_cursor(cursor)
+    items, total, model = service.rank_investors_for_request(
+        session=session,
+        index=index,
+        financing_request=financing_request,
+        limit=limit,
+        offset=offset,
+        min_score=min_score,
+    )
+    return MatchPage(
+        items=items,
+        next_cursor=_next_cursor(offset, len(items), limit, total),
+        total=total,
+        model=model,
+    )

@@ -1,0 +1,198 @@
+"""Ranked, explained matches in both directions, from the in-memory index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import FinancingRequest, InvestorProfile, RequestStatus
+from scoring import InvestorRecord, MatchScorer, RequestFilter, RequestRecord
+from service.auth import Principal
+from service.code_links import codes_of
+from service.financing_requests.schemas import FinancingRequestOut
+from service.financing_requests.service import matching_text
+from service.investors.schemas import InvestorOut
+from service.matches.index import IndexState, MatchIndex
+from service.matches.schemas import (
+    ComponentsOut,
+    InvestorMatchOut,
+    RankingModelOut,
+    RequestMatchOut,
+)
+from service.reference_data import get_reference_data
+
+DEFAULT_MODEL_VERSION = "default-v1"
+SCORE_DECIMALS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class MatchFilters:
+    sector: str | None = None
+    stage: str | None = None
+    region: str | None = None
+    event: str | None = None
+
+
+def make_default_scorer() -> MatchScorer:
+    reference = get_reference_data()
+    return MatchScorer(
+        sector_codes=[s.code for s in reference.sectors],
+        stage_order=[s.code for s in reference.stages],
+        cny_per_unit=dict(reference.cny_per_unit),
+    )
+
+
+def investor_record(profile: InvestorProfile) -> InvestorRecord:
+    return InvestorRecord(
+        id=profile.id,
+        sectors=tuple(codes_of(profile.sector_links)),
+        stages=tuple(codes_of(profile.stage_links)),
+        ticket_min=profile.ticket_min,
+        ticket_max=profile.ticket_max,
+        currency=profile.currency,
+        thesis=profile.thesis,
+        regions=tuple(codes_of(profile.region_links)),
+    )
+
+
+def request_record(financing_request: FinancingRequest) -> RequestRecord:
+    return RequestRecord(
+        id=financing_request.id,
+        sectors=tuple(codes_of(financing_request.sector_links)),
+        stage=financing_request.stage,
+        amount=financing_request.amount,
+        currency=financing_request.currency,
+        text=matching_text(financing_request),
+        region=financing_request.region,
+        event=financing_request.event,
+    )
+
+
+def ranking_model(scorer: MatchScorer) -> RankingModelOut:
+    return RankingModelOut(version=DEFAULT_MODEL_VERSION, weights=scorer.weights)
+
+
+def _request_filter(state: IndexState, filters: MatchFilters) -> RequestFilter:
+    scorer = state.scorer
+    sector_columns = None
+    if filters.sector is not None:
+        related = get_reference_data().related_sectors(filters.sector)
+        sector_columns = frozenset(
+            scorer.taxonomy_.index[c] for c in related if c in scorer.taxonomy_.index
+        )
+    return RequestFilter(
+        sector_columns=sector_columns,
+        stage_position=scorer.ladder_.index.get(filters.stage, -1) if filters.stage else None,
+        region_code=scorer.regions_.lookup(filters.region) if filters.region else None,
+        event_code=scorer.events_.lookup(filters.event) if filters.event else None,
+    )
+
+
+def _rounded(value: float) -> float:
+    return round(min(max(value, 0.0), 1.0), SCORE_DECIMALS)
+
+
+def rank_requests_for_investor(
+    *,
+    session: Session,
+    index: MatchIndex,
+    profile: InvestorProfile,
+    viewer: Principal,
+    filters: MatchFilters,
+    limit: int,
+    offset: int,
+    min_score: float,
+) -> tuple[list[RequestMatchOut], int, RankingModelOut]:
+    """Published requests for one mandate, best first, each with its reasons."""
+    state = index.current(session)
+    scorer = state.scorer
+    investor = investor_record(profile)
+    features = scorer.investor_features(investor)
+    request_filter = _request_filter(state, filters)
+    segments = [
+        (state.base, state.base_alive & scorer.filter_mask(state.base, request_filter)),
+        (state.delta, scorer.filter_mask(state.delta, request_filter)),
+    ]
+    ranked, total = scorer.rank_segments(
+        features, segments, limit=limit, offset=offset, min_score=min_score
+    )
+    by_id = _published_requests(session, [r.id for r in ranked])
+    items = []
+    for match in ranked:
+        financing_request = by_id.get(match.id)
+        if financing_request is None:  # unpublished since the snapshot was taken
+            continue
+        items.append(
+            RequestMatchOut(
+                financing_request=FinancingRequestOut.from_model(financing_request, viewer=viewer),
+                score=_rounded(match.score),
+                components=ComponentsOut(
+                    sector=_rounded(match.sector),
+                    ticket=_rounded(match.ticket),
+                    stage=_rounded(match.stage),
+                ),
+                reasons=scorer.explain(investor, request_record(financing_request), match.text),
+            )
+        )
+    return items, total, ranking_model(scorer)
+
+
+def _published_requests(session: Session, ids: Sequence[str]) -> dict[str, FinancingRequest]:
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(FinancingRequest)
+        .options(selectinload(FinancingRequest.sector_links))
+        .where(FinancingRequest.id.in_(ids), FinancingRequest.status == RequestStatus.PUBLISHED)
+    )
+    return {row.id: row for row in rows}
+
+
+def rank_investors_for_request(
+    *,
+    session: Session,
+    index: MatchIndex,
+    financing_request: FinancingRequest,
+    limit: int,
+    offset: int,
+    min_score: float,
+) -> tuple[list[InvestorMatchOut], int, RankingModelOut]:
+    """Every investor profile for one request, best first, ties by id."""
+    scorer = index.current(session).scorer
+    profiles = list(
+        session.scalars(
+            select(InvestorProfile)
+            .options(
+                selectinload(InvestorProfile.sector_links),
+                selectinload(InvestorProfile.stage_links),
+                selectinload(InvestorProfile.region_links),
+            )
+            .order_by(InvestorProfile.id)
+        )
+    )
+    investors = [investor_record(p) for p in profiles]
+    request = request_record(financing_request)
+    components = scorer.investor_components(investors, request)
+    scores = np.round(components.score, SCORE_DECIMALS)
+    qualifying = np.flatnonzero(scores >= min_score)
+    # Profiles are in id order, so a stable sort on score breaks ties by id.
+    order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
+    page = order[offset : offset + limit]
+    items = [
+        InvestorMatchOut(
+            investor=InvestorOut.from_model(profiles[i]),
+            score=_rounded(float(components.score[i])),
+            components=ComponentsOut(
+                sector=_rounded(float(components.sector[i])),
+                ticket=_rounded(float(components.ticket[i])),
+                stage=_rounded(float(components.stage[i])),
+            ),
+            reasons=scorer.explain(investors[i], request, float(components.text[i])),
+        )
+        for i in page
+    ]
+    return items, int(qualifying.size), ranking_model(scorer)
