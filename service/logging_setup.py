@@ -30,6 +30,7 @@ class JsonFormatter(logging.Formatter):
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,
             "request_id": current_request_id(),
             "message": redact(record.getMessage()),
         }

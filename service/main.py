@@ -20,6 +20,7 @@ from service.health import router as health_router
 from service.investors.router import router as investors_router
 from service.logging_setup import configure_logging
 from service.matches.index import MatchIndex
+from service.matches.router import router as matches_router
 from service.matches.service import make_default_scorer
 from service.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from service.reference_data import get_reference_data
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         accounts_router,
         investors_router,
         financing_requests_router,
+        matches_router,
     ):
         app.include_router(router)
     return app

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, FinancingRequestSector, RequestStatus
@@ -108,3 +108,26 @@ def changes_since(session: Session, since: dt.datetime) -> list[Change]:
         )
         for row in rows
     ]
+
+
+Probe = tuple[int, dt.datetime | None]
+
+
+def probe_changes(session: Session, since: dt.datetime) -> Probe:
+    """How many requests were written since ``since``, and the latest write: cheap to ask."""
+    row = session.execute(
+        select(func.count(), func.max(FinancingRequest.updated_at)).where(
+            FinancingRequest.updated_at >= since
+        )
+    ).one()
+    latest = row[1]
+    if isinstance(latest, str):  # SQLite aggregates skip the column type
+        latest = dt.datetime.fromisoformat(latest)
+    if latest is not None and latest.tzinfo is None:
+        latest = latest.replace(tzinfo=dt.UTC)
+    return int(row[0]), latest
+
+
+def probe_of(changes: list[Change], since: dt.datetime) -> Probe:
+    recent = [c.updated_at for c in changes if c.updated_at >= since]
+    return len(recent), max(recent, default=None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -22,12 +21,16 @@ from sqlalchemy.orm import Session
 from models.types import utc_now
 from scoring import MatchScorer, RequestRecord, Segment
 from scoring.catalogue import merge_segments
-from service.matches.catalogue_loader import changes_since, load_published
+from service.matches.catalogue_loader import (
+    Probe,
+    changes_since,
+    load_published,
+    probe_changes,
+    probe_of,
+)
 
 # A write's updated_at may precede its commit by this much and still be picked up.
 COMMIT_OVERLAP = dt.timedelta(seconds=5)
-# Rankings may skip the refresh if one started this recently (bounds staleness).
-REFRESH_INTERVAL_SECONDS = 0.2
 COMPACT_AT_DELTA_ROWS = 2000
 
 
@@ -43,6 +46,11 @@ class IndexState:
     delta_records: dict[str, RequestRecord] = field(default_factory=dict)
     delta_revisions: dict[str, int] = field(default_factory=dict)
     watermark: dt.datetime | None = None
+    probe: Probe = (0, None)
+
+    @property
+    def since(self) -> dt.datetime | None:
+        return None if self.watermark is None else self.watermark - COMMIT_OVERLAP
 
     @property
     def size(self) -> int:
@@ -62,29 +70,27 @@ class MatchIndex:
         self._make_scorer = make_scorer
         self._state: IndexState | None = None
         self._lock = threading.Lock()
-        self._last_refresh_started = 0.0
 
     @property
     def state(self) -> IndexState | None:
         return self._state
 
     def current(self, session: Session) -> IndexState:
-        """The snapshot to rank with, refreshed first unless a refresh just ran."""
+        """The snapshot to rank with, refreshed first if anything was written since."""
         state = self._state
         if (
             state is not None
-            and time.monotonic() - self._last_refresh_started < REFRESH_INTERVAL_SECONDS
+            and state.since is not None
+            and probe_changes(session, state.since) == state.probe
         ):
             return state
         with self._lock:
-            self._last_refresh_started = time.monotonic()
             self._state = self._refresh(session, self._state)
             return self._state
 
     def rebuild(self, session: Session) -> IndexState:
         """Build from scratch (start-up)."""
         with self._lock:
-            self._last_refresh_started = time.monotonic()
             self._state = self._build(session)
             return self._state
 
@@ -108,8 +114,9 @@ class MatchIndex:
             return self._build(session)
         changes = changes_since(session, state.watermark - COMMIT_OVERLAP)
         if not changes:
-            return state
+            return replace(state, probe=(0, None))
         watermark = max(state.watermark, *(c.updated_at for c in changes))
+        probe = probe_of(changes, watermark - COMMIT_OVERLAP)
         upserts = [
             c.id for c in changes if c.published and state.applied_revision(c.id) != c.revision
         ]
@@ -117,7 +124,7 @@ class MatchIndex:
             c.id for c in changes if not c.published and state.applied_revision(c.id) is not None
         ]
         if not upserts and not removals:
-            return replace(state, watermark=watermark)
+            return replace(state, watermark=watermark, probe=probe)
         loaded = load_published(session, upserts) if upserts else []
         touched = set(upserts) | set(removals)
         alive = state.base_alive.copy()
@@ -129,7 +136,8 @@ class MatchIndex:
             delta_revisions[item.record.id] = item.revision
         delta = state.scorer.segment(list(delta_records.values()))
         if len(delta) >= COMPACT_AT_DELTA_ROWS:
-            return self._compact(state, alive, delta, delta_revisions, watermark)
+            compacted = self._compact(state, alive, delta, delta_revisions, watermark)
+            return replace(compacted, probe=probe)
         return replace(
             state,
             base_alive=alive,
@@ -137,6 +145,7 @@ class MatchIndex:
             delta_records=delta_records,
             delta_revisions=delta_revisions,
             watermark=watermark,
+            probe=probe,
         )
 
     def _compact(
