@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from scoring.records import RequestRecord
+from scoring.records import RequestColumns
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import TextEvidence
 
@@ -22,13 +22,19 @@ def keep_top_terms(matrix: sp.csr_matrix, max_terms: int) -> sp.csr_matrix:
     counts = np.diff(matrix.indptr)
     if counts.size == 0 or counts.max(initial=0) <= max_terms:
         return matrix
-    rows = np.repeat(np.arange(matrix.shape[0]), counts)
-    order = np.lexsort((-matrix.data, rows))
-    position = np.arange(order.size) - matrix.indptr[rows[order]]
-    kept = order[position < max_terms]
-    kept.sort()
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.float64), counts)
+    # Rows are L2-normalised, so every weight lies in [0, 1]: one float key sorts by
+    # row, then by weight descending.
+    order = np.argsort(rows * 4.0 + (1.0 - matrix.data), kind="stable")
+    position = np.arange(order.size) - np.repeat(matrix.indptr[:-1], counts)
+    kept = np.sort(order[position < max_terms])
+    kept_rows = rows[kept].astype(np.int64)
     trimmed = sp.csr_matrix(
-        (matrix.data[kept], (rows[kept], matrix.indices[kept])),
+        (
+            matrix.data[kept],
+            matrix.indices[kept],
+            np.concatenate([[0], np.cumsum(np.bincount(kept_rows, minlength=matrix.shape[0]))]),
+        ),
         shape=matrix.shape,
         dtype=np.float32,
     )
@@ -80,7 +86,7 @@ class CodeBook:
 
 
 def build_segment(
-    records: Sequence[RequestRecord],
+    columns: RequestColumns,
     *,
     taxonomy: SectorTaxonomy,
     ladder: StageLadder,
@@ -92,42 +98,45 @@ def build_segment(
     max_sectors: int,
     max_text_terms: int,
 ) -> Segment:
-    """Arrays for ``records`` (any order; the segment is sorted by id)."""
-    ordered = sorted(range(len(records)), key=lambda i: records[i].id)
-    sorted_records = [records[i] for i in ordered]
-    count = len(sorted_records)
+    """Arrays for ``columns`` (any order; the segment is sorted by id)."""
+    count = len(columns)
+    ids = np.array([i.encode() for i in columns.ids], dtype="S36")
+    order = np.argsort(ids, kind="stable")
     encoded: dict[tuple[str, ...], npt.NDArray[np.int32]] = {}
     sector_columns = np.full((count, max_sectors), -1, dtype=np.int32)
-    for row, record in enumerate(sorted_records):
-        columns = encoded.get(record.sectors)
-        if columns is None:
-            columns = encoded[record.sectors] = taxonomy.encode(record.sectors, max_sectors)
-        sector_columns[row] = columns
+    for row, sectors in enumerate(columns.sectors):
+        codes = encoded.get(sectors)
+        if codes is None:
+            codes = encoded[sectors] = taxonomy.encode(sectors, max_sectors)
+        sector_columns[row] = codes
     unknown_stage = len(ladder.stages)
     stage_positions = np.fromiter(
-        (ladder.index.get(r.stage, unknown_stage) for r in sorted_records),
+        (ladder.index.get(stage, unknown_stage) for stage in columns.stages),
         dtype=np.int16,
         count=count,
     )
     rates = {code: float(rate) for code, rate in cny_per_unit.items()}
-    amount_cny = np.fromiter(
-        (float(r.amount) * rates.get(r.currency, np.nan) for r in sorted_records),
+    rate_of = np.fromiter(
+        (rates.get(currency, np.nan) for currency in columns.currencies),
         dtype=np.float64,
         count=count,
     )
-    weighted = text.weigh(text_counts[np.asarray(ordered, dtype=np.intp)] if count else text_counts)
+    amount_cny = np.asarray(columns.amounts, dtype=np.float64) * rate_of
+    region_codes = np.fromiter(
+        (regions.code(region) for region in columns.regions), dtype=np.int32, count=count
+    )
+    event_codes = np.fromiter(
+        (events.code(event) for event in columns.events), dtype=np.int32, count=count
+    )
+    weighted = keep_top_terms(text.weigh(text_counts), max_text_terms)
     return Segment(
-        ids=np.array([r.id.encode() for r in sorted_records], dtype="S36"),
-        sector_columns=sector_columns,
-        stage_positions=stage_positions,
-        amount_cny=amount_cny,
-        region_codes=np.fromiter(
-            (regions.code(r.region) for r in sorted_records), dtype=np.int32, count=count
-        ),
-        event_codes=np.fromiter(
-            (events.code(r.event) for r in sorted_records), dtype=np.int32, count=count
-        ),
-        text=keep_top_terms(weighted, max_text_terms).tocsc(),
+        ids=ids[order],
+        sector_columns=sector_columns[order],
+        stage_positions=stage_positions[order],
+        amount_cny=amount_cny[order],
+        region_codes=region_codes[order],
+        event_codes=event_codes[order],
+        text=sp.csr_matrix(weighted[order], dtype=np.float32).tocsc(),
     )
 
 

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from scoring.catalogue import CodeBook, Segment, build_segment, keep_top_terms
 from scoring.reasons import sector_reason, stage_reason, text_reason, ticket_reason
-from scoring.records import InvestorRecord, RequestRecord
+from scoring.records import InvestorRecord, RequestColumns, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import TextEvidence
 
@@ -149,12 +149,12 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             "stage": self.stage_weight,
         }
 
-    def fit(self, requests: Sequence[RequestRecord], y: Any = None) -> MatchScorer:
+    def fit(self, requests: Sequence[RequestRecord] | RequestColumns, y: Any = None) -> MatchScorer:
         """Learn the text IDF weights from ``requests`` and index them as arrays.
 
         Parameters
         ----------
-        requests : sequence of RequestRecord
+        requests : sequence of RequestRecord, or RequestColumns
             The catalogue to rank.
         y : ignored
 
@@ -173,18 +173,15 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         self.regions_ = CodeBook()
         self.events_ = CodeBook()
         self.text_ = TextEvidence()
-        counts = self.text_.counts_of([r.text for r in requests], [r.text_counts for r in requests])
+        columns = _as_columns(requests)
+        counts = self.text_.counts_of(columns.texts, columns.text_counts)
         self.text_.fit(counts)
-        self.catalogue_ = self._segment(requests, counts)
+        self.catalogue_ = self._segment(columns, counts)
         return self
 
-    def _segment(self, requests: Sequence[RequestRecord], counts: sp.csr_matrix | None) -> Segment:
-        if counts is None:
-            counts = self.text_.counts_of(
-                [r.text for r in requests], [r.text_counts for r in requests]
-            )
+    def _segment(self, columns: RequestColumns, counts: sp.csr_matrix) -> Segment:
         return build_segment(
-            requests,
+            columns,
             taxonomy=self.taxonomy_,
             ladder=self.ladder_,
             cny_per_unit=self.cny_per_unit or {"CNY": Decimal(1)},
@@ -196,10 +193,11 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             max_text_terms=self.max_text_terms,
         )
 
-    def segment(self, requests: Sequence[RequestRecord]) -> Segment:
+    def segment(self, requests: Sequence[RequestRecord] | RequestColumns) -> Segment:
         """Arrays for more requests, weighted with the IDF learned in ``fit``."""
         check_is_fitted(self, "catalogue_")
-        return self._segment(requests, None)
+        columns = _as_columns(requests)
+        return self._segment(columns, self.text_.counts_of(columns.texts, columns.text_counts))
 
     def _to_cny(self, amount: Decimal, currency: str) -> float:
         rates = self.cny_per_unit or {"CNY": Decimal(1)}
@@ -401,3 +399,9 @@ def _take(components: Components, keep: BoolArray) -> Components:
         text=components.text[keep],
         score=components.score[keep],
     )
+
+
+def _as_columns(requests: Sequence[RequestRecord] | RequestColumns) -> RequestColumns:
+    if isinstance(requests, RequestColumns):
+        return requests
+    return RequestColumns.from_records(requests)

@@ -8,17 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, ColumnElement, Float, Select, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, FinancingRequestSector, RequestStatus
-from scoring import RequestRecord
+from scoring.records import RequestColumns
 
 
 @dataclass(frozen=True, slots=True)
-class LoadedRequest:
-    record: RequestRecord
-    revision: int
+class LoadedCatalogue:
+    columns: RequestColumns
+    revisions: list[int]
 
 
 RowT = TypeVar("RowT", bound=tuple[Any, ...])
@@ -31,10 +31,19 @@ def _published(statement: Select[RowT], ids: Sequence[str] | None) -> Select[Row
     return statement
 
 
-def load_published(session: Session, ids: Sequence[str] | None = None) -> list[LoadedRequest]:
-    """Published requests (all, or those of ``ids``) with their sectors and text features."""
+def _amount_as_float(dialect: str) -> ColumnElement[Any]:
+    # Ranking compares amounts as floats; reading them as Decimals row by row is the
+    # slowest part of a load. SQLite stores hundredths (see models.types.ExactMoney).
+    if dialect == "sqlite":
+        return type_coerce(FinancingRequest.amount, BigInteger) / 100.0
+    return cast(FinancingRequest.amount, Float)
+
+
+def load_published(session: Session, ids: Sequence[str] | None = None) -> LoadedCatalogue:
+    """Published requests (all, or those of ``ids``) as columns, with their revisions."""
+    connection = session.connection()
     sectors: defaultdict[str, list[str]] = defaultdict(list)
-    sector_rows = session.execute(
+    sector_rows = connection.execute(
         _published(
             select(FinancingRequestSector.financing_request_id, FinancingRequestSector.code).join(
                 FinancingRequest,
@@ -45,40 +54,49 @@ def load_published(session: Session, ids: Sequence[str] | None = None) -> list[L
     )
     for request_id, code in sector_rows:
         sectors[request_id].append(code)
-    rows = session.execute(
+    rows = connection.execute(
         _published(
             select(
                 FinancingRequest.id,
                 FinancingRequest.stage,
-                FinancingRequest.amount,
+                _amount_as_float(connection.dialect.name),
                 FinancingRequest.currency,
                 FinancingRequest.region,
                 FinancingRequest.event,
-                FinancingRequest.title,
-                FinancingRequest.summary,
                 FinancingRequest.text_features,
                 FinancingRequest.revision,
             ),
             ids,
         )
-    )
-    return [
-        LoadedRequest(
-            record=RequestRecord(
-                id=row.id,
-                sectors=tuple(sorted(sectors[row.id])),
-                stage=row.stage,
-                amount=row.amount,
-                currency=row.currency,
-                region=row.region,
-                event=row.event,
-                text=f"{row.title}\n{row.summary}",
-                text_counts=row.text_features,
-            ),
-            revision=row.revision,
+    ).all()
+    ids_loaded = [row[0] for row in rows]
+    text_counts: list[bytes | None] = [row[6] for row in rows]
+    texts = [""] * len(rows)
+    missing = [i for i, blob in enumerate(text_counts) if blob is None]
+    if missing:  # rows written before text features were stored
+        text_by_id: dict[str, str] = dict(
+            connection.execute(
+                select(
+                    FinancingRequest.id, FinancingRequest.title + "\n" + FinancingRequest.summary
+                ).where(FinancingRequest.id.in_([ids_loaded[i] for i in missing]))
+            ).tuples()
         )
-        for row in rows
-    ]
+        for i in missing:
+            texts[i] = text_by_id[ids_loaded[i]]
+    return LoadedCatalogue(
+        columns=RequestColumns(
+            ids=ids_loaded,
+            sectors=[tuple(sorted(sectors[request_id])) for request_id in ids_loaded],
+            stages=[row[1] for row in rows],
+            amounts=[float(row[2]) for row in rows],
+            currencies=[row[3] for row in rows],
+            regions=[row[4] for row in rows],
+            events=[row[5] for row in rows],
+            texts=texts,
+            text_counts=text_counts,
+        ),
+        revisions=[row[7] for row in rows],
+    )
 
 
 @dataclass(frozen=True, slots=True)

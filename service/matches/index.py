@@ -19,8 +19,9 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from models.types import utc_now
-from scoring import MatchScorer, RequestRecord, Segment
+from scoring import MatchScorer, Segment
 from scoring.catalogue import merge_segments
+from scoring.records import RequestColumns
 from service.matches.catalogue_loader import (
     Probe,
     changes_since,
@@ -43,7 +44,7 @@ class IndexState:
     base_alive: npt.NDArray[np.bool_]
     base_revisions: npt.NDArray[np.int64]
     delta: Segment
-    delta_records: dict[str, RequestRecord] = field(default_factory=dict)
+    delta_columns: RequestColumns = field(default_factory=RequestColumns.empty)
     delta_revisions: dict[str, int] = field(default_factory=dict)
     watermark: dt.datetime | None = None
     probe: Probe = (0, None)
@@ -97,15 +98,15 @@ class MatchIndex:
     def _build(self, session: Session) -> IndexState:
         started_at = utc_now()
         loaded = load_published(session)
-        scorer = self._make_scorer().fit([item.record for item in loaded])
+        scorer = self._make_scorer().fit(loaded.columns)
         base = scorer.catalogue_
-        revision_of = {item.record.id: item.revision for item in loaded}
+        revision_of = dict(zip(loaded.columns.ids, loaded.revisions, strict=True))
         return IndexState(
             scorer=scorer,
             base=base,
             base_alive=np.ones(len(base), dtype=np.bool_),
             base_revisions=np.array([revision_of[i.decode()] for i in base.ids], dtype=np.int64),
-            delta=scorer.segment([]),
+            delta=scorer.segment(RequestColumns.empty()),
             watermark=started_at,
         )
 
@@ -125,16 +126,19 @@ class MatchIndex:
         ]
         if not upserts and not removals:
             return replace(state, watermark=watermark, probe=probe)
-        loaded = load_published(session, upserts) if upserts else []
         touched = set(upserts) | set(removals)
         alive = state.base_alive.copy()
         alive[state.base.rows_of(sorted(touched))] = False
-        delta_records = {k: v for k, v in state.delta_records.items() if k not in touched}
+        kept = [
+            i for i, request_id in enumerate(state.delta_columns.ids) if request_id not in touched
+        ]
+        delta_columns = state.delta_columns.take(kept)
         delta_revisions = {k: v for k, v in state.delta_revisions.items() if k not in touched}
-        for item in loaded:
-            delta_records[item.record.id] = item.record
-            delta_revisions[item.record.id] = item.revision
-        delta = state.scorer.segment(list(delta_records.values()))
+        if upserts:
+            loaded = load_published(session, upserts)
+            delta_columns = delta_columns + loaded.columns
+            delta_revisions.update(zip(loaded.columns.ids, loaded.revisions, strict=True))
+        delta = state.scorer.segment(delta_columns)
         if len(delta) >= COMPACT_AT_DELTA_ROWS:
             compacted = self._compact(state, alive, delta, delta_revisions, watermark)
             return replace(compacted, probe=probe)
@@ -142,7 +146,7 @@ class MatchIndex:
             state,
             base_alive=alive,
             delta=delta,
-            delta_records=delta_records,
+            delta_columns=delta_columns,
             delta_revisions=delta_revisions,
             watermark=watermark,
             probe=probe,
@@ -170,6 +174,6 @@ class MatchIndex:
             base=base,
             base_alive=np.ones(len(base), dtype=np.bool_),
             base_revisions=revisions,
-            delta=state.scorer.segment([]),
+            delta=state.scorer.segment(RequestColumns.empty()),
             watermark=watermark,
         )
