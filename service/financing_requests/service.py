@@ -118,6 +118,7 @@ def create(
         status=RequestStatus(data.status),
         sector_links=[FinancingRequestSector(code=c) for c in data.sectors],
     )
+    _refresh_text_features(financing_request)
     session.add(financing_request)
     session.flush()
     record_audit(

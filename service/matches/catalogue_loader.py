@@ -74,13 +74,12 @@ def load_published(session: Session, ids: Sequence[str] | None = None) -> Loaded
     texts = [""] * len(rows)
     missing = [i for i, blob in enumerate(text_counts) if blob is None]
     if missing:  # rows written before text features were stored
-        text_by_id: dict[str, str] = dict(
-            connection.execute(
-                select(
-                    FinancingRequest.id, FinancingRequest.title + "\n" + FinancingRequest.summary
-                ).where(FinancingRequest.id.in_([ids_loaded[i] for i in missing]))
-            ).tuples()
+        text_rows = connection.execute(
+            select(
+                FinancingRequest.id, FinancingRequest.title + "\n" + FinancingRequest.summary
+            ).where(FinancingRequest.id.in_([ids_loaded[i] for i in missing]))
         )
+        text_by_id = {str(row[0]): str(row[1]) for row in text_rows}
         for i in missing:
             texts[i] = text_by_id[ids_loaded[i]]
     return LoadedCatalogue(
