@@ -25,10 +25,11 @@ RowT = TypeVar("RowT", bound=tuple[Any, ...])
 
 
 def _published(statement: Select[RowT], ids: Sequence[str] | None) -> Select[RowT]:
-    statement = statement.where(FinancingRequest.status == RequestStatus.PUBLISHED)
     if ids is not None:
-        statement = statement.where(FinancingRequest.id.in_(ids))
-    return statement
+        # By primary key only: with "status = ..." as well, SQLite may scan the status
+        # index. Callers drop the unpublished rows.
+        return statement.where(FinancingRequest.id.in_(ids))
+    return statement.where(FinancingRequest.status == RequestStatus.PUBLISHED)
 
 
 def _amount_as_float(dialect: str) -> ColumnElement[Any]:
@@ -54,7 +55,7 @@ def load_published(session: Session, ids: Sequence[str] | None = None) -> Loaded
     )
     for request_id, code in sector_rows:
         sectors[request_id].append(code)
-    rows = connection.execute(
+    result = connection.execute(
         _published(
             select(
                 FinancingRequest.id,
@@ -65,10 +66,12 @@ def load_published(session: Session, ids: Sequence[str] | None = None) -> Loaded
                 FinancingRequest.event,
                 FinancingRequest.text_features,
                 FinancingRequest.revision,
+                FinancingRequest.status,
             ),
             ids,
         )
-    ).all()
+    )
+    rows = [row for row in result if row[8] == RequestStatus.PUBLISHED]
     ids_loaded = [row[0] for row in rows]
     text_counts: list[bytes | None] = [row[6] for row in rows]
     texts = [""] * len(rows)

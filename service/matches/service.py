@@ -144,12 +144,14 @@ def rank_requests_for_investor(
 def _published_requests(session: Session, ids: Sequence[str]) -> dict[str, FinancingRequest]:
     if not ids:
         return {}
+    # Status is checked here, not in SQL: given "status = ..." SQLite may scan the status
+    # index instead of looking the ids up by primary key.
     rows = session.scalars(
         select(FinancingRequest)
         .options(selectinload(FinancingRequest.sector_links))
-        .where(FinancingRequest.id.in_(ids), FinancingRequest.status == RequestStatus.PUBLISHED)
+        .where(FinancingRequest.id.in_(ids))
     )
-    return {row.id: row for row in rows}
+    return {row.id: row for row in rows if row.status is RequestStatus.PUBLISHED}
 
 
 def rank_investors_for_request(
