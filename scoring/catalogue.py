@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,9 +49,13 @@ class Segment:
     """Requests sorted by id, as arrays: row ``i`` of every array is the same request."""
 
     ids: npt.NDArray[np.bytes_]
-    sector_columns: npt.NDArray[np.int32]
+    # Requests share few distinct sector sets: each row points at one (m x width) combo,
+    # so an investor's sector fit is computed per combo and gathered once per row.
+    sector_combos: npt.NDArray[np.int32]
+    sector_combo: npt.NDArray[np.int32]
     stage_positions: npt.NDArray[np.int16]
     amount_cny: npt.NDArray[np.float64]
+    log_amount_cny: npt.NDArray[np.float64]
     region_codes: npt.NDArray[np.int32]
     event_codes: npt.NDArray[np.int32]
     text: sp.csc_matrix
@@ -102,13 +107,18 @@ def build_segment(
     count = len(columns)
     ids = np.array([i.encode() for i in columns.ids], dtype="S36")
     order = np.argsort(ids, kind="stable")
-    encoded: dict[tuple[str, ...], npt.NDArray[np.int32]] = {}
-    sector_columns = np.full((count, max_sectors), -1, dtype=np.int32)
+    combo_of: dict[tuple[str, ...], int] = {}
+    combo_rows: list[npt.NDArray[np.int32]] = []
+    sector_combo = np.empty(count, dtype=np.int32)
     for row, sectors in enumerate(columns.sectors):
-        codes = encoded.get(sectors)
-        if codes is None:
-            codes = encoded[sectors] = taxonomy.encode(sectors, max_sectors)
-        sector_columns[row] = codes
+        combo = combo_of.get(sectors)
+        if combo is None:
+            combo = combo_of[sectors] = len(combo_rows)
+            combo_rows.append(taxonomy.encode(sectors, max_sectors))
+        sector_combo[row] = combo
+    sector_combos = (
+        np.vstack(combo_rows) if combo_rows else np.empty((0, max_sectors), dtype=np.int32)
+    )
     unknown_stage = len(ladder.stages)
     stage_positions = np.fromiter(
         (ladder.index.get(stage, unknown_stage) for stage in columns.stages),
@@ -129,11 +139,15 @@ def build_segment(
         (events.code(event) for event in columns.events), dtype=np.int32, count=count
     )
     weighted = keep_top_terms(text.weigh(text_counts), max_text_terms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_amount_cny = np.log(amount_cny)
     return Segment(
         ids=ids[order],
-        sector_columns=sector_columns[order],
+        sector_combos=sector_combos,
+        sector_combo=sector_combo[order],
         stage_positions=stage_positions[order],
         amount_cny=amount_cny[order],
+        log_amount_cny=log_amount_cny[order],
         region_codes=region_codes[order],
         event_codes=event_codes[order],
         text=sp.csr_matrix(weighted[order], dtype=np.float32).tocsc(),
@@ -146,12 +160,21 @@ def merge_segments(base: Segment, keep: npt.NDArray[np.bool_], extra: Segment) -
     ids = np.concatenate([base.ids[rows], extra.ids])
     order = np.argsort(ids, kind="stable")
     text = sp.vstack([base.text.tocsr()[rows], extra.text.tocsr()], format="csr")
+    combo = np.concatenate([base.sector_combo[rows], extra.sector_combo + len(base.sector_combos)])
+
+    def joined(name: str) -> npt.NDArray[Any]:
+        first: npt.NDArray[Any] = getattr(base, name)
+        second: npt.NDArray[Any] = getattr(extra, name)
+        return np.concatenate([first[rows], second])[order]
+
     return Segment(
         ids=ids[order],
-        sector_columns=np.concatenate([base.sector_columns[rows], extra.sector_columns])[order],
-        stage_positions=np.concatenate([base.stage_positions[rows], extra.stage_positions])[order],
-        amount_cny=np.concatenate([base.amount_cny[rows], extra.amount_cny])[order],
-        region_codes=np.concatenate([base.region_codes[rows], extra.region_codes])[order],
-        event_codes=np.concatenate([base.event_codes[rows], extra.event_codes])[order],
+        sector_combos=np.vstack([base.sector_combos, extra.sector_combos]),
+        sector_combo=combo[order],
+        stage_positions=joined("stage_positions"),
+        amount_cny=joined("amount_cny"),
+        log_amount_cny=joined("log_amount_cny"),
+        region_codes=joined("region_codes"),
+        event_codes=joined("event_codes"),
         text=sp.csr_matrix(text[order], dtype=np.float32).tocsc(),
     )

@@ -44,6 +44,14 @@ class InvestorFeatures:
     ticket_max_cny: float
     thesis: sp.csr_matrix
 
+    @property
+    def log_ticket_min(self) -> float:
+        return float(np.log(self.ticket_min_cny)) if self.ticket_min_cny > 0 else float("nan")
+
+    @property
+    def log_ticket_max(self) -> float:
+        return float(np.log(self.ticket_max_cny)) if self.ticket_max_cny > 0 else float("nan")
+
 
 @dataclass(frozen=True, slots=True)
 class RequestFilter:
@@ -219,16 +227,21 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         )
 
     def ticket_fit(
-        self, amount: FloatArray, ticket_min: FloatArray | float, ticket_max: FloatArray | float
+        self,
+        log_amount: FloatArray,
+        log_ticket_min: FloatArray | float,
+        log_ticket_max: FloatArray | float,
     ) -> FloatArray:
-        """1 inside [min, max]; outside, ``ticket_outside_cap`` falling to 0 on a log scale."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.maximum(amount / ticket_max, ticket_min / amount)
-            outside = self.ticket_outside_cap * np.clip(
-                1.0 - np.log(ratio) / np.log(self.ticket_zero_ratio), 0.0, 1.0
-            )
-        fit = np.where(ratio <= 1.0, 1.0, outside)
-        return np.nan_to_num(fit, nan=0.0)
+        """1 inside [min, max]; outside, ``ticket_outside_cap`` falling to 0 on a log scale.
+
+        Works on natural logarithms of CNY amounts, precomputed per request, so ranking a
+        catalogue takes no logarithm per row.
+        """
+        log_ratio = np.maximum(log_amount - log_ticket_max, log_ticket_min - log_amount)
+        outside = self.ticket_outside_cap * np.clip(
+            1.0 - log_ratio / np.log(self.ticket_zero_ratio), 0.0, 1.0
+        )
+        return np.nan_to_num(np.where(log_ratio <= 0.0, 1.0, outside), nan=0.0)
 
     def combine(
         self, sector_taxonomy: FloatArray, text: FloatArray, ticket: FloatArray, stage: FloatArray
@@ -248,12 +261,13 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         rows: npt.NDArray[np.intp] | None = None,
     ) -> Components:
         """Components of one investor against the rows of a segment (all rows by default)."""
-        sector_columns = segment.sector_columns if rows is None else segment.sector_columns[rows]
+        combo_fit = features.sector_fit[segment.sector_combos].max(axis=1)
+        sector_combo = segment.sector_combo if rows is None else segment.sector_combo[rows]
         stage_positions = segment.stage_positions if rows is None else segment.stage_positions[rows]
-        amount = segment.amount_cny if rows is None else segment.amount_cny[rows]
-        sector_taxonomy = features.sector_fit[sector_columns].max(axis=1)
+        log_amount = segment.log_amount_cny if rows is None else segment.log_amount_cny[rows]
+        sector_taxonomy = combo_fit[sector_combo]
         stage = features.stage_fit[stage_positions]
-        ticket = self.ticket_fit(amount, features.ticket_min_cny, features.ticket_max_cny)
+        ticket = self.ticket_fit(log_amount, features.log_ticket_min, features.log_ticket_max)
         text = self._text_similarity(features.thesis, segment.text, rows)
         return self.combine(sector_taxonomy, text, ticket, stage)
 
@@ -280,14 +294,14 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             return Components(empty, empty, empty, empty, empty)
         features = [self.investor_features(investor) for investor in investors]
         request_segment = self.segment([request])
-        columns = request_segment.sector_columns[0]
+        columns = request_segment.sector_combos[request_segment.sector_combo[0]]
         sector_fit = np.vstack([f.sector_fit for f in features])
         sector_taxonomy = sector_fit[:, columns].max(axis=1)
         stage = np.array([f.stage_fit[request_segment.stage_positions[0]] for f in features])
         ticket = self.ticket_fit(
-            np.full(count, request_segment.amount_cny[0]),
-            np.array([f.ticket_min_cny for f in features]),
-            np.array([f.ticket_max_cny for f in features]),
+            np.full(count, request_segment.log_amount_cny[0]),
+            np.array([f.log_ticket_min for f in features]),
+            np.array([f.log_ticket_max for f in features]),
         )
         theses = sp.vstack([f.thesis for f in features], format="csr")
         text = np.asarray(theses @ request_segment.text.tocsr()[0].T.toarray()).ravel()
@@ -313,7 +327,8 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         mask = np.ones(len(segment), dtype=np.bool_)
         if request_filter.sector_columns is not None:
             allowed = np.array(sorted(request_filter.sector_columns), dtype=np.int32)
-            mask &= np.isin(segment.sector_columns, allowed).any(axis=1)
+            wanted_combos = np.isin(segment.sector_combos, allowed).any(axis=1)
+            mask &= wanted_combos[segment.sector_combo]
         if request_filter.stage_position is not None:
             mask &= segment.stage_positions == request_filter.stage_position
         if request_filter.region_code is not None:
@@ -349,22 +364,30 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         total : int
             How many requests pass the masks and ``min_score``.
         """
-        picked: list[tuple[Segment, npt.NDArray[np.intp], Components]] = []
+        parts: list[tuple[Segment, npt.NDArray[np.intp], Components]] = []
         for segment, mask in segments:
-            rows = np.flatnonzero(mask)
+            if len(segment) == 0:
+                continue
+            everything = bool(mask.all())
+            rows = np.arange(len(segment)) if everything else np.flatnonzero(mask)
             if rows.size == 0:
                 continue
-            full = rows.size == len(segment)
-            components = self.segment_components(features, segment, None if full else rows)
-            keep = components.score >= min_score
-            picked.append((segment, rows[keep], _take(components, keep)))
-        if not picked:
+            components = self.segment_components(features, segment, None if everything else rows)
+            if min_score > 0:
+                keep = components.score >= min_score
+                rows, components = rows[keep], _take(components, keep)
+            parts.append((segment, rows, components))
+        if not parts:
             return [], 0
-        scores = np.concatenate([c.score for _, _, c in picked])
-        ids = np.concatenate([s.ids[r] for s, r, _ in picked])
+        scores = (
+            np.concatenate([c.score for _, _, c in parts])
+            if len(parts) > 1
+            else (parts[0][2].score)
+        )
+        offsets = np.cumsum([0] + [r.size for _, r, _ in parts])
         total = int(scores.size)
         wanted = min(offset + limit, total)
-        if wanted <= 0:
+        if wanted <= offset:
             return [], total
         if wanted < total:
             # Everything strictly above the cut plus every tie at it, then an exact sort.
@@ -372,23 +395,28 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             candidates = np.flatnonzero(scores >= cut)
         else:
             candidates = np.arange(total)
-        order = candidates[np.lexsort((ids[candidates], -scores[candidates]))]
-        page = order[offset:wanted]
-        sector = np.concatenate([c.sector for _, _, c in picked])
-        ticket = np.concatenate([c.ticket for _, _, c in picked])
-        stage = np.concatenate([c.stage for _, _, c in picked])
-        text = np.concatenate([c.text for _, _, c in picked])
-        return [
-            RankedRequest(
-                id=ids[i].decode(),
-                score=float(scores[i]),
-                sector=float(sector[i]),
-                ticket=float(ticket[i]),
-                stage=float(stage[i]),
-                text=float(text[i]),
+        part_of = np.searchsorted(offsets, candidates, side="right") - 1
+        local = candidates - offsets[part_of]
+        candidate_ids = np.empty(candidates.size, dtype="S36")
+        for number, (segment, rows, _) in enumerate(parts):
+            chosen = part_of == number
+            candidate_ids[chosen] = segment.ids[rows[local[chosen]]]
+        order = np.lexsort((candidate_ids, -scores[candidates]))[offset:wanted]
+        page = []
+        for position in order:
+            components = parts[part_of[position]][2]
+            i = local[position]
+            page.append(
+                RankedRequest(
+                    id=candidate_ids[position].decode(),
+                    score=float(components.score[i]),
+                    sector=float(components.sector[i]),
+                    ticket=float(components.ticket[i]),
+                    stage=float(components.stage[i]),
+                    text=float(components.text[i]),
+                )
             )
-            for i in page
-        ], total
+        return page, total
 
 
 def _take(components: Components, keep: BoolArray) -> Components:
