@@ -327,7 +327,9 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         mask = np.ones(len(segment), dtype=np.bool_)
         if request_filter.sector_columns is not None:
             allowed = np.array(sorted(request_filter.sector_columns), dtype=np.int32)
-            wanted_combos = np.isin(segment.sector_combos, allowed).any(axis=1)
+            wanted_combos: BoolArray = np.asarray(
+                np.isin(segment.sector_combos, allowed).any(axis=1), dtype=np.bool_
+            )
             mask &= wanted_combos[segment.sector_combo]
         if request_filter.stage_position is not None:
             mask &= segment.stage_positions == request_filter.stage_position
