@@ -15,6 +15,7 @@ from service.accounts import service as accounts
 from service.auth import Principal
 from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
+from service.http_protocol import NoDelayHttpToolsProtocol
 from service.demo import load_demo
 
 app = typer.Typer(help="Investor-to-project matchmaking service.", no_args_is_help=True)
@@ -34,6 +35,8 @@ def _serve(host: str, port: int, workers: int) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        http=NoDelayHttpToolsProtocol,
+        loop="uvloop",
     )
 
 
