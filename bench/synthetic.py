@@ -23,11 +23,21 @@ from service.auth import hash_api_key
 from service.reference_data import get_reference_data
 
 TOPICS = [
-    "基础大模型研发与训练算力", "foundation model training compute", "芯片设计 smart driving chip",
-    "单剂疫苗生产基地", "quantum computing hardware 量子计算", "industrial software 工业软件",
-    "electronic materials park 电子材料", "5G valley data harbor 数据港", "eSports platform 电竞",
-    "medical devices 医疗器械", "clean energy storage 储能", "fusion reactor 可控核聚变",
-    "embodied robots 具身智能机器人", "fintech payments 金融科技", "elderly care services 养老",
+    "基础大模型研发与训练算力",
+    "foundation model training compute",
+    "芯片设计 smart driving chip",
+    "单剂疫苗生产基地",
+    "quantum computing hardware 量子计算",
+    "industrial software 工业软件",
+    "electronic materials park 电子材料",
+    "5G valley data harbor 数据港",
+    "eSports platform 电竞",
+    "medical devices 医疗器械",
+    "clean energy storage 储能",
+    "fusion reactor 可控核聚变",
+    "embodied robots 具身智能机器人",
+    "fintech payments 金融科技",
+    "elderly care services 养老",
 ]
 BATCH = 20_000
 
@@ -49,26 +59,44 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
     api_key = "mk_bench_" + uuid.uuid4().hex
     owner_id = _uuid(rng)
     with engine.begin() as connection:
-        connection.execute(insert(Account), [{
-            "id": owner_id, "role": Role.INVESTOR, "name": "Benchmark investor",
-            "key_hash": hash_api_key(api_key), "created_at": now,
-        }])
+        connection.execute(
+            insert(Account),
+            [
+                {
+                    "id": owner_id,
+                    "role": Role.INVESTOR,
+                    "name": "Benchmark investor",
+                    "key_hash": hash_api_key(api_key),
+                    "created_at": now,
+                }
+            ],
+        )
         profile_rows, sector_rows, stage_rows = [], [], []
         first_profile = ""
         for n in range(investors):
             profile_id = _uuid(rng)
             first_profile = first_profile or profile_id
             low = Decimal(int(10 ** rng.uniform(6, 9.5)))
-            profile_rows.append({
-                "id": profile_id, "owner_account_id": owner_id, "name": f"Investor {n}",
-                "kind": "vc", "origin": "domestic", "thesis": texts[n % len(texts)],
-                "ticket_min": low, "ticket_max": low * int(rng.integers(2, 20)),
-                "currency": "CNY", "created_at": now, "updated_at": now, "revision": 1,
-            })
+            profile_rows.append(
+                {
+                    "id": profile_id,
+                    "owner_account_id": owner_id,
+                    "name": f"Investor {n}",
+                    "kind": "vc",
+                    "origin": "domestic",
+                    "thesis": texts[n % len(texts)],
+                    "ticket_min": low,
+                    "ticket_max": low * int(rng.integers(2, 20)),
+                    "currency": "CNY",
+                    "created_at": now,
+                    "updated_at": now,
+                    "revision": 1,
+                }
+            )
             for code in set(rng.choice(sectors, 2)):
                 sector_rows.append({"investor_profile_id": profile_id, "code": str(code)})
             start = int(rng.integers(0, len(stages) - 2))
-            for code in stages[start: start + 3]:
+            for code in stages[start : start + 3]:
                 stage_rows.append({"investor_profile_id": profile_id, "code": code})
         connection.execute(insert(InvestorProfile), profile_rows)
         connection.execute(insert(InvestorProfileSector), sector_rows)
@@ -83,17 +111,26 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
         amounts = (10 ** rng.uniform(6, 10, count)).astype(np.int64)
         for i in range(count):
             request_id = _uuid(rng)
-            request_rows.append({
-                "id": request_id, "owner_account_id": None, "company": f"Company {start + i}",
-                "title": "Synthetic request", "summary": texts[text_pick[i]],
-                "amount": Decimal(int(amounts[i])), "currency": "CNY",
-                "stage": stages[stage_pick[i]], "region": regions[region_pick[i]],
-                "event": "Benchmark conference", "status": "published",
-                "text_features": blobs[text_pick[i]], "created_at": now, "updated_at": now,
-                "revision": 1,
-            })
-            link_rows.append({"financing_request_id": request_id,
-                              "code": sectors[sector_pick[i]]})
+            request_rows.append(
+                {
+                    "id": request_id,
+                    "owner_account_id": None,
+                    "company": f"Company {start + i}",
+                    "title": "Synthetic request",
+                    "summary": texts[text_pick[i]],
+                    "amount": Decimal(int(amounts[i])),
+                    "currency": "CNY",
+                    "stage": stages[stage_pick[i]],
+                    "region": regions[region_pick[i]],
+                    "event": "Benchmark conference",
+                    "status": "published",
+                    "text_features": blobs[text_pick[i]],
+                    "created_at": now,
+                    "updated_at": now,
+                    "revision": 1,
+                }
+            )
+            link_rows.append({"financing_request_id": request_id, "code": sectors[sector_pick[i]]})
         with engine.begin() as connection:
             connection.execute(insert(FinancingRequest), request_rows)
             connection.execute(insert(FinancingRequestSector), link_rows)

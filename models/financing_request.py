@@ -52,6 +52,8 @@ class FinancingRequest(IdMixin, Base):
     )
     review_note: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Set at the first publication: a request investors have seen stays on record.
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Hashed character n-gram counts of title and summary, kept so the match index loads
     # without re-reading the text (see scoring.text.stored_text_counts).
     text_features: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -15,8 +15,8 @@ from service.accounts import service as accounts
 from service.auth import Principal
 from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
-from service.http_protocol import NoDelayHttpToolsProtocol
 from service.demo import load_demo
+from service.http_protocol import NoDelayHttpToolsProtocol
 
 app = typer.Typer(help="Investor-to-project matchmaking service.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)

@@ -160,7 +160,8 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     for error in exc.errors():
         loc = [str(part) for part in error.get("loc", ())]
         location = loc[0] if loc else "body"
-        path = loc[1:] if loc else []
+        # For unparsable JSON the location holds a character offset, not a member name.
+        path = loc[1:] if loc and error.get("type") != "json_invalid" else []
         field = ".".join(path) if path else location
         ctx: dict[str, Any] = error.get("ctx") or {}
         allowed = ctx.get("allowed")

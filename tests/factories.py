@@ -93,11 +93,12 @@ class ApiClient:
         return body
 
     def review(self, request_id: str, decision: str, note: str | None = None) -> Response:
-        return self.client.post(
+        response: Response = self.client.post(
             f"/v1/financing-requests/{request_id}/review",
             json={"decision": decision, "note": note},
             headers=self.admin,
         )
+        return response
 
     def publish(self, request_id: str) -> None:
         response = self.review(request_id, "publish")

@@ -112,7 +112,8 @@ def test_a_full_fit_outranks_every_pair_that_misses_one_component() -> None:
     ]
     for mandate in mandates:
         scores = components_of(fitted, mandate)
-        full, missing = [], []
+        full: list[float] = []
+        missing: list[float] = []
         for record in catalogue:
             relation = fitted.taxonomy_.relation(mandate.sectors, record.sectors[0])[0]
             rate = REFERENCE.cny_per_unit[mandate.currency]

@@ -1,4 +1,4 @@
-"""Match index inputs: stored text features and an index on updated_at for refreshes.
+"""Match index inputs (stored text features, an index on updated_at); publication time.
 
 Revision ID: 0002
 Revises: 0001
@@ -21,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("financing_requests", schema=None) as batch_op:
         batch_op.add_column(sa.Column("text_features", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_financing_requests_updated_at"), ["updated_at"], unique=False
         )
@@ -29,4 +30,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("financing_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_financing_requests_updated_at"))
+        batch_op.drop_column("published_at")
         batch_op.drop_column("text_features")

@@ -95,6 +95,7 @@ class FinancingRequestOut(BaseModel):
     status: RequestStatus
     review_note: str | None = Field(description="Hidden (null) from investors")
     reviewed_at: dt.datetime | None
+    published_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
     revision: int
@@ -117,6 +118,7 @@ class FinancingRequestOut(BaseModel):
             status=request.status,
             review_note=request.review_note if private else None,
             reviewed_at=request.reviewed_at,
+            published_at=request.published_at,
             created_at=request.created_at,
             updated_at=request.updated_at,
             revision=request.revision,

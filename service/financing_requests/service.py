@@ -213,6 +213,8 @@ def review(
     financing_request.status = S.PUBLISHED if decision.decision == "publish" else S.REJECTED
     financing_request.review_note = decision.note
     financing_request.reviewed_at = utc_now()
+    if financing_request.status is S.PUBLISHED and financing_request.published_at is None:
+        financing_request.published_at = financing_request.reviewed_at
     session.flush()
     record_audit(
         session=session,
@@ -226,6 +228,10 @@ def review(
 
 
 def delete(*, session: Session, principal: Principal, financing_request: FinancingRequest) -> None:
+    if financing_request.published_at is not None:
+        raise Conflict(
+            "A request that investors have seen is kept on record; withdraw or close it."
+        )
     if financing_request.status not in DELETABLE:
         raise Conflict(
             f"A {financing_request.status.value} request is kept on record; "

@@ -1,0 +1,267 @@
+"""Ranking benchmark: python -m bench.run [--sizes 10000,100000,1000000] [--postgres URL].
+
+Builds synthetic catalogues (published requests, 1,000 investors), then measures in one
+run: index build time, ranking time against a bare numpy kernel (the memory limit), the
+naive ORM loop, one PostgreSQL query, HTTP latency and throughput with two workers, and
+worker memory. Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import selectinload
+
+from bench.http_load import running_server, worker_rss_mb, wrk_load
+from bench.kernels import load_text_terms, naive_rank, numpy_limit, postgres_rank
+from bench.synthetic import populate
+from models import InvestorProfile
+from scoring import InvestorRecord, RankedRequest
+from service.db import create_db_engine, create_session_factory
+from service.matches.index import MatchIndex
+from service.matches.service import investor_record, make_default_scorer
+from service.migrations import upgrade
+
+LIMIT = 20
+WORK_DIR = Path("var/bench")
+
+
+@dataclass
+class SizeResult:
+    requests: int
+    build_seconds: float = 0.0
+    rank_median_ms: float = 0.0
+    rank_p99_ms: float = 0.0
+    numpy_median_ms: float = 0.0
+    numpy_p99_ms: float = 0.0
+    naive_median_ms: float | None = None
+    postgres_median_ms: float | None = None
+    http_p50_ms: float = 0.0
+    http_p99_ms: float = 0.0
+    http_rps_16: float = 0.0
+    http_errors_16: int = 0
+    worker_rss_mb: float = 0.0
+    worker_rss_empty_mb: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _timed(function: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000
+
+
+def _p99(values: list[float]) -> float:
+    return float(np.percentile(values, 99))
+
+
+def _sqlite_url(name: str) -> str:
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    path = WORK_DIR / f"{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _postgres_schema_url(base_url: str, schema: str) -> str:
+    engine = create_db_engine(base_url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def measure(
+    size: int,
+    *,
+    investors: int,
+    postgres: str | None,
+    http_seconds: int,
+    port: int,
+    rank_samples: int,
+) -> SizeResult:
+    result = SizeResult(requests=size)
+    url = _sqlite_url(f"catalogue_{size}")
+    upgrade(url)
+    engine = create_db_engine(url)
+    info = populate(engine, requests=size, investors=investors)
+    index = MatchIndex(make_default_scorer)
+    sessions = create_session_factory(engine)
+    with sessions() as session:
+        started = time.perf_counter()
+        state = index.rebuild(session)
+        result.build_seconds = time.perf_counter() - started
+        profiles = session.scalars(
+            select(InvestorProfile).options(
+                selectinload(InvestorProfile.sector_links),
+                selectinload(InvestorProfile.stage_links),
+                selectinload(InvestorProfile.region_links),
+            )
+        ).all()
+        records = [investor_record(p) for p in profiles]
+    scorer = state.scorer
+    sample = random.Random(size).sample(records, min(rank_samples, len(records)))
+    everything = np.ones(len(state.base), dtype=np.bool_)
+    no_delta = np.ones(0, dtype=np.bool_)
+    ours: list[float] = []
+    kernel: list[float] = []
+
+    def service_path(record: InvestorRecord) -> list[RankedRequest]:
+        features = scorer.investor_features(record)
+        ranked, _ = scorer.rank_segments(
+            features, [(state.base, everything), (state.delta, no_delta)], limit=LIMIT
+        )
+        return ranked
+
+    def kernel_path(record: InvestorRecord) -> object:
+        return numpy_limit(scorer, scorer.investor_features(record), state.base, LIMIT)
+
+    for record in sample:
+        features = scorer.investor_features(record)
+        expected = [
+            state.base.ids[i].decode() for i in numpy_limit(scorer, features, state.base, LIMIT)
+        ]
+        if [r.id for r in service_path(record)] != expected:
+            result.notes.append("service and numpy kernel disagree")
+        # Alternate the two so machine noise hits both alike.
+        for _ in range(3):
+            ours.append(_timed(partial(service_path, record)))
+            kernel.append(_timed(partial(kernel_path, record)))
+    result.rank_median_ms, result.rank_p99_ms = statistics.median(ours), _p99(ours)
+    result.numpy_median_ms, result.numpy_p99_ms = statistics.median(kernel), _p99(kernel)
+
+    if size <= 100_000:
+        with sessions() as session:
+            naive = [_timed(partial(naive_rank, session, scorer, r, LIMIT)) for r in sample[:3]]
+        result.naive_median_ms = statistics.median(naive)
+    else:
+        result.notes.append("naive ORM loop not run at this size (minutes per ranking)")
+
+    if postgres:
+        pg_url = _postgres_schema_url(postgres, f"bench_{size}")
+        upgrade(pg_url)
+        pg_engine = create_db_engine(pg_url)
+        populate(pg_engine, requests=size, investors=investors)
+        load_text_terms(pg_engine, state.base)
+        postgres_rank(pg_engine, scorer, sample[0], LIMIT)  # warm the cache
+        pg_times, agree = [], 0
+        for record in sample[:5]:
+            pg_times.append(_timed(partial(postgres_rank, pg_engine, scorer, record, LIMIT)))
+            ours_top = [
+                r.id
+                for r in scorer.rank_segments(
+                    scorer.investor_features(record), [(state.base, everything)], limit=LIMIT
+                )[0]
+            ]
+            agree += ours_top == postgres_rank(pg_engine, scorer, record, LIMIT)
+        result.postgres_median_ms = statistics.median(pg_times)
+        result.notes.append(f"PostgreSQL top {LIMIT} equal to the service's: {agree}/5")
+        pg_engine.dispose()
+        with create_db_engine(postgres).begin() as connection:
+            connection.execute(text(f"DROP SCHEMA bench_{size} CASCADE"))
+    engine.dispose()
+
+    paths = [f"/v1/investors/{r.id}/matches?limit={LIMIT}" for r in sample]
+    log = WORK_DIR / f"server_{size}.log"
+    with running_server(url, port, 2, log) as server_pid:
+        wrk_load(port, info["api_key"], paths, connections=2, threads=1, seconds=3)  # warm-up
+        single = wrk_load(
+            port, info["api_key"], paths, connections=1, threads=1, seconds=http_seconds
+        )
+        loaded = wrk_load(
+            port, info["api_key"], paths, connections=16, threads=2, seconds=http_seconds
+        )
+        result.worker_rss_mb = max(worker_rss_mb(server_pid))
+    result.http_p50_ms, result.http_p99_ms = single.p50_ms, single.p99_ms
+    result.http_rps_16, result.http_errors_16 = loaded.requests_per_second, loaded.errors
+    return result
+
+
+def empty_worker_rss(port: int) -> float:
+    url = _sqlite_url("empty")
+    upgrade(url)
+    with running_server(url, port, 2, WORK_DIR / "server_empty.log") as server_pid:
+        return max(worker_rss_mb(server_pid))
+
+
+def table(results: list[SizeResult]) -> str:
+    def ms(value: float | None) -> str:
+        return "not run" if value is None else f"{value:.2f}"
+
+    def ratio(value: float | None, base: float) -> str:
+        return "" if value is None else f" ({value / base:.0f}×)"
+
+    lines = [
+        "| published requests | index build (s) | ranking median / p99 (ms) | numpy limit "
+        "median / p99 (ms) | ranking ÷ limit | naive ORM loop (ms) | PostgreSQL query (ms) | "
+        "HTTP p50 / p99, 1 conn (ms) | HTTP req/s, 16 conns (errors) | worker RSS (MB), "
+        "+ over empty |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.requests:,} | {r.build_seconds:.2f} | {r.rank_median_ms:.2f} / "
+            f"{r.rank_p99_ms:.2f} | {r.numpy_median_ms:.2f} / {r.numpy_p99_ms:.2f} | "
+            f"{r.rank_median_ms / r.numpy_median_ms:.2f} | {ms(r.naive_median_ms)}"
+            f"{ratio(r.naive_median_ms, r.rank_median_ms)} | {ms(r.postgres_median_ms)}"
+            f"{ratio(r.postgres_median_ms, r.rank_median_ms)} | {r.http_p50_ms:.2f} / "
+            f"{r.http_p99_ms:.2f} | {r.http_rps_16:.0f} ({r.http_errors_16}) | "
+            f"{r.worker_rss_mb:.0f}, +{r.worker_rss_mb - r.worker_rss_empty_mb:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--investors", type=int, default=1000)
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        help="PostgreSQL URL for the SQL comparison, e.g. "
+        "postgresql://postgres@127.0.0.1:5432/test",
+    )
+    parser.add_argument("--http-seconds", type=int, default=10)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--rank-samples", type=int, default=50)
+    parser.add_argument("--json", type=Path, default=None, help="Also write results here")
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    empty = empty_worker_rss(args.port)
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        result = measure(
+            size,
+            investors=args.investors,
+            postgres=args.postgres,
+            http_seconds=args.http_seconds,
+            port=args.port,
+            rank_samples=args.rank_samples,
+        )
+        result.worker_rss_empty_mb = empty
+        results.append(result)
+        print(f"done {size:,}: {json.dumps(asdict(result))}", flush=True)
+    print(table(results))
+    for r in results:
+        for note in r.notes:
+            print(f"- {r.requests:,}: {note}")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2))
+
+
+if __name__ == "__main__":
+    main()
