@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -102,6 +103,13 @@ class FinancingRequestOut(BaseModel):
 
     @classmethod
     def from_model(cls, request: FinancingRequest, *, viewer: Principal) -> FinancingRequestOut:
+        return cls.from_fields(request, sectors=codes_of(request.sector_links), viewer=viewer)
+
+    @classmethod
+    def from_fields(
+        cls, request: StoredRequestFields, *, sectors: list[str], viewer: Principal
+    ) -> FinancingRequestOut:
+        """From an ORM object or a Core row with the same column names."""
         private = viewer.is_commission or viewer.owns(request.owner_account_id)
         return cls(
             id=request.id,
@@ -109,7 +117,7 @@ class FinancingRequestOut(BaseModel):
             company=request.company,
             title=request.title,
             summary=request.summary,
-            sectors=codes_of(request.sector_links),
+            sectors=sectors,
             amount=request.amount,
             currency=request.currency,
             stage=request.stage,
@@ -123,3 +131,42 @@ class FinancingRequestOut(BaseModel):
             updated_at=request.updated_at,
             revision=request.revision,
         )
+
+
+class StoredRequestFields(Protocol):
+    """The stored columns of a financing request, as an ORM object or a Core row has them."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def owner_account_id(self) -> str | None: ...
+    @property
+    def company(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def event(self) -> str | None: ...
+    @property
+    def status(self) -> RequestStatus: ...
+    @property
+    def review_note(self) -> str | None: ...
+    @property
+    def reviewed_at(self) -> dt.datetime | None: ...
+    @property
+    def published_at(self) -> dt.datetime | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def updated_at(self) -> dt.datetime: ...
+    @property
+    def revision(self) -> int: ...

@@ -20,6 +20,7 @@ from service.financing_requests.schemas import (
     FinancingRequestCreate,
     FinancingRequestUpdate,
     ReviewDecision,
+    StoredRequestFields,
 )
 from service.pagination import fetch_page
 from service.reference_data import get_reference_data
@@ -85,7 +86,7 @@ def _resolve_owner(
     return owner.id
 
 
-def matching_text(financing_request: FinancingRequest) -> str:
+def matching_text(financing_request: StoredRequestFields) -> str:
     """The words the ranker compares with an investor's thesis."""
     return f"{financing_request.title}\n{financing_request.summary}"
 

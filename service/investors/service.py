@@ -38,17 +38,25 @@ def _with_codes(statement: Select[tuple[InvestorProfile]]) -> Select[tuple[Inves
     )
 
 
-def _visible_to(principal: Principal) -> Select[tuple[InvestorProfile]]:
-    statement = _with_codes(select(InvestorProfile))
+def _visible_to(principal: Principal, *, with_codes: bool = True) -> Select[tuple[InvestorProfile]]:
+    statement = select(InvestorProfile)
+    if with_codes:
+        statement = _with_codes(statement)
     if principal.is_commission:
         return statement
     return statement.where(InvestorProfile.owner_account_id == principal.account_id)
 
 
-def get_visible(*, session: Session, principal: Principal, investor_id: str) -> InvestorProfile:
-    """The profile if the caller may see it; otherwise NotFound, whether it exists or not."""
+def get_visible(
+    *, session: Session, principal: Principal, investor_id: str, with_codes: bool = True
+) -> InvestorProfile:
+    """The profile if the caller may see it; otherwise NotFound, whether it exists or not.
+
+    ``with_codes=False`` skips loading sectors, stages and regions (three more queries)
+    for callers that may not need them.
+    """
     profile = session.scalars(
-        _visible_to(principal).where(InvestorProfile.id == investor_id)
+        _visible_to(principal, with_codes=with_codes).where(InvestorProfile.id == investor_id)
     ).first()
     if profile is None:
         raise NotFound(f"No investor profile {investor_id}.")
@@ -225,3 +233,12 @@ def list_page(
         limit=limit,
         cursor=cursor,
     )
+
+
+def load_codes(*, session: Session, profile: InvestorProfile) -> InvestorProfile:
+    """Load the code rows of a profile fetched with ``with_codes=False``."""
+    return session.scalars(
+        _with_codes(select(InvestorProfile))
+        .where(InvestorProfile.id == profile.id)
+        .execution_options(populate_existing=True)
+    ).one()

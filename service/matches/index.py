@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -19,7 +20,7 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from models.types import utc_now
-from scoring import MatchScorer, Segment
+from scoring import InvestorFeatures, InvestorRecord, MatchScorer, Segment
 from scoring.catalogue import merge_segments
 from scoring.records import RequestColumns
 from service.matches.catalogue_loader import (
@@ -48,6 +49,7 @@ class IndexState:
     delta_revisions: dict[str, int] = field(default_factory=dict)
     watermark: dt.datetime | None = None
     probe: Probe = (0, None)
+    generation: int = 0
 
     @property
     def since(self) -> dt.datetime | None:
@@ -66,11 +68,42 @@ class IndexState:
         return None
 
 
+FEATURE_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class CachedMandate:
+    record: InvestorRecord
+    features: InvestorFeatures
+
+
 class MatchIndex:
     def __init__(self, make_scorer: Callable[[], MatchScorer]) -> None:
         self._make_scorer = make_scorer
         self._state: IndexState | None = None
         self._lock = threading.Lock()
+        self._features: OrderedDict[tuple[int, str, int], CachedMandate] = OrderedDict()
+        self._features_lock = threading.Lock()
+        self._generation = 0
+
+    def cached_mandate(
+        self, state: IndexState, investor_id: str, revision: int
+    ) -> CachedMandate | None:
+        """A mandate at a revision as this index's scorer saw it, if seen recently."""
+        key = (state.generation, investor_id, revision)
+        with self._features_lock:
+            features = self._features.get(key)
+            if features is not None:
+                self._features.move_to_end(key)
+            return features
+
+    def remember_mandate(
+        self, state: IndexState, investor_id: str, revision: int, mandate: CachedMandate
+    ) -> None:
+        with self._features_lock:
+            self._features[(state.generation, investor_id, revision)] = mandate
+            while len(self._features) > FEATURE_CACHE_SIZE:
+                self._features.popitem(last=False)
 
     @property
     def state(self) -> IndexState | None:
@@ -101,7 +134,9 @@ class MatchIndex:
         scorer = self._make_scorer().fit(loaded.columns)
         base = scorer.catalogue_
         revision_of = dict(zip(loaded.columns.ids, loaded.revisions, strict=True))
+        self._generation += 1
         return IndexState(
+            generation=self._generation,
             scorer=scorer,
             base=base,
             base_alive=np.ones(len(base), dtype=np.bool_),
@@ -170,6 +205,7 @@ class MatchIndex:
         ids = np.concatenate([state.base.ids[alive], delta.ids])
         revisions = revisions[np.argsort(ids, kind="stable")]
         return IndexState(
+            generation=state.generation,
             scorer=state.scorer,
             base=base,
             base_alive=np.ones(len(base), dtype=np.bool_),

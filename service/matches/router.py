@@ -4,11 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from models import InvestorProfile
 from service.auth import CommissionPrincipal, InvestorSidePrincipal
 from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
 from service.financing_requests.router import VisibleFinancingRequest
-from service.investors.router import VisibleInvestorProfile
+from service.investors import service as investors
 from service.matches import service
 from service.matches.index import MatchIndex
 from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
@@ -29,6 +30,18 @@ def match_index(request: Request) -> MatchIndex:
 
 
 MatchIndexDep = Annotated[MatchIndex, Depends(match_index)]
+
+
+def visible_mandate(
+    investor_id: str, session: SessionDep, principal: InvestorSidePrincipal
+) -> InvestorProfile:
+    # Codes are loaded only when the mandate is not in the index's cache.
+    return investors.get_visible(
+        session=session, principal=principal, investor_id=investor_id, with_codes=False
+    )
+
+
+VisibleMandate = Annotated[InvestorProfile, Depends(visible_mandate)]
 MinScoreQuery = Annotated[float, Query(ge=0, le=1, description="Leave out weaker matches")]
 
 
@@ -39,7 +52,7 @@ def _next_cursor(offset: int, returned: int, limit: int, total: int) -> str | No
 @router.get("/v1/investors/{investor_id}/matches", response_model=MatchPage[RequestMatchOut])
 def investor_matches(
     principal: InvestorSidePrincipal,
-    profile: VisibleInvestorProfile,
+    profile: VisibleMandate,
     session: SessionDep,
     index: MatchIndexDep,
     limit: LimitQuery = 20,

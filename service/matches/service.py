@@ -9,14 +9,15 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import FinancingRequest, InvestorProfile, RequestStatus
+from models import FinancingRequest, FinancingRequestSector, InvestorProfile, RequestStatus
 from scoring import InvestorRecord, MatchScorer, RequestFilter, RequestRecord
 from service.auth import Principal
 from service.code_links import codes_of
-from service.financing_requests.schemas import FinancingRequestOut
+from service.financing_requests.schemas import FinancingRequestOut, StoredRequestFields
 from service.financing_requests.service import matching_text
 from service.investors.schemas import InvestorOut
-from service.matches.index import IndexState, MatchIndex
+from service.investors.service import load_codes
+from service.matches.index import CachedMandate, IndexState, MatchIndex
 from service.matches.schemas import (
     ComponentsOut,
     InvestorMatchOut,
@@ -59,16 +60,16 @@ def investor_record(profile: InvestorProfile) -> InvestorRecord:
     )
 
 
-def request_record(financing_request: FinancingRequest) -> RequestRecord:
+def request_record(request: StoredRequestFields, sectors: Sequence[str]) -> RequestRecord:
     return RequestRecord(
-        id=financing_request.id,
-        sectors=tuple(codes_of(financing_request.sector_links)),
-        stage=financing_request.stage,
-        amount=financing_request.amount,
-        currency=financing_request.currency,
-        text=matching_text(financing_request),
-        region=financing_request.region,
-        event=financing_request.event,
+        id=request.id,
+        sectors=tuple(sectors),
+        stage=request.stage,
+        amount=request.amount,
+        currency=request.currency,
+        text=matching_text(request),
+        region=request.region,
+        event=request.event,
     )
 
 
@@ -110,8 +111,12 @@ def rank_requests_for_investor(
     """Published requests for one mandate, best first, each with its reasons."""
     state = index.current(session)
     scorer = state.scorer
-    investor = investor_record(profile)
-    features = scorer.investor_features(investor)
+    mandate = index.cached_mandate(state, profile.id, profile.revision)
+    if mandate is None:
+        investor = investor_record(load_codes(session=session, profile=profile))
+        mandate = CachedMandate(record=investor, features=scorer.investor_features(investor))
+        index.remember_mandate(state, profile.id, profile.revision, mandate)
+    investor, features = mandate.record, mandate.features
     request_filter = _request_filter(state, filters)
     segments = [
         (state.base, state.base_alive & scorer.filter_mask(state.base, request_filter)),
@@ -123,35 +128,54 @@ def rank_requests_for_investor(
     by_id = _published_requests(session, [r.id for r in ranked])
     items = []
     for match in ranked:
-        financing_request = by_id.get(match.id)
-        if financing_request is None:  # unpublished since the snapshot was taken
+        page_request = by_id.get(match.id)
+        if page_request is None:  # unpublished since the snapshot was taken
             continue
         items.append(
             RequestMatchOut(
-                financing_request=FinancingRequestOut.from_model(financing_request, viewer=viewer),
+                financing_request=FinancingRequestOut.from_fields(
+                    page_request.row, sectors=page_request.sectors, viewer=viewer
+                ),
                 score=_rounded(match.score),
                 components=ComponentsOut(
                     sector=_rounded(match.sector),
                     ticket=_rounded(match.ticket),
                     stage=_rounded(match.stage),
                 ),
-                reasons=scorer.explain(investor, request_record(financing_request), match.text),
+                reasons=scorer.explain(
+                    investor, request_record(page_request.row, page_request.sectors), match.text
+                ),
             )
         )
     return items, total, ranking_model(scorer)
 
 
-def _published_requests(session: Session, ids: Sequence[str]) -> dict[str, FinancingRequest]:
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    row: StoredRequestFields
+    sectors: list[str]
+
+
+def _published_requests(session: Session, ids: Sequence[str]) -> dict[str, PageRequest]:
+    """The page's requests with their sectors, in two Core queries (no ORM objects)."""
     if not ids:
         return {}
+    columns = [c for c in FinancingRequest.__table__.c if c.name != "text_features"]
     # Status is checked here, not in SQL: given "status = ..." SQLite may scan the status
     # index instead of looking the ids up by primary key.
-    rows = session.scalars(
-        select(FinancingRequest)
-        .options(selectinload(FinancingRequest.sector_links))
-        .where(FinancingRequest.id.in_(ids))
-    )
-    return {row.id: row for row in rows if row.status is RequestStatus.PUBLISHED}
+    rows = session.execute(select(*columns).where(FinancingRequest.id.in_(ids))).all()
+    sectors: dict[str, list[str]] = {}
+    for request_id, code in session.execute(
+        select(FinancingRequestSector.financing_request_id, FinancingRequestSector.code)
+        .where(FinancingRequestSector.financing_request_id.in_(ids))
+        .order_by(FinancingRequestSector.code)
+    ):
+        sectors.setdefault(request_id, []).append(code)
+    return {
+        row.id: PageRequest(row=row, sectors=sectors.get(row.id, []))
+        for row in rows
+        if row.status == RequestStatus.PUBLISHED
+    }
 
 
 def rank_investors_for_request(
@@ -177,7 +201,7 @@ def rank_investors_for_request(
         )
     )
     investors = [investor_record(p) for p in profiles]
-    request = request_record(financing_request)
+    request = request_record(financing_request, codes_of(financing_request.sector_links))
     components = scorer.investor_components(investors, request)
     scores = np.round(components.score, SCORE_DECIMALS)
     qualifying = np.flatnonzero(scores >= min_score)
