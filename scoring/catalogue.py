@@ -140,7 +140,8 @@ def build_segment(
     )
     weighted = keep_top_terms(text.weigh(text_counts), max_text_terms)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_amount_cny = np.log(amount_cny)
+        # No exchange rate (NaN): +inf puts the amount beyond every range, a fit of 0.
+        log_amount_cny = np.nan_to_num(np.log(amount_cny), nan=np.inf)
     return Segment(
         ids=ids[order],
         sector_combos=sector_combos,

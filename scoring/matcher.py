@@ -44,13 +44,15 @@ class InvestorFeatures:
     ticket_max_cny: float
     thesis: sp.csr_matrix
 
+    # Without an exchange rate (amount NaN) the range is empty: every ticket is infinitely
+    # far outside it, so its fit is 0 with no NaN reaching the kernel.
     @property
     def log_ticket_min(self) -> float:
-        return float(np.log(self.ticket_min_cny)) if self.ticket_min_cny > 0 else float("nan")
+        return float(np.log(self.ticket_min_cny)) if self.ticket_min_cny > 0 else float("inf")
 
     @property
     def log_ticket_max(self) -> float:
-        return float(np.log(self.ticket_max_cny)) if self.ticket_max_cny > 0 else float("nan")
+        return float(np.log(self.ticket_max_cny)) if self.ticket_max_cny > 0 else float("-inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,11 +239,12 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         Works on natural logarithms of CNY amounts, precomputed per request, so ranking a
         catalogue takes no logarithm per row.
         """
-        log_ratio = np.maximum(log_amount - log_ticket_max, log_ticket_min - log_amount)
+        log_ratio = np.fmax(log_amount - log_ticket_max, log_ticket_min - log_amount)
         outside = self.ticket_outside_cap * np.clip(
             1.0 - log_ratio / np.log(self.ticket_zero_ratio), 0.0, 1.0
         )
-        return np.nan_to_num(np.where(log_ratio <= 0.0, 1.0, outside), nan=0.0)
+        fit: FloatArray = np.where(log_ratio <= 0.0, 1.0, outside)
+        return fit
 
     def combine(
         self, sector_taxonomy: FloatArray, text: FloatArray, ticket: FloatArray, stage: FloatArray
