@@ -26,26 +26,28 @@ FloatArray = npt.NDArray[np.float64]
 def numpy_limit(
     scorer: MatchScorer, features: InvestorFeatures, segment: Segment, limit: int
 ) -> npt.NDArray[np.intp]:
-    """Top ``limit`` rows by score, ties by id, computed with bare numpy."""
-    sector = features.sector_fit[segment.sector_combos].max(axis=1)[segment.sector_combo]
-    similarity = segment.text[:, features.thesis.indices] @ features.thesis.data
-    evidence = np.minimum(np.asarray(similarity).ravel() / scorer.text_saturation, 1.0)
-    sector = (1.0 - scorer.text_share) * sector + scorer.text_share * evidence
-    log_ratio = np.maximum(
+    """Top ``limit`` rows by score, ties by id: the service's formula as bare numpy."""
+    total = scorer.sector_weight + scorer.ticket_weight + scorer.stage_weight
+    combo_fit = features.sector_fit[segment.sector_combos].max(axis=1)
+    structure = (
+        (scorer.sector_weight * (1 - scorer.text_share) / total) * combo_fit[:, None]
+        + (scorer.stage_weight / total) * features.stage_fit[None, : segment.stage_slots]
+    ).ravel()
+    score = structure[segment.structure_key]
+    log_ratio = np.fmax(
         segment.log_amount_cny - features.log_ticket_max,
         features.log_ticket_min - segment.log_amount_cny,
     )
-    ticket = np.where(
+    score += (scorer.ticket_weight / total) * np.where(
         log_ratio <= 0.0,
         1.0,
         scorer.ticket_outside_cap
         * np.clip(1.0 - log_ratio / math.log(scorer.ticket_zero_ratio), 0.0, 1.0),
     )
-    stage = features.stage_fit[segment.stage_positions]
-    total = scorer.sector_weight + scorer.ticket_weight + scorer.stage_weight
-    score = (
-        scorer.sector_weight * sector + scorer.ticket_weight * ticket + scorer.stage_weight * stage
-    ) / total
+    similarity = np.asarray(segment.text[:, features.thesis.indices] @ features.thesis.data).ravel()
+    score += (scorer.sector_weight * scorer.text_share / total) * np.minimum(
+        similarity / scorer.text_saturation, 1.0
+    )
     cut = -np.partition(-score, limit - 1)[limit - 1]
     candidates = np.flatnonzero(score >= cut)
     order: npt.NDArray[np.intp] = candidates[

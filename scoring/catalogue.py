@@ -54,6 +54,10 @@ class Segment:
     sector_combos: npt.NDArray[np.int32]
     sector_combo: npt.NDArray[np.int32]
     stage_positions: npt.NDArray[np.int16]
+    # Stages known to the ladder, plus one slot for unknown stages.
+    stage_slots: int
+    # sector_combo * stage_slots + stage_position: the row's (sector set, stage) pair.
+    structure_key: npt.NDArray[np.int32]
     amount_cny: npt.NDArray[np.float64]
     log_amount_cny: npt.NDArray[np.float64]
     region_codes: npt.NDArray[np.int32]
@@ -147,6 +151,10 @@ def build_segment(
         sector_combos=sector_combos,
         sector_combo=sector_combo[order],
         stage_positions=stage_positions[order],
+        stage_slots=unknown_stage + 1,
+        structure_key=(sector_combo * (unknown_stage + 1) + stage_positions)[order].astype(
+            np.int32
+        ),
         amount_cny=amount_cny[order],
         log_amount_cny=log_amount_cny[order],
         region_codes=region_codes[order],
@@ -173,6 +181,10 @@ def merge_segments(base: Segment, keep: npt.NDArray[np.bool_], extra: Segment) -
         sector_combos=np.vstack([base.sector_combos, extra.sector_combos]),
         sector_combo=combo[order],
         stage_positions=joined("stage_positions"),
+        stage_slots=base.stage_slots,
+        structure_key=(combo[order] * base.stage_slots + joined("stage_positions")).astype(
+            np.int32
+        ),
         amount_cny=joined("amount_cny"),
         log_amount_cny=joined("log_amount_cny"),
         region_codes=joined("region_codes"),

@@ -262,8 +262,12 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         features: InvestorFeatures,
         segment: Segment,
         rows: npt.NDArray[np.intp] | None = None,
+        text: FloatArray | None = None,
     ) -> Components:
-        """Components of one investor against the rows of a segment (all rows by default)."""
+        """Components of one investor against the rows of a segment (all rows by default).
+
+        ``text`` may carry the text similarity of those rows when it is already known.
+        """
         combo_fit = features.sector_fit[segment.sector_combos].max(axis=1)
         sector_combo = segment.sector_combo if rows is None else segment.sector_combo[rows]
         stage_positions = segment.stage_positions if rows is None else segment.stage_positions[rows]
@@ -271,7 +275,8 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         sector_taxonomy = combo_fit[sector_combo]
         stage = features.stage_fit[stage_positions]
         ticket = self.ticket_fit(log_amount, features.log_ticket_min, features.log_ticket_max)
-        text = self._text_similarity(features.thesis, segment.text, rows)
+        if text is None:
+            text = self._text_similarity(features.thesis, segment.text, rows)
         return self.combine(sector_taxonomy, text, ticket, stage)
 
     @staticmethod
@@ -281,10 +286,39 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         count = texts.shape[0] if rows is None else rows.shape[0]
         if thesis.nnz == 0 or count == 0:
             return np.zeros(count, dtype=np.float64)
-        # Texts are stored by column: only the thesis's own n-gram columns are read.
+        # Texts are stored by column (an inverted index): only the thesis's own n-gram
+        # columns are read, in one sparse product.
         similarity = texts[:, thesis.indices] @ thesis.data.astype(np.float32)
         dense = np.asarray(similarity, dtype=np.float64).ravel()
         return dense if rows is None else dense[rows]
+
+    def segment_scores(
+        self, features: InvestorFeatures, segment: Segment, rows: npt.NDArray[np.intp] | None
+    ) -> tuple[FloatArray, FloatArray]:
+        """The combined score of each row, and its text similarity: the ranking's inner loop.
+
+        The same formula as ``combine``, arranged for speed: sector and stage depend only on
+        the row's (sector set, stage) pair, so their weighted sum is a small table looked up
+        once per row.
+        """
+        total = self.sector_weight + self.ticket_weight + self.stage_weight
+        combo_fit = features.sector_fit[segment.sector_combos].max(axis=1)
+        structure = (
+            (self.sector_weight * (1.0 - self.text_share) / total) * combo_fit[:, None]
+            + (self.stage_weight / total) * features.stage_fit[None, : segment.stage_slots]
+        ).ravel()
+        keys = segment.structure_key if rows is None else segment.structure_key[rows]
+        score: FloatArray = structure[keys]
+        score += (self.ticket_weight / total) * self.ticket_fit(
+            segment.log_amount_cny if rows is None else segment.log_amount_cny[rows],
+            features.log_ticket_min,
+            features.log_ticket_max,
+        )
+        text = self._text_similarity(features.thesis, segment.text, rows)
+        score += (self.sector_weight * self.text_share / total) * np.minimum(
+            text / self.text_saturation, 1.0
+        )
+        return score, text
 
     def investor_components(
         self, investors: Sequence[InvestorRecord], request: RequestRecord
@@ -369,7 +403,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         total : int
             How many requests pass the masks and ``min_score``.
         """
-        parts: list[tuple[Segment, npt.NDArray[np.intp], Components]] = []
+        parts: list[tuple[Segment, npt.NDArray[np.intp], FloatArray, FloatArray]] = []
         for segment, mask in segments:
             if len(segment) == 0:
                 continue
@@ -377,19 +411,15 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             rows = np.arange(len(segment)) if everything else np.flatnonzero(mask)
             if rows.size == 0:
                 continue
-            components = self.segment_components(features, segment, None if everything else rows)
+            scores, text = self.segment_scores(features, segment, None if everything else rows)
             if min_score > 0:
-                keep = components.score >= min_score
-                rows, components = rows[keep], _take(components, keep)
-            parts.append((segment, rows, components))
+                keep = scores >= min_score
+                rows, scores, text = rows[keep], scores[keep], text[keep]
+            parts.append((segment, rows, scores, text))
         if not parts:
             return [], 0
-        scores = (
-            np.concatenate([c.score for _, _, c in parts])
-            if len(parts) > 1
-            else (parts[0][2].score)
-        )
-        offsets = np.cumsum([0] + [r.size for _, r, _ in parts])
+        scores = np.concatenate([p[2] for p in parts]) if len(parts) > 1 else parts[0][2]
+        offsets = np.cumsum([0] + [p[1].size for p in parts])
         total = int(scores.size)
         wanted = min(offset + limit, total)
         if wanted <= offset:
@@ -403,25 +433,28 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         part_of = np.searchsorted(offsets, candidates, side="right") - 1
         local = candidates - offsets[part_of]
         candidate_ids = np.empty(candidates.size, dtype="S36")
-        for number, (segment, rows, _) in enumerate(parts):
+        for number, (segment, rows, _, _) in enumerate(parts):
             chosen = part_of == number
             candidate_ids[chosen] = segment.ids[rows[local[chosen]]]
         order = np.lexsort((candidate_ids, -scores[candidates]))[offset:wanted]
-        page = []
-        for position in order:
-            components = parts[part_of[position]][2]
-            i = local[position]
-            page.append(
-                RankedRequest(
+        entries: dict[int, RankedRequest] = {}
+        for number, (segment, rows, part_scores, part_text) in enumerate(parts):
+            on_page = order[part_of[order] == number]
+            if on_page.size == 0:
+                continue
+            components = self.segment_components(
+                features, segment, rows[local[on_page]], text=part_text[local[on_page]]
+            )
+            for i, position in enumerate(on_page):
+                entries[int(position)] = RankedRequest(
                     id=candidate_ids[position].decode(),
-                    score=float(components.score[i]),
+                    score=float(part_scores[local[position]]),
                     sector=float(components.sector[i]),
                     ticket=float(components.ticket[i]),
                     stage=float(components.stage[i]),
                     text=float(components.text[i]),
                 )
-            )
-        return page, total
+        return [entries[int(position)] for position in order], total
 
 
 def _take(components: Components, keep: BoolArray) -> Components:
