@@ -24,7 +24,7 @@ from service.schema_types import RegionQuery, SectorQuery, StageQuery
 router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES)
 
 
-def match_index(request: Request) -> MatchIndex:
+async def match_index(request: Request) -> MatchIndex:
     index: MatchIndex = request.app.state.match_index
     return index
 
