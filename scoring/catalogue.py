@@ -58,7 +58,6 @@ class Segment:
     stage_slots: int
     # sector_combo * stage_slots + stage_position: the row's (sector set, stage) pair.
     structure_key: npt.NDArray[np.int32]
-    amount_cny: npt.NDArray[np.float64]
     log_amount_cny: npt.NDArray[np.float64]
     region_codes: npt.NDArray[np.int32]
     event_codes: npt.NDArray[np.int32]
@@ -94,34 +93,54 @@ class CodeBook:
         return self.codes.get(value, -2)
 
 
+class ComboBook:
+    """Distinct request sector sets, shared by every segment of one scorer.
+
+    Codes only grow, so a later segment's table is a superset of an earlier one's.
+    """
+
+    def __init__(self, taxonomy: SectorTaxonomy, width: int) -> None:
+        self.taxonomy = taxonomy
+        self.width = width
+        self.codes: dict[tuple[str, ...], int] = {}
+        self.rows: list[npt.NDArray[np.int32]] = []
+
+    def code(self, sectors: tuple[str, ...]) -> int:
+        combo = self.codes.get(sectors)
+        if combo is None:
+            combo = self.codes[sectors] = len(self.rows)
+            self.rows.append(self.taxonomy.encode(sectors, self.width))
+        return combo
+
+    def table(self) -> npt.NDArray[np.int32]:
+        if not self.rows:
+            return np.empty((0, self.width), dtype=np.int32)
+        return np.vstack(self.rows)
+
+
 def build_segment(
     columns: RequestColumns,
     *,
-    taxonomy: SectorTaxonomy,
     ladder: StageLadder,
     cny_per_unit: dict[str, Decimal],
     text: TextEvidence,
     text_counts: sp.csr_matrix,
+    combos: ComboBook,
     regions: CodeBook,
     events: CodeBook,
-    max_sectors: int,
     max_text_terms: int,
+    column_text: bool = True,
 ) -> Segment:
-    """Arrays for ``columns`` (any order; the segment is sorted by id)."""
+    """Arrays for ``columns`` (any order; the segment is sorted by id).
+
+    ``column_text=False`` keeps the text by row, for a chunk about to be merged (saves a
+    conversion each way).
+    """
     count = len(columns)
     ids = np.array([i.encode() for i in columns.ids], dtype="S36")
     order = np.argsort(ids, kind="stable")
-    combo_of: dict[tuple[str, ...], int] = {}
-    combo_rows: list[npt.NDArray[np.int32]] = []
-    sector_combo = np.empty(count, dtype=np.int32)
-    for row, sectors in enumerate(columns.sectors):
-        combo = combo_of.get(sectors)
-        if combo is None:
-            combo = combo_of[sectors] = len(combo_rows)
-            combo_rows.append(taxonomy.encode(sectors, max_sectors))
-        sector_combo[row] = combo
-    sector_combos = (
-        np.vstack(combo_rows) if combo_rows else np.empty((0, max_sectors), dtype=np.int32)
+    sector_combo = np.fromiter(
+        (combos.code(sectors) for sectors in columns.sectors), dtype=np.int32, count=count
     )
     unknown_stage = len(ladder.stages)
     stage_positions = np.fromiter(
@@ -135,59 +154,75 @@ def build_segment(
         dtype=np.float64,
         count=count,
     )
-    amount_cny = np.asarray(columns.amounts, dtype=np.float64) * rate_of
-    region_codes = np.fromiter(
-        (regions.code(region) for region in columns.regions), dtype=np.int32, count=count
-    )
-    event_codes = np.fromiter(
-        (events.code(event) for event in columns.events), dtype=np.int32, count=count
-    )
-    weighted = keep_top_terms(text.weigh(text_counts), max_text_terms)
     with np.errstate(divide="ignore", invalid="ignore"):
         # No exchange rate (NaN): +inf puts the amount beyond every range, a fit of 0.
-        log_amount_cny = np.nan_to_num(np.log(amount_cny), nan=np.inf)
+        log_amount_cny = np.nan_to_num(
+            np.log(np.asarray(columns.amounts, dtype=np.float64) * rate_of), nan=np.inf
+        )
+    weighted = keep_top_terms(text.weigh(text_counts), max_text_terms)
     return Segment(
         ids=ids[order],
-        sector_combos=sector_combos,
+        sector_combos=combos.table(),
         sector_combo=sector_combo[order],
         stage_positions=stage_positions[order],
         stage_slots=unknown_stage + 1,
         structure_key=(sector_combo * (unknown_stage + 1) + stage_positions)[order].astype(
             np.int32
         ),
-        amount_cny=amount_cny[order],
         log_amount_cny=log_amount_cny[order],
-        region_codes=region_codes[order],
-        event_codes=event_codes[order],
-        text=sp.csr_matrix(weighted[order], dtype=np.float32).tocsc(),
+        region_codes=np.fromiter(
+            (regions.code(region) for region in columns.regions), dtype=np.int32, count=count
+        )[order],
+        event_codes=np.fromiter(
+            (events.code(event) for event in columns.events), dtype=np.int32, count=count
+        )[order],
+        text=_by_column(weighted[order]) if column_text else weighted[order],
     )
 
 
-def merge_segments(base: Segment, keep: npt.NDArray[np.bool_], extra: Segment) -> Segment:
-    """One id-sorted segment of the kept rows of ``base`` and every row of ``extra``."""
-    rows = np.flatnonzero(keep)
-    ids = np.concatenate([base.ids[rows], extra.ids])
+def _by_column(matrix: sp.csr_matrix) -> sp.csc_matrix:
+    return sp.csc_matrix(matrix, dtype=np.float32)
+
+
+_ROW_ARRAYS = (
+    "ids",
+    "sector_combo",
+    "stage_positions",
+    "structure_key",
+    "log_amount_cny",
+    "region_codes",
+    "event_codes",
+)
+
+
+def merge_segments(parts: Sequence[tuple[Segment, npt.NDArray[np.bool_] | None]]) -> Segment:
+    """One id-sorted segment of the chosen rows of each part (None: every row).
+
+    Parts must come from one scorer, so the last part's combo table covers them all.
+    """
+    chosen = [(segment, None if keep is None else np.flatnonzero(keep)) for segment, keep in parts]
+    ids = np.concatenate([s.ids if r is None else s.ids[r] for s, r in chosen])
     order = np.argsort(ids, kind="stable")
-    text = sp.vstack([base.text.tocsr()[rows], extra.text.tocsr()], format="csr")
-    combo = np.concatenate([base.sector_combo[rows], extra.sector_combo + len(base.sector_combos)])
-
-    def joined(name: str) -> npt.NDArray[Any]:
-        first: npt.NDArray[Any] = getattr(base, name)
-        second: npt.NDArray[Any] = getattr(extra, name)
-        return np.concatenate([first[rows], second])[order]
-
+    already_sorted = bool(np.all(order == np.arange(order.size)))
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name in _ROW_ARRAYS:
+        joined = np.concatenate(
+            [getattr(s, name) if r is None else getattr(s, name)[r] for s, r in chosen]
+        )
+        arrays[name] = joined if already_sorted else joined[order]
+    blocks = []
+    for segment, rows in chosen:
+        by_row = segment.text.tocsr()
+        blocks.append(by_row if rows is None else by_row[rows])
+        del by_row
+    text = sp.vstack(blocks, format="csr")
+    del blocks
+    if not already_sorted:
+        text = text[order]
+    last = parts[-1][0]
     return Segment(
-        ids=ids[order],
-        sector_combos=np.vstack([base.sector_combos, extra.sector_combos]),
-        sector_combo=combo[order],
-        stage_positions=joined("stage_positions"),
-        stage_slots=base.stage_slots,
-        structure_key=(combo[order] * base.stage_slots + joined("stage_positions")).astype(
-            np.int32
-        ),
-        amount_cny=joined("amount_cny"),
-        log_amount_cny=joined("log_amount_cny"),
-        region_codes=joined("region_codes"),
-        event_codes=joined("event_codes"),
-        text=sp.csr_matrix(text[order], dtype=np.float32).tocsc(),
+        sector_combos=last.sector_combos,
+        stage_slots=last.stage_slots,
+        text=_by_column(text),
+        **arrays,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,7 +13,14 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from scoring.catalogue import CodeBook, Segment, build_segment, keep_top_terms
+from scoring.catalogue import (
+    CodeBook,
+    ComboBook,
+    Segment,
+    build_segment,
+    keep_top_terms,
+    merge_segments,
+)
 from scoring.reasons import sector_reason, stage_reason, text_reason, ticket_reason
 from scoring.records import InvestorRecord, RequestColumns, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
@@ -172,6 +179,22 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         -------
         self : MatchScorer
         """
+        return self.fit_chunks([_as_columns(requests)])
+
+    def fit_chunks(self, chunks: Iterable[RequestColumns]) -> MatchScorer:
+        """``fit`` for a catalogue read in chunks, so memory stays bounded by a chunk.
+
+        The IDF weights are learned from the first chunk: pass chunks in id order (random
+        UUIDs) and a large catalogue's weights come from a uniform sample of it.
+
+        Parameters
+        ----------
+        chunks : iterable of RequestColumns
+
+        Returns
+        -------
+        self : MatchScorer
+        """
         if min(self.weights.values()) < 0 or sum(self.weights.values()) <= 0:
             raise ValueError("weights must be non-negative with a positive sum")
         if not 0 <= self.text_share <= 1:
@@ -180,34 +203,45 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             self.sector_codes, broader_fit=self.broader_fit, sibling_fit=self.sibling_fit
         )
         self.ladder_ = StageLadder(self.stage_order, step_fits=self.stage_step_fits)
+        self.combos_ = ComboBook(self.taxonomy_, self.max_sectors)
         self.regions_ = CodeBook()
         self.events_ = CodeBook()
         self.text_ = TextEvidence()
-        columns = _as_columns(requests)
-        counts = self.text_.counts_of(columns.texts, columns.text_counts)
-        self.text_.fit(counts)
-        self.catalogue_ = self._segment(columns, counts)
+        segments: list[Segment] = []
+        for columns in chunks:
+            counts = self.text_.counts_of(columns.texts, columns.text_counts)
+            if not segments:
+                self.text_.fit(counts)
+            segments.append(self._segment(columns, counts, column_text=False))
+            del counts
+        if not segments:
+            self.text_.fit(sp.csr_matrix((0, self.text_.n_features), dtype=np.float32))
+            segments.append(self._segment(RequestColumns.empty(), None, column_text=False))
+        self.catalogue_ = merge_segments([(s, None) for s in segments])
         return self
 
-    def _segment(self, columns: RequestColumns, counts: sp.csr_matrix) -> Segment:
+    def _segment(
+        self, columns: RequestColumns, counts: sp.csr_matrix | None, *, column_text: bool = True
+    ) -> Segment:
+        if counts is None:
+            counts = self.text_.counts_of(columns.texts, columns.text_counts)
         return build_segment(
             columns,
-            taxonomy=self.taxonomy_,
             ladder=self.ladder_,
             cny_per_unit=self.cny_per_unit or {"CNY": Decimal(1)},
             text=self.text_,
             text_counts=counts,
+            combos=self.combos_,
             regions=self.regions_,
             events=self.events_,
-            max_sectors=self.max_sectors,
             max_text_terms=self.max_text_terms,
+            column_text=column_text,
         )
 
     def segment(self, requests: Sequence[RequestRecord] | RequestColumns) -> Segment:
         """Arrays for more requests, weighted with the IDF learned in ``fit``."""
         check_is_fitted(self, "catalogue_")
-        columns = _as_columns(requests)
-        return self._segment(columns, self.text_.counts_of(columns.texts, columns.text_counts))
+        return self._segment(_as_columns(requests), None)
 
     def _to_cny(self, amount: Decimal, currency: str) -> float:
         rates = self.cny_per_unit or {"CNY": Decimal(1)}

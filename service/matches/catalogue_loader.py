@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,10 +24,20 @@ class LoadedCatalogue:
 RowT = TypeVar("RowT", bound=tuple[Any, ...])
 
 
-def _published(statement: Select[RowT], ids: Sequence[str] | None) -> Select[RowT]:
+@dataclass(frozen=True, slots=True)
+class IdRange:
+    """Ids after ``after`` up to and including ``until``."""
+
+    after: str
+    until: str
+
+
+def _published(statement: Select[RowT], ids: Sequence[str] | IdRange | None) -> Select[RowT]:
+    # By primary key only when ids are given: with "status = ..." as well, SQLite may scan
+    # the status index. Callers drop the unpublished rows.
+    if isinstance(ids, IdRange):
+        return statement.where(FinancingRequest.id > ids.after, FinancingRequest.id <= ids.until)
     if ids is not None:
-        # By primary key only: with "status = ..." as well, SQLite may scan the status
-        # index. Callers drop the unpublished rows.
         return statement.where(FinancingRequest.id.in_(ids))
     return statement.where(FinancingRequest.status == RequestStatus.PUBLISHED)
 
@@ -40,8 +50,34 @@ def _amount_as_float(dialect: str) -> ColumnElement[Any]:
     return cast(FinancingRequest.amount, Float)
 
 
-def load_published(session: Session, ids: Sequence[str] | None = None) -> LoadedCatalogue:
-    """Published requests (all, or those of ``ids``) as columns, with their revisions."""
+CHUNK_SIZE = 50_000
+
+
+def iter_published_chunks(
+    session: Session, chunk_size: int = CHUNK_SIZE
+) -> Iterator[LoadedCatalogue]:
+    """Every published request, in id order, a chunk of ids at a time (bounded memory)."""
+    connection = session.connection()
+    after = ""
+    while True:
+        # The chunk's last id: a walk along the primary key, whatever the statuses.
+        boundary: str | None = connection.execute(
+            select(FinancingRequest.id)
+            .where(FinancingRequest.id > after)
+            .order_by(FinancingRequest.id)
+            .limit(1)
+            .offset(chunk_size - 1)
+        ).scalar()
+        last: str | None = connection.execute(select(func.max(FinancingRequest.id))).scalar()
+        until = boundary if boundary is not None else last
+        if until is None or until <= after:
+            return
+        yield load_published(session, IdRange(after=after, until=until))
+        after = until
+
+
+def load_published(session: Session, ids: Sequence[str] | IdRange | None = None) -> LoadedCatalogue:
+    """Published requests (all, those of ``ids``, or an id range) with their revisions."""
     connection = session.connection()
     sectors: defaultdict[str, list[str]] = defaultdict(list)
     sector_rows = connection.execute(
@@ -76,15 +112,18 @@ def load_published(session: Session, ids: Sequence[str] | None = None) -> Loaded
     text_counts: list[bytes | None] = [row[6] for row in rows]
     texts = [""] * len(rows)
     missing = [i for i, blob in enumerate(text_counts) if blob is None]
-    if missing:  # rows written before text features were stored
+    text_by_id: dict[str, str] = {}
+    # Rows written before text features were stored; batched under SQLite's variable limit.
+    for start in range(0, len(missing), 1000):
+        batch = [ids_loaded[i] for i in missing[start : start + 1000]]
         text_rows = connection.execute(
             select(
                 FinancingRequest.id, FinancingRequest.title + "\n" + FinancingRequest.summary
-            ).where(FinancingRequest.id.in_([ids_loaded[i] for i in missing]))
+            ).where(FinancingRequest.id.in_(batch))
         )
-        text_by_id = {str(row[0]): str(row[1]) for row in text_rows}
-        for i in missing:
-            texts[i] = text_by_id[ids_loaded[i]]
+        text_by_id.update((str(row[0]), str(row[1])) for row in text_rows)
+    for i in missing:
+        texts[i] = text_by_id[ids_loaded[i]]
     return LoadedCatalogue(
         columns=RequestColumns(
             ids=ids_loaded,

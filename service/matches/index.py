@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -26,10 +26,12 @@ from scoring.records import RequestColumns
 from service.matches.catalogue_loader import (
     Probe,
     changes_since,
+    iter_published_chunks,
     load_published,
     probe_changes,
     probe_of,
 )
+from service.memory import release_free_memory
 
 # A write's updated_at may precede its commit by this much and still be picked up.
 COMMIT_OVERLAP = dt.timedelta(seconds=5)
@@ -43,7 +45,7 @@ class IndexState:
     scorer: MatchScorer
     base: Segment
     base_alive: npt.NDArray[np.bool_]
-    base_revisions: npt.NDArray[np.int64]
+    base_revisions: npt.NDArray[np.int32]
     delta: Segment
     delta_columns: RequestColumns = field(default_factory=RequestColumns.empty)
     delta_revisions: dict[str, int] = field(default_factory=dict)
@@ -126,21 +128,31 @@ class MatchIndex:
         """Build from scratch (start-up)."""
         with self._lock:
             self._state = self._build(session)
-            return self._state
+        release_free_memory()
+        return self._state
 
     def _build(self, session: Session) -> IndexState:
         started_at = utc_now()
-        loaded = load_published(session)
-        scorer = self._make_scorer().fit(loaded.columns)
+        ids: list[npt.NDArray[np.bytes_]] = []
+        revisions: list[npt.NDArray[np.int32]] = []
+
+        def chunks() -> Iterator[RequestColumns]:
+            for chunk in iter_published_chunks(session):
+                ids.append(np.array([i.encode() for i in chunk.columns.ids], dtype="S36"))
+                revisions.append(np.array(chunk.revisions, dtype=np.int32))
+                yield chunk.columns
+
+        scorer = self._make_scorer().fit_chunks(chunks())
         base = scorer.catalogue_
-        revision_of = dict(zip(loaded.columns.ids, loaded.revisions, strict=True))
+        all_ids = np.concatenate(ids) if ids else np.empty(0, dtype="S36")
+        all_revisions = np.concatenate(revisions) if revisions else np.empty(0, dtype=np.int32)
         self._generation += 1
         return IndexState(
             generation=self._generation,
             scorer=scorer,
             base=base,
             base_alive=np.ones(len(base), dtype=np.bool_),
-            base_revisions=np.array([revision_of[i.decode()] for i in base.ids], dtype=np.int64),
+            base_revisions=all_revisions[np.argsort(all_ids, kind="stable")],
             delta=scorer.segment(RequestColumns.empty()),
             watermark=started_at,
         )
@@ -195,11 +207,11 @@ class MatchIndex:
         delta_revisions: dict[str, int],
         watermark: dt.datetime,
     ) -> IndexState:
-        base = merge_segments(state.base, alive, delta)
+        base = merge_segments([(state.base, alive), (delta, None)])
         revisions = np.concatenate(
             [
                 state.base_revisions[alive],
-                np.array([delta_revisions[i.decode()] for i in delta.ids], dtype=np.int64),
+                np.array([delta_revisions[i.decode()] for i in delta.ids], dtype=np.int32),
             ]
         )
         ids = np.concatenate([state.base.ids[alive], delta.ids])
