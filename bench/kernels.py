@@ -120,15 +120,23 @@ def load_text_terms(engine: Engine, segment: Segment) -> None:
         )
         raw = connection.connection.driver_connection
         assert raw is not None
+        rows_of_entries = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
         with (
             raw.cursor() as cursor,
             cursor.copy("COPY bench_text_terms (request_id, term, weight) FROM STDIN") as copy,
         ):
-            for row in range(csr.shape[0]):
-                request_id = segment.ids[row].decode()
-                start, end = csr.indptr[row], csr.indptr[row + 1]
-                for term, weight in zip(csr.indices[start:end], csr.data[start:end], strict=True):
-                    copy.write_row((request_id, int(term), float(weight)))
+            for start in range(0, csr.nnz, 200_000):
+                end = min(start + 200_000, csr.nnz)
+                lines = [
+                    f"{segment.ids[row].decode()}\t{term}\t{weight!r}\n"
+                    for row, term, weight in zip(
+                        rows_of_entries[start:end].tolist(),
+                        csr.indices[start:end].tolist(),
+                        csr.data[start:end].tolist(),
+                        strict=True,
+                    )
+                ]
+                copy.write("".join(lines))
         connection.execute(text("CREATE INDEX ON bench_text_terms (term)"))
         connection.execute(text("ANALYZE"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,3 +32,8 @@ def record_audit(
             changes=changes or {},
         )
     )
+
+
+def audit_value(value: Any) -> Any:
+    """A JSON-safe value for the trail: exact amounts as strings."""
+    return str(value) if isinstance(value, Decimal) else value

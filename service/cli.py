@@ -27,6 +27,10 @@ PortOption = Annotated[int, typer.Option(help="TCP port")]
 
 
 def _serve(host: str, port: int, workers: int) -> None:
+    # glibc gives each thread an arena that keeps what it freed; rankings over a large
+    # catalogue allocate big temporaries on many threads. Two arenas bound what a worker
+    # holds on to. Read by each worker process at its start.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     uvicorn.run(
         "service.main:app",
         host=host,

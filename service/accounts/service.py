@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from models import Account, Role
 from service.audit import record_audit
 from service.auth import Principal, generate_api_key, hash_api_key
+from service.errors import Invalid, field_problem
 from service.pagination import fetch_page
 
 
@@ -58,3 +59,33 @@ def list_page(
         limit=limit,
         cursor=cursor,
     )
+
+
+def resolve_owner(
+    *, session: Session, principal: Principal, owner_account_id: str | None, role: Role
+) -> str | None:
+    """Who owns an object being created: the caller, or an account the commission names."""
+    if owner_account_id is None:
+        return principal.account_id
+    if not principal.is_commission:
+        raise Invalid(
+            "Only the commission creates objects on behalf of another account.",
+            errors=[
+                field_problem(
+                    "owner_account_id", "not_allowed", "Only the commission may set this field"
+                )
+            ],
+        )
+    owner = session.get(Account, owner_account_id)
+    if owner is None or owner.role is not role:
+        raise Invalid(
+            f"owner_account_id must name a {role.value} account.",
+            errors=[
+                field_problem(
+                    "owner_account_id",
+                    f"unknown_{role.value}_account",
+                    f"No {role.value} account with this id",
+                )
+            ],
+        )
+    return owner.id

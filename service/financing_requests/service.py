@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Account, FinancingRequest, FinancingRequestSector, RequestStatus, Role
+from models import FinancingRequest, FinancingRequestSector, RequestStatus, Role
 from models.types import utc_now
 from scoring.text import stored_text_counts
-from service.audit import record_audit
+from service.accounts.service import resolve_owner
+from service.audit import audit_value, record_audit
 from service.auth import Principal
 from service.code_links import codes_of, sync_code_rows
 from service.errors import Conflict, Invalid, NotFound, field_problem
@@ -59,33 +59,6 @@ def get_visible(*, session: Session, principal: Principal, request_id: str) -> F
     return financing_request
 
 
-def _resolve_owner(
-    *, session: Session, principal: Principal, owner_account_id: str | None
-) -> str | None:
-    if owner_account_id is None:
-        return principal.account_id
-    if not principal.is_commission:
-        raise Invalid(
-            "Only the commission files a request for another account.",
-            errors=[
-                field_problem(
-                    "owner_account_id", "not_allowed", "Only the commission may set this field"
-                )
-            ],
-        )
-    owner = session.get(Account, owner_account_id)
-    if owner is None or owner.role is not Role.STARTUP:
-        raise Invalid(
-            "owner_account_id must name a startup account.",
-            errors=[
-                field_problem(
-                    "owner_account_id", "unknown_startup_account", "No startup account with this id"
-                )
-            ],
-        )
-    return owner.id
-
-
 def matching_text(financing_request: StoredRequestFields) -> str:
     """The words the ranker compares with an investor's thesis."""
     return f"{financing_request.title}\n{financing_request.summary}"
@@ -95,16 +68,15 @@ def _refresh_text_features(financing_request: FinancingRequest) -> None:
     financing_request.text_features = stored_text_counts(matching_text(financing_request))
 
 
-def _audit_value(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
-
-
 def create(
     *, session: Session, principal: Principal, data: FinancingRequestCreate
 ) -> FinancingRequest:
     """File a request as a draft or straight into the review queue."""
-    owner_id = _resolve_owner(
-        session=session, principal=principal, owner_account_id=data.owner_account_id
+    owner_id = resolve_owner(
+        session=session,
+        principal=principal,
+        owner_account_id=data.owner_account_id,
+        role=Role.STARTUP,
     )
     financing_request = FinancingRequest(
         owner_account_id=owner_id,
@@ -128,7 +100,7 @@ def create(
         action="financing_request.create",
         object_type=OBJECT_TYPE,
         object_id=financing_request.id,
-        changes={k: _audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
+        changes={k: audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
     )
     return financing_request
 
@@ -169,7 +141,7 @@ def update(
             continue
         old = getattr(financing_request, field)
         if old != value:
-            audit[field] = {"from": _audit_value(old), "to": _audit_value(value)}
+            audit[field] = {"from": audit_value(old), "to": audit_value(value)}
             setattr(financing_request, field, value)
     if "title" in audit or "summary" in audit:
         _refresh_text_features(financing_request)

@@ -10,7 +10,6 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
-    Account,
     InvestorProfile,
     InvestorProfileRegion,
     InvestorProfileSector,
@@ -18,7 +17,8 @@ from models import (
     Role,
 )
 from models.types import utc_now
-from service.audit import record_audit
+from service.accounts.service import resolve_owner
+from service.audit import audit_value, record_audit
 from service.auth import Principal
 from service.code_links import codes_of, sync_code_rows
 from service.errors import Invalid, NotFound, field_problem
@@ -75,44 +75,14 @@ def _check_ticket_range(ticket_min: Decimal, ticket_max: Decimal) -> None:
         )
 
 
-def _resolve_owner(
-    *, session: Session, principal: Principal, owner_account_id: str | None
-) -> str | None:
-    if owner_account_id is None:
-        return principal.account_id
-    if not principal.is_commission:
-        raise Invalid(
-            "Only the commission assigns a profile to another account.",
-            errors=[
-                field_problem(
-                    "owner_account_id", "not_allowed", "Only the commission may set this field"
-                )
-            ],
-        )
-    owner = session.get(Account, owner_account_id)
-    if owner is None or owner.role is not Role.INVESTOR:
-        raise Invalid(
-            "owner_account_id must name an investor account.",
-            errors=[
-                field_problem(
-                    "owner_account_id",
-                    "unknown_investor_account",
-                    "No investor account with this id",
-                )
-            ],
-        )
-    return owner.id
-
-
-def _audit_value(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
-
-
 def create(*, session: Session, principal: Principal, data: InvestorCreate) -> InvestorProfile:
     """Create a profile owned by the caller (or, for the commission, by a named investor)."""
     _check_ticket_range(data.ticket_min, data.ticket_max)
-    owner_id = _resolve_owner(
-        session=session, principal=principal, owner_account_id=data.owner_account_id
+    owner_id = resolve_owner(
+        session=session,
+        principal=principal,
+        owner_account_id=data.owner_account_id,
+        role=Role.INVESTOR,
     )
     profile = InvestorProfile(
         owner_account_id=owner_id,
@@ -135,7 +105,7 @@ def create(*, session: Session, principal: Principal, data: InvestorCreate) -> I
         action="investor_profile.create",
         object_type=OBJECT_TYPE,
         object_id=profile.id,
-        changes={k: _audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
+        changes={k: audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
     )
     return profile
 
@@ -165,7 +135,7 @@ def update(
             stored = value.value if hasattr(value, "value") else value
             old = getattr(profile, field)
             if old != stored:
-                audit[field] = {"from": _audit_value(old), "to": _audit_value(stored)}
+                audit[field] = {"from": audit_value(old), "to": audit_value(stored)}
             setattr(profile, field, stored)
         if field in _CODE_FIELDS and before[field] != value:
             audit[field] = {"from": before[field], "to": value}

@@ -8,7 +8,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, ColumnElement, Float, Select, cast, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, FinancingRequestSector, RequestStatus
@@ -88,7 +98,7 @@ def load_published(session: Session, ids: Sequence[str] | IdRange | None = None)
             ),
             ids,
         )
-    )
+    ).all()  # one fetch: iterating a result fetches row by row
     for request_id, code in sector_rows:
         sectors[request_id].append(code)
     result = connection.execute(
@@ -102,12 +112,13 @@ def load_published(session: Session, ids: Sequence[str] | IdRange | None = None)
                 FinancingRequest.event,
                 FinancingRequest.text_features,
                 FinancingRequest.revision,
-                FinancingRequest.status,
+                type_coerce(FinancingRequest.status, String),
             ),
             ids,
         )
-    )
-    rows = [row for row in result if row[8] == RequestStatus.PUBLISHED]
+    ).all()
+    published = RequestStatus.PUBLISHED.value
+    rows = [row for row in result if row[8] == published]
     ids_loaded = [row[0] for row in rows]
     text_counts: list[bytes | None] = [row[6] for row in rows]
     texts = [""] * len(rows)

@@ -71,6 +71,9 @@ class IndexState:
 
 
 FEATURE_CACHE_SIZE = 4096
+# Rankings are CPU-bound and each allocates catalogue-sized temporaries: more at once
+# than cores only adds memory, not throughput.
+MAX_CONCURRENT_RANKINGS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ class MatchIndex:
         self._features: OrderedDict[tuple[int, str, int], CachedMandate] = OrderedDict()
         self._features_lock = threading.Lock()
         self._generation = 0
+        self.ranking_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RANKINGS)
 
     def cached_mandate(
         self, state: IndexState, investor_id: str, revision: int

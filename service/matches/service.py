@@ -122,9 +122,10 @@ def rank_requests_for_investor(
         (state.base, state.base_alive & scorer.filter_mask(state.base, request_filter)),
         (state.delta, scorer.filter_mask(state.delta, request_filter)),
     ]
-    ranked, total = scorer.rank_segments(
-        features, segments, limit=limit, offset=offset, min_score=min_score
-    )
+    with index.ranking_slots:
+        ranked, total = scorer.rank_segments(
+            features, segments, limit=limit, offset=offset, min_score=min_score
+        )
     by_id = _published_requests(session, [r.id for r in ranked])
     items = []
     for match in ranked:
