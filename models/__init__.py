@@ -3,6 +3,7 @@
 from models.account import Account, Role
 from models.audit_record import AuditRecord
 from models.base import Base
+from models.feedback import Feedback, FeedbackAction, FeedbackEvent, PassReason
 from models.financing_request import FinancingRequest, FinancingRequestSector, RequestStatus
 from models.investor_profile import (
     InvestorProfile,
@@ -15,12 +16,16 @@ __all__ = [
     "Account",
     "AuditRecord",
     "Base",
+    "Feedback",
+    "FeedbackAction",
+    "FeedbackEvent",
     "FinancingRequest",
     "FinancingRequestSector",
     "InvestorProfile",
     "InvestorProfileRegion",
     "InvestorProfileSector",
     "InvestorProfileStage",
+    "PassReason",
     "RequestStatus",
     "Role",
 ]

@@ -15,6 +15,7 @@ from service.accounts.router import router as accounts_router
 from service.config import Settings, get_settings
 from service.db import create_db_engine, create_session_factory
 from service.errors import install_error_handlers
+from service.feedback.router import router as feedback_router
 from service.financing_requests.router import router as financing_requests_router
 from service.health import router as health_router
 from service.investors.router import router as investors_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         investors_router,
         financing_requests_router,
         matches_router,
+        feedback_router,
     ):
         app.include_router(router)
     return app

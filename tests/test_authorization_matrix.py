@@ -42,6 +42,7 @@ class RouteSpec:
     note: str = ""
     watch: str | None = None  # read as commission before/after a denied write: unchanged
     lists: Mapping[str, Set[str]] = field(default_factory=dict)  # actor -> labels shown
+    fixed: Mapping[str, str] = field(default_factory=dict)  # path parameter -> object label
 
     @property
     def method(self) -> str:
@@ -247,6 +248,40 @@ ROUTES: list[RouteSpec] = [
         watch=REQUEST_URL,
     ),
     RouteSpec(
+        f"PUT {INVESTOR_URL}/feedback/{{financing_request_id}}",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   403  403
+        PB       401    401   404   200  403  403   403  403
+        missing  401    401   404   404  403  403   403  403
+        """,
+        body={"action": "interested"},
+        fixed={"financing_request_id": "RX_pub"},
+        watch=f"{INVESTOR_URL}/feedback",
+    ),
+    RouteSpec(
+        f"GET {INVESTOR_URL}/feedback",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   200  200
+        PB       401    401   404   200  403  403   200  200
+        missing  401    401   404   404  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"GET {REQUEST_URL}/interest",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_pub    401    401   403   403  200  404   200  200
+        RX_sub    401    401   403   403  200  404   200  200
+        RX_draft  401    401   403   403  200  404   200  200
+        RX_rej    401    401   403   403  200  404   200  200
+        RY_pub    401    401   403   403  404  200   200  200
+        RY_sub    401    401   403   403  404  200   200  200
+        missing   401    401   403   403  404  404   404  404
+        """,
+    ),
+    RouteSpec(
         f"GET {INVESTOR_URL}/matches",
         """
         object  anon badkey inv_a inv_b su_x su_y admin comm
@@ -374,9 +409,12 @@ def run_cell(
     try:
         watched = with_id(spec.watch, object_id) if spec.watch else None
         before = snapshot(api, watched) if watched else None
+        path = spec.path
+        for parameter, label in spec.fixed.items():
+            path = path.replace("{" + parameter + "}", world.ids[label])
         response = api.client.request(
             spec.method,
-            with_id(spec.path, object_id),
+            with_id(path, object_id),
             json=spec.body,
             headers=world.headers[actor],
         )

@@ -8,6 +8,7 @@ from models import InvestorProfile
 from service.auth import CommissionPrincipal, InvestorSidePrincipal
 from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
+from service.feedback import service as feedback
 from service.financing_requests.router import VisibleFinancingRequest
 from service.investors import service as investors
 from service.matches import service
@@ -62,6 +63,9 @@ def investor_matches(
     region: Annotated[RegionQuery, Query()] = None,
     event: Annotated[str | None, Query(max_length=200)] = None,
     min_score: MinScoreQuery = 0.0,
+    include_passed: Annotated[
+        bool, Query(description="Also list requests this investor passed on")
+    ] = False,
 ) -> MatchPage[RequestMatchOut]:
     """Published financing requests ranked for this mandate, best first, with reasons."""
     offset = decode_offset_cursor(cursor)
@@ -70,7 +74,15 @@ def investor_matches(
         index=index,
         profile=profile,
         viewer=principal,
-        filters=service.MatchFilters(sector=sector, stage=stage, region=region, event=event),
+        filters=service.MatchFilters(
+            sector=sector,
+            stage=stage,
+            region=region,
+            event=event,
+            excluded_ids=frozenset()
+            if include_passed
+            else feedback.passed_request_ids(session=session, profile_id=profile.id),
+        ),
         limit=limit,
         offset=offset,
         min_score=min_score,

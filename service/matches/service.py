@@ -36,6 +36,7 @@ class MatchFilters:
     stage: str | None = None
     region: str | None = None
     event: str | None = None
+    excluded_ids: frozenset[str] = frozenset()
 
 
 def make_default_scorer() -> MatchScorer:
@@ -90,6 +91,7 @@ def _request_filter(state: IndexState, filters: MatchFilters) -> RequestFilter:
         stage_position=scorer.ladder_.index.get(filters.stage, -1) if filters.stage else None,
         region_code=scorer.regions_.lookup(filters.region) if filters.region else None,
         event_code=scorer.events_.lookup(filters.event) if filters.event else None,
+        excluded_ids=filters.excluded_ids,
     )
 
 

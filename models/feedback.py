@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, IdMixin
+from models.types import ExactMoney, UTCDateTime, utc_now
+
+
+class FeedbackAction(enum.StrEnum):
+    INTERESTED = "interested"
+    PASS = "pass"
+    MEETING = "meeting"
+    COMMITTED = "committed"
+
+
+class PassReason(enum.StrEnum):
+    SECTOR = "sector"
+    TICKET = "ticket"
+    STAGE = "stage"
+    REGION = "region"
+    TEAM = "team"
+    VALUATION = "valuation"
+    OTHER = "other"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        kind, name=name, native_enum=False, length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Feedback(Base):
+    """What an investor profile did with a match, latest action only."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_financing_request_id_action",
+                            "financing_request_id", "action"),)
+
+    investor_profile_id: Mapped[str] = mapped_column(
+        ForeignKey("investor_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    financing_request_id: Mapped[str] = mapped_column(
+        ForeignKey("financing_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    action: Mapped[FeedbackAction] = mapped_column(_enum(FeedbackAction, "feedback_action"))
+    reason: Mapped[PassReason | None] = mapped_column(_enum(PassReason, "pass_reason"))
+    amount: Mapped[Decimal | None] = mapped_column(ExactMoney())
+    currency: Mapped[str | None] = mapped_column(String(3))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now,
+                                                    onupdate=utc_now)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class FeedbackEvent(IdMixin, Base):
+    """Every feedback action ever given: the history behind ``Feedback``. Append-only."""
+
+    __tablename__ = "feedback_events"
+    __table_args__ = (Index("ix_feedback_events_pair", "investor_profile_id",
+                            "financing_request_id", "occurred_at"),)
+
+    investor_profile_id: Mapped[str] = mapped_column(
+        ForeignKey("investor_profiles.id", ondelete="CASCADE")
+    )
+    financing_request_id: Mapped[str] = mapped_column(
+        ForeignKey("financing_requests.id", ondelete="CASCADE")
+    )
+    action: Mapped[FeedbackAction] = mapped_column(_enum(FeedbackAction, "feedback_action"))
+    reason: Mapped[PassReason | None] = mapped_column(_enum(PassReason, "pass_reason"))
+    amount: Mapped[Decimal | None] = mapped_column(ExactMoney())
+    currency: Mapped[str | None] = mapped_column(String(3))
+    actor_account_id: Mapped[str | None] = mapped_column(String(36))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)

@@ -1,0 +1,151 @@
+"""Feedback on matches: the latest action per pair, its history, and who showed interest."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Feedback,
+    FeedbackAction,
+    FeedbackEvent,
+    FinancingRequest,
+    InvestorProfile,
+    RequestStatus,
+)
+from models.types import utc_now
+from service.audit import audit_value, record_audit
+from service.auth import Principal
+from service.errors import Invalid, NotFound, field_problem
+from service.feedback.schemas import FeedbackWrite
+
+INTEREST = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
+OBJECT_TYPE = "feedback"
+
+
+def _check(data: FeedbackWrite) -> None:
+    problems = []
+    if data.action is FeedbackAction.PASS and data.reason is None:
+        problems.append(field_problem("reason", "missing", "A pass needs a reason"))
+    if data.action is not FeedbackAction.PASS and data.reason is not None:
+        problems.append(field_problem("reason", "not_allowed", "Only a pass takes a reason"))
+    if data.action is FeedbackAction.COMMITTED and data.amount is None:
+        problems.append(field_problem("amount", "missing", "A commitment needs an amount"))
+    if data.action is not FeedbackAction.COMMITTED and data.amount is not None:
+        problems.append(field_problem("amount", "not_allowed", "Only a commitment takes an amount"))
+    if data.amount is None and data.currency is not None:
+        problems.append(field_problem("currency", "not_allowed", "Currency goes with amount"))
+    if problems:
+        raise Invalid(f"Invalid feedback for action {data.action.value}.", errors=problems)
+
+
+def record(
+    *,
+    session: Session,
+    principal: Principal,
+    profile: InvestorProfile,
+    financing_request_id: str,
+    data: FeedbackWrite,
+) -> tuple[Feedback, list[FeedbackEvent]]:
+    """Set the latest action on a published request; the previous ones stay in the history."""
+    _check(data)
+    financing_request = session.get(FinancingRequest, financing_request_id)
+    if financing_request is None or financing_request.status is not RequestStatus.PUBLISHED:
+        raise NotFound(f"No published financing request {financing_request_id}.")
+    currency = data.currency or (financing_request.currency if data.amount else None)
+    feedback = session.get(Feedback, (profile.id, financing_request_id))
+    if feedback is None:
+        feedback = Feedback(
+            investor_profile_id=profile.id, financing_request_id=financing_request_id
+        )
+        session.add(feedback)
+    feedback.action = data.action
+    feedback.reason = data.reason
+    feedback.amount = data.amount
+    feedback.currency = currency
+    feedback.updated_at = utc_now()
+    session.add(
+        FeedbackEvent(
+            investor_profile_id=profile.id,
+            financing_request_id=financing_request_id,
+            action=data.action,
+            reason=data.reason,
+            amount=data.amount,
+            currency=currency,
+            actor_account_id=principal.account_id,
+        )
+    )
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action=f"feedback.{data.action.value}",
+        object_type=OBJECT_TYPE,
+        object_id=financing_request_id,
+        changes={
+            "investor_id": profile.id,
+            **{k: audit_value(v) for k, v in data.model_dump(exclude_none=True).items()},
+        },
+    )
+    return feedback, history(
+        session=session, profile_id=profile.id, request_ids=[financing_request_id]
+    )[financing_request_id]
+
+
+def history(
+    *, session: Session, profile_id: str, request_ids: Sequence[str]
+) -> dict[str, list[FeedbackEvent]]:
+    events: defaultdict[str, list[FeedbackEvent]] = defaultdict(list)
+    for event in session.scalars(
+        select(FeedbackEvent)
+        .where(
+            FeedbackEvent.investor_profile_id == profile_id,
+            FeedbackEvent.financing_request_id.in_(request_ids),
+        )
+        .order_by(FeedbackEvent.occurred_at, FeedbackEvent.id)
+    ):
+        events[event.financing_request_id].append(event)
+    return events
+
+
+def list_for_investor(
+    *, session: Session, profile: InvestorProfile, limit: int, offset: int
+) -> tuple[list[tuple[Feedback, list[FeedbackEvent]]], int]:
+    """The profile's feedback, most recent first, each with its history."""
+    everything = session.scalars(
+        select(Feedback)
+        .where(Feedback.investor_profile_id == profile.id)
+        .order_by(Feedback.updated_at.desc(), Feedback.financing_request_id)
+    ).all()
+    page = everything[offset : offset + limit]
+    events = history(
+        session=session, profile_id=profile.id, request_ids=[f.financing_request_id for f in page]
+    )
+    return [(f, events[f.financing_request_id]) for f in page], len(everything)
+
+
+def passed_request_ids(*, session: Session, profile_id: str) -> frozenset[str]:
+    """Requests this profile passed on: matches leave them out unless asked."""
+    return frozenset(
+        session.scalars(
+            select(Feedback.financing_request_id).where(
+                Feedback.investor_profile_id == profile_id, Feedback.action == FeedbackAction.PASS
+            )
+        )
+    )
+
+
+def interest_in(
+    *, session: Session, financing_request: FinancingRequest
+) -> list[tuple[InvestorProfile, Feedback]]:
+    """Profiles whose latest action on the request is interested, meeting or committed."""
+    rows = session.execute(
+        select(InvestorProfile, Feedback)
+        .join(Feedback, Feedback.investor_profile_id == InvestorProfile.id)
+        .where(Feedback.financing_request_id == financing_request.id, Feedback.action.in_(INTEREST))
+        .order_by(Feedback.updated_at.desc(), InvestorProfile.id)
+    ).tuples()
+    return list(rows)
