@@ -13,7 +13,7 @@ from models.types import ExactMoney, UTCDateTime, utc_now
 
 class FeedbackAction(enum.StrEnum):
     INTERESTED = "interested"
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 (an action, not a password)
     MEETING = "meeting"
     COMMITTED = "committed"
 
