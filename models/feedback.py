@@ -30,7 +30,10 @@ class PassReason(enum.StrEnum):
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
     return Enum(
-        kind, name=name, native_enum=False, length=20,
+        kind,
+        name=name,
+        native_enum=False,
+        length=20,
         values_callable=lambda members: [m.value for m in members],
     )
 
@@ -39,8 +42,9 @@ class Feedback(Base):
     """What an investor profile did with a match, latest action only."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_financing_request_id_action",
-                            "financing_request_id", "action"),)
+    __table_args__ = (
+        Index("ix_feedback_financing_request_id_action", "financing_request_id", "action"),
+    )
 
     investor_profile_id: Mapped[str] = mapped_column(
         ForeignKey("investor_profiles.id", ondelete="CASCADE"), primary_key=True
@@ -52,8 +56,9 @@ class Feedback(Base):
     reason: Mapped[PassReason | None] = mapped_column(_enum(PassReason, "pass_reason"))
     amount: Mapped[Decimal | None] = mapped_column(ExactMoney())
     currency: Mapped[str | None] = mapped_column(String(3))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now,
-                                                    onupdate=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, onupdate=utc_now
+    )
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": revision}
@@ -63,8 +68,11 @@ class FeedbackEvent(IdMixin, Base):
     """Every feedback action ever given: the history behind ``Feedback``. Append-only."""
 
     __tablename__ = "feedback_events"
-    __table_args__ = (Index("ix_feedback_events_pair", "investor_profile_id",
-                            "financing_request_id", "occurred_at"),)
+    __table_args__ = (
+        Index(
+            "ix_feedback_events_pair", "investor_profile_id", "financing_request_id", "occurred_at"
+        ),
+    )
 
     investor_profile_id: Mapped[str] = mapped_column(
         ForeignKey("investor_profiles.id", ondelete="CASCADE")
