@@ -1,0 +1,111 @@
+"""A ranker learned from outcomes: logistic regression over match features and their products.
+
+Stored as plain numbers (``to_dict``/``from_dict``), never as a pickle, so a model read back
+from the database cannot run code.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+FloatArray = npt.NDArray[np.float64]
+COMPONENT_FEATURES = ("sector", "ticket", "stage", "text")
+
+
+def with_interactions(features: FloatArray) -> FloatArray:
+    """The features followed by every pairwise product of them."""
+    pairs = list(itertools.combinations(range(features.shape[1]), 2))
+    if not pairs:
+        return features
+    products = np.column_stack([features[:, i] * features[:, j] for i, j in pairs])
+    return np.hstack([features, products])
+
+
+class LearnedRanker(BaseEstimator):  # type: ignore[misc]
+    """Scores pairs by the learned probability that an investor acts on them.
+
+    Parameters
+    ----------
+    feature_names : sequence of str
+        Names of the input columns, in order (the match components by default).
+    regularization : float
+        Inverse regularisation strength of the logistic regression (``C``).
+
+    Attributes
+    ----------
+    coefficients_ : ndarray
+        One weight per feature and per pairwise product.
+    intercept_ : float
+    """
+
+    def __init__(
+        self, *, feature_names: Sequence[str] = COMPONENT_FEATURES, regularization: float = 1.0
+    ) -> None:
+        self.feature_names = feature_names
+        self.regularization = regularization
+
+    def fit(self, features: FloatArray, outcomes: npt.NDArray[Any]) -> LearnedRanker:
+        """Learn weights from feature rows and 0/1 outcomes.
+
+        Parameters
+        ----------
+        features : ndarray of shape (n_pairs, n_features)
+        outcomes : ndarray of shape (n_pairs,)
+            1 where the investor acted on the pair (interested, meeting, committed), else 0.
+
+        Returns
+        -------
+        self : LearnedRanker
+        """
+        features = np.asarray(features, dtype=np.float64)
+        if features.shape[1] != len(self.feature_names):
+            raise ValueError(f"expected {len(self.feature_names)} feature columns")
+        if len(np.unique(outcomes)) < 2:
+            raise ValueError("outcomes need both positive and negative examples")
+        model = LogisticRegression(
+            C=self.regularization, class_weight="balanced", max_iter=2000
+        ).fit(with_interactions(features), outcomes)
+        self.coefficients_ = model.coef_.ravel().astype(np.float64)
+        self.intercept_ = float(model.intercept_[0])
+        return self
+
+    def predict_scores(self, features: FloatArray) -> FloatArray:
+        """Probability of a positive outcome for each row, in [0, 1]."""
+        check_is_fitted(self, "coefficients_")
+        logits = with_interactions(np.asarray(features, dtype=np.float64)) @ self.coefficients_
+        scores: FloatArray = 1.0 / (1.0 + np.exp(-(logits + self.intercept_)))
+        return scores
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted model as JSON-safe data."""
+        check_is_fitted(self, "coefficients_")
+        return {
+            "kind": "logistic-interactions-v1",
+            "feature_names": list(self.feature_names),
+            "regularization": self.regularization,
+            "coefficients": self.coefficients_.tolist(),
+            "intercept": self.intercept_,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LearnedRanker:
+        """Rebuild a model stored with ``to_dict``; refuses anything else."""
+        if data.get("kind") != "logistic-interactions-v1":
+            raise ValueError(f"unknown model kind {data.get('kind')!r}")
+        names = [str(n) for n in data["feature_names"]]
+        ranker = cls(feature_names=names, regularization=float(data["regularization"]))
+        coefficients = np.asarray(data["coefficients"], dtype=np.float64)
+        expected = len(names) + len(names) * (len(names) - 1) // 2
+        if coefficients.shape != (expected,):
+            raise ValueError("coefficients do not match the feature names")
+        ranker.coefficients_ = coefficients
+        ranker.intercept_ = float(data["intercept"])
+        return ranker
