@@ -11,6 +11,7 @@ from models.investor_profile import (
     InvestorProfileSector,
     InvestorProfileStage,
 )
+from models.ranking_model import ModelStatus, RankingModel
 
 __all__ = [
     "Account",
@@ -25,7 +26,9 @@ __all__ = [
     "InvestorProfileRegion",
     "InvestorProfileSector",
     "InvestorProfileStage",
+    "ModelStatus",
     "PassReason",
+    "RankingModel",
     "RequestStatus",
     "Role",
 ]

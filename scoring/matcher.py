@@ -21,6 +21,7 @@ from scoring.catalogue import (
     keep_top_terms,
     merge_segments,
 )
+from scoring.learned import LearnedRanker
 from scoring.reasons import sector_reason, stage_reason, text_reason, ticket_reason
 from scoring.records import InvestorRecord, RequestColumns, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
@@ -39,6 +40,10 @@ class Components:
     stage: FloatArray
     text: FloatArray
     score: FloatArray
+
+    def matrix(self) -> FloatArray:
+        """One row per pair: sector, ticket, stage and text, the learned ranker's inputs."""
+        return np.column_stack([self.sector, self.ticket, self.stage, self.text])
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,8 +425,11 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         limit: int,
         offset: int = 0,
         min_score: float = 0.0,
+        learned: LearnedRanker | None = None,
     ) -> tuple[list[RankedRequest], int]:
         """The best ``limit`` requests after ``offset``, best first, ties by id; and the total.
+
+        With ``learned``, the learned ranker's probability over the components is the score.
 
         Parameters
         ----------
@@ -445,7 +453,12 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             rows = np.arange(len(segment)) if everything else np.flatnonzero(mask)
             if rows.size == 0:
                 continue
-            scores, text = self.segment_scores(features, segment, None if everything else rows)
+            chosen = None if everything else rows
+            if learned is None:
+                scores, text = self.segment_scores(features, segment, chosen)
+            else:
+                components = self.segment_components(features, segment, chosen)
+                scores, text = learned.predict_scores(components.matrix()), components.text
             if min_score > 0:
                 keep = scores >= min_score
                 rows, scores, text = rows[keep], scores[keep], text[keep]

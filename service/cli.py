@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,11 @@ from service.auth import Principal
 from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.demo import load_demo
+from service.errors import ServiceError
 from service.http_protocol import NoDelayHttpToolsProtocol
+from service.matches.index import MatchIndex
+from service.matches.service import make_default_scorer
+from service.ranking_models import service as ranking_models
 
 app = typer.Typer(help="Investor-to-project matchmaking service.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
@@ -95,6 +100,29 @@ def create_account(
         engine.dispose()
     typer.echo(f"account {account_id} ({role.value}) created; API key:", err=True)
     typer.echo(api_key)
+
+
+@app.command()
+def train() -> None:
+    """Train a ranker on feedback; it serves only if it beats the serving one held out."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    principal = Principal(None, Role.COMMISSION, "command line")
+    try:
+        with create_session_factory(engine).begin() as session:
+            index = MatchIndex(make_default_scorer)
+            index.rebuild(session)
+            model, activated = ranking_models.train(
+                session=session, principal=principal, index=index
+            )
+            outcome = {"version": model.version, "activated": activated, **model.metrics}
+    except ServiceError as error:
+        typer.echo(f"not trained: {error.detail}", err=True)
+        raise typer.Exit(code=1) from error
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(outcome, indent=2))
 
 
 @app.command()

@@ -24,6 +24,7 @@ from service.matches.index import MatchIndex
 from service.matches.router import router as matches_router
 from service.matches.service import make_default_scorer
 from service.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from service.ranking_models.router import router as ranking_models_router
 from service.reference_data import get_reference_data
 from service.taxonomy import router as taxonomy_router
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         financing_requests_router,
         matches_router,
         feedback_router,
+        ranking_models_router,
     ):
         app.include_router(router)
     return app

@@ -282,6 +282,35 @@ ROUTES: list[RouteSpec] = [
         """,
     ),
     RouteSpec(
+        "GET /v1/ranking-models",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "POST /v1/ranking-models/train",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   409  409
+        """,
+        note="no feedback yet",
+    ),
+    RouteSpec(
+        "POST /v1/ranking-models/default/activate",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "POST /v1/ranking-models/{model_id}/activate",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+    RouteSpec(
         f"GET {INVESTOR_URL}/matches",
         """
         object  anon badkey inv_a inv_b su_x su_y admin comm

@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from models.types import utc_now
 from scoring import InvestorFeatures, InvestorRecord, MatchScorer, Segment
 from scoring.catalogue import merge_segments
+from scoring.learned import LearnedRanker
 from scoring.records import RequestColumns
 from service.matches.catalogue_loader import (
     Probe,
@@ -91,6 +93,16 @@ class MatchIndex:
         self._features_lock = threading.Lock()
         self._generation = 0
         self.ranking_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RANKINGS)
+        self._learned: tuple[str, LearnedRanker] | None = None
+
+    def learned_ranker(self, model_id: str, parameters: dict[str, Any]) -> LearnedRanker:
+        """The learned ranker of a stored model, rebuilt from its parameters once."""
+        cached = self._learned
+        if cached is not None and cached[0] == model_id:
+            return cached[1]
+        ranker = LearnedRanker.from_dict(parameters)
+        self._learned = (model_id, ranker)
+        return ranker
 
     def cached_mandate(
         self, state: IndexState, investor_id: str, revision: int

@@ -9,8 +9,16 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import FinancingRequest, FinancingRequestSector, InvestorProfile, RequestStatus
+from models import (
+    FinancingRequest,
+    FinancingRequestSector,
+    InvestorProfile,
+    ModelStatus,
+    RankingModel,
+    RequestStatus,
+)
 from scoring import InvestorRecord, MatchScorer, RequestFilter, RequestRecord
+from scoring.learned import LearnedRanker
 from service.auth import Principal
 from service.code_links import codes_of
 from service.financing_requests.schemas import FinancingRequestOut, StoredRequestFields
@@ -74,8 +82,29 @@ def request_record(request: StoredRequestFields, sectors: Sequence[str]) -> Requ
     )
 
 
-def ranking_model(scorer: MatchScorer) -> RankingModelOut:
-    return RankingModelOut(version=DEFAULT_MODEL_VERSION, weights=scorer.weights)
+@dataclass(frozen=True, slots=True)
+class ServingRanker:
+    """What ranks the matches now: the default weights, or the active learned version."""
+
+    description: RankingModelOut
+    learned: LearnedRanker | None
+
+
+def serving_ranker(session: Session, index: MatchIndex, scorer: MatchScorer) -> ServingRanker:
+    row = session.execute(
+        select(RankingModel.id, RankingModel.version, RankingModel.parameters).where(
+            RankingModel.status == ModelStatus.ACTIVE
+        )
+    ).first()
+    if row is None:
+        return ServingRanker(
+            RankingModelOut(version=DEFAULT_MODEL_VERSION, weights=scorer.weights), None
+        )
+    learned = index.learned_ranker(row.id, row.parameters)
+    weights = dict(zip(learned.to_dict()["feature_names"], learned.coefficients_, strict=False))
+    return ServingRanker(
+        RankingModelOut(version=f"learned-v{row.version}", weights=weights), learned
+    )
 
 
 def _request_filter(state: IndexState, filters: MatchFilters) -> RequestFilter:
@@ -124,9 +153,15 @@ def rank_requests_for_investor(
         (state.base, state.base_alive & scorer.filter_mask(state.base, request_filter)),
         (state.delta, scorer.filter_mask(state.delta, request_filter)),
     ]
+    serving = serving_ranker(session, index, scorer)
     with index.ranking_slots:
         ranked, total = scorer.rank_segments(
-            features, segments, limit=limit, offset=offset, min_score=min_score
+            features,
+            segments,
+            limit=limit,
+            offset=offset,
+            min_score=min_score,
+            learned=serving.learned,
         )
     by_id = _published_requests(session, [r.id for r in ranked])
     items = []
@@ -150,7 +185,7 @@ def rank_requests_for_investor(
                 ),
             )
         )
-    return items, total, ranking_model(scorer)
+    return items, total, serving.description
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +227,7 @@ def rank_investors_for_request(
 ) -> tuple[list[InvestorMatchOut], int, RankingModelOut]:
     """Every investor profile for one request, best first, ties by id."""
     scorer = index.current(session).scorer
+    serving = serving_ranker(session, index, scorer)
     profiles = list(
         session.scalars(
             select(InvestorProfile)
@@ -206,7 +242,12 @@ def rank_investors_for_request(
     investors = [investor_record(p) for p in profiles]
     request = request_record(financing_request, codes_of(financing_request.sector_links))
     components = scorer.investor_components(investors, request)
-    scores = np.round(components.score, SCORE_DECIMALS)
+    raw_scores = (
+        components.score
+        if serving.learned is None
+        else serving.learned.predict_scores(components.matrix())
+    )
+    scores = np.round(raw_scores, SCORE_DECIMALS)
     qualifying = np.flatnonzero(scores >= min_score)
     # Profiles are in id order, so a stable sort on score breaks ties by id.
     order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
@@ -214,7 +255,7 @@ def rank_investors_for_request(
     items = [
         InvestorMatchOut(
             investor=InvestorOut.from_model(profiles[i]),
-            score=_rounded(float(components.score[i])),
+            score=_rounded(float(raw_scores[i])),
             components=ComponentsOut(
                 sector=_rounded(float(components.sector[i])),
                 ticket=_rounded(float(components.ticket[i])),
@@ -224,4 +265,4 @@ def rank_investors_for_request(
         )
         for i in page
     ]
-    return items, int(qualifying.size), ranking_model(scorer)
+    return items, int(qualifying.size), serving.description

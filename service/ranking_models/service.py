@@ -1,0 +1,183 @@
+"""Learned ranker versions: train on feedback, compare on held-out data, activate, restore."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.metrics import roc_auc_score
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    Feedback,
+    FeedbackAction,
+    FinancingRequest,
+    InvestorProfile,
+    ModelStatus,
+    RankingModel,
+)
+from models.types import utc_now
+from scoring import MatchScorer
+from scoring.learned import COMPONENT_FEATURES, LearnedRanker
+from service.audit import record_audit
+from service.auth import Principal
+from service.code_links import codes_of
+from service.errors import Conflict, NotFound
+from service.matches.index import MatchIndex
+from service.matches.service import investor_record, request_record
+
+DEFAULT_VERSION = "default-v1"
+MIN_TRAINING_PAIRS = 30
+HELD_OUT_SHARE = 0.25
+POSITIVE = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
+
+
+def version_label(model: RankingModel | None) -> str:
+    return DEFAULT_VERSION if model is None else f"learned-v{model.version}"
+
+
+def active_model(session: Session) -> RankingModel | None:
+    return session.scalars(
+        select(RankingModel).where(RankingModel.status == ModelStatus.ACTIVE)
+    ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPairs:
+    features: npt.NDArray[np.float64]
+    default_scores: npt.NDArray[np.float64]
+    outcomes: npt.NDArray[np.int64]
+
+
+def labelled_pairs(session: Session, scorer: MatchScorer) -> LabelledPairs:
+    """Every pair with feedback, oldest first: its components and 1 (acted on) or 0 (passed)."""
+    rows = (
+        session.execute(
+            select(Feedback, InvestorProfile, FinancingRequest)
+            .join(InvestorProfile, InvestorProfile.id == Feedback.investor_profile_id)
+            .join(FinancingRequest, FinancingRequest.id == Feedback.financing_request_id)
+            .options(
+                selectinload(InvestorProfile.sector_links),
+                selectinload(InvestorProfile.stage_links),
+                selectinload(InvestorProfile.region_links),
+                selectinload(FinancingRequest.sector_links),
+            )
+            .order_by(
+                Feedback.updated_at, Feedback.investor_profile_id, Feedback.financing_request_id
+            )
+        )
+        .tuples()
+        .all()
+    )
+    features = np.zeros((len(rows), len(COMPONENT_FEATURES)), dtype=np.float64)
+    default_scores = np.zeros(len(rows), dtype=np.float64)
+    outcomes = np.zeros(len(rows), dtype=np.int64)
+    for i, (feedback, profile, financing_request) in enumerate(rows):
+        record = request_record(financing_request, codes_of(financing_request.sector_links))
+        components = scorer.segment_components(
+            scorer.investor_features(investor_record(profile)), scorer.segment([record])
+        )
+        features[i] = components.matrix()[0]
+        default_scores[i] = components.score[0]
+        outcomes[i] = int(feedback.action in POSITIVE)
+    return LabelledPairs(features=features, default_scores=default_scores, outcomes=outcomes)
+
+
+def _auc(outcomes: npt.NDArray[np.int64], scores: npt.NDArray[np.float64]) -> float:
+    return float(roc_auc_score(outcomes, scores))
+
+
+def train(
+    *,
+    session: Session,
+    principal: Principal,
+    index: MatchIndex,
+    min_pairs: int = MIN_TRAINING_PAIRS,
+) -> tuple[RankingModel, bool]:
+    """Fit a new version on the older feedback, compare it with the serving model on the
+    newest, and activate it only if it ranks those held-out pairs better (ROC AUC)."""
+    scorer = index.current(session).scorer
+    pairs = labelled_pairs(session, scorer)
+    held_out = max(1, int(len(pairs.outcomes) * HELD_OUT_SHARE))
+    train_x, test_x = pairs.features[:-held_out], pairs.features[-held_out:]
+    train_y, test_y = pairs.outcomes[:-held_out], pairs.outcomes[-held_out:]
+    if (
+        len(pairs.outcomes) < min_pairs
+        or len(set(train_y.tolist())) < 2
+        or len(set(test_y.tolist())) < 2
+    ):
+        raise Conflict(
+            f"Too little feedback to learn from: {len(pairs.outcomes)} labelled pairs, at least "
+            f"{min_pairs} needed with both outcomes in the older and the newest quarter; "
+            "the default weights keep serving."
+        )
+    candidate = LearnedRanker().fit(train_x, train_y)
+    serving = active_model(session)
+    auc_candidate = _auc(test_y, candidate.predict_scores(test_x))
+    serving_scores = (
+        pairs.default_scores[-held_out:]
+        if serving is None
+        else LearnedRanker.from_dict(serving.parameters).predict_scores(test_x)
+    )
+    auc_serving = _auc(test_y, serving_scores)
+    better = auc_candidate > auc_serving
+    version = (session.scalar(select(func.max(RankingModel.version))) or 0) + 1
+    model = RankingModel(
+        version=version,
+        status=ModelStatus.CANDIDATE,
+        parameters=candidate.to_dict(),
+        metrics={
+            "training_pairs": len(train_y),
+            "held_out_pairs": len(test_y),
+            "held_out_auc": auc_candidate,
+            "serving_version": version_label(serving),
+            "serving_held_out_auc": auc_serving,
+        },
+        trained_by=principal.name,
+    )
+    session.add(model)
+    session.flush()
+    if better:
+        activate(session=session, principal=principal, model=model)
+    record_audit(
+        session=session,
+        principal=principal,
+        action="ranking_model.train",
+        object_type="ranking_model",
+        object_id=model.id,
+        changes={"version": version, "activated": better, **model.metrics},
+    )
+    return model, better
+
+
+def activate(*, session: Session, principal: Principal, model: RankingModel | None) -> None:
+    """Serve ``model`` (None: the default weights); the one it replaces is retired."""
+    serving = active_model(session)
+    if serving is not None and (model is None or serving.id != model.id):
+        serving.status = ModelStatus.RETIRED
+    if model is not None:
+        model.status = ModelStatus.ACTIVE
+        model.activated_at = utc_now()
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="ranking_model.activate",
+        object_type="ranking_model",
+        object_id=model.id if model else DEFAULT_VERSION,
+        changes={"version": version_label(model)},
+    )
+
+
+def get(*, session: Session, model_id: str) -> RankingModel:
+    model = session.get(RankingModel, model_id)
+    if model is None:
+        raise NotFound(f"No ranking model {model_id}.")
+    return model
+
+
+def list_all(*, session: Session) -> Sequence[RankingModel]:
+    return session.scalars(select(RankingModel).order_by(RankingModel.version.desc())).all()
