@@ -11,7 +11,7 @@ import typer
 import uvicorn
 
 from models import Role
-from service import migrations
+from service import cli_evaluation, migrations
 from service.accounts import service as accounts
 from service.auth import Principal
 from service.config import get_settings
@@ -26,6 +26,8 @@ from service.ranking_models import service as ranking_models
 app = typer.Typer(help="Investor-to-project matchmaking service.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
+app.command("evaluate")(cli_evaluation.evaluate)
+app.command("infer-profile")(cli_evaluation.infer_profile)
 
 HostOption = Annotated[str, typer.Option(help="Interface to listen on")]
 PortOption = Annotated[int, typer.Option(help="TCP port")]

@@ -226,11 +226,12 @@ class DealTable:
         if code is None:
             return []
         rows = np.flatnonzero(self.investor == code)
-        deals = [self._deal(int(i)) for i in rows]
+        deals = [self.deal_at(int(i)) for i in rows]
         deals.sort(key=lambda d: (d.funded_at, d.round_id))
         return deals
 
-    def _deal(self, row: int) -> Deal:
+    def deal_at(self, row: int) -> Deal:
+        """Row ``row`` as a Deal."""
         r = int(self.round_row[row])
         rounds = self.rounds
         amount = float(rounds.amount_usd[r])

@@ -1,0 +1,211 @@
+"""Pair features for ranking: the MatchScorer's components plus the investor's deal history.
+
+Everything here is computed from deals before a cutoff and from what a financing request
+states (sector, stage, amount, region, company), never from who else invested in the round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from scoring.evaluation.crunchbase import CURRENCY, make_scorer, sector_of, stage_of
+from scoring.evaluation.deals import DealTable, Rounds
+from scoring.evaluation.history import DealHistory
+from scoring.evaluation.profiles import InferenceSettings, ProposedMandate
+from scoring.matcher import InvestorFeatures, MatchScorer
+from scoring.records import RequestColumns
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+MATCH_FEATURES = ("sector", "ticket", "stage")
+HISTORY_FEATURES = (
+    "log_rounds",
+    "log_recent_rounds",
+    "log_category",
+    "log_category_and_type",
+    "log_round_type",
+    "log_region",
+    "log_recent_category",
+    "category_share",
+    "region_share",
+    "portfolio_company",
+    "log_amount",
+)
+FEATURE_NAMES = MATCH_FEATURES + HISTORY_FEATURES
+"""Every feature ``pair_features`` can compute, each scaled to about [0, 1]: the logistic
+regression has no scaler and its pairwise products need comparable ranges to converge."""
+
+LOG_COUNT_SCALE = float(np.log(1001.0))
+"""Counts enter as log(1 + count) / log(1001): 1,000 rounds give 1."""
+
+
+def request_columns(table: DealTable, rounds: Rounds, amounts_usd: FloatArray) -> RequestColumns:
+    """Rounds as the scorer's financing requests (id: the round id; no text).
+
+    Parameters
+    ----------
+    table : DealTable
+        Decodes the category, round type and region codes.
+    rounds : Rounds
+    amounts_usd : ndarray of float
+        The amount of each round (unknown ones already filled in).
+
+    Returns
+    -------
+    columns : RequestColumns
+    """
+    count = len(rounds)
+    return RequestColumns(
+        ids=[str(i) for i in rounds.round_ids.tolist()],
+        sectors=[(sector_of(table.categories.values[c]),) for c in rounds.category.tolist()],
+        stages=[stage_of(table.round_types.values[t]) for t in rounds.round_type.tolist()],
+        amounts=amounts_usd.tolist(),
+        currencies=[CURRENCY] * count,
+        regions=[table.regions.values[r] or None for r in rounds.region.tolist()],
+        events=[None] * count,
+        texts=[""] * count,
+        text_counts=[None] * count,
+    )
+
+
+class MandateMatcher:
+    """The service's MatchScorer fitted on a set of rounds, with an inferred mandate per investor.
+
+    Parameters
+    ----------
+    history : DealHistory
+        Where the mandates come from.
+    investors : ndarray of int
+        Investor codes, one mandate each.
+    rounds : Rounds
+        The rounds to score (the scorer's catalogue).
+    scorer : MatchScorer, optional
+        An unfitted scorer; by default ``crunchbase.make_scorer()`` (default weights).
+    settings : InferenceSettings
+    """
+
+    def __init__(
+        self,
+        history: DealHistory,
+        investors: IntArray,
+        rounds: Rounds,
+        *,
+        scorer: MatchScorer | None = None,
+        settings: InferenceSettings = InferenceSettings(),
+    ) -> None:
+        table = history.table
+        self.investors = investors
+        self.amounts_usd = history.amounts_or_typical(rounds)
+        self.scorer = (scorer or make_scorer()).fit(
+            request_columns(table, rounds, self.amounts_usd)
+        )
+        catalogue = self.scorer.catalogue_
+        wanted = np.array([str(i).encode() for i in rounds.round_ids.tolist()], dtype="S36")
+        # The catalogue is sorted by id: where each of our rounds sits in it.
+        self.catalogue_rows = np.searchsorted(catalogue.ids, wanted)
+        if not np.array_equal(catalogue.ids[self.catalogue_rows], wanted):
+            raise ValueError("round ids must be unique")
+        fallback = history.typical_ticket(settings.ticket_quantiles)
+        self.mandates: list[ProposedMandate] = [
+            history.mandate(int(i), fallback_ticket=fallback, settings=settings)
+            for i in investors.tolist()
+        ]
+        self.investor_features: list[InvestorFeatures] = [
+            self.scorer.investor_features(m.to_record()) for m in self.mandates
+        ]
+
+    def components(self, position: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """(sector, ticket, stage, combined score) of investor ``investors[position]``.
+
+        Computed by ``MatchScorer.segment_components``, in the order of ``rounds``: the
+        formula the service ranks with (``rank_segments`` computes the same score through
+        ``segment_scores``; tests check both give the same order).
+        """
+        scorer = self.scorer
+        components = scorer.segment_components(
+            self.investor_features[position], scorer.catalogue_, self.catalogue_rows
+        )
+        return components.sector, components.ticket, components.stage, components.score
+
+    def default_scores(self, positions: Sequence[int]) -> FloatArray:
+        """Combined scores (default weights) of the given investors, rows in that order."""
+        if not positions:
+            return np.zeros((0, self.catalogue_rows.size), dtype=np.float64)
+        return np.vstack([self.components(p)[3] for p in positions])
+
+
+def pair_features(
+    history: DealHistory,
+    matcher: MandateMatcher,
+    positions: range,
+    rounds: Rounds,
+    names: Sequence[str] = FEATURE_NAMES,
+) -> FloatArray:
+    """Features of every (investor, round) pair for a block of the matcher's investors.
+
+    Parameters
+    ----------
+    history : DealHistory
+        The history the matcher's mandates were inferred from.
+    matcher : MandateMatcher
+        Fitted on ``rounds``.
+    positions : range
+        Which of ``matcher.investors``.
+    rounds : Rounds
+    names : sequence of str
+        Which of ``FEATURE_NAMES``, in this order.
+
+    Returns
+    -------
+    features : ndarray of shape (n_investors, n_rounds, len(names))
+    """
+    unknown = set(names) - set(FEATURE_NAMES)
+    if unknown:
+        raise ValueError(f"unknown features: {sorted(unknown)}")
+    investors = matcher.investors[positions.start : positions.stop]
+    n_types = history.by_round_type.shape[1]
+    count = np.maximum(history.rounds[investors], 1.0)[:, None]
+    category = history.by_category[np.ix_(investors, rounds.category)]
+    region = history.by_region[np.ix_(investors, rounds.region)]
+
+    def log_count(counts: FloatArray) -> FloatArray:
+        scaled: FloatArray = np.log1p(counts) / LOG_COUNT_SCALE
+        return scaled
+
+    columns: dict[str, FloatArray] = {}
+    match = [matcher.components(p) for p in positions]
+    for number, name in enumerate(MATCH_FEATURES):
+        columns[name] = np.vstack([m[number] for m in match])
+    shape = category.shape
+    columns["log_rounds"] = np.broadcast_to(log_count(count), shape)
+    columns["log_recent_rounds"] = np.broadcast_to(
+        log_count(history.recent_rounds[investors])[:, None], shape
+    )
+    columns["log_category"] = log_count(category)
+    columns["log_category_and_type"] = log_count(
+        history.by_category_and_type[
+            np.ix_(investors, rounds.category * n_types + rounds.round_type)
+        ]
+    )
+    columns["log_round_type"] = log_count(
+        history.by_round_type[np.ix_(investors, rounds.round_type)]
+    )
+    columns["log_region"] = log_count(region)
+    columns["log_recent_category"] = log_count(
+        history.recent_by_category[np.ix_(investors, rounds.category)]
+    )
+    columns["category_share"] = category / count
+    columns["region_share"] = region / count
+    # The investor already backed the company: follow-on rounds.
+    columns["portfolio_company"] = np.asarray(
+        history.portfolio[investors][:, rounds.company].toarray() > 0, dtype=np.float64
+    )
+    # log10 of the round size, 1 M USD at 0 and 1 B USD at 1.
+    columns["log_amount"] = np.broadcast_to(
+        ((np.log10(matcher.amounts_usd) - 6.0) / 3.0)[None, :], shape
+    )
+    return np.stack([columns[name] for name in names], axis=-1)
