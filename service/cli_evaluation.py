@@ -22,7 +22,7 @@ from scoring.evaluation import (
 )
 from scoring.evaluation.evaluate import BASELINE_NAMES
 from scoring.evaluation.evaluate import evaluate as run_evaluation
-from scoring.evaluation.features import FEATURE_NAMES
+from scoring.evaluation.features import LEARNED_FEATURES
 from scoring.evaluation.history import DealHistory
 from scoring.evaluation.profiles import InferenceSettings
 
@@ -64,10 +64,10 @@ def evaluate(
 ) -> None:
     """Rank held-out deals with every scorer and print Recall@k, NDCG@k and MRR."""
     dropped = set(drop_feature or [])
-    unknown = dropped - set(FEATURE_NAMES)
+    unknown = dropped - set(LEARNED_FEATURES)
     if unknown:
         raise typer.BadParameter(
-            f"unknown {sorted(unknown)}; features: {', '.join(FEATURE_NAMES)}",
+            f"unknown {sorted(unknown)}; features: {', '.join(LEARNED_FEATURES)}",
             param_hint="--drop-feature",
         )
     table = DealTable.from_deals(read_deals(data))
@@ -77,7 +77,7 @@ def evaluate(
         direction=direction,
         test_until=test_until.date() if test_until else None,
         settings=EvaluationSettings(
-            k=k, features=tuple(f for f in FEATURE_NAMES if f not in dropped)
+            k=k, features=tuple(f for f in LEARNED_FEATURES if f not in dropped)
         ),
     )
     if as_json:

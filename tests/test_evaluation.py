@@ -25,6 +25,7 @@ from scoring.evaluation import (
     train_learned_ranker,
 )
 from scoring.evaluation.deals import REQUIRED_COLUMNS
+from scoring.evaluation.evaluate import SCORER_NAMES
 from scoring.evaluation.features import MandateMatcher
 from scoring.evaluation.history import DealHistory
 from scoring.evaluation.metrics import (
@@ -367,15 +368,7 @@ def test_evaluate_command_reports_every_scorer(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report["scorers"]) == {
-        "random",
-        "popularity",
-        "category",
-        "mix",
-        "follow_on",
-        "default",
-        "learned",
-    }
+    assert list(report["scorers"]) == list(SCORER_NAMES)
     assert report["k"] == 5
     assert report["queries"] > 0
     assert report["scorers"]["learned"]["recall@5"] > report["scorers"]["random"]["recall@5"]

@@ -2,7 +2,7 @@
 
 The 42 Crunchbase categories become child codes under six parents, so the scorer's parent
 and sibling rules apply (a web company is a sibling of an e-commerce one); the round types
-become a stage ladder ordered by typical round size before 2012 (median USD: angel 0.4 M,
+become a stage ladder ordered by typical round size (median USD over the file: angel 0.4 M,
 series A 4 M, unlabelled venture 6 M, series B 10 M, series C+ 15 M, private equity 14 M,
 post-IPO 35 M).
 """

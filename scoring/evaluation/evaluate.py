@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -19,17 +19,33 @@ import numpy.typing as npt
 
 from scoring.evaluation import baselines
 from scoring.evaluation.deals import DealTable, Rounds
-from scoring.evaluation.features import FEATURE_NAMES, MandateMatcher, pair_features
+from scoring.evaluation.features import (
+    FEATURE_NAMES,
+    LEARNED_FEATURES,
+    MandateMatcher,
+    pair_features,
+)
 from scoring.evaluation.history import DealHistory, as_day
 from scoring.evaluation.metrics import RankingQuality, ranking_quality
 from scoring.evaluation.profiles import InferenceSettings
-from scoring.learned import LearnedRanker
+from scoring.learned import COMPONENT_FEATURES, LearnedRanker
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-SCORER_NAMES = ("random", "popularity", "category", "mix", "follow_on", "default", "learned")
+SCORER_NAMES = (
+    "random",
+    "popularity",
+    "category",
+    "mix",
+    "follow_on",
+    "default",
+    "learned_components",
+    "learned",
+)
+"""``learned_components``: a LearnedRanker over the MatchScorer components only, the form
+the service trains on feedback; ``learned``: components plus deal-history features."""
 BASELINE_NAMES = ("random", "popularity", "category", "mix")
 """The data README's baselines: the target is measured against the best of them."""
 _INVESTORS_PER_BLOCK = 32
@@ -74,7 +90,7 @@ class EvaluationSettings:
     negatives_per_positive: int = 20
     regularization: float = 0.1
     seed: int = 0
-    features: tuple[str, ...] = FEATURE_NAMES
+    features: tuple[str, ...] = LEARNED_FEATURES
     inference: InferenceSettings = field(default_factory=InferenceSettings)
 
 
@@ -213,7 +229,8 @@ class EvaluationReport:
     quality: dict[str, RankingQuality]
     seconds: float
     training_pairs: int
-    learned_model: dict[str, Any] = field(default_factory=dict)
+    learned_models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """``LearnedRanker.to_dict()`` of each learned scorer run."""
 
     def lift_over(
         self, references: tuple[str, ...] = BASELINE_NAMES, scorer: str = "learned"
@@ -267,7 +284,7 @@ class EvaluationReport:
             "learned_lift_over_follow_on": {
                 metric: round(value, 4) for metric, value in self.lift_over(("follow_on",)).items()
             },
-            "learned_model": self.learned_model,
+            "learned_models": self.learned_models,
         }
 
     def to_markdown(self) -> str:
@@ -340,8 +357,6 @@ def evaluate(
         """(investors x rounds) scores as (queries x candidates)."""
         return matrix.T if direction is Direction.PROJECT else matrix
 
-    learned_model: dict[str, Any] = {}
-    n_training_pairs = 0
     matchers: list[MandateMatcher] = []
 
     def matcher() -> MandateMatcher:
@@ -362,19 +377,32 @@ def evaluate(
         by_category = baselines.category_popularity_scores(history, rounds)
         return np.broadcast_to(by_category[None, :], (investors.size, len(rounds)))
 
-    def learned_scores() -> FloatArray:
-        nonlocal learned_model, n_training_pairs
-        ranker, n_training_pairs = train_learned_ranker(table, split, settings)
-        learned_model = ranker.to_dict()
-        blocks = []
-        for block in _blocks(investors.size):
-            features = pair_features(history, matcher(), block, rounds, settings.features)
-            blocks.append(
-                ranker.predict_scores(features.reshape(-1, len(settings.features))).reshape(
-                    len(block), len(rounds)
-                )
+    # Every learned scorer is trained on the same pairs and scored in one pass over them.
+    inputs = {"learned": settings.features, "learned_components": COMPONENT_FEATURES}
+    learned_names = [name for name in scorers if name in inputs]
+    learned_scores: dict[str, FloatArray] = {}
+    learned_models: dict[str, dict[str, Any]] = {}
+    n_training_pairs = 0
+    if learned_names:
+        needed = tuple(f for f in FEATURE_NAMES if any(f in inputs[n] for n in learned_names))
+        columns = {n: [needed.index(f) for f in inputs[n]] for n in learned_names}
+        pairs, outcomes = training_pairs(table, split, replace(settings, features=needed))
+        n_training_pairs = int(outcomes.size)
+        rankers = {
+            n: LearnedRanker(feature_names=inputs[n], regularization=settings.regularization).fit(
+                pairs[:, columns[n]], outcomes
             )
-        return np.vstack(blocks)
+            for n in learned_names
+        }
+        learned_models = {n: ranker.to_dict() for n, ranker in rankers.items()}
+        blocks: dict[str, list[FloatArray]] = {n: [] for n in learned_names}
+        for block in _blocks(investors.size):
+            features = pair_features(history, matcher(), block, rounds, needed)
+            flat = features.reshape(-1, len(needed))
+            for n, ranker in rankers.items():
+                predicted = ranker.predict_scores(flat[:, columns[n]])
+                blocks[n].append(predicted.reshape(len(block), len(rounds)))
+        learned_scores = {n: np.vstack(blocks[n]) for n in learned_names}
 
     score_of: dict[str, Callable[[], FloatArray]] = {
         "random": lambda: baselines.random_scores(investors, rounds, rng),
@@ -383,7 +411,8 @@ def evaluate(
         "mix": mix_scores,
         "follow_on": lambda: baselines.follow_on_scores(history, investors, rounds, mix_scores()),
         "default": lambda: matcher().default_scores(range(investors.size)),
-        "learned": learned_scores,
+        "learned_components": lambda: learned_scores["learned_components"],
+        "learned": lambda: learned_scores["learned"],
     }
     quality: dict[str, RankingQuality] = {}
     for name in scorers:
@@ -405,5 +434,5 @@ def evaluate(
         quality=quality,
         seconds=time.perf_counter() - started,
         training_pairs=n_training_pairs,
-        learned_model=learned_model,
+        learned_models=learned_models,
     )

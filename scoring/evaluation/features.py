@@ -15,13 +15,15 @@ from scoring.evaluation.crunchbase import CURRENCY, make_scorer, sector_of, stag
 from scoring.evaluation.deals import DealTable, Rounds
 from scoring.evaluation.history import DealHistory
 from scoring.evaluation.profiles import InferenceSettings, ProposedMandate
-from scoring.matcher import InvestorFeatures, MatchScorer
+from scoring.learned import COMPONENT_FEATURES
+from scoring.matcher import Components, InvestorFeatures, MatchScorer
 from scoring.records import RequestColumns
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-MATCH_FEATURES = ("sector", "ticket", "stage")
+MATCH_FEATURES = COMPONENT_FEATURES
+"""The service's LearnedRanker inputs: sector, ticket, stage and text fit."""
 HISTORY_FEATURES = (
     "log_rounds",
     "log_recent_rounds",
@@ -38,6 +40,9 @@ HISTORY_FEATURES = (
 FEATURE_NAMES = MATCH_FEATURES + HISTORY_FEATURES
 """Every feature ``pair_features`` can compute, each scaled to about [0, 1]: the logistic
 regression has no scaler and its pairwise products need comparable ranges to converge."""
+
+LEARNED_FEATURES = tuple(name for name in FEATURE_NAMES if name != "text")
+"""The evaluated learned ranker's inputs: rounds have no text here, so ``text`` is always 0."""
 
 LOG_COUNT_SCALE = float(np.log(1001.0))
 """Counts enter as log(1 + count) / log(1001): 1,000 rounds give 1."""
@@ -118,24 +123,23 @@ class MandateMatcher:
             self.scorer.investor_features(m.to_record()) for m in self.mandates
         ]
 
-    def components(self, position: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """(sector, ticket, stage, combined score) of investor ``investors[position]``.
+    def components(self, position: int) -> Components:
+        """Components and combined score of investor ``investors[position]`` for every round.
 
         Computed by ``MatchScorer.segment_components``, in the order of ``rounds``: the
         formula the service ranks with (``rank_segments`` computes the same score through
         ``segment_scores``; tests check both give the same order).
         """
         scorer = self.scorer
-        components = scorer.segment_components(
+        return scorer.segment_components(
             self.investor_features[position], scorer.catalogue_, self.catalogue_rows
         )
-        return components.sector, components.ticket, components.stage, components.score
 
     def default_scores(self, positions: Sequence[int]) -> FloatArray:
         """Combined scores (default weights) of the given investors, rows in that order."""
         if not positions:
             return np.zeros((0, self.catalogue_rows.size), dtype=np.float64)
-        return np.vstack([self.components(p)[3] for p in positions])
+        return np.vstack([self.components(p).score for p in positions])
 
 
 def pair_features(
@@ -178,8 +182,8 @@ def pair_features(
 
     columns: dict[str, FloatArray] = {}
     match = [matcher.components(p) for p in positions]
-    for number, name in enumerate(MATCH_FEATURES):
-        columns[name] = np.vstack([m[number] for m in match])
+    for name in MATCH_FEATURES:
+        columns[name] = np.vstack([getattr(m, name) for m in match])
     shape = category.shape
     columns["log_rounds"] = np.broadcast_to(log_count(count), shape)
     columns["log_recent_rounds"] = np.broadcast_to(
