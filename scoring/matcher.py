@@ -504,16 +504,6 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         return [entries[int(position)] for position in order], total
 
 
-def _take(components: Components, keep: BoolArray) -> Components:
-    return Components(
-        sector=components.sector[keep],
-        ticket=components.ticket[keep],
-        stage=components.stage[keep],
-        text=components.text[keep],
-        score=components.score[keep],
-    )
-
-
 def _as_columns(requests: Sequence[RequestRecord] | RequestColumns) -> RequestColumns:
     if isinstance(requests, RequestColumns):
         return requests

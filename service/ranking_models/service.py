@@ -27,16 +27,15 @@ from service.auth import Principal
 from service.code_links import codes_of
 from service.errors import Conflict, NotFound
 from service.matches.index import MatchIndex
-from service.matches.service import investor_record, request_record
+from service.matches.service import DEFAULT_MODEL_VERSION, investor_record, request_record
 
-DEFAULT_VERSION = "default-v1"
 MIN_TRAINING_PAIRS = 30
 HELD_OUT_SHARE = 0.25
 POSITIVE = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
 
 
 def version_label(model: RankingModel | None) -> str:
-    return DEFAULT_VERSION if model is None else f"learned-v{model.version}"
+    return DEFAULT_MODEL_VERSION if model is None else f"learned-v{model.version}"
 
 
 def active_model(session: Session) -> RankingModel | None:
@@ -167,7 +166,7 @@ def activate(*, session: Session, principal: Principal, model: RankingModel | No
         principal=principal,
         action="ranking_model.activate",
         object_type="ranking_model",
-        object_id=model.id if model else DEFAULT_VERSION,
+        object_id=model.id if model else DEFAULT_MODEL_VERSION,
         changes={"version": version_label(model)},
     )
 
