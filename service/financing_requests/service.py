@@ -14,7 +14,7 @@ from scoring.text import stored_text_counts
 from service.accounts.service import resolve_owner
 from service.audit import audit_value, record_audit
 from service.auth import Principal
-from service.code_links import codes_of, sync_code_rows
+from service.code_links import codes_of, overlapping_sector, sync_code_rows
 from service.errors import Conflict, Invalid, NotFound, field_problem
 from service.financing_requests.schemas import (
     FinancingRequestCreate,
@@ -23,7 +23,6 @@ from service.financing_requests.schemas import (
     StoredRequestFields,
 )
 from service.pagination import fetch_page
-from service.reference_data import get_reference_data
 
 OBJECT_TYPE = "financing_request"
 S = RequestStatus
@@ -236,12 +235,12 @@ def list_page(
     """Visible requests, newest first; ``sector`` matches the code, its parents or children."""
     statement = _visible_to(principal)
     if sector is not None:
-        related = get_reference_data().related_sectors(sector)
         statement = statement.where(
-            FinancingRequest.id.in_(
-                select(FinancingRequestSector.financing_request_id).where(
-                    FinancingRequestSector.code.in_(sorted(related))
-                )
+            overlapping_sector(
+                FinancingRequest.id,
+                FinancingRequestSector.financing_request_id,
+                FinancingRequestSector.code,
+                sector,
             )
         )
     if stage is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,14 +20,12 @@ from models.types import utc_now
 from service.accounts.service import resolve_owner
 from service.audit import audit_value, record_audit
 from service.auth import Principal
-from service.code_links import codes_of, sync_code_rows
+from service.code_links import codes_of, overlapping_sector, sync_code_rows
 from service.errors import Invalid, NotFound, field_problem
 from service.investors.schemas import InvestorCreate, InvestorUpdate
 from service.pagination import fetch_page
-from service.reference_data import get_reference_data
 
 OBJECT_TYPE = "investor_profile"
-_CODE_FIELDS = ("sectors", "stages", "regions")
 
 
 def _with_codes(statement: Select[tuple[InvestorProfile]]) -> Select[tuple[InvestorProfile]]:
@@ -118,27 +116,25 @@ def update(
     _check_ticket_range(
         changes.get("ticket_min", profile.ticket_min), changes.get("ticket_max", profile.ticket_max)
     )
-    before = {
-        "sectors": codes_of(profile.sector_links),
-        "stages": codes_of(profile.stage_links),
-        "regions": codes_of(profile.region_links),
+    code_rows: dict[str, tuple[list[Any], Callable[[str], Any]]] = {
+        "sectors": (profile.sector_links, lambda c: InvestorProfileSector(code=c)),
+        "stages": (profile.stage_links, lambda c: InvestorProfileStage(code=c)),
+        "regions": (profile.region_links, lambda c: InvestorProfileRegion(code=c)),
     }
     audit: dict[str, Any] = {}
     for field, value in changes.items():
-        if field == "sectors":
-            sync_code_rows(profile.sector_links, value, lambda c: InvestorProfileSector(code=c))
-        elif field == "stages":
-            sync_code_rows(profile.stage_links, value, lambda c: InvestorProfileStage(code=c))
-        elif field == "regions":
-            sync_code_rows(profile.region_links, value, lambda c: InvestorProfileRegion(code=c))
-        else:
-            stored = value.value if hasattr(value, "value") else value
-            old = getattr(profile, field)
-            if old != stored:
-                audit[field] = {"from": audit_value(old), "to": audit_value(stored)}
-            setattr(profile, field, stored)
-        if field in _CODE_FIELDS and before[field] != value:
-            audit[field] = {"from": before[field], "to": value}
+        if field in code_rows:
+            rows, make_row = code_rows[field]
+            old_codes = codes_of(rows)
+            sync_code_rows(rows, value, make_row)
+            if old_codes != value:
+                audit[field] = {"from": old_codes, "to": value}
+            continue
+        stored = value.value if hasattr(value, "value") else value
+        old = getattr(profile, field)
+        if old != stored:
+            audit[field] = {"from": audit_value(old), "to": audit_value(stored)}
+        setattr(profile, field, stored)
     if audit:
         # Touching the row bumps its revision even when only its code rows changed.
         profile.updated_at = utc_now()
@@ -179,12 +175,12 @@ def list_page(
     """Visible profiles, newest first; ``sector`` matches the code, its parents or children."""
     statement = _visible_to(principal)
     if sector is not None:
-        related = get_reference_data().related_sectors(sector)
         statement = statement.where(
-            InvestorProfile.id.in_(
-                select(InvestorProfileSector.investor_profile_id).where(
-                    InvestorProfileSector.code.in_(sorted(related))
-                )
+            overlapping_sector(
+                InvestorProfile.id,
+                InvestorProfileSector.investor_profile_id,
+                InvestorProfileSector.code,
+                sector,
             )
         )
     if stage is not None:
