@@ -11,6 +11,7 @@ from sqlalchemy import Engine, insert
 
 from models import (
     Account,
+    Event,
     FinancingRequest,
     FinancingRequestSector,
     InvestorProfile,
@@ -40,6 +41,7 @@ TOPICS = [
     "elderly care services 养老",
 ]
 BATCH = 20_000
+BENCH_EVENT = "Benchmark conference"
 
 
 def _uuid(rng: np.random.Generator) -> str:
@@ -58,7 +60,22 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
     now = dt.datetime.now(dt.UTC)
     api_key = "mk_bench_" + uuid.uuid4().hex
     owner_id = _uuid(rng)
+    event_id = _uuid(rng)
     with engine.begin() as connection:
+        connection.execute(
+            insert(Event),
+            [
+                {
+                    "id": event_id,
+                    "name": BENCH_EVENT,
+                    "date": now.date(),
+                    "place": "Shanghai",
+                    "created_at": now,
+                    "updated_at": now,
+                    "revision": 1,
+                }
+            ],
+        )
         connection.execute(
             insert(Account),
             [
@@ -122,7 +139,7 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
                     "currency": "CNY",
                     "stage": stages[stage_pick[i]],
                     "region": regions[region_pick[i]],
-                    "event": "Benchmark conference",
+                    "event_id": event_id,
                     "status": "published",
                     "text_features": blobs[text_pick[i]],
                     "created_at": now,
@@ -134,4 +151,4 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
         with engine.begin() as connection:
             connection.execute(insert(FinancingRequest), request_rows)
             connection.execute(insert(FinancingRequestSector), link_rows)
-    return {"api_key": api_key, "investor_profile_id": first_profile}
+    return {"api_key": api_key, "investor_profile_id": first_profile, "event_id": event_id}

@@ -39,7 +39,9 @@ class FinancingRequest(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     stage: Mapped[str] = mapped_column(String(32), index=True)
     region: Mapped[str | None] = mapped_column(String(32))
-    event: Mapped[str | None] = mapped_column(String(200), index=True)
+    event_id: Mapped[str | None] = mapped_column(
+        ForeignKey("events.id", ondelete="RESTRICT"), index=True
+    )
     status: Mapped[RequestStatus] = mapped_column(
         Enum(
             RequestStatus,

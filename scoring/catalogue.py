@@ -174,7 +174,7 @@ def build_segment(
             (regions.code(region) for region in columns.regions), dtype=np.int32, count=count
         )[order],
         event_codes=np.fromiter(
-            (events.code(event) for event in columns.events), dtype=np.int32, count=count
+            (events.code(event_id) for event_id in columns.event_ids), dtype=np.int32, count=count
         )[order],
         text=_by_column(weighted[order]) if column_text else weighted[order],
     )

@@ -32,7 +32,7 @@ class RequestRecord:
     currency: str
     text: str = ""
     region: str | None = None
-    event: str | None = None
+    event_id: str | None = None
     text_counts: bytes | None = None
     """Stored hashed n-gram counts of ``text`` (``scoring.text.encode_counts``), if any."""
 
@@ -51,7 +51,7 @@ class RequestColumns:
     amounts: list[float]
     currencies: list[str]
     regions: list[str | None]
-    events: list[str | None]
+    event_ids: list[str | None]
     texts: list[str]
     text_counts: list[bytes | None]
 
@@ -67,7 +67,7 @@ class RequestColumns:
             amounts=[float(r.amount) for r in records],
             currencies=[r.currency for r in records],
             regions=[r.region for r in records],
-            events=[r.event for r in records],
+            event_ids=[r.event_id for r in records],
             texts=[r.text for r in records],
             text_counts=[r.text_counts for r in records],
         )
@@ -81,7 +81,7 @@ class RequestColumns:
             amounts=[self.amounts[i] for i in rows],
             currencies=[self.currencies[i] for i in rows],
             regions=[self.regions[i] for i in rows],
-            events=[self.events[i] for i in rows],
+            event_ids=[self.event_ids[i] for i in rows],
             texts=[self.texts[i] for i in rows],
             text_counts=[self.text_counts[i] for i in rows],
         )
@@ -94,7 +94,7 @@ class RequestColumns:
             amounts=self.amounts + other.amounts,
             currencies=self.currencies + other.currencies,
             regions=self.regions + other.regions,
-            events=self.events + other.events,
+            event_ids=self.event_ids + other.event_ids,
             texts=self.texts + other.texts,
             text_counts=self.text_counts + other.text_counts,
         )

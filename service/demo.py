@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from models import Account, InvestorProfile, Role
 from service.accounts import service as accounts
 from service.auth import Principal
+from service.events import service as events
+from service.events.schemas import EventCreate
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestCreate, ReviewDecision
 from service.investors import service as investors
@@ -68,6 +70,14 @@ def _load(session: Session, data: dict[str, Any]) -> tuple[Account, Account, Acc
         )
         if investor["key"] == FEATURED_INVESTOR:
             featured_investor, featured_profile_id = owner, profile.id
+    event_ids = {
+        key: events.create(
+            session=session,
+            principal=acting,
+            data=EventCreate.model_validate({k: v for k, v in event.items() if k != "note"}),
+        ).id
+        for key, event in data["events"].items()
+    }
     featured_startup: Account | None = None
     for request in data["requests"]:
         owner, _ = accounts.create(
@@ -76,7 +86,8 @@ def _load(session: Session, data: dict[str, Any]) -> tuple[Account, Account, Acc
             role=Role.STARTUP,
             name=_demo_account_name(request["company"]),
         )
-        fields = {**request, "event": data["events"][request["event"]]}
+        fields = {k: v for k, v in request.items() if k != "event"}
+        fields["event_id"] = event_ids[request["event"]]
         created = financing_requests.create(
             session=session,
             principal=_principal(owner),

@@ -15,6 +15,7 @@ from service.accounts.router import router as accounts_router
 from service.config import Settings, get_settings
 from service.db import create_db_engine, create_session_factory
 from service.errors import install_error_handlers
+from service.events.router import router as events_router
 from service.feedback.router import router as feedback_router
 from service.financing_requests.router import router as financing_requests_router
 from service.health import router as health_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         matches_router,
         feedback_router,
         ranking_models_router,
+        events_router,
     ):
         app.include_router(router)
     return app

@@ -40,7 +40,6 @@ def request_payload(**overrides: Any) -> dict[str, Any]:
         "currency": "CNY",
         "stage": "series_c",
         "region": "xuhui",
-        "event": "2025 Shanghai City Investment Promotion Conference",
     }
     payload.update(overrides)
     return payload
@@ -91,6 +90,16 @@ class ApiClient:
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    def create_event(
+        self, name: str, date: str = "2026-11-05", place: str | None = "Shanghai"
+    ) -> str:
+        response = self.client.post(
+            "/v1/events", json={"name": name, "date": date, "place": place}, headers=self.admin
+        )
+        assert response.status_code == 201, response.text
+        event_id: str = response.json()["id"]
+        return event_id
 
     def review(self, request_id: str, decision: str, note: str | None = None) -> Response:
         response: Response = self.client.post(

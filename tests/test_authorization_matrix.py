@@ -28,6 +28,7 @@ MISSING = "missing"
 INVESTORS = frozenset({"PA", "PB"})
 REQUESTS = frozenset({"RX_pub", "RX_sub", "RX_draft", "RX_rej", "RY_pub", "RY_sub"})
 PUBLISHED = frozenset({"RX_pub", "RY_pub"})
+EVENTS = frozenset({"EV"})
 PROBLEM_JSON = "application/problem+json"
 _PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
@@ -332,6 +333,30 @@ ROUTES: list[RouteSpec] = [
         missing   401    401   403   403  403  403   404  404
         """,
     ),
+    RouteSpec(
+        "POST /v1/events",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   201  201
+        """,
+        body={"name": "matrix fair", "date": "2026-11-05", "place": "Shanghai"},
+        watch="/v1/events?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/events",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "GET /v1/events/{event_id}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
 ]
 
 
@@ -369,6 +394,7 @@ def build_world(api: ApiClient) -> World:
         "PA": api.create_investor(inv_a, name="PA")["id"],
         "PB": api.create_investor(inv_b, name="PB")["id"],
         "RX_draft": api.create_request(su_x, title="RX_draft", status="draft")["id"],
+        "EV": api.create_event("matrix conference"),
         MISSING: str(uuid.uuid4()),
     }
     for owner, label in [
@@ -489,7 +515,7 @@ def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
     declared = {(spec.method, spec.path) for spec in ROUTES}
     assert served - declared == set(), "add these routes to ROUTES"
     assert declared - served == set(), "these ROUTES are not served"
-    labels = INVESTORS | REQUESTS | {NO_OBJECT, MISSING}
+    labels = INVESTORS | REQUESTS | EVENTS | {NO_OBJECT, MISSING}
     for spec in ROUTES:
         objects = {obj for obj, _ in spec.expected()}
         assert objects <= labels, spec.name

@@ -351,7 +351,10 @@ def test_null_for_a_non_nullable_field_is_refused(
         *cases([(CREATE_INVESTOR, "sectors"), (PATCH_INVESTOR, "stages")], [[], "ai"]),
         *cases([(CREATE_INVESTOR, "thesis")], ["x" * 10_001]),
         *cases([(CREATE_REQUEST, "title"), (PATCH_REQUEST, "company")], ["", "  "]),
-        *cases([(CREATE_REQUEST, "event"), (PATCH_REQUEST, "event")], ["", "x" * 201]),
+        *cases(
+            [(CREATE_REQUEST, "event_id"), (PATCH_REQUEST, "event_id")],
+            ["", "x" * 37, "00000000-0000-4000-8000-000000000000"],
+        ),
         *cases([(CREATE_REQUEST, "sectors"), (PATCH_REQUEST, "sectors")], [[]]),
         *cases([(CREATE_REQUEST, "status")], ["published", "rejected"]),
         *cases([(PATCH_REQUEST, "status")], ["published", "rejected", "open"]),

@@ -382,17 +382,17 @@ def test_sector_filter_matches_parents_and_children(api: ApiClient) -> None:
 
 def test_stage_status_and_event_filters(api: ApiClient) -> None:
     startup = api.create_account("startup")
-    ciie = "2025 CIIE"
-    seed = api.create_request(startup, stage="seed", event=ciie, status="draft")["id"]
-    growth = api.create_request(startup, stage="growth", event=None)["id"]
+    ciie = api.create_event("2025 CIIE")
+    seed = api.create_request(startup, stage="seed", event_id=ciie, status="draft")["id"]
+    growth = api.create_request(startup, stage="growth", event_id=None)["id"]
 
     assert list_ids(api, startup, stage="seed") == [seed]
     assert list_ids(api, startup, stage="growth") == [growth]
     assert list_ids(api, startup, status="draft") == [seed]
     assert list_ids(api, startup, status="submitted") == [growth]
     assert list_ids(api, startup, status="published") == []
-    assert list_ids(api, startup, event=ciie) == [seed]
-    assert list_ids(api, startup, event="another fair") == []
+    assert list_ids(api, startup, event_id=ciie) == [seed]
+    assert list_ids(api, startup, event_id=api.create_event("another fair")) == []
 
 
 @pytest.mark.parametrize(

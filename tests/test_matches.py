@@ -91,8 +91,11 @@ def test_a_full_fit_ranks_above_partial_fits_with_components(api: ApiClient) -> 
 
 def test_filters_min_score_and_paging(api: ApiClient) -> None:
     investor, profile, startup = _setup(api)
+    events = {"CIIE": api.create_event("CIIE"), "GIPC": api.create_event("GIPC")}
     created = [
-        api.create_request(startup, company=f"Co {n}", region=region, stage=stage, event=event)
+        api.create_request(
+            startup, company=f"Co {n}", region=region, stage=stage, event_id=events[event]
+        )
         for n, (region, stage, event) in enumerate(
             [
                 ("xuhui", "series_c", "CIIE"),
@@ -119,7 +122,9 @@ def test_filters_min_score_and_paging(api: ApiClient) -> None:
     pudong = _matches(api, investor.headers, profile["id"], region="pudong")["items"]
     assert {i["financing_request"]["region"] for i in pudong} == {"pudong"}
     assert len(pudong) == 2
-    ciie_growth = _matches(api, investor.headers, profile["id"], event="CIIE", stage="growth")
+    ciie_growth = _matches(
+        api, investor.headers, profile["id"], event_id=events["CIIE"], stage="growth"
+    )
     assert ciie_growth["total"] == 2
     strong = _matches(api, investor.headers, profile["id"], min_score=0.9)["items"]
     assert strong

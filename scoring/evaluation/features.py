@@ -71,7 +71,7 @@ def request_columns(table: DealTable, rounds: Rounds, amounts_usd: FloatArray) -
         amounts=amounts_usd.tolist(),
         currencies=[CURRENCY] * count,
         regions=[table.regions.values[r] or None for r in rounds.region.tolist()],
-        events=[None] * count,
+        event_ids=[None] * count,
         texts=[""] * count,
         text_counts=[None] * count,
     )

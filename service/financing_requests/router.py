@@ -53,7 +53,7 @@ def list_financing_requests(
     sector: Annotated[SectorQuery, Query()] = None,
     stage: Annotated[StageQuery, Query()] = None,
     status: RequestStatus | None = None,
-    event: Annotated[str | None, Query(max_length=200)] = None,
+    event_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> Page[FinancingRequestOut]:
     """List the requests the caller may see (investors: published only), newest first."""
     requests, next_cursor = service.list_page(
@@ -62,7 +62,7 @@ def list_financing_requests(
         sector=sector,
         stage=stage,
         status=status,
-        event=event,
+        event_id=event_id,
         limit=limit,
         cursor=cursor,
     )

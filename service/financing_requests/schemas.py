@@ -23,7 +23,9 @@ from service.schema_types import (
 )
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
-EventName = Annotated[str, Field(min_length=1, max_length=200)]
+EventId = Annotated[
+    str, Field(min_length=1, max_length=36, description="The event it is presented at")
+]
 
 
 class FinancingRequestCreate(BaseModel):
@@ -39,7 +41,7 @@ class FinancingRequestCreate(BaseModel):
     currency: CurrencyCode = "CNY"
     stage: StageCode
     region: RegionCode | None = None
-    event: EventName | None = None
+    event_id: EventId | None = None
     status: Literal["draft", "submitted"] = Field(
         default="submitted", description="Create as a draft to keep editing before review"
     )
@@ -58,7 +60,7 @@ class OwnerStatusChange(StrEnum):
 class FinancingRequestUpdate(PatchModel):
     """Fields to change; ``status`` moves the request along its life cycle."""
 
-    nullable_fields: ClassVar[frozenset[str]] = frozenset({"region", "event"})
+    nullable_fields: ClassVar[frozenset[str]] = frozenset({"region", "event_id"})
 
     company: Name | None = None
     title: Title | None = None
@@ -68,7 +70,7 @@ class FinancingRequestUpdate(PatchModel):
     currency: CurrencyCode | None = None
     stage: StageCode | None = None
     region: RegionCode | None = None
-    event: EventName | None = None
+    event_id: EventId | None = None
     status: OwnerStatusChange | None = None
 
 
@@ -92,7 +94,7 @@ class FinancingRequestOut(BaseModel):
     currency: str
     stage: str
     region: str | None
-    event: str | None
+    event_id: str | None
     status: RequestStatus
     review_note: str | None = Field(description="Hidden (null) from investors")
     reviewed_at: dt.datetime | None
@@ -122,7 +124,7 @@ class FinancingRequestOut(BaseModel):
             currency=request.currency,
             stage=request.stage,
             region=request.region,
-            event=request.event,
+            event_id=request.event_id,
             status=request.status,
             review_note=request.review_note if private else None,
             reviewed_at=request.reviewed_at,
@@ -155,7 +157,7 @@ class StoredRequestFields(Protocol):
     @property
     def region(self) -> str | None: ...
     @property
-    def event(self) -> str | None: ...
+    def event_id(self) -> str | None: ...
     @property
     def status(self) -> RequestStatus: ...
     @property

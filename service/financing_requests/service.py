@@ -16,6 +16,7 @@ from service.audit import audit_value, record_audit
 from service.auth import Principal
 from service.code_links import codes_of, overlapping_sector, sync_code_rows
 from service.errors import Conflict, Invalid, NotFound, field_problem
+from service.events import service as events
 from service.financing_requests.schemas import (
     FinancingRequestCreate,
     FinancingRequestUpdate,
@@ -77,6 +78,7 @@ def create(
         owner_account_id=data.owner_account_id,
         role=Role.STARTUP,
     )
+    events.check_exists(session=session, event_id=data.event_id)
     financing_request = FinancingRequest(
         owner_account_id=owner_id,
         company=data.company,
@@ -86,7 +88,7 @@ def create(
         currency=data.currency,
         stage=data.stage,
         region=data.region,
-        event=data.event,
+        event_id=data.event_id,
         status=RequestStatus(data.status),
         sector_links=[FinancingRequestSector(code=c) for c in data.sectors],
     )
@@ -128,6 +130,7 @@ def update(
             f"A {financing_request.status.value} request cannot be edited; "
             "withdraw it and file a new one."
         )
+    events.check_exists(session=session, event_id=changes.get("event_id"))
     audit: dict[str, Any] = {}
     for field, value in changes.items():
         if field == "sectors":
@@ -228,7 +231,7 @@ def list_page(
     sector: str | None,
     stage: str | None,
     status: RequestStatus | None,
-    event: str | None,
+    event_id: str | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[Sequence[FinancingRequest], str | None]:
@@ -247,8 +250,8 @@ def list_page(
         statement = statement.where(FinancingRequest.stage == stage)
     if status is not None:
         statement = statement.where(FinancingRequest.status == status)
-    if event is not None:
-        statement = statement.where(FinancingRequest.event == event)
+    if event_id is not None:
+        statement = statement.where(FinancingRequest.event_id == event_id)
     return fetch_page(
         session=session,
         statement=statement,

@@ -61,7 +61,7 @@ def investor_matches(
     sector: Annotated[SectorQuery, Query()] = None,
     stage: Annotated[StageQuery, Query()] = None,
     region: Annotated[RegionQuery, Query()] = None,
-    event: Annotated[str | None, Query(max_length=200)] = None,
+    event_id: Annotated[str | None, Query(max_length=36)] = None,
     min_score: MinScoreQuery = 0.0,
     include_passed: Annotated[
         bool, Query(description="Also list requests this investor passed on")
@@ -78,7 +78,7 @@ def investor_matches(
             sector=sector,
             stage=stage,
             region=region,
-            event=event,
+            event_id=event_id,
             excluded_ids=frozenset()
             if include_passed
             else feedback.passed_request_ids(session=session, profile_id=profile.id),

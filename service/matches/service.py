@@ -43,7 +43,7 @@ class MatchFilters:
     sector: str | None = None
     stage: str | None = None
     region: str | None = None
-    event: str | None = None
+    event_id: str | None = None
     excluded_ids: frozenset[str] = frozenset()
 
 
@@ -78,7 +78,7 @@ def request_record(request: StoredRequestFields, sectors: Sequence[str]) -> Requ
         currency=request.currency,
         text=matching_text(request),
         region=request.region,
-        event=request.event,
+        event_id=request.event_id,
     )
 
 
@@ -119,7 +119,7 @@ def _request_filter(state: IndexState, filters: MatchFilters) -> RequestFilter:
         sector_columns=sector_columns,
         stage_position=scorer.ladder_.index.get(filters.stage, -1) if filters.stage else None,
         region_code=scorer.regions_.lookup(filters.region) if filters.region else None,
-        event_code=scorer.events_.lookup(filters.event) if filters.event else None,
+        event_code=scorer.events_.lookup(filters.event_id) if filters.event_id else None,
         excluded_ids=filters.excluded_ids,
     )
 

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, IdMixin
+from models.types import UTCDateTime, utc_now
+
+
+class Event(IdMixin, Base):
+    """A conference or campaign at which financing requests are presented."""
+
+    __tablename__ = "events"
+
+    # Unique, so the command line and people can name an event unambiguously.
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    # A campaign may run in no single place.
+    place: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, onupdate=utc_now
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": revision}

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.auth import CommissionPrincipal
+from service.db import SessionDep
+from service.errors import PROBLEM_RESPONSES
+from service.events import service
+from service.events.schemas import EventCreate, EventOut
+from service.pagination import CursorQuery, LimitQuery, Page
+
+router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("", status_code=201, response_model=EventOut)
+def create_event(
+    body: EventCreate, session: SessionDep, principal: CommissionPrincipal
+) -> EventOut:
+    """Create a conference or campaign (commission only)."""
+    return EventOut.from_model(service.create(session=session, principal=principal, data=body))
+
+
+@router.get("", response_model=Page[EventOut])
+def list_events(
+    session: SessionDep,
+    principal: CommissionPrincipal,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[EventOut]:
+    """Events, newest first (commission only)."""
+    events, next_cursor = service.list_page(session=session, limit=limit, cursor=cursor)
+    return Page(items=[EventOut.from_model(e) for e in events], next_cursor=next_cursor)
+
+
+@router.get("/{event_id}", response_model=EventOut)
+def read_event(event_id: str, session: SessionDep, principal: CommissionPrincipal) -> EventOut:
+    """One event (commission only)."""
+    return EventOut.from_model(service.get(session=session, event_id=event_id))

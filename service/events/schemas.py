@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from models import Event
+from service.schema_types import WRITE_MODEL_CONFIG
+
+EventName = Annotated[str, Field(min_length=1, max_length=200)]
+Place = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class EventCreate(BaseModel):
+    """A conference or campaign at which financing requests are presented."""
+
+    model_config = WRITE_MODEL_CONFIG
+
+    name: EventName = Field(examples=["2026 Shanghai Investment Conference"])
+    date: dt.date = Field(description="The (first) day, ISO 8601", examples=["2026-11-05"])
+    place: Place | None = Field(default=None, description="Where; a campaign may have none")
+
+
+class EventOut(BaseModel):
+    id: str
+    name: str
+    date: dt.date
+    place: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    revision: int
+
+    @classmethod
+    def from_model(cls, event: Event) -> EventOut:
+        return cls(
+            id=event.id,
+            name=event.name,
+            date=event.date,
+            place=event.place,
+            created_at=event.created_at,
+            updated_at=event.updated_at,
+            revision=event.revision,
+        )

@@ -1,0 +1,69 @@
+"""Events: the conferences and campaigns the commission runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Event
+from service.audit import record_audit
+from service.auth import Principal
+from service.errors import Conflict, Invalid, NotFound, field_problem
+from service.events.schemas import EventCreate
+from service.pagination import fetch_page
+
+OBJECT_TYPE = "event"
+
+
+def create(*, session: Session, principal: Principal, data: EventCreate) -> Event:
+    if session.scalar(select(Event.id).where(Event.name == data.name)) is not None:
+        raise Conflict(f"An event named {data.name!r} exists already; names are unique.")
+    event = Event(name=data.name, date=data.date, place=data.place)
+    session.add(event)
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="event.create",
+        object_type=OBJECT_TYPE,
+        object_id=event.id,
+        changes=data.model_dump(mode="json", exclude_none=True),
+    )
+    return event
+
+
+def get(*, session: Session, event_id: str) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound(f"No event {event_id}.")
+    return event
+
+
+def by_name(*, session: Session, name: str) -> Event | None:
+    return session.scalars(select(Event).where(Event.name == name)).first()
+
+
+def check_exists(*, session: Session, event_id: str | None, field: str = "event_id") -> None:
+    """A named event must exist: an unknown id is bad input naming ``field``."""
+    if event_id is None:
+        return
+    if session.scalar(select(Event.id).where(Event.id == event_id)) is None:
+        raise Invalid(
+            f"No event {event_id}.",
+            errors=[field_problem(field, "unknown_event", "No event with this id")],
+        )
+
+
+def list_page(
+    *, session: Session, limit: int, cursor: str | None
+) -> tuple[Sequence[Event], str | None]:
+    return fetch_page(
+        session=session,
+        statement=select(Event),
+        created_at_column=Event.created_at,
+        id_column=Event.id,
+        limit=limit,
+        cursor=cursor,
+    )
