@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from service.accounts.router import router as accounts_router
+from service.audit_log.router import router as audit_router
 from service.config import Settings, get_settings
 from service.db import create_db_engine, create_session_factory
 from service.errors import install_error_handlers
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         feedback_router,
         ranking_models_router,
         events_router,
+        audit_router,
     ):
         app.include_router(router)
     return app

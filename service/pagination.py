@@ -1,4 +1,4 @@
-"""Opaque keyset cursors over (created_at, id), newest first."""
+"""Opaque keyset cursors over (a timestamp such as created_at, id), newest first."""
 
 from __future__ import annotations
 
@@ -75,7 +75,9 @@ def fetch_page(
     if len(rows) <= limit:
         return rows, None
     last: Any = rows[limit - 1]
-    return rows[:limit], encode_cursor(last.created_at, last.id)
+    return rows[:limit], encode_cursor(
+        getattr(last, created_at_column.key), getattr(last, id_column.key)
+    )
 
 
 def encode_offset_cursor(offset: int) -> str:

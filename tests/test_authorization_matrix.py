@@ -350,6 +350,13 @@ ROUTES: list[RouteSpec] = [
         """,
     ),
     RouteSpec(
+        "GET /v1/audit",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
         "GET /v1/events/{event_id}",
         """
         object   anon badkey inv_a inv_b su_x su_y admin comm

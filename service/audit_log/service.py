@@ -1,0 +1,64 @@
+"""Reading the audit trail: filtered by object, account and time, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AuditRecord
+from service.errors import Invalid, field_problem
+from service.pagination import fetch_page
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilters:
+    object_type: str | None = None
+    object_id: str | None = None
+    actor_account_id: str | None = None
+    since: dt.datetime | None = None  # inclusive
+    until: dt.datetime | None = None  # exclusive
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time without an offset is read as UTC, the trail's own clock."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def list_page(
+    *, session: Session, filters: AuditFilters, limit: int, cursor: str | None
+) -> tuple[Sequence[AuditRecord], str | None]:
+    since, until = as_utc(filters.since), as_utc(filters.until)
+    if since is not None and until is not None and since >= until:
+        message = "since must be earlier than until"
+        raise Invalid(
+            message,
+            errors=[
+                field_problem("since", "time_range", message, location="query"),
+                field_problem("until", "time_range", message, location="query"),
+            ],
+        )
+    statement = select(AuditRecord)
+    if filters.object_type is not None:
+        statement = statement.where(AuditRecord.object_type == filters.object_type)
+    if filters.object_id is not None:
+        statement = statement.where(AuditRecord.object_id == filters.object_id)
+    if filters.actor_account_id is not None:
+        statement = statement.where(AuditRecord.actor_account_id == filters.actor_account_id)
+    if since is not None:
+        statement = statement.where(AuditRecord.occurred_at >= since)
+    if until is not None:
+        statement = statement.where(AuditRecord.occurred_at < until)
+    return fetch_page(
+        session=session,
+        statement=statement,
+        created_at_column=AuditRecord.occurred_at,
+        id_column=AuditRecord.id,
+        limit=limit,
+        cursor=cursor,
+    )
