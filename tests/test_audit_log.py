@@ -12,8 +12,8 @@ from tests.factories import ApiClient
 PROBLEM = "application/problem+json"
 
 
-def _audit(api: ApiClient, headers: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
-    response = api.client.get("/v1/audit", params=params, headers=headers or api.admin)
+def _audit(api: ApiClient, **params: Any) -> dict[str, Any]:
+    response = api.client.get("/v1/audit", params=params, headers=api.admin)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
