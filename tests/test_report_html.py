@@ -179,7 +179,12 @@ def test_the_page_is_self_contained() -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert '<meta charset="utf-8">' in page
     assert not {"script", "link", "img", "iframe", "object"} & set(parsed.tags)
-    assert not [name for name, _ in parsed.attributes if name in {"src", "href"}]
+    assert not [name for name, _ in parsed.attributes if name == "src"]
+    links = [value or "" for name, value in parsed.attributes if name == "href"]
+    assert links  # the table of contents
+    assert all(link.startswith("#") for link in links), links  # in-page only
+    ids = {value for name, value in parsed.attributes if name == "id"}
+    assert {link[1:] for link in links} <= ids
     assert "url(" not in page
     assert "@import" not in page
     assert "default-src 'none'" in page
