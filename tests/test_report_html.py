@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from service.reports import charts
 from service.reports.formatting import format_amount, format_chinese_amount, format_share
@@ -229,3 +230,11 @@ def test_bars_are_drawn_to_scale_and_labelled_with_the_exact_value() -> None:
 def test_long_chart_labels_are_cut_to_fit(text: str, width: float, expected: str) -> None:
     assert charts.fit_text(text, width) == expected
     assert charts.text_width(charts.fit_text(text, width)) <= width
+
+
+def test_a_float_amount_is_refused_rather_than_printed() -> None:
+    report = sample_report()
+    report["totals"]["capital_asked"] = 4912345678.91
+
+    with pytest.raises(ValidationError, match="never floats"):
+        render_report_html(report)

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _refuse_floats(value: object) -> object:
+    # A float amount has already lost cents somewhere upstream: fail loudly, print nothing wrong.
+    if isinstance(value, float):
+        raise ValueError("amounts must be decimal strings, never floats")
+    return value
+
+
+ExactAmount = Annotated[Decimal, BeforeValidator(_refuse_floats)]
 
 
 class _Part(BaseModel):
@@ -36,7 +47,7 @@ class Counts(_Part):
 class Totals(_Part):
     requests: int
     investors: int
-    capital_asked: Decimal
+    capital_asked: ExactAmount
     currency: str = "CNY"
 
 
@@ -58,7 +69,7 @@ class UnmatchedRequest(_Part):
     title: str
     sectors: list[str] = Field(default_factory=list)
     stage: str | None = None
-    amount: Decimal
+    amount: ExactAmount
     currency: str
     investors_above_min_score: int
     best_score: float | None = None
@@ -70,9 +81,9 @@ class CapitalRow(_Part):
     code: str
     name: str
     requests: int
-    capital_asked: Decimal
+    capital_asked: ExactAmount
     fitting_investors: int
-    capital_available: Decimal
+    capital_available: ExactAmount
 
 
 class RankedInvestor(_Part):
@@ -86,7 +97,7 @@ class RequestMatches(_Part):
     financing_request_id: str
     company: str
     title: str
-    amount: Decimal
+    amount: ExactAmount
     currency: str
     top_investors: list[RankedInvestor] = Field(default_factory=list)
 
@@ -110,7 +121,7 @@ class Funnel(_Part):
     interested: int
     meeting: int
     committed: int
-    committed_amount: Decimal
+    committed_amount: ExactAmount
     currency: str = "CNY"
 
 
