@@ -238,3 +238,23 @@ def test_a_float_amount_is_refused_rather_than_printed() -> None:
 
     with pytest.raises(ValidationError, match="never floats"):
         render_report_html(report)
+
+
+def test_capped_lists_say_how_many_they_show() -> None:
+    report = sample_report(listed={"limit": 2, "requests": 2, "unmatched": 1, "investors": 2})
+    report["unmatched"] = report["unmatched"][:1]
+
+    page = render_report_html(report)
+
+    assert "Listed: 1 of 2 requests (a report lists at most 2)." in page  # unmatched
+    assert "Listed: 2 of 5 requests (a report lists at most 2)." in page
+    assert "Listed: 2 of 3 investors (a report lists at most 2)." in page
+    assert "Unmatched (2)" in page  # the total, from the coverage bucket
+
+
+def test_complete_lists_carry_no_listing_note() -> None:
+    report = sample_report()
+    report["totals"]["requests"] = len(report["requests"])
+    report["totals"]["investors"] = len(report["investors"])
+
+    assert "Listed:" not in render_report_html(report)

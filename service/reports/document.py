@@ -125,6 +125,12 @@ class Funnel(_Part):
     currency: str = "CNY"
 
 
+class Listed(_Part):
+    """How many entries the document lists when it caps its long lists (`limit` each)."""
+
+    limit: int | None = None
+
+
 class ReportDocument(_Part):
     id: str
     created_at: datetime
@@ -143,3 +149,13 @@ class ReportDocument(_Part):
     requests: list[RequestMatches] = Field(default_factory=list)
     investors: list[InvestorMatches] = Field(default_factory=list)
     funnel: Funnel | None = None
+    listed: Listed | None = None
+
+    @property
+    def unmatched_total(self) -> int:
+        """Requests with no investor above min_score: the '0' coverage bucket counts them all,
+        where the unmatched list may be capped."""
+        for bucket in self.coverage.buckets:
+            if bucket.label == "0":
+                return bucket.requests
+        return len(self.unmatched)
