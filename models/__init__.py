@@ -13,6 +13,7 @@ from models.investor_profile import (
     InvestorProfileStage,
 )
 from models.ranking_model import ModelStatus, RankingModel
+from models.rate_limit import RateLimitWindow
 
 __all__ = [
     "Account",
@@ -31,6 +32,7 @@ __all__ = [
     "ModelStatus",
     "PassReason",
     "RankingModel",
+    "RateLimitWindow",
     "RequestStatus",
     "Role",
 ]

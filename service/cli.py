@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from models import Role
+from service import backup as backup_files
 from service import cli_evaluation, migrations
 from service.accounts import service as accounts
 from service.auth import Principal
@@ -45,7 +46,8 @@ def _serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=10,
+        # After SIGTERM: stop accepting, let in-flight requests finish for at most this long.
+        timeout_graceful_shutdown=get_settings().shutdown_timeout_seconds,
         http=NoDelayHttpToolsProtocol,
         loop="uvloop",
     )
@@ -125,6 +127,44 @@ def train() -> None:
     finally:
         engine.dispose()
     typer.echo(json.dumps(outcome, indent=2))
+
+
+def _print_summary(summary: backup_files.BackupSummary, verb: str) -> None:
+    typer.echo(f"{verb} {summary.path}: integrity ok, {summary.rows} rows")
+    for table, count in summary.row_counts.items():
+        typer.echo(f"  {table}: {count}")
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing FILE")] = False,
+) -> None:
+    """Copy the SQLite database to FILE while the service runs, and check the copy."""
+    try:
+        database = backup_files.sqlite_path(get_settings().database_url)
+        summary = backup_files.backup(database, file, overwrite=force)
+    except backup_files.BackupError as error:
+        typer.echo(f"backup failed: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    _print_summary(summary, "backed up to")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file written by 'matchmaker backup'")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Replace the SQLite database with FILE (checked first). Stop the service before."""
+    try:
+        database = backup_files.sqlite_path(get_settings().database_url)
+        if not yes:
+            typer.confirm(f"Replace everything in {database} with {file}?", abort=True)
+        summary = backup_files.restore(file, database)
+    except backup_files.BackupError as error:
+        typer.echo(f"restore failed: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    _print_summary(summary, "restored")
 
 
 @app.command()

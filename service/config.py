@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     database_pool_size: int = Field(default=10, gt=0)
+    # A request that cannot get a connection this fast answers 503 instead of queueing on.
+    database_pool_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Requests per API key (or per client address without one) in each fixed window,
+    # counted in the database so every worker process shares the count; 0 switches it off.
+    rate_limit_requests: int = Field(default=1200, ge=0)
+    rate_limit_window_seconds: int = Field(default=60, gt=0)
+    # How long `matchmaker serve` lets in-flight requests finish after SIGTERM.
+    shutdown_timeout_seconds: int = Field(default=10, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_admin_key(self) -> Settings:

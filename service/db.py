@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+DEFAULT_POOL_TIMEOUT_SECONDS = 5.0
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -44,18 +45,28 @@ def normalise_database_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+def create_db_engine(
+    url: str, *, pool_size: int = 10, pool_timeout: float = DEFAULT_POOL_TIMEOUT_SECONDS
+) -> Engine:
+    """An engine with a bounded pool: waiting longer than ``pool_timeout`` for a connection
+    raises ``sqlalchemy.exc.TimeoutError`` (answered as 503) instead of queueing for ever."""
     url = normalise_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
+        pool: dict[str, Any] = {}
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+            pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout}
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True, pool_timeout=5
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=True,
+        pool_timeout=pool_timeout,
     )
 
 

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -91,8 +92,16 @@ class Invalid(ServiceError):
     status, slug, title = 422, "invalid-input", "The request has invalid fields"
 
 
+class TooManyRequests(ServiceError):
+    status, slug, title = 429, "too-many-requests", "Rate limit exceeded"
+
+
 class ServiceUnavailable(ServiceError):
     status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+# Seconds a client should wait before retrying when every database connection is busy.
+POOL_EXHAUSTED_RETRY_AFTER_SECONDS = 2
 
 
 _ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
@@ -104,6 +113,7 @@ _ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
         Conflict,
         PayloadTooLarge,
         Invalid,
+        TooManyRequests,
         ServiceUnavailable,
     )
 }
@@ -241,6 +251,19 @@ def install_error_handlers(app: FastAPI) -> None:
             detail="The write conflicts with the current data; read it again and retry.",
         )
 
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> JSONResponse:
+        # Every connection stayed busy for the whole pool timeout: shed this request.
+        logger.warning("database pool exhausted")
+        return problem_response(
+            status=ServiceUnavailable.status,
+            slug=ServiceUnavailable.slug,
+            title=ServiceUnavailable.title,
+            request=request,
+            detail="Every database connection is busy; retry shortly.",
+            headers={"Retry-After": str(POOL_EXHAUSTED_RETRY_AFTER_SECONDS)},
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Logged with its traceback and request id; the client gets the id to quote.
@@ -262,5 +285,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "No such object visible to the caller"),
         (413, "Request body too large"),
         (422, "Invalid input; each bad field is listed"),
+        (429, "Rate limit exceeded; Retry-After says when to retry"),
+        (503, "Overloaded or database unavailable; Retry-After says when to retry"),
     ]
 }

@@ -27,10 +27,30 @@ from service.matches.router import router as matches_router
 from service.matches.service import make_default_scorer
 from service.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from service.ranking_models.router import router as ranking_models_router
+from service.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
 from service.reference_data import get_reference_data
 from service.taxonomy import router as taxonomy_router
 
 logger = logging.getLogger("matchmaker.startup")
+
+
+# Counting is one short statement per request; a few connections per worker suffice.
+RATE_LIMIT_POOL_SIZE = 4
+
+
+def create_rate_limiter(settings: Settings, engine: Engine) -> RateLimiter:
+    """A limiter on the service's database, through an engine of its own."""
+    counter_engine = create_db_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_size=RATE_LIMIT_POOL_SIZE,
+        pool_timeout=settings.database_pool_timeout_seconds,
+    )
+    relax_commit_durability(counter_engine)
+    return RateLimiter(
+        counter_engine,
+        limit=settings.rate_limit_requests,
+        window_seconds=settings.rate_limit_window_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -51,6 +71,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
         await run_in_threadpool(build)
         yield
+        if application.state.rate_limiter is not None:
+            application.state.rate_limiter.engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -59,12 +81,18 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         description="Investor-to-project matchmaking for investment-promotion commissions.",
     )
     app.state.engine = engine or create_db_engine(
-        settings.database_url, pool_size=settings.database_pool_size
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout_seconds,
     )
     app.state.session_factory = create_session_factory(app.state.engine)
     app.state.match_index = MatchIndex(make_default_scorer)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.state.rate_limiter = None
+    if settings.rate_limit_requests:
+        app.state.rate_limiter = create_rate_limiter(settings, app.state.engine)
+        app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
     app.add_middleware(RequestIdMiddleware)
     for router in (
         health_router,

@@ -35,6 +35,9 @@ TEST_DATABASE_URL = normalise_database_url(
 os.environ["MATCHMAKER_ENVIRONMENT"] = "test"
 os.environ["MATCHMAKER_ADMIN_KEY"] = ADMIN_KEY
 os.environ["MATCHMAKER_DATABASE_URL"] = TEST_DATABASE_URL
+# The counters live outside the test's rolled-back transaction; tests/test_limits.py turns
+# them on with low limits against a database of its own.
+os.environ["MATCHMAKER_RATE_LIMIT_REQUESTS"] = "0"
 get_settings.cache_clear()
 get_reference_data.cache_clear()
 

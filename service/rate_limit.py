@@ -1,0 +1,156 @@
+"""Per-key rate limits counted in the database, so every worker process shares one count.
+
+Fixed windows: a bucket (an API key's hash, or the client address of a request without a
+key) may make ``limit`` requests per ``window_seconds``. Each request is one atomic
+``INSERT .. ON CONFLICT DO UPDATE .. RETURNING`` on ``rate_limits`` through a small engine
+of its own, so the count never waits for, nor holds, a connection of the request's unit of
+work. On PostgreSQL that engine commits without waiting for the WAL flush: a crash may
+forget a few counts, which costs nothing worth a disk flush per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from models import RateLimitWindow
+from service.errors import TooManyRequests, problem_response
+
+logger = logging.getLogger("matchmaker.rate_limit")
+LIMITED_PATH_PREFIX = "/v1/"  # probes and the API documents are never limited
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_seconds: int
+
+
+def relax_commit_durability(engine: Engine) -> None:
+    """On PostgreSQL, let the counter engine's commits skip the WAL flush wait."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+        dbapi_connection.commit()
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        limit: int,
+        window_seconds: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._clock = clock
+        self._cleaned_window = -1
+        self._cleanup_lock = threading.Lock()
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(RateLimitWindow).values(hits=1)
+        self._count = statement.on_conflict_do_update(
+            index_elements=[RateLimitWindow.bucket, RateLimitWindow.window_start],
+            set_={"hits": RateLimitWindow.hits + 1},
+        ).returning(RateLimitWindow.hits)
+
+    def hit(self, bucket: str) -> RateDecision:
+        """Count one request for ``bucket`` and say whether it may proceed."""
+        now = self._clock()
+        window_start = int(now // self.window_seconds) * self.window_seconds
+        with self.engine.begin() as connection:
+            hits = connection.execute(
+                self._count, {"bucket": bucket, "window_start": window_start}
+            ).scalar_one()
+        self._forget_old_windows(window_start)
+        retry_after = max(1, math.ceil(window_start + self.window_seconds - now))
+        return RateDecision(
+            allowed=hits <= self.limit,
+            limit=self.limit,
+            remaining=max(0, self.limit - hits),
+            retry_after_seconds=retry_after,
+        )
+
+    def _forget_old_windows(self, window_start: int) -> None:
+        # Once per window per process; a second process doing it too deletes nothing.
+        if self._cleaned_window >= window_start or not self._cleanup_lock.acquire(blocking=False):
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    delete(RateLimitWindow).where(RateLimitWindow.window_start < window_start)
+                )
+            self._cleaned_window = window_start
+        finally:
+            self._cleanup_lock.release()
+
+
+def bucket_for(scope: Scope) -> str:
+    """The API key's hash when the request presents one, else the client address."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, credentials = value.partition(b" ")
+            if scheme.lower() == b"bearer" and credentials.strip():
+                return "key:" + hashlib.sha256(credentials.strip()).hexdigest()[:40]
+            break
+    client = scope.get("client")
+    return "addr:" + (client[0] if client else "unknown")
+
+
+class RateLimitMiddleware:
+    """Answers 429 with Retry-After once a bucket has used up its window.
+
+    When the counter cannot be reached the request goes on (and is logged): the limit
+    protects the service, and the request will meet the same database anyway.
+    """
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(LIMITED_PATH_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        try:
+            decision = await run_in_threadpool(self.limiter.hit, bucket_for(scope))
+        except SQLAlchemyError as exc:
+            logger.warning("rate limit counter unavailable", extra={"error": type(exc).__name__})
+            await self.app(scope, receive, send)
+            return
+        if decision.allowed:
+            await self.app(scope, receive, send)
+            return
+        response = problem_response(
+            status=TooManyRequests.status,
+            slug=TooManyRequests.slug,
+            title=TooManyRequests.title,
+            request=Request(scope),
+            detail=(
+                f"At most {decision.limit} requests per {self.limiter.window_seconds} s per "
+                f"API key; retry in {decision.retry_after_seconds} s."
+            ),
+            headers={"Retry-After": str(decision.retry_after_seconds)},
+        )
+        await response(scope, receive, send)
