@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo serve test lint check clean
+.PHONY: demo serve test lint check clean load
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -26,6 +26,11 @@ serve: $(VENV)/.installed
 ## Install and run the whole test suite (SQLite unless MATCHMAKER_TEST_DATABASE_URL is set)
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
+
+## Load test on 127.0.0.1: 64 locust users for 2 minutes against two workers (docs/reliability.md)
+load: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[dev,load]"
+	$(BIN)/python -m bench.load
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -30,6 +30,7 @@ app.add_typer(accounts_app, name="accounts")
 app.command("evaluate")(cli_evaluation.evaluate)
 app.command("infer-profile")(cli_evaluation.infer_profile)
 
+WORKER_HEALTHCHECK_SECONDS = 60
 HostOption = Annotated[str, typer.Option(help="Interface to listen on")]
 PortOption = Annotated[int, typer.Option(help="TCP port")]
 
@@ -48,6 +49,10 @@ def _serve(host: str, port: int, workers: int) -> None:
         access_log=False,
         # After SIGTERM: stop accepting, let in-flight requests finish for at most this long.
         timeout_graceful_shutdown=get_settings().shutdown_timeout_seconds,
+        # A worker that has not answered the supervisor's ping within this time is killed
+        # and replaced. uvicorn's 5 s is shorter than a spawned worker's start-up (importing
+        # SciPy and scikit-learn) on a busy machine, which then restarts workers forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         http=NoDelayHttpToolsProtocol,
         loop="uvloop",
     )

@@ -10,6 +10,7 @@ forget a few counts, which costs nothing worth a disk flush per request.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -68,6 +69,12 @@ class RateLimiter:
         self._clock = clock
         self._cleaned_window = -1
         self._cleanup_lock = threading.Lock()
+        # SQLite has one writer at a time and a waiting writer polls in sleeps of 1 ms and
+        # up; threads of one process take turns on a lock instead, so only the other
+        # processes' counts ever make a count wait on SQLite's lock.
+        self._writer_turn: contextlib.AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
         insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         statement = insert(RateLimitWindow).values(hits=1)
         self._count = statement.on_conflict_do_update(
@@ -79,7 +86,7 @@ class RateLimiter:
         """Count one request for ``bucket`` and say whether it may proceed."""
         now = self._clock()
         window_start = int(now // self.window_seconds) * self.window_seconds
-        with self.engine.begin() as connection:
+        with self._writer_turn, self.engine.begin() as connection:
             hits = connection.execute(
                 self._count, {"bucket": bucket, "window_start": window_start}
             ).scalar_one()

@@ -20,7 +20,7 @@ from service.migrations import upgrade
 from service.rate_limit import RateLimiter
 from tests.conftest import ADMIN_KEY
 from tests.factories import ApiClient, bearer
-from tests.live_server import live_server
+from tests.configured_server import live_server
 
 PROBLEM_JSON = "application/problem+json"
 PATH_PARAMETER = re.compile(r"\{([^}]+)\}")

@@ -1,4 +1,4 @@
-"""A real ``matchmaker serve`` process on 127.0.0.1 for tests that need several workers."""
+"""A real ``matchmaker serve`` process on 127.0.0.1 with extra settings in its environment."""
 
 from __future__ import annotations
 
