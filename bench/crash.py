@@ -5,7 +5,8 @@ with its own Idempotency-Key, from several writer threads; SIGKILLs the whole se
 random moments, restarts it, and goes on. Then it replays every key once more with the same
 body and counts, from the answers and from the database:
 
-- acknowledged writes lost: a 201 whose object is gone, or whose key now answers another one;
+- acknowledged writes lost: a 201 whose object is no longer stored;
+- replays answering another object: an acknowledged key whose replay returns another id;
 - duplicates: more than one object for one key (each body names its key).
 
 A write that got no answer (the connection was cut by the kill) is ambiguous to the client,
@@ -212,7 +213,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "other_statuses": dict(ledger.refused),
         "replay_statuses": dict(statuses),
         "created_by_replay": created_on_replay,
-        "acknowledged_lost": lost + mismatched,
+        "acknowledged_lost": lost,
+        "replays_answering_another_object": mismatched,
         "duplicates": duplicates,
         "keys_without_object_after_replay": missing_after_replay,
     }
@@ -238,6 +240,7 @@ def main() -> None:
     print(json.dumps(outcome, indent=2))
     failed = outcome["acknowledged_lost"] or outcome["duplicates"]
     failed = failed or outcome["keys_without_object_after_replay"]
+    failed = failed or outcome["replays_answering_another_object"]
     print(
         f"{outcome['database']}: {outcome['sigkills']} SIGKILLs, {outcome['keys_sent']} keys, "
         f"{outcome['acknowledged']} acknowledged: acknowledged writes lost "

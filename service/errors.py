@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -100,8 +100,8 @@ class ServiceUnavailable(ServiceError):
     status, slug, title = 503, "unavailable", "Service unavailable"
 
 
-# Seconds a client should wait before retrying when every database connection is busy.
-POOL_EXHAUSTED_RETRY_AFTER_SECONDS = 2
+# Seconds a client should wait before retrying when the database is busy or unreachable.
+DATABASE_BUSY_RETRY_AFTER_SECONDS = 2
 
 
 _ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
@@ -261,7 +261,24 @@ def install_error_handlers(app: FastAPI) -> None:
             title=ServiceUnavailable.title,
             request=request,
             detail="Every database connection is busy; retry shortly.",
-            headers={"Retry-After": str(POOL_EXHAUSTED_RETRY_AFTER_SECONDS)},
+            headers={"Retry-After": str(DATABASE_BUSY_RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is busy (SQLite's lock held past the busy timeout) or went away
+        # (a PostgreSQL restart): nothing was written, and a retry can succeed.
+        logger.warning("database unavailable", extra={"error": type(exc.orig).__name__})
+        return problem_response(
+            status=ServiceUnavailable.status,
+            slug=ServiceUnavailable.slug,
+            title=ServiceUnavailable.title,
+            request=request,
+            detail=(
+                "The database is busy or unavailable; retry shortly (a creation with the "
+                "same Idempotency-Key)."
+            ),
+            headers={"Retry-After": str(DATABASE_BUSY_RETRY_AFTER_SECONDS)},
         )
 
     @app.exception_handler(Exception)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,6 +139,32 @@ def test_an_exhausted_pool_answers_503_with_retry_after(migrated_url: str) -> No
     assert response.json()["status"] == 503
     assert waited < pool_timeout + 2
     assert after_release.status_code == 200
+
+
+def test_a_database_locked_past_the_busy_timeout_answers_503(tmp_path: Path) -> None:
+    """SQLite's write lock held elsewhere for longer than the busy timeout: 503, not 500."""
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    upgrade(url)
+    engine = create_db_engine(url)
+    blocker = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        with TestClient(create_app(get_settings(), engine=engine)) as client:
+            blocker.execute("BEGIN EXCLUSIVE")
+            response = client.post(
+                "/v1/accounts",
+                json={"role": "startup", "name": "Locked out"},
+                headers=bearer(ADMIN_KEY),
+            )
+            blocker.execute("ROLLBACK")
+            after = client.get("/v1/accounts", headers=bearer(ADMIN_KEY))
+    finally:
+        blocker.close()
+        engine.dispose()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["retry-after"] == "2"
+    assert after.status_code == 200
+    assert after.json()["items"] == []
 
 
 def _paged_get_routes() -> list[str]:
