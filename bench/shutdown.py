@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "dropped": len(dropped),
         "dropped_errors": sorted({o.error or "" for o in dropped}),
         "non_2xx_before_sigterm": len(failed),
+        "statuses_before_sigterm": dict(Counter(str(o.status) for o in before)),
         "sent_after_sigterm": len(after),
         "refused_after_sigterm": sum(1 for o in after if o.status is None),
         "shutdown_seconds": round(exit_seconds, 2),
