@@ -1,14 +1,18 @@
-"""SQLite backup and restore: every row of every table comes back, bad files are refused."""
+"""Backup and restore: every row of every table comes back, bad files are refused."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import column, inspect, select, table
+from sqlalchemy import column, inspect, select, table, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.sql.expression import ColumnClause
 from typer.testing import CliRunner
 
@@ -18,16 +22,16 @@ from service.config import get_settings
 from service.db import create_db_engine
 from service.main import create_app
 from service.migrations import upgrade
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, TEST_DATABASE_URL
 from tests.factories import ApiClient
 
 runner = CliRunner()
 Rows = dict[str, list[tuple[object, ...]]]
 
 
-def _every_row(database: Path) -> Rows:
+def _rows_at(url: str) -> Rows:
     """Every table's rows, sorted, read through SQLAlchemy like the service reads them."""
-    engine = create_db_engine(f"sqlite:///{database}")
+    engine = create_db_engine(url)
     rows: Rows = {}
     try:
         inspector = inspect(engine)
@@ -43,11 +47,12 @@ def _every_row(database: Path) -> Rows:
     return rows
 
 
-@pytest.fixture
-def live_database(tmp_path: Path) -> Path:
-    """A SQLite database filled through the API: accounts, mandates, requests, feedback."""
-    database = tmp_path / "live.db"
-    url = f"sqlite:///{database}"
+def _every_row(database: Path) -> Rows:
+    return _rows_at(f"sqlite:///{database}")
+
+
+def _fill(url: str) -> None:
+    """Accounts, a mandate, published and draft requests, feedback: every kind of row."""
     upgrade(url)
     engine = create_db_engine(url)
     try:
@@ -69,6 +74,13 @@ def live_database(tmp_path: Path) -> Path:
             assert feedback.status_code in {200, 201}, feedback.text
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def live_database(tmp_path: Path) -> Path:
+    """A SQLite database filled through the API."""
+    database = tmp_path / "live.db"
+    _fill(f"sqlite:///{database}")
     return database
 
 
@@ -166,3 +178,42 @@ def test_postgresql_is_pointed_to_pg_dump(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert result.exit_code == 1
     assert "pg_dump" in result.output
     assert not (tmp_path / "x.backup").exists()
+
+
+@pytest.mark.skipif(
+    make_url(TEST_DATABASE_URL).get_backend_name() != "postgresql" or not shutil.which("pg_dump"),
+    reason="the documented pg_dump/pg_restore steps run when the suite runs on PostgreSQL",
+)
+def test_the_documented_pg_dump_and_pg_restore_steps_bring_every_row_back(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
+    """docs/reliability.md's PostgreSQL commands, on a scratch schema of the test database."""
+    _fill(scratch_database_url)
+    expected = _rows_at(scratch_database_url)
+    schema = str(make_url(scratch_database_url).query["options"]).removeprefix("-csearch_path=")
+    libpq_url = make_url(TEST_DATABASE_URL).set(drivername="postgresql", query={})
+    dsn = libpq_url.render_as_string(hide_password=False)
+    dump = tmp_path / "matchmaker.dump"
+    run = partial(subprocess.run, check=True, capture_output=True, timeout=120)
+    run(["pg_dump", "--format=custom", "--no-owner", f"--schema={schema}", f"--file={dump}", dsn])
+    run(["pg_restore", "--list", str(dump)])
+    engine = create_db_engine(scratch_database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM feedback_events"))
+        connection.execute(text("UPDATE financing_requests SET company = 'changed'"))
+    engine.dispose()
+    assert _rows_at(scratch_database_url) != expected
+    run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={dsn}",
+            str(dump),
+        ]
+    )
+    restored = _rows_at(scratch_database_url)
+    assert restored == expected
+    assert sum(len(rows) for rows in restored.values()) > 20
