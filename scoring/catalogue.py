@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from scoring.history import company_key
 from scoring.records import RequestColumns
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import TextEvidence
@@ -61,6 +62,8 @@ class Segment:
     log_amount_cny: npt.NDArray[np.float64]
     region_codes: npt.NDArray[np.int32]
     event_codes: npt.NDArray[np.int32]
+    company_keys: npt.NDArray[np.int64]
+    """``scoring.history.company_key`` of each request's company (0: unknown)."""
     text: sp.csc_matrix
 
     def __len__(self) -> int:
@@ -104,6 +107,7 @@ class ComboBook:
         self.width = width
         self.codes: dict[tuple[str, ...], int] = {}
         self.rows: list[npt.NDArray[np.int32]] = []
+        self._holding: tuple[int, dict[str, npt.NDArray[np.intp]]] = (0, {})
 
     def code(self, sectors: tuple[str, ...]) -> int:
         combo = self.codes.get(sectors)
@@ -111,6 +115,21 @@ class ComboBook:
             combo = self.codes[sectors] = len(self.rows)
             self.rows.append(self.taxonomy.encode(sectors, self.width))
         return combo
+
+    def holding(self, sector: str) -> npt.NDArray[np.intp]:
+        """The combos that list ``sector`` itself (not its parent or children)."""
+        size, index = self._holding
+        if size != len(self.codes):
+            # Rebuilt whole and swapped in one assignment: readers in other threads see
+            # either the old index or the new one.
+            snapshot = list(self.codes.items())
+            lists: dict[str, list[int]] = {}
+            for sectors, combo in snapshot:
+                for code in sectors:
+                    lists.setdefault(code, []).append(combo)
+            index = {code: np.array(c, dtype=np.intp) for code, c in lists.items()}
+            self._holding = (len(snapshot), index)
+        return index.get(sector, np.empty(0, dtype=np.intp))
 
     def table(self) -> npt.NDArray[np.int32]:
         if not self.rows:
@@ -176,6 +195,9 @@ def build_segment(
         event_codes=np.fromiter(
             (events.code(event_id) for event_id in columns.event_ids), dtype=np.int32, count=count
         )[order],
+        company_keys=np.fromiter(
+            (company_key(name) for name in columns.company_names()), dtype=np.int64, count=count
+        )[order],
         text=_by_column(weighted[order]) if column_text else weighted[order],
     )
 
@@ -192,6 +214,7 @@ _ROW_ARRAYS = (
     "log_amount_cny",
     "region_codes",
     "event_codes",
+    "company_keys",
 )
 
 

@@ -16,8 +16,12 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from scoring.history import HISTORY_FEATURES
+
 FloatArray = npt.NDArray[np.float64]
 COMPONENT_FEATURES = ("sector", "ticket", "stage", "text")
+RANKING_FEATURES = COMPONENT_FEATURES + HISTORY_FEATURES
+"""What a learned ranker can use: the match components and the investor's deal history."""
 
 
 def with_interactions(features: FloatArray) -> FloatArray:

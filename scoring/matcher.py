@@ -21,6 +21,7 @@ from scoring.catalogue import (
     keep_top_terms,
     merge_segments,
 )
+from scoring.history import HISTORY_FEATURES, InvestorHistory, history_columns
 from scoring.learned import LearnedRanker
 from scoring.reasons import sector_reason, stage_reason, text_reason, ticket_reason
 from scoring.records import InvestorRecord, RequestColumns, RequestRecord
@@ -417,6 +418,39 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             mask[segment.rows_of(sorted(request_filter.excluded_ids))] = False
         return mask
 
+    def pair_features(
+        self,
+        features: InvestorFeatures,
+        segment: Segment,
+        rows: npt.NDArray[np.intp] | None,
+        *,
+        names: Sequence[str],
+        history: InvestorHistory | None = None,
+    ) -> tuple[FloatArray, Components]:
+        """The learned ranker's inputs for one investor and the rows of a segment.
+
+        Returns one row per request with the named features (match components, then deal
+        history from ``history``, empty when None), and the components themselves.
+        """
+        components = self.segment_components(features, segment, rows)
+        wanted_history = [name for name in names if name in HISTORY_FEATURES]
+        history_values = history_columns(
+            history or InvestorHistory(),
+            segment,
+            rows,
+            combos=self.combos_,
+            ladder=self.ladder_,
+            regions=self.regions_,
+            names=wanted_history,
+        )
+        matrix = np.column_stack(
+            [
+                history_values[name] if name in history_values else getattr(components, name)
+                for name in names
+            ]
+        )
+        return matrix, components
+
     def rank_segments(
         self,
         features: InvestorFeatures,
@@ -426,10 +460,12 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         offset: int = 0,
         min_score: float = 0.0,
         learned: LearnedRanker | None = None,
+        history: InvestorHistory | None = None,
     ) -> tuple[list[RankedRequest], int]:
         """The best ``limit`` requests after ``offset``, best first, ties by id; and the total.
 
-        With ``learned``, the learned ranker's probability over the components is the score.
+        With ``learned``, the learned ranker's probability over its features (the components
+        and, if it uses them, the investor's deal ``history``) is the score.
 
         Parameters
         ----------
@@ -457,8 +493,10 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             if learned is None:
                 scores, text = self.segment_scores(features, segment, chosen)
             else:
-                components = self.segment_components(features, segment, chosen)
-                scores, text = learned.predict_scores(components.matrix()), components.text
+                matrix, components = self.pair_features(
+                    features, segment, chosen, names=learned.feature_names, history=history
+                )
+                scores, text = learned.predict_scores(matrix), components.text
             if min_score > 0:
                 keep = scores >= min_score
                 rows, scores, text = rows[keep], scores[keep], text[keep]

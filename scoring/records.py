@@ -35,6 +35,8 @@ class RequestRecord:
     event_id: str | None = None
     text_counts: bytes | None = None
     """Stored hashed n-gram counts of ``text`` (``scoring.text.encode_counts``), if any."""
+    company: str = ""
+    """The company raising: deal-history features look for it in an investor's portfolio."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class RequestColumns:
     event_ids: list[str | None]
     texts: list[str]
     text_counts: list[bytes | None]
+    companies: list[str] | None = None
+    """Company names (None: unknown for every request)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -70,6 +74,7 @@ class RequestColumns:
             event_ids=[r.event_id for r in records],
             texts=[r.text for r in records],
             text_counts=[r.text_counts for r in records],
+            companies=[r.company for r in records],
         )
 
     def take(self, rows: Sequence[int]) -> RequestColumns:
@@ -84,6 +89,7 @@ class RequestColumns:
             event_ids=[self.event_ids[i] for i in rows],
             texts=[self.texts[i] for i in rows],
             text_counts=[self.text_counts[i] for i in rows],
+            companies=None if self.companies is None else [self.companies[i] for i in rows],
         )
 
     def __add__(self, other: RequestColumns) -> RequestColumns:
@@ -97,7 +103,12 @@ class RequestColumns:
             event_ids=self.event_ids + other.event_ids,
             texts=self.texts + other.texts,
             text_counts=self.text_counts + other.text_counts,
+            companies=self.company_names() + other.company_names(),
         )
+
+    def company_names(self) -> list[str]:
+        """The company of every request ("" where unknown)."""
+        return [""] * len(self.ids) if self.companies is None else self.companies
 
     @classmethod
     def empty(cls) -> RequestColumns:

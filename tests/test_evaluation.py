@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -37,13 +38,16 @@ from scoring.evaluation.metrics import (
 )
 from service.cli_evaluation import app as evaluation_cli
 
-DATA = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "data"
-    / "crunchbase-2013"
-    / "investor_rounds.csv"
-)
+_DATA_FILE = Path("shared") / "data" / "crunchbase-2013" / "investor_rounds.csv"
+# The data stays outside the repository (non-commercial licence): set
+# MATCHMAKER_EVALUATION_DATA, or keep it beside the checkout as the workspace does; CI on a
+# clone elsewhere on this machine finds the workspace's copy.
+_DATA_CANDIDATES = [
+    Path(os.environ.get("MATCHMAKER_EVALUATION_DATA", "")),
+    Path(__file__).resolve().parents[2] / _DATA_FILE,
+    Path("/work") / _DATA_FILE,
+]
+DATA = next((p for p in _DATA_CANDIDATES if p.is_file()), _DATA_CANDIDATES[1])
 needs_data = pytest.mark.skipif(not DATA.exists(), reason=f"evaluation data not at {DATA}")
 runner = CliRunner()
 

@@ -187,7 +187,7 @@ def training_pairs(
         in_block = (pair_investor >= block.start) & (pair_investor < block.stop)
         if not in_block.any():
             continue
-        features = pair_features(history, matcher, block, train.rounds, settings.features)
+        features = pair_features(history, matcher, block, settings.features)
         rows.append(features[pair_investor[in_block] - block.start, pair_round[in_block]])
         outcomes.append(outcome[in_block])
     return np.vstack(rows), np.concatenate(outcomes)
@@ -397,7 +397,7 @@ def evaluate(
         learned_models = {n: ranker.to_dict() for n, ranker in rankers.items()}
         blocks: dict[str, list[FloatArray]] = {n: [] for n in learned_names}
         for block in _blocks(investors.size):
-            features = pair_features(history, matcher(), block, rounds, needed)
+            features = pair_features(history, matcher(), block, needed)
             flat = features.reshape(-1, len(needed))
             for n, ranker in rankers.items():
                 predicted = ranker.predict_scores(flat[:, columns[n]])

@@ -15,37 +15,18 @@ from scoring.evaluation.crunchbase import CURRENCY, make_scorer, sector_of, stag
 from scoring.evaluation.deals import DealTable, Rounds
 from scoring.evaluation.history import DealHistory
 from scoring.evaluation.profiles import InferenceSettings, ProposedMandate
-from scoring.learned import COMPONENT_FEATURES
+from scoring.learned import RANKING_FEATURES
 from scoring.matcher import Components, InvestorFeatures, MatchScorer
 from scoring.records import RequestColumns
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-MATCH_FEATURES = COMPONENT_FEATURES
-"""The service's LearnedRanker inputs: sector, ticket, stage and text fit."""
-HISTORY_FEATURES = (
-    "log_rounds",
-    "log_recent_rounds",
-    "log_category",
-    "log_category_and_type",
-    "log_round_type",
-    "log_region",
-    "log_recent_category",
-    "category_share",
-    "region_share",
-    "portfolio_company",
-    "log_amount",
-)
-FEATURE_NAMES = MATCH_FEATURES + HISTORY_FEATURES
-"""Every feature ``pair_features`` can compute, each scaled to about [0, 1]: the logistic
-regression has no scaler and its pairwise products need comparable ranges to converge."""
+FEATURE_NAMES = RANKING_FEATURES
+"""Every feature the learned ranker can use: the service's own list."""
 
 LEARNED_FEATURES = tuple(name for name in FEATURE_NAMES if name != "text")
 """The evaluated learned ranker's inputs: rounds have no text here, so ``text`` is always 0."""
-
-LOG_COUNT_SCALE = float(np.log(1001.0))
-"""Counts enter as log(1 + count) / log(1001): 1,000 rounds give 1."""
 
 
 def request_columns(table: DealTable, rounds: Rounds, amounts_usd: FloatArray) -> RequestColumns:
@@ -74,6 +55,7 @@ def request_columns(table: DealTable, rounds: Rounds, amounts_usd: FloatArray) -
         event_ids=[None] * count,
         texts=[""] * count,
         text_counts=[None] * count,
+        companies=[table.companies.values[c] for c in rounds.company.tolist()],
     )
 
 
@@ -146,20 +128,21 @@ def pair_features(
     history: DealHistory,
     matcher: MandateMatcher,
     positions: range,
-    rounds: Rounds,
     names: Sequence[str] = FEATURE_NAMES,
 ) -> FloatArray:
     """Features of every (investor, round) pair for a block of the matcher's investors.
+
+    Computed by ``MatchScorer.pair_features``, the code the service ranks with when its
+    serving model is a learned one: the inferred mandate's components and the investor's
+    deal history before the cutoff (``DealHistory.investor_history``).
 
     Parameters
     ----------
     history : DealHistory
         The history the matcher's mandates were inferred from.
     matcher : MandateMatcher
-        Fitted on ``rounds``.
     positions : range
         Which of ``matcher.investors``.
-    rounds : Rounds
     names : sequence of str
         Which of ``FEATURE_NAMES``, in this order.
 
@@ -170,46 +153,17 @@ def pair_features(
     unknown = set(names) - set(FEATURE_NAMES)
     if unknown:
         raise ValueError(f"unknown features: {sorted(unknown)}")
-    investors = matcher.investors[positions.start : positions.stop]
-    n_types = history.by_round_type.shape[1]
-    count = np.maximum(history.rounds[investors], 1.0)[:, None]
-    category = history.by_category[np.ix_(investors, rounds.category)]
-    region = history.by_region[np.ix_(investors, rounds.region)]
-
-    def log_count(counts: FloatArray) -> FloatArray:
-        scaled: FloatArray = np.log1p(counts) / LOG_COUNT_SCALE
-        return scaled
-
-    columns: dict[str, FloatArray] = {}
-    match = [matcher.components(p) for p in positions]
-    for name in MATCH_FEATURES:
-        columns[name] = np.vstack([getattr(m, name) for m in match])
-    shape = category.shape
-    columns["log_rounds"] = np.broadcast_to(log_count(count), shape)
-    columns["log_recent_rounds"] = np.broadcast_to(
-        log_count(history.recent_rounds[investors])[:, None], shape
-    )
-    columns["log_category"] = log_count(category)
-    columns["log_category_and_type"] = log_count(
-        history.by_category_and_type[
-            np.ix_(investors, rounds.category * n_types + rounds.round_type)
-        ]
-    )
-    columns["log_round_type"] = log_count(
-        history.by_round_type[np.ix_(investors, rounds.round_type)]
-    )
-    columns["log_region"] = log_count(region)
-    columns["log_recent_category"] = log_count(
-        history.recent_by_category[np.ix_(investors, rounds.category)]
-    )
-    columns["category_share"] = category / count
-    columns["region_share"] = region / count
-    # The investor already backed the company: follow-on rounds.
-    columns["portfolio_company"] = np.asarray(
-        history.portfolio[investors][:, rounds.company].toarray() > 0, dtype=np.float64
-    )
-    # log10 of the round size, 1 M USD at 0 and 1 B USD at 1.
-    columns["log_amount"] = np.broadcast_to(
-        ((np.log10(matcher.amounts_usd) - 6.0) / 3.0)[None, :], shape
-    )
-    return np.stack([columns[name] for name in names], axis=-1)
+    scorer = matcher.scorer
+    blocks = [
+        scorer.pair_features(
+            matcher.investor_features[p],
+            scorer.catalogue_,
+            matcher.catalogue_rows,
+            names=names,
+            history=history.investor_history(int(matcher.investors[p])),
+        )[0]
+        for p in positions
+    ]
+    if not blocks:
+        return np.zeros((0, matcher.catalogue_rows.size, len(names)), dtype=np.float64)
+    return np.stack(blocks)

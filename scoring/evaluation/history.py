@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,12 +13,12 @@ import scipy.sparse as sp
 from scoring.evaluation.crunchbase import sector_of, stage_of
 from scoring.evaluation.deals import DealTable, Rounds
 from scoring.evaluation.profiles import InferenceSettings, ProposedMandate, mandate_from_counts
+from scoring.history import RECENT_DAYS, InvestorHistory, company_key
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-RECENT_DAYS = 365
 
 
 def as_day(date: dt.date) -> np.datetime64:
@@ -147,6 +148,44 @@ class DealHistory:
         typical = self.median_amount_by_type[rounds.round_type]
         filled: FloatArray = np.where(np.isfinite(rounds.amount_usd), rounds.amount_usd, typical)
         return filled
+
+    def investor_history(self, investor: int) -> InvestorHistory:
+        """One investor's counts in the service's terms (``scoring.history``): categories
+        as sector codes, round types as stages, companies by name."""
+        table = self.table
+        n_types = len(table.round_types)
+
+        def summed(row: FloatArray, key_of: Callable[[int], str]) -> dict[str, float]:
+            totals: dict[str, float] = {}
+            for column in np.flatnonzero(row).tolist():
+                key = key_of(column)
+                totals[key] = totals.get(key, 0.0) + float(row[column])
+            return totals
+
+        def sector(category: int) -> str:
+            return sector_of(table.categories.values[category])
+
+        def stage(round_type: int) -> str:
+            return stage_of(table.round_types.values[round_type])
+
+        pairs: dict[tuple[str, str], float] = {}
+        row = self.by_category_and_type[investor]
+        for column in np.flatnonzero(row).tolist():
+            key = (sector(column // n_types), stage(column % n_types))
+            pairs[key] = pairs.get(key, 0.0) + float(row[column])
+        regions = summed(self.by_region[investor], lambda r: table.regions.values[r])
+        regions.pop("", None)
+        portfolio = self.portfolio[investor].indices.tolist()
+        return InvestorHistory(
+            rounds=float(self.rounds[investor]),
+            recent_rounds=float(self.recent_rounds[investor]),
+            by_sector=summed(self.by_category[investor], sector),
+            recent_by_sector=summed(self.recent_by_category[investor], sector),
+            by_stage=summed(self.by_round_type[investor], stage),
+            by_sector_and_stage=pairs,
+            by_region=regions,
+            companies=frozenset(company_key(table.companies.values[c]) for c in portfolio),
+        )
 
     def mandate(
         self,
