@@ -20,7 +20,6 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
-
 def as_day(date: dt.date) -> np.datetime64:
     """A date as a numpy day."""
     return np.datetime64(date.isoformat(), "D")
