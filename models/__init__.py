@@ -3,6 +3,7 @@
 from models.account import Account, Role
 from models.audit_record import AuditRecord
 from models.base import Base
+from models.deal import Deal
 from models.event import Event
 from models.feedback import Feedback, FeedbackAction, FeedbackEvent, PassReason
 from models.financing_request import FinancingRequest, FinancingRequestSector, RequestStatus
@@ -19,6 +20,7 @@ __all__ = [
     "Account",
     "AuditRecord",
     "Base",
+    "Deal",
     "Event",
     "Feedback",
     "FeedbackAction",

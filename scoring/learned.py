@@ -81,6 +81,11 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         self.intercept_ = float(model.intercept_[0])
         return self
 
+    @property
+    def uses_history(self) -> bool:
+        """Whether it reads the investor's deal history (``scoring.history``)."""
+        return any(name in HISTORY_FEATURES for name in self.feature_names)
+
     def predict_scores(self, features: FloatArray) -> FloatArray:
         """Probability of a positive outcome for each row, in [0, 1]."""
         check_is_fitted(self, "coefficients_")

@@ -23,7 +23,13 @@ from scoring.catalogue import (
 )
 from scoring.history import HISTORY_FEATURES, InvestorHistory, history_columns
 from scoring.learned import LearnedRanker
-from scoring.reasons import sector_reason, stage_reason, text_reason, ticket_reason
+from scoring.reasons import (
+    history_reason,
+    sector_reason,
+    stage_reason,
+    text_reason,
+    ticket_reason,
+)
 from scoring.records import InvestorRecord, RequestColumns, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import TextEvidence
@@ -385,9 +391,14 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         return self.combine(sector_taxonomy, text.astype(np.float64), ticket, stage)
 
     def explain(
-        self, investor: InvestorRecord, request: RequestRecord, text_similarity: float
+        self,
+        investor: InvestorRecord,
+        request: RequestRecord,
+        text_similarity: float,
+        history: InvestorHistory | None = None,
     ) -> list[str]:
-        """Reasons for one pair: sector, ticket and stage, and text evidence when present."""
+        """Reasons for one pair: sector, ticket and stage, text evidence when present, and
+        the investor's track record when the ranker reads it (``history``)."""
         check_is_fitted(self, "catalogue_")
         rates = self.cny_per_unit or {"CNY": Decimal(1)}
         reasons = [
@@ -398,6 +409,9 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         text = text_reason(text_similarity)
         if text is not None:
             reasons.append(text)
+        track_record = None if history is None else history_reason(history, request)
+        if track_record is not None:
+            reasons.append(track_record)
         return reasons
 
     def filter_mask(self, segment: Segment, request_filter: RequestFilter) -> BoolArray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from scoring.history import InvestorHistory, company_key
 from scoring.records import InvestorRecord, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 
@@ -97,3 +98,18 @@ def text_reason(text_similarity: float) -> str | None:
     if text_similarity < TEXT_EVIDENCE_THRESHOLD:
         return None
     return f"Text: your thesis and the summary share wording (similarity {text_similarity:.2f})"
+
+
+def history_reason(history: InvestorHistory, request: RequestRecord) -> str | None:
+    """What the investor's own track record says about the request, when it says anything."""
+    if company_key(request.company) in history.companies:
+        return f"Track record: you backed {request.company} before (a follow-on round)"
+    counts = sorted(
+        ((history.by_sector.get(code, 0.0), code) for code in request.sectors), reverse=True
+    )
+    if counts and counts[0][0] > 0:
+        count, code = counts[0]
+        return (
+            f"Track record: {count:.0f} of your {history.rounds:.0f} recorded deals were in {code}"
+        )
+    return None

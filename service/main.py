@@ -15,6 +15,7 @@ from service.accounts.router import router as accounts_router
 from service.audit_log.router import router as audit_router
 from service.config import Settings, get_settings
 from service.db import create_db_engine, create_session_factory
+from service.deals.router import router as deals_router
 from service.errors import install_error_handlers
 from service.events.router import router as events_router
 from service.feedback.router import router as feedback_router
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         financing_requests_router,
         matches_router,
         feedback_router,
+        deals_router,
         ranking_models_router,
         events_router,
         audit_router,

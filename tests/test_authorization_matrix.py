@@ -270,6 +270,41 @@ ROUTES: list[RouteSpec] = [
         """,
     ),
     RouteSpec(
+        f"POST {INVESTOR_URL}/deals",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   201   404  403  403   201  201
+        PB       401    401   404   201  403  403   201  201
+        missing  401    401   404   404  403  403   404  404
+        """,
+        body={
+            "company": "Matrix Robotics",
+            "sector": "ai",
+            "stage": "series_a",
+            "closed_on": "2025-06-30",
+        },
+        watch=f"{INVESTOR_URL}/deals",
+    ),
+    RouteSpec(
+        f"GET {INVESTOR_URL}/deals",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   200  200
+        PB       401    401   404   200  403  403   200  200
+        missing  401    401   404   404  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"DELETE {INVESTOR_URL}/deals/{{deal_id}}",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   404   404  403  403   404  404
+        missing  401    401   404   404  403  403   404  404
+        """,
+        note="no such deal: another investor's deal is a 404 too (tests/test_deals.py)",
+        fixed={"deal_id": MISSING},
+    ),
+    RouteSpec(
         f"GET {REQUEST_URL}/interest",
         """
         object   anon badkey inv_a inv_b su_x su_y admin comm

@@ -113,6 +113,7 @@ def load_published(session: Session, ids: Sequence[str] | IdRange | None = None)
                 FinancingRequest.text_features,
                 FinancingRequest.revision,
                 type_coerce(FinancingRequest.status, String),
+                FinancingRequest.company,
             ),
             ids,
         )
@@ -146,6 +147,7 @@ def load_published(session: Session, ids: Sequence[str] | IdRange | None = None)
             event_ids=[row[5] for row in rows],
             texts=texts,
             text_counts=text_counts,
+            companies=[row[9] for row in rows],
         ),
         revisions=[row[7] for row in rows],
     )

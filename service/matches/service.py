@@ -18,9 +18,11 @@ from models import (
     RequestStatus,
 )
 from scoring import InvestorRecord, MatchScorer, RequestFilter, RequestRecord
+from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
 from service.auth import Principal
 from service.code_links import codes_of
+from service.deals.service import investor_histories, investor_history
 from service.financing_requests.schemas import FinancingRequestOut, StoredRequestFields
 from service.financing_requests.service import matching_text
 from service.investors.schemas import InvestorOut
@@ -79,6 +81,7 @@ def request_record(request: StoredRequestFields, sectors: Sequence[str]) -> Requ
         text=matching_text(request),
         region=request.region,
         event_id=request.event_id,
+        company=request.company,
     )
 
 
@@ -154,6 +157,11 @@ def rank_requests_for_investor(
         (state.delta, scorer.filter_mask(state.delta, request_filter)),
     ]
     serving = serving_ranker(session, index, scorer)
+    history = (
+        investor_history(session, profile.id)
+        if serving.learned is not None and serving.learned.uses_history
+        else None
+    )
     with index.ranking_slots:
         ranked, total = scorer.rank_segments(
             features,
@@ -162,6 +170,7 @@ def rank_requests_for_investor(
             offset=offset,
             min_score=min_score,
             learned=serving.learned,
+            history=history,
         )
     by_id = _published_requests(session, [r.id for r in ranked])
     items = []
@@ -181,7 +190,10 @@ def rank_requests_for_investor(
                     stage=_rounded(match.stage),
                 ),
                 reasons=scorer.explain(
-                    investor, request_record(page_request.row, page_request.sectors), match.text
+                    investor,
+                    request_record(page_request.row, page_request.sectors),
+                    match.text,
+                    history,
                 ),
             )
         )
@@ -242,11 +254,33 @@ def rank_investors_for_request(
     investors = [investor_record(p) for p in profiles]
     request = request_record(financing_request, codes_of(financing_request.sector_links))
     components = scorer.investor_components(investors, request)
-    raw_scores = (
-        components.score
-        if serving.learned is None
-        else serving.learned.predict_scores(components.matrix())
-    )
+    learned = serving.learned
+    histories: list[InvestorHistory | None] = [None] * len(profiles)
+    if learned is None:
+        raw_scores = components.score
+    elif not learned.uses_history:
+        raw_scores = learned.predict_scores(components.matrix())
+    else:
+        histories = list(investor_histories(session, [p.id for p in profiles]))
+        segment = scorer.segment([request])
+        raw_scores = (
+            np.concatenate(
+                [
+                    learned.predict_scores(
+                        scorer.pair_features(
+                            scorer.investor_features(investor),
+                            segment,
+                            None,
+                            names=learned.feature_names,
+                            history=history,
+                        )[0]
+                    )
+                    for investor, history in zip(investors, histories, strict=True)
+                ]
+            )
+            if profiles
+            else components.score
+        )
     scores = np.round(raw_scores, SCORE_DECIMALS)
     qualifying = np.flatnonzero(scores >= min_score)
     # Profiles are in id order, so a stable sort on score breaks ties by id.
@@ -261,7 +295,7 @@ def rank_investors_for_request(
                 ticket=_rounded(float(components.ticket[i])),
                 stage=_rounded(float(components.stage[i])),
             ),
-            reasons=scorer.explain(investors[i], request, float(components.text[i])),
+            reasons=scorer.explain(investors[i], request, float(components.text[i]), histories[i]),
         )
         for i in page
     ]

@@ -3,35 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.metrics import roc_auc_score
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from models import (
-    Feedback,
-    FeedbackAction,
-    FinancingRequest,
-    InvestorProfile,
-    ModelStatus,
-    RankingModel,
-)
+from models import ModelStatus, RankingModel
 from models.types import utc_now
-from scoring import MatchScorer
-from scoring.learned import COMPONENT_FEATURES, LearnedRanker
+from scoring.learned import RANKING_FEATURES, LearnedRanker
 from service.audit import record_audit
 from service.auth import Principal
-from service.code_links import codes_of
 from service.errors import Conflict, NotFound
 from service.matches.index import MatchIndex
-from service.matches.service import DEFAULT_MODEL_VERSION, investor_record, request_record
+from service.matches.service import DEFAULT_MODEL_VERSION
+from service.ranking_models.training_pairs import labelled_pairs
 
 MIN_TRAINING_PAIRS = 30
 HELD_OUT_SHARE = 0.25
-POSITIVE = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
 
 
 def version_label(model: RankingModel | None) -> str:
@@ -44,45 +34,12 @@ def active_model(session: Session) -> RankingModel | None:
     ).first()
 
 
-@dataclass(frozen=True, slots=True)
-class LabelledPairs:
-    features: npt.NDArray[np.float64]
-    default_scores: npt.NDArray[np.float64]
-    outcomes: npt.NDArray[np.int64]
-
-
-def labelled_pairs(session: Session, scorer: MatchScorer) -> LabelledPairs:
-    """Every pair with feedback, oldest first: its components and 1 (acted on) or 0 (passed)."""
-    rows = (
-        session.execute(
-            select(Feedback, InvestorProfile, FinancingRequest)
-            .join(InvestorProfile, InvestorProfile.id == Feedback.investor_profile_id)
-            .join(FinancingRequest, FinancingRequest.id == Feedback.financing_request_id)
-            .options(
-                selectinload(InvestorProfile.sector_links),
-                selectinload(InvestorProfile.stage_links),
-                selectinload(InvestorProfile.region_links),
-                selectinload(FinancingRequest.sector_links),
-            )
-            .order_by(
-                Feedback.updated_at, Feedback.investor_profile_id, Feedback.financing_request_id
-            )
-        )
-        .tuples()
-        .all()
-    )
-    features = np.zeros((len(rows), len(COMPONENT_FEATURES)), dtype=np.float64)
-    default_scores = np.zeros(len(rows), dtype=np.float64)
-    outcomes = np.zeros(len(rows), dtype=np.int64)
-    for i, (feedback, profile, financing_request) in enumerate(rows):
-        record = request_record(financing_request, codes_of(financing_request.sector_links))
-        components = scorer.segment_components(
-            scorer.investor_features(investor_record(profile)), scorer.segment([record])
-        )
-        features[i] = components.matrix()[0]
-        default_scores[i] = components.score[0]
-        outcomes[i] = int(feedback.action in POSITIVE)
-    return LabelledPairs(features=features, default_scores=default_scores, outcomes=outcomes)
+def _serving_scores(
+    serving: LearnedRanker, features: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """A stored model's scores; it may read fewer features (an older version)."""
+    columns = [RANKING_FEATURES.index(name) for name in serving.feature_names]
+    return serving.predict_scores(features[:, columns])
 
 
 def _auc(outcomes: npt.NDArray[np.int64], scores: npt.NDArray[np.float64]) -> float:
@@ -96,8 +53,9 @@ def train(
     index: MatchIndex,
     min_pairs: int = MIN_TRAINING_PAIRS,
 ) -> tuple[RankingModel, bool]:
-    """Fit a new version on the older feedback, compare it with the serving model on the
-    newest, and activate it only if it ranks those held-out pairs better (ROC AUC)."""
+    """Fit a new version on the older pairs (feedback and recorded deals), compare it with
+    the serving model on the newest, and activate it only if it ranks those held-out pairs
+    better (ROC AUC)."""
     scorer = index.current(session).scorer
     pairs = labelled_pairs(session, scorer)
     held_out = max(1, int(len(pairs.outcomes) * HELD_OUT_SHARE))
@@ -109,17 +67,17 @@ def train(
         or len(set(test_y.tolist())) < 2
     ):
         raise Conflict(
-            f"Too little feedback to learn from: {len(pairs.outcomes)} labelled pairs, at least "
-            f"{min_pairs} needed with both outcomes in the older and the newest quarter; "
-            "the default weights keep serving."
+            f"Too little feedback and deal history to learn from: {len(pairs.outcomes)} "
+            f"labelled pairs, at least {min_pairs} needed with both outcomes in the older and "
+            "the newest quarter; the serving model stays."
         )
-    candidate = LearnedRanker().fit(train_x, train_y)
+    candidate = LearnedRanker(feature_names=RANKING_FEATURES).fit(train_x, train_y)
     serving = active_model(session)
     auc_candidate = _auc(test_y, candidate.predict_scores(test_x))
     serving_scores = (
         pairs.default_scores[-held_out:]
         if serving is None
-        else LearnedRanker.from_dict(serving.parameters).predict_scores(test_x)
+        else _serving_scores(LearnedRanker.from_dict(serving.parameters), test_x)
     )
     auc_serving = _auc(test_y, serving_scores)
     better = auc_candidate > auc_serving

@@ -1,0 +1,136 @@
+"""Investors' track records: deals they took part in, and the history the ranker reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Deal, Feedback, FeedbackAction, FinancingRequest, InvestorProfile
+from scoring.history import InvestorHistory, PastDeal
+from service.audit import record_audit
+from service.auth import Principal
+from service.deals.schemas import DealWrite
+from service.errors import Invalid, NotFound, field_problem
+
+OBJECT_TYPE = "deal"
+
+
+def record(
+    *, session: Session, principal: Principal, profile: InvestorProfile, data: DealWrite
+) -> Deal:
+    if data.closed_on > dt.datetime.now(dt.UTC).date():
+        raise Invalid(
+            "A deal cannot close in the future.",
+            errors=[field_problem("closed_on", "future", "Must not be after today")],
+        )
+    deal = Deal(
+        investor_profile_id=profile.id,
+        company=data.company.strip(),
+        sector=data.sector,
+        stage=data.stage,
+        region=data.region,
+        amount=data.amount,
+        currency=data.currency,
+        closed_on=data.closed_on,
+        recorded_by_account_id=principal.account_id,
+    )
+    session.add(deal)
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="deal.create",
+        object_type=OBJECT_TYPE,
+        object_id=deal.id,
+        changes=data.model_dump(mode="json"),
+    )
+    return deal
+
+
+def list_for_investor(
+    *, session: Session, profile: InvestorProfile, limit: int, offset: int
+) -> tuple[Sequence[Deal], int]:
+    """The profile's deals, latest first (ties by id)."""
+    query = select(Deal).where(Deal.investor_profile_id == profile.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    deals = session.scalars(
+        query.order_by(Deal.closed_on.desc(), Deal.id).limit(limit).offset(offset)
+    ).all()
+    return deals, total
+
+
+def get(*, session: Session, profile: InvestorProfile, deal_id: str) -> Deal:
+    deal = session.get(Deal, deal_id)
+    if deal is None or deal.investor_profile_id != profile.id:
+        raise NotFound(f"No deal {deal_id} for investor {profile.id}.")
+    return deal
+
+
+def delete(*, session: Session, principal: Principal, deal: Deal) -> None:
+    session.delete(deal)
+    record_audit(
+        session=session,
+        principal=principal,
+        action="deal.delete",
+        object_type=OBJECT_TYPE,
+        object_id=deal.id,
+    )
+
+
+def past_deals(session: Session, investor_profile_ids: Sequence[str]) -> dict[str, list[PastDeal]]:
+    """Each profile's track record: its recorded deals and the requests it committed to
+    (a commitment through the service is a deal too, dated when it was made)."""
+    deals: dict[str, list[PastDeal]] = {i: [] for i in investor_profile_ids}
+    if not investor_profile_ids:
+        return deals
+    recorded = session.execute(
+        select(
+            Deal.investor_profile_id,
+            Deal.company,
+            Deal.sector,
+            Deal.stage,
+            Deal.region,
+            Deal.closed_on,
+        ).where(Deal.investor_profile_id.in_(investor_profile_ids))
+    ).tuples()
+    for profile_id, company, sector, stage, region, closed_on in recorded:
+        deals[profile_id].append(PastDeal(company, sector, stage, region, closed_on))
+    committed = session.execute(
+        select(Feedback.investor_profile_id, Feedback.updated_at, FinancingRequest)
+        .join(FinancingRequest, FinancingRequest.id == Feedback.financing_request_id)
+        .options(selectinload(FinancingRequest.sector_links))
+        .where(
+            Feedback.investor_profile_id.in_(investor_profile_ids),
+            Feedback.action == FeedbackAction.COMMITTED,
+        )
+    ).tuples()
+    for profile_id, committed_at, request in committed:
+        sectors = sorted(link.code for link in request.sector_links)
+        deals[profile_id].append(
+            PastDeal(
+                company=request.company,
+                sector=sectors[0] if sectors else "",
+                stage=request.stage,
+                region=request.region,
+                closed_on=committed_at.date(),
+            )
+        )
+    return deals
+
+
+def investor_histories(
+    session: Session, investor_profile_ids: Sequence[str], *, as_of: dt.date | None = None
+) -> list[InvestorHistory]:
+    """Each profile's history as the ranker reads it, as of ``as_of`` (default: tomorrow,
+    so today's deals count), in the order given."""
+    day = as_of or dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    deals = past_deals(session, investor_profile_ids)
+    return [InvestorHistory.from_deals(deals[i], as_of=day) for i in investor_profile_ids]
+
+
+def investor_history(session: Session, investor_profile_id: str) -> InvestorHistory:
+    """One profile's history as of today (see ``investor_histories``)."""
+    return investor_histories(session, [investor_profile_id])[0]
