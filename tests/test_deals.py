@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -115,9 +116,13 @@ def test_history_columns_count_the_investors_own_deals() -> None:
     assert history.recent_rounds == 2  # within the year before
     scorer = MatchScorer(stage_order=("seed", "series_a", "series_b", "series_c")).fit(
         [
-            RequestRecord("a", ("ai.embodied",), "series_b", 10**9, "CNY", company="UNITREE"),
-            RequestRecord("b", ("ai.foundation_models",), "series_a", 10**8, "CNY"),
-            RequestRecord("c", ("semiconductors",), "series_b", 10**7, "CNY", region="pudong"),
+            RequestRecord(
+                "a", ("ai.embodied",), "series_b", Decimal(10**9), "CNY", company="UNITREE"
+            ),
+            RequestRecord("b", ("ai.foundation_models",), "series_a", Decimal(10**8), "CNY"),
+            RequestRecord(
+                "c", ("semiconductors",), "series_b", Decimal(10**7), "CNY", region="pudong"
+            ),
         ]
     )
     columns = history_columns(
@@ -144,12 +149,16 @@ def test_a_follow_on_round_is_explained_by_the_track_record() -> None:
         [PastDeal("Unitree", "ai.embodied", "series_b", None, dt.date(2024, 5, 1))],
         as_of=dt.date(2025, 1, 1),
     )
-    follow_on = RequestRecord("a", ("ai.embodied",), "series_c", 10**9, "CNY", company="unitree ")
+    follow_on = RequestRecord(
+        "a", ("ai.embodied",), "series_c", Decimal(10**9), "CNY", company="unitree "
+    )
     assert company_key("Unitree") == company_key(" UNITREE")
     assert history_reason(history, follow_on) == (
         "Track record: you backed unitree  before (a follow-on round)"
     )
-    other = RequestRecord("b", ("ai.embodied",), "series_c", 10**9, "CNY", company="AgiBot")
+    other = RequestRecord(
+        "b", ("ai.embodied",), "series_c", Decimal(10**9), "CNY", company="AgiBot"
+    )
     assert history_reason(history, other) == (
         "Track record: 1 of your 1 recorded deals were in ai.embodied"
     )
