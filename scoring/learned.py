@@ -23,6 +23,16 @@ COMPONENT_FEATURES = ("sector", "ticket", "stage", "text")
 RANKING_FEATURES = COMPONENT_FEATURES + HISTORY_FEATURES
 """What a learned ranker can use: the match components and the investor's deal history."""
 
+# How rankers are trained, shared by the service (``matchmaker train``) and the offline
+# evaluation; chosen on a tuning split only (docs/evaluation.md).
+REGULARIZATION = 0.1
+"""Inverse L2 strength of the logistic regression."""
+TRAINING_WINDOW_DAYS = 365
+"""Deals in this window before the training date are the outcomes; older ones the history."""
+NEGATIVES_PER_POSITIVE = 20
+"""Pairs without a deal sampled per deal: half its round with other investors, half its
+investor with other rounds."""
+
 
 def with_interactions(features: FloatArray) -> FloatArray:
     """The features followed by every pairwise product of them."""

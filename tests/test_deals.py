@@ -104,6 +104,10 @@ def test_bad_deals_are_refused_and_nothing_is_written(
 # The history features, by hand.
 
 
+def _request(request_id: str, sector: str, stage: str, amount: int, **fields: Any) -> RequestRecord:
+    return RequestRecord(request_id, (sector,), stage, Decimal(amount), "CNY", **fields)
+
+
 def test_history_columns_count_the_investors_own_deals() -> None:
     deals = [
         PastDeal("Unitree", "ai.embodied", "series_b", "pudong", dt.date(2024, 5, 1)),

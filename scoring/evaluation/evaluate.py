@@ -28,7 +28,13 @@ from scoring.evaluation.features import (
 from scoring.evaluation.history import DealHistory, as_day
 from scoring.evaluation.metrics import RankingQuality, ranking_quality
 from scoring.evaluation.profiles import InferenceSettings
-from scoring.learned import COMPONENT_FEATURES, LearnedRanker
+from scoring.learned import (
+    COMPONENT_FEATURES,
+    NEGATIVES_PER_POSITIVE,
+    REGULARIZATION,
+    TRAINING_WINDOW_DAYS,
+    LearnedRanker,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -86,9 +92,9 @@ class EvaluationSettings:
 
     k: int = 10
     min_rounds: int = 5
-    training_window_days: int = 365
-    negatives_per_positive: int = 20
-    regularization: float = 0.1
+    training_window_days: int = TRAINING_WINDOW_DAYS
+    negatives_per_positive: int = NEGATIVES_PER_POSITIVE
+    regularization: float = REGULARIZATION
     seed: int = 0
     features: tuple[str, ...] = LEARNED_FEATURES
     inference: InferenceSettings = field(default_factory=InferenceSettings)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import ModelStatus, RankingModel
 from models.types import utc_now
-from scoring.learned import RANKING_FEATURES, LearnedRanker
+from scoring.learned import RANKING_FEATURES, REGULARIZATION, LearnedRanker
 from service.audit import record_audit
 from service.auth import Principal
 from service.errors import Conflict, NotFound
@@ -71,7 +71,9 @@ def train(
             f"labelled pairs, at least {min_pairs} needed with both outcomes in the older and "
             "the newest quarter; the serving model stays."
         )
-    candidate = LearnedRanker(feature_names=RANKING_FEATURES).fit(train_x, train_y)
+    candidate = LearnedRanker(feature_names=RANKING_FEATURES, regularization=REGULARIZATION).fit(
+        train_x, train_y
+    )
     serving = active_model(session)
     auc_candidate = _auc(test_y, candidate.predict_scores(test_x))
     serving_scores = (

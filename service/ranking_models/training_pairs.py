@@ -22,17 +22,13 @@ from sqlalchemy.orm import Session, selectinload
 from models import Deal, Feedback, FeedbackAction, FinancingRequest, InvestorProfile
 from scoring import MatchScorer
 from scoring.history import InvestorHistory, company_key
-from scoring.learned import RANKING_FEATURES
+from scoring.learned import NEGATIVES_PER_POSITIVE, RANKING_FEATURES, TRAINING_WINDOW_DAYS
 from scoring.records import RequestRecord
 from service.code_links import codes_of
 from service.deals.service import past_deals
 from service.matches.service import investor_record, request_record
 
 POSITIVE = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
-DEAL_WINDOW_DAYS = 365
-"""Deals of the last year before the newest one are the outcomes; older ones the history."""
-NEGATIVES_PER_POSITIVE = 8
-"""Half pair the round with other investors, half the investor with other rounds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +140,7 @@ class _Round:
 
 
 def deal_pairs(session: Session, scorer: MatchScorer, *, seed: int = 0) -> LabelledPairs:
-    """Pairs from recorded deals: those of the last ``DEAL_WINDOW_DAYS`` before the newest
+    """Pairs from recorded deals: those of the last ``TRAINING_WINDOW_DAYS`` before the newest
     are positives, with sampled negatives; histories count only the deals before the window.
 
     The same construction as the offline evaluation's training (``scoring/evaluation``).
@@ -153,7 +149,7 @@ def deal_pairs(session: Session, scorer: MatchScorer, *, seed: int = 0) -> Label
     if not deals:
         return LabelledPairs.empty()
     end = max(d.closed_on for d in deals)
-    start = end - dt.timedelta(days=DEAL_WINDOW_DAYS - 1)
+    start = end - dt.timedelta(days=TRAINING_WINDOW_DAYS - 1)
     typical_amount = _typical_amount(deals)
     numbers: dict[tuple[int, dt.date, str], int] = {}
     rounds: list[_Round] = []
