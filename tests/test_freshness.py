@@ -70,7 +70,8 @@ def two_workers(scratch_database_url: str, tmp_path: Path) -> Iterator[RunningSe
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: start-up imports scikit-learn, slow on a loaded 2-core machine.
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
