@@ -226,3 +226,18 @@ def test_follows_scikit_learn_conventions() -> None:
     assert unfitted.fit([request()]) is unfitted
     with pytest.raises(ValueError, match="weights"):
         MatchScorer(sector_codes=SECTORS, stage_order=STAGES, ticket_weight=-1).fit([])
+
+
+def test_learned_scores_equal_the_explicit_interaction_formula() -> None:
+    import itertools
+
+    from scoring.learned import LearnedRanker
+
+    rng = np.random.default_rng(0)
+    features = rng.random((400, 5))
+    outcomes = (features[:, 0] * features[:, 3] + 0.2 * rng.random(400) > 0.3).astype(np.int64)
+    ranker = LearnedRanker(feature_names=tuple("abcde")).fit(features, outcomes)
+    products = [features[:, i] * features[:, j] for i, j in itertools.combinations(range(5), 2)]
+    explicit = np.hstack([features, np.column_stack(products)]) @ ranker.coefficients_
+    expected = 1.0 / (1.0 + np.exp(-(explicit + ranker.intercept_)))
+    assert np.allclose(ranker.predict_scores(features), expected, rtol=0, atol=1e-12)
