@@ -1,7 +1,7 @@
 """Deals: investors' track records for the learned ranker
 
 Revision ID: deal_history
-Revises: events
+Revises: rate_limits
 Create Date: 2026-11-21 07:35:42.234783+00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 MONEY = sa.Numeric(20, 2).with_variant(sa.BigInteger(), "sqlite")
 
 revision: str = "deal_history"
-down_revision: str | None = "events"
+down_revision: str | None = "rate_limits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
