@@ -1,4 +1,4 @@
-"""The ``matchmaker`` command: serve, migrate, accounts, demo."""
+"""The ``matchmaker`` command: serve, migrate, accounts, demo, import."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import uvicorn
 
 from models import Role
 from service import backup as backup_files
-from service import cli_evaluation, migrations
+from service import cli_evaluation, cli_import, migrations
 from service.accounts import service as accounts
 from service.auth import Principal
 from service.config import get_settings
@@ -27,6 +27,7 @@ from service.ranking_models import service as ranking_models
 app = typer.Typer(help="Investor-to-project matchmaking service.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(cli_import.import_app, name="import")
 app.command("evaluate")(cli_evaluation.evaluate)
 app.command("infer-profile")(cli_evaluation.infer_profile)
 

@@ -61,7 +61,11 @@ def get_visible(*, session: Session, principal: Principal, request_id: str) -> F
 
 def matching_text(financing_request: StoredRequestFields) -> str:
     """The words the ranker compares with an investor's thesis."""
-    return f"{financing_request.title}\n{financing_request.summary}"
+    return text_to_match(financing_request.title, financing_request.summary)
+
+
+def text_to_match(title: str, summary: str) -> str:
+    return f"{title}\n{summary}"
 
 
 def _refresh_text_features(financing_request: FinancingRequest) -> None:

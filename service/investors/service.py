@@ -61,7 +61,7 @@ def get_visible(
     return profile
 
 
-def _check_ticket_range(ticket_min: Decimal, ticket_max: Decimal) -> None:
+def check_ticket_range(ticket_min: Decimal, ticket_max: Decimal) -> None:
     if ticket_min > ticket_max:
         message = f"ticket_min {ticket_min} is above ticket_max {ticket_max}"
         raise Invalid(
@@ -75,7 +75,7 @@ def _check_ticket_range(ticket_min: Decimal, ticket_max: Decimal) -> None:
 
 def create(*, session: Session, principal: Principal, data: InvestorCreate) -> InvestorProfile:
     """Create a profile owned by the caller (or, for the commission, by a named investor)."""
-    _check_ticket_range(data.ticket_min, data.ticket_max)
+    check_ticket_range(data.ticket_min, data.ticket_max)
     owner_id = resolve_owner(
         session=session,
         principal=principal,
@@ -113,7 +113,7 @@ def update(
 ) -> InvestorProfile:
     """Apply the fields present in ``data``; the merged ticket range must stay ordered."""
     changes = data.model_dump(exclude_unset=True)
-    _check_ticket_range(
+    check_ticket_range(
         changes.get("ticket_min", profile.ticket_min), changes.get("ticket_max", profile.ticket_max)
     )
     code_rows: dict[str, tuple[list[Any], Callable[[str], Any]]] = {

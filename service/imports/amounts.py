@@ -1,0 +1,40 @@
+"""Amounts as people write them in spreadsheets: ``3,000,000,000``, ``30亿元``, ``5000万``."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+
+# 亿 is 10^8 and 万 is 10^4; 元 (yuan) only names the unit. One multiplier at most:
+# "30亿亿" is a typo, not 3 * 10^17.
+_MULTIPLIERS = {"": 1, "万": 10**4, "亿": 10**8}
+_AMOUNT = re.compile(
+    r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?(?P<unit>[万亿]?)元?",
+    flags=re.ASCII,
+)
+EXAMPLES = "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万 or 1.5亿"
+
+
+class AmountError(ValueError):
+    """The text is not an amount in any accepted form."""
+
+
+def parse_amount(text: str) -> Decimal:
+    """The exact amount written in ``text``; never a float on the way.
+
+    Full-width digits and commas (U+FF10 to U+FF19, U+FF0C) count as their ASCII forms.
+    Signs, exponents, spaces inside the number and misplaced thousands separators are
+    refused rather than guessed at.
+    """
+    normalised = unicodedata.normalize("NFKC", text).strip()
+    match = _AMOUNT.fullmatch(normalised)
+    if match is None:
+        raise AmountError(f"'{text}' is not an amount; write it as {EXAMPLES}")
+    digits = match["whole"].replace(",", "")
+    if match["fraction"]:
+        digits += "." + match["fraction"]
+    value = Decimal(digits) * _MULTIPLIERS[match["unit"]]
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()

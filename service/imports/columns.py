@@ -1,0 +1,117 @@
+"""Which columns a file may have: the API's field names, with Chinese aliases."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ImportKind(StrEnum):
+    INVESTORS = "investors"
+    REQUESTS = "requests"
+
+
+class CellKind(StrEnum):
+    TEXT = "text"  # kept as written (names, free text)
+    CODE = "code"  # a taxonomy or enum code
+    CODES = "codes"  # a list of codes in one cell
+    AMOUNT = "amount"  # an exact amount (see amounts.parse_amount)
+    OWNER = "owner"  # an account id or name (see owners)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    field: str  # the API field name, also the canonical header
+    cell: CellKind
+    required: bool
+    aliases: tuple[str, ...] = ()
+
+
+OWNER_FIELD = "owner_account_id"
+
+INVESTOR_COLUMNS = (
+    Column("name", CellKind.TEXT, True, ("名称", "机构名称", "投资机构", "投资方")),
+    Column("kind", CellKind.CODE, True, ("类型", "机构类型")),
+    Column("origin", CellKind.CODE, True, ("来源", "资本来源", "内外资")),
+    Column("sectors", CellKind.CODES, True, ("行业", "投资行业", "领域")),
+    Column("stages", CellKind.CODES, True, ("阶段", "投资阶段")),
+    Column("regions", CellKind.CODES, False, ("区域", "地区", "关注区域")),
+    Column("ticket_min", CellKind.AMOUNT, True, ("最低投资额", "单笔最低", "最小金额")),
+    Column("ticket_max", CellKind.AMOUNT, True, ("最高投资额", "单笔最高", "最大金额")),
+    Column("currency", CellKind.CODE, False, ("币种", "货币")),
+    Column("thesis", CellKind.TEXT, False, ("投资逻辑", "投资方向", "投资理念")),
+    Column(OWNER_FIELD, CellKind.OWNER, False, ("owner", "账户", "所属账户")),
+)
+
+REQUEST_COLUMNS = (
+    Column("company", CellKind.TEXT, True, ("企业", "企业名称", "公司", "公司名称")),
+    Column("title", CellKind.TEXT, True, ("项目", "项目名称", "标题")),
+    Column("summary", CellKind.TEXT, False, ("简介", "项目简介", "摘要")),
+    Column("sectors", CellKind.CODES, True, ("行业", "所属行业", "领域")),
+    Column("amount", CellKind.AMOUNT, True, ("金额", "融资金额", "拟融资金额")),
+    Column("currency", CellKind.CODE, False, ("币种", "货币")),
+    Column("stage", CellKind.CODE, True, ("阶段", "融资阶段", "轮次")),
+    Column("region", CellKind.CODE, False, ("区域", "地区", "所在区")),
+    Column("event", CellKind.TEXT, False, ("活动", "会议", "推介会")),
+    Column(OWNER_FIELD, CellKind.OWNER, False, ("owner", "账户", "所属账户")),
+)
+
+COLUMNS: Mapping[ImportKind, tuple[Column, ...]] = {
+    ImportKind.INVESTORS: INVESTOR_COLUMNS,
+    ImportKind.REQUESTS: REQUEST_COLUMNS,
+}
+
+
+class BadHeaders(ValueError):
+    """Row 1 does not name the columns of this kind of file."""
+
+
+def normalise_header(header: str) -> str:
+    """``Ticket Min``, ``ticket-min`` and ``ticket_min`` are one column; full-width folded."""
+    folded = unicodedata.normalize("NFKC", header).strip().lower()
+    return "_".join(folded.replace("-", " ").split())
+
+
+@dataclass(frozen=True, slots=True)
+class BoundColumn:
+    column: Column
+    position: int  # index of the cell in each row
+    header: str  # as written in the file, for the error report
+
+
+def bind_headers(kind: ImportKind, headers: list[str]) -> list[BoundColumn]:
+    """Each file column's meaning; unknown, repeated or missing required columns refuse
+    the whole file, like unknown fields in an API request."""
+    columns = COLUMNS[kind]
+    by_name = {normalise_header(name): c for c in columns for name in (c.field, *c.aliases)}
+    bound: list[BoundColumn] = []
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for position, header in enumerate(headers):
+        if not header:
+            continue  # an unnamed spare column, often left by spreadsheet software
+        column = by_name.get(normalise_header(header))
+        if column is None:
+            problems.append(f"unknown column '{header}'")
+            continue
+        if column.field in seen:
+            problems.append(
+                f"columns '{seen[column.field]}' and '{header}' both mean {column.field}"
+            )
+            continue
+        seen[column.field] = header
+        bound.append(BoundColumn(column=column, position=position, header=header))
+    missing = [c.field for c in columns if c.required and c.field not in seen]
+    if missing:
+        problems.append(f"missing required column(s): {', '.join(missing)}")
+    if problems:
+        raise BadHeaders(
+            "; ".join(problems) + f". Columns for {kind.value}: {describe_columns(kind)}"
+        )
+    return bound
+
+
+def describe_columns(kind: ImportKind) -> str:
+    return ", ".join(f"{c.field}{'' if c.required else ' (optional)'}" for c in COLUMNS[kind])

@@ -1,0 +1,218 @@
+"""Every row checked with the API's own create schemas and service checks, before any write."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from models import Role
+from service.errors import Invalid
+from service.financing_requests.schemas import FinancingRequestCreate
+from service.imports.amounts import AmountError, parse_amount
+from service.imports.columns import (
+    OWNER_FIELD,
+    BoundColumn,
+    CellKind,
+    ImportKind,
+    bind_headers,
+)
+from service.imports.owners import OwnerDirectory, UnknownOwner
+from service.imports.reading import Table
+from service.investors.schemas import InvestorCreate
+from service.investors.service import check_ticket_range
+
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+# Codes in one cell: "ai;semiconductors", "ai, quantum", "ai、quantum", or spaces; the
+# full-width comma and semicolon arrive here already folded to ASCII (NFKC).
+_CODE_SEPARATORS = re.compile(r"[;,、\s]+")
+PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str  # the header as written in the file; empty for the row as a whole
+    message: str
+    # For an unknown code: the valid ones, listed once under the report, not per row.
+    allowed: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRow(Generic[SchemaT]):
+    row: int
+    data: SchemaT
+
+
+@dataclass(slots=True)
+class Validated(Generic[SchemaT]):
+    valid: list[ValidRow[SchemaT]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({error.row for error in self.errors})
+
+
+def split_codes(text: str) -> list[str]:
+    return [code for code in _CODE_SEPARATORS.split(text) if code]
+
+
+class _RowReader:
+    """Turns one row's cells into the API's JSON-like input, collecting cell errors."""
+
+    def __init__(self, columns: list[BoundColumn], owners: OwnerDirectory, width: int) -> None:
+        self.columns = columns
+        self.owners = owners
+        self.width = width
+        self.header_of = {c.column.field: c.header for c in columns}
+
+    def read(self, number: int, cells: Sequence[str]) -> tuple[dict[str, Any], list[RowError]]:
+        """The row's fields and the cells that could not be read (left out of the fields)."""
+        data: dict[str, Any] = {}
+        errors: list[RowError] = []
+        if any(cell.strip() for cell in cells[self.width :]):
+            errors.append(
+                RowError(
+                    number,
+                    "",
+                    f"the row has {len(cells)} cells but row 1 names {self.width} columns "
+                    "(a cell holding a comma must be in double quotes)",
+                )
+            )
+        for bound in self.columns:
+            raw = cells[bound.position] if bound.position < len(cells) else ""
+            text = raw.strip()
+            if not text:
+                continue  # as if the field were left out of a JSON body
+            try:
+                data[bound.column.field] = self._value(bound.column.cell, text)
+            except (AmountError, UnknownOwner) as error:
+                errors.append(RowError(number, bound.header, str(error)))
+        return data, errors
+
+    def _value(self, cell: CellKind, text: str) -> Any:
+        if cell is CellKind.TEXT:
+            return text
+        if cell is CellKind.AMOUNT:
+            return parse_amount(text)
+        if cell is CellKind.OWNER:
+            return self.owners.resolve(text)
+        folded = unicodedata.normalize("NFKC", text)
+        return split_codes(folded) if cell is CellKind.CODES else folded.strip()
+
+    def schema_errors(self, number: int, error: ValidationError, skip: set[str]) -> list[RowError]:
+        found = []
+        for detail in error.errors():
+            location = detail["loc"]
+            name = str(location[0]) if location else ""
+            if name in skip:
+                continue  # already reported from the cell itself
+            context = detail.get("ctx") or {}
+            allowed = tuple(context.get("allowed") or ())
+            if detail["type"] == "missing":
+                message = "required; the cell is empty"
+            elif allowed and "kind" in context and "value" in context:
+                message = f"unknown {context['kind']} code '{context['value']}'"
+            else:
+                message = detail["msg"]
+            if len(location) > 1 and isinstance(location[1], int):
+                message = f"item {location[1] + 1}: {message}"
+            found.append(RowError(number, self.header_of.get(name, name), message, allowed))
+        return found
+
+    def service_errors(self, number: int, error: Invalid) -> list[RowError]:
+        return [
+            RowError(number, self.header_of.get(p.field, p.field), p.message)
+            for p in error.errors or []
+        ] or [RowError(number, "", error.detail or str(error))]
+
+
+def _validate(
+    *,
+    session: Session,
+    table: Table,
+    kind: ImportKind,
+    schema: type[SchemaT],
+    owner_role: Role,
+    service_check: Callable[[SchemaT], None],
+    on_progress: Callable[[int], None],
+) -> Validated[SchemaT]:
+    columns = bind_headers(kind, table.headers)
+    owner_column = next((c for c in columns if c.column.field == OWNER_FIELD), None)
+    references = (
+        [
+            row.cells[owner_column.position].strip()
+            for row in table.rows
+            if owner_column.position < len(row.cells)
+        ]
+        if owner_column is not None
+        else []
+    )
+    owners = OwnerDirectory(session=session, role=owner_role, references=references)
+    reader = _RowReader(columns, owners, width=len(table.headers))
+    result: Validated[SchemaT] = Validated()
+    for done, row in enumerate(table.rows, start=1):
+        data, errors = reader.read(row.number, row.cells)
+        try:
+            model = schema.model_validate(data)
+        except ValidationError as error:
+            unread = {c.column.field for c in columns if c.header in {e.column for e in errors}}
+            errors.extend(reader.schema_errors(row.number, error, skip=unread))
+        else:
+            try:
+                service_check(model)
+            except Invalid as error:
+                errors.extend(reader.service_errors(row.number, error))
+            if not errors:
+                result.valid.append(ValidRow(row.number, model))
+        result.errors.extend(errors)
+        if done % PROGRESS_EVERY == 0:
+            on_progress(PROGRESS_EVERY)
+    on_progress(len(table.rows) % PROGRESS_EVERY)
+    return result
+
+
+def _investor_checks(data: InvestorCreate) -> None:
+    check_ticket_range(data.ticket_min, data.ticket_max)
+
+
+def _no_request_checks(_data: FinancingRequestCreate) -> None:
+    """Requests have no cross-field checks beyond their schema and their owner."""
+
+
+def validate_investors(
+    *, session: Session, table: Table, on_progress: Callable[[int], None]
+) -> Validated[InvestorCreate]:
+    return _validate(
+        session=session,
+        table=table,
+        kind=ImportKind.INVESTORS,
+        schema=InvestorCreate,
+        owner_role=Role.INVESTOR,
+        service_check=_investor_checks,
+        on_progress=on_progress,
+    )
+
+
+def validate_requests(
+    *, session: Session, table: Table, on_progress: Callable[[int], None]
+) -> Validated[FinancingRequestCreate]:
+    return _validate(
+        session=session,
+        table=table,
+        kind=ImportKind.REQUESTS,
+        schema=FinancingRequestCreate,
+        owner_role=Role.STARTUP,
+        service_check=_no_request_checks,
+        on_progress=on_progress,
+    )
