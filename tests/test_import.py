@@ -258,7 +258,7 @@ def test_every_file_format_imports_exact_amounts_and_chinese_text(
 def test_excel_numbers_and_chinese_headers(scratch_url: str, tmp_path: Path) -> None:
     """Amounts typed as numbers in Excel stay exact; headers may be the Chinese names."""
     headers = ["企业名称", "项目名称", "行业", "融资金额", "融资阶段", "币种"]
-    rows = [
+    rows: list[Cells] = [
         ["MiniMax", "大模型", "ai.foundation_models", 3_000_000_000, "growth", "CNY"],
         ["Blacklake 黑湖科技", "工业软件", "ai.applications", 350_000_000.5, "series_c", "CNY"],
         ["Infinigence 无问芯穹", "算力", "ai.infrastructure", "1.5亿", "series_b", "USD"],
