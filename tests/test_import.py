@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -497,3 +498,25 @@ def test_long_files_show_progress_on_stderr(scratch_url: str, tmp_path: Path) ->
     assert "1200/1200" in result.stderr
     assert "validating" not in result.stdout
     assert _count(scratch_url, FinancingRequest) == 1200
+
+
+def test_bulk_ids_are_version_4_uuids_like_the_apis() -> None:
+    ids = writing.new_ids(2000)
+    assert len(set(ids)) == 2000
+    for value in ids[:50]:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4
+        assert str(parsed) == value
+
+
+@pytest.mark.parametrize(
+    ("kind", "example"),
+    [("requests", "import_requests.csv"), ("investors", "import_investors.csv")],
+)
+def test_the_readmes_example_files_import(scratch_url: str, kind: str, example: str) -> None:
+    path = Path(__file__).parent.parent / "docs" / "examples" / example
+    result = (
+        _import(kind, path, "--status", "published") if kind == "requests" else _import(kind, path)
+    )
+    assert result.exit_code == 0, result.output
+    assert "imported" in result.stdout.splitlines()[-1]

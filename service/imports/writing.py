@@ -9,12 +9,13 @@ are the ones the service functions write (``service/investors/service.py`` ``cre
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
 from models import (
@@ -27,13 +28,13 @@ from models import (
     InvestorProfileStage,
     RequestStatus,
 )
-from models.base import new_id
 from models.types import utc_now
 from scoring.text import stored_text_counts_many
 from service.audit import audit_value
 from service.auth import Principal
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestCreate
+from service.imports.bulk_insert import insert_rows
 from service.imports.validation import ValidRow
 from service.investors import service as investors
 from service.investors.schemas import InvestorCreate
@@ -52,6 +53,26 @@ class ImportRun:
     import_id: str
 
 
+def new_ids(count: int) -> list[str]:
+    """``count`` random (version 4) UUID strings, as ``models.base.new_id`` makes one.
+
+    ``uuid.uuid4()`` costs a system call and an object per id; one read of random bytes
+    for a whole chunk makes id generation about four times cheaper.
+    """
+    random = bytearray(os.urandom(16 * count))
+    ids = []
+    for start in range(0, 16 * count, 16):
+        raw = random[start : start + 16]
+        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+        hex_digits = raw.hex()
+        ids.append(
+            f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-"
+            f"{hex_digits[16:20]}-{hex_digits[20:]}"
+        )
+    return ids
+
+
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), CHUNK_ROWS):
         yield items[start : start + CHUNK_ROWS]
@@ -63,13 +84,13 @@ def _table(model: type[Any]) -> Table:
 
 
 def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(_table(model)), rows)
+    insert_rows(session, _table(model), rows)
 
 
 def _audit_row(
     run: ImportRun,
     *,
+    audit_id: str,
     action: str,
     object_type: str,
     object_id: str,
@@ -78,7 +99,7 @@ def _audit_row(
     occurred_at: dt.datetime,
 ) -> dict[str, Any]:
     return {
-        "id": new_id(),
+        "id": audit_id,
         "occurred_at": occurred_at,
         "actor_account_id": run.principal.account_id,
         "actor_role": run.principal.role.value,
@@ -110,10 +131,11 @@ def write_investor_profiles(
     ids: list[str] = []
     for chunk in _chunks(rows):
         profiles, sectors, stages, regions, audits = [], [], [], [], []
-        for row in chunk:
+        chunk_ids = new_ids(len(chunk))
+        audit_ids = new_ids(len(chunk))
+        ids += chunk_ids
+        for row, profile_id, audit_id in zip(chunk, chunk_ids, audit_ids, strict=True):
             data = row.data
-            profile_id = new_id()
-            ids.append(profile_id)
             profiles.append(
                 {
                     "id": profile_id,
@@ -136,6 +158,7 @@ def write_investor_profiles(
             audits.append(
                 _audit_row(
                     run,
+                    audit_id=audit_id,
                     action="investor_profile.import",
                     object_type=investors.OBJECT_TYPE,
                     object_id=profile_id,
@@ -174,10 +197,13 @@ def write_financing_requests(
             [financing_requests.text_to_match(row.data.title, row.data.summary) for row in chunk]
         )
         requests, sectors, audits = [], [], []
-        for row, text_features in zip(chunk, texts, strict=True):
+        chunk_ids = new_ids(len(chunk))
+        audit_ids = new_ids(len(chunk))
+        ids += chunk_ids
+        for row, text_features, request_id, audit_id in zip(
+            chunk, texts, chunk_ids, audit_ids, strict=True
+        ):
             data = row.data
-            request_id = new_id()
-            ids.append(request_id)
             requests.append(
                 {
                     "id": request_id,
@@ -204,6 +230,7 @@ def write_financing_requests(
             audits.append(
                 _audit_row(
                     run,
+                    audit_id=audit_id,
                     action="financing_request.import",
                     object_type=financing_requests.OBJECT_TYPE,
                     object_id=request_id,
