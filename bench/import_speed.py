@@ -16,6 +16,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -29,6 +30,8 @@ from sqlalchemy.engine import make_url
 from bench.synthetic import TOPICS
 from models import FinancingRequest, FinancingRequestSector, RequestStatus
 from service.db import create_db_engine, create_session_factory
+from service.matches.index import MatchIndex
+from service.matches.service import make_default_scorer
 from service.reference_data import get_reference_data
 
 WORK_DIR = Path("var/bench")
@@ -136,6 +139,11 @@ def stored_totals(url: str) -> tuple[int, int, Decimal]:
         engine.dispose()
 
 
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -161,13 +169,26 @@ def main() -> None:
         "published",
         "--no-progress",
     ]
+    # A serving worker's match index, built before the import as at a server's start.
+    engine = create_db_engine(url)
+    factory = create_session_factory(engine)
+    index = MatchIndex(make_default_scorer)
+    with factory() as session:
+        index.rebuild(session)
+    cpu_before = _children_cpu_seconds()
     started = time.perf_counter()
     finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    cpu_seconds = _children_cpu_seconds() - cpu_before
     print(finished.stdout.strip().splitlines()[-1] if finished.stdout.strip() else "")
     if finished.returncode != 0:
         print(finished.stderr, file=sys.stderr)
         raise SystemExit(finished.returncode)
+    refresh_started = time.perf_counter()
+    with factory() as session:
+        indexed = index.current(session).size
+    refresh_seconds = time.perf_counter() - refresh_started
+    engine.dispose()
     published, sector_rows, total = stored_totals(url)
     if not args.keep:
         drop_scratch_schema(url)
@@ -175,11 +196,13 @@ def main() -> None:
     size_mb = path.stat().st_size / 1e6
     print(
         f"{backend}: {args.rows:,} requests from a {size_mb:.1f} MB {args.format} file "
-        f"imported in {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s, whole command); "
+        f"imported in {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s, whole command; "
+        f"its CPU time {cpu_seconds:.1f} s; load average {os.getloadavg()[0]:.1f}); "
         f"published rows {published:,}, sector rows {sector_rows:,}, "
-        f"total amount exact: {total == expected_total} ({total:,} CNY)"
+        f"total amount exact: {total == expected_total} ({total:,} CNY); "
+        f"a running server's index took {refresh_seconds:.1f} s to pick up {indexed:,} of them"
     )
-    if published != args.rows or total != expected_total:
+    if published != args.rows or total != expected_total or indexed != args.rows:
         raise SystemExit("the database does not hold exactly the file's rows")
 
 

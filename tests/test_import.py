@@ -31,6 +31,7 @@ from service.imports import writing
 from service.imports.amounts import AmountError, parse_amount
 from service.imports.reading import decode_csv_bytes
 from service.main import create_app
+from service.matches import index as index_module
 from service.migrations import upgrade
 from tests.conftest import ADMIN_KEY
 from tests.factories import Account, ApiClient
@@ -464,6 +465,25 @@ def test_imported_published_requests_reach_a_running_servers_matches(
 
     stored = _stored_requests(scratch_url)
     assert _match_ids(server, investor, profile["id"]) == [stored["阶跃星辰"].id]
+
+
+def test_a_published_import_larger_than_a_load_batch_reaches_the_matches(
+    scratch_url: str, server: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server reads changed requests in batches (PostgreSQL takes at most 65,535
+    parameters a statement); here batches of 2, so five imported requests span three."""
+    monkeypatch.setattr(index_module, "UPSERT_LOAD_BATCH", 2)
+    api = ApiClient(client=server, admin_key=ADMIN_KEY)
+    investor = api.create_account("investor", "Hillhouse Capital")
+    profile = api.create_investor(investor)
+    assert _match_ids(server, investor, profile["id"]) == []
+    rows = [[f"Company {n}", *STEPFUN[1:]] for n in range(5)]
+    path = _csv(tmp_path / "five.csv", REQUEST_HEADERS, rows, "utf-8")
+    assert _import("requests", path, "--status", "published").exit_code == 0
+    stored = _stored_requests(scratch_url)
+    assert sorted(_match_ids(server, investor, profile["id"])) == sorted(
+        r.id for r in stored.values()
+    )
 
 
 def test_a_long_import_is_not_left_behind_by_a_servers_watermark(

@@ -6,18 +6,28 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from models import RequestStatus
 from service.auth import Principal
 from service.db import create_session_factory
 from service.imports.columns import ImportKind
 from service.imports.reading import read_table
-from service.imports.validation import RowError, validate_investors, validate_requests
+from service.imports.validation import (
+    RowError,
+    Validated,
+    validate_investors,
+    validate_requests,
+)
 from service.imports.writing import ImportRun, write_financing_requests, write_investor_profiles
+
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
 class ImportedStatus(StrEnum):
@@ -76,32 +86,47 @@ def import_file(
     outcome = ImportOutcome(
         kind=kind, source=path.name, encoding=table.encoding, rows_read=len(table.rows)
     )
-    factory = create_session_factory(engine)
     run = ImportRun(principal=principal, source=path.name, import_id=str(uuid.uuid4()))
-    validating = reporter.phase("validating", len(table.rows))
+    steps = _Steps(create_session_factory(engine), reporter, skip_invalid)
     if kind is ImportKind.INVESTORS:
-        with factory() as session:
-            investors = validate_investors(session=session, table=table, on_progress=validating)
-        outcome.errors = investors.errors
-        if investors.valid and (skip_invalid or not investors.errors):
-            with factory.begin() as session:
-                outcome.written_ids = write_investor_profiles(
-                    session=session,
-                    run=run,
-                    rows=investors.valid,
-                    on_progress=reporter.phase("writing", len(investors.valid)),
-                )
-        return outcome
-    with factory() as session:
-        requests = validate_requests(session=session, table=table, on_progress=validating)
-    outcome.errors = requests.errors
-    if requests.valid and (skip_invalid or not requests.errors):
-        with factory.begin() as session:
-            outcome.written_ids = write_financing_requests(
-                session=session,
-                run=run,
-                rows=requests.valid,
-                status=RequestStatus(status.value),
-                on_progress=reporter.phase("writing", len(requests.valid)),
-            )
+        steps.validate_then_write(
+            outcome,
+            validate=partial(validate_investors, table=table),
+            write=partial(write_investor_profiles, run=run),
+        )
+    else:
+        steps.validate_then_write(
+            outcome,
+            validate=partial(validate_requests, table=table),
+            write=partial(write_financing_requests, run=run, status=RequestStatus(status.value)),
+        )
     return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class _Steps:
+    factory: sessionmaker[Session]
+    reporter: ProgressReporter
+    skip_invalid: bool
+
+    def validate_then_write(
+        self,
+        outcome: ImportOutcome,
+        *,
+        validate: Callable[..., Validated[SchemaT]],
+        write: Callable[..., list[str]],
+    ) -> None:
+        """Validate in a read-only session; write in one transaction, if anything is to be."""
+        with self.factory() as session:
+            validated = validate(
+                session=session, on_progress=self.reporter.phase("validating", outcome.rows_read)
+            )
+        outcome.errors = validated.errors
+        if not validated.valid or (validated.errors and not self.skip_invalid):
+            return
+        with self.factory.begin() as session:
+            outcome.written_ids = write(
+                session=session,
+                rows=validated.valid,
+                on_progress=self.reporter.phase("writing", len(validated.valid)),
+            )

@@ -38,6 +38,9 @@ from service.memory import release_free_memory
 # A write's updated_at may precede its commit by this much and still be picked up.
 COMMIT_OVERLAP = dt.timedelta(seconds=5)
 COMPACT_AT_DELTA_ROWS = 2000
+# Changed requests are read by id, this many per query: a bulk import publishes more at
+# once than PostgreSQL takes bind parameters in one statement (65,535).
+UPSERT_LOAD_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -197,8 +200,8 @@ class MatchIndex:
         ]
         delta_columns = state.delta_columns.take(kept)
         delta_revisions = {k: v for k, v in state.delta_revisions.items() if k not in touched}
-        if upserts:
-            loaded = load_published(session, upserts)
+        for start in range(0, len(upserts), UPSERT_LOAD_BATCH):
+            loaded = load_published(session, upserts[start : start + UPSERT_LOAD_BATCH])
             delta_columns = delta_columns + loaded.columns
             delta_revisions.update(zip(loaded.columns.ids, loaded.revisions, strict=True))
         delta = state.scorer.segment(delta_columns)
