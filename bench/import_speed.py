@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import os
 import random
 import resource
@@ -28,15 +29,20 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.synthetic import TOPICS
-from models import FinancingRequest, FinancingRequestSector, RequestStatus
+from models import FinancingRequest, FinancingRequestSector, RequestStatus, Role
+from service.auth import Principal
 from service.db import create_db_engine, create_session_factory
+from service.events import service as events
+from service.events.schemas import EventCreate
 from service.matches.index import MatchIndex
 from service.matches.service import make_default_scorer
 from service.reference_data import get_reference_data
 
 WORK_DIR = Path("var/bench")
+BENCH = Principal(None, Role.COMMISSION, "import benchmark")
 HEADERS = ["company", "title", "summary", "sectors", "amount", "stage", "region", "event"]
 SCHEMA = "bench_import"
+EVENTS = [f"CIIE {year}" for year in range(2018, 2026)]
 
 
 def _amount_cell(rng: random.Random) -> tuple[str, Decimal]:
@@ -76,7 +82,7 @@ def write_file(path: Path, rows: int, seed: int = 7) -> Decimal:
                 amount_text,
                 rng.choice(stages),
                 rng.choice(regions),
-                f"CIIE {2018 + n % 8}",
+                EVENTS[n % len(EVENTS)],
             ]
         )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,9 +175,13 @@ def main() -> None:
         "published",
         "--no-progress",
     ]
-    # A serving worker's match index, built before the import as at a server's start.
     engine = create_db_engine(url)
     factory = create_session_factory(engine)
+    with factory.begin() as session:
+        for number, name in enumerate(EVENTS):
+            day = dt.date(2018 + number, 11, 5)
+            events.create(session=session, principal=BENCH, data=EventCreate(name=name, date=day))
+    # A serving worker's match index, built before the import as at a server's start.
     index = MatchIndex(make_default_scorer)
     with factory() as session:
         index.rebuild(session)

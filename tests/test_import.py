@@ -18,15 +18,20 @@ from typer.testing import CliRunner, Result
 
 from models import (
     AuditRecord,
+    Event,
     FinancingRequest,
     FinancingRequestSector,
     InvestorProfile,
     RequestStatus,
+    Role,
 )
 from models.types import utc_now
+from service.auth import Principal
 from service.cli import app as cli
 from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
+from service.events import service as events
+from service.events.schemas import EventCreate
 from service.imports import writing
 from service.imports.amounts import AmountError, parse_amount
 from service.imports.reading import decode_csv_bytes
@@ -145,9 +150,28 @@ def test_csv_encodings_are_detected(encoding: str, detected: str) -> None:
 # --- the command on a scratch database ----------------------------------------------------
 
 
+CIIE_2026 = "CIIE 2026"
+
+
+def _create_event(url: str, name: str) -> str:
+    engine = create_db_engine(url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            event = events.create(
+                session=session,
+                principal=Principal(None, Role.COMMISSION, "test"),
+                data=EventCreate(name=name, date=dt.date(2026, 11, 5), place="Shanghai"),
+            )
+            return event.id
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def scratch_url(scratch_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated scratch database with the event the test files name."""
     upgrade(scratch_database_url)
+    _create_event(scratch_database_url, CIIE_2026)
     monkeypatch.setenv("MATCHMAKER_DATABASE_URL", scratch_database_url)
     get_settings.cache_clear()
     yield scratch_database_url
@@ -211,6 +235,17 @@ def _stored_requests(url: str) -> dict[str, FinancingRequest]:
         engine.dispose()
 
 
+def _event_id(url: str, name: str) -> str:
+    engine = create_db_engine(url)
+    try:
+        with create_session_factory(engine)() as session:
+            found = session.scalar(select(Event.id).where(Event.name == name))
+            assert found is not None
+            return found
+    finally:
+        engine.dispose()
+
+
 def _sectors_of(url: str, request_id: str) -> list[str]:
     engine = create_db_engine(url)
     try:
@@ -246,11 +281,11 @@ def test_every_file_format_imports_exact_amounts_and_chinese_text(
     assert sorted(stored) == sorted(["阶跃星辰", "此芯科技 Cixtech", "QBoson 玻色量子"])
     assert stored["阶跃星辰"].amount == Decimal("3000000000.00")
     assert stored["阶跃星辰"].summary == "多模态基础大模型研发"
-    assert stored["阶跃星辰"].event == "CIIE 2026"
+    assert stored["阶跃星辰"].event_id == _event_id(scratch_url, CIIE_2026)
     assert stored["此芯科技 Cixtech"].amount == Decimal("50000000.00")
     assert stored["此芯科技 Cixtech"].title == "Smart-driving chips, series B"
     assert stored["此芯科技 Cixtech"].region == "pudong"
-    assert stored["此芯科技 Cixtech"].event is None
+    assert stored["此芯科技 Cixtech"].event_id is None
     assert stored["QBoson 玻色量子"].amount == Decimal("3000000000.00")
     assert {r.status for r in stored.values()} == {RequestStatus.SUBMITTED}
     cixtech_sectors = _sectors_of(scratch_url, stored["此芯科技 Cixtech"].id)
@@ -331,6 +366,21 @@ def test_a_row_with_more_cells_than_columns_is_an_error(scratch_url: str, tmp_pa
     assert _count(scratch_url, FinancingRequest) == 0
 
 
+def test_events_are_named_by_name_or_id_and_must_exist(scratch_url: str, tmp_path: Path) -> None:
+    gipc = _create_event(scratch_url, "2021 Shanghai Global Investment Promotion Conference")
+    rows = [
+        [*STEPFUN[:-1], gipc],
+        [*CIXTECH[:-1], "2021 Shanghai Global Investment Promotion Conference"],
+        [*QBOSON[:-1], "CIIE 2099"],
+    ]
+    path = _csv(tmp_path / "events.csv", REQUEST_HEADERS, rows, "utf-8")
+    result = _import("requests", path, "--skip-invalid")
+    assert "row 4, column event: No event has the id or name 'CIIE 2099'" in result.stdout
+    stored = _stored_requests(scratch_url)
+    assert sorted(stored) == ["此芯科技 Cixtech", "阶跃星辰"]
+    assert {r.event_id for r in stored.values()} == {gipc}
+
+
 def test_imports_are_audited_with_their_file_and_row(scratch_url: str, tmp_path: Path) -> None:
     path = _csv(tmp_path / "roster.csv", REQUEST_HEADERS, [STEPFUN], "utf-8")
     assert _import("requests", path, "--status", "published").exit_code == 0
@@ -339,7 +389,9 @@ def test_imports_are_audited_with_their_file_and_row(scratch_url: str, tmp_path:
     assert request.published_at is not None
     engine = create_db_engine(scratch_url)
     with create_session_factory(engine)() as session:
-        record = session.scalars(select(AuditRecord)).one()
+        record = session.scalars(
+            select(AuditRecord).where(AuditRecord.object_type == "financing_request")
+        ).one()
     engine.dispose()
     assert record.action == "financing_request.import"
     assert record.object_id == request.id
@@ -534,6 +586,7 @@ def test_bulk_ids_are_version_4_uuids_like_the_apis() -> None:
     [("requests", "import_requests.csv"), ("investors", "import_investors.csv")],
 )
 def test_the_readmes_example_files_import(scratch_url: str, kind: str, example: str) -> None:
+    _create_event(scratch_url, "2025 Shanghai City Investment Promotion Conference (CIIE)")
     path = Path(__file__).parent.parent / "docs" / "examples" / example
     result = (
         _import(kind, path, "--status", "published") if kind == "requests" else _import(kind, path)

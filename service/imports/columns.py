@@ -18,44 +18,52 @@ class CellKind(StrEnum):
     CODE = "code"  # a taxonomy or enum code
     CODES = "codes"  # a list of codes in one cell
     AMOUNT = "amount"  # an exact amount (see amounts.parse_amount)
-    OWNER = "owner"  # an account id or name (see owners)
+    OWNER = "owner"  # an account id or name (see references)
+    EVENT = "event"  # an event id or name (see references)
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    field: str  # the API field name, also the canonical header
+    header: str  # the canonical header
+    field: str  # the API field it fills (also accepted as a header)
     cell: CellKind
     required: bool
     aliases: tuple[str, ...] = ()
 
 
-OWNER_FIELD = "owner_account_id"
+def _column(
+    header: str, cell: CellKind, required: bool, aliases: tuple[str, ...], field: str = ""
+) -> Column:
+    return Column(header, field or header, cell, required, aliases)
+
+
+OWNER = _column("owner", CellKind.OWNER, False, ("账户", "所属账户"), "owner_account_id")
 
 INVESTOR_COLUMNS = (
-    Column("name", CellKind.TEXT, True, ("名称", "机构名称", "投资机构", "投资方")),
-    Column("kind", CellKind.CODE, True, ("类型", "机构类型")),
-    Column("origin", CellKind.CODE, True, ("来源", "资本来源", "内外资")),
-    Column("sectors", CellKind.CODES, True, ("行业", "投资行业", "领域")),
-    Column("stages", CellKind.CODES, True, ("阶段", "投资阶段")),
-    Column("regions", CellKind.CODES, False, ("区域", "地区", "关注区域")),
-    Column("ticket_min", CellKind.AMOUNT, True, ("最低投资额", "单笔最低", "最小金额")),
-    Column("ticket_max", CellKind.AMOUNT, True, ("最高投资额", "单笔最高", "最大金额")),
-    Column("currency", CellKind.CODE, False, ("币种", "货币")),
-    Column("thesis", CellKind.TEXT, False, ("投资逻辑", "投资方向", "投资理念")),
-    Column(OWNER_FIELD, CellKind.OWNER, False, ("owner", "账户", "所属账户")),
+    _column("name", CellKind.TEXT, True, ("名称", "机构名称", "投资机构", "投资方")),
+    _column("kind", CellKind.CODE, True, ("类型", "机构类型")),
+    _column("origin", CellKind.CODE, True, ("来源", "资本来源", "内外资")),
+    _column("sectors", CellKind.CODES, True, ("行业", "投资行业", "领域")),
+    _column("stages", CellKind.CODES, True, ("阶段", "投资阶段")),
+    _column("regions", CellKind.CODES, False, ("区域", "地区", "关注区域")),
+    _column("ticket_min", CellKind.AMOUNT, True, ("最低投资额", "单笔最低", "最小金额")),
+    _column("ticket_max", CellKind.AMOUNT, True, ("最高投资额", "单笔最高", "最大金额")),
+    _column("currency", CellKind.CODE, False, ("币种", "货币")),
+    _column("thesis", CellKind.TEXT, False, ("投资逻辑", "投资方向", "投资理念")),
+    OWNER,
 )
 
 REQUEST_COLUMNS = (
-    Column("company", CellKind.TEXT, True, ("企业", "企业名称", "公司", "公司名称")),
-    Column("title", CellKind.TEXT, True, ("项目", "项目名称", "标题")),
-    Column("summary", CellKind.TEXT, False, ("简介", "项目简介", "摘要")),
-    Column("sectors", CellKind.CODES, True, ("行业", "所属行业", "领域")),
-    Column("amount", CellKind.AMOUNT, True, ("金额", "融资金额", "拟融资金额")),
-    Column("currency", CellKind.CODE, False, ("币种", "货币")),
-    Column("stage", CellKind.CODE, True, ("阶段", "融资阶段", "轮次")),
-    Column("region", CellKind.CODE, False, ("区域", "地区", "所在区")),
-    Column("event", CellKind.TEXT, False, ("活动", "会议", "推介会")),
-    Column(OWNER_FIELD, CellKind.OWNER, False, ("owner", "账户", "所属账户")),
+    _column("company", CellKind.TEXT, True, ("企业", "企业名称", "公司", "公司名称")),
+    _column("title", CellKind.TEXT, True, ("项目", "项目名称", "标题")),
+    _column("summary", CellKind.TEXT, False, ("简介", "项目简介", "摘要")),
+    _column("sectors", CellKind.CODES, True, ("行业", "所属行业", "领域")),
+    _column("amount", CellKind.AMOUNT, True, ("金额", "融资金额", "拟融资金额")),
+    _column("currency", CellKind.CODE, False, ("币种", "货币")),
+    _column("stage", CellKind.CODE, True, ("阶段", "融资阶段", "轮次")),
+    _column("region", CellKind.CODE, False, ("区域", "地区", "所在区")),
+    _column("event", CellKind.EVENT, False, ("活动", "会议", "推介会"), "event_id"),
+    OWNER,
 )
 
 COLUMNS: Mapping[ImportKind, tuple[Column, ...]] = {
@@ -85,7 +93,9 @@ def bind_headers(kind: ImportKind, headers: list[str]) -> list[BoundColumn]:
     """Each file column's meaning; unknown, repeated or missing required columns refuse
     the whole file, like unknown fields in an API request."""
     columns = COLUMNS[kind]
-    by_name = {normalise_header(name): c for c in columns for name in (c.field, *c.aliases)}
+    by_name = {
+        normalise_header(name): c for c in columns for name in (c.header, c.field, *c.aliases)
+    }
     bound: list[BoundColumn] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
@@ -98,12 +108,12 @@ def bind_headers(kind: ImportKind, headers: list[str]) -> list[BoundColumn]:
             continue
         if column.field in seen:
             problems.append(
-                f"columns '{seen[column.field]}' and '{header}' both mean {column.field}"
+                f"columns '{seen[column.field]}' and '{header}' both mean {column.header}"
             )
             continue
         seen[column.field] = header
         bound.append(BoundColumn(column=column, position=position, header=header))
-    missing = [c.field for c in columns if c.required and c.field not in seen]
+    missing = [c.header for c in columns if c.required and c.field not in seen]
     if missing:
         problems.append(f"missing required column(s): {', '.join(missing)}")
     if problems:
@@ -114,4 +124,4 @@ def bind_headers(kind: ImportKind, headers: list[str]) -> list[BoundColumn]:
 
 
 def describe_columns(kind: ImportKind) -> str:
-    return ", ".join(f"{c.field}{'' if c.required else ' (optional)'}" for c in COLUMNS[kind])
+    return ", ".join(f"{c.header}{'' if c.required else ' (optional)'}" for c in COLUMNS[kind])

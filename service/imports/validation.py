@@ -16,14 +16,13 @@ from service.errors import Invalid
 from service.financing_requests.schemas import FinancingRequestCreate
 from service.imports.amounts import AmountError, parse_amount
 from service.imports.columns import (
-    OWNER_FIELD,
     BoundColumn,
     CellKind,
     ImportKind,
     bind_headers,
 )
-from service.imports.owners import OwnerDirectory, UnknownOwner
 from service.imports.reading import Table
+from service.imports.references import EventDirectory, OwnerDirectory, UnknownReference
 from service.investors.schemas import InvestorCreate
 from service.investors.service import check_ticket_range
 
@@ -70,9 +69,17 @@ def split_codes(text: str) -> list[str]:
 class _RowReader:
     """Turns one row's cells into the API's JSON-like input, collecting cell errors."""
 
-    def __init__(self, columns: list[BoundColumn], owners: OwnerDirectory, width: int) -> None:
+    def __init__(
+        self,
+        columns: list[BoundColumn],
+        *,
+        owners: OwnerDirectory,
+        events: EventDirectory,
+        width: int,
+    ) -> None:
         self.columns = columns
         self.owners = owners
+        self.events = events
         self.width = width
         self.header_of = {c.column.field: c.header for c in columns}
 
@@ -96,7 +103,7 @@ class _RowReader:
                 continue  # as if the field were left out of a JSON body
             try:
                 data[bound.column.field] = self._value(bound.column.cell, text)
-            except (AmountError, UnknownOwner) as error:
+            except (AmountError, UnknownReference) as error:
                 errors.append(RowError(number, bound.header, str(error)))
         return data, errors
 
@@ -107,6 +114,8 @@ class _RowReader:
             return parse_amount(text)
         if cell is CellKind.OWNER:
             return self.owners.resolve(text)
+        if cell is CellKind.EVENT:
+            return self.events.resolve(text)
         folded = unicodedata.normalize("NFKC", text)
         return split_codes(folded) if cell is CellKind.CODES else folded.strip()
 
@@ -148,18 +157,14 @@ def _validate(
     on_progress: Callable[[int], None],
 ) -> Validated[SchemaT]:
     columns = bind_headers(kind, table.headers)
-    owner_column = next((c for c in columns if c.column.field == OWNER_FIELD), None)
-    references = (
-        [
-            row.cells[owner_column.position].strip()
-            for row in table.rows
-            if owner_column.position < len(row.cells)
-        ]
-        if owner_column is not None
-        else []
+    reader = _RowReader(
+        columns,
+        owners=OwnerDirectory(
+            session=session, role=owner_role, references=_cells(table, columns, CellKind.OWNER)
+        ),
+        events=EventDirectory(session=session, references=_cells(table, columns, CellKind.EVENT)),
+        width=len(table.headers),
     )
-    owners = OwnerDirectory(session=session, role=owner_role, references=references)
-    reader = _RowReader(columns, owners, width=len(table.headers))
     result: Validated[SchemaT] = Validated()
     for done, row in enumerate(table.rows, start=1):
         data, errors = reader.read(row.number, row.cells)
@@ -180,6 +185,15 @@ def _validate(
             on_progress(PROGRESS_EVERY)
     on_progress(len(table.rows) % PROGRESS_EVERY)
     return result
+
+
+def _cells(table: Table, columns: list[BoundColumn], cell: CellKind) -> list[str]:
+    """Every row's text in the column of this kind, if the file has one."""
+    column = next((c for c in columns if c.column.cell is cell), None)
+    if column is None:
+        return []
+    position = column.position
+    return [row.cells[position].strip() for row in table.rows if position < len(row.cells)]
 
 
 def _investor_checks(data: InvestorCreate) -> None:

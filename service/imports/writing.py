@@ -215,7 +215,7 @@ def write_financing_requests(
                     "currency": data.currency,
                     "stage": data.stage,
                     "region": data.region,
-                    "event": data.event,
+                    "event_id": data.event_id,
                     "status": status,
                     "review_note": None,
                     "reviewed_at": published_at,
