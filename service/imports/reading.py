@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 
 
@@ -103,6 +101,9 @@ PROGRESS_EVERY = 1000
 
 def read_xlsx(path: Path, on_rows: Callable[[int], None] | None = None) -> Table:
     """The first worksheet; formulas count by their last computed value."""
+    # Imported here: only workbooks need it, and every ``matchmaker`` command loads this module.
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises zipfile, KeyError, ValueError...

@@ -57,10 +57,6 @@ class Validated(Generic[SchemaT]):
     valid: list[ValidRow[SchemaT]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
-    @property
-    def rejected_rows(self) -> list[int]:
-        return sorted({error.row for error in self.errors})
-
 
 def split_codes(text: str) -> list[str]:
     return [code for code in _CODE_SEPARATORS.split(text) if code]
@@ -83,10 +79,14 @@ class _RowReader:
         self.width = width
         self.header_of = {c.column.field: c.header for c in columns}
 
-    def read(self, number: int, cells: Sequence[str]) -> tuple[dict[str, Any], list[RowError]]:
-        """The row's fields and the cells that could not be read (left out of the fields)."""
+    def read(
+        self, number: int, cells: Sequence[str]
+    ) -> tuple[dict[str, Any], list[RowError], set[str]]:
+        """The row's fields, its errors, and the fields whose cells could not be read (left
+        out of the fields, so the schema's "required" about them would say nothing new)."""
         data: dict[str, Any] = {}
         errors: list[RowError] = []
+        unread: set[str] = set()
         if any(cell.strip() for cell in cells[self.width :]):
             errors.append(
                 RowError(
@@ -105,7 +105,8 @@ class _RowReader:
                 data[bound.column.field] = self._value(bound.column.cell, text)
             except (AmountError, UnknownReference) as error:
                 errors.append(RowError(number, bound.header, str(error)))
-        return data, errors
+                unread.add(bound.column.field)
+        return data, errors, unread
 
     def _value(self, cell: CellKind, text: str) -> Any:
         if cell is CellKind.TEXT:
@@ -125,7 +126,7 @@ class _RowReader:
             location = detail["loc"]
             name = str(location[0]) if location else ""
             if name in skip:
-                continue  # already reported from the cell itself
+                continue
             context = detail.get("ctx") or {}
             allowed = tuple(context.get("allowed") or ())
             if detail["type"] == "missing":
@@ -167,11 +168,10 @@ def _validate(
     )
     result: Validated[SchemaT] = Validated()
     for done, row in enumerate(table.rows, start=1):
-        data, errors = reader.read(row.number, row.cells)
+        data, errors, unread = reader.read(row.number, row.cells)
         try:
             model = schema.model_validate(data)
         except ValidationError as error:
-            unread = {c.column.field for c in columns if c.header in {e.column for e in errors}}
             errors.extend(reader.schema_errors(row.number, error, skip=unread))
         else:
             try:
