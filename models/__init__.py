@@ -7,6 +7,7 @@ from models.deal import Deal
 from models.event import Event
 from models.feedback import Feedback, FeedbackAction, FeedbackEvent, PassReason
 from models.financing_request import FinancingRequest, FinancingRequestSector, RequestStatus
+from models.idempotency_key import IdempotencyKey
 from models.investor_profile import (
     InvestorProfile,
     InvestorProfileRegion,
@@ -27,6 +28,7 @@ __all__ = [
     "FeedbackEvent",
     "FinancingRequest",
     "FinancingRequestSector",
+    "IdempotencyKey",
     "InvestorProfile",
     "InvestorProfileRegion",
     "InvestorProfileSector",

@@ -13,13 +13,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 DEFAULT_POOL_TIMEOUT_SECONDS = 5.0
+# Set on the connection of a request that may write (see ``get_session``).
+SQLITE_WRITE_LOCK_OPTION = "matchmaker_sqlite_write_lock"
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, a busy timeout and foreign keys on every connection.
 
     pysqlite opens transactions lazily and never around SAVEPOINTs; taking over BEGIN
-    ourselves gives SQLite the same transaction semantics as PostgreSQL.
+    ourselves gives SQLite the same transaction semantics as PostgreSQL. A request that may
+    write begins with BEGIN IMMEDIATE: it waits (busy timeout) for the write lock up front,
+    so it reads the latest committed data and its writes never fail on a snapshot that
+    another writer made stale (SQLITE_BUSY_SNAPSHOT), which a plain BEGIN would risk.
     """
 
     @event.listens_for(engine, "connect")
@@ -34,7 +40,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writes = connection.get_execution_options().get(SQLITE_WRITE_LOCK_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def normalise_database_url(url: str) -> str:
@@ -79,6 +86,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """Commit when the handler returns, roll back when it raises, before the response."""
     factory: sessionmaker[Session] = request.app.state.session_factory
     with factory() as session:
+        if request.method not in READ_ONLY_METHODS and session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={SQLITE_WRITE_LOCK_OPTION: True})
         try:
             yield session
             session.commit()

@@ -6,7 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +22,7 @@ from service.events.router import router as events_router
 from service.feedback.router import router as feedback_router
 from service.financing_requests.router import router as financing_requests_router
 from service.health import router as health_router
+from service.idempotency import IdempotentRoute
 from service.investors.router import router as investors_router
 from service.logging_setup import configure_logging
 from service.matches.index import MatchIndex
@@ -108,8 +110,22 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         events_router,
         audit_router,
     ):
+        _require_idempotent_posts(router)
         app.include_router(router)
     return app
+
+
+def _require_idempotent_posts(router: APIRouter) -> None:
+    """Refuse to start if a POST route was declared on a router without IdempotentRoute."""
+    plain = [
+        route.path
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        and "POST" in (route.methods or ())
+        and not isinstance(route, IdempotentRoute)
+    ]
+    if plain:
+        raise RuntimeError(f"POST routes must use route_class=IdempotentRoute: {plain}")
 
 
 def __getattr__(name: str) -> FastAPI:

@@ -19,11 +19,13 @@ from models import (
     Base,
     FinancingRequest,
     FinancingRequestSector,
+    IdempotencyKey,
     InvestorProfile,
     InvestorProfileRegion,
     InvestorProfileSector,
     InvestorProfileStage,
 )
+from service.idempotency import IDEMPOTENCY_HEADER
 from tests.factories import Account as ApiAccount
 from tests.factories import ApiClient, investor_payload, request_payload
 
@@ -38,6 +40,7 @@ COUNTED: tuple[type[Base], ...] = (
     InvestorProfileRegion,
     FinancingRequest,
     FinancingRequestSector,
+    IdempotencyKey,
 )
 
 CREATE_INVESTOR = "create-investor"
@@ -150,8 +153,14 @@ def snapshot(world: World, session: Session) -> dict[str, Any]:
     return state
 
 
-def send(world: World, target: str, body: dict[str, Any] | bytes | Iterator[bytes]) -> Response:
+def send(
+    world: World,
+    target: str,
+    body: dict[str, Any] | bytes | Iterator[bytes],
+    extra_headers: dict[str, str] | None = None,
+) -> Response:
     method, path, headers = route(world, target)
+    headers = {**headers, **(extra_headers or {})}
     response: Response
     if isinstance(body, dict):
         response = world.api.client.request(method, path, json=body, headers=headers)
@@ -448,3 +457,51 @@ def test_body_of_exactly_64_kib_is_accepted(world: World) -> None:
     response = send(world, CREATE_INVESTOR, padded(CREATE_INVESTOR, MAX_BODY))
 
     assert response.status_code == 201, response.text
+
+
+POSTS = (CREATE_INVESTOR, CREATE_REQUEST, CREATE_ACCOUNT, REVIEW)
+OTHER_BODY = {
+    CREATE_INVESTOR: {"name": "Another fund"},
+    CREATE_REQUEST: {"title": "Another round"},
+    CREATE_ACCOUNT: {"name": "Another account"},
+    REVIEW: {"decision": "reject", "note": "Another decision"},
+}
+
+
+@pytest.mark.parametrize("target", POSTS)
+@pytest.mark.parametrize(
+    "key",
+    ["seven77", "k" * 129, "two words here", "slash/es/here", 'quote"marks"'],
+    ids=["too-short", "too-long", "space", "slash", "quote"],
+)
+def test_malformed_idempotency_key_is_422(
+    world: World, db_session: Session, target: str, key: str
+) -> None:
+    route(world, target)
+    before = snapshot(world, db_session)
+
+    response = send(world, target, base_body(target), {IDEMPOTENCY_HEADER: key})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    errors = response.json()["errors"]
+    assert [(e["field"], e["location"]) for e in errors] == [(IDEMPOTENCY_HEADER, "header")]
+    assert snapshot(world, db_session) == before
+
+
+@pytest.mark.parametrize("target", POSTS)
+def test_idempotency_key_reused_for_another_body_is_422(
+    world: World, db_session: Session, target: str
+) -> None:
+    key = {IDEMPOTENCY_HEADER: f"first-{target}"}
+    assert send(world, target, base_body(target), key).is_success
+    before = snapshot(world, db_session)
+
+    response = send(world, target, {**base_body(target), **OTHER_BODY[target]}, key)
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["type"] == "/problems/idempotency-key-reused"
+    assert [e["field"] for e in problem["errors"]] == [IDEMPOTENCY_HEADER]
+    assert snapshot(world, db_session) == before

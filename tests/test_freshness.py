@@ -3,91 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from service.migrations import upgrade
 from tests.factories import bearer, investor_payload, request_payload
+from tests.live_server import RunningServer, running_server
 
 FRESHNESS_LIMIT_SECONDS = 1.0
 READS_PER_WRITE = 12
 WRITES = 5
 
 
-@dataclass(frozen=True)
-class RunningServer:
-    url: str
-    admin_key: str
-    log_file: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def two_workers(scratch_database_url: str, tmp_path: Path) -> Iterator[RunningServer]:
-    upgrade(scratch_database_url)
-    port = _free_port()
-    admin_key = "fresh-" + secrets.token_urlsafe(24)
-    env = {
-        **os.environ,
-        "MATCHMAKER_DATABASE_URL": scratch_database_url,
-        "MATCHMAKER_ADMIN_KEY": admin_key,
-        "MATCHMAKER_ENVIRONMENT": "test",
-    }
-    log_file = tmp_path / "server.log"
-    with log_file.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service.cli",
-                "serve",
-                "--workers",
-                "2",
-                "--port",
-                str(port),
-                "--no-migrate",
-            ],
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        # Generous: start-up imports scikit-learn, slow on a loaded 2-core machine.
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail(f"server did not start: {log_file.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield RunningServer(url=url, admin_key=admin_key, log_file=log_file)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with running_server(scratch_database_url, tmp_path, workers=2) as server:
+        yield server
 
 
 def _matched_ids(url: str, profile_id: str, headers: dict[str, str]) -> set[str]:

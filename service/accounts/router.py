@@ -8,9 +8,10 @@ from service.accounts.schemas import AccountCreate, AccountCreated, AccountOut, 
 from service.auth import CommissionPrincipal, CurrentPrincipal
 from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
+from service.idempotency import IdempotentRoute
 from service.pagination import CursorQuery, LimitQuery, Page
 
-router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 
 
 @router.post("/v1/accounts", status_code=201, response_model=AccountCreated)

@@ -29,7 +29,12 @@ class AccountOut(BaseModel):
 
 
 class AccountCreated(AccountOut):
-    api_key: str = Field(description="Shown once; only its hash is stored")
+    api_key: str | None = Field(
+        description=(
+            "Shown once; only its hash is stored. Null when the response is an idempotent "
+            "replay (Idempotent-Replayed: true): keys are never stored in the clear."
+        )
+    )
 
 
 class Me(BaseModel):

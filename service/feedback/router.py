@@ -11,6 +11,7 @@ from service.errors import PROBLEM_RESPONSES
 from service.feedback import service
 from service.feedback.schemas import FeedbackOut, FeedbackWrite, InterestedInvestorOut, InterestList
 from service.financing_requests.router import StartupSidePrincipal, VisibleFinancingRequest
+from service.idempotency import IdempotentRoute
 from service.investors import service as investors
 from service.pagination import (
     CursorQuery,
@@ -20,7 +21,7 @@ from service.pagination import (
     encode_offset_cursor,
 )
 
-router = APIRouter(tags=["feedback"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["feedback"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 InvestorPrincipal = Annotated[Principal, Depends(require_roles(Role.INVESTOR))]
 
 

@@ -15,11 +15,15 @@ from service.financing_requests.schemas import (
     FinancingRequestUpdate,
     ReviewDecision,
 )
+from service.idempotency import IdempotentRoute
 from service.pagination import CursorQuery, LimitQuery, Page
 from service.schema_types import SectorQuery, StageQuery
 
 router = APIRouter(
-    prefix="/v1/financing-requests", tags=["financing requests"], responses=PROBLEM_RESPONSES
+    prefix="/v1/financing-requests",
+    tags=["financing requests"],
+    responses=PROBLEM_RESPONSES,
+    route_class=IdempotentRoute,
 )
 StartupSidePrincipal = Annotated[Principal, Depends(require_roles(Role.STARTUP, Role.COMMISSION))]
 

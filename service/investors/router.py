@@ -8,12 +8,18 @@ from models import InvestorProfile
 from service.auth import InvestorSidePrincipal
 from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
+from service.idempotency import IdempotentRoute
 from service.investors import service
 from service.investors.schemas import InvestorCreate, InvestorOut, InvestorUpdate
 from service.pagination import CursorQuery, LimitQuery, Page
 from service.schema_types import SectorQuery, StageQuery
 
-router = APIRouter(prefix="/v1/investors", tags=["investors"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/investors",
+    tags=["investors"],
+    responses=PROBLEM_RESPONSES,
+    route_class=IdempotentRoute,
+)
 
 
 def visible_investor_profile(

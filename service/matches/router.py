@@ -10,6 +10,7 @@ from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
 from service.feedback import service as feedback
 from service.financing_requests.router import VisibleFinancingRequest
+from service.idempotency import IdempotentRoute
 from service.investors import service as investors
 from service.matches import service
 from service.matches.index import MatchIndex
@@ -22,7 +23,7 @@ from service.pagination import (
 )
 from service.schema_types import RegionQuery, SectorQuery, StageQuery
 
-router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 
 
 async def match_index(request: Request) -> MatchIndex:

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from service.auth import CommissionPrincipal
 from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
+from service.idempotency import IdempotentRoute
 from service.matches.router import MatchIndexDep
 from service.ranking_models import service
 from service.ranking_models.schemas import (
@@ -14,7 +15,10 @@ from service.ranking_models.schemas import (
 )
 
 router = APIRouter(
-    prefix="/v1/ranking-models", tags=["ranking models"], responses=PROBLEM_RESPONSES
+    prefix="/v1/ranking-models",
+    tags=["ranking models"],
+    responses=PROBLEM_RESPONSES,
+    route_class=IdempotentRoute,
 )
 
 

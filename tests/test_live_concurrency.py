@@ -1,0 +1,85 @@
+"""Concurrent writes against a real server (two workers) on the suite's database.
+
+Run with ``pytest -s`` to see the figures; on PostgreSQL set MATCHMAKER_TEST_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from service.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
+from tests.factories import bearer, investor_payload
+from tests.live_server import RunningServer, running_server
+
+CONCURRENT_RETRIES = 20
+TIMEOUT_SECONDS = 30
+
+
+@pytest.fixture
+def live(scratch_database_url: str, tmp_path: Path) -> Iterator[RunningServer]:
+    with running_server(scratch_database_url, tmp_path, workers=2) as server:
+        yield server
+
+
+def database_kind(live: RunningServer) -> str:
+    return make_url(live.database_url).get_backend_name()
+
+
+def all_at_once(count: int, call: Callable[[httpx.Client], httpx.Response]) -> list[httpx.Response]:
+    """``count`` calls, each on its own connection, released together by a barrier."""
+    barrier = threading.Barrier(count)
+
+    def one(_: int) -> httpx.Response:
+        with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
+            barrier.wait()
+            return call(client)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def new_account(live: RunningServer, role: str) -> dict[str, str]:
+    created = httpx.post(
+        f"{live.url}/v1/accounts",
+        json={"role": role, "name": f"live {role}"},
+        headers=bearer(live.admin_key),
+        timeout=TIMEOUT_SECONDS,
+    )
+    assert created.status_code == 201, created.text
+    return bearer(created.json()["api_key"])
+
+
+def test_concurrent_identical_posts_create_one_object(live: RunningServer) -> None:
+    investor = new_account(live, "investor")
+    headers = {**investor, IDEMPOTENCY_HEADER: "twenty-at-once-0001"}
+    body: dict[str, Any] = investor_payload(name="Concurrent fund")
+
+    responses = all_at_once(
+        CONCURRENT_RETRIES,
+        lambda client: client.post(f"{live.url}/v1/investors", json=body, headers=headers),
+    )
+
+    statuses = Counter(r.status_code for r in responses)
+    ids = {r.json().get("id") for r in responses}
+    replayed = sum(r.headers.get(REPLAYED_HEADER) == "true" for r in responses)
+    listed = httpx.get(
+        f"{live.url}/v1/investors?limit=100", headers=investor, timeout=TIMEOUT_SECONDS
+    ).json()["items"]
+    print(
+        f"\n{CONCURRENT_RETRIES} concurrent identical POSTs on {database_kind(live)}: "
+        f"statuses {dict(statuses)}, {replayed} replayed, {len(listed)} object(s) created"
+    )
+    assert statuses == {201: CONCURRENT_RETRIES}, [r.text for r in responses]
+    assert len(ids) == 1
+    assert replayed == CONCURRENT_RETRIES - 1
+    assert [item["id"] for item in listed] == list(ids)
+    assert len({r.content for r in responses}) == 1
