@@ -221,6 +221,11 @@ RECIPES: dict[str, Recipe] = {
         {"role": "startup", "name": "Recipe startup"},
         w.api.admin,
     ),
+    "/v1/events": lambda w: (
+        "/v1/events",
+        {"name": "Recipe conference", "date": "2026-11-05", "place": "Pudong"},
+        w.api.admin,
+    ),
     "/v1/investors": lambda w: (
         "/v1/investors",
         investor_payload(),

@@ -7,9 +7,12 @@ from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
 from service.events import service
 from service.events.schemas import EventCreate, EventOut
+from service.idempotency import IdempotentRoute
 from service.pagination import CursorQuery, LimitQuery, Page
 
-router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute
+)
 
 
 @router.post("", status_code=201, response_model=EventOut)
