@@ -189,6 +189,15 @@ class World:
         account: Account = self.once("startup", lambda: self.api.create_account("startup"))
         return account
 
+    def profile_id(self) -> str:
+        def make() -> str:
+            investor = self.api.create_account("investor")
+            profile_id: str = self.api.create_investor(investor)["id"]
+            return profile_id
+
+        profile_id: str = self.once("profile", make)
+        return profile_id
+
     def submitted_request(self) -> str:
         request_id: str = self.once(
             "request", lambda: self.api.create_request(self.startup())["id"]
@@ -224,6 +233,16 @@ RECIPES: dict[str, Recipe] = {
     "/v1/events": lambda w: (
         "/v1/events",
         {"name": "Recipe conference", "date": "2026-11-05", "place": "Pudong"},
+        w.api.admin,
+    ),
+    "/v1/investors/{investor_id}/deals": lambda w: (
+        f"/v1/investors/{w.profile_id()}/deals",
+        {
+            "company": "Unitree Robotics",
+            "sector": "ai.embodied",
+            "stage": "series_b",
+            "closed_on": "2025-03-31",
+        },
         w.api.admin,
     ),
     "/v1/investors": lambda w: (

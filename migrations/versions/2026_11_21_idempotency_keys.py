@@ -1,7 +1,7 @@
 """Idempotency keys: each client key with its request fingerprint and first response.
 
 Revision ID: idempotency_keys
-Revises: rate_limits
+Revises: deal_history
 Create Date: 2026-11-21 07:50:00.000000+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "idempotency_keys"
-down_revision: str | None = "rate_limits"
+down_revision: str | None = "deal_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,6 +8,7 @@ from service.db import SessionDep
 from service.deals import service
 from service.deals.schemas import DealOut, DealWrite
 from service.errors import PROBLEM_RESPONSES
+from service.idempotency import IdempotentRoute
 from service.investors import service as investors
 from service.pagination import (
     CursorQuery,
@@ -17,7 +18,7 @@ from service.pagination import (
     encode_offset_cursor,
 )
 
-router = APIRouter(tags=["deals"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["deals"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 
 
 def _profile(session: SessionDep, principal: Principal, investor_id: str) -> InvestorProfile:
