@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import time
@@ -11,14 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from models import RateLimitWindow
 from service.config import Settings, get_settings
 from service.db import create_db_engine
 from service.main import create_app
 from service.migrations import upgrade
-from service.rate_limit import RateLimiter
+from service.rate_limit import RateDecision, RateLimiter
 from tests.configured_server import live_server
 from tests.conftest import ADMIN_KEY
 from tests.factories import ApiClient, bearer
@@ -87,6 +88,24 @@ def test_a_new_window_starts_a_new_count_and_old_windows_are_deleted(
     with scratch_engine.connect() as connection:
         windows = connection.execute(select(RateLimitWindow.window_start)).scalars().all()
     assert windows == [1_000_020]
+
+
+def test_concurrent_requests_share_transactions_and_keep_an_exact_count(
+    scratch_engine: Engine,
+) -> None:
+    """Group commit: 25 requests at once, 2 transactions, still exactly 10 allowed."""
+    limiter = RateLimiter(scratch_engine, limit=10, window_seconds=3600)
+    commits = []
+    event.listen(limiter.engine, "commit", lambda _connection: commits.append(1))
+
+    async def burst() -> list[RateDecision]:
+        return await asyncio.gather(*(limiter.hit_async("key:burst") for _ in range(25)))
+
+    decisions = asyncio.run(burst())
+    assert sum(d.allowed for d in decisions) == 10
+    assert sorted(d.remaining for d in decisions if d.allowed) == list(range(10))
+    assert 1 <= len(commits) <= 3  # the first request alone, then everyone who queued meanwhile
+    assert _counted_hits(scratch_engine) == 25
 
 
 def test_the_limit_holds_across_two_worker_processes(migrated_url: str, tmp_path: Path) -> None:
