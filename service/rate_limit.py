@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, delete, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -80,23 +79,46 @@ class RateLimiter:
         self._cleanup_lock = threading.Lock()
         self._next_batch: dict[str, list[asyncio.Future[int]]] = {}
         self._writer: asyncio.Task[None] | None = None
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(RateLimitWindow)
-        self._add = statement.on_conflict_do_update(
-            index_elements=[RateLimitWindow.bucket, RateLimitWindow.window_start],
-            set_={"hits": RateLimitWindow.hits + statement.excluded.hits},
-        ).returning(RateLimitWindow.hits)
+        # One statement on the driver's own connection: this runs for every request, and
+        # SQLAlchemy's execution layer costs more CPU than the statement itself.
+        marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        placeholders = ", ".join([marker] * 3)  # driver placeholders; values are bound
+        self._add_sql = (
+            "INSERT INTO rate_limits (bucket, window_start, hits) "  # noqa: S608
+            f"VALUES ({placeholders}) ON CONFLICT (bucket, window_start) "
+            "DO UPDATE SET hits = rate_limits.hits + excluded.hits RETURNING hits"
+        )
+        # pysqlite connections here run in autocommit mode (service.db); begin explicitly.
+        self._explicit_begin = engine.dialect.name == "sqlite"
+        # What the driver raises when the database refuses or is gone.
+        self.database_error: type[Exception] = engine.dialect.loaded_dbapi.Error
 
     def count(self, requests: Mapping[str, int], now: float) -> dict[str, int]:
         """Add ``requests[bucket]`` hits to each bucket in one transaction; the new totals."""
         window_start = self._window_start(now)
-        with self.engine.begin() as connection:
-            totals = {
-                bucket: connection.execute(
-                    self._add, {"bucket": bucket, "window_start": window_start, "hits": hits}
-                ).scalar_one()
-                for bucket, hits in requests.items()
-            }
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                if self._explicit_begin:
+                    cursor.execute("BEGIN")
+                totals = {}
+                for bucket, hits in requests.items():
+                    cursor.execute(self._add_sql, (bucket, window_start, hits))
+                    row = cursor.fetchone()
+                    assert row is not None  # RETURNING always yields the row
+                    totals[bucket] = int(row[0])
+                if self._explicit_begin:
+                    cursor.execute("COMMIT")
+                else:
+                    connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool
         self._forget_old_windows(window_start)
         return totals
 
@@ -191,7 +213,7 @@ class RateLimitMiddleware:
             return
         try:
             decision = await self.limiter.hit_async(bucket_for(scope))
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, self.limiter.database_error) as exc:
             logger.warning("rate limit counter unavailable", extra={"error": type(exc).__name__})
             await self.app(scope, receive, send)
             return
