@@ -84,12 +84,20 @@ class Conflict(ServiceError):
     status, slug, title = 409, "conflict", "Conflicts with the current state"
 
 
+class PreconditionFailed(ServiceError):
+    status, slug, title = 412, "precondition-failed", "The object changed since it was read"
+
+
 class PayloadTooLarge(ServiceError):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
 
 class Invalid(ServiceError):
     status, slug, title = 422, "invalid-input", "The request has invalid fields"
+
+
+class PreconditionRequired(ServiceError):
+    status, slug, title = 428, "precondition-required", "Send If-Match with the object's ETag"
 
 
 class TooManyRequests(ServiceError):
@@ -111,8 +119,10 @@ _ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
         Forbidden,
         NotFound,
         Conflict,
+        PreconditionFailed,
         PayloadTooLarge,
         Invalid,
+        PreconditionRequired,
         TooManyRequests,
         ServiceUnavailable,
     )
@@ -231,10 +241,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        # The row's revision moved under this write: a failed precondition when the
+        # client sent one, otherwise a conflict with a concurrent write.
+        stale = PreconditionFailed if "if-match" in request.headers else Conflict
         return problem_response(
-            status=409,
-            slug=Conflict.slug,
-            title=Conflict.title,
+            status=stale.status,
+            slug=stale.slug,
+            title=stale.title,
             request=request,
             detail="The object was changed by another request; read it again and retry.",
         )
@@ -294,9 +307,15 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
-    for status, text in [
+def _problem_responses(statuses: Sequence[tuple[int, str]]) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
+        for status, text in statuses
+    }
+
+
+PROBLEM_RESPONSES = _problem_responses(
+    [
         (401, "Missing or invalid API key"),
         (403, "The caller's role may not do this"),
         (404, "No such object visible to the caller"),
@@ -305,4 +324,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "Rate limit exceeded; Retry-After says when to retry"),
         (503, "Overloaded or database unavailable; Retry-After says when to retry"),
     ]
-}
+)
+# PATCH and DELETE: the extra answers of a conditional write (see service.preconditions).
+PRECONDITION_RESPONSES = _problem_responses(
+    [
+        (412, "If-Match names an older revision; the current ETag is in the ETag header"),
+        (428, "If-Match is missing (or '*'); send the ETag you read"),
+    ]
+)

@@ -38,7 +38,7 @@ def test_a_rejection_goes_back_to_the_startup_with_its_note(api: ApiClient) -> N
     assert hidden.status_code == 404
 
     # Resubmitted, it is back in the queue, where the commission sees the earlier note.
-    resubmitted = api.client.patch(
+    resubmitted = api.patch(
         f"/v1/financing-requests/{request_id}",
         json={"status": "submitted", "summary": "With audited accounts"},
         headers=startup.headers,

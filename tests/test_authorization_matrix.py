@@ -30,6 +30,7 @@ REQUESTS = frozenset({"RX_pub", "RX_sub", "RX_draft", "RX_rej", "RY_pub", "RY_su
 PUBLISHED = frozenset({"RX_pub", "RY_pub"})
 EVENTS = frozenset({"EV"})
 PROBLEM_JSON = "application/problem+json"
+CONDITIONAL_METHODS = frozenset({"PATCH", "DELETE"})  # sent with the current If-Match
 _PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
 
@@ -509,11 +510,11 @@ def run_cell(
         path = spec.path
         for parameter, label in spec.fixed.items():
             path = path.replace("{" + parameter + "}", world.ids[label])
+        headers = world.headers[actor]
+        if spec.method in CONDITIONAL_METHODS:
+            headers = {**headers, **api.if_match(with_id(path, object_id))}
         response = api.client.request(
-            spec.method,
-            with_id(path, object_id),
-            json=spec.body,
-            headers=world.headers[actor],
+            spec.method, with_id(path, object_id), json=spec.body, headers=headers
         )
         problems = response_problems(spec, actor, world, response)
         if watched and before is not None and not 200 <= response.status_code < 300:

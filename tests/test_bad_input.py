@@ -158,8 +158,12 @@ def send(
     target: str,
     body: dict[str, Any] | bytes | Iterator[bytes],
     extra_headers: dict[str, str] | None = None,
+    *,
+    current_if_match: bool = True,
 ) -> Response:
     method, path, headers = route(world, target)
+    if method == "PATCH" and current_if_match:  # the ETag of the revision the case read
+        headers = {**headers, **world.api.if_match(path)}
     headers = {**headers, **(extra_headers or {})}
     response: Response
     if isinstance(body, dict):
@@ -504,4 +508,33 @@ def test_idempotency_key_reused_for_another_body_is_422(
     problem = response.json()
     assert problem["type"] == "/problems/idempotency-key-reused"
     assert [e["field"] for e in problem["errors"]] == [IDEMPOTENCY_HEADER]
+    assert snapshot(world, db_session) == before
+
+
+@pytest.mark.parametrize("target", [PATCH_INVESTOR, PATCH_REQUEST])
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [(None, 428), ("*", 428), ('"0"', 412), ('W/"1"', 412), ("1", 422)],
+    ids=["missing", "star", "stale", "weak", "unquoted"],
+)
+def test_patch_without_the_current_etag_is_refused(
+    world: World, db_session: Session, target: str, if_match: str | None, status: int
+) -> None:
+    route(world, target)
+    before = snapshot(world, db_session)
+    headers = {} if if_match is None else {"If-Match": if_match}
+
+    response = send(
+        world,
+        target,
+        {"name": "x"} if target == PATCH_INVESTOR else {"title": "x"},
+        headers,
+        current_if_match=False,
+    )
+
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["status"] == status
+    if status != 412:
+        assert [e["field"] for e in response.json()["errors"]] == ["If-Match"]
     assert snapshot(world, db_session) == before

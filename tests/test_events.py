@@ -83,7 +83,7 @@ def test_a_request_names_its_event_and_lists_filter_by_it(api: ApiClient) -> Non
     at_ciie = api.create_request(startup, event_id=ciie)
     assert at_ciie["event_id"] == ciie
     at_gipc = api.create_request(startup, event_id=ciie)
-    moved = api.client.patch(
+    moved = api.patch(
         f"/v1/financing-requests/{at_gipc['id']}", json={"event_id": gipc}, headers=startup.headers
     )
     assert moved.status_code == 200
@@ -116,7 +116,7 @@ def test_a_request_names_its_event_and_lists_filter_by_it(api: ApiClient) -> Non
     assert matched(ciie) == [at_ciie["id"]]
     assert matched(gipc) == [at_gipc["id"]]
     # A request leaving its event leaves the event's matches at once.
-    cleared = api.client.patch(
+    cleared = api.patch(
         f"/v1/financing-requests/{at_gipc['id']}", json={"event_id": None}, headers=api.admin
     )
     assert cleared.status_code == 409  # published: content is frozen

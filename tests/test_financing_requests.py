@@ -71,7 +71,7 @@ def test_owner_edits_before_publication(api: ApiClient, status: str) -> None:
     startup = api.create_account("startup")
     created = api.create_request(startup, status=status)
 
-    response = api.client.patch(
+    response = api.patch(
         f"{BASE}/{created['id']}",
         json={"title": "Series C extension", "amount": "3500000000.50", "region": None},
         headers=startup.headers,
@@ -99,7 +99,7 @@ def test_owner_moves_status(api: ApiClient, start: str, target: str) -> None:
     startup = api.create_account("startup")
     created = api.create_request(startup, status=start)
 
-    response = api.client.patch(
+    response = api.patch(
         f"{BASE}/{created['id']}", json={"status": target}, headers=startup.headers
     )
 
@@ -111,9 +111,9 @@ def test_withdrawn_request_cannot_come_back(api: ApiClient) -> None:
     startup = api.create_account("startup")
     created = api.create_request(startup)
     path = f"{BASE}/{created['id']}"
-    api.client.patch(path, json={"status": "withdrawn"}, headers=startup.headers)
+    api.patch(path, json={"status": "withdrawn"}, headers=startup.headers)
 
-    response = api.client.patch(path, json={"status": "submitted"}, headers=startup.headers)
+    response = api.patch(path, json={"status": "submitted"}, headers=startup.headers)
 
     assert response.status_code == 409
     assert response.headers["content-type"] == PROBLEM
@@ -124,7 +124,7 @@ def test_code_only_change_advances_revision_and_updated_at(api: ApiClient) -> No
     startup = api.create_account("startup")
     created = api.create_request(startup, status="draft")
 
-    response = api.client.patch(
+    response = api.patch(
         f"{BASE}/{created['id']}", json={"sectors": ["ai", "energy"]}, headers=startup.headers
     )
 
@@ -144,8 +144,8 @@ def test_published_request_cannot_be_edited_but_can_be_withdrawn(
     path = f"{BASE}/{created['id']}"
     before = audit_ids(db_session)
 
-    edit = api.client.patch(path, json={"amount": "1"}, headers=startup.headers)
-    edit_and_withdraw = api.client.patch(
+    edit = api.patch(path, json={"amount": "1"}, headers=startup.headers)
+    edit_and_withdraw = api.patch(
         path, json={"title": "x", "status": "withdrawn"}, headers=startup.headers
     )
 
@@ -154,7 +154,7 @@ def test_published_request_cannot_be_edited_but_can_be_withdrawn(
     assert edit_and_withdraw.status_code == 409
     assert read(api, created["id"], startup) == published
     assert appended_audit(db_session, before) == []
-    withdraw = api.client.patch(path, json={"status": "withdrawn"}, headers=startup.headers)
+    withdraw = api.patch(path, json={"status": "withdrawn"}, headers=startup.headers)
     assert withdraw.status_code == 200, withdraw.text
     assert withdraw.json()["status"] == "withdrawn"
 
@@ -164,7 +164,7 @@ def test_never_published_request_can_be_deleted(api: ApiClient, status: str) -> 
     startup = api.create_account("startup")
     created = api.create_request(startup, status=status)
 
-    response = api.client.delete(f"{BASE}/{created['id']}", headers=startup.headers)
+    response = api.delete(f"{BASE}/{created['id']}", headers=startup.headers)
 
     assert response.status_code == 204
     assert response.content == b""
@@ -180,14 +180,12 @@ def test_a_request_once_published_is_kept_on_record(
     created = api.create_request(startup)
     api.publish(created["id"])
     if then is not None:
-        moved = api.client.patch(
-            f"{BASE}/{created['id']}", json={"status": then}, headers=startup.headers
-        )
+        moved = api.patch(f"{BASE}/{created['id']}", json={"status": then}, headers=startup.headers)
         assert moved.status_code == 200, moved.text
     kept = read(api, created["id"])
     before = audit_ids(db_session)
 
-    response = api.client.delete(f"{BASE}/{created['id']}", headers=startup.headers)
+    response = api.delete(f"{BASE}/{created['id']}", headers=startup.headers)
 
     assert response.status_code == 409, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -235,7 +233,7 @@ def test_reject_needs_a_note_which_goes_back_to_the_startup(
     seen_by_owner = read(api, created["id"], startup)
     assert seen_by_owner["status"] == "rejected"
     assert seen_by_owner["review_note"] == "Add the audited 2024 accounts"
-    resubmit = api.client.patch(
+    resubmit = api.patch(
         f"{BASE}/{created['id']}",
         json={"summary": "With audited accounts", "status": "submitted"},
         headers=startup.headers,
@@ -297,6 +295,8 @@ def test_every_write_appends_one_audit_record(api: ApiClient, db_session: Sessio
     def write(action: str, actor: Account | None, method: str, path: str, **kw: Any) -> str:
         before = audit_ids(db_session)
         headers = actor.headers if actor else api.admin
+        if method in {"PATCH", "DELETE"}:
+            headers = {**headers, **api.if_match(path)}
         response = api.client.request(method, path, headers=headers, **kw)
         assert response.status_code < 300, response.text
         [record] = appended_audit(db_session, before)

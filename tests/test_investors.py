@@ -88,7 +88,7 @@ def test_patch_changes_only_the_fields_sent(api: ApiClient) -> None:
     investor = api.create_account("investor")
     created = api.create_investor(investor)
 
-    response = api.client.patch(
+    response = api.patch(
         f"/v1/investors/{created['id']}",
         json={"name": "Hillhouse Investment", "sectors": ["life_science"], "ticket_max": 4e9},
         headers=investor.headers,
@@ -112,7 +112,7 @@ def test_code_only_change_advances_revision_and_updated_at(api: ApiClient) -> No
     investor = api.create_account("investor")
     created = api.create_investor(investor)
 
-    response = api.client.patch(
+    response = api.patch(
         f"/v1/investors/{created['id']}", json={"sectors": ["energy"]}, headers=investor.headers
     )
 
@@ -126,7 +126,7 @@ def test_delete_answers_204_then_the_profile_is_gone(api: ApiClient, db_session:
     investor = api.create_account("investor")
     created = api.create_investor(investor)
 
-    response = api.client.delete(f"/v1/investors/{created['id']}", headers=investor.headers)
+    response = api.delete(f"/v1/investors/{created['id']}", headers=investor.headers)
 
     assert response.status_code == 204
     assert response.content == b""
@@ -140,7 +140,7 @@ def test_delete_answers_204_then_the_profile_is_gone(api: ApiClient, db_session:
         .where(InvestorProfileSector.investor_profile_id == created["id"])
     )
     assert links == 0
-    second = api.client.delete(f"/v1/investors/{created['id']}", headers=investor.headers)
+    second = api.delete(f"/v1/investors/{created['id']}", headers=investor.headers)
     assert second.status_code == 404
 
 
@@ -152,8 +152,8 @@ def test_other_investors_profiles_answer_404_and_startups_403(api: ApiClient) ->
     path = f"/v1/investors/{created['id']}"
 
     assert api.client.get(path, headers=other.headers).status_code == 404
-    assert api.client.patch(path, json={"name": "x"}, headers=other.headers).status_code == 404
-    assert api.client.delete(path, headers=other.headers).status_code == 404
+    assert api.patch(path, json={"name": "x"}, headers=other.headers).status_code == 404
+    assert api.delete(path, headers=other.headers).status_code == 404
     assert list_all(api, other) == []
     assert api.client.get(path, headers=startup.headers).status_code == 403
     assert api.client.get(path, headers=api.admin).status_code == 200
@@ -203,14 +203,14 @@ def test_create_update_delete_each_append_one_audit_record(
     [create_record] = appended_audit(db_session, before)
 
     before = audit_ids(db_session)
-    patched = api.client.patch(
+    patched = api.patch(
         f"/v1/investors/{created['id']}", json={"ticket_min": "1000"}, headers=investor.headers
     )
     assert patched.status_code == 200
     [update_record] = appended_audit(db_session, before)
 
     before = audit_ids(db_session)
-    deleted = api.client.delete(f"/v1/investors/{created['id']}", headers=investor.headers)
+    deleted = api.delete(f"/v1/investors/{created['id']}", headers=investor.headers)
     assert deleted.status_code == 204
     [delete_record] = appended_audit(db_session, before)
 
@@ -241,10 +241,10 @@ def test_refused_writes_append_no_audit_record(api: ApiClient, db_session: Sessi
         api.client.post("/v1/investors", json=investor_payload(), headers=startup.headers),
         api.client.post("/v1/investors", json=investor_payload(kind="x"), headers=owner.headers),
         api.client.post("/v1/investors", json=investor_payload()),
-        api.client.patch(path, json={"name": "taken over"}, headers=other.headers),
-        api.client.patch(path, json={"ticket_min": "9e9"}, headers=owner.headers),
-        api.client.delete(path, headers=other.headers),
-        api.client.delete(path, headers=startup.headers),
+        api.patch(path, json={"name": "taken over"}, headers=other.headers),
+        api.patch(path, json={"ticket_min": "9e9"}, headers=owner.headers),
+        api.delete(path, headers=other.headers),
+        api.delete(path, headers=startup.headers),
     ]
 
     assert [r.status_code for r in responses] == [403, 422, 401, 404, 422, 404, 403]

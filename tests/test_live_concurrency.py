@@ -1,4 +1,5 @@
-"""Concurrent writes against a real server (two workers) on the suite's database.
+"""Concurrent writes against a real server (two workers) on the suite's database: identical
+POSTs with one Idempotency-Key create one object; two PATCHes from one read have one winner.
 
 Run with ``pytest -s`` to see the figures; on PostgreSQL set MATCHMAKER_TEST_DATABASE_URL.
 """
@@ -21,6 +22,7 @@ from tests.factories import bearer, investor_payload
 from tests.live_server import RunningServer, running_server
 
 CONCURRENT_RETRIES = 20
+RACES = 100
 TIMEOUT_SECONDS = 30
 
 
@@ -83,3 +85,41 @@ def test_concurrent_identical_posts_create_one_object(live: RunningServer) -> No
     assert replayed == CONCURRENT_RETRIES - 1
     assert [item["id"] for item in listed] == list(ids)
     assert len({r.content for r in responses}) == 1
+
+
+def test_concurrent_patches_with_one_if_match_have_one_winner(live: RunningServer) -> None:
+    investor = new_account(live, "investor")
+    created = httpx.post(
+        f"{live.url}/v1/investors",
+        json=investor_payload(name="Raced fund"),
+        headers=investor,
+        timeout=TIMEOUT_SECONDS,
+    )
+    assert created.status_code == 201, created.text
+    path = f"{live.url}/v1/investors/{created.json()['id']}"
+    etag = created.headers["etag"]
+    outcomes: Counter[tuple[int, ...]] = Counter()
+    for race in range(RACES):
+        headers = {**investor, "If-Match": etag}
+
+        def rename(
+            client: httpx.Client, race: int = race, headers: dict[str, str] = headers
+        ) -> httpx.Response:
+            name = f"Race {race} by thread {threading.get_ident()}"
+            return client.patch(path, json={"name": name}, headers=headers)
+
+        responses = all_at_once(2, rename)
+        outcome = tuple(sorted(r.status_code for r in responses))
+        outcomes[outcome] += 1
+        winners = [r for r in responses if r.status_code == 200]
+        if len(winners) == 1:
+            etag = winners[0].headers["etag"]
+        else:
+            etag = httpx.get(path, headers=investor, timeout=TIMEOUT_SECONDS).headers["etag"]
+    final = httpx.get(path, headers=investor, timeout=TIMEOUT_SECONDS).json()
+    print(
+        f"\n{RACES} races of two PATCHes with one If-Match on {database_kind(live)}: "
+        f"{dict(outcomes)}; final revision {final['revision']}"
+    )
+    assert outcomes == {(200, 412): RACES}
+    assert final["revision"] == 1 + RACES

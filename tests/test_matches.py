@@ -58,7 +58,7 @@ def test_only_published_requests_are_matched_and_new_ones_show_at_once(
     items = _matches(api, investor.headers, profile["id"])["items"]
     assert [i["financing_request"]["id"] for i in items] == [submitted["id"]]
     assert draft["id"] not in {i["financing_request"]["id"] for i in items}
-    withdrawn = api.client.patch(
+    withdrawn = api.patch(
         f"/v1/financing-requests/{submitted['id']}",
         json={"status": "withdrawn"},
         headers=startup.headers,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from service.auth import CommissionPrincipal
 from service.db import SessionDep
@@ -9,18 +9,21 @@ from service.events import service
 from service.events.schemas import EventCreate, EventOut
 from service.idempotency import IdempotentRoute
 from service.pagination import CursorQuery, LimitQuery, Page
+from service.preconditions import tag_response, with_etag
 
 router = APIRouter(
     prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute
 )
 
 
-@router.post("", status_code=201, response_model=EventOut)
+@router.post("", status_code=201, response_model=EventOut, responses=with_etag(201))
 def create_event(
-    body: EventCreate, session: SessionDep, principal: CommissionPrincipal
+    body: EventCreate, session: SessionDep, principal: CommissionPrincipal, response: Response
 ) -> EventOut:
     """Create a conference or campaign (commission only)."""
-    return EventOut.from_model(service.create(session=session, principal=principal, data=body))
+    event = service.create(session=session, principal=principal, data=body)
+    tag_response(response, event.revision)
+    return EventOut.from_model(event)
 
 
 @router.get("", response_model=Page[EventOut])
@@ -35,7 +38,11 @@ def list_events(
     return Page(items=[EventOut.from_model(e) for e in events], next_cursor=next_cursor)
 
 
-@router.get("/{event_id}", response_model=EventOut)
-def read_event(event_id: str, session: SessionDep, principal: CommissionPrincipal) -> EventOut:
+@router.get("/{event_id}", response_model=EventOut, responses=with_etag(200))
+def read_event(
+    event_id: str, session: SessionDep, principal: CommissionPrincipal, response: Response
+) -> EventOut:
     """One event (commission only)."""
-    return EventOut.from_model(service.get(session=session, event_id=event_id))
+    event = service.get(session=session, event_id=event_id)
+    tag_response(response, event.revision)
+    return EventOut.from_model(event)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from models import InvestorProfile, Role
 from service.auth import InvestorSidePrincipal, Principal, require_roles
@@ -20,6 +20,7 @@ from service.pagination import (
     decode_offset_cursor,
     encode_offset_cursor,
 )
+from service.preconditions import tag_response, with_etag
 
 router = APIRouter(tags=["feedback"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 InvestorPrincipal = Annotated[Principal, Depends(require_roles(Role.INVESTOR))]
@@ -32,7 +33,9 @@ def _mandate(session: SessionDep, principal: Principal, investor_id: str) -> Inv
 
 
 @router.put(
-    "/v1/investors/{investor_id}/feedback/{financing_request_id}", response_model=FeedbackOut
+    "/v1/investors/{investor_id}/feedback/{financing_request_id}",
+    response_model=FeedbackOut,
+    responses=with_etag(200),
 )
 def give_feedback(
     investor_id: str,
@@ -40,6 +43,7 @@ def give_feedback(
     body: FeedbackWrite,
     principal: InvestorPrincipal,
     session: SessionDep,
+    response: Response,
 ) -> FeedbackOut:
     """Record what the investor did with a match; the latest action wins, history is kept."""
     profile = _mandate(session, principal, investor_id)
@@ -50,6 +54,7 @@ def give_feedback(
         financing_request_id=financing_request_id,
         data=body,
     )
+    tag_response(response, feedback.revision)
     return FeedbackOut.from_model(feedback, events)
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from models import FinancingRequest, RequestStatus, Role
 from service.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
 from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
+from service.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
 from service.financing_requests import service
 from service.financing_requests.schemas import (
     FinancingRequestCreate,
@@ -17,6 +17,7 @@ from service.financing_requests.schemas import (
 )
 from service.idempotency import IdempotentRoute
 from service.pagination import CursorQuery, LimitQuery, Page
+from service.preconditions import IfMatchHeader, require_current, tag_response, with_etag
 from service.schema_types import SectorQuery, StageQuery
 
 router = APIRouter(
@@ -39,12 +40,33 @@ def visible_financing_request(
 VisibleFinancingRequest = Annotated[FinancingRequest, Depends(visible_financing_request)]
 
 
-@router.post("", status_code=201, response_model=FinancingRequestOut)
+def editable_financing_request(
+    financing_request_id: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    if_match: IfMatchHeader = None,
+) -> FinancingRequest:
+    """The request, locked for this write, if If-Match names its current revision."""
+    financing_request = service.get_visible(
+        session=session, principal=principal, request_id=financing_request_id, for_update=True
+    )
+    require_current(if_match, financing_request.revision)
+    return financing_request
+
+
+EditableFinancingRequest = Annotated[FinancingRequest, Depends(editable_financing_request)]
+
+
+@router.post("", status_code=201, response_model=FinancingRequestOut, responses=with_etag(201))
 def create_financing_request(
-    body: FinancingRequestCreate, session: SessionDep, principal: StartupSidePrincipal
+    body: FinancingRequestCreate,
+    session: SessionDep,
+    principal: StartupSidePrincipal,
+    response: Response,
 ) -> FinancingRequestOut:
     """File a financing request (submitted for review, or a draft)."""
     financing_request = service.create(session=session, principal=principal, data=body)
+    tag_response(response, financing_request.revision)
     return FinancingRequestOut.from_model(financing_request, viewer=principal)
 
 
@@ -76,48 +98,64 @@ def list_financing_requests(
     )
 
 
-@router.get("/{financing_request_id}", response_model=FinancingRequestOut)
+@router.get("/{financing_request_id}", response_model=FinancingRequestOut, responses=with_etag(200))
 def read_financing_request(
-    financing_request: VisibleFinancingRequest, principal: CurrentPrincipal
+    financing_request: VisibleFinancingRequest, principal: CurrentPrincipal, response: Response
 ) -> FinancingRequestOut:
-    """Read one financing request."""
+    """Read one financing request; its ETag is what PATCH and DELETE send as If-Match."""
+    tag_response(response, financing_request.revision)
     return FinancingRequestOut.from_model(financing_request, viewer=principal)
 
 
-@router.patch("/{financing_request_id}", response_model=FinancingRequestOut)
+@router.patch(
+    "/{financing_request_id}",
+    response_model=FinancingRequestOut,
+    responses={**PRECONDITION_RESPONSES, **with_etag(200)},
+)
 def update_financing_request(
     body: FinancingRequestUpdate,
     principal: StartupSidePrincipal,
-    financing_request: VisibleFinancingRequest,
+    financing_request: EditableFinancingRequest,
     session: SessionDep,
+    response: Response,
 ) -> FinancingRequestOut:
-    """Edit a request before publication, or move its status (submit, withdraw, close)."""
+    """Edit a request before publication, or move its status (If-Match: the ETag you read)."""
     financing_request = service.update(
         session=session, principal=principal, financing_request=financing_request, data=body
     )
+    tag_response(response, financing_request.revision)
     return FinancingRequestOut.from_model(financing_request, viewer=principal)
 
 
-@router.delete("/{financing_request_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/{financing_request_id}",
+    status_code=204,
+    response_class=Response,
+    responses=PRECONDITION_RESPONSES,
+)
 def delete_financing_request(
     principal: StartupSidePrincipal,
-    financing_request: VisibleFinancingRequest,
+    financing_request: EditableFinancingRequest,
     session: SessionDep,
 ) -> Response:
-    """Delete a request that was never published."""
+    """Delete a request that was never published (If-Match: the ETag you read)."""
     service.delete(session=session, principal=principal, financing_request=financing_request)
     return Response(status_code=204)
 
 
-@router.post("/{financing_request_id}/review", response_model=FinancingRequestOut)
+@router.post(
+    "/{financing_request_id}/review", response_model=FinancingRequestOut, responses=with_etag(200)
+)
 def review_financing_request(
     body: ReviewDecision,
     principal: CommissionPrincipal,
     financing_request: VisibleFinancingRequest,
     session: SessionDep,
+    response: Response,
 ) -> FinancingRequestOut:
     """Publish or reject a submitted request (commission only)."""
     financing_request = service.review(
         session=session, principal=principal, financing_request=financing_request, decision=body
     )
+    tag_response(response, financing_request.revision)
     return FinancingRequestOut.from_model(financing_request, viewer=principal)

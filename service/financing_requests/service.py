@@ -49,11 +49,18 @@ def _visible_to(principal: Principal) -> Select[tuple[FinancingRequest]]:
     return statement.where(FinancingRequest.owner_account_id == principal.account_id)
 
 
-def get_visible(*, session: Session, principal: Principal, request_id: str) -> FinancingRequest:
-    """The request if the caller may see it; otherwise NotFound, whether it exists or not."""
-    financing_request = session.scalars(
-        _visible_to(principal).where(FinancingRequest.id == request_id)
-    ).first()
+def get_visible(
+    *, session: Session, principal: Principal, request_id: str, for_update: bool = False
+) -> FinancingRequest:
+    """The request if the caller may see it; otherwise NotFound, whether it exists or not.
+
+    ``for_update=True`` locks the row until the commit (PostgreSQL), so a concurrent write
+    waits and then sees this one's revision.
+    """
+    statement = _visible_to(principal).where(FinancingRequest.id == request_id)
+    if for_update:
+        statement = statement.with_for_update(of=FinancingRequest)
+    financing_request = session.scalars(statement).first()
     if financing_request is None:
         raise NotFound(f"No financing request {request_id}.")
     return financing_request

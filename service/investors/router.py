@@ -7,11 +7,12 @@ from fastapi import APIRouter, Depends, Query, Response
 from models import InvestorProfile
 from service.auth import InvestorSidePrincipal
 from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
+from service.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
 from service.idempotency import IdempotentRoute
 from service.investors import service
 from service.investors.schemas import InvestorCreate, InvestorOut, InvestorUpdate
 from service.pagination import CursorQuery, LimitQuery, Page
+from service.preconditions import IfMatchHeader, require_current, tag_response, with_etag
 from service.schema_types import SectorQuery, StageQuery
 
 router = APIRouter(
@@ -31,12 +32,30 @@ def visible_investor_profile(
 VisibleInvestorProfile = Annotated[InvestorProfile, Depends(visible_investor_profile)]
 
 
-@router.post("", status_code=201, response_model=InvestorOut)
+def editable_investor_profile(
+    investor_id: str,
+    session: SessionDep,
+    principal: InvestorSidePrincipal,
+    if_match: IfMatchHeader = None,
+) -> InvestorProfile:
+    """The profile, locked for this write, if If-Match names its current revision."""
+    profile = service.get_visible(
+        session=session, principal=principal, investor_id=investor_id, for_update=True
+    )
+    require_current(if_match, profile.revision)
+    return profile
+
+
+EditableInvestorProfile = Annotated[InvestorProfile, Depends(editable_investor_profile)]
+
+
+@router.post("", status_code=201, response_model=InvestorOut, responses=with_etag(201))
 def create_investor(
-    body: InvestorCreate, session: SessionDep, principal: InvestorSidePrincipal
+    body: InvestorCreate, session: SessionDep, principal: InvestorSidePrincipal, response: Response
 ) -> InvestorOut:
     """Create an investor profile (a mandate) owned by the caller."""
     profile = service.create(session=session, principal=principal, data=body)
+    tag_response(response, profile.revision)
     return InvestorOut.from_model(profile)
 
 
@@ -61,28 +80,37 @@ def list_investors(
     return Page(items=[InvestorOut.from_model(p) for p in profiles], next_cursor=next_cursor)
 
 
-@router.get("/{investor_id}", response_model=InvestorOut)
-def read_investor(profile: VisibleInvestorProfile) -> InvestorOut:
-    """Read one investor profile."""
+@router.get("/{investor_id}", response_model=InvestorOut, responses=with_etag(200))
+def read_investor(profile: VisibleInvestorProfile, response: Response) -> InvestorOut:
+    """Read one investor profile; its ETag is what PATCH and DELETE send as If-Match."""
+    tag_response(response, profile.revision)
     return InvestorOut.from_model(profile)
 
 
-@router.patch("/{investor_id}", response_model=InvestorOut)
+@router.patch(
+    "/{investor_id}",
+    response_model=InvestorOut,
+    responses={**PRECONDITION_RESPONSES, **with_etag(200)},
+)
 def update_investor(
     body: InvestorUpdate,
-    profile: VisibleInvestorProfile,
+    profile: EditableInvestorProfile,
     session: SessionDep,
     principal: InvestorSidePrincipal,
+    response: Response,
 ) -> InvestorOut:
-    """Change some fields of an investor profile."""
+    """Change some fields of an investor profile (If-Match: the ETag you read)."""
     profile = service.update(session=session, principal=principal, profile=profile, data=body)
+    tag_response(response, profile.revision)
     return InvestorOut.from_model(profile)
 
 
-@router.delete("/{investor_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/{investor_id}", status_code=204, response_class=Response, responses=PRECONDITION_RESPONSES
+)
 def delete_investor(
-    profile: VisibleInvestorProfile, session: SessionDep, principal: InvestorSidePrincipal
+    profile: EditableInvestorProfile, session: SessionDep, principal: InvestorSidePrincipal
 ) -> Response:
-    """Delete an investor profile."""
+    """Delete an investor profile (If-Match: the ETag you read)."""
     service.delete(session=session, principal=principal, profile=profile)
     return Response(status_code=204)

@@ -46,16 +46,25 @@ def _visible_to(principal: Principal, *, with_codes: bool = True) -> Select[tupl
 
 
 def get_visible(
-    *, session: Session, principal: Principal, investor_id: str, with_codes: bool = True
+    *,
+    session: Session,
+    principal: Principal,
+    investor_id: str,
+    with_codes: bool = True,
+    for_update: bool = False,
 ) -> InvestorProfile:
     """The profile if the caller may see it; otherwise NotFound, whether it exists or not.
 
     ``with_codes=False`` skips loading sectors, stages and regions (three more queries)
-    for callers that may not need them.
+    for callers that may not need them. ``for_update=True`` locks the row until the
+    commit (PostgreSQL), so a concurrent write waits and then sees this one's revision.
     """
-    profile = session.scalars(
-        _visible_to(principal, with_codes=with_codes).where(InvestorProfile.id == investor_id)
-    ).first()
+    statement = _visible_to(principal, with_codes=with_codes).where(
+        InvestorProfile.id == investor_id
+    )
+    if for_update:
+        statement = statement.with_for_update(of=InvestorProfile)
+    profile = session.scalars(statement).first()
     if profile is None:
         raise NotFound(f"No investor profile {investor_id}.")
     return profile
