@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 from typer.testing import CliRunner, Result
 
 from models import (
@@ -26,13 +27,15 @@ from models import (
     Role,
 )
 from models.types import utc_now
+from scoring.text import stored_text_counts
 from service.auth import Principal
 from service.cli import app as cli
 from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.events import service as events
 from service.events.schemas import EventCreate
-from service.imports import writing
+from service.financing_requests.service import text_to_match
+from service.imports import text_features, writing
 from service.imports.amounts import AmountError, parse_amount
 from service.imports.reading import decode_csv_bytes
 from service.main import create_app
@@ -225,11 +228,14 @@ def _counts(url: str) -> dict[str, int]:
     return {model.__name__: _count(url, model) for model in tables}
 
 
-def _stored_requests(url: str) -> dict[str, FinancingRequest]:
+def _stored_requests(url: str, *, with_text_features: bool = False) -> dict[str, FinancingRequest]:
     engine = create_db_engine(url)
     try:
         with create_session_factory(engine)() as session:
-            found = session.scalars(select(FinancingRequest)).all()
+            statement = select(FinancingRequest)
+            if with_text_features:
+                statement = statement.options(undefer(FinancingRequest.text_features))
+            found = session.scalars(statement).all()
             return {r.company: r for r in found}
     finally:
         engine.dispose()
@@ -570,6 +576,24 @@ def test_long_files_show_progress_on_stderr(scratch_url: str, tmp_path: Path) ->
     assert "1200/1200" in result.stderr
     assert "validating" not in result.stdout
     assert _count(scratch_url, FinancingRequest) == 1200
+
+
+@pytest.mark.parametrize("helper_process", [False, True])
+def test_stored_text_features_are_the_apis(
+    scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helper_process: bool
+) -> None:
+    """What the index loads for an imported request is what a create over the API stores,
+    whether hashed here or (large imports) in a helper process, chunk by chunk."""
+    monkeypatch.setattr(writing, "CHUNK_ROWS", 2)
+    if helper_process:
+        monkeypatch.setattr(text_features, "HELPER_PROCESS_MIN_ROWS", 1)
+    path = _csv(tmp_path / "t.csv", REQUEST_HEADERS, [STEPFUN, CIXTECH, QBOSON], "utf-8")
+    assert _import("requests", path).exit_code == 0
+    stored = _stored_requests(scratch_url, with_text_features=True)
+    assert len(stored) == 3
+    for request in stored.values():
+        expected = stored_text_counts(text_to_match(request.title, request.summary))
+        assert request.text_features == expected
 
 
 def test_bulk_ids_are_version_4_uuids_like_the_apis() -> None:

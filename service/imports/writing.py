@@ -29,12 +29,12 @@ from models import (
     RequestStatus,
 )
 from models.types import utc_now
-from scoring.text import stored_text_counts_many
 from service.audit import audit_value
 from service.auth import Principal
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestCreate
 from service.imports.bulk_insert import insert_rows
+from service.imports.text_features import features_by_chunk
 from service.imports.validation import ValidRow
 from service.investors import service as investors
 from service.investors.schemas import InvestorCreate
@@ -190,61 +190,80 @@ def write_financing_requests(
     published now, like ``review`` with the decision "publish".
     """
     created_at = utc_now()
-    published_at = created_at if status is RequestStatus.PUBLISHED else None
+    chunks = list(_chunks(rows))
+    texts_by_chunk = [
+        [financing_requests.text_to_match(row.data.title, row.data.summary) for row in chunk]
+        for chunk in chunks
+    ]
     ids: list[str] = []
-    for chunk in _chunks(rows):
-        texts = stored_text_counts_many(
-            [financing_requests.text_to_match(row.data.title, row.data.summary) for row in chunk]
-        )
-        requests, sectors, audits = [], [], []
-        chunk_ids = new_ids(len(chunk))
-        audit_ids = new_ids(len(chunk))
-        ids += chunk_ids
-        for row, text_features, request_id, audit_id in zip(
-            chunk, texts, chunk_ids, audit_ids, strict=True
-        ):
-            data = row.data
-            requests.append(
-                {
-                    "id": request_id,
-                    "owner_account_id": data.owner_account_id,
-                    "company": data.company,
-                    "title": data.title,
-                    "summary": data.summary,
-                    "amount": data.amount,
-                    "currency": data.currency,
-                    "stage": data.stage,
-                    "region": data.region,
-                    "event_id": data.event_id,
-                    "status": status,
-                    "review_note": None,
-                    "reviewed_at": published_at,
-                    "published_at": published_at,
-                    "text_features": text_features,
-                    "created_at": created_at,
-                    "updated_at": created_at,
-                    "revision": 1,
-                }
+    with features_by_chunk(texts_by_chunk) as features:
+        for chunk, text_features in zip(chunks, features, strict=True):
+            ids += _write_request_chunk(
+                session, run, chunk, text_features, status=status, created_at=created_at
             )
-            sectors += [{"financing_request_id": request_id, "code": c} for c in data.sectors]
-            audits.append(
-                _audit_row(
-                    run,
-                    audit_id=audit_id,
-                    action="financing_request.import",
-                    object_type=financing_requests.OBJECT_TYPE,
-                    object_id=request_id,
-                    row=row,
-                    changes={**_created_fields(data), "status": status.value},
-                    occurred_at=created_at,
-                )
-            )
-        _insert(session, FinancingRequest, requests)
-        _insert(session, FinancingRequestSector, sectors)
-        _insert(session, AuditRecord, audits)
-        on_progress(len(chunk))
-    _mark_written_now(session, written_at=created_at)
+            on_progress(len(chunk))
+    if status is RequestStatus.PUBLISHED:
+        # Only published requests are indexed; new unpublished ones change no index.
+        _mark_written_now(session, written_at=created_at)
     return ids
+
+
+def _write_request_chunk(
+    session: Session,
+    run: ImportRun,
+    chunk: Sequence[ValidRow[FinancingRequestCreate]],
+    text_features: list[bytes],
+    *,
+    status: RequestStatus,
+    created_at: dt.datetime,
+) -> list[str]:
+    published_at = created_at if status is RequestStatus.PUBLISHED else None
+    requests, sectors, audits = [], [], []
+    chunk_ids = new_ids(len(chunk))
+    audit_ids = new_ids(len(chunk))
+    for row, features, request_id, audit_id in zip(
+        chunk, text_features, chunk_ids, audit_ids, strict=True
+    ):
+        data = row.data
+        requests.append(
+            {
+                "id": request_id,
+                "owner_account_id": data.owner_account_id,
+                "company": data.company,
+                "title": data.title,
+                "summary": data.summary,
+                "amount": data.amount,
+                "currency": data.currency,
+                "stage": data.stage,
+                "region": data.region,
+                "event_id": data.event_id,
+                "status": status,
+                "review_note": None,
+                "reviewed_at": published_at,
+                "published_at": published_at,
+                "text_features": features,
+                "created_at": created_at,
+                "updated_at": created_at,
+                "revision": 1,
+            }
+        )
+        sectors += [{"financing_request_id": request_id, "code": c} for c in data.sectors]
+        audits.append(
+            _audit_row(
+                run,
+                audit_id=audit_id,
+                action="financing_request.import",
+                object_type=financing_requests.OBJECT_TYPE,
+                object_id=request_id,
+                row=row,
+                changes={**_created_fields(data), "status": status.value},
+                occurred_at=created_at,
+            )
+        )
+    _insert(session, FinancingRequest, requests)
+    _insert(session, FinancingRequestSector, sectors)
+    _insert(session, AuditRecord, audits)
+    return chunk_ids
 
 
 def _mark_written_now(session: Session, *, written_at: dt.datetime) -> None:
