@@ -19,6 +19,7 @@ from service.idempotency import (
     KEY_LIFETIME,
     NEVER_STORED_FIELDS,
     REPLAYED_HEADER,
+    Claim,
 )
 from tests.factories import Account, ApiClient, investor_payload, request_payload
 from tests.test_ranking_models import _contrarian_world
@@ -319,3 +320,26 @@ def test_every_post_replays_its_first_response(
         assert row_counts(db_session) == counts, f"{template}: a retry wrote rows"
         outcomes.append(f"{template} {first.status_code}")
     print(f"\n{len(outcomes)} POST routes replay their first response: {outcomes}")
+
+
+def test_a_failure_after_the_response_is_stored_keeps_neither_key_nor_object(
+    api: ApiClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key, its response and the object commit together or not at all."""
+    investor = api.create_account("investor")
+    counts = row_counts(db_session)
+    complete = Claim.complete
+
+    def complete_then_fail(self: Claim, response: Any) -> None:
+        complete(self, response)  # the response row is written (flushed), then the commit fails
+        raise RuntimeError("simulated failure before the commit")
+
+    monkeypatch.setattr(Claim, "complete", complete_then_fail)
+    failed = post(api, "/v1/investors", investor_payload(), investor.headers, "fails-at-commit")
+    monkeypatch.undo()
+
+    assert failed.status_code == 500
+    assert row_counts(db_session) == counts
+    retried = post(api, "/v1/investors", investor_payload(), investor.headers, "fails-at-commit")
+    assert retried.status_code == 201
+    assert REPLAYED_HEADER.lower() not in retried.headers

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import Response
 from sqlalchemy.orm import Session
 
@@ -145,3 +146,27 @@ def test_preconditions_come_after_authorization(api: ApiClient, make: Any) -> No
     stranger = api.create_account(owner.role)
     assert send(api, "PATCH", path, stranger, change).status_code == 404
     assert send(api, "DELETE", path, stranger, None, If_Match='"1"').status_code == 404
+
+
+# Writes that need no If-Match, and why; every other PATCH and DELETE must require it.
+UNCONDITIONAL = {
+    ("DELETE", "/v1/investors/{investor_id}/deals/{deal_id}"): (
+        "a deal is an immutable record (no PATCH, no revision): deleting it loses no update"
+    ),
+}
+
+
+def test_every_patch_and_delete_requires_if_match(app: FastAPI) -> None:
+    """Read from the OpenAPI document, so a new PATCH or DELETE route is covered at once."""
+    conditional = []
+    for path, operations in app.openapi()["paths"].items():
+        for method in ("patch", "delete"):
+            if method not in operations or (method.upper(), path) in UNCONDITIONAL:
+                continue
+            operation = operations[method]
+            names = {p["name"] for p in operation.get("parameters", [])}
+            assert "If-Match" in names, f"{method.upper()} {path}: no If-Match parameter"
+            assert {"412", "428"} <= operation["responses"].keys(), f"{method.upper()} {path}"
+            conditional.append(f"{method.upper()} {path}")
+    print(f"\n{len(conditional)} conditional writes: {conditional}")
+    assert len(conditional) >= 4
