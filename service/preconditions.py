@@ -38,6 +38,18 @@ IfMatchHeader = Annotated[
 ]
 
 
+OptionalIfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias=IF_MATCH_HEADER,
+        description=(
+            "Optional: the ETag of the revision you read; 412 if the object changed since, "
+            "so the decision is about what you saw."
+        ),
+    ),
+]
+
+
 def with_etag(status: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI: the ``status`` response of a route that carries one object has an ETag."""
     header = {"description": "The object's revision, for If-Match", "schema": {"type": "string"}}
@@ -87,3 +99,9 @@ def require_current(if_match: str | None, revision: int) -> None:
             f"The object is at revision {revision} now; read it again and reapply your change.",
             headers={"ETag": current},
         )
+
+
+def check_if_present(if_match: str | None, revision: int) -> None:
+    """For writes where If-Match is optional: when sent, it must name ``revision``."""
+    if if_match is not None:
+        require_current(if_match, revision)

@@ -170,3 +170,30 @@ def test_every_patch_and_delete_requires_if_match(app: FastAPI) -> None:
             conditional.append(f"{method.upper()} {path}")
     print(f"\n{len(conditional)} conditional writes: {conditional}")
     assert len(conditional) >= 4
+
+
+def test_a_review_with_if_match_reviews_only_what_the_commission_read(
+    api: ApiClient, db_session: Session
+) -> None:
+    startup = api.create_account("startup")
+    path = f"/v1/financing-requests/{api.create_request(startup)['id']}"
+    read = api.client.get(path, headers=api.admin).headers["etag"]
+    edited = api.patch(path, json={"amount": "5000000000"}, headers=startup.headers)
+    assert edited.status_code == 200
+    counts = row_counts(db_session)
+
+    stale = api.client.post(
+        f"{path}/review", json={"decision": "publish"}, headers={**api.admin, "If-Match": read}
+    )
+    assert stale.status_code == 412, stale.text
+    assert stale.headers["etag"] == edited.headers["etag"]
+    assert row_counts(db_session) == counts
+    assert api.client.get(path, headers=api.admin).json()["status"] == "submitted"
+
+    current = api.client.post(
+        f"{path}/review",
+        json={"decision": "publish"},
+        headers={**api.admin, "If-Match": edited.headers["etag"]},
+    )
+    assert current.status_code == 200, current.text
+    assert current.json()["status"] == "published"

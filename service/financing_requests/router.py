@@ -17,7 +17,14 @@ from service.financing_requests.schemas import (
 )
 from service.idempotency import IdempotentRoute
 from service.pagination import CursorQuery, LimitQuery, Page
-from service.preconditions import IfMatchHeader, require_current, tag_response, with_etag
+from service.preconditions import (
+    IfMatchHeader,
+    OptionalIfMatchHeader,
+    check_if_present,
+    require_current,
+    tag_response,
+    with_etag,
+)
 from service.schema_types import SectorQuery, StageQuery
 
 router = APIRouter(
@@ -143,17 +150,36 @@ def delete_financing_request(
     return Response(status_code=204)
 
 
+def reviewable_financing_request(
+    financing_request_id: str,
+    session: SessionDep,
+    principal: CommissionPrincipal,
+    if_match: OptionalIfMatchHeader = None,
+) -> FinancingRequest:
+    """The request, locked for the review; if If-Match is sent, it must be the current one."""
+    financing_request = service.get_visible(
+        session=session, principal=principal, request_id=financing_request_id, for_update=True
+    )
+    check_if_present(if_match, financing_request.revision)
+    return financing_request
+
+
 @router.post(
-    "/{financing_request_id}/review", response_model=FinancingRequestOut, responses=with_etag(200)
+    "/{financing_request_id}/review",
+    response_model=FinancingRequestOut,
+    responses={412: PRECONDITION_RESPONSES[412], **with_etag(200)},
 )
 def review_financing_request(
     body: ReviewDecision,
     principal: CommissionPrincipal,
-    financing_request: VisibleFinancingRequest,
+    financing_request: Annotated[FinancingRequest, Depends(reviewable_financing_request)],
     session: SessionDep,
     response: Response,
 ) -> FinancingRequestOut:
-    """Publish or reject a submitted request (commission only)."""
+    """Publish or reject a submitted request (commission only).
+
+    Send If-Match with the ETag you read to be sure the startup did not change it since.
+    """
     financing_request = service.review(
         session=session, principal=principal, financing_request=financing_request, decision=body
     )
