@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,10 +20,15 @@ from service.matches.index import MatchIndex
 from service.matches.service import investor_record, make_default_scorer
 from service.migrations import upgrade
 
-POSTGRES_URL = os.environ.get(
-    "MATCHMAKER_CROSS_CHECK_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+# The suite's own PostgreSQL database when it runs on one, so parallel runs on other
+# databases never meet; a schema of this run's own for the same reason.
+_SUITE_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL", "")
+POSTGRES_URL = os.environ.get("MATCHMAKER_CROSS_CHECK_POSTGRES_URL") or (
+    _SUITE_URL
+    if _SUITE_URL.startswith("postgresql")
+    else "postgresql://postgres@127.0.0.1:5432/test"
 )
-SCHEMA = "cross_database_ranking"
+SCHEMA = f"cross_database_ranking_{secrets.token_hex(4)}"
 Ranking = list[list[tuple[str, float]]]
 
 
