@@ -16,6 +16,7 @@ from models.investor_profile import (
 )
 from models.ranking_model import ModelStatus, RankingModel
 from models.rate_limit import RateLimitWindow
+from models.report import Report
 
 __all__ = [
     "Account",
@@ -37,6 +38,7 @@ __all__ = [
     "PassReason",
     "RankingModel",
     "RateLimitWindow",
+    "Report",
     "RequestStatus",
     "Role",
 ]

@@ -76,10 +76,11 @@ class InvestorFeatures:
 
 @dataclass(frozen=True, slots=True)
 class RequestFilter:
-    """Which requests may appear: sector columns (any of), stage, region, event, exclusions."""
+    """Which requests may appear: sector columns (any of), stage(s), region, event, exclusions."""
 
     sector_columns: frozenset[int] | None = None
     stage_position: int | None = None
+    stage_positions: frozenset[int] | None = None  # any of these
     region_code: int | None = None
     event_code: int | None = None
     excluded_ids: frozenset[str] = frozenset()
@@ -366,6 +367,28 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         )
         return score, text
 
+    def score_rows(
+        self,
+        features: InvestorFeatures,
+        segment: Segment,
+        rows: npt.NDArray[np.intp] | None = None,
+        *,
+        learned: LearnedRanker | None = None,
+        history: InvestorHistory | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """The score of one mandate against rows of a segment (all by default), and the text
+        similarity of each: the one scoring path of rankings and reports.
+
+        With ``learned``, the learned ranker's probability over its features (the components
+        and, if it uses them, the investor's deal ``history``) is the score.
+        """
+        if learned is None:
+            return self.segment_scores(features, segment, rows)
+        matrix, components = self.pair_features(
+            features, segment, rows, names=learned.feature_names, history=history
+        )
+        return learned.predict_scores(matrix), components.text
+
     def investor_components(
         self, investors: Sequence[InvestorRecord], request: RequestRecord
     ) -> Components:
@@ -424,6 +447,9 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             mask &= wanted_combos[segment.sector_combo]
         if request_filter.stage_position is not None:
             mask &= segment.stage_positions == request_filter.stage_position
+        if request_filter.stage_positions is not None:
+            allowed_stages = np.array(sorted(request_filter.stage_positions), dtype=np.int16)
+            mask &= np.isin(segment.stage_positions, allowed_stages)
         if request_filter.region_code is not None:
             mask &= segment.region_codes == request_filter.region_code
         if request_filter.event_code is not None:
@@ -503,14 +529,9 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             rows = np.arange(len(segment)) if everything else np.flatnonzero(mask)
             if rows.size == 0:
                 continue
-            chosen = None if everything else rows
-            if learned is None:
-                scores, text = self.segment_scores(features, segment, chosen)
-            else:
-                matrix, components = self.pair_features(
-                    features, segment, chosen, names=learned.feature_names, history=history
-                )
-                scores, text = learned.predict_scores(matrix), components.text
+            scores, text = self.score_rows(
+                features, segment, None if everything else rows, learned=learned, history=history
+            )
             if min_score > 0:
                 keep = scores >= min_score
                 rows, scores, text = rows[keep], scores[keep], text[keep]

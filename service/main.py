@@ -32,6 +32,7 @@ from service.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from service.ranking_models.router import router as ranking_models_router
 from service.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
 from service.reference_data import get_reference_data
+from service.reports.router import router as reports_router
 from service.taxonomy import router as taxonomy_router
 
 logger = logging.getLogger("matchmaker.startup")
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ranking_models_router,
         events_router,
         audit_router,
+        reports_router,
     ):
         _require_idempotent_posts(router)
         app.include_router(router)

@@ -29,6 +29,7 @@ INVESTORS = frozenset({"PA", "PB"})
 REQUESTS = frozenset({"RX_pub", "RX_sub", "RX_draft", "RX_rej", "RY_pub", "RY_sub"})
 PUBLISHED = frozenset({"RX_pub", "RY_pub"})
 EVENTS = frozenset({"EV"})
+REPORTS = frozenset({"RP"})
 PROBLEM_JSON = "application/problem+json"
 CONDITIONAL_METHODS = frozenset({"PATCH", "DELETE"})  # sent with the current If-Match
 _PATH_PARAMETER = re.compile(r"\{[^}]+\}")
@@ -386,6 +387,30 @@ ROUTES: list[RouteSpec] = [
         """,
     ),
     RouteSpec(
+        "POST /v1/reports",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   201  201
+        """,
+        body={"top_k": 1, "min_score": 0.5},
+        watch="/v1/reports?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/reports",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "GET /v1/reports/{report_id}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RP        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+    RouteSpec(
         "GET /v1/audit",
         """
         object anon badkey inv_a inv_b su_x su_y admin comm
@@ -451,6 +476,9 @@ def build_world(api: ApiClient) -> World:
     for label in PUBLISHED:
         api.publish(ids[label])
     assert api.review(ids["RX_rej"], "reject", "not yet").status_code == 200
+    report = api.client.post("/v1/reports", json={"top_k": 1}, headers=api.admin)
+    assert report.status_code == 201, report.text
+    ids["RP"] = report.json()["id"]
     headers = {
         "anon": {},
         "badkey": bearer("mk_" + secrets.token_urlsafe(32)),
@@ -558,7 +586,7 @@ def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
     declared = {(spec.method, spec.path) for spec in ROUTES}
     assert served - declared == set(), "add these routes to ROUTES"
     assert declared - served == set(), "these ROUTES are not served"
-    labels = INVESTORS | REQUESTS | EVENTS | {NO_OBJECT, MISSING}
+    labels = INVESTORS | REQUESTS | EVENTS | REPORTS | {NO_OBJECT, MISSING}
     for spec in ROUTES:
         objects = {obj for obj, _ in spec.expected()}
         assert objects <= labels, spec.name

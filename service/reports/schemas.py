@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from models import Report
+from service.schema_types import MAX_CODES, WRITE_MODEL_CONFIG, SectorCode, StageCode
+
+MAX_TOP_K = 20
+
+
+def _unique_sorted(codes: list[str]) -> list[str]:
+    return sorted(set(codes))
+
+
+class ReportCreate(BaseModel):
+    """What to report on; an empty scope is every published request and every investor."""
+
+    model_config = WRITE_MODEL_CONFIG
+
+    event_id: Annotated[str, Field(min_length=1, max_length=36)] | None = Field(
+        default=None, description="Only requests presented at this event"
+    )
+    sectors: Annotated[
+        list[SectorCode], Field(max_length=MAX_CODES), AfterValidator(_unique_sorted)
+    ] = Field(
+        default_factory=list,
+        description="Only requests (and mandates) in these sectors, their parents or children",
+    )
+    stages: Annotated[
+        list[StageCode], Field(max_length=MAX_CODES), AfterValidator(_unique_sorted)
+    ] = Field(default_factory=list, description="Only requests (and mandates) at these stages")
+    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K, description="Top pairs listed per side")
+    min_score: float = Field(
+        default=0.6, ge=0, le=1, allow_inf_nan=False, description="A good match scores this"
+    )
+    title: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+
+
+class ReportSummaryOut(BaseModel):
+    """A report as lists show it; ``GET /v1/reports/{id}`` returns the whole document."""
+
+    id: str
+    created_at: dt.datetime
+    created_by_account_id: str | None
+    title: str
+    scope: dict[str, Any]
+    top_k: int
+    min_score: float
+    model: dict[str, Any]
+    counts: dict[str, Any]
+    totals: dict[str, Any]
+    coverage: dict[str, Any]
+
+    @classmethod
+    def from_model(cls, report: Report) -> ReportSummaryOut:
+        return cls(
+            id=report.id,
+            created_at=report.created_at,
+            created_by_account_id=report.created_by_account_id,
+            title=report.title,
+            **report.summary,
+        )

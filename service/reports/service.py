@@ -1,0 +1,106 @@
+"""Match reports: compute a frozen snapshot, store it, read it back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Event, Report
+from models.base import new_id
+from models.types import utc_now
+from service.audit import record_audit
+from service.auth import Principal
+from service.errors import Invalid, NotFound, field_problem
+from service.matches.index import MatchIndex
+from service.pagination import fetch_page
+from service.reports.compute import ReportScope, compute_report
+from service.reports.schemas import ReportCreate
+
+OBJECT_TYPE = "report"
+SUMMARY_KEYS = ("scope", "top_k", "min_score", "model", "counts", "totals", "coverage")
+
+
+def create(
+    *, session: Session, principal: Principal, index: MatchIndex, data: ReportCreate
+) -> Report:
+    """Compute the report over the current data and store it as it is now."""
+    event_name = None
+    if data.event_id is not None:
+        event = session.get(Event, data.event_id)
+        if event is None:
+            raise Invalid(
+                f"No event {data.event_id}.",
+                errors=[field_problem("event_id", "unknown_event", "No event with this id")],
+            )
+        event_name = event.name
+    report_id, created_at = new_id(), utc_now()
+    document = compute_report(
+        session=session,
+        index=index,
+        scope=ReportScope(
+            event_id=data.event_id,
+            event_name=event_name,
+            sectors=tuple(data.sectors),
+            stages=tuple(data.stages),
+        ),
+        top_k=data.top_k,
+        min_score=data.min_score,
+        title=data.title,
+        report_id=report_id,
+        created_at=created_at,
+        created_by_account_id=principal.account_id,
+    )
+    report = Report(
+        id=report_id,
+        created_at=created_at,
+        created_by_account_id=principal.account_id,
+        title=document["title"],
+        event_id=data.event_id,
+        summary={key: document[key] for key in SUMMARY_KEYS},
+        document=document,
+    )
+    session.add(report)
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="report.create",
+        object_type=OBJECT_TYPE,
+        object_id=report.id,
+        changes={
+            **data.model_dump(mode="json", exclude_none=True),
+            "model": document["model"]["version"],
+            "requests": document["totals"]["requests"],
+        },
+    )
+    return report
+
+
+def get(*, session: Session, report_id: str) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"No report {report_id}.")
+    return report
+
+
+def document_of(report: Report) -> dict[str, Any]:
+    return report.document
+
+
+def list_page(
+    *, session: Session, event_id: str | None, limit: int, cursor: str | None
+) -> tuple[Sequence[Report], str | None]:
+    statement = select(Report)
+    if event_id is not None:
+        statement = statement.where(Report.event_id == event_id)
+    return fetch_page(
+        session=session,
+        statement=statement,
+        created_at_column=Report.created_at,
+        id_column=Report.id,
+        limit=limit,
+        cursor=cursor,
+    )
