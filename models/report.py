@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin
 from models.types import UTCDateTime, utc_now
@@ -25,4 +25,4 @@ class Report(IdMixin, Base):
     )
     # The small part of the document that lists show; the whole document loads on demand.
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
-    document: Mapped[dict[str, Any]] = deferred(mapped_column(JSON))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)

@@ -20,7 +20,11 @@ UNKNOWN_CODE = -1
 
 
 def keep_top_terms(matrix: sp.csr_matrix, max_terms: int) -> sp.csr_matrix:
-    """Keep each row's ``max_terms`` heaviest entries and re-normalise (bounded memory)."""
+    """Keep each row's ``max_terms`` heaviest entries and re-normalise (bounded memory).
+
+    Rows with no more terms are left exactly as they are, so a row gets the same weights
+    whether it is trimmed alone or in a batch.
+    """
     counts = np.diff(matrix.indptr)
     if counts.size == 0 or counts.max(initial=0) <= max_terms:
         return matrix
@@ -41,7 +45,7 @@ def keep_top_terms(matrix: sp.csr_matrix, max_terms: int) -> sp.csr_matrix:
         dtype=np.float32,
     )
     norms = np.sqrt(np.asarray(trimmed.multiply(trimmed).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
+    norms[(norms == 0) | (counts <= max_terms)] = 1.0
     return sp.csr_matrix(sp.diags(1.0 / norms).dot(trimmed), dtype=np.float32)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -263,17 +263,31 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
 
     def investor_features(self, investor: InvestorRecord) -> InvestorFeatures:
         """Lookup vectors of one mandate."""
+        return self.investors_features([investor])[0]
+
+    def investors_features(self, investors: Sequence[InvestorRecord]) -> list[InvestorFeatures]:
+        """Lookup vectors of many mandates; theses are hashed and weighed in one pass (the
+        arithmetic is row by row, so each mandate gets exactly what it gets alone)."""
         check_is_fitted(self, "catalogue_")
-        thesis = keep_top_terms(
-            self.text_.weigh(self.text_.counts([investor.thesis])), self.max_text_terms
+        if not investors:
+            return []
+        theses = keep_top_terms(
+            self.text_.weigh(self.text_.counts([investor.thesis for investor in investors])),
+            self.max_text_terms,
         )
-        return InvestorFeatures(
-            sector_fit=self.taxonomy_.fit_vector(investor.sectors),
-            stage_fit=self.ladder_.fit_vector(investor.stages),
-            ticket_min_cny=self._to_cny(investor.ticket_min, investor.currency),
-            ticket_max_cny=self._to_cny(investor.ticket_max, investor.currency),
-            thesis=thesis,
-        )
+        # Mandates share few distinct sector and stage sets; each vector is computed once.
+        sector_fits: dict[tuple[str, ...], FloatArray] = {}
+        stage_fits: dict[tuple[str, ...], FloatArray] = {}
+        return [
+            InvestorFeatures(
+                sector_fit=_memo(sector_fits, investor.sectors, self.taxonomy_.fit_vector),
+                stage_fit=_memo(stage_fits, investor.stages, self.ladder_.fit_vector),
+                ticket_min_cny=self._to_cny(investor.ticket_min, investor.currency),
+                ticket_max_cny=self._to_cny(investor.ticket_max, investor.currency),
+                thesis=_row(theses, row),
+            )
+            for row, investor in enumerate(investors)
+        ]
 
     def ticket_fit(
         self,
@@ -422,20 +436,30 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
     ) -> list[str]:
         """Reasons for one pair: sector, ticket and stage, text evidence when present, and
         the investor's track record when the ranker reads it (``history``)."""
+        return self.explain_pairs([(investor, request, text_similarity, history)])[0]
+
+    def explain_pairs(
+        self,
+        pairs: Iterable[tuple[InvestorRecord, RequestRecord, float, InvestorHistory | None]],
+    ) -> list[list[str]]:
+        """``explain`` for many pairs (investor, request, text similarity, history)."""
         check_is_fitted(self, "catalogue_")
         rates = self.cny_per_unit or {"CNY": Decimal(1)}
-        reasons = [
-            sector_reason(self.taxonomy_, investor, request),
-            ticket_reason(investor, request, rates),
-            stage_reason(self.ladder_, investor, request),
-        ]
-        text = text_reason(text_similarity)
-        if text is not None:
-            reasons.append(text)
-        track_record = None if history is None else history_reason(history, request)
-        if track_record is not None:
-            reasons.append(track_record)
-        return reasons
+        explained = []
+        for investor, request, text_similarity, history in pairs:
+            reasons = [
+                sector_reason(self.taxonomy_, investor, request),
+                ticket_reason(investor, request, rates),
+                stage_reason(self.ladder_, investor, request),
+            ]
+            text = text_reason(text_similarity)
+            if text is not None:
+                reasons.append(text)
+            track_record = None if history is None else history_reason(history, request)
+            if track_record is not None:
+                reasons.append(track_record)
+            explained.append(reasons)
+        return explained
 
     def filter_mask(self, segment: Segment, request_filter: RequestFilter) -> BoolArray:
         mask = np.ones(len(segment), dtype=np.bool_)
@@ -575,6 +599,27 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
                     text=float(components.text[i]),
                 )
         return [entries[int(position)] for position in order], total
+
+
+def _memo(
+    cache: dict[tuple[str, ...], FloatArray],
+    codes: tuple[str, ...],
+    compute: Callable[[tuple[str, ...]], FloatArray],
+) -> FloatArray:
+    found = cache.get(codes)
+    if found is None:
+        found = cache[codes] = compute(codes)
+    return found
+
+
+def _row(matrix: sp.csr_matrix, row: int) -> sp.csr_matrix:
+    """Row ``row`` as a 1 x n matrix (cheaper than indexing, which checks much more)."""
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    return sp.csr_matrix(
+        (matrix.data[start:end], matrix.indices[start:end], np.array([0, end - start])),
+        shape=(1, matrix.shape[1]),
+        dtype=matrix.dtype,
+    )
 
 
 def _as_columns(requests: Sequence[RequestRecord] | RequestColumns) -> RequestColumns:

@@ -1,7 +1,7 @@
 """Reports: frozen match report documents, with a small summary for lists.
 
 Revision ID: reports
-Revises: events
+Revises: deal_history
 Create Date: 2026-11-21 08:10:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "reports"
-down_revision: str | None = "events"
+down_revision: str | None = "deal_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
