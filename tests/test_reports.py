@@ -25,11 +25,13 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import AuditRecord, Report
+from models import AuditRecord, ModelStatus, RankingModel, Report
+from scoring.learned import COMPONENT_FEATURES, LearnedRanker
 from tests.factories import Account, ApiClient
 
 PROBLEM = "application/problem+json"
@@ -380,3 +382,41 @@ def test_an_unknown_format_or_report_is_a_problem(api: ApiClient) -> None:
     missing = api.client.get("/v1/reports/00000000-0000-4000-8000-000000000000", headers=api.admin)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize("model", ["default", "learned"])
+def test_report_scores_are_the_matches_scores(
+    api: ApiClient, db_session: Session, model: str
+) -> None:
+    """The report ranks with the serving model, exactly as the matches endpoint does."""
+    fx = build_fixture(api)
+    if model == "learned":
+        rng = np.random.default_rng(5)
+        inputs = rng.uniform(0, 1, (200, len(COMPONENT_FEATURES)))
+        outcomes = (inputs[:, 0] + 0.5 * inputs[:, 1] + rng.normal(0, 0.2, 200) > 0.8).astype(int)
+        ranker = LearnedRanker(feature_names=COMPONENT_FEATURES).fit(inputs, outcomes)
+        db_session.add(
+            RankingModel(
+                version=7,
+                status=ModelStatus.ACTIVE,
+                parameters=ranker.to_dict(),
+                metrics={},
+                trained_by="test",
+            )
+        )
+        db_session.flush()
+    report = _create(api, event_id=fx.event_id, top_k=3, min_score=0.3)
+    assert report["model"]["version"] == ("learned-v7" if model == "learned" else "default-v1")
+    for investor in report["investors"]:
+        label = next(k for k, v in fx.investors.items() if v == investor["investor_profile_id"])
+        matches = api.client.get(
+            f"/v1/investors/{investor['investor_profile_id']}/matches",
+            params={"event_id": fx.event_id, "min_score": 0.3, "limit": 3},
+            headers=fx.accounts[label].headers,
+        ).json()
+        assert matches["model"] == report["model"]
+        assert [
+            (m["financing_request"]["id"], m["score"], m["reasons"]) for m in matches["items"]
+        ] == [
+            (r["financing_request_id"], r["score"], r["reasons"]) for r in investor["top_requests"]
+        ]
