@@ -236,6 +236,11 @@ RECIPES: dict[str, Recipe] = {
         {"name": "Recipe conference", "date": "2026-11-05", "place": "Pudong"},
         w.api.admin,
     ),
+    "/v1/reports": lambda w: (
+        "/v1/reports",
+        {"top_k": 2, "min_score": 0.5, "title": "Recipe report"},
+        w.api.admin,
+    ),
     "/v1/investors/{investor_id}/deals": lambda w: (
         f"/v1/investors/{w.profile_id()}/deals",
         {

@@ -1,7 +1,7 @@
 """Reports: frozen match report documents, with a small summary for lists.
 
 Revision ID: reports
-Revises: deal_history
+Revises: idempotency_keys
 Create Date: 2026-11-21 08:10:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "reports"
-down_revision: str | None = "deal_history"
+down_revision: str | None = "idempotency_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

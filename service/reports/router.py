@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from service.auth import CommissionPrincipal
 from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
+from service.idempotency import IdempotentRoute
 from service.matches.router import MatchIndexDep
 from service.pagination import CursorQuery, LimitQuery, Page
 from service.reports import service
@@ -16,7 +17,9 @@ from service.reports.document import ReportDocument
 from service.reports.html import render_report_html
 from service.reports.schemas import ReportCreate, ReportSummaryOut
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute
+)
 DOCUMENT_RESPONSE = {
     "model": ReportDocument,
     "description": "The report document (JSON), or the same as CSV or HTML",
