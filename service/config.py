@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     exchange_rates_file: Path = REFERENCE_DATA_DIR / "exchange_rates.json"
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    database_pool_size: int = Field(default=10, gt=0)
+    # Connections per worker; unset: 10 on PostgreSQL, 40 on SQLite (service.db explains).
+    database_pool_size: int | None = Field(default=None, gt=0)
     # A request that cannot get a connection this fast answers 503 instead of queueing on.
     database_pool_timeout_seconds: float = Field(default=3.0, gt=0)
     # Requests per API key (or per client address without one) in each fixed window,

@@ -13,6 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 DEFAULT_POOL_TIMEOUT_SECONDS = 5.0
+# Connections per worker process. A PostgreSQL connection is a server process, so few. A
+# SQLite connection is a file handle, and a write request holds its connection while it waits
+# (up to the busy timeout) for the single write lock: as many connections as the worker has
+# threads (Starlette's default 40) keep readers, which WAL never blocks, from queueing behind
+# those waiting writers for a connection.
+DEFAULT_POOL_SIZES = {"postgresql": 10, "sqlite": 40}
 # Set on the connection of a request that may write (see ``get_session``).
 SQLITE_WRITE_LOCK_OPTION = "matchmaker_sqlite_write_lock"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -53,13 +59,18 @@ def normalise_database_url(url: str) -> str:
 
 
 def create_db_engine(
-    url: str, *, pool_size: int = 10, pool_timeout: float = DEFAULT_POOL_TIMEOUT_SECONDS
+    url: str, *, pool_size: int | None = None, pool_timeout: float = DEFAULT_POOL_TIMEOUT_SECONDS
 ) -> Engine:
     """An engine with a bounded pool: waiting longer than ``pool_timeout`` for a connection
-    raises ``sqlalchemy.exc.TimeoutError`` (answered as 503) instead of queueing for ever."""
+    raises ``sqlalchemy.exc.TimeoutError`` (answered as 503) instead of queueing for ever.
+
+    Without a ``pool_size`` each backend gets its own default (see ``DEFAULT_POOL_SIZES``).
+    """
     url = normalise_database_url(url)
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    backend = parsed.get_backend_name()
+    pool_size = pool_size or DEFAULT_POOL_SIZES.get(backend, DEFAULT_POOL_SIZES["postgresql"])
+    if backend == "sqlite":
         database = parsed.database
         pool: dict[str, Any] = {}
         if database and database != ":memory:":
