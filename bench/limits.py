@@ -38,6 +38,7 @@ SCHEMA = "bench_limits"
 class Phase:
     label: str
     result: LoadResult
+    single: LoadResult  # one connection: the latency a request pays, without queueing
 
 
 def _sqlite_url() -> str:
@@ -83,12 +84,14 @@ def http_phases(
             log = WORK_DIR / f"limits_server_{label}_{round_number}.log"
             with running_server(url, port, 2, log):
                 wrk_load(port, api_key, paths, connections=2, threads=1, seconds=2)  # warm-up
+                single = wrk_load(port, api_key, paths, connections=1, threads=1, seconds=seconds)
                 loaded = wrk_load(port, api_key, paths, connections=16, threads=2, seconds=seconds)
-            phases.append(Phase(label, loaded))
+            phases.append(Phase(label, loaded, single))
             print(
-                f"  round {round_number + 1} limiter {label}: "
+                f"  round {round_number + 1} limiter {label}: 1 connection p50 "
+                f"{single.p50_ms:.2f} ms; 16 connections "
                 f"{loaded.requests_per_second:.0f} req/s, p50 {loaded.p50_ms:.2f} ms, "
-                f"p99 {loaded.p99_ms:.2f} ms, errors {loaded.errors}",
+                f"p99 {loaded.p99_ms:.2f} ms, errors {loaded.errors + single.errors}",
                 flush=True,
             )
     return phases
@@ -109,12 +112,14 @@ def measure(label: str, url: str, args: argparse.Namespace) -> None:
     )
     for state in ("off", "on"):
         runs = [p.result for p in phases if p.label == state]
+        single_p50 = statistics.median(p.single.p50_ms for p in phases if p.label == state)
         rps = statistics.mean(r.requests_per_second for r in runs)
         p50 = statistics.mean(r.p50_ms for r in runs)
         p99_http = statistics.mean(r.p99_ms for r in runs)
         errors = sum(r.errors for r in runs)
         print(
-            f"{label}: limiter {state}: mean of {len(runs)} runs: {rps:.0f} req/s, "
+            f"{label}: limiter {state}: median 1-connection p50 {single_p50:.2f} ms; "
+            f"mean of {len(runs)} runs at 16 connections: {rps:.0f} req/s, "
             f"p50 {p50:.2f} ms, p99 {p99_http:.2f} ms, errors {errors}"
         )
 
