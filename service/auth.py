@@ -17,6 +17,7 @@ from models import Account, Role
 from service.config import get_settings
 from service.db import SessionDep
 from service.errors import Forbidden, Unauthorized
+from service.routing import check_input_after_authentication
 
 API_KEY_PREFIX = "mk_"
 _bearer = HTTPBearer(auto_error=False, description="An API key issued by the commission")
@@ -70,7 +71,15 @@ def authenticate(
     return Principal(account_id=account.id, role=account.role, name=account.name)
 
 
-CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+def authenticated_caller(
+    request: Request, principal: Annotated[Principal, Depends(authenticate)]
+) -> Principal:
+    # Input is judged only once the caller is known: a caller without a key learns nothing.
+    check_input_after_authentication(request)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticated_caller)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:

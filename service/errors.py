@@ -22,6 +22,18 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("matchmaker.errors")
 
 
+class UnreadableBody:
+    """Stands for a request body that is not UTF-8 JSON; validation refuses it."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"UnreadableBody({self.reason!r})"
+
+
 class FieldProblem(BaseModel):
     """One bad field: where it is, what is wrong, and the allowed values where they help."""
 
@@ -178,6 +190,10 @@ def problem_response(
 def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     problems = []
     for error in exc.errors():
+        unreadable = error.get("input")
+        if isinstance(unreadable, UnreadableBody):
+            # One problem for the body, not one per branch that failed to read it.
+            return [field_problem("body", "json_invalid", unreadable.reason)]
         loc = [str(part) for part in error.get("loc", ())]
         location = loc[0] if loc else "body"
         # For unparsable JSON the location holds a character offset, not a member name.
@@ -319,6 +335,7 @@ PROBLEM_RESPONSES = _problem_responses(
         (401, "Missing or invalid API key"),
         (403, "The caller's role may not do this"),
         (404, "No such object visible to the caller"),
+        (409, "Conflicts with the object's current state (writes only)"),
         (413, "Request body too large"),
         (422, "Invalid input; each bad field is listed"),
         (429, "Rate limit exceeded; Retry-After says when to retry"),

@@ -8,8 +8,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.errors import ServiceUnavailable
+from service.routing import AuthFirstRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(route_class=AuthFirstRoute, tags=["operations"])
 
 
 class Status(BaseModel):

@@ -31,7 +31,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.params import Depends as DependsParam
-from fastapi.routing import APIRoute
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -42,6 +41,7 @@ from models.types import utc_now
 from service.auth import CurrentPrincipal
 from service.db import SessionDep
 from service.errors import Conflict, Invalid, field_problem
+from service.routing import AuthFirstRoute
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -231,8 +231,11 @@ def _is_claim(dependency: DependsParam) -> bool:
     return dependency.dependency is claim_idempotency_key
 
 
-class IdempotentRoute(APIRoute):
-    """A route whose POST honours ``Idempotency-Key``; every router uses it."""
+class IdempotentRoute(AuthFirstRoute):
+    """A route whose POST honours ``Idempotency-Key``; every router uses it.
+
+    It judges input only after the caller is known, as every route does (``AuthFirstRoute``).
+    """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = {m.upper() for m in kwargs.get("methods") or ()}

@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, PlainSerializer
 
 from service.reference_data import CodeEntry, get_reference_data
+from service.routing import AuthFirstRoute
 
-router = APIRouter(tags=["taxonomy"])
+router = APIRouter(route_class=AuthFirstRoute, tags=["taxonomy"])
 
 RateString = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
 
