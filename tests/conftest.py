@@ -6,6 +6,7 @@ SQLite file.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import tempfile
@@ -19,12 +20,15 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+import service.accounts.service
+import service.auth
 from service.config import get_settings
 from service.db import create_db_engine, get_session, normalise_database_url
 from service.main import create_app
 from service.migrations import upgrade
 from service.reference_data import get_reference_data
 from tests.factories import ApiClient
+from tests.secret_watch import SecretWatch
 
 ADMIN_KEY = "test-admin-" + secrets.token_urlsafe(24)
 _SQLITE_DIR = Path(tempfile.mkdtemp(prefix="matchmaker-tests-"))
@@ -40,6 +44,38 @@ os.environ["MATCHMAKER_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["MATCHMAKER_RATE_LIMIT_REQUESTS"] = "0"
 get_settings.cache_clear()
 get_reference_data.cache_clear()
+SECRET_WATCH = SecretWatch()
+SECRET_WATCH_REPORT: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secret_watch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretWatch]:
+    """Fails the session if any log line of it shows an API key or a key hash."""
+    SECRET_WATCH.remember(ADMIN_KEY)
+    root = logging.getLogger()
+    root.addHandler(SECRET_WATCH)
+    with pytest.MonkeyPatch.context() as patch:
+        # Every key the service issues or checks passes through hash_api_key.
+        for module in (service.auth, service.accounts.service):
+            patch.setattr(module, "hash_api_key", SECRET_WATCH.recording(module.hash_api_key))
+        yield SECRET_WATCH
+    root.removeHandler(SECRET_WATCH)
+    in_process = len(SECRET_WATCH.lines) // 2
+    lines = SECRET_WATCH.lines + SECRET_WATCH.read_server_logs(tmp_path_factory.getbasetemp())
+    keys, hashes = SECRET_WATCH.leaks(lines)
+    SECRET_WATCH_REPORT.append(
+        f"secret watch: {in_process} log records in-process (each checked as JSON and as "
+        f"plain text), {SECRET_WATCH.server_log_lines} lines from "
+        f"{SECRET_WATCH.server_log_files} server log files; "
+        f"{len(SECRET_WATCH.secrets)} known keys; API keys found: {len(keys)}; "
+        f"key hashes found: {len(hashes)}"
+    )
+    assert (keys, hashes) == ([], []), "secrets in the logs"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in SECRET_WATCH_REPORT:
+        terminalreporter.write_line(line)
 
 
 def reset_database(engine: Engine) -> None:
