@@ -5,15 +5,16 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo serve test lint check clean load
+.PHONY: demo serve test lint audit lock check clean load
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/activate pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+# requirements.lock pins every package the project installs, dependencies of dependencies too.
+$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --constraint requirements.lock -e ".[dev]"
 	@touch $@
 
 ## Install, load the seed demo data into SQLite, print keys and serve on http://$(HOST):$(PORT)
@@ -29,13 +30,24 @@ test: $(VENV)/.installed
 
 ## Load test on 127.0.0.1: 64 locust users for 2 minutes against two workers (docs/reliability.md)
 load: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[dev,load]"
+	$(BIN)/python -m pip install --quiet --constraint requirements.lock -e ".[dev,load]"
 	$(BIN)/python -m bench.load
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Known vulnerabilities in the locked dependencies (pip-audit; needs PyPI)
+audit: $(VENV)/.installed
+	$(BIN)/python -m tools.dependency_audit requirements.lock
+
+## After changing dependencies in pyproject.toml: install them unconstrained, lock what installed
+lock: $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e ".[dev,load]"
+	@echo "# Every package 'make test' and 'make load' install, exactly; regenerate with 'make lock'." > requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable >> requirements.lock
+	@touch $(VENV)/.installed
 
 check: lint test
 
