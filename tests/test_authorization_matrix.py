@@ -608,8 +608,8 @@ def test_authorization_matrix(api: ApiClient, connection: Connection) -> None:
     wrong = [cell for cell in cells if cell.got != cell.expected or cell.problems]
     print(f"\n{render(cells)}")
     print(
-        f"{len(cells)} cells in {elapsed:.2f}s; unexpected successes: {len(unexpected)};"
-        f" wrong cells: {len(wrong)}"
+        f"authorization matrix: {len(cells)} cells over {len(ROUTES)} route specs in"
+        f" {elapsed:.2f}s; unexpected successes: {len(unexpected)}; wrong cells: {len(wrong)}"
     )
     assert len(unexpected) == 0, [f"{c.route} {c.obj} {c.actor}: {c.got}" for c in unexpected]
     assert [f"{c.route} {c.obj} {c.actor}: {c.got} {c.problems}" for c in wrong] == []
