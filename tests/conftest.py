@@ -55,9 +55,10 @@ def secret_watch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretWat
     root = logging.getLogger()
     root.addHandler(SECRET_WATCH)
     with pytest.MonkeyPatch.context() as patch:
-        # Every key the service issues or checks passes through hash_api_key.
+        # Every key the service issues comes from generate_api_key.
         for module in (service.auth, service.accounts.service):
-            patch.setattr(module, "hash_api_key", SECRET_WATCH.recording(module.hash_api_key))
+            generate = module.generate_api_key
+            patch.setattr(module, "generate_api_key", SECRET_WATCH.recording(generate))
         yield SECRET_WATCH
     root.removeHandler(SECRET_WATCH)
     in_process = len(SECRET_WATCH.lines) // 2

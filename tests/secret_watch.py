@@ -4,8 +4,8 @@ In-process, a handler on the root logger keeps each record twice: as the service
 formatter writes it, and as a plain handler (the test runner's, say) would. Servers that tests
 start in other processes write their stdout and stderr to ``*.log`` files under pytest's
 temporary directory; those files are read at the end of the session. Known secrets are the
-admin keys tests register and every key the service hashed (issued or presented); a key also
-shows by its form (``mk_...``) and a hash by its form (64 hex digits), whoever made it.
+admin keys tests register and every key the service issued in-process; a key also shows by its
+form (``mk_...``) and a hash by its form (64 hex digits), whoever made it.
 """
 
 from __future__ import annotations
@@ -52,14 +52,15 @@ class SecretWatch(logging.Handler):
     def remember(self, secret: str) -> None:
         self.secrets.add(secret)
 
-    def recording(self, hash_key: Callable[[str], str]) -> Callable[[str], str]:
-        """``hash_key``, also remembering every key it is given."""
+    def recording(self, generate_key: Callable[[], str]) -> Callable[[], str]:
+        """``generate_key``, also remembering every key it issues."""
 
-        def hash_and_remember(api_key: str) -> str:
+        def generate_and_remember() -> str:
+            api_key = generate_key()
             self.remember(api_key)
-            return hash_key(api_key)
+            return api_key
 
-        return hash_and_remember
+        return generate_and_remember
 
     def read_server_logs(self, directory: Path) -> list[str]:
         lines: list[str] = []
