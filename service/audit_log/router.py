@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,11 +10,15 @@ from service.auth import CommissionPrincipal
 from service.db import SessionDep
 from service.errors import PROBLEM_RESPONSES
 from service.pagination import CursorQuery, LimitQuery, Page
+from service.routing import AuthFirstRoute
+from service.schema_types import IsoDateTime
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    route_class=AuthFirstRoute, prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES
+)
 IdQuery = Annotated[str | None, Query(min_length=1, max_length=36)]
 TimeQuery = Annotated[
-    dt.datetime | None,
+    IsoDateTime | None,
     Query(description="ISO 8601; without an offset it is read as UTC"),
 ]
 
