@@ -1,7 +1,9 @@
-"""Field types shared by the API schemas: exact money and taxonomy codes."""
+"""Field types shared by the API schemas: exact money, taxonomy codes, ISO 8601 times."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
@@ -94,12 +96,44 @@ def _unique_sorted(codes: list[str]) -> list[str]:
     return sorted(set(codes))
 
 
-SectorCode = Annotated[str, Field(max_length=64), AfterValidator(check_sector)]
-StageCode = Annotated[str, Field(max_length=32), AfterValidator(check_stage)]
-RegionCode = Annotated[str, Field(max_length=32), AfterValidator(check_region)]
+def _codes_of(kind: str) -> Callable[[dict[str, Any]], None]:
+    """Lists a code field's allowed values in the OpenAPI description.
+
+    Read when the description is built, so a deployment's replaced taxonomy shows its own
+    codes; the validators above stay the authority and name the allowed codes on a 422.
+    """
+
+    def add_enum(schema: dict[str, Any]) -> None:
+        reference = get_reference_data()
+        codes = {
+            "sector": [s.code for s in reference.sectors],
+            "stage": [s.code for s in reference.stages],
+            "region": [r.code for r in reference.regions],
+            "currency": reference.currencies,
+        }[kind]
+        schema["enum"] = list(codes)
+
+    return add_enum
+
+
+SectorCode = Annotated[
+    str, Field(max_length=64, json_schema_extra=_codes_of("sector")), AfterValidator(check_sector)
+]
+StageCode = Annotated[
+    str, Field(max_length=32, json_schema_extra=_codes_of("stage")), AfterValidator(check_stage)
+]
+RegionCode = Annotated[
+    str, Field(max_length=32, json_schema_extra=_codes_of("region")), AfterValidator(check_region)
+]
 CurrencyCode = Annotated[
     str,
-    Field(min_length=3, max_length=3, description="ISO 4217 code", examples=["CNY"]),
+    Field(
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 code",
+        examples=["CNY"],
+        json_schema_extra=_codes_of("currency"),
+    ),
     AfterValidator(check_currency),
 ]
 SectorList = Annotated[
@@ -130,17 +164,32 @@ class PatchModel(BaseModel):
 
 
 SectorQuery = Annotated[
-    str | None,
+    Annotated[str, Field(json_schema_extra=_codes_of("sector"))] | None,
     AfterValidator(lambda c: c if c is None else check_sector(c)),
     Field(description="A sector code; matches the code, its parents and its children"),
 ]
 StageQuery = Annotated[
-    str | None,
+    Annotated[str, Field(json_schema_extra=_codes_of("stage"))] | None,
     AfterValidator(lambda c: c if c is None else check_stage(c)),
     Field(description="A stage code"),
 ]
 RegionQuery = Annotated[
-    str | None,
+    Annotated[str, Field(json_schema_extra=_codes_of("region"))] | None,
     AfterValidator(lambda c: c if c is None else check_region(c)),
     Field(description="A region code"),
 ]
+
+
+def _iso_8601(value: object) -> object:
+    # Pydantic would also read "-57474297" as a Unix time; the API documents ISO 8601 only.
+    if not isinstance(value, str):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "datetime_from_iso", "Expected an ISO 8601 date-time such as 2026-11-21T09:30:00Z"
+        ) from exc
+
+
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_8601)]

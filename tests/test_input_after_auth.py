@@ -130,3 +130,20 @@ def test_every_route_authenticates_before_it_judges_the_input(app: FastAPI) -> N
         if isinstance(route, APIRoute) and not isinstance(route, AuthFirstRoute)
     ]
     assert plain == [], "give these routers route_class=AuthFirstRoute"
+
+
+def test_a_time_filter_takes_iso_8601_only(api: ApiClient) -> None:
+    # Before: "-57474297" was read as a Unix time (1968) and answered 200.
+    response = api.client.get("/v1/audit?since=-57474297", headers=api.admin)
+
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["field"], error["location"], error["code"]) == (
+        "since",
+        "query",
+        "datetime_from_iso",
+    )
+    for iso in ("2026-11-21T09:30:00Z", "2026-11-21T09:30:00+08:00", "2026-11-21"):
+        assert api.client.get(
+            f"/v1/audit?since={iso.replace('+', '%2B')}", headers=api.admin
+        ).is_success
