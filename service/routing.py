@@ -19,13 +19,42 @@ from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from service.errors import Invalid, UnreadableBody, field_problem
+from service.errors import FieldProblem, Invalid, UnreadableBody, field_problem
+
+
+def _unstorable(text: str) -> str | None:
+    """Why a database cannot store ``text`` (PostgreSQL refuses NUL; UTF-8 lone surrogates)."""
+    if "\x00" in text:
+        return "Text may not contain the NUL character (U+0000)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Text must be valid Unicode (it holds a lone surrogate)"
+    return None
+
+
+def _unstorable_text_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[FieldProblem]:
+    if isinstance(value, str):
+        reason = _unstorable(value)
+        if reason:
+            yield field_problem(".".join(path) or "body", "invalid_text", reason)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reason = _unstorable(key)
+            if reason:
+                yield field_problem(".".join(path) or "body", "invalid_text", f"A key: {reason}")
+            else:
+                yield from _unstorable_text_in(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unstorable_text_in(item, (*path, str(index)))
 
 
 class LenientJsonRequest(Request):
     """Notes a body that is not JSON instead of raising while FastAPI reads it."""
 
     unreadable: UnreadableBody | None = None
+    unstorable_text: tuple[FieldProblem, ...] = ()
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
@@ -39,6 +68,8 @@ class LenientJsonRequest(Request):
             if self.unreadable is not None:
                 # Any model refuses it, should a route without authentication ever read it.
                 self._json = self.unreadable
+            else:
+                self.unstorable_text = tuple(_unstorable_text_in(self._json))
         return self._json
 
 
@@ -64,12 +95,26 @@ class AuthFirstRoute(APIRoute):
 
 
 def check_input_after_authentication(request: Request) -> None:
-    """Refuse an unreadable body and unknown query parameters (422 naming them)."""
+    """Refuse an unreadable body, text no database stores, unknown query parameters (422)."""
     if isinstance(request, LenientJsonRequest) and request.unreadable is not None:
         raise Invalid(
             "The body is not JSON.",
             errors=[field_problem("body", "json_invalid", request.unreadable.reason)],
         )
+    unstorable = [
+        field_problem(name, "invalid_text", reason, location=location)
+        for location, items in (
+            ("path", request.path_params.items()),
+            ("query", request.query_params.multi_items()),
+        )
+        for name, value in items
+        for reason in {_unstorable(name), _unstorable(str(value))} - {None}
+        if reason
+    ]
+    if isinstance(request, LenientJsonRequest):
+        unstorable.extend(request.unstorable_text)
+    if unstorable:
+        raise Invalid("Some text cannot be stored.", errors=unstorable)
     route = request.scope.get("route")
     if not isinstance(route, AuthFirstRoute):
         return

@@ -4,6 +4,8 @@ route can answer is in the OpenAPI description."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -147,3 +149,27 @@ def test_a_time_filter_takes_iso_8601_only(api: ApiClient) -> None:
         assert api.client.get(
             f"/v1/audit?since={iso.replace('+', '%2B')}", headers=api.admin
         ).is_success
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "location"),
+    [
+        ("POST", "/v1/accounts", {"role": "startup", "name": "a\x00b"}, "name", "body"),
+        ("POST", "/v1/accounts", {"role": "startup", "name": "\ud800"}, "name", "body"),
+        ("GET", "/v1/audit?object_type=a%00", None, "object_type", "query"),
+        ("GET", "/v1/investors/%00", None, "investor_id", "path"),
+    ],
+    ids=["nul-in-body", "lone-surrogate-in-body", "nul-in-query", "nul-in-path"],
+)
+def test_text_no_database_stores_answers_422_naming_it(
+    api: ApiClient, method: str, path: str, body: object, field: str, location: str
+) -> None:
+    # Before: 500 on PostgreSQL ("text fields cannot contain NUL") when the text reached a query.
+    content = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", **api.admin}
+    response = api.client.request(method, path, content=content, headers=headers)
+
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["location"], e["code"]) for e in response.json()["errors"]] == [
+        (field, location, "invalid_text")
+    ]
