@@ -1,7 +1,8 @@
 """Every log line the suite emits, searched for API keys and key hashes at the end.
 
-In-process, a handler on the root logger keeps each record twice: as the service's JSON
-formatter writes it, and as a plain handler (the test runner's, say) would. Servers that tests
+In-process, a handler on the root logger keeps each record as the service's JSON formatter
+writes it (the service's only log output; a test may log a key on purpose to check that the
+formatter masks it). Servers that tests
 start in other processes write their stdout and stderr to ``*.log`` files under pytest's
 temporary directory; those files are read at the end of the session. Known secrets are the
 admin keys tests register and every key the service issued in-process; a key also shows by its
@@ -47,7 +48,6 @@ class SecretWatch(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self._json.format(record))
-        self.lines.append(logging.Formatter().format(record))
 
     def remember(self, secret: str) -> None:
         self.secrets.add(secret)
