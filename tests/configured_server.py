@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.secret_watch import remember_secret
+
 START_TIMEOUT_SECONDS = 120
 
 
@@ -45,6 +47,7 @@ def live_server(
     """Serve an already migrated database; stop with SIGTERM (SIGKILL after 20 s)."""
     port = free_port()
     admin_key = "live-" + secrets.token_urlsafe(24)
+    remember_secret(admin_key)  # the session's log search looks for it
     environment = {
         **os.environ,
         "MATCHMAKER_DATABASE_URL": database_url,

@@ -28,7 +28,7 @@ from service.main import create_app
 from service.migrations import upgrade
 from service.reference_data import get_reference_data
 from tests.factories import ApiClient
-from tests.secret_watch import SecretWatch
+from tests.secret_watch import SESSION_WATCH, SecretWatch
 
 ADMIN_KEY = "test-admin-" + secrets.token_urlsafe(24)
 _SQLITE_DIR = Path(tempfile.mkdtemp(prefix="matchmaker-tests-"))
@@ -44,7 +44,7 @@ os.environ["MATCHMAKER_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["MATCHMAKER_RATE_LIMIT_REQUESTS"] = "0"
 get_settings.cache_clear()
 get_reference_data.cache_clear()
-SECRET_WATCH = SecretWatch()
+SECRET_WATCH = SESSION_WATCH
 SECRET_WATCH_REPORT: list[str] = []
 
 

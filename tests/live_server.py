@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from service.migrations import upgrade
+from tests.secret_watch import remember_secret
 
 # Generous: start-up imports scikit-learn, slow on a loaded 2-core machine.
 START_TIMEOUT_SECONDS = 120
@@ -44,6 +45,7 @@ def running_server(database_url: str, log_dir: Path, *, workers: int) -> Iterato
     upgrade(database_url)
     port = free_port()
     admin_key = "live-" + secrets.token_urlsafe(24)
+    remember_secret(admin_key)  # the session's log search looks for it
     env = {
         **os.environ,
         "MATCHMAKER_DATABASE_URL": database_url,

@@ -84,3 +84,12 @@ class SecretWatch(logging.Handler):
                 known = "known key" if candidate.lower() in hashes else "64 hex digits"
                 key_hashes.append(Leak(line[:200], f"{candidate[:8]}... ({known})"))
         return keys, key_hashes
+
+
+# The session's watch (tests/conftest.py installs it); live servers register their admin keys.
+SESSION_WATCH = SecretWatch()
+
+
+def remember_secret(secret: str) -> None:
+    """Have the session's log search look for ``secret`` (a key made up outside the service)."""
+    SESSION_WATCH.remember(secret)
