@@ -159,6 +159,13 @@ def our_rules_broken(path: str, caller: str, response: schemathesis.Response) ->
     return broken
 
 
+def takes_if_match(operation: APIOperation[Any, Any, Any, Any]) -> bool:
+    return any(
+        parameter.get("in") == "header" and str(parameter.get("name")).lower() == "if-match"
+        for parameter in operation.definition.raw.get("parameters", [])
+    )
+
+
 def aim_at_real_objects(case: schemathesis.Case[Any], world: World, pick: int) -> None:
     for name in case.path_parameters or {}:
         if name in world.ids:
@@ -171,6 +178,7 @@ class GeneratedRun:
 
     world: World
     connection: Connection
+    api: ApiClient
     tallies: dict[str, OperationTally] = field(default_factory=dict)
     findings: Findings = field(default_factory=Findings)
 
@@ -190,10 +198,11 @@ class GeneratedRun:
             pick=st.integers(min_value=-1, max_value=5),
         )
         def send_each_case(case: schemathesis.Case[Any], pick: int) -> None:
-            if pick >= 0 and mode is POSITIVE:
+            aimed = pick >= 0 and mode is POSITIVE
+            if aimed:
                 aim_at_real_objects(case, self.world, pick)
             for caller in CALLERS:
-                self.send(case, caller, mode)
+                self.send(case, caller, mode, with_current_etag=aimed and pick % 2 == 0)
 
         try:
             send_each_case()
@@ -202,14 +211,24 @@ class GeneratedRun:
             assert mode is NEGATIVE, operation.label
 
     def send(
-        self, case: schemathesis.Case[Any], caller: str, mode: schemathesis.GenerationMode
+        self,
+        case: schemathesis.Case[Any],
+        caller: str,
+        mode: schemathesis.GenerationMode,
+        *,
+        with_current_etag: bool,
     ) -> None:
         operation = case.operation
         tally = self.tallies.setdefault(operation.label, OperationTally())
         # The caller's key replaces any Authorization header generated from the schema.
-        headers = self.world.headers[caller]
+        headers = dict(self.world.headers[caller])
         savepoint = self.connection.begin_nested()
         try:
+            if with_current_etag and takes_if_match(operation):
+                # A client that read the object first: its current ETag, so the write can
+                # succeed; other cases send a generated If-Match (412) or none (428).
+                current = self.api.client.get(case.formatted_path, headers=self.api.admin)
+                headers["If-Match"] = current.headers.get("etag", "")
             response = case.call(headers=headers)
         finally:
             savepoint.rollback()
@@ -258,7 +277,7 @@ def test_generated_requests_against_every_operation(
 ) -> None:
     schema = schemathesis.openapi.from_dict(app.openapi(), config=CONFIG)
     schema.app = app
-    run = GeneratedRun(world=build_world(api), connection=connection)
+    run = GeneratedRun(world=build_world(api), connection=connection, api=api)
     started = time.perf_counter()
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
