@@ -119,7 +119,9 @@ def test_conflicts_are_documented_and_answered_as_problems(
     ]:
         assert PROBLEM in paths[path][method]["responses"]["409"]["content"], (method, path)
 
-    response = api.client.delete(f"/v1/financing-requests/{ids['request']}", headers=api.admin)
+    path = f"/v1/financing-requests/{ids['request']}"
+    current = api.client.get(path, headers=api.admin).headers["etag"]
+    response = api.client.delete(path, headers={**api.admin, "If-Match": current})
 
     assert response.status_code == 409
     assert response.headers["content-type"] == PROBLEM
