@@ -9,27 +9,26 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from service.migrations import upgrade
 from tests.secret_watch import remember_secret
 
-# Generous: start-up imports scikit-learn, slow on a loaded 2-core machine.
 START_TIMEOUT_SECONDS = 120
 
 
 @dataclass(frozen=True)
-class RunningServer:
+class LiveServer:
     url: str
     admin_key: str
     log_file: Path
     database_url: str
+    process: subprocess.Popen[bytes]
 
 
 def free_port() -> int:
@@ -40,24 +39,28 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, log_dir: Path, *, workers: int) -> Iterator[RunningServer]:
-    """Migrate ``database_url``, serve it with ``workers`` processes, stop them afterwards."""
-    upgrade(database_url)
+def live_server(
+    database_url: str,
+    log_file: Path,
+    *,
+    workers: int = 2,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """Serve an already migrated database; stop with SIGTERM (SIGKILL after 20 s)."""
     port = free_port()
     admin_key = "live-" + secrets.token_urlsafe(24)
     remember_secret(admin_key)  # the session's log search looks for it
-    env = {
+    environment = {
         **os.environ,
         "MATCHMAKER_DATABASE_URL": database_url,
         "MATCHMAKER_ADMIN_KEY": admin_key,
         "MATCHMAKER_ENVIRONMENT": "test",
+        **(env or {}),
     }
-    log_file = log_dir / "server.log"
-    command = [sys.executable, "-m", "service.cli", "serve", "--workers", str(workers)]
+    command = [sys.executable, "-m", "service.cli", "serve", "--no-migrate"]
+    command += ["--workers", str(workers), "--port", str(port)]
     with log_file.open("wb") as log:
-        server = subprocess.Popen(
-            [*command, "--port", str(port), "--no-migrate"], env=env, stdout=log, stderr=log
-        )
+        process = subprocess.Popen(command, env=environment, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -67,16 +70,29 @@ def running_server(database_url: str, log_dir: Path, *, workers: int) -> Iterato
                     break
             except httpx.TransportError:
                 pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail(f"server did not start: {log_file.read_text()[-2000:]}")
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"server did not start: {log_file.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield RunningServer(
-            url=url, admin_key=admin_key, log_file=log_file, database_url=database_url
+        yield LiveServer(
+            url=url,
+            admin_key=admin_key,
+            log_file=log_file,
+            database_url=database_url,
+            process=process,
         )
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def running_server(database_url: str, log_dir: Path, *, workers: int) -> Iterator[LiveServer]:
+    """Migrate ``database_url``, then serve it (see ``live_server``)."""
+    upgrade(database_url)
+    with live_server(database_url, log_dir / "server.log", workers=workers) as server:
+        yield server

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.factories import bearer, investor_payload, request_payload
-from tests.live_server import RunningServer, running_server
+from tests.live_server import LiveServer, running_server
 
 FRESHNESS_LIMIT_SECONDS = 1.0
 READS_PER_WRITE = 12
@@ -19,7 +19,7 @@ WRITES = 5
 
 
 @pytest.fixture
-def two_workers(scratch_database_url: str, tmp_path: Path) -> Iterator[RunningServer]:
+def two_workers(scratch_database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     with running_server(scratch_database_url, tmp_path, workers=2) as server:
         yield server
 
@@ -34,7 +34,7 @@ def _matched_ids(url: str, profile_id: str, headers: dict[str, str]) -> set[str]
 
 
 def test_a_published_request_shows_on_every_worker_within_a_second(
-    two_workers: RunningServer,
+    two_workers: LiveServer,
 ) -> None:
     url, admin = two_workers.url, bearer(two_workers.admin_key)
 

@@ -20,9 +20,9 @@ from service.db import create_db_engine
 from service.main import create_app
 from service.migrations import upgrade
 from service.rate_limit import RateDecision, RateLimiter
-from tests.configured_server import live_server
 from tests.conftest import ADMIN_KEY
 from tests.factories import ApiClient, bearer
+from tests.live_server import live_server
 
 PROBLEM_JSON = "application/problem+json"
 PATH_PARAMETER = re.compile(r"\{([^}]+)\}")

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from service.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from tests.factories import bearer, investor_payload
-from tests.live_server import RunningServer, running_server
+from tests.live_server import LiveServer, running_server
 
 CONCURRENT_RETRIES = 20
 RACES = 100
@@ -27,12 +27,12 @@ TIMEOUT_SECONDS = 30
 
 
 @pytest.fixture
-def live(scratch_database_url: str, tmp_path: Path) -> Iterator[RunningServer]:
+def live(scratch_database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     with running_server(scratch_database_url, tmp_path, workers=2) as server:
         yield server
 
 
-def database_kind(live: RunningServer) -> str:
+def database_kind(live: LiveServer) -> str:
     return make_url(live.database_url).get_backend_name()
 
 
@@ -49,7 +49,7 @@ def all_at_once(count: int, call: Callable[[httpx.Client], httpx.Response]) -> l
         return list(pool.map(one, range(count)))
 
 
-def new_account(live: RunningServer, role: str) -> dict[str, str]:
+def new_account(live: LiveServer, role: str) -> dict[str, str]:
     created = httpx.post(
         f"{live.url}/v1/accounts",
         json={"role": role, "name": f"live {role}"},
@@ -60,7 +60,7 @@ def new_account(live: RunningServer, role: str) -> dict[str, str]:
     return bearer(created.json()["api_key"])
 
 
-def test_concurrent_identical_posts_create_one_object(live: RunningServer) -> None:
+def test_concurrent_identical_posts_create_one_object(live: LiveServer) -> None:
     investor = new_account(live, "investor")
     headers = {**investor, IDEMPOTENCY_HEADER: "twenty-at-once-0001"}
     body: dict[str, Any] = investor_payload(name="Concurrent fund")
@@ -87,7 +87,7 @@ def test_concurrent_identical_posts_create_one_object(live: RunningServer) -> No
     assert len({r.content for r in responses}) == 1
 
 
-def test_concurrent_patches_with_one_if_match_have_one_winner(live: RunningServer) -> None:
+def test_concurrent_patches_with_one_if_match_have_one_winner(live: LiveServer) -> None:
     investor = new_account(live, "investor")
     created = httpx.post(
         f"{live.url}/v1/investors",
