@@ -164,3 +164,21 @@ def scratch_database_url(tmp_path: Path) -> Iterator[str]:
         with admin_engine.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin_engine.dispose()
+
+
+@pytest.fixture
+def scratch_settings(scratch_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The scratch database as the service's configured database (commands read it)."""
+    monkeypatch.setenv("MATCHMAKER_DATABASE_URL", scratch_database_url)
+    get_settings.cache_clear()
+    yield scratch_database_url
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def scratch_client(scratch_settings: str) -> Iterator[TestClient]:
+    """The service running on the scratch database, its match index built at start."""
+    engine = create_db_engine(scratch_settings)
+    with TestClient(create_app(get_settings(), engine=engine)) as client:
+        yield client
+    engine.dispose()

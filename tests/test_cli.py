@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from models import FinancingRequest, InvestorProfile, RequestStatus
 from service.cli import app as cli
-from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
-from service.main import create_app
 from tests.factories import bearer
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def scratch_settings(scratch_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("MATCHMAKER_DATABASE_URL", scratch_database_url)
-    get_settings.cache_clear()
-    yield scratch_database_url
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def scratch_client(scratch_settings: str) -> Iterator[TestClient]:
-    engine = create_db_engine(scratch_settings)
-    with TestClient(create_app(get_settings(), engine=engine)) as client:
-        yield client
-    engine.dispose()
 
 
 def _count(url: str, model: type[InvestorProfile] | type[FinancingRequest]) -> int:

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +30,6 @@ from models.types import utc_now
 from scoring.text import stored_text_counts
 from service.auth import Principal
 from service.cli import app as cli
-from service.config import get_settings
 from service.db import create_db_engine, create_session_factory
 from service.events import service as events
 from service.events.schemas import EventCreate
@@ -38,7 +37,6 @@ from service.financing_requests.service import text_to_match
 from service.imports import text_features, writing
 from service.imports.amounts import AmountError, parse_amount
 from service.imports.reading import decode_csv_bytes
-from service.main import create_app
 from service.matches import index as index_module
 from service.migrations import upgrade
 from tests.conftest import ADMIN_KEY
@@ -171,23 +169,18 @@ def _create_event(url: str, name: str) -> str:
 
 
 @pytest.fixture
-def scratch_url(scratch_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def scratch_url(scratch_settings: str) -> str:
     """A migrated scratch database with the event the test files name."""
-    upgrade(scratch_database_url)
-    _create_event(scratch_database_url, CIIE_2026)
-    monkeypatch.setenv("MATCHMAKER_DATABASE_URL", scratch_database_url)
-    get_settings.cache_clear()
-    yield scratch_database_url
-    get_settings.cache_clear()
+    upgrade(scratch_settings)
+    _create_event(scratch_settings, CIIE_2026)
+    return scratch_settings
 
 
 @pytest.fixture
-def server(scratch_url: str) -> Iterator[TestClient]:
-    """The service running on the scratch database, with its match index built at start."""
-    engine = create_db_engine(scratch_url)
-    with TestClient(create_app(get_settings(), engine=engine)) as client:
-        yield client
-    engine.dispose()
+def server(scratch_url: str, scratch_client: TestClient) -> TestClient:
+    """The service on the migrated scratch database (``scratch_url`` first: the index is
+    built at start)."""
+    return scratch_client
 
 
 def _csv(path: Path, headers: Sequence[str], rows: Sequence[Cells], encoding: str) -> Path:
