@@ -34,9 +34,9 @@ from sqlalchemy import func, select
 from bench.server_process import ServerProcess, drop_scratch_database, scratch_database
 from models import FinancingRequest, Role
 from service.accounts import service as accounts
-from service.auth import Principal
-from service.db import create_db_engine, create_session_factory
-from service.migrations import upgrade
+from service.core.database import create_db_engine, create_session_factory
+from service.core.migrations import upgrade
+from service.http.auth import Principal
 
 WORK_DIR = Path("var/bench")
 SCHEMA = "crash_test"

@@ -74,7 +74,7 @@ def running_server(database_url: str, port: int, workers: int, log: Path) -> Ite
             [
                 sys.executable,
                 "-m",
-                "service.cli",
+                "service.cli.main",
                 "serve",
                 "--workers",
                 str(workers),

@@ -30,13 +30,13 @@ from sqlalchemy.engine import make_url
 
 from bench.synthetic import TOPICS
 from models import FinancingRequest, FinancingRequestSector, RequestStatus, Role
-from service.auth import Principal
-from service.db import create_db_engine, create_session_factory
+from service.core.database import create_db_engine, create_session_factory
 from service.events import service as events
 from service.events.schemas import EventCreate
-from service.matches.index import MatchIndex
+from service.http.auth import Principal
 from service.matches.service import make_default_scorer
-from service.reference_data import get_reference_data
+from service.ranking.index import MatchIndex
+from service.reference_data.catalog import get_reference_data
 
 WORK_DIR = Path("var/bench")
 BENCH = Principal(None, Role.COMMISSION, "import benchmark")
@@ -163,7 +163,7 @@ def main() -> None:
     path = WORK_DIR / f"requests_{args.rows}.{args.format}"
     expected_total = write_file(path, args.rows)
     url = scratch_database(args.database_url)
-    migrate = [sys.executable, "-m", "service.cli", "migrate"]
+    migrate = [sys.executable, "-m", "service.cli.main", "migrate"]
     env = {**os.environ, "MATCHMAKER_DATABASE_URL": url}
     subprocess.run(migrate, env=env, check=True, capture_output=True)
     command = [

@@ -24,10 +24,10 @@ from sqlalchemy.engine import make_url
 from bench.http_load import LoadResult, running_server, wrk_load
 from bench.synthetic import populate
 from models import InvestorProfile
-from service.config import get_settings
-from service.db import create_db_engine
+from service.core.database import create_db_engine
+from service.core.migrations import upgrade
+from service.core.settings import get_settings
 from service.main import create_rate_limiter
-from service.migrations import upgrade
 
 WORK_DIR = Path("var/bench")
 NEVER_REFUSE = 10**9

@@ -26,10 +26,10 @@ from bench.server_process import ServerProcess, drop_scratch_database, scratch_d
 from bench.synthetic import populate
 from models import FinancingRequest, InvestorProfile, RequestStatus, Role
 from service.accounts import service as accounts
-from service.auth import Principal
-from service.db import create_db_engine, create_session_factory
-from service.demo import load_demo
-from service.migrations import upgrade
+from service.core.database import create_db_engine, create_session_factory
+from service.core.migrations import upgrade
+from service.demo.loader import load_demo
+from service.http.auth import Principal
 
 WORK_DIR = Path("var/bench")
 SCHEMA = "load_test"

@@ -24,11 +24,11 @@ from sqlalchemy.engine import make_url
 
 from bench.synthetic import populate
 from models import Role
-from service.auth import Principal
-from service.db import create_db_engine, create_session_factory
-from service.matches.index import MatchIndex
+from service.core.database import create_db_engine, create_session_factory
+from service.core.migrations import upgrade
+from service.http.auth import Principal
 from service.matches.service import make_default_scorer
-from service.migrations import upgrade
+from service.ranking.index import MatchIndex
 from service.reports import service as reports
 from service.reports.schemas import ReportCreate
 

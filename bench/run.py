@@ -29,10 +29,10 @@ from bench.kernels import load_text_terms, naive_rank, numpy_limit, postgres_ran
 from bench.synthetic import populate
 from models import InvestorProfile
 from scoring import InvestorRecord, RankedRequest
-from service.db import create_db_engine, create_session_factory
-from service.matches.index import MatchIndex
+from service.core.database import create_db_engine, create_session_factory
+from service.core.migrations import upgrade
 from service.matches.service import investor_record, make_default_scorer
-from service.migrations import upgrade
+from service.ranking.index import MatchIndex
 
 LIMIT = 20
 WORK_DIR = Path("var/bench")

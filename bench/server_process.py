@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from service.db import create_db_engine
+from service.core.database import create_db_engine
 
 READY_TIMEOUT_SECONDS = 120
 
@@ -42,7 +42,7 @@ class ServerProcess:
 
     def start(self) -> None:
         environment = {**os.environ, "MATCHMAKER_DATABASE_URL": self.database_url, **self.env}
-        command = [sys.executable, "-m", "service.cli", "serve", "--no-migrate"]
+        command = [sys.executable, "-m", "service.cli.main", "serve", "--no-migrate"]
         command += ["--workers", str(self.workers), "--port", str(self.port)]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(

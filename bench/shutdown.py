@@ -33,10 +33,10 @@ from bench.server_process import ServerProcess, drop_scratch_database, scratch_d
 from bench.synthetic import populate
 from models import InvestorProfile, Role
 from service.accounts import service as accounts
-from service.auth import Principal
-from service.config import get_settings
-from service.db import create_db_engine, create_session_factory
-from service.migrations import upgrade
+from service.core.database import create_db_engine, create_session_factory
+from service.core.migrations import upgrade
+from service.core.settings import get_settings
+from service.http.auth import Principal
 
 WORK_DIR = Path("var/bench")
 SCHEMA = "shutdown_test"

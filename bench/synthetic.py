@@ -20,8 +20,8 @@ from models import (
     Role,
 )
 from scoring.text import stored_text_counts
-from service.auth import hash_api_key
-from service.reference_data import get_reference_data
+from service.http.auth import hash_api_key
+from service.reference_data.catalog import get_reference_data
 
 TOPICS = [
     "基础大模型研发与训练算力",

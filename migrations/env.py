@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from models import Base
-from service.config import get_settings
-from service.db import create_db_engine
+from service.core.database import create_db_engine
+from service.core.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -14,26 +14,26 @@ from starlette.concurrency import run_in_threadpool
 
 from service.accounts.router import router as accounts_router
 from service.audit_log.router import router as audit_router
-from service.config import Settings, get_settings
-from service.db import create_db_engine, create_session_factory
+from service.core.database import create_db_engine, create_session_factory
+from service.core.logging_setup import configure_logging
+from service.core.settings import Settings, get_settings
 from service.deals.router import router as deals_router
-from service.errors import install_error_handlers
 from service.events.router import router as events_router
 from service.feedback.router import router as feedback_router
 from service.financing_requests.router import router as financing_requests_router
-from service.health import router as health_router
-from service.idempotency import IdempotentRoute
+from service.http.health import router as health_router
+from service.http.idempotency import IdempotentRoute
+from service.http.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from service.http.problems import install_error_handlers
+from service.http.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
 from service.investors.router import router as investors_router
-from service.logging_setup import configure_logging
-from service.matches.index import MatchIndex
 from service.matches.router import router as matches_router
 from service.matches.service import make_default_scorer
-from service.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from service.ranking.index import MatchIndex
 from service.ranking_models.router import router as ranking_models_router
-from service.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
-from service.reference_data import get_reference_data
+from service.reference_data.catalog import get_reference_data
+from service.reference_data.router import router as taxonomy_router
 from service.reports.router import router as reports_router
-from service.taxonomy import router as taxonomy_router
 
 logger = logging.getLogger("matchmaker.startup")
 

@@ -21,14 +21,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import service.accounts.service
-import service.auth
-from service.config import get_settings
-from service.db import create_db_engine, get_session, normalise_database_url
+import service.http.auth
+from service.core.database import create_db_engine, get_session, normalise_database_url
+from service.core.migrations import upgrade
+from service.core.settings import get_settings
 from service.main import create_app
-from service.migrations import upgrade
-from service.reference_data import get_reference_data
-from tests.factories import ApiClient
-from tests.secret_watch import SESSION_WATCH, SecretWatch
+from service.reference_data.catalog import get_reference_data
+from tests.support.factories import ApiClient
+from tests.support.secret_watch import SESSION_WATCH, SecretWatch
 
 ADMIN_KEY = "test-admin-" + secrets.token_urlsafe(24)
 _SQLITE_DIR = Path(tempfile.mkdtemp(prefix="matchmaker-tests-"))
@@ -39,7 +39,7 @@ TEST_DATABASE_URL = normalise_database_url(
 os.environ["MATCHMAKER_ENVIRONMENT"] = "test"
 os.environ["MATCHMAKER_ADMIN_KEY"] = ADMIN_KEY
 os.environ["MATCHMAKER_DATABASE_URL"] = TEST_DATABASE_URL
-# The counters live outside the test's rolled-back transaction; tests/test_limits.py turns
+# The counters live outside the test's rolled-back transaction; tests/http/test_limits.py turns
 # them on with low limits against a database of its own.
 os.environ["MATCHMAKER_RATE_LIMIT_REQUESTS"] = "0"
 get_settings.cache_clear()
@@ -56,7 +56,7 @@ def secret_watch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretWat
     root.addHandler(SECRET_WATCH)
     with pytest.MonkeyPatch.context() as patch:
         # Every key the service issues comes from generate_api_key.
-        for module in (service.auth, service.accounts.service):
+        for module in (service.http.auth, service.accounts.service):
             generate = module.generate_api_key
             patch.setattr(module, "generate_api_key", SECRET_WATCH.recording(generate))
         yield SECRET_WATCH

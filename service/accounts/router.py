@@ -5,11 +5,11 @@ from fastapi import APIRouter
 from models import Role
 from service.accounts import service
 from service.accounts.schemas import AccountCreate, AccountCreated, AccountOut, Me
-from service.auth import CommissionPrincipal, CurrentPrincipal
-from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
-from service.idempotency import IdempotentRoute
-from service.pagination import CursorQuery, LimitQuery, Page
+from service.core.database import SessionDep
+from service.http.auth import CommissionPrincipal, CurrentPrincipal
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import CursorQuery, LimitQuery, Page
+from service.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 

@@ -5,7 +5,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from models import Account, Role
-from service.schema_types import WRITE_MODEL_CONFIG, Name
+from service.http.fields import WRITE_MODEL_CONFIG, Name
 
 
 class AccountCreate(BaseModel):

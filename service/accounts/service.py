@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Role
-from service.audit import record_audit
-from service.auth import Principal, generate_api_key, hash_api_key
-from service.errors import Invalid, field_problem
-from service.pagination import fetch_page
+from service.audit_log.writer import record_audit
+from service.http.auth import Principal, generate_api_key, hash_api_key
+from service.http.pagination import fetch_page
+from service.http.problems import Invalid, field_problem
 
 
 def create(*, session: Session, principal: Principal, role: Role, name: str) -> tuple[Account, str]:

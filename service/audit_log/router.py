@@ -6,12 +6,12 @@ from fastapi import APIRouter, Query
 
 from service.audit_log import service
 from service.audit_log.schemas import AuditRecordOut
-from service.auth import CommissionPrincipal
-from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
-from service.pagination import CursorQuery, LimitQuery, Page
-from service.routing import AuthFirstRoute
-from service.schema_types import IsoDateTime
+from service.core.database import SessionDep
+from service.http.auth import CommissionPrincipal
+from service.http.fields import IsoDateTime
+from service.http.pagination import CursorQuery, LimitQuery, Page
+from service.http.problems import PROBLEM_RESPONSES
+from service.http.routing import AuthFirstRoute
 
 router = APIRouter(
     route_class=AuthFirstRoute, prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AuditRecord
-from service.errors import Invalid, field_problem
-from service.pagination import fetch_page
+from service.http.pagination import fetch_page
+from service.http.problems import Invalid, field_problem
 
 
 @dataclass(frozen=True, slots=True)

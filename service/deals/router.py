@@ -3,20 +3,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from models import InvestorProfile
-from service.auth import InvestorSidePrincipal, Principal
-from service.db import SessionDep
+from service.core.database import SessionDep
 from service.deals import service
 from service.deals.schemas import DealOut, DealWrite
-from service.errors import PROBLEM_RESPONSES
-from service.idempotency import IdempotentRoute
-from service.investors import service as investors
-from service.pagination import (
+from service.http.auth import InvestorSidePrincipal, Principal
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import (
     CursorQuery,
     LimitQuery,
     Page,
     decode_offset_cursor,
     encode_offset_cursor,
 )
+from service.http.problems import PROBLEM_RESPONSES
+from service.investors import service as investors
 
 router = APIRouter(tags=["deals"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 

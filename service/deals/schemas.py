@@ -5,7 +5,7 @@ import datetime as dt
 from pydantic import BaseModel, Field, model_validator
 
 from models import Deal
-from service.schema_types import (
+from service.http.fields import (
     WRITE_MODEL_CONFIG,
     CurrencyCode,
     Money,

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Deal, Feedback, FeedbackAction, FinancingRequest, InvestorProfile
 from scoring.history import InvestorHistory, PastDeal
-from service.audit import record_audit
-from service.auth import Principal
+from service.audit_log.writer import record_audit
 from service.deals.schemas import DealWrite
-from service.errors import Invalid, NotFound, field_problem
+from service.http.auth import Principal
+from service.http.problems import Invalid, NotFound, field_problem
 
 OBJECT_TYPE = "deal"
 

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from service.auth import CommissionPrincipal
-from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
+from service.core.database import SessionDep
 from service.events import service
 from service.events.schemas import EventCreate, EventOut
-from service.idempotency import IdempotentRoute
-from service.pagination import CursorQuery, LimitQuery, Page
-from service.preconditions import tag_response, with_etag
+from service.http.auth import CommissionPrincipal
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import CursorQuery, LimitQuery, Page
+from service.http.preconditions import tag_response, with_etag
+from service.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute

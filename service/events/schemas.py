@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from models import Event
-from service.schema_types import WRITE_MODEL_CONFIG
+from service.http.fields import WRITE_MODEL_CONFIG
 
 EventName = Annotated[str, Field(min_length=1, max_length=200)]
 Place = Annotated[str, Field(min_length=1, max_length=200)]

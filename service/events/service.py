@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event
-from service.audit import record_audit
-from service.auth import Principal
-from service.errors import Conflict, Invalid, NotFound, field_problem
+from service.audit_log.writer import record_audit
 from service.events.schemas import EventCreate
-from service.pagination import fetch_page
+from service.http.auth import Principal
+from service.http.pagination import fetch_page
+from service.http.problems import Conflict, Invalid, NotFound, field_problem
 
 OBJECT_TYPE = "event"
 

@@ -5,22 +5,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from models import InvestorProfile, Role
-from service.auth import InvestorSidePrincipal, Principal, require_roles
-from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
+from service.core.database import SessionDep
 from service.feedback import service
 from service.feedback.schemas import FeedbackOut, FeedbackWrite, InterestedInvestorOut, InterestList
 from service.financing_requests.router import StartupSidePrincipal, VisibleFinancingRequest
-from service.idempotency import IdempotentRoute
-from service.investors import service as investors
-from service.pagination import (
+from service.http.auth import InvestorSidePrincipal, Principal, require_roles
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import (
     CursorQuery,
     LimitQuery,
     Page,
     decode_offset_cursor,
     encode_offset_cursor,
 )
-from service.preconditions import tag_response, with_etag
+from service.http.preconditions import tag_response, with_etag
+from service.http.problems import PROBLEM_RESPONSES
+from service.investors import service as investors
 
 router = APIRouter(tags=["feedback"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 InvestorPrincipal = Annotated[Principal, Depends(require_roles(Role.INVESTOR))]

@@ -5,7 +5,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from models import Feedback, FeedbackAction, FeedbackEvent, InvestorProfile, PassReason
-from service.schema_types import WRITE_MODEL_CONFIG, CurrencyCode, Money
+from service.http.fields import WRITE_MODEL_CONFIG, CurrencyCode, Money
 
 
 class FeedbackWrite(BaseModel):

@@ -17,10 +17,10 @@ from models import (
     RequestStatus,
 )
 from models.types import utc_now
-from service.audit import audit_value, record_audit
-from service.auth import Principal
-from service.errors import Invalid, NotFound, field_problem
+from service.audit_log.writer import audit_value, record_audit
 from service.feedback.schemas import FeedbackWrite
+from service.http.auth import Principal
+from service.http.problems import Invalid, NotFound, field_problem
 
 INTEREST = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
 OBJECT_TYPE = "feedback"

@@ -5,9 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from models import FinancingRequest, RequestStatus, Role
-from service.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
-from service.db import SessionDep
-from service.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
+from service.core.database import SessionDep
 from service.financing_requests import service
 from service.financing_requests.schemas import (
     FinancingRequestCreate,
@@ -15,9 +13,11 @@ from service.financing_requests.schemas import (
     FinancingRequestUpdate,
     ReviewDecision,
 )
-from service.idempotency import IdempotentRoute
-from service.pagination import CursorQuery, LimitQuery, Page
-from service.preconditions import (
+from service.http.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
+from service.http.fields import SectorQuery, StageQuery
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import CursorQuery, LimitQuery, Page
+from service.http.preconditions import (
     IfMatchHeader,
     OptionalIfMatchHeader,
     check_if_present,
@@ -25,7 +25,7 @@ from service.preconditions import (
     tag_response,
     with_etag,
 )
-from service.schema_types import SectorQuery, StageQuery
+from service.http.problems import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/v1/financing-requests",

@@ -8,9 +8,8 @@ from typing import Annotated, ClassVar, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from models import FinancingRequest, RequestStatus
-from service.auth import Principal
-from service.code_links import codes_of
-from service.schema_types import (
+from service.http.auth import Principal
+from service.http.fields import (
     WRITE_MODEL_CONFIG,
     CurrencyCode,
     LongText,
@@ -21,6 +20,7 @@ from service.schema_types import (
     SectorList,
     StageCode,
 )
+from service.reference_data.code_links import codes_of
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 EventId = Annotated[

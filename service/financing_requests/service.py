@@ -12,10 +12,7 @@ from models import FinancingRequest, FinancingRequestSector, RequestStatus, Role
 from models.types import utc_now
 from scoring.text import stored_text_counts
 from service.accounts.service import resolve_owner
-from service.audit import audit_value, record_audit
-from service.auth import Principal
-from service.code_links import codes_of, overlapping_sector, sync_code_rows
-from service.errors import Conflict, Invalid, NotFound, field_problem
+from service.audit_log.writer import audit_value, record_audit
 from service.events import service as events
 from service.financing_requests.schemas import (
     FinancingRequestCreate,
@@ -23,7 +20,10 @@ from service.financing_requests.schemas import (
     ReviewDecision,
     StoredRequestFields,
 )
-from service.pagination import fetch_page
+from service.http.auth import Principal
+from service.http.pagination import fetch_page
+from service.http.problems import Conflict, Invalid, NotFound, field_problem
+from service.reference_data.code_links import codes_of, overlapping_sector, sync_code_rows
 
 OBJECT_TYPE = "financing_request"
 S = RequestStatus

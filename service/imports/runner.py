@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import RequestStatus
-from service.auth import Principal
-from service.db import create_session_factory
+from service.core.database import create_session_factory
+from service.http.auth import Principal
 from service.imports.columns import ImportKind
 from service.imports.reading import read_table
 from service.imports.validation import (

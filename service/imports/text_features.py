@@ -30,7 +30,7 @@ def features_by_chunk(texts_by_chunk: Sequence[Sequence[str]]) -> Iterator[Itera
     # "spawn": the helper starts clean instead of copying a process that holds database
     # connections and (with progress bars) threads. Like every spawned process it imports
     # the main module under a name other than "__main__": ``matchmaker`` and
-    # ``python -m service.cli`` only run the command under ``if __name__ == "__main__"``.
+    # ``python -m service.cli.main`` only run the command under ``if __name__ == "__main__"``.
     helper = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     try:
         later = helper.map(stored_text_counts_many, texts_by_chunk[1:])

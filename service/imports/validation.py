@@ -12,8 +12,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from models import Role
-from service.errors import Invalid
 from service.financing_requests.schemas import FinancingRequestCreate
+from service.http.problems import Invalid
 from service.imports.amounts import AmountError, parse_amount
 from service.imports.columns import (
     BoundColumn,

@@ -29,10 +29,10 @@ from models import (
     RequestStatus,
 )
 from models.types import utc_now
-from service.audit import audit_value
-from service.auth import Principal
+from service.audit_log.writer import audit_value
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestCreate
+from service.http.auth import Principal
 from service.imports.bulk_insert import insert_rows
 from service.imports.text_features import features_by_chunk
 from service.imports.validation import ValidRow
@@ -270,7 +270,7 @@ def _mark_written_now(session: Session, *, written_at: dt.datetime) -> None:
     """Move the new rows' ``updated_at`` to just before the commit.
 
     Running servers pick up changed requests by ``updated_at``, allowing a few seconds
-    between a write's timestamp and its commit (``service/matches/index.py``,
+    between a write's timestamp and its commit (``service/ranking/index.py``,
     ``COMMIT_OVERLAP``). A large import takes longer than that; stamped with its start
     time, its rows could fall behind a server's watermark and never be indexed.
     """

@@ -5,15 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from models import InvestorProfile
-from service.auth import InvestorSidePrincipal
-from service.db import SessionDep
-from service.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
-from service.idempotency import IdempotentRoute
+from service.core.database import SessionDep
+from service.http.auth import InvestorSidePrincipal
+from service.http.fields import SectorQuery, StageQuery
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import CursorQuery, LimitQuery, Page
+from service.http.preconditions import IfMatchHeader, require_current, tag_response, with_etag
+from service.http.problems import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
 from service.investors import service
 from service.investors.schemas import InvestorCreate, InvestorOut, InvestorUpdate
-from service.pagination import CursorQuery, LimitQuery, Page
-from service.preconditions import IfMatchHeader, require_current, tag_response, with_etag
-from service.schema_types import SectorQuery, StageQuery
 
 router = APIRouter(
     prefix="/v1/investors",

@@ -6,9 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from models import InvestorProfile
-from service.code_links import codes_of
-from service.reference_data import get_reference_data
-from service.schema_types import (
+from service.http.fields import (
     WRITE_MODEL_CONFIG,
     CurrencyCode,
     LongText,
@@ -19,6 +17,8 @@ from service.schema_types import (
     SectorList,
     StageList,
 )
+from service.reference_data.catalog import get_reference_data
+from service.reference_data.code_links import codes_of
 
 
 class InvestorKind(StrEnum):

@@ -18,12 +18,12 @@ from models import (
 )
 from models.types import utc_now
 from service.accounts.service import resolve_owner
-from service.audit import audit_value, record_audit
-from service.auth import Principal
-from service.code_links import codes_of, overlapping_sector, sync_code_rows
-from service.errors import Invalid, NotFound, field_problem
+from service.audit_log.writer import audit_value, record_audit
+from service.http.auth import Principal
+from service.http.pagination import fetch_page
+from service.http.problems import Invalid, NotFound, field_problem
 from service.investors.schemas import InvestorCreate, InvestorUpdate
-from service.pagination import fetch_page
+from service.reference_data.code_links import codes_of, overlapping_sector, sync_code_rows
 
 OBJECT_TYPE = "investor_profile"
 

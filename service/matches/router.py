@@ -5,23 +5,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from models import InvestorProfile
-from service.auth import CommissionPrincipal, InvestorSidePrincipal
-from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
+from service.core.database import SessionDep
 from service.feedback import service as feedback
 from service.financing_requests.router import VisibleFinancingRequest
-from service.idempotency import IdempotentRoute
-from service.investors import service as investors
-from service.matches import service
-from service.matches.index import MatchIndex
-from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
-from service.pagination import (
+from service.http.auth import CommissionPrincipal, InvestorSidePrincipal
+from service.http.fields import RegionQuery, SectorQuery, StageQuery
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import (
     CursorQuery,
     LimitQuery,
     decode_offset_cursor,
     encode_offset_cursor,
 )
-from service.schema_types import RegionQuery, SectorQuery, StageQuery
+from service.http.problems import PROBLEM_RESPONSES
+from service.investors import service as investors
+from service.matches import service
+from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
+from service.ranking.index import MatchIndex
 
 router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 

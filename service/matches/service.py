@@ -20,21 +20,21 @@ from models import (
 from scoring import InvestorRecord, MatchScorer, RequestFilter, RequestRecord
 from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
-from service.auth import Principal
-from service.code_links import codes_of
 from service.deals.service import investor_histories, investor_history
 from service.financing_requests.schemas import FinancingRequestOut, StoredRequestFields
 from service.financing_requests.service import matching_text
+from service.http.auth import Principal
 from service.investors.schemas import InvestorOut
 from service.investors.service import load_codes
-from service.matches.index import CachedMandate, IndexState, MatchIndex
 from service.matches.schemas import (
     ComponentsOut,
     InvestorMatchOut,
     RankingModelOut,
     RequestMatchOut,
 )
-from service.reference_data import get_reference_data
+from service.ranking.index import CachedMandate, IndexState, MatchIndex
+from service.reference_data.catalog import get_reference_data
+from service.reference_data.code_links import codes_of
 
 DEFAULT_MODEL_VERSION = "default-v1"
 SCORE_DECIMALS = 6

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.auth import CommissionPrincipal
-from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
-from service.idempotency import IdempotentRoute
+from service.core.database import SessionDep
+from service.http.auth import CommissionPrincipal
+from service.http.idempotency import IdempotentRoute
+from service.http.problems import PROBLEM_RESPONSES
 from service.matches.router import MatchIndexDep
 from service.ranking_models import service
 from service.ranking_models.schemas import (

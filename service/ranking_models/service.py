@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from models import ModelStatus, RankingModel
 from models.types import utc_now
 from scoring.learned import RANKING_FEATURES, REGULARIZATION, LearnedRanker
-from service.audit import record_audit
-from service.auth import Principal
-from service.errors import Conflict, NotFound
-from service.matches.index import MatchIndex
+from service.audit_log.writer import record_audit
+from service.http.auth import Principal
+from service.http.problems import Conflict, NotFound
 from service.matches.service import DEFAULT_MODEL_VERSION
-from service.ranking_models.training_pairs import labelled_pairs
+from service.ranking.index import MatchIndex
+from service.ranking.training_pairs import labelled_pairs
 
 MIN_TRAINING_PAIRS = 30
 HELD_OUT_SHARE = 0.25

@@ -35,13 +35,13 @@ from scoring import InvestorFeatures, InvestorRecord, MatchScorer, RequestFilter
 from scoring.catalogue import Segment, merge_segments
 from scoring.history import InvestorHistory
 from service.deals.service import investor_histories
-from service.matches.index import IndexState, MatchIndex
 from service.matches.service import (
     SCORE_DECIMALS,
     ServingRanker,
     serving_ranker,
 )
-from service.reference_data import CodeEntry, ReferenceData, get_reference_data
+from service.ranking.index import IndexState, MatchIndex
+from service.reference_data.catalog import CodeEntry, ReferenceData, get_reference_data
 
 MIN_INVESTORS = 3  # a request is covered with at least this many investors above min_score
 MAX_LISTED = 1000  # entries per list in the document (requests, unmatched, investors)

@@ -5,12 +5,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from service.auth import CommissionPrincipal
-from service.db import SessionDep
-from service.errors import PROBLEM_RESPONSES
-from service.idempotency import IdempotentRoute
+from service.core.database import SessionDep
+from service.http.auth import CommissionPrincipal
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import CursorQuery, LimitQuery, Page
+from service.http.problems import PROBLEM_RESPONSES
 from service.matches.router import MatchIndexDep
-from service.pagination import CursorQuery, LimitQuery, Page
 from service.reports import service
 from service.reports.csv_export import render_report_csv
 from service.reports.document import ReportDocument

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, Field
 
 from models import Report
-from service.schema_types import MAX_CODES, WRITE_MODEL_CONFIG, SectorCode, StageCode
+from service.http.fields import MAX_CODES, WRITE_MODEL_CONFIG, SectorCode, StageCode
 
 MAX_TOP_K = 20
 

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from models import Event, Report
 from models.base import new_id
 from models.types import utc_now
-from service.audit import record_audit
-from service.auth import Principal
-from service.errors import Invalid, NotFound, field_problem
-from service.matches.index import MatchIndex
-from service.pagination import fetch_page
+from service.audit_log.writer import record_audit
+from service.http.auth import Principal
+from service.http.pagination import fetch_page
+from service.http.problems import Invalid, NotFound, field_problem
+from service.ranking.index import MatchIndex
 from service.reports.compute import ReportScope, compute_report
 from service.reports.schemas import ReportCreate
 

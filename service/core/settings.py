@@ -1,0 +1,56 @@
+"""Settings from the environment (prefix ``MATCHMAKER_``), read once and cached."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REFERENCE_DATA_DIR = Path(__file__).parent.parent / "reference_data"
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "admin", "password", "test"}
+MIN_ADMIN_KEY_LENGTH = 24
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MATCHMAKER_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/matchmaker.db"
+    admin_key: SecretStr | None = None
+    sectors_file: Path = REFERENCE_DATA_DIR / "sectors.json"
+    stages_file: Path = REFERENCE_DATA_DIR / "stages.json"
+    regions_file: Path = REFERENCE_DATA_DIR / "regions.json"
+    exchange_rates_file: Path = REFERENCE_DATA_DIR / "exchange_rates.json"
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Connections per worker; unset: 10 on PostgreSQL, 40 on SQLite
+    # (service.core.database explains).
+    database_pool_size: int | None = Field(default=None, gt=0)
+    # A request that cannot get a connection this fast answers 503 instead of queueing on.
+    database_pool_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Requests per API key (or per client address without one) in each fixed window,
+    # counted in the database so every worker process shares the count; 0 switches it off.
+    rate_limit_requests: int = Field(default=1200, ge=0)
+    rate_limit_window_seconds: int = Field(default=60, gt=0)
+    # How long `matchmaker serve` lets in-flight requests finish after SIGTERM.
+    shutdown_timeout_seconds: int = Field(default=10, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_admin_key(self) -> Settings:
+        if self.environment == "development" or self.admin_key is None:
+            return self
+        key = self.admin_key.get_secret_value()
+        if key.lower() in _PLACEHOLDER_SECRETS or len(key) < MIN_ADMIN_KEY_LENGTH:
+            raise ValueError(
+                "MATCHMAKER_ADMIN_KEY is a placeholder or shorter than "
+                f"{MIN_ADMIN_KEY_LENGTH} characters; set a real secret outside development"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,195 @@
+"""Field types shared by the API schemas: exact money, taxonomy codes, ISO 8601 times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from service.reference_data.catalog import get_reference_data
+
+MAX_CODES = 32
+WRITE_MODEL_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _reject_floats_and_bools(value: object) -> object:
+    # JSON numbers arrive as int or float: a float keeps its shortest repr, so 0.1 stays 0.1.
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "Amount must be a number or a decimal string")
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+_CENT = Decimal("0.01")
+
+
+def _format_decimal(value: Decimal) -> str:
+    return format(value.quantize(_CENT), "f")
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_reject_floats_and_bools),
+    # At most 999,999,999,999,999.99: SQLite keeps hundredths in a signed 64-bit integer.
+    Field(
+        gt=0,
+        max_digits=17,
+        decimal_places=2,
+        allow_inf_nan=False,
+        description="Exact amount in whole currency units: a JSON number or a decimal string",
+        examples=["3000000000"],
+    ),
+    PlainSerializer(_format_decimal, return_type=str, when_used="json"),
+]
+
+
+def _unknown(kind: str, value: str, allowed: list[str]) -> PydanticCustomError:
+    return PydanticCustomError(
+        f"unknown_{kind}",
+        "Unknown {kind} code '{value}'; valid codes: {valid}",
+        {"kind": kind, "value": value, "valid": ", ".join(allowed), "allowed": allowed},
+    )
+
+
+def check_sector(code: str) -> str:
+    reference = get_reference_data()
+    if code not in reference.sector_codes:
+        raise _unknown("sector", code, [s.code for s in reference.sectors])
+    return code
+
+
+def check_stage(code: str) -> str:
+    reference = get_reference_data()
+    if code not in reference.stage_codes:
+        raise _unknown("stage", code, [s.code for s in reference.stages])
+    return code
+
+
+def check_region(code: str) -> str:
+    reference = get_reference_data()
+    if code not in reference.region_codes:
+        raise _unknown("region", code, [r.code for r in reference.regions])
+    return code
+
+
+def check_currency(code: str) -> str:
+    reference = get_reference_data()
+    if code not in reference.cny_per_unit:
+        raise _unknown("currency", code, reference.currencies)
+    return code
+
+
+def _unique_sorted(codes: list[str]) -> list[str]:
+    return sorted(set(codes))
+
+
+def _codes_of(kind: str) -> Callable[[dict[str, Any]], None]:
+    """Lists a code field's allowed values in the OpenAPI description.
+
+    Read when the description is built, so a deployment's replaced taxonomy shows its own
+    codes; the validators above stay the authority and name the allowed codes on a 422.
+    """
+
+    def add_enum(schema: dict[str, Any]) -> None:
+        reference = get_reference_data()
+        codes = {
+            "sector": [s.code for s in reference.sectors],
+            "stage": [s.code for s in reference.stages],
+            "region": [r.code for r in reference.regions],
+            "currency": reference.currencies,
+        }[kind]
+        schema["enum"] = list(codes)
+
+    return add_enum
+
+
+SectorCode = Annotated[
+    str, Field(max_length=64, json_schema_extra=_codes_of("sector")), AfterValidator(check_sector)
+]
+StageCode = Annotated[
+    str, Field(max_length=32, json_schema_extra=_codes_of("stage")), AfterValidator(check_stage)
+]
+RegionCode = Annotated[
+    str, Field(max_length=32, json_schema_extra=_codes_of("region")), AfterValidator(check_region)
+]
+CurrencyCode = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 code",
+        examples=["CNY"],
+        json_schema_extra=_codes_of("currency"),
+    ),
+    AfterValidator(check_currency),
+]
+SectorList = Annotated[
+    list[SectorCode], Field(min_length=1, max_length=MAX_CODES), AfterValidator(_unique_sorted)
+]
+StageList = Annotated[
+    list[StageCode], Field(min_length=1, max_length=MAX_CODES), AfterValidator(_unique_sorted)
+]
+RegionList = Annotated[
+    list[RegionCode], Field(max_length=MAX_CODES), AfterValidator(_unique_sorted)
+]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=10_000)]
+
+
+class PatchModel(BaseModel):
+    """A partial update: absent fields stay; null is refused unless the field is nullable."""
+
+    model_config = WRITE_MODEL_CONFIG
+    nullable_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: Any) -> Any:
+        if value is None and info.field_name not in cls.nullable_fields:
+            raise PydanticCustomError("null_not_allowed", "This field cannot be null")
+        return value
+
+
+SectorQuery = Annotated[
+    Annotated[str, Field(json_schema_extra=_codes_of("sector"))] | None,
+    AfterValidator(lambda c: c if c is None else check_sector(c)),
+    Field(description="A sector code; matches the code, its parents and its children"),
+]
+StageQuery = Annotated[
+    Annotated[str, Field(json_schema_extra=_codes_of("stage"))] | None,
+    AfterValidator(lambda c: c if c is None else check_stage(c)),
+    Field(description="A stage code"),
+]
+RegionQuery = Annotated[
+    Annotated[str, Field(json_schema_extra=_codes_of("region"))] | None,
+    AfterValidator(lambda c: c if c is None else check_region(c)),
+    Field(description="A region code"),
+]
+
+
+def _iso_8601(value: object) -> object:
+    # Pydantic would also read "-57474297" as a Unix time; the API documents ISO 8601 only.
+    if not isinstance(value, str):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "datetime_from_iso", "Expected an ISO 8601 date-time such as 2026-11-21T09:30:00Z"
+        ) from exc
+
+
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_8601)]

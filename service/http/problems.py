@@ -1,0 +1,351 @@
+"""One small error hierarchy, rendered as RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.core.request_context import current_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("matchmaker.errors")
+
+
+class UnreadableBody:
+    """Stands for a request body that is not UTF-8 JSON; validation refuses it."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"UnreadableBody({self.reason!r})"
+
+
+class FieldProblem(BaseModel):
+    """One bad field: where it is, what is wrong, and the allowed values where they help."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pointer: str
+    field: str
+    location: str
+    code: str
+    message: str
+    allowed: list[str] | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class ServiceError(Exception):
+    status: int = 500
+    slug: str = "internal-error"
+    title: str = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldProblem] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        self.headers = dict(headers or {})
+
+
+class Unauthorized(ServiceError):
+    status, slug, title = 401, "unauthorized", "Missing or invalid API key"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(ServiceError):
+    status, slug, title = 403, "forbidden", "Your role may not do this"
+
+
+class NotFound(ServiceError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ServiceError):
+    status, slug, title = 409, "conflict", "Conflicts with the current state"
+
+
+class PreconditionFailed(ServiceError):
+    status, slug, title = 412, "precondition-failed", "The object changed since it was read"
+
+
+class PayloadTooLarge(ServiceError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class Invalid(ServiceError):
+    status, slug, title = 422, "invalid-input", "The request has invalid fields"
+
+
+class PreconditionRequired(ServiceError):
+    status, slug, title = 428, "precondition-required", "Send If-Match with the object's ETag"
+
+
+class TooManyRequests(ServiceError):
+    status, slug, title = 429, "too-many-requests", "Rate limit exceeded"
+
+
+class ServiceUnavailable(ServiceError):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+# Seconds a client should wait before retrying when the database is busy or unreachable.
+DATABASE_BUSY_RETRY_AFTER_SECONDS = 2
+
+
+_ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
+    cls.status: cls
+    for cls in (
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        PayloadTooLarge,
+        Invalid,
+        PreconditionRequired,
+        TooManyRequests,
+        ServiceUnavailable,
+    )
+}
+
+
+def field_problem(
+    field: str,
+    code: str,
+    message: str,
+    *,
+    location: str = "body",
+    allowed: Sequence[str] | None = None,
+) -> FieldProblem:
+    pointer = "#/" + field.replace(".", "/") if location == "body" else f"#{location}/{field}"
+    return FieldProblem(
+        pointer=pointer,
+        field=field,
+        location=location,
+        code=code,
+        message=message,
+        allowed=list(allowed) if allowed is not None else None,
+    )
+
+
+def problem_response(
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    request: Request | None,
+    detail: str | None = None,
+    errors: Sequence[FieldProblem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=f"/problems/{slug}",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path if request is not None else None,
+        request_id=current_request_id(),
+        errors=list(errors) if errors else None,
+    )
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
+    problems = []
+    for error in exc.errors():
+        unreadable = error.get("input")
+        if isinstance(unreadable, UnreadableBody):
+            # One problem for the body, not one per branch that failed to read it.
+            return [field_problem("body", "json_invalid", unreadable.reason)]
+        loc = [str(part) for part in error.get("loc", ())]
+        location = loc[0] if loc else "body"
+        # For unparsable JSON the location holds a character offset, not a member name.
+        path = loc[1:] if loc and error.get("type") != "json_invalid" else []
+        field = ".".join(path) if path else location
+        ctx: dict[str, Any] = error.get("ctx") or {}
+        allowed = ctx.get("allowed")
+        problems.append(
+            field_problem(
+                field,
+                str(error.get("type", "invalid")),
+                str(error.get("msg", "invalid")),
+                location=location,
+                allowed=[str(a) for a in allowed] if isinstance(allowed, list) else None,
+            )
+        )
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return problem_response(
+            status=exc.status,
+            slug=exc.slug,
+            title=exc.title,
+            request=request,
+            detail=exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _validation_problems(exc)
+        fields = ", ".join(sorted({p.field for p in problems}))
+        return problem_response(
+            status=422,
+            slug=Invalid.slug,
+            title=Invalid.title,
+            request=request,
+            detail=f"Invalid fields: {fields}",
+            errors=problems,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        known = _ERROR_BY_STATUS.get(exc.status_code)
+        phrase = HTTPStatus(exc.status_code).phrase
+        title = known.title if known else phrase
+        slug = known.slug if known else phrase.lower().replace(" ", "-")
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+        return problem_response(
+            status=exc.status_code,
+            slug=slug,
+            title=title,
+            request=request,
+            detail=detail,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        # The row's revision moved under this write: a failed precondition when the
+        # client sent one, otherwise a conflict with a concurrent write.
+        stale = PreconditionFailed if "if-match" in request.headers else Conflict
+        return problem_response(
+            status=stale.status,
+            slug=stale.slug,
+            title=stale.title,
+            request=request,
+            detail="The object was changed by another request; read it again and retry.",
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Validation catches bad input first; this is a race with another write.
+        logger.warning("integrity error", extra={"error": type(exc.orig).__name__})
+        return problem_response(
+            status=409,
+            slug=Conflict.slug,
+            title=Conflict.title,
+            request=request,
+            detail="The write conflicts with the current data; read it again and retry.",
+        )
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> JSONResponse:
+        # Every connection stayed busy for the whole pool timeout: shed this request.
+        logger.warning("database pool exhausted")
+        return problem_response(
+            status=ServiceUnavailable.status,
+            slug=ServiceUnavailable.slug,
+            title=ServiceUnavailable.title,
+            request=request,
+            detail="Every database connection is busy; retry shortly.",
+            headers={"Retry-After": str(DATABASE_BUSY_RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is busy (SQLite's lock held past the busy timeout) or went away
+        # (a PostgreSQL restart): nothing was written, and a retry can succeed.
+        logger.warning("database unavailable", extra={"error": type(exc.orig).__name__})
+        return problem_response(
+            status=ServiceUnavailable.status,
+            slug=ServiceUnavailable.slug,
+            title=ServiceUnavailable.title,
+            request=request,
+            detail=(
+                "The database is busy or unavailable; retry shortly (a creation with the "
+                "same Idempotency-Key)."
+            ),
+            headers={"Retry-After": str(DATABASE_BUSY_RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with its traceback and request id; the client gets the id to quote.
+        logger.exception("unhandled error", exc_info=exc)
+        return problem_response(
+            status=500,
+            slug=ServiceError.slug,
+            title=ServiceError.title,
+            request=request,
+            detail="An unexpected error occurred; quote the request_id when reporting it.",
+        )
+
+
+def _problem_responses(statuses: Sequence[tuple[int, str]]) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
+        for status, text in statuses
+    }
+
+
+PROBLEM_RESPONSES = _problem_responses(
+    [
+        (401, "Missing or invalid API key"),
+        (403, "The caller's role may not do this"),
+        (404, "No such object visible to the caller"),
+        (409, "Conflicts with the object's current state (writes only)"),
+        (413, "Request body too large"),
+        (422, "Invalid input; each bad field is listed"),
+        (429, "Rate limit exceeded; Retry-After says when to retry"),
+        (503, "Overloaded or database unavailable; Retry-After says when to retry"),
+    ]
+)
+# PATCH and DELETE: the extra answers of a conditional write (see service.http.preconditions).
+PRECONDITION_RESPONSES = _problem_responses(
+    [
+        (412, "If-Match names an older revision; the current ETag is in the ETag header"),
+        (428, "If-Match is missing (or '*'); send the ETag you read"),
+    ]
+)

@@ -1,0 +1,246 @@
+"""Each worker's in-memory match index, refreshed incrementally from the database.
+
+The published catalogue lives in an id-sorted base segment plus a small delta segment of
+requests changed since the base was built; superseded base rows are masked out. A refresh
+reads the requests written since the last one (with an overlap, because a write's
+``updated_at`` is set before its transaction commits), so a write committed on any worker
+shows in the next ranking here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from models.types import utc_now
+from scoring import InvestorFeatures, InvestorRecord, MatchScorer, Segment
+from scoring.catalogue import merge_segments
+from scoring.learned import LearnedRanker
+from scoring.records import RequestColumns
+from service.core.memory import release_free_memory
+from service.ranking.catalogue_loader import (
+    Probe,
+    changes_since,
+    iter_published_chunks,
+    load_published,
+    probe_changes,
+    probe_of,
+)
+
+# A write's updated_at may precede its commit by this much and still be picked up.
+COMMIT_OVERLAP = dt.timedelta(seconds=5)
+COMPACT_AT_DELTA_ROWS = 2000
+# Changed requests are read by id, this many per query: a bulk import publishes more at
+# once than PostgreSQL takes bind parameters in one statement (65,535).
+UPSERT_LOAD_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """An immutable snapshot; readers keep one reference for a whole ranking."""
+
+    scorer: MatchScorer
+    base: Segment
+    base_alive: npt.NDArray[np.bool_]
+    base_revisions: npt.NDArray[np.int32]
+    delta: Segment
+    delta_columns: RequestColumns = field(default_factory=RequestColumns.empty)
+    delta_revisions: dict[str, int] = field(default_factory=dict)
+    watermark: dt.datetime | None = None
+    probe: Probe = (0, None)
+    generation: int = 0
+
+    @property
+    def since(self) -> dt.datetime | None:
+        return None if self.watermark is None else self.watermark - COMMIT_OVERLAP
+
+    @property
+    def size(self) -> int:
+        return int(self.base_alive.sum()) + len(self.delta)
+
+    def applied_revision(self, request_id: str) -> int | None:
+        if request_id in self.delta_revisions:
+            return self.delta_revisions[request_id]
+        rows = self.base.rows_of([request_id])
+        if rows.size and self.base_alive[rows[0]]:
+            return int(self.base_revisions[rows[0]])
+        return None
+
+
+FEATURE_CACHE_SIZE = 4096
+# Rankings are CPU-bound and each allocates catalogue-sized temporaries: more at once
+# than cores only adds memory, not throughput.
+MAX_CONCURRENT_RANKINGS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CachedMandate:
+    record: InvestorRecord
+    features: InvestorFeatures
+
+
+class MatchIndex:
+    def __init__(self, make_scorer: Callable[[], MatchScorer]) -> None:
+        self._make_scorer = make_scorer
+        self._state: IndexState | None = None
+        self._lock = threading.Lock()
+        self._features: OrderedDict[tuple[int, str, int], CachedMandate] = OrderedDict()
+        self._features_lock = threading.Lock()
+        self._generation = 0
+        self.ranking_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RANKINGS)
+        self._learned: tuple[str, LearnedRanker] | None = None
+
+    def learned_ranker(self, model_id: str, parameters: dict[str, Any]) -> LearnedRanker:
+        """The learned ranker of a stored model, rebuilt from its parameters once."""
+        cached = self._learned
+        if cached is not None and cached[0] == model_id:
+            return cached[1]
+        ranker = LearnedRanker.from_dict(parameters)
+        self._learned = (model_id, ranker)
+        return ranker
+
+    def cached_mandate(
+        self, state: IndexState, investor_id: str, revision: int
+    ) -> CachedMandate | None:
+        """A mandate at a revision as this index's scorer saw it, if seen recently."""
+        key = (state.generation, investor_id, revision)
+        with self._features_lock:
+            features = self._features.get(key)
+            if features is not None:
+                self._features.move_to_end(key)
+            return features
+
+    def remember_mandate(
+        self, state: IndexState, investor_id: str, revision: int, mandate: CachedMandate
+    ) -> None:
+        with self._features_lock:
+            self._features[(state.generation, investor_id, revision)] = mandate
+            while len(self._features) > FEATURE_CACHE_SIZE:
+                self._features.popitem(last=False)
+
+    @property
+    def state(self) -> IndexState | None:
+        return self._state
+
+    def current(self, session: Session) -> IndexState:
+        """The snapshot to rank with, refreshed first if anything was written since."""
+        state = self._state
+        if (
+            state is not None
+            and state.since is not None
+            and probe_changes(session, state.since) == state.probe
+        ):
+            return state
+        with self._lock:
+            self._state = self._refresh(session, self._state)
+            return self._state
+
+    def rebuild(self, session: Session) -> IndexState:
+        """Build from scratch (start-up)."""
+        with self._lock:
+            self._state = self._build(session)
+        release_free_memory()
+        return self._state
+
+    def _build(self, session: Session) -> IndexState:
+        started_at = utc_now()
+        ids: list[npt.NDArray[np.bytes_]] = []
+        revisions: list[npt.NDArray[np.int32]] = []
+
+        def chunks() -> Iterator[RequestColumns]:
+            for chunk in iter_published_chunks(session):
+                ids.append(np.array([i.encode() for i in chunk.columns.ids], dtype="S36"))
+                revisions.append(np.array(chunk.revisions, dtype=np.int32))
+                yield chunk.columns
+
+        scorer = self._make_scorer().fit_chunks(chunks())
+        base = scorer.catalogue_
+        all_ids = np.concatenate(ids) if ids else np.empty(0, dtype="S36")
+        all_revisions = np.concatenate(revisions) if revisions else np.empty(0, dtype=np.int32)
+        self._generation += 1
+        return IndexState(
+            generation=self._generation,
+            scorer=scorer,
+            base=base,
+            base_alive=np.ones(len(base), dtype=np.bool_),
+            base_revisions=all_revisions[np.argsort(all_ids, kind="stable")],
+            delta=scorer.segment(RequestColumns.empty()),
+            watermark=started_at,
+        )
+
+    def _refresh(self, session: Session, state: IndexState | None) -> IndexState:
+        if state is None or state.watermark is None:
+            return self._build(session)
+        changes = changes_since(session, state.watermark - COMMIT_OVERLAP)
+        if not changes:
+            return replace(state, probe=(0, None))
+        watermark = max(state.watermark, *(c.updated_at for c in changes))
+        probe = probe_of(changes, watermark - COMMIT_OVERLAP)
+        upserts = [
+            c.id for c in changes if c.published and state.applied_revision(c.id) != c.revision
+        ]
+        removals = [
+            c.id for c in changes if not c.published and state.applied_revision(c.id) is not None
+        ]
+        if not upserts and not removals:
+            return replace(state, watermark=watermark, probe=probe)
+        touched = set(upserts) | set(removals)
+        alive = state.base_alive.copy()
+        alive[state.base.rows_of(sorted(touched))] = False
+        kept = [
+            i for i, request_id in enumerate(state.delta_columns.ids) if request_id not in touched
+        ]
+        delta_columns = state.delta_columns.take(kept)
+        delta_revisions = {k: v for k, v in state.delta_revisions.items() if k not in touched}
+        for start in range(0, len(upserts), UPSERT_LOAD_BATCH):
+            loaded = load_published(session, upserts[start : start + UPSERT_LOAD_BATCH])
+            delta_columns = delta_columns + loaded.columns
+            delta_revisions.update(zip(loaded.columns.ids, loaded.revisions, strict=True))
+        delta = state.scorer.segment(delta_columns)
+        if len(delta) >= COMPACT_AT_DELTA_ROWS:
+            compacted = self._compact(state, alive, delta, delta_revisions, watermark)
+            return replace(compacted, probe=probe)
+        return replace(
+            state,
+            base_alive=alive,
+            delta=delta,
+            delta_columns=delta_columns,
+            delta_revisions=delta_revisions,
+            watermark=watermark,
+            probe=probe,
+        )
+
+    def _compact(
+        self,
+        state: IndexState,
+        alive: npt.NDArray[np.bool_],
+        delta: Segment,
+        delta_revisions: dict[str, int],
+        watermark: dt.datetime,
+    ) -> IndexState:
+        base = merge_segments([(state.base, alive), (delta, None)])
+        revisions = np.concatenate(
+            [
+                state.base_revisions[alive],
+                np.array([delta_revisions[i.decode()] for i in delta.ids], dtype=np.int32),
+            ]
+        )
+        ids = np.concatenate([state.base.ids[alive], delta.ids])
+        revisions = revisions[np.argsort(ids, kind="stable")]
+        return IndexState(
+            generation=state.generation,
+            scorer=state.scorer,
+            base=base,
+            base_alive=np.ones(len(base), dtype=np.bool_),
+            base_revisions=revisions,
+            delta=state.scorer.segment(RequestColumns.empty()),
+            watermark=watermark,
+        )

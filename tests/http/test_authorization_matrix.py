@@ -1,0 +1,615 @@
+"""Authorization matrix: every route x every actor x own / other's / missing object.
+
+Each ``RouteSpec`` declares a grid of expected statuses: a header row naming the actors, then
+one row per object (``-`` for routes without one). To cover a new route, append a spec to
+``ROUTES``; ``test_every_route_has_a_matrix_entry`` fails until you do. Run with ``pytest -s``
+to see the summary table.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from httpx import Response
+from sqlalchemy import Connection
+
+from tests.support.factories import ApiClient, bearer, investor_payload, request_payload
+
+ACTORS = ("anon", "badkey", "inv_a", "inv_b", "su_x", "su_y", "admin", "comm")
+NO_OBJECT = "-"
+MISSING = "missing"
+INVESTORS = frozenset({"PA", "PB"})
+REQUESTS = frozenset({"RX_pub", "RX_sub", "RX_draft", "RX_rej", "RY_pub", "RY_sub"})
+PUBLISHED = frozenset({"RX_pub", "RY_pub"})
+EVENTS = frozenset({"EV"})
+REPORTS = frozenset({"RP"})
+PROBLEM_JSON = "application/problem+json"
+CONDITIONAL_METHODS = frozenset({"PATCH", "DELETE"})  # sent with the current If-Match
+_PATH_PARAMETER = re.compile(r"\{[^}]+\}")
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One route (with one body) and the status each actor must get for each object."""
+
+    route: str  # "METHOD /path" as in the OpenAPI document; ``{...}`` takes the object's id
+    grid: str
+    body: Mapping[str, Any] | None = None
+    note: str = ""
+    watch: str | None = None  # read as commission before/after a denied write: unchanged
+    lists: Mapping[str, Set[str]] = field(default_factory=dict)  # actor -> labels shown
+    fixed: Mapping[str, str] = field(default_factory=dict)  # path parameter -> object label
+
+    @property
+    def method(self) -> str:
+        """The HTTP method."""
+        return self.route.split()[0]
+
+    @property
+    def path(self) -> str:
+        """The path template."""
+        return self.route.split()[1]
+
+    @property
+    def name(self) -> str:
+        """Method and short path, plus the note telling apart two specs of one route."""
+        short = _PATH_PARAMETER.sub("{id}", self.route)
+        return short + (f" [{self.note}]" if self.note else "")
+
+    def expected(self) -> dict[tuple[str, str], int]:
+        """The grid parsed into {(object, actor): status}."""
+        header, *rows = (line.split() for line in self.grid.strip().splitlines())
+        if tuple(header) != ("object", *ACTORS):
+            raise ValueError(f"{self.name}: grid header must be 'object {' '.join(ACTORS)}'")
+        cells: dict[tuple[str, str], int] = {}
+        for label, *statuses in rows:
+            for actor, status in zip(ACTORS, statuses, strict=True):
+                cells[(label, actor)] = int(status)
+        return cells
+
+
+def with_id(template: str, object_id: str | None) -> str:
+    """Fill the path parameter of ``template`` with ``object_id``."""
+    return template if object_id is None else _PATH_PARAMETER.sub(object_id, template)
+
+
+INVESTOR_URL = "/v1/investors/{investor_id}"
+REQUEST_URL = "/v1/financing-requests/{financing_request_id}"
+
+ROUTES: list[RouteSpec] = [
+    *(
+        RouteSpec(
+            f"GET {public}",
+            """
+            object anon badkey inv_a inv_b su_x su_y admin comm
+            -       200    200   200   200  200  200   200  200
+            """,
+        )
+        for public in ("/healthz", "/readyz", "/v1/taxonomy")
+    ),
+    RouteSpec(
+        "GET /v1/me",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+    ),
+    RouteSpec(
+        "POST /v1/accounts",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   201  201
+        """,
+        body={"role": "startup", "name": "matrix startup"},
+        watch="/v1/accounts?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/accounts",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "POST /v1/investors",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   201   201  403  403   201  201
+        """,
+        body=investor_payload(name="matrix fund"),
+        watch="/v1/investors?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/investors",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  403  403   200  200
+        """,
+        lists={"inv_a": {"PA"}, "inv_b": {"PB"}, "admin": INVESTORS, "comm": INVESTORS},
+    ),
+    RouteSpec(
+        f"GET {INVESTOR_URL}",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   200  200
+        PB       401    401   404   200  403  403   200  200
+        missing  401    401   404   404  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"PATCH {INVESTOR_URL}",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   200  200
+        PB       401    401   404   200  403  403   200  200
+        missing  401    401   404   404  403  403   404  404
+        """,
+        body={"name": "x"},
+        watch=INVESTOR_URL,
+    ),
+    RouteSpec(
+        f"DELETE {INVESTOR_URL}",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   204   404  403  403   204  204
+        PB       401    401   404   204  403  403   204  204
+        missing  401    401   404   404  403  403   404  404
+        """,
+        watch=INVESTOR_URL,
+    ),
+    RouteSpec(
+        "POST /v1/financing-requests",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  201  201   201  201
+        """,
+        body=request_payload(title="matrix round"),
+        watch="/v1/financing-requests?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/financing-requests",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+        lists={
+            "inv_a": PUBLISHED,
+            "inv_b": PUBLISHED,
+            "su_x": {"RX_pub", "RX_sub", "RX_draft", "RX_rej"},
+            "su_y": {"RY_pub", "RY_sub"},
+            "admin": REQUESTS,
+            "comm": REQUESTS,
+        },
+    ),
+    RouteSpec(
+        f"GET {REQUEST_URL}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_pub    401    401   200   200  200  404   200  200
+        RX_sub    401    401   404   404  200  404   200  200
+        RX_draft  401    401   404   404  200  404   200  200
+        RX_rej    401    401   404   404  200  404   200  200
+        RY_pub    401    401   200   200  404  200   200  200
+        RY_sub    401    401   404   404  404  200   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+    ),
+    RouteSpec(
+        f"PATCH {REQUEST_URL}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_sub    401    401   403   403  200  404   200  200
+        RX_draft  401    401   403   403  200  404   200  200
+        RX_rej    401    401   403   403  200  404   200  200
+        RY_sub    401    401   403   403  404  200   200  200
+        missing   401    401   403   403  404  404   404  404
+        """,
+        body={"title": "x"},
+        note="edit",
+        watch=REQUEST_URL,
+    ),
+    RouteSpec(
+        f"PATCH {REQUEST_URL}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_pub    401    401   403   403  200  404   200  200
+        RY_pub    401    401   403   403  404  200   200  200
+        missing   401    401   403   403  404  404   404  404
+        """,
+        body={"status": "withdrawn"},
+        note="withdraw published",
+        watch=REQUEST_URL,
+    ),
+    RouteSpec(
+        f"DELETE {REQUEST_URL}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_sub    401    401   403   403  204  404   204  204
+        RX_draft  401    401   403   403  204  404   204  204
+        RX_rej    401    401   403   403  204  404   204  204
+        RY_sub    401    401   403   403  404  204   204  204
+        missing   401    401   403   403  404  404   404  404
+        """,
+        watch=REQUEST_URL,
+    ),
+    RouteSpec(
+        f"POST {REQUEST_URL}/review",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_sub    401    401   403   403  403  403   200  200
+        RY_sub    401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+        body={"decision": "publish"},
+        watch=REQUEST_URL,
+    ),
+    RouteSpec(
+        f"PUT {INVESTOR_URL}/feedback/{{financing_request_id}}",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   403  403
+        PB       401    401   404   200  403  403   403  403
+        missing  401    401   404   404  403  403   403  403
+        """,
+        body={"action": "interested"},
+        fixed={"financing_request_id": "RX_pub"},
+        watch=f"{INVESTOR_URL}/feedback",
+    ),
+    RouteSpec(
+        f"GET {INVESTOR_URL}/feedback",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   200  200
+        PB       401    401   404   200  403  403   200  200
+        missing  401    401   404   404  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"POST {INVESTOR_URL}/deals",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   201   404  403  403   201  201
+        PB       401    401   404   201  403  403   201  201
+        missing  401    401   404   404  403  403   404  404
+        """,
+        body={
+            "company": "Matrix Robotics",
+            "sector": "ai",
+            "stage": "series_a",
+            "closed_on": "2025-06-30",
+        },
+        watch=f"{INVESTOR_URL}/deals",
+    ),
+    RouteSpec(
+        f"GET {INVESTOR_URL}/deals",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   200  200
+        PB       401    401   404   200  403  403   200  200
+        missing  401    401   404   404  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"DELETE {INVESTOR_URL}/deals/{{deal_id}}",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   404   404  403  403   404  404
+        missing  401    401   404   404  403  403   404  404
+        """,
+        note="no such deal: another investor's deal is a 404 too (tests/deals/test_deals.py)",
+        fixed={"deal_id": MISSING},
+    ),
+    RouteSpec(
+        f"GET {REQUEST_URL}/interest",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_pub    401    401   403   403  200  404   200  200
+        RX_sub    401    401   403   403  200  404   200  200
+        RX_draft  401    401   403   403  200  404   200  200
+        RX_rej    401    401   403   403  200  404   200  200
+        RY_pub    401    401   403   403  404  200   200  200
+        RY_sub    401    401   403   403  404  200   200  200
+        missing   401    401   403   403  404  404   404  404
+        """,
+    ),
+    RouteSpec(
+        "GET /v1/ranking-models",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "POST /v1/ranking-models/train",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   409  409
+        """,
+        note="no feedback yet",
+    ),
+    RouteSpec(
+        "POST /v1/ranking-models/default/activate",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "POST /v1/ranking-models/{model_id}/activate",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"GET {INVESTOR_URL}/matches",
+        """
+        object  anon badkey inv_a inv_b su_x su_y admin comm
+        PA       401    401   200   404  403  403   200  200
+        PB       401    401   404   200  403  403   200  200
+        missing  401    401   404   404  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"GET {REQUEST_URL}/matches",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_pub    401    401   403   403  403  403   200  200
+        RX_sub    401    401   403   403  403  403   200  200
+        RX_draft  401    401   403   403  403  403   200  200
+        RX_rej    401    401   403   403  403  403   200  200
+        RY_pub    401    401   403   403  403  403   200  200
+        RY_sub    401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        "POST /v1/events",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   201  201
+        """,
+        body={"name": "matrix fair", "date": "2026-11-05", "place": "Shanghai"},
+        watch="/v1/events?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/events",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "POST /v1/reports",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   201  201
+        """,
+        body={"top_k": 1, "min_score": 0.5},
+        watch="/v1/reports?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/reports",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "GET /v1/reports/{report_id}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RP        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        "GET /v1/audit",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
+        "GET /v1/events/{event_id}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class World:
+    """The actors' headers and the ids of the objects they own."""
+
+    headers: dict[str, dict[str, str]]
+    ids: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The outcome of one (route, object, actor) call."""
+
+    route: str
+    obj: str
+    actor: str
+    expected: int
+    got: int
+    problems: tuple[str, ...]
+
+    @property
+    def unexpected_success(self) -> bool:
+        """A 2xx where a 4xx was declared."""
+        return self.expected >= 400 and 200 <= self.got < 300
+
+
+def build_world(api: ApiClient) -> World:
+    """Investors A and B own PA and PB; startups X and Y own requests in several states."""
+    inv_a, inv_b = api.create_account("investor", "A"), api.create_account("investor", "B")
+    su_x, su_y = api.create_account("startup", "X"), api.create_account("startup", "Y")
+    comm = api.create_account("commission", "commission account")
+    ids = {
+        "PA": api.create_investor(inv_a, name="PA")["id"],
+        "PB": api.create_investor(inv_b, name="PB")["id"],
+        "RX_draft": api.create_request(su_x, title="RX_draft", status="draft")["id"],
+        "EV": api.create_event("matrix conference"),
+        MISSING: str(uuid.uuid4()),
+    }
+    for owner, label in [
+        (su_x, "RX_pub"),
+        (su_x, "RX_sub"),
+        (su_x, "RX_rej"),
+        (su_y, "RY_pub"),
+        (su_y, "RY_sub"),
+    ]:
+        ids[label] = api.create_request(owner, title=label)["id"]
+    for label in PUBLISHED:
+        api.publish(ids[label])
+    assert api.review(ids["RX_rej"], "reject", "not yet").status_code == 200
+    report = api.client.post("/v1/reports", json={"top_k": 1}, headers=api.admin)
+    assert report.status_code == 201, report.text
+    ids["RP"] = report.json()["id"]
+    headers = {
+        "anon": {},
+        "badkey": bearer("mk_" + secrets.token_urlsafe(32)),
+        "inv_a": inv_a.headers,
+        "inv_b": inv_b.headers,
+        "su_x": su_x.headers,
+        "su_y": su_y.headers,
+        "admin": api.admin,
+        "comm": comm.headers,
+    }
+    return World(headers=headers, ids=ids)
+
+
+def snapshot(api: ApiClient, path: str) -> tuple[int, Any]:
+    """Status and body of ``path`` read as the commission, minus the per-call request id."""
+    response = api.client.get(path, headers=api.admin)
+    body = response.json()
+    if isinstance(body, dict):
+        body.pop("request_id", None)
+    return response.status_code, body
+
+
+def response_problems(spec: RouteSpec, actor: str, world: World, response: Response) -> list[str]:
+    """Everything wrong with a response apart from its status code."""
+    problems: list[str] = []
+    status = response.status_code
+    if status >= 400:
+        if not response.headers.get("content-type", "").startswith(PROBLEM_JSON):
+            problems.append(f"content-type {response.headers.get('content-type')!r}")
+        elif response.json().get("status") != status:
+            problems.append(f"problem body status {response.json().get('status')!r}")
+    if status == 401 and response.headers.get("www-authenticate") != "Bearer":
+        problems.append(f"WWW-Authenticate {response.headers.get('www-authenticate')!r}")
+    if status == 200 and actor in spec.lists:
+        returned = {item["id"] for item in response.json()["items"]}
+        shown = {label for label, object_id in world.ids.items() if object_id in returned}
+        if shown != spec.lists[actor]:
+            problems.append(f"list shows {sorted(shown)}, expected {sorted(spec.lists[actor])}")
+    return problems
+
+
+def run_cell(
+    api: ApiClient,
+    connection: Connection,
+    world: World,
+    spec: RouteSpec,
+    cell: tuple[str, str],
+    expected: int,
+) -> Cell:
+    """Call one route as one actor on one object inside a savepoint rolled back after."""
+    obj, actor = cell
+    object_id = None if obj == NO_OBJECT else world.ids[obj]
+    savepoint = connection.begin_nested()
+    try:
+        watched = with_id(spec.watch, object_id) if spec.watch else None
+        before = snapshot(api, watched) if watched else None
+        path = spec.path
+        for parameter, label in spec.fixed.items():
+            path = path.replace("{" + parameter + "}", world.ids[label])
+        headers = world.headers[actor]
+        if spec.method in CONDITIONAL_METHODS:
+            headers = {**headers, **api.if_match(with_id(path, object_id))}
+        response = api.client.request(
+            spec.method, with_id(path, object_id), json=spec.body, headers=headers
+        )
+        problems = response_problems(spec, actor, world, response)
+        if watched and before is not None and not 200 <= response.status_code < 300:
+            after = snapshot(api, watched)
+            if after != before:
+                problems.append(f"denied write changed {watched}")
+    finally:
+        savepoint.rollback()
+    return Cell(spec.name, obj, actor, expected, response.status_code, tuple(problems))
+
+
+def render(cells: list[Cell]) -> str:
+    """A table of the statuses got, one row per (route, object); '!' marks a wrong cell."""
+    rows: dict[tuple[str, str], dict[str, Cell]] = {}
+    for cell in cells:
+        rows.setdefault((cell.route, cell.obj), {})[cell.actor] = cell
+    width = max(len(route) for route, _ in rows)
+    lines = [f"{'route':<{width}}  {'object':<8} " + " ".join(f"{a:>6}" for a in ACTORS)]
+    for (route, obj), by_actor in rows.items():
+        marks = [
+            f"{c.got}{'!' if c.got != c.expected or c.problems else ' '}"
+            for c in (by_actor[a] for a in ACTORS)
+        ]
+        lines.append(f"{route:<{width}}  {obj:<8} " + " ".join(f"{m:>6}" for m in marks))
+    for cell in cells:
+        if cell.got != cell.expected or cell.problems:
+            lines.append(
+                f"! {cell.route} object={cell.obj} actor={cell.actor}: expected {cell.expected},"
+                f" got {cell.got} {'; '.join(cell.problems)}".rstrip()
+            )
+    return "\n".join(lines)
+
+
+def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
+    """Every route the app serves has a spec, and every grid names known objects."""
+    served = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    declared = {(spec.method, spec.path) for spec in ROUTES}
+    assert served - declared == set(), "add these routes to ROUTES"
+    assert declared - served == set(), "these ROUTES are not served"
+    labels = INVESTORS | REQUESTS | EVENTS | REPORTS | {NO_OBJECT, MISSING}
+    for spec in ROUTES:
+        objects = {obj for obj, _ in spec.expected()}
+        assert objects <= labels, spec.name
+        assert (NO_OBJECT in objects) == ("{" not in spec.path), spec.name
+        assert "{" not in spec.path or MISSING in objects, f"{spec.name} needs a missing row"
+
+
+def test_authorization_matrix(api: ApiClient, connection: Connection) -> None:
+    """Each (route, actor, object) cell gets exactly its declared status and nothing leaks."""
+    world = build_world(api)
+    started = time.perf_counter()
+    cells = [
+        run_cell(api, connection, world, spec, cell, expected)
+        for spec in ROUTES
+        for cell, expected in spec.expected().items()
+    ]
+    elapsed = time.perf_counter() - started
+    unexpected = [cell for cell in cells if cell.unexpected_success]
+    wrong = [cell for cell in cells if cell.got != cell.expected or cell.problems]
+    print(f"\n{render(cells)}")
+    print(
+        f"authorization matrix: {len(cells)} cells over {len(ROUTES)} route specs in"
+        f" {elapsed:.2f}s; unexpected successes: {len(unexpected)}; wrong cells: {len(wrong)}"
+    )
+    assert len(unexpected) == 0, [f"{c.route} {c.obj} {c.actor}: {c.got}" for c in unexpected]
+    assert [f"{c.route} {c.obj} {c.actor}: {c.got} {c.problems}" for c in wrong] == []

@@ -1,0 +1,228 @@
+"""Limits: per-key rate limits shared by worker processes, bounded pages, a bounded pool."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from models import RateLimitWindow
+from service.core.database import create_db_engine
+from service.core.migrations import upgrade
+from service.core.settings import Settings, get_settings
+from service.http.rate_limit import RateDecision, RateLimiter
+from service.main import create_app
+from tests.conftest import ADMIN_KEY
+from tests.support.factories import ApiClient, bearer
+from tests.support.live_server import live_server
+
+PROBLEM_JSON = "application/problem+json"
+PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
+
+
+@pytest.fixture
+def migrated_url(scratch_database_url: str) -> str:
+    upgrade(scratch_database_url)
+    return scratch_database_url
+
+
+@pytest.fixture
+def scratch_engine(migrated_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(migrated_url)
+    yield engine
+    engine.dispose()
+
+
+def _settings(**overrides: object) -> Settings:
+    return get_settings().model_copy(update=overrides)
+
+
+def _counted_hits(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.sum(RateLimitWindow.hits))) or 0)
+
+
+def test_the_request_over_the_limit_gets_429_with_retry_after(scratch_engine: Engine) -> None:
+    settings = _settings(rate_limit_requests=3, rate_limit_window_seconds=3600)
+    with TestClient(create_app(settings, engine=scratch_engine)) as client:
+        admin, other = bearer(ADMIN_KEY), bearer("mk_" + "z" * 43)
+        statuses = [client.get("/v1/accounts", headers=admin).status_code for _ in range(3)]
+        refused = client.get("/v1/accounts", headers=admin)
+        # Another key has its own count; probes are never limited.
+        other_key = client.get("/v1/accounts", headers=other)
+        probes = [client.get("/healthz").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == PROBLEM_JSON
+    assert refused.json()["status"] == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 3600
+    assert other_key.status_code == 401
+    assert probes == [200] * 5
+
+
+def test_requests_without_a_key_are_counted_per_client_address(scratch_engine: Engine) -> None:
+    settings = _settings(rate_limit_requests=2, rate_limit_window_seconds=3600)
+    with TestClient(create_app(settings, engine=scratch_engine)) as client:
+        statuses = [client.get("/v1/taxonomy").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_a_new_window_starts_a_new_count_and_old_windows_are_deleted(
+    scratch_engine: Engine,
+) -> None:
+    now = [1_000_000.0]
+    limiter = RateLimiter(scratch_engine, limit=2, window_seconds=60, clock=lambda: now[0])
+    first = [limiter.hit("key:a").allowed for _ in range(3)]
+    assert first == [True, True, False]
+    assert limiter.hit("key:a").retry_after_seconds == 1_000_020 - 1_000_000
+    now[0] += 60
+    assert limiter.hit("key:a").allowed
+    with scratch_engine.connect() as connection:
+        windows = connection.execute(select(RateLimitWindow.window_start)).scalars().all()
+    assert windows == [1_000_020]
+
+
+def test_concurrent_requests_share_transactions_and_keep_an_exact_count(
+    scratch_engine: Engine,
+) -> None:
+    """Group commit: 25 requests at once, a transaction or two, still exactly 10 allowed."""
+    limiter = RateLimiter(scratch_engine, limit=10, window_seconds=3600)
+    transactions: list[dict[str, int]] = []
+    count_in_one_transaction = limiter.count
+
+    def counted(requests: Mapping[str, int], now: float) -> dict[str, int]:
+        transactions.append(dict(requests))
+        return count_in_one_transaction(requests, now)
+
+    limiter.count = counted  # type: ignore[method-assign]
+
+    async def burst() -> list[RateDecision]:
+        return await asyncio.gather(*(limiter.hit_async("key:burst") for _ in range(25)))
+
+    decisions = asyncio.run(burst())
+    assert sum(d.allowed for d in decisions) == 10
+    assert sorted(d.remaining for d in decisions if d.allowed) == list(range(10))
+    # Requests that queued while a count was pending went into the same transaction.
+    assert sum(t["key:burst"] for t in transactions) == 25
+    assert len(transactions) <= 3, transactions
+    assert _counted_hits(scratch_engine) == 25
+
+
+def test_the_limit_holds_across_two_worker_processes(migrated_url: str, tmp_path: Path) -> None:
+    """Two workers share one count: N allowed in total, not N per worker."""
+    limit, sent = 10, 30
+    env = {"MATCHMAKER_RATE_LIMIT_REQUESTS": str(limit)}
+    env["MATCHMAKER_RATE_LIMIT_WINDOW_SECONDS"] = "3600"
+    with live_server(migrated_url, tmp_path / "server.log", workers=2, env=env) as server:
+        started = time.time()
+        statuses = []
+        for _ in range(sent):
+            # A new connection each time, so both workers take requests.
+            response = httpx.get(
+                f"{server.url}/v1/accounts", headers=bearer(server.admin_key), timeout=10
+            )
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                assert response.headers["content-type"] == PROBLEM_JSON
+                assert int(response.headers["retry-after"]) >= 1
+        finished = time.time()
+    assert set(statuses) <= {200, 429}
+    if int(started // 3600) == int(finished // 3600):
+        assert statuses.count(200) == limit, statuses
+    else:  # the run crossed a window boundary: one fresh window at most
+        assert statuses.count(200) <= 2 * limit, statuses
+    engine = create_db_engine(migrated_url)
+    try:
+        assert _counted_hits(engine) == sent
+    finally:
+        engine.dispose()
+
+
+def test_an_exhausted_pool_answers_503_with_retry_after(migrated_url: str) -> None:
+    """Every connection busy: the request gives up after the pool timeout, it does not hang."""
+    pool_timeout = 0.5
+    engine = create_db_engine(migrated_url, pool_size=1, pool_timeout=pool_timeout)
+    try:
+        with TestClient(create_app(get_settings(), engine=engine)) as client:
+            with engine.connect() as held:
+                held.exec_driver_sql("SELECT 1")
+                started = time.perf_counter()
+                response = client.get("/v1/investors", headers=bearer(ADMIN_KEY))
+                waited = time.perf_counter() - started
+            after_release = client.get("/v1/investors", headers=bearer(ADMIN_KEY))
+    finally:
+        engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["retry-after"] == "2"
+    assert response.json()["status"] == 503
+    assert waited < pool_timeout + 2
+    assert after_release.status_code == 200
+
+
+def test_a_database_locked_past_the_busy_timeout_answers_503(tmp_path: Path) -> None:
+    """SQLite's write lock held elsewhere for longer than the busy timeout: 503, not 500."""
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    upgrade(url)
+    engine = create_db_engine(url)
+    blocker = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        with TestClient(create_app(get_settings(), engine=engine)) as client:
+            blocker.execute("BEGIN EXCLUSIVE")
+            response = client.post(
+                "/v1/accounts",
+                json={"role": "startup", "name": "Locked out"},
+                headers=bearer(ADMIN_KEY),
+            )
+            blocker.execute("ROLLBACK")
+            after = client.get("/v1/accounts", headers=bearer(ADMIN_KEY))
+    finally:
+        blocker.close()
+        engine.dispose()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["retry-after"] == "2"
+    assert after.status_code == 200
+    assert after.json()["items"] == []
+
+
+def _paged_get_routes() -> list[str]:
+    engine = create_db_engine("sqlite://")
+    openapi = create_app(get_settings(), engine=engine).openapi()
+    engine.dispose()
+    return sorted(
+        path
+        for path, operations in openapi["paths"].items()
+        if any(p["name"] == "limit" for p in operations.get("get", {}).get("parameters", []))
+    )
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "1000000"])
+def test_every_paged_route_bounds_limit(api: ApiClient, limit: str) -> None:
+    """Every GET with a page size refuses sizes outside 1..100, naming the field."""
+    investor, startup = api.create_account("investor"), api.create_account("startup")
+    request = api.create_request(startup)
+    api.publish(request["id"])
+    # The object exists, so the bound is what the answer is about.
+    ids = {
+        "investor_id": api.create_investor(investor)["id"],
+        "financing_request_id": request["id"],
+    }
+    routes = _paged_get_routes()
+    assert len(routes) >= 5, routes
+    for route in routes:
+        names = PATH_PARAMETER.findall(route)
+        assert set(names) <= set(ids), f"{route}: add an object for {names} to this test"
+        path = PATH_PARAMETER.sub(lambda m: ids[m.group(1)], route)
+        response = api.client.get(path, params={"limit": limit}, headers=api.admin)
+        assert response.status_code == 422, (route, response.text)
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert [e["field"] for e in response.json()["errors"]] == ["limit"], route

@@ -1,0 +1,169 @@
+"""The HTML match report in a real headless browser: Debian's Chromium driven by Playwright.
+
+`scripts/install-browser.sh` installs Chromium and the Noto CJK fonts (`.ci/run` calls it
+before the tests; this module calls it too and skips, saying why, when it cannot). The page is
+written to `var/artifacts/` with a full-page screenshot and a printed PDF for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
+
+from service.reports.html import render_report_html
+from tests.support.report_documents import sample_report
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "var" / "artifacts"
+INSTALL_SCRIPT = ROOT / "scripts" / "install-browser.sh"
+CHROMIUM = Path("/usr/bin/chromium")
+# As the machine's notes require: no sandbox as root, no GPU, and no background connections
+# (this network refuses them, and they would only slow the start).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHART_IDS = ("coverage-chart", "sector-capital-chart", "stage-capital-chart", "funnel-chart")
+
+
+def _cjk_font_installed() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    listing = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    )
+    return "Noto Sans CJK" in listing.stdout
+
+
+def _browser_missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing"
+    if not _cjk_font_installed():
+        return "the Noto Sans CJK font is missing (Debian package fonts-noto-cjk)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if _browser_missing():
+        installed = subprocess.run(
+            ["bash", str(INSTALL_SCRIPT)], capture_output=True, text=True, timeout=900, check=False
+        )
+        missing = _browser_missing()
+        if missing:
+            if os.environ.get("CI"):
+                pytest.fail(f"CI must run the browser test, but {missing}: {installed.stderr}")
+            pytest.skip(
+                f"{missing} and {INSTALL_SCRIPT.name} could not install it: "
+                f"{installed.stderr.strip()[-300:]}"
+            )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def report_page(browser: Browser) -> Iterator[tuple[Page, list[str], list[str]]]:
+    """The sample report opened from a file, with the console errors and requests it made."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    html_file = ARTIFACTS / "report.html"
+    html_file.write_text(render_report_html(sample_report()), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type in {"error", "warning"}
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(html_file.as_uri(), wait_until="load")
+    yield page, problems, requests
+    page.close()
+
+
+def _fonts_drawing(cdp: CDPSession, selector: str) -> list[str]:
+    """The font families Chromium really used for the glyphs of the first node matching."""
+    root = cdp.send("DOM.getDocument", {"depth": -1})
+    found = cdp.send("DOM.querySelector", {"nodeId": root["root"]["nodeId"], "selector": selector})
+    assert found["nodeId"], f"nothing matches {selector}"
+    fonts: dict[str, Any] = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": found["nodeId"]})
+    return [font["familyName"] for font in fonts["fonts"]]
+
+
+def test_the_report_renders_in_chromium(report_page: tuple[Page, list[str], list[str]]) -> None:
+    page, problems, requests = report_page
+
+    assert page.title() == "Match report: 2026 Shanghai Investment Conference"
+    assert problems == []
+    # Self-contained: the document itself is the only thing the browser fetched.
+    assert requests == [(ARTIFACTS / "report.html").as_uri()]
+
+    assert page.locator("svg.chart").count() == len(CHART_IDS)
+    for chart_id in CHART_IDS:
+        box = page.locator(f"svg#{chart_id}").bounding_box()
+        assert box is not None, chart_id
+        assert box["width"] > 100, chart_id
+        assert box["height"] > 40, chart_id
+        assert page.locator(f"svg#{chart_id} rect.bar").count() >= 3, chart_id
+
+    body_text = page.inner_text("body")
+    for chinese in ("阶跃星辰", "玻色量子", "上海市天使投资引导基金", "3亿元"):
+        assert chinese in body_text
+
+    page.screenshot(path=str(ARTIFACTS / "report-browser.png"), full_page=True)
+    assert (ARTIFACTS / "report-browser.png").stat().st_size > 10_000
+
+
+def test_chinese_is_drawn_with_a_cjk_font_in_text_and_charts(
+    report_page: tuple[Page, list[str], list[str]],
+) -> None:
+    page, _, _ = report_page
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+
+    in_table = _fonts_drawing(cdp, "#unmatched tbody td")  # 玻色量子
+    in_chart = _fonts_drawing(cdp, "#sector-capital-chart g text")  # 人工智能 in a label
+
+    assert in_table, "no font drew the cell"
+    assert all("CJK" in family for family in in_table), in_table
+    assert any("CJK" in family for family in in_chart), in_chart
+
+
+def test_the_report_prints_on_a4_with_page_breaks(
+    report_page: tuple[Page, list[str], list[str]],
+) -> None:
+    page, problems, _ = report_page
+    page.emulate_media(media="print")
+
+    break_before = page.eval_on_selector(
+        "#top-investors", "element => getComputedStyle(element).breakBefore"
+    )
+    pdf = page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "report.pdf").write_bytes(pdf)
+
+    assert break_before == "page"
+    assert pdf.startswith(b"%PDF")
+    assert problems == []

@@ -1,0 +1,260 @@
+"""The HTML match report renderer: escaping, exact numbers, empty sections, self-contained."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from service.reports import charts
+from service.reports.formatting import format_amount, format_chinese_amount, format_share
+from service.reports.html import render_report_html
+from tests.support.report_documents import HOSTILE_NAME, sample_report
+
+SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
+
+
+class _PageParser(HTMLParser):
+    """Collects tags, attributes and the text a reader sees (entities decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.extend(attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def svg_charts(page: str) -> dict[str, ET.Element]:
+    """Each inline chart parsed as XML (which also proves it is well-formed), by id."""
+    found = re.findall(r"<svg\b.*?</svg>", page, flags=re.DOTALL)
+    elements = [ET.fromstring(svg) for svg in found]  # noqa: S314 - our own output
+    return {element.attrib["id"]: element for element in elements}
+
+
+def test_user_input_is_escaped_everywhere_it_appears() -> None:
+    report = sample_report(title=HOSTILE_NAME)
+    report["scope"]["event_name"] = HOSTILE_NAME
+    report["by_sector"][0]["name"] = HOSTILE_NAME
+    report["unmatched"][0]["company"] = HOSTILE_NAME
+    report["requests"][0]["top_investors"][0]["name"] = HOSTILE_NAME
+    report["requests"][0]["top_investors"][0]["reasons"] = [HOSTILE_NAME]
+    report["investors"][0]["top_requests"][0]["title"] = HOSTILE_NAME
+
+    page = render_report_html(report)
+
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in page
+    parsed = parse(page)
+    assert "script" not in parsed.tags
+    # Shown to the reader as typed, in the text and in the sector chart's labels.
+    assert "".join(parsed.text).count(HOSTILE_NAME) >= 7
+    sector_chart = svg_charts(page)["sector-capital-chart"]
+    chart_text = "".join(sector_chart.itertext())
+    assert HOSTILE_NAME in chart_text
+
+
+def test_amounts_and_counts_are_shown_exactly() -> None:
+    report = sample_report()
+    report["totals"]["capital_asked"] = "999999999999999.99"
+    report["by_sector"][1]["capital_asked"] = "1012345678.91"
+    report["funnel"]["committed_amount"] = "1200000000.50"
+
+    page = render_report_html(report)
+
+    # A float would print 1,000,000,000,000,000.00 for the first one.
+    assert "999,999,999,999,999.99" in page
+    assert "1,012,345,678.91" in page
+    assert "1,200,000,000.50 CNY" in page
+    assert "12,345,678.91 USD" in page  # an unmatched request keeps its own currency
+    assert "300,000,000.00 CNY" in page
+    assert "3亿元" in page
+    assert "8,000,000,000.00" in page
+    assert "20.0% of requests" in page  # 1 covered of 5
+    assert "7.5%" in page  # 30 interested of 400 matched
+    assert "0.959" in page  # scores to three decimals
+    assert "0.6" in page
+    assert "2026-11-21 08:00:00 UTC" in page
+    assert "version default; weights sector 0.4, ticket 0.3, stage 0.3" in page
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown", "chinese"),
+    [
+        ("3000000000", "3,000,000,000.00", "30亿"),
+        ("3000000000.00", "3,000,000,000.00", "30亿"),
+        ("49000000000.00", "49,000,000,000.00", "490亿"),
+        ("50000000", "50,000,000.00", "5000万"),
+        ("450000000.00", "450,000,000.00", "4.5亿"),
+        ("0.10", "0.10", None),
+        ("12345.678", "12,345.678", None),
+        ("999999999999999.99", "999,999,999,999,999.99", None),
+    ],
+)
+def test_amount_formatting_is_exact(amount: str, shown: str, chinese: str | None) -> None:
+    assert format_amount(Decimal(amount)) == shown
+    assert format_chinese_amount(Decimal(amount)) == chinese
+
+
+def test_shares_are_computed_in_decimals() -> None:
+    assert format_share(1, 3) == "33.3%"
+    assert format_share(2, 3) == "66.7%"
+    assert format_share(0, 0) == "—"
+
+
+def test_empty_sections_render_with_a_sentence_instead() -> None:
+    report = sample_report(
+        unmatched=[],
+        funnel=None,
+        by_sector=[],
+        by_stage=[],
+        requests=[],
+        investors=[],
+    )
+    report["coverage"]["buckets"] = []
+
+    page = render_report_html(report)
+
+    assert "Every request in scope has at least one investor scoring at least 0.6." in page
+    assert "No feedback recorded in scope yet." in page
+    assert "No requests in scope." in page
+    assert "No investors in scope." in page
+    assert "funnel-chart" not in page
+    assert set(svg_charts(page)) == {"coverage-chart"}
+    assert "No data" in "".join(svg_charts(page)["coverage-chart"].itertext())
+
+
+def test_a_funnel_absent_from_the_document_is_treated_as_no_feedback() -> None:
+    report: dict[str, Any] = sample_report()
+    del report["funnel"]
+    assert "No feedback recorded in scope yet." in render_report_html(report)
+
+
+def test_every_chart_is_present_and_well_formed() -> None:
+    page = render_report_html(sample_report())
+
+    found = svg_charts(page)
+
+    assert set(found) == {
+        "coverage-chart",
+        "sector-capital-chart",
+        "stage-capital-chart",
+        "funnel-chart",
+    }
+    for chart in found.values():
+        assert float(chart.attrib["width"]) > 0
+        assert float(chart.attrib["height"]) > 0
+        assert chart.find(f"{SVG_NAMESPACE}title") is not None
+        assert "Noto Sans CJK SC" in chart.attrib["font-family"]
+    coverage_bars = found["coverage-chart"].findall(f".//{SVG_NAMESPACE}rect")
+    assert [bar.attrib["fill"] for bar in coverage_bars] == [
+        charts.TONES["bad"],
+        charts.TONES["warning"],
+        charts.TONES["warning"],
+        charts.TONES["good"],
+    ]
+
+
+def test_the_page_is_self_contained() -> None:
+    page = render_report_html(sample_report())
+    parsed = parse(page)
+
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in page
+    assert not {"script", "link", "img", "iframe", "object"} & set(parsed.tags)
+    assert not [name for name, _ in parsed.attributes if name == "src"]
+    links = [value or "" for name, value in parsed.attributes if name == "href"]
+    assert links  # the table of contents
+    assert all(link.startswith("#") for link in links), links  # in-page only
+    ids = {value for name, value in parsed.attributes if name == "id"}
+    assert {link[1:] for link in links} <= ids
+    assert "url(" not in page
+    assert "@import" not in page
+    assert "default-src 'none'" in page
+    assert "@media print" in page
+    assert "Noto Sans CJK SC" in page
+
+
+def test_bars_are_drawn_to_scale_and_labelled_with_the_exact_value() -> None:
+    chart = ET.fromstring(  # noqa: S314 - our own output
+        charts.grouped_bar_chart(
+            "capital",
+            "Capital",
+            (charts.Series("asked", "neutral"), charts.Series("available", "secondary")),
+            [
+                charts.BarGroup(
+                    "人工智能",
+                    (Decimal("3600000000.00"), Decimal("8000000000.00")),
+                    ("3,600,000,000.00", "8,000,000,000.00"),
+                ),
+                charts.BarGroup("Quantum", (Decimal("300000000.00"), Decimal(0)), ("a", "0.00")),
+            ],
+        )
+    )
+
+    bars = [rect for rect in chart.iter(f"{SVG_NAMESPACE}rect") if rect.get("class") == "bar"]
+    widths = [float(bar.attrib["width"]) for bar in bars]
+
+    assert widths[1] == pytest.approx(420.0)
+    assert widths[0] == pytest.approx(420.0 * 3.6 / 8, abs=0.1)
+    assert widths[3] == 0.0
+    assert "3,600,000,000.00" in "".join(chart.itertext())
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        ("Quantum", 200.0, "Quantum"),
+        ("人工智能与工业软件", 60.0, "人工智能…"),
+        ("Artificial intelligence", 60.0, "Artific…"),
+    ],
+)
+def test_long_chart_labels_are_cut_to_fit(text: str, width: float, expected: str) -> None:
+    assert charts.fit_text(text, width) == expected
+    assert charts.text_width(charts.fit_text(text, width)) <= width
+
+
+def test_a_float_amount_is_refused_rather_than_printed() -> None:
+    report = sample_report()
+    report["totals"]["capital_asked"] = 4912345678.91
+
+    with pytest.raises(ValidationError, match="never floats"):
+        render_report_html(report)
+
+
+def test_capped_lists_say_how_many_they_show() -> None:
+    report = sample_report(listed={"limit": 2, "requests": 2, "unmatched": 1, "investors": 2})
+    report["unmatched"] = report["unmatched"][:1]
+
+    page = render_report_html(report)
+
+    assert "Listed: 1 of 2 requests (a report lists at most 2)." in page  # unmatched
+    assert "Listed: 2 of 5 requests (a report lists at most 2)." in page
+    assert "Listed: 2 of 3 investors (a report lists at most 2)." in page
+    assert "Unmatched (2)" in page  # the total, from the coverage bucket
+
+
+def test_complete_lists_carry_no_listing_note() -> None:
+    report = sample_report()
+    report["totals"]["requests"] = len(report["requests"])
+    report["totals"]["investors"] = len(report["investors"])
+
+    assert "Listed:" not in render_report_html(report)
