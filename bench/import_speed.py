@@ -34,8 +34,8 @@ from service.core.database import create_db_engine, create_session_factory
 from service.events import service as events
 from service.events.schemas import EventCreate
 from service.http.auth import Principal
-from service.matches.service import make_default_scorer
 from service.ranking.index import MatchIndex
+from service.ranking.serving import make_default_scorer
 from service.reference_data.catalog import get_reference_data
 
 WORK_DIR = Path("var/bench")

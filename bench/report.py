@@ -27,8 +27,8 @@ from models import Role
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
 from service.http.auth import Principal
-from service.matches.service import make_default_scorer
 from service.ranking.index import MatchIndex
+from service.ranking.serving import make_default_scorer
 from service.reports import service as reports
 from service.reports.schemas import ReportCreate
 

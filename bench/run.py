@@ -31,8 +31,9 @@ from models import InvestorProfile
 from scoring import InvestorRecord, RankedRequest
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
-from service.matches.service import investor_record, make_default_scorer
 from service.ranking.index import MatchIndex
+from service.ranking.records import investor_record
+from service.ranking.serving import make_default_scorer
 
 LIMIT = 20
 WORK_DIR = Path("var/bench")

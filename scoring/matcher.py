@@ -482,6 +482,41 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             mask[segment.rows_of(sorted(request_filter.excluded_ids))] = False
         return mask
 
+    def request_filter(
+        self,
+        *,
+        sectors: Iterable[str] | None = None,
+        stage: str | None = None,
+        stages: Iterable[str] | None = None,
+        region: str | None = None,
+        event_id: str | None = None,
+        excluded_ids: frozenset[str] = frozenset(),
+    ) -> RequestFilter:
+        """A filter in this scorer's fitted codes: requests in any of ``sectors`` (exact codes;
+        the caller widens them to parents and children), at ``stage`` or any of ``stages``,
+        in ``region``, at ``event_id``, and not in ``excluded_ids``. A value the catalogue has
+        never seen matches nothing."""
+        check_is_fitted(self, "catalogue_")
+        index = self.taxonomy_.index
+        return RequestFilter(
+            sector_columns=None
+            if sectors is None
+            else frozenset(index[code] for code in sectors if code in index),
+            stage_position=self.ladder_.index.get(stage, -1) if stage else None,
+            stage_positions=None
+            if not stages
+            else frozenset(self.ladder_.index.get(code, -1) for code in stages),
+            region_code=self.regions_.lookup(region) if region else None,
+            event_code=self.events_.lookup(event_id) if event_id else None,
+            excluded_ids=excluded_ids,
+        )
+
+    def sector_combinations(self) -> dict[tuple[str, ...], int]:
+        """Each sector set a fitted request was filed under, and its code in
+        ``Segment.sector_combo``."""
+        check_is_fitted(self, "catalogue_")
+        return dict(self.combos_.codes)
+
     def pair_features(
         self,
         features: InvestorFeatures,

@@ -28,8 +28,8 @@ from service.http.problems import install_error_handlers
 from service.http.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
 from service.investors.router import router as investors_router
 from service.matches.router import router as matches_router
-from service.matches.service import make_default_scorer
 from service.ranking.index import MatchIndex
+from service.ranking.serving import make_default_scorer
 from service.ranking_models.router import router as ranking_models_router
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.router import router as taxonomy_router

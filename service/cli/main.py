@@ -25,8 +25,8 @@ from service.events import service as events
 from service.http.auth import Principal
 from service.http.problems import ServiceError
 from service.http.protocol import NoDelayHttpToolsProtocol
-from service.matches.service import make_default_scorer
 from service.ranking.index import MatchIndex
+from service.ranking.serving import make_default_scorer
 from service.ranking_models import service as ranking_models
 from service.reports import service as reports
 from service.reports.csv_export import render_report_csv

@@ -8,8 +8,8 @@ from models import InvestorProfile, Role
 from service.core.database import SessionDep
 from service.feedback import service
 from service.feedback.schemas import FeedbackOut, FeedbackWrite, InterestedInvestorOut, InterestList
-from service.financing_requests.router import StartupSidePrincipal, VisibleFinancingRequest
-from service.http.auth import InvestorSidePrincipal, Principal, require_roles
+from service.financing_requests.dependencies import VisibleFinancingRequest
+from service.http.auth import InvestorSidePrincipal, Principal, StartupSidePrincipal, require_roles
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import (
     CursorQuery,

@@ -4,24 +4,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from models import FinancingRequest, RequestStatus, Role
+from models import FinancingRequest, RequestStatus
 from service.core.database import SessionDep
 from service.financing_requests import service
+from service.financing_requests.dependencies import (
+    EditableFinancingRequest,
+    VisibleFinancingRequest,
+)
 from service.financing_requests.schemas import (
     FinancingRequestCreate,
     FinancingRequestOut,
     FinancingRequestUpdate,
     ReviewDecision,
 )
-from service.http.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
+from service.http.auth import CommissionPrincipal, CurrentPrincipal, StartupSidePrincipal
 from service.http.fields import SectorQuery, StageQuery
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
 from service.http.preconditions import (
-    IfMatchHeader,
     OptionalIfMatchHeader,
     check_if_present,
-    require_current,
     tag_response,
     with_etag,
 )
@@ -33,35 +35,6 @@ router = APIRouter(
     responses=PROBLEM_RESPONSES,
     route_class=IdempotentRoute,
 )
-StartupSidePrincipal = Annotated[Principal, Depends(require_roles(Role.STARTUP, Role.COMMISSION))]
-
-
-def visible_financing_request(
-    financing_request_id: str, session: SessionDep, principal: CurrentPrincipal
-) -> FinancingRequest:
-    return service.get_visible(
-        session=session, principal=principal, request_id=financing_request_id
-    )
-
-
-VisibleFinancingRequest = Annotated[FinancingRequest, Depends(visible_financing_request)]
-
-
-def editable_financing_request(
-    financing_request_id: str,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    if_match: IfMatchHeader = None,
-) -> FinancingRequest:
-    """The request, locked for this write, if If-Match names its current revision."""
-    financing_request = service.get_visible(
-        session=session, principal=principal, request_id=financing_request_id, for_update=True
-    )
-    require_current(if_match, financing_request.revision)
-    return financing_request
-
-
-EditableFinancingRequest = Annotated[FinancingRequest, Depends(editable_financing_request)]
 
 
 @router.post("", status_code=201, response_model=FinancingRequestOut, responses=with_etag(201))

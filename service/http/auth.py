@@ -96,3 +96,4 @@ def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Pri
 
 CommissionPrincipal = Annotated[Principal, Depends(require_roles(Role.COMMISSION))]
 InvestorSidePrincipal = Annotated[Principal, Depends(require_roles(Role.INVESTOR, Role.COMMISSION))]
+StartupSidePrincipal = Annotated[Principal, Depends(require_roles(Role.STARTUP, Role.COMMISSION))]

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from models import InvestorProfile
 from service.core.database import SessionDep
 from service.feedback import service as feedback
-from service.financing_requests.router import VisibleFinancingRequest
+from service.financing_requests.dependencies import VisibleFinancingRequest
 from service.http.auth import CommissionPrincipal, InvestorSidePrincipal
 from service.http.fields import RegionQuery, SectorQuery, StageQuery
 from service.http.idempotency import IdempotentRoute
@@ -21,17 +21,9 @@ from service.http.problems import PROBLEM_RESPONSES
 from service.investors import service as investors
 from service.matches import service
 from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
-from service.ranking.index import MatchIndex
+from service.ranking.dependencies import MatchIndexDep
 
 router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
-
-
-async def match_index(request: Request) -> MatchIndex:
-    index: MatchIndex = request.app.state.match_index
-    return index
-
-
-MatchIndexDep = Annotated[MatchIndex, Depends(match_index)]
 
 
 def visible_mandate(

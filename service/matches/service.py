@@ -1,43 +1,28 @@
-"""Ranked, explained matches in both directions, from the in-memory index."""
+"""Ranked, explained matches in both directions: what the ranking returns, as responses."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from models import (
-    FinancingRequest,
-    FinancingRequestSector,
-    InvestorProfile,
-    ModelStatus,
-    RankingModel,
-    RequestStatus,
-)
-from scoring import InvestorRecord, MatchScorer, RequestFilter, RequestRecord
-from scoring.history import InvestorHistory
-from scoring.learned import LearnedRanker
-from service.deals.service import investor_histories, investor_history
+from models import FinancingRequest, FinancingRequestSector, InvestorProfile, RequestStatus
 from service.financing_requests.schemas import FinancingRequestOut, StoredRequestFields
-from service.financing_requests.service import matching_text
 from service.http.auth import Principal
 from service.investors.schemas import InvestorOut
-from service.investors.service import load_codes
 from service.matches.schemas import (
     ComponentsOut,
     InvestorMatchOut,
     RankingModelOut,
     RequestMatchOut,
 )
-from service.ranking.index import CachedMandate, IndexState, MatchIndex
-from service.reference_data.catalog import get_reference_data
-from service.reference_data.code_links import codes_of
-
-DEFAULT_MODEL_VERSION = "default-v1"
-SCORE_DECIMALS = 6
+from service.ranking.index import MatchIndex
+from service.ranking.ranker import rank_investors, rank_requests
+from service.ranking.records import request_record
+from service.ranking.selection import RequestSelection
+from service.ranking.serving import ServingRanker, rounded_score
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,87 +33,18 @@ class MatchFilters:
     event_id: str | None = None
     excluded_ids: frozenset[str] = frozenset()
 
-
-def make_default_scorer() -> MatchScorer:
-    reference = get_reference_data()
-    return MatchScorer(
-        sector_codes=[s.code for s in reference.sectors],
-        stage_order=[s.code for s in reference.stages],
-        cny_per_unit=dict(reference.cny_per_unit),
-    )
-
-
-def investor_record(profile: InvestorProfile) -> InvestorRecord:
-    return InvestorRecord(
-        id=profile.id,
-        sectors=tuple(codes_of(profile.sector_links)),
-        stages=tuple(codes_of(profile.stage_links)),
-        ticket_min=profile.ticket_min,
-        ticket_max=profile.ticket_max,
-        currency=profile.currency,
-        thesis=profile.thesis,
-        regions=tuple(codes_of(profile.region_links)),
-    )
-
-
-def request_record(request: StoredRequestFields, sectors: Sequence[str]) -> RequestRecord:
-    return RequestRecord(
-        id=request.id,
-        sectors=tuple(sectors),
-        stage=request.stage,
-        amount=request.amount,
-        currency=request.currency,
-        text=matching_text(request),
-        region=request.region,
-        event_id=request.event_id,
-        company=request.company,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ServingRanker:
-    """What ranks the matches now: the default weights, or the active learned version."""
-
-    description: RankingModelOut
-    learned: LearnedRanker | None
-
-
-def serving_ranker(session: Session, index: MatchIndex, scorer: MatchScorer) -> ServingRanker:
-    row = session.execute(
-        select(RankingModel.id, RankingModel.version, RankingModel.parameters).where(
-            RankingModel.status == ModelStatus.ACTIVE
+    def selection(self) -> RequestSelection:
+        return RequestSelection(
+            sectors=(self.sector,) if self.sector is not None else (),
+            stages=(self.stage,) if self.stage is not None else (),
+            region=self.region,
+            event_id=self.event_id,
+            excluded_ids=self.excluded_ids,
         )
-    ).first()
-    if row is None:
-        return ServingRanker(
-            RankingModelOut(version=DEFAULT_MODEL_VERSION, weights=scorer.weights), None
-        )
-    learned = index.learned_ranker(row.id, row.parameters)
-    weights = dict(zip(learned.to_dict()["feature_names"], learned.coefficients_, strict=False))
-    return ServingRanker(
-        RankingModelOut(version=f"learned-v{row.version}", weights=weights), learned
-    )
 
 
-def _request_filter(state: IndexState, filters: MatchFilters) -> RequestFilter:
-    scorer = state.scorer
-    sector_columns = None
-    if filters.sector is not None:
-        related = get_reference_data().related_sectors(filters.sector)
-        sector_columns = frozenset(
-            scorer.taxonomy_.index[c] for c in related if c in scorer.taxonomy_.index
-        )
-    return RequestFilter(
-        sector_columns=sector_columns,
-        stage_position=scorer.ladder_.index.get(filters.stage, -1) if filters.stage else None,
-        region_code=scorer.regions_.lookup(filters.region) if filters.region else None,
-        event_code=scorer.events_.lookup(filters.event_id) if filters.event_id else None,
-        excluded_ids=filters.excluded_ids,
-    )
-
-
-def _rounded(value: float) -> float:
-    return round(min(max(value, 0.0), 1.0), SCORE_DECIMALS)
+def _model_out(serving: ServingRanker) -> RankingModelOut:
+    return RankingModelOut(version=serving.version, weights=serving.weights)
 
 
 def rank_requests_for_investor(
@@ -143,38 +59,18 @@ def rank_requests_for_investor(
     min_score: float,
 ) -> tuple[list[RequestMatchOut], int, RankingModelOut]:
     """Published requests for one mandate, best first, each with its reasons."""
-    state = index.current(session)
-    scorer = state.scorer
-    mandate = index.cached_mandate(state, profile.id, profile.revision)
-    if mandate is None:
-        investor = investor_record(load_codes(session=session, profile=profile))
-        mandate = CachedMandate(record=investor, features=scorer.investor_features(investor))
-        index.remember_mandate(state, profile.id, profile.revision, mandate)
-    investor, features = mandate.record, mandate.features
-    request_filter = _request_filter(state, filters)
-    segments = [
-        (state.base, state.base_alive & scorer.filter_mask(state.base, request_filter)),
-        (state.delta, scorer.filter_mask(state.delta, request_filter)),
-    ]
-    serving = serving_ranker(session, index, scorer)
-    history = (
-        investor_history(session, profile.id)
-        if serving.learned is not None and serving.learned.uses_history
-        else None
+    ranked = rank_requests(
+        session=session,
+        index=index,
+        profile=profile,
+        selection=filters.selection(),
+        limit=limit,
+        offset=offset,
+        min_score=min_score,
     )
-    with index.ranking_slots:
-        ranked, total = scorer.rank_segments(
-            features,
-            segments,
-            limit=limit,
-            offset=offset,
-            min_score=min_score,
-            learned=serving.learned,
-            history=history,
-        )
-    by_id = _published_requests(session, [r.id for r in ranked])
+    by_id = _published_requests(session, [r.id for r in ranked.page])
     items = []
-    for match in ranked:
+    for match in ranked.page:
         page_request = by_id.get(match.id)
         if page_request is None:  # unpublished since the snapshot was taken
             continue
@@ -183,21 +79,18 @@ def rank_requests_for_investor(
                 financing_request=FinancingRequestOut.from_fields(
                     page_request.row, sectors=page_request.sectors, viewer=viewer
                 ),
-                score=_rounded(match.score),
+                score=rounded_score(match.score),
                 components=ComponentsOut(
-                    sector=_rounded(match.sector),
-                    ticket=_rounded(match.ticket),
-                    stage=_rounded(match.stage),
+                    sector=rounded_score(match.sector),
+                    ticket=rounded_score(match.ticket),
+                    stage=rounded_score(match.stage),
                 ),
-                reasons=scorer.explain(
-                    investor,
-                    request_record(page_request.row, page_request.sectors),
-                    match.text,
-                    history,
+                reasons=ranked.explain(
+                    match, request_record(page_request.row, page_request.sectors)
                 ),
             )
         )
-    return items, total, serving.description
+    return items, ranked.total, _model_out(ranked.serving)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,65 +131,26 @@ def rank_investors_for_request(
     min_score: float,
 ) -> tuple[list[InvestorMatchOut], int, RankingModelOut]:
     """Every investor profile for one request, best first, ties by id."""
-    scorer = index.current(session).scorer
-    serving = serving_ranker(session, index, scorer)
-    profiles = list(
-        session.scalars(
-            select(InvestorProfile)
-            .options(
-                selectinload(InvestorProfile.sector_links),
-                selectinload(InvestorProfile.stage_links),
-                selectinload(InvestorProfile.region_links),
-            )
-            .order_by(InvestorProfile.id)
-        )
+    ranked = rank_investors(
+        session=session,
+        index=index,
+        financing_request=financing_request,
+        limit=limit,
+        offset=offset,
+        min_score=min_score,
     )
-    investors = [investor_record(p) for p in profiles]
-    request = request_record(financing_request, codes_of(financing_request.sector_links))
-    components = scorer.investor_components(investors, request)
-    learned = serving.learned
-    histories: list[InvestorHistory | None] = [None] * len(profiles)
-    if learned is None:
-        raw_scores = components.score
-    elif not learned.uses_history:
-        raw_scores = learned.predict_scores(components.matrix())
-    else:
-        histories = list(investor_histories(session, [p.id for p in profiles]))
-        segment = scorer.segment([request])
-        raw_scores = (
-            np.concatenate(
-                [
-                    learned.predict_scores(
-                        scorer.pair_features(
-                            scorer.investor_features(investor),
-                            segment,
-                            None,
-                            names=learned.feature_names,
-                            history=history,
-                        )[0]
-                    )
-                    for investor, history in zip(investors, histories, strict=True)
-                ]
-            )
-            if profiles
-            else components.score
-        )
-    scores = np.round(raw_scores, SCORE_DECIMALS)
-    qualifying = np.flatnonzero(scores >= min_score)
-    # Profiles are in id order, so a stable sort on score breaks ties by id.
-    order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
-    page = order[offset : offset + limit]
+    components = ranked.components
     items = [
         InvestorMatchOut(
-            investor=InvestorOut.from_model(profiles[i]),
-            score=_rounded(float(raw_scores[i])),
+            investor=InvestorOut.from_model(ranked.profiles[i]),
+            score=rounded_score(float(ranked.scores[i])),
             components=ComponentsOut(
-                sector=_rounded(float(components.sector[i])),
-                ticket=_rounded(float(components.ticket[i])),
-                stage=_rounded(float(components.stage[i])),
+                sector=rounded_score(float(components.sector[i])),
+                ticket=rounded_score(float(components.ticket[i])),
+                stage=rounded_score(float(components.stage[i])),
             ),
-            reasons=scorer.explain(investors[i], request, float(components.text[i]), histories[i]),
+            reasons=ranked.explain(i),
         )
-        for i in page
+        for i in ranked.page
     ]
-    return items, int(qualifying.size), serving.description
+    return items, ranked.total, _model_out(ranked.serving)

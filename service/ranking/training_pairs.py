@@ -25,7 +25,7 @@ from scoring.history import InvestorHistory, company_key
 from scoring.learned import NEGATIVES_PER_POSITIVE, RANKING_FEATURES, TRAINING_WINDOW_DAYS
 from scoring.records import RequestRecord
 from service.deals.service import past_deals
-from service.matches.service import investor_record, request_record
+from service.ranking.records import investor_record, request_record
 from service.reference_data.code_links import codes_of
 
 POSITIVE = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)

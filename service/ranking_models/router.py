@@ -6,7 +6,7 @@ from service.core.database import SessionDep
 from service.http.auth import CommissionPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.problems import PROBLEM_RESPONSES
-from service.matches.router import MatchIndexDep
+from service.ranking.dependencies import MatchIndexDep
 from service.ranking_models import service
 from service.ranking_models.schemas import (
     RankingModelList,

@@ -16,8 +16,8 @@ from scoring.learned import RANKING_FEATURES, REGULARIZATION, LearnedRanker
 from service.audit_log.writer import record_audit
 from service.http.auth import Principal
 from service.http.problems import Conflict, NotFound
-from service.matches.service import DEFAULT_MODEL_VERSION
 from service.ranking.index import MatchIndex
+from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.ranking.training_pairs import labelled_pairs
 
 MIN_TRAINING_PAIRS = 30

@@ -31,16 +31,13 @@ from models import (
     InvestorProfileStage,
     RequestStatus,
 )
-from scoring import InvestorFeatures, InvestorRecord, MatchScorer, RequestFilter, RequestRecord
+from scoring import InvestorFeatures, InvestorRecord, MatchScorer, RequestRecord
 from scoring.catalogue import Segment, merge_segments
 from scoring.history import InvestorHistory
 from service.deals.service import investor_histories
-from service.matches.service import (
-    SCORE_DECIMALS,
-    ServingRanker,
-    serving_ranker,
-)
 from service.ranking.index import IndexState, MatchIndex
+from service.ranking.selection import RequestSelection, selected_segment
+from service.ranking.serving import ServingRanker, rounded_score, serving_ranker
 from service.reference_data.catalog import CodeEntry, ReferenceData, get_reference_data
 
 MIN_INVESTORS = 3  # a request is covered with at least this many investors above min_score
@@ -116,10 +113,6 @@ def _money(value: Decimal) -> str:
     return format(value.quantize(_CENT), "f")
 
 
-def _score(value: float) -> float:
-    return round(min(max(float(value), 0.0), 1.0), SCORE_DECIMALS)
-
-
 def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(ids), ID_CHUNK):
         yield ids[start : start + ID_CHUNK]
@@ -136,27 +129,13 @@ def default_title(scope: ReportScope) -> str:
     return "Match report: " + ("; ".join(parts) if parts else "all published requests")
 
 
-def _scope_segment(state: IndexState, scope: ReportScope, reference: ReferenceData) -> Segment:
+def _scope_segment(state: IndexState, scope: ReportScope) -> Segment:
     """The published requests in scope, as one id-sorted segment of the index."""
-    scorer = state.scorer
-    sector_columns = None
-    if scope.sectors:
-        related = set().union(*(reference.related_sectors(code) for code in scope.sectors))
-        sector_columns = frozenset(
-            scorer.taxonomy_.index[c] for c in related if c in scorer.taxonomy_.index
-        )
-    request_filter = RequestFilter(
-        sector_columns=sector_columns,
-        stage_positions=frozenset(scorer.ladder_.index.get(s, -1) for s in scope.stages)
-        if scope.stages
-        else None,
-        event_code=scorer.events_.lookup(scope.event_id) if scope.event_id else None,
-    )
-    return merge_segments(
-        [
-            (state.base, state.base_alive & scorer.filter_mask(state.base, request_filter)),
-            (state.delta, scorer.filter_mask(state.delta, request_filter)),
-        ]
+    return selected_segment(
+        state,
+        RequestSelection(
+            sectors=tuple(scope.sectors), stages=tuple(scope.stages), event_id=scope.event_id
+        ),
     )
 
 
@@ -283,8 +262,9 @@ def _sector_membership(
 ) -> npt.NDArray[np.float32]:
     """Row x top-level sector: 1 where one of the request's sectors falls under it."""
     column = {entry.code: i for i, entry in enumerate(sectors)}
-    by_combo = np.zeros((len(scorer.combos_.codes), len(sectors)), dtype=np.float32)
-    for codes, combo in scorer.combos_.codes.items():
+    combinations = scorer.sector_combinations()
+    by_combo = np.zeros((len(combinations), len(sectors)), dtype=np.float32)
+    for codes, combo in combinations.items():
         for code in codes:
             top = column.get(code.split(".", 1)[0])
             if top is not None:
@@ -489,7 +469,7 @@ def compute_report(
     state = index.current(session)
     scorer = state.scorer
     serving = serving_ranker(session, index, scorer)
-    segment = _scope_segment(state, scope, reference)
+    segment = _scope_segment(state, scope)
     ids = [i.decode() for i in segment.ids]
     money = _load_amounts(session, scope, set(ids))
     if len(money) < len(ids):
@@ -502,7 +482,7 @@ def compute_report(
     # Deal history is read only when the serving ranker uses it, as the matches do.
     histories: Sequence[InvestorHistory | None] = (
         investor_histories(session, [investor.profile_id for investor in investors])
-        if serving.learned is not None and serving.learned.uses_history
+        if serving.reads_history
         else [None] * len(investors)
     )
     sectors = [entry for entry in reference.sectors if entry.parent is None]
@@ -586,7 +566,7 @@ def compute_report(
         },
         "top_k": top_k,
         "min_score": min_score,
-        "model": serving.description.model_dump(),
+        "model": {"version": serving.version, "weights": serving.weights},
         "counts": {"published_requests": state.size, "investors": all_profiles},
         "totals": {
             "requests": len(ids),
@@ -606,7 +586,9 @@ def compute_report(
         "unmatched": [
             {
                 **request_fields(int(row)),
-                "best_score": _score(tally.best[row]) if np.isfinite(tally.best[row]) else None,
+                "best_score": rounded_score(tally.best[row])
+                if np.isfinite(tally.best[row])
+                else None,
             }
             for row in unmatched_rows
         ],
@@ -623,7 +605,7 @@ def compute_report(
                     {
                         "investor_profile_id": investors[p.investor].profile_id,
                         "name": investors[p.investor].name,
-                        "score": _score(p.score),
+                        "score": rounded_score(p.score),
                         "reasons": reasons[(p.investor, p.row)],
                     }
                     for p in pairs
@@ -640,7 +622,7 @@ def compute_report(
                         "financing_request_id": ids[p.row],
                         "company": details[ids[p.row]].company,
                         "title": details[ids[p.row]].title,
-                        "score": _score(p.score),
+                        "score": rounded_score(p.score),
                         "reasons": reasons[(p.investor, p.row)],
                     }
                     for p in pairs

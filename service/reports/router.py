@@ -10,7 +10,7 @@ from service.http.auth import CommissionPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
 from service.http.problems import PROBLEM_RESPONSES
-from service.matches.router import MatchIndexDep
+from service.ranking.dependencies import MatchIndexDep
 from service.reports import service
 from service.reports.csv_export import render_report_csv
 from service.reports.document import ReportDocument

@@ -17,8 +17,9 @@ from bench.synthetic import populate
 from models import InvestorProfile
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
-from service.matches.service import investor_record, make_default_scorer
 from service.ranking.index import MatchIndex
+from service.ranking.records import investor_record
+from service.ranking.serving import make_default_scorer
 
 # The suite's own PostgreSQL database when it runs on one, so parallel runs on other
 # databases never meet; a schema of this run's own for the same reason.

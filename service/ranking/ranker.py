@@ -1,0 +1,178 @@
+"""Ranking in both directions from the in-memory index: the one place that turns a mandate or
+a request into scored, ordered pairs. Matches and reports show what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import FinancingRequest, InvestorProfile
+from scoring import Components, InvestorRecord, MatchScorer, RankedRequest, RequestRecord
+from scoring.history import InvestorHistory
+from scoring.learned import LearnedRanker
+from service.deals.service import investor_histories, investor_history
+from service.investors.service import load_codes
+from service.ranking.index import CachedMandate, MatchIndex
+from service.ranking.records import investor_record, request_record
+from service.ranking.selection import RequestSelection, selected_segments
+from service.ranking.serving import SCORE_DECIMALS, ServingRanker, serving_ranker
+from service.reference_data.code_links import codes_of
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRequests:
+    """One page of requests for a mandate, and what explains it."""
+
+    page: list[RankedRequest]
+    total: int
+    investor: InvestorRecord
+    history: InvestorHistory | None
+    scorer: MatchScorer
+    serving: ServingRanker
+
+    def explain(self, match: RankedRequest, request: RequestRecord) -> list[str]:
+        return self.scorer.explain(self.investor, request, match.text, self.history)
+
+
+def rank_requests(
+    *,
+    session: Session,
+    index: MatchIndex,
+    profile: InvestorProfile,
+    selection: RequestSelection,
+    limit: int,
+    offset: int,
+    min_score: float,
+) -> RankedRequests:
+    """The published requests in ``selection`` for one mandate, best first, ties by id."""
+    state = index.current(session)
+    scorer = state.scorer
+    mandate = index.cached_mandate(state, profile.id, profile.revision)
+    if mandate is None:
+        investor = investor_record(load_codes(session=session, profile=profile))
+        mandate = CachedMandate(record=investor, features=scorer.investor_features(investor))
+        index.remember_mandate(state, profile.id, profile.revision, mandate)
+    serving = serving_ranker(session, index, scorer)
+    history = investor_history(session, profile.id) if serving.reads_history else None
+    with index.ranking_slots:
+        page, total = scorer.rank_segments(
+            mandate.features,
+            selected_segments(state, selection),
+            limit=limit,
+            offset=offset,
+            min_score=min_score,
+            learned=serving.learned,
+            history=history,
+        )
+    return RankedRequests(page, total, mandate.record, history, scorer, serving)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedInvestors:
+    """One page of investor profiles for a request (positions into ``profiles``)."""
+
+    page: list[int]
+    total: int
+    profiles: list[InvestorProfile]
+    investors: list[InvestorRecord]
+    histories: list[InvestorHistory | None]
+    request: RequestRecord
+    components: Components
+    scores: FloatArray
+    scorer: MatchScorer
+    serving: ServingRanker
+
+    def explain(self, position: int) -> list[str]:
+        return self.scorer.explain(
+            self.investors[position],
+            self.request,
+            float(self.components.text[position]),
+            self.histories[position],
+        )
+
+
+def rank_investors(
+    *,
+    session: Session,
+    index: MatchIndex,
+    financing_request: FinancingRequest,
+    limit: int,
+    offset: int,
+    min_score: float,
+) -> RankedInvestors:
+    """Every investor profile for one request, best first, ties by id."""
+    scorer = index.current(session).scorer
+    serving = serving_ranker(session, index, scorer)
+    profiles = list(
+        session.scalars(
+            select(InvestorProfile)
+            .options(
+                selectinload(InvestorProfile.sector_links),
+                selectinload(InvestorProfile.stage_links),
+                selectinload(InvestorProfile.region_links),
+            )
+            .order_by(InvestorProfile.id)
+        )
+    )
+    investors = [investor_record(p) for p in profiles]
+    request = request_record(financing_request, codes_of(financing_request.sector_links))
+    components = scorer.investor_components(investors, request)
+    learned = serving.learned
+    histories: list[InvestorHistory | None] = [None] * len(profiles)
+    if learned is None:
+        raw_scores = components.score
+    elif not learned.uses_history:
+        raw_scores = learned.predict_scores(components.matrix())
+    elif profiles:
+        histories = list(investor_histories(session, [p.id for p in profiles]))
+        raw_scores = _scores_with_history(scorer, learned, investors, histories, request)
+    else:
+        raw_scores = components.score
+    scores = np.round(raw_scores, SCORE_DECIMALS)
+    qualifying = np.flatnonzero(scores >= min_score)
+    # Profiles are in id order, so a stable sort on score breaks ties by id.
+    order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
+    return RankedInvestors(
+        page=[int(i) for i in order[offset : offset + limit]],
+        total=int(qualifying.size),
+        profiles=profiles,
+        investors=investors,
+        histories=histories,
+        request=request,
+        components=components,
+        scores=raw_scores,
+        scorer=scorer,
+        serving=serving,
+    )
+
+
+def _scores_with_history(
+    scorer: MatchScorer,
+    learned: LearnedRanker,
+    investors: Sequence[InvestorRecord],
+    histories: Sequence[InvestorHistory | None],
+    request: RequestRecord,
+) -> FloatArray:
+    """The learned ranker's score of each investor for one request, with its deal history."""
+    segment = scorer.segment([request])
+    return np.concatenate(
+        [
+            learned.predict_scores(
+                scorer.pair_features(
+                    scorer.investor_features(investor),
+                    segment,
+                    None,
+                    names=learned.feature_names,
+                    history=history,
+                )[0]
+            )
+            for investor, history in zip(investors, histories, strict=True)
+        ]
+    )

@@ -1,0 +1,40 @@
+"""Stored mandates and requests as the scorer's plain records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from models import InvestorProfile
+from scoring import InvestorRecord, RequestRecord
+from service.financing_requests.schemas import StoredRequestFields
+from service.financing_requests.service import matching_text
+from service.reference_data.code_links import codes_of
+
+
+def investor_record(profile: InvestorProfile) -> InvestorRecord:
+    """A mandate as the scorer reads it (its code rows must be loaded)."""
+    return InvestorRecord(
+        id=profile.id,
+        sectors=tuple(codes_of(profile.sector_links)),
+        stages=tuple(codes_of(profile.stage_links)),
+        ticket_min=profile.ticket_min,
+        ticket_max=profile.ticket_max,
+        currency=profile.currency,
+        thesis=profile.thesis,
+        regions=tuple(codes_of(profile.region_links)),
+    )
+
+
+def request_record(request: StoredRequestFields, sectors: Sequence[str]) -> RequestRecord:
+    """A financing request (an ORM row or a Core row of its columns) with its sectors."""
+    return RequestRecord(
+        id=request.id,
+        sectors=tuple(sectors),
+        stage=request.stage,
+        amount=request.amount,
+        currency=request.currency,
+        text=matching_text(request),
+        region=request.region,
+        event_id=request.event_id,
+        company=request.company,
+    )

@@ -1,0 +1,61 @@
+"""Which ranker serves now (the default weights or the active learned model), and how a
+score is shown: the same for matches, reports and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ModelStatus, RankingModel
+from scoring import MatchScorer
+from scoring.learned import LearnedRanker
+from service.ranking.index import MatchIndex
+from service.reference_data.catalog import get_reference_data
+
+DEFAULT_MODEL_VERSION = "default-v1"
+SCORE_DECIMALS = 6
+"""Scores and components are shown rounded to this many decimals, clipped to [0, 1]."""
+
+
+def make_default_scorer() -> MatchScorer:
+    """An unfitted scorer over the deployment's taxonomy, stages and exchange rates."""
+    reference = get_reference_data()
+    return MatchScorer(
+        sector_codes=[s.code for s in reference.sectors],
+        stage_order=[s.code for s in reference.stages],
+        cny_per_unit=dict(reference.cny_per_unit),
+    )
+
+
+def rounded_score(value: float) -> float:
+    """A score or component as responses and reports show it."""
+    return round(min(max(float(value), 0.0), 1.0), SCORE_DECIMALS)
+
+
+@dataclass(frozen=True, slots=True)
+class ServingRanker:
+    """What ranks the matches now: the default weights, or the active learned version."""
+
+    version: str
+    weights: dict[str, float]
+    learned: LearnedRanker | None
+
+    @property
+    def reads_history(self) -> bool:
+        """Whether rankings need each investor's deal history."""
+        return self.learned is not None and self.learned.uses_history
+
+
+def serving_ranker(session: Session, index: MatchIndex, scorer: MatchScorer) -> ServingRanker:
+    row = session.execute(
+        select(RankingModel.id, RankingModel.version, RankingModel.parameters).where(
+            RankingModel.status == ModelStatus.ACTIVE
+        )
+    ).first()
+    if row is None:
+        return ServingRanker(DEFAULT_MODEL_VERSION, scorer.weights, None)
+    learned = index.learned_ranker(row.id, row.parameters)
+    weights = dict(zip(learned.to_dict()["feature_names"], learned.coefficients_, strict=False))
+    return ServingRanker(f"learned-v{row.version}", weights, learned)
