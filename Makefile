@@ -37,6 +37,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## Known vulnerabilities in the locked dependencies (pip-audit; needs PyPI)
 audit: $(VENV)/.installed
