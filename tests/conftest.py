@@ -7,9 +7,7 @@ SQLite file.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,26 +20,15 @@ from sqlalchemy.orm import Session
 
 import service.accounts.service
 import service.http.auth
-from service.core.database import create_db_engine, get_session, normalise_database_url
+from service.core.database import create_db_engine, get_session
 from service.core.migrations import upgrade
 from service.core.settings import get_settings
 from service.main import create_app
 from service.reference_data.catalog import get_reference_data
+from tests.support.environment import ADMIN_KEY, TEST_DATABASE_URL
 from tests.support.factories import ApiClient
 from tests.support.secret_watch import SESSION_WATCH, SecretWatch
 
-ADMIN_KEY = "test-admin-" + secrets.token_urlsafe(24)
-_SQLITE_DIR = Path(tempfile.mkdtemp(prefix="matchmaker-tests-"))
-TEST_DATABASE_URL = normalise_database_url(
-    os.environ.get("MATCHMAKER_TEST_DATABASE_URL") or f"sqlite:///{_SQLITE_DIR / 'test.db'}"
-)
-
-os.environ["MATCHMAKER_ENVIRONMENT"] = "test"
-os.environ["MATCHMAKER_ADMIN_KEY"] = ADMIN_KEY
-os.environ["MATCHMAKER_DATABASE_URL"] = TEST_DATABASE_URL
-# The counters live outside the test's rolled-back transaction; tests/http/test_limits.py turns
-# them on with low limits against a database of its own.
-os.environ["MATCHMAKER_RATE_LIMIT_REQUESTS"] = "0"
 get_settings.cache_clear()
 get_reference_data.cache_clear()
 SECRET_WATCH = SESSION_WATCH

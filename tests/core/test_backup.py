@@ -22,7 +22,7 @@ from service.core.database import create_db_engine
 from service.core.migrations import upgrade
 from service.core.settings import get_settings
 from service.main import create_app
-from tests.conftest import ADMIN_KEY, TEST_DATABASE_URL
+from tests.support.environment import ADMIN_KEY, TEST_DATABASE_URL
 from tests.support.factories import ApiClient
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ from service.core.database import create_db_engine
 from service.core.logging_setup import JsonFormatter
 from service.core.settings import get_settings
 from service.main import create_app
-from tests.conftest import ADMIN_KEY
+from tests.support.environment import ADMIN_KEY
 from tests.support.factories import ApiClient, bearer
 
 

@@ -13,7 +13,7 @@ from httpx import Response
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import Base, IdempotencyKey, InvestorProfile
+from models import IdempotencyKey, InvestorProfile
 from service.http.idempotency import (
     IDEMPOTENCY_HEADER,
     KEY_LIFETIME,
@@ -22,17 +22,10 @@ from service.http.idempotency import (
     Claim,
 )
 from tests.ranking_models.test_ranking_models import _contrarian_world
+from tests.support.database import row_counts
 from tests.support.factories import Account, ApiClient, investor_payload, request_payload
 
 PROBLEM = "application/problem+json"
-
-
-def row_counts(session: Session) -> dict[str, int]:
-    """Rows in every table of the service."""
-    return {
-        table.name: session.scalar(select(func.count()).select_from(table)) or 0
-        for table in Base.metadata.sorted_tables
-    }
 
 
 def post(

@@ -20,7 +20,7 @@ from service.core.migrations import upgrade
 from service.core.settings import Settings, get_settings
 from service.http.rate_limit import RateDecision, RateLimiter
 from service.main import create_app
-from tests.conftest import ADMIN_KEY
+from tests.support.environment import ADMIN_KEY
 from tests.support.factories import ApiClient, bearer
 from tests.support.live_server import live_server
 

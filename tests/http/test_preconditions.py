@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from httpx import Response
 from sqlalchemy.orm import Session
 
-from tests.http.test_idempotency import row_counts
+from tests.support.database import row_counts
 from tests.support.factories import Account, ApiClient, investor_payload
 
 PROBLEM = "application/problem+json"

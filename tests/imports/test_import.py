@@ -39,7 +39,7 @@ from service.imports import text_features, writing
 from service.imports.amounts import AmountError, parse_amount
 from service.imports.reading import decode_csv_bytes
 from service.ranking import index as index_module
-from tests.conftest import ADMIN_KEY
+from tests.support.environment import ADMIN_KEY
 from tests.support.factories import Account, ApiClient
 
 runner = CliRunner()
