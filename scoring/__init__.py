@@ -1,13 +1,10 @@
 """Scikit-learn scoring of investor/request pairs. Imports nothing from ``service``."""
 
 from scoring.catalogue import Segment
-from scoring.matcher import (
-    Components,
-    InvestorFeatures,
-    MatchScorer,
-    RankedRequest,
-    RequestFilter,
-)
+from scoring.encoding import InvestorFeatures
+from scoring.formula import Components
+from scoring.matcher import MatchScorer
+from scoring.ranking import RankedRequest, RequestFilter
 from scoring.records import InvestorRecord, RequestRecord
 
 __all__ = [

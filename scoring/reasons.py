@@ -2,24 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
+from scoring.amounts import format_money
 from scoring.history import InvestorHistory, company_key
 from scoring.records import InvestorRecord, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 
 TEXT_EVIDENCE_THRESHOLD = 0.1
 
+ExplainedPair = tuple[InvestorRecord, RequestRecord, float, InvestorHistory | None]
+"""An investor, a request, their text similarity and the investor's deal history (if read)."""
 
-def format_amount(amount: Decimal, currency: str) -> str:
-    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    if whole == amount:
-        return f"{whole:,} {currency}"
-    return f"{amount.quantize(Decimal('0.01')):,} {currency}"
+
+def explain_pairs(
+    pairs: Iterable[ExplainedPair],
+    *,
+    taxonomy: SectorTaxonomy,
+    ladder: StageLadder,
+    cny_per_unit: Mapping[str, Decimal],
+) -> list[list[str]]:
+    """Reasons for each pair: sector, ticket and stage, text evidence when present, and the
+    investor's track record when its history is given and says something."""
+    explained = []
+    for investor, request, text_similarity, history in pairs:
+        reasons = [
+            sector_reason(taxonomy, investor, request),
+            ticket_reason(investor, request, cny_per_unit),
+            stage_reason(ladder, investor, request),
+        ]
+        text = text_reason(text_similarity)
+        if text is not None:
+            reasons.append(text)
+        track_record = None if history is None else history_reason(history, request)
+        if track_record is not None:
+            reasons.append(track_record)
+        explained.append(reasons)
+    return explained
+
+
+def _shown(amount: Decimal, currency: str) -> str:
+    return format_money(amount, currency, whole_without_cents=True)
 
 
 def _convert(
-    amount: Decimal, source: str, target: str, cny_per_unit: dict[str, Decimal]
+    amount: Decimal, source: str, target: str, cny_per_unit: Mapping[str, Decimal]
 ) -> Decimal | None:
     if source == target:
         return amount
@@ -54,15 +82,15 @@ def sector_reason(
 
 
 def ticket_reason(
-    investor: InvestorRecord, request: RequestRecord, cny_per_unit: dict[str, Decimal]
+    investor: InvestorRecord, request: RequestRecord, cny_per_unit: Mapping[str, Decimal]
 ) -> str:
-    asked = format_amount(request.amount, request.currency)
+    asked = _shown(request.amount, request.currency)
     low = _convert(investor.ticket_min, investor.currency, request.currency, cny_per_unit)
     high = _convert(investor.ticket_max, investor.currency, request.currency, cny_per_unit)
     if low is None or high is None:
         return f"Ticket: {asked} cannot be compared: no exchange rate for {request.currency}"
-    shown_low = format_amount(low, request.currency)
-    shown_high = format_amount(high, request.currency)
+    shown_low = _shown(low, request.currency)
+    shown_high = _shown(high, request.currency)
     converted = (
         "" if investor.currency == request.currency else (f" (converted from {investor.currency})")
     )

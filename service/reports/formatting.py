@@ -5,22 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+# Amounts are written by the one formatter the scorer's reasons use too.
+from scoring.amounts import format_amount, format_money
+
+__all__ = [
+    "format_amount",
+    "format_chinese_amount",
+    "format_count",
+    "format_money",
+    "format_score",
+    "format_share",
+    "format_threshold",
+    "format_timestamp",
+]
+
 _HUNDRED = Decimal(100)
 _TENTH = Decimal("0.1")
 _YI = 8  # 亿 = 10^8
 _WAN = 4  # 万 = 10^4
 _MAX_UNIT_DECIMALS = 4
-
-
-def format_amount(amount: Decimal) -> str:
-    """3000000000.00 -> '3,000,000,000.00'; keeps every decimal place the amount has."""
-    exponent = amount.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return f"{amount:,.{places}f}"
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    return f"{format_amount(amount)} {currency}"
 
 
 def _plain(value: Decimal) -> str:
