@@ -6,17 +6,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from bench.server_process import serving
 
 WRK_SCRIPT = """
 local paths = {%(paths)s}
@@ -68,42 +65,9 @@ def ensure_wrk() -> str:
 
 @contextmanager
 def running_server(database_url: str, port: int, workers: int, log: Path) -> Iterator[int]:
-    env = {**os.environ, "MATCHMAKER_DATABASE_URL": database_url}
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service.cli.main",
-                "serve",
-                "--workers",
-                str(workers),
-                "--port",
-                str(port),
-                "--no-migrate",
-            ],
-            env=env,
-            stdout=out,
-            stderr=out,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server failed to start: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+    """The server (see ``bench.server_process.serving``) for the block; yields its pid."""
+    with serving(database_url, port=port, workers=workers, log=log, grace_seconds=30) as server:
         yield server.pid
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def worker_rss_mb(server_pid: int) -> list[float]:

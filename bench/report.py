@@ -19,9 +19,9 @@ import statistics
 import time
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.server_process import scratch_database
 from bench.synthetic import populate
 from models import Role
 from service.core.database import create_db_engine, create_session_factory
@@ -52,20 +52,9 @@ def _reset_peak() -> None:
 
 def _database_url(requested: str | None, requests: int) -> str:
     if requested is None:
-        WORK_DIR.mkdir(parents=True, exist_ok=True)
-        path = WORK_DIR / f"report_{requests}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
+        return scratch_database("sqlite", f"report_{requests}", WORK_DIR)
     if make_url(requested).get_backend_name() == "postgresql":
-        schema = f"bench_report_{requests}"
-        engine = create_db_engine(requested)
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        engine.dispose()
-        url = make_url(requested).update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
+        return scratch_database(requested, f"bench_report_{requests}", WORK_DIR)
     return requested
 
 
@@ -114,13 +103,14 @@ def main() -> None:
             cpu_seconds.append(time.process_time() - cpu_started)
             extra_mb.append((_status_kb("VmHWM") - before_kb) / 1024)
             document = reports.document_of(report)
+            totals, coverage = document.totals, document.coverage
             summary = {
-                "requests": document["totals"]["requests"],
-                "investors": document["totals"]["investors"],
-                "pairs_scored": document["totals"]["requests"] * document["totals"]["investors"],
-                "covered": document["coverage"]["covered"],
-                "uncovered": document["coverage"]["uncovered"],
-                "document_bytes": len(json.dumps(document, ensure_ascii=False).encode()),
+                "requests": totals.requests,
+                "investors": totals.investors,
+                "pairs_scored": totals.requests * totals.investors,
+                "covered": coverage.covered,
+                "uncovered": coverage.uncovered,
+                "document_bytes": len(json.dumps(report.document, ensure_ascii=False).encode()),
             }
             del report, document
     engine.dispose()

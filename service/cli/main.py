@@ -250,11 +250,14 @@ def report(
     elif output_format is ReportFormat.HTML:
         output.write_text(render_report_html(document), encoding="utf-8")
     else:
-        output.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
-    coverage, totals = document["coverage"], document["totals"]
+        output.write_text(
+            json.dumps(document.model_dump(mode="json"), ensure_ascii=False, indent=2),
+            encoding="utf-8",
+        )
+    coverage, totals = document.coverage, document.totals
     typer.echo(
-        f"report {document['id']}: {totals['requests']} requests, {totals['investors']} investors,"
-        f" {coverage['covered']} covered, {coverage['uncovered']} uncovered; wrote {output}",
+        f"report {document.id}: {totals.requests} requests, {totals.investors} investors,"
+        f" {coverage.covered} covered, {coverage.uncovered} uncovered; wrote {output}",
         err=True,
     )
 

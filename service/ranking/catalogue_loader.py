@@ -8,20 +8,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Float,
-    Select,
-    String,
-    cast,
-    func,
-    select,
-    type_coerce,
-)
+from sqlalchemy import Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, FinancingRequestSector, RequestStatus
+from models.types import amount_as_float
 from scoring.records import RequestColumns
 
 
@@ -50,14 +41,6 @@ def _published(statement: Select[RowT], ids: Sequence[str] | IdRange | None) -> 
     if ids is not None:
         return statement.where(FinancingRequest.id.in_(ids))
     return statement.where(FinancingRequest.status == RequestStatus.PUBLISHED)
-
-
-def _amount_as_float(dialect: str) -> ColumnElement[Any]:
-    # Ranking compares amounts as floats; reading them as Decimals row by row is the
-    # slowest part of a load. SQLite stores hundredths (see models.types.ExactMoney).
-    if dialect == "sqlite":
-        return type_coerce(FinancingRequest.amount, BigInteger) / 100.0
-    return cast(FinancingRequest.amount, Float)
 
 
 CHUNK_SIZE = 50_000
@@ -106,7 +89,8 @@ def load_published(session: Session, ids: Sequence[str] | IdRange | None = None)
             select(
                 FinancingRequest.id,
                 FinancingRequest.stage,
-                _amount_as_float(connection.dialect.name),
+                # Ranking compares floats; a Decimal per row is the slowest part of a load.
+                amount_as_float(FinancingRequest.amount, connection.dialect),
                 FinancingRequest.currency,
                 FinancingRequest.region,
                 FinancingRequest.event_id,

@@ -1,16 +1,27 @@
-"""The match report document (the JSON contract of `GET /v1/reports/{id}`), read for rendering.
+"""The match report document (the JSON contract of `GET /v1/reports/{id}`): written and read.
 
-Amounts arrive as decimal strings and stay `Decimal`; scores are floats in [0, 1]. Unknown keys
-are ignored so the desk may add fields without breaking the renderer.
+`compute_report` builds a `ReportDocument`; the stored JSON is its `model_dump(mode="json")`,
+and every reader (JSON, CSV and HTML responses, the CLI) validates the stored JSON back into
+it. The order of the fields is the order of the keys in the JSON. Amounts are `Decimal`s with
+two places, written as decimal strings; scores are floats in [0, 1].
+
+Every part forbids unknown fields, so a misspelt one fails where the document is built or
+read. The published schema (OpenAPI) is kept as it was before the writer used these models:
+without ``additionalProperties: false``, and without the fields marked `SkipJsonSchema`, which
+the document always carried but the schema never listed; listing them is an API change of its
+own (the OpenAPI checksum of tests/http/test_openapi_contract.py).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+CENT = Decimal("0.01")
 
 
 def _refuse_floats(value: object) -> object:
@@ -23,8 +34,19 @@ def _refuse_floats(value: object) -> object:
 ExactAmount = Annotated[Decimal, BeforeValidator(_refuse_floats)]
 
 
+def cents(amount: Decimal) -> Decimal:
+    """An amount as the document writes it: rounded to two places ("1200000000.50")."""
+    return amount.quantize(CENT)
+
+
+def _as_published(schema: dict[str, Any]) -> None:
+    # extra="forbid" checks the document; the published schema stays as it was without it.
+    if schema.get("additionalProperties") is False:
+        del schema["additionalProperties"]
+
+
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_as_published)
 
 
 class Scope(_Part):
@@ -97,8 +119,11 @@ class RequestMatches(_Part):
     financing_request_id: str
     company: str
     title: str
+    sectors: SkipJsonSchema[list[str]]
+    stage: SkipJsonSchema[str]
     amount: ExactAmount
     currency: str
+    investors_above_min_score: SkipJsonSchema[int]
     top_investors: list[RankedInvestor] = Field(default_factory=list)
 
 
@@ -129,6 +154,9 @@ class Listed(_Part):
     """How many entries the document lists when it caps its long lists (`limit` each)."""
 
     limit: int | None = None
+    requests: SkipJsonSchema[int]
+    unmatched: SkipJsonSchema[int]
+    investors: SkipJsonSchema[int]
 
 
 class ReportDocument(_Part):

@@ -1,14 +1,14 @@
 """The match report as one self-contained HTML document: inline CSS and SVG, no script.
 
-`render_report_html` takes the report document exactly as `GET /v1/reports/{id}` returns it
-(see `document.py`) and returns the page a commission reads in a browser or prints.
+`render_report_html` takes the report document (`document.ReportDocument`, what
+`GET /v1/reports/{id}` returns as JSON) and returns the page a commission reads in a browser or
+prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -115,9 +115,8 @@ def funnel_chart(funnel: Funnel) -> Markup:
     return charts.funnel_chart("funnel-chart", "Feedback funnel: matched to committed", bars)
 
 
-def render_report_html(report: Mapping[str, Any]) -> str:
+def render_report_html(document: ReportDocument) -> str:
     """The report document rendered as a standalone HTML page (UTF-8, no external assets)."""
-    document = ReportDocument.model_validate(report)
     template = _environment().get_template("report.html.j2")
     return template.render(
         report=document,

@@ -42,7 +42,7 @@ def create_report(
     """Compute a match report over the current data and keep it as a frozen snapshot."""
     report = service.create(session=session, principal=principal, index=index, data=body)
     return JSONResponse(
-        service.document_of(report),
+        service.document_of(report).model_dump(mode="json"),
         status_code=201,
         headers={"Location": f"/v1/reports/{report.id}"},
     )
@@ -83,4 +83,4 @@ def read_report(
         )
     if format == "html":
         return HTMLResponse(render_report_html(document))
-    return JSONResponse(document)
+    return JSONResponse(document.model_dump(mode="json"))

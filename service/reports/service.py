@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +15,9 @@ from service.http.auth import Principal
 from service.http.pagination import fetch_page
 from service.http.problems import Invalid, NotFound, field_problem
 from service.ranking.index import MatchIndex
-from service.reports.compute import ReportScope, compute_report
+from service.reports.compute import compute_report
+from service.reports.document import ReportDocument
+from service.reports.loading import ReportScope
 from service.reports.schemas import ReportCreate
 
 OBJECT_TYPE = "report"
@@ -53,14 +54,15 @@ def create(
         created_at=created_at,
         created_by_account_id=principal.account_id,
     )
+    stored = document.model_dump(mode="json")
     report = Report(
         id=report_id,
         created_at=created_at,
         created_by_account_id=principal.account_id,
-        title=document["title"],
+        title=document.title,
         event_id=data.event_id,
-        summary={key: document[key] for key in SUMMARY_KEYS},
-        document=document,
+        summary={key: stored[key] for key in SUMMARY_KEYS},
+        document=stored,
     )
     session.add(report)
     session.flush()
@@ -72,8 +74,8 @@ def create(
         object_id=report.id,
         changes={
             **data.model_dump(mode="json", exclude_none=True),
-            "model": document["model"]["version"],
-            "requests": document["totals"]["requests"],
+            "model": document.model.version,
+            "requests": document.totals.requests,
         },
     )
     return report
@@ -86,8 +88,9 @@ def get(*, session: Session, report_id: str) -> Report:
     return report
 
 
-def document_of(report: Report) -> dict[str, Any]:
-    return report.document
+def document_of(report: Report) -> ReportDocument:
+    """The stored document, read back into the model it was written from."""
+    return ReportDocument.model_validate(report.document)
 
 
 def list_page(

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
 
 from service.reports.html import render_report_html
-from tests.support.report_documents import sample_report
+from tests.support.report_documents import as_document, sample_report
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "artifacts"
@@ -83,7 +83,7 @@ def report_page(browser: Browser) -> Iterator[tuple[Page, list[str], list[str]]]
     """The sample report opened from a file, with the console errors and requests it made."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     html_file = ARTIFACTS / "report.html"
-    html_file.write_text(render_report_html(sample_report()), encoding="utf-8")
+    html_file.write_text(render_report_html(as_document(sample_report())), encoding="utf-8")
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     problems: list[str] = []
     requests: list[str] = []

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from service.reports import charts
 from service.reports.formatting import format_amount, format_chinese_amount, format_share
 from service.reports.html import render_report_html
-from tests.support.report_documents import HOSTILE_NAME, sample_report
+from tests.support.report_documents import HOSTILE_NAME, as_document, sample_report
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 
@@ -59,7 +59,7 @@ def test_user_input_is_escaped_everywhere_it_appears() -> None:
     report["requests"][0]["top_investors"][0]["reasons"] = [HOSTILE_NAME]
     report["investors"][0]["top_requests"][0]["title"] = HOSTILE_NAME
 
-    page = render_report_html(report)
+    page = render_report_html(as_document(report))
 
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in page
@@ -78,7 +78,7 @@ def test_amounts_and_counts_are_shown_exactly() -> None:
     report["by_sector"][1]["capital_asked"] = "1012345678.91"
     report["funnel"]["committed_amount"] = "1200000000.50"
 
-    page = render_report_html(report)
+    page = render_report_html(as_document(report))
 
     # A float would print 1,000,000,000,000,000.00 for the first one.
     assert "999,999,999,999,999.99" in page
@@ -131,7 +131,7 @@ def test_empty_sections_render_with_a_sentence_instead() -> None:
     )
     report["coverage"]["buckets"] = []
 
-    page = render_report_html(report)
+    page = render_report_html(as_document(report))
 
     assert "Every request in scope has at least one investor scoring at least 0.6." in page
     assert "No feedback recorded in scope yet." in page
@@ -145,11 +145,11 @@ def test_empty_sections_render_with_a_sentence_instead() -> None:
 def test_a_funnel_absent_from_the_document_is_treated_as_no_feedback() -> None:
     report: dict[str, Any] = sample_report()
     del report["funnel"]
-    assert "No feedback recorded in scope yet." in render_report_html(report)
+    assert "No feedback recorded in scope yet." in render_report_html(as_document(report))
 
 
 def test_every_chart_is_present_and_well_formed() -> None:
-    page = render_report_html(sample_report())
+    page = render_report_html(as_document(sample_report()))
 
     found = svg_charts(page)
 
@@ -174,7 +174,7 @@ def test_every_chart_is_present_and_well_formed() -> None:
 
 
 def test_the_page_is_self_contained() -> None:
-    page = render_report_html(sample_report())
+    page = render_report_html(as_document(sample_report()))
     parsed = parse(page)
 
     assert page.startswith("<!DOCTYPE html>")
@@ -237,14 +237,14 @@ def test_a_float_amount_is_refused_rather_than_printed() -> None:
     report["totals"]["capital_asked"] = 4912345678.91
 
     with pytest.raises(ValidationError, match="never floats"):
-        render_report_html(report)
+        render_report_html(as_document(report))
 
 
 def test_capped_lists_say_how_many_they_show() -> None:
     report = sample_report(listed={"limit": 2, "requests": 2, "unmatched": 1, "investors": 2})
     report["unmatched"] = report["unmatched"][:1]
 
-    page = render_report_html(report)
+    page = render_report_html(as_document(report))
 
     assert "Listed: 1 of 2 requests (a report lists at most 2)." in page  # unmatched
     assert "Listed: 2 of 5 requests (a report lists at most 2)." in page
@@ -257,4 +257,4 @@ def test_complete_lists_carry_no_listing_note() -> None:
     report["totals"]["requests"] = len(report["requests"])
     report["totals"]["investors"] = len(report["investors"])
 
-    assert "Listed:" not in render_report_html(report)
+    assert "Listed:" not in render_report_html(as_document(report))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from service.reports.document import ReportDocument
+
 HOSTILE_NAME = '<script>alert("x")</script> & Co'
 
 _SAMPLE: dict[str, Any] = {
@@ -120,8 +122,11 @@ _SAMPLE: dict[str, Any] = {
             "financing_request_id": "r-0001",
             "company": "阶跃星辰",
             "title": "基础大模型训练融资",
+            "sectors": ["ai.foundation_models"],
+            "stage": "series_c",
             "amount": "3000000000.00",
             "currency": "CNY",
+            "investors_above_min_score": 2,
             "top_investors": [
                 {
                     "investor_profile_id": "i-0001",
@@ -144,8 +149,11 @@ _SAMPLE: dict[str, Any] = {
             "financing_request_id": "r-0002",
             "company": "MiniMax",
             "title": "Multimodal models",
+            "sectors": ["ai.foundation_models", "ai.applications"],
+            "stage": "series_c",
             "amount": "600000000.00",
             "currency": "CNY",
+            "investors_above_min_score": 0,
             "top_investors": [],
         },
     ],
@@ -181,7 +189,12 @@ _SAMPLE: dict[str, Any] = {
 
 
 def sample_report(**overrides: Any) -> dict[str, Any]:
-    """A fresh copy of the sample report, with top-level keys replaced by `overrides`."""
+    """A fresh copy of the sample report (stored JSON), top-level keys replaced by `overrides`."""
     report = copy.deepcopy(_SAMPLE)
     report.update(overrides)
     return report
+
+
+def as_document(report: dict[str, Any]) -> ReportDocument:
+    """A report's stored JSON read back as the service reads it: validated, unknown keys refused."""
+    return ReportDocument.model_validate(report)
