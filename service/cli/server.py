@@ -1,0 +1,66 @@
+"""``matchmaker serve`` and ``matchmaker migrate``."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from service.cli.common import HostOption, PortOption
+from service.core import migrations
+from service.core.settings import get_settings
+from service.http.protocol import NoDelayHttpToolsProtocol
+
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def run_server(host: str, port: int, workers: int) -> None:
+    # glibc gives each thread an arena that keeps what it freed; rankings over a large
+    # catalogue allocate big temporaries on many threads. Two arenas bound what a worker
+    # holds on to. Read by each worker process at its start.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    uvicorn.run(
+        "service.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        # After SIGTERM: stop accepting, let in-flight requests finish for at most this long.
+        timeout_graceful_shutdown=get_settings().shutdown_timeout_seconds,
+        # A worker that has not answered the supervisor's ping within this time is killed
+        # and replaced. uvicorn's 5 s is shorter than a spawned worker's start-up (importing
+        # SciPy and scikit-learn) on a busy machine, which then restarts workers forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        http=NoDelayHttpToolsProtocol,
+        loop="uvloop",
+    )
+
+
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")
+    ] = True,
+) -> None:
+    """Run the HTTP service."""
+    if migrate_first:
+        migrations.upgrade(get_settings().database_url)
+    run_server(host, port, workers)
+
+
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to REVISION")] = False,
+) -> None:
+    """Apply (or with --down, revert) the database migrations."""
+    url = get_settings().database_url
+    if down:
+        migrations.downgrade(url, revision)
+    else:
+        migrations.upgrade(url, revision)
+    typer.echo(f"database at {'revision ' + revision if down else 'head'}", err=True)
