@@ -3,8 +3,13 @@
 The evaluation on real deals (``docs/evaluation.md``) showed the declared-mandate components
 alone rank below plain investor popularity; what an investor did before (how active it is, in
 which sectors, stages and regions, and whether it already backed the company) is what
-predicts its next deal. These features are computed the same way for the service (from the
-``deals`` table) and for the offline evaluation (from Crunchbase rounds).
+predicts its next deal.
+
+One counting serves everyone: ``HistoryCounts.before`` counts the deals of many investors
+before a cutoff over plain integer columns (``DealColumns``). The service's
+``InvestorHistory`` (from its ``PastDeal`` records, ``histories_from_deals``) and the offline
+evaluation's ``DealHistory`` (Crunchbase rounds, ``scoring.evaluation.history``) are both
+read from it, so both rank and train on the same numbers for the same deals.
 """
 
 from __future__ import annotations
@@ -12,19 +17,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 if TYPE_CHECKING:
     from scoring.catalogue import CodeBook, ComboBook, Segment
     from scoring.taxonomy import StageLadder
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+DayArray = npt.NDArray[np.datetime64]
+BoolArray = npt.NDArray[np.bool_]
+Key = TypeVar("Key", bound=Hashable)
 
 RECENT_DAYS = 365
 """Deals in the year before the ranking date count as recent."""
@@ -62,6 +71,36 @@ def company_key(name: str) -> int:
     return int.from_bytes(digest, "big") >> 1 or 1
 
 
+def as_day(date: dt.date) -> np.datetime64:
+    """A date as a numpy day."""
+    return np.datetime64(date.isoformat(), "D")
+
+
+class Vocabulary:
+    """Small integer codes for strings, in first-seen order."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
+        for value in values:
+            self.code(value)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def code(self, value: str) -> int:
+        """The code of ``value``, adding it when new."""
+        code = self.codes.get(value)
+        if code is None:
+            code = self.codes[value] = len(self.values)
+            self.values.append(value)
+        return code
+
+    def encode(self, values: Iterable[str]) -> IntArray:
+        """Codes of many values, adding the new ones."""
+        return np.fromiter((self.code(v) for v in values), dtype=np.int64)
+
+
 @dataclass(frozen=True, slots=True)
 class PastDeal:
     """One financing an investor took part in."""
@@ -73,13 +112,126 @@ class PastDeal:
     closed_on: dt.date
 
 
+@dataclass(frozen=True, slots=True)
+class DealColumns:
+    """Deals as integer codes of the caller's vocabularies, one row per listing of an investor
+    in a round. Rows listing the same (investor, round) twice count once, with the first
+    row's attributes.
+
+    "Category" is the sector and "round type" the stage in the service's terms; a caller may
+    use finer codes (the evaluation keeps Crunchbase's) and name them with ``CodeNames``.
+    """
+
+    investor: IntArray
+    round: IntArray
+    day: DayArray
+    category: IntArray
+    round_type: IntArray
+    region: IntArray
+    company: IntArray
+    n_investors: int
+    n_categories: int
+    n_round_types: int
+    n_regions: int
+    n_companies: int
+
+    def __len__(self) -> int:
+        return int(self.investor.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class CodeNames:
+    """What the codes of some ``DealColumns`` are in the service's terms."""
+
+    sectors: Sequence[str]
+    """Sector code of each category code (several codes may share one)."""
+    stages: Sequence[str]
+    """Stage of each round-type code (several codes may share one)."""
+    regions: Sequence[str]
+    """Region of each region code; "" is unknown and not counted."""
+    company_keys: IntArray
+    """``company_key`` of each company code (0: unknown, never a portfolio company)."""
+
+
+class DealCoder:
+    """Codes ``PastDeal`` records of numbered investors into ``DealColumns``.
+
+    A round is a company (``company_key``) on one day at one stage, whoever records it; a
+    deal without a company is a round of its own.
+    """
+
+    def __init__(self) -> None:
+        self.sectors, self.stages, self.regions = Vocabulary(), Vocabulary(), Vocabulary()
+        self.regions.code("")
+        self.companies: dict[int, int] = {}
+        self._rounds: dict[tuple[int, dt.date, str], int] = {}
+        self._round_count = 0
+        self._investor: list[int] = []
+        self._round: list[int] = []
+        self._day: list[dt.date] = []
+        self._category: list[int] = []
+        self._round_type: list[int] = []
+        self._region: list[int] = []
+        self._company: list[int] = []
+
+    def add(self, investor: int, deal: PastDeal) -> int:
+        """Add one row; returns the code of its round."""
+        company = company_key(deal.company)
+        key = (company, deal.closed_on, deal.stage)
+        round_code = self._rounds.get(key, -1) if company else -1
+        if round_code < 0:
+            round_code = self._round_count
+            self._round_count += 1
+            if company:
+                self._rounds[key] = round_code
+        self._investor.append(investor)
+        self._round.append(round_code)
+        self._day.append(deal.closed_on)
+        self._category.append(self.sectors.code(deal.sector))
+        self._round_type.append(self.stages.code(deal.stage))
+        self._region.append(self.regions.code(deal.region or ""))
+        self._company.append(self.companies.setdefault(company, len(self.companies)))
+        return round_code
+
+    def columns(self, n_investors: int) -> DealColumns:
+        """The rows added so far (investor codes below ``n_investors``)."""
+
+        def codes(values: list[int]) -> IntArray:
+            return np.asarray(values, dtype=np.int64)
+
+        return DealColumns(
+            investor=codes(self._investor),
+            round=codes(self._round),
+            day=np.asarray(self._day, dtype="datetime64[D]").reshape(-1),
+            category=codes(self._category),
+            round_type=codes(self._round_type),
+            region=codes(self._region),
+            company=codes(self._company),
+            n_investors=n_investors,
+            n_categories=len(self.sectors),
+            n_round_types=len(self.stages),
+            n_regions=len(self.regions),
+            n_companies=len(self.companies),
+        )
+
+    def names(self) -> CodeNames:
+        """The codes as the sectors, stages, regions and company keys they stand for."""
+        return CodeNames(
+            sectors=list(self.sectors.values),
+            stages=list(self.stages.values),
+            regions=list(self.regions.values),
+            company_keys=np.fromiter(self.companies, dtype=np.int64, count=len(self.companies)),
+        )
+
+
 def _counter() -> Mapping[str, float]:
     return {}
 
 
 @dataclass(frozen=True, slots=True)
 class InvestorHistory:
-    """Counts of an investor's deals before a date (each deal once)."""
+    """Counts of an investor's deals before a date (each round once); read from
+    ``HistoryCounts``."""
 
     rounds: float = 0.0
     recent_rounds: float = 0.0
@@ -95,25 +247,194 @@ class InvestorHistory:
         cls, deals: Iterable[PastDeal], *, as_of: dt.date, recent_days: int = RECENT_DAYS
     ) -> InvestorHistory:
         """The history of the deals closed strictly before ``as_of``."""
-        past = [deal for deal in deals if deal.closed_on < as_of]
-        recent_start = as_of - dt.timedelta(days=recent_days)
-        recent = [deal for deal in past if deal.closed_on >= recent_start]
+        return histories_from_deals([deals], as_of=as_of, recent_days=recent_days)[0]
 
-        def counts(values: Iterable[str]) -> dict[str, float]:
-            return {key: float(n) for key, n in Counter(values).items()}
+
+@dataclass(frozen=True, slots=True)
+class HistoryCounts:
+    """Every investor's deals before a cutoff, counted (row ``i``: investor code ``i``).
+
+    The one counting of deal histories: what counts is each (investor, round) pair once,
+    closed strictly before the cutoff; "recent" is the ``recent_days`` before it.
+    """
+
+    cutoff: np.datetime64
+    rounds: FloatArray
+    """Rounds per investor."""
+    recent_rounds: FloatArray
+    """Rounds per investor in the ``recent_days`` before the cutoff."""
+    by_category: FloatArray
+    by_round_type: FloatArray
+    by_category_and_type: FloatArray
+    """Column ``category * n_round_types + round_type``."""
+    by_region: FloatArray
+    recent_by_category: FloatArray
+    portfolio: sp.csr_matrix
+    """Rounds of each company the investor funded (investors x companies)."""
+
+    @classmethod
+    def before(
+        cls, deals: DealColumns, cutoff: dt.date, *, recent_days: int = RECENT_DAYS
+    ) -> HistoryCounts:
+        """Counts of the deals dated strictly before ``cutoff``.
+
+        Parameters
+        ----------
+        deals : DealColumns
+        cutoff : date
+        recent_days : int
+
+        Returns
+        -------
+        counts : HistoryCounts
+        """
+        day = as_day(cutoff)
+        past = np.flatnonzero(deals.day < day)
+        # Each (investor, round) pair once: the first row that lists it.
+        width = int(deals.round.max(initial=0)) + 1
+        _, first = np.unique(deals.investor[past] * width + deals.round[past], return_index=True)
+        rows = past[np.sort(first)]
+        investor = deals.investor[rows]
+        n_investors, n_types = deals.n_investors, deals.n_round_types
+        category, round_type = deals.category[rows], deals.round_type[rows]
+        recent = deals.day[rows] >= day - np.timedelta64(recent_days, "D")
+
+        def counts(columns: IntArray, width: int, weights: BoolArray | None = None) -> FloatArray:
+            matrix = np.zeros((n_investors, width), dtype=np.float64)
+            np.add.at(matrix, (investor, columns), 1.0 if weights is None else weights)
+            return matrix
 
         return cls(
-            rounds=float(len(past)),
-            recent_rounds=float(len(recent)),
-            by_sector=counts(deal.sector for deal in past),
-            recent_by_sector=counts(deal.sector for deal in recent),
-            by_stage=counts(deal.stage for deal in past),
-            by_sector_and_stage={
-                key: float(n) for key, n in Counter((d.sector, d.stage) for d in past).items()
-            },
-            by_region=counts(deal.region for deal in past if deal.region),
-            companies=frozenset(k for k in (company_key(d.company) for d in past) if k),
+            cutoff=day,
+            rounds=np.bincount(investor, minlength=n_investors).astype(np.float64),
+            recent_rounds=np.bincount(investor, weights=recent, minlength=n_investors).astype(
+                np.float64
+            ),
+            by_category=counts(category, deals.n_categories),
+            by_round_type=counts(round_type, n_types),
+            by_category_and_type=counts(
+                category * n_types + round_type, deals.n_categories * n_types
+            ),
+            by_region=counts(deals.region[rows], deals.n_regions),
+            recent_by_category=counts(category, deals.n_categories, recent),
+            portfolio=sp.csr_matrix(
+                (np.ones(investor.size, dtype=np.float64), (investor, deals.company[rows])),
+                shape=(n_investors, deals.n_companies),
+            ),
         )
+
+    def active_investors(self, min_rounds: int) -> IntArray:
+        """Codes of the investors with at least ``min_rounds`` rounds, in code order."""
+        active: IntArray = np.flatnonzero(self.rounds >= min_rounds).astype(np.int64)
+        return active
+
+    def investor_histories(
+        self, investors: Sequence[int] | IntArray, names: CodeNames
+    ) -> list[InvestorHistory]:
+        """Some investors' counts in the service's terms, in the order given: codes named by
+        ``names`` (codes sharing a name summed), unknown regions and companies left out."""
+        rows = np.asarray(investors, dtype=np.int64).reshape(-1)
+        n_types = self.by_round_type.shape[1]
+        sector, stage = names.sectors.__getitem__, names.stages.__getitem__
+        by_sector = _summed(self.by_category[rows], sector)
+        recent_by_sector = _summed(self.recent_by_category[rows], sector)
+        by_stage = _summed(self.by_round_type[rows], stage)
+        by_sector_and_stage = _summed(
+            self.by_category_and_type[rows], lambda c: (sector(c // n_types), stage(c % n_types))
+        )
+        by_region = _summed(self.by_region[rows], names.regions.__getitem__)
+        portfolio = self.portfolio[rows]
+        keys = names.company_keys[portfolio.indices].tolist()
+        bounds = portfolio.indptr.tolist()
+        return [
+            InvestorHistory(
+                rounds=float(self.rounds[row]),
+                recent_rounds=float(self.recent_rounds[row]),
+                by_sector=by_sector[position],
+                recent_by_sector=recent_by_sector[position],
+                by_stage=by_stage[position],
+                by_sector_and_stage=by_sector_and_stage[position],
+                by_region={k: n for k, n in by_region[position].items() if k},
+                companies=frozenset(k for k in keys[bounds[position] : bounds[position + 1]] if k),
+            )
+            for position, row in enumerate(rows.tolist())
+        ]
+
+
+def _summed(matrix: FloatArray, key_of: Callable[[int], Key]) -> list[dict[Key, float]]:
+    """Each row's non-zero columns as a dict, columns with the same key summed."""
+    tables: list[dict[Key, float]] = [{} for _ in range(matrix.shape[0])]
+    positions, columns = np.nonzero(matrix)
+    for position, column, value in zip(
+        positions.tolist(), columns.tolist(), matrix[positions, columns].tolist(), strict=True
+    ):
+        table = tables[position]
+        key = key_of(column)
+        table[key] = table.get(key, 0.0) + value
+    return tables
+
+
+def track_record_columns(
+    track_records: Sequence[Iterable[PastDeal]],
+) -> tuple[DealColumns, CodeNames]:
+    """The deals of several investors (investor code ``i``: ``track_records[i]``) as columns,
+    and what their codes stand for."""
+    coder = DealCoder()
+    for investor, deals in enumerate(track_records):
+        for deal in deals:
+            coder.add(investor, deal)
+    return coder.columns(len(track_records)), coder.names()
+
+
+def histories_from_deals(
+    track_records: Sequence[Iterable[PastDeal]],
+    *,
+    as_of: dt.date,
+    recent_days: int = RECENT_DAYS,
+) -> list[InvestorHistory]:
+    """The history of each investor's deals closed strictly before ``as_of``, in order: one
+    ``HistoryCounts`` for all of them."""
+    columns, names = track_record_columns(track_records)
+    counts = HistoryCounts.before(columns, as_of, recent_days=recent_days)
+    return counts.investor_histories(range(len(track_records)), names)
+
+
+def histories_as_of(
+    deals: DealColumns, names: CodeNames, investors: Sequence[int], days: Sequence[dt.date]
+) -> list[InvestorHistory]:
+    """The history of investor ``investors[i]`` as of ``days[i]``, for every ``i``: one
+    ``HistoryCounts`` per distinct day."""
+    histories = [InvestorHistory()] * len(investors)
+    by_day: dict[dt.date, list[int]] = {}
+    for position, day in enumerate(days):
+        by_day.setdefault(day, []).append(position)
+    for day, positions in by_day.items():
+        counts = HistoryCounts.before(deals, day)
+        found = counts.investor_histories([investors[p] for p in positions], names)
+        for position, history in zip(positions, found, strict=True):
+            histories[position] = history
+    return histories
+
+
+def typical_amounts(
+    amounts: FloatArray, kinds: IntArray, n_kinds: int, *, default: float
+) -> FloatArray:
+    """The median known (finite) amount of each kind of round; the median of all known
+    amounts for a kind without one; ``default`` when no amount is known at all.
+
+    What a round without an amount is given: neither a perfect nor an impossible ticket fit.
+    """
+    known = np.isfinite(amounts)
+    overall = float(np.median(amounts[known])) if known.any() else default
+    return np.array(
+        [
+            float(np.median(amounts[known & (kinds == kind)]))
+            if (known & (kinds == kind)).any()
+            else overall
+            for kind in range(n_kinds)
+        ],
+        dtype=np.float64,
+    )
 
 
 def _log_count(counts: FloatArray) -> FloatArray:

@@ -4,15 +4,10 @@ Nothing here imports from ``service``; the data file is read from its path, neve
 """
 
 from scoring.evaluation.deals import Deal, DealTable, read_deals
-from scoring.evaluation.evaluate import (
-    Direction,
-    EvaluationReport,
-    EvaluationSettings,
-    evaluate,
-    train_learned_ranker,
-)
+from scoring.evaluation.evaluate import EvaluationSettings, evaluate, train_learned_ranker
 from scoring.evaluation.metrics import RankingQuality, ranking_quality
 from scoring.evaluation.profiles import InferenceSettings, ProposedMandate, infer_mandate
+from scoring.evaluation.report import Direction, EvaluationReport
 
 __all__ = [
     "Deal",

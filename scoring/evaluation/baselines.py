@@ -51,7 +51,7 @@ def investor_popularity_scores(
     -------
     scores : ndarray of shape (n_investors, n_rounds)
     """
-    return np.repeat(history.rounds[investors][:, None], len(rounds), axis=1)
+    return np.repeat(history.counts.rounds[investors][:, None], len(rounds), axis=1)
 
 
 def category_popularity_scores(history: DealHistory, rounds: Rounds) -> FloatArray:
@@ -86,7 +86,7 @@ def within_category_scores(history: DealHistory, investors: IntArray, rounds: Ro
     -------
     scores : ndarray of shape (n_investors, n_rounds)
     """
-    scores: FloatArray = history.by_category[np.ix_(investors, rounds.category)]
+    scores: FloatArray = history.counts.by_category[np.ix_(investors, rounds.category)]
     return scores
 
 
@@ -123,10 +123,10 @@ def popularity_mix_scores(
     -------
     scores : ndarray of shape (n_investors, n_rounds)
     """
-    n_types = history.by_round_type.shape[1]
-    by_category = _share_of_total(history.by_category[investors])
-    by_category_and_type = _share_of_total(history.by_category_and_type[investors])
-    by_type = _share_of_total(history.by_round_type[investors])
+    n_types = history.counts.by_round_type.shape[1]
+    by_category = _share_of_total(history.counts.by_category[investors])
+    by_category_and_type = _share_of_total(history.counts.by_category_and_type[investors])
+    by_type = _share_of_total(history.counts.by_round_type[investors])
     category_type = rounds.category * n_types + rounds.round_type
     return (
         weights[0] * by_category[:, rounds.category]
@@ -155,6 +155,6 @@ def follow_on_scores(
     -------
     scores : ndarray of shape (n_investors, n_rounds)
     """
-    backed = history.portfolio[investors][:, rounds.company].toarray() > 0
+    backed = history.counts.portfolio[investors][:, rounds.company].toarray() > 0
     scores: FloatArray = 2.0 * backed + mix
     return scores

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from scoring.history import DealColumns, Vocabulary
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -99,31 +101,6 @@ def read_deals(path: Path) -> list[Deal]:
         ]
 
 
-class Vocabulary:
-    """Small integer codes for strings, in first-seen order."""
-
-    def __init__(self, values: Iterable[str] = ()) -> None:
-        self.codes: dict[str, int] = {}
-        self.values: list[str] = []
-        for value in values:
-            self.code(value)
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def code(self, value: str) -> int:
-        """The code of ``value``, adding it when new."""
-        code = self.codes.get(value)
-        if code is None:
-            code = self.codes[value] = len(self.values)
-            self.values.append(value)
-        return code
-
-    def encode(self, values: Iterable[str]) -> IntArray:
-        """Codes of many values, adding the new ones."""
-        return np.fromiter((self.code(v) for v in values), dtype=np.int64)
-
-
 @dataclass(frozen=True, slots=True)
 class Rounds:
     """Distinct funding rounds as columns; row ``j`` of every array is round ``j``."""
@@ -176,6 +153,25 @@ class DealTable:
     def funded_at(self) -> DayArray:
         """Date of each deal's round."""
         return self.rounds.funded_at[self.round_row]
+
+    def columns(self) -> DealColumns:
+        """The deals in the form ``scoring.history`` counts: round codes are rows of
+        ``rounds``, categories and round types the Crunchbase ones."""
+        rounds, row = self.rounds, self.round_row
+        return DealColumns(
+            investor=self.investor,
+            round=row,
+            day=rounds.funded_at[row],
+            category=rounds.category[row],
+            round_type=rounds.round_type[row],
+            region=rounds.region[row],
+            company=rounds.company[row],
+            n_investors=len(self.investors),
+            n_categories=len(self.categories),
+            n_round_types=len(self.round_types),
+            n_regions=len(self.regions),
+            n_companies=len(self.companies),
+        )
 
     @classmethod
     def from_deals(cls, deals: Sequence[Deal]) -> DealTable:

@@ -3,15 +3,18 @@
 Profiles and features come only from deals before the split; the learned ranker is trained on
 an earlier sub-split of those deals (features before ``split - training_window_days``,
 outcomes in the window up to the split), so nothing after the split reaches any scorer.
+The training pairs are the service's construction (``scoring.training_pairs``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -25,9 +28,11 @@ from scoring.evaluation.features import (
     MandateMatcher,
     pair_features,
 )
-from scoring.evaluation.history import DealHistory, as_day
+from scoring.evaluation.history import DealHistory
 from scoring.evaluation.metrics import RankingQuality, ranking_quality
 from scoring.evaluation.profiles import InferenceSettings
+from scoring.evaluation.report import Direction, EvaluationReport
+from scoring.history import BoolArray, FloatArray
 from scoring.learned import (
     COMPONENT_FEATURES,
     NEGATIVES_PER_POSITIVE,
@@ -35,33 +40,28 @@ from scoring.learned import (
     TRAINING_WINDOW_DAYS,
     LearnedRanker,
 )
+from scoring.training_pairs import DealWindow, deal_window, pair_feature_rows, sample_deal_pairs
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-SCORER_NAMES = (
-    "random",
-    "popularity",
-    "category",
-    "mix",
-    "follow_on",
-    "default",
-    "learned_components",
-    "learned",
-)
-"""``learned_components``: a LearnedRanker over the MatchScorer components only, the form
-the service trains on feedback; ``learned``: components plus deal-history features."""
-BASELINE_NAMES = ("random", "popularity", "category", "mix")
-"""The data README's baselines: the target is measured against the best of them."""
 _INVESTORS_PER_BLOCK = 32
 
 
-class Direction(StrEnum):
-    """What a query is: a project (rank investors for it) or an investor (rank projects)."""
+class ScorerName(StrEnum):
+    """The scorers an evaluation runs (docs/evaluation.md describes each)."""
 
-    PROJECT = "project"
-    INVESTOR = "investor"
+    RANDOM = "random"
+    POPULARITY = "popularity"
+    CATEGORY = "category"
+    MIX = "mix"
+    FOLLOW_ON = "follow_on"
+    DEFAULT = "default"
+    LEARNED_COMPONENTS = "learned_components"
+    """A LearnedRanker over the MatchScorer components only: the form the service trains on
+    feedback."""
+    LEARNED = "learned"
+    """A LearnedRanker over the components plus the deal-history features."""
+
+
+SCORER_NAMES = tuple(name.value for name in ScorerName)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,47 +100,6 @@ class EvaluationSettings:
     inference: InferenceSettings = field(default_factory=InferenceSettings)
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """Rounds dated in [start, end] and their relevance for a set of investors."""
-
-    investors: IntArray
-    rounds: Rounds
-    relevant: BoolArray
-    """(investors x rounds): True where the investor took part in the round."""
-
-
-def window_between(
-    table: DealTable, history: DealHistory, start: dt.date, end: dt.date, min_rounds: int
-) -> Window:
-    """The rounds dated from ``start`` to ``end`` inclusive and the history's active investors.
-
-    Parameters
-    ----------
-    table : DealTable
-    history : DealHistory
-        Deals before ``start``: chooses the investors.
-    start, end : date
-    min_rounds : int
-
-    Returns
-    -------
-    window : Window
-    """
-    dates = table.rounds.funded_at
-    round_rows = np.flatnonzero((dates >= as_day(start)) & (dates <= as_day(end)))
-    investors = history.active_investors(min_rounds)
-    investor_position = np.full(len(table.investors), -1, dtype=np.int64)
-    investor_position[investors] = np.arange(investors.size)
-    round_position = np.full(len(table.rounds), -1, dtype=np.int64)
-    round_position[round_rows] = np.arange(round_rows.size)
-    rows, columns = investor_position[table.investor], round_position[table.round_row]
-    inside = (rows >= 0) & (columns >= 0)
-    relevant = np.zeros((investors.size, round_rows.size), dtype=np.bool_)
-    relevant[rows[inside], columns[inside]] = True
-    return Window(investors=investors, rounds=table.rounds.take(round_rows), relevant=relevant)
-
-
 def _blocks(count: int) -> list[range]:
     return [
         range(start, min(start + _INVESTORS_PER_BLOCK, count))
@@ -150,12 +109,12 @@ def _blocks(count: int) -> list[range]:
 
 def training_pairs(
     table: DealTable, split: dt.date, settings: EvaluationSettings
-) -> tuple[FloatArray, IntArray]:
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
     """Feature rows and 0/1 outcomes of (investor, round) pairs, all from before ``split``.
 
-    Features come from deals before ``split - training_window_days``; the outcomes are the
-    deals from then until the day before the split. Every such deal of an active investor is
-    a positive; the negatives are sampled (see ``EvaluationSettings``).
+    ``scoring.training_pairs.sample_deal_pairs`` over the window of ``training_window_days``
+    before the split: histories count the deals before the window, candidates are the
+    investors with ``min_rounds`` rounds then; mandates are inferred from the same history.
 
     Parameters
     ----------
@@ -168,141 +127,211 @@ def training_pairs(
     features : ndarray of shape (n_pairs, len(settings.features))
     outcomes : ndarray of int, shape (n_pairs,)
     """
-    rng = np.random.default_rng(settings.seed)
-    start = split - dt.timedelta(days=settings.training_window_days)
-    history = DealHistory.before(table, start)
-    train = window_between(table, history, start, split - dt.timedelta(days=1), settings.min_rounds)
-    n_investors, n_rounds = train.relevant.shape
-    positive_investor, positive_round = np.nonzero(train.relevant)
-    if positive_investor.size == 0:
-        raise ValueError(f"no deals of active investors in the training window before {split}")
-    half = max(settings.negatives_per_positive // 2, 1)
-    other_investors = rng.integers(0, n_investors, size=(positive_investor.size, half))
-    other_rounds = rng.integers(0, n_rounds, size=(positive_investor.size, half))
-    pair_investor = np.concatenate(
-        [positive_investor, other_investors.ravel(), np.repeat(positive_investor, half)]
+    history = DealHistory.before(table, split - dt.timedelta(days=settings.training_window_days))
+    pairs = sample_deal_pairs(
+        table.columns(),
+        history.counts,
+        end=split - dt.timedelta(days=1),
+        min_rounds=settings.min_rounds,
+        negatives_per_positive=settings.negatives_per_positive,
+        seed=settings.seed,
     )
-    pair_round = np.concatenate(
-        [positive_round, np.repeat(positive_round, half), other_rounds.ravel()]
+    investors = pairs.window.investors
+    matcher = MandateMatcher(
+        history, investors, table.rounds.take(pairs.window.rounds), settings=settings.inference
     )
-    outcome = train.relevant[pair_investor, pair_round].astype(np.int64)
-    matcher = MandateMatcher(history, train.investors, train.rounds, settings=settings.inference)
-    rows: list[FloatArray] = []
-    outcomes: list[IntArray] = []
-    for block in _blocks(n_investors):
-        in_block = (pair_investor >= block.start) & (pair_investor < block.stop)
-        if not in_block.any():
-            continue
-        features = pair_features(history, matcher, block, settings.features)
-        rows.append(features[pair_investor[in_block] - block.start, pair_round[in_block]])
-        outcomes.append(outcome[in_block])
-    return np.vstack(rows), np.concatenate(outcomes)
+    features, _ = pair_feature_rows(
+        matcher.scorer,
+        matcher.investor_features,
+        history.investor_histories(investors),
+        matcher.scorer.catalogue_,
+        matcher.catalogue_rows,
+        pairs.investor,
+        pairs.round,
+        settings.features,
+    )
+    return features, pairs.outcome
 
 
 def train_learned_ranker(
     table: DealTable, split: dt.date, settings: EvaluationSettings
 ) -> tuple[LearnedRanker, int]:
-    """A LearnedRanker trained only on deals before ``split`` (see ``training_pairs``).
-
-    Parameters
-    ----------
-    table : DealTable
-    split : date
-    settings : EvaluationSettings
-
-    Returns
-    -------
-    ranker : LearnedRanker
-    n_pairs : int
-        Training pairs used.
-    """
+    """A LearnedRanker trained only on deals before ``split`` (the pairs of
+    ``training_pairs``), and how many pairs it was trained on."""
     features, outcomes = training_pairs(table, split, settings)
     ranker = LearnedRanker(feature_names=settings.features, regularization=settings.regularization)
     return ranker.fit(features, outcomes), int(outcomes.size)
 
 
 @dataclass(frozen=True, slots=True)
-class EvaluationReport:
-    """Metrics of every scorer on one split and direction."""
+class LearnedScores:
+    """The learned scorers of one run: trained together on the same pairs."""
 
-    direction: Direction
-    split: dt.date
-    test_until: dt.date
-    k: int
-    n_queries: int
-    n_candidates: int
-    mean_relevant: float
-    quality: dict[str, RankingQuality]
-    seconds: float
+    scores: dict[ScorerName, FloatArray]
+    """(investors x rounds) per scorer."""
+    models: dict[str, dict[str, Any]]
+    """``LearnedRanker.to_dict()`` per scorer."""
     training_pairs: int
-    learned_models: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """``LearnedRanker.to_dict()`` of each learned scorer run."""
 
-    def lift_over(
-        self, references: tuple[str, ...] = BASELINE_NAMES, scorer: str = "learned"
-    ) -> dict[str, float]:
-        """Relative gain of ``scorer`` over the best of ``references`` per metric (0.3: +30%).
 
-        Parameters
-        ----------
-        references : tuple of str
-            Scorers to compare with (those not run are skipped); the best is taken per metric.
-        scorer : str
+def _learned_inputs(name: ScorerName, settings: EvaluationSettings) -> tuple[str, ...]:
+    return COMPONENT_FEATURES if name is ScorerName.LEARNED_COMPONENTS else settings.features
 
-        Returns
-        -------
-        lifts : dict of str to float
-            Keyed by ``recall_at_k``, ``ndcg_at_k`` and ``mrr``; empty if nothing to compare.
-        """
-        present = [name for name in references if name in self.quality]
-        if scorer not in self.quality or not present:
-            return {}
-        lifts: dict[str, float] = {}
-        for metric in ("recall_at_k", "ndcg_at_k", "mrr"):
-            best = max(getattr(self.quality[name], metric) for name in present)
-            value = getattr(self.quality[scorer], metric)
-            lifts[metric] = value / best - 1.0 if best > 0 else float("inf")
-        return lifts
 
-    def to_json(self) -> dict[str, Any]:
-        """JSON-safe form of the report."""
-        return {
-            "direction": self.direction.value,
-            "split": self.split.isoformat(),
-            "test_until": self.test_until.isoformat(),
-            "k": self.k,
-            "queries": self.n_queries,
-            "candidates": self.n_candidates,
-            "mean_relevant": round(self.mean_relevant, 3),
-            "seconds": round(self.seconds, 1),
-            "training_pairs": self.training_pairs,
-            "scorers": {
-                name: {
-                    f"recall@{self.k}": round(q.recall_at_k, 6),
-                    f"ndcg@{self.k}": round(q.ndcg_at_k, 6),
-                    "mrr": round(q.mrr, 6),
-                }
-                for name, q in self.quality.items()
-            },
-            "learned_lift_over_best_baseline": {
-                metric: round(value, 4) for metric, value in self.lift_over().items()
-            },
-            "learned_lift_over_follow_on": {
-                metric: round(value, 4) for metric, value in self.lift_over(("follow_on",)).items()
-            },
-            "learned_models": self.learned_models,
+class HeldOutQueries:
+    """The test window of one split as queries of one direction, and what scorers share
+    (built once, when a scorer first asks: the mandates, the popularity mix, the learned
+    rankers).
+
+    Scores are (investors x rounds): ``investors`` are the candidate investors (project
+    direction) or the queries (investor direction), ``rounds`` the other side.
+    """
+
+    def __init__(
+        self,
+        table: DealTable,
+        *,
+        split: dt.date,
+        end: dt.date,
+        direction: Direction,
+        settings: EvaluationSettings,
+        learned: Sequence[ScorerName] = (),
+    ) -> None:
+        self.table, self.split, self.direction, self.settings = table, split, direction, settings
+        self.learned_names = tuple(learned)
+        self.history = DealHistory.before(table, split)
+        self.window: DealWindow = deal_window(
+            table.columns(), self.history.counts, end=end, min_rounds=settings.min_rounds
+        )
+        relevant = self.window.relevant
+        if direction is Direction.PROJECT:
+            query_rounds = np.flatnonzero(relevant.any(axis=0))
+            self.rows = np.arange(self.window.investors.size)
+            self.relevant: BoolArray = relevant[:, query_rounds].T
+        else:
+            query_rounds = np.arange(self.window.rounds.size)
+            self.rows = np.flatnonzero(relevant.any(axis=1))
+            self.relevant = relevant[self.rows]
+        if self.relevant.size == 0 or not self.relevant.any():
+            raise ValueError("no test deals by investors active before the split")
+        self.investors = self.window.investors[self.rows]
+        self.rounds: Rounds = table.rounds.take(self.window.rounds[query_rounds])
+        self.rng = np.random.default_rng(settings.seed)
+        self.tie_break = self.rng.random(self.relevant.shape)
+
+    def quality(self, scores: FloatArray) -> RankingQuality:
+        """Metrics of (investors x rounds) scores on these queries."""
+        matrix = np.asarray(scores, dtype=np.float64)
+        oriented = matrix.T if self.direction is Direction.PROJECT else matrix
+        return ranking_quality(oriented, self.relevant, k=self.settings.k, tie_break=self.tie_break)
+
+    @cached_property
+    def matcher(self) -> MandateMatcher:
+        """The inferred mandates and the fitted MatchScorer."""
+        return MandateMatcher(
+            self.history, self.investors, self.rounds, settings=self.settings.inference
+        )
+
+    @cached_property
+    def mix(self) -> FloatArray:
+        """The popularity mix; shares are taken over every candidate, whichever the
+        direction."""
+        mix = baselines.popularity_mix_scores(self.history, self.window.investors, self.rounds)
+        scores: FloatArray = mix[self.rows]
+        return scores
+
+    @cached_property
+    def learned(self) -> LearnedScores:
+        """Every learned scorer of the run, trained on the same pairs, scored in one pass."""
+        inputs = {name: _learned_inputs(name, self.settings) for name in self.learned_names}
+        needed = tuple(f for f in FEATURE_NAMES if any(f in i for i in inputs.values()))
+        columns = {name: [needed.index(f) for f in i] for name, i in inputs.items()}
+        pairs, outcomes = training_pairs(
+            self.table, self.split, replace(self.settings, features=needed)
+        )
+        rankers = {
+            name: LearnedRanker(
+                feature_names=inputs[name], regularization=self.settings.regularization
+            ).fit(pairs[:, columns[name]], outcomes)
+            for name in self.learned_names
         }
+        blocks: dict[ScorerName, list[FloatArray]] = {name: [] for name in rankers}
+        for block in _blocks(self.investors.size):
+            flat = pair_features(self.history, self.matcher, block, needed).reshape(-1, len(needed))
+            for name, ranker in rankers.items():
+                predicted = ranker.predict_scores(flat[:, columns[name]])
+                blocks[name].append(predicted.reshape(len(block), len(self.rounds)))
+        return LearnedScores(
+            scores={name: np.vstack(blocks[name]) for name in rankers},
+            models={name.value: ranker.to_dict() for name, ranker in rankers.items()},
+            training_pairs=int(outcomes.size),
+        )
 
-    def to_markdown(self) -> str:
-        """The metrics as a Markdown table, one row per scorer."""
-        k = self.k
-        lines = [
-            f"| scorer | Recall@{k} | NDCG@{k} | MRR |",
-            "|---|---|---|---|",
-        ]
-        for name, q in self.quality.items():
-            lines.append(f"| {name} | {q.recall_at_k:.3f} | {q.ndcg_at_k:.3f} | {q.mrr:.3f} |")
-        return "\n".join(lines)
+
+def random_scores(queries: HeldOutQueries) -> FloatArray:
+    return baselines.random_scores(queries.investors, queries.rounds, queries.rng)
+
+
+def popularity_scores(queries: HeldOutQueries) -> FloatArray:
+    """Rounds before the split; ranking rounds for one investor, its own activity is a
+    constant, so the popularity of the round's category stands in."""
+    if queries.direction is Direction.PROJECT:
+        return baselines.investor_popularity_scores(
+            queries.history, queries.investors, queries.rounds
+        )
+    by_category = baselines.category_popularity_scores(queries.history, queries.rounds)
+    return np.broadcast_to(by_category[None, :], (queries.investors.size, len(queries.rounds)))
+
+
+def category_scores(queries: HeldOutQueries) -> FloatArray:
+    return baselines.within_category_scores(queries.history, queries.investors, queries.rounds)
+
+
+def mix_scores(queries: HeldOutQueries) -> FloatArray:
+    return queries.mix
+
+
+def follow_on_scores(queries: HeldOutQueries) -> FloatArray:
+    return baselines.follow_on_scores(
+        queries.history, queries.investors, queries.rounds, queries.mix
+    )
+
+
+def default_scores(queries: HeldOutQueries) -> FloatArray:
+    return queries.matcher.default_scores(range(queries.investors.size))
+
+
+def learned_components_scores(queries: HeldOutQueries) -> FloatArray:
+    return queries.learned.scores[ScorerName.LEARNED_COMPONENTS]
+
+
+def learned_scores(queries: HeldOutQueries) -> FloatArray:
+    return queries.learned.scores[ScorerName.LEARNED]
+
+
+SCORERS: Mapping[ScorerName, Callable[[HeldOutQueries], FloatArray]] = MappingProxyType(
+    {
+        ScorerName.RANDOM: random_scores,
+        ScorerName.POPULARITY: popularity_scores,
+        ScorerName.CATEGORY: category_scores,
+        ScorerName.MIX: mix_scores,
+        ScorerName.FOLLOW_ON: follow_on_scores,
+        ScorerName.DEFAULT: default_scores,
+        ScorerName.LEARNED_COMPONENTS: learned_components_scores,
+        ScorerName.LEARNED: learned_scores,
+    }
+)
+"""How each scorer scores the test queries."""
+
+LEARNED_SCORERS = (ScorerName.LEARNED_COMPONENTS, ScorerName.LEARNED)
+
+
+def scorer_names(scorers: Sequence[str]) -> tuple[ScorerName, ...]:
+    """``scorers`` as ``ScorerName``s; ValueError naming the unknown ones."""
+    unknown = sorted(set(scorers) - set(SCORER_NAMES))
+    if unknown:
+        raise ValueError(f"unknown scorers: {unknown}")
+    return tuple(ScorerName(name) for name in scorers)
 
 
 def evaluate(
@@ -312,7 +341,7 @@ def evaluate(
     direction: Direction,
     test_until: dt.date | None = None,
     settings: EvaluationSettings = EvaluationSettings(),
-    scorers: tuple[str, ...] = SCORER_NAMES,
+    scorers: Sequence[str] = SCORER_NAMES,
 ) -> EvaluationReport:
     """Rank held-out deals with every scorer and measure Recall@k, NDCG@k and MRR.
 
@@ -330,105 +359,27 @@ def evaluate(
     test_until : date, optional
         Last day of the test window (default: the last date in the data).
     settings : EvaluationSettings
-    scorers : tuple of str
+    scorers : sequence of str
         Which of ``SCORER_NAMES`` to run.
 
     Returns
     -------
     report : EvaluationReport
     """
-    unknown = set(scorers) - set(SCORER_NAMES)
-    if unknown:
-        raise ValueError(f"unknown scorers: {sorted(unknown)}")
+    names = scorer_names(scorers)
     started = time.perf_counter()
     end = test_until or table.rounds.funded_at.max().astype(dt.date)
-    history = DealHistory.before(table, split)
-    test = window_between(table, history, split, end, settings.min_rounds)
-    if direction is Direction.PROJECT:
-        query_rounds = np.flatnonzero(test.relevant.any(axis=0))
-        rows = np.arange(test.investors.size)
-        relevant = test.relevant[:, query_rounds].T
-    else:
-        query_rounds = np.arange(len(test.rounds))
-        rows = np.flatnonzero(test.relevant.any(axis=1))
-        relevant = test.relevant[rows]
-    if relevant.size == 0 or not relevant.any():
-        raise ValueError("no test deals by investors active before the split")
-    investors = test.investors[rows]
-    rounds = test.rounds.take(query_rounds)
-    rng = np.random.default_rng(settings.seed)
-    tie_break = rng.random(relevant.shape)
-
-    def oriented(matrix: FloatArray) -> FloatArray:
-        """(investors x rounds) scores as (queries x candidates)."""
-        return matrix.T if direction is Direction.PROJECT else matrix
-
-    matchers: list[MandateMatcher] = []
-
-    def matcher() -> MandateMatcher:
-        """The mandates and the fitted MatchScorer, built once if a scorer needs them."""
-        if not matchers:
-            matchers.append(MandateMatcher(history, investors, rounds, settings=settings.inference))
-        return matchers[0]
-
-    def mix_scores() -> FloatArray:
-        # Shares are taken over every candidate investor, whichever the direction.
-        return baselines.popularity_mix_scores(history, test.investors, rounds)[rows]
-
-    def popularity_scores() -> FloatArray:
-        if direction is Direction.PROJECT:
-            return baselines.investor_popularity_scores(history, investors, rounds)
-        # Ranking rounds for one investor, its own activity is a constant: the popularity
-        # of the round's category stands in.
-        by_category = baselines.category_popularity_scores(history, rounds)
-        return np.broadcast_to(by_category[None, :], (investors.size, len(rounds)))
-
-    # Every learned scorer is trained on the same pairs and scored in one pass over them.
-    inputs = {"learned": settings.features, "learned_components": COMPONENT_FEATURES}
-    learned_names = [name for name in scorers if name in inputs]
-    learned_scores: dict[str, FloatArray] = {}
-    learned_models: dict[str, dict[str, Any]] = {}
-    n_training_pairs = 0
-    if learned_names:
-        needed = tuple(f for f in FEATURE_NAMES if any(f in inputs[n] for n in learned_names))
-        columns = {n: [needed.index(f) for f in inputs[n]] for n in learned_names}
-        pairs, outcomes = training_pairs(table, split, replace(settings, features=needed))
-        n_training_pairs = int(outcomes.size)
-        rankers = {
-            n: LearnedRanker(feature_names=inputs[n], regularization=settings.regularization).fit(
-                pairs[:, columns[n]], outcomes
-            )
-            for n in learned_names
-        }
-        learned_models = {n: ranker.to_dict() for n, ranker in rankers.items()}
-        blocks: dict[str, list[FloatArray]] = {n: [] for n in learned_names}
-        for block in _blocks(investors.size):
-            features = pair_features(history, matcher(), block, needed)
-            flat = features.reshape(-1, len(needed))
-            for n, ranker in rankers.items():
-                predicted = ranker.predict_scores(flat[:, columns[n]])
-                blocks[n].append(predicted.reshape(len(block), len(rounds)))
-        learned_scores = {n: np.vstack(blocks[n]) for n in learned_names}
-
-    score_of: dict[str, Callable[[], FloatArray]] = {
-        "random": lambda: baselines.random_scores(investors, rounds, rng),
-        "popularity": popularity_scores,
-        "category": lambda: baselines.within_category_scores(history, investors, rounds),
-        "mix": mix_scores,
-        "follow_on": lambda: baselines.follow_on_scores(history, investors, rounds, mix_scores()),
-        "default": lambda: matcher().default_scores(range(investors.size)),
-        "learned_components": lambda: learned_scores["learned_components"],
-        "learned": lambda: learned_scores["learned"],
-    }
-    quality: dict[str, RankingQuality] = {}
-    for name in scorers:
-        scores = score_of[name]()
-        quality[name] = ranking_quality(
-            oriented(np.asarray(scores, dtype=np.float64)),
-            relevant,
-            k=settings.k,
-            tie_break=tie_break,
-        )
+    queries = HeldOutQueries(
+        table,
+        split=split,
+        end=end,
+        direction=direction,
+        settings=settings,
+        learned=[name for name in names if name in LEARNED_SCORERS],
+    )
+    quality = {name.value: queries.quality(SCORERS[name](queries)) for name in names}
+    learned = queries.learned if queries.learned_names else None
+    relevant = queries.relevant
     return EvaluationReport(
         direction=direction,
         split=split,
@@ -439,6 +390,6 @@ def evaluate(
         mean_relevant=float(relevant.sum(axis=1).mean()),
         quality=quality,
         seconds=time.perf_counter() - started,
-        training_pairs=n_training_pairs,
-        learned_models=learned_models,
+        training_pairs=learned.training_pairs if learned else 0,
+        learned_models=learned.models if learned else {},
     )

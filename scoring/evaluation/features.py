@@ -134,7 +134,7 @@ def pair_features(
 
     Computed by ``MatchScorer.pair_features``, the code the service ranks with when its
     serving model is a learned one: the inferred mandate's components and the investor's
-    deal history before the cutoff (``DealHistory.investor_history``).
+    deal history before the cutoff (``DealHistory.investor_histories``).
 
     Parameters
     ----------
@@ -154,15 +154,16 @@ def pair_features(
     if unknown:
         raise ValueError(f"unknown features: {sorted(unknown)}")
     scorer = matcher.scorer
+    histories = history.investor_histories(matcher.investors[list(positions)])
     blocks = [
         scorer.pair_features(
             matcher.investor_features[p],
             scorer.catalogue_,
             matcher.catalogue_rows,
             names=names,
-            history=history.investor_history(int(matcher.investors[p])),
+            history=investor_history,
         )[0]
-        for p in positions
+        for p, investor_history in zip(positions, histories, strict=True)
     ]
     if not blocks:
         return np.zeros((0, matcher.catalogue_rows.size, len(names)), dtype=np.float64)

@@ -20,11 +20,11 @@ from scoring.evaluation import (
     infer_mandate,
     read_deals,
 )
-from scoring.evaluation.evaluate import BASELINE_NAMES
 from scoring.evaluation.evaluate import evaluate as run_evaluation
 from scoring.evaluation.features import LEARNED_FEATURES
 from scoring.evaluation.history import DealHistory
 from scoring.evaluation.profiles import InferenceSettings
+from scoring.evaluation.report import BASELINE_NAMES
 
 app = typer.Typer(help="Offline ranking quality and mandate inference from deal histories.")
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Deal, Feedback, FeedbackAction, FinancingRequest, InvestorProfile
-from scoring.history import InvestorHistory, PastDeal
+from scoring.history import InvestorHistory, PastDeal, histories_from_deals
 from service.audit_log.writer import record_audit
 from service.deals.schemas import DealWrite
 from service.http.auth import Principal
@@ -82,7 +82,9 @@ def delete(*, session: Session, principal: Principal, deal: Deal) -> None:
 
 def past_deals(session: Session, investor_profile_ids: Sequence[str]) -> dict[str, list[PastDeal]]:
     """Each profile's track record: its recorded deals and the requests it committed to
-    (a commitment through the service is a deal too, dated when it was made)."""
+    (a commitment through the service is a deal too, dated when it was made). Recorded deals
+    first, then commitments, each oldest first: a round listed twice counts once, as first
+    listed (``scoring.history``)."""
     deals: dict[str, list[PastDeal]] = {i: [] for i in investor_profile_ids}
     if not investor_profile_ids:
         return deals
@@ -94,7 +96,9 @@ def past_deals(session: Session, investor_profile_ids: Sequence[str]) -> dict[st
             Deal.stage,
             Deal.region,
             Deal.closed_on,
-        ).where(Deal.investor_profile_id.in_(investor_profile_ids))
+        )
+        .where(Deal.investor_profile_id.in_(investor_profile_ids))
+        .order_by(Deal.closed_on, Deal.id)
     ).tuples()
     for profile_id, company, sector, stage, region, closed_on in recorded:
         deals[profile_id].append(PastDeal(company, sector, stage, region, closed_on))
@@ -106,6 +110,7 @@ def past_deals(session: Session, investor_profile_ids: Sequence[str]) -> dict[st
             Feedback.investor_profile_id.in_(investor_profile_ids),
             Feedback.action == FeedbackAction.COMMITTED,
         )
+        .order_by(Feedback.updated_at, Feedback.financing_request_id)
     ).tuples()
     for profile_id, committed_at, request in committed:
         sectors = sorted(link.code for link in request.sector_links)
@@ -128,7 +133,7 @@ def investor_histories(
     so today's deals count), in the order given."""
     day = as_of or dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
     deals = past_deals(session, investor_profile_ids)
-    return [InvestorHistory.from_deals(deals[i], as_of=day) for i in investor_profile_ids]
+    return histories_from_deals([deals[i] for i in investor_profile_ids], as_of=day)
 
 
 def investor_history(session: Session, investor_profile_id: str) -> InvestorHistory:

@@ -211,7 +211,7 @@ def test_baselines_count_only_the_past() -> None:
     history = DealHistory.before(table, dt.date(2012, 1, 1))
     investors = np.array([table.investors.codes["A"], table.investors.codes["B"]])
     test_round = table.rounds.take(np.array([7]))
-    assert history.rounds[investors].tolist() == [4, 3]
+    assert history.counts.rounds[investors].tolist() == [4, 3]
     within = baselines.within_category_scores(history, investors, test_round)
     assert within.ravel().tolist() == [3, 1]
     mix = baselines.popularity_mix_scores(history, investors, test_round)
@@ -277,7 +277,7 @@ def test_learned_ranker_beats_the_baselines_on_a_slice(direction: Direction) -> 
 def test_default_scores_rank_like_the_service() -> None:
     table = recent_slice()
     history = DealHistory.before(table, dt.date(2012, 1, 1))
-    investors = history.active_investors(5)[:3]
+    investors = history.counts.active_investors(5)[:3]
     later = np.flatnonzero(table.rounds.funded_at >= np.datetime64("2012-01-01"))
     rounds = table.rounds.take(later)
     matcher = MandateMatcher(history, investors, rounds)
