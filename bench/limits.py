@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine, select, text
-from sqlalchemy.engine import make_url
 
 from bench.http_load import LoadResult, running_server, wrk_load
+from bench.server_process import scratch_database
 from bench.synthetic import populate
 from models import InvestorProfile
 from service.core.database import create_db_engine
@@ -39,24 +39,6 @@ class Phase:
     label: str
     result: LoadResult
     single: LoadResult  # one connection: the latency a request pays, without queueing
-
-
-def _sqlite_url() -> str:
-    WORK_DIR.mkdir(parents=True, exist_ok=True)
-    path = WORK_DIR / "limits.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
-
-
-def _postgres_url(base_url: str) -> str:
-    engine = create_db_engine(base_url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    return url.render_as_string(hide_password=False)
 
 
 def hit_cost_ms(engine: Engine, calls: int) -> tuple[float, float]:
@@ -135,9 +117,9 @@ def main() -> None:
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL (a scratch schema)")
     args = parser.parse_args()
     logging.disable(logging.INFO)
-    measure("SQLite", _sqlite_url(), args)
+    measure("SQLite", scratch_database("sqlite", "limits", WORK_DIR), args)
     if args.postgres:
-        url = _postgres_url(args.postgres)
+        url = scratch_database(args.postgres, SCHEMA, WORK_DIR)
         try:
             measure("PostgreSQL", url, args)
         finally:

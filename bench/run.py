@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import selectinload
 
 from bench.http_load import running_server, worker_rss_mb, wrk_load
 from bench.kernels import load_text_terms, naive_rank, numpy_limit, postgres_rank
+from bench.server_process import scratch_database
 from bench.synthetic import populate
 from models import InvestorProfile
 from scoring import InvestorRecord, RankedRequest
@@ -68,24 +68,6 @@ def _p99(values: list[float]) -> float:
     return float(np.percentile(values, 99))
 
 
-def _sqlite_url(name: str) -> str:
-    WORK_DIR.mkdir(parents=True, exist_ok=True)
-    path = WORK_DIR / f"{name}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
-
-
-def _postgres_schema_url(base_url: str, schema: str) -> str:
-    engine = create_db_engine(base_url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 def measure(
     size: int,
     *,
@@ -96,7 +78,7 @@ def measure(
     rank_samples: int,
 ) -> SizeResult:
     result = SizeResult(requests=size)
-    url = _sqlite_url(f"catalogue_{size}")
+    url = scratch_database("sqlite", f"catalogue_{size}", WORK_DIR)
     upgrade(url)
     engine = create_db_engine(url)
     info = populate(engine, requests=size, investors=investors)
@@ -153,7 +135,7 @@ def measure(
         result.notes.append("naive ORM loop not run at this size (minutes per ranking)")
 
     if postgres:
-        pg_url = _postgres_schema_url(postgres, f"bench_{size}")
+        pg_url = scratch_database(postgres, f"bench_{size}", WORK_DIR)
         upgrade(pg_url)
         pg_engine = create_db_engine(pg_url)
         populate(pg_engine, requests=size, investors=investors)
@@ -193,7 +175,7 @@ def measure(
 
 
 def empty_worker_rss(port: int) -> float:
-    url = _sqlite_url("empty")
+    url = scratch_database("sqlite", "empty", WORK_DIR)
     upgrade(url)
     with running_server(url, port, 2, WORK_DIR / "server_empty.log") as server_pid:
         return max(worker_rss_mb(server_pid))

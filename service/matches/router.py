@@ -15,13 +15,13 @@ from service.http.pagination import (
     CursorQuery,
     LimitQuery,
     decode_offset_cursor,
-    encode_offset_cursor,
 )
 from service.http.problems import PROBLEM_RESPONSES
 from service.investors import service as investors
 from service.matches import service
 from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
 from service.ranking.dependencies import MatchIndexDep
+from service.ranking.ranker import RankingWindow
 
 router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 
@@ -37,10 +37,6 @@ def visible_mandate(
 
 VisibleMandate = Annotated[InvestorProfile, Depends(visible_mandate)]
 MinScoreQuery = Annotated[float, Query(ge=0, le=1, description="Leave out weaker matches")]
-
-
-def _next_cursor(offset: int, returned: int, limit: int, total: int) -> str | None:
-    return encode_offset_cursor(offset + limit) if returned and offset + limit < total else None
 
 
 @router.get("/v1/investors/{investor_id}/matches", response_model=MatchPage[RequestMatchOut])
@@ -61,8 +57,7 @@ def investor_matches(
     ] = False,
 ) -> MatchPage[RequestMatchOut]:
     """Published financing requests ranked for this mandate, best first, with reasons."""
-    offset = decode_offset_cursor(cursor)
-    items, total, model = service.rank_requests_for_investor(
+    return service.rank_requests_for_investor(
         session=session,
         index=index,
         profile=profile,
@@ -76,15 +71,7 @@ def investor_matches(
             if include_passed
             else feedback.passed_request_ids(session=session, profile_id=profile.id),
         ),
-        limit=limit,
-        offset=offset,
-        min_score=min_score,
-    )
-    return MatchPage(
-        items=items,
-        next_cursor=_next_cursor(offset, len(items), limit, total),
-        total=total,
-        model=model,
+        window=RankingWindow(limit, decode_offset_cursor(cursor), min_score),
     )
 
 
@@ -102,18 +89,9 @@ def financing_request_matches(
     min_score: MinScoreQuery = 0.0,
 ) -> MatchPage[InvestorMatchOut]:
     """Investor profiles ranked for one financing request (commission only)."""
-    offset = decode_offset_cursor(cursor)
-    items, total, model = service.rank_investors_for_request(
+    return service.rank_investors_for_request(
         session=session,
         index=index,
         financing_request=financing_request,
-        limit=limit,
-        offset=offset,
-        min_score=min_score,
-    )
-    return MatchPage(
-        items=items,
-        next_cursor=_next_cursor(offset, len(items), limit, total),
-        total=total,
-        model=model,
+        window=RankingWindow(limit, decode_offset_cursor(cursor), min_score),
     )

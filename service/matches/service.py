@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,15 +12,17 @@ from sqlalchemy.orm import Session
 from models import FinancingRequest, FinancingRequestSector, InvestorProfile, RequestStatus
 from service.financing_requests.schemas import FinancingRequestOut, StoredRequestFields
 from service.http.auth import Principal
+from service.http.pagination import encode_offset_cursor
 from service.investors.schemas import InvestorOut
 from service.matches.schemas import (
     ComponentsOut,
     InvestorMatchOut,
+    MatchPage,
     RankingModelOut,
     RequestMatchOut,
 )
 from service.ranking.index import MatchIndex
-from service.ranking.ranker import rank_investors, rank_requests
+from service.ranking.ranker import RankingWindow, rank_investors, rank_requests
 from service.ranking.records import request_record
 from service.ranking.selection import RequestSelection
 from service.ranking.serving import ServingRanker, rounded_score
@@ -43,8 +46,19 @@ class MatchFilters:
         )
 
 
-def _model_out(serving: ServingRanker) -> RankingModelOut:
-    return RankingModelOut(version=serving.version, weights=serving.weights)
+ItemT = TypeVar("ItemT", RequestMatchOut, InvestorMatchOut)
+
+
+def _page(
+    items: list[ItemT], total: int, serving: ServingRanker, window: RankingWindow
+) -> MatchPage[ItemT]:
+    end = window.offset + window.limit
+    return MatchPage[ItemT](
+        items=items,
+        next_cursor=encode_offset_cursor(end) if items and end < total else None,
+        total=total,
+        model=RankingModelOut(version=serving.version, weights=serving.weights),
+    )
 
 
 def rank_requests_for_investor(
@@ -54,19 +68,15 @@ def rank_requests_for_investor(
     profile: InvestorProfile,
     viewer: Principal,
     filters: MatchFilters,
-    limit: int,
-    offset: int,
-    min_score: float,
-) -> tuple[list[RequestMatchOut], int, RankingModelOut]:
+    window: RankingWindow,
+) -> MatchPage[RequestMatchOut]:
     """Published requests for one mandate, best first, each with its reasons."""
     ranked = rank_requests(
         session=session,
         index=index,
         profile=profile,
         selection=filters.selection(),
-        limit=limit,
-        offset=offset,
-        min_score=min_score,
+        window=window,
     )
     by_id = _published_requests(session, [r.id for r in ranked.page])
     items = []
@@ -90,7 +100,7 @@ def rank_requests_for_investor(
                 ),
             )
         )
-    return items, ranked.total, _model_out(ranked.serving)
+    return _page(items, ranked.total, ranked.serving, window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,18 +136,11 @@ def rank_investors_for_request(
     session: Session,
     index: MatchIndex,
     financing_request: FinancingRequest,
-    limit: int,
-    offset: int,
-    min_score: float,
-) -> tuple[list[InvestorMatchOut], int, RankingModelOut]:
+    window: RankingWindow,
+) -> MatchPage[InvestorMatchOut]:
     """Every investor profile for one request, best first, ties by id."""
     ranked = rank_investors(
-        session=session,
-        index=index,
-        financing_request=financing_request,
-        limit=limit,
-        offset=offset,
-        min_score=min_score,
+        session=session, index=index, financing_request=financing_request, window=window
     )
     components = ranked.components
     items = [
@@ -153,4 +156,4 @@ def rank_investors_for_request(
         )
         for i in ranked.page
     ]
-    return items, ranked.total, _model_out(ranked.serving)
+    return _page(items, ranked.total, ranked.serving, window)

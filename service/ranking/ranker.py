@@ -27,6 +27,16 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
+class RankingWindow:
+    """Which part of a ranking to return: ``limit`` pairs after ``offset``, of those that
+    score at least ``min_score``."""
+
+    limit: int
+    offset: int = 0
+    min_score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class RankedRequests:
     """One page of requests for a mandate, and what explains it."""
 
@@ -47,9 +57,7 @@ def rank_requests(
     index: MatchIndex,
     profile: InvestorProfile,
     selection: RequestSelection,
-    limit: int,
-    offset: int,
-    min_score: float,
+    window: RankingWindow,
 ) -> RankedRequests:
     """The published requests in ``selection`` for one mandate, best first, ties by id."""
     state = index.current(session)
@@ -65,9 +73,9 @@ def rank_requests(
         page, total = scorer.rank_segments(
             mandate.features,
             selected_segments(state, selection),
-            limit=limit,
-            offset=offset,
-            min_score=min_score,
+            limit=window.limit,
+            offset=window.offset,
+            min_score=window.min_score,
             learned=serving.learned,
             history=history,
         )
@@ -103,9 +111,7 @@ def rank_investors(
     session: Session,
     index: MatchIndex,
     financing_request: FinancingRequest,
-    limit: int,
-    offset: int,
-    min_score: float,
+    window: RankingWindow,
 ) -> RankedInvestors:
     """Every investor profile for one request, best first, ties by id."""
     scorer = index.current(session).scorer
@@ -136,11 +142,11 @@ def rank_investors(
     else:
         raw_scores = components.score
     scores = np.round(raw_scores, SCORE_DECIMALS)
-    qualifying = np.flatnonzero(scores >= min_score)
+    qualifying = np.flatnonzero(scores >= window.min_score)
     # Profiles are in id order, so a stable sort on score breaks ties by id.
     order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
     return RankedInvestors(
-        page=[int(i) for i in order[offset : offset + limit]],
+        page=[int(i) for i in order[window.offset : window.offset + window.limit]],
         total=int(qualifying.size),
         profiles=profiles,
         investors=investors,

@@ -21,9 +21,9 @@ from service.http.idempotency import (
     REPLAYED_HEADER,
     Claim,
 )
-from tests.ranking_models.test_ranking_models import _contrarian_world
 from tests.support.database import row_counts
 from tests.support.factories import Account, ApiClient, investor_payload, request_payload
+from tests.support.feedback_worlds import contrarian_world
 
 PROBLEM = "application/problem+json"
 
@@ -200,7 +200,7 @@ class World:
 
     def trained_world(self) -> Account:
         investor: Account = self.once(
-            "trained", lambda: _contrarian_world(self.api, likes_the_mandate=False)[0]
+            "trained", lambda: contrarian_world(self.api, likes_the_mandate=False)[0]
         )
         return investor
 

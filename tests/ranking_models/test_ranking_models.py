@@ -5,46 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.factories import Account, ApiClient
-
-PAIRS = 40
-
-
-def _contrarian_world(api: ApiClient, *, likes_the_mandate: bool) -> tuple[Account, str]:
-    """An AI mandate with feedback on 40 requests, half fitting it and half not.
-
-    A contrarian investor (``likes_the_mandate=False``) shows interest in the misfits and
-    passes on the fits: the default ranker gets the held-out pairs backwards.
-    """
-    investor = api.create_account("investor")
-    profile = api.create_investor(
-        investor,
-        sectors=["ai"],
-        stages=["series_c"],
-        ticket_min="500000000",
-        ticket_max="5000000000",
-        thesis="",
-    )
-    startup = api.create_account("startup")
-    for n in range(PAIRS):
-        fits = n % 2 == 0
-        request = api.create_request(
-            startup,
-            company=f"Company {n}",
-            summary="",
-            sectors=["ai.foundation_models"] if fits else ["life_science.drugs"],
-            stage="series_c" if fits else "seed",
-            amount="1000000000" if fits else "2000000",
-        )
-        api.publish(request["id"])
-        interested = fits == likes_the_mandate
-        body = {"action": "interested"} if interested else {"action": "pass", "reason": "other"}
-        response = api.client.put(
-            f"/v1/investors/{profile['id']}/feedback/{request['id']}",
-            json=body,
-            headers=investor.headers,
-        )
-        assert response.status_code == 200, response.text
-    return investor, profile["id"]
+from tests.support.feedback_worlds import contrarian_world
 
 
 def _serving(api: ApiClient, investor: Account, profile_id: str) -> Any:
@@ -66,7 +27,7 @@ def test_too_little_feedback_keeps_the_default_weights(api: ApiClient) -> None:
 
 
 def test_a_better_model_is_activated_and_the_default_can_be_restored(api: ApiClient) -> None:
-    investor, profile_id = _contrarian_world(api, likes_the_mandate=False)
+    investor, profile_id = contrarian_world(api, likes_the_mandate=False)
     before = _serving(api, investor, profile_id)
     assert before["items"][0]["components"]["stage"] == 1.0  # the mandate's fits come first
 
@@ -92,7 +53,7 @@ def test_a_better_model_is_activated_and_the_default_can_be_restored(api: ApiCli
 
 
 def test_a_model_no_better_than_the_serving_one_is_not_activated(api: ApiClient) -> None:
-    investor, profile_id = _contrarian_world(api, likes_the_mandate=True)
+    investor, profile_id = contrarian_world(api, likes_the_mandate=True)
     trained = api.client.post("/v1/ranking-models/train", headers=api.admin)
     assert trained.status_code == 201, trained.text
     outcome = trained.json()

@@ -23,9 +23,9 @@ from service.reports.document import (
     Scope,
     cents,
 )
-from tests.reports.test_reports import build_fixture
 from tests.support.factories import ApiClient
 from tests.support.report_documents import as_document, sample_report
+from tests.support.report_world import build_fixture
 
 LISTED = {"limit": 1000, "requests": 2, "unmatched": 2, "investors": 2}
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,79 +31,11 @@ from sqlalchemy.orm import Session
 
 from models import AuditRecord, ModelStatus, RankingModel, Report
 from scoring.learned import COMPONENT_FEATURES, LearnedRanker
-from tests.support.factories import Account, ApiClient
+from tests.support.factories import ApiClient
+from tests.support.report_world import Fixture, build_fixture
 
 PROBLEM = "application/problem+json"
 FULL_FIT = 0.94
-
-
-@dataclass(frozen=True)
-class Fixture:
-    event_id: str
-    investors: dict[str, str]  # label -> profile id
-    accounts: dict[str, Account]
-    requests: dict[str, str]  # label -> request id
-
-
-def _investor(api: ApiClient, label: str, **fields: Any) -> tuple[Account, str]:
-    owner = api.create_account("investor", label)
-    payload = {"name": label, "thesis": "", "regions": [], "currency": "CNY", **fields}
-    return owner, api.create_investor(owner, **payload)["id"]
-
-
-def build_fixture(api: ApiClient, **request_overrides: dict[str, Any]) -> Fixture:
-    event_id = api.create_event("2026 上海投资促进大会")
-    elsewhere = api.create_event("Elsewhere fair")
-    cny = {"ticket_min": "100000000", "ticket_max": "1000000000"}
-    accounts, investors = {}, {}
-    for label, fields in {
-        "I1": {"sectors": ["ai"], "stages": ["series_a"], **cny},
-        "I2": {"sectors": ["semiconductors"], "stages": ["series_a", "series_b"], **cny},
-        "I3": {
-            "sectors": ["ai", "semiconductors"],
-            "stages": ["series_a"],
-            "ticket_min": "10000000",
-            "ticket_max": "100000000",
-            "currency": "USD",
-        },
-        "I4": {"sectors": ["life_science"], "stages": ["growth"], **cny},
-        "I5": {
-            "sectors": ["ai"],
-            "stages": ["series_a", "series_b"],
-            "ticket_min": "100000000",
-            "ticket_max": "300000000",
-        },
-    }.items():
-        accounts[label], investors[label] = _investor(api, label, **fields)
-    startup = api.create_account("startup")
-    specs: dict[str, dict[str, Any]] = {
-        "R1": {"company": "阶跃星辰", "sectors": ["ai.foundation_models"], "amount": "500000000"},
-        "R2": {
-            "company": "Cixtech",
-            "sectors": ["semiconductors.design"],
-            "amount": "50000000",
-            "currency": "USD",
-        },
-        "R3": {"company": "QBoson", "sectors": ["quantum"], "amount": "300000000"},
-        "R4": {"company": "Infinigence", "sectors": ["ai.infrastructure"], "amount": "200000000"},
-        "R5": {"company": "Vaccine plant", "sectors": ["ai"], "event_id": elsewhere},
-        "R6": {"company": "Not yet", "sectors": ["ai"]},
-    }
-    requests = {}
-    for label, spec in specs.items():
-        fields = {
-            "title": f"{label} round",
-            "stage": "series_a",
-            "currency": "CNY",
-            "event_id": event_id,
-            "amount": "500000000",
-            **spec,
-            **request_overrides.get(label, {}),
-        }
-        requests[label] = api.create_request(startup, **fields)["id"]
-        if label != "R6":
-            api.publish(requests[label])
-    return Fixture(event_id, investors, accounts, requests)
 
 
 def _create(api: ApiClient, **body: Any) -> dict[str, Any]:
