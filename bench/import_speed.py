@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from bench.server_process import scratch_database
 from bench.synthetic import TOPICS
 from models import FinancingRequest, FinancingRequestSector, RequestStatus, Role
 from service.core.database import create_db_engine, create_session_factory
@@ -101,7 +102,7 @@ def write_file(path: Path, rows: int, seed: int = 7) -> Decimal:
     return total
 
 
-def scratch_database(url: str) -> str:
+def fresh_database(url: str) -> str:
     """A fresh SQLite file, or a fresh schema in the PostgreSQL database named."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -111,13 +112,7 @@ def scratch_database(url: str) -> str:
         return url
     if parsed.database == "test":
         raise SystemExit("Refusing the shared database 'test': name your own database.")
-    engine = create_db_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    scoped = parsed.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    return scoped.render_as_string(hide_password=False)
+    return scratch_database(url, SCHEMA, WORK_DIR)
 
 
 def drop_scratch_schema(url: str) -> None:
@@ -162,7 +157,7 @@ def main() -> None:
 
     path = WORK_DIR / f"requests_{args.rows}.{args.format}"
     expected_total = write_file(path, args.rows)
-    url = scratch_database(args.database_url)
+    url = fresh_database(args.database_url)
     migrate = [sys.executable, "-m", "service.cli.main", "migrate"]
     env = {**os.environ, "MATCHMAKER_DATABASE_URL": url}
     subprocess.run(migrate, env=env, check=True, capture_output=True)

@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from models import InvestorProfile
 from service.core.database import SessionDep
 from service.http.auth import InvestorSidePrincipal
 from service.http.fields import SectorQuery, StageQuery
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
-from service.http.preconditions import IfMatchHeader, require_current, tag_response, with_etag
+from service.http.preconditions import tag_response, with_etag
 from service.http.problems import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
 from service.investors import service
+from service.investors.dependencies import EditableInvestorProfile, VisibleInvestorProfile
 from service.investors.schemas import InvestorCreate, InvestorOut, InvestorUpdate
 
 router = APIRouter(
@@ -21,32 +21,6 @@ router = APIRouter(
     responses=PROBLEM_RESPONSES,
     route_class=IdempotentRoute,
 )
-
-
-def visible_investor_profile(
-    investor_id: str, session: SessionDep, principal: InvestorSidePrincipal
-) -> InvestorProfile:
-    return service.get_visible(session=session, principal=principal, investor_id=investor_id)
-
-
-VisibleInvestorProfile = Annotated[InvestorProfile, Depends(visible_investor_profile)]
-
-
-def editable_investor_profile(
-    investor_id: str,
-    session: SessionDep,
-    principal: InvestorSidePrincipal,
-    if_match: IfMatchHeader = None,
-) -> InvestorProfile:
-    """The profile, locked for this write, if If-Match names its current revision."""
-    profile = service.get_visible(
-        session=session, principal=principal, investor_id=investor_id, for_update=True
-    )
-    require_current(if_match, profile.revision)
-    return profile
-
-
-EditableInvestorProfile = Annotated[InvestorProfile, Depends(editable_investor_profile)]
 
 
 @router.post("", status_code=201, response_model=InvestorOut, responses=with_etag(201))

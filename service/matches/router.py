@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from models import InvestorProfile
 from service.core.database import SessionDep
 from service.feedback import service as feedback
 from service.financing_requests.dependencies import VisibleFinancingRequest
@@ -17,7 +16,7 @@ from service.http.pagination import (
     decode_offset_cursor,
 )
 from service.http.problems import PROBLEM_RESPONSES
-from service.investors import service as investors
+from service.investors.dependencies import VisibleMandate
 from service.matches import service
 from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
 from service.ranking.dependencies import MatchIndexDep
@@ -26,16 +25,6 @@ from service.ranking.ranker import RankingWindow
 router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 
 
-def visible_mandate(
-    investor_id: str, session: SessionDep, principal: InvestorSidePrincipal
-) -> InvestorProfile:
-    # Codes are loaded only when the mandate is not in the index's cache.
-    return investors.get_visible(
-        session=session, principal=principal, investor_id=investor_id, with_codes=False
-    )
-
-
-VisibleMandate = Annotated[InvestorProfile, Depends(visible_mandate)]
 MinScoreQuery = Annotated[float, Query(ge=0, le=1, description="Leave out weaker matches")]
 
 

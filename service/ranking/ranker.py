@@ -3,22 +3,29 @@ a request into scored, ordered pairs. Matches and reports show what it returns."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from models import FinancingRequest, InvestorProfile
-from scoring import Components, InvestorRecord, MatchScorer, RankedRequest, RequestRecord
+from scoring import (
+    Components,
+    InvestorFeatures,
+    InvestorRecord,
+    MatchScorer,
+    RankedRequest,
+    RequestRecord,
+    Segment,
+)
 from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
 from service.deals.service import investor_histories, investor_history
 from service.investors.service import load_codes
 from service.ranking.index import CachedMandate, MatchIndex
-from service.ranking.records import investor_record, request_record
+from service.ranking.records import investor_record, load_mandates, request_record
 from service.ranking.selection import RequestSelection, selected_segments
 from service.ranking.serving import SCORE_DECIMALS, ServingRanker, serving_ranker
 from service.reference_data.code_links import codes_of
@@ -116,17 +123,7 @@ def rank_investors(
     """Every investor profile for one request, best first, ties by id."""
     scorer = index.current(session).scorer
     serving = serving_ranker(session, index, scorer)
-    profiles = list(
-        session.scalars(
-            select(InvestorProfile)
-            .options(
-                selectinload(InvestorProfile.sector_links),
-                selectinload(InvestorProfile.stage_links),
-                selectinload(InvestorProfile.region_links),
-            )
-            .order_by(InvestorProfile.id)
-        )
-    )
+    profiles = load_mandates(session)
     investors = [investor_record(p) for p in profiles]
     request = request_record(financing_request, codes_of(financing_request.sector_links))
     components = scorer.investor_components(investors, request)
@@ -182,3 +179,22 @@ def _scores_with_history(
             for investor, history in zip(investors, histories, strict=True)
         ]
     )
+
+
+def score_mandates(
+    *,
+    index: MatchIndex,
+    scorer: MatchScorer,
+    serving: ServingRanker,
+    segment: Segment,
+    features: Sequence[InvestorFeatures],
+    histories: Sequence[InvestorHistory | None],
+) -> Iterator[tuple[FloatArray, FloatArray]]:
+    """Each mandate's score and text similarity against every row of ``segment``, in the
+    order given, as the serving ranker scores them (reports tally these). Holds one of the
+    index's ranking slots while the caller consumes the batch."""
+    with index.ranking_slots:
+        for mandate, history in zip(features, histories, strict=True):
+            yield scorer.score_rows(
+                mandate, segment, None, learned=serving.learned, history=history
+            )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
 from models import InvestorProfile
 from scoring import InvestorRecord, RequestRecord
 from service.financing_requests.schemas import StoredRequestFields
@@ -38,3 +41,17 @@ def request_record(request: StoredRequestFields, sectors: Sequence[str]) -> Requ
         event_id=request.event_id,
         company=request.company,
     )
+
+
+def load_mandates(session: Session, *, limit: int | None = None) -> list[InvestorProfile]:
+    """Investor profiles with their code rows, in id order (the order ties are broken in)."""
+    query = (
+        select(InvestorProfile)
+        .options(
+            selectinload(InvestorProfile.sector_links),
+            selectinload(InvestorProfile.stage_links),
+            selectinload(InvestorProfile.region_links),
+        )
+        .order_by(InvestorProfile.id)
+    )
+    return list(session.scalars(query if limit is None else query.limit(limit)))

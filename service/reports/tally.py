@@ -21,6 +21,7 @@ from scoring import InvestorFeatures, MatchScorer
 from scoring.catalogue import Segment
 from scoring.history import InvestorHistory
 from service.ranking.index import MatchIndex
+from service.ranking.ranker import score_mandates
 from service.ranking.serving import ServingRanker
 from service.reference_data.catalog import CodeEntry
 from service.reports.document import CapitalRow, Coverage, CoverageBucket, cents
@@ -183,23 +184,23 @@ def tally_pairs(
     batch_text = np.zeros((INVESTOR_BATCH, listed))
     for start in range(0, investors, INVESTOR_BATCH):
         batch = features[start : start + INVESTOR_BATCH]
-        with index.ranking_slots:
-            for j, mandate in enumerate(batch):
-                scores, text = scorer.score_rows(
-                    mandate,
-                    segment,
-                    None,
-                    learned=serving.learned,
-                    history=histories[start + j],
-                )
-                above = scores >= min_score
-                tally.above += above
-                np.maximum(tally.best, scores, out=tally.best)
-                batch_above[j] = above
-                listed_scores = scores[listed_rows]
-                batch_scores[j] = np.where(listed_scores >= min_score, listed_scores, -np.inf)
-                batch_text[j] = text[listed_rows]
-                tally.investor_top.append(_top_rows(scores, text, above, top_k))
+        scored = score_mandates(
+            index=index,
+            scorer=scorer,
+            serving=serving,
+            segment=segment,
+            features=batch,
+            histories=histories[start : start + INVESTOR_BATCH],
+        )
+        for j, (scores, text) in enumerate(scored):
+            above = scores >= min_score
+            tally.above += above
+            np.maximum(tally.best, scores, out=tally.best)
+            batch_above[j] = above
+            listed_scores = scores[listed_rows]
+            batch_scores[j] = np.where(listed_scores >= min_score, listed_scores, -np.inf)
+            batch_text[j] = text[listed_rows]
+            tally.investor_top.append(_top_rows(scores, text, above, top_k))
         size = len(batch)
         rows = slice(start, start + size)
         tally.fits_sector[rows] = (batch_above[:size] @ sector_membership) > 0

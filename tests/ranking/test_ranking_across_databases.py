@@ -8,17 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
 
 from bench.synthetic import populate
-from models import InvestorProfile
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
 from service.ranking.index import MatchIndex
-from service.ranking.records import investor_record
+from service.ranking.records import investor_record, load_mandates
 from service.ranking.serving import make_default_scorer
 
 # The suite's own PostgreSQL database when it runs on one, so parallel runs on other
@@ -39,16 +37,7 @@ def _rankings(database_url: str) -> Ranking:
     try:
         with create_session_factory(engine)() as session:
             state = MatchIndex(make_default_scorer).rebuild(session)
-            profiles = session.scalars(
-                select(InvestorProfile)
-                .options(
-                    selectinload(InvestorProfile.sector_links),
-                    selectinload(InvestorProfile.stage_links),
-                    selectinload(InvestorProfile.region_links),
-                )
-                .order_by(InvestorProfile.id)
-                .limit(25)
-            ).all()
+            profiles = load_mandates(session, limit=25)
             records = [investor_record(p) for p in profiles]
     finally:
         engine.dispose()

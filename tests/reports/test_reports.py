@@ -1,22 +1,5 @@
-"""Match reports against a small fixture whose every figure is computed by hand below.
-
-With an empty thesis there is no text evidence, so a pair's score is
-0.4 * 0.85 * sector + 0.3 * ticket + 0.3 * stage. A full fit scores 0.94; a pair that misses
-the sector scores at most 0.6; a ticket 5/3 above the maximum scores
-0.34 + 0.3 * 0.6 * (1 - ln(5/3) / ln 10) + 0.3 = 0.780. With min_score 0.8 only full fits
-count. Exchange rate: 7.10 CNY per USD.
-
-Investors (all series_a unless said):
-  I1 ai, 100M-1000M CNY              I2 semiconductors, series_a/b, 100M-1000M CNY
-  I3 ai + semiconductors, 10M-100M USD (71M-710M CNY)
-  I4 life_science, growth, 100M-1000M CNY    I5 ai, series_a/b, 100M-300M CNY
-Requests at the event (published, series_a):
-  R1 阶跃星辰 ai.foundation_models 500M CNY   -> I1, I3 full fits (I5: 0.780)     2
-  R2 Cixtech semiconductors.design 50M USD (355M CNY) -> I2, I3                   2
-  R3 QBoson quantum 300M CNY                 -> nobody; best 0.6 (ticket + stage) 0
-  R4 Infinigence ai.infrastructure 200M CNY  -> I1, I3, I5                        3
-Elsewhere: R5 published at another event; R6 submitted at the event (not matched).
-"""
+"""Match reports against the world of ``tests/support/report_world.py``, whose every figure
+is computed by hand there (investors I1-I5, requests R1-R6, full fits score 0.94)."""
 
 from __future__ import annotations
 
