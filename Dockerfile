@@ -1,14 +1,16 @@
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    MATCHMAKER_ENVIRONMENT=production
 WORKDIR /app
 RUN useradd --create-home --uid 10001 matchmaker
-COPY pyproject.toml README.md alembic.ini ./
+# requirements.lock: the exact versions the tests ran with (installed as constraints).
+COPY pyproject.toml README.md alembic.ini requirements.lock ./
 COPY service ./service
 COPY models ./models
 COPY scoring ./scoring
 COPY migrations ./migrations
-RUN pip install .
+RUN pip install --constraint requirements.lock .
 USER matchmaker
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

@@ -19,7 +19,7 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
 
 ## Install, load the seed demo data into SQLite, print keys and serve on http://$(HOST):$(PORT)
 demo: $(VENV)/.installed
-	$(BIN)/matchmaker demo --serve --host $(HOST) --port $(PORT)
+	MATCHMAKER_ENVIRONMENT=development $(BIN)/matchmaker demo --serve --host $(HOST) --port $(PORT)
 
 serve: $(VENV)/.installed
 	$(BIN)/matchmaker serve --host $(HOST) --port $(PORT)

@@ -137,7 +137,10 @@ class Commission(ServiceUser):
             self.client.post(
                 f"/v1/financing-requests/{item['id']}/review",
                 json={"decision": "publish", "note": "Load test"},
-                headers=self.headers(**{"Idempotency-Key": uuid.uuid4().hex}),
+                # The revision the reviewer read in the queue (428 without it).
+                headers=self.headers(
+                    **{"Idempotency-Key": uuid.uuid4().hex, "If-Match": f'"{item["revision"]}"'}
+                ),
                 name="POST /v1/financing-requests/{id}/review",
             )
 

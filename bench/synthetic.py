@@ -11,6 +11,7 @@ from sqlalchemy import Engine, insert
 
 from models import (
     Account,
+    ApiKey,
     Event,
     FinancingRequest,
     FinancingRequestSector,
@@ -20,7 +21,7 @@ from models import (
     Role,
 )
 from scoring.text import stored_text_counts
-from service.http.auth import hash_api_key
+from service.http.auth import hash_api_key, key_prefix
 from service.reference_data.catalog import get_reference_data
 
 TOPICS = [
@@ -83,6 +84,18 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
                     "id": owner_id,
                     "role": Role.INVESTOR,
                     "name": "Benchmark investor",
+                    "created_at": now,
+                }
+            ],
+        )
+        connection.execute(
+            insert(ApiKey),
+            [
+                {
+                    "id": _uuid(rng),
+                    "account_id": owner_id,
+                    "name": "account key",
+                    "prefix": key_prefix(api_key),
                     "key_hash": hash_api_key(api_key),
                     "created_at": now,
                 }

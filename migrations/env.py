@@ -30,8 +30,27 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    if connection.dialect.name != "sqlite":
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    # SQLite alters a table by copying it and dropping the old one; with foreign keys on,
+    # that drop would first delete every row, firing ON DELETE actions (SET NULL, CASCADE)
+    # in the tables that refer to it. So foreign keys are off while migrating (the pragma
+    # works only outside a transaction: on the driver's connection, before BEGIN) and
+    # checked once the migrations committed.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migrations broke foreign keys: {broken[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def run_migrations_offline() -> None:

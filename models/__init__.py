@@ -1,6 +1,7 @@
 """Every table of the service; importing this package registers them all on ``Base``."""
 
 from models.account import Account, Role
+from models.api_key import ApiKey
 from models.audit_record import AuditRecord
 from models.base import Base
 from models.deal import Deal
@@ -17,9 +18,11 @@ from models.investor_profile import (
 from models.ranking_model import ModelStatus, RankingModel
 from models.rate_limit import RateLimitWindow
 from models.report import Report
+from models.user import Invitation, User, UserSession
 
 __all__ = [
     "Account",
+    "ApiKey",
     "AuditRecord",
     "Base",
     "Deal",
@@ -34,6 +37,7 @@ __all__ = [
     "InvestorProfileRegion",
     "InvestorProfileSector",
     "InvestorProfileStage",
+    "Invitation",
     "ModelStatus",
     "PassReason",
     "RankingModel",
@@ -41,4 +45,6 @@ __all__ = [
     "Report",
     "RequestStatus",
     "Role",
+    "User",
+    "UserSession",
 ]

@@ -17,7 +17,11 @@ class Role(enum.StrEnum):
 
 
 class Account(IdMixin, Base):
-    """Someone who calls the API: an investor, a startup or the commission."""
+    """Someone who calls the API: an investor, a startup or the commission.
+
+    People act for it as its users (``models.user``); scripts with its API keys
+    (``models.api_key``).
+    """
 
     __tablename__ = "accounts"
 
@@ -31,6 +35,4 @@ class Account(IdMixin, Base):
         ),
     )
     name: Mapped[str] = mapped_column(String(200))
-    # Only the SHA-256 of the key is kept; keys are 256-bit random so a fast hash is enough.
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)

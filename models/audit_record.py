@@ -22,9 +22,15 @@ class AuditRecord(IdMixin, Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
     # No foreign key: the trail must outlive the account it names.
     actor_account_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The person who acted (null for an account key, the admin key or the command line)
+    # and the name the actor went by then: the user's, else the account's.
+    actor_user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    actor_name: Mapped[str | None] = mapped_column(String(200))
     actor_role: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str] = mapped_column(String(36))
+    # Always the service's own id; the client's X-Request-ID, if it sent one, beside it.
     request_id: Mapped[str | None] = mapped_column(String(64))
+    client_request_id: Mapped[str | None] = mapped_column(String(64))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

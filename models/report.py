@@ -19,6 +19,9 @@ class Report(IdMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
     # No foreign key: a report outlives the account that ran it, like the audit trail.
     created_by_account_id: Mapped[str | None] = mapped_column(String(36))
+    created_by_user_id: Mapped[str | None] = mapped_column(String(36))
+    # Who ran it, by name, as it was then (a user's name, else the account's).
+    created_by_name: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
     event_id: Mapped[str | None] = mapped_column(
         ForeignKey("events.id", ondelete="RESTRICT"), index=True

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from service.accounts.router import router as accounts_router
+from service.api_keys.router import router as api_keys_router
 from service.audit_log.router import router as audit_router
 from service.core.database import create_db_engine, create_session_factory
 from service.core.logging_setup import configure_logging
@@ -24,8 +25,9 @@ from service.financing_requests.router import router as financing_requests_route
 from service.http.health import router as health_router
 from service.http.idempotency import IdempotentRoute
 from service.http.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from service.http.problems import install_error_handlers
+from service.http.problems import UnexpectedErrorMiddleware, install_error_handlers
 from service.http.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
+from service.http.throttle import FailureThrottle
 from service.investors.router import router as investors_router
 from service.matches.router import router as matches_router
 from service.ranking.index import MatchIndex
@@ -34,6 +36,10 @@ from service.ranking_models.router import router as ranking_models_router
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.router import router as taxonomy_router
 from service.reports.router import router as reports_router
+from service.sessions.router import public_router as sign_in_router
+from service.sessions.router import router as sessions_router
+from service.users.router import public_router as invitation_acceptance_router
+from service.users.router import router as users_router
 
 logger = logging.getLogger("matchmaker.startup")
 
@@ -83,6 +89,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         title="Matchmaker",
         version="0.1.0",
         description="Investor-to-project matchmaking for investment-promotion commissions.",
+        # MATCHMAKER_API_DOCS=false: no /docs, /redoc or /openapi.json (404).
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.engine = engine or create_db_engine(
         settings.database_url,
@@ -94,9 +104,18 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.state.rate_limiter = None
+    # Failures (unknown API keys, failed sign-ins) counted per bucket on the limiter's engine.
+    app.state.failure_throttle = None
     if settings.rate_limit_requests:
         app.state.rate_limiter = create_rate_limiter(settings, app.state.engine)
-        app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
+        app.state.failure_throttle = FailureThrottle(app.state.rate_limiter.engine)
+        app.add_middleware(
+            RateLimitMiddleware,
+            limiter=app.state.rate_limiter,
+            throttle=app.state.failure_throttle,
+        )
+    # Just inside the request id: a 500 carries the id it asks the caller to quote.
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     for router in (
         health_router,
@@ -111,6 +130,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         events_router,
         audit_router,
         reports_router,
+        sign_in_router,
+        sessions_router,
+        invitation_acceptance_router,
+        users_router,
+        api_keys_router,
     ):
         _require_idempotent_posts(router)
         app.include_router(router)

@@ -12,14 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-import service.accounts.service
+import service.api_keys.service
 import service.http.auth
+import service.sessions.service
+import service.users.passwords
+import service.users.service
 from service.core.database import create_db_engine, get_session
 from service.core.migrations import upgrade
 from service.core.settings import get_settings
@@ -32,6 +36,7 @@ from tests.support.secret_watch import SESSION_WATCH, SecretWatch
 get_settings.cache_clear()
 get_reference_data.cache_clear()
 SECRET_WATCH = SESSION_WATCH
+CHEAP_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 SECRET_WATCH_REPORT: list[str] = []
 
 
@@ -42,10 +47,20 @@ def secret_watch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretWat
     root = logging.getLogger()
     root.addHandler(SECRET_WATCH)
     with pytest.MonkeyPatch.context() as patch:
-        # Every key the service issues comes from generate_api_key.
-        for module in (service.http.auth, service.accounts.service):
-            generate = module.generate_api_key
-            patch.setattr(module, "generate_api_key", SECRET_WATCH.recording(generate))
+        # Every key the service issues comes from generate_api_key, every session token from
+        # generate_session_token, every invitation code from generate_invitation_code.
+        for module, name in (
+            (service.http.auth, "generate_api_key"),
+            (service.api_keys.service, "generate_api_key"),
+            (service.http.auth, "generate_session_token"),
+            (service.sessions.service, "generate_session_token"),
+            (service.users.service, "generate_invitation_code"),
+        ):
+            patch.setattr(module, name, SECRET_WATCH.recording(getattr(module, name)))
+        # Argon2 at its real cost takes a third of a second here; the suite hashes and checks
+        # passwords by the hundred, so it uses the cheapest parameters. Tests that measure
+        # (tests/users/test_passwords.py) put the real hasher back.
+        patch.setattr(service.users.passwords, "_hasher", CHEAP_PASSWORD_HASHER)
         yield SECRET_WATCH
     root.removeHandler(SECRET_WATCH)
     in_process = len(SECRET_WATCH.lines)

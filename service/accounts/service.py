@@ -1,4 +1,4 @@
-"""Accounts and their API keys."""
+"""Accounts; each starts with one key of its own (``service.api_keys``)."""
 
 from __future__ import annotations
 
@@ -8,41 +8,45 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Role
+from models.types import utc_now
+from service.api_keys import service as api_keys
 from service.audit_log.writer import record_audit
-from service.http.auth import Principal, generate_api_key, hash_api_key
+from service.http.auth import Principal
 from service.http.pagination import fetch_page
 from service.http.problems import Invalid, field_problem
 
 
 def create(*, session: Session, principal: Principal, role: Role, name: str) -> tuple[Account, str]:
-    """Create an account and return it with its new API key (the only time it is seen)."""
-    api_key = generate_api_key()
-    account = Account(role=role, name=name, key_hash=hash_api_key(api_key))
+    """Create an account and return it with its first API key (the only time it is seen):
+    the account's own key, "account key"."""
+    account = Account(role=role, name=name)
     session.add(account)
     session.flush()
+    key, api_key = api_keys.issue(
+        session=session,
+        principal=principal,
+        account_id=account.id,
+        user_id=None,
+        name=api_keys.ACCOUNT_KEY_NAME,
+        audit=False,
+    )
     record_audit(
         session=session,
         principal=principal,
         action="account.create",
         object_type="account",
         object_id=account.id,
-        changes={"role": role.value, "name": name},
+        changes={"role": role.value, "name": name, "api_key_id": key.id},
     )
     return account, api_key
 
 
 def rotate_key(*, session: Session, principal: Principal, account: Account) -> str:
-    """Replace an account's API key; the old one stops working at commit."""
-    api_key = generate_api_key()
-    account.key_hash = hash_api_key(api_key)
-    record_audit(
-        session=session,
-        principal=principal,
-        action="account.rotate_key",
-        object_type="account",
-        object_id=account.id,
+    """Replace an account's own keys with a new one; the old ones stop working at commit.
+    Keys of the account's users stay."""
+    return api_keys.replace_account_keys(
+        session=session, principal=principal, account_id=account.id, now=utc_now()
     )
-    return api_key
 
 
 def list_page(

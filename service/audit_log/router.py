@@ -35,6 +35,7 @@ def list_audit_records(
     ] = None,
     object_id: IdQuery = None,
     actor_account_id: IdQuery = None,
+    actor_user_id: IdQuery = None,
     since: Annotated[TimeQuery, Query(description="At or after this time")] = None,
     until: Annotated[TimeQuery, Query(description="Before this time")] = None,
 ) -> Page[AuditRecordOut]:
@@ -45,6 +46,7 @@ def list_audit_records(
             object_type=object_type,
             object_id=object_id,
             actor_account_id=actor_account_id,
+            actor_user_id=actor_user_id,
             since=since,
             until=until,
         ),

@@ -19,6 +19,7 @@ class AuditFilters:
     object_type: str | None = None
     object_id: str | None = None
     actor_account_id: str | None = None
+    actor_user_id: str | None = None
     since: dt.datetime | None = None  # inclusive
     until: dt.datetime | None = None  # exclusive
 
@@ -50,6 +51,8 @@ def list_page(
         statement = statement.where(AuditRecord.object_id == filters.object_id)
     if filters.actor_account_id is not None:
         statement = statement.where(AuditRecord.actor_account_id == filters.actor_account_id)
+    if filters.actor_user_id is not None:
+        statement = statement.where(AuditRecord.actor_user_id == filters.actor_user_id)
     if since is not None:
         statement = statement.where(AuditRecord.occurred_at >= since)
     if until is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import AuditRecord
-from service.core.request_context import current_request_id
+from service.core.request_context import current_client_request_id, current_request_id
 from service.http.auth import Principal
 
 
@@ -24,11 +24,14 @@ def record_audit(
     session.add(
         AuditRecord(
             actor_account_id=principal.account_id,
+            actor_user_id=principal.user_id,
+            actor_name=principal.display_name,
             actor_role=principal.role.value,
             action=action,
             object_type=object_type,
             object_id=object_id,
             request_id=current_request_id(),
+            client_request_id=current_client_request_id(),
             changes=changes or {},
         )
     )

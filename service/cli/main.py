@@ -7,10 +7,14 @@ import typer
 from service.cli import backups, demo, evaluation, ranking, reports, server
 from service.cli.accounts import accounts_app
 from service.cli.imports import import_app
+from service.cli.keys import keys_app
+from service.cli.users import users_app
 
 app = typer.Typer(help="Investor-to-project matchmaking service.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(import_app, name="import")
+app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.command("evaluate")(evaluation.evaluate)
 app.command("infer-profile")(evaluation.infer_profile)
 app.command("serve")(server.serve)

@@ -1,7 +1,9 @@
 """SQLite backups with the online backup API, checked with ``PRAGMA integrity_check``.
 
 A backup is a complete SQLite database file, written next to its destination and renamed
-into place only after the check passed, so a half-written backup never carries the name.
+into place only after the check passed, so a half-written backup never carries the name. It
+holds every key hash and record, so it is created readable by its owner only (0600) before
+SQLite writes a page into it (SQLite gives its journal the database file's mode).
 PostgreSQL deployments use ``pg_dump``/``pg_restore`` (docs/reliability.md).
 """
 
@@ -95,6 +97,11 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
+def _create_private(path: Path) -> None:
+    """An empty file of mode 0600 (SQLite takes an empty file for an empty database)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def backup(database: Path, target: Path, *, overwrite: bool = False) -> BackupSummary:
     """Copy a live database to ``target`` while the service keeps serving."""
     if not database.exists():
@@ -104,6 +111,7 @@ def backup(database: Path, target: Path, *, overwrite: bool = False) -> BackupSu
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     try:
+        _create_private(partial)
         with _open(database, read_only=True) as source:
             copy = sqlite3.connect(partial)
             try:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -21,6 +22,8 @@ DEFAULT_POOL_TIMEOUT_SECONDS = 5.0
 DEFAULT_POOL_SIZES = {"postgresql": 10, "sqlite": 40}
 # Set on the connection of a request that may write (see ``get_session``).
 SQLITE_WRITE_LOCK_OPTION = "matchmaker_sqlite_write_lock"
+# Its value for a write that is skipped rather than waited for (see ``start_writing_if_free``).
+IF_FREE = "if_free"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -47,7 +50,15 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         writes = connection.get_execution_options().get(SQLITE_WRITE_LOCK_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        if writes != IF_FREE:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+            return
+        # Only if no other writer holds the lock now: fail at once instead of waiting.
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def normalise_database_url(url: str) -> str:
@@ -93,12 +104,52 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+def start_writing(session: Session) -> None:
+    """Begin the transaction this unit of work writes in; call it before the first write.
+
+    On SQLite that transaction takes the write lock at BEGIN (BEGIN IMMEDIATE, see
+    ``_configure_sqlite``), after ending the read-only transaction open so far (nothing has
+    been written in it): so a request takes the lock only once its caller is known
+    (``service.http.auth`` calls this after authenticating a request that may write), and
+    an anonymous request never holds it. On PostgreSQL there is nothing to do.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    stop_reading(session)
+    session.connection(execution_options={SQLITE_WRITE_LOCK_OPTION: True})
+
+
+def stop_reading(session: Session) -> None:
+    """End the read-only transaction open so far, handing its connection back to the pool
+    while the request does slow work that needs none (hashing a password)."""
+    if session.in_transaction():
+        session.commit()
+
+
+def start_writing_if_free(session: Session) -> bool:
+    """``start_writing`` for bookkeeping that may be skipped (a key's "last used" time): on
+    SQLite, only when no other writer holds the write lock right now; False (and nothing
+    begun) when one does, so a read never waits behind a long write (an import) for it."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    stop_reading(session)
+    try:
+        session.connection(execution_options={SQLITE_WRITE_LOCK_OPTION: IF_FREE})
+    except OperationalError:
+        session.rollback()
+        return False
+    return True
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """Commit when the handler returns, roll back when it raises, before the response."""
+    """Commit when the handler returns, roll back when it raises, before the response.
+
+    The session begins no transaction by itself: authentication reads in a plain (read-only)
+    one, and a request that may write takes SQLite's write lock only once authenticated
+    (``start_writing``).
+    """
     factory: sessionmaker[Session] = request.app.state.session_factory
     with factory() as session:
-        if request.method not in READ_ONLY_METHODS and session.get_bind().dialect.name == "sqlite":
-            session.connection(execution_options={SQLITE_WRITE_LOCK_OPTION: True})
         try:
             yield session
             session.commit()

@@ -9,10 +9,11 @@ import re
 import sys
 from typing import Any
 
-from service.core.request_context import current_request_id
+from service.core.request_context import current_client_request_id, current_request_id
 
-# Bearer tokens and our key format are masked wherever they appear in a message.
-_SECRET_PATTERN = re.compile(r"(Bearer\s+)\S+|mk_[A-Za-z0-9_\-]{20,}", re.IGNORECASE)
+# Bearer tokens and our secrets' forms (API keys mk_, session tokens ms_, invitation codes
+# mi_) are masked wherever they appear in a message.
+_SECRET_PATTERN = re.compile(r"(Bearer\s+)\S+|m[ksi]_[A-Za-z0-9_\-]{20,}", re.IGNORECASE)
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
@@ -32,6 +33,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "pid": record.process,
             "request_id": current_request_id(),
+            "client_request_id": current_client_request_id(),
             "message": redact(record.getMessage()),
         }
         for key, value in vars(record).items():

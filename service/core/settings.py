@@ -17,7 +17,8 @@ MIN_ADMIN_KEY_LENGTH = 24
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHMAKER_", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
+    # Production unless told otherwise: `matchmaker demo` says development, the tests test.
+    environment: Literal["development", "test", "production"] = "production"
     database_url: str = "sqlite:///var/matchmaker.db"
     admin_key: SecretStr | None = None
     sectors_file: Path = REFERENCE_DATA_DIR / "sectors.json"
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = Field(default=60, gt=0)
     # How long `matchmaker serve` lets in-flight requests finish after SIGTERM.
     shutdown_timeout_seconds: int = Field(default=10, gt=0)
+    # Serve /docs, /redoc and /openapi.json (a deployment may switch them off).
+    api_docs: bool = True
+    # A signed-in session ends after this long without a request, and this long after
+    # sign-in whatever happens.
+    session_idle_minutes: int = Field(default=30, gt=0)
+    session_absolute_hours: int = Field(default=12, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_admin_key(self) -> Settings:

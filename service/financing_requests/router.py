@@ -21,12 +21,7 @@ from service.http.auth import CommissionPrincipal, CurrentPrincipal, StartupSide
 from service.http.fields import SectorQuery, StageQuery
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
-from service.http.preconditions import (
-    OptionalIfMatchHeader,
-    check_if_present,
-    tag_response,
-    with_etag,
-)
+from service.http.preconditions import IfMatchHeader, require_current, tag_response, with_etag
 from service.http.problems import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -127,20 +122,20 @@ def reviewable_financing_request(
     financing_request_id: str,
     session: SessionDep,
     principal: CommissionPrincipal,
-    if_match: OptionalIfMatchHeader = None,
+    if_match: IfMatchHeader = None,
 ) -> FinancingRequest:
-    """The request, locked for the review; if If-Match is sent, it must be the current one."""
+    """The request, locked for the review; If-Match must name its current revision."""
     financing_request = service.get_visible(
         session=session, principal=principal, request_id=financing_request_id, for_update=True
     )
-    check_if_present(if_match, financing_request.revision)
+    require_current(if_match, financing_request.revision)
     return financing_request
 
 
 @router.post(
     "/{financing_request_id}/review",
     response_model=FinancingRequestOut,
-    responses={412: PRECONDITION_RESPONSES[412], **with_etag(200)},
+    responses={**PRECONDITION_RESPONSES, **with_etag(200)},
 )
 def review_financing_request(
     body: ReviewDecision,
@@ -151,7 +146,8 @@ def review_financing_request(
 ) -> FinancingRequestOut:
     """Publish or reject a submitted request (commission only).
 
-    Send If-Match with the ETag you read to be sure the startup did not change it since.
+    If-Match: the ETag of the revision you read, so the decision is about exactly what you
+    saw (428 without it; 412 if the startup changed the request since).
     """
     financing_request = service.review(
         session=session, principal=principal, financing_request=financing_request, decision=body

@@ -185,10 +185,18 @@ def _iso_8601(value: object) -> object:
     if not isinstance(value, str):
         return value
     try:
-        return dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError as exc:
         raise PydanticCustomError(
             "datetime_from_iso", "Expected an ISO 8601 date-time such as 2026-11-21T09:30:00Z"
+        ) from exc
+    # Read without an offset as UTC. A time whose offset moves it out of the years 1 to 9999
+    # in UTC cannot be compared with stored times (OverflowError, a 500 before).
+    try:
+        return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    except OverflowError as exc:
+        raise PydanticCustomError(
+            "datetime_range", "The time must fall between the years 1 and 9999 in UTC"
         ) from exc
 
 

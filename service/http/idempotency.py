@@ -52,7 +52,7 @@ BOOTSTRAP_ACCOUNT = "bootstrap-admin"
 # Headers a replay repeats; the rest (request id, date, length) belong to each response.
 STORED_HEADERS = ("content-type", "etag", "location")
 # Secrets are never written to the key table: a replay shows these fields as null.
-NEVER_STORED_FIELDS = frozenset({"api_key"})
+NEVER_STORED_FIELDS = frozenset({"api_key", "invitation_code"})
 _CLAIM_STATE = "idempotency_claim"
 
 
@@ -237,10 +237,12 @@ class IdempotentRoute(AuthFirstRoute):
     It judges input only after the caller is known, as every route does (``AuthFirstRoute``).
     """
 
+    claims_keys = True
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = {m.upper() for m in kwargs.get("methods") or ()}
         dependencies: Sequence[DependsParam] = kwargs.get("dependencies") or ()
-        if "POST" in methods and not any(_is_claim(d) for d in dependencies):
+        if "POST" in methods and self.claims_keys and not any(_is_claim(d) for d in dependencies):
             kwargs["dependencies"] = [Depends(claim_idempotency_key), *dependencies]
         super().__init__(path, endpoint, **kwargs)
 
@@ -261,3 +263,16 @@ class IdempotentRoute(AuthFirstRoute):
             return response
 
         return idempotent_handler
+
+
+class PublicPostRoute(IdempotentRoute):
+    """A POST that anyone may send: signing in, accepting an invitation.
+
+    It takes no Idempotency-Key: keys are kept per calling account and such a caller has
+    none, and its response carries a secret (a session's cookie) that is never stored. Both
+    are safe to retry as they are: a second sign-in makes a second session; an accepted
+    invitation is used up, so a retry creates nobody. Routes of this class judge their input
+    at once, since there is no caller to know first (``check_public_input``).
+    """
+
+    claims_keys = False

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.core.logging_setup import redact
 from service.core.request_context import reset_request_id, set_request_id
 from service.http.problems import PayloadTooLarge, problem_response
 
@@ -19,7 +20,12 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
 
 class RequestIdMiddleware:
-    """Names every request (reusing a sane client X-Request-ID) and logs its outcome."""
+    """Names every request with an id of the service's own and logs its outcome.
+
+    A sane ``X-Request-ID`` from the client is kept beside that id (``client_request_id`` in
+    log lines and audit records), never in its place; the response's ``X-Request-ID`` is
+    the service's id.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -29,8 +35,10 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         supplied = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = supplied if _CLIENT_REQUEST_ID.match(supplied) else uuid.uuid4().hex
-        token = set_request_id(request_id)
+        # A secret sent by mistake as a request id is not logged either.
+        client_request_id = redact(supplied) if _CLIENT_REQUEST_ID.match(supplied) else None
+        request_id = uuid.uuid4().hex
+        token = set_request_id(request_id, client_request_id)
         started = time.perf_counter()
         status_code = 500
 

@@ -1,9 +1,10 @@
-"""No lost updates: ETags from each row's revision; PATCH and DELETE must send If-Match.
+"""No lost updates: ETags from each row's revision; PATCH, DELETE and a review send If-Match.
 
 An object's ETag is its ``revision`` (the SQLAlchemy version counter every write bumps) as
 a strong validator, ``"7"``: a strong tag is what If-Match compares (RFC 9110 13.1.1; a weak
 one never matches there), and the representation a caller gets is fixed by the revision
-and the caller's role. PATCH and DELETE load the object locked for update (PostgreSQL; on
+and the caller's role. PATCH, DELETE and a review (``POST .../review``: the commission
+publishes exactly the revision it read) load the object locked for update (PostgreSQL; on
 SQLite the write lock is taken at BEGIN, see ``service.core.database``), then compare: no
 If-Match is a 428, a tag other than the current revision's a 412 with the current ETag. Of two
 concurrent edits sent with the same If-Match, the second waits for the first, sees the new
@@ -33,18 +34,6 @@ IfMatchHeader = Annotated[
         description=(
             "Required: the ETag of the revision you read (GET, or the response of your last "
             "write). 428 without it; 412 if the object changed since."
-        ),
-    ),
-]
-
-
-OptionalIfMatchHeader = Annotated[
-    str | None,
-    Header(
-        alias=IF_MATCH_HEADER,
-        description=(
-            "Optional: the ETag of the revision you read; 412 if the object changed since, "
-            "so the decision is about what you saw."
         ),
     ),
 ]
@@ -99,9 +88,3 @@ def require_current(if_match: str | None, revision: int) -> None:
             f"The object is at revision {revision} now; read it again and reapply your change.",
             headers={"ETag": current},
         )
-
-
-def check_if_present(if_match: str | None, revision: int) -> None:
-    """For writes where If-Match is optional: when sent, it must name ``revision``."""
-    if if_match is not None:
-        require_current(if_match, revision)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.core.request_context import current_request_id
 
@@ -312,15 +313,56 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Logged with its traceback and request id; the client gets the id to quote.
+        # Only what escapes UnexpectedErrorMiddleware arrives here (outside the request id).
         logger.exception("unhandled error", exc_info=exc)
-        return problem_response(
-            status=500,
-            slug=ServiceError.slug,
-            title=ServiceError.title,
-            request=request,
-            detail="An unexpected error occurred; quote the request_id when reporting it.",
-        )
+        return unexpected_error_response(request)
+
+
+UNEXPECTED_ERROR_DETAIL = "An unexpected error occurred; quote the request_id when reporting it."
+
+
+def unexpected_error_response(request: Request | None) -> JSONResponse:
+    return problem_response(
+        status=500,
+        slug=ServiceError.slug,
+        title=ServiceError.title,
+        request=request,
+        detail=UNEXPECTED_ERROR_DETAIL,
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an unexpected error with a 500 problem that carries the request id.
+
+    Starlette answers errors nothing handled in its outermost middleware, where the request
+    id is gone already: the 500 asked the caller to quote an id it did not carry, and the
+    error's log line had none either. Added just inside ``RequestIdMiddleware``, this logs the
+    error with its traceback under the request's id and answers 500 with that id (in the body
+    and, from ``RequestIdMiddleware``, in ``X-Request-ID``).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception as exc:
+            if started:  # too late for another response; the server closes the connection
+                raise
+            logger.exception("unhandled error", exc_info=exc)
+            await unexpected_error_response(Request(scope))(scope, receive, send)
 
 
 def _problem_responses(statuses: Sequence[tuple[int, str]]) -> dict[int | str, dict[str, Any]]:

@@ -21,7 +21,13 @@ class RankingModelOut(BaseModel):
     """Which model ranked the list, so a result can be reproduced."""
 
     version: str
-    weights: dict[str, float]
+    weights: dict[str, float] | None = Field(
+        default=None,
+        description=(
+            "The model's weights, shown to the commission only (null for investors, who see "
+            "their own pair's components)"
+        ),
+    )
 
 
 class RequestMatchOut(BaseModel):

@@ -50,14 +50,22 @@ ItemT = TypeVar("ItemT", RequestMatchOut, InvestorMatchOut)
 
 
 def _page(
-    items: list[ItemT], total: int, serving: ServingRanker, window: RankingWindow
+    items: list[ItemT],
+    total: int,
+    serving: ServingRanker,
+    window: RankingWindow,
+    *,
+    show_weights: bool,
 ) -> MatchPage[ItemT]:
+    """The page, naming the model; its weights only when ``show_weights`` (the commission)."""
     end = window.offset + window.limit
     return MatchPage[ItemT](
         items=items,
         next_cursor=encode_offset_cursor(end) if items and end < total else None,
         total=total,
-        model=RankingModelOut(version=serving.version, weights=serving.weights),
+        model=RankingModelOut(
+            version=serving.version, weights=serving.weights if show_weights else None
+        ),
     )
 
 
@@ -100,7 +108,8 @@ def rank_requests_for_investor(
                 ),
             )
         )
-    return _page(items, ranked.total, ranked.serving, window)
+    # An investor sees its own pair's components, not the (learned) model's weights.
+    return _page(items, ranked.total, ranked.serving, window, show_weights=viewer.is_commission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,4 +165,4 @@ def rank_investors_for_request(
         )
         for i in ranked.page
     ]
-    return _page(items, ranked.total, ranked.serving, window)
+    return _page(items, ranked.total, ranked.serving, window, show_weights=True)  # commission

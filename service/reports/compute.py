@@ -111,6 +111,8 @@ def compute_report(
     report_id: str,
     created_at: dt.datetime,
     created_by_account_id: str | None,
+    created_by_user_id: str | None = None,
+    created_by_name: str | None = None,
 ) -> ReportDocument:
     """The report document of the contract (see the README's "Commission" part)."""
     reference = get_reference_data()
@@ -177,6 +179,8 @@ def compute_report(
         id=report_id,
         created_at=created_at.astimezone(dt.UTC),
         created_by_account_id=created_by_account_id,
+        created_by_user_id=created_by_user_id,
+        created_by_name=created_by_name,
         title=title or default_title(scope),
         scope=Scope(
             event_id=scope.event_id,

@@ -163,6 +163,10 @@ class ReportDocument(_Part):
     id: str
     created_at: datetime
     created_by_account_id: str | None = None
+    # Who ran it: the person (null for an account's key or the command line) and the name
+    # the runner went by then.
+    created_by_user_id: str | None = None
+    created_by_name: str | None = None
     title: str
     scope: Scope
     top_k: int

@@ -45,6 +45,8 @@ class ReportSummaryOut(BaseModel):
     id: str
     created_at: dt.datetime
     created_by_account_id: str | None
+    created_by_user_id: str | None
+    created_by_name: str | None = Field(description="Who ran it, by name as it was then")
     title: str
     scope: dict[str, Any]
     top_k: int
@@ -60,6 +62,8 @@ class ReportSummaryOut(BaseModel):
             id=report.id,
             created_at=report.created_at,
             created_by_account_id=report.created_by_account_id,
+            created_by_user_id=report.created_by_user_id,
+            created_by_name=report.created_by_name,
             title=report.title,
             **report.summary,
         )

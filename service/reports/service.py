@@ -53,12 +53,16 @@ def create(
         report_id=report_id,
         created_at=created_at,
         created_by_account_id=principal.account_id,
+        created_by_user_id=principal.user_id,
+        created_by_name=principal.display_name,
     )
     stored = document.model_dump(mode="json")
     report = Report(
         id=report_id,
         created_at=created_at,
         created_by_account_id=principal.account_id,
+        created_by_user_id=principal.user_id,
+        created_by_name=principal.display_name,
         title=document.title,
         event_id=data.event_id,
         summary={key: stored[key] for key in SUMMARY_KEYS},

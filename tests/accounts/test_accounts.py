@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Account, AuditRecord, Base
+from models import Account, ApiKey, AuditRecord, Base
 from tests.support.factories import ApiClient, bearer
 
 PROBLEM = "application/problem+json"
@@ -55,11 +55,13 @@ def test_each_account_gets_its_own_key(api: ApiClient) -> None:
 def test_only_the_hash_of_the_key_is_stored(api: ApiClient, db_session: Session) -> None:
     account = api.create_account("investor")
 
-    stored = db_session.get(Account, account.id)
-    assert stored is not None
+    stored = db_session.scalars(select(ApiKey).where(ApiKey.account_id == account.id)).one()
+    assert stored.user_id is None
+    assert stored.name == "account key"
     assert stored.key_hash != account.api_key
     assert len(stored.key_hash) == 64
     assert stored.key_hash == hashlib.sha256(account.api_key.encode()).hexdigest()
+    assert stored.prefix == account.api_key[:10]
     for record in db_session.scalars(select(AuditRecord)):
         assert account.api_key not in str(record.changes)
 

@@ -64,7 +64,7 @@ def test_every_review_decision_is_in_the_audit_log(api: ApiClient) -> None:
     assert api.client.post(
         f"/v1/financing-requests/{first}/review",
         json={"decision": "reject", "note": "Too early"},
-        headers=commission.headers,
+        headers={**commission.headers, **api.if_match(f"/v1/financing-requests/{first}")},
     ).is_success
     assert api.review(second, "publish").is_success
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -80,6 +85,52 @@ def test_demo_loads_seed_data_once_and_rotates_keys(
     assert scratch_client.get("/v1/me", headers=investor).status_code == 401
     commission = bearer(second_keys["COMMISSION_KEY"])
     assert scratch_client.get("/v1/me", headers=commission).json()["role"] == "commission"
+
+
+@contextmanager
+def _watched_modes(monkeypatch: pytest.MonkeyPatch, name: str) -> Iterator[list[int]]:
+    """Under umask 0: the mode of every file named like ``name`` at each chmod or rename.
+
+    Before: the keys file was written with the umask's mode (0666 here, 0644 usually) and
+    narrowed by a chmod afterwards, so it was readable by everyone for a moment.
+    """
+    modes: list[int] = []
+    chmod, replace = os.chmod, os.replace
+
+    def watched_chmod(path: Any, mode: int, *args: Any, **kwargs: Any) -> None:
+        if name in str(path):
+            modes.append(os.stat(path).st_mode & 0o777)
+        chmod(path, mode, *args, **kwargs)
+
+    def watched_replace(source: Any, target: Any, *args: Any, **kwargs: Any) -> None:
+        if name in str(source):
+            modes.append(os.stat(source).st_mode & 0o777)
+        replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "chmod", watched_chmod)
+    monkeypatch.setattr(os, "replace", watched_replace)
+    previous = os.umask(0)
+    try:
+        yield modes
+    finally:
+        os.umask(previous)
+
+
+def test_the_demo_keys_file_is_private_from_the_start(
+    scratch_settings: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "keys").mkdir()
+    keys_file = tmp_path / "keys" / "keys.env"
+    keys_file.write_text("export OLD=1\n")
+    keys_file.chmod(0o644)  # an old file that others could read
+    with _watched_modes(monkeypatch, "keys.env") as modes:
+        result = runner.invoke(cli, ["demo", "--keys-file", str(keys_file)])
+    assert result.exit_code == 0, result.output
+    assert keys_file.stat().st_mode & 0o777 == 0o600
+    assert modes, "the keys file was neither narrowed nor renamed into place"
+    assert all(mode & 0o077 == 0 for mode in modes), [oct(m) for m in modes]
+    assert "COMMISSION_KEY=" in keys_file.read_text()
+    assert [p.name for p in keys_file.parent.iterdir()] == ["keys.env"]  # no temporary left
 
 
 def test_migrate_down_and_up(scratch_settings: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -98,6 +99,30 @@ def test_a_restored_backup_has_every_row_of_every_table(
     backups.restore(tmp_path / "copy.backup", restored)
     assert _every_row(restored) == original
     assert sum(len(rows) for rows in original.values()) == summary.rows > 20
+
+
+def test_a_backup_is_private_from_its_first_byte(
+    live_database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: SQLite created the file with its default mode (0644, less the umask), so every
+    key hash in it was readable by other users; under umask 0 that is 0644 from the start."""
+    connect = sqlite3.connect
+    modes: dict[str, int] = {}
+
+    def watched_connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection: sqlite3.Connection = connect(database, *args, **kwargs)
+        if str(database).endswith(".partial"):  # the backup being written
+            modes["when SQLite opened it"] = os.stat(database).st_mode & 0o777
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", watched_connect)  # what service.core.backup calls
+    previous = os.umask(0)
+    try:
+        backups.backup(live_database, tmp_path / "private.backup")
+    finally:
+        os.umask(previous)
+    assert modes == {"when SQLite opened it": 0o600}
+    assert (tmp_path / "private.backup").stat().st_mode & 0o777 == 0o600
 
 
 def test_restore_replaces_what_the_database_held(live_database: Path, tmp_path: Path) -> None:

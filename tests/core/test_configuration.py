@@ -7,13 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from service.cli.main import app as cli
 from service.core.database import create_db_engine
 from service.core.settings import Settings, get_settings
+from service.main import create_app
 from service.reference_data.catalog import get_reference_data
 from tests.support.factories import ApiClient, investor_payload
+
+DOCUMENT_PATHS = ("/docs", "/redoc", "/openapi.json")
 
 
 @pytest.fixture
@@ -72,3 +78,63 @@ def test_production_refuses_a_placeholder_admin_key(key: str) -> None:
 def test_development_accepts_any_admin_key() -> None:
     settings = Settings(environment="development", admin_key=SecretStr("changeme"))
     assert settings.admin_key is not None
+
+
+def test_production_is_the_default_and_refuses_a_short_admin_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before: the default was development, which accepts any admin key.
+    monkeypatch.delenv("MATCHMAKER_ENVIRONMENT")
+    monkeypatch.setenv("MATCHMAKER_ADMIN_KEY", "x" * 23)
+    with pytest.raises(ValidationError, match="MATCHMAKER_ADMIN_KEY"):
+        Settings()
+    monkeypatch.setenv("MATCHMAKER_ADMIN_KEY", "x" * 24)
+    assert Settings().environment == "production"
+    assert Settings.model_fields["environment"].default == "production"
+
+
+def test_the_suite_runs_in_the_test_environment() -> None:
+    assert get_settings().environment == "test"
+
+
+@pytest.mark.parametrize("value", ["false", "0"])
+def test_the_api_documents_can_be_switched_off(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHMAKER_API_DOCS", value)
+    engine = create_db_engine("sqlite://")
+    try:
+        with TestClient(create_app(Settings(), engine=engine)) as client:
+            statuses = [client.get(path).status_code for path in DOCUMENT_PATHS]
+            taxonomy = client.get("/v1/taxonomy").status_code
+    finally:
+        engine.dispose()
+    assert statuses == [404, 404, 404]
+    assert taxonomy == 200
+
+
+def test_the_api_documents_are_served_by_default() -> None:
+    engine = create_db_engine("sqlite://")
+    try:
+        with TestClient(create_app(get_settings(), engine=engine)) as client:
+            statuses = [client.get(path).status_code for path in DOCUMENT_PATHS]
+    finally:
+        engine.dispose()
+    assert statuses == [200, 200, 200]
+
+
+def test_the_demo_command_runs_in_development(
+    scratch_settings: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside the tests (which say test) the demo says development, where any key goes."""
+    monkeypatch.delenv("MATCHMAKER_ENVIRONMENT")
+    monkeypatch.setenv("MATCHMAKER_ADMIN_KEY", "changeme")
+    result = CliRunner().invoke(cli, ["demo", "--keys-file", str(tmp_path / "keys.env")])
+    assert result.exit_code == 0, result.output
+    assert get_settings().environment == "development"
+    get_settings.cache_clear()
+
+
+def test_the_dockerfile_runs_production_with_the_locked_versions() -> None:
+    dockerfile = (Path(__file__).parents[2] / "Dockerfile").read_text()
+    assert "MATCHMAKER_ENVIRONMENT=production" in dockerfile
+    assert "COPY requirements.lock" in dockerfile or "requirements.lock ./" in dockerfile
+    assert "--constraint requirements.lock" in dockerfile

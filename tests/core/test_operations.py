@@ -36,14 +36,30 @@ def json_log() -> Iterator[io.StringIO]:
 def test_request_id_is_returned_and_on_the_access_log(
     api: ApiClient, json_log: io.StringIO
 ) -> None:
+    """The service names every request itself; the client's id is logged beside it."""
     response = api.client.get("/v1/taxonomy", headers={"X-Request-ID": "conference-42"})
-    assert response.headers["x-request-id"] == "conference-42"
+    request_id = response.headers["x-request-id"]
+    assert request_id != "conference-42"
+    assert len(request_id) == 32
     lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
     access = [line for line in lines if line["logger"] == "matchmaker.access"]
     assert access, lines
-    assert access[-1]["request_id"] == "conference-42"
+    assert access[-1]["request_id"] == request_id
+    assert access[-1]["client_request_id"] == "conference-42"
     assert access[-1]["path"] == "/v1/taxonomy"
     assert access[-1]["status"] == 200
+
+
+def test_two_requests_with_one_client_id_get_two_ids(api: ApiClient) -> None:
+    first = api.client.get("/healthz", headers={"X-Request-ID": "same-id"})
+    second = api.client.get("/healthz", headers={"X-Request-ID": "same-id"})
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+def test_a_key_sent_as_a_request_id_is_not_logged(api: ApiClient, json_log: io.StringIO) -> None:
+    investor = api.create_account("investor")
+    api.client.get("/v1/me", headers={**investor.headers, "X-Request-ID": investor.api_key})
+    assert investor.api_key not in json_log.getvalue()
 
 
 def test_unsafe_client_request_ids_are_replaced(api: ApiClient) -> None:

@@ -7,7 +7,9 @@ import logging
 import tempfile
 from pathlib import Path
 
-from service.http.auth import generate_api_key
+from service.core.logging_setup import JsonFormatter
+from service.http.auth import generate_api_key, generate_session_token
+from service.users.service import generate_invitation_code
 from tests.support.secret_watch import SecretWatch
 
 
@@ -45,3 +47,21 @@ def test_clean_lines_have_no_leaks() -> None:
     request_id = "3c05d02f37ba4b6daff22bdeb5d29507"
 
     assert watch.leaks([f'{{"request_id": "{request_id}", "status": 401}}']) == ([], [])
+
+
+def test_the_watch_finds_session_tokens_invitation_codes_and_passwords() -> None:
+    watch = SecretWatch()
+    token, code = generate_session_token(), generate_invitation_code()
+    password = "a password no form gives away"
+    watch.remember(password)
+    lines = [f"token {token}", f"code {code}", f"typed {password}", "clean"]
+
+    keys, hashes = watch.leaks(lines)
+
+    assert len(keys) == 3
+    assert hashes == []
+    masked = JsonFormatter().format(
+        logging.LogRecord("x", logging.INFO, __file__, 1, "%s %s", (token, code), None)
+    )
+    assert token not in masked
+    assert code not in masked

@@ -21,6 +21,7 @@ from httpx import Response
 from sqlalchemy import Connection
 
 from tests.support.factories import ApiClient, bearer, investor_payload, request_payload
+from tests.support.people import new_person
 
 ACTORS = ("anon", "badkey", "inv_a", "inv_b", "su_x", "su_y", "admin", "comm")
 NO_OBJECT = "-"
@@ -30,8 +31,11 @@ REQUESTS = frozenset({"RX_pub", "RX_sub", "RX_draft", "RX_rej", "RY_pub", "RY_su
 PUBLISHED = frozenset({"RX_pub", "RY_pub"})
 EVENTS = frozenset({"EV"})
 REPORTS = frozenset({"RP"})
+USERS = frozenset({"UA", "UB"})  # a user of investor A's account, one of B's
+KEYS = frozenset({"KA", "KB"})  # a second key of investor A's account, one of B's
 PROBLEM_JSON = "application/problem+json"
 CONDITIONAL_METHODS = frozenset({"PATCH", "DELETE"})  # sent with the current If-Match
+REVIEW_SUFFIX = "/review"  # a review too, with its request's
 _PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
 
@@ -425,6 +429,112 @@ ROUTES: list[RouteSpec] = [
         missing   401    401   403   403  403  403   404  404
         """,
     ),
+    RouteSpec(
+        "POST /v1/sessions",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   401   401  401  401   401  401
+        """,
+        body={"username": "matrix.nobody", "password": "not anyone's password"},
+        note="anyone may try; a wrong password is a 401 to everyone",
+    ),
+    RouteSpec(
+        "GET /v1/sessions/current",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+    ),
+    RouteSpec(
+        "DELETE /v1/sessions/current",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   404   404  404  404   404  404
+        """,
+        note="keys have no session to end (tests/sessions signs out with one)",
+    ),
+    RouteSpec(
+        "POST /v1/invitations",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   201   201  201  201   422  201
+        """,
+        body={"name": "matrix person"},
+        note="to the caller's own account; the bootstrap key has none",
+    ),
+    RouteSpec(
+        "POST /v1/invitations/accept",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       422    422   422   422  422  422   422  422
+        """,
+        body={
+            "code": "unknown invitation code",
+            "username": "matrix.person",
+            "password": "a long enough matrix password",
+        },
+        note="anyone may try; the code is the credential",
+        watch="/v1/users?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/users",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+        lists={
+            "inv_a": {"UA"},
+            "inv_b": {"UB"},
+            "su_x": set(),
+            "su_y": set(),
+            "admin": USERS,
+            "comm": USERS,
+        },
+    ),
+    RouteSpec(
+        "GET /v1/users/{user_id}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        UA        401    401   200   404  404  404   200  200
+        UB        401    401   404   200  404  404   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+    ),
+    RouteSpec(
+        "GET /v1/api-keys",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+        lists={
+            "inv_a": {"KA"},
+            "inv_b": {"KB"},
+            "su_x": set(),
+            "su_y": set(),
+            "admin": KEYS,
+            "comm": KEYS,
+        },
+    ),
+    RouteSpec(
+        "POST /v1/api-keys",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   201   201  201  201   422  201
+        """,
+        body={"name": "matrix key"},
+        note="the caller's account key; the bootstrap key has no account",
+        watch="/v1/api-keys?limit=100",
+    ),
+    RouteSpec(
+        "DELETE /v1/api-keys/{api_key_id}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        KA        401    401   204   404  404  404   204  204
+        KB        401    401   404   204  404  404   204  204
+        missing   401    401   404   404  404  404   404  404
+        """,
+        watch="/v1/api-keys?limit=100",
+    ),
 ]
 
 
@@ -479,6 +589,11 @@ def build_world(api: ApiClient) -> World:
     report = api.client.post("/v1/reports", json={"top_k": 1}, headers=api.admin)
     assert report.status_code == 201, report.text
     ids["RP"] = report.json()["id"]
+    for owner, user, key in [(inv_a, "UA", "KA"), (inv_b, "UB", "KB")]:
+        ids[user] = new_person(api, owner, signed_in=False).id
+        created = api.client.post("/v1/api-keys", json={"name": key}, headers=owner.headers)
+        assert created.status_code == 201, created.text
+        ids[key] = created.json()["id"]
     headers = {
         "anon": {},
         "badkey": bearer("mk_" + secrets.token_urlsafe(32)),
@@ -493,11 +608,15 @@ def build_world(api: ApiClient) -> World:
 
 
 def snapshot(api: ApiClient, path: str) -> tuple[int, Any]:
-    """Status and body of ``path`` read as the commission, minus the per-call request id."""
+    """Status and body of ``path`` read as the commission, minus the per-call request id
+    and keys' last use (the caller's own key records its use, whatever the request did)."""
     response = api.client.get(path, headers=api.admin)
     body = response.json()
     if isinstance(body, dict):
         body.pop("request_id", None)
+        for item in body.get("items") or []:
+            if isinstance(item, dict):
+                item.pop("last_used_at", None)
     return response.status_code, body
 
 
@@ -539,8 +658,9 @@ def run_cell(
         for parameter, label in spec.fixed.items():
             path = path.replace("{" + parameter + "}", world.ids[label])
         headers = world.headers[actor]
-        if spec.method in CONDITIONAL_METHODS:
-            headers = {**headers, **api.if_match(with_id(path, object_id))}
+        if spec.method in CONDITIONAL_METHODS or path.endswith(REVIEW_SUFFIX):
+            object_path = with_id(path.removesuffix(REVIEW_SUFFIX), object_id)
+            headers = {**headers, **api.if_match(object_path)}
         response = api.client.request(
             spec.method, with_id(path, object_id), json=spec.body, headers=headers
         )
@@ -586,7 +706,7 @@ def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
     declared = {(spec.method, spec.path) for spec in ROUTES}
     assert served - declared == set(), "add these routes to ROUTES"
     assert declared - served == set(), "these ROUTES are not served"
-    labels = INVESTORS | REQUESTS | EVENTS | REPORTS | {NO_OBJECT, MISSING}
+    labels = INVESTORS | REQUESTS | EVENTS | REPORTS | USERS | KEYS | {NO_OBJECT, MISSING}
     for spec in ROUTES:
         objects = {obj for obj, _ in spec.expected()}
         assert objects <= labels, spec.name

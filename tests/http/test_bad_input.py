@@ -162,8 +162,9 @@ def send(
     current_if_match: bool = True,
 ) -> Response:
     method, path, headers = route(world, target)
-    if method == "PATCH" and current_if_match:  # the ETag of the revision the case read
-        headers = {**headers, **world.api.if_match(path)}
+    if current_if_match and (method == "PATCH" or target == REVIEW):
+        # The ETag of the revision the case read.
+        headers = {**headers, **world.api.if_match(path.removesuffix("/review"))}
     headers = {**headers, **(extra_headers or {})}
     response: Response
     if isinstance(body, dict):
@@ -511,26 +512,25 @@ def test_idempotency_key_reused_for_another_body_is_422(
     assert snapshot(world, db_session) == before
 
 
-@pytest.mark.parametrize("target", [PATCH_INVESTOR, PATCH_REQUEST])
+@pytest.mark.parametrize("target", [PATCH_INVESTOR, PATCH_REQUEST, REVIEW])
 @pytest.mark.parametrize(
     ("if_match", "status"),
     [(None, 428), ("*", 428), ('"0"', 412), ('W/"1"', 412), ("1", 422)],
     ids=["missing", "star", "stale", "weak", "unquoted"],
 )
-def test_patch_without_the_current_etag_is_refused(
+def test_a_write_without_the_current_etag_is_refused(
     world: World, db_session: Session, target: str, if_match: str | None, status: int
 ) -> None:
+    # A review too (before: If-Match was optional there, so a review without it published
+    # whatever the request had become since the commission read it).
     route(world, target)
     before = snapshot(world, db_session)
     headers = {} if if_match is None else {"If-Match": if_match}
-
-    response = send(
-        world,
-        target,
-        {"name": "x"} if target == PATCH_INVESTOR else {"title": "x"},
-        headers,
-        current_if_match=False,
+    body = {PATCH_INVESTOR: {"name": "x"}, PATCH_REQUEST: {"title": "x"}}.get(
+        target, {"decision": "publish"}
     )
+
+    response = send(world, target, body, headers, current_if_match=False)
 
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM

@@ -56,6 +56,70 @@ def test_an_unreadable_body_without_a_valid_key_answers_401(
     assert response.headers["www-authenticate"] == "Bearer"
 
 
+# Bodies of every shape, with the Content-Type they come with: none may answer before the key.
+OTHER_BODIES = {
+    # Before: 400 "There was an error parsing the body" (RecursionError, or an integer of
+    # more digits than Python converts: errors FastAPI's body reading turns into a 400).
+    "nested-too-deeply": (b"[" * 30000, "application/json"),
+    "nested-too-deeply-but-closed": (b"[" * 3000 + b"]" * 3000, "application/json"),
+    "number-of-5000-digits": (b"1" * 5000, "application/json"),
+    "number-of-5000-digits-in-a-field": (b'{"name": ' + b"1" * 5000 + b"}", "application/json"),
+    # Answered 401 already; kept so they stay so.
+    "wrong-content-type": (b'{"name": "x"}', "text/plain"),
+    "no-content-type": (b'{"name": "x"}', None),
+    "form": (b"role=startup&name=x", "application/x-www-form-urlencoded"),
+    "form-not-utf8": (b"name=\xff\xfe", "application/x-www-form-urlencoded"),
+    "multipart": (
+        b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n',
+        "multipart/form-data; boundary=b",
+    ),
+    "multipart-broken": (b"--b\r\ngarbage", "multipart/form-data; boundary=b"),
+    "multipart-without-boundary": (b"garbage", "multipart/form-data"),
+    "utf-16": ('{"name": "x"}'.encode("utf-16"), "application/json"),
+    "not-utf8-json": (b"\xff\xfe\xfd", "application/json; charset=latin-1"),
+    "empty": (b"", "application/json"),
+}
+
+
+@pytest.mark.parametrize(("method", "template"), WRITES)
+@pytest.mark.parametrize("body", OTHER_BODIES.values(), ids=OTHER_BODIES.keys())
+@pytest.mark.parametrize("key", ["none", "bad"])
+def test_any_body_without_a_valid_key_answers_401(
+    api: ApiClient,
+    ids: dict[str, str],
+    method: str,
+    template: str,
+    body: tuple[bytes, str | None],
+    key: str,
+) -> None:
+    content, content_type = body
+    headers = {"Content-Type": content_type} if content_type else {}
+    if key == "bad":
+        headers |= bearer("mk_not-a-key-that-was-ever-issued-0000000000")
+    response = api.client.request(method, template.format(**ids), content=content, headers=headers)
+
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 30000, b"[" * 3000 + b"]" * 3000, b"1" * 5000, b'{"name": ' + b"1" * 5000 + b"}"],
+    ids=["nested-too-deeply", "closed", "long-number", "long-number-in-a-field"],
+)
+def test_a_body_python_cannot_read_answers_422_naming_the_body(api: ApiClient, body: bytes) -> None:
+    # Before: 400 without field errors.
+    response = api.client.post(
+        "/v1/accounts", content=body, headers={"Content-Type": "application/json", **api.admin}
+    )
+
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("body", "json_invalid")
+    ]
+
+
 @pytest.mark.parametrize(("method", "template"), WRITES)
 def test_a_body_that_is_not_utf8_answers_422_naming_the_body(
     api: ApiClient, ids: dict[str, str], method: str, template: str
@@ -90,6 +154,27 @@ def test_an_unknown_query_parameter_answers_422_naming_it(api: ApiClient) -> Non
         "unknown_parameter",
     )
     assert {"sector", "limit", "cursor"} <= set(error["allowed"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/audit?object_type=a&object_type=b", "/v1/financing-requests?sector=ai&sector=quantum"],
+)
+def test_a_repeated_single_valued_query_parameter_answers_422_naming_it(
+    api: ApiClient, path: str
+) -> None:
+    # Before: accepted, and the last value silently won.
+    response = api.client.get(path, headers=api.admin)
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    [error] = response.json()["errors"]
+    name = path.split("?")[1].split("=")[0]
+    assert (error["field"], error["location"], error["code"]) == (
+        name,
+        "query",
+        "repeated_parameter",
+    )
 
 
 def test_an_unknown_query_parameter_without_a_key_still_answers_401(api: ApiClient) -> None:

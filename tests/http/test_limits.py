@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -19,6 +20,7 @@ from service.core.database import create_db_engine
 from service.core.migrations import upgrade
 from service.core.settings import Settings, get_settings
 from service.http.rate_limit import RateDecision, RateLimiter
+from service.http.throttle import FailureThrottle
 from service.main import create_app
 from tests.support.environment import ADMIN_KEY
 from tests.support.factories import ApiClient, bearer
@@ -73,6 +75,103 @@ def test_requests_without_a_key_are_counted_per_client_address(scratch_engine: E
     with TestClient(create_app(settings, engine=scratch_engine)) as client:
         statuses = [client.get("/v1/taxonomy").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def _rows(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(RateLimitWindow.bucket, RateLimitWindow.hits))
+        return dict(rows.tuples().all())
+
+
+def _random_key() -> dict[str, str]:
+    return bearer("mk_" + secrets.token_urlsafe(32))
+
+
+def test_the_failure_throttle_shares_the_rate_limiters_engine(scratch_engine: Engine) -> None:
+    limited = create_app(_settings(rate_limit_requests=10), engine=scratch_engine)
+    unlimited = create_app(_settings(rate_limit_requests=0), engine=scratch_engine)
+    assert isinstance(limited.state.failure_throttle, FailureThrottle)
+    assert limited.state.failure_throttle.engine is limited.state.rate_limiter.engine
+    assert unlimited.state.failure_throttle is None
+    limited.state.rate_limiter.engine.dispose()
+
+
+def test_random_bearer_values_are_refused_per_address_and_leave_no_rows(
+    scratch_engine: Engine,
+) -> None:
+    """Before: each random key had a fresh bucket, so 500 of them were 500 x 401 and 500 rows."""
+    settings = _settings(rate_limit_requests=1000, rate_limit_window_seconds=3600)
+    with TestClient(create_app(settings, engine=scratch_engine)) as client:
+        responses = [client.get("/v1/accounts", headers=_random_key()) for _ in range(500)]
+        anonymous = client.get("/v1/taxonomy")
+    statuses = [r.status_code for r in responses]
+    assert statuses == [401] * 10 + [429] * 490
+    refused = responses[-1]
+    assert refused.headers["content-type"] == PROBLEM_JSON
+    assert 1 <= int(refused.headers["retry-after"]) <= 61  # a 60 s block, whole seconds
+    assert refused.json()["request_id"] == refused.headers["x-request-id"]
+    # Anonymous requests from the address are still served (under the address's limit).
+    assert anonymous.status_code == 200
+    rows = _rows(scratch_engine)
+    assert len(rows) <= 3, rows  # the address's count, its failures' block; no key rows
+    assert not any(bucket.startswith("key:") for bucket in rows)
+    assert rows["addr:testclient"] == 10 + 1  # the refused keys and the anonymous request
+
+
+def test_refused_keys_count_against_the_address_and_a_valid_key_stays_exact(
+    scratch_engine: Engine,
+) -> None:
+    settings = _settings(rate_limit_requests=12, rate_limit_window_seconds=3600)
+    admin = bearer(ADMIN_KEY)
+    with TestClient(create_app(settings, engine=scratch_engine)) as client:
+        first = [client.get("/v1/accounts", headers=admin).status_code for _ in range(4)]
+        unknown = [client.get("/v1/accounts", headers=_random_key()).status_code for _ in range(11)]
+        # The address is blocked for unknown keys; the key it used before still works ...
+        rest = [client.get("/v1/accounts", headers=admin).status_code for _ in range(9)]
+        # ... and the ten refused keys were counted against the address's 12.
+        anonymous = [client.get("/v1/taxonomy").status_code for _ in range(3)]
+    assert first == [200] * 4
+    assert unknown == [401] * 10 + [429]
+    assert rest == [200] * 8 + [429]  # exactly 12 for the key
+    assert anonymous == [200, 200, 429]
+    assert _rows(scratch_engine)["addr:testclient"] == 13
+    admin_rows = [
+        hits for bucket, hits in _rows(scratch_engine).items() if bucket.startswith("key:")
+    ]
+    assert admin_rows == [13]
+
+
+def test_keys_never_looked_at_count_against_the_address(scratch_engine: Engine) -> None:
+    """A key on a path no route takes (or a public route) is not judged: the address pays."""
+    settings = _settings(rate_limit_requests=5, rate_limit_window_seconds=3600)
+    with TestClient(create_app(settings, engine=scratch_engine)) as client:
+        admin = client.get("/v1/accounts", headers=bearer(ADMIN_KEY)).status_code
+        unjudged = [client.get("/v1/no-such-thing", headers=_random_key()) for _ in range(8)]
+        still_admin = client.get("/v1/accounts", headers=bearer(ADMIN_KEY)).status_code
+        anonymous = client.get("/v1/taxonomy").status_code
+    assert admin == 200
+    # Five fit the address's window, the sixth used it up; the rest are refused unrun.
+    assert [r.status_code for r in unjudged] == [404] * 6 + [429] * 2
+    assert int(unjudged[-1].headers["retry-after"]) >= 1
+    assert still_admin == 200  # a key this worker saw accepted is not the address's
+    assert anonymous == 429
+    rows = _rows(scratch_engine)
+    assert rows["addr:testclient"] == 7  # six unjudged keys and the anonymous request
+    assert sorted(hits for bucket, hits in rows.items() if bucket.startswith("key:")) == [2]
+
+
+def test_a_second_worker_learns_of_the_block_from_the_database(scratch_engine: Engine) -> None:
+    settings = _settings(rate_limit_requests=1000, rate_limit_window_seconds=3600)
+    with (
+        TestClient(create_app(settings, engine=scratch_engine)) as one,
+        TestClient(create_app(settings, engine=scratch_engine)) as other,
+    ):
+        first = [one.get("/v1/accounts", headers=_random_key()).status_code for _ in range(10)]
+        second = [other.get("/v1/accounts", headers=_random_key()) for _ in range(3)]
+    assert first == [401] * 10
+    assert [r.status_code for r in second] == [429] * 3
+    assert second[0].headers["content-type"] == PROBLEM_JSON
+    assert int(second[0].headers["retry-after"]) >= 1
 
 
 def test_a_new_window_starts_a_new_count_and_old_windows_are_deleted(

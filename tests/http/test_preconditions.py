@@ -153,6 +153,12 @@ UNCONDITIONAL = {
     ("DELETE", "/v1/investors/{investor_id}/deals/{deal_id}"): (
         "a deal is an immutable record (no PATCH, no revision): deleting it loses no update"
     ),
+    ("DELETE", "/v1/sessions/current"): (
+        "signing out is one-way and changes nothing anyone edits: it loses no update"
+    ),
+    ("DELETE", "/v1/api-keys/{api_key_id}"): (
+        "revoking a key is one-way (a key has no PATCH, no revision); revoking twice is a no-op"
+    ),
 }
 
 
@@ -170,6 +176,26 @@ def test_every_patch_and_delete_requires_if_match(app: FastAPI) -> None:
             conditional.append(f"{method.upper()} {path}")
     print(f"\n{len(conditional)} conditional writes: {conditional}")
     assert len(conditional) >= 4
+
+
+def test_a_review_requires_if_match(app: FastAPI, api: ApiClient, db_session: Session) -> None:
+    """Before: If-Match was optional, so a review without it published unseen changes."""
+    operation = app.openapi()["paths"]["/v1/financing-requests/{financing_request_id}/review"]
+    names = {p["name"] for p in operation["post"].get("parameters", [])}
+    assert "If-Match" in names
+    assert {"412", "428"} <= operation["post"]["responses"].keys()
+
+    startup = api.create_account("startup")
+    path = f"/v1/financing-requests/{api.create_request(startup)['id']}"
+    counts = row_counts(db_session)
+    for headers in ({}, {"If-Match": "*"}):
+        response = api.client.post(
+            f"{path}/review", json={"decision": "publish"}, headers={**api.admin, **headers}
+        )
+        assert response.status_code == 428, response.text
+        assert [e["field"] for e in response.json()["errors"]] == ["If-Match"]
+    assert row_counts(db_session) == counts
+    assert api.client.get(path, headers=api.admin).json()["status"] == "submitted"
 
 
 def test_a_review_with_if_match_reviews_only_what_the_commission_read(

@@ -63,7 +63,7 @@ def test_a_published_request_shows_on_every_worker_within_a_second(
         published = httpx.post(
             f"{url}/v1/financing-requests/{created['id']}/review",
             json={"decision": "publish"},
-            headers=admin,
+            headers={**admin, "If-Match": f'"{created["revision"]}"'},
             timeout=5,
         )
         assert published.status_code == 200

@@ -42,6 +42,21 @@ def test_a_better_model_is_activated_and_the_default_can_be_restored(api: ApiCli
     after = _serving(api, investor, profile_id)
     assert after["model"]["version"] == "learned-v1"
     assert after["items"][0]["financing_request"]["stage"] == "seed"  # what it really likes
+    # The investor sees its own pairs' components, never the learned model's weights; the
+    # commission (on the same list, and on a request's investors) sees them.
+    assert after["model"]["weights"] is None
+    assert set(after["items"][0]["components"]) == {"sector", "ticket", "stage"}
+    as_commission = api.client.get(
+        f"/v1/investors/{profile_id}/matches?limit=5&include_passed=true", headers=api.admin
+    ).json()
+    assert as_commission["model"]["version"] == "learned-v1"
+    learned_features = outcome["model"]["parameters"]["feature_names"]
+    assert set(as_commission["model"]["weights"]) == set(learned_features)
+    request_id = after["items"][0]["financing_request"]["id"]
+    investors = api.client.get(
+        f"/v1/financing-requests/{request_id}/matches", headers=api.admin
+    ).json()
+    assert investors["model"] == as_commission["model"]
 
     restored = api.client.post("/v1/ranking-models/default/activate", headers=api.admin)
     assert restored.json()["serving_version"] == "default-v1"

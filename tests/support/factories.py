@@ -102,10 +102,12 @@ class ApiClient:
         return event_id
 
     def review(self, request_id: str, decision: str, note: str | None = None) -> Response:
+        """Review as the commission, with the If-Match of the request's current revision."""
+        path = f"/v1/financing-requests/{request_id}"
         response: Response = self.client.post(
-            f"/v1/financing-requests/{request_id}/review",
+            f"{path}/review",
             json={"decision": decision, "note": note},
-            headers=self.admin,
+            headers={**self.admin, **self.if_match(path)},
         )
         return response
 

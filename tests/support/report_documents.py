@@ -13,6 +13,8 @@ _SAMPLE: dict[str, Any] = {
     "id": "7f3c1e2a-5b8d-4c61-9a0e-2d4b6f8a1c30",
     "created_at": "2026-11-21T08:00:00Z",
     "created_by_account_id": "0b1c2d3e-0000-4000-8000-000000000001",
+    "created_by_user_id": "0b1c2d3e-0000-4000-8000-0000000000a1",
+    "created_by_name": "Li Wei 李伟",
     "title": "Match report: 2026 Shanghai Investment Conference",
     "scope": {
         "event_id": "e0000000-0000-4000-8000-000000000005",

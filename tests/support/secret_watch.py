@@ -5,8 +5,9 @@ writes it (the service's only log output; a test may log a key on purpose to che
 formatter masks it). Servers that tests
 start in other processes write their stdout and stderr to ``*.log`` files under pytest's
 temporary directory; those files are read at the end of the session. Known secrets are the
-admin keys tests register and every key the service issued in-process; a key also shows by its
-form (``mk_...``) and a hash by its form (64 hex digits), whoever made it.
+admin keys and passwords tests register and every key, session token and invitation code the
+service issued in-process; a key also shows by its form (``mk_...``, ``ms_...``, ``mi_...``)
+and a hash by its form (64 hex digits), whoever made it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 
 from service.core.logging_setup import JsonFormatter
 
-API_KEY_FORM = re.compile(r"mk_[A-Za-z0-9_\-]{20,}")
+# API keys (mk_), session tokens (ms_) and invitation codes (mi_).
+API_KEY_FORM = re.compile(r"m[ksi]_[A-Za-z0-9_\-]{20,}")
 HASH_FORM = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 
 

@@ -1,0 +1,76 @@
+"""Passwords: hashed with Argon2id, at least 12 characters, never a common one.
+
+Hashes come from argon2-cffi's ``PasswordHasher`` (Argon2id with the RFC 9106 low-memory
+parameters it defaults to: 3 passes over 64 MiB, 4 lanes). A password is refused when it
+is shorter than ``MIN_PASSWORD_LENGTH``, when it equals the username, or when its lower-case
+form is in ``common_passwords.txt``: the 19,640 common passwords Django ships
+(``django/contrib/auth/common-passwords.txt.gz``, lower-cased and deduplicated, compiled by
+Royce Williams from leaked-password corpora; BSD-3-Clause, see
+``common_passwords.LICENSE``).
+
+``verify_password`` runs Argon2 even when there is no user to check against (on a hash of a
+random password), so a wrong username takes as long to refuse as a wrong password.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_PASSWORD_LENGTH = 12
+# Long enough for any passphrase; short enough that hashing one costs nothing unusual.
+MAX_PASSWORD_LENGTH = 1024
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "common_passwords.txt"
+
+_hasher = PasswordHasher()
+# A hash of a random password per set of parameters: what an unknown username is checked
+# against.
+_stand_ins: dict[tuple[int, int, int], str] = {}
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
+def password_problem(password: str, *, username: str | None = None) -> str | None:
+    """Why ``password`` may not be used, or None when it may."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"A password has at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"A password has at most {MAX_PASSWORD_LENGTH} characters"
+    if password.lower() in common_passwords():
+        return "This password is in a list of common passwords; choose another"
+    if username is not None and password.lower() == username.lower():
+        return "The password may not be the username"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _unmatchable_hash() -> str:
+    parameters = (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
+    if parameters not in _stand_ins:
+        _stand_ins[parameters] = _hasher.hash(secrets.token_urlsafe(32))
+    return _stand_ins[parameters]
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``; with no hash, as slow a False."""
+    try:
+        return _hasher.verify(password_hash or _unmatchable_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def warm_up() -> None:
+    """Compute the stand-in hash now, so the first unknown username is not slower."""
+    _unmatchable_hash()
+    common_passwords()
