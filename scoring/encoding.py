@@ -1,4 +1,5 @@
-"""Mandates as lookup vectors: sector and stage fit, ticket range in CNY, weighed thesis."""
+"""Mandates as lookup vectors: sector and stage fit, ticket range in CNY, weighed thesis,
+region codes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from scoring.catalogue import keep_top_terms
+from scoring.catalogue import CodeBook, keep_top_terms
 from scoring.records import InvestorRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import TextEvidence
@@ -27,6 +28,8 @@ class InvestorFeatures:
     ticket_min_cny: float
     ticket_max_cny: float
     thesis: sp.csr_matrix
+    region_codes: npt.NDArray[np.int32]
+    """The mandate's regions in the scorer's region code book (empty: anywhere)."""
 
     # Without an exchange rate (amount NaN) the range is empty: every ticket is infinitely
     # far outside it, so its fit is 0 with no NaN reaching the kernel.
@@ -53,6 +56,7 @@ def encode_mandates(
     text: TextEvidence,
     cny_per_unit: Mapping[str, Decimal],
     max_text_terms: int,
+    regions: CodeBook,
 ) -> list[InvestorFeatures]:
     """Lookup vectors of many mandates; theses are hashed and weighed in one pass (the
     arithmetic is row by row, so each mandate gets exactly what it gets alone)."""
@@ -71,6 +75,11 @@ def encode_mandates(
             ticket_min_cny=to_cny(investor.ticket_min, investor.currency, cny_per_unit),
             ticket_max_cny=to_cny(investor.ticket_max, investor.currency, cny_per_unit),
             thesis=_row(theses, row),
+            # Coded (not looked up): a region no request has named yet gets its code now,
+            # the one a later request in it will get.
+            region_codes=np.array(
+                sorted({regions.code(region) for region in investor.regions}), dtype=np.int32
+            ),
         )
         for row, investor in enumerate(investors)
     ]

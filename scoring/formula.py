@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,10 @@ from scoring.encoding import InvestorFeatures
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
+CodeArray = npt.NDArray[np.int32]
+BoolArray = npt.NDArray[np.bool_]
+Miss = Literal["sector", "ticket", "stage"]
+"""A component with no fit at all: a pair missing any of them is a near miss, not a match."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +30,23 @@ class Components:
     stage: FloatArray
     text: FloatArray
     score: FloatArray
+    region: FloatArray
+    """What the score was multiplied by for the request's region: 1 inside the mandate's
+    regions (or for a mandate with none), ``region_outside_factor`` outside them."""
 
     def matrix(self) -> FloatArray:
         """One row per pair: sector, ticket, stage and text, the learned ranker's inputs."""
         return np.column_stack([self.sector, self.ticket, self.stage, self.text])
+
+    @property
+    def fits(self) -> BoolArray:
+        """True for a match: sector (counting text evidence), ticket and stage each fit."""
+        fits: BoolArray = (self.sector > 0) & (self.ticket > 0) & (self.stage > 0)
+        return fits
+
+    def misses(self, pair: int) -> list[Miss]:
+        """The components of pair ``pair`` with no fit at all (empty for a match)."""
+        return misses_of(self.sector[pair], self.ticket[pair], self.stage[pair])
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +62,11 @@ class Shares:
 @dataclass(frozen=True, slots=True)
 class ScoreFormula:
     """The score of a pair: the weighted mean of its sector, ticket and stage fits, where the
-    sector fit is the taxonomy's, ``text_share`` of it replaced by the text evidence.
+    sector fit is the taxonomy's, ``text_share`` of it replaced by the text evidence; times
+    ``region_outside_factor`` when the request lies outside the mandate's regions.
+
+    A pair is a match when sector, ticket and stage each have some fit (``Components.fits``;
+    the fast path's ``segment_scores_and_fits`` computes the same mask).
 
     Two arrangements of the same arithmetic, sharing the ticket fit, the text evidence and
     the normalisation (``total_weight``): ``combine`` (and the ``*_components`` methods
@@ -60,6 +82,7 @@ class ScoreFormula:
     text_saturation: float
     ticket_outside_cap: float
     ticket_zero_ratio: float
+    region_outside_factor: float
 
     @property
     def total_weight(self) -> float:
@@ -99,17 +122,40 @@ class ScoreFormula:
         evidence: FloatArray = np.minimum(text / self.text_saturation, 1.0)
         return evidence
 
+    def region_fit(self, features: InvestorFeatures, region_codes: CodeArray) -> FloatArray:
+        """Per request (by its region code): 1 inside the mandate's regions, for a mandate
+        with none (anywhere) or for a request naming no region; ``region_outside_factor``
+        outside. One table lookup per row."""
+        if features.region_codes.size == 0:
+            return np.ones(region_codes.shape[0], dtype=np.float64)
+        size = max(int(region_codes.max(initial=-1)), int(features.region_codes.max())) + 2
+        # Shifted by one: UNKNOWN_CODE (-1, no region given) reads slot 0.
+        table = np.full(size, self.region_outside_factor, dtype=np.float64)
+        table[0] = 1.0
+        table[features.region_codes + 1] = 1.0
+        fit: FloatArray = table[region_codes + 1]
+        return fit
+
     def combine(
-        self, sector_taxonomy: FloatArray, text: FloatArray, ticket: FloatArray, stage: FloatArray
+        self,
+        sector_taxonomy: FloatArray,
+        text: FloatArray,
+        ticket: FloatArray,
+        stage: FloatArray,
+        region: FloatArray,
     ) -> Components:
-        """The components and the score of pairs from their taxonomy, text, ticket and stage
-        fits: the reference arrangement of the formula."""
+        """The components and the score of pairs from their taxonomy, text, ticket, stage and
+        region fits: the reference arrangement of the formula."""
         text_evidence = self.text_evidence(text)
         sector = (1.0 - self.text_share) * sector_taxonomy + self.text_share * text_evidence
         score = (
-            self.sector_weight * sector + self.ticket_weight * ticket + self.stage_weight * stage
-        ) / self.total_weight
-        return Components(sector=sector, ticket=ticket, stage=stage, text=text, score=score)
+            (self.sector_weight * sector + self.ticket_weight * ticket + self.stage_weight * stage)
+            / self.total_weight
+            * region
+        )
+        return Components(
+            sector=sector, ticket=ticket, stage=stage, text=text, score=score, region=region
+        )
 
     def segment_components(
         self,
@@ -129,7 +175,9 @@ class ScoreFormula:
         ticket = self.ticket_fit(log_amount, features.log_ticket_min, features.log_ticket_max)
         if text is None:
             text = text_similarity(features.thesis, segment.text, rows)
-        return self.combine(sector_taxonomy, text, ticket, stage)
+        region_codes = segment.region_codes if rows is None else segment.region_codes[rows]
+        region = self.region_fit(features, region_codes)
+        return self.combine(sector_taxonomy, text, ticket, stage, region)
 
     def investor_components(
         self, features: Sequence[InvestorFeatures], request: Segment
@@ -148,33 +196,71 @@ class ScoreFormula:
         )
         theses = sp.vstack([f.thesis for f in features], format="csr")
         text = np.asarray(theses @ request.text.tocsr()[0].T.toarray()).ravel()
-        return self.combine(sector_taxonomy, text.astype(np.float64), ticket, stage)
+        region = np.concatenate([self.region_fit(f, request.region_codes[:1]) for f in features])
+        return self.combine(sector_taxonomy, text.astype(np.float64), ticket, stage, region)
 
     def segment_scores(
         self, features: InvestorFeatures, segment: Segment, rows: IntArray | None
     ) -> tuple[FloatArray, FloatArray]:
-        """The combined score of each row, and its text similarity: the ranking's inner loop.
+        """The combined score of each row, and its text similarity: the ranking's inner loop
+        (``segment_scores_and_fits`` without the match mask)."""
+        score, text, _ = self.segment_scores_and_fits(features, segment, rows)
+        return score, text
+
+    def segment_scores_and_fits(
+        self, features: InvestorFeatures, segment: Segment, rows: IntArray | None
+    ) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """The combined score of each row, its text similarity, and whether it is a match
+        (``Components.fits``): the ranking's inner loop.
 
         The same formula as ``combine``, arranged for speed: sector and stage depend only on
-        the row's (sector set, stage) pair, so their weighted sum is a small table looked up
-        once per row.
+        the row's (sector set, stage) pair, so their weighted sum (and whether each has any
+        fit) is a small table looked up once per row.
         """
         shares = self.shares()
         combo_fit = sector_fit_by_combo(features, segment)
+        stage_fit = features.stage_fit[: segment.stage_slots]
         structure = (
-            shares.sector_taxonomy * combo_fit[:, None]
-            + shares.stage * features.stage_fit[None, : segment.stage_slots]
+            shares.sector_taxonomy * combo_fit[:, None] + shares.stage * stage_fit[None, :]
+        ).ravel()
+        # Bit 1: the taxonomy alone gives the sector some fit; bit 2: the stage fits.
+        taxonomy_counts = self.text_share < 1.0
+        structure_fits = (
+            ((combo_fit > 0) & taxonomy_counts).astype(np.int8)[:, None]
+            | ((stage_fit > 0).astype(np.int8) * 2)[None, :]
         ).ravel()
         keys = segment.structure_key if rows is None else segment.structure_key[rows]
         score: FloatArray = structure[keys]
-        score += shares.ticket * self.ticket_fit(
+        key_fits = structure_fits[keys]
+        ticket = self.ticket_fit(
             segment.log_amount_cny if rows is None else segment.log_amount_cny[rows],
             features.log_ticket_min,
             features.log_ticket_max,
         )
+        score += shares.ticket * ticket
         text = text_similarity(features.thesis, segment.text, rows)
-        score += shares.sector_text * self.text_evidence(text)
-        return score, text
+        evidence = self.text_evidence(text)
+        score += shares.sector_text * evidence
+        region_codes = segment.region_codes if rows is None else segment.region_codes[rows]
+        if features.region_codes.size:
+            score *= self.region_fit(features, region_codes)
+        sector_fits = (key_fits & 1).astype(np.bool_)
+        if self.text_share > 0:
+            sector_fits |= evidence > 0
+        fits: BoolArray = sector_fits & ((key_fits & 2) > 0) & (ticket > 0)
+        return score, text, fits
+
+
+def misses_of(sector: float, ticket: float, stage: float) -> list[Miss]:
+    """The components with no fit at all, in the order sector, ticket, stage."""
+    misses: list[Miss] = []
+    if not sector > 0:
+        misses.append("sector")
+    if not ticket > 0:
+        misses.append("ticket")
+    if not stage > 0:
+        misses.append("stage")
+    return misses
 
 
 def sector_fit_by_combo(features: InvestorFeatures, segment: Segment) -> FloatArray:

@@ -66,6 +66,9 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         Ticket fit just outside the range; it falls to 0 on a log scale.
     ticket_zero_ratio : float
         Ratio to the nearest range bound at which the ticket fit reaches 0.
+    region_outside_factor : float
+        What the score of a request outside the mandate's regions is multiplied by (a
+        mandate with no regions takes requests anywhere).
     max_sectors : int
         Sectors kept per request.
     max_text_terms : int
@@ -97,6 +100,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         stage_step_fits: tuple[float, ...] = (0.5, 0.15),
         ticket_outside_cap: float = 0.6,
         ticket_zero_ratio: float = 10.0,
+        region_outside_factor: float = 0.85,
         max_sectors: int = 4,
         max_text_terms: int = 32,
     ) -> None:
@@ -113,6 +117,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         self.stage_step_fits = stage_step_fits
         self.ticket_outside_cap = ticket_outside_cap
         self.ticket_zero_ratio = ticket_zero_ratio
+        self.region_outside_factor = region_outside_factor
         self.max_sectors = max_sectors
         self.max_text_terms = max_text_terms
 
@@ -167,6 +172,8 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             raise ValueError("weights must be non-negative with a positive sum")
         if not 0 <= self.text_share <= 1:
             raise ValueError("text_share must lie in [0, 1]")
+        if not 0 <= self.region_outside_factor <= 1:
+            raise ValueError("region_outside_factor must lie in [0, 1]")
         self.taxonomy_ = SectorTaxonomy(
             self.sector_codes, broader_fit=self.broader_fit, sibling_fit=self.sibling_fit
         )
@@ -232,6 +239,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             text=self.text_,
             cny_per_unit=self._rates,
             max_text_terms=self.max_text_terms,
+            regions=self.regions_,
         )
 
     def segment_components(
@@ -262,19 +270,25 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         *,
         learned: LearnedRanker | None = None,
         history: InvestorHistory | None = None,
-    ) -> tuple[FloatArray, FloatArray]:
-        """The score of one mandate against rows of a segment (all by default), and the text
-        similarity of each: the one scoring path of rankings and reports.
+    ) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """The score of one mandate against rows of a segment (all by default), the text
+        similarity of each, and whether each is a match (sector, ticket and stage all fit):
+        the one scoring path of rankings and reports.
 
         With ``learned``, the learned ranker's probability over its features (the components
-        and, if it uses them, the investor's deal ``history``) is the score.
+        and, if it uses them, the investor's deal ``history``) times the region factor is the
+        score.
         """
         if learned is None:
-            return self.formula.segment_scores(features, segment, rows)
+            return self.formula.segment_scores_and_fits(features, segment, rows)
         matrix, components = self.pair_features(
             features, segment, rows, names=learned.feature_names, history=history
         )
-        return learned.predict_scores(matrix), components.text
+        return (
+            learned.predict_scores(matrix) * components.region,
+            components.text,
+            components.fits,
+        )
 
     def investor_components(
         self, investors: Sequence[InvestorRecord], request: RequestRecord
@@ -283,7 +297,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self, "catalogue_")
         if not investors:
             empty = np.zeros(0, dtype=np.float64)
-            return Components(empty, empty, empty, empty, empty)
+            return Components(empty, empty, empty, empty, empty, empty)
         features = [self.investor_features(investor) for investor in investors]
         return self.formula.investor_components(features, self.segment([request]))
 
@@ -357,6 +371,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         min_score: float = 0.0,
         learned: LearnedRanker | None = None,
         history: InvestorHistory | None = None,
+        include_near_misses: bool = False,
     ) -> tuple[list[RankedRequest], int]:
         """The best ``limit`` requests after ``offset``, best first, ties by id; and the total.
 
@@ -370,12 +385,15 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             Where to look; rows whose mask is False are skipped.
         limit, offset : int
         min_score : float
+        include_near_misses : bool
+            Also rank pairs that are no match (sector, ticket or stage without any fit).
 
         Returns
         -------
         page : list of RankedRequest
         total : int
-            How many requests pass the masks and ``min_score``.
+            How many requests pass the masks and ``min_score`` (and are matches, unless
+            ``include_near_misses``).
         """
         return top_requests(
             segments,
@@ -384,6 +402,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             limit=limit,
             offset=offset,
             min_score=min_score,
+            include_near_misses=include_near_misses,
         )
 
     def explain(

@@ -9,14 +9,14 @@ import numpy as np
 import numpy.typing as npt
 
 from scoring.catalogue import Segment
-from scoring.formula import Components
+from scoring.formula import Components, Miss, misses_of
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
 
-RowScorer = Callable[[Segment, IntArray | None], tuple[FloatArray, FloatArray]]
-"""The score and text similarity of rows of a segment (all rows when None)."""
+RowScorer = Callable[[Segment, IntArray | None], tuple[FloatArray, FloatArray, BoolArray]]
+"""The score, text similarity and match mask of rows of a segment (all rows when None)."""
 
 RowComponents = Callable[[Segment, IntArray, FloatArray], Components]
 """The components of rows of a segment, given their text similarity."""
@@ -44,6 +44,11 @@ class RankedRequest:
     ticket: float
     stage: float
     text: float
+
+    @property
+    def misses(self) -> list[Miss]:
+        """The components with no fit at all (empty for a match)."""
+        return misses_of(self.sector, self.ticket, self.stage)
 
 
 def filter_mask(segment: Segment, request_filter: RequestFilter) -> BoolArray:
@@ -77,10 +82,11 @@ def top_requests(
     limit: int,
     offset: int,
     min_score: float,
+    include_near_misses: bool = False,
 ) -> tuple[list[RankedRequest], int]:
     """The best ``limit`` rows after ``offset`` by ``score_rows``, ties by id, with their
     components (``components_of``, only for the page); and how many rows pass the masks and
-    ``min_score``."""
+    ``min_score``. Only matches count, unless ``include_near_misses``."""
     parts: list[tuple[Segment, IntArray, FloatArray, FloatArray]] = []
     for segment, mask in segments:
         if len(segment) == 0:
@@ -89,9 +95,12 @@ def top_requests(
         rows = np.arange(len(segment)) if everything else np.flatnonzero(mask)
         if rows.size == 0:
             continue
-        scores, text = score_rows(segment, None if everything else rows)
+        scores, text, fits = score_rows(segment, None if everything else rows)
+        keep = None if include_near_misses else fits
         if min_score > 0:
-            keep = scores >= min_score
+            above = scores >= min_score
+            keep = above if keep is None else keep & above
+        if keep is not None:
             rows, scores, text = rows[keep], scores[keep], text[keep]
         parts.append((segment, rows, scores, text))
     if not parts:

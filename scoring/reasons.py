@@ -23,8 +23,9 @@ def explain_pairs(
     ladder: StageLadder,
     cny_per_unit: Mapping[str, Decimal],
 ) -> list[list[str]]:
-    """Reasons for each pair: sector, ticket and stage, text evidence when present, and the
-    investor's track record when its history is given and says something."""
+    """Reasons for each pair: sector, ticket and stage, region when the mandate names
+    regions and the request one, text evidence when present, and the investor's track record
+    when its history is given and says something."""
     explained = []
     for investor, request, text_similarity, history in pairs:
         reasons = [
@@ -32,6 +33,9 @@ def explain_pairs(
             ticket_reason(investor, request, cny_per_unit),
             stage_reason(ladder, investor, request),
         ]
+        region = region_reason(investor, request)
+        if region is not None:
+            reasons.append(region)
         text = text_reason(text_similarity)
         if text is not None:
             reasons.append(text)
@@ -120,6 +124,16 @@ def stage_reason(ladder: StageLadder, investor: InvestorRecord, request: Request
         return f"Stage: {request.stage} is {number} {unit} after your {which} {nearest}"
     which = "earliest stage" if ladder.index[nearest] == min(positions) else "stage"
     return f"Stage: {request.stage} is {number} {unit} before your {which} {nearest}"
+
+
+def region_reason(investor: InvestorRecord, request: RequestRecord) -> str | None:
+    """Whether the request lies in the mandate's regions; None when the mandate names none
+    (it takes requests anywhere) or the request names no region."""
+    if not investor.regions or request.region is None:
+        return None
+    if request.region in investor.regions:
+        return f"Region: {request.region} is one of your regions"
+    return f"Region: {request.region} is outside your regions {', '.join(sorted(investor.regions))}"
 
 
 def text_reason(text_similarity: float) -> str | None:

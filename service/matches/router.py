@@ -26,6 +26,15 @@ router = APIRouter(tags=["matches"], responses=PROBLEM_RESPONSES, route_class=Id
 
 
 MinScoreQuery = Annotated[float, Query(ge=0, le=1, description="Leave out weaker matches")]
+NearMissesQuery = Annotated[
+    bool,
+    Query(
+        description=(
+            "Also list near misses: pairs where sector, ticket or stage has no fit at all, "
+            "each labelled with near_miss and what it misses"
+        )
+    ),
+]
 
 
 @router.get("/v1/investors/{investor_id}/matches", response_model=MatchPage[RequestMatchOut])
@@ -44,6 +53,7 @@ def investor_matches(
     include_passed: Annotated[
         bool, Query(description="Also list requests this investor passed on")
     ] = False,
+    include_near_misses: NearMissesQuery = False,
 ) -> MatchPage[RequestMatchOut]:
     """Published financing requests ranked for this mandate, best first, with reasons."""
     return service.rank_requests_for_investor(
@@ -60,7 +70,7 @@ def investor_matches(
             if include_passed
             else feedback.passed_request_ids(session=session, profile_id=profile.id),
         ),
-        window=RankingWindow(limit, decode_offset_cursor(cursor), min_score),
+        window=RankingWindow(limit, decode_offset_cursor(cursor), min_score, include_near_misses),
     )
 
 
@@ -76,11 +86,12 @@ def financing_request_matches(
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     min_score: MinScoreQuery = 0.0,
+    include_near_misses: NearMissesQuery = False,
 ) -> MatchPage[InvestorMatchOut]:
     """Investor profiles ranked for one financing request (commission only)."""
     return service.rank_investors_for_request(
         session=session,
         index=index,
         financing_request=financing_request,
-        window=RankingWindow(limit, decode_offset_cursor(cursor), min_score),
+        window=RankingWindow(limit, decode_offset_cursor(cursor), min_score, include_near_misses),
     )

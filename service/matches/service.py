@@ -106,6 +106,8 @@ def rank_requests_for_investor(
                 reasons=ranked.explain(
                     match, request_record(page_request.row, page_request.sectors)
                 ),
+                near_miss=bool(match.misses),
+                misses=match.misses,
             )
         )
     # An investor sees its own pair's components, not the (learned) model's weights.
@@ -147,7 +149,8 @@ def rank_investors_for_request(
     financing_request: FinancingRequest,
     window: RankingWindow,
 ) -> MatchPage[InvestorMatchOut]:
-    """Every investor profile for one request, best first, ties by id."""
+    """The investor profiles matching one request (with near misses when the window asks),
+    best first, ties by id."""
     ranked = rank_investors(
         session=session, index=index, financing_request=financing_request, window=window
     )
@@ -162,6 +165,8 @@ def rank_investors_for_request(
                 stage=rounded_score(float(components.stage[i])),
             ),
             reasons=ranked.explain(i),
+            near_miss=bool(components.misses(i)),
+            misses=components.misses(i),
         )
         for i in ranked.page
     ]

@@ -36,11 +36,13 @@ FloatArray = npt.NDArray[np.float64]
 @dataclass(frozen=True, slots=True)
 class RankingWindow:
     """Which part of a ranking to return: ``limit`` pairs after ``offset``, of those that
-    score at least ``min_score``."""
+    score at least ``min_score`` and are matches (sector, ticket and stage each fit), or of
+    every pair with ``include_near_misses``."""
 
     limit: int
     offset: int = 0
     min_score: float = 0.0
+    include_near_misses: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ def rank_requests(
             min_score=window.min_score,
             learned=serving.learned,
             history=history,
+            include_near_misses=window.include_near_misses,
         )
     return RankedRequests(page, total, mandate.record, history, scorer, serving)
 
@@ -120,7 +123,8 @@ def rank_investors(
     financing_request: FinancingRequest,
     window: RankingWindow,
 ) -> RankedInvestors:
-    """Every investor profile for one request, best first, ties by id."""
+    """The investor profiles that match one request (every profile with
+    ``window.include_near_misses``), best first, ties by id."""
     scorer = index.current(session).scorer
     serving = serving_ranker(session, index, scorer)
     profiles = load_mandates(session)
@@ -132,14 +136,19 @@ def rank_investors(
     if learned is None:
         raw_scores = components.score
     elif not learned.uses_history:
-        raw_scores = learned.predict_scores(components.matrix())
+        raw_scores = learned.predict_scores(components.matrix()) * components.region
     elif profiles:
         histories = list(investor_histories(session, [p.id for p in profiles]))
-        raw_scores = _scores_with_history(scorer, learned, investors, histories, request)
+        raw_scores = (
+            _scores_with_history(scorer, learned, investors, histories, request) * components.region
+        )
     else:
         raw_scores = components.score
     scores = np.round(raw_scores, SCORE_DECIMALS)
-    qualifying = np.flatnonzero(scores >= window.min_score)
+    wanted = scores >= window.min_score
+    if not window.include_near_misses:
+        wanted &= components.fits
+    qualifying = np.flatnonzero(wanted)
     # Profiles are in id order, so a stable sort on score breaks ties by id.
     order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
     return RankedInvestors(
@@ -189,10 +198,11 @@ def score_mandates(
     segment: Segment,
     features: Sequence[InvestorFeatures],
     histories: Sequence[InvestorHistory | None],
-) -> Iterator[tuple[FloatArray, FloatArray]]:
-    """Each mandate's score and text similarity against every row of ``segment``, in the
-    order given, as the serving ranker scores them (reports tally these). Holds one of the
-    index's ranking slots while the caller consumes the batch."""
+) -> Iterator[tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]]:
+    """Each mandate's score, text similarity and match mask (sector, ticket and stage each
+    fit) against every row of ``segment``, in the order given, as the serving ranker scores
+    them (reports tally these). Holds one of the index's ranking slots while the caller
+    consumes the batch."""
     with index.ranking_slots:
         for mandate, history in zip(features, histories, strict=True):
             yield scorer.score_rows(

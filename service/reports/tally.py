@@ -2,9 +2,10 @@
 
 Scores come from the matches' own scorer (``MatchScorer.score_rows`` on the worker's in-memory
 index, with the serving learned model if one is active), a batch of investors at a time, so
-memory stays bounded by a batch: no investor x request matrix is ever held whole. What is kept:
-how many investors score at least min_score per request (coverage), which sectors and stages
-each investor fits (capital available), and the best pairs of the listed requests and of each
+memory stays bounded by a batch: no investor x request matrix is ever held whole. Only matches
+count (sector, ticket and stage each fit; a near miss is never tallied). What is kept: how many
+investors match at or above min_score per request (coverage), which sectors and stages each
+investor fits (capital available), and the best pairs of the listed requests and of each
 investor.
 """
 
@@ -46,8 +47,8 @@ class Pair:
 class PairTally:
     """What the batches accumulate over every (investor, request) pair in scope."""
 
-    above: npt.NDArray[np.int32]  # per request: investors at or above min_score
-    best: FloatArray  # per request: best score
+    above: npt.NDArray[np.int32]  # per request: matching investors at or above min_score
+    best: FloatArray  # per request: best score of a matching investor
     fits_sector: npt.NDArray[np.bool_]  # investor x sector: a match at or above min_score
     fits_stage: npt.NDArray[np.bool_]  # investor x stage
     listed_scores: FloatArray  # listed request x top_k, best first
@@ -192,13 +193,13 @@ def tally_pairs(
             features=batch,
             histories=histories[start : start + INVESTOR_BATCH],
         )
-        for j, (scores, text) in enumerate(scored):
-            above = scores >= min_score
+        for j, (scores, text, fits) in enumerate(scored):
+            above = (scores >= min_score) & fits
             tally.above += above
-            np.maximum(tally.best, scores, out=tally.best)
+            np.maximum(tally.best, np.where(fits, scores, -np.inf), out=tally.best)
             batch_above[j] = above
             listed_scores = scores[listed_rows]
-            batch_scores[j] = np.where(listed_scores >= min_score, listed_scores, -np.inf)
+            batch_scores[j] = np.where(above[listed_rows], listed_scores, -np.inf)
             batch_text[j] = text[listed_rows]
             tally.investor_top.append(_top_rows(scores, text, above, top_k))
         size = len(batch)

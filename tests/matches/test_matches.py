@@ -73,7 +73,11 @@ def test_a_full_fit_ranks_above_partial_fits_with_components(api: ApiClient) -> 
     too_big = api.create_request(startup, company="Too big", amount="60000000000")
     for created in (full, wrong_stage, too_big):
         api.publish(created["id"])
-    items = _matches(api, investor.headers, profile["id"])["items"]
+    # Seed is four steps from series_c and 60 billion is 12x the maximum: no stage fit, no
+    # ticket fit, so both are near misses, listed only on request.
+    matches = _matches(api, investor.headers, profile["id"])["items"]
+    assert [i["financing_request"]["id"] for i in matches] == [full["id"]]
+    items = _matches(api, investor.headers, profile["id"], include_near_misses=True)["items"]
     assert items[0]["financing_request"]["id"] == full["id"]
     assert items[0]["components"] == {
         "sector": items[0]["components"]["sector"],
@@ -82,6 +86,12 @@ def test_a_full_fit_ranks_above_partial_fits_with_components(api: ApiClient) -> 
     }
     by_company = {i["financing_request"]["company"]: i for i in items}
     assert by_company["Too big"]["components"]["ticket"] == 0.0
+    assert (by_company["Too big"]["near_miss"], by_company["Too big"]["misses"]) == (
+        True,
+        ["ticket"],
+    )
+    assert by_company["Seed stage"]["misses"] == ["stage"]
+    assert (items[0]["near_miss"], items[0]["misses"]) == (False, [])
     assert any(
         "12.0× above your maximum of 5,000,000,000 CNY" in r
         for r in by_company["Too big"]["reasons"]
@@ -107,20 +117,28 @@ def test_filters_min_score_and_paging(api: ApiClient) -> None:
     ]
     for item in created:
         api.publish(item["id"])
+    # Co 2 (seed, four steps from series_c) has no stage fit: a near miss, not a match.
     everything = _matches(api, investor.headers, profile["id"], limit=2)
-    assert everything["total"] == 5
+    assert everything["total"] == 4
     seen = [i["financing_request"]["id"] for i in everything["items"]]
     cursor = everything["next_cursor"]
     while cursor:
         page = _matches(api, investor.headers, profile["id"], limit=2, cursor=cursor)
         seen += [i["financing_request"]["id"] for i in page["items"]]
         cursor = page["next_cursor"]
-    assert sorted(seen) == sorted(c["id"] for c in created)
-    assert len(seen) == 5
+    assert sorted(seen) == sorted(c["id"] for n, c in enumerate(created) if n != 2)
+    assert len(seen) == 4
+    with_near_misses = _matches(
+        api, investor.headers, profile["id"], limit=10, include_near_misses=True
+    )
+    assert with_near_misses["total"] == 5
+    assert [i["financing_request"]["id"] for i in with_near_misses["items"] if i["near_miss"]] == [
+        created[2]["id"]
+    ]
 
     pudong = _matches(api, investor.headers, profile["id"], region="pudong")["items"]
     assert {i["financing_request"]["region"] for i in pudong} == {"pudong"}
-    assert len(pudong) == 2
+    assert len(pudong) == 1  # the other, at seed, is a near miss
     ciie_growth = _matches(
         api, investor.headers, profile["id"], event_id=events["CIIE"], stage="growth"
     )
@@ -171,9 +189,15 @@ def test_investors_ranked_for_a_request_is_the_commissions(api: ApiClient) -> No
     path = f"/v1/financing-requests/{stepfun['id']}/matches"
     response = api.client.get(path, headers=api.admin)
     assert response.status_code == 200
+    # The seed fund has no ticket or stage fit (its thesis's wording gives the sector some):
+    # no match.
+    assert [i["investor"]["id"] for i in response.json()["items"]] == [profile["id"]]
+    response = api.client.get(path, params={"include_near_misses": True}, headers=api.admin)
+    assert response.status_code == 200
     items = response.json()["items"]
     assert items[0]["investor"]["id"] == profile["id"]
     assert items[0]["score"] > items[1]["score"]
+    assert items[1]["misses"] == ["ticket", "stage"]
     assert any(r.startswith("Ticket:") for r in items[0]["reasons"])
     assert api.client.get(path, headers=investor.headers).status_code == 403
     assert api.client.get(path, headers=startup.headers).status_code == 403

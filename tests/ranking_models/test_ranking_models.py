@@ -9,8 +9,11 @@ from tests.support.feedback_worlds import contrarian_world
 
 
 def _serving(api: ApiClient, investor: Account, profile_id: str) -> Any:
+    # With near misses: the contrarian world's misfits fit the mandate on nothing, so only
+    # then can a learned ranker's preference for them show.
     response = api.client.get(
-        f"/v1/investors/{profile_id}/matches?limit=5&include_passed=true", headers=investor.headers
+        f"/v1/investors/{profile_id}/matches?limit=5&include_passed=true&include_near_misses=true",
+        headers=investor.headers,
     )
     assert response.status_code == 200
     return response.json()
@@ -47,7 +50,8 @@ def test_a_better_model_is_activated_and_the_default_can_be_restored(api: ApiCli
     assert after["model"]["weights"] is None
     assert set(after["items"][0]["components"]) == {"sector", "ticket", "stage"}
     as_commission = api.client.get(
-        f"/v1/investors/{profile_id}/matches?limit=5&include_passed=true", headers=api.admin
+        f"/v1/investors/{profile_id}/matches?limit=5&include_passed=true&include_near_misses=true",
+        headers=api.admin,
     ).json()
     assert as_commission["model"]["version"] == "learned-v1"
     learned_features = outcome["model"]["parameters"]["feature_names"]

@@ -289,6 +289,8 @@ def test_default_scores_rank_like_the_service() -> None:
             matcher.investor_features[position],
             [(scorer.catalogue_, np.ones(len(rounds), dtype=np.bool_))],
             limit=25,
+            # The evaluation ranks every round, matches or not: so must the page compared.
+            include_near_misses=True,
         )
         assert total == len(rounds)
         ours = sorted(range(len(rounds)), key=lambda j: (-scores[position, j], ids[j]))[:25]

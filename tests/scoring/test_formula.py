@@ -3,7 +3,8 @@
 ``ScoreFormula.segment_scores`` (what ``rank_segments`` and ``score_rows`` use) adds the
 terms of the score in an order arranged for speed; ``segment_components`` computes each
 component, then their weighted mean (``combine``). Over random mandates and requests on a
-synthetic taxonomy, the two must agree to 1e-9.
+synthetic taxonomy, with and without regions, the two must agree to 1e-9, and say the same
+pairs are matches (sector, ticket and stage each fit).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ WORDS = (
     "疫苗",
     "储能电池",
 )
+# "east" is named by no request before the fit: a mandate region the catalogue has not seen.
+REGIONS = ("pudong", "xuhui", "lingang", "minhang", "east")
 TOLERANCE = 1e-9
 
 PARAMETERS: list[dict[str, Any]] = [
@@ -72,7 +75,13 @@ PARAMETERS: list[dict[str, Any]] = [
         "stage_step_fits": (0.6, 0.3, 0.1),
     },
     {"sector_weight": 0.25, "ticket_weight": 0.5, "stage_weight": 0.25, "text_share": 0.0},
-    {"sector_weight": 3.0, "ticket_weight": 1.0, "stage_weight": 0.5, "text_share": 1.0},
+    {
+        "sector_weight": 3.0,
+        "ticket_weight": 1.0,
+        "stage_weight": 0.5,
+        "text_share": 1.0,
+        "region_outside_factor": 0.5,
+    },
 ]
 
 
@@ -89,6 +98,8 @@ def random_request(rng: random.Random, number: int) -> RequestRecord:
         amount=Decimal(round(10 ** rng.uniform(4.0, 12.0), 2)).quantize(Decimal("0.01")),
         currency=rng.choice(REQUEST_CURRENCIES),
         text=random_text(rng) if rng.random() < 0.7 else "",
+        # Now and then no region at all.
+        region=rng.choice((*REGIONS[:4], None)),
     )
 
 
@@ -102,6 +113,8 @@ def random_mandate(rng: random.Random, number: int) -> InvestorRecord:
         ticket_max=ticket_min * rng.choice((1, 2, 10, 100)),
         currency=rng.choice(tuple(RATES)),
         thesis=random_text(rng) if rng.random() < 0.6 else "",
+        # Often none (anywhere).
+        regions=tuple(rng.sample(REGIONS, rng.choice((0, 0, 1, 2)))),
     )
 
 
@@ -146,9 +159,10 @@ def test_the_fast_path_scores_as_the_reference_path(parameters: dict[str, Any]) 
         fast, text = scorer.segment_scores(features, segment, rows)
         assert_close(fast, reference.score)
         assert np.array_equal(text, reference.text)
-        served, served_text = scorer.score_rows(features, segment, rows)
+        served, served_text, fits = scorer.score_rows(features, segment, rows)
         assert_close(served, reference.score)
         assert np.array_equal(served_text, reference.text)
+        assert np.array_equal(fits, reference.fits)
         seen.append(reference)
     # The random pairs cover every case of every component.
     assert taxonomy == {0.0, 1.0, scorer.broader_fit, scorer.sibling_fit}
@@ -161,6 +175,12 @@ def test_the_fast_path_scores_as_the_reference_path(parameters: dict[str, Any]) 
     assert (text == 0).any()
     assert (text > 0).any()
     assert (text > scorer.text_saturation).any()  # the text evidence saturates
+    # Inside (or anywhere) and outside the mandate's regions; matches and near misses.
+    region = np.concatenate([c.region for c in seen])
+    assert set(np.unique(region).tolist()) == {1.0, scorer.region_outside_factor}
+    fits = np.concatenate([c.fits for c in seen])
+    assert fits.any()
+    assert (~fits).any()
 
 
 @pytest.mark.parametrize("parameters", PARAMETERS[:2])
@@ -173,17 +193,26 @@ def test_a_ranked_page_carries_the_reference_scores(parameters: dict[str, Any]) 
     for mandate in mandates[:40]:
         features = scorer.investor_features(mandate)
         page, total = scorer.rank_segments(features, segments, limit=25, offset=3)
-        assert total == len(scorer.catalogue_) + int(segments[1][1].sum())
+        everything, all_pairs = scorer.rank_segments(
+            features, segments, limit=25, offset=3, include_near_misses=True
+        )
+        assert all_pairs == len(scorer.catalogue_) + int(segments[1][1].sum())
+        by_segment = [(s, m, scorer.segment_components(features, s)) for s, m in segments]
+        # Only matches count by default; every selected pair with near misses.
+        assert total == sum(int((c.fits & m).sum()) for _, m, c in by_segment)
         reference = {
             segment.ids[row].decode(): (components, row)
-            for segment, _ in segments
-            for components in [scorer.segment_components(features, segment)]
+            for segment, _, components in by_segment
             for row in range(len(segment))
         }
         for entry in page:
+            assert reference[entry.id][0].fits[reference[entry.id][1]]
+            assert entry.misses == []
+        for entry in page + everything:
             components, row = reference[entry.id]
             assert abs(entry.score - components.score[row]) <= TOLERANCE
             assert entry.sector == components.sector[row]
             assert entry.ticket == components.ticket[row]
             assert entry.stage == components.stage[row]
             assert entry.text == components.text[row]
+            assert entry.misses == components.misses(row)

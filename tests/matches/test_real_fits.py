@@ -1,0 +1,132 @@
+"""Only real fits are matches: a pair whose sector (taxonomy or text), ticket or stage has no
+fit at all is a near miss, left out of matches in both directions unless asked for, and then
+labelled with what it misses. A mandate's regions lower the score of requests outside them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.factories import Account, ApiClient
+
+FULL_FIT = 0.94  # no thesis: 0.4 * 0.85 + 0.3 + 0.3 (no text evidence)
+OUTSIDE_FULL_FIT = 0.799  # 0.94 * 0.85, rounded
+SECTOR_MISS = 0.6  # ticket and stage only: 0.3 + 0.3
+
+
+def _get(api: ApiClient, path: str, headers: dict[str, str], **params: Any) -> Any:
+    response = api.client.get(path, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _investor(api: ApiClient, name: str, **fields: Any) -> tuple[Account, dict[str, Any]]:
+    owner = api.create_account("investor", name)
+    payload = {
+        "name": name,
+        "sectors": ["ai"],
+        "stages": ["series_c"],
+        "ticket_min": "1000000000",
+        "ticket_max": "5000000000",
+        "thesis": "",
+        "regions": [],
+        **fields,
+    }
+    return owner, api.create_investor(owner, **payload)
+
+
+def _published(api: ApiClient, **fields: Any) -> dict[str, Any]:
+    startup = api.create_account("startup")
+    created = api.create_request(startup, **fields)
+    api.publish(created["id"])
+    return created
+
+
+def test_a_sector_miss_is_no_match_in_either_direction(api: ApiClient) -> None:
+    ai_owner, ai = _investor(api, "AI fund")
+    bio_owner, bio = _investor(api, "AstraZeneca", sectors=["life_science"])
+    stepfun = _published(api)
+    bio_path = f"/v1/investors/{bio['id']}/matches"
+    assert _get(api, bio_path, bio_owner.headers) == {
+        "items": [],
+        "next_cursor": None,
+        "total": 0,
+        "model": {"version": "default-v1", "weights": None},
+    }
+    fits = _get(api, f"/v1/investors/{ai['id']}/matches", ai_owner.headers)["items"]
+    assert [(i["financing_request"]["id"], i["score"]) for i in fits] == [(stepfun["id"], FULL_FIT)]
+    assert (fits[0]["near_miss"], fits[0]["misses"]) == (False, [])
+
+    commission = _get(api, f"/v1/financing-requests/{stepfun['id']}/matches", api.admin)
+    assert commission["total"] == 1
+    assert [i["investor"]["id"] for i in commission["items"]] == [ai["id"]]
+    assert (commission["items"][0]["near_miss"], commission["items"][0]["misses"]) == (False, [])
+
+
+def test_near_misses_are_shown_on_request_and_labelled(api: ApiClient) -> None:
+    _, ai = _investor(api, "AI fund")
+    bio_owner, bio = _investor(api, "AstraZeneca", sectors=["life_science"])
+    stepfun = _published(api)
+    near = _get(
+        api, f"/v1/investors/{bio['id']}/matches", bio_owner.headers, include_near_misses=True
+    )
+    assert near["total"] == 1
+    (item,) = near["items"]
+    assert item["financing_request"]["id"] == stepfun["id"]
+    assert (item["score"], item["near_miss"], item["misses"]) == (SECTOR_MISS, True, ["sector"])
+    assert item["components"] == {"sector": 0.0, "ticket": 1.0, "stage": 1.0}
+
+    both = _get(
+        api,
+        f"/v1/financing-requests/{stepfun['id']}/matches",
+        api.admin,
+        include_near_misses=True,
+    )
+    assert both["total"] == 2
+    assert [(i["investor"]["id"], i["near_miss"], i["misses"]) for i in both["items"]] == [
+        (ai["id"], False, []),
+        (bio["id"], True, ["sector"]),
+    ]
+
+
+def test_each_missing_component_is_named(api: ApiClient) -> None:
+    small_owner, small = _investor(
+        api, "Seed fund", sectors=["life_science"], stages=["seed"], ticket_max="1000000001"
+    )
+    # 30 billion: 30x above the maximum (no ticket fit); series_c is four steps from seed.
+    _published(api, amount="30000000000")
+    path = f"/v1/investors/{small['id']}/matches"
+    assert _get(api, path, small_owner.headers)["total"] == 0
+    (item,) = _get(api, path, small_owner.headers, include_near_misses=True)["items"]
+    assert item["misses"] == ["sector", "ticket", "stage"]
+    assert item["score"] == 0.0
+
+
+def test_text_evidence_alone_makes_a_sector_fit(api: ApiClient) -> None:
+    owner, reader = _investor(
+        api, "Thesis reader", sectors=["life_science"], thesis="基础大模型研发与训练算力"
+    )
+    _published(api, summary="基础大模型研发与训练算力")
+    (item,) = _get(api, f"/v1/investors/{reader['id']}/matches", owner.headers)["items"]
+    assert item["components"]["sector"] > 0
+    assert (item["near_miss"], item["misses"]) == (False, [])
+
+
+def test_a_request_outside_the_mandates_regions_scores_lower_with_a_reason(
+    api: ApiClient,
+) -> None:
+    owner, regional = _investor(api, "Regional fund", regions=["lingang", "pudong"])
+    inside = _published(api, company="Inside", region="pudong")
+    outside = _published(api, company="Outside", region="xuhui")
+    items = _get(api, f"/v1/investors/{regional['id']}/matches", owner.headers)["items"]
+    assert [(i["financing_request"]["id"], i["score"]) for i in items] == [
+        (inside["id"], FULL_FIT),
+        (outside["id"], OUTSIDE_FULL_FIT),
+    ]
+    assert "Region: pudong is one of your regions" in items[0]["reasons"]
+    assert "Region: xuhui is outside your regions lingang, pudong" in items[1]["reasons"]
+    assert items[1]["near_miss"] is False  # a region outside lowers the score; still a match
+
+    anywhere_owner, anywhere = _investor(api, "Anywhere fund")
+    items = _get(api, f"/v1/investors/{anywhere['id']}/matches", anywhere_owner.headers)["items"]
+    assert {i["score"] for i in items} == {FULL_FIT}
+    assert not any(r.startswith("Region:") for i in items for r in i["reasons"])
