@@ -22,9 +22,11 @@ from service.deals.router import router as deals_router
 from service.events.router import router as events_router
 from service.feedback.router import router as feedback_router
 from service.financing_requests.router import router as financing_requests_router
+from service.http.api_docs import install_api_docs
 from service.http.health import router as health_router
 from service.http.idempotency import IdempotentRoute
 from service.http.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from service.http.openapi_document import API_DESCRIPTION, install_openapi_document
 from service.http.problems import UnexpectedErrorMiddleware, install_error_handlers
 from service.http.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
 from service.http.throttle import FailureThrottle
@@ -46,6 +48,7 @@ logger = logging.getLogger("matchmaker.startup")
 
 # Counting is one short statement per request; a few connections per worker suffice.
 RATE_LIMIT_POOL_SIZE = 4
+OPENAPI_URL = "/openapi.json"
 
 
 def create_rate_limiter(settings: Settings, engine: Engine) -> RateLimiter:
@@ -88,12 +91,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
         title="Matchmaker",
         version="0.1.0",
-        description="Investor-to-project matchmaking for investment-promotion commissions.",
-        # MATCHMAKER_API_DOCS=false: no /docs, /redoc or /openapi.json (404).
-        docs_url="/docs" if settings.api_docs else None,
-        redoc_url="/redoc" if settings.api_docs else None,
-        openapi_url="/openapi.json" if settings.api_docs else None,
+        description=API_DESCRIPTION,
+        # MATCHMAKER_API_DOCS=false: no /docs, /redoc, their assets or /openapi.json (404).
+        # The pages are served by service.http.api_docs with local assets, never a CDN's.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.api_docs else None,
     )
+    if settings.api_docs:
+        install_api_docs(app, openapi_url=OPENAPI_URL)
     app.state.engine = engine or create_db_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -117,7 +123,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Just inside the request id: a 500 carries the id it asks the caller to quote.
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
-    for router in (
+    routers = (
         health_router,
         taxonomy_router,
         accounts_router,
@@ -135,9 +141,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         invitation_acceptance_router,
         users_router,
         api_keys_router,
-    ):
+    )
+    for router in routers:
         _require_idempotent_posts(router)
         app.include_router(router)
+    install_openapi_document(app, routers)
     return app
 
 

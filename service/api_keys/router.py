@@ -10,6 +10,7 @@ from service.core.clock import Now
 from service.core.database import SessionDep
 from service.http.auth import CurrentPrincipal
 from service.http.idempotency import IdempotentRoute
+from service.http.openapi_document import may_answer
 from service.http.pagination import CursorQuery, LimitQuery, Page
 from service.http.problems import PROBLEM_RESPONSES
 
@@ -40,6 +41,7 @@ def list_api_keys(
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated)
+@may_answer(403)  # an account key made by a user who is not the account's admin
 def create_api_key(
     body: ApiKeyCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> ApiKeyCreated:
@@ -56,6 +58,7 @@ def create_api_key(
 
 
 @router.delete("/{api_key_id}", status_code=204, response_class=Response)
+@may_answer(403)  # another user's key, revoked by someone who is not the account's admin
 def revoke_api_key(
     api_key_id: ApiKeyId, session: SessionDep, principal: CurrentPrincipal, now: Now
 ) -> Response:

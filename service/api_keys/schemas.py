@@ -5,11 +5,19 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from models import ApiKey, User
-from service.http.fields import WRITE_MODEL_CONFIG, Name
+from service.http.fields import Name, with_examples
 
 
 class ApiKeyCreate(BaseModel):
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {"name": "nightly CRM export"},
+        {
+            "name": "CRM sync",
+            "account_key": True,
+            "account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+        },
+        write=True,
+    )
 
     name: Name = Field(description="What the key is for", examples=["nightly CRM export"])
     account_key: bool = Field(
@@ -26,6 +34,20 @@ class ApiKeyCreate(BaseModel):
 
 class ApiKeyOut(BaseModel):
     """A key as lists show it: never the key, never its hash."""
+
+    model_config = with_examples(
+        {
+            "id": "4a1e8d6c-2f7b-4e9a-9d3c-5b6a8f1e2c87",
+            "name": "nightly CRM export",
+            "prefix": "mk_Q2x9fT0",
+            "account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+            "user_id": "9c5a3f28-7e1b-4c6d-a2f9-8b7e6d5c4a76",
+            "user_name": "Li Wei",
+            "created_at": "2026-11-21T09:30:00Z",
+            "last_used_at": "2026-11-21T09:30:00Z",
+            "revoked_at": None,
+        }
+    )
 
     id: str
     name: str
@@ -57,6 +79,21 @@ class ApiKeyOut(BaseModel):
 
 
 class ApiKeyCreated(ApiKeyOut):
+    model_config = with_examples(
+        {
+            "id": "4a1e8d6c-2f7b-4e9a-9d3c-5b6a8f1e2c87",
+            "name": "nightly CRM export",
+            "prefix": "mk_Q2x9fT0",
+            "account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+            "user_id": "9c5a3f28-7e1b-4c6d-a2f9-8b7e6d5c4a76",
+            "user_name": "Li Wei",
+            "created_at": "2026-11-21T09:30:00Z",
+            "last_used_at": None,
+            "revoked_at": None,
+            "api_key": "mk_Q2x9fT0sV8bN3kLm7pR1wZ4yC6dE",
+        }
+    )
+
     api_key: str | None = Field(
         description=(
             "Shown once; only its hash is stored. Null when the response is an idempotent "

@@ -6,10 +6,31 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from models import AuditRecord
+from service.http.fields import with_examples
 
 
 class AuditRecordOut(BaseModel):
     """One write: who did what to which object, and when."""
+
+    model_config = with_examples(
+        {
+            "id": "f8a6c4e2-1b9d-4f7e-a5c3-9d1b7e5a3c2b",
+            "occurred_at": "2026-11-21T09:30:00Z",
+            "actor_account_id": "c1e7b9a4-6d2f-4a83-b5e0-2f9c8d7a6b32",
+            "actor_user_id": "9c5a3f28-7e1b-4c6d-a2f9-8b7e6d5c4a76",
+            "actor_name": "Li Wei",
+            "actor_role": "commission",
+            "action": "financing_request.reject",
+            "object_type": "financing_request",
+            "object_id": "7d4c2b19-5e3f-4a6b-8c1d-9f0e2a4b6c54",
+            "request_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            "client_request_id": None,
+            "changes": {
+                "status": {"from": "submitted", "to": "rejected"},
+                "review_note": "Please add audited accounts",
+            },
+        }
+    )
 
     id: str
     occurred_at: dt.datetime

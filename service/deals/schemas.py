@@ -1,25 +1,46 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from models import Deal
 from service.http.fields import (
-    WRITE_MODEL_CONFIG,
+    CheckedTogether,
+    CrossFieldProblem,
     CurrencyCode,
     Money,
     Name,
     RegionCode,
     SectorCode,
     StageCode,
+    with_examples,
 )
 
 
-class DealWrite(BaseModel):
+class DealWrite(CheckedTogether):
     """A financing the investor took part in, for its track record."""
 
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {
+            "company": "Moonshot AI",
+            "sector": "ai.foundation_models",
+            "stage": "series_b",
+            "region": "xuhui",
+            "amount": "7000000000",
+            "currency": "CNY",
+            "closed_on": "2025-08-15",
+        },
+        {
+            "company": "Biren Technology",
+            "sector": "semiconductors.design",
+            "stage": "series_c",
+            "closed_on": "2024-03-01",
+        },
+        write=True,
+    )
 
     company: Name
     sector: SectorCode
@@ -29,14 +50,33 @@ class DealWrite(BaseModel):
     currency: CurrencyCode | None = Field(default=None, description="Required with amount")
     closed_on: dt.date = Field(description="When the round closed; not in the future")
 
-    @model_validator(mode="after")
-    def _amount_has_currency(self) -> DealWrite:
-        if (self.amount is None) != (self.currency is None):
-            raise ValueError("amount and currency go together")
-        return self
+    @classmethod
+    def cross_field_problems(cls, values: Mapping[str, Any]) -> Iterator[CrossFieldProblem]:
+        if "amount" in values and "currency" in values:
+            amount, currency = values["amount"], values["currency"]
+            if (amount is None) != (currency is None):
+                missing = "currency" if currency is None else "amount"
+                yield CrossFieldProblem(
+                    (missing,), "missing", "amount and currency go together: give both or neither"
+                )
 
 
 class DealOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": "6f3b9a1e-8c4d-4b2f-a7e6-1d9c0b5a3e98",
+            "investor_id": "3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
+            "company": "Moonshot AI",
+            "sector": "ai.foundation_models",
+            "stage": "series_b",
+            "region": "xuhui",
+            "amount": "7000000000.00",
+            "currency": "CNY",
+            "closed_on": "2025-08-15",
+            "created_at": "2026-11-21T09:30:00Z",
+        }
+    )
+
     id: str
     investor_id: str
     company: str

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from models import Event
-from service.http.fields import WRITE_MODEL_CONFIG
+from service.http.fields import with_examples
 
 EventName = Annotated[str, Field(min_length=1, max_length=200)]
 Place = Annotated[str, Field(min_length=1, max_length=200)]
@@ -15,7 +15,11 @@ Place = Annotated[str, Field(min_length=1, max_length=200)]
 class EventCreate(BaseModel):
     """A conference or campaign at which financing requests are presented."""
 
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {"name": "2026 Shanghai Investment Conference", "date": "2026-11-05", "place": "Shanghai"},
+        {"name": "Pudong AI campaign 2027", "date": "2027-03-01"},
+        write=True,
+    )
 
     name: EventName = Field(examples=["2026 Shanghai Investment Conference"])
     date: dt.date = Field(description="The (first) day, ISO 8601", examples=["2026-11-05"])
@@ -23,6 +27,18 @@ class EventCreate(BaseModel):
 
 
 class EventOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": "2b8f6e3d-1a9c-4d7e-b5f2-4c3a1e0d9f65",
+            "name": "2026 Shanghai Investment Conference",
+            "date": "2026-11-05",
+            "place": "Shanghai",
+            "created_at": "2026-11-21T09:30:00Z",
+            "updated_at": "2026-11-21T09:30:00Z",
+            "revision": 1,
+        }
+    )
+
     id: str
     name: str
     date: dt.date

@@ -1,17 +1,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from models import Feedback, FeedbackAction, FeedbackEvent, InvestorProfile, PassReason
-from service.http.fields import WRITE_MODEL_CONFIG, CurrencyCode, Money
+from service.http.fields import (
+    CheckedTogether,
+    CrossFieldProblem,
+    CurrencyCode,
+    Money,
+    with_examples,
+)
 
 
-class FeedbackWrite(BaseModel):
+class FeedbackWrite(CheckedTogether):
     """An investor's action on a match; ``pass`` takes a reason, ``committed`` an amount."""
 
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {"action": "interested"},
+        {"action": "pass", "reason": "ticket"},
+        {"action": "committed", "amount": "500000000", "currency": "CNY"},
+        write=True,
+    )
 
     action: FeedbackAction
     reason: PassReason | None = Field(default=None, description="Required with pass")
@@ -20,8 +33,37 @@ class FeedbackWrite(BaseModel):
         default=None, description="Of the amount; the request's currency when omitted"
     )
 
+    @classmethod
+    def cross_field_problems(cls, values: Mapping[str, Any]) -> Iterator[CrossFieldProblem]:
+        """Which fields go with which action (checked with the fields, so one 422 says all)."""
+        action = values.get("action")
+        passing, committing = action is FeedbackAction.PASS, action is FeedbackAction.COMMITTED
+        if action is not None and "reason" in values:
+            if passing and values["reason"] is None:
+                yield CrossFieldProblem(("reason",), "missing", "A pass needs a reason")
+            if not passing and values["reason"] is not None:
+                yield CrossFieldProblem(("reason",), "not_allowed", "Only a pass takes a reason")
+        if action is not None and "amount" in values:
+            if committing and values["amount"] is None:
+                yield CrossFieldProblem(("amount",), "missing", "A commitment needs an amount")
+            if not committing and values["amount"] is not None:
+                message = "Only a commitment takes an amount"
+                yield CrossFieldProblem(("amount",), "not_allowed", message)
+        if values.get("amount", 0) is None and values.get("currency") is not None:
+            yield CrossFieldProblem(("currency",), "not_allowed", "Currency goes with amount")
+
 
 class FeedbackEventOut(BaseModel):
+    model_config = with_examples(
+        {
+            "action": "interested",
+            "reason": None,
+            "amount": None,
+            "currency": None,
+            "occurred_at": "2026-11-21T09:30:00Z",
+        }
+    )
+
     action: FeedbackAction
     reason: PassReason | None
     amount: Money | None
@@ -40,6 +82,34 @@ class FeedbackEventOut(BaseModel):
 
 
 class FeedbackOut(BaseModel):
+    model_config = with_examples(
+        {
+            "investor_id": "3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
+            "financing_request_id": "7d4c2b19-5e3f-4a6b-8c1d-9f0e2a4b6c54",
+            "action": "meeting",
+            "reason": None,
+            "amount": None,
+            "currency": None,
+            "updated_at": "2026-11-24T09:30:00Z",
+            "history": [
+                {
+                    "action": "interested",
+                    "reason": None,
+                    "amount": None,
+                    "currency": None,
+                    "occurred_at": "2026-11-21T09:30:00Z",
+                },
+                {
+                    "action": "meeting",
+                    "reason": None,
+                    "amount": None,
+                    "currency": None,
+                    "occurred_at": "2026-11-24T09:30:00Z",
+                },
+            ],
+        }
+    )
+
     investor_id: str
     financing_request_id: str
     action: FeedbackAction
@@ -66,6 +136,17 @@ class FeedbackOut(BaseModel):
 class InterestedInvestorOut(BaseModel):
     """What a startup learns of an investor that showed interest: who, and how far it went."""
 
+    model_config = with_examples(
+        {
+            "investor_id": "3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
+            "name": "Hillhouse Capital",
+            "kind": "pe",
+            "origin": "domestic",
+            "action": "meeting",
+            "updated_at": "2026-11-21T09:30:00Z",
+        }
+    )
+
     investor_id: str
     name: str
     kind: str
@@ -86,4 +167,19 @@ class InterestedInvestorOut(BaseModel):
 
 
 class InterestList(BaseModel):
+    model_config = with_examples(
+        {
+            "items": [
+                {
+                    "investor_id": "3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
+                    "name": "Hillhouse Capital",
+                    "kind": "pe",
+                    "origin": "domestic",
+                    "action": "meeting",
+                    "updated_at": "2026-11-21T09:30:00Z",
+                }
+            ]
+        }
+    )
+
     items: list[InterestedInvestorOut]

@@ -20,26 +20,10 @@ from models.types import utc_now
 from service.audit_log.writer import audit_value, record_audit
 from service.feedback.schemas import FeedbackWrite
 from service.http.auth import Principal
-from service.http.problems import Invalid, NotFound, field_problem
+from service.http.problems import NotFound
 
 INTEREST = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
 OBJECT_TYPE = "feedback"
-
-
-def _check(data: FeedbackWrite) -> None:
-    problems = []
-    if data.action is FeedbackAction.PASS and data.reason is None:
-        problems.append(field_problem("reason", "missing", "A pass needs a reason"))
-    if data.action is not FeedbackAction.PASS and data.reason is not None:
-        problems.append(field_problem("reason", "not_allowed", "Only a pass takes a reason"))
-    if data.action is FeedbackAction.COMMITTED and data.amount is None:
-        problems.append(field_problem("amount", "missing", "A commitment needs an amount"))
-    if data.action is not FeedbackAction.COMMITTED and data.amount is not None:
-        problems.append(field_problem("amount", "not_allowed", "Only a commitment takes an amount"))
-    if data.amount is None and data.currency is not None:
-        problems.append(field_problem("currency", "not_allowed", "Currency goes with amount"))
-    if problems:
-        raise Invalid(f"Invalid feedback for action {data.action.value}.", errors=problems)
 
 
 def record(
@@ -51,7 +35,6 @@ def record(
     data: FeedbackWrite,
 ) -> tuple[Feedback, list[FeedbackEvent]]:
     """Set the latest action on a published request; the previous ones stay in the history."""
-    _check(data)
     financing_request = session.get(FinancingRequest, financing_request_id)
     if financing_request is None or financing_request.status is not RequestStatus.PUBLISHED:
         raise NotFound(f"No published financing request {financing_request_id}.")

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from models import FinancingRequest, RequestStatus
 from service.http.auth import Principal
 from service.http.fields import (
-    WRITE_MODEL_CONFIG,
     CurrencyCode,
     LongText,
     Money,
@@ -19,6 +18,7 @@ from service.http.fields import (
     RegionCode,
     SectorList,
     StageCode,
+    with_examples,
 )
 from service.reference_data.code_links import codes_of
 
@@ -31,7 +31,27 @@ EventId = Annotated[
 class FinancingRequestCreate(BaseModel):
     """A startup's request for capital."""
 
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {
+            "company": "Stepfun",
+            "title": "Inference cluster",
+            "sectors": ["ai.infrastructure"],
+            "amount": "800000000",
+            "currency": "CNY",
+            "stage": "growth",
+            "region": "xuhui",
+        },
+        {
+            "company": "Bose Quantum",
+            "title": "Quantum computing Series A",
+            "summary": "相干光量子计算机",
+            "sectors": ["quantum"],
+            "amount": "300000000",
+            "stage": "series_a",
+            "status": "draft",
+        },
+        write=True,
+    )
 
     company: Name
     title: Title
@@ -60,6 +80,11 @@ class OwnerStatusChange(StrEnum):
 class FinancingRequestUpdate(PatchModel):
     """Fields to change; ``status`` moves the request along its life cycle."""
 
+    model_config = with_examples(
+        {"amount": "900000000", "summary": "推理集群扩容; inference cluster expansion"},
+        {"status": "submitted"},
+    )
+
     nullable_fields: ClassVar[frozenset[str]] = frozenset({"region", "event_id"})
 
     company: Name | None = None
@@ -75,7 +100,11 @@ class FinancingRequestUpdate(PatchModel):
 
 
 class ReviewDecision(BaseModel):
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {"decision": "publish"},
+        {"decision": "reject", "note": "Please add audited accounts for 2025"},
+        write=True,
+    )
 
     decision: Literal["publish", "reject"]
     note: LongText | None = Field(
@@ -84,6 +113,29 @@ class ReviewDecision(BaseModel):
 
 
 class FinancingRequestOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": "7d4c2b19-5e3f-4a6b-8c1d-9f0e2a4b6c54",
+            "owner_account_id": "8a2d4e61-3b5c-4f9a-a1d7-6c0e9b8f7a21",
+            "company": "Stepfun",
+            "title": "Foundation model training round",
+            "summary": "基础大模型研发与训练算力",
+            "sectors": ["ai.foundation_models"],
+            "amount": "3000000000.00",
+            "currency": "CNY",
+            "stage": "series_c",
+            "region": "xuhui",
+            "event_id": "2b8f6e3d-1a9c-4d7e-b5f2-4c3a1e0d9f65",
+            "status": "published",
+            "review_note": None,
+            "reviewed_at": "2026-11-21T09:30:00Z",
+            "published_at": "2026-11-21T09:30:00Z",
+            "created_at": "2026-11-21T09:30:00Z",
+            "updated_at": "2026-11-21T09:30:00Z",
+            "revision": 3,
+        }
+    )
+
     id: str
     owner_account_id: str | None = Field(description="Hidden (null) from investors")
     company: str

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from functools import cache
+from typing import Annotated, Any, ClassVar, NamedTuple, Self
 
 from pydantic import (
     AfterValidator,
@@ -13,15 +14,31 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
+    TypeAdapter,
+    ValidationError,
     field_validator,
+    model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from service.reference_data.catalog import get_reference_data
 
 MAX_CODES = 32
 WRITE_MODEL_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def with_examples(*examples: dict[str, Any], write: bool = False) -> ConfigDict:
+    """A model's config showing these examples in the OpenAPI document (and so in /docs).
+
+    ``write=True``: a request body's config (``WRITE_MODEL_CONFIG``). Tests send every body
+    example to its route and validate every response example against its model.
+    """
+    config = ConfigDict(json_schema_extra={"examples": list(examples)})
+    if write:
+        config.update(WRITE_MODEL_CONFIG)
+    return config
 
 
 def _reject_floats_and_bools(value: object) -> object:
@@ -147,6 +164,102 @@ RegionList = Annotated[
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=10_000)]
+
+
+class CrossFieldProblem(NamedTuple):
+    """A rule between fields that a body breaks: the fields it names, a code, a message."""
+
+    fields: tuple[str, ...]
+    code: str
+    message: str
+
+
+class CheckedTogether(BaseModel):
+    """A body whose rules between fields are checked together with its fields.
+
+    Pydantic runs a model validator only once every field is valid, so a body with an unknown
+    sector and ticket_min above ticket_max answered a 422 naming the sector, and the corrected
+    body a second 422 naming the tickets. Here ``cross_field_problems`` sees every field that
+    did validate (parsed; an absent field with its default), and its problems join the field
+    errors in one ``ValidationError``: one 422 names everything wrong with the body.
+    A rule names the fields it reads and stays silent when one of them is missing or null.
+    """
+
+    @classmethod
+    def cross_field_problems(cls, values: Mapping[str, Any]) -> Iterator[CrossFieldProblem]:
+        return iter(())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check_together(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        try:
+            model = handler(data)
+        except ValidationError as invalid:
+            if not isinstance(data, dict):
+                raise
+            problems = list(cls.cross_field_problems(_valid_fields(cls, data, invalid)))
+            if not problems:
+                raise
+            raise ValidationError.from_exception_data(
+                invalid.title, [*_line_errors(invalid), *_problem_errors(problems, data)]
+            ) from None
+        problems = list(cls.cross_field_problems(dict(model)))
+        if problems:
+            given = data if isinstance(data, dict) else {}
+            raise ValidationError.from_exception_data(
+                cls.__name__, list(_problem_errors(problems, given))
+            )
+        return model
+
+
+@cache
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    info = model.model_fields[name]
+    annotated: Any = Annotated[info.annotation, info]
+    return TypeAdapter(annotated)
+
+
+def _valid_fields(
+    model: type[BaseModel], data: Mapping[str, Any], invalid: ValidationError
+) -> dict[str, Any]:
+    failed = {error["loc"][0] for error in invalid.errors() if error["loc"]}
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name in failed:
+            continue
+        if name in data:
+            try:
+                values[name] = _field_adapter(model, name).validate_python(data[name])
+            except ValidationError:
+                continue
+        elif not info.is_required() and info.default_factory is None:
+            values[name] = info.default
+    return values
+
+
+def _line_errors(invalid: ValidationError) -> Iterator[InitErrorDetails]:
+    """The errors of ``invalid`` again, with their messages and allowed values."""
+    for error in invalid.errors():
+        ctx = error.get("ctx") or {}
+        context = {"allowed": ctx["allowed"]} if "allowed" in ctx else None
+        message = error["msg"].replace("{allowed}", "allowed")
+        yield InitErrorDetails(
+            type=PydanticCustomError(error["type"], message, context),
+            loc=error["loc"],
+            input=error["input"],
+        )
+
+
+def _problem_errors(
+    problems: list[CrossFieldProblem], data: Mapping[str, Any]
+) -> Iterator[InitErrorDetails]:
+    for problem in problems:
+        for field in problem.fields:
+            yield InitErrorDetails(
+                type=PydanticCustomError(problem.code, problem.message),
+                loc=(field,),
+                input=data.get(field),
+            )
 
 
 class PatchModel(BaseModel):

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,26 +38,126 @@ class UnreadableBody:
 class FieldProblem(BaseModel):
     """One bad field: where it is, what is wrong, and the allowed values where they help."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "pointer": "#/sectors/1",
+                    "field": "sectors.1",
+                    "location": "body",
+                    "code": "unknown_sector",
+                    "message": "Unknown sector code 'robots'; valid codes: ai, ...",
+                    "allowed": ["ai", "ai.foundation_models", "robotics"],
+                }
+            ]
+        },
+    )
 
-    pointer: str
-    field: str
-    location: str
-    code: str
-    message: str
-    allowed: list[str] | None = None
+    pointer: str = Field(
+        description="A JSON Pointer (RFC 6901) as a URI fragment: '#/ticket_min' for a body "
+        "member, '#query/sector' for a query parameter",
+        examples=["#/ticket_min"],
+    )
+    field: str = Field(
+        description="The member's path with dots ('sectors.1'), or the parameter's name",
+        examples=["ticket_min"],
+    )
+    location: str = Field(
+        description="Where it was: body, query, path or header", examples=["body"]
+    )
+    code: str = Field(
+        description="A stable machine-readable reason ('missing', 'unknown_sector', "
+        "'ticket_range', 'greater_than', ...)",
+        examples=["ticket_range"],
+    )
+    message: str = Field(description="For people", examples=["ticket_min 9 is above ticket_max 5"])
+    allowed: list[str] | None = Field(
+        default=None, description="The valid values, for a code field (taxonomy, stages, ...)"
+    )
+
+
+_PROBLEM_EXAMPLE: dict[str, Any] = {
+    "type": "/problems/invalid-input",
+    "title": "The request has invalid fields",
+    "status": 422,
+    "detail": "Invalid fields: sectors.1, stages.0, ticket_max, ticket_min",
+    "instance": "/v1/investors",
+    "request_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "errors": [
+        {
+            "pointer": "#/sectors/1",
+            "field": "sectors.1",
+            "location": "body",
+            "code": "unknown_sector",
+            "message": "Unknown sector code 'robots'; valid codes: ai, ...",
+            "allowed": ["ai", "ai.foundation_models", "robotics"],
+        },
+        {
+            "pointer": "#/stages/0",
+            "field": "stages.0",
+            "location": "body",
+            "code": "unknown_stage",
+            "message": "Unknown stage code 'late'; valid codes: seed, ...",
+            "allowed": ["seed", "series_a", "growth"],
+        },
+        {
+            "pointer": "#/ticket_min",
+            "field": "ticket_min",
+            "location": "body",
+            "code": "ticket_range",
+            "message": "ticket_min 9000000000 is above ticket_max 3000000000",
+        },
+        {
+            "pointer": "#/ticket_max",
+            "field": "ticket_max",
+            "location": "body",
+            "code": "ticket_range",
+            "message": "ticket_min 9000000000 is above ticket_max 3000000000",
+        },
+    ],
+}
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem details object."""
+    """An RFC 9457 problem details object: every error of the API, as application/problem+json.
 
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    request_id: str | None = None
-    errors: list[FieldProblem] | None = None
+    A 422 lists every bad field of the request in ``errors``, the rules between fields included.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _PROBLEM_EXAMPLE,
+                {
+                    "type": "/problems/precondition-failed",
+                    "title": "The object changed since it was read",
+                    "status": 412,
+                    "detail": (
+                        "The object is at revision 4 now; read it again and reapply your change."
+                    ),
+                    "instance": "/v1/investors/3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
+                    "request_id": "5a4b3c2d1e0f98877665544332211009",
+                },
+            ]
+        }
+    )
+
+    type: str = Field(
+        description="A URI reference naming the kind of problem", examples=["/problems/not-found"]
+    )
+    title: str = Field(description="The kind's short summary; the same for every occurrence")
+    status: int = Field(description="The HTTP status code", examples=[404])
+    detail: str | None = Field(default=None, description="What happened this time, for people")
+    instance: str | None = Field(default=None, description="The path of the request")
+    request_id: str | None = Field(
+        default=None,
+        description="The service's id of the request (also in X-Request-ID); quote it when "
+        "reporting an error",
+    )
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="Each bad field or parameter (422 and some 409s)"
+    )
 
 
 class ServiceError(Exception):

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from models import InvestorProfile
 from service.http.fields import (
-    WRITE_MODEL_CONFIG,
+    CheckedTogether,
+    CrossFieldProblem,
     CurrencyCode,
     LongText,
     Money,
@@ -16,6 +20,7 @@ from service.http.fields import (
     RegionList,
     SectorList,
     StageList,
+    with_examples,
 )
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
@@ -37,10 +42,40 @@ class Origin(StrEnum):
     FOREIGN = "foreign"
 
 
-class InvestorCreate(BaseModel):
+def ticket_range_problem(ticket_min: Decimal, ticket_max: Decimal) -> CrossFieldProblem | None:
+    """ticket_min above ticket_max: a problem naming both."""
+    if ticket_min <= ticket_max:
+        return None
+    message = f"ticket_min {ticket_min} is above ticket_max {ticket_max}"
+    return CrossFieldProblem(("ticket_min", "ticket_max"), "ticket_range", message)
+
+
+def _ticket_problems(values: Mapping[str, Any]) -> Iterator[CrossFieldProblem]:
+    ticket_min, ticket_max = values.get("ticket_min"), values.get("ticket_max")
+    if ticket_min is not None and ticket_max is not None:
+        problem = ticket_range_problem(ticket_min, ticket_max)
+        if problem:
+            yield problem
+
+
+class InvestorCreate(CheckedTogether):
     """An investor's mandate."""
 
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {
+            "name": "Hillhouse Capital",
+            "kind": "pe",
+            "origin": "domestic",
+            "sectors": ["ai", "semiconductors.design"],
+            "thesis": "基础大模型与芯片设计; foundation models and chips",
+            "ticket_min": "1500000000",
+            "ticket_max": "5000000000",
+            "currency": "CNY",
+            "stages": ["series_b", "series_c", "growth"],
+            "regions": ["pudong", "xuhui"],
+        },
+        write=True,
+    )
 
     name: Name
     kind: InvestorKind
@@ -51,14 +86,24 @@ class InvestorCreate(BaseModel):
     ticket_max: Money
     currency: CurrencyCode = "CNY"
     stages: StageList
-    regions: RegionList = []
+    regions: RegionList = Field(default=[])
     owner_account_id: str | None = None
 
+    @classmethod
+    def cross_field_problems(cls, values: Mapping[str, Any]) -> Iterator[CrossFieldProblem]:
+        return _ticket_problems(values)
 
-class InvestorUpdate(PatchModel):
-    """Fields to change; absent fields stay as they are."""
 
-    model_config = WRITE_MODEL_CONFIG
+class InvestorUpdate(CheckedTogether, PatchModel):
+    """Fields to change; absent fields stay as they are.
+
+    Both tickets given: checked with the fields; one: against the stored other (the service).
+    """
+
+    model_config = with_examples(
+        {"ticket_max": "6000000000"},
+        {"sectors": ["ai", "semiconductors"], "stages": ["series_c", "growth"]},
+    )
 
     name: Name | None = None
     kind: InvestorKind | None = None
@@ -71,8 +116,32 @@ class InvestorUpdate(PatchModel):
     stages: StageList | None = None
     regions: RegionList | None = None
 
+    @classmethod
+    def cross_field_problems(cls, values: Mapping[str, Any]) -> Iterator[CrossFieldProblem]:
+        return _ticket_problems(values)
+
 
 class InvestorOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": "3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
+            "owner_account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+            "name": "Hillhouse Capital",
+            "kind": "pe",
+            "origin": "domestic",
+            "sectors": ["ai", "semiconductors.design"],
+            "thesis": "基础大模型与芯片设计; foundation models and chips",
+            "ticket_min": "1500000000.00",
+            "ticket_max": "5000000000.00",
+            "currency": "CNY",
+            "stages": ["series_b", "series_c", "growth"],
+            "regions": ["pudong", "xuhui"],
+            "created_at": "2026-11-21T09:30:00Z",
+            "updated_at": "2026-11-21T09:30:00Z",
+            "revision": 1,
+        }
+    )
+
     id: str
     owner_account_id: str | None
     name: str

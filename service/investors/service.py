@@ -22,7 +22,7 @@ from service.audit_log.writer import audit_value, record_audit
 from service.http.auth import Principal
 from service.http.pagination import fetch_page
 from service.http.problems import Invalid, NotFound, field_problem
-from service.investors.schemas import InvestorCreate, InvestorUpdate
+from service.investors.schemas import InvestorCreate, InvestorUpdate, ticket_range_problem
 from service.reference_data.code_links import codes_of, overlapping_sector, sync_code_rows
 
 OBJECT_TYPE = "investor_profile"
@@ -71,14 +71,15 @@ def get_visible(
 
 
 def check_ticket_range(ticket_min: Decimal, ticket_max: Decimal) -> None:
-    if ticket_min > ticket_max:
-        message = f"ticket_min {ticket_min} is above ticket_max {ticket_max}"
+    """The merged range of an edit (one ticket given, the other stored) stays ordered.
+
+    A body that gives both is checked with its fields (``InvestorCreate``, ``InvestorUpdate``).
+    """
+    problem = ticket_range_problem(ticket_min, ticket_max)
+    if problem:
         raise Invalid(
-            message,
-            errors=[
-                field_problem("ticket_min", "ticket_range", message),
-                field_problem("ticket_max", "ticket_range", message),
-            ],
+            problem.message,
+            errors=[field_problem(name, problem.code, problem.message) for name in problem.fields],
         )
 
 

@@ -6,9 +6,27 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from models import ModelStatus, RankingModel
+from service.http.fields import with_examples
 
 
 class RankingModelVersionOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": "1d7e5c3a-9b2f-4a6e-8d1c-7f4b2e9a6c09",
+            "version": 2,
+            "status": "active",
+            "metrics": {"held_out_pairs": 48, "auc": 0.81, "previous_auc": 0.74},
+            "parameters": {
+                "features": ["sector", "ticket", "stage"],
+                "coefficients": [1.9, 1.1, 0.8],
+                "intercept": -1.7,
+            },
+            "trained_by": "commission",
+            "created_at": "2026-11-21T09:30:00Z",
+            "activated_at": "2026-11-21T09:30:00Z",
+        }
+    )
+
     id: str
     version: int
     status: ModelStatus
@@ -33,11 +51,54 @@ class RankingModelVersionOut(BaseModel):
 
 
 class TrainingOutcome(BaseModel):
+    model_config = with_examples(
+        {
+            "model": {
+                "id": "1d7e5c3a-9b2f-4a6e-8d1c-7f4b2e9a6c09",
+                "version": 2,
+                "status": "active",
+                "metrics": {"held_out_pairs": 48, "auc": 0.81, "previous_auc": 0.74},
+                "parameters": {
+                    "features": ["sector", "ticket", "stage"],
+                    "coefficients": [1.9, 1.1, 0.8],
+                    "intercept": -1.7,
+                },
+                "trained_by": "commission",
+                "created_at": "2026-11-21T09:30:00Z",
+                "activated_at": "2026-11-21T09:30:00Z",
+            },
+            "activated": True,
+            "serving_version": "2",
+        }
+    )
+
     model: RankingModelVersionOut
     activated: bool = Field(description="True when it beat the serving model on held-out data")
     serving_version: str = Field(description="The model that now ranks matches")
 
 
 class RankingModelList(BaseModel):
+    model_config = with_examples(
+        {
+            "items": [
+                {
+                    "id": "1d7e5c3a-9b2f-4a6e-8d1c-7f4b2e9a6c09",
+                    "version": 2,
+                    "status": "active",
+                    "metrics": {"held_out_pairs": 48, "auc": 0.81, "previous_auc": 0.74},
+                    "parameters": {
+                        "features": ["sector", "ticket", "stage"],
+                        "coefficients": [1.9, 1.1, 0.8],
+                        "intercept": -1.7,
+                    },
+                    "trained_by": "commission",
+                    "created_at": "2026-11-21T09:30:00Z",
+                    "activated_at": "2026-11-21T09:30:00Z",
+                }
+            ],
+            "serving_version": "2",
+        }
+    )
+
     items: list[RankingModelVersionOut]
     serving_version: str

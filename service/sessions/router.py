@@ -12,6 +12,7 @@ from service.http.auth import (
     problem_responses,
 )
 from service.http.idempotency import IdempotentRoute, PublicPostRoute
+from service.http.openapi_document import may_answer
 from service.http.problems import PROBLEM_RESPONSES
 from service.sessions import service
 from service.sessions.schemas import CurrentSession, SignIn
@@ -68,6 +69,7 @@ def current_session(session: SessionDep, principal: CurrentPrincipal) -> Current
 
 
 @router.delete("/v1/sessions/current", status_code=204, response_class=Response)
+@may_answer(404)  # a request made with an API key has no session to end
 def sign_out(session: SessionDep, principal: CurrentPrincipal, now: Now) -> Response:
     """Sign out: the session ends everywhere it was used; 404 for a request made with a key."""
     service.sign_out(session=session, principal=principal, now=now)

@@ -8,6 +8,7 @@ from service.core.clock import Now
 from service.core.database import SessionDep
 from service.http.auth import CurrentPrincipal, check_public_input, problem_responses
 from service.http.idempotency import IdempotentRoute, PublicPostRoute
+from service.http.openapi_document import may_answer
 from service.http.pagination import CursorQuery, LimitQuery, Page
 from service.http.problems import PROBLEM_RESPONSES
 from service.users import service
@@ -30,6 +31,7 @@ UserId = Annotated[str, Path(max_length=36)]
 
 
 @router.post("/v1/invitations", status_code=201, response_model=InvitationCreated)
+@may_answer(403)  # a user who is not the account's admin
 def create_invitation(
     body: InvitationCreate, session: SessionDep, principal: CurrentPrincipal, now: Now
 ) -> InvitationCreated:

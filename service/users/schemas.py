@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from models import Invitation, User
-from service.http.fields import WRITE_MODEL_CONFIG, Name
+from service.http.fields import Name, with_examples
 from service.users.passwords import MAX_PASSWORD_LENGTH
 
 Username = Annotated[
@@ -40,7 +40,11 @@ Password = Annotated[
 
 
 class InvitationCreate(BaseModel):
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {"account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10", "name": "Li Wei"},
+        {"account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10", "name": "Zhang Min", "admin": True},
+        write=True,
+    )
 
     account_id: str | None = Field(
         default=None,
@@ -55,6 +59,19 @@ class InvitationCreate(BaseModel):
 
 
 class InvitationOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": "e4c2a8f6-5d1b-4e3a-9f7c-2b8d6a4e1f1a",
+            "account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+            "name": "Li Wei",
+            "admin": False,
+            "created_at": "2026-11-21T09:30:00Z",
+            "expires_at": "2026-11-24T09:30:00Z",
+            "accepted_at": None,
+            "user_id": None,
+        }
+    )
+
     id: str
     account_id: str
     name: str | None
@@ -79,6 +96,20 @@ class InvitationOut(BaseModel):
 
 
 class InvitationCreated(InvitationOut):
+    model_config = with_examples(
+        {
+            "id": "e4c2a8f6-5d1b-4e3a-9f7c-2b8d6a4e1f1a",
+            "account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+            "name": "Li Wei",
+            "admin": False,
+            "created_at": "2026-11-21T09:30:00Z",
+            "expires_at": "2026-11-24T09:30:00Z",
+            "accepted_at": None,
+            "user_id": None,
+            "invitation_code": "inv_8Hq2Xk5Vn9Rt3Wm6Py1Bz4",
+        }
+    )
+
     invitation_code: str | None = Field(
         description=(
             "Shown once; only its hash is stored. Valid 72 hours, for one acceptance. Null "
@@ -88,7 +119,15 @@ class InvitationCreated(InvitationOut):
 
 
 class InvitationAccept(BaseModel):
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {
+            "code": "inv_8Hq2Xk5Vn9Rt3Wm6Py1Bz4",
+            "username": "li.wei",
+            "password": "a long passphrase of mine",
+            "name": "Li Wei",
+        },
+        write=True,
+    )
 
     code: str = Field(min_length=1, max_length=200, description="The invitation code")
     username: Username
@@ -99,6 +138,17 @@ class InvitationAccept(BaseModel):
 
 
 class UserOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": "9c5a3f28-7e1b-4c6d-a2f9-8b7e6d5c4a76",
+            "account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+            "username": "li.wei",
+            "name": "Li Wei",
+            "admin": False,
+            "created_at": "2026-11-21T09:30:00Z",
+        }
+    )
+
     id: str
     account_id: str
     username: str

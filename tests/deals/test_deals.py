@@ -82,7 +82,7 @@ def test_another_investors_deal_is_not_found(api: ApiClient, db_session: Session
         ({"stage": "series_z"}, "stage"),
         ({"closed_on": "2999-01-01"}, "closed_on"),
         ({"closed_on": "yesterday"}, "closed_on"),
-        ({"currency": None}, "body"),
+        ({"currency": None}, "currency"),
         ({"amount": "5e8x"}, "amount"),
         ({"company": ""}, "company"),
     ],
