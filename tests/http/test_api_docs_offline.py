@@ -9,59 +9,27 @@ test then skips, saying why, in CI it fails). The offline Swagger UI page is sav
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from service.core.database import create_db_engine
 from service.core.settings import Settings
 from service.http.api_docs import FAVICON, REDOC_JS, SWAGGER_CSS, SWAGGER_JS
 from service.main import create_app
+from tests.support.browser import ARTIFACTS, launched_chromium
 from tests.support.live_server import LiveServer, running_server
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "var" / "artifacts"
-INSTALL_SCRIPT = ROOT / "scripts" / "install-browser.sh"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1"}
 REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        installed = subprocess.run(
-            ["bash", str(INSTALL_SCRIPT)], capture_output=True, text=True, timeout=900, check=False
-        )
-        if not CHROMIUM.exists():
-            if os.environ.get("CI"):
-                pytest.fail(f"CI must run the browser test, but {CHROMIUM} is missing")
-            pytest.skip(
-                f"{CHROMIUM} is missing and {INSTALL_SCRIPT.name} could not install it: "
-                f"{installed.stderr.strip()[-300:]}"
-            )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
-        yield launched
-        launched.close()
+    yield from launched_chromium(needs_cjk_font=False)
 
 
 @pytest.fixture(scope="module")

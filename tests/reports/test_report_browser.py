@@ -7,75 +7,22 @@ written to `var/artifacts/` with a full-page screenshot and a printed PDF for pe
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page
 
 from service.reports.html import render_report_html
+from tests.support.browser import ARTIFACTS, launched_chromium
 from tests.support.report_documents import as_document, sample_report
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "var" / "artifacts"
-INSTALL_SCRIPT = ROOT / "scripts" / "install-browser.sh"
-CHROMIUM = Path("/usr/bin/chromium")
-# As the machine's notes require: no sandbox as root, no GPU, and no background connections
-# (this network refuses them, and they would only slow the start).
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHART_IDS = ("coverage-chart", "sector-capital-chart", "stage-capital-chart", "funnel-chart")
-
-
-def _cjk_font_installed() -> bool:
-    if shutil.which("fc-list") is None:
-        return False
-    listing = subprocess.run(
-        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
-    )
-    return "Noto Sans CJK" in listing.stdout
-
-
-def _browser_missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing"
-    if not _cjk_font_installed():
-        return "the Noto Sans CJK font is missing (Debian package fonts-noto-cjk)"
-    return None
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if _browser_missing():
-        installed = subprocess.run(
-            ["bash", str(INSTALL_SCRIPT)], capture_output=True, text=True, timeout=900, check=False
-        )
-        missing = _browser_missing()
-        if missing:
-            if os.environ.get("CI"):
-                pytest.fail(f"CI must run the browser test, but {missing}: {installed.stderr}")
-            pytest.skip(
-                f"{missing} and {INSTALL_SCRIPT.name} could not install it: "
-                f"{installed.stderr.strip()[-300:]}"
-            )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
-        yield launched
-        launched.close()
+    yield from launched_chromium(needs_cjk_font=True)
 
 
 @pytest.fixture
