@@ -8,24 +8,25 @@ from pydantic import BaseModel, Field
 from models import ModelStatus, RankingModel
 from service.http.fields import with_examples
 
+# One stored model version, as responses show it (both schemas' examples use it).
+MODEL_VERSION_EXAMPLE: dict[str, Any] = {
+    "id": "1d7e5c3a-9b2f-4a6e-8d1c-7f4b2e9a6c09",
+    "version": 2,
+    "status": "active",
+    "metrics": {"held_out_pairs": 48, "auc": 0.81, "previous_auc": 0.74},
+    "parameters": {
+        "features": ["sector", "ticket", "stage"],
+        "coefficients": [1.9, 1.1, 0.8],
+        "intercept": -1.7,
+    },
+    "trained_by": "commission",
+    "created_at": "2026-11-21T09:30:00Z",
+    "activated_at": "2026-11-21T09:30:00Z",
+}
+
 
 class RankingModelVersionOut(BaseModel):
-    model_config = with_examples(
-        {
-            "id": "1d7e5c3a-9b2f-4a6e-8d1c-7f4b2e9a6c09",
-            "version": 2,
-            "status": "active",
-            "metrics": {"held_out_pairs": 48, "auc": 0.81, "previous_auc": 0.74},
-            "parameters": {
-                "features": ["sector", "ticket", "stage"],
-                "coefficients": [1.9, 1.1, 0.8],
-                "intercept": -1.7,
-            },
-            "trained_by": "commission",
-            "created_at": "2026-11-21T09:30:00Z",
-            "activated_at": "2026-11-21T09:30:00Z",
-        }
-    )
+    model_config = with_examples(MODEL_VERSION_EXAMPLE)
 
     id: str
     version: int
@@ -53,20 +54,7 @@ class RankingModelVersionOut(BaseModel):
 class TrainingOutcome(BaseModel):
     model_config = with_examples(
         {
-            "model": {
-                "id": "1d7e5c3a-9b2f-4a6e-8d1c-7f4b2e9a6c09",
-                "version": 2,
-                "status": "active",
-                "metrics": {"held_out_pairs": 48, "auc": 0.81, "previous_auc": 0.74},
-                "parameters": {
-                    "features": ["sector", "ticket", "stage"],
-                    "coefficients": [1.9, 1.1, 0.8],
-                    "intercept": -1.7,
-                },
-                "trained_by": "commission",
-                "created_at": "2026-11-21T09:30:00Z",
-                "activated_at": "2026-11-21T09:30:00Z",
-            },
+            "model": MODEL_VERSION_EXAMPLE,
             "activated": True,
             "serving_version": "2",
         }
