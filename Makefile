@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo serve test lint audit lock check clean load
+.PHONY: demo serve test lint audit lock check clean load messages
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -49,6 +49,11 @@ lock: $(BIN)/activate
 	@echo "# Every package 'make test' and 'make load' install, exactly; regenerate with 'make lock'." > requirements.lock
 	$(BIN)/python -m pip freeze --exclude-editable >> requirements.lock
 	@touch $(VENV)/.installed
+
+## Translators: add every new English text of the code and templates to each .po catalog
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -o var/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i var/messages.pot -d service/i18n/locales -l zh
 
 check: lint test
 

@@ -2,7 +2,8 @@
 # Installs what the browser test of the HTML report needs, from Debian's packages: Chromium
 # (driven by Playwright with executable_path=/usr/bin/chromium; Playwright's own browser
 # download is never used) and the Noto CJK fonts so Chinese names render in text and charts.
-# Idempotent: does nothing when both are present. Exits non-zero when it cannot install them;
+# poppler-utils gives pdftotext, with which the PDF report's test reads its text back.
+# Idempotent: does nothing when all are present. Exits non-zero when it cannot install them;
 # the test suite then skips the browser test and says why.
 set -euo pipefail
 
@@ -12,7 +13,7 @@ fonts_present() {
     command -v fc-list >/dev/null 2>&1 && fc-list ':lang=zh' family | grep -q "Noto Sans CJK"
 }
 
-if [ -x "$CHROMIUM" ] && fonts_present; then
+if [ -x "$CHROMIUM" ] && fonts_present && command -v pdftotext >/dev/null 2>&1; then
     exit 0
 fi
 
@@ -36,7 +37,7 @@ APT_OPTIONS=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get "${APT_OPTIONS[@]}" update -qq
 $SUDO apt-get "${APT_OPTIONS[@]}" install -y -qq --no-install-recommends \
-    chromium fonts-noto-cjk fontconfig >/dev/null
+    chromium fonts-noto-cjk fontconfig poppler-utils >/dev/null
 
 if [ -x "$CHROMIUM" ] && fonts_present; then
     echo "install-browser: chromium and Noto CJK fonts installed" >&2

@@ -25,7 +25,11 @@ from service.financing_requests.router import router as financing_requests_route
 from service.http.api_docs import install_api_docs
 from service.http.health import router as health_router
 from service.http.idempotency import IdempotentRoute
-from service.http.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from service.http.middleware import (
+    BodySizeLimitMiddleware,
+    LanguageMiddleware,
+    RequestIdMiddleware,
+)
 from service.http.openapi_document import API_DESCRIPTION, install_openapi_document
 from service.http.problems import UnexpectedErrorMiddleware, install_error_handlers
 from service.http.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
@@ -121,6 +125,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             throttle=app.state.failure_throttle,
         )
     # Just inside the request id: a 500 carries the id it asks the caller to quote.
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     routers = (

@@ -20,6 +20,9 @@ from service.http.fields import (
     StageCode,
     with_examples,
 )
+from service.i18n.amounts import readable_amount
+from service.i18n.languages import DISPLAY_DESCRIPTION, current_language
+from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
@@ -112,11 +115,47 @@ class ReviewDecision(BaseModel):
     )
 
 
+REQUEST_DISPLAY_EXAMPLE = {
+    "sectors": ["基础大模型"],
+    "stage": "C轮",
+    "region": "徐汇区",
+    "currency": "人民币",
+    "amount": "30亿元（3,000,000,000 CNY）",
+}
+
+
+class RequestDisplayOut(BaseModel):
+    """What a person reads: each code's name and the amount in 亿/万 (or million/billion)
+    beside the exact figure, in the caller's language (Accept-Language; Chinese by default)."""
+
+    model_config = with_examples(REQUEST_DISPLAY_EXAMPLE)
+
+    sectors: list[str] = Field(description="The sectors' names, in the order of the codes")
+    stage: str
+    region: str | None
+    currency: str
+    amount: str = Field(examples=["30亿元（3,000,000,000 CNY）"])
+
+    @classmethod
+    def of(cls, request: StoredRequestFields, sectors: list[str]) -> RequestDisplayOut:
+        reference, language = get_reference_data(), current_language()
+        return cls(
+            sectors=[reference.name_of("sector", code, language) for code in sectors],
+            stage=reference.name_of("stage", request.stage, language),
+            region=None
+            if request.region is None
+            else reference.name_of("region", request.region, language),
+            currency=reference.name_of("currency", request.currency, language),
+            amount=readable_amount(request.amount, request.currency, language),
+        )
+
+
 class FinancingRequestOut(BaseModel):
     model_config = with_examples(
         {
             "id": "7d4c2b19-5e3f-4a6b-8c1d-9f0e2a4b6c54",
             "owner_account_id": "8a2d4e61-3b5c-4f9a-a1d7-6c0e9b8f7a21",
+            "display": REQUEST_DISPLAY_EXAMPLE,
             "company": "Stepfun",
             "title": "Foundation model training round",
             "summary": "基础大模型研发与训练算力",
@@ -138,6 +177,7 @@ class FinancingRequestOut(BaseModel):
 
     id: str
     owner_account_id: str | None = Field(description="Hidden (null) from investors")
+    display: RequestDisplayOut = Field(description=DISPLAY_DESCRIPTION)
     company: str
     title: str
     summary: str
@@ -168,6 +208,7 @@ class FinancingRequestOut(BaseModel):
         return cls(
             id=request.id,
             owner_account_id=request.owner_account_id if private else None,
+            display=RequestDisplayOut.of(request, sectors),
             company=request.company,
             title=request.title,
             summary=request.summary,

@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from service.reference_data.catalog import get_reference_data
+from service.reference_data.catalog import CodeKind, get_reference_data
 
 MAX_CODES = 32
 WRITE_MODEL_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -76,59 +76,67 @@ Money = Annotated[
 def _unknown(kind: str, value: str, allowed: list[str]) -> PydanticCustomError:
     return PydanticCustomError(
         f"unknown_{kind}",
-        "Unknown {kind} code '{value}'; valid codes: {valid}",
+        "Unknown {kind} '{value}': give a code or its Chinese or English name; valid codes: "
+        "{valid}",
         {"kind": kind, "value": value, "valid": ", ".join(allowed), "allowed": allowed},
     )
 
 
-def check_sector(code: str) -> str:
+def _checked(kind: CodeKind, value: str) -> str:
+    """The code ``value`` names (a code, or its Chinese or English name), or a 422."""
     reference = get_reference_data()
-    if code not in reference.sector_codes:
-        raise _unknown("sector", code, [s.code for s in reference.sectors])
+    code = reference.resolve(kind, value)
+    if code is None:
+        raise _unknown(kind, value, [e.code for e in reference.entries(kind)])
     return code
 
 
-def check_stage(code: str) -> str:
-    reference = get_reference_data()
-    if code not in reference.stage_codes:
-        raise _unknown("stage", code, [s.code for s in reference.stages])
-    return code
+def check_sector(value: str) -> str:
+    return _checked("sector", value)
 
 
-def check_region(code: str) -> str:
-    reference = get_reference_data()
-    if code not in reference.region_codes:
-        raise _unknown("region", code, [r.code for r in reference.regions])
-    return code
+def check_stage(value: str) -> str:
+    return _checked("stage", value)
 
 
-def check_currency(code: str) -> str:
-    reference = get_reference_data()
-    if code not in reference.cny_per_unit:
-        raise _unknown("currency", code, reference.currencies)
-    return code
+def check_region(value: str) -> str:
+    return _checked("region", value)
+
+
+def check_currency(value: str) -> str:
+    return _checked("currency", value)
+
+
+def code_from_name(kind: CodeKind) -> Callable[[object], object]:
+    """A before-validator for an enum field: a Chinese or English name becomes its code;
+    anything else goes on to the enum's own check (and its 422)."""
+
+    def to_code(value: object) -> object:
+        if isinstance(value, str):
+            return get_reference_data().resolve(kind, value) or value
+        return value
+
+    return to_code
 
 
 def _unique_sorted(codes: list[str]) -> list[str]:
     return sorted(set(codes))
 
 
-def _codes_of(kind: str) -> Callable[[dict[str, Any]], None]:
-    """Lists a code field's allowed values in the OpenAPI description.
+def _codes_of(kind: CodeKind) -> Callable[[dict[str, Any]], None]:
+    """Lists what a code field accepts in the OpenAPI description: every code, then every
+    Chinese and English name (each name stands for its code; responses always give codes).
 
     Read when the description is built, so a deployment's replaced taxonomy shows its own
     codes; the validators above stay the authority and name the allowed codes on a 422.
     """
 
     def add_enum(schema: dict[str, Any]) -> None:
-        reference = get_reference_data()
-        codes = {
-            "sector": [s.code for s in reference.sectors],
-            "stage": [s.code for s in reference.stages],
-            "region": [r.code for r in reference.regions],
-            "currency": reference.currencies,
-        }[kind]
-        schema["enum"] = list(codes)
+        entries = get_reference_data().entries(kind)
+        names = [n for e in entries for n in (e.name, e.name_zh) if n]
+        accepted = [e.code for e in entries]
+        accepted += [n for n in dict.fromkeys(names) if n not in accepted]
+        schema["enum"] = accepted
 
     return add_enum
 
@@ -145,9 +153,9 @@ RegionCode = Annotated[
 CurrencyCode = Annotated[
     str,
     Field(
-        min_length=3,
-        max_length=3,
-        description="ISO 4217 code",
+        min_length=1,
+        max_length=32,
+        description="An ISO 4217 code (or the currency's Chinese or English name)",
         examples=["CNY"],
         json_schema_extra=_codes_of("currency"),
     ),
@@ -279,17 +287,22 @@ class PatchModel(BaseModel):
 SectorQuery = Annotated[
     Annotated[str, Field(json_schema_extra=_codes_of("sector"))] | None,
     AfterValidator(lambda c: c if c is None else check_sector(c)),
-    Field(description="A sector code; matches the code, its parents and its children"),
+    Field(
+        description=(
+            "A sector code or name (人工智能, Artificial intelligence); matches the code, its "
+            "parents and its children"
+        )
+    ),
 ]
 StageQuery = Annotated[
     Annotated[str, Field(json_schema_extra=_codes_of("stage"))] | None,
     AfterValidator(lambda c: c if c is None else check_stage(c)),
-    Field(description="A stage code"),
+    Field(description="A stage code or name (B轮, Series B)"),
 ]
 RegionQuery = Annotated[
     Annotated[str, Field(json_schema_extra=_codes_of("region"))] | None,
     AfterValidator(lambda c: c if c is None else check_region(c)),
-    Field(description="A region code"),
+    Field(description="A region code or name (徐汇区, Xuhui)"),
 ]
 
 

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.core.logging_setup import redact
 from service.core.request_context import reset_request_id, set_request_id
 from service.http.problems import PayloadTooLarge, problem_response
+from service.i18n.languages import negotiate, reading_in
 
 access_logger = logging.getLogger("matchmaker.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -108,3 +109,32 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class LanguageMiddleware:
+    """Reads ``Accept-Language`` once: everything the request renders is in that language
+    (Chinese unless English comes first), and the response says which (Content-Language)
+    and that it varies with the header (Vary), so no cache serves one reader's language to
+    another."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        language = negotiate(header)
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-language", language.encode()),
+                    (b"vary", b"Accept-Language"),
+                ]
+            await send(message)
+
+        with reading_in(language):
+            await self.app(scope, receive, send_with_language)

@@ -4,9 +4,9 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from models import InvestorProfile
 from service.http.fields import (
@@ -20,8 +20,11 @@ from service.http.fields import (
     RegionList,
     SectorList,
     StageList,
+    code_from_name,
     with_examples,
 )
+from service.i18n.amounts import readable_amount
+from service.i18n.languages import DISPLAY_DESCRIPTION, current_language
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
 
@@ -40,6 +43,18 @@ class InvestorKind(StrEnum):
 class Origin(StrEnum):
     DOMESTIC = "domestic"
     FOREIGN = "foreign"
+
+
+KindInput = Annotated[
+    InvestorKind,
+    BeforeValidator(code_from_name("investor_kind")),
+    Field(description="A kind code, or its Chinese or English name (私募股权, Private equity)"),
+]
+OriginInput = Annotated[
+    Origin,
+    BeforeValidator(code_from_name("origin")),
+    Field(description="domestic or foreign, or its Chinese or English name (境内, 境外)"),
+]
 
 
 def ticket_range_problem(ticket_min: Decimal, ticket_max: Decimal) -> CrossFieldProblem | None:
@@ -78,8 +93,8 @@ class InvestorCreate(CheckedTogether):
     )
 
     name: Name
-    kind: InvestorKind
-    origin: Origin
+    kind: KindInput
+    origin: OriginInput
     sectors: SectorList
     thesis: LongText = ""
     ticket_min: Money
@@ -106,8 +121,8 @@ class InvestorUpdate(CheckedTogether, PatchModel):
     )
 
     name: Name | None = None
-    kind: InvestorKind | None = None
-    origin: Origin | None = None
+    kind: KindInput | None = None
+    origin: OriginInput | None = None
     sectors: SectorList | None = None
     thesis: LongText | None = None
     ticket_min: Money | None = None
@@ -121,11 +136,61 @@ class InvestorUpdate(CheckedTogether, PatchModel):
         return _ticket_problems(values)
 
 
+INVESTOR_DISPLAY_EXAMPLE = {
+    "kind": "私募股权",
+    "origin": "境内",
+    "sectors": ["人工智能", "芯片设计"],
+    "stages": ["B轮", "C轮", "成长期"],
+    "regions": ["浦东新区", "徐汇区"],
+    "currency": "人民币",
+    "ticket_min": "15亿元（1,500,000,000 CNY）",
+    "ticket_max": "50亿元（5,000,000,000 CNY）",
+}
+
+
+class InvestorDisplayOut(BaseModel):
+    """What a person reads of a mandate: names for its codes, its ticket range in 亿/万 (or
+    million/billion) beside the exact figures, in the caller's language."""
+
+    model_config = with_examples(INVESTOR_DISPLAY_EXAMPLE)
+
+    kind: str
+    origin: str
+    sectors: list[str] = Field(description="The sectors' names, in the order of the codes")
+    stages: list[str]
+    regions: list[str]
+    currency: str
+    ticket_min: str = Field(examples=["15亿元（1,500,000,000 CNY）"])
+    ticket_max: str
+
+    @classmethod
+    def of(
+        cls,
+        profile: InvestorProfile,
+        *,
+        sectors: list[str],
+        stages: list[str],
+        regions: list[str],
+    ) -> InvestorDisplayOut:
+        reference, language = get_reference_data(), current_language()
+        return cls(
+            kind=reference.name_of("investor_kind", profile.kind, language),
+            origin=reference.name_of("origin", profile.origin, language),
+            sectors=[reference.name_of("sector", code, language) for code in sectors],
+            stages=[reference.name_of("stage", code, language) for code in stages],
+            regions=[reference.name_of("region", code, language) for code in regions],
+            currency=reference.name_of("currency", profile.currency, language),
+            ticket_min=readable_amount(profile.ticket_min, profile.currency, language),
+            ticket_max=readable_amount(profile.ticket_max, profile.currency, language),
+        )
+
+
 class InvestorOut(BaseModel):
     model_config = with_examples(
         {
             "id": "3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
             "owner_account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+            "display": INVESTOR_DISPLAY_EXAMPLE,
             "name": "Hillhouse Capital",
             "kind": "pe",
             "origin": "domestic",
@@ -144,6 +209,7 @@ class InvestorOut(BaseModel):
 
     id: str
     owner_account_id: str | None
+    display: InvestorDisplayOut = Field(description=DISPLAY_DESCRIPTION)
     name: str
     kind: InvestorKind
     origin: Origin
@@ -160,19 +226,23 @@ class InvestorOut(BaseModel):
 
     @classmethod
     def from_model(cls, profile: InvestorProfile) -> InvestorOut:
+        sectors = codes_of(profile.sector_links)
+        stages = get_reference_data().in_stage_order(codes_of(profile.stage_links))
+        regions = codes_of(profile.region_links)
         return cls(
             id=profile.id,
             owner_account_id=profile.owner_account_id,
+            display=InvestorDisplayOut.of(profile, sectors=sectors, stages=stages, regions=regions),
             name=profile.name,
             kind=InvestorKind(profile.kind),
             origin=Origin(profile.origin),
-            sectors=codes_of(profile.sector_links),
+            sectors=sectors,
             thesis=profile.thesis,
             ticket_min=profile.ticket_min,
             ticket_max=profile.ticket_max,
             currency=profile.currency,
-            stages=get_reference_data().in_stage_order(codes_of(profile.stage_links)),
-            regions=codes_of(profile.region_links),
+            stages=stages,
+            regions=regions,
             created_at=profile.created_at,
             updated_at=profile.updated_at,
             revision=profile.revision,

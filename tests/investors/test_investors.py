@@ -100,7 +100,7 @@ def test_patch_changes_only_the_fields_sent(api: ApiClient) -> None:
     assert updated["sectors"] == ["life_science"]
     assert updated["ticket_max"] == "4000000000.00"
     assert updated["revision"] == created["revision"] + 1
-    unchanged = {"name", "sectors", "ticket_max", "revision", "updated_at"}
+    unchanged = {"name", "sectors", "ticket_max", "revision", "updated_at", "display"}
     assert {k: v for k, v in updated.items() if k not in unchanged} == {
         k: v for k, v in created.items() if k not in unchanged
     }
