@@ -21,7 +21,7 @@ from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
 from scoring.pair_features import pair_feature_matrix
 from scoring.ranking import RankedRequest, RequestFilter, filter_mask, top_requests
-from scoring.reasons import ExplainedPair, explain_pairs
+from scoring.reasons import ExplainedPair, Reason, explain_pairs
 from scoring.records import InvestorRecord, RequestColumns, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import TextEvidence
@@ -411,12 +411,12 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         request: RequestRecord,
         text_similarity: float,
         history: InvestorHistory | None = None,
-    ) -> list[str]:
+    ) -> list[Reason]:
         """Reasons for one pair: sector, ticket and stage, text evidence when present, and
         the investor's track record when the ranker reads it (``history``)."""
         return self.explain_pairs([(investor, request, text_similarity, history)])[0]
 
-    def explain_pairs(self, pairs: Iterable[ExplainedPair]) -> list[list[str]]:
+    def explain_pairs(self, pairs: Iterable[ExplainedPair]) -> list[list[Reason]]:
         """``explain`` for many pairs (investor, request, text similarity, history)."""
         check_is_fitted(self, "catalogue_")
         return explain_pairs(

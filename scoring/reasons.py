@@ -1,19 +1,91 @@
-"""Sentences a person can read, naming the evidence behind each component."""
+"""What explains a pair: structured reasons (which component, what outcome, which values).
+
+The scorer says *what* it found; the service writes it as a sentence for whoever reads it,
+in their language (``service.i18n.reasons``). A reason carries codes and exact amounts,
+never prose, so the same finding reads "your mandate" to the investor and the investor's
+name to the commission, in Chinese or in English.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
-from scoring.amounts import format_money
 from scoring.history import InvestorHistory, company_key
 from scoring.records import InvestorRecord, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 
 TEXT_EVIDENCE_THRESHOLD = 0.1
+MAX_SHARED_TERMS = 5
+
+ReasonKind = Literal["sector", "ticket", "stage", "region", "text", "track_record"]
 
 ExplainedPair = tuple[InvestorRecord, RequestRecord, float, InvestorHistory | None]
 """An investor, a request, their text similarity and the investor's deal history (if read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One finding about a pair.
+
+    ``outcome`` by kind:
+    sector: same, within (under a mandate sector), broader, sibling, outside;
+    ticket: within, above, below, no_rate;
+    stage: same, after, before, unknown_stage, no_mandate_stage;
+    region: inside, outside;
+    text: shared_terms;
+    track_record: follow_on, sector_deals.
+    """
+
+    kind: ReasonKind
+    outcome: str
+    request_codes: tuple[str, ...] = ()
+    """The request's codes the finding is about (sectors, its stage, its region)."""
+    mandate_codes: tuple[str, ...] = ()
+    """The mandate's codes it is compared with (the nearest one, or all of them)."""
+    amount: Decimal | None = None
+    currency: str = ""
+    """The request's currency: ``amount``, ``low`` and ``high`` are all in it."""
+    low: Decimal | None = None
+    high: Decimal | None = None
+    converted_from: str | None = None
+    """The mandate's own currency, when its range was converted into the request's."""
+    ratio: Decimal | None = None
+    steps: int = 0
+    terms: tuple[str, ...] = ()
+    count: int = 0
+    total: int = 0
+    company: str = ""
+
+    def values(self) -> dict[str, str | list[str]]:
+        """The reason's values as JSON-ready strings (amounts exact), only those it has."""
+        values: dict[str, str | list[str]] = {}
+        if self.request_codes:
+            values["request_codes"] = list(self.request_codes)
+        if self.mandate_codes:
+            values["mandate_codes"] = list(self.mandate_codes)
+        for name, amount in (("amount", self.amount), ("low", self.low), ("high", self.high)):
+            if amount is not None:
+                values[name] = format(amount, "f")
+        if self.currency:
+            values["currency"] = self.currency
+        if self.converted_from:
+            values["converted_from"] = self.converted_from
+        if self.ratio is not None:
+            values["ratio"] = format(self.ratio, "f")
+        if self.steps:
+            values["steps"] = str(self.steps)
+        if self.terms:
+            values["terms"] = list(self.terms)
+        if self.total:
+            values["count"] = str(self.count)
+            values["total"] = str(self.total)
+        if self.company:
+            values["company"] = self.company
+        return values
 
 
 def explain_pairs(
@@ -22,7 +94,7 @@ def explain_pairs(
     taxonomy: SectorTaxonomy,
     ladder: StageLadder,
     cny_per_unit: Mapping[str, Decimal],
-) -> list[list[str]]:
+) -> list[list[Reason]]:
     """Reasons for each pair: sector, ticket and stage, region when the mandate names
     regions and the request one, text evidence when present, and the investor's track record
     when its history is given and says something."""
@@ -33,21 +105,14 @@ def explain_pairs(
             ticket_reason(investor, request, cny_per_unit),
             stage_reason(ladder, investor, request),
         ]
-        region = region_reason(investor, request)
-        if region is not None:
-            reasons.append(region)
-        text = text_reason(text_similarity)
-        if text is not None:
-            reasons.append(text)
-        track_record = None if history is None else history_reason(history, request)
-        if track_record is not None:
-            reasons.append(track_record)
+        optional = (
+            region_reason(investor, request),
+            text_reason(investor, request, text_similarity),
+            None if history is None else history_reason(history, request),
+        )
+        reasons.extend(reason for reason in optional if reason is not None)
         explained.append(reasons)
     return explained
-
-
-def _shown(amount: Decimal, currency: str) -> str:
-    return format_money(amount, currency, whole_without_cents=True)
 
 
 def _convert(
@@ -62,96 +127,217 @@ def _convert(
     )
 
 
+_SECTOR_OUTCOMES = {"covered": "within", "broader": "broader", "sibling": "sibling"}
+_SECTOR_ORDER = {"covered": 0, "broader": 1, "sibling": 2, "none": 3}
+
+
 def sector_reason(
     taxonomy: SectorTaxonomy, investor: InvestorRecord, request: RequestRecord
-) -> str:
-    ranked = {"covered": 0, "broader": 1, "sibling": 2, "none": 3}
+) -> Reason:
+    """The request sector that fits the mandate best, and how."""
     relations = sorted(
         ((taxonomy.relation(investor.sectors, code), code) for code in request.sectors),
-        key=lambda item: (ranked[item[0][0]], item[1]),
+        key=lambda item: (_SECTOR_ORDER[item[0][0]], item[1]),
     )
-    (kind, mandate_code), code = relations[0]
-    if kind == "covered":
-        if code == mandate_code:
-            return f"Sector: {code} is one of your sectors"
-        return f"Sector: {code} falls under your sector {mandate_code}"
-    if kind == "broader":
-        return f"Sector: {code} is broader than your sector {mandate_code} (partial fit)"
-    if kind == "sibling":
-        return f"Sector: {code} is a sibling of your sector {mandate_code} (partial fit)"
-    return (
-        f"Sector: {', '.join(request.sectors)} is outside your sectors "
-        f"{', '.join(sorted(investor.sectors))}"
-    )
+    if not relations or relations[0][0][0] == "none":
+        return Reason(
+            "sector",
+            "outside",
+            request_codes=tuple(request.sectors),
+            mandate_codes=tuple(sorted(investor.sectors)),
+        )
+    (relation, mandate_code), code = relations[0]
+    outcome = "same" if code == mandate_code else _SECTOR_OUTCOMES[relation]
+    return Reason("sector", outcome, request_codes=(code,), mandate_codes=(mandate_code,))
 
 
 def ticket_reason(
     investor: InvestorRecord, request: RequestRecord, cny_per_unit: Mapping[str, Decimal]
-) -> str:
-    asked = _shown(request.amount, request.currency)
+) -> Reason:
+    """The amount asked against the mandate's range, in the request's currency."""
     low = _convert(investor.ticket_min, investor.currency, request.currency, cny_per_unit)
     high = _convert(investor.ticket_max, investor.currency, request.currency, cny_per_unit)
     if low is None or high is None:
-        return f"Ticket: {asked} cannot be compared: no exchange rate for {request.currency}"
-    shown_low = _shown(low, request.currency)
-    shown_high = _shown(high, request.currency)
-    converted = (
-        "" if investor.currency == request.currency else (f" (converted from {investor.currency})")
-    )
+        return Reason("ticket", "no_rate", amount=request.amount, currency=request.currency)
+    outcome, ratio = "within", None
+    tenth = Decimal("0.1")
     if request.amount > high:
-        ratio = request.amount / high
-        return f"Ticket: {asked} is {ratio:.1f}× above your maximum of {shown_high}{converted}"
-    if request.amount < low:
-        ratio = low / request.amount
-        return f"Ticket: {asked} is {ratio:.1f}× below your minimum of {shown_low}{converted}"
-    return f"Ticket: {asked} is within your range of {shown_low} to {shown_high}{converted}"
+        outcome, ratio = "above", (request.amount / high).quantize(tenth, ROUND_HALF_UP)
+    elif request.amount < low:
+        outcome, ratio = "below", (low / request.amount).quantize(tenth, ROUND_HALF_UP)
+    return Reason(
+        "ticket",
+        outcome,
+        amount=request.amount,
+        currency=request.currency,
+        low=low,
+        high=high,
+        converted_from=None if investor.currency == request.currency else investor.currency,
+        ratio=ratio,
+    )
 
 
-def stage_reason(ladder: StageLadder, investor: InvestorRecord, request: RequestRecord) -> str:
+def stage_reason(ladder: StageLadder, investor: InvestorRecord, request: RequestRecord) -> Reason:
+    """The request's stage against the nearest stage of the mandate."""
+    stage = (request.stage,)
     if request.stage not in ladder.index:
-        return f"Stage: {request.stage} is not a known stage"
+        return Reason("stage", "unknown_stage", request_codes=stage)
     steps, nearest = ladder.distance(investor.stages, request.stage)
     if not nearest:
-        return f"Stage: {request.stage}; your mandate lists no known stage"
+        return Reason("stage", "no_mandate_stage", request_codes=stage)
     if steps == 0:
-        return f"Stage: {request.stage} is one of your stages"
-    count = abs(steps)
-    unit = "step" if count == 1 else "steps"
-    number = "one" if count == 1 else str(count)
-    positions = [ladder.index[s] for s in investor.stages if s in ladder.index]
-    if steps > 0:
-        which = "latest stage" if ladder.index[nearest] == max(positions) else "stage"
-        return f"Stage: {request.stage} is {number} {unit} after your {which} {nearest}"
-    which = "earliest stage" if ladder.index[nearest] == min(positions) else "stage"
-    return f"Stage: {request.stage} is {number} {unit} before your {which} {nearest}"
+        return Reason("stage", "same", request_codes=stage, mandate_codes=(nearest,))
+    outcome = "after" if steps > 0 else "before"
+    return Reason("stage", outcome, request_codes=stage, mandate_codes=(nearest,), steps=abs(steps))
 
 
-def region_reason(investor: InvestorRecord, request: RequestRecord) -> str | None:
+def region_reason(investor: InvestorRecord, request: RequestRecord) -> Reason | None:
     """Whether the request lies in the mandate's regions; None when the mandate names none
     (it takes requests anywhere) or the request names no region."""
     if not investor.regions or request.region is None:
         return None
     if request.region in investor.regions:
-        return f"Region: {request.region} is one of your regions"
-    return f"Region: {request.region} is outside your regions {', '.join(sorted(investor.regions))}"
+        return Reason("region", "inside", request_codes=(request.region,))
+    return Reason(
+        "region",
+        "outside",
+        request_codes=(request.region,),
+        mandate_codes=tuple(sorted(investor.regions)),
+    )
 
 
-def text_reason(text_similarity: float) -> str | None:
+def text_reason(
+    investor: InvestorRecord, request: RequestRecord, text_similarity: float
+) -> Reason | None:
+    """The terms the thesis and the request share, when their texts are similar enough and
+    the shared terms can be named."""
     if text_similarity < TEXT_EVIDENCE_THRESHOLD:
         return None
-    return f"Text: your thesis and the summary share wording (similarity {text_similarity:.2f})"
+    terms = shared_terms(investor.thesis, request.text)
+    if not terms:
+        return None
+    return Reason("text", "shared_terms", terms=terms)
 
 
-def history_reason(history: InvestorHistory, request: RequestRecord) -> str | None:
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[a-z][a-z0-9+\-]{2,}")
+# Words too common to be evidence of anything.
+_STOP_WORDS = frozenset(
+    [
+        "and",
+        "the",
+        "for",
+        "with",
+        "from",
+        "into",
+        "that",
+        "this",
+        "are",
+        "our",
+        "its",
+        "their",
+        "them",
+        "they",
+        "has",
+        "have",
+        "was",
+        "were",
+        "will",
+        "can",
+        "not",
+        "all",
+        "any",
+        "per",
+        "via",
+        "who",
+        "which",
+        "what",
+        "also",
+        "more",
+        "most",
+        "than",
+        "such",
+        "other",
+        "over",
+        "under",
+        "about",
+        "company",
+        "companies",
+        "startup",
+        "startups",
+        "round",
+        "rounds",
+        "invest",
+        "invests",
+        "investing",
+        "investment",
+        "investments",
+        "investor",
+        "investors",
+        "fund",
+        "funds",
+        "stage",
+        "stages",
+        "early",
+        "late",
+    ]
+)
+# Chinese words too common to be evidence of anything.
+_CJK_STOP_TERMS = frozenset({"公司", "企业", "投资", "项目", "我们", "以及", "进行", "相关"})
+_MIN_CJK_TERM = 2
+
+
+def _common_cjk_terms(thesis: str, text: str) -> list[str]:
+    """The longest Chinese substrings (two characters or more) the request's text shares
+    with the thesis, longest first, none inside another."""
+    found: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        start = 0
+        while start < len(run) - 1:
+            length = next(
+                (
+                    n
+                    for n in range(len(run) - start, _MIN_CJK_TERM - 1, -1)
+                    if run[start : start + n] in thesis
+                ),
+                0,
+            )
+            if length:
+                term = run[start : start + length]
+                if term not in _CJK_STOP_TERMS and not any(term in f for f in found):
+                    found.append(term)
+                start += length
+            else:
+                start += 1
+    return found
+
+
+def shared_terms(thesis: str, text: str) -> tuple[str, ...]:
+    """Words and Chinese terms in both texts, in the request's order, at most
+    ``MAX_SHARED_TERMS``, longest first among Chinese ones."""
+    thesis_words = set(_WORD.findall(thesis.lower()))
+    words = []
+    for word in _WORD.findall(text.lower()):
+        if word in thesis_words and word not in _STOP_WORDS and word not in words:
+            words.append(word)
+    cjk = sorted(_common_cjk_terms(thesis, text), key=len, reverse=True)
+    return tuple((cjk + words)[:MAX_SHARED_TERMS])
+
+
+def history_reason(history: InvestorHistory, request: RequestRecord) -> Reason | None:
     """What the investor's own track record says about the request, when it says anything."""
     if company_key(request.company) in history.companies:
-        return f"Track record: you backed {request.company} before (a follow-on round)"
+        return Reason("track_record", "follow_on", company=request.company)
     counts = sorted(
         ((history.by_sector.get(code, 0.0), code) for code in request.sectors), reverse=True
     )
     if counts and counts[0][0] > 0:
         count, code = counts[0]
-        return (
-            f"Track record: {count:.0f} of your {history.rounds:.0f} recorded deals were in {code}"
+        return Reason(
+            "track_record",
+            "sector_deals",
+            request_codes=(code,),
+            count=round(count),
+            total=round(history.rounds),
         )
     return None

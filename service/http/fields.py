@@ -108,12 +108,13 @@ def check_currency(value: str) -> str:
 
 
 def code_from_name(kind: CodeKind) -> Callable[[object], object]:
-    """A before-validator for an enum field: a Chinese or English name becomes its code;
-    anything else goes on to the enum's own check (and its 422)."""
+    """A before-validator for an enum field: a code or its Chinese or English name becomes
+    the code; an unknown string is a 422 naming the valid codes (other types go on to the
+    enum's own check)."""
 
     def to_code(value: object) -> object:
         if isinstance(value, str):
-            return get_reference_data().resolve(kind, value) or value
+            return _checked(kind, value)
         return value
 
     return to_code

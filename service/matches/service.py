@@ -10,15 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, FinancingRequestSector, InvestorProfile, RequestStatus
+from scoring.reasons import Reason
 from service.financing_requests.schemas import FinancingRequestOut, StoredRequestFields
 from service.http.auth import Principal
 from service.http.pagination import encode_offset_cursor
+from service.i18n.reasons import Reader, reader_for, render_reason
 from service.investors.schemas import InvestorOut
 from service.matches.schemas import (
     ComponentsOut,
     InvestorMatchOut,
     MatchPage,
     RankingModelOut,
+    ReasonOut,
     RequestMatchOut,
 )
 from service.ranking.index import MatchIndex
@@ -47,6 +50,19 @@ class MatchFilters:
 
 
 ItemT = TypeVar("ItemT", RequestMatchOut, InvestorMatchOut)
+
+
+def reasons_out(reasons: Sequence[Reason], reader: Reader) -> list[ReasonOut]:
+    """Each reason with its sentence for ``reader`` in the caller's language."""
+    return [
+        ReasonOut(
+            kind=reason.kind,
+            outcome=reason.outcome,
+            text=render_reason(reason, reader),
+            values=reason.values(),
+        )
+        for reason in reasons
+    ]
 
 
 def _page(
@@ -87,6 +103,8 @@ def rank_requests_for_investor(
         window=window,
     )
     by_id = _published_requests(session, [r.id for r in ranked.page])
+    # The investor reads "your mandate"; the commission reads the investor's name.
+    reader = reader_for(profile.name, is_the_investor=viewer.owns(profile.owner_account_id))
     items = []
     for match in ranked.page:
         page_request = by_id.get(match.id)
@@ -103,8 +121,9 @@ def rank_requests_for_investor(
                     ticket=rounded_score(match.ticket),
                     stage=rounded_score(match.stage),
                 ),
-                reasons=ranked.explain(
-                    match, request_record(page_request.row, page_request.sectors)
+                reasons=reasons_out(
+                    ranked.explain(match, request_record(page_request.row, page_request.sectors)),
+                    reader,
                 ),
                 near_miss=bool(match.misses),
                 misses=match.misses,
@@ -164,7 +183,7 @@ def rank_investors_for_request(
                 ticket=rounded_score(float(components.ticket[i])),
                 stage=rounded_score(float(components.stage[i])),
             ),
-            reasons=ranked.explain(i),
+            reasons=reasons_out(ranked.explain(i), Reader(ranked.profiles[i].name)),
             near_miss=bool(components.misses(i)),
             misses=components.misses(i),
         )

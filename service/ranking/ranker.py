@@ -22,6 +22,7 @@ from scoring import (
 )
 from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
+from scoring.reasons import Reason
 from service.deals.service import investor_histories, investor_history
 from service.investors.service import load_codes
 from service.ranking.index import CachedMandate, MatchIndex
@@ -56,7 +57,7 @@ class RankedRequests:
     scorer: MatchScorer
     serving: ServingRanker
 
-    def explain(self, match: RankedRequest, request: RequestRecord) -> list[str]:
+    def explain(self, match: RankedRequest, request: RequestRecord) -> list[Reason]:
         return self.scorer.explain(self.investor, request, match.text, self.history)
 
 
@@ -107,7 +108,7 @@ class RankedInvestors:
     scorer: MatchScorer
     serving: ServingRanker
 
-    def explain(self, position: int) -> list[str]:
+    def explain(self, position: int) -> list[Reason]:
         return self.scorer.explain(
             self.investors[position],
             self.request,

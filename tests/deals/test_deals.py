@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import Deal
 from scoring import MatchScorer, RequestRecord
 from scoring.history import InvestorHistory, PastDeal, company_key, history_columns
-from scoring.reasons import history_reason
+from scoring.reasons import Reason, history_reason
 from tests.support.factories import Account, ApiClient
 
 HOMES = ("ai.foundation_models", "ai.embodied", "ai.applications", "ai.infrastructure")
@@ -157,14 +157,14 @@ def test_a_follow_on_round_is_explained_by_the_track_record() -> None:
         "a", ("ai.embodied",), "series_c", Decimal(10**9), "CNY", company="unitree "
     )
     assert company_key("Unitree") == company_key(" UNITREE")
-    assert history_reason(history, follow_on) == (
-        "Track record: you backed unitree  before (a follow-on round)"
+    assert history_reason(history, follow_on) == Reason(
+        "track_record", "follow_on", company="unitree "
     )
     other = RequestRecord(
         "b", ("ai.embodied",), "series_c", Decimal(10**9), "CNY", company="AgiBot"
     )
-    assert history_reason(history, other) == (
-        "Track record: 1 of your 1 recorded deals were in ai.embodied"
+    assert history_reason(history, other) == Reason(
+        "track_record", "sector_deals", request_codes=("ai.embodied",), count=1, total=1
     )
 
 
@@ -248,7 +248,13 @@ def test_a_ranker_trained_on_deal_history_puts_the_investors_own_sector_first(
     assert after["model"]["version"] == "learned-v1"
     first = after["items"][0]
     assert first["financing_request"]["company"] == "Robot Works"
-    assert "Track record: 9 of your 9 recorded deals were in ai.embodied" in first["reasons"]
+    track_record = next(r for r in first["reasons"] if r["kind"] == "track_record")
+    assert track_record["values"] == {
+        "request_codes": ["ai.embodied"],
+        "count": "9",
+        "total": "9",
+    }
+    assert track_record["text"] == "投资记录：您已记录的9笔投资中有9笔在具身智能与智能机器人领域"
 
     # The same model ranks the investors of a request by their track records too.
     request_id = first["financing_request"]["id"]

@@ -122,11 +122,14 @@ def test_a_request_outside_the_mandates_regions_scores_lower_with_a_reason(
         (inside["id"], FULL_FIT),
         (outside["id"], OUTSIDE_FULL_FIT),
     ]
-    assert "Region: pudong is one of your regions" in items[0]["reasons"]
-    assert "Region: xuhui is outside your regions lingang, pudong" in items[1]["reasons"]
+    regions = [next(r for r in i["reasons"] if r["kind"] == "region") for i in items]
+    assert [(r["outcome"], r["text"]) for r in regions] == [
+        ("inside", "区域：浦东新区属于您关注的区域"),
+        ("outside", "区域：徐汇区不在您关注的区域（临港新片区、浦东新区）之内（评分已下调）"),
+    ]
     assert items[1]["near_miss"] is False  # a region outside lowers the score; still a match
 
     anywhere_owner, anywhere = _investor(api, "Anywhere fund")
     items = _get(api, f"/v1/investors/{anywhere['id']}/matches", anywhere_owner.headers)["items"]
     assert {i["score"] for i in items} == {FULL_FIT}
-    assert not any(r.startswith("Region:") for i in items for r in i["reasons"])
+    assert not any(r["kind"] == "region" for i in items for r in i["reasons"])

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from scoring import InvestorRecord, MatchScorer, RequestRecord
+from scoring.reasons import Reason
 from service.reference_data.catalog import get_reference_data
 
 REFERENCE = get_reference_data()
@@ -89,17 +90,17 @@ def test_a_mandate_with_no_regions_takes_requests_anywhere() -> None:
         ("c-unknown", FULL_FIT),
     ]
     for pair in CATALOGUE:
-        assert not any(r.startswith("Region:") for r in fitted.explain(investor(), pair, 0.0))
+        assert not any(r.kind == "region" for r in fitted.explain(investor(), pair, 0.0))
 
 
 def test_the_reason_says_inside_or_outside() -> None:
     fitted = scorer().fit(CATALOGUE)
     mandate = investor("pudong", "lingang")
-    assert "Region: minhang is outside your regions lingang, pudong" in fitted.explain(
+    assert Reason("region", "outside", ("minhang",), ("lingang", "pudong")) in fitted.explain(
         mandate, OUTSIDE, 0.0
     )
-    assert "Region: xuhui is one of your regions" in fitted.explain(investor("xuhui"), INSIDE, 0.0)
-    assert not any(r.startswith("Region:") for r in fitted.explain(mandate, NO_REGION, 0.0))
+    assert Reason("region", "inside", ("xuhui",)) in fitted.explain(investor("xuhui"), INSIDE, 0.0)
+    assert not any(r.kind == "region" for r in fitted.explain(mandate, NO_REGION, 0.0))
 
 
 def test_a_region_first_named_after_the_fit_is_recognised() -> None:

@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from scoring import InvestorRecord, MatchScorer, RequestRecord
+from scoring.reasons import Reason
 from service.reference_data.catalog import get_reference_data
 
 REFERENCE = get_reference_data()
@@ -184,21 +185,29 @@ def test_reasons_name_the_real_amounts_and_stages() -> None:
     stepfun = request("stepfun", stage="series_b", amount="3000000000")
     fitted = scorer().fit([stepfun])
     mandate = investor(stages=("seed", "series_a"), ticket_min="100000000", ticket_max="1000000000")
-    reasons = fitted.explain(mandate, stepfun, 0.0)
-    assert "Ticket: 3,000,000,000 CNY is 3.0× above your maximum of 1,000,000,000 CNY" in reasons
-    assert "Stage: series_b is one step after your latest stage series_a" in reasons
-    assert "Sector: ai.foundation_models falls under your sector ai" in reasons
+    sector, ticket, stage = fitted.explain(mandate, stepfun, 0.0)
+    assert sector == Reason("sector", "within", ("ai.foundation_models",), ("ai",))
+    assert (ticket.outcome, ticket.amount, ticket.high, ticket.ratio) == (
+        "above",
+        Decimal("3000000000"),
+        Decimal("1000000000"),
+        Decimal("3.0"),
+    )
+    assert stage == Reason("stage", "after", ("series_b",), ("series_a",), steps=1)
 
 
 def test_reasons_convert_the_range_into_the_request_currency() -> None:
     dollars = request("usd", amount="50000000", currency="USD")
     fitted = scorer().fit([dollars])
     mandate = investor(ticket_min="71000000", ticket_max="710000000")  # 10M to 100M USD
-    reasons = fitted.explain(mandate, dollars, 0.0)
-    assert (
-        "Ticket: 50,000,000 USD is within your range of 10,000,000 USD to "
-        "100,000,000 USD (converted from CNY)"
-    ) in reasons
+    ticket = fitted.explain(mandate, dollars, 0.0)[1]
+    assert (ticket.outcome, ticket.currency, ticket.low, ticket.high, ticket.converted_from) == (
+        "within",
+        "USD",
+        Decimal("10000000"),
+        Decimal("100000000"),
+        "CNY",
+    )
 
 
 def test_ties_are_broken_by_id_whatever_the_input_order() -> None:

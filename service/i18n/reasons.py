@@ -1,0 +1,191 @@
+"""Reasons written as sentences, for whoever reads them, in their language.
+
+The investor reads "your sectors"; the commission and the startup read the investor's name.
+Codes become names (人工智能, Series B), amounts are written in 亿/万 (or million/billion)
+beside the exact figure, text evidence names the shared terms, never a similarity number.
+The English sentences are the message ids of the catalogs (``make messages``); a translator
+edits ``locales/zh/LC_MESSAGES/messages.po``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from scoring.reasons import Reason
+from service.i18n.amounts import readable_amount
+from service.i18n.catalogs import translate, translate_plural
+from service.i18n.languages import current_language
+from service.reference_data.catalog import CodeKind, Language, get_reference_data
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
+    """Marks ``message`` for the catalogs without translating it yet."""
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads a pair's reasons: the investor itself, or someone else, who is told the
+    investor's name."""
+
+    investor_name: str | None = None
+
+    @property
+    def is_the_investor(self) -> bool:
+        return self.investor_name is None
+
+
+THE_INVESTOR = Reader()
+
+
+def reader_for(investor_name: str, *, is_the_investor: bool) -> Reader:
+    return THE_INVESTOR if is_the_investor else Reader(investor_name)
+
+
+# (kind, outcome) -> (sentence for the investor, sentence for anyone else).
+SENTENCES: dict[tuple[str, str], tuple[str, str]] = {
+    ("sector", "same"): (
+        N_("Sector: {sector} is one of your sectors"),
+        N_("Sector: {sector} is one of {investor}'s sectors"),
+    ),
+    ("sector", "within"): (
+        N_("Sector: {sector} falls under your sector {mandate}"),
+        N_("Sector: {sector} falls under {investor}'s sector {mandate}"),
+    ),
+    ("sector", "broader"): (
+        N_("Sector: {sector} is broader than your sector {mandate} (partial fit)"),
+        N_("Sector: {sector} is broader than {investor}'s sector {mandate} (partial fit)"),
+    ),
+    ("sector", "sibling"): (
+        N_("Sector: {sector} sits next to your sector {mandate} (partial fit)"),
+        N_("Sector: {sector} sits next to {investor}'s sector {mandate} (partial fit)"),
+    ),
+    ("sector", "outside"): (
+        N_("Sector: {sector} is outside your sectors {mandate}"),
+        N_("Sector: {sector} is outside {investor}'s sectors {mandate}"),
+    ),
+    ("ticket", "within"): (
+        N_("Ticket: {amount} is within your range of {low} to {high}"),
+        N_("Ticket: {amount} is within {investor}'s range of {low} to {high}"),
+    ),
+    ("ticket", "above"): (
+        N_("Ticket: {amount} is {ratio}× above your maximum of {high}"),
+        N_("Ticket: {amount} is {ratio}× above {investor}'s maximum of {high}"),
+    ),
+    ("ticket", "below"): (
+        N_("Ticket: {amount} is {ratio}× below your minimum of {low}"),
+        N_("Ticket: {amount} is {ratio}× below {investor}'s minimum of {low}"),
+    ),
+    ("ticket", "no_rate"): (
+        N_("Ticket: {amount} cannot be compared with your range: no exchange rate for it"),
+        N_("Ticket: {amount} cannot be compared with {investor}'s range: no exchange rate"),
+    ),
+    ("stage", "same"): (
+        N_("Stage: {stage} is one of your stages"),
+        N_("Stage: {stage} is one of {investor}'s stages"),
+    ),
+    ("stage", "after"): (
+        N_("Stage: {stage} is {steps} after your nearest stage, {mandate}"),
+        N_("Stage: {stage} is {steps} after {investor}'s nearest stage, {mandate}"),
+    ),
+    ("stage", "before"): (
+        N_("Stage: {stage} is {steps} before your nearest stage, {mandate}"),
+        N_("Stage: {stage} is {steps} before {investor}'s nearest stage, {mandate}"),
+    ),
+    ("stage", "unknown_stage"): (
+        N_("Stage: {stage} is not a known stage"),
+        N_("Stage: {stage} is not a known stage"),
+    ),
+    ("stage", "no_mandate_stage"): (
+        N_("Stage: {stage}; your mandate names no known stage"),
+        N_("Stage: {stage}; {investor}'s mandate names no known stage"),
+    ),
+    ("region", "inside"): (
+        N_("Region: {region} is one of your regions"),
+        N_("Region: {region} is one of {investor}'s regions"),
+    ),
+    ("region", "outside"): (
+        N_("Region: {region} is outside your regions {mandate} (score lowered)"),
+        N_("Region: {region} is outside {investor}'s regions {mandate} (score lowered)"),
+    ),
+    ("text", "shared_terms"): (
+        N_("Text: your thesis and the request both speak of {terms}"),
+        N_("Text: {investor}'s thesis and the request both speak of {terms}"),
+    ),
+    ("track_record", "follow_on"): (
+        N_("Track record: you backed {company} before (a follow-on round)"),
+        N_("Track record: {investor} backed {company} before (a follow-on round)"),
+    ),
+    ("track_record", "sector_deals"): (
+        N_("Track record: {count} of your {total} recorded deals were in {sector}"),
+        N_("Track record: {count} of {investor}'s {total} recorded deals were in {sector}"),
+    ),
+}
+CONVERTED = N_("{range} (converted from {currency})")
+STEP_SINGULAR, STEP_PLURAL = N_("{count} step"), N_("{count} steps")
+
+
+def _joined(items: Sequence[str], language: Language) -> str:
+    return ("、" if language == "zh" else ", ").join(items)
+
+
+def _names(kind: CodeKind, codes: Sequence[str], language: Language) -> str:
+    reference = get_reference_data()
+    return _joined([reference.name_of(kind, code, language) for code in codes], language)
+
+
+def _quoted_terms(terms: Sequence[str], language: Language) -> str:
+    if language == "zh":
+        return "、".join(f"“{term}”" for term in terms)
+    return ", ".join(f'"{term}"' for term in terms)
+
+
+def _amount(amount: Decimal | None, currency: str, language: Language) -> str:
+    return "" if amount is None else readable_amount(amount, currency, language)
+
+
+def _values(reason: Reason, reader: Reader, language: Language) -> dict[str, str]:
+    code_kind: CodeKind = {"stage": "stage", "region": "region"}.get(  # type: ignore[assignment]
+        reason.kind, "sector"
+    )
+    values = {
+        "investor": reader.investor_name or "",
+        "sector": _names("sector", reason.request_codes, language),
+        "stage": _names("stage", reason.request_codes, language),
+        "region": _names("region", reason.request_codes, language),
+        "mandate": _names(code_kind, reason.mandate_codes, language),
+        "amount": _amount(reason.amount, reason.currency, language),
+        "low": _amount(reason.low, reason.currency, language),
+        "high": _amount(reason.high, reason.currency, language),
+        "ratio": "" if reason.ratio is None else format(reason.ratio, "f"),
+        "terms": _quoted_terms(reason.terms, language),
+        "count": str(reason.count),
+        "total": str(reason.total),
+        "company": reason.company,
+        "steps": translate_plural(STEP_SINGULAR, STEP_PLURAL, reason.steps, language).format(
+            count=reason.steps
+        ),
+    }
+    if reason.converted_from is not None:
+        currency = get_reference_data().name_of("currency", reason.converted_from, language)
+        for bound in ("low", "high"):
+            values[bound] = translate(CONVERTED, language).format(
+                range=values[bound], currency=currency
+            )
+    return values
+
+
+def render_reason(reason: Reason, reader: Reader, language: Language | None = None) -> str:
+    """One reason as a sentence for ``reader`` in ``language`` (the current reader's)."""
+    language = language or current_language()
+    for_investor, for_others = SENTENCES[(reason.kind, reason.outcome)]
+    template = for_investor if reader.is_the_investor else for_others
+    return translate(template, language).format(**_values(reason, reader, language))
+
+
+def render_reasons(
+    reasons: Sequence[Reason], reader: Reader, language: Language | None = None
+) -> list[str]:
+    return [render_reason(reason, reader, language) for reason in reasons]

@@ -1,0 +1,154 @@
+"""Every reason reads as a sentence in Chinese and in English, for the investor and for
+anyone else: names instead of codes, amounts in 亿/万 beside the exact figure, shared terms
+instead of similarity numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from scoring.reasons import Reason, shared_terms
+from service.i18n.reasons import SENTENCES, THE_INVESTOR, Reader, render_reason
+
+INVESTOR_NAME = "高瓴资本 Hillhouse"
+SECTOR_CODES = ("ai.foundation_models",)
+MANDATE_SECTORS = ("ai.infrastructure",)
+
+# One reason of every (kind, outcome) the scorer produces, with realistic values.
+EVERY_REASON = [
+    Reason("sector", "same", request_codes=("ai",), mandate_codes=("ai",)),
+    Reason("sector", "within", request_codes=SECTOR_CODES, mandate_codes=("ai",)),
+    Reason("sector", "broader", request_codes=("ai",), mandate_codes=SECTOR_CODES),
+    Reason("sector", "sibling", request_codes=SECTOR_CODES, mandate_codes=MANDATE_SECTORS),
+    Reason("sector", "outside", request_codes=("quantum",), mandate_codes=("ai", "energy")),
+    Reason(
+        "ticket",
+        "within",
+        amount=Decimal("3000000000.00"),
+        currency="CNY",
+        low=Decimal("1500000000"),
+        high=Decimal("5000000000"),
+    ),
+    Reason(
+        "ticket",
+        "above",
+        amount=Decimal("3000000000.00"),
+        currency="CNY",
+        low=Decimal("100000000"),
+        high=Decimal("1000000000"),
+        ratio=Decimal("3.0"),
+    ),
+    Reason(
+        "ticket",
+        "below",
+        amount=Decimal("50000000"),
+        currency="CNY",
+        low=Decimal("710000000"),
+        high=Decimal("3550000000"),
+        converted_from="USD",
+        ratio=Decimal("14.2"),
+    ),
+    Reason("ticket", "no_rate", amount=Decimal("1000000"), currency="XYZ"),
+    Reason("stage", "same", request_codes=("series_b",), mandate_codes=("series_b",)),
+    Reason("stage", "after", request_codes=("series_b",), mandate_codes=("series_a",), steps=1),
+    Reason("stage", "before", request_codes=("seed",), mandate_codes=("series_b",), steps=3),
+    Reason("stage", "unknown_stage", request_codes=("pre_ipo",)),
+    Reason("stage", "no_mandate_stage", request_codes=("seed",)),
+    Reason("region", "inside", request_codes=("xuhui",)),
+    Reason("region", "outside", request_codes=("xuhui",), mandate_codes=("lingang", "pudong")),
+    Reason("text", "shared_terms", terms=("大模型", "robotics")),
+    Reason("track_record", "follow_on", company="阶跃星辰 Stepfun"),
+    Reason("track_record", "sector_deals", request_codes=("ai.embodied",), count=9, total=12),
+]
+# Codes of the reasons above that are not a name in either language.
+RAW_CODES = (
+    "ai.foundation_models",
+    "ai.infrastructure",
+    "series_b",
+    "series_a",
+    "lingang",
+    "pudong",
+    "xuhui",
+    "ai.embodied",
+)
+READERS = [
+    pytest.param(THE_INVESTOR, id="investor"),
+    pytest.param(Reader(INVESTOR_NAME), id="other"),
+]
+
+
+def test_every_outcome_has_sentences() -> None:
+    assert {(r.kind, r.outcome) for r in EVERY_REASON} == set(SENTENCES)
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("reason", EVERY_REASON, ids=lambda r: f"{r.kind}-{r.outcome}")
+def test_a_reason_reads_in_both_languages_for_each_reader(reason: Reason, reader: Reader) -> None:
+    chinese = render_reason(reason, reader, "zh")
+    english = render_reason(reason, reader, "en")
+
+    for sentence in (chinese, english):
+        assert "{" not in sentence, sentence
+        assert "}" not in sentence, sentence
+        assert not any(code in sentence for code in RAW_CODES), sentence
+    assert english.split(":")[0] in {"Sector", "Ticket", "Stage", "Region", "Text", "Track record"}
+    # Translated, not English shown to a Chinese reader: the sentence opens in Chinese.
+    assert chinese[:2] in {"行业", "金额", "阶段", "区域", "文本", "投资"}, chinese
+    names_the_investor = INVESTOR_NAME in chinese and INVESTOR_NAME in english
+    if reader.is_the_investor:
+        assert not names_the_investor
+        if (reason.kind, reason.outcome) != ("stage", "unknown_stage"):
+            assert "your" in english or "you " in english, english
+            assert "您" in chinese, chinese
+    elif (reason.kind, reason.outcome) != ("stage", "unknown_stage"):
+        assert names_the_investor, (chinese, english)
+        assert "your" not in english
+        assert "您" not in chinese
+
+
+def test_amounts_are_written_in_yi_and_wan_beside_the_exact_figure() -> None:
+    within = EVERY_REASON[5]
+    assert render_reason(within, THE_INVESTOR, "zh") == (
+        "金额：30亿元（3,000,000,000 CNY）在您的单笔投资区间15亿元（1,500,000,000 CNY）"
+        "至50亿元（5,000,000,000 CNY）之内"
+    )
+    assert render_reason(within, Reader("Hillhouse"), "en") == (
+        "Ticket: CNY 3 billion (3,000,000,000 CNY) is within Hillhouse's range of "
+        "CNY 1.5 billion (1,500,000,000 CNY) to CNY 5 billion (5,000,000,000 CNY)"
+    )
+
+
+def test_a_converted_range_names_its_currency() -> None:
+    below = EVERY_REASON[7]
+    assert "（由美元换算）" in render_reason(below, THE_INVESTOR, "zh")
+    assert "(converted from US dollar)" in render_reason(below, THE_INVESTOR, "en")
+    assert "5000万元" in render_reason(below, THE_INVESTOR, "zh")
+
+
+def test_sectors_and_stages_are_named_not_coded() -> None:
+    assert render_reason(EVERY_REASON[1], THE_INVESTOR, "zh") == (
+        "行业：基础大模型属于您的投资行业“人工智能”"
+    )
+    assert render_reason(EVERY_REASON[10], Reader("IDG"), "en") == (
+        "Stage: Series B is 1 step after IDG's nearest stage, Series A"
+    )
+    assert render_reason(EVERY_REASON[11], THE_INVESTOR, "zh") == (
+        "阶段：种子轮比您最接近的投资阶段“B轮”早3个阶段"
+    )
+
+
+def test_text_evidence_names_the_shared_terms() -> None:
+    thesis = "We back foundation models and 大模型训练 and 具身智能 robotics in Shanghai"
+    summary = "上海大模型训练平台 for robotics teams; 智能制造"
+    terms = shared_terms(thesis, summary)
+    assert terms[:1] == ("大模型训练",)
+    assert "robotics" in terms
+    assert "上海" not in terms  # the thesis says Shanghai in English only
+    sentence = render_reason(Reason("text", "shared_terms", terms=terms), THE_INVESTOR, "zh")
+    assert "“大模型训练”" in sentence
+    assert not any(ch.isdigit() for ch in sentence)
+
+
+def test_no_shared_terms_between_unrelated_texts() -> None:
+    assert shared_terms("半导体设备与材料", "创新药临床试验") == ()
