@@ -124,7 +124,6 @@ SENTENCES: dict[tuple[str, str], tuple[str, str]] = {
     ),
 }
 CONVERTED = N_("{range} (converted from {currency})")
-STEP_SINGULAR, STEP_PLURAL = N_("{count} step"), N_("{count} steps")
 
 
 def _joined(items: Sequence[str], language: Language) -> str:
@@ -164,7 +163,7 @@ def _values(reason: Reason, reader: Reader, language: Language) -> dict[str, str
         "count": str(reason.count),
         "total": str(reason.total),
         "company": reason.company,
-        "steps": translate_plural(STEP_SINGULAR, STEP_PLURAL, reason.steps, language).format(
+        "steps": translate_plural("{count} step", "{count} steps", reason.steps, language).format(
             count=reason.steps
         ),
     }

@@ -20,7 +20,7 @@ from service.http.problems import FieldProblem, Problem
 from tests.support.factories import Account, ApiClient
 from tests.support.people import Person, accept, invite, new_person
 
-# The schema modules whose examples this checks (matches and reports are documented apart).
+# The schema modules whose examples this checks.
 SCHEMA_MODULES = [
     "service.accounts.schemas",
     "service.api_keys.schemas",
@@ -30,6 +30,7 @@ SCHEMA_MODULES = [
     "service.feedback.schemas",
     "service.financing_requests.schemas",
     "service.investors.schemas",
+    "service.matches.schemas",
     "service.ranking_models.schemas",
     "service.sessions.schemas",
     "service.users.schemas",
