@@ -18,6 +18,9 @@ from service.http.fields import (
     StageCode,
     with_examples,
 )
+from service.i18n.amounts import readable_amount
+from service.i18n.languages import DISPLAY_DESCRIPTION, current_language
+from service.reference_data.catalog import get_reference_data
 
 
 class DealWrite(CheckedTogether):
@@ -61,11 +64,51 @@ class DealWrite(CheckedTogether):
                 )
 
 
+DEAL_DISPLAY_EXAMPLE = {
+    "sector": "基础大模型",
+    "stage": "B轮",
+    "region": "徐汇区",
+    "currency": "人民币",
+    "amount": "70亿元（7,000,000,000 CNY）",
+}
+
+
+class DealDisplayOut(BaseModel):
+    """What a person reads of a deal: names for its codes, the amount in 亿/万 (or
+    million/billion) beside the exact figure, in the caller's language."""
+
+    model_config = with_examples(DEAL_DISPLAY_EXAMPLE)
+
+    sector: str
+    stage: str
+    region: str | None
+    currency: str | None
+    amount: str | None
+
+    @classmethod
+    def of(cls, deal: Deal) -> DealDisplayOut:
+        reference, language = get_reference_data(), current_language()
+        return cls(
+            sector=reference.name_of("sector", deal.sector, language),
+            stage=reference.name_of("stage", deal.stage, language),
+            region=None
+            if deal.region is None
+            else reference.name_of("region", deal.region, language),
+            currency=None
+            if deal.currency is None
+            else reference.name_of("currency", deal.currency, language),
+            amount=None
+            if deal.amount is None or deal.currency is None
+            else readable_amount(deal.amount, deal.currency, language),
+        )
+
+
 class DealOut(BaseModel):
     model_config = with_examples(
         {
             "id": "6f3b9a1e-8c4d-4b2f-a7e6-1d9c0b5a3e98",
             "investor_id": "3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
+            "display": DEAL_DISPLAY_EXAMPLE,
             "company": "Moonshot AI",
             "sector": "ai.foundation_models",
             "stage": "series_b",
@@ -79,6 +122,7 @@ class DealOut(BaseModel):
 
     id: str
     investor_id: str
+    display: DealDisplayOut = Field(description=DISPLAY_DESCRIPTION)
     company: str
     sector: str
     stage: str
@@ -93,6 +137,7 @@ class DealOut(BaseModel):
         return cls(
             id=deal.id,
             investor_id=deal.investor_profile_id,
+            display=DealDisplayOut.of(deal),
             company=deal.company,
             sector=deal.sector,
             stage=deal.stage,

@@ -6,9 +6,10 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel, Field, PlainSerializer
 
 from service.http.routing import AuthFirstRoute
+from service.i18n.languages import current_language
 from service.reference_data.catalog import CodeEntry, get_reference_data
 
 router = APIRouter(route_class=AuthFirstRoute, tags=["taxonomy"])
@@ -18,29 +19,45 @@ RateString = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return
 
 class CodeOut(BaseModel):
     code: str
-    name: str
-    name_zh: str | None
+    label: str = Field(description="The name in the caller's language (Accept-Language)")
+    name: str = Field(description="The English name; accepted wherever the code is")
+    name_zh: str | None = Field(description="The Chinese name; accepted wherever the code is")
     parent: str | None
 
     @classmethod
     def from_entry(cls, entry: CodeEntry) -> CodeOut:
-        return cls(code=entry.code, name=entry.name, name_zh=entry.name_zh, parent=entry.parent)
+        return cls(
+            code=entry.code,
+            label=entry.name_in(current_language()),
+            name=entry.name,
+            name_zh=entry.name_zh,
+            parent=entry.parent,
+        )
 
 
 class TaxonomyOut(BaseModel):
+    """Every code the API takes, each with the names it also takes."""
+
     sectors: list[CodeOut]
     stages: list[CodeOut]
     regions: list[CodeOut]
-    currencies: dict[str, RateString]
+    investor_kinds: list[CodeOut]
+    origins: list[CodeOut]
+    currency_names: list[CodeOut]
+    currencies: dict[str, RateString] = Field(description="CNY per one unit of each currency")
 
 
 @router.get("/v1/taxonomy", response_model=TaxonomyOut)
 def read_taxonomy() -> TaxonomyOut:
-    """Sectors (with parents), stages in order, regions, and CNY per unit of each currency."""
+    """Sectors (with parents), stages in order, regions, investor kinds, origins and
+    currencies, each with its Chinese and English names, and CNY per unit of each currency."""
     reference = get_reference_data()
     return TaxonomyOut(
         sectors=[CodeOut.from_entry(s) for s in reference.sectors],
         stages=[CodeOut.from_entry(s) for s in reference.stages],
         regions=[CodeOut.from_entry(r) for r in reference.regions],
+        investor_kinds=[CodeOut.from_entry(k) for k in reference.entries("investor_kind")],
+        origins=[CodeOut.from_entry(o) for o in reference.entries("origin")],
+        currency_names=[CodeOut.from_entry(c) for c in reference.entries("currency")],
         currencies={code: reference.cny_per_unit[code] for code in reference.currencies},
     )

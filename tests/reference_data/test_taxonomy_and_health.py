@@ -30,8 +30,22 @@ def taxonomy(api: ApiClient) -> dict[str, Any]:
     return body
 
 
-def test_taxonomy_needs_no_key_and_has_four_parts(taxonomy: dict[str, Any]) -> None:
-    assert set(taxonomy) == {"sectors", "stages", "regions", "currencies"}
+def test_taxonomy_needs_no_key_and_names_every_kind_of_code(taxonomy: dict[str, Any]) -> None:
+    assert set(taxonomy) == {
+        "sectors",
+        "stages",
+        "regions",
+        "investor_kinds",
+        "origins",
+        "currency_names",
+        "currencies",
+    }
+    for part in ("sectors", "stages", "regions", "investor_kinds", "origins", "currency_names"):
+        for entry in taxonomy[part]:
+            assert entry["name"], entry
+            assert entry["name_zh"], entry
+            assert entry["label"] == entry["name_zh"], entry  # Chinese by default
+    assert {c["code"] for c in taxonomy["currency_names"]} == set(taxonomy["currencies"])
 
 
 def test_sectors_name_their_parents(taxonomy: dict[str, Any]) -> None:
@@ -43,7 +57,7 @@ def test_sectors_name_their_parents(taxonomy: dict[str, Any]) -> None:
     assert by_code["ai"]["name"]
     assert by_code["ai"]["name_zh"]
     for sector in taxonomy["sectors"]:
-        assert set(sector) == {"code", "name", "name_zh", "parent"}
+        assert set(sector) == {"code", "label", "name", "name_zh", "parent"}
         if sector["parent"] is not None:
             assert sector["parent"] in by_code
             assert sector["code"].startswith(sector["parent"] + ".")
