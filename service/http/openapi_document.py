@@ -58,6 +58,18 @@ your last read (428 without it, 412 when the object changed since). 429 and 503 
 `Retry-After`. A POST may carry an `Idempotency-Key`: a retry with the same key and body
 replays the first answer (`Idempotent-Replayed: true`) instead of creating twice.
 
+## Languages, codes and names
+
+Every code (sector, stage, region, currency, investor kind, origin) has a Chinese and an English
+name, listed by `GET /v1/taxonomy`. Wherever the API takes a code it takes either name too
+(`人工智能`, `B轮`, `徐汇区`, `"Series B"`, `人民币`); responses always give the code. What a
+person reads comes in the caller's language, chosen by `Accept-Language` (Chinese by default,
+English when it comes first): each object's `display` (names, and amounts in 亿/万 or
+million/billion beside the exact figure: `30亿元（3,000,000,000 CNY）`) and each match's
+`reasons[].text`, written for the caller (the investor reads "your"; the commission and the
+startup read the investor's name). `reasons[].kind`, `outcome` and `values` are the same in
+every language, for programs. Responses say `Content-Language` and `Vary: Accept-Language`.
+
 ## Pagination
 
 Lists answer `{"items": [...], "next_cursor": ...}`, newest first. `limit` sets the page size
