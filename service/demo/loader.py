@@ -1,25 +1,53 @@
-"""Demo data from the seed articles, loaded through the same service functions as the API."""
+"""Demo data from the seed articles, loaded through the same service functions as the API.
+
+The demo may be loaded again and again: a run that finds the demo commission account loads
+nothing twice, and ``reset=True`` removes the demo's own accounts (and what they own) first.
+
+Keys stay the same from run to run. Only the SHA-256 of an API key is stored, so the database
+cannot give a key back; the plain keys live in one place only, the private file the command
+line writes (``.demo-keys.env``, mode 600, see ``service.cli.demo``). Each run hands the keys
+it read there back as ``RememberedKeys``: a remembered key that is still a live key of its own
+demo account (the account's key, not a user's, and not revoked) is kept, so shells that
+sourced the file keep working. A key that is missing, revoked, or from another database is
+replaced: the account's own keys are revoked and a new one is issued, because whoever held the
+old one is no longer known. Keys derived from a fixed secret (say an HMAC of the account's
+name) would be stable without the file, but everyone with the source code would then hold the
+commission key of every demo database, reachable wherever its server listens.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, delete, select
 from sqlalchemy.orm import Session
 
-from models import Account, InvestorProfile, Role, User
+from models import (
+    Account,
+    ApiKey,
+    Event,
+    FinancingRequest,
+    IdempotencyKey,
+    InvestorProfile,
+    Invitation,
+    Report,
+    Role,
+    User,
+    UserSession,
+)
 from models.types import utc_now
 from service.accounts import service as accounts
+from service.audit_log.writer import record_audit
 from service.core.settings import get_settings
 from service.events import service as events
 from service.events.schemas import EventCreate
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestCreate, ReviewDecision
-from service.http.auth import Principal
+from service.http.auth import Principal, hash_api_key
 from service.investors import service as investors
 from service.investors.schemas import InvestorCreate
 from service.users import service as users
@@ -33,6 +61,17 @@ FEATURED_STARTUP = "Stepfun"
 # deployment's (load_demo makes no users outside MATCHMAKER_ENVIRONMENT=development).
 DEMO_PASSWORD = "matchmaker-demo-password"  # noqa: S105
 COMMISSION_USERNAME = "commission"
+DEMO_LOADER = Principal(None, Role.COMMISSION, "demo loader")
+ROLES = ("commission", "investor", "startup")
+
+
+@dataclass(frozen=True, slots=True)
+class RememberedKeys:
+    """The keys of the three featured demo accounts that a caller kept from an earlier run."""
+
+    commission: str | None = None
+    investor: str | None = None
+    startup: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +81,11 @@ class DemoKeys:
     startup: str
     investor_profile_id: str
     loaded_now: bool
+    # The roles ("commission", "investor", "startup") whose key was issued by this run; the
+    # others are the remembered keys, still valid.
+    fresh_keys: tuple[str, ...] = ROLES
+    # With reset=True: what was removed before loading again, rows by kind.
+    removed: dict[str, int] | None = None
     # The demo users' shared password and the three featured accounts' usernames; None
     # when the demo was loaded without people (outside development).
     password: str | None = None
@@ -50,12 +94,36 @@ class DemoKeys:
     startup_username: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Featured:
+    """The accounts whose keys the demo prints, and the investor's demo mandate."""
+
+    commission: Account
+    investor: Account
+    startup: Account
+    investor_profile_id: str
+    # The keys the accounts were created with, when this run created them.
+    new_keys: dict[str, str] = field(default_factory=dict)
+
+
 def _demo_account_name(name: str) -> str:
     return f"{name} (demo)"
 
 
+def demo_account_names(data: dict[str, Any]) -> list[str]:
+    """The names of the accounts the demo data makes: these accounts are the demo's own."""
+    return [
+        COMMISSION_NAME,
+        *(_demo_account_name(i["name"]) for i in data["investors"]),
+        *(_demo_account_name(r["company"]) for r in data["requests"]),
+    ]
+
+
 def _account(session: Session, name: str) -> Account | None:
-    return session.scalars(select(Account).where(Account.name == name)).first()
+    # The oldest of that name: the one the demo made, should someone have copied the name.
+    return session.scalars(
+        select(Account).where(Account.name == name).order_by(Account.created_at, Account.id)
+    ).first()
 
 
 def _principal(account: Account) -> Principal:
@@ -70,10 +138,10 @@ def demo_username(account: Account) -> str:
     return ".".join(words) or f"account.{account.id[:8]}"
 
 
-def _demo_people(session: Session, acting: Principal) -> dict[str, str]:
+def _demo_people(session: Session, acting: Principal, data: dict[str, Any]) -> dict[str, str]:
     """One admin user per demo account (made once); account id -> username."""
     demo_accounts = session.scalars(
-        select(Account).where((Account.name == COMMISSION_NAME) | Account.name.endswith(" (demo)"))
+        select(Account).where(Account.name.in_(demo_account_names(data)))
     ).all()
     rows = session.execute(
         select(User.account_id, User.username).where(
@@ -100,40 +168,47 @@ def _demo_people(session: Session, acting: Principal) -> dict[str, str]:
     return existing
 
 
-def _load(session: Session, data: dict[str, Any]) -> tuple[Account, Account, Account, str]:
-    commission, _ = accounts.create(
-        session=session,
-        principal=Principal(None, Role.COMMISSION, "demo loader"),
-        role=Role.COMMISSION,
-        name=COMMISSION_NAME,
+def _event_id(session: Session, acting: Principal, event: dict[str, Any]) -> str:
+    """The demo event of that name: kept by a reset while other data names it, else created."""
+    existing = events.by_name(session=session, name=event["name"])
+    if existing is not None:
+        return existing.id
+    fields = {k: v for k, v in event.items() if k != "note"}
+    return events.create(
+        session=session, principal=acting, data=EventCreate.model_validate(fields)
+    ).id
+
+
+def _create_profile(session: Session, owner: Account, investor: dict[str, Any]) -> str:
+    fields = {k: v for k, v in investor.items() if k != "key"}
+    return investors.create(
+        session=session, principal=_principal(owner), data=InvestorCreate.model_validate(fields)
+    ).id
+
+
+def _load(session: Session, data: dict[str, Any]) -> _Featured:
+    commission, commission_key = accounts.create(
+        session=session, principal=DEMO_LOADER, role=Role.COMMISSION, name=COMMISSION_NAME
     )
     acting = _principal(commission)
+    new_keys = {"commission": commission_key}
     featured_investor: Account | None = None
     featured_profile_id = ""
     for investor in data["investors"]:
-        owner, _ = accounts.create(
+        owner, key = accounts.create(
             session=session,
             principal=acting,
             role=Role.INVESTOR,
             name=_demo_account_name(investor["name"]),
         )
-        fields = {k: v for k, v in investor.items() if k != "key"}
-        profile = investors.create(
-            session=session, principal=_principal(owner), data=InvestorCreate.model_validate(fields)
-        )
+        profile_id = _create_profile(session, owner, investor)
         if investor["key"] == FEATURED_INVESTOR:
-            featured_investor, featured_profile_id = owner, profile.id
-    event_ids = {
-        key: events.create(
-            session=session,
-            principal=acting,
-            data=EventCreate.model_validate({k: v for k, v in event.items() if k != "note"}),
-        ).id
-        for key, event in data["events"].items()
-    }
+            featured_investor, featured_profile_id = owner, profile_id
+            new_keys["investor"] = key
+    event_ids = {key: _event_id(session, acting, event) for key, event in data["events"].items()}
     featured_startup: Account | None = None
     for request in data["requests"]:
-        owner, _ = accounts.create(
+        owner, key = accounts.create(
             session=session,
             principal=acting,
             role=Role.STARTUP,
@@ -154,52 +229,184 @@ def _load(session: Session, data: dict[str, Any]) -> tuple[Account, Account, Acc
         )
         if request["company"] == FEATURED_STARTUP:
             featured_startup = owner
+            new_keys["startup"] = key
     if featured_investor is None or featured_startup is None:
         raise RuntimeError("The demo data names no featured investor or startup.")
-    return commission, featured_investor, featured_startup, featured_profile_id
+    return _Featured(commission, featured_investor, featured_startup, featured_profile_id, new_keys)
+
+
+def _featured_profile_id(session: Session, owner: Account, investor: dict[str, Any]) -> str:
+    """The featured investor's demo mandate: its account's profile of the demo's name, else
+    its oldest (the investor may have added profiles or renamed this one); made again when
+    the investor deleted them all, since the printed INVESTOR_PROFILE_ID must name one."""
+    profile_id = session.scalars(
+        select(InvestorProfile.id)
+        .where(InvestorProfile.owner_account_id == owner.id)
+        .order_by(
+            case((InvestorProfile.name == investor["name"], 0), else_=1),
+            InvestorProfile.created_at,
+            InvestorProfile.id,
+        )
+        .limit(1)
+    ).first()
+    return profile_id if profile_id is not None else _create_profile(session, owner, investor)
+
+
+def _find_featured(session: Session, data: dict[str, Any], commission: Account) -> _Featured:
+    featured = next(i for i in data["investors"] if i["key"] == FEATURED_INVESTOR)
+    investor = _account(session, _demo_account_name(featured["name"]))
+    startup = _account(session, _demo_account_name(FEATURED_STARTUP))
+    if investor is None or startup is None:
+        raise RuntimeError(
+            "The demo's accounts were changed by hand; reload them with 'matchmaker demo --reset'."
+        )
+    return _Featured(
+        commission, investor, startup, _featured_profile_id(session, investor, featured)
+    )
+
+
+def _is_live_account_key(session: Session, account: Account, api_key: str) -> bool:
+    """Whether ``api_key`` is one of the account's own keys (no user's) and not revoked."""
+    found = session.scalar(
+        select(ApiKey.id).where(
+            ApiKey.key_hash == hash_api_key(api_key),
+            ApiKey.account_id == account.id,
+            ApiKey.user_id.is_(None),
+            ApiKey.revoked_at.is_(None),
+        )
+    )
+    return found is not None
+
+
+def _keys(
+    session: Session, featured: _Featured, remembered: RememberedKeys
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Each featured account's key: the one it was created with by this run, else the
+    remembered one while it still works, else a replacement; and the roles whose key is new."""
+    acting = _principal(featured.commission)
+    keys: dict[str, str] = {}
+    fresh: list[str] = []
+    for role, account, kept in (
+        ("commission", featured.commission, remembered.commission),
+        ("investor", featured.investor, remembered.investor),
+        ("startup", featured.startup, remembered.startup),
+    ):
+        if role in featured.new_keys:
+            keys[role] = featured.new_keys[role]
+            fresh.append(role)
+        elif kept is not None and _is_live_account_key(session, account, kept):
+            keys[role] = kept
+        else:
+            keys[role] = accounts.rotate_key(session=session, principal=acting, account=account)
+            fresh.append(role)
+    return keys, tuple(fresh)
+
+
+def _delete(session: Session, model: type[Any], *conditions: Any) -> int:
+    """Delete rows in plain SQL (no ORM objects are loaded for them); how many went."""
+    return session.connection().execute(delete(model).where(*conditions)).rowcount
+
+
+def remove_demo(session: Session, data: dict[str, Any]) -> dict[str, int]:
+    """Remove the demo's own accounts (``demo_account_names``) with their users (and their
+    sessions and invitations), keys, idempotency keys, investor profiles and financing
+    requests (the database cascades to sectors, feedback and deals on them), the reports the
+    demo commission ran, then the demo's events that nothing left names. Other accounts and
+    their data stay. Rows removed, by kind.
+
+    Accounts have no delete in the service (the API keeps accounts on record), so this runs
+    plain deletes, in the order the foreign keys need. The audit trail is kept, as always,
+    with one ``account.delete`` record per removed account.
+    """
+    demo_accounts = session.scalars(
+        select(Account).where(Account.name.in_(demo_account_names(data)))
+    ).all()
+    account_ids = [a.id for a in demo_accounts]
+    user_ids = select(User.id).where(User.account_id.in_(account_ids)).scalar_subquery()
+    removed = {
+        "user sessions": _delete(session, UserSession, UserSession.user_id.in_(user_ids)),
+        "invitations": _delete(session, Invitation, Invitation.account_id.in_(account_ids)),
+        "API keys": _delete(session, ApiKey, ApiKey.account_id.in_(account_ids)),
+        "users": _delete(session, User, User.account_id.in_(account_ids)),
+        "idempotency keys": _delete(
+            session, IdempotencyKey, IdempotencyKey.account_id.in_(account_ids)
+        ),
+        "reports": _delete(session, Report, Report.created_by_account_id.in_(account_ids)),
+        "investor profiles": _delete(
+            session, InvestorProfile, InvestorProfile.owner_account_id.in_(account_ids)
+        ),
+        "financing requests": _delete(
+            session, FinancingRequest, FinancingRequest.owner_account_id.in_(account_ids)
+        ),
+    }
+    for account in demo_accounts:
+        record_audit(
+            session=session,
+            principal=DEMO_LOADER,
+            action="account.delete",
+            object_type="account",
+            object_id=account.id,
+            changes={"role": account.role.value, "name": account.name, "reason": "demo reset"},
+        )
+    removed["accounts"] = _delete(session, Account, Account.id.in_(account_ids))
+    # A request or report of someone else's may name a demo event: that event stays (and
+    # the reload uses it again).
+    named_events = select(FinancingRequest.event_id).where(FinancingRequest.event_id.is_not(None))
+    reported_events = select(Report.event_id).where(Report.event_id.is_not(None))
+    removed["events"] = _delete(
+        session,
+        Event,
+        Event.name.in_([e["name"] for e in data["events"].values()]),
+        Event.id.not_in(named_events),
+        Event.id.not_in(reported_events),
+    )
+    session.expire_all()
+    return removed
+
+
+def read_demo_data(data_file: Path = DEMO_DATA_FILE) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(data_file.read_text(encoding="utf-8"))
+    return data
 
 
 def load_demo(
-    session: Session, data_file: Path = DEMO_DATA_FILE, *, with_people: bool | None = None
+    session: Session,
+    data_file: Path = DEMO_DATA_FILE,
+    *,
+    with_people: bool | None = None,
+    remembered: RememberedKeys | None = None,
+    reset: bool = False,
 ) -> DemoKeys:
-    """Load the demo once; every call issues fresh keys for the three demo accounts.
+    """Load the demo unless it is there already, and return the featured accounts' keys.
 
-    ``with_people`` (by default: in development only) also gives every demo account one
-    admin user whose password is ``DEMO_PASSWORD``.
+    ``remembered``: keys from an earlier run, kept while they work (see the module's
+    docstring); without them every call issues fresh keys. ``reset`` removes the demo first
+    (``remove_demo``) and loads it again, in the caller's transaction, so a failed reload
+    removes nothing. ``with_people`` (by default: in development only) also gives every demo
+    account one admin user whose password is ``DEMO_PASSWORD``.
     """
-    data = json.loads(data_file.read_text(encoding="utf-8"))
-    featured_name = next(i["name"] for i in data["investors"] if i["key"] == FEATURED_INVESTOR)
+    data = read_demo_data(data_file)
+    removed = remove_demo(session, data) if reset else None
     commission = _account(session, COMMISSION_NAME)
     loaded_now = commission is None
     if commission is None:
-        commission, investor, startup, profile_id = _load(session, data)
+        featured = _load(session, data)
     else:
-        investor_account = _account(session, _demo_account_name(featured_name))
-        startup_account = _account(session, _demo_account_name(FEATURED_STARTUP))
-        if investor_account is None or startup_account is None:
-            raise RuntimeError(
-                "The demo accounts were changed by hand; start from a fresh database."
-            )
-        investor, startup = investor_account, startup_account
-        profile_id = session.scalars(
-            select(InvestorProfile.id).where(InvestorProfile.owner_account_id == investor.id)
-        ).one()
-    acting = _principal(commission)
-    keys = [
-        accounts.rotate_key(session=session, principal=acting, account=a)
-        for a in (commission, investor, startup)
-    ]
+        featured = _find_featured(session, data, commission)
+    keys, fresh = _keys(session, featured, remembered or RememberedKeys())
     if with_people is None:
         with_people = get_settings().environment == "development"
-    people = _demo_people(session, acting) if with_people else {}
+    people = _demo_people(session, _principal(featured.commission), data) if with_people else {}
     return DemoKeys(
-        commission=keys[0],
-        investor=keys[1],
-        startup=keys[2],
-        investor_profile_id=profile_id,
+        commission=keys["commission"],
+        investor=keys["investor"],
+        startup=keys["startup"],
+        investor_profile_id=featured.investor_profile_id,
         loaded_now=loaded_now,
+        fresh_keys=fresh,
+        removed=removed,
         password=DEMO_PASSWORD if with_people else None,
-        commission_username=people.get(commission.id),
-        investor_username=people.get(investor.id),
-        startup_username=people.get(startup.id),
+        commission_username=people.get(featured.commission.id),
+        investor_username=people.get(featured.investor.id),
+        startup_username=people.get(featured.startup.id),
     )
