@@ -46,6 +46,7 @@ from service.sessions.router import public_router as sign_in_router
 from service.sessions.router import router as sessions_router
 from service.users.router import public_router as invitation_acceptance_router
 from service.users.router import router as users_router
+from service.web.app import mount_web_application
 
 logger = logging.getLogger("matchmaker.startup")
 
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         _require_idempotent_posts(router)
         app.include_router(router)
     install_openapi_document(app, routers)
+    mount_web_application(app)
     return app
 
 

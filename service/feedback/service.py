@@ -132,3 +132,18 @@ def interest_in(
         .order_by(Feedback.updated_at.desc(), InvestorProfile.id)
     ).tuples()
     return list(rows)
+
+
+def latest_for(
+    *, session: Session, profile_id: str, request_ids: Sequence[str]
+) -> dict[str, Feedback]:
+    """The profile's latest action on each of these requests that has one."""
+    if not request_ids:
+        return {}
+    rows = session.scalars(
+        select(Feedback).where(
+            Feedback.investor_profile_id == profile_id,
+            Feedback.financing_request_id.in_(list(request_ids)),
+        )
+    )
+    return {row.financing_request_id: row for row in rows}

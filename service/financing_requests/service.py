@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import FinancingRequest, FinancingRequestSector, RequestStatus, Role
@@ -271,3 +271,13 @@ def list_page(
         limit=limit,
         cursor=cursor,
     )
+
+
+def count_by_status(*, session: Session) -> dict[RequestStatus, int]:
+    """How many requests are in each status (every status, zero included)."""
+    counts = dict.fromkeys(RequestStatus, 0)
+    for status, count in session.execute(
+        select(FinancingRequest.status, func.count()).group_by(FinancingRequest.status)
+    ):
+        counts[status] = count
+    return counts

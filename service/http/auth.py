@@ -183,6 +183,21 @@ def _by_session(session: Session, token: str, now: dt.datetime) -> tuple[Princip
     return principal, touch
 
 
+def signed_in_principal(session: Session, token: str, now: dt.datetime) -> Principal | None:
+    """The person a session cookie signs in, or None when it signs in nobody (any more).
+
+    For the web pages, which send a signed-out visitor to the sign-in page instead of
+    answering 401; "last seen" moves as it does for the API."""
+    try:
+        principal, touch = _by_session(session, token, now)
+    except Unauthorized:
+        return None
+    if touch is not None and start_writing_if_free(session):
+        session.execute(touch)
+        session.commit()
+    return principal
+
+
 def authenticate(
     request: Request,
     session: SessionDep,

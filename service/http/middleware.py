@@ -9,12 +9,13 @@ import uuid
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.core.logging_setup import redact
 from service.core.request_context import reset_request_id, set_request_id
 from service.http.problems import PayloadTooLarge, problem_response
-from service.i18n.languages import negotiate, reading_in
+from service.i18n.languages import LANGUAGE_COOKIE, chosen_language, negotiate, reading_in
 
 access_logger = logging.getLogger("matchmaker.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -112,8 +113,9 @@ class BodySizeLimitMiddleware:
 
 
 class LanguageMiddleware:
-    """Reads ``Accept-Language`` once: everything the request renders is in that language
-    (Chinese unless English comes first), and the response says which (Content-Language)
+    """Reads the reader's language once: the one they chose on a page (a cookie), else what
+    ``Accept-Language`` prefers (Chinese unless English comes first). Everything the request
+    renders is in that language, and the response says which (Content-Language)
     and that it varies with the header (Vary), so no cache serves one reader's language to
     another."""
 
@@ -124,8 +126,11 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
-        language = negotiate(header)
+        headers = dict(scope["headers"])
+        chosen = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(LANGUAGE_COOKIE)
+        language = chosen_language(chosen) or negotiate(
+            headers.get(b"accept-language", b"").decode("latin-1")
+        )
 
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -15,6 +15,9 @@ from service.reference_data.catalog import Language
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("zh", "en")
 DEFAULT_LANGUAGE: Language = "zh"
 
+# A person's choice on the web pages, remembered by their browser; it wins over the header.
+LANGUAGE_COOKIE = "matchmaker_language"
+
 _current: ContextVar[Language] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
@@ -48,6 +51,11 @@ def negotiate(accept_language: str | None) -> Language:
             if primary == language:
                 return language
     return DEFAULT_LANGUAGE
+
+
+def chosen_language(value: str | None) -> Language | None:
+    """The supported language ``value`` names, if it names one."""
+    return next((language for language in SUPPORTED_LANGUAGES if language == value), None)
 
 
 def current_language() -> Language:

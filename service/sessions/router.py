@@ -4,7 +4,6 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from service.core.clock import Now
 from service.core.database import SessionDep
-from service.core.settings import get_settings
 from service.http.auth import (
     SESSION_COOKIE,
     CurrentPrincipal,
@@ -15,6 +14,7 @@ from service.http.idempotency import IdempotentRoute, PublicPostRoute
 from service.http.openapi_document import may_answer
 from service.http.problems import PROBLEM_RESPONSES
 from service.sessions import service
+from service.sessions.cookies import clear_session_cookie, set_session_cookie
 from service.sessions.schemas import CurrentSession, SignIn
 
 router = APIRouter(tags=["sessions"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
@@ -24,11 +24,6 @@ public_router = APIRouter(
     route_class=PublicPostRoute,
     dependencies=[Depends(check_public_input)],
 )
-
-
-def _cookie_is_secure() -> bool:
-    # Browsers keep a Secure cookie only over HTTPS; development serves plain HTTP locally.
-    return get_settings().environment != "development"
 
 
 @public_router.post("/v1/sessions", status_code=201, response_model=CurrentSession)
@@ -49,16 +44,7 @@ def sign_in(
         throttle=getattr(request.app.state, "failure_throttle", None),
         now=now,
     )
-    settings = get_settings()
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.session_absolute_hours * 3600,
-        path="/",
-        secure=_cookie_is_secure(),
-        httponly=True,
-        samesite="lax",
-    )
+    set_session_cookie(response, token)
     return service.describe(session=session, principal=principal, user=user, signed_in=signed_in)
 
 
@@ -74,7 +60,5 @@ def sign_out(session: SessionDep, principal: CurrentPrincipal, now: Now) -> Resp
     """Sign out: the session ends everywhere it was used; 404 for a request made with a key."""
     service.sign_out(session=session, principal=principal, now=now)
     response = Response(status_code=204)
-    response.delete_cookie(
-        SESSION_COOKIE, path="/", secure=_cookie_is_secure(), httponly=True, samesite="lax"
-    )
+    clear_session_cookie(response)
     return response

@@ -1,0 +1,72 @@
+"""Forms: what a person typed, checked by the API's own schemas, with each problem written
+beside its field in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+from service.imports.amounts import AmountError, parse_amount
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Pydantic's and the service's error codes, as a person reads them.
+_MESSAGES = {
+    "missing": N_("Fill this in."),
+    "string_too_short": N_("Fill this in."),
+    "too_short": N_("Choose at least one."),
+    "string_too_long": N_("This is too long."),
+    "too_long": N_("Choose fewer."),
+    "unknown_sector": N_("Choose a sector from the list."),
+    "unknown_stage": N_("Choose a stage from the list."),
+    "unknown_region": N_("Choose a region from the list."),
+    "unknown_currency": N_("Choose a currency from the list."),
+    "unknown_investor_kind": N_("Choose a kind from the list."),
+    "greater_than": N_("The amount must be above zero."),
+    "ticket_range": N_("The minimum is above the maximum."),
+    "amount": N_("Write an amount such as 30亿, 5000万 or 3,000,000,000."),
+}
+_DEFAULT_MESSAGE = N_("This value is not valid.")
+
+
+@dataclass
+class FormState:
+    """The values as typed (shown again on error) and the problems per field."""
+
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, code: str) -> None:
+        self.errors.setdefault(name, translate(_MESSAGES.get(code, _DEFAULT_MESSAGE)))
+
+
+def amount_field(state: FormState, name: str) -> str | None:
+    """The exact amount typed into ``name`` (30亿, 5000万, 3,000,000,000) as a decimal
+    string, or None with the field's problem noted."""
+    typed = str(state.values.get(name, "")).strip()
+    if not typed:
+        state.add(name, "missing")
+        return None
+    try:
+        return format(parse_amount(typed), "f")
+    except AmountError:
+        state.add(name, "amount")
+        return None
+
+
+def validated(model: type[ModelT], data: Mapping[str, Any], state: FormState) -> ModelT | None:
+    """``data`` checked by ``model``; None with every problem noted beside its field."""
+    try:
+        checked = model.model_validate(dict(data))
+    except ValidationError as invalid:
+        for error in invalid.errors():
+            location = [part for part in error["loc"] if isinstance(part, str)]
+            name = location[0] if location else "__all__"
+            state.add(name, str(error["type"]))
+        return None
+    return checked if not state.errors else None

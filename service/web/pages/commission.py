@@ -1,0 +1,144 @@
+"""The commission's pages: a dashboard, the review queue (publish or reject, several at once),
+and each request's detail with its ranked investors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from models import RequestStatus, Role
+from service.core.database import SessionDep
+from service.feedback import service as feedback
+from service.financing_requests import service as requests
+from service.financing_requests.schemas import ReviewDecision
+from service.http.problems import Conflict, NotFound
+from service.i18n.catalogs import translate
+from service.matches.service import rank_investors_for_request
+from service.ranking.dependencies import MatchIndexDep
+from service.ranking.ranker import RankingWindow
+from service.web.pages.common import (
+    begin_writing,
+    checked_form,
+    forged,
+    not_found,
+    refused_role,
+    render,
+)
+from service.web.responses import redirect
+from service.web.visitors import Visitor
+
+router = APIRouter(include_in_schema=False)
+INVESTORS_SHOWN = 20
+
+
+@router.get("/commission")
+def dashboard(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None:
+        return refused
+    counts = requests.count_by_status(session=session)
+    return render(request, visitor, "commission/dashboard.html", {"counts": counts})
+
+
+@router.get("/commission/review")
+def review_queue(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    waiting, _ = requests.list_page(
+        session=session,
+        principal=visitor,
+        sector=None,
+        stage=None,
+        status=RequestStatus.SUBMITTED,
+        event_id=None,
+        limit=100,
+        cursor=None,
+    )
+    query = request.query_params
+    context: dict[str, Any] = {
+        "waiting": waiting,
+        "error": translate("A rejection needs a note for the startup.")
+        if query.get("problem") == "note"
+        else translate("Choose at least one request.")
+        if query.get("problem") == "none"
+        else None,
+        "notice": translate("%(count)s reviewed.") % {"count": query.get("done")}
+        if query.get("done", "").isdigit()
+        else None,
+        "skipped": int(query.get("skipped", "0") or 0) if query.get("skipped", "").isdigit() else 0,
+    }
+    return render(request, visitor, "commission/review.html", context)
+
+
+@router.post("/commission/review")
+async def review_requests(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    """Publish or reject every chosen request; one that changed since the page was opened
+    is left for another look (counted as skipped)."""
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    decision = str(form.get("decision", ""))
+    note = str(form.get("note", "")).strip() or None
+    chosen = [str(value).partition(":") for value in form.getlist("chosen")]
+    if not chosen:
+        return redirect(request, "/commission/review?problem=none")
+    if decision == "reject" and note is None:
+        return redirect(request, "/commission/review?problem=note")
+    checked = ReviewDecision.model_validate({"decision": decision, "note": note})
+    begin_writing(session)
+    done = skipped = 0
+    for request_id, _, revision in chosen:
+        try:
+            found = requests.get_visible(
+                session=session, principal=visitor, request_id=request_id, for_update=True
+            )
+        except NotFound:
+            skipped += 1
+            continue
+        if str(found.revision) != revision:
+            skipped += 1
+            continue
+        try:
+            requests.review(
+                session=session, principal=visitor, financing_request=found, decision=checked
+            )
+        except Conflict:
+            skipped += 1
+            continue
+        done += 1
+    return redirect(request, f"/commission/review?done={done}&skipped={skipped}")
+
+
+@router.get("/commission/requests/{request_id}")
+def request_detail(
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: Visitor,
+    index: MatchIndexDep,
+) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    try:
+        found = requests.get_visible(session=session, principal=visitor, request_id=request_id)
+    except NotFound:
+        return not_found(request, visitor)
+    ranked = (
+        rank_investors_for_request(
+            session=session,
+            index=index,
+            financing_request=found,
+            window=RankingWindow(INVESTORS_SHOWN),
+        )
+        if found.status is RequestStatus.PUBLISHED
+        else None
+    )
+    interested = feedback.interest_in(session=session, financing_request=found)
+    context = {"item": found, "ranked": ranked, "interested": interested}
+    return render(request, visitor, "commission/request.html", context)

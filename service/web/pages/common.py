@@ -1,0 +1,93 @@
+"""What every page handler shares: the visitor's page context, role checks, CSRF checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from models import Role
+from service.core.database import start_writing
+from service.http.auth import Principal
+from service.i18n.catalogs import translate
+from service.web.csrf import CSRF_FIELD, form_token_is_valid
+from service.web.responses import page, sign_in_location
+from service.web.responses import redirect as redirect_to
+from service.web.visitors import navigation
+
+
+def render(
+    request: Request,
+    visitor: Principal | None,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    values = {"visitor": visitor, "nav": navigation(visitor), **(context or {})}
+    return page(request, template, values, status_code=status_code)
+
+
+def message_page(
+    request: Request, visitor: Principal | None, heading: str, message: str, status_code: int
+) -> Response:
+    return render(
+        request,
+        visitor,
+        "message.html",
+        {"heading": heading, "message": message},
+        status_code=status_code,
+    )
+
+
+def not_found(request: Request, visitor: Principal | None) -> Response:
+    """Another account's object looks exactly like one that does not exist."""
+    return message_page(
+        request,
+        visitor,
+        translate("Not found"),
+        translate("There is nothing here, or it is not yours to see."),
+        404,
+    )
+
+
+def refused_role(request: Request, visitor: Principal | None, role: Role) -> Response | None:
+    """None when the visitor may open a page of ``role``; else where to send them."""
+    if visitor is None:
+        return redirect_to(request, sign_in_location(request))
+    if visitor.role is not role:
+        return message_page(
+            request,
+            visitor,
+            translate("Not available"),
+            translate("This page is for another kind of account."),
+            403,
+        )
+    return None
+
+
+async def checked_form(request: Request) -> FormData | None:
+    """The submitted form, or None when it does not carry this browser's CSRF token."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not form_token_is_valid(request, token if isinstance(token, str) else None):
+        return None
+    return form
+
+
+def forged(request: Request, visitor: Principal | None) -> Response:
+    return message_page(
+        request,
+        visitor,
+        translate("The form has expired"),
+        translate("Open the page again and resend the form."),
+        403,
+    )
+
+
+def begin_writing(session: Session) -> None:
+    """A form that writes: take the write transaction before the first write."""
+    start_writing(session)

@@ -1,0 +1,175 @@
+"""The investor's pages: its mandates, and for each its ranked matches with reasons and
+filters, with one-click feedback."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from models import FeedbackAction, InvestorProfile, PassReason, Role
+from service.core.database import SessionDep
+from service.events import service as events
+from service.feedback import service as feedback
+from service.feedback.schemas import FeedbackWrite
+from service.http.auth import Principal
+from service.http.problems import NotFound
+from service.i18n.catalogs import translate
+from service.investors import service as investors
+from service.matches.service import MatchFilters, rank_requests_for_investor
+from service.ranking.dependencies import MatchIndexDep
+from service.ranking.ranker import RankingWindow
+from service.reference_data.catalog import CodeKind, get_reference_data
+from service.web.forms import FormState, amount_field, validated
+from service.web.pages.common import (
+    begin_writing,
+    checked_form,
+    forged,
+    not_found,
+    refused_role,
+    render,
+)
+from service.web.responses import redirect
+from service.web.visitors import Visitor
+
+router = APIRouter(include_in_schema=False)
+MATCHES_PER_PAGE = 20
+
+
+def _own_mandate(session: Session, visitor: Principal, mandate_id: str) -> InvestorProfile | None:
+    try:
+        return investors.get_visible(session=session, principal=visitor, investor_id=mandate_id)
+    except NotFound:
+        return None
+
+
+@router.get("/investor")
+def my_mandates(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.INVESTOR)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    mandates, _ = investors.list_page(
+        session=session, principal=visitor, sector=None, stage=None, limit=100, cursor=None
+    )
+    return render(request, visitor, "investor/mandates.html", {"mandates": mandates})
+
+
+def _known(kind: CodeKind, value: str | None) -> str | None:
+    """A filter's code when the list offered it; anything else is no filter."""
+    if not value:
+        return None
+    reference = get_reference_data()
+    return reference.resolve(kind, value)
+
+
+def _min_score(value: str | None) -> float:
+    try:
+        score = float(value) if value else 0.0
+    except ValueError:
+        return 0.0
+    return min(max(score, 0.0), 1.0)
+
+
+@router.get("/investor/mandates/{mandate_id}/matches")
+def mandate_matches(
+    mandate_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: Visitor,
+    index: MatchIndexDep,
+) -> Response:
+    refused = refused_role(request, visitor, Role.INVESTOR)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    mandate = _own_mandate(session, visitor, mandate_id)
+    if mandate is None:
+        return not_found(request, visitor)
+    query = request.query_params
+    event_ids = {e.id for e in events.list_page(session=session, limit=100, cursor=None)[0]}
+    chosen: dict[str, Any] = {
+        "sector": _known("sector", query.get("sector")),
+        "stage": _known("stage", query.get("stage")),
+        "region": _known("region", query.get("region")),
+        "event_id": query.get("event_id") if query.get("event_id") in event_ids else None,
+        "min_score": _min_score(query.get("min_score")),
+    }
+    matches = rank_requests_for_investor(
+        session=session,
+        index=index,
+        profile=mandate,
+        viewer=visitor,
+        filters=MatchFilters(
+            sector=chosen["sector"],
+            stage=chosen["stage"],
+            region=chosen["region"],
+            event_id=chosen["event_id"],
+            excluded_ids=feedback.passed_request_ids(session=session, profile_id=mandate.id),
+        ),
+        window=RankingWindow(MATCHES_PER_PAGE, 0, chosen["min_score"], False),
+    )
+    given = feedback.latest_for(
+        session=session,
+        profile_id=mandate.id,
+        request_ids=[m.financing_request.id for m in matches.items],
+    )
+    reference = get_reference_data()
+    context = {
+        "mandate": mandate,
+        "matches": matches,
+        "chosen": chosen,
+        "given": given,
+        "sectors": reference.sectors,
+        "stages": reference.stages,
+        "regions": reference.regions,
+        "events": events.list_page(session=session, limit=100, cursor=None)[0],
+        "pass_reasons": list(PassReason),
+        "notice": translate("Saved.") if query.get("done") else None,
+    }
+    return render(request, visitor, "investor/matches.html", context)
+
+
+@router.post("/investor/mandates/{mandate_id}/feedback/{request_id}")
+async def give_feedback(
+    mandate_id: str, request_id: str, request: Request, session: SessionDep, visitor: Visitor
+) -> Response:
+    refused = refused_role(request, visitor, Role.INVESTOR)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    mandate = _own_mandate(session, visitor, mandate_id)
+    if mandate is None:
+        return not_found(request, visitor)
+    state = FormState(values={k: str(v) for k, v in form.items()})
+    data: dict[str, Any] = {"action": state.values.get("action", "")}
+    if data["action"] == FeedbackAction.PASS.value:
+        data["reason"] = state.values.get("reason") or None
+    if data["action"] == FeedbackAction.COMMITTED.value:
+        amount = amount_field(state, "amount")
+        data["amount"] = Decimal(amount) if amount is not None else None
+    checked = validated(FeedbackWrite, data, state)
+    back = f"/investor/mandates/{mandate.id}/matches"
+    if checked is None:
+        problems = "; ".join(state.errors.values())
+        return render(
+            request,
+            visitor,
+            "message.html",
+            {"heading": translate("Feedback not saved"), "message": problems, "back": back},
+            status_code=422,
+        )
+    begin_writing(session)
+    try:
+        feedback.record(
+            session=session,
+            principal=visitor,
+            profile=mandate,
+            financing_request_id=request_id,
+            data=checked,
+        )
+    except NotFound:
+        return not_found(request, visitor)
+    return redirect(request, f"{back}?done=1#request-{request_id}")

@@ -1,0 +1,93 @@
+"""The start page, signing in and out, and choosing the language."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from service.core.clock import Now
+from service.core.database import SessionDep
+from service.http.auth import SESSION_COOKIE
+from service.http.problems import TooManyRequests, Unauthorized
+from service.i18n.catalogs import translate
+from service.i18n.languages import LANGUAGE_COOKIE, chosen_language
+from service.sessions import service as sessions
+from service.sessions.cookies import clear_session_cookie, set_session_cookie
+from service.web.pages.common import begin_writing, checked_form, forged, render
+from service.web.responses import redirect, safe_next
+from service.web.visitors import HOME_OF_ROLE, Visitor
+
+router = APIRouter(include_in_schema=False)
+ONE_YEAR = 365 * 24 * 3600
+
+
+@router.get("/")
+def start_page(request: Request, visitor: Visitor) -> Response:
+    if visitor is None:
+        return redirect(request, "/sign-in")
+    return redirect(request, HOME_OF_ROLE[visitor.role])
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, visitor: Visitor, next: str | None = None) -> Response:
+    if visitor is not None:
+        return redirect(request, safe_next(next, HOME_OF_ROLE[visitor.role]))
+    return render(request, None, "sign_in.html", {"next": safe_next(next, ""), "username": ""})
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, session: SessionDep, now: Now) -> Response:
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, None)
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    target = str(form.get("next", ""))
+    try:
+        token, _, _, principal = sessions.sign_in(
+            session=session,
+            username=username,
+            password=password,
+            client_address=request.client.host if request.client else "unknown",
+            previous_token=request.cookies.get(SESSION_COOKIE),
+            throttle=getattr(request.app.state, "failure_throttle", None),
+            now=now,
+        )
+    except (Unauthorized, TooManyRequests) as refused:
+        error = (
+            translate("Too many attempts. Wait a few minutes, then try again.")
+            if isinstance(refused, TooManyRequests)
+            else translate("The username or the password is wrong.")
+        )
+        context = {"error": error, "next": safe_next(target, ""), "username": username}
+        return render(request, None, "sign_in.html", context, status_code=400)
+    response = redirect(request, safe_next(target, HOME_OF_ROLE[principal.role]))
+    set_session_cookie(response, token)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, session: SessionDep, visitor: Visitor, now: Now) -> Response:
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    if visitor is not None and visitor.session_id is not None:
+        begin_writing(session)
+        sessions.sign_out(session=session, principal=visitor, now=now)
+    response = redirect(request, "/sign-in")
+    clear_session_cookie(response)
+    return response
+
+
+@router.post("/language")
+async def choose_language(request: Request, visitor: Visitor) -> Response:
+    """Remember the reader's language in their browser; back to the page they were on."""
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    language = chosen_language(str(form.get("language", "")))
+    response = redirect(request, safe_next(str(form.get("next", "")), "/"))
+    if language is not None:
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=ONE_YEAR, path="/", samesite="lax", httponly=True
+        )
+    return response

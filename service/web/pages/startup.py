@@ -1,0 +1,207 @@
+"""The startup's pages: its requests with status and review notes, a form to file and edit a
+request, submitting it for review, and the investors who showed interest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from models import FinancingRequest, RequestStatus, Role
+from service.core.database import SessionDep
+from service.events import service as events
+from service.feedback import service as feedback
+from service.financing_requests import service as requests
+from service.financing_requests.schemas import FinancingRequestCreate, FinancingRequestUpdate
+from service.http.auth import Principal
+from service.http.problems import Conflict, NotFound
+from service.i18n.catalogs import translate
+from service.reference_data.catalog import get_reference_data
+from service.reference_data.code_links import codes_of
+from service.web.forms import FormState, amount_field, validated
+from service.web.pages.common import (
+    begin_writing,
+    checked_form,
+    forged,
+    not_found,
+    refused_role,
+    render,
+)
+from service.web.responses import redirect
+from service.web.visitors import Visitor
+
+router = APIRouter(include_in_schema=False)
+EDITABLE = frozenset({RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.REJECTED})
+TEXT_FIELDS = ("company", "title", "summary", "amount", "currency", "stage", "region", "event_id")
+
+
+def _own_request(
+    session: Session, visitor: Principal, request_id: str, *, for_update: bool = False
+) -> FinancingRequest | None:
+    """The visitor's own request (a startup sees only its own), or None."""
+    try:
+        return requests.get_visible(
+            session=session, principal=visitor, request_id=request_id, for_update=for_update
+        )
+    except NotFound:
+        return None
+
+
+@router.get("/startup")
+def my_requests(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.STARTUP)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    mine, _ = requests.list_page(
+        session=session,
+        principal=visitor,
+        sector=None,
+        stage=None,
+        status=None,
+        event_id=None,
+        limit=100,
+        cursor=None,
+    )
+    interest = {r.id: feedback.interest_in(session=session, financing_request=r) for r in mine}
+    notice = {"saved": translate("Saved."), "submitted": translate("Submitted for review.")}.get(
+        request.query_params.get("done", "")
+    )
+    return render(
+        request,
+        visitor,
+        "startup/requests.html",
+        {"requests": mine, "interest": interest, "notice": notice},
+    )
+
+
+def _form_context(session: Session, state: FormState, **extra: Any) -> dict[str, Any]:
+    reference = get_reference_data()
+    listed, _ = events.list_page(session=session, limit=100, cursor=None)
+    return {
+        "form": state,
+        "sectors": reference.sectors,
+        "stages": reference.stages,
+        "regions": reference.regions,
+        "currencies": reference.entries("currency"),
+        "events": listed,
+        **extra,
+    }
+
+
+def _blank_form() -> FormState:
+    return FormState(values={"currency": "CNY", "sectors": []})
+
+
+def _filled_form(financing_request: FinancingRequest) -> FormState:
+    values: dict[str, Any] = {name: getattr(financing_request, name) for name in TEXT_FIELDS}
+    values["amount"] = format(financing_request.amount.normalize(), "f")
+    values["sectors"] = codes_of(financing_request.sector_links)
+    values["revision"] = financing_request.revision
+    return FormState(values={k: ("" if v is None else v) for k, v in values.items()})
+
+
+def _typed(form: Any) -> FormState:
+    values: dict[str, Any] = {
+        name: str(form.get(name, "")).strip() for name in (*TEXT_FIELDS, "revision")
+    }
+    values["sectors"] = [str(code) for code in form.getlist("sectors")]
+    return FormState(values=values)
+
+
+def _data(state: FormState) -> dict[str, Any] | None:
+    """The typed values as the API's body: amounts parsed, empty choices left out."""
+    amount = amount_field(state, "amount")
+    data: dict[str, Any] = {
+        name: state.values[name] for name in ("company", "title", "summary", "currency", "stage")
+    }
+    data["sectors"] = state.values["sectors"]
+    data["region"] = state.values["region"] or None
+    data["event_id"] = state.values["event_id"] or None
+    if amount is not None:
+        data["amount"] = amount
+    return data
+
+
+@router.get("/startup/requests/new")
+def new_request_form(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.STARTUP)
+    if refused is not None:
+        return refused
+    context = _form_context(session, _blank_form(), editing=None)
+    return render(request, visitor, "startup/request_form.html", context)
+
+
+@router.post("/startup/requests/new")
+async def create_request(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.STARTUP)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    state = _typed(form)
+    data = _data(state)
+    submit = form.get("action") == "submit"
+    body = {**(data or {}), "status": "submitted" if submit else "draft"}
+    checked = validated(FinancingRequestCreate, body, state)
+    if checked is None:
+        context = _form_context(session, state, editing=None)
+        return render(request, visitor, "startup/request_form.html", context, status_code=422)
+    begin_writing(session)
+    requests.create(session=session, principal=visitor, data=checked)
+    return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")
+
+
+@router.get("/startup/requests/{request_id}/edit")
+def edit_request_form(
+    request_id: str, request: Request, session: SessionDep, visitor: Visitor
+) -> Response:
+    refused = refused_role(request, visitor, Role.STARTUP)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    financing_request = _own_request(session, visitor, request_id)
+    if financing_request is None:
+        return not_found(request, visitor)
+    context = _form_context(session, _filled_form(financing_request), editing=financing_request)
+    return render(request, visitor, "startup/request_form.html", context)
+
+
+@router.post("/startup/requests/{request_id}/edit")
+async def update_request(
+    request_id: str, request: Request, session: SessionDep, visitor: Visitor
+) -> Response:
+    refused = refused_role(request, visitor, Role.STARTUP)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    begin_writing(session)
+    financing_request = _own_request(session, visitor, request_id, for_update=True)
+    if financing_request is None:
+        return not_found(request, visitor)
+    state = _typed(form)
+    if str(financing_request.revision) != state.values["revision"]:
+        # Someone changed it since this form was opened: show what is there now.
+        context = _form_context(
+            session, _filled_form(financing_request), editing=financing_request, conflict=True
+        )
+        return render(request, visitor, "startup/request_form.html", context, status_code=409)
+    data = _data(state)
+    submit = form.get("action") == "submit"
+    if submit and financing_request.status is not RequestStatus.SUBMITTED:
+        data = {**(data or {}), "status": "submitted"}
+    checked = validated(FinancingRequestUpdate, data or {}, state)
+    if checked is None:
+        context = _form_context(session, state, editing=financing_request)
+        return render(request, visitor, "startup/request_form.html", context, status_code=422)
+    try:
+        requests.update(
+            session=session, principal=visitor, financing_request=financing_request, data=checked
+        )
+    except Conflict:
+        state.errors["__all__"] = translate("This request can no longer be edited.")
+        context = _form_context(session, state, editing=financing_request)
+        return render(request, visitor, "startup/request_form.html", context, status_code=409)
+    return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")

@@ -1,0 +1,63 @@
+"""One Jinja environment for every page: autoescaped, translated through the message
+catalogs in the reader's language, with filters for names, amounts and times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from service.core.settings import get_settings
+from service.i18n.amounts import readable_amount
+from service.i18n.catalogs import translate, translate_plural
+from service.i18n.languages import current_language
+from service.reference_data.catalog import CodeKind, get_reference_data
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def code_name(code: str | None, kind: CodeKind) -> str:
+    if code is None:
+        return ""
+    return get_reference_data().name_of(kind, code, current_language())
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    return "" if amount is None else readable_amount(amount, currency)
+
+
+def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
+    """A stored UTC time in the deployment's time zone (Asia/Shanghai by default)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(ZoneInfo(get_settings().display_time_zone))
+    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # The reader's language is read when each message renders (a context variable set per
+    # request), so one environment serves every language.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: translate(message),
+        ngettext=lambda singular, plural, n: translate_plural(singular, plural, n),
+        newstyle=True,
+    )
+    env.filters["code_name"] = code_name
+    env.filters["money"] = money
+    env.filters["local_time"] = local_time
+    env.globals["current_language"] = current_language
+    return env
