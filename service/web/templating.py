@@ -16,6 +16,7 @@ from service.i18n.amounts import readable_amount
 from service.i18n.catalogs import translate, translate_plural
 from service.i18n.languages import current_language
 from service.reference_data.catalog import CodeKind, get_reference_data
+from service.web.labels import label
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -59,5 +60,6 @@ def environment() -> Environment:
     env.filters["code_name"] = code_name
     env.filters["money"] = money
     env.filters["local_time"] = local_time
+    env.filters["label"] = label
     env.globals["current_language"] = current_language
     return env

@@ -1,0 +1,37 @@
+"""Names of the service's own states and choices, for people: statuses, feedback actions,
+reasons to pass. Marked for the catalogs here because templates only know the values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from models import FeedbackAction, PassReason, RequestStatus
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+
+_LABELS: dict[str, str] = {
+    RequestStatus.DRAFT: N_("Draft"),
+    RequestStatus.SUBMITTED: N_("Submitted"),
+    RequestStatus.PUBLISHED: N_("Published"),
+    RequestStatus.REJECTED: N_("Rejected"),
+    RequestStatus.CLOSED: N_("Closed"),
+    RequestStatus.WITHDRAWN: N_("Withdrawn"),
+    FeedbackAction.INTERESTED: N_("Interested"),
+    FeedbackAction.PASS: N_("Pass"),
+    FeedbackAction.MEETING: N_("Meeting"),
+    FeedbackAction.COMMITTED: N_("Committed"),
+    PassReason.SECTOR: N_("Not our sector"),
+    PassReason.TICKET: N_("Ticket size"),
+    PassReason.STAGE: N_("Wrong stage"),
+    PassReason.REGION: N_("Outside our regions"),
+    PassReason.TEAM: N_("Team"),
+    PassReason.VALUATION: N_("Valuation"),
+    PassReason.OTHER: N_("Other reason"),
+}
+
+
+def label(value: StrEnum | str) -> str:
+    """The value's name in the reader's language (an unknown value is shown as it is). The
+    three enums share no value, so a plain string names its member too."""
+    text = _LABELS.get(value)
+    return str(value) if text is None else translate(text)
