@@ -1,0 +1,240 @@
+"""The web pages over HTTP: signing in and back, CSRF and headers, the startup's form with
+errors beside each field, stale edits, the commission's review queue, the investor's matches
+and feedback, and other accounts' objects."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from service.web.csrf import CSRF_COOKIE
+from service.web.responses import CONTENT_SECURITY_POLICY
+from tests.support.factories import Account, ApiClient
+from tests.support.people import Person, new_person
+from tests.support.web import Browser
+
+FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
+GOOD_FORM = {
+    "company": "阶跃星辰",
+    "title": "基础大模型C轮",
+    "summary": "基础大模型研发与训练算力",
+    "amount": "30亿",
+    "currency": "CNY",
+    "stage": "series_c",
+    "region": "xuhui",
+    "event_id": "",
+    "sectors": ["ai.foundation_models"],
+    "action": "submit",
+}
+
+
+def _signed_in(api: ApiClient, role: str) -> tuple[Account, Person, Browser]:
+    account = api.create_account(role)
+    person = new_person(api, account, signed_in=False)
+    browser = Browser(api.client)
+    browser.sign_in(person)
+    return account, person, browser
+
+
+def _count_requests(api: ApiClient) -> int:
+    listed = api.client.get("/v1/financing-requests", params={"limit": 100}, headers=api.admin)
+    return len(listed.json()["items"])
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(api: ApiClient) -> None:
+    account = api.create_account("startup")
+    person = new_person(api, account, signed_in=False)
+    browser = Browser(api.client)
+
+    first = browser.get("/startup/requests/new")
+    assert first.status_code == 303
+    assert first.headers["location"] == "/sign-in?next=%2Fstartup%2Frequests%2Fnew"
+    page = browser.get("/sign-in", next="/startup/requests/new")
+    assert 'name="next" value="/startup/requests/new"' in page.text
+    signed_in = browser.post(
+        "/sign-in",
+        {"username": person.username, "password": person.password, "next": "/startup/requests/new"},
+    )
+    assert signed_in.headers["location"] == "/startup/requests/new"
+    assert browser.get("/startup/requests/new").status_code == 200
+
+
+def test_sign_in_refuses_wrong_passwords_and_foreign_next_addresses(api: ApiClient) -> None:
+    account = api.create_account("startup")
+    person = new_person(api, account, signed_in=False)
+    browser = Browser(api.client)
+    wrong = browser.post("/sign-in", {"username": person.username, "password": "nope", "next": ""})
+    assert wrong.status_code == 400
+    assert "用户名或密码错误" in wrong.text
+    away = browser.post(
+        "/sign-in",
+        {"username": person.username, "password": person.password, "next": "//evil.example/"},
+    )
+    assert away.headers["location"] == "/startup"
+
+
+def test_pages_forbid_framing_and_inline_scripts(api: ApiClient) -> None:
+    response = Browser(api.client).get("/sign-in")
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "<script" not in response.text
+    assert " style=" not in response.text
+
+
+def test_a_form_without_the_csrf_token_writes_nothing(api: ApiClient) -> None:
+    _, _, browser = _signed_in(api, "startup")
+    before = _count_requests(api)
+    forged = browser.post("/startup/requests/new", GOOD_FORM, csrf="forged-token-" + "x" * 40)
+    assert forged.status_code == 403
+    assert _count_requests(api) == before
+    assert CSRF_COOKIE in browser.cookies
+
+
+def test_bad_input_is_named_beside_each_field_in_chinese_and_nothing_is_written(
+    api: ApiClient,
+) -> None:
+    _, _, browser = _signed_in(api, "startup")
+    before = _count_requests(api)
+    response = browser.post(
+        "/startup/requests/new",
+        {**GOOD_FORM, "company": "", "amount": "三十亿", "stage": "", "sectors": []},
+    )
+    assert response.status_code == 422
+    errors = dict(FIELD_ERROR.findall(response.text))
+    assert errors == {
+        "company": "此项为必填。",
+        "amount": "请填写金额，例如 30亿、5000万 或 3,000,000,000。",
+        "stage": "请从列表中选择融资阶段。",
+        "sectors": "请至少选择一项。",
+    }
+    assert 'id="company" name="company" value="" maxlength="200" required aria-invalid="true"' in (
+        response.text
+    )
+    assert 'value="基础大模型C轮"' in response.text  # what was typed is kept
+    assert _count_requests(api) == before
+
+
+def test_the_language_choice_is_remembered(api: ApiClient) -> None:
+    _, _, browser = _signed_in(api, "startup")
+    switched = browser.post("/language", {"language": "en", "next": "/startup/requests/new"})
+    assert switched.headers["location"] == "/startup/requests/new"
+    response = browser.post("/startup/requests/new", {**GOOD_FORM, "company": ""})
+    assert dict(FIELD_ERROR.findall(response.text)) == {"company": "Fill this in."}
+    assert '<html lang="en">' in response.text
+
+
+def test_a_request_filed_in_the_form_is_stored_exactly(api: ApiClient) -> None:
+    account, _, browser = _signed_in(api, "startup")
+    created = browser.post("/startup/requests/new", GOOD_FORM)
+    assert created.headers["location"] == "/startup?done=submitted"
+    listed = api.client.get("/v1/financing-requests", headers=account.headers).json()["items"]
+    assert [(r["amount"], r["status"], r["stage"]) for r in listed] == [
+        ("3000000000.00", "submitted", "series_c")
+    ]
+    page = browser.get("/startup")
+    assert "30亿元（3,000,000,000 CNY）" in page.text
+    assert "待审核" in page.text
+
+
+def _open_edit_form(browser: Browser, request_id: str) -> dict[str, Any]:
+    page = browser.get(f"/startup/requests/{request_id}/edit")
+    assert page.status_code == 200
+    revision = re.search(r'name="revision" value="(\d+)"', page.text)
+    assert revision is not None
+    return {**GOOD_FORM, "revision": revision.group(1), "action": "save"}
+
+
+def test_a_stale_edit_shows_the_conflict_instead_of_overwriting(api: ApiClient) -> None:
+    account, _, browser = _signed_in(api, "startup")
+    created = api.create_request(account, status="draft")
+    form = _open_edit_form(browser, created["id"])
+    changed = api.client.patch(
+        f"/v1/financing-requests/{created['id']}",
+        json={"title": "Changed meanwhile"},
+        headers={**account.headers, "If-Match": f'"{created["revision"]}"'},
+    )
+    assert changed.status_code == 200, changed.text
+
+    stale = browser.post(
+        f"/startup/requests/{created['id']}/edit", {**form, "title": "My older edit"}
+    )
+    assert stale.status_code == 409
+    assert "该需求已被他人修改" in stale.text
+    assert 'value="Changed meanwhile"' in stale.text
+    stored = api.client.get(f"/v1/financing-requests/{created['id']}", headers=account.headers)
+    assert stored.json()["title"] == "Changed meanwhile"
+
+
+def test_another_startups_request_is_not_found(api: ApiClient) -> None:
+    other = api.create_account("startup")
+    theirs = api.create_request(other, status="draft")
+    _, _, browser = _signed_in(api, "startup")
+    assert browser.get(f"/startup/requests/{theirs['id']}/edit").status_code == 404
+    posted = browser.post(f"/startup/requests/{theirs['id']}/edit", {**GOOD_FORM, "revision": "1"})
+    assert posted.status_code == 404
+
+
+def test_a_page_of_another_role_is_refused(api: ApiClient) -> None:
+    _, _, browser = _signed_in(api, "investor")
+    assert browser.get("/commission/review").status_code == 403
+    assert browser.get("/startup").status_code == 403
+
+
+def test_the_commission_reviews_several_requests_at_once(api: ApiClient) -> None:
+    startup = api.create_account("startup")
+    first = api.create_request(startup, title="First")
+    second = api.create_request(startup, title="Second")
+    _, _, browser = _signed_in(api, "commission")
+    queue = browser.get("/commission/review")
+    chosen = re.findall(r'name="chosen" value="([^"]+)"', queue.text)
+    ours = [c for c in chosen if c.split(":")[0] in {first["id"], second["id"]}]
+    assert len(ours) == 2
+
+    no_note = browser.post("/commission/review", {"chosen": ours, "decision": "reject"})
+    assert no_note.headers["location"] == "/commission/review?problem=note"
+    published = browser.post("/commission/review", {"chosen": ours, "decision": "publish"})
+    assert published.headers["location"] == "/commission/review?done=2&skipped=0"
+    statuses = {
+        api.client.get(f"/v1/financing-requests/{r['id']}", headers=api.admin).json()["status"]
+        for r in (first, second)
+    }
+    assert statuses == {"published"}
+    again = browser.post("/commission/review", {"chosen": ours, "decision": "publish"})
+    assert again.headers["location"] == "/commission/review?done=0&skipped=2"
+
+
+def test_the_investor_reads_its_matches_and_its_interest_reaches_the_startup(
+    api: ApiClient,
+) -> None:
+    startup = api.create_account("startup")
+    request = api.create_request(startup)
+    api.publish(request["id"])
+    investor_account, _, investor = _signed_in(api, "investor")
+    mandate = api.create_investor(investor_account)
+
+    matches = investor.get(f"/investor/mandates/{mandate['id']}/matches", sector="ai")
+    assert matches.status_code == 200
+    assert f'id="request-{request["id"]}"' in matches.text
+    assert "行业：基础大模型属于您的投资行业“人工智能”" in matches.text
+    assert "30亿元（3,000,000,000 CNY）" in matches.text
+
+    given = investor.post(
+        f"/investor/mandates/{mandate['id']}/feedback/{request['id']}", {"action": "interested"}
+    )
+    assert given.status_code == 303
+    stored = api.client.get(
+        f"/v1/investors/{mandate['id']}/feedback", headers=investor_account.headers
+    ).json()["items"]
+    assert [(f["financing_request_id"], f["action"]) for f in stored] == [
+        (request["id"], "interested")
+    ]
+
+    startup_person = new_person(api, startup, signed_in=False)
+    startup_browser = Browser(api.client)
+    startup_browser.sign_in(startup_person)
+    assert "Hillhouse Capital" in startup_browser.get("/startup").text
+
+    other_mandate = api.create_investor(api.create_account("investor"))
+    assert investor.get(f"/investor/mandates/{other_mandate['id']}/matches").status_code == 404
