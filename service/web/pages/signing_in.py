@@ -59,7 +59,7 @@ async def sign_in(request: Request, session: SessionDep, now: Now) -> Response:
             else translate("The username or the password is wrong.")
         )
         context = {"error": error, "next": safe_next(target, ""), "username": username}
-        return render(request, None, "sign_in.html", context, status_code=400)
+        return render(request, None, "sign_in.html", context)
     response = redirect(request, safe_next(target, HOME_OF_ROLE[principal.role]))
     set_session_cookie(response, token)
     return response

@@ -32,6 +32,8 @@ from service.web.responses import redirect
 from service.web.visitors import Visitor
 
 router = APIRouter(include_in_schema=False)
+# A form shown again with its problems is a page like any other (200): the problems are
+# written beside the fields, and the browser logs no failed load.
 EDITABLE = frozenset({RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.REJECTED})
 TEXT_FIELDS = ("company", "title", "summary", "amount", "currency", "stage", "region", "event_id")
 
@@ -147,7 +149,7 @@ async def create_request(request: Request, session: SessionDep, visitor: Visitor
     checked = validated(FinancingRequestCreate, body, state)
     if checked is None:
         context = _form_context(session, state, editing=None)
-        return render(request, visitor, "startup/request_form.html", context, status_code=422)
+        return render(request, visitor, "startup/request_form.html", context)
     begin_writing(session)
     requests.create(session=session, principal=visitor, data=checked)
     return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")
@@ -187,7 +189,7 @@ async def update_request(
         context = _form_context(
             session, _filled_form(financing_request), editing=financing_request, conflict=True
         )
-        return render(request, visitor, "startup/request_form.html", context, status_code=409)
+        return render(request, visitor, "startup/request_form.html", context)
     data = _data(state)
     submit = form.get("action") == "submit"
     if submit and financing_request.status is not RequestStatus.SUBMITTED:
@@ -195,7 +197,7 @@ async def update_request(
     checked = validated(FinancingRequestUpdate, data or {}, state)
     if checked is None:
         context = _form_context(session, state, editing=financing_request)
-        return render(request, visitor, "startup/request_form.html", context, status_code=422)
+        return render(request, visitor, "startup/request_form.html", context)
     try:
         requests.update(
             session=session, principal=visitor, financing_request=financing_request, data=checked
@@ -203,5 +205,5 @@ async def update_request(
     except Conflict:
         state.errors["__all__"] = translate("This request can no longer be edited.")
         context = _form_context(session, state, editing=financing_request)
-        return render(request, visitor, "startup/request_form.html", context, status_code=409)
+        return render(request, visitor, "startup/request_form.html", context)
     return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")

@@ -1,0 +1,243 @@
+"""The web application in Debian's Chromium against a real server, as its people use it.
+
+One whole journey across the three kinds of user: a startup files a request (with the
+keyboard alone), the commission publishes it, an investor finds it among its matches with
+reasons and marks interest, the startup sees the interest, and the commission's report
+counts it. On every page: no console errors, no request off 127.0.0.1, and axe-core finds no
+serious or critical violation. Screenshots of every page go to ``var/artifacts/web/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route
+
+from tests.support.browser import ARTIFACTS, launched_chromium
+from tests.support.live_server import LiveServer, running_server
+
+SHOTS = ARTIFACTS / "web"
+PASSWORD = "a long journey password 2026"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launched_chromium(needs_cjk_font=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory = tmp_path_factory.mktemp("web-journey")
+    with running_server(f"sqlite:///{directory / 'web.db'}", directory, workers=1) as live:
+        yield live
+
+
+def _api(server: LiveServer, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {server.admin_key}", **kwargs.pop("headers", {})}
+    response = httpx.request(method, f"{server.url}{path}", headers=headers, **kwargs)
+    assert response.status_code < 300, response.text
+    return response
+
+
+def _person(server: LiveServer, account_id: str, username: str) -> str:
+    code = _api(server, "POST", "/v1/invitations", json={"account_id": account_id}).json()
+    accepted = httpx.post(
+        f"{server.url}/v1/invitations/accept",
+        json={"code": code["invitation_code"], "username": username, "password": PASSWORD},
+    )
+    assert accepted.status_code == 201, accepted.text
+    return username
+
+
+@dataclass
+class World:
+    startup_user: str
+    commission_user: str
+    investor_user: str
+    mandate_id: str
+
+
+@pytest.fixture(scope="module")
+def world(server: LiveServer) -> World:
+    def account(role: str, name: str) -> str:
+        body = _api(server, "POST", "/v1/accounts", json={"role": role, "name": name}).json()
+        return str(body["id"])
+
+    startup = account("startup", "阶跃星辰")
+    commission = account("commission", "上海市商务委员会")
+    investor = account("investor", "高瓴资本")
+    mandate = _api(
+        server,
+        "POST",
+        "/v1/investors",
+        json={
+            "owner_account_id": investor,
+            "name": "高瓴资本 AI 基金",
+            "kind": "pe",
+            "origin": "domestic",
+            "sectors": ["ai"],
+            "stages": ["series_b", "series_c"],
+            "ticket_min": "500000000",
+            "ticket_max": "5000000000",
+            "currency": "CNY",
+            "thesis": "基础大模型与算力",
+        },
+    ).json()
+    return World(
+        startup_user=_person(server, startup, "stepfun.cfo"),
+        commission_user=_person(server, commission, "officer.wang"),
+        investor_user=_person(server, investor, "hillhouse.partner"),
+        mandate_id=mandate["id"],
+    )
+
+
+@dataclass
+class Visit:
+    """A person's browser: every request off 127.0.0.1 refused and noted, console errors
+    and page errors kept, each page checked with axe and photographed."""
+
+    page: Page
+    name: str
+    problems: list[str] = field(default_factory=list)
+    pages_checked: list[str] = field(default_factory=list)
+
+    def watch(self) -> None:
+        self.page.route("**/*", self._only_local)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+    def _only_local(self, route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname == "127.0.0.1" or url.startswith("data:"):
+            route.continue_()
+        else:
+            self.problems.append(f"outside request: {url}")
+            route.abort()
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+
+    def check(self, label: str) -> None:
+        """axe on the page as it is now, and a screenshot."""
+        self.page.wait_for_load_state("load")
+        results = Axe().run(self.page)
+        serious = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+            for v in results.response["violations"]
+            if v.get("impact") in SERIOUS
+        ]
+        assert serious == [], f"{label}: {serious}"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{self.name}-{label}.png"), full_page=True)
+        self.pages_checked.append(label)
+
+
+def _visit(browser: Browser, name: str, *, width: int = 1366, height: int = 768) -> Visit:
+    context: BrowserContext = browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN"
+    )
+    visit = Visit(context.new_page(), name)
+    visit.watch()
+    return visit
+
+
+def _sign_in(visit: Visit, server: LiveServer, username: str, target: str) -> None:
+    page = visit.page
+    page.goto(f"{server.url}{target}")
+    assert urlsplit(page.url).path == "/sign-in"  # sent to sign in, then back
+    visit.check("sign-in")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    assert urlsplit(page.url).path == target
+
+
+def test_a_request_travels_from_the_startup_to_an_investor_and_back(
+    browser: Browser, server: LiveServer, world: World
+) -> None:
+    # The startup files a request, with the keyboard alone.
+    startup = _visit(browser, "startup")
+    _sign_in(startup, server, world.startup_user, "/startup/requests/new")
+    page = startup.page
+    startup.check("request-form")
+    page.get_by_label("公司", exact=True).focus()
+    page.keyboard.type("阶跃星辰")
+    page.keyboard.press("Tab")
+    page.keyboard.type("基础大模型C轮融资")
+    page.keyboard.press("Tab")
+    page.keyboard.type("三十亿")  # not an amount: the form says so beside the field
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交审核").press("Enter")
+    startup.check("request-form-errors")
+    assert page.locator("#amount-error").inner_text().startswith("请填写金额")
+    assert page.locator("#stage-error").is_visible()
+
+    page.get_by_label("融资金额").fill("")
+    page.get_by_label("融资金额").focus()
+    page.keyboard.type("30亿")
+    page.get_by_label("阶段", exact=True).focus()
+    page.keyboard.press("ArrowDown")  # a closed select moves its choice with the arrows
+    page.get_by_label("阶段", exact=True).select_option("series_c")
+    page.get_by_label("基础大模型").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="提交审核").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/startup", page.locator(".field-error").all_inner_texts()
+    startup.check("requests")
+    assert "30亿元（3,000,000,000 CNY）" in page.content()
+
+    # The commission publishes it from the review queue.
+    commission = _visit(browser, "commission")
+    _sign_in(commission, server, world.commission_user, "/commission/review")
+    queue = commission.page
+    commission.check("review-queue")
+    queue.get_by_label("选择“基础大模型C轮融资”").check()
+    with queue.expect_navigation():
+        queue.get_by_role("button", name="发布所选项目").click()
+    assert "已审核 1 项" in queue.content()
+    queue.goto(f"{server.url}/commission")
+    commission.check("dashboard")
+
+    # The investor finds it among its matches, with reasons, and marks interest.
+    investor = _visit(browser, "investor")
+    matches_path = f"/investor/mandates/{world.mandate_id}/matches"
+    _sign_in(investor, server, world.investor_user, matches_path)
+    found = investor.page
+    investor.check("matches")
+    card = found.locator("article.match", has_text="基础大模型C轮融资")
+    assert "行业：基础大模型属于您的投资行业“人工智能”" in card.inner_text()
+    with found.expect_navigation():
+        card.get_by_role("button", name="有意向").click()
+    assert "您的答复" in found.locator("article.match", has_text="基础大模型C轮融资").inner_text()
+    found.goto(f"{server.url}/investor")
+    investor.check("mandates")
+
+    # The startup sees the interest.
+    page.goto(f"{server.url}/startup")
+    assert "高瓴资本 AI 基金" in page.locator("article.match").first.inner_text()
+
+    # The commission's report counts it.
+    report = _api(server, "POST", "/v1/reports", json={}).json()
+    assert report["funnel"]["interested"] == 1
+
+    for visit in (startup, commission, investor):
+        assert visit.problems == [], visit.problems
+
+
+def test_pages_fit_a_phone(browser: Browser, server: LiveServer, world: World) -> None:
+    phone = _visit(browser, "phone", width=390, height=844)
+    _sign_in(phone, server, world.investor_user, f"/investor/mandates/{world.mandate_id}/matches")
+    width = phone.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
+    phone.check("matches-phone")
+    assert phone.problems == []
