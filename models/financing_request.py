@@ -53,6 +53,11 @@ class FinancingRequest(IdMixin, Base):
         index=True,
     )
     review_note: Mapped[str | None] = mapped_column(Text)
+    # Who the commission calls about the request, and the company's unified social credit
+    # code: shown to the startup and the commission only.
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    credit_code: Mapped[str | None] = mapped_column(String(18))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Set at the first publication: a request investors have seen stays on record.
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

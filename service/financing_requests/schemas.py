@@ -5,9 +5,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from models import FinancingRequest, RequestStatus
+from service.financing_requests.credit_code import credit_code_problem
 from service.http.auth import Principal
 from service.http.fields import (
     CurrencyCode,
@@ -26,6 +28,39 @@ from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+def _checked_credit_code(value: str) -> str:
+    problem = credit_code_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("credit_code", problem)
+    return value
+
+
+ContactName = Annotated[
+    str, Field(min_length=1, max_length=100, description="Whom the commission calls about it")
+]
+ContactPhone = Annotated[
+    str,
+    Field(
+        min_length=5,
+        max_length=40,
+        pattern=r"^\+?[0-9][0-9 ()-]{3,38}$",
+        examples=["+86 21 5555 0100"],
+    ),
+]
+CreditCode = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+    Field(
+        min_length=1,
+        max_length=18,
+        description="The company's unified social credit code (统一社会信用代码), check character "
+        "verified",
+        examples=["91310000MA1FL0ER26"],
+    ),
+    AfterValidator(_checked_credit_code),
+]
 EventId = Annotated[
     str, Field(min_length=1, max_length=36, description="The event it is presented at")
 ]
@@ -43,6 +78,9 @@ class FinancingRequestCreate(BaseModel):
             "currency": "CNY",
             "stage": "growth",
             "region": "xuhui",
+            "contact_name": "张敏",
+            "contact_phone": "+86 21 5555 0100",
+            "credit_code": "91310000MA1FL0ER26",
         },
         {
             "company": "Bose Quantum",
@@ -65,6 +103,9 @@ class FinancingRequestCreate(BaseModel):
     stage: StageCode
     region: RegionCode | None = None
     event_id: EventId | None = None
+    contact_name: ContactName | None = None
+    contact_phone: ContactPhone | None = None
+    credit_code: CreditCode | None = None
     status: Literal["draft", "submitted"] = Field(
         default="submitted", description="Create as a draft to keep editing before review"
     )
@@ -88,7 +129,9 @@ class FinancingRequestUpdate(PatchModel):
         {"status": "submitted"},
     )
 
-    nullable_fields: ClassVar[frozenset[str]] = frozenset({"region", "event_id"})
+    nullable_fields: ClassVar[frozenset[str]] = frozenset(
+        {"region", "event_id", "contact_name", "contact_phone", "credit_code"}
+    )
 
     company: Name | None = None
     title: Title | None = None
@@ -99,6 +142,9 @@ class FinancingRequestUpdate(PatchModel):
     stage: StageCode | None = None
     region: RegionCode | None = None
     event_id: EventId | None = None
+    contact_name: ContactName | None = None
+    contact_phone: ContactPhone | None = None
+    credit_code: CreditCode | None = None
     status: OwnerStatusChange | None = None
 
 
@@ -189,6 +235,9 @@ class FinancingRequestOut(BaseModel):
     event_id: str | None
     status: RequestStatus
     review_note: str | None = Field(description="Hidden (null) from investors")
+    contact_name: str | None = Field(default=None, description="Hidden (null) from investors")
+    contact_phone: str | None = Field(default=None, description="Hidden (null) from investors")
+    credit_code: str | None = Field(default=None, description="Hidden (null) from investors")
     reviewed_at: dt.datetime | None
     published_at: dt.datetime | None
     created_at: dt.datetime
@@ -220,6 +269,9 @@ class FinancingRequestOut(BaseModel):
             event_id=request.event_id,
             status=request.status,
             review_note=request.review_note if private else None,
+            contact_name=request.contact_name if private else None,
+            contact_phone=request.contact_phone if private else None,
+            credit_code=request.credit_code if private else None,
             reviewed_at=request.reviewed_at,
             published_at=request.published_at,
             created_at=request.created_at,
@@ -253,6 +305,12 @@ class StoredRequestFields(Protocol):
     def event_id(self) -> str | None: ...
     @property
     def status(self) -> RequestStatus: ...
+    @property
+    def contact_name(self) -> str | None: ...
+    @property
+    def contact_phone(self) -> str | None: ...
+    @property
+    def credit_code(self) -> str | None: ...
     @property
     def review_note(self) -> str | None: ...
     @property

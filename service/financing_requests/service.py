@@ -100,6 +100,9 @@ def create(
         stage=data.stage,
         region=data.region,
         event_id=data.event_id,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        credit_code=data.credit_code,
         status=RequestStatus(data.status),
         sector_links=[FinancingRequestSector(code=c) for c in data.sectors],
     )

@@ -8,8 +8,7 @@ import time
 import uuid
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.requests import cookie_parser
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.core.logging_setup import redact

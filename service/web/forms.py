@@ -30,6 +30,13 @@ _MESSAGES = {
     "greater_than": N_("The amount must be above zero."),
     "ticket_range": N_("The minimum is above the maximum."),
     "amount": N_("Write an amount such as 30亿, 5000万 or 3,000,000,000."),
+    "credit_code": N_(
+        "This is not a unified social credit code: check the 18 characters (the last one is "
+        "a check character)."
+    ),
+    "string_pattern_mismatch": N_(
+        "Write digits, spaces, brackets or dashes, such as 021-5555 0100."
+    ),
 }
 _DEFAULT_MESSAGE = N_("This value is not valid.")
 

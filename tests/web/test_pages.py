@@ -238,3 +238,21 @@ def test_the_investor_reads_its_matches_and_its_interest_reaches_the_startup(
 
     other_mandate = api.create_investor(api.create_account("investor"))
     assert investor.get(f"/investor/mandates/{other_mandate['id']}/matches").status_code == 404
+
+
+def test_the_credit_code_is_checked_beside_its_field(api: ApiClient) -> None:
+    account, _, browser = _signed_in(api, "startup")
+    response = browser.post(
+        "/startup/requests/new",
+        {**GOOD_FORM, "credit_code": "91330100799655058C", "contact_phone": "call me"},
+    )
+    errors = dict(FIELD_ERROR.findall(response.text))
+    assert errors["credit_code"].startswith("这不是有效的统一社会信用代码")
+    assert errors["contact_phone"].startswith("请填写数字")
+    fixed = browser.post(
+        "/startup/requests/new",
+        {**GOOD_FORM, "credit_code": "91330100799655058B", "contact_name": "张敏"},
+    )
+    assert fixed.status_code == 303
+    (stored,) = api.client.get("/v1/financing-requests", headers=account.headers).json()["items"]
+    assert (stored["credit_code"], stored["contact_name"]) == ("91330100799655058B", "张敏")

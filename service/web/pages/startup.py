@@ -35,7 +35,20 @@ router = APIRouter(include_in_schema=False)
 # A form shown again with its problems is a page like any other (200): the problems are
 # written beside the fields, and the browser logs no failed load.
 EDITABLE = frozenset({RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.REJECTED})
-TEXT_FIELDS = ("company", "title", "summary", "amount", "currency", "stage", "region", "event_id")
+TEXT_FIELDS = (
+    "company",
+    "title",
+    "summary",
+    "amount",
+    "currency",
+    "stage",
+    "region",
+    "event_id",
+    "contact_name",
+    "contact_phone",
+    "credit_code",
+)
+OPTIONAL_FIELDS = ("region", "event_id", "contact_name", "contact_phone", "credit_code")
 
 
 def _own_request(
@@ -118,8 +131,8 @@ def _data(state: FormState) -> dict[str, Any] | None:
         name: state.values[name] for name in ("company", "title", "summary", "currency", "stage")
     }
     data["sectors"] = state.values["sectors"]
-    data["region"] = state.values["region"] or None
-    data["event_id"] = state.values["event_id"] or None
+    for name in OPTIONAL_FIELDS:
+        data[name] = state.values[name] or None
     if amount is not None:
         data["amount"] = amount
     return data
