@@ -125,16 +125,15 @@ def demo(
     ]
     write_private_file(keys_file, "".join(f"export {line}\n" for line in lines))
     typer.echo(f"{_what_happened(keys, keys_file, distrusted)} ({settings.database_url}).")
-    typer.echo(f"Service URL: {base_url}  (API docs: {base_url}/docs)")
+    typer.echo(f"Web application: {base_url}/  (API: {base_url}/v1, docs: {base_url}/docs)")
     typer.echo(f"Commission key (Shanghai Commerce Commission): {keys.commission}")
     typer.echo(f"Investor key (Hillhouse Capital):              {keys.investor}")
     typer.echo(f"Startup key (Stepfun):                         {keys.startup}")
     if keys.password is not None:
-        typer.echo(
-            f"Sign-in (POST /v1/sessions), password {keys.password!r} for each of:"
-            f" {keys.commission_username} (commission), {keys.investor_username} (investor),"
-            f" {keys.startup_username} (startup)"
-        )
+        typer.echo(f"Sign in at {base_url}/sign-in with password {keys.password!r} as:")
+        typer.echo(f"  {keys.commission_username:<20} the commission (review queue, dashboard)")
+        typer.echo(f"  {keys.investor_username:<20} an investor (mandates, ranked matches)")
+        typer.echo(f"  {keys.startup_username:<20} a startup (its requests, the request form)")
     typer.echo(f"Keys also written to {keys_file}: run 'source {keys_file}' in another shell.")
     if serve_after:
         run_server(host, port, 1)
