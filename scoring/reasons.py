@@ -88,6 +88,40 @@ class Reason:
         return values
 
 
+def reason_from_values(kind: str, outcome: str, values: Mapping[str, str | list[str]]) -> Reason:
+    """The reason ``Reason.values`` described (a stored report's reasons read back)."""
+
+    def codes(name: str) -> tuple[str, ...]:
+        found = values.get(name, [])
+        return tuple(found) if isinstance(found, list) else (found,)
+
+    def text(name: str) -> str:
+        found = values.get(name, "")
+        return found if isinstance(found, str) else ""
+
+    def amount(name: str) -> Decimal | None:
+        found = text(name)
+        return Decimal(found) if found else None
+
+    return Reason(
+        kind=kind,  # type: ignore[arg-type]
+        outcome=outcome,
+        request_codes=codes("request_codes"),
+        mandate_codes=codes("mandate_codes"),
+        amount=amount("amount"),
+        currency=text("currency"),
+        low=amount("low"),
+        high=amount("high"),
+        converted_from=text("converted_from") or None,
+        ratio=amount("ratio"),
+        steps=int(text("steps") or 0),
+        terms=codes("terms"),
+        count=int(text("count") or 0),
+        total=int(text("total") or 0),
+        company=text("company"),
+    )
+
+
 def explain_pairs(
     pairs: Iterable[ExplainedPair],
     *,

@@ -1,4 +1,5 @@
-"""``matchmaker report``: compute and store a match report, write it as JSON, CSV or HTML."""
+"""``matchmaker report``: compute and store a match report, write it as JSON, CSV, HTML, PDF or
+an Excel workbook."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ from pydantic import ValidationError
 
 from service.cli.common import built_index, command_line_principal, migrated_session
 from service.events import service as events
+from service.reference_data.catalog import Language
 from service.reports import service as reports
-from service.reports.csv_export import render_report_csv
-from service.reports.html import render_report_html
+from service.reports.exports import ReportFormat, render
+from service.reports.pdf import pdf_unavailable
 from service.reports.schemas import ReportCreate
+from service.reports.wording import Wording
 
 
-class ReportFormat(enum.StrEnum):
-    JSON = "json"
-    CSV = "csv"
-    HTML = "html"
+class ReportLanguage(enum.StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+LANGUAGES: dict[ReportLanguage, Language] = {ReportLanguage.ZH: "zh", ReportLanguage.EN: "en"}
 
 
 def _codes(values: list[str] | None) -> list[str]:
@@ -41,10 +46,18 @@ def report(
     min_score: Annotated[float, typer.Option(help="A good match scores at least this")] = 0.6,
     title: Annotated[str | None, typer.Option(help="Title (default: from the scope)")] = None,
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="json, csv or html")
+        ReportFormat, typer.Option("--format", help="json, csv, html, pdf or xlsx")
     ] = ReportFormat.JSON,
+    language: Annotated[
+        ReportLanguage,
+        typer.Option("--lang", help="zh (default) or en: the HTML, PDF and workbook's language"),
+    ] = ReportLanguage.ZH,
 ) -> None:
     """Compute and store a match report (as POST /v1/reports does) and write it to a file."""
+    if output_format is ReportFormat.PDF and (missing := pdf_unavailable()) is not None:
+        # Said before anything is computed or stored.
+        typer.echo(missing, err=True)
+        raise typer.Exit(code=1)
     with migrated_session() as session:
         event_id = None
         if event is not None:
@@ -76,15 +89,14 @@ def report(
             data=body,
         )
         document = reports.document_of(stored)
-    if output_format is ReportFormat.CSV:
-        output.write_bytes(render_report_csv(document).encode("utf-8"))
-    elif output_format is ReportFormat.HTML:
-        output.write_text(render_report_html(document), encoding="utf-8")
-    else:
+    if output_format is ReportFormat.JSON:
         output.write_text(
             json.dumps(document.model_dump(mode="json"), ensure_ascii=False, indent=2),
             encoding="utf-8",
         )
+    else:
+        words = Wording.for_reader(LANGUAGES[language])
+        output.write_bytes(render(document, output_format, words).content)
     coverage, totals = document.coverage, document.totals
     typer.echo(
         f"report {document.id}: {totals.requests} requests, {totals.investors} investors,"

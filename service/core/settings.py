@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REFERENCE_DATA_DIR = Path(__file__).parent.parent / "reference_data"
@@ -44,6 +45,21 @@ class Settings(BaseSettings):
     # sign-in whatever happens.
     session_idle_minutes: int = Field(default=30, gt=0)
     session_absolute_hours: int = Field(default=12, gt=0)
+    # Times people read (when a report was made) are printed in this zone, named as the
+    # IANA database names it; stored times stay UTC.
+    display_time_zone: str = "Asia/Shanghai"
+
+    @field_validator("display_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"MATCHMAKER_DISPLAY_TIME_ZONE: {value!r} is not a time zone of the IANA "
+                "database (for example Asia/Shanghai)"
+            ) from error
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_admin_key(self) -> Settings:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from service.reference_data.catalog import CodeKind
+
 
 class ImportKind(StrEnum):
     INVESTORS = "investors"
@@ -15,8 +17,8 @@ class ImportKind(StrEnum):
 
 class CellKind(StrEnum):
     TEXT = "text"  # kept as written (names, free text)
-    CODE = "code"  # a taxonomy or enum code
-    CODES = "codes"  # a list of codes in one cell
+    CODE = "code"  # a taxonomy or enum code, or its Chinese or English name
+    CODES = "codes"  # a list of codes or names in one cell
     AMOUNT = "amount"  # an exact amount (see amounts.parse_amount)
     OWNER = "owner"  # an account id or name (see references)
     EVENT = "event"  # an event id or name (see references)
@@ -29,6 +31,7 @@ class Column:
     cell: CellKind
     required: bool
     aliases: tuple[str, ...] = ()
+    code_kind: CodeKind | None = None  # for CODE and CODES cells: the reference table
 
 
 def _column(
@@ -37,18 +40,24 @@ def _column(
     return Column(header, field or header, cell, required, aliases)
 
 
+def _coded(
+    header: str, kind: CodeKind, cell: CellKind, required: bool, aliases: tuple[str, ...]
+) -> Column:
+    return Column(header, header, cell, required, aliases, code_kind=kind)
+
+
 OWNER = _column("owner", CellKind.OWNER, False, ("账户", "所属账户"), "owner_account_id")
 
 INVESTOR_COLUMNS = (
     _column("name", CellKind.TEXT, True, ("名称", "机构名称", "投资机构", "投资方")),
-    _column("kind", CellKind.CODE, True, ("类型", "机构类型")),
-    _column("origin", CellKind.CODE, True, ("来源", "资本来源", "内外资")),
-    _column("sectors", CellKind.CODES, True, ("行业", "投资行业", "领域")),
-    _column("stages", CellKind.CODES, True, ("阶段", "投资阶段")),
-    _column("regions", CellKind.CODES, False, ("区域", "地区", "关注区域")),
+    _coded("kind", "investor_kind", CellKind.CODE, True, ("类型", "机构类型")),
+    _coded("origin", "origin", CellKind.CODE, True, ("来源", "资本来源", "内外资")),
+    _coded("sectors", "sector", CellKind.CODES, True, ("行业", "投资行业", "领域")),
+    _coded("stages", "stage", CellKind.CODES, True, ("阶段", "投资阶段")),
+    _coded("regions", "region", CellKind.CODES, False, ("区域", "地区", "关注区域")),
     _column("ticket_min", CellKind.AMOUNT, True, ("最低投资额", "单笔最低", "最小金额")),
     _column("ticket_max", CellKind.AMOUNT, True, ("最高投资额", "单笔最高", "最大金额")),
-    _column("currency", CellKind.CODE, False, ("币种", "货币")),
+    _coded("currency", "currency", CellKind.CODE, False, ("币种", "货币")),
     _column("thesis", CellKind.TEXT, False, ("投资逻辑", "投资方向", "投资理念")),
     OWNER,
 )
@@ -57,11 +66,11 @@ REQUEST_COLUMNS = (
     _column("company", CellKind.TEXT, True, ("企业", "企业名称", "公司", "公司名称")),
     _column("title", CellKind.TEXT, True, ("项目", "项目名称", "标题")),
     _column("summary", CellKind.TEXT, False, ("简介", "项目简介", "摘要")),
-    _column("sectors", CellKind.CODES, True, ("行业", "所属行业", "领域")),
+    _coded("sectors", "sector", CellKind.CODES, True, ("行业", "所属行业", "领域")),
     _column("amount", CellKind.AMOUNT, True, ("金额", "融资金额", "拟融资金额")),
-    _column("currency", CellKind.CODE, False, ("币种", "货币")),
-    _column("stage", CellKind.CODE, True, ("阶段", "融资阶段", "轮次")),
-    _column("region", CellKind.CODE, False, ("区域", "地区", "所在区")),
+    _coded("currency", "currency", CellKind.CODE, False, ("币种", "货币")),
+    _coded("stage", "stage", CellKind.CODE, True, ("阶段", "融资阶段", "轮次")),
+    _coded("region", "region", CellKind.CODE, False, ("区域", "地区", "所在区")),
     _column("event", CellKind.EVENT, False, ("活动", "会议", "推介会"), "event_id"),
     OWNER,
 )
@@ -80,6 +89,18 @@ def normalise_header(header: str) -> str:
     """``Ticket Min``, ``ticket-min`` and ``ticket_min`` are one column; full-width folded."""
     folded = unicodedata.normalize("NFKC", header).strip().lower()
     return "_".join(folded.replace("-", " ").split())
+
+
+# The column an error file adds before the failed rows (``error_file``). Its header is
+# skipped on import, so a corrected error file imports as it stands.
+ERROR_COLUMN = "导入错误 import errors"
+_ERROR_COLUMN_HEADERS = frozenset(
+    normalise_header(name) for name in (ERROR_COLUMN, "导入错误", "import errors")
+)
+
+
+def is_error_column(header: str) -> bool:
+    return normalise_header(header) in _ERROR_COLUMN_HEADERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +123,8 @@ def bind_headers(kind: ImportKind, headers: list[str]) -> list[BoundColumn]:
     for position, header in enumerate(headers):
         if not header:
             continue  # an unnamed spare column, often left by spreadsheet software
+        if is_error_column(header):
+            continue  # a previous run's error messages, not data
         column = by_name.get(normalise_header(header))
         if column is None:
             problems.append(f"unknown column '{header}'")

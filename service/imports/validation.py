@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -15,21 +13,22 @@ from models import Role
 from service.financing_requests.schemas import FinancingRequestCreate
 from service.http.problems import Invalid
 from service.imports.amounts import AmountError, parse_amount
+from service.imports.codes import CodeReader, unknown_code_message
 from service.imports.columns import (
     BoundColumn,
     CellKind,
+    Column,
     ImportKind,
     bind_headers,
 )
+from service.imports.natural_keys import KEYS, Key, NaturalKey, rows_sharing_a_key
 from service.imports.reading import Table
 from service.imports.references import EventDirectory, OwnerDirectory, UnknownReference
 from service.investors.schemas import InvestorCreate
 from service.investors.service import check_ticket_range
+from service.reference_data.catalog import get_reference_data
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
-# Codes in one cell: "ai;semiconductors", "ai, quantum", "ai、quantum", or spaces; the
-# full-width comma and semicolon arrive here already folded to ASCII (NFKC).
-_CODE_SEPARATORS = re.compile(r"[;,、\s]+")
 PROGRESS_EVERY = 1000
 
 
@@ -50,16 +49,24 @@ class RowError:
 class ValidRow(Generic[SchemaT]):
     row: int
     data: SchemaT
+    key: Key | None = None  # its natural key, computed once (``natural_keys``)
 
 
 @dataclass(slots=True)
 class Validated(Generic[SchemaT]):
     valid: list[ValidRow[SchemaT]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # The API fields the file has columns for, each with its header as written.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-def split_codes(text: str) -> list[str]:
-    return [code for code in _CODE_SEPARATORS.split(text) if code]
+class UnknownCodes(ValueError):
+    """Values of a coded cell that name no code (each a message), with the valid codes."""
+
+    def __init__(self, problems: list[str], allowed: tuple[str, ...]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.allowed = allowed
 
 
 class _RowReader:
@@ -71,11 +78,13 @@ class _RowReader:
         *,
         owners: OwnerDirectory,
         events: EventDirectory,
+        codes: CodeReader,
         width: int,
     ) -> None:
         self.columns = columns
         self.owners = owners
         self.events = events
+        self.codes = codes
         self.width = width
         self.header_of = {c.column.field: c.header for c in columns}
 
@@ -102,13 +111,20 @@ class _RowReader:
             if not text:
                 continue  # as if the field were left out of a JSON body
             try:
-                data[bound.column.field] = self._value(bound.column.cell, text)
+                data[bound.column.field] = self._value(bound.column, text)
             except (AmountError, UnknownReference) as error:
                 errors.append(RowError(number, bound.header, str(error)))
                 unread.add(bound.column.field)
+            except UnknownCodes as error:
+                errors += [
+                    RowError(number, bound.header, problem, error.allowed)
+                    for problem in error.problems
+                ]
+                unread.add(bound.column.field)
         return data, errors, unread
 
-    def _value(self, cell: CellKind, text: str) -> Any:
+    def _value(self, column: Column, text: str) -> Any:
+        cell = column.cell
         if cell is CellKind.TEXT:
             return text
         if cell is CellKind.AMOUNT:
@@ -117,8 +133,22 @@ class _RowReader:
             return self.owners.resolve(text)
         if cell is CellKind.EVENT:
             return self.events.resolve(text)
-        folded = unicodedata.normalize("NFKC", text)
-        return split_codes(folded) if cell is CellKind.CODES else folded.strip()
+        kind = column.code_kind
+        assert kind is not None, f"column {column.header} names its reference table"
+        if cell is CellKind.CODE:
+            code = self.codes.one(kind, text)
+            if code is None:
+                raise UnknownCodes([unknown_code_message(kind, text)], self.codes.allowed(kind))
+            return code
+        items = self.codes.many(kind, text)
+        unknown = [
+            f"item {position}: {unknown_code_message(kind, item.written)}"
+            for position, item in enumerate(items, start=1)
+            if item.code is None
+        ]
+        if unknown:
+            raise UnknownCodes(unknown, self.codes.allowed(kind))
+        return [item.code for item in items]
 
     def schema_errors(self, number: int, error: ValidationError, skip: set[str]) -> list[RowError]:
         found = []
@@ -132,7 +162,9 @@ class _RowReader:
             if detail["type"] == "missing":
                 message = "required; the cell is empty"
             elif allowed and "kind" in context and "value" in context:
-                message = f"unknown {context['kind']} code '{context['value']}'"
+                # The cells are read against the same reference data, so this is only met
+                # if it changes under a running import; worded as the reader words it.
+                message = unknown_code_message(str(context["kind"]), str(context["value"]))
             else:
                 message = detail["msg"]
             if len(location) > 1 and isinstance(location[1], int):
@@ -157,6 +189,7 @@ def _validate(
     service_check: Callable[[SchemaT], None],
     on_progress: Callable[[int], None],
 ) -> Validated[SchemaT]:
+    key = KEYS[kind]
     columns = bind_headers(kind, table.headers)
     reader = _RowReader(
         columns,
@@ -164,11 +197,15 @@ def _validate(
             session=session, role=owner_role, references=_cells(table, columns, CellKind.OWNER)
         ),
         events=EventDirectory(session=session, references=_cells(table, columns, CellKind.EVENT)),
+        codes=CodeReader(get_reference_data()),
         width=len(table.headers),
     )
-    result: Validated[SchemaT] = Validated()
+    result: Validated[SchemaT] = Validated(headers=dict(reader.header_of))
+    keys: list[tuple[int, Key | None]] = []
     for done, row in enumerate(table.rows, start=1):
         data, errors, unread = reader.read(row.number, row.cells)
+        row_key = key.of(data, unread)
+        keys.append((row.number, row_key))
         try:
             model = schema.model_validate(data)
         except ValidationError as error:
@@ -179,12 +216,35 @@ def _validate(
             except Invalid as error:
                 errors.extend(reader.service_errors(row.number, error))
             if not errors:
-                result.valid.append(ValidRow(row.number, model))
+                result.valid.append(ValidRow(row.number, model, row_key))
         result.errors.extend(errors)
         if done % PROGRESS_EVERY == 0:
             on_progress(PROGRESS_EVERY)
     on_progress(len(table.rows) % PROGRESS_EVERY)
+    _refuse_repeated_keys(result, key, keys)
     return result
+
+
+def _refuse_repeated_keys(
+    result: Validated[SchemaT], key: NaturalKey, keys: list[tuple[int, Key | None]]
+) -> None:
+    """Rows of one file that describe the same object are all errors, invalid rows
+    included: which of them is right is the officer's call, not the order of the rows."""
+    repeated = rows_sharing_a_key(keys)
+    if not repeated:
+        return
+    for row, others in repeated.items():
+        listed = ("rows " if len(others) > 1 else "row ") + ", ".join(map(str, others))
+        result.errors.append(
+            RowError(
+                row,
+                "",
+                f"same {key.description} as {listed}: a file may describe each "
+                f"{key.noun} once (keep one of these rows)",
+            )
+        )
+    result.valid = [row for row in result.valid if row.row not in repeated]
+    result.errors.sort(key=lambda error: error.row)  # stable: a row's errors keep their order
 
 
 def _cells(table: Table, columns: list[BoundColumn], cell: CellKind) -> list[str]:

@@ -102,6 +102,8 @@ def _audit_row(
         "id": audit_id,
         "occurred_at": occurred_at,
         "actor_account_id": run.principal.account_id,
+        "actor_user_id": run.principal.user_id,
+        "actor_name": run.principal.display_name,
         "actor_role": run.principal.role.value,
         "action": action,
         "object_type": object_type,
@@ -109,9 +111,14 @@ def _audit_row(
         "request_id": None,
         "changes": {
             **changes,
-            "import": {"id": run.import_id, "file": run.source, "row": row.row},
+            "import": import_reference(run, row),
         },
     }
+
+
+def import_reference(run: ImportRun, row: ValidRow[Any]) -> dict[str, Any]:
+    """What every audit record of an imported row names: the run, the file and the row."""
+    return {"id": run.import_id, "file": run.source, "row": row.row}
 
 
 def _created_fields(data: BaseModel) -> dict[str, Any]:

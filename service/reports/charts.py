@@ -1,8 +1,9 @@
 """Inline SVG charts for the match report: small pure functions from numbers to markup.
 
-Values arrive exact (`Decimal` or `int`) with the text to print beside them; floats are used
-only to place shapes. Every label is escaped (names are user input) and drawn with a CJK-capable
-font stack so Chinese names render in the charts as in the text.
+Values arrive exact (`Decimal` or `int`) with the text to print beside them, in the reader's
+language (the callers write it); floats are used only to place shapes. Every label is escaped
+(names are user input) and drawn with a CJK-capable font stack so Chinese names render in the
+charts as in the text.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ TONES = {
 INK = "#222222"
 MUTED = "#666666"
 GRID = "#d0d0d0"
+# What an empty chart says; callers pass it in the reader's language.
+NO_DATA = "No data"
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,11 @@ def column_chart(
     *,
     x_title: str,
     y_title: str,
+    empty: str = NO_DATA,
 ) -> Markup:
     """Vertical bars with their value above each one (the coverage chart)."""
     if not bars:
-        return _empty_chart(chart_id, title, "No data")
+        return _empty_chart(chart_id, title, empty)
     left, right, top, bottom = 56.0, 16.0, 24.0, 52.0
     slot = max(48.0, min(120.0, 560.0 / len(bars)))
     plot_width = slot * len(bars)
@@ -173,10 +177,12 @@ def grouped_bar_chart(
     title: str,
     series: Sequence[Series],
     groups: Sequence[BarGroup],
+    *,
+    empty: str = NO_DATA,
 ) -> Markup:
-    """Horizontal bars, one per series inside each group, with the exact value at each end."""
+    """Horizontal bars, one per series inside each group, with its value at each end."""
     if not groups:
-        return _empty_chart(chart_id, title, "No data")
+        return _empty_chart(chart_id, title, empty)
     label_width, value_room, right = 240.0, 150.0, 12.0
     bar_area = 420.0
     bar_height, bar_gap, group_gap, legend_height = 14.0, 3.0, 14.0, 28.0
@@ -222,10 +228,10 @@ def grouped_bar_chart(
     return _svg(chart_id, title, width, height, "".join(parts))
 
 
-def funnel_chart(chart_id: str, title: str, bars: Sequence[Bar]) -> Markup:
+def funnel_chart(chart_id: str, title: str, bars: Sequence[Bar], *, empty: str = NO_DATA) -> Markup:
     """Centred bars narrowing from the first stage, each with its count and label."""
     if not bars:
-        return _empty_chart(chart_id, title, "No data")
+        return _empty_chart(chart_id, title, empty)
     label_width, bar_area, value_room = 120.0, 420.0, 200.0
     bar_height, gap = 26.0, 8.0
     width = label_width + bar_area + value_room

@@ -35,6 +35,7 @@ from service.reports.document import (
     ReportDocument,
     RequestMatches,
     Scope,
+    StoredReason,
     Totals,
     UnmatchedRequest,
     cents,
@@ -79,7 +80,9 @@ def _request_columns(shown: RequestDetails, investors_above_min_score: int) -> _
     )
 
 
-def default_title(scope: ReportScope) -> str:
+def default_title(scope: ReportScope | Scope) -> str:
+    """The title a report gets when nobody gives one (readers rewrite it in their language:
+    see ``wording.Wording.title``)."""
     parts = []
     if scope.event_name is not None:
         parts.append(scope.event_name)
@@ -171,7 +174,14 @@ def compute_report(
         )
         for p in every_pair
     )
-    reasons = {(p.investor, p.row): r for p, r in zip(every_pair, explained, strict=True)}
+    # Kept as structure: the report is written in whichever language it is read in.
+    reasons = {
+        (p.investor, p.row): [
+            StoredReason(kind=reason.kind, outcome=reason.outcome, values=reason.values())
+            for reason in r
+        ]
+        for p, r in zip(every_pair, explained, strict=True)
+    }
     ticket_max_cny = [investor.ticket_max_cny for investor in investors]
     feedback = load_feedback(session, set(ids), investors, reference)
 
@@ -187,6 +197,8 @@ def compute_report(
             event_name=scope.event_name,
             sectors=list(scope.sectors),
             stages=list(scope.stages),
+            event_date=scope.event_date,
+            event_place=scope.event_place,
         ),
         top_k=top_k,
         min_score=min_score,

@@ -3,7 +3,9 @@
 UTF-8 with a BOM, so spreadsheet software shows Chinese names; every cell that starts with
 a character a spreadsheet reads as a formula is neutralised with a leading apostrophe. Each
 value is written as the JSON document writes it (amounts as decimal strings, the timestamp in
-its JSON form).
+its JSON form), for programs. For people, readable columns are added after those, in the
+reader's language: names for codes, amounts as ``readable_amount`` writes them, the time in
+the display time zone. A program that reads columns by position or by name is not disturbed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from service.reports.document import ReportDocument
+from service.reference_data.catalog import CodeKind
+from service.reports.document import CapitalRow, ReportDocument
+from service.reports.findings import find
+from service.reports.wording import Wording
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,19 +38,41 @@ def _codes(codes: Iterable[str]) -> str:
     return "; ".join(codes)
 
 
-def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list[list[Any]]]]:
+def _sections(
+    report: ReportDocument, words: Wording
+) -> Iterable[tuple[str, Sequence[str], list[list[Any]]]]:
     scope, totals, counts, model = report.scope, report.totals, report.counts, report.model
+    event: list[list[Any]] = []
+    if scope.event_date is not None:
+        event.append(["event_date", scope.event_date.isoformat(), words.day(scope.event_date)])
+    if scope.event_place is not None:
+        event.append(["event_place", scope.event_place])
     yield (
         "Report",
-        ("field", "value"),
+        ("field", "value", "readable"),
         [
-            ["title", report.title],
+            ["title", report.title, words.title(report)],
             ["id", report.id],
-            ["created_at", _TIMESTAMP.dump_python(report.created_at, mode="json")],
+            [
+                "created_at",
+                _TIMESTAMP.dump_python(report.created_at, mode="json"),
+                words.time(report.created_at),
+            ],
             ["event", scope.event_name or ""],
             ["event_id", scope.event_id or ""],
-            ["sectors", _codes(scope.sectors)],
-            ["stages", _codes(scope.stages)],
+            *event,
+            [
+                "sectors",
+                _codes(scope.sectors),
+                words.names("sector", scope.sectors)
+                if scope.sectors
+                else words.text("All sectors"),
+            ],
+            [
+                "stages",
+                _codes(scope.stages),
+                words.names("stage", scope.stages) if scope.stages else words.text("All stages"),
+            ],
             ["top_k", report.top_k],
             ["min_score", report.min_score],
             ["model_version", model.version],
@@ -54,7 +81,11 @@ def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list
             ["investors", counts.investors],
             ["requests_in_scope", totals.requests],
             ["investors_in_scope", totals.investors],
-            [f"capital_asked_{totals.currency}", totals.capital_asked],
+            [
+                f"capital_asked_{totals.currency}",
+                totals.capital_asked,
+                words.amount(totals.capital_asked, totals.currency),
+            ],
         ],
     )
     coverage = report.coverage
@@ -75,6 +106,9 @@ def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list
             "amount",
             "currency",
             "best_score",
+            "amount_readable",
+            "sectors_readable",
+            "stage_readable",
         ),
         [
             [
@@ -86,14 +120,31 @@ def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list
                 u.amount,
                 u.currency,
                 u.best_score,
+                words.amount(u.amount, u.currency),
+                words.names("sector", u.sectors),
+                words.name("stage", u.stage) if u.stage else "",
             ]
             for u in report.unmatched
         ],
     )
-    for capital, label in ((report.by_sector, "sector"), (report.by_stage, "stage")):
+    capitals: tuple[tuple[list[CapitalRow], CodeKind], ...] = (
+        (report.by_sector, "sector"),
+        (report.by_stage, "stage"),
+    )
+    for capital, label in capitals:
         yield (
             f"Capital by {label} ({totals.currency})",
-            (label, "name", "requests", "capital_asked", "fitting_investors", "capital_available"),
+            (
+                label,
+                "name",
+                "requests",
+                "capital_asked",
+                "fitting_investors",
+                "capital_available",
+                "name_readable",
+                "capital_asked_readable",
+                "capital_available_readable",
+            ),
             [
                 [
                     r.code,
@@ -102,6 +153,9 @@ def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list
                     r.capital_asked,
                     r.fitting_investors,
                     r.capital_available,
+                    words.name(label, r.code, r.name),
+                    words.amount(r.capital_asked, totals.currency),
+                    words.amount(r.capital_available, totals.currency),
                 ]
                 for r in capital
             ],
@@ -119,6 +173,7 @@ def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list
             "investor",
             "score",
             "reasons",
+            "amount_readable",
         ),
         [
             [
@@ -131,7 +186,8 @@ def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list
                 m.investor_profile_id,
                 m.name,
                 m.score,
-                " | ".join(m.reasons),
+                " | ".join(words.reasons(m.name, m.reasons)),
+                words.amount(r.amount, r.currency),
             ]
             for r in report.requests
             for rank, m in enumerate(r.top_investors, start=1)
@@ -158,7 +214,7 @@ def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list
                 m.company,
                 m.title,
                 m.score,
-                " | ".join(m.reasons),
+                " | ".join(words.reasons(i.name, m.reasons)),
             ]
             for i in report.investors
             for rank, m in enumerate(i.top_requests, start=1)
@@ -168,22 +224,65 @@ def _sections(report: ReportDocument) -> Iterable[tuple[str, Sequence[str], list
     if funnel is not None:
         yield (
             "Feedback funnel",
-            ("step", "pairs"),
+            ("step", "pairs", "readable"),
             [
                 ["matched", funnel.matched],
                 ["interested", funnel.interested],
                 ["meeting", funnel.meeting],
                 ["committed", funnel.committed],
-                [f"committed_amount_{funnel.currency}", funnel.committed_amount],
+                [
+                    f"committed_amount_{funnel.currency}",
+                    funnel.committed_amount,
+                    words.amount(funnel.committed_amount, funnel.currency),
+                ],
             ],
         )
+    findings = find(report)
+    # Last, so the sections before stay where programs found them.
+    yield (
+        f"Requests not covered (fewer than {findings.min_investors} investors at or above "
+        "min_score)",
+        (
+            "financing_request_id",
+            "company",
+            "title",
+            "sectors",
+            "stage",
+            "amount",
+            "currency",
+            "investors_above_min_score",
+            "best_score",
+            "amount_readable",
+            "sectors_readable",
+            "stage_readable",
+        ),
+        [
+            [
+                u.financing_request_id,
+                u.company,
+                u.title,
+                _codes(u.sectors),
+                u.stage,
+                u.amount,
+                u.currency,
+                u.matches,
+                u.best_score,
+                words.amount(u.amount, u.currency),
+                words.names("sector", u.sectors),
+                words.name("stage", u.stage) if u.stage else "",
+            ]
+            for u in findings.uncovered
+        ],
+    )
 
 
-def render_report_csv(report: ReportDocument) -> str:
-    """The whole report as CSV text, starting with the BOM."""
+def render_report_csv(report: ReportDocument, words: Wording | None = None) -> str:
+    """The whole report as CSV text, starting with the BOM; readable columns in the current
+    reader's language unless ``words`` says otherwise."""
+    words = words or Wording.for_reader()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for number, (title, header, rows) in enumerate(_sections(report)):
+    for number, (title, header, rows) in enumerate(_sections(report, words)):
         if number:
             writer.writerow([])
         writer.writerow([neutralise(f"# {title}")])

@@ -14,7 +14,7 @@ own (the OpenAPI checksum of tests/http/test_openapi_contract.py).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -49,11 +49,20 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_as_published)
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class Scope(_Part):
     event_id: str | None = None
     event_name: str | None = None
     sectors: list[str] = Field(default_factory=list)
     stages: list[str] = Field(default_factory=list)
+    # The event's date and place as they were when the report ran. Written only when known:
+    # documents stored before they were recorded, and reports over every event, read back
+    # byte for byte without them.
+    event_date: date | None = Field(default=None, exclude_if=_absent)
+    event_place: str | None = Field(default=None, exclude_if=_absent)
 
 
 class RankingModel(_Part):
@@ -108,11 +117,20 @@ class CapitalRow(_Part):
     capital_available: ExactAmount
 
 
+class StoredReason(_Part):
+    """A reason as the report keeps it: what it is about and its values, written as a
+    sentence only when read, in the reader's language (see ``service.i18n.reasons``)."""
+
+    kind: str
+    outcome: str
+    values: dict[str, str | list[str]] = Field(default_factory=dict)
+
+
 class RankedInvestor(_Part):
     investor_profile_id: str
     name: str
     score: float
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[StoredReason] = Field(default_factory=list)
 
 
 class RequestMatches(_Part):
@@ -132,7 +150,7 @@ class RankedRequest(_Part):
     company: str
     title: str
     score: float
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[StoredReason] = Field(default_factory=list)
 
 
 class InvestorMatches(_Part):

@@ -1,49 +1,35 @@
-"""How the report writes numbers: amounts exactly as stored, never through a float."""
+"""How the report writes numbers, dates and times: amounts exactly as stored, never through a
+float; times in the deployment's display time zone, never in the server's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 
 # Amounts are written by the one formatter the scorer's reasons use too.
 from scoring.amounts import format_amount, format_money
+from service.reference_data.catalog import Language
 
 __all__ = [
+    "BABEL_LOCALES",
     "format_amount",
-    "format_chinese_amount",
     "format_count",
+    "format_event_date",
+    "format_local_time",
     "format_money",
     "format_score",
     "format_share",
     "format_threshold",
-    "format_timestamp",
 ]
 
 _HUNDRED = Decimal(100)
 _TENTH = Decimal("0.1")
-_YI = 8  # 亿 = 10^8
-_WAN = 4  # 万 = 10^4
-_MAX_UNIT_DECIMALS = 4
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def format_chinese_amount(amount: Decimal) -> str | None:
-    """The form Chinese readers write, exactly: 3000000000 -> '30亿', 50000000 -> '5000万'.
-
-    None when that form would need more than four decimals (the exact amount is shown anyway).
-    """
-    for power, unit in ((_YI, "亿"), (_WAN, "万")):
-        if abs(amount) >= Decimal(10) ** power:
-            scaled = amount.scaleb(-power).normalize()
-            exponent = scaled.as_tuple().exponent
-            if isinstance(exponent, int) and exponent < -_MAX_UNIT_DECIMALS:
-                return None
-            return f"{_plain(scaled)}{unit}"
-    return None
+# Babel's locales for the report's languages: dates as 2025年11月6日 and 6 November 2025,
+# lists as 人工智能、量子科技和集成电路 and AI, quantum and chips.
+BABEL_LOCALES: dict[Language, str] = {"zh": "zh_CN", "en": "en_GB"}
 
 
 def format_score(score: float | None) -> str:
@@ -66,7 +52,22 @@ def format_share(part: int, whole: int) -> str:
     return f"{(Decimal(part) * _HUNDRED / Decimal(whole)).quantize(_TENTH)}%"
 
 
-def format_timestamp(moment: datetime) -> str:
+def format_local_time(moment: datetime, zone: ZoneInfo, language: Language) -> str:
+    """``moment`` on the clocks of ``zone``, with the zone and its offset so nobody reads it
+    as UTC: '2026-11-21 16:00:00 (Asia/Shanghai, UTC+08:00)'. A naive time is UTC, as every
+    stored time is."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    local = moment.astimezone(zone)
+    offset = local.strftime("%z")
+    clock = local.strftime("%Y-%m-%d %H:%M:%S")
+    utc_offset = f"UTC{offset[:3]}:{offset[3:]}"
+    if language == "zh":
+        return f"{clock}（{zone.key}，{utc_offset}）"
+    return f"{clock} ({zone.key}, {utc_offset})"
+
+
+def format_event_date(day: date, language: Language) -> str:
+    """An event's calendar day as the language writes it. It is a date, not an instant: no
+    time zone moves it."""
+    return format_date(day, "long", locale=BABEL_LOCALES[language])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,8 @@ class ReportScope:
     event_name: str | None = None
     sectors: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
+    event_date: date | None = None
+    event_place: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,29 +1,32 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from service.core.database import SessionDep
 from service.http.auth import CommissionPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
-from service.http.problems import PROBLEM_RESPONSES
+from service.http.problems import PROBLEM_RESPONSES, ServiceUnavailable
 from service.ranking.dependencies import MatchIndexDep
 from service.reports import service
-from service.reports.csv_export import render_report_csv
 from service.reports.document import ReportDocument
-from service.reports.html import render_report_html
+from service.reports.exports import ReportFormat, render
+from service.reports.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
+from service.reports.pdf import PdfUnavailable
 from service.reports.schemas import ReportCreate, ReportSummaryOut
+from service.reports.wording import Wording
+from service.reports.xlsx_export import MEDIA_TYPE as XLSX_MEDIA_TYPE
 
 router = APIRouter(
     prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute
 )
 DOCUMENT_RESPONSE = {
     "model": ReportDocument,
-    "description": "The report document (JSON), or the same as CSV or HTML",
-    "content": {"text/csv": {}, "text/html": {}},
+    "description": "The report document (JSON), or the same as CSV, HTML, PDF or an Excel workbook",
+    "content": {"text/csv": {}, "text/html": {}, PDF_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}},
 }
 
 
@@ -69,18 +72,27 @@ def read_report(
     session: SessionDep,
     principal: CommissionPrincipal,
     format: Annotated[
-        Literal["json", "csv", "html"], Query(description="json (default), csv or html")
-    ] = "json",
+        ReportFormat, Query(description="json (default), csv, html, pdf or xlsx")
+    ] = ReportFormat.JSON,
 ) -> Response:
-    """A stored report as it was computed: JSON, CSV (UTF-8 with BOM) or an HTML document."""
+    """A stored report as it was computed: JSON, or for people CSV (UTF-8 with BOM), an HTML
+    document, a PDF or an Excel workbook, in the language of Accept-Language (Chinese unless
+    English comes first) with times in the deployment's display time zone."""
     report = service.get(session=session, report_id=report_id)
     document = service.document_of(report)
-    if format == "csv":
-        return Response(
-            render_report_csv(document).encode("utf-8"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="report-{report.id}.csv"'},
-        )
-    if format == "html":
-        return HTMLResponse(render_report_html(document))
-    return JSONResponse(document.model_dump(mode="json"))
+    if format is ReportFormat.JSON:
+        return JSONResponse(document.model_dump(mode="json"))
+    try:
+        rendered = render(document, format, Wording.for_reader())
+    except PdfUnavailable as error:
+        raise ServiceUnavailable(str(error)) from error
+    disposition = "inline" if rendered.inline else "attachment"
+    return Response(
+        rendered.content,
+        media_type=rendered.media_type,
+        headers={
+            "Content-Disposition": (
+                f'{disposition}; filename="{rendered.filename(report.id, format)}"'
+            )
+        },
+    )

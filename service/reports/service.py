@@ -28,7 +28,7 @@ def create(
     *, session: Session, principal: Principal, index: MatchIndex, data: ReportCreate
 ) -> Report:
     """Compute the report over the current data and store it as it is now."""
-    event_name = None
+    event = None
     if data.event_id is not None:
         event = session.get(Event, data.event_id)
         if event is None:
@@ -36,16 +36,17 @@ def create(
                 f"No event {data.event_id}.",
                 errors=[field_problem("event_id", "unknown_event", "No event with this id")],
             )
-        event_name = event.name
     report_id, created_at = new_id(), utc_now()
     document = compute_report(
         session=session,
         index=index,
         scope=ReportScope(
             event_id=data.event_id,
-            event_name=event_name,
+            event_name=None if event is None else event.name,
             sectors=tuple(data.sectors),
             stages=tuple(data.stages),
+            event_date=None if event is None else event.date,
+            event_place=None if event is None else event.place,
         ),
         top_k=data.top_k,
         min_score=data.min_score,

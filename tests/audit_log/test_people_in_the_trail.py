@@ -40,7 +40,9 @@ def test_a_report_names_who_ran_it(api: ApiClient) -> None:
     created = api.client.post("/v1/reports", json={"top_k": 1}, headers=person.headers)
     listed = api.client.get("/v1/reports", headers=api.admin).json()["items"]
     html = api.client.get(
-        f"/v1/reports/{created.json()['id']}", params={"format": "html"}, headers=api.admin
+        f"/v1/reports/{created.json()['id']}",
+        params={"format": "html"},
+        headers={**api.admin, "Accept-Language": "en"},
     )
 
     assert created.status_code == 201, created.text

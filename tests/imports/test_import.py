@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -12,72 +10,42 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from openpyxl import Workbook
-from sqlalchemy import func, select
-from sqlalchemy.orm import undefer
-from typer.testing import CliRunner, Result
+from sqlalchemy import select
 
 from models import (
     AuditRecord,
-    Event,
     FinancingRequest,
-    FinancingRequestSector,
-    InvestorProfile,
     RequestStatus,
-    Role,
 )
 from models.types import utc_now
 from scoring.text import stored_text_counts
-from service.cli.main import app as cli
 from service.core.database import create_db_engine, create_session_factory
-from service.core.migrations import upgrade
-from service.events import service as events
-from service.events.schemas import EventCreate
 from service.financing_requests.service import text_to_match
-from service.http.auth import Principal
 from service.imports import text_features, writing
 from service.imports.amounts import AmountError, parse_amount
 from service.imports.reading import decode_csv_bytes
 from service.ranking import index as index_module
+from tests.imports.support import (
+    BAD_AMOUNT,
+    CIIE_2026,
+    CIXTECH,
+    INVESTOR_HEADERS,
+    QBOSON,
+    REQUEST_HEADERS,
+    STEPFUN,
+    Cells,
+    count_rows,
+    create_event,
+    event_id_of,
+    run_import,
+    sectors_of,
+    stored_requests,
+    table_counts,
+    write_csv,
+    write_xlsx,
+)
 from tests.support.environment import ADMIN_KEY
 from tests.support.factories import Account, ApiClient
-
-runner = CliRunner()
-Cells = Sequence[object]
-
-REQUEST_HEADERS = ["company", "title", "summary", "sectors", "amount", "stage", "region", "event"]
-STEPFUN = [
-    "阶跃星辰",
-    "基础大模型",
-    "多模态基础大模型研发",
-    "ai.foundation_models",
-    "30亿元",
-    "growth",
-    "xuhui",
-    "CIIE 2026",
-]
-CIXTECH = [
-    "此芯科技 Cixtech",
-    "Smart-driving chips, series B",
-    "芯片设计",
-    "semiconductors.design；ai",
-    "5000万",
-    "series_b",
-    "pudong",
-    "",
-]
-QBOSON = [
-    "QBoson 玻色量子",
-    "Quantum computers",
-    "",
-    "quantum",
-    "3,000,000,000",
-    "series_a",
-    "",
-    "",
-]
-BAD_AMOUNT = ["Typo Co", "Bad amount", "", "ai", "30亿亿", "seed", "", ""]
-
 
 # --- amounts ----------------------------------------------------------------------------
 
@@ -148,123 +116,11 @@ def test_csv_encodings_are_detected(encoding: str, detected: str) -> None:
     assert decode_csv_bytes(text.encode(encoding)) == (text, detected)
 
 
-# --- the command on a scratch database ----------------------------------------------------
-
-
-CIIE_2026 = "CIIE 2026"
-
-
-def _create_event(url: str, name: str) -> str:
-    engine = create_db_engine(url)
-    try:
-        with create_session_factory(engine).begin() as session:
-            event = events.create(
-                session=session,
-                principal=Principal(None, Role.COMMISSION, "test"),
-                data=EventCreate(name=name, date=dt.date(2026, 11, 5), place="Shanghai"),
-            )
-            return event.id
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def scratch_url(scratch_settings: str) -> str:
-    """A migrated scratch database with the event the test files name."""
-    upgrade(scratch_settings)
-    _create_event(scratch_settings, CIIE_2026)
-    return scratch_settings
-
-
-@pytest.fixture
-def server(scratch_url: str, scratch_client: TestClient) -> TestClient:
-    """The service on the migrated scratch database (``scratch_url`` first: the index is
-    built at start)."""
-    return scratch_client
-
-
-def _csv(path: Path, headers: Sequence[str], rows: Sequence[Cells], encoding: str) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
-
-
-def _xlsx(path: Path, headers: Sequence[str], rows: Sequence[Cells]) -> Path:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    workbook.save(path)
-    return path
-
-
-def _import(kind: str, path: Path, *options: str) -> Result:
-    return runner.invoke(cli, ["import", kind, str(path), *options])
-
-
-def _count(url: str, model: type[object]) -> int:
-    engine = create_db_engine(url)
-    try:
-        with create_session_factory(engine)() as session:
-            return int(session.scalar(select(func.count()).select_from(model)) or 0)
-    finally:
-        engine.dispose()
-
-
-def _counts(url: str) -> dict[str, int]:
-    tables = (FinancingRequest, FinancingRequestSector, InvestorProfile, AuditRecord)
-    return {model.__name__: _count(url, model) for model in tables}
-
-
-def _stored_requests(url: str, *, with_text_features: bool = False) -> dict[str, FinancingRequest]:
-    engine = create_db_engine(url)
-    try:
-        with create_session_factory(engine)() as session:
-            statement = select(FinancingRequest)
-            if with_text_features:
-                statement = statement.options(undefer(FinancingRequest.text_features))
-            found = session.scalars(statement).all()
-            return {r.company: r for r in found}
-    finally:
-        engine.dispose()
-
-
-def _event_id(url: str, name: str) -> str:
-    engine = create_db_engine(url)
-    try:
-        with create_session_factory(engine)() as session:
-            found = session.scalar(select(Event.id).where(Event.name == name))
-            assert found is not None
-            return found
-    finally:
-        engine.dispose()
-
-
-def _sectors_of(url: str, request_id: str) -> list[str]:
-    engine = create_db_engine(url)
-    try:
-        with create_session_factory(engine)() as session:
-            return list(
-                session.scalars(
-                    select(FinancingRequestSector.code)
-                    .where(FinancingRequestSector.financing_request_id == request_id)
-                    .order_by(FinancingRequestSector.code)
-                )
-            )
-    finally:
-        engine.dispose()
-
-
 WRITERS: dict[str, Callable[[Path, Sequence[str], Sequence[Cells]], Path]] = {
-    "utf-8": lambda p, h, r: _csv(p.with_suffix(".csv"), h, r, "utf-8"),
-    "utf-8-sig": lambda p, h, r: _csv(p.with_suffix(".csv"), h, r, "utf-8-sig"),
-    "gb18030": lambda p, h, r: _csv(p.with_suffix(".csv"), h, r, "gb18030"),
-    "xlsx": lambda p, h, r: _xlsx(p.with_suffix(".xlsx"), h, r),
+    "utf-8": lambda p, h, r: write_csv(p.with_suffix(".csv"), h, r, "utf-8"),
+    "utf-8-sig": lambda p, h, r: write_csv(p.with_suffix(".csv"), h, r, "utf-8-sig"),
+    "gb18030": lambda p, h, r: write_csv(p.with_suffix(".csv"), h, r, "gb18030"),
+    "xlsx": lambda p, h, r: write_xlsx(p.with_suffix(".xlsx"), h, r),
 }
 
 
@@ -273,21 +129,21 @@ def test_every_file_format_imports_exact_amounts_and_chinese_text(
     scratch_url: str, tmp_path: Path, file_format: str
 ) -> None:
     path = WRITERS[file_format](tmp_path / "requests", REQUEST_HEADERS, [STEPFUN, CIXTECH, QBOSON])
-    result = _import("requests", path)
+    result = run_import("requests", path)
     assert result.exit_code == 0, result.output
     assert f"3 rows read from {path.name} ({file_format}); imported 3" in result.stdout
-    stored = _stored_requests(scratch_url)
+    stored = stored_requests(scratch_url)
     assert sorted(stored) == sorted(["阶跃星辰", "此芯科技 Cixtech", "QBoson 玻色量子"])
     assert stored["阶跃星辰"].amount == Decimal("3000000000.00")
     assert stored["阶跃星辰"].summary == "多模态基础大模型研发"
-    assert stored["阶跃星辰"].event_id == _event_id(scratch_url, CIIE_2026)
+    assert stored["阶跃星辰"].event_id == event_id_of(scratch_url, CIIE_2026)
     assert stored["此芯科技 Cixtech"].amount == Decimal("50000000.00")
     assert stored["此芯科技 Cixtech"].title == "Smart-driving chips, series B"
     assert stored["此芯科技 Cixtech"].region == "pudong"
     assert stored["此芯科技 Cixtech"].event_id is None
     assert stored["QBoson 玻色量子"].amount == Decimal("3000000000.00")
     assert {r.status for r in stored.values()} == {RequestStatus.SUBMITTED}
-    cixtech_sectors = _sectors_of(scratch_url, stored["此芯科技 Cixtech"].id)
+    cixtech_sectors = sectors_of(scratch_url, stored["此芯科技 Cixtech"].id)
     assert cixtech_sectors == ["ai", "semiconductors.design"]
 
 
@@ -299,9 +155,9 @@ def test_excel_numbers_and_chinese_headers(scratch_url: str, tmp_path: Path) -> 
         ["Blacklake 黑湖科技", "工业软件", "ai.applications", 350_000_000.5, "series_c", "CNY"],
         ["Infinigence 无问芯穹", "算力", "ai.infrastructure", "1.5亿", "series_b", "USD"],
     ]
-    result = _import("requests", _xlsx(tmp_path / "roster.xlsx", headers, rows))
+    result = run_import("requests", write_xlsx(tmp_path / "roster.xlsx", headers, rows))
     assert result.exit_code == 0, result.output
-    stored = _stored_requests(scratch_url)
+    stored = stored_requests(scratch_url)
     assert stored["MiniMax"].amount == Decimal("3000000000.00")
     assert stored["Blacklake 黑湖科技"].amount == Decimal("350000000.50")
     assert stored["Infinigence 无问芯穹"].amount == Decimal("150000000.00")
@@ -311,15 +167,24 @@ def test_excel_numbers_and_chinese_headers(scratch_url: str, tmp_path: Path) -> 
 def test_one_bad_row_rejects_the_file_and_writes_nothing(scratch_url: str, tmp_path: Path) -> None:
     bad_sector = ["Crypto Co", "Tokens", "", "crypto", "1亿", "seed", "", ""]
     rows = [STEPFUN, CIXTECH, BAD_AMOUNT, QBOSON, bad_sector]
-    before = _counts(scratch_url)
-    result = _import("requests", _csv(tmp_path / "r.csv", REQUEST_HEADERS, rows, "utf-8"))
+    before = table_counts(scratch_url)
+    result = run_import("requests", write_csv(tmp_path / "r.csv", REQUEST_HEADERS, rows, "utf-8"))
     assert result.exit_code == 1
-    assert _counts(scratch_url) == before
+    assert table_counts(scratch_url) == before
     lines = result.stdout.splitlines()
     # Row 1 is the header: the third data row is spreadsheet row 4.
     assert "row 4, column amount: '30亿亿' is not an amount" in lines[0]
-    assert lines[1] == "row 6, column sectors: item 1: unknown sector code 'crypto'"
-    assert any(line.startswith("Valid codes for column sectors: ai, ") for line in lines)
+    assert lines[1] == (
+        "row 6, column sectors: item 1: unknown sector 'crypto': write a code or its Chinese "
+        "or English name"
+    )
+    assert any(
+        line.startswith(
+            "Valid codes for column sectors (a code, or its Chinese or English name): "
+            "ai (人工智能), ai.foundation_models (基础大模型), "
+        )
+        for line in lines
+    )
     assert "5 rows read" in lines[-1]
     assert "2 rows rejected. Nothing was written" in lines[-1]
 
@@ -327,63 +192,63 @@ def test_one_bad_row_rejects_the_file_and_writes_nothing(scratch_url: str, tmp_p
 def test_skip_invalid_writes_exactly_the_valid_rows(scratch_url: str, tmp_path: Path) -> None:
     too_long = ["X" * 201, "Name too long", "", "ai", "1亿", "seed", "", ""]
     rows = [STEPFUN, BAD_AMOUNT, CIXTECH, too_long, QBOSON]
-    before = _counts(scratch_url)
-    path = _csv(tmp_path / "r.csv", REQUEST_HEADERS, rows, "utf-8")
-    result = _import("requests", path, "--skip-invalid")
+    before = table_counts(scratch_url)
+    path = write_csv(tmp_path / "r.csv", REQUEST_HEADERS, rows, "utf-8")
+    result = run_import("requests", path, "--skip-invalid")
     assert result.exit_code == 0, result.output
     assert "row 3, column amount" in result.stdout
     assert "row 5, column company: String should have at most 200 characters" in result.stdout
     assert "imported 3 financing requests (status submitted); skipped 2 rows" in result.stdout
-    after = _counts(scratch_url)
+    after = table_counts(scratch_url)
     assert after["FinancingRequest"] - before["FinancingRequest"] == 3
     assert after["FinancingRequestSector"] - before["FinancingRequestSector"] == 4
     assert after["AuditRecord"] - before["AuditRecord"] == 3  # one per request written
-    assert sorted(_stored_requests(scratch_url)) == sorted(
+    assert sorted(stored_requests(scratch_url)) == sorted(
         ["阶跃星辰", "此芯科技 Cixtech", "QBoson 玻色量子"]
     )
 
 
 def test_unknown_or_missing_columns_refuse_the_whole_file(scratch_url: str, tmp_path: Path) -> None:
-    before = _counts(scratch_url)
+    before = table_counts(scratch_url)
     headers = [*REQUEST_HEADERS, "ammount_usd"]
-    unknown = _import("requests", _csv(tmp_path / "a.csv", headers, [STEPFUN], "utf-8"))
+    unknown = run_import("requests", write_csv(tmp_path / "a.csv", headers, [STEPFUN], "utf-8"))
     assert unknown.exit_code == 2
     assert "unknown column 'ammount_usd'" in unknown.stderr
-    missing = _import(
-        "requests", _csv(tmp_path / "b.csv", REQUEST_HEADERS[:4], [STEPFUN[:4]], "utf-8")
+    missing = run_import(
+        "requests", write_csv(tmp_path / "b.csv", REQUEST_HEADERS[:4], [STEPFUN[:4]], "utf-8")
     )
     assert missing.exit_code == 2
     assert "missing required column(s): amount, stage" in missing.stderr
-    assert _counts(scratch_url) == before
+    assert table_counts(scratch_url) == before
 
 
 def test_a_row_with_more_cells_than_columns_is_an_error(scratch_url: str, tmp_path: Path) -> None:
     path = tmp_path / "shifted.csv"
     path.write_text("company,title,sectors,amount,stage\nStepfun, Inc.,LLM,ai,30亿,growth\n")
-    result = _import("requests", path, "--skip-invalid")
+    result = run_import("requests", path, "--skip-invalid")
     assert "row 2: the row has 6 cells but row 1 names 5 columns" in result.stdout
-    assert _count(scratch_url, FinancingRequest) == 0
+    assert count_rows(scratch_url, FinancingRequest) == 0
 
 
 def test_events_are_named_by_name_or_id_and_must_exist(scratch_url: str, tmp_path: Path) -> None:
-    gipc = _create_event(scratch_url, "2021 Shanghai Global Investment Promotion Conference")
+    gipc = create_event(scratch_url, "2021 Shanghai Global Investment Promotion Conference")
     rows = [
         [*STEPFUN[:-1], gipc],
         [*CIXTECH[:-1], "2021 Shanghai Global Investment Promotion Conference"],
         [*QBOSON[:-1], "CIIE 2099"],
     ]
-    path = _csv(tmp_path / "events.csv", REQUEST_HEADERS, rows, "utf-8")
-    result = _import("requests", path, "--skip-invalid")
+    path = write_csv(tmp_path / "events.csv", REQUEST_HEADERS, rows, "utf-8")
+    result = run_import("requests", path, "--skip-invalid")
     assert "row 4, column event: No event has the id or name 'CIIE 2099'" in result.stdout
-    stored = _stored_requests(scratch_url)
+    stored = stored_requests(scratch_url)
     assert sorted(stored) == ["此芯科技 Cixtech", "阶跃星辰"]
     assert {r.event_id for r in stored.values()} == {gipc}
 
 
 def test_imports_are_audited_with_their_file_and_row(scratch_url: str, tmp_path: Path) -> None:
-    path = _csv(tmp_path / "roster.csv", REQUEST_HEADERS, [STEPFUN], "utf-8")
-    assert _import("requests", path, "--status", "published").exit_code == 0
-    request = _stored_requests(scratch_url)["阶跃星辰"]
+    path = write_csv(tmp_path / "roster.csv", REQUEST_HEADERS, [STEPFUN], "utf-8")
+    assert run_import("requests", path, "--status", "published").exit_code == 0
+    request = stored_requests(scratch_url)["阶跃星辰"]
     assert request.status is RequestStatus.PUBLISHED
     assert request.published_at is not None
     engine = create_db_engine(scratch_url)
@@ -402,17 +267,6 @@ def test_imports_are_audited_with_their_file_and_row(scratch_url: str, tmp_path:
 
 
 # --- investors and owners ---------------------------------------------------------------
-
-INVESTOR_HEADERS = [
-    "name",
-    "kind",
-    "origin",
-    "sectors",
-    "stages",
-    "ticket_min",
-    "ticket_max",
-    "owner",
-]
 
 
 def test_investor_profiles_import_with_owners_by_name_or_id(
@@ -438,7 +292,9 @@ def test_investor_profiles_import_with_owners_by_name_or_id(
         ["Sequoia AI", "vc", "foreign", "ai", "series_a, series_b", "5000万", "3亿", sequoia.id],
         ["Guidance fund", "government_fund", "domestic", "quantum", "seed", "1000万", "1亿", ""],
     ]
-    result = _import("investors", _csv(tmp_path / "i.csv", INVESTOR_HEADERS, rows, "gb18030"))
+    result = run_import(
+        "investors", write_csv(tmp_path / "i.csv", INVESTOR_HEADERS, rows, "gb18030")
+    )
     assert result.exit_code == 0, result.output
     assert "imported 3 investor profiles" in result.stdout
 
@@ -460,17 +316,22 @@ def test_investor_profiles_import_with_owners_by_name_or_id(
         ["Inverted", "vc", "domestic", "ai", "seed", "5亿", "1亿", ""],
         ["Odd kind", "hedge", "domestic", "ai", "seed", "1亿", "2亿", ""],
     ]
-    before = _counts(scratch_url)
-    rejected = _import("investors", _csv(tmp_path / "bad.csv", INVESTOR_HEADERS, bad, "utf-8"))
+    before = table_counts(scratch_url)
+    rejected = run_import(
+        "investors", write_csv(tmp_path / "bad.csv", INVESTOR_HEADERS, bad, "utf-8")
+    )
     assert rejected.exit_code == 1
-    assert _counts(scratch_url) == before
+    assert table_counts(scratch_url) == before
     report = rejected.stdout
     assert "row 2, column owner: 2 investor accounts are named 'Twin Fund'" in report
     assert "row 3, column owner: No investor account has the id or name 'No Such Fund'" in report
     # The API's own service check, on both columns it names.
     assert "row 4, column ticket_min: ticket_min 500000000 is above ticket_max" in report
     assert "row 4, column ticket_max: ticket_min 500000000 is above ticket_max" in report
-    assert "row 5, column kind: Input should be 'vc'" in report
+    assert (
+        "row 5, column kind: unknown investor kind 'hedge': write a code or its Chinese or "
+        "English name" in report
+    )
 
 
 def test_a_request_owner_must_be_a_startup(
@@ -481,8 +342,8 @@ def test_a_request_owner_must_be_a_startup(
     investor = api.create_account("investor", "Hillhouse Capital")
     headers = [*REQUEST_HEADERS, "所属账户"]
     rows = [[*STEPFUN, "Stepfun"], [*CIXTECH, investor.id]]
-    path = _csv(tmp_path / "owned.csv", headers, rows, "utf-8")
-    result = _import("requests", path, "--skip-invalid")
+    path = write_csv(tmp_path / "owned.csv", headers, rows, "utf-8")
+    result = run_import("requests", path, "--skip-invalid")
     assert (
         f"row 3, column 所属账户: Account '{investor.id}' has the role investor, not startup"
         in result.stdout
@@ -509,12 +370,12 @@ def test_imported_published_requests_reach_a_running_servers_matches(
     profile = api.create_investor(investor)
     assert _match_ids(server, investor, profile["id"]) == []
 
-    published = _csv(tmp_path / "p.csv", REQUEST_HEADERS, [STEPFUN], "utf-8")
-    assert _import("requests", published, "--status", "published").exit_code == 0
-    queued = _csv(tmp_path / "q.csv", REQUEST_HEADERS, [QBOSON], "utf-8")
-    assert _import("requests", queued).exit_code == 0  # submitted: waits for review
+    published = write_csv(tmp_path / "p.csv", REQUEST_HEADERS, [STEPFUN], "utf-8")
+    assert run_import("requests", published, "--status", "published").exit_code == 0
+    queued = write_csv(tmp_path / "q.csv", REQUEST_HEADERS, [QBOSON], "utf-8")
+    assert run_import("requests", queued).exit_code == 0  # submitted: waits for review
 
-    stored = _stored_requests(scratch_url)
+    stored = stored_requests(scratch_url)
     assert _match_ids(server, investor, profile["id"]) == [stored["阶跃星辰"].id]
 
 
@@ -529,9 +390,9 @@ def test_a_published_import_larger_than_a_load_batch_reaches_the_matches(
     profile = api.create_investor(investor)
     assert _match_ids(server, investor, profile["id"]) == []
     rows = [[f"Company {n}", *STEPFUN[1:]] for n in range(5)]
-    path = _csv(tmp_path / "five.csv", REQUEST_HEADERS, rows, "utf-8")
-    assert _import("requests", path, "--status", "published").exit_code == 0
-    stored = _stored_requests(scratch_url)
+    path = write_csv(tmp_path / "five.csv", REQUEST_HEADERS, rows, "utf-8")
+    assert run_import("requests", path, "--status", "published").exit_code == 0
+    stored = stored_requests(scratch_url)
     assert sorted(_match_ids(server, investor, profile["id"])) == sorted(
         r.id for r in stored.values()
     )
@@ -552,23 +413,25 @@ def test_a_long_import_is_not_left_behind_by_a_servers_watermark(
 
     calls = iter([utc_now() - dt.timedelta(minutes=1)])
     monkeypatch.setattr(writing, "utc_now", lambda: next(calls, None) or utc_now())
-    path = _csv(tmp_path / "long.csv", REQUEST_HEADERS, [STEPFUN], "utf-8")
-    assert _import("requests", path, "--status", "published").exit_code == 0
+    path = write_csv(tmp_path / "long.csv", REQUEST_HEADERS, [STEPFUN], "utf-8")
+    assert run_import("requests", path, "--status", "published").exit_code == 0
 
-    imported = _stored_requests(scratch_url)["阶跃星辰"]
+    imported = stored_requests(scratch_url)["阶跃星辰"]
     assert imported.created_at < imported.updated_at - dt.timedelta(seconds=30)
     assert imported.id in _match_ids(server, investor, profile["id"])
 
 
 def test_long_files_show_progress_on_stderr(scratch_url: str, tmp_path: Path) -> None:
     rows = [[f"Company {n}", "Round", "", "ai", f"{n + 1}万", "seed", "", ""] for n in range(1200)]
-    result = _import("requests", _csv(tmp_path / "long.csv", REQUEST_HEADERS, rows, "utf-8"))
+    result = run_import(
+        "requests", write_csv(tmp_path / "long.csv", REQUEST_HEADERS, rows, "utf-8")
+    )
     assert result.exit_code == 0, result.output
     assert "validating" in result.stderr
     assert "writing" in result.stderr
     assert "1200/1200" in result.stderr
     assert "validating" not in result.stdout
-    assert _count(scratch_url, FinancingRequest) == 1200
+    assert count_rows(scratch_url, FinancingRequest) == 1200
 
 
 @pytest.mark.parametrize("helper_process", [False, True])
@@ -580,9 +443,9 @@ def test_stored_text_features_are_the_apis(
     monkeypatch.setattr(writing, "CHUNK_ROWS", 2)
     if helper_process:
         monkeypatch.setattr(text_features, "HELPER_PROCESS_MIN_ROWS", 1)
-    path = _csv(tmp_path / "t.csv", REQUEST_HEADERS, [STEPFUN, CIXTECH, QBOSON], "utf-8")
-    assert _import("requests", path).exit_code == 0
-    stored = _stored_requests(scratch_url, with_text_features=True)
+    path = write_csv(tmp_path / "t.csv", REQUEST_HEADERS, [STEPFUN, CIXTECH, QBOSON], "utf-8")
+    assert run_import("requests", path).exit_code == 0
+    stored = stored_requests(scratch_url, with_text_features=True)
     assert len(stored) == 3
     for request in stored.values():
         expected = stored_text_counts(text_to_match(request.title, request.summary))
@@ -603,10 +466,12 @@ def test_bulk_ids_are_version_4_uuids_like_the_apis() -> None:
     [("requests", "import_requests.csv"), ("investors", "import_investors.csv")],
 )
 def test_the_readmes_example_files_import(scratch_url: str, kind: str, example: str) -> None:
-    _create_event(scratch_url, "2025 Shanghai City Investment Promotion Conference (CIIE)")
+    create_event(scratch_url, "2025 Shanghai City Investment Promotion Conference (CIIE)")
     path = Path(__file__).parents[2] / "docs" / "examples" / example
     result = (
-        _import(kind, path, "--status", "published") if kind == "requests" else _import(kind, path)
+        run_import(kind, path, "--status", "published")
+        if kind == "requests"
+        else run_import(kind, path)
     )
     assert result.exit_code == 0, result.output
     assert "imported" in result.stdout.splitlines()[-1]

@@ -1,4 +1,4 @@
-"""matchmaker report: the demo conference's report as JSON, CSV and HTML files."""
+"""matchmaker report: the demo conference's report as JSON, CSV, HTML, workbook and PDF files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -14,6 +15,7 @@ from models import Report
 from service.cli.main import app as cli
 from service.core.database import create_db_engine, create_session_factory
 from service.core.settings import get_settings
+from service.reports import pdf
 
 runner = CliRunner()
 CIIE = "2025 Shanghai City Investment Promotion Conference (CIIE)"
@@ -64,8 +66,45 @@ def test_the_demo_conference_report_in_every_format(demo_database: str, tmp_path
     as_html = tmp_path / "report.html"
     result = runner.invoke(cli, ["report", "--event", CIIE, "--format", "html", "-o", str(as_html)])
     assert result.exit_code == 0, result.output
-    assert "Stepfun" in as_html.read_text(encoding="utf-8")
-    assert _reports(demo_database) == 3
+    page = as_html.read_text(encoding="utf-8")
+    assert "Stepfun" in page
+    assert '<html lang="zh-CN">' in page  # Chinese unless --lang en
+    assert "2025年11月6日" in page  # the conference's date
+
+    in_english = tmp_path / "report-en.html"
+    result = runner.invoke(
+        cli, ["report", "--event", CIIE, "--format", "html", "--lang", "en", "-o", str(in_english)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "6 November 2025" in in_english.read_text(encoding="utf-8")
+
+    as_xlsx = tmp_path / "report.xlsx"
+    result = runner.invoke(cli, ["report", "--event", CIIE, "--format", "xlsx", "-o", str(as_xlsx)])
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(as_xlsx)
+    assert workbook.sheetnames[:2] == ["摘要", "覆盖情况"]
+    top_investors = workbook["各需求的首选投资方"].iter_rows(values_only=True)
+    assert "Stepfun" in [row[0] for row in top_investors]
+
+    as_pdf = tmp_path / "report.pdf"
+    result = runner.invoke(cli, ["report", "--event", CIIE, "--format", "pdf", "-o", str(as_pdf)])
+    assert result.exit_code == 0, result.output
+    assert as_pdf.read_bytes().startswith(b"%PDF-")
+    assert _reports(demo_database) == 6
+
+
+def test_a_pdf_that_cannot_be_drawn_is_refused_before_anything_is_stored(
+    demo_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdf, "chinese_font_files", list)
+    output = tmp_path / "report.pdf"
+
+    result = runner.invoke(cli, ["report", "--format", "pdf", "-o", str(output)])
+
+    assert result.exit_code == 1
+    assert "fonts-noto-cjk" in result.output
+    assert not output.exists()
+    assert _reports(demo_database) == 0
 
 
 @pytest.mark.parametrize(

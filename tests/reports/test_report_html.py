@@ -12,11 +12,13 @@ import pytest
 from pydantic import ValidationError
 
 from service.reports import charts
-from service.reports.formatting import format_amount, format_chinese_amount, format_share
+from service.reports.formatting import format_amount, format_share
 from service.reports.html import render_report_html
+from service.reports.wording import Wording
 from tests.support.report_documents import HOSTILE_NAME, as_document, sample_report
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
+ENGLISH = Wording.for_reader("en")
 
 
 class _PageParser(HTMLParser):
@@ -52,11 +54,14 @@ def svg_charts(page: str) -> dict[str, ET.Element]:
 
 def test_user_input_is_escaped_everywhere_it_appears() -> None:
     report = sample_report(title=HOSTILE_NAME)
-    report["scope"]["event_name"] = HOSTILE_NAME
-    report["by_sector"][0]["name"] = HOSTILE_NAME
+    report["scope"].update(event_name=HOSTILE_NAME, event_place=HOSTILE_NAME)
+    # A sector the reference data no longer knows keeps the name the document stored.
+    report["by_sector"][0].update(code="retired_sector", name=HOSTILE_NAME)
     report["unmatched"][0]["company"] = HOSTILE_NAME
     report["requests"][0]["top_investors"][0]["name"] = HOSTILE_NAME
-    report["requests"][0]["top_investors"][0]["reasons"] = [HOSTILE_NAME]
+    report["requests"][0]["top_investors"][0]["reasons"] = [
+        {"kind": "track_record", "outcome": "follow_on", "values": {"company": HOSTILE_NAME}}
+    ]
     report["investors"][0]["top_requests"][0]["title"] = HOSTILE_NAME
 
     page = render_report_html(as_document(report))
@@ -65,14 +70,14 @@ def test_user_input_is_escaped_everywhere_it_appears() -> None:
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in page
     parsed = parse(page)
     assert "script" not in parsed.tags
-    # Shown to the reader as typed, in the text and in the sector chart's labels.
-    assert "".join(parsed.text).count(HOSTILE_NAME) >= 7
+    # Shown to the reader as typed: title, event, place, sector, company (in the summary and
+    # the table), investor, reason, request title.
+    assert "".join(parsed.text).count(HOSTILE_NAME) >= 10
     sector_chart = svg_charts(page)["sector-capital-chart"]
-    chart_text = "".join(sector_chart.itertext())
-    assert HOSTILE_NAME in chart_text
+    assert HOSTILE_NAME in "".join(sector_chart.itertext())
 
 
-def test_amounts_and_counts_are_shown_exactly() -> None:
+def test_amounts_and_counts_are_shown_exactly_beside_the_readable_form() -> None:
     report = sample_report()
     report["totals"]["capital_asked"] = "999999999999999.99"
     report["by_sector"][1]["capital_asked"] = "1012345678.91"
@@ -80,38 +85,31 @@ def test_amounts_and_counts_are_shown_exactly() -> None:
 
     page = render_report_html(as_document(report))
 
-    # A float would print 1,000,000,000,000,000.00 for the first one.
-    assert "999,999,999,999,999.99" in page
-    assert "1,012,345,678.91" in page
-    assert "1,200,000,000.50 CNY" in page
-    assert "12,345,678.91 USD" in page  # an unmatched request keeps its own currency
-    assert "300,000,000.00 CNY" in page
-    assert "3亿元" in page
-    assert "8,000,000,000.00" in page
-    assert "20.0% of requests" in page  # 1 covered of 5
+    # A float would print 1,000,000,000,000,000 for the first one.
+    assert "999,999,999,999,999.99 CNY" in page
+    assert "约10.12亿元（1,012,345,678.91 CNY）" in page
+    assert "约12亿元（1,200,000,000.50 CNY）" in page
+    assert "约1234.57万美元（12,345,678.91 USD）" in page  # an uncovered request's own currency
+    assert "3亿元（300,000,000 CNY）" in page
+    assert "80亿元（8,000,000,000 CNY）" in page
+    assert "占需求的 20.0%" in page  # 1 covered of 5
     assert "7.5%" in page  # 30 interested of 400 matched
     assert "0.959" in page  # scores to three decimals
-    assert "0.6" in page
-    assert "2026-11-21 08:00:00 UTC" in page
-    assert "version default; weights sector 0.4, ticket 0.3, stage 0.3" in page
+    assert "版本 default；权重 行业匹配 0.4、投资额度匹配 0.3和阶段匹配 0.3" in page
 
 
 @pytest.mark.parametrize(
-    ("amount", "shown", "chinese"),
+    ("amount", "shown"),
     [
-        ("3000000000", "3,000,000,000.00", "30亿"),
-        ("3000000000.00", "3,000,000,000.00", "30亿"),
-        ("49000000000.00", "49,000,000,000.00", "490亿"),
-        ("50000000", "50,000,000.00", "5000万"),
-        ("450000000.00", "450,000,000.00", "4.5亿"),
-        ("0.10", "0.10", None),
-        ("12345.678", "12,345.678", None),
-        ("999999999999999.99", "999,999,999,999,999.99", None),
+        ("3000000000", "3,000,000,000.00"),
+        ("3000000000.00", "3,000,000,000.00"),
+        ("0.10", "0.10"),
+        ("12345.678", "12,345.678"),
+        ("999999999999999.99", "999,999,999,999,999.99"),
     ],
 )
-def test_amount_formatting_is_exact(amount: str, shown: str, chinese: str | None) -> None:
+def test_amount_formatting_is_exact(amount: str, shown: str) -> None:
     assert format_amount(Decimal(amount)) == shown
-    assert format_chinese_amount(Decimal(amount)) == chinese
 
 
 def test_shares_are_computed_in_decimals() -> None:
@@ -120,32 +118,58 @@ def test_shares_are_computed_in_decimals() -> None:
     assert format_share(0, 0) == "—"
 
 
-def test_empty_sections_render_with_a_sentence_instead() -> None:
+def _empty_report() -> dict[str, Any]:
     report = sample_report(
-        unmatched=[],
-        funnel=None,
-        by_sector=[],
-        by_stage=[],
-        requests=[],
-        investors=[],
+        unmatched=[], funnel=None, by_sector=[], by_stage=[], requests=[], investors=[]
     )
-    report["coverage"]["buckets"] = []
+    report["coverage"].update(covered=0, uncovered=0, buckets=[])
+    report["totals"].update(requests=0, investors=0, capital_asked="0.00")
+    return report
 
-    page = render_report_html(as_document(report))
 
-    assert "Every request in scope has at least one investor scoring at least 0.6." in page
-    assert "No feedback recorded in scope yet." in page
-    assert "No requests in scope." in page
-    assert "No investors in scope." in page
+@pytest.mark.parametrize(
+    ("words", "sentences", "no_data"),
+    [
+        (
+            None,
+            (
+                "范围内没有已发布的融资需求。",
+                "范围内每个需求都有至少 3 家评分不低于 0.6 的匹配投资方。",
+                "范围内尚无反馈记录。",
+                "范围内没有需求。",
+                "范围内没有投资方。",
+            ),
+            "暂无数据",
+        ),
+        (
+            ENGLISH,
+            (
+                "No published request is in scope.",
+                "Every request in scope has at least 3 matching investors scoring at least 0.6.",
+                "No feedback recorded in scope yet.",
+                "No requests in scope.",
+                "No investors in scope.",
+            ),
+            "No data",
+        ),
+    ],
+)
+def test_empty_sections_render_with_a_sentence_instead(
+    words: Wording | None, sentences: tuple[str, ...], no_data: str
+) -> None:
+    page = render_report_html(as_document(_empty_report()), words)
+
+    for sentence in sentences:
+        assert sentence in page
     assert "funnel-chart" not in page
     assert set(svg_charts(page)) == {"coverage-chart"}
-    assert "No data" in "".join(svg_charts(page)["coverage-chart"].itertext())
+    assert no_data in "".join(svg_charts(page)["coverage-chart"].itertext())
 
 
 def test_a_funnel_absent_from_the_document_is_treated_as_no_feedback() -> None:
     report: dict[str, Any] = sample_report()
     del report["funnel"]
-    assert "No feedback recorded in scope yet." in render_report_html(as_document(report))
+    assert "范围内尚无反馈记录。" in render_report_html(as_document(report))
 
 
 def test_every_chart_is_present_and_well_formed() -> None:
@@ -171,6 +195,13 @@ def test_every_chart_is_present_and_well_formed() -> None:
         charts.TONES["warning"],
         charts.TONES["good"],
     ]
+    # Labels are names in the reader's language, values the short readable amounts.
+    sector_text = "".join(found["sector-capital-chart"].itertext())
+    assert "人工智能" in sector_text
+    assert "36亿元" in sector_text
+    assert "资金需求" in sector_text
+    assert "C轮" in "".join(found["stage-capital-chart"].itertext())
+    assert "已承诺投资" in "".join(found["funnel-chart"].itertext())
 
 
 def test_the_page_is_self_contained() -> None:
@@ -178,6 +209,7 @@ def test_the_page_is_self_contained() -> None:
     parsed = parse(page)
 
     assert page.startswith("<!DOCTYPE html>")
+    assert '<html lang="zh-CN">' in page
     assert '<meta charset="utf-8">' in page
     assert not {"script", "link", "img", "iframe", "object"} & set(parsed.tags)
     assert not [name for name, _ in parsed.attributes if name == "src"]
@@ -193,7 +225,7 @@ def test_the_page_is_self_contained() -> None:
     assert "Noto Sans CJK SC" in page
 
 
-def test_bars_are_drawn_to_scale_and_labelled_with_the_exact_value() -> None:
+def test_bars_are_drawn_to_scale_and_labelled_with_the_value() -> None:
     chart = ET.fromstring(  # noqa: S314 - our own output
         charts.grouped_bar_chart(
             "capital",
@@ -203,9 +235,9 @@ def test_bars_are_drawn_to_scale_and_labelled_with_the_exact_value() -> None:
                 charts.BarGroup(
                     "人工智能",
                     (Decimal("3600000000.00"), Decimal("8000000000.00")),
-                    ("3,600,000,000.00", "8,000,000,000.00"),
+                    ("36亿元", "80亿元"),
                 ),
-                charts.BarGroup("Quantum", (Decimal("300000000.00"), Decimal(0)), ("a", "0.00")),
+                charts.BarGroup("Quantum", (Decimal("300000000.00"), Decimal(0)), ("a", "0")),
             ],
         )
     )
@@ -216,7 +248,7 @@ def test_bars_are_drawn_to_scale_and_labelled_with_the_exact_value() -> None:
     assert widths[1] == pytest.approx(420.0)
     assert widths[0] == pytest.approx(420.0 * 3.6 / 8, abs=0.1)
     assert widths[3] == 0.0
-    assert "3,600,000,000.00" in "".join(chart.itertext())
+    assert "36亿元" in "".join(chart.itertext())
 
 
 @pytest.mark.parametrize(
@@ -244,12 +276,13 @@ def test_capped_lists_say_how_many_they_show() -> None:
     report = sample_report(listed={"limit": 2, "requests": 2, "unmatched": 1, "investors": 2})
     report["unmatched"] = report["unmatched"][:1]
 
-    page = render_report_html(as_document(report))
+    page = render_report_html(as_document(report), ENGLISH)
 
-    assert "Listed: 1 of 2 requests (a report lists at most 2)." in page  # unmatched
-    assert "Listed: 2 of 5 requests (a report lists at most 2)." in page
-    assert "Listed: 2 of 3 investors (a report lists at most 2)." in page
-    assert "Unmatched (2)" in page  # the total, from the coverage bucket
+    # Not covered: r-0001 and r-0002 from the requests, r-0004 from the unmatched list; 4 in all.
+    assert "Listed: 3 of 4 (a report lists at most 2)." in page
+    assert "Listed: 2 of 5 (a report lists at most 2)." in page  # requests
+    assert "Listed: 2 of 3 (a report lists at most 2)." in page  # investors
+    assert "Not covered (4)" in page  # the total, from the coverage
 
 
 def test_complete_lists_carry_no_listing_note() -> None:
@@ -257,4 +290,4 @@ def test_complete_lists_carry_no_listing_note() -> None:
     report["totals"]["requests"] = len(report["requests"])
     report["totals"]["investors"] = len(report["investors"])
 
-    assert "Listed:" not in render_report_html(as_document(report))
+    assert "Listed:" not in render_report_html(as_document(report), ENGLISH)

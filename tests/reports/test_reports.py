@@ -49,6 +49,8 @@ def test_report_figures_match_the_hand_computed_fixture(api: ApiClient) -> None:
         "event_name": "2026 上海投资促进大会",
         "sectors": [],
         "stages": [],
+        "event_date": "2026-11-05",  # as the event was when the report ran
+        "event_place": "Shanghai",
     }
     assert report["title"] == "Match report: 2026 上海投资促进大会"
     assert report["model"] == {
@@ -138,7 +140,8 @@ def test_report_figures_match_the_hand_computed_fixture(api: ApiClient) -> None:
         ]
     )
     first = listed["R1"]["top_investors"][0]
-    assert any("500,000,000 CNY" in reason for reason in first["reasons"])
+    ticket = next(reason for reason in first["reasons"] if reason["kind"] == "ticket")
+    assert (ticket["outcome"], ticket["values"]["amount"]) == ("within", "500000000.00")
 
     tops = {
         investor_label[i["investor_profile_id"]]: [
@@ -177,7 +180,12 @@ def test_the_funnel_counts_feedback_in_scope(api: ApiClient) -> None:
 def test_a_sector_scope_keeps_the_mandates_and_requests_in_it(api: ApiClient) -> None:
     fx = build_fixture(api)
     report = _create(api, sectors=["semiconductors"], min_score=0.8)
-    assert report["scope"]["sectors"] == ["semiconductors"]
+    assert report["scope"] == {
+        "event_id": None,
+        "event_name": None,
+        "sectors": ["semiconductors"],
+        "stages": [],
+    }  # no event: no date or place written
     assert report["totals"]["requests"] == 1
     assert report["totals"]["investors"] == 2  # I2 and I3
     assert [r["financing_request_id"] for r in report["requests"]] == [fx.requests["R2"]]
@@ -290,7 +298,7 @@ def test_bad_report_input_names_the_field_and_writes_nothing(
 
 def test_an_unknown_format_or_report_is_a_problem(api: ApiClient) -> None:
     report = _create(api)
-    bad = api.client.get(f"/v1/reports/{report['id']}?format=pdf", headers=api.admin)
+    bad = api.client.get(f"/v1/reports/{report['id']}?format=docx", headers=api.admin)
     assert bad.status_code == 422
     assert [e["field"] for e in bad.json()["errors"]] == ["format"]
     missing = api.client.get("/v1/reports/00000000-0000-4000-8000-000000000000", headers=api.admin)
@@ -330,8 +338,14 @@ def test_report_scores_are_the_matches_scores(
         ).json()
         # The investor is told the model's version, not its weights (the commission's).
         assert matches["model"] == {**report["model"], "weights": None}
+        # The same findings; the report keeps them as structure, written when read.
         assert [
-            (m["financing_request"]["id"], m["score"], m["reasons"]) for m in matches["items"]
+            (
+                m["financing_request"]["id"],
+                m["score"],
+                [{k: r[k] for k in ("kind", "outcome", "values")} for r in m["reasons"]],
+            )
+            for m in matches["items"]
         ] == [
             (r["financing_request_id"], r["score"], r["reasons"]) for r in investor["top_requests"]
         ]

@@ -135,15 +135,43 @@ _SAMPLE: dict[str, Any] = {
                     "name": "高瓴资本 Hillhouse Capital",
                     "score": 0.95877,
                     "reasons": [
-                        "Sector: ai.foundation_models falls under your sector ai",
-                        "Ticket: 3,000,000,000 CNY is within 1,500,000,000 to 5,000,000,000 CNY",
+                        {
+                            "kind": "sector",
+                            "outcome": "within",
+                            "values": {
+                                "request_codes": ["ai.foundation_models"],
+                                "mandate_codes": ["ai"],
+                            },
+                        },
+                        {
+                            "kind": "ticket",
+                            "outcome": "within",
+                            "values": {
+                                "amount": "3000000000.00",
+                                "low": "1500000000",
+                                "high": "5000000000",
+                                "currency": "CNY",
+                            },
+                        },
                     ],
                 },
                 {
                     "investor_profile_id": "i-0002",
                     "name": "Sequoia Capital",
                     "score": 0.8125,
-                    "reasons": ["Ticket: 3,000,000,000 CNY is 3.0× above your maximum"],
+                    "reasons": [
+                        {
+                            "kind": "ticket",
+                            "outcome": "above",
+                            "values": {
+                                "amount": "3000000000.00",
+                                "low": "100000000",
+                                "high": "1000000000",
+                                "currency": "CNY",
+                                "ratio": "3.0",
+                            },
+                        }
+                    ],
                 },
             ],
         },
@@ -169,7 +197,16 @@ _SAMPLE: dict[str, Any] = {
                     "company": "阶跃星辰",
                     "title": "基础大模型训练融资",
                     "score": 0.95877,
-                    "reasons": ["Stage: series_c is one of your stages"],
+                    "reasons": [
+                        {
+                            "kind": "stage",
+                            "outcome": "same",
+                            "values": {
+                                "request_codes": ["series_c"],
+                                "mandate_codes": ["series_c"],
+                            },
+                        }
+                    ],
                 }
             ],
         },
