@@ -147,3 +147,51 @@ def latest_for(
         )
     )
     return {row.financing_request_id: row for row in rows}
+
+
+def undo(
+    *, session: Session, principal: Principal, profile: InvestorProfile, financing_request_id: str
+) -> Feedback | None:
+    """Take back the latest action on a request: the one before it is the latest again (and
+    recorded again in the history), or, when there was none, the request has no answer.
+    The history keeps everything that happened."""
+    feedback = session.get(Feedback, (profile.id, financing_request_id))
+    if feedback is None:
+        raise NotFound(f"No feedback on financing request {financing_request_id}.")
+    events = history(session=session, profile_id=profile.id, request_ids=[financing_request_id])
+    earlier = events[financing_request_id][:-1]
+    taken_back = feedback.action.value
+    if earlier:
+        previous = earlier[-1]
+        feedback.action = previous.action
+        feedback.reason = previous.reason
+        feedback.amount = previous.amount
+        feedback.currency = previous.currency
+        feedback.updated_at = utc_now()
+        session.add(
+            FeedbackEvent(
+                investor_profile_id=profile.id,
+                financing_request_id=financing_request_id,
+                action=previous.action,
+                reason=previous.reason,
+                amount=previous.amount,
+                currency=previous.currency,
+                actor_account_id=principal.account_id,
+            )
+        )
+    else:
+        session.delete(feedback)
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="feedback.undo",
+        object_type=OBJECT_TYPE,
+        object_id=financing_request_id,
+        changes={
+            "investor_id": profile.id,
+            "undone": taken_back,
+            "now": earlier[-1].action.value if earlier else None,
+        },
+    )
+    return feedback if earlier else None

@@ -31,6 +31,14 @@ def money(amount: Decimal | None, currency: str) -> str:
     return "" if amount is None else readable_amount(amount, currency)
 
 
+def amount_text(typed: str, currency: str) -> str:
+    """An amount kept as its decimal string (a form's value), written for people."""
+    try:
+        return readable_amount(Decimal(typed), currency)
+    except ArithmeticError:
+        return typed
+
+
 def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
     """A stored UTC time in the deployment's time zone (Asia/Shanghai by default)."""
     if moment is None:
@@ -61,5 +69,6 @@ def environment() -> Environment:
     env.filters["money"] = money
     env.filters["local_time"] = local_time
     env.filters["label"] = label
+    env.filters["amount_text"] = amount_text
     env.globals["current_language"] = current_language
     return env

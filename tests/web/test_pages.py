@@ -256,3 +256,99 @@ def test_the_credit_code_is_checked_beside_its_field(api: ApiClient) -> None:
     assert fixed.status_code == 303
     (stored,) = api.client.get("/v1/financing-requests", headers=account.headers).json()["items"]
     assert (stored["credit_code"], stored["contact_name"]) == ("91330100799655058B", "张敏")
+
+
+def test_feedback_can_be_undone(api: ApiClient) -> None:
+    startup = api.create_account("startup")
+    request = api.create_request(startup)
+    api.publish(request["id"])
+    account, _, investor = _signed_in(api, "investor")
+    mandate = api.create_investor(account)
+    base = f"/investor/mandates/{mandate['id']}/feedback/{request['id']}"
+    investor.post(base, {"action": "interested"})
+    investor.post(base, {"action": "pass", "reason": "valuation"})
+
+    def latest() -> list[tuple[str, str]]:
+        items = api.client.get(
+            f"/v1/investors/{mandate['id']}/feedback", headers=account.headers
+        ).json()["items"]
+        return [(f["financing_request_id"], f["action"]) for f in items]
+
+    assert latest() == [(request["id"], "pass")]
+    assert investor.post(f"{base}/undo", {}).status_code == 303
+    assert latest() == [(request["id"], "interested")]
+    page = investor.get(f"/investor/mandates/{mandate['id']}/matches")
+    assert "您的答复：有意向" in page.text
+    investor.post(f"{base}/undo", {})  # pressed again: the pass is back
+    assert latest() == [(request["id"], "pass")]
+
+
+def test_an_answer_given_once_and_undone_leaves_no_answer(api: ApiClient) -> None:
+    startup = api.create_account("startup")
+    request = api.create_request(startup)
+    api.publish(request["id"])
+    account, _, investor = _signed_in(api, "investor")
+    mandate = api.create_investor(account)
+    base = f"/investor/mandates/{mandate['id']}/feedback/{request['id']}"
+    investor.post(base, {"action": "meeting"})
+    investor.post(f"{base}/undo", {})
+    items = api.client.get(f"/v1/investors/{mandate['id']}/feedback", headers=account.headers)
+    assert items.json()["items"] == []
+    assert investor.post(f"{base}/undo", {}).status_code == 404
+
+
+def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
+    account, _, investor = _signed_in(api, "investor")
+    mandate = api.create_investor(account)
+    page = investor.get(f"/investor/mandates/{mandate['id']}/edit")
+    assert page.status_code == 200
+    opened = {
+        name: re.findall(rf'name="original_{name}" value="([^"]*)"', page.text)
+        for name in (
+            "name",
+            "thesis",
+            "ticket_min",
+            "ticket_max",
+            "currency",
+            "sectors",
+            "stages",
+            "regions",
+        )
+    }
+    form: dict[str, Any] = {f"original_{k}": v if len(v) != 1 else v[0] for k, v in opened.items()}
+    form.update(
+        {
+            "revision": "1",
+            "name": "My new name",
+            "thesis": "",
+            "ticket_min": "3亿",
+            "ticket_max": "30亿",
+            "currency": "CNY",
+            "sectors": ["ai"],
+            "stages": ["series_b"],
+            "regions": [],
+        }
+    )
+    changed = api.client.patch(
+        f"/v1/investors/{mandate['id']}",
+        json={"ticket_max": "6000000000", "name": "Renamed by a colleague"},
+        headers={**account.headers, "If-Match": '"1"'},
+    )
+    assert changed.status_code == 200, changed.text
+
+    stale = investor.post(f"/investor/mandates/{mandate['id']}/edit", form)
+    assert stale.status_code == 200
+    assert "该投资要求已被他人修改" in stale.text
+    assert "Hillhouse Capital → Renamed by a colleague" in stale.text
+    assert "30亿元（3,000,000,000 CNY） → 60亿元（6,000,000,000 CNY）" in stale.text
+    stored = api.client.get(f"/v1/investors/{mandate['id']}", headers=account.headers).json()
+    assert stored["name"] == "Renamed by a colleague"  # nothing overwritten
+
+    again = investor.post(f"/investor/mandates/{mandate['id']}/edit", {**form, "revision": "2"})
+    assert again.headers["location"] == "/investor?done=1"
+    stored = api.client.get(f"/v1/investors/{mandate['id']}", headers=account.headers).json()
+    assert (stored["name"], stored["ticket_max"], stored["stages"]) == (
+        "My new name",
+        "3000000000.00",
+        ["series_b"],
+    )
