@@ -27,11 +27,20 @@ _LABELS: dict[str, str] = {
     PassReason.TEAM: N_("Team"),
     PassReason.VALUATION: N_("Valuation"),
     PassReason.OTHER: N_("Other reason"),
+    # What the audit trail records writes to.
+    "financing_request": N_("Financing request"),
+    "investor_profile": N_("Investor mandate"),
+    "feedback": N_("Feedback"),
+    "account": N_("Account"),
+    "user": N_("Person"),
+    "api_key": N_("API key"),
+    "event": N_("Event"),
+    "report": N_("Report"),
 }
 
 
 def label(value: StrEnum | str) -> str:
     """The value's name in the reader's language (an unknown value is shown as it is). The
-    three enums share no value, so a plain string names its member too."""
+    enums and object types share no value, so a plain string names its member too."""
     text = _LABELS.get(value)
     return str(value) if text is None else translate(text)

@@ -35,6 +35,9 @@ _NAVIGATION = {
     Role.COMMISSION: [
         ("/commission", N_("Dashboard")),
         ("/commission/review", N_("Review queue")),
+        ("/commission/events", N_("Events")),
+        ("/commission/reports", N_("Reports")),
+        ("/commission/audit", N_("Audit trail")),
     ],
     Role.STARTUP: [
         ("/startup", N_("My requests")),

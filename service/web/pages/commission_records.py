@@ -1,0 +1,201 @@
+"""The commission's records: events, match reports (create, list, read, download) and the
+audit trail with filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from models import Role
+from service.accounts import service as accounts
+from service.audit_log import service as audit
+from service.core.database import SessionDep
+from service.events import service as events
+from service.events.schemas import EventCreate
+from service.http.problems import Invalid, NotFound
+from service.i18n.catalogs import translate
+from service.ranking.dependencies import MatchIndexDep
+from service.reports import service as reports
+from service.reports.findings import find
+from service.reports.schemas import ReportCreate
+from service.reports.wording import Wording
+from service.web.forms import FormState, validated
+from service.web.pages.common import (
+    begin_writing,
+    checked_form,
+    forged,
+    not_found,
+    refused_role,
+    render,
+)
+from service.web.responses import redirect
+from service.web.visitors import Visitor
+
+router = APIRouter(include_in_schema=False)
+LISTED = 50
+AUDIT_OBJECT_TYPES = (
+    "financing_request",
+    "investor_profile",
+    "feedback",
+    "account",
+    "user",
+    "api_key",
+    "event",
+    "report",
+)
+
+
+@router.get("/commission/events")
+def event_list(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None:
+        return refused
+    listed, _ = events.list_page(session=session, limit=100, cursor=None)
+    state = FormState(values={})
+    return render(request, visitor, "commission/events.html", {"events": listed, "form": state})
+
+
+@router.post("/commission/events")
+async def create_event(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    values = {name: str(form.get(name, "")).strip() for name in ("name", "date", "place")}
+    state = FormState(values=values)
+    checked = validated(EventCreate, {**values, "place": values["place"] or None}, state)
+    if checked is not None and events.by_name(session=session, name=checked.name) is not None:
+        state.errors["name"] = translate("An event with this name exists already.")
+        checked = None
+    if checked is None:
+        listed, _ = events.list_page(session=session, limit=100, cursor=None)
+        context = {"events": listed, "form": state}
+        return render(request, visitor, "commission/events.html", context)
+    begin_writing(session)
+    events.create(session=session, principal=visitor, data=checked)
+    return redirect(request, "/commission/events")
+
+
+@router.get("/commission/reports")
+def report_list(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None:
+        return refused
+    listed, _ = reports.list_page(session=session, event_id=None, limit=LISTED, cursor=None)
+    known_events, _ = events.list_page(session=session, limit=100, cursor=None)
+    context = {"reports": listed, "events": known_events, "form": FormState(values={})}
+    return render(request, visitor, "commission/reports.html", context)
+
+
+@router.post("/commission/reports")
+async def create_report(
+    request: Request, session: SessionDep, visitor: Visitor, index: MatchIndexDep
+) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    values: dict[str, Any] = {
+        name: str(form.get(name, "")).strip() for name in ("event_id", "top_k", "min_score")
+    }
+    state = FormState(values=values)
+    data = {
+        "event_id": values["event_id"] or None,
+        "top_k": values["top_k"] or 5,
+        "min_score": values["min_score"] or 0.6,
+    }
+    checked = validated(ReportCreate, data, state)
+    if checked is None:
+        listed, _ = reports.list_page(session=session, event_id=None, limit=LISTED, cursor=None)
+        known_events, _ = events.list_page(session=session, limit=100, cursor=None)
+        context = {"reports": listed, "events": known_events, "form": state}
+        return render(request, visitor, "commission/reports.html", context)
+    begin_writing(session)
+    try:
+        report = reports.create(session=session, principal=visitor, index=index, data=checked)
+    except Invalid:
+        return not_found(request, visitor)
+    return redirect(request, f"/commission/reports/{report.id}")
+
+
+@router.get("/commission/reports/{report_id}")
+def read_report(
+    report_id: str, request: Request, session: SessionDep, visitor: Visitor
+) -> Response:
+    """The report read in the page: its written summary and the requests not covered; the
+    whole document as HTML, PDF, Excel or CSV to download."""
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None:
+        return refused
+    try:
+        report = reports.get(session=session, report_id=report_id)
+    except NotFound:
+        return not_found(request, visitor)
+    document = reports.document_of(report)
+    words = Wording.for_reader()
+    findings = find(document)
+    context = {
+        "report": report,
+        "document": document,
+        "words": words,
+        "title": words.title(document),
+        "summary": words.summary(findings, document.min_score),
+        "findings": findings,
+    }
+    return render(request, visitor, "commission/report.html", context)
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    """A date typed in a filter, as the start of that day (UTC, the trail's clock)."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+@router.get("/commission/audit")
+def audit_trail(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None:
+        return refused
+    query = request.query_params
+    object_type = query.get("object_type") or None
+    known_accounts, _ = accounts.list_page(session=session, role=None, limit=200, cursor=None)
+    account_ids = {a.id for a in known_accounts}
+    chosen = {
+        "object_type": object_type if object_type in AUDIT_OBJECT_TYPES else None,
+        "actor": query.get("actor") if query.get("actor") in account_ids else None,
+        "since": query.get("since") or "",
+        "until": query.get("until") or "",
+    }
+    since, until = _moment(chosen["since"]), _moment(chosen["until"])
+    if since is not None and until is not None and since >= until:
+        since = until = None
+    until_end = None if until is None else until + dt.timedelta(days=1)
+    records, next_cursor = audit.list_page(
+        session=session,
+        filters=audit.AuditFilters(
+            object_type=chosen["object_type"],
+            actor_account_id=chosen["actor"],
+            since=since,
+            until=until_end,
+        ),
+        limit=LISTED,
+        cursor=query.get("cursor") or None,
+    )
+    context = {
+        "records": records,
+        "chosen": chosen,
+        "object_types": AUDIT_OBJECT_TYPES,
+        "accounts": known_accounts,
+        "next_cursor": next_cursor,
+    }
+    return render(request, visitor, "commission/audit.html", context)

@@ -1,0 +1,75 @@
+"""The commission's record pages: events, reports (create, read in the page, downloads)
+and the audit trail with its filters."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.factories import ApiClient
+from tests.support.people import new_person
+from tests.support.web import Browser
+
+FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
+
+
+def _commission(api: ApiClient) -> Browser:
+    account = api.create_account("commission")
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, signed_in=False))
+    return browser
+
+
+def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiClient) -> None:
+    browser = _commission(api)
+    bad = browser.post("/commission/events", {"name": "", "date": "2026-13-45", "place": ""})
+    assert dict(FIELD_ERROR.findall(bad.text)).keys() == {"name", "date"}
+    made = browser.post(
+        "/commission/events",
+        {"name": "2026 浦东投资促进大会", "date": "2026-11-05", "place": "浦东"},
+    )
+    assert made.headers["location"] == "/commission/events"
+    again = browser.post(
+        "/commission/events", {"name": "2026 浦东投资促进大会", "date": "2026-11-06", "place": ""}
+    )
+    assert dict(FIELD_ERROR.findall(again.text)) == {"name": "已有同名活动。"}
+    page = browser.get("/commission/events")
+    assert page.text.count("2026 浦东投资促进大会") == 1
+    listed = api.client.get("/v1/events", headers=api.admin).json()["items"]
+    assert [e["name"] for e in listed].count("2026 浦东投资促进大会") == 1
+
+
+def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> None:
+    startup = api.create_account("startup")
+    request = api.create_request(startup, company="孤立科技", title="无人问津的项目")
+    api.publish(request["id"])
+    browser = _commission(api)
+    created = browser.post(
+        "/commission/reports", {"event_id": "", "top_k": "3", "min_score": "0.6"}
+    )
+    assert created.status_code == 303
+    location = created.headers["location"]
+    page = browser.get(location)
+    assert page.status_code == 200
+    assert "摘要" in page.text
+    assert "孤立科技" in page.text  # named among the requests not covered
+    report_id = location.rsplit("/", 1)[1]
+    assert f"/v1/reports/{report_id}?format=pdf" in page.text
+    listed = browser.get("/commission/reports")
+    assert location in listed.text
+    bad = browser.post("/commission/reports", {"event_id": "", "top_k": "99", "min_score": "2"})
+    assert dict(FIELD_ERROR.findall(bad.text)).keys() == {"top_k", "min_score"}
+
+
+def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> None:
+    startup = api.create_account("startup", name="审计测试企业")
+    api.create_request(startup)
+    browser = _commission(api)
+    everything = browser.get("/commission/audit")
+    assert "financing_request.create" in everything.text
+    only_events = browser.get("/commission/audit", object_type="event")
+    assert "financing_request.create" not in only_events.text
+    by_startup = browser.get("/commission/audit", actor=startup.id)
+    assert "financing_request.create" in by_startup.text
+    assert "account.create" not in by_startup.text  # the admin created the account
+    long_ago = browser.get("/commission/audit", since="2001-01-01", until="2001-01-02")
+    assert "没有符合筛选条件的记录" in long_ago.text
