@@ -73,3 +73,18 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     assert "account.create" not in by_startup.text  # the admin created the account
     long_ago = browser.get("/commission/audit", since="2001-01-01", until="2001-01-02")
     assert "没有符合筛选条件的记录" in long_ago.text
+
+
+def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiClient) -> None:
+    startup = api.create_account("startup")
+    request = api.create_request(startup, company="看板科技")
+    api.publish(request["id"])
+    api.create_request(startup, company="待审企业")
+    browser = _commission(api)
+    before = browser.get("/commission")
+    assert "尚无报告" in before.text
+    browser.post("/commission/reports", {"event_id": "", "top_k": "3", "min_score": "0.6"})
+    after = browser.get("/commission")
+    assert "覆盖情况（取自最新报告）" in after.text
+    assert "看板科技" in after.text  # named among the requests to work on by hand
+    assert "人工智能" in after.text  # capital by sector, named

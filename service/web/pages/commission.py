@@ -17,6 +17,9 @@ from service.i18n.catalogs import translate
 from service.matches.service import rank_investors_for_request
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.ranker import RankingWindow
+from service.reports import service as reports
+from service.reports.findings import find
+from service.reports.wording import Wording
 from service.web.pages.common import (
     begin_writing,
     checked_form,
@@ -38,7 +41,21 @@ def dashboard(request: Request, session: SessionDep, visitor: Visitor) -> Respon
     if refused is not None:
         return refused
     counts = requests.count_by_status(session=session)
-    return render(request, visitor, "commission/dashboard.html", {"counts": counts})
+    # Coverage and capital come from the latest report: computing them over every published
+    # request on each visit would cost seconds; a report is that computation, kept.
+    latest, _ = reports.list_page(session=session, event_id=None, limit=1, cursor=None)
+    context: dict[str, Any] = {"counts": counts, "latest": None}
+    if latest:
+        document = reports.document_of(latest[0])
+        words = Wording.for_reader()
+        context.update(
+            latest=latest[0],
+            document=document,
+            words=words,
+            title=words.title(document),
+            summary=words.summary(find(document), document.min_score),
+        )
+    return render(request, visitor, "commission/dashboard.html", context)
 
 
 @router.get("/commission/review")
