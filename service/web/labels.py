@@ -36,6 +36,10 @@ _LABELS: dict[str, str] = {
     "api_key": N_("API key"),
     "event": N_("Event"),
     "report": N_("Report"),
+    # The roles of accounts.
+    "commission": N_("Commission"),
+    "investor": N_("Investor"),
+    "startup": N_("Startup"),
 }
 
 

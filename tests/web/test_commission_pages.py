@@ -88,3 +88,29 @@ def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiCl
     assert "覆盖情况（取自最新报告）" in after.text
     assert "看板科技" in after.text  # named among the requests to work on by hand
     assert "人工智能" in after.text  # capital by sector, named
+
+
+def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> None:
+    investor = api.create_account("investor", name="邀请测试基金")
+    browser = _commission(api)
+    page = browser.get("/commission/people")
+    assert "邀请测试基金" in page.text
+    invited = browser.post(
+        "/commission/people/invite", {"account_id": investor.id, "name": "李伟", "admin": "on"}
+    )
+    code = re.search(r'<code class="figure">([^<]+)</code>', invited.text)
+    assert code is not None
+    accepted = api.client.post(
+        "/v1/invitations/accept",
+        json={"code": code.group(1), "username": "li.wei", "password": "a long password 2026"},
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["account_id"] == investor.id
+
+    keys = api.client.get("/v1/api-keys", params={"limit": 100}, headers=api.admin)
+    (key,) = [k for k in keys.json()["items"] if k["account_id"] == investor.id]
+    assert api.client.get("/v1/me", headers=investor.headers).status_code == 200
+    revoked = browser.post(f"/commission/keys/{key['id']}/revoke", {})
+    assert revoked.headers["location"] == "/commission/people"
+    assert api.client.get("/v1/me", headers=investor.headers).status_code == 401
+    assert browser.post("/commission/keys/no-such-key/revoke", {}).status_code == 404

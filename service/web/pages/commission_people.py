@@ -1,0 +1,103 @@
+"""The commission's accounts and people: every account with its people and keys, inviting a
+person (the one-time code is shown once), revoking a key."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from models import ApiKey, Role, User
+from service.accounts import service as accounts
+from service.api_keys import service as api_keys
+from service.core.clock import Now
+from service.core.database import SessionDep
+from service.http.auth import Principal
+from service.http.problems import NotFound
+from service.users import service as users
+from service.web.pages.common import (
+    begin_writing,
+    checked_form,
+    forged,
+    not_found,
+    refused_role,
+    render,
+)
+from service.web.responses import redirect
+from service.web.visitors import Visitor
+
+router = APIRouter(include_in_schema=False)
+SHOWN = 200
+
+
+def _people_context(session: Session, visitor: Principal, **extra: Any) -> dict[str, Any]:
+    listed, _ = accounts.list_page(session=session, role=None, limit=SHOWN, cursor=None)
+    people: defaultdict[str, list[User]] = defaultdict(list)
+    for user in users.list_page(session=session, principal=visitor, limit=SHOWN, cursor=None)[0]:
+        people[user.account_id].append(user)
+    keys: defaultdict[str, list[ApiKey]] = defaultdict(list)
+    for key, _owner in api_keys.list_page(
+        session=session, principal=visitor, limit=SHOWN, cursor=None
+    )[0]:
+        if key.revoked_at is None:
+            keys[key.account_id].append(key)
+    return {"accounts": listed, "people": people, "keys": keys, **extra}
+
+
+@router.get("/commission/people")
+def people_page(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    return render(request, visitor, "commission/people.html", _people_context(session, visitor))
+
+
+@router.post("/commission/people/invite")
+async def invite_person(
+    request: Request, session: SessionDep, visitor: Visitor, now: Now
+) -> Response:
+    """Invite a person to an account; the page shows the code once, to hand over."""
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    account_id = str(form.get("account_id", ""))
+    name = str(form.get("name", "")).strip()[:200] or None
+    begin_writing(session)
+    try:
+        invitation, code = users.invite(
+            session=session,
+            principal=visitor,
+            account_id=account_id,
+            name=name,
+            admin=form.get("admin") == "on",
+            now=now,
+        )
+    except NotFound:
+        return not_found(request, visitor)
+    context = _people_context(session, visitor, invited=(invitation, code))
+    return render(request, visitor, "commission/people.html", context)
+
+
+@router.post("/commission/keys/{key_id}/revoke")
+async def revoke_key(
+    key_id: str, request: Request, session: SessionDep, visitor: Visitor, now: Now
+) -> Response:
+    refused = refused_role(request, visitor, Role.COMMISSION)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    begin_writing(session)
+    try:
+        key = api_keys.get_visible(session=session, principal=visitor, key_id=key_id)
+    except NotFound:
+        return not_found(request, visitor)
+    if key.revoked_at is None:
+        api_keys.revoke(session=session, principal=visitor, key=key, now=now)
+    return redirect(request, "/commission/people")
