@@ -124,20 +124,26 @@ def _unique_sorted(codes: list[str]) -> list[str]:
     return sorted(set(codes))
 
 
+NAMES_ACCEPTED = (
+    "A code, or its Chinese or English name (GET /v1/taxonomy lists both); responses give "
+    "the code."
+)
+
+
 def _codes_of(kind: CodeKind) -> Callable[[dict[str, Any]], None]:
-    """Lists what a code field accepts in the OpenAPI description: every code, then every
-    Chinese and English name (each name stands for its code; responses always give codes).
+    """Lists a code field's codes in the OpenAPI description, and says that each code's
+    Chinese and English names are accepted too. Only codes are listed as ``enum``: client
+    generators name enum members after the values, and "seed", "Seed" and "种子轮" would
+    collide as one member.
 
     Read when the description is built, so a deployment's replaced taxonomy shows its own
     codes; the validators above stay the authority and name the allowed codes on a 422.
     """
 
     def add_enum(schema: dict[str, Any]) -> None:
-        entries = get_reference_data().entries(kind)
-        names = [n for e in entries for n in (e.name, e.name_zh) if n]
-        accepted = [e.code for e in entries]
-        accepted += [n for n in dict.fromkeys(names) if n not in accepted]
-        schema["enum"] = accepted
+        schema["enum"] = [e.code for e in get_reference_data().entries(kind)]
+        described = schema.get("description")
+        schema["description"] = f"{described}. {NAMES_ACCEPTED}" if described else NAMES_ACCEPTED
 
     return add_enum
 
@@ -156,7 +162,7 @@ CurrencyCode = Annotated[
     Field(
         min_length=1,
         max_length=32,
-        description="An ISO 4217 code (or the currency's Chinese or English name)",
+        description="An ISO 4217 code",
         examples=["CNY"],
         json_schema_extra=_codes_of("currency"),
     ),
