@@ -125,13 +125,29 @@ def interest_in(
     *, session: Session, financing_request: FinancingRequest
 ) -> list[tuple[InvestorProfile, Feedback]]:
     """Profiles whose latest action on the request is interested, meeting or committed."""
-    rows = session.execute(
+    return interest_in_each(session=session, request_ids=[financing_request.id]).get(
+        financing_request.id, []
+    )
+
+
+def interest_in_each(
+    *, session: Session, request_ids: Sequence[str]
+) -> dict[str, list[tuple[InvestorProfile, Feedback]]]:
+    """``interest_in`` for many requests in one query (a startup's list of its requests)."""
+    if not request_ids:
+        return {}
+    interest: defaultdict[str, list[tuple[InvestorProfile, Feedback]]] = defaultdict(list)
+    for profile, feedback in session.execute(
         select(InvestorProfile, Feedback)
         .join(Feedback, Feedback.investor_profile_id == InvestorProfile.id)
-        .where(Feedback.financing_request_id == financing_request.id, Feedback.action.in_(INTEREST))
+        .where(
+            Feedback.financing_request_id.in_(list(request_ids)),
+            Feedback.action.in_(INTEREST),
+        )
         .order_by(Feedback.updated_at.desc(), InvestorProfile.id)
-    ).tuples()
-    return list(rows)
+    ).tuples():
+        interest[feedback.financing_request_id].append((profile, feedback))
+    return dict(interest)
 
 
 def latest_for(

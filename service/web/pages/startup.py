@@ -78,7 +78,7 @@ def my_requests(request: Request, session: SessionDep, visitor: Visitor) -> Resp
         limit=100,
         cursor=None,
     )
-    interest = {r.id: feedback.interest_in(session=session, financing_request=r) for r in mine}
+    interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in mine])
     notice = {"saved": translate("Saved."), "submitted": translate("Submitted for review.")}.get(
         request.query_params.get("done", "")
     )
