@@ -205,8 +205,6 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     with queue.expect_navigation():
         queue.get_by_role("button", name="发布所选项目").click()
     assert "已审核 1 项" in queue.content()
-    queue.goto(f"{server.url}/commission")
-    commission.check("dashboard")
 
     # The investor finds it among its matches, with reasons, and marks interest.
     investor = _visit(browser, "investor")
@@ -215,6 +213,7 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     found = investor.page
     investor.check("matches")
     card = found.locator("article.match", has_text="基础大模型C轮融资")
+    request_id = card.get_attribute("id")
     assert "行业：基础大模型属于您的投资行业“人工智能”" in card.inner_text()
     with found.expect_navigation():
         card.get_by_role("button", name="有意向").click()
@@ -226,9 +225,26 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     page.goto(f"{server.url}/startup")
     assert "高瓴资本 AI 基金" in page.locator("article.match").first.inner_text()
 
-    # The commission's report counts it.
+    # The commission's report counts it; the dashboard shows its coverage.
     report = _api(server, "POST", "/v1/reports", json={}).json()
     assert report["funnel"]["interested"] == 1
+    queue.goto(f"{server.url}/commission")
+    commission.check("dashboard")
+    assert "覆盖情况（取自最新报告）" in queue.content()
+
+    # Every other page, checked and photographed.
+    for label, path in (
+        ("request", f"/commission/requests/{(request_id or '').removeprefix('request-')}"),
+        ("events", "/commission/events"),
+        ("reports", "/commission/reports"),
+        ("report", f"/commission/reports/{report['id']}"),
+        ("people", "/commission/people"),
+        ("audit", "/commission/audit"),
+    ):
+        queue.goto(f"{server.url}{path}")
+        commission.check(label)
+    found.goto(f"{server.url}/investor/mandates/{world.mandate_id}/edit")
+    investor.check("mandate-form")
 
     for visit in (startup, commission, investor):
         assert visit.problems == [], visit.problems
