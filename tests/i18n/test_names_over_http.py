@@ -158,3 +158,31 @@ def test_an_unknown_name_is_a_422_naming_the_value(api: ApiClient) -> None:
     for field, value in (("stages.0", "Z轮"), ("kind", "基金会"), ("currency", "比特币")):
         assert value in errors[field][1]
         assert "Chinese or English name" in errors[field][1]
+
+
+def test_a_deal_written_with_names_is_stored_as_codes_and_displayed(api: ApiClient) -> None:
+    owner = api.create_account("investor")
+    mandate = api.create_investor(owner)
+    response = api.client.post(
+        f"/v1/investors/{mandate['id']}/deals",
+        json={
+            "company": "月之暗面",
+            "sector": "基础大模型",
+            "stage": "Series B",
+            "region": "徐汇区",
+            "amount": "7000000000",
+            "currency": "人民币",
+            "closed_on": "2025-08-15",
+        },
+        headers=owner.headers,
+    )
+    assert response.status_code == 201, response.text
+    deal = response.json()
+    assert (deal["sector"], deal["stage"], deal["region"], deal["currency"]) == (
+        "ai.foundation_models",
+        "series_b",
+        "xuhui",
+        "CNY",
+    )
+    assert deal["display"]["amount"] == "70亿元（7,000,000,000 CNY）"
+    assert deal["display"]["stage"] == "B轮"
