@@ -46,7 +46,7 @@ from service.sessions.router import public_router as sign_in_router
 from service.sessions.router import router as sessions_router
 from service.users.router import public_router as invitation_acceptance_router
 from service.users.router import router as users_router
-from service.web.app import mount_web_application
+from service.web.app import UPLOAD_PATHS, mount_web_application
 
 logger = logging.getLogger("matchmaker.startup")
 
@@ -113,7 +113,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.session_factory = create_session_factory(app.state.engine)
     app.state.match_index = MatchIndex(make_default_scorer)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )
     app.state.rate_limiter = None
     # Failures (unknown API keys, failed sign-ins) counted per bucket on the limiter's engine.
     app.state.failure_throttle = None

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     regions_file: Path = REFERENCE_DATA_DIR / "regions.json"
     exchange_rates_file: Path = REFERENCE_DATA_DIR / "exchange_rates.json"
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    # A spreadsheet uploaded on the imports page (a roster of thousands of rows).
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Connections per worker; unset: 10 on PostgreSQL, 40 on SQLite
     # (service.core.database explains).

@@ -125,8 +125,7 @@ def _unique_sorted(codes: list[str]) -> list[str]:
 
 
 NAMES_ACCEPTED = (
-    "A code, or its Chinese or English name (GET /v1/taxonomy lists both); responses give "
-    "the code."
+    "A code, or its Chinese or English name (GET /v1/taxonomy lists both); responses give the code."
 )
 
 

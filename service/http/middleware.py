@@ -71,19 +71,34 @@ class RequestIdMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Answers 413 as soon as a body is declared or streamed beyond the limit."""
+    """Answers 413 as soon as a body is declared or streamed beyond the limit; paths under
+    ``upload_paths`` (a file upload page) have ``max_upload_bytes`` instead."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_upload_bytes: int | None = None,
+        upload_paths: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        detail = f"The body exceeds {self.max_body_bytes} bytes."
+        limit = (
+            self.max_upload_bytes
+            if scope["path"].startswith(self.upload_paths) and self.upload_paths
+            else self.max_body_bytes
+        )
+        detail = f"The body exceeds {limit} bytes."
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             response = problem_response(
                 status=PayloadTooLarge.status,
                 slug=PayloadTooLarge.slug,
@@ -102,7 +117,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     # An HTTPException passes through FastAPI's body parsing untouched and
                     # reaches the problem handler (any other error would become a 400).
                     raise HTTPException(status_code=413, detail=detail)

@@ -66,6 +66,10 @@ class ImportOutcome:
     error_file: Path | None = None  # the refused rows, beside the input
     removed_error_file: Path | None = None  # an earlier run's, now out of date
     error_file_problem: str | None = None  # why the error file could not be written
+    # A check (``check_only``): what a real import would do, nothing written.
+    checked_only: bool = False
+    to_write: int = 0
+    to_update: int = 0
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -86,6 +90,8 @@ def import_file(
     update: bool = False,
     status: ImportedStatus = ImportedStatus.SUBMITTED,
     progress: ProgressReporter | None = None,
+    check_only: bool = False,
+    sessions: sessionmaker[Session] | None = None,
 ) -> ImportOutcome:
     """Import ``path``. With any invalid row nothing is written, unless ``skip_invalid``:
     then exactly the valid rows are. The writes are one transaction either way.
@@ -93,6 +99,11 @@ def import_file(
     A row whose natural key (``natural_keys``) is stored already is left as it is, or with
     ``update`` changed to the file's values (``existing``). The refused rows are written
     beside the file (``error_file``).
+
+    ``sessions``: where to read and write (a web request's own binding); by default new
+    sessions of ``engine``. ``check_only``: every check, nothing written, no error file; the
+    outcome says how many rows a real import would write and update (the web page's step
+    before "confirm").
 
     Raises ``UnreadableFile`` or ``BadHeaders`` when the file as a whole is unusable, and
     ``ImportAborted`` when a stored object changed between the checks and the writes.
@@ -105,9 +116,11 @@ def import_file(
         encoding=table.encoding,
         rows_read=len(table.rows),
         update=update,
+        checked_only=check_only,
     )
     run = ImportRun(principal=principal, source=path.name, import_id=str(uuid.uuid4()))
-    steps = _Steps(create_session_factory(engine), reporter, skip_invalid, update)
+    factory = sessions or create_session_factory(engine)
+    steps = _Steps(factory, reporter, skip_invalid, update, check_only)
     if kind is ImportKind.INVESTORS:
         steps.validate_then_write(
             outcome,
@@ -122,7 +135,8 @@ def import_file(
             write=partial(write_financing_requests, run=run, status=RequestStatus(status.value)),
             apply_updates=partial(update_financing_requests, run=run),
         )
-    _leave_error_file(outcome, path, table)
+    if not check_only:
+        _leave_error_file(outcome, path, table)
     return outcome
 
 
@@ -144,6 +158,7 @@ class _Steps:
     reporter: ProgressReporter
     skip_invalid: bool
     update: bool
+    check_only: bool = False
 
     def validate_then_write(
         self,
@@ -169,7 +184,8 @@ class _Steps:
         # Stable: each row's errors stay in the order they were found.
         outcome.errors = sorted([*validated.errors, *plan.errors], key=lambda e: e.row)
         outcome.present = plan.present
-        if outcome.errors and not self.skip_invalid:
+        outcome.to_write, outcome.to_update = len(plan.new), len(plan.updates)
+        if self.check_only or (outcome.errors and not self.skip_invalid):
             return
         if not plan.new and not plan.updates:
             return

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from service.web.pages import (
     commission,
+    commission_imports,
     commission_people,
     commission_records,
     investor,
@@ -17,6 +18,8 @@ from service.web.pages import (
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
+# The pages that take a file (a roster to import): their bodies may be larger.
+UPLOAD_PATHS = ("/commission/imports",)
 
 
 def mount_web_application(app: FastAPI) -> None:
@@ -28,5 +31,6 @@ def mount_web_application(app: FastAPI) -> None:
         commission,
         commission_records,
         commission_people,
+        commission_imports,
     ):
         app.include_router(pages.router)

@@ -74,6 +74,7 @@ async def checked_form(request: Request) -> FormData | None:
     form = await request.form()
     token = form.get(CSRF_FIELD)
     if not form_token_is_valid(request, token if isinstance(token, str) else None):
+        await form.close()  # uploaded files, spooled to disk, go now
         return None
     return form
 

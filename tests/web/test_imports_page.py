@@ -1,0 +1,81 @@
+"""The imports page: a file is checked first (what it would write, every row error), and
+nothing is written until the officer confirms a file without errors."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.factories import ApiClient
+from tests.support.people import new_person
+from tests.support.web import Browser
+
+GOOD = (
+    "company,title,sectors,amount,currency,stage,region\n"
+    "导入科技,首轮融资,人工智能,5000万,人民币,A轮,徐汇区\n"
+    "第二家,成长期融资,集成电路、芯片设计,3亿,CNY,growth,pudong\n"
+)
+BAD = GOOD + "坏数据,无效行,区块链,三十亿,CNY,seed,xuhui\n"
+
+
+def _commission(api: ApiClient) -> Browser:
+    account = api.create_account("commission")
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, signed_in=False))
+    return browser
+
+
+def _upload(browser: Browser, content: str, name: str = "roster.csv") -> str:
+    token = browser.cookies.get("matchmaker_csrf")
+    if token is None:
+        browser.get("/commission/imports")
+        token = browser.cookies["matchmaker_csrf"]
+    browser.client.cookies.clear()
+    response = browser.client.post(
+        "/commission/imports",
+        data={"csrf_token": token, "kind": "requests", "status": "published"},
+        files={"file": (name, content.encode("utf-8"), "text/csv")},
+        headers=browser._headers(),
+    )
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def _companies(api: ApiClient) -> set[str]:
+    listed = api.client.get("/v1/financing-requests", params={"limit": 100}, headers=api.admin)
+    return {r["company"] for r in listed.json()["items"]}
+
+
+def test_a_file_with_errors_shows_them_and_writes_nothing(api: ApiClient) -> None:
+    browser = _commission(api)
+    page = _upload(browser, BAD)
+    assert "3 rows" in page or "读取 3 行" in page
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", page)
+    assert {(row, column) for row, column, _ in rows} == {("4", "sectors"), ("4", "amount")}
+    assert "确认导入" not in page
+    assert _companies(api).isdisjoint({"导入科技", "第二家", "坏数据"})
+
+
+def test_a_checked_file_is_written_only_when_confirmed(api: ApiClient) -> None:
+    browser = _commission(api)
+    page = _upload(browser, GOOD)
+    assert "确认导入" in page
+    assert _companies(api).isdisjoint({"导入科技", "第二家"})
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token is not None
+    confirmed = browser.post(
+        "/commission/imports/confirm",
+        {"token": token.group(1), "kind": "requests", "status": "published", "file_name": "x"},
+    )
+    assert confirmed.status_code == 200
+    assert {"导入科技", "第二家"} <= _companies(api)
+    again = browser.post(
+        "/commission/imports/confirm",
+        {"token": token.group(1), "kind": "requests", "status": "published", "file_name": "x"},
+    )
+    assert "上传的文件已不在" in again.text
+    assert (
+        browser.post(
+            "/commission/imports/confirm", {"token": "../../etc/passwd", "kind": "requests"}
+        ).status_code
+        == 200
+    )
