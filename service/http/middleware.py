@@ -71,8 +71,8 @@ class RequestIdMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Answers 413 as soon as a body is declared or streamed beyond the limit; paths under
-    ``upload_paths`` (a file upload page) have ``max_upload_bytes`` instead."""
+    """Answers 413 as soon as a body is declared or streamed beyond the limit; paths that
+    ``upload_paths`` matches (a page taking a file) have ``max_upload_bytes`` instead."""
 
     def __init__(
         self,
@@ -80,7 +80,7 @@ class BodySizeLimitMiddleware:
         *,
         max_body_bytes: int,
         max_upload_bytes: int | None = None,
-        upload_paths: tuple[str, ...] = (),
+        upload_paths: re.Pattern[str] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -91,11 +91,8 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = (
-            self.max_upload_bytes
-            if scope["path"].startswith(self.upload_paths) and self.upload_paths
-            else self.max_body_bytes
-        )
+        uploading = self.upload_paths is not None and self.upload_paths.match(scope["path"])
+        limit = self.max_upload_bytes if uploading else self.max_body_bytes
         detail = f"The body exceeds {limit} bytes."
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,13 +14,14 @@ from service.web.pages import (
     commission_people,
     commission_records,
     investor,
+    investor_deals,
     signing_in,
     startup,
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
-# The pages that take a file (a roster to import): their bodies may be larger.
-UPLOAD_PATHS = ("/commission/imports",)
+# The pages that take a file (a roster, a deal history): their bodies may be larger.
+UPLOAD_PATHS = re.compile(r"^/commission/imports$|^/investor/mandates/[^/]+/deals/import$")
 
 
 def mount_web_application(app: FastAPI) -> None:
@@ -28,6 +30,7 @@ def mount_web_application(app: FastAPI) -> None:
         signing_in,
         startup,
         investor,
+        investor_deals,
         commission,
         commission_records,
         commission_people,

@@ -1,0 +1,196 @@
+"""The investor's deal history: its recorded deals, adding one, importing a file of them
+(every row checked first; nothing is written unless every row is valid)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from models import InvestorProfile, Role
+from service.core.database import SessionDep
+from service.deals import service as deals
+from service.deals.schemas import DealWrite
+from service.http.auth import Principal
+from service.http.problems import Invalid, NotFound
+from service.i18n.catalogs import translate
+from service.imports.reading import UnreadableFile, read_table
+from service.investors import service as investors
+from service.reference_data.catalog import get_reference_data
+from service.web.forms import FormState, amount_field, validated
+from service.web.pages.common import (
+    begin_writing,
+    checked_form,
+    forged,
+    not_found,
+    refused_role,
+    render,
+)
+from service.web.responses import redirect
+from service.web.visitors import Visitor
+
+router = APIRouter(include_in_schema=False)
+FIELDS = ("company", "sector", "stage", "region", "amount", "currency", "closed_on")
+# A file's column headers: the field names, or what a Chinese spreadsheet calls them.
+HEADERS = {
+    "company": "company",
+    "公司": "company",
+    "企业名称": "company",
+    "sector": "sector",
+    "行业": "sector",
+    "stage": "stage",
+    "阶段": "stage",
+    "融资阶段": "stage",
+    "region": "region",
+    "区域": "region",
+    "amount": "amount",
+    "金额": "amount",
+    "currency": "currency",
+    "币种": "currency",
+    "closed_on": "closed_on",
+    "交割日期": "closed_on",
+    "日期": "closed_on",
+}
+SHOWN = 200
+
+
+def _own_mandate(session: Session, visitor: Principal, mandate_id: str) -> InvestorProfile | None:
+    try:
+        return investors.get_visible(session=session, principal=visitor, investor_id=mandate_id)
+    except NotFound:
+        return None
+
+
+def _context(session: Session, mandate: InvestorProfile, **extra: Any) -> dict[str, Any]:
+    recorded, total = deals.list_for_investor(
+        session=session, profile=mandate, limit=SHOWN, offset=0
+    )
+    reference = get_reference_data()
+    return {
+        "mandate": mandate,
+        "deals": recorded,
+        "total": total,
+        "sectors": reference.sectors,
+        "stages": reference.stages,
+        "regions": reference.regions,
+        "currencies": reference.entries("currency"),
+        "form": extra.pop("form", FormState(values={"currency": "CNY"})),
+        **extra,
+    }
+
+
+def _deal_data(state: FormState) -> dict[str, Any]:
+    """A deal as the API takes it; an empty amount means none (a deal may keep it private)."""
+    data: dict[str, Any] = {
+        name: state.values.get(name) or None for name in ("company", "sector", "stage")
+    }
+    data["region"] = state.values.get("region") or None
+    data["closed_on"] = state.values.get("closed_on") or None
+    if state.values.get("amount"):
+        data["amount"] = amount_field(state, "amount")
+        data["currency"] = state.values.get("currency") or "CNY"
+    return data
+
+
+@router.get("/investor/mandates/{mandate_id}/deals")
+def deal_history(
+    mandate_id: str, request: Request, session: SessionDep, visitor: Visitor
+) -> Response:
+    refused = refused_role(request, visitor, Role.INVESTOR)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    mandate = _own_mandate(session, visitor, mandate_id)
+    if mandate is None:
+        return not_found(request, visitor)
+    return render(request, visitor, "investor/deals.html", _context(session, mandate))
+
+
+@router.post("/investor/mandates/{mandate_id}/deals")
+async def add_deal(
+    mandate_id: str, request: Request, session: SessionDep, visitor: Visitor
+) -> Response:
+    refused = refused_role(request, visitor, Role.INVESTOR)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    mandate = _own_mandate(session, visitor, mandate_id)
+    if mandate is None:
+        return not_found(request, visitor)
+    state = FormState(values={name: str(form.get(name, "")).strip() for name in FIELDS})
+    checked = validated(DealWrite, _deal_data(state), state)
+    if checked is not None:
+        begin_writing(session)
+        try:
+            deals.record(session=session, principal=visitor, profile=mandate, data=checked)
+        except Invalid:
+            state.errors["closed_on"] = translate("A deal cannot close after today.")
+        else:
+            return redirect(request, f"/investor/mandates/{mandate.id}/deals")
+    return render(request, visitor, "investor/deals.html", _context(session, mandate, form=state))
+
+
+@router.post("/investor/mandates/{mandate_id}/deals/import")
+async def import_deals(
+    mandate_id: str, request: Request, session: SessionDep, visitor: Visitor
+) -> Response:
+    """Every row checked as the form checks one deal; all written, or none."""
+    refused = refused_role(request, visitor, Role.INVESTOR)
+    if refused is not None or visitor is None:
+        return refused or redirect(request, "/sign-in")
+    form = await checked_form(request)
+    if form is None:
+        return forged(request, visitor)
+    mandate = _own_mandate(session, visitor, mandate_id)
+    if mandate is None:
+        await form.close()
+        return not_found(request, visitor)
+    upload = form.get("file")
+    suffix = Path(upload.filename or "").suffix.lower() if isinstance(upload, UploadFile) else ""
+    content = await upload.read() if isinstance(upload, UploadFile) else b""
+    await form.close()
+    problems: list[tuple[int, str]] = []
+    today = dt.datetime.now(dt.UTC).date()
+    checked_rows: list[DealWrite] = []
+    if suffix not in {".csv", ".xlsx"}:
+        problems.append((0, translate("Choose a .csv or .xlsx file.")))
+    else:
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / f"deals{suffix}"
+            path.write_bytes(content)
+            try:
+                table = read_table(path)
+            except UnreadableFile as unreadable:
+                problems.append((0, str(unreadable)))
+                table = None
+        if table is not None:
+            columns = [HEADERS.get(header.strip().lower(), "") for header in table.headers]
+            for row in table.rows:
+                values = {
+                    field: cell.strip() for field, cell in zip(columns, row.cells, strict=False)
+                }
+                state = FormState(values={name: values.get(name, "") for name in FIELDS})
+                checked = validated(DealWrite, _deal_data(state), state)
+                if checked is not None and checked.closed_on > today:
+                    state.errors["closed_on"] = translate("A deal cannot close after today.")
+                if state.errors:
+                    problems.extend(
+                        (row.number, f"{name}: {message}") for name, message in state.errors.items()
+                    )
+                elif checked is not None:
+                    checked_rows.append(checked)
+    if not problems and checked_rows:
+        begin_writing(session)
+        for checked in checked_rows:
+            deals.record(session=session, principal=visitor, profile=mandate, data=checked)
+        return redirect(request, f"/investor/mandates/{mandate.id}/deals")
+    if not problems:
+        problems.append((0, translate("The file has no rows.")))
+    context = _context(session, mandate, import_problems=problems)
+    return render(request, visitor, "investor/deals.html", context)

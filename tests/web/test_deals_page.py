@@ -1,0 +1,92 @@
+"""The investor's deal history page: deals added with the form (errors beside the fields),
+imported from a file (all rows or none), and another investor's history is not found."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.factories import ApiClient
+from tests.support.people import new_person
+from tests.support.web import Browser
+
+FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
+
+
+def _investor(api: ApiClient) -> tuple[Browser, str, dict[str, str]]:
+    account = api.create_account("investor")
+    mandate = api.create_investor(account)
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, signed_in=False))
+    return browser, mandate["id"], account.headers
+
+
+def _deals(api: ApiClient, mandate_id: str, headers: dict[str, str]) -> list[tuple[str, str]]:
+    listed = api.client.get(f"/v1/investors/{mandate_id}/deals", headers=headers)
+    return [(d["company"], d["sector"]) for d in listed.json()["items"]]
+
+
+def _upload(browser: Browser, path: str, content: str) -> str:
+    browser.client.cookies.clear()
+    response = browser.client.post(
+        path,
+        data={"csrf_token": browser.cookies["matchmaker_csrf"]},
+        files={"file": ("deals.csv", content.encode("utf-8"), "text/csv")},
+        headers=browser._headers(),
+        follow_redirects=False,
+    )
+    return f"{response.status_code} {response.text}"
+
+
+def test_a_deal_is_added_with_the_form(api: ApiClient) -> None:
+    browser, mandate_id, headers = _investor(api)
+    base = f"/investor/mandates/{mandate_id}/deals"
+    bad = browser.post(
+        base,
+        {"company": "", "sector": "", "stage": "seed", "closed_on": "2099-01-01", "amount": "很多"},
+    )
+    assert set(dict(FIELD_ERROR.findall(bad.text))) == {"company", "sector", "amount"}
+    assert _deals(api, mandate_id, headers) == []
+    future = browser.post(
+        base, {"company": "未来", "sector": "ai", "stage": "seed", "closed_on": "2099-01-01"}
+    )
+    assert dict(FIELD_ERROR.findall(future.text)) == {"closed_on": "交割日期不能晚于今天。"}
+    added = browser.post(
+        base,
+        {
+            "company": "月之暗面",
+            "sector": "ai.foundation_models",
+            "stage": "series_b",
+            "amount": "70亿",
+            "currency": "CNY",
+            "closed_on": "2025-08-15",
+        },
+    )
+    assert added.status_code == 303
+    assert _deals(api, mandate_id, headers) == [("月之暗面", "ai.foundation_models")]
+    assert "70亿元（7,000,000,000 CNY）" in browser.get(base).text
+
+
+def test_a_file_of_deals_is_imported_whole_or_not_at_all(api: ApiClient) -> None:
+    browser, mandate_id, headers = _investor(api)
+    browser.get(f"/investor/mandates/{mandate_id}/deals")
+    path = f"/investor/mandates/{mandate_id}/deals/import"
+    rows = (
+        "公司,行业,阶段,金额,币种,交割日期\n"
+        "宇树科技,具身智能与智能机器人,B轮,5亿,人民币,2024-05-01\n"
+    )
+    refused = _upload(browser, path, rows + "坏行,区块链,B轮,,,2024-01-01\n")
+    assert refused.startswith("200")
+    assert "第 3 行" in refused
+    assert _deals(api, mandate_id, headers) == []
+    imported = _upload(browser, path, rows)
+    assert imported.startswith("303")
+    assert _deals(api, mandate_id, headers) == [("宇树科技", "ai.embodied")]
+
+
+def test_another_investors_deal_history_is_not_found(api: ApiClient) -> None:
+    browser, _, _ = _investor(api)
+    other = api.create_investor(api.create_account("investor"))
+    assert browser.get(f"/investor/mandates/{other['id']}/deals").status_code == 404
+    assert (
+        browser.post(f"/investor/mandates/{other['id']}/deals", {"company": "x"}).status_code == 404
+    )
