@@ -37,7 +37,7 @@ def _upload(browser: Browser, content: str, name: str = "roster.csv") -> str:
         headers=browser._headers(),
     )
     assert response.status_code == 200, response.text
-    return response.text
+    return str(response.text)
 
 
 def _companies(api: ApiClient) -> set[str]:

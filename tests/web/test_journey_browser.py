@@ -240,11 +240,16 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
         ("report", f"/commission/reports/{report['id']}"),
         ("people", "/commission/people"),
         ("audit", "/commission/audit"),
+        ("imports", "/commission/imports"),
     ):
         queue.goto(f"{server.url}{path}")
         commission.check(label)
-    found.goto(f"{server.url}/investor/mandates/{world.mandate_id}/edit")
-    investor.check("mandate-form")
+    for label, path in (
+        ("mandate-form", f"/investor/mandates/{world.mandate_id}/edit"),
+        ("deals", f"/investor/mandates/{world.mandate_id}/deals"),
+    ):
+        found.goto(f"{server.url}{path}")
+        investor.check(label)
 
     for visit in (startup, commission, investor):
         assert visit.problems == [], visit.problems

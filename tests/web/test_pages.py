@@ -352,3 +352,23 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
         "3000000000.00",
         ["series_b"],
     )
+
+
+def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None:
+    startup = api.create_account("startup")
+    created = api.create_request(startup, contact_name="张敏", credit_code="91330100799655058B")
+    _, _, browser = _signed_in(api, "commission")
+    page = browser.get(f"/commission/requests/{created['id']}")
+    assert "financing_request.create" in page.text
+    assert "91330100799655058B" in page.text
+    rejected = browser.post(
+        "/commission/review",
+        {
+            "chosen": f"{created['id']}:{created['revision']}",
+            "decision": "reject",
+            "note": "请补充财务报表",
+        },
+    )
+    assert rejected.headers["location"] == "/commission/review?done=1&skipped=0"
+    page = browser.get(f"/commission/requests/{created['id']}")
+    assert "<code>financing_request.reject</code> · 请补充财务报表" in page.text

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from models import RequestStatus, Role
+from service.audit_log import service as audit
 from service.core.database import SessionDep
 from service.feedback import service as feedback
 from service.financing_requests import service as requests
@@ -33,6 +34,7 @@ from service.web.visitors import Visitor
 
 router = APIRouter(include_in_schema=False)
 INVESTORS_SHOWN = 20
+HISTORY_SHOWN = 50
 
 
 @router.get("/commission")
@@ -157,5 +159,11 @@ def request_detail(
         else None
     )
     interested = feedback.interest_in(session=session, financing_request=found)
-    context = {"item": found, "ranked": ranked, "interested": interested}
+    history, _ = audit.list_page(
+        session=session,
+        filters=audit.AuditFilters(object_id=found.id),
+        limit=HISTORY_SHOWN,
+        cursor=None,
+    )
+    context = {"item": found, "ranked": ranked, "interested": interested, "history": history}
     return render(request, visitor, "commission/request.html", context)
