@@ -291,15 +291,20 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         )
 
     def investor_components(
-        self, investors: Sequence[InvestorRecord], request: RequestRecord
+        self,
+        investors: Sequence[InvestorRecord],
+        request: RequestRecord,
+        features: Sequence[InvestorFeatures] | None = None,
     ) -> Components:
-        """Components of many investors against one request."""
+        """Components of many investors against one request; ``features`` are the investors'
+        (``investors_features``), when the caller keeps them, else encoded here in one pass."""
         check_is_fitted(self, "catalogue_")
         if not investors:
             empty = np.zeros(0, dtype=np.float64)
             return Components(empty, empty, empty, empty, empty, empty)
-        features = [self.investor_features(investor) for investor in investors]
-        return self.formula.investor_components(features, self.segment([request]))
+        if features is None:
+            features = self.investors_features(investors)
+        return self.formula.investor_components(list(features), self.segment([request]))
 
     def pair_features(
         self,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, InvestorProfile
@@ -25,7 +26,7 @@ from scoring.learned import LearnedRanker
 from scoring.reasons import Reason
 from service.deals.service import investor_histories, investor_history
 from service.investors.service import load_codes
-from service.ranking.index import CachedMandate, MatchIndex
+from service.ranking.index import CachedMandate, IndexState, MatchIndex
 from service.ranking.records import investor_record, load_mandates, request_record
 from service.ranking.selection import RequestSelection, selected_segments
 from service.ranking.serving import SCORE_DECIMALS, ServingRanker, serving_ranker
@@ -95,11 +96,13 @@ def rank_requests(
 
 @dataclass(frozen=True, slots=True)
 class RankedInvestors:
-    """One page of investor profiles for a request (positions into ``profiles``)."""
+    """One page of investor profiles for a request: ``page`` holds positions into
+    ``investors`` (every mandate, in id order), ``profiles`` the page's own profiles by
+    position, loaded whole (the rest are never read as ORM objects)."""
 
     page: list[int]
     total: int
-    profiles: list[InvestorProfile]
+    profiles: dict[int, InvestorProfile]
     investors: list[InvestorRecord]
     histories: list[InvestorHistory | None]
     request: RequestRecord
@@ -117,6 +120,31 @@ class RankedInvestors:
         )
 
 
+def _mandates_of(
+    session: Session, index: MatchIndex, state: IndexState
+) -> tuple[list[InvestorRecord], list[InvestorFeatures]]:
+    """Every mandate's record and features, in id order: from the index's cache when this
+    revision was encoded before (by either direction), the rest loaded and encoded in one
+    pass and remembered. Only ids and revisions are read for the cached ones."""
+    keys = session.execute(
+        select(InvestorProfile.id, InvestorProfile.revision).order_by(InvestorProfile.id)
+    ).all()
+    cached = [index.cached_mandate(state, key.id, key.revision) for key in keys]
+    missing = [i for i, mandate in enumerate(cached) if mandate is None]
+    if missing:
+        loaded = {p.id: p for p in load_mandates(session, ids=[keys[i].id for i in missing])}
+        found = [i for i in missing if keys[i].id in loaded]
+        records = [investor_record(loaded[keys[i].id]) for i in found]
+        for i, record, features in zip(
+            found, records, state.scorer.investors_features(records), strict=True
+        ):
+            mandate = CachedMandate(record=record, features=features)
+            index.remember_mandate(state, keys[i].id, loaded[keys[i].id].revision, mandate)
+            cached[i] = mandate
+    known = [mandate for mandate in cached if mandate is not None]
+    return [m.record for m in known], [m.features for m in known]
+
+
 def rank_investors(
     *,
     session: Session,
@@ -126,20 +154,20 @@ def rank_investors(
 ) -> RankedInvestors:
     """The investor profiles that match one request (every profile with
     ``window.include_near_misses``), best first, ties by id."""
-    scorer = index.current(session).scorer
+    state = index.current(session)
+    scorer = state.scorer
     serving = serving_ranker(session, index, scorer)
-    profiles = load_mandates(session)
-    investors = [investor_record(p) for p in profiles]
+    investors, features = _mandates_of(session, index, state)
     request = request_record(financing_request, codes_of(financing_request.sector_links))
-    components = scorer.investor_components(investors, request)
+    components = scorer.investor_components(investors, request, features)
     learned = serving.learned
-    histories: list[InvestorHistory | None] = [None] * len(profiles)
+    histories: list[InvestorHistory | None] = [None] * len(investors)
     if learned is None:
         raw_scores = components.score
     elif not learned.uses_history:
         raw_scores = learned.predict_scores(components.matrix()) * components.region
-    elif profiles:
-        histories = list(investor_histories(session, [p.id for p in profiles]))
+    elif investors:
+        histories = list(investor_histories(session, [i.id for i in investors]))
         raw_scores = (
             _scores_with_history(scorer, learned, investors, histories, request) * components.region
         )
@@ -152,10 +180,12 @@ def rank_investors(
     qualifying = np.flatnonzero(wanted)
     # Profiles are in id order, so a stable sort on score breaks ties by id.
     order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
+    page = [int(i) for i in order[window.offset : window.offset + window.limit]]
+    on_page = {p.id: p for p in load_mandates(session, ids=[investors[i].id for i in page])}
     return RankedInvestors(
-        page=[int(i) for i in order[window.offset : window.offset + window.limit]],
+        page=[i for i in page if investors[i].id in on_page],
         total=int(qualifying.size),
-        profiles=profiles,
+        profiles={i: on_page[investors[i].id] for i in page if investors[i].id in on_page},
         investors=investors,
         histories=histories,
         request=request,

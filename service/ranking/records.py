@@ -43,8 +43,11 @@ def request_record(request: StoredRequestFields, sectors: Sequence[str]) -> Requ
     )
 
 
-def load_mandates(session: Session, *, limit: int | None = None) -> list[InvestorProfile]:
-    """Investor profiles with their code rows, in id order (the order ties are broken in)."""
+def load_mandates(
+    session: Session, *, limit: int | None = None, ids: Sequence[str] | None = None
+) -> list[InvestorProfile]:
+    """Investor profiles (those of ``ids`` only, when given) with their code rows, in id
+    order (the order ties are broken in)."""
     query = (
         select(InvestorProfile)
         .options(
@@ -54,4 +57,8 @@ def load_mandates(session: Session, *, limit: int | None = None) -> list[Investo
         )
         .order_by(InvestorProfile.id)
     )
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(InvestorProfile.id.in_(list(ids)))
     return list(session.scalars(query if limit is None else query.limit(limit)))
