@@ -18,6 +18,7 @@ from service.web.pages import (
     signing_in,
     startup,
 )
+from service.web.pages.common import PageRefusal, answer_refusal
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The pages that take a file (a roster, a deal history): their bodies may be larger.
@@ -26,6 +27,7 @@ UPLOAD_PATHS = re.compile(r"^/commission/imports$|^/investor/mandates/[^/]+/deal
 
 def mount_web_application(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(PageRefusal, answer_refusal)
     for pages in (
         signing_in,
         startup,

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from models import RequestStatus, Role
+from models import RequestStatus
 from service.audit_log import service as audit
 from service.core.database import SessionDep
 from service.feedback import service as feedback
@@ -22,15 +22,13 @@ from service.reports import service as reports
 from service.reports.findings import find
 from service.reports.wording import Wording
 from service.web.pages.common import (
+    CommissionVisitor,
+    SubmittedForm,
     begin_writing,
-    checked_form,
-    forged,
     not_found,
-    refused_role,
     render,
 )
 from service.web.responses import redirect
-from service.web.visitors import Visitor
 
 router = APIRouter(include_in_schema=False)
 INVESTORS_SHOWN = 20
@@ -38,10 +36,7 @@ HISTORY_SHOWN = 50
 
 
 @router.get("/commission")
-def dashboard(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None:
-        return refused
+def dashboard(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     counts = requests.count_by_status(session=session)
     # Coverage and capital come from the latest report: computing them over every published
     # request on each visit would cost seconds; a report is that computation, kept.
@@ -61,10 +56,7 @@ def dashboard(request: Request, session: SessionDep, visitor: Visitor) -> Respon
 
 
 @router.get("/commission/review")
-def review_queue(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
+def review_queue(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     waiting, _ = requests.list_page(
         session=session,
         principal=visitor,
@@ -92,15 +84,11 @@ def review_queue(request: Request, session: SessionDep, visitor: Visitor) -> Res
 
 
 @router.post("/commission/review")
-async def review_requests(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+async def review_requests(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm
+) -> Response:
     """Publish or reject every chosen request; one that changed since the page was opened
     is left for another look (counted as skipped)."""
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     decision = str(form.get("decision", ""))
     note = str(form.get("note", "")).strip() or None
     chosen = [str(value).partition(":") for value in form.getlist("chosen")]
@@ -138,12 +126,9 @@ def request_detail(
     request_id: str,
     request: Request,
     session: SessionDep,
-    visitor: Visitor,
+    visitor: CommissionVisitor,
     index: MatchIndexDep,
 ) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
     try:
         found = requests.get_visible(session=session, principal=visitor, request_id=request_id)
     except NotFound:

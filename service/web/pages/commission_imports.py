@@ -12,7 +12,6 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import UploadFile
 
-from models import Role
 from service.core.database import SessionDep
 from service.http.auth import Principal
 from service.i18n.catalogs import translate
@@ -20,9 +19,11 @@ from service.imports.columns import BadHeaders, ImportKind
 from service.imports.reading import UnreadableFile
 from service.imports.runner import ImportedStatus, ImportOutcome, import_file
 from service.imports.updating import ImportAborted
-from service.web.pages.common import checked_form, forged, refused_role, render
-from service.web.responses import redirect
-from service.web.visitors import Visitor
+from service.web.pages.common import (
+    CommissionVisitor,
+    SubmittedForm,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 # Uploaded files wait here between the check and the confirmation, under a random name.
@@ -73,23 +74,16 @@ async def _run(
 
 
 @router.get("/commission/imports")
-def import_page(request: Request, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None:
-        return refused
+def import_page(request: Request, visitor: CommissionVisitor) -> Response:
     context = {"choices": _choices({}), "kinds": list(ImportKind), "statuses": list(ImportedStatus)}
     return render(request, visitor, "commission/imports.html", context)
 
 
 @router.post("/commission/imports")
-async def check_import(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+async def check_import(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm
+) -> Response:
     """Read and check the uploaded file; show what it would write and its row errors."""
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     choices = _choices(form)
     upload = form.get("file")
     context: dict[str, Any] = {
@@ -120,14 +114,10 @@ async def check_import(request: Request, session: SessionDep, visitor: Visitor) 
 
 
 @router.post("/commission/imports/confirm")
-async def confirm_import(request: Request, session: SessionDep, visitor: Visitor) -> Response:
+async def confirm_import(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm
+) -> Response:
     """Import a checked file for real: checked again, all or nothing."""
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     choices = _choices(form)
     path = _stored_upload(str(form.get("token", "")))
     context: dict[str, Any] = {

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from models import ApiKey, Role, User
+from models import ApiKey, User
 from service.accounts import service as accounts
 from service.api_keys import service as api_keys
 from service.core.clock import Now
@@ -18,15 +18,13 @@ from service.http.auth import Principal
 from service.http.problems import NotFound
 from service.users import service as users
 from service.web.pages.common import (
+    CommissionVisitor,
+    SubmittedForm,
     begin_writing,
-    checked_form,
-    forged,
     not_found,
-    refused_role,
     render,
 )
 from service.web.responses import redirect
-from service.web.visitors import Visitor
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 200
@@ -47,24 +45,15 @@ def _people_context(session: Session, visitor: Principal, **extra: Any) -> dict[
 
 
 @router.get("/commission/people")
-def people_page(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
+def people_page(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     return render(request, visitor, "commission/people.html", _people_context(session, visitor))
 
 
 @router.post("/commission/people/invite")
 async def invite_person(
-    request: Request, session: SessionDep, visitor: Visitor, now: Now
+    request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm, now: Now
 ) -> Response:
     """Invite a person to an account; the page shows the code once, to hand over."""
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     account_id = str(form.get("account_id", ""))
     name = str(form.get("name", "")).strip()[:200] or None
     begin_writing(session)
@@ -85,14 +74,13 @@ async def invite_person(
 
 @router.post("/commission/keys/{key_id}/revoke")
 async def revoke_key(
-    key_id: str, request: Request, session: SessionDep, visitor: Visitor, now: Now
+    key_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    form: SubmittedForm,
+    now: Now,
 ) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     begin_writing(session)
     try:
         key = api_keys.get_visible(session=session, principal=visitor, key_id=key_id)

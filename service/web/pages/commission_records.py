@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from models import Role
 from service.accounts import service as accounts
 from service.audit_log import service as audit
 from service.core.database import SessionDep
@@ -23,15 +22,13 @@ from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording
 from service.web.forms import FormState, validated
 from service.web.pages.common import (
+    CommissionVisitor,
+    SubmittedForm,
     begin_writing,
-    checked_form,
-    forged,
     not_found,
-    refused_role,
     render,
 )
 from service.web.responses import redirect
-from service.web.visitors import Visitor
 
 router = APIRouter(include_in_schema=False)
 LISTED = 50
@@ -48,23 +45,16 @@ AUDIT_OBJECT_TYPES = (
 
 
 @router.get("/commission/events")
-def event_list(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None:
-        return refused
+def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
     state = FormState(values={})
     return render(request, visitor, "commission/events.html", {"events": listed, "form": state})
 
 
 @router.post("/commission/events")
-async def create_event(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
+async def create_event(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm
+) -> Response:
     values = {name: str(form.get(name, "")).strip() for name in ("name", "date", "place")}
     state = FormState(values=values)
     checked = validated(EventCreate, {**values, "place": values["place"] or None}, state)
@@ -81,10 +71,7 @@ async def create_event(request: Request, session: SessionDep, visitor: Visitor) 
 
 
 @router.get("/commission/reports")
-def report_list(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None:
-        return refused
+def report_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     listed, _ = reports.list_page(session=session, event_id=None, limit=LISTED, cursor=None)
     known_events, _ = events.list_page(session=session, limit=100, cursor=None)
     context = {"reports": listed, "events": known_events, "form": FormState(values={})}
@@ -93,14 +80,12 @@ def report_list(request: Request, session: SessionDep, visitor: Visitor) -> Resp
 
 @router.post("/commission/reports")
 async def create_report(
-    request: Request, session: SessionDep, visitor: Visitor, index: MatchIndexDep
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    form: SubmittedForm,
+    index: MatchIndexDep,
 ) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     values: dict[str, Any] = {
         name: str(form.get(name, "")).strip() for name in ("event_id", "top_k", "min_score")
     }
@@ -126,13 +111,10 @@ async def create_report(
 
 @router.get("/commission/reports/{report_id}")
 def read_report(
-    report_id: str, request: Request, session: SessionDep, visitor: Visitor
+    report_id: str, request: Request, session: SessionDep, visitor: CommissionVisitor
 ) -> Response:
     """The report read in the page: its written summary and the requests not covered; the
     whole document as HTML, PDF, Excel or CSV to download."""
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None:
-        return refused
     try:
         report = reports.get(session=session, report_id=report_id)
     except NotFound:
@@ -162,10 +144,7 @@ def _moment(value: str | None) -> dt.datetime | None:
 
 
 @router.get("/commission/audit")
-def audit_trail(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.COMMISSION)
-    if refused is not None:
-        return refused
+def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     query = request.query_params
     object_type = query.get("object_type") or None
     known_accounts, _ = accounts.list_page(session=session, role=None, limit=200, cursor=None)

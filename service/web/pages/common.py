@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -16,7 +16,7 @@ from service.i18n.catalogs import translate
 from service.web.csrf import CSRF_FIELD, form_token_is_valid
 from service.web.responses import page, sign_in_location
 from service.web.responses import redirect as redirect_to
-from service.web.visitors import navigation
+from service.web.visitors import Visitor, navigation
 
 
 def render(
@@ -92,3 +92,44 @@ def forged(request: Request, visitor: Principal | None) -> Response:
 def begin_writing(session: Session) -> None:
     """A form that writes: take the write transaction before the first write."""
     start_writing(session)
+
+
+class PageRefusal(Exception):
+    """A page that cannot be shown to this visitor: where to send them instead."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def answer_refusal(request: Request, refusal: Exception) -> Response:
+    """The exception handler of ``PageRefusal``: its response, as it is."""
+    assert isinstance(refusal, PageRefusal)
+    return refusal.response
+
+
+def visitor_of(role: Role) -> Callable[[Request, Principal | None], Principal]:
+    """A dependency: the signed-in visitor when their account has ``role``; a signed-out
+    visitor is sent to sign in (and back), another role gets a 403 page."""
+
+    def signed_in_as(request: Request, visitor: Visitor) -> Principal:
+        refused = refused_role(request, visitor, role)
+        if refused is not None or visitor is None:
+            raise PageRefusal(refused or redirect_to(request, sign_in_location(request)))
+        return visitor
+
+    return signed_in_as
+
+
+async def submitted_form(request: Request, visitor: Visitor) -> FormData:
+    """A dependency: the form, when it carries this browser's CSRF token."""
+    form = await checked_form(request)
+    if form is None:
+        raise PageRefusal(forged(request, visitor))
+    return form
+
+
+CommissionVisitor = Annotated[Principal, Depends(visitor_of(Role.COMMISSION))]
+StartupVisitor = Annotated[Principal, Depends(visitor_of(Role.STARTUP))]
+InvestorVisitor = Annotated[Principal, Depends(visitor_of(Role.INVESTOR))]
+SubmittedForm = Annotated[FormData, Depends(submitted_form)]

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from models import FeedbackAction, InvestorProfile, PassReason, Role
+from models import FeedbackAction, InvestorProfile, PassReason
 from service.core.database import SessionDep
 from service.events import service as events
 from service.feedback import service as feedback
@@ -27,15 +27,13 @@ from service.reference_data.catalog import CodeKind, get_reference_data
 from service.reference_data.code_links import codes_of
 from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
+    InvestorVisitor,
+    SubmittedForm,
     begin_writing,
-    checked_form,
-    forged,
     not_found,
-    refused_role,
     render,
 )
 from service.web.responses import redirect
-from service.web.visitors import Visitor
 
 router = APIRouter(include_in_schema=False)
 MATCHES_PER_PAGE = 20
@@ -49,10 +47,7 @@ def _own_mandate(session: Session, visitor: Principal, mandate_id: str) -> Inves
 
 
 @router.get("/investor")
-def my_mandates(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
+def my_mandates(request: Request, session: SessionDep, visitor: InvestorVisitor) -> Response:
     mandates, _ = investors.list_page(
         session=session, principal=visitor, sector=None, stage=None, limit=100, cursor=None
     )
@@ -80,12 +75,9 @@ def mandate_matches(
     mandate_id: str,
     request: Request,
     session: SessionDep,
-    visitor: Visitor,
+    visitor: InvestorVisitor,
     index: MatchIndexDep,
 ) -> Response:
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
     mandate = _own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
@@ -135,14 +127,13 @@ def mandate_matches(
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}")
 async def give_feedback(
-    mandate_id: str, request_id: str, request: Request, session: SessionDep, visitor: Visitor
+    mandate_id: str,
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
 ) -> Response:
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     mandate = _own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
@@ -180,15 +171,14 @@ async def give_feedback(
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}/undo")
 async def undo_feedback(
-    mandate_id: str, request_id: str, request: Request, session: SessionDep, visitor: Visitor
+    mandate_id: str,
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
 ) -> Response:
     """Take the latest answer back (pressing it again restores it)."""
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     mandate = _own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
@@ -250,11 +240,8 @@ def _mandate_form(
 
 @router.get("/investor/mandates/{mandate_id}/edit")
 def edit_mandate_form(
-    mandate_id: str, request: Request, session: SessionDep, visitor: Visitor
+    mandate_id: str, request: Request, session: SessionDep, visitor: InvestorVisitor
 ) -> Response:
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
     mandate = _own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
@@ -277,14 +264,12 @@ def _changed_meanwhile(
 
 @router.post("/investor/mandates/{mandate_id}/edit")
 async def update_mandate(
-    mandate_id: str, request: Request, session: SessionDep, visitor: Visitor
+    mandate_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
 ) -> Response:
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     begin_writing(session)
     try:
         mandate = investors.get_visible(

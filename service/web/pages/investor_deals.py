@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from models import InvestorProfile, Role
+from models import InvestorProfile
 from service.core.database import SessionDep
 from service.deals import service as deals
 from service.deals.schemas import DealWrite
@@ -24,15 +24,13 @@ from service.investors import service as investors
 from service.reference_data.catalog import get_reference_data
 from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
+    InvestorVisitor,
+    SubmittedForm,
     begin_writing,
-    checked_form,
-    forged,
     not_found,
-    refused_role,
     render,
 )
 from service.web.responses import redirect
-from service.web.visitors import Visitor
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("company", "sector", "stage", "region", "amount", "currency", "closed_on")
@@ -99,11 +97,8 @@ def _deal_data(state: FormState) -> dict[str, Any]:
 
 @router.get("/investor/mandates/{mandate_id}/deals")
 def deal_history(
-    mandate_id: str, request: Request, session: SessionDep, visitor: Visitor
+    mandate_id: str, request: Request, session: SessionDep, visitor: InvestorVisitor
 ) -> Response:
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
     mandate = _own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
@@ -112,14 +107,12 @@ def deal_history(
 
 @router.post("/investor/mandates/{mandate_id}/deals")
 async def add_deal(
-    mandate_id: str, request: Request, session: SessionDep, visitor: Visitor
+    mandate_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
 ) -> Response:
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     mandate = _own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
@@ -138,15 +131,13 @@ async def add_deal(
 
 @router.post("/investor/mandates/{mandate_id}/deals/import")
 async def import_deals(
-    mandate_id: str, request: Request, session: SessionDep, visitor: Visitor
+    mandate_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
 ) -> Response:
     """Every row checked as the form checks one deal; all written, or none."""
-    refused = refused_role(request, visitor, Role.INVESTOR)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     mandate = _own_mandate(session, visitor, mandate_id)
     if mandate is None:
         await form.close()

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from models import FinancingRequest, RequestStatus, Role
+from models import FinancingRequest, RequestStatus
 from service.core.database import SessionDep
 from service.events import service as events
 from service.feedback import service as feedback
@@ -21,15 +21,13 @@ from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
 from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
+    StartupVisitor,
+    SubmittedForm,
     begin_writing,
-    checked_form,
-    forged,
     not_found,
-    refused_role,
     render,
 )
 from service.web.responses import redirect
-from service.web.visitors import Visitor
 
 router = APIRouter(include_in_schema=False)
 # A form shown again with its problems is a page like any other (200): the problems are
@@ -64,10 +62,7 @@ def _own_request(
 
 
 @router.get("/startup")
-def my_requests(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.STARTUP)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
+def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
     mine, _ = requests.list_page(
         session=session,
         principal=visitor,
@@ -139,22 +134,15 @@ def _data(state: FormState) -> dict[str, Any] | None:
 
 
 @router.get("/startup/requests/new")
-def new_request_form(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.STARTUP)
-    if refused is not None:
-        return refused
+def new_request_form(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
     context = _form_context(session, _blank_form(), editing=None)
     return render(request, visitor, "startup/request_form.html", context)
 
 
 @router.post("/startup/requests/new")
-async def create_request(request: Request, session: SessionDep, visitor: Visitor) -> Response:
-    refused = refused_role(request, visitor, Role.STARTUP)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
+async def create_request(
+    request: Request, session: SessionDep, visitor: StartupVisitor, form: SubmittedForm
+) -> Response:
     state = _typed(form)
     data = _data(state)
     submit = form.get("action") == "submit"
@@ -170,11 +158,8 @@ async def create_request(request: Request, session: SessionDep, visitor: Visitor
 
 @router.get("/startup/requests/{request_id}/edit")
 def edit_request_form(
-    request_id: str, request: Request, session: SessionDep, visitor: Visitor
+    request_id: str, request: Request, session: SessionDep, visitor: StartupVisitor
 ) -> Response:
-    refused = refused_role(request, visitor, Role.STARTUP)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
     financing_request = _own_request(session, visitor, request_id)
     if financing_request is None:
         return not_found(request, visitor)
@@ -184,14 +169,12 @@ def edit_request_form(
 
 @router.post("/startup/requests/{request_id}/edit")
 async def update_request(
-    request_id: str, request: Request, session: SessionDep, visitor: Visitor
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: StartupVisitor,
+    form: SubmittedForm,
 ) -> Response:
-    refused = refused_role(request, visitor, Role.STARTUP)
-    if refused is not None or visitor is None:
-        return refused or redirect(request, "/sign-in")
-    form = await checked_form(request)
-    if form is None:
-        return forged(request, visitor)
     begin_writing(session)
     financing_request = _own_request(session, visitor, request_id, for_update=True)
     if financing_request is None:
