@@ -14,7 +14,6 @@ from service.core.database import SessionDep
 from service.events import service as events
 from service.feedback import service as feedback
 from service.feedback.schemas import FeedbackWrite
-from service.http.auth import Principal
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
@@ -33,17 +32,11 @@ from service.web.pages.common import (
     not_found,
     render,
 )
+from service.web.pages.mandates import own_mandate
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
 MATCHES_PER_PAGE = 20
-
-
-def _own_mandate(session: Session, visitor: Principal, mandate_id: str) -> InvestorProfile | None:
-    try:
-        return investors.get_visible(session=session, principal=visitor, investor_id=mandate_id)
-    except NotFound:
-        return None
 
 
 @router.get("/investor")
@@ -78,7 +71,7 @@ def mandate_matches(
     visitor: InvestorVisitor,
     index: MatchIndexDep,
 ) -> Response:
-    mandate = _own_mandate(session, visitor, mandate_id)
+    mandate = own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
     query = request.query_params
@@ -134,7 +127,7 @@ async def give_feedback(
     visitor: InvestorVisitor,
     form: SubmittedForm,
 ) -> Response:
-    mandate = _own_mandate(session, visitor, mandate_id)
+    mandate = own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
     state = FormState(values={k: str(v) for k, v in form.items()})
@@ -179,7 +172,7 @@ async def undo_feedback(
     form: SubmittedForm,
 ) -> Response:
     """Take the latest answer back (pressing it again restores it)."""
-    mandate = _own_mandate(session, visitor, mandate_id)
+    mandate = own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
     begin_writing(session)
@@ -242,7 +235,7 @@ def _mandate_form(
 def edit_mandate_form(
     mandate_id: str, request: Request, session: SessionDep, visitor: InvestorVisitor
 ) -> Response:
-    mandate = _own_mandate(session, visitor, mandate_id)
+    mandate = own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
     values = _mandate_values(mandate)

@@ -16,11 +16,9 @@ from models import InvestorProfile
 from service.core.database import SessionDep
 from service.deals import service as deals
 from service.deals.schemas import DealWrite
-from service.http.auth import Principal
-from service.http.problems import Invalid, NotFound
+from service.http.problems import Invalid
 from service.i18n.catalogs import translate
 from service.imports.reading import UnreadableFile, read_table
-from service.investors import service as investors
 from service.reference_data.catalog import get_reference_data
 from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
@@ -30,6 +28,7 @@ from service.web.pages.common import (
     not_found,
     render,
 )
+from service.web.pages.mandates import own_mandate
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -55,13 +54,6 @@ HEADERS = {
     "日期": "closed_on",
 }
 SHOWN = 200
-
-
-def _own_mandate(session: Session, visitor: Principal, mandate_id: str) -> InvestorProfile | None:
-    try:
-        return investors.get_visible(session=session, principal=visitor, investor_id=mandate_id)
-    except NotFound:
-        return None
 
 
 def _context(session: Session, mandate: InvestorProfile, **extra: Any) -> dict[str, Any]:
@@ -99,7 +91,7 @@ def _deal_data(state: FormState) -> dict[str, Any]:
 def deal_history(
     mandate_id: str, request: Request, session: SessionDep, visitor: InvestorVisitor
 ) -> Response:
-    mandate = _own_mandate(session, visitor, mandate_id)
+    mandate = own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
     return render(request, visitor, "investor/deals.html", _context(session, mandate))
@@ -113,7 +105,7 @@ async def add_deal(
     visitor: InvestorVisitor,
     form: SubmittedForm,
 ) -> Response:
-    mandate = _own_mandate(session, visitor, mandate_id)
+    mandate = own_mandate(session, visitor, mandate_id)
     if mandate is None:
         return not_found(request, visitor)
     state = FormState(values={name: str(form.get(name, "")).strip() for name in FIELDS})
@@ -138,7 +130,7 @@ async def import_deals(
     form: SubmittedForm,
 ) -> Response:
     """Every row checked as the form checks one deal; all written, or none."""
-    mandate = _own_mandate(session, visitor, mandate_id)
+    mandate = own_mandate(session, visitor, mandate_id)
     if mandate is None:
         await form.close()
         return not_found(request, visitor)
