@@ -20,6 +20,13 @@ BoolArray = npt.NDArray[np.bool_]
 Miss = Literal["sector", "ticket", "stage"]
 """A component with no fit at all: a pair missing any of them is a near miss, not a match."""
 
+TEXT_FIT_MIN_SIMILARITY = 0.35
+"""Text similarity from which a thesis and a request's text are evidence of a sector fit (and
+a reason names their shared terms). Character n-grams are shared by chance (English
+function words, common Chinese characters): measured on the demo's data, every pair whose
+sectors do not overlap at all has a similarity under 0.31 (AstraZeneca and an AI compute
+request: 0.26; Blackstone and the same request: 0.30), so below this, text is no evidence."""
+
 
 @dataclass(frozen=True, slots=True)
 class Components:
@@ -33,6 +40,9 @@ class Components:
     region: FloatArray
     """What the score was multiplied by for the request's region: 1 inside the mandate's
     regions (or for a mandate with none), ``region_outside_factor`` outside them."""
+    sector_fits: BoolArray
+    """Whether the sector has some fit: from the taxonomy, or from text similarity of at
+    least ``TEXT_FIT_MIN_SIMILARITY``."""
 
     def matrix(self) -> FloatArray:
         """One row per pair: sector, ticket, stage and text, the learned ranker's inputs."""
@@ -41,12 +51,12 @@ class Components:
     @property
     def fits(self) -> BoolArray:
         """True for a match: sector (counting text evidence), ticket and stage each fit."""
-        fits: BoolArray = (self.sector > 0) & (self.ticket > 0) & (self.stage > 0)
+        fits: BoolArray = self.sector_fits & (self.ticket > 0) & (self.stage > 0)
         return fits
 
     def misses(self, pair: int) -> list[Miss]:
         """The components of pair ``pair`` with no fit at all (empty for a match)."""
-        return misses_of(self.sector[pair], self.ticket[pair], self.stage[pair])
+        return misses_of(bool(self.sector_fits[pair]), self.ticket[pair], self.stage[pair])
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +163,18 @@ class ScoreFormula:
             / self.total_weight
             * region
         )
+        # Each source counts only when the formula gives it a share of the sector fit.
+        sector_fits: BoolArray = ((sector_taxonomy > 0) & (self.text_share < 1.0)) | (
+            (text >= TEXT_FIT_MIN_SIMILARITY) & (self.text_share > 0)
+        )
         return Components(
-            sector=sector, ticket=ticket, stage=stage, text=text, score=score, region=region
+            sector=sector,
+            ticket=ticket,
+            stage=stage,
+            text=text,
+            score=score,
+            region=region,
+            sector_fits=sector_fits,
         )
 
     def segment_components(
@@ -246,15 +266,15 @@ class ScoreFormula:
             score *= self.region_fit(features, region_codes)
         sector_fits = (key_fits & 1).astype(np.bool_)
         if self.text_share > 0:
-            sector_fits |= evidence > 0
+            sector_fits |= text >= TEXT_FIT_MIN_SIMILARITY
         fits: BoolArray = sector_fits & ((key_fits & 2) > 0) & (ticket > 0)
         return score, text, fits
 
 
-def misses_of(sector: float, ticket: float, stage: float) -> list[Miss]:
+def misses_of(sector_fits: bool, ticket: float, stage: float) -> list[Miss]:
     """The components with no fit at all, in the order sector, ticket, stage."""
     misses: list[Miss] = []
-    if not sector > 0:
+    if not sector_fits:
         misses.append("sector")
     if not ticket > 0:
         misses.append("ticket")

@@ -301,7 +301,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self, "catalogue_")
         if not investors:
             empty = np.zeros(0, dtype=np.float64)
-            return Components(empty, empty, empty, empty, empty, empty)
+            return Components(empty, empty, empty, empty, empty, empty, empty.astype(np.bool_))
         if features is None:
             features = self.investors_features(investors)
         return self.formula.investor_components(list(features), self.segment([request]))

@@ -44,11 +44,12 @@ class RankedRequest:
     ticket: float
     stage: float
     text: float
+    sector_fits: bool = True
 
     @property
     def misses(self) -> list[Miss]:
         """The components with no fit at all (empty for a match)."""
-        return misses_of(self.sector, self.ticket, self.stage)
+        return misses_of(self.sector_fits, self.ticket, self.stage)
 
 
 def filter_mask(segment: Segment, request_filter: RequestFilter) -> BoolArray:
@@ -138,5 +139,6 @@ def top_requests(
                 ticket=float(components.ticket[i]),
                 stage=float(components.stage[i]),
                 text=float(components.text[i]),
+                sector_fits=bool(components.sector_fits[i]),
             )
     return [entries[int(position)] for position in order], total

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from scoring.formula import TEXT_FIT_MIN_SIMILARITY
 from scoring.history import InvestorHistory, company_key
 from scoring.records import InvestorRecord, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
+from scoring.text import comparable_text
 
-TEXT_EVIDENCE_THRESHOLD = 0.1
+# Text is named as evidence from the similarity at which it counts as a sector fit.
+TEXT_EVIDENCE_THRESHOLD = TEXT_FIT_MIN_SIMILARITY
 MAX_SHARED_TERMS = 5
 
 ReasonKind = Literal["sector", "ticket", "stage", "region", "text", "track_record"]
@@ -349,9 +352,10 @@ def _common_cjk_terms(thesis: str, text: str) -> list[str]:
 def shared_terms(thesis: str, text: str) -> tuple[str, ...]:
     """Words and Chinese terms in both texts, in the request's order, at most
     ``MAX_SHARED_TERMS``, longest first among Chinese ones."""
-    thesis_words = set(_WORD.findall(thesis.lower()))
+    thesis, text = comparable_text(thesis), comparable_text(text)
+    thesis_words = set(_WORD.findall(thesis))
     words = []
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(text):
         if word in thesis_words and word not in _STOP_WORDS and word not in words:
             words.append(word)
     cjk = sorted(_common_cjk_terms(thesis, text), key=len, reverse=True)

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+# A bracketed editorial note ("[Illustrative: the seeds give no amount.]") says where a value
+# came from, not what a company does or an investor wants: left out of every comparison, or
+# two unrelated texts carrying such notes would look alike.
+EDITORIAL_NOTE = re.compile(r"\[(?:Illustrative|示意)[^\]]*\]", flags=re.IGNORECASE)
+
+
+def comparable_text(text: str) -> str:
+    """The text as compared: without editorial notes, lower case."""
+    return EDITORIAL_NOTE.sub(" ", text).lower()
 
 
 def make_hasher(n_features: int = 2**18) -> HashingVectorizer:
@@ -22,7 +33,7 @@ def make_hasher(n_features: int = 2**18) -> HashingVectorizer:
         n_features=n_features,
         alternate_sign=False,
         norm=None,
-        lowercase=True,
+        preprocessor=comparable_text,
         dtype=np.float32,
     )
 

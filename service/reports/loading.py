@@ -31,6 +31,7 @@ from models import (
 )
 from models.types import amount_in_hundredths
 from scoring import InvestorRecord, RequestRecord
+from service.financing_requests.service import text_to_match
 from service.reference_data.catalog import ReferenceData
 
 ID_CHUNK = 500  # ids per IN (...) query
@@ -65,14 +66,21 @@ class RequestDetails:
     stage: str
     amount: Decimal
     currency: str
+    region: str | None = None
+    summary: str = ""
 
     def record(self) -> RequestRecord:
+        """The request as the matches explain it: region and text included, so a report
+        gives the same reasons (a region outside the mandate's, shared terms)."""
         return RequestRecord(
             id=self.id,
             sectors=self.sectors,
             stage=self.stage,
             amount=self.amount,
             currency=self.currency,
+            text=text_to_match(self.title, self.summary),
+            region=self.region,
+            company=self.company,
         )
 
 
@@ -139,6 +147,8 @@ def load_details(session: Session, ids: Sequence[str]) -> dict[str, RequestDetai
                 FinancingRequest.stage,
                 FinancingRequest.amount,
                 FinancingRequest.currency,
+                FinancingRequest.region,
+                FinancingRequest.summary,
             ).where(FinancingRequest.id.in_(chunk))
         ).all()
     return {
@@ -150,6 +160,8 @@ def load_details(session: Session, ids: Sequence[str]) -> dict[str, RequestDetai
             stage=row.stage,
             amount=row.amount,
             currency=row.currency,
+            region=row.region,
+            summary=row.summary,
         )
         for row in rows
     }

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from service.demo.loader import load_demo
 from tests.support.factories import Account, ApiClient
 
 FULL_FIT = 0.94  # no thesis: 0.4 * 0.85 + 0.3 + 0.3 (no text evidence)
@@ -103,12 +106,18 @@ def test_each_missing_component_is_named(api: ApiClient) -> None:
 
 def test_text_evidence_alone_makes_a_sector_fit(api: ApiClient) -> None:
     owner, reader = _investor(
-        api, "Thesis reader", sectors=["life_science"], thesis="基础大模型研发与训练算力"
+        api,
+        "Thesis reader",
+        sectors=["life_science"],
+        # Text is evidence only when it says much the same: here, word for word.
+        thesis="基础大模型训练; 基础大模型研发与训练算力",
     )
-    _published(api, summary="基础大模型研发与训练算力")
+    _published(api, title="基础大模型训练", summary="基础大模型研发与训练算力")
     (item,) = _get(api, f"/v1/investors/{reader['id']}/matches", owner.headers)["items"]
     assert item["components"]["sector"] > 0
     assert (item["near_miss"], item["misses"]) == (False, [])
+    text = next(r for r in item["reasons"] if r["kind"] == "text")
+    assert "基础大模型研发与训练算力" in text["values"]["terms"]
 
 
 def test_a_request_outside_the_mandates_regions_scores_lower_with_a_reason(
@@ -133,3 +142,45 @@ def test_a_request_outside_the_mandates_regions_scores_lower_with_a_reason(
     items = _get(api, f"/v1/investors/{anywhere['id']}/matches", anywhere_owner.headers)["items"]
     assert {i["score"] for i in items} == {FULL_FIT}
     assert not any(r["kind"] == "region" for i in items for r in i["reasons"])
+
+
+def test_a_thesis_in_another_sector_is_no_evidence_of_fit(api: ApiClient) -> None:
+    """Texts share character n-grams by chance ("与", "and", "ion"): a life-science fund's
+    thesis is no sector fit for an AI request."""
+    owner, life_science = _investor(
+        api,
+        "Life science fund",
+        sectors=["life_science"],
+        thesis="创新药与疫苗, biotech drug discovery and clinical trials",
+    )
+    _published(api, summary="基础大模型与训练算力, foundation models and inference chips")
+    path = f"/v1/investors/{life_science['id']}/matches"
+    assert _get(api, path, owner.headers)["items"] == []
+    (near,) = _get(api, path, owner.headers, include_near_misses=True)["items"]
+    assert (near["near_miss"], near["misses"]) == (True, ["sector"])
+
+
+def test_the_demo_life_science_and_real_estate_investors_fit_no_ai_request(
+    api: ApiClient, db_session: Session
+) -> None:
+    """The pairs this rule was written for: in the demo, AstraZeneca (life science) and
+    Blackstone reached AI requests on ticket, stage and stray text similarity."""
+    load_demo(db_session)
+    db_session.flush()
+    requests = api.client.get(
+        "/v1/financing-requests", params={"sector": "ai", "limit": 100}, headers=api.admin
+    ).json()["items"]
+    assert requests
+    for request in requests:
+        matches = api.client.get(
+            f"/v1/financing-requests/{request['id']}/matches",
+            params={"limit": 100},
+            headers=api.admin,
+        ).json()["items"]
+        names = {m["investor"]["name"] for m in matches}
+        assert not any("AstraZeneca" in name for name in names), (request["company"], names)
+        for match in matches:
+            sector = match["reasons"][0]
+            text = [r for r in match["reasons"] if r["kind"] == "text"]
+            # A match outside the mandate's sectors is one only through named shared terms.
+            assert sector["outcome"] != "outside" or text, (request["company"], match)

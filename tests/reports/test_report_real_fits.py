@@ -68,3 +68,30 @@ def test_sector_misses_at_the_cutoff_count_nowhere_in_a_report(api: ApiClient) -
     assert by_sector["ai"]["capital_available"] == "2010000000.00"  # 1000M + 710M + 300M
     assert by_sector["semiconductors"]["fitting_investors"] == 2  # I2, I3; not I1
     assert by_sector["semiconductors"]["capital_available"] == "1710000000.00"
+
+
+def test_a_reports_reasons_name_a_region_outside_the_mandate(api: ApiClient) -> None:
+    """The report explains a pair as the matches do: a region outside the mandate's lowers
+    the score, and the report says so."""
+    owner = api.create_account("investor")
+    api.create_investor(owner, name="浦东基金", regions=["pudong"])
+    startup = api.create_account("startup")
+    request = api.create_request(startup, region="xuhui")
+    api.publish(request["id"])
+    report = api.client.post("/v1/reports", json={"min_score": 0}, headers=api.admin).json()
+    (listed,) = [r for r in report["requests"] if r["financing_request_id"] == request["id"]]
+    reasons = [
+        reason
+        for investor in listed["top_investors"]
+        if investor["name"] == "浦东基金"
+        for reason in investor["reasons"]
+    ]
+    assert {
+        "kind": "region",
+        "outcome": "outside",
+        "values": {"request_codes": ["xuhui"], "mandate_codes": ["pudong"]},
+    } in reasons
+    html = api.client.get(
+        f"/v1/reports/{report['id']}", params={"format": "html"}, headers=api.admin
+    )
+    assert "区域：徐汇区不在浦东基金关注的区域（浦东新区）之内（评分已下调）" in html.text
