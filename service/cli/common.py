@@ -14,7 +14,7 @@ from models import Role
 from service.core import migrations
 from service.core.database import create_db_engine, create_session_factory
 from service.core.settings import get_settings
-from service.http.auth import Principal
+from service.http.auth import COMMAND_LINE_NAME, Principal
 from service.ranking.index import MatchIndex
 from service.ranking.serving import make_default_scorer
 
@@ -24,7 +24,7 @@ PortOption = Annotated[int, typer.Option(help="TCP port")]
 
 def command_line_principal() -> Principal:
     """The commission, acting from the command line (audit records say so)."""
-    return Principal(None, Role.COMMISSION, "command line")
+    return Principal(None, Role.COMMISSION, COMMAND_LINE_NAME)
 
 
 @contextmanager

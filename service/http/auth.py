@@ -42,6 +42,8 @@ KEY_PREFIX_LENGTH = len(API_KEY_PREFIX) + 7
 # "Last used" and "last seen" times move at most this often, so reads stay reads.
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
 BOOTSTRAP_ADMIN_NAME = "bootstrap admin key"
+# The name the commission goes by when it acts from the command line (audit, reports).
+COMMAND_LINE_NAME = "command line"
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -20,6 +20,7 @@ from babel.lists import format_list
 
 from scoring.reasons import reason_from_values
 from service.core.settings import get_settings
+from service.http.auth import COMMAND_LINE_NAME
 from service.i18n.amounts import compact_amount, readable_amount
 
 # `_` and `ngettext` are the names `make messages` (pybabel extract) looks for.
@@ -77,6 +78,10 @@ class Wording:
     def text(self, message: str) -> str:
         """``message`` (its English text, a msgid) in the reader's language."""
         return _(message, self.language)
+
+    def runner(self, name: str) -> str:
+        """Who ran the report, as the reader says it: the command line in their language."""
+        return _("the command line", self.language) if name == COMMAND_LINE_NAME else name
 
     def reasons(self, investor_name: str, stored: Sequence[StoredReason]) -> list[str]:
         """A pair's reasons as sentences for the commission, the investor named."""

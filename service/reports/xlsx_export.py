@@ -74,7 +74,7 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
         [_("Ran at"), words.time(document.created_at)],
     ]
     if document.created_by_name:
-        rows.append([_("Ran by"), document.created_by_name])
+        rows.append([_("Ran by"), words.runner(document.created_by_name)])
     rows += [
         [_("Requests"), totals.requests],
         [_("Investors"), totals.investors],
