@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, PlainSerializer
 
+from service.http.fields import with_examples
 from service.http.routing import AuthFirstRoute
 from service.i18n.languages import current_language
 from service.reference_data.catalog import CodeEntry, get_reference_data
@@ -17,7 +18,18 @@ router = APIRouter(route_class=AuthFirstRoute, tags=["taxonomy"])
 RateString = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
 
 
+CODE_EXAMPLE = {
+    "code": "ai.foundation_models",
+    "label": "基础大模型",
+    "name": "Foundation models",
+    "name_zh": "基础大模型",
+    "parent": "ai",
+}
+
+
 class CodeOut(BaseModel):
+    model_config = with_examples(CODE_EXAMPLE)
+
     code: str
     label: str = Field(description="The name in the caller's language (Accept-Language)")
     name: str = Field(description="The English name; accepted wherever the code is")
@@ -37,6 +49,58 @@ class CodeOut(BaseModel):
 
 class TaxonomyOut(BaseModel):
     """Every code the API takes, each with the names it also takes."""
+
+    model_config = with_examples(
+        {
+            "sectors": [CODE_EXAMPLE],
+            "stages": [
+                {
+                    "code": "series_b",
+                    "label": "B轮",
+                    "name": "Series B",
+                    "name_zh": "B轮",
+                    "parent": None,
+                }
+            ],
+            "regions": [
+                {
+                    "code": "xuhui",
+                    "label": "徐汇区",
+                    "name": "Xuhui",
+                    "name_zh": "徐汇区",
+                    "parent": None,
+                }
+            ],
+            "investor_kinds": [
+                {
+                    "code": "pe",
+                    "label": "私募股权",
+                    "name": "Private equity",
+                    "name_zh": "私募股权",
+                    "parent": None,
+                }
+            ],
+            "origins": [
+                {
+                    "code": "domestic",
+                    "label": "境内",
+                    "name": "Domestic",
+                    "name_zh": "境内",
+                    "parent": None,
+                }
+            ],
+            "currency_names": [
+                {
+                    "code": "CNY",
+                    "label": "人民币",
+                    "name": "Chinese yuan",
+                    "name_zh": "人民币",
+                    "parent": None,
+                }
+            ],
+            "currencies": {"CNY": "1", "USD": "7.10"},
+        }
+    )
 
     sectors: list[CodeOut]
     stages: list[CodeOut]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, Field
 
 from models import Report
-from service.http.fields import MAX_CODES, WRITE_MODEL_CONFIG, SectorCode, StageCode
+from service.http.fields import MAX_CODES, SectorCode, StageCode, with_examples
 
 MAX_TOP_K = 20
 
@@ -18,7 +18,11 @@ def _unique_sorted(codes: list[str]) -> list[str]:
 class ReportCreate(BaseModel):
     """What to report on; an empty scope is every published request and every investor."""
 
-    model_config = WRITE_MODEL_CONFIG
+    model_config = with_examples(
+        {"top_k": 3, "min_score": 0.6, "title": "2026 浦东人工智能专场"},
+        {"sectors": ["人工智能", "quantum"], "stages": ["B轮", "series_c"]},
+        write=True,
+    )
 
     event_id: Annotated[str, Field(min_length=1, max_length=36)] | None = Field(
         default=None, description="Only requests presented at this event"
@@ -40,6 +44,24 @@ class ReportCreate(BaseModel):
 
 
 class ReportSummaryOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": "885b846d-d446-43cb-a161-a34bbbddb76a",
+            "created_at": "2026-12-02T02:44:20Z",
+            "created_by_account_id": "5f0c3a52-8d1e-4b7a-9c2f-1e6d4a3b2c10",
+            "created_by_user_id": None,
+            "created_by_name": "officer.wang",
+            "title": "Match report: 2025 Shanghai City Investment Promotion Conference (CIIE)",
+            "scope": {"event_id": "2b8f6e3d-1a9c-4d7e-b5f2-4c3a1e0d9f65", "sectors": []},
+            "top_k": 5,
+            "min_score": 0.6,
+            "model": {"version": "default-v1"},
+            "counts": {"published_requests": 11, "investor_profiles": 8},
+            "totals": {"requests": 6, "capital_asked": "5900000000.00"},
+            "coverage": {"covered": 1, "uncovered": 5},
+        }
+    )
+
     """A report as lists show it; ``GET /v1/reports/{id}`` returns the whole document."""
 
     id: str

@@ -31,6 +31,8 @@ SCHEMA_MODULES = [
     "service.financing_requests.schemas",
     "service.investors.schemas",
     "service.matches.schemas",
+    "service.reference_data.router",
+    "service.reports.schemas",
     "service.ranking_models.schemas",
     "service.sessions.schemas",
     "service.users.schemas",
@@ -70,6 +72,7 @@ BODY_MODELS = {
     "InvestorUpdate",
     "InvitationAccept",
     "InvitationCreate",
+    "ReportCreate",
     "ReviewDecision",
     "SignIn",
 }
@@ -160,6 +163,7 @@ SENDERS: dict[str, Callable[[Sender, dict[str, Any]], Response]] = {
     "InvestorUpdate": lambda s, body: s.patch(f"/v1/investors/{s.profile()}", body),
     "InvitationAccept": _accept,
     "InvitationCreate": lambda s, body: s.post("/v1/invitations", _with_account(s, body)),
+    "ReportCreate": lambda s, body: s.post("/v1/reports", body),
     "ReviewDecision": _review,
     "SignIn": _sign_in,
 }
