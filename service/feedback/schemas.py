@@ -14,6 +14,10 @@ from service.http.fields import (
     Money,
     with_examples,
 )
+from service.i18n.amounts import readable_amount
+from service.i18n.labels import label
+from service.i18n.languages import DISPLAY_DESCRIPTION, current_language
+from service.reference_data.catalog import get_reference_data
 
 
 class FeedbackWrite(CheckedTogether):
@@ -81,11 +85,40 @@ class FeedbackEventOut(BaseModel):
         )
 
 
+FEEDBACK_DISPLAY_EXAMPLE = {"action": "已约见", "reason": None, "amount": None}
+
+
+class FeedbackDisplayOut(BaseModel):
+    """What a person reads of an answer, in the caller's language: the action, the reason
+    to pass, the committed amount in 亿/万 beside the exact figure."""
+
+    model_config = with_examples(
+        FEEDBACK_DISPLAY_EXAMPLE,
+        {"action": "已承诺投资", "reason": None, "amount": "5亿元（500,000,000 CNY）"},
+    )
+
+    action: str
+    reason: str | None
+    amount: str | None
+
+    @classmethod
+    def of(cls, feedback: Feedback) -> FeedbackDisplayOut:
+        amount = None
+        if feedback.amount is not None and feedback.currency is not None:
+            amount = readable_amount(feedback.amount, feedback.currency)
+        return cls(
+            action=label(feedback.action),
+            reason=None if feedback.reason is None else label(feedback.reason),
+            amount=amount,
+        )
+
+
 class FeedbackOut(BaseModel):
     model_config = with_examples(
         {
             "investor_id": "3e9b1d70-4c2a-4e8f-9b6d-0a5c7f2e1d43",
             "financing_request_id": "7d4c2b19-5e3f-4a6b-8c1d-9f0e2a4b6c54",
+            "display": FEEDBACK_DISPLAY_EXAMPLE,
             "action": "meeting",
             "reason": None,
             "amount": None,
@@ -112,6 +145,7 @@ class FeedbackOut(BaseModel):
 
     investor_id: str
     financing_request_id: str
+    display: FeedbackDisplayOut = Field(description=DISPLAY_DESCRIPTION)
     action: FeedbackAction
     reason: PassReason | None
     amount: Money | None
@@ -124,12 +158,35 @@ class FeedbackOut(BaseModel):
         return cls(
             investor_id=feedback.investor_profile_id,
             financing_request_id=feedback.financing_request_id,
+            display=FeedbackDisplayOut.of(feedback),
             action=feedback.action,
             reason=feedback.reason,
             amount=feedback.amount,
             currency=feedback.currency,
             updated_at=feedback.updated_at,
             history=[FeedbackEventOut.from_model(event) for event in history],
+        )
+
+
+INTEREST_DISPLAY_EXAMPLE = {"kind": "私募股权", "origin": "境内", "action": "已约见"}
+
+
+class InterestDisplayOut(BaseModel):
+    """The investor's kind and origin and how far it went, in the caller's language."""
+
+    model_config = with_examples(INTEREST_DISPLAY_EXAMPLE)
+
+    kind: str
+    origin: str
+    action: str
+
+    @classmethod
+    def of(cls, profile: InvestorProfile, feedback: Feedback) -> InterestDisplayOut:
+        reference, language = get_reference_data(), current_language()
+        return cls(
+            kind=reference.name_of("investor_kind", profile.kind, language),
+            origin=reference.name_of("origin", profile.origin, language),
+            action=label(feedback.action),
         )
 
 
@@ -144,6 +201,7 @@ class InterestedInvestorOut(BaseModel):
             "origin": "domestic",
             "action": "meeting",
             "updated_at": "2026-11-21T09:30:00Z",
+            "display": INTEREST_DISPLAY_EXAMPLE,
         }
     )
 
@@ -153,6 +211,7 @@ class InterestedInvestorOut(BaseModel):
     origin: str
     action: FeedbackAction
     updated_at: dt.datetime
+    display: InterestDisplayOut = Field(description=DISPLAY_DESCRIPTION)
 
     @classmethod
     def from_models(cls, profile: InvestorProfile, feedback: Feedback) -> InterestedInvestorOut:
@@ -163,6 +222,7 @@ class InterestedInvestorOut(BaseModel):
             origin=profile.origin,
             action=feedback.action,
             updated_at=feedback.updated_at,
+            display=InterestDisplayOut.of(profile, feedback),
         )
 
 
@@ -177,6 +237,7 @@ class InterestList(BaseModel):
                     "origin": "domestic",
                     "action": "meeting",
                     "updated_at": "2026-11-21T09:30:00Z",
+                    "display": INTEREST_DISPLAY_EXAMPLE,
                 }
             ]
         }

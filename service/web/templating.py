@@ -14,9 +14,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from service.core.settings import get_settings
 from service.i18n.amounts import readable_amount
 from service.i18n.catalogs import translate, translate_plural
+from service.i18n.labels import label
 from service.i18n.languages import current_language
 from service.reference_data.catalog import CodeKind, get_reference_data
-from service.web.labels import label
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 

@@ -119,7 +119,16 @@ def test_a_startup_learns_only_of_interest_in_its_own_requests(api: ApiClient) -
     assert own.status_code == 200
     items = own.json()["items"]
     assert [(i["name"], i["action"]) for i in items] == [("Hillhouse Capital", "meeting")]
-    assert set(items[0]) == {"investor_id", "name", "kind", "origin", "action", "updated_at"}
+    assert set(items[0]) == {
+        "investor_id",
+        "name",
+        "kind",
+        "origin",
+        "action",
+        "updated_at",
+        "display",
+    }
+    assert items[0]["display"] == {"kind": "私募股权", "origin": "境内", "action": "已约见"}
     other_startup = api.create_account("startup")
     assert api.client.get(path, headers=other_startup.headers).status_code == 404
     assert api.client.get(path, headers=investor.headers).status_code == 403

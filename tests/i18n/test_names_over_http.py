@@ -186,3 +186,21 @@ def test_a_deal_written_with_names_is_stored_as_codes_and_displayed(api: ApiClie
     )
     assert deal["display"]["amount"] == "70亿元（7,000,000,000 CNY）"
     assert deal["display"]["stage"] == "B轮"
+
+
+def test_an_answer_is_displayed_with_names_and_a_readable_amount(api: ApiClient) -> None:
+    request = _published_chinese_request(api)
+    owner = api.create_account("investor")
+    mandate = api.client.post("/v1/investors", json=CHINESE_MANDATE, headers=owner.headers).json()
+    given = api.client.put(
+        f"/v1/investors/{mandate['id']}/feedback/{request['id']}",
+        json={"action": "committed", "amount": "500000000", "currency": "人民币"},
+        headers={**owner.headers, "Accept-Language": "en"},
+    )
+    assert given.status_code == 200, given.text
+    assert given.json()["currency"] == "CNY"
+    assert given.json()["display"] == {
+        "action": "Committed",
+        "reason": None,
+        "amount": "CNY 500 million (500,000,000 CNY)",
+    }
