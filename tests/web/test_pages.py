@@ -372,3 +372,17 @@ def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None
     assert rejected.headers["location"] == "/commission/review?done=1&skipped=0"
     page = browser.get(f"/commission/requests/{created['id']}")
     assert "<code>financing_request.reject</code> · 请补充财务报表" in page.text
+
+
+def test_the_mandates_page_lists_twenty_at_a_time(api: ApiClient) -> None:
+    account, _, browser = _signed_in(api, "investor")
+    for number in range(23):
+        api.create_investor(account, name=f"Mandate {number:02d}")
+    first = browser.get("/investor")
+    assert first.text.count('class="card"') == 20
+    more = re.search(r'href="/investor\?cursor=([^"]+)"', first.text)
+    assert more is not None
+    second = browser.get("/investor", cursor=more.group(1))
+    assert second.text.count('class="card"') == 3
+    assert "Mandate 00" in second.text  # newest first: the oldest come last
+    assert browser.get("/investor", cursor="not-a-cursor").status_code == 200

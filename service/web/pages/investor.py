@@ -14,7 +14,7 @@ from service.core.database import SessionDep
 from service.events import service as events
 from service.feedback import service as feedback
 from service.feedback.schemas import FeedbackWrite
-from service.http.problems import NotFound
+from service.http.problems import Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.investors import service as investors
@@ -37,14 +37,33 @@ from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
 MATCHES_PER_PAGE = 20
+MANDATES_PER_PAGE = 20
 
 
 @router.get("/investor")
 def my_mandates(request: Request, session: SessionDep, visitor: InvestorVisitor) -> Response:
-    mandates, _ = investors.list_page(
-        session=session, principal=visitor, sector=None, stage=None, limit=100, cursor=None
-    )
-    return render(request, visitor, "investor/mandates.html", {"mandates": mandates})
+    """The account's mandates, newest first, a page at a time."""
+    cursor = request.query_params.get("cursor") or None
+    try:
+        mandates, next_cursor = investors.list_page(
+            session=session,
+            principal=visitor,
+            sector=None,
+            stage=None,
+            limit=MANDATES_PER_PAGE,
+            cursor=cursor,
+        )
+    except Invalid:  # a cursor this page did not write: the first page
+        mandates, next_cursor = investors.list_page(
+            session=session,
+            principal=visitor,
+            sector=None,
+            stage=None,
+            limit=MANDATES_PER_PAGE,
+            cursor=None,
+        )
+    context = {"mandates": mandates, "next_cursor": next_cursor}
+    return render(request, visitor, "investor/mandates.html", context)
 
 
 def _known(kind: CodeKind, value: str | None) -> str | None:
