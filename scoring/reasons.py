@@ -20,8 +20,6 @@ from scoring.records import InvestorRecord, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import comparable_text
 
-# Text is named as evidence from the similarity at which it counts as a sector fit.
-TEXT_EVIDENCE_THRESHOLD = TEXT_FIT_MIN_SIMILARITY
 MAX_SHARED_TERMS = 5
 
 ReasonKind = Literal["sector", "ticket", "stage", "region", "text", "track_record"]
@@ -248,7 +246,8 @@ def text_reason(
 ) -> Reason | None:
     """The terms the thesis and the request share, when their texts are similar enough and
     the shared terms can be named."""
-    if text_similarity < TEXT_EVIDENCE_THRESHOLD:
+    # Named as evidence from the similarity at which text counts as a sector fit.
+    if text_similarity < TEXT_FIT_MIN_SIMILARITY:
         return None
     terms = shared_terms(investor.thesis, request.text)
     if not terms:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from models import RequestStatus
 from service.audit_log import service as audit
-from service.core.database import SessionDep
+from service.core.database import SessionDep, start_writing
 from service.feedback import service as feedback
 from service.financing_requests import service as requests
 from service.financing_requests.schemas import ReviewDecision
@@ -24,7 +24,6 @@ from service.reports.wording import Wording
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
-    begin_writing,
     not_found,
     render,
 )
@@ -97,7 +96,7 @@ async def review_requests(
     if decision == "reject" and note is None:
         return redirect(request, "/commission/review?problem=note")
     checked = ReviewDecision.model_validate({"decision": decision, "note": note})
-    begin_writing(session)
+    start_writing(session)
     done = skipped = 0
     for request_id, _, revision in chosen:
         try:

@@ -13,14 +13,13 @@ from models import ApiKey, User
 from service.accounts import service as accounts
 from service.api_keys import service as api_keys
 from service.core.clock import Now
-from service.core.database import SessionDep
+from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
 from service.http.problems import NotFound
 from service.users import service as users
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
-    begin_writing,
     not_found,
     render,
 )
@@ -56,7 +55,7 @@ async def invite_person(
     """Invite a person to an account; the page shows the code once, to hand over."""
     account_id = str(form.get("account_id", ""))
     name = str(form.get("name", "")).strip()[:200] or None
-    begin_writing(session)
+    start_writing(session)
     try:
         invitation, code = users.invite(
             session=session,
@@ -81,7 +80,7 @@ async def revoke_key(
     form: SubmittedForm,
     now: Now,
 ) -> Response:
-    begin_writing(session)
+    start_writing(session)
     try:
         key = api_keys.get_visible(session=session, principal=visitor, key_id=key_id)
     except NotFound:

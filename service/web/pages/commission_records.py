@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 
 from service.accounts import service as accounts
 from service.audit_log import service as audit
-from service.core.database import SessionDep
+from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.events.schemas import EventCreate
 from service.http.problems import Invalid, NotFound
@@ -24,7 +24,6 @@ from service.web.forms import FormState, validated
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
-    begin_writing,
     not_found,
     render,
 )
@@ -65,7 +64,7 @@ async def create_event(
         listed, _ = events.list_page(session=session, limit=100, cursor=None)
         context = {"events": listed, "form": state}
         return render(request, visitor, "commission/events.html", context)
-    begin_writing(session)
+    start_writing(session)
     events.create(session=session, principal=visitor, data=checked)
     return redirect(request, "/commission/events")
 
@@ -101,7 +100,7 @@ async def create_report(
         known_events, _ = events.list_page(session=session, limit=100, cursor=None)
         context = {"reports": listed, "events": known_events, "form": state}
         return render(request, visitor, "commission/reports.html", context)
-    begin_writing(session)
+    start_writing(session)
     try:
         report = reports.create(session=session, principal=visitor, index=index, data=checked)
     except Invalid:

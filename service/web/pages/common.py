@@ -6,11 +6,9 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from models import Role
-from service.core.database import start_writing
 from service.http.auth import Principal
 from service.i18n.catalogs import translate
 from service.web.csrf import CSRF_FIELD, form_token_is_valid
@@ -87,11 +85,6 @@ def forged(request: Request, visitor: Principal | None) -> Response:
         translate("Open the page again and resend the form."),
         403,
     )
-
-
-def begin_writing(session: Session) -> None:
-    """A form that writes: take the write transaction before the first write."""
-    start_writing(session)
 
 
 class PageRefusal(Exception):

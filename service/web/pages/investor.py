@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from models import FeedbackAction, InvestorProfile, PassReason
-from service.core.database import SessionDep
+from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
 from service.feedback.schemas import FeedbackWrite
@@ -28,11 +28,10 @@ from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
     InvestorVisitor,
     SubmittedForm,
-    begin_writing,
     not_found,
     render,
 )
-from service.web.pages.mandates import own_mandate
+from service.web.pages.mandates import OwnMandate
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -84,17 +83,15 @@ def _min_score(value: str | None) -> float:
 
 @router.get("/investor/mandates/{mandate_id}/matches")
 def mandate_matches(
-    mandate_id: str,
     request: Request,
     session: SessionDep,
     visitor: InvestorVisitor,
+    mandate: OwnMandate,
     index: MatchIndexDep,
 ) -> Response:
-    mandate = own_mandate(session, visitor, mandate_id)
-    if mandate is None:
-        return not_found(request, visitor)
     query = request.query_params
-    event_ids = {e.id for e in events.list_page(session=session, limit=100, cursor=None)[0]}
+    known_events, _ = events.list_page(session=session, limit=100, cursor=None)
+    event_ids = {e.id for e in known_events}
     chosen: dict[str, Any] = {
         "sector": _known("sector", query.get("sector")),
         "stage": _known("stage", query.get("stage")),
@@ -130,7 +127,7 @@ def mandate_matches(
         "sectors": reference.sectors,
         "stages": reference.stages,
         "regions": reference.regions,
-        "events": events.list_page(session=session, limit=100, cursor=None)[0],
+        "events": known_events,
         "pass_reasons": list(PassReason),
         "notice": translate("Saved.") if query.get("done") else None,
     }
@@ -139,16 +136,13 @@ def mandate_matches(
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}")
 async def give_feedback(
-    mandate_id: str,
     request_id: str,
     request: Request,
     session: SessionDep,
     visitor: InvestorVisitor,
+    mandate: OwnMandate,
     form: SubmittedForm,
 ) -> Response:
-    mandate = own_mandate(session, visitor, mandate_id)
-    if mandate is None:
-        return not_found(request, visitor)
     state = FormState(values={k: str(v) for k, v in form.items()})
     data: dict[str, Any] = {"action": state.values.get("action", "")}
     if data["action"] == FeedbackAction.PASS.value:
@@ -167,7 +161,7 @@ async def give_feedback(
             {"heading": translate("Feedback not saved"), "message": problems, "back": back},
             status_code=422,
         )
-    begin_writing(session)
+    start_writing(session)
     try:
         feedback.record(
             session=session,
@@ -183,18 +177,15 @@ async def give_feedback(
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}/undo")
 async def undo_feedback(
-    mandate_id: str,
     request_id: str,
     request: Request,
     session: SessionDep,
     visitor: InvestorVisitor,
+    mandate: OwnMandate,
     form: SubmittedForm,
 ) -> Response:
     """Take the latest answer back (pressing it again restores it)."""
-    mandate = own_mandate(session, visitor, mandate_id)
-    if mandate is None:
-        return not_found(request, visitor)
-    begin_writing(session)
+    start_writing(session)
     try:
         feedback.undo(
             session=session, principal=visitor, profile=mandate, financing_request_id=request_id
@@ -252,11 +243,8 @@ def _mandate_form(
 
 @router.get("/investor/mandates/{mandate_id}/edit")
 def edit_mandate_form(
-    mandate_id: str, request: Request, session: SessionDep, visitor: InvestorVisitor
+    request: Request, session: SessionDep, visitor: InvestorVisitor, mandate: OwnMandate
 ) -> Response:
-    mandate = own_mandate(session, visitor, mandate_id)
-    if mandate is None:
-        return not_found(request, visitor)
     values = _mandate_values(mandate)
     state = FormState(values={**values, "revision": str(mandate.revision)})
     context = _mandate_form(session, state, mandate, original=values)
@@ -282,7 +270,7 @@ async def update_mandate(
     visitor: InvestorVisitor,
     form: SubmittedForm,
 ) -> Response:
-    begin_writing(session)
+    start_writing(session)
     try:
         mandate = investors.get_visible(
             session=session, principal=visitor, investor_id=mandate_id, for_update=True

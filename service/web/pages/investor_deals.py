@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from models import InvestorProfile
-from service.core.database import SessionDep
+from service.core.database import SessionDep, start_writing
 from service.deals import service as deals
 from service.deals.schemas import DealWrite
 from service.http.problems import Invalid
@@ -24,11 +24,9 @@ from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
     InvestorVisitor,
     SubmittedForm,
-    begin_writing,
-    not_found,
     render,
 )
-from service.web.pages.mandates import own_mandate
+from service.web.pages.mandates import OwnMandate
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -89,29 +87,23 @@ def _deal_data(state: FormState) -> dict[str, Any]:
 
 @router.get("/investor/mandates/{mandate_id}/deals")
 def deal_history(
-    mandate_id: str, request: Request, session: SessionDep, visitor: InvestorVisitor
+    request: Request, session: SessionDep, visitor: InvestorVisitor, mandate: OwnMandate
 ) -> Response:
-    mandate = own_mandate(session, visitor, mandate_id)
-    if mandate is None:
-        return not_found(request, visitor)
     return render(request, visitor, "investor/deals.html", _context(session, mandate))
 
 
 @router.post("/investor/mandates/{mandate_id}/deals")
 async def add_deal(
-    mandate_id: str,
     request: Request,
     session: SessionDep,
     visitor: InvestorVisitor,
+    mandate: OwnMandate,
     form: SubmittedForm,
 ) -> Response:
-    mandate = own_mandate(session, visitor, mandate_id)
-    if mandate is None:
-        return not_found(request, visitor)
     state = FormState(values={name: str(form.get(name, "")).strip() for name in FIELDS})
     checked = validated(DealWrite, _deal_data(state), state)
     if checked is not None:
-        begin_writing(session)
+        start_writing(session)
         try:
             deals.record(session=session, principal=visitor, profile=mandate, data=checked)
         except Invalid:
@@ -123,17 +115,13 @@ async def add_deal(
 
 @router.post("/investor/mandates/{mandate_id}/deals/import")
 async def import_deals(
-    mandate_id: str,
     request: Request,
     session: SessionDep,
     visitor: InvestorVisitor,
+    mandate: OwnMandate,
     form: SubmittedForm,
 ) -> Response:
     """Every row checked as the form checks one deal; all written, or none."""
-    mandate = own_mandate(session, visitor, mandate_id)
-    if mandate is None:
-        await form.close()
-        return not_found(request, visitor)
     upload = form.get("file")
     suffix = Path(upload.filename or "").suffix.lower() if isinstance(upload, UploadFile) else ""
     content = await upload.read() if isinstance(upload, UploadFile) else b""
@@ -169,7 +157,7 @@ async def import_deals(
                 elif checked is not None:
                     checked_rows.append(checked)
     if not problems and checked_rows:
-        begin_writing(session)
+        start_writing(session)
         for checked in checked_rows:
             deals.record(session=session, principal=visitor, profile=mandate, data=checked)
         return redirect(request, f"/investor/mandates/{mandate.id}/deals")

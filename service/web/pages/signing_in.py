@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from service.core.clock import Now
-from service.core.database import SessionDep
+from service.core.database import SessionDep, start_writing
 from service.http.auth import SESSION_COOKIE
 from service.http.problems import TooManyRequests, Unauthorized
 from service.i18n.catalogs import translate
 from service.i18n.languages import LANGUAGE_COOKIE, chosen_language
 from service.sessions import service as sessions
 from service.sessions.cookies import clear_session_cookie, set_session_cookie
-from service.web.pages.common import begin_writing, checked_form, forged, render
+from service.web.pages.common import checked_form, forged, render
 from service.web.responses import redirect, safe_next
 from service.web.visitors import HOME_OF_ROLE, Visitor
 
@@ -71,7 +71,7 @@ async def sign_out(request: Request, session: SessionDep, visitor: Visitor, now:
     if form is None:
         return forged(request, visitor)
     if visitor is not None and visitor.session_id is not None:
-        begin_writing(session)
+        start_writing(session)
         sessions.sign_out(session=session, principal=visitor, now=now)
     response = redirect(request, "/sign-in")
     clear_session_cookie(response)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, RequestStatus
-from service.core.database import SessionDep
+from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
 from service.financing_requests import service as requests
@@ -23,7 +23,6 @@ from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
     StartupVisitor,
     SubmittedForm,
-    begin_writing,
     not_found,
     render,
 )
@@ -151,7 +150,7 @@ async def create_request(
     if checked is None:
         context = _form_context(session, state, editing=None)
         return render(request, visitor, "startup/request_form.html", context)
-    begin_writing(session)
+    start_writing(session)
     requests.create(session=session, principal=visitor, data=checked)
     return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")
 
@@ -175,7 +174,7 @@ async def update_request(
     visitor: StartupVisitor,
     form: SubmittedForm,
 ) -> Response:
-    begin_writing(session)
+    start_writing(session)
     financing_request = _own_request(session, visitor, request_id, for_update=True)
     if financing_request is None:
         return not_found(request, visitor)
