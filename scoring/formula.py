@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,6 +11,7 @@ import scipy.sparse as sp
 
 from scoring.catalogue import Segment
 from scoring.encoding import InvestorFeatures
+from scoring.mandate_stack import MandateStack
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -199,24 +199,22 @@ class ScoreFormula:
         region = self.region_fit(features, region_codes)
         return self.combine(sector_taxonomy, text, ticket, stage, region)
 
-    def investor_components(
-        self, features: Sequence[InvestorFeatures], request: Segment
-    ) -> Components:
-        """Components of many investors (at least one) against the one request of
-        ``request``."""
-        count = len(features)
+    def investor_components(self, mandates: MandateStack, request: Segment) -> Components:
+        """Components of every stacked mandate (at least one) against the one request of
+        ``request``: whole-array operations, no work per mandate."""
+        count = len(mandates)
         columns = request.sector_combos[request.sector_combo[0]]
-        sector_fit = np.vstack([f.sector_fit for f in features])
-        sector_taxonomy = sector_fit[:, columns].max(axis=1)
-        stage = np.array([f.stage_fit[request.stage_positions[0]] for f in features])
+        sector_taxonomy = mandates.sector_fit[:, columns].max(axis=1)
+        stage = mandates.stage_fit[:, request.stage_positions[0]]
         ticket = self.ticket_fit(
             np.full(count, request.log_amount_cny[0]),
-            np.array([f.log_ticket_min for f in features]),
-            np.array([f.log_ticket_max for f in features]),
+            mandates.log_ticket_min,
+            mandates.log_ticket_max,
         )
-        theses = sp.vstack([f.thesis for f in features], format="csr")
-        text = np.asarray(theses @ request.text.tocsr()[0].T.toarray()).ravel()
-        region = np.concatenate([self.region_fit(f, request.region_codes[:1]) for f in features])
+        text = np.asarray(mandates.theses @ request.text.tocsr()[0].T.toarray()).ravel()
+        region = np.where(
+            mandates.inside_region(int(request.region_codes[0])), 1.0, self.region_outside_factor
+        )
         return self.combine(sector_taxonomy, text.astype(np.float64), ticket, stage, region)
 
     def segment_scores(

@@ -19,6 +19,7 @@ from scoring.encoding import InvestorFeatures, encode_mandates
 from scoring.formula import Components, ScoreFormula
 from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
+from scoring.mandate_stack import MandateStack
 from scoring.pair_features import pair_feature_matrix
 from scoring.ranking import RankedRequest, RequestFilter, filter_mask, top_requests
 from scoring.reasons import ExplainedPair, Reason, explain_pairs
@@ -294,17 +295,18 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         self,
         investors: Sequence[InvestorRecord],
         request: RequestRecord,
-        features: Sequence[InvestorFeatures] | None = None,
+        mandates: MandateStack | None = None,
     ) -> Components:
-        """Components of many investors against one request; ``features`` are the investors'
-        (``investors_features``), when the caller keeps them, else encoded here in one pass."""
+        """Components of many investors against one request; ``mandates`` are the investors'
+        features stacked (``MandateStack.of(investors_features(...))``), when the caller keeps
+        them, else encoded and stacked here in one pass."""
         check_is_fitted(self, "catalogue_")
         if not investors:
             empty = np.zeros(0, dtype=np.float64)
             return Components(empty, empty, empty, empty, empty, empty, empty.astype(np.bool_))
-        if features is None:
-            features = self.investors_features(investors)
-        return self.formula.investor_components(list(features), self.segment([request]))
+        if mandates is None:
+            mandates = MandateStack.of(self.investors_features(investors))
+        return self.formula.investor_components(mandates, self.segment([request]))
 
     def pair_features(
         self,

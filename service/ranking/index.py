@@ -24,6 +24,7 @@ from models.types import utc_now
 from scoring import InvestorFeatures, InvestorRecord, MatchScorer, Segment
 from scoring.catalogue import merge_segments
 from scoring.learned import LearnedRanker
+from scoring.mandate_stack import MandateStack
 from scoring.records import RequestColumns
 from service.core.memory import release_free_memory
 from service.ranking.catalogue_loader import (
@@ -87,6 +88,23 @@ class CachedMandate:
     features: InvestorFeatures
 
 
+MandateKeys = tuple[tuple[str, int], ...]
+"""Every mandate's (id, revision), in id order: which roster a ranking needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class MandateRoster:
+    """Every mandate at some revisions, in id order, with its features also stacked: what
+    ranking investors for a request reads, built again only when a mandate changes."""
+
+    generation: int
+    keys: MandateKeys
+    records: list[InvestorRecord]
+    features: list[InvestorFeatures]
+    stack: MandateStack | None
+    """None when there are no mandates."""
+
+
 class MatchIndex:
     def __init__(self, make_scorer: Callable[[], MatchScorer]) -> None:
         self._make_scorer = make_scorer
@@ -97,6 +115,7 @@ class MatchIndex:
         self._generation = 0
         self.ranking_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RANKINGS)
         self._learned: tuple[str, LearnedRanker] | None = None
+        self._roster: MandateRoster | None = None
 
     def learned_ranker(self, model_id: str, parameters: dict[str, Any]) -> LearnedRanker:
         """The learned ranker of a stored model, rebuilt from its parameters once."""
@@ -125,6 +144,17 @@ class MatchIndex:
             self._features[(state.generation, investor_id, revision)] = mandate
             while len(self._features) > FEATURE_CACHE_SIZE:
                 self._features.popitem(last=False)
+
+    def cached_roster(self, state: IndexState, keys: MandateKeys) -> MandateRoster | None:
+        """The roster of exactly these mandates at these revisions, if it was the last one
+        built for this snapshot's scorer."""
+        roster = self._roster
+        if roster is not None and roster.generation == state.generation and roster.keys == keys:
+            return roster
+        return None
+
+    def remember_roster(self, roster: MandateRoster) -> None:
+        self._roster = roster
 
     @property
     def state(self) -> IndexState | None:

@@ -23,10 +23,17 @@ from scoring import (
 )
 from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
+from scoring.mandate_stack import MandateStack
 from scoring.reasons import Reason
 from service.deals.service import investor_histories, investor_history
 from service.investors.service import load_codes
-from service.ranking.index import CachedMandate, IndexState, MatchIndex
+from service.ranking.index import (
+    CachedMandate,
+    IndexState,
+    MandateKeys,
+    MandateRoster,
+    MatchIndex,
+)
 from service.ranking.records import investor_record, load_mandates, request_record
 from service.ranking.selection import RequestSelection, selected_segments
 from service.ranking.serving import SCORE_DECIMALS, ServingRanker, serving_ranker
@@ -120,29 +127,46 @@ class RankedInvestors:
         )
 
 
-def _mandates_of(
-    session: Session, index: MatchIndex, state: IndexState
-) -> tuple[list[InvestorRecord], list[InvestorFeatures]]:
-    """Every mandate's record and features, in id order: from the index's cache when this
-    revision was encoded before (by either direction), the rest loaded and encoded in one
-    pass and remembered. Only ids and revisions are read for the cached ones."""
-    keys = session.execute(
-        select(InvestorProfile.id, InvestorProfile.revision).order_by(InvestorProfile.id)
-    ).all()
-    cached = [index.cached_mandate(state, key.id, key.revision) for key in keys]
+def _roster_of(session: Session, index: MatchIndex, state: IndexState) -> MandateRoster:
+    """Every mandate's record and features, in id order, also stacked: the index's roster
+    when no mandate changed since it was built (only ids and revisions are read), else built
+    again from the feature cache (mandates at a revision encoded before, by either direction)
+    and the rest loaded and encoded in one pass."""
+    # Read through the connection as plain tuples: a third of the ORM's cost per row.
+    keys: MandateKeys = tuple(
+        session.connection()
+        .execute(select(InvestorProfile.id, InvestorProfile.revision).order_by(InvestorProfile.id))
+        .tuples()
+    )
+    roster = index.cached_roster(state, keys)
+    if roster is not None:
+        return roster
+    cached = [index.cached_mandate(state, key, revision) for key, revision in keys]
     missing = [i for i, mandate in enumerate(cached) if mandate is None]
     if missing:
-        loaded = {p.id: p for p in load_mandates(session, ids=[keys[i].id for i in missing])}
-        found = [i for i in missing if keys[i].id in loaded]
-        records = [investor_record(loaded[keys[i].id]) for i in found]
-        for i, record, features in zip(
+        loaded = {p.id: p for p in load_mandates(session, ids=[keys[i][0] for i in missing])}
+        found = [i for i in missing if keys[i][0] in loaded]
+        records = [investor_record(loaded[keys[i][0]]) for i in found]
+        for i, record, encoded in zip(
             found, records, state.scorer.investors_features(records), strict=True
         ):
-            mandate = CachedMandate(record=record, features=features)
-            index.remember_mandate(state, keys[i].id, loaded[keys[i].id].revision, mandate)
+            mandate = CachedMandate(record=record, features=encoded)
+            index.remember_mandate(state, keys[i][0], loaded[keys[i][0]].revision, mandate)
             cached[i] = mandate
     known = [mandate for mandate in cached if mandate is not None]
-    return [m.record for m in known], [m.features for m in known]
+    features = [m.features for m in known]
+    roster = MandateRoster(
+        generation=state.generation,
+        keys=keys,
+        records=[m.record for m in known],
+        features=features,
+        stack=MandateStack.of(features) if features else None,
+    )
+    # A mandate deleted between the keys and the load is missing from this roster: it is
+    # not remembered, so the next ranking reads the keys without it and builds again.
+    if len(known) == len(keys):
+        index.remember_roster(roster)
+    return roster
 
 
 def rank_investors(
@@ -157,9 +181,10 @@ def rank_investors(
     state = index.current(session)
     scorer = state.scorer
     serving = serving_ranker(session, index, scorer)
-    investors, features = _mandates_of(session, index, state)
+    roster = _roster_of(session, index, state)
+    investors = roster.records
     request = request_record(financing_request, codes_of(financing_request.sector_links))
-    components = scorer.investor_components(investors, request, features)
+    components = scorer.investor_components(investors, request, roster.stack)
     learned = serving.learned
     histories: list[InvestorHistory | None] = [None] * len(investors)
     if learned is None:
@@ -169,7 +194,8 @@ def rank_investors(
     elif investors:
         histories = list(investor_histories(session, [i.id for i in investors]))
         raw_scores = (
-            _scores_with_history(scorer, learned, investors, histories, request) * components.region
+            _scores_with_history(scorer, learned, roster.features, histories, request)
+            * components.region
         )
     else:
         raw_scores = components.score
@@ -199,7 +225,7 @@ def rank_investors(
 def _scores_with_history(
     scorer: MatchScorer,
     learned: LearnedRanker,
-    investors: Sequence[InvestorRecord],
+    features: Sequence[InvestorFeatures],
     histories: Sequence[InvestorHistory | None],
     request: RequestRecord,
 ) -> FloatArray:
@@ -209,14 +235,14 @@ def _scores_with_history(
         [
             learned.predict_scores(
                 scorer.pair_features(
-                    scorer.investor_features(investor),
+                    mandate,
                     segment,
                     None,
                     names=learned.feature_names,
                     history=history,
                 )[0]
             )
-            for investor, history in zip(investors, histories, strict=True)
+            for mandate, history in zip(features, histories, strict=True)
         ]
     )
 

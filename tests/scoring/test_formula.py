@@ -21,6 +21,7 @@ import pytest
 from scoring import Components, InvestorFeatures, InvestorRecord, MatchScorer, RequestRecord
 from scoring.catalogue import Segment
 from scoring.formula import sector_fit_by_combo
+from scoring.mandate_stack import MandateStack
 
 # Parents, children, a grandchild and siblings; "fintech" has no children.
 SECTORS = (
@@ -216,3 +217,30 @@ def test_a_ranked_page_carries_the_reference_scores(parameters: dict[str, Any]) 
             assert entry.stage == components.stage[row]
             assert entry.text == components.text[row]
             assert entry.misses == components.misses(row)
+
+
+@pytest.mark.parametrize("parameters", PARAMETERS)
+def test_every_stacked_mandate_against_one_request_scores_as_the_reference_path(
+    parameters: dict[str, Any],
+) -> None:
+    """The commission's direction (every mandate against one request, on the stacked
+    arrays) gives each pair exactly what the investor's direction gives it."""
+    scorer, delta, mandates = fitted(parameters)
+    features = scorer.investors_features(mandates)
+    stack = MandateStack.of(features)
+    requests = [random_request(random.Random(number), 90_000 + number) for number in range(60)]
+    outside = 0
+    for request in requests:
+        stacked = scorer.investor_components(mandates, request, stack)
+        one_row = scorer.segment([request])
+        for position, mandate in enumerate(features):
+            reference = scorer.segment_components(mandate, one_row)
+            for name in ("sector", "ticket", "stage", "text", "region"):
+                assert getattr(stacked, name)[position] == getattr(reference, name)[0], name
+            assert abs(stacked.score[position] - reference.score[0]) <= TOLERANCE
+            assert stacked.fits[position] == reference.fits[0]
+        outside += int((stacked.region < 1.0).sum())
+        # Without a stack the scorer stacks the mandates itself: the same figures.
+        unstacked = scorer.investor_components(mandates, request)
+        assert np.array_equal(unstacked.score, stacked.score)
+    assert outside > 0  # some pairs fall outside a mandate's regions
