@@ -225,7 +225,7 @@ def test_every_stacked_mandate_against_one_request_scores_as_the_reference_path(
 ) -> None:
     """The commission's direction (every mandate against one request, on the stacked
     arrays) gives each pair exactly what the investor's direction gives it."""
-    scorer, delta, mandates = fitted(parameters)
+    scorer, _, mandates = fitted(parameters)
     features = scorer.investors_features(mandates)
     stack = MandateStack.of(features)
     requests = [random_request(random.Random(number), 90_000 + number) for number in range(60)]
