@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scoring.evaluation import baselines
+from scoring.evaluation import baselines, collaborative
 from scoring.evaluation.deals import DealTable, Rounds
 from scoring.evaluation.features import (
     FEATURE_NAMES,
@@ -31,8 +31,8 @@ from scoring.evaluation.features import (
 from scoring.evaluation.history import DealHistory
 from scoring.evaluation.metrics import RankingQuality, ranking_quality
 from scoring.evaluation.profiles import InferenceSettings
-from scoring.evaluation.report import Direction, EvaluationReport
-from scoring.history import BoolArray, FloatArray
+from scoring.evaluation.report import Direction, EvaluationReport, Task
+from scoring.history import RECENT_DAYS, BoolArray, FloatArray, HistoryCounts
 from scoring.learned import (
     COMPONENT_FEATURES,
     NEGATIVES_PER_POSITIVE,
@@ -53,6 +53,10 @@ class ScorerName(StrEnum):
     CATEGORY = "category"
     MIX = "mix"
     FOLLOW_ON = "follow_on"
+    FOLLOW_ON_RECENCY_REGION = "follow_on_recency_region"
+    CO_INVESTMENT = "co_investment"
+    CF_ALS = "cf_als"
+    """Collaborative filtering: implicit ALS (``collaborative.als_scores``)."""
     DEFAULT = "default"
     LEARNED_COMPONENTS = "learned_components"
     """A LearnedRanker over the MatchScorer components only: the form the service trains on
@@ -195,6 +199,7 @@ class HeldOutQueries:
         end: dt.date,
         direction: Direction,
         settings: EvaluationSettings,
+        task: Task = Task.ALL,
         learned: Sequence[ScorerName] = (),
     ) -> None:
         self.table, self.split, self.direction, self.settings = table, split, direction, settings
@@ -203,15 +208,26 @@ class HeldOutQueries:
         self.window: DealWindow = deal_window(
             table.columns(), self.history.counts, end=end, min_rounds=settings.min_rounds
         )
-        relevant = self.window.relevant
+        self.task = task
+        # (candidates x window rounds): the investor backed the round's company before the split.
+        window_rounds = table.rounds.take(self.window.rounds)
+        known = (
+            self.history.counts.portfolio[self.window.investors][:, window_rounds.company].toarray()
+            > 0
+        )
+        if task is Task.ALL:
+            known[:] = False
+        relevant = self.window.relevant & ~known
         if direction is Direction.PROJECT:
             query_rounds = np.flatnonzero(relevant.any(axis=0))
             self.rows = np.arange(self.window.investors.size)
             self.relevant: BoolArray = relevant[:, query_rounds].T
+            self.excluded: BoolArray = known[:, query_rounds].T
         else:
             query_rounds = np.arange(self.window.rounds.size)
             self.rows = np.flatnonzero(relevant.any(axis=1))
             self.relevant = relevant[self.rows]
+            self.excluded = known[self.rows]
         if self.relevant.size == 0 or not self.relevant.any():
             raise ValueError("no test deals by investors active before the split")
         self.investors = self.window.investors[self.rows]
@@ -223,6 +239,9 @@ class HeldOutQueries:
         """Metrics of (investors x rounds) scores on these queries."""
         matrix = np.asarray(scores, dtype=np.float64)
         oriented = matrix.T if self.direction is Direction.PROJECT else matrix
+        # An excluded candidate ranked below every other is the same as one not ranked: it is
+        # never relevant, so no relevant candidate's rank counts it.
+        oriented = np.where(self.excluded, -np.inf, oriented)
         return ranking_quality(oriented, self.relevant, k=self.settings.k, tie_break=self.tie_break)
 
     @cached_property
@@ -239,6 +258,13 @@ class HeldOutQueries:
         mix = baselines.popularity_mix_scores(self.history, self.window.investors, self.rounds)
         scores: FloatArray = mix[self.rows]
         return scores
+
+    @cached_property
+    def recent(self) -> HistoryCounts:
+        """The candidates' deals of the ``RECENT_DAYS`` before the split."""
+        return baselines.counts_between(
+            self.table, self.split - dt.timedelta(days=RECENT_DAYS), self.split
+        )
 
     @cached_property
     def learned(self) -> LearnedScores:
@@ -297,6 +323,22 @@ def follow_on_scores(queries: HeldOutQueries) -> FloatArray:
     )
 
 
+def follow_on_recency_region_scores(queries: HeldOutQueries) -> FloatArray:
+    return baselines.follow_on_recency_region_scores(
+        queries.history, queries.recent, queries.window.investors, queries.investors, queries.rounds
+    )
+
+
+def co_investment_scores(queries: HeldOutQueries) -> FloatArray:
+    return baselines.co_investment_scores(
+        queries.history, queries.investors, queries.rounds, queries.mix
+    )
+
+
+def cf_als_scores(queries: HeldOutQueries) -> FloatArray:
+    return collaborative.als_scores(queries.history, queries.investors, queries.rounds)
+
+
 def default_scores(queries: HeldOutQueries) -> FloatArray:
     return queries.matcher.default_scores(range(queries.investors.size))
 
@@ -316,6 +358,9 @@ SCORERS: Mapping[ScorerName, Callable[[HeldOutQueries], FloatArray]] = MappingPr
         ScorerName.CATEGORY: category_scores,
         ScorerName.MIX: mix_scores,
         ScorerName.FOLLOW_ON: follow_on_scores,
+        ScorerName.FOLLOW_ON_RECENCY_REGION: follow_on_recency_region_scores,
+        ScorerName.CO_INVESTMENT: co_investment_scores,
+        ScorerName.CF_ALS: cf_als_scores,
         ScorerName.DEFAULT: default_scores,
         ScorerName.LEARNED_COMPONENTS: learned_components_scores,
         ScorerName.LEARNED: learned_scores,
@@ -342,6 +387,7 @@ def evaluate(
     test_until: dt.date | None = None,
     settings: EvaluationSettings = EvaluationSettings(),
     scorers: Sequence[str] = SCORER_NAMES,
+    task: Task = Task.ALL,
 ) -> EvaluationReport:
     """Rank held-out deals with every scorer and measure Recall@k, NDCG@k and MRR.
 
@@ -361,6 +407,9 @@ def evaluate(
     settings : EvaluationSettings
     scorers : sequence of str
         Which of ``SCORER_NAMES`` to run.
+    task : Task
+        ``all`` deals, or ``new`` ones only: an investor that backed the round's company before
+        the split is neither a candidate nor relevant for that round.
 
     Returns
     -------
@@ -375,6 +424,7 @@ def evaluate(
         end=end,
         direction=direction,
         settings=settings,
+        task=task,
         learned=[name for name in names if name in LEARNED_SCORERS],
     )
     quality = {name.value: queries.quality(SCORERS[name](queries)) for name in names}
@@ -382,6 +432,7 @@ def evaluate(
     relevant = queries.relevant
     return EvaluationReport(
         direction=direction,
+        task=task,
         split=split,
         test_until=end,
         k=settings.k,

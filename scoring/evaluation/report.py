@@ -9,8 +9,20 @@ from typing import Any
 
 from scoring.evaluation.metrics import RankingQuality
 
-BASELINE_NAMES = ("random", "popularity", "category", "mix")
-"""The data README's baselines: the target is measured against the best of them."""
+README_BASELINE_NAMES = ("random", "popularity", "category", "mix")
+"""The data README's baselines."""
+
+BASELINE_NAMES = (
+    *README_BASELINE_NAMES,
+    "follow_on",
+    "follow_on_recency_region",
+    "co_investment",
+    "cf_als",
+)
+"""Every baseline (untrained heuristics and collaborative filtering, each given only pre-split
+deals): the target is measured against the strongest of them, metric by metric."""
+
+METRICS = ("recall_at_k", "ndcg_at_k", "mrr")
 
 
 class Direction(StrEnum):
@@ -20,11 +32,24 @@ class Direction(StrEnum):
     INVESTOR = "investor"
 
 
+class Task(StrEnum):
+    """Which pairs count: every deal, or only discoveries.
+
+    ``new``: an investor that backed the round's company before the split is neither a
+    candidate nor relevant for that round (the company already knows it); queries left with no
+    relevant item are dropped.
+    """
+
+    ALL = "all"
+    NEW = "new"
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluationReport:
-    """Metrics of every scorer on one split and direction."""
+    """Metrics of every scorer on one split, direction and task."""
 
     direction: Direction
+    task: Task
     split: dt.date
     test_until: dt.date
     k: int
@@ -56,17 +81,41 @@ class EvaluationReport:
         present = [name for name in references if name in self.quality]
         if scorer not in self.quality or not present:
             return {}
-        lifts: dict[str, float] = {}
-        for metric in ("recall_at_k", "ndcg_at_k", "mrr"):
-            best = max(getattr(self.quality[name], metric) for name in present)
+        return {metric: lift for metric, (_, lift) in self.strongest(references, scorer).items()}
+
+    def strongest(
+        self, references: tuple[str, ...] = BASELINE_NAMES, scorer: str = "learned"
+    ) -> dict[str, tuple[str, float]]:
+        """Per metric, the best of ``references`` and the relative gain of ``scorer`` over it.
+
+        Parameters
+        ----------
+        references : tuple of str
+            Scorers to compare with (those not run are skipped).
+        scorer : str
+
+        Returns
+        -------
+        strongest : dict of str to (str, float)
+            Keyed by ``recall_at_k``, ``ndcg_at_k`` and ``mrr``: (the best reference's name,
+            ``scorer / best - 1``); empty if nothing to compare.
+        """
+        present = [name for name in references if name in self.quality]
+        if scorer not in self.quality or not present:
+            return {}
+        strongest: dict[str, tuple[str, float]] = {}
+        for metric in METRICS:
+            best = max(present, key=lambda name: getattr(self.quality[name], metric))
+            reference = getattr(self.quality[best], metric)
             value = getattr(self.quality[scorer], metric)
-            lifts[metric] = value / best - 1.0 if best > 0 else float("inf")
-        return lifts
+            strongest[metric] = (best, value / reference - 1.0 if reference > 0 else float("inf"))
+        return strongest
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe form of the report."""
         return {
             "direction": self.direction.value,
+            "task": self.task.value,
             "split": self.split.isoformat(),
             "test_until": self.test_until.isoformat(),
             "k": self.k,
@@ -83,14 +132,21 @@ class EvaluationReport:
                 }
                 for name, q in self.quality.items()
             },
-            "learned_lift_over_best_baseline": {
-                metric: round(value, 4) for metric, value in self.lift_over().items()
+            "lift_over_strongest": {
+                self._metric_label(metric): {"baseline": name, "lift": round(lift, 4)}
+                for metric, (name, lift) in self.strongest().items()
             },
-            "learned_lift_over_follow_on": {
-                metric: round(value, 4) for metric, value in self.lift_over(("follow_on",)).items()
+            "lift_over_best_readme_baseline": {
+                self._metric_label(metric): round(lift, 4)
+                for metric, lift in self.lift_over(README_BASELINE_NAMES).items()
             },
             "learned_models": self.learned_models,
         }
+
+    def _metric_label(self, metric: str) -> str:
+        return {"recall_at_k": f"recall@{self.k}", "ndcg_at_k": f"ndcg@{self.k}"}.get(
+            metric, metric
+        )
 
     def to_markdown(self) -> str:
         """The metrics as a Markdown table, one row per scorer."""
@@ -101,4 +157,8 @@ class EvaluationReport:
         ]
         for name, q in self.quality.items():
             lines.append(f"| {name} | {q.recall_at_k:.3f} | {q.ndcg_at_k:.3f} | {q.mrr:.3f} |")
+        strongest = self.strongest()
+        if strongest:
+            cells = [f"{lift:+.1%} over {name}" for name, lift in strongest.values()]
+            lines.append(f"| learned vs strongest baseline | {' | '.join(cells)} |")
         return "\n".join(lines)

@@ -24,7 +24,7 @@ from scoring.evaluation.evaluate import evaluate as run_evaluation
 from scoring.evaluation.features import LEARNED_FEATURES
 from scoring.evaluation.history import DealHistory
 from scoring.evaluation.profiles import InferenceSettings
-from scoring.evaluation.report import BASELINE_NAMES
+from scoring.evaluation.report import README_BASELINE_NAMES, Task
 
 app = typer.Typer(help="Offline ranking quality and mandate inference from deal histories.")
 
@@ -55,6 +55,13 @@ def evaluate(
         dt.datetime | None,
         typer.Option(formats=DateFormats, help="Last test day, inclusive (default: end of data)"),
     ] = None,
+    task: Annotated[
+        Task,
+        typer.Option(
+            help="all: every deal; new: discovery, an investor that backed the company before "
+            "the split is neither a candidate nor relevant for its rounds"
+        ),
+    ] = Task.ALL,
     k: Annotated[int, typer.Option("--k", min=1, help="Cut-off of Recall@k and NDCG@k")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     drop_feature: Annotated[
@@ -76,6 +83,7 @@ def evaluate(
         split=split_date.date(),
         direction=direction,
         test_until=test_until.date() if test_until else None,
+        task=task,
         settings=EvaluationSettings(
             k=k, features=tuple(f for f in LEARNED_FEATURES if f not in dropped)
         ),
@@ -84,19 +92,24 @@ def evaluate(
         typer.echo(json.dumps(report.to_json(), indent=2))
         return
     typer.echo(
-        f"direction {report.direction.value}, split {report.split}, test to {report.test_until}: "
-        f"{report.n_queries} queries x {report.n_candidates} candidates, "
-        f"{report.mean_relevant:.2f} relevant per query; {report.seconds:.1f} s"
+        f"task {report.task.value}, direction {report.direction.value}, split {report.split}, "
+        f"test to {report.test_until}: {report.n_queries} queries x {report.n_candidates} "
+        f"candidates, {report.mean_relevant:.2f} relevant per query; {report.seconds:.1f} s"
     )
     typer.echo(report.to_markdown())
-    for label, references in (
-        ("best baseline (random, popularity, category, mix)", BASELINE_NAMES),
-        ("follow-on heuristic", ("follow_on",)),
-    ):
-        lifts = report.lift_over(references)
+    strongest = report.strongest()
+    if strongest:
         typer.echo(
-            f"learned vs {label}: "
-            + ", ".join(f"{metric} {value:+.0%}" for metric, value in lifts.items())
+            "learned vs the strongest baseline (per metric): "
+            + ", ".join(
+                f"{metric} {lift:+.1%} over {name}" for metric, (name, lift) in strongest.items()
+            )
+        )
+    readme = report.lift_over(README_BASELINE_NAMES)
+    if readme:
+        typer.echo(
+            "learned vs the best README baseline (random, popularity, category, mix): "
+            + ", ".join(f"{metric} {lift:+.1%}" for metric, lift in readme.items())
         )
     typer.echo("Data: CrunchBase (crunchbase.com), October 2013")
 
