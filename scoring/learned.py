@@ -64,7 +64,12 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         self.feature_names = feature_names
         self.regularization = regularization
 
-    def fit(self, features: FloatArray, outcomes: npt.NDArray[Any]) -> LearnedRanker:
+    def fit(
+        self,
+        features: FloatArray,
+        outcomes: npt.NDArray[Any],
+        sample_weight: FloatArray | None = None,
+    ) -> LearnedRanker:
         """Learn weights from feature rows and 0/1 outcomes.
 
         Parameters
@@ -72,6 +77,8 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         features : ndarray of shape (n_pairs, n_features)
         outcomes : ndarray of shape (n_pairs,)
             1 where the investor acted on the pair (interested, meeting, committed), else 0.
+        sample_weight : ndarray of shape (n_pairs,), optional
+            How much each pair counts (the service bounds each account's total).
 
         Returns
         -------
@@ -84,7 +91,7 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
             raise ValueError("outcomes need both positive and negative examples")
         model = LogisticRegression(
             C=self.regularization, class_weight="balanced", max_iter=2000
-        ).fit(with_interactions(features), outcomes)
+        ).fit(with_interactions(features), outcomes, sample_weight=sample_weight)
         self.coefficients_ = model.coef_.ravel().astype(np.float64)
         self.intercept_ = float(model.intercept_[0])
         return self

@@ -195,6 +195,8 @@ class LabelledPairs:
     outcomes: IntArray
     days: IntArray
     """Date of each pair as a proleptic ordinal."""
+    investors: tuple[str, ...] = ()
+    """Each pair's investor (the caller's id for it)."""
 
     @classmethod
     def empty(cls) -> LabelledPairs:
@@ -214,6 +216,7 @@ class LabelledPairs:
             default_scores=np.concatenate([self.default_scores, other.default_scores])[order],
             outcomes=np.concatenate([self.outcomes, other.outcomes])[order],
             days=days[order],
+            investors=tuple((*self.investors, *other.investors)[i] for i in order.tolist()),
         )
 
 
@@ -273,6 +276,7 @@ def labelled_feedback_pairs(
         default_scores=scores,
         outcomes=np.array([int(f.positive) for f in feedback], dtype=np.int64),
         days=np.array([f.day.toordinal() for f in feedback], dtype=np.int64),
+        investors=tuple(f.investor for f in feedback),
     )
 
 
@@ -351,6 +355,7 @@ def labelled_deal_pairs(
         default_scores=scores,
         outcomes=pairs.outcome,
         days=round_days[pairs.round].astype(np.int64),
+        investors=tuple(investors[window.investors[i]] for i in pairs.investor.tolist()),
     )
 
 

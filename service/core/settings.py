@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # Times people read (when a report was made) are printed in this zone, named as the
     # IANA database names it; stored times stay UTC.
     display_time_zone: str = "Asia/Shanghai"
+    # Training produces a candidate the commission activates. Set this to let a candidate
+    # serve at once, only within bounds: better on held-out accounts, no busy account
+    # flagged, no weight changing sign, and every mandate's top 10 overlapping the serving
+    # model's by at least ranking_auto_activate_min_overlap on average.
+    ranking_auto_activate: bool = False
+    ranking_auto_activate_min_overlap: float = Field(default=0.6, ge=0, le=1)
 
     @field_validator("display_time_zone")
     @classmethod

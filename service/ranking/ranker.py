@@ -127,7 +127,7 @@ class RankedInvestors:
         )
 
 
-def _roster_of(session: Session, index: MatchIndex, state: IndexState) -> MandateRoster:
+def mandate_roster(session: Session, index: MatchIndex, state: IndexState) -> MandateRoster:
     """Every mandate's record and features, in id order, also stacked: the index's roster
     when no mandate changed since it was built (only ids and revisions are read), else built
     again from the feature cache (mandates at a revision encoded before, by either direction)
@@ -181,7 +181,7 @@ def rank_investors(
     state = index.current(session)
     scorer = state.scorer
     serving = serving_ranker(session, index, scorer)
-    roster = _roster_of(session, index, state)
+    roster = mandate_roster(session, index, state)
     investors = roster.records
     request = request_record(financing_request, codes_of(financing_request.sector_links))
     components = scorer.investor_components(investors, request, roster.stack)

@@ -3,12 +3,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.core.database import SessionDep
+from service.core.settings import get_settings
 from service.http.auth import CommissionPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.problems import PROBLEM_RESPONSES
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking_models import service
+from service.ranking_models.presenting import comparison_out
 from service.ranking_models.schemas import (
+    ModelComparisonOut,
     RankingModelList,
     RankingModelVersionOut,
     TrainingOutcome,
@@ -35,8 +38,12 @@ def list_ranking_models(principal: CommissionPrincipal, session: SessionDep) -> 
 def train_ranking_model(
     principal: CommissionPrincipal, session: SessionDep, index: MatchIndexDep
 ) -> TrainingOutcome:
-    """Train on feedback; the new version serves only if it beats the serving one held out."""
-    model, activated = service.train(session=session, principal=principal, index=index)
+    """Train a candidate on feedback and deals, no account weighing more than twice the
+    typical account; it is compared on accounts held out whole and on every mandate's
+    ranking (see its comparison), and serves only once the commission activates it."""
+    model, activated = service.train(
+        session=session, principal=principal, index=index, settings=get_settings()
+    )
     return TrainingOutcome(
         model=RankingModelVersionOut.from_model(model),
         activated=activated,
@@ -51,6 +58,27 @@ def restore_default_weights(
     """Serve the default weights again."""
     service.activate(session=session, principal=principal, model=None)
     return list_ranking_models(principal, session)
+
+
+@router.get("/{model_id}/comparison", response_model=ModelComparisonOut)
+def ranking_model_comparison(
+    model_id: str, principal: CommissionPrincipal, session: SessionDep
+) -> ModelComparisonOut:
+    """What activating this version would change: held-out metrics overall and per account,
+    accounts flagged for their volume, weights that changed sign, each investor's top-10
+    overlap with the serving model, and the pairs that moved most, with reasons."""
+    model = service.get(session=session, model_id=model_id)
+    return comparison_out(model, service.version_label(service.active_model(session)))
+
+
+@router.post("/{model_id}/comparison", response_model=ModelComparisonOut)
+def compare_ranking_model_again(
+    model_id: str, principal: CommissionPrincipal, session: SessionDep, index: MatchIndexDep
+) -> ModelComparisonOut:
+    """Rank every mandate again with this version and the one serving now."""
+    model = service.get(session=session, model_id=model_id)
+    service.compare_again(session=session, index=index, model=model)
+    return comparison_out(model, service.version_label(service.active_model(session)))
 
 
 @router.post("/{model_id}/activate", response_model=RankingModelVersionOut)

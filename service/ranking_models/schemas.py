@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from models import ModelStatus, RankingModel
 from service.http.fields import with_examples
+from service.matches.schemas import REASON_EXAMPLE, ReasonOut
 
 # One stored model version, as responses show it (both schemas' examples use it).
 MODEL_VERSION_EXAMPLE: dict[str, Any] = {
@@ -25,13 +26,23 @@ MODEL_VERSION_EXAMPLE: dict[str, Any] = {
 }
 
 
+DETAILED_METRICS = ("accounts", "comparison")
+"""Kept with the model, shown by its comparison (``GET /v1/ranking-models/{id}/comparison``)."""
+
+
 class RankingModelVersionOut(BaseModel):
     model_config = with_examples(MODEL_VERSION_EXAMPLE)
 
     id: str
     version: int
     status: ModelStatus
-    metrics: dict[str, Any] = Field(description="Held-out comparison with the model it replaced")
+    metrics: dict[str, Any] = Field(
+        description=(
+            "Held-out figures against the model serving when it was trained (pairs, accounts, "
+            "ROC AUC of both, flagged accounts, weights that changed sign); per-account figures "
+            "and the ranking comparison are in its comparison"
+        )
+    )
     parameters: dict[str, Any] = Field(description="Feature names and learned coefficients")
     trained_by: str
     created_at: dt.datetime
@@ -43,7 +54,7 @@ class RankingModelVersionOut(BaseModel):
             id=model.id,
             version=model.version,
             status=model.status,
-            metrics=model.metrics,
+            metrics={k: v for k, v in model.metrics.items() if k not in DETAILED_METRICS},
             parameters=model.parameters,
             trained_by=model.trained_by,
             created_at=model.created_at,
@@ -61,7 +72,12 @@ class TrainingOutcome(BaseModel):
     )
 
     model: RankingModelVersionOut
-    activated: bool = Field(description="True when it beat the serving model on held-out data")
+    activated: bool = Field(
+        description=(
+            "False unless the deployment lets a candidate serve at once within bounds "
+            "(MATCHMAKER_RANKING_AUTO_ACTIVATE); otherwise the commission activates it"
+        )
+    )
     serving_version: str = Field(description="The model that now ranks matches")
 
 
@@ -90,3 +106,124 @@ class RankingModelList(BaseModel):
 
     items: list[RankingModelVersionOut]
     serving_version: str
+
+
+ACCOUNT_EXAMPLE: dict[str, Any] = {
+    "account_id": "5b1d2c9e-8f3a-4e7b-9c6d-2a4f8e1b7c30",
+    "name": "Hillhouse Capital",
+    "pairs": 12,
+    "positives": 5,
+    "held_out": True,
+    "training_weight_share": 0.0,
+    "held_out_auc": 0.86,
+    "serving_held_out_auc": 0.79,
+}
+FLAGGED_EXAMPLE: dict[str, Any] = {
+    "account_id": "9e4c7a21-3b5d-4f8e-a6c2-1d7b9e3f5a84",
+    "name": "A busy account",
+    "pairs": 66,
+    "median_pairs_of_others": 10.0,
+}
+OVERLAP_EXAMPLE: dict[str, Any] = {
+    "investor_profile_id": "0a6365c1-4dbe-499c-8b2c-e0c990f996e2",
+    "name": "Hillhouse Capital",
+    "top10_overlap": 0.9,
+}
+MOVED_EXAMPLE: dict[str, Any] = {
+    "investor_profile_id": "0a6365c1-4dbe-499c-8b2c-e0c990f996e2",
+    "investor_name": "Hillhouse Capital",
+    "financing_request_id": "e8d28e91-ca4b-4c1c-be25-4023fce90d95",
+    "company": "Stepfun",
+    "serving_rank": 3,
+    "candidate_rank": 1,
+    "serving_score": 0.94,
+    "candidate_score": 0.71,
+    "moved": 2,
+    "reasons": [REASON_EXAMPLE],
+}
+
+
+class AccountMetricsOut(BaseModel):
+    """One account's pairs in training: held out whole, or trained on with a bounded share
+    of the weight."""
+
+    model_config = with_examples(ACCOUNT_EXAMPLE)
+
+    account_id: str
+    name: str
+    pairs: int
+    positives: int
+    held_out: bool
+    training_weight_share: float = Field(description="Share of the training weight (0 held out)")
+    held_out_auc: float | None = Field(
+        default=None, description="The candidate's ROC AUC on this held-out account's pairs"
+    )
+    serving_held_out_auc: float | None = None
+
+
+class FlaggedAccountOut(BaseModel):
+    """An account with far more pairs in the training data than the others."""
+
+    model_config = with_examples(FLAGGED_EXAMPLE)
+
+    account_id: str
+    name: str
+    pairs: int
+    median_pairs_of_others: float
+
+
+class InvestorOverlapOut(BaseModel):
+    model_config = with_examples(OVERLAP_EXAMPLE)
+
+    investor_profile_id: str
+    name: str
+    top10_overlap: float = Field(description="Share of its top 10 the two models agree on")
+
+
+class MovedPairOut(BaseModel):
+    model_config = with_examples(MOVED_EXAMPLE)
+
+    investor_profile_id: str
+    investor_name: str
+    financing_request_id: str
+    company: str
+    serving_rank: int | None = Field(description="Rank under the serving model (None: past 50)")
+    candidate_rank: int | None = Field(description="Rank under the candidate (None: past 50)")
+    serving_score: float | None
+    candidate_score: float | None
+    moved: int = Field(description="Places moved (past 50 counts as 51)")
+    reasons: list[ReasonOut]
+
+
+class ModelComparisonOut(BaseModel):
+    """What activating a version would change, for the commission to decide."""
+
+    model_config = with_examples(
+        {
+            "model": {**MODEL_VERSION_EXAMPLE, "status": "candidate", "activated_at": None},
+            "serving_version": "default-v1",
+            "compared_with": "default-v1",
+            "held_out_auc": 0.86,
+            "serving_held_out_auc": 0.79,
+            "better_on_held_out": True,
+            "accounts": [ACCOUNT_EXAMPLE],
+            "flagged_accounts": [FLAGGED_EXAMPLE],
+            "sign_changes": [],
+            "mean_top10_overlap": 0.9,
+            "investors": [OVERLAP_EXAMPLE],
+            "moved": [MOVED_EXAMPLE],
+        }
+    )
+
+    model: RankingModelVersionOut
+    serving_version: str = Field(description="The model that ranks matches now")
+    compared_with: str = Field(description="The serving model the ranking comparison used")
+    held_out_auc: float | None
+    serving_held_out_auc: float | None
+    better_on_held_out: bool
+    accounts: list[AccountMetricsOut]
+    flagged_accounts: list[FlaggedAccountOut]
+    sign_changes: list[str] = Field(description="Features whose weight changed sign")
+    mean_top10_overlap: float
+    investors: list[InvestorOverlapOut] = Field(description="Least overlap first")
+    moved: list[MovedPairOut] = Field(description="The pairs that moved most, with reasons")

@@ -1,8 +1,10 @@
-"""Learned ranker versions: train on feedback, compare on held-out data, activate, restore."""
+"""Learned ranker versions: train a candidate on feedback and deals (no account outweighing the
+others), compare it on held-out accounts and every mandate's ranking, activate, restore."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -10,18 +12,30 @@ from sklearn.metrics import roc_auc_score
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import ModelStatus, RankingModel
+from models import Account, InvestorProfile, ModelStatus, RankingModel
 from models.types import utc_now
+from scoring.account_balance import (
+    bounded_weights,
+    heavy_accounts,
+    held_out_accounts,
+    mask_of,
+    weight_shares,
+)
 from scoring.learned import RANKING_FEATURES, REGULARIZATION, LearnedRanker
 from service.audit_log.writer import record_audit
+from service.core.settings import Settings
 from service.http.auth import Principal
 from service.http.problems import Conflict, NotFound
 from service.ranking.index import MatchIndex
-from service.ranking.serving import DEFAULT_MODEL_VERSION
+from service.ranking.serving import DEFAULT_MODEL_VERSION, serving_ranker
 from service.ranking.training_pairs import labelled_pairs
+from service.ranking_models.comparison import compare_models
 
 MIN_TRAINING_PAIRS = 30
-HELD_OUT_SHARE = 0.25
+SIGN_TOLERANCE = 0.05
+"""A weight changes sign only when it is at least this far from 0 on both sides of 0."""
+DEFAULT_SIGNS = {"sector": 1.0, "ticket": 1.0, "stage": 1.0}
+"""The default weights' signs: each match component counts for a pair."""
 
 
 def version_label(model: RankingModel | None) -> str:
@@ -42,8 +56,76 @@ def _serving_scores(
     return serving.predict_scores(features[:, columns])
 
 
-def _auc(outcomes: npt.NDArray[np.int64], scores: npt.NDArray[np.float64]) -> float:
+def _auc(outcomes: npt.NDArray[np.int64], scores: npt.NDArray[np.float64]) -> float | None:
+    """ROC AUC, or None when the pairs hold one outcome only (it is undefined then)."""
+    if len(set(outcomes.tolist())) < 2:
+        return None
     return float(roc_auc_score(outcomes, scores))
+
+
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    account_id: str
+    name: str
+
+
+def _owners(session: Session, investor_ids: Sequence[str]) -> dict[str, _Owner]:
+    """The account answering for each mandate (deleted mandates keep their id as owner)."""
+    rows = session.execute(
+        select(InvestorProfile.id, Account.id, Account.name)
+        .join(Account, Account.id == InvestorProfile.owner_account_id)
+        .where(InvestorProfile.id.in_(sorted(set(investor_ids))))
+    ).tuples()
+    return {profile: _Owner(account, name) for profile, account, name in rows}
+
+
+def _linear_weights(model: LearnedRanker) -> dict[str, float]:
+    return dict(
+        zip(model.feature_names, model.coefficients_[: len(model.feature_names)], strict=True)
+    )
+
+
+def sign_changes(candidate: LearnedRanker, serving: LearnedRanker | None) -> list[str]:
+    """Features whose own (linear) weight has the opposite sign under the candidate: against
+    the default weights, a match component the candidate counts against a pair."""
+    before = DEFAULT_SIGNS if serving is None else _linear_weights(serving)
+    after = _linear_weights(candidate)
+    return [
+        name
+        for name, weight in after.items()
+        if name in before
+        and abs(weight) >= SIGN_TOLERANCE
+        and (serving is None or abs(before[name]) >= SIGN_TOLERANCE)
+        and np.sign(weight) != np.sign(before[name])
+    ]
+
+
+def _per_account(
+    accounts: Sequence[str],
+    owners: dict[str, _Owner],
+    outcomes: npt.NDArray[np.int64],
+    held: set[str],
+    shares: dict[str, float],
+    candidate_scores: dict[str, npt.NDArray[np.float64]],
+    serving_scores: dict[str, npt.NDArray[np.float64]],
+) -> list[dict[str, object]]:
+    names = {owner.account_id: owner.name for owner in owners.values()}
+    entries = []
+    for account in sorted(set(accounts), key=lambda a: (names.get(a, a), a)):
+        mask = mask_of(accounts, {account})
+        entry: dict[str, object] = {
+            "account_id": account,
+            "name": names.get(account, account),
+            "pairs": int(mask.sum()),
+            "positives": int(outcomes[mask].sum()),
+            "held_out": account in held,
+            "training_weight_share": round(shares.get(account, 0.0), 4),
+        }
+        if account in held:
+            entry["held_out_auc"] = _auc(outcomes[mask], candidate_scores[account])
+            entry["serving_held_out_auc"] = _auc(outcomes[mask], serving_scores[account])
+        entries.append(entry)
+    return entries
 
 
 def train(
@@ -51,55 +133,107 @@ def train(
     session: Session,
     principal: Principal,
     index: MatchIndex,
+    settings: Settings,
     min_pairs: int = MIN_TRAINING_PAIRS,
 ) -> tuple[RankingModel, bool]:
-    """Fit a new version on the older pairs (feedback and recorded deals), compare it with
-    the serving model on the newest, and activate it only if it ranks those held-out pairs
-    better (ROC AUC)."""
+    """Fit a candidate on the pairs (feedback and recorded deals) of most accounts, each
+    account's weight bounded; compare it with the serving model on the accounts held out
+    whole, and with every mandate's ranking. It serves only when the commission activates
+    it, or, where ``settings.ranking_auto_activate`` asks, when it is within bounds."""
     scorer = index.current(session).scorer
     pairs = labelled_pairs(session, scorer)
-    held_out = max(1, int(len(pairs.outcomes) * HELD_OUT_SHARE))
-    train_x, test_x = pairs.features[:-held_out], pairs.features[-held_out:]
-    train_y, test_y = pairs.outcomes[:-held_out], pairs.outcomes[-held_out:]
+    owners = _owners(session, pairs.investors)
+    accounts = [owners[i].account_id if i in owners else i for i in pairs.investors]
+    held = held_out_accounts(accounts, pairs.outcomes.tolist())
+    test = mask_of(accounts, held)
+    train_y, test_y = pairs.outcomes[~test], pairs.outcomes[test]
     if (
         len(pairs.outcomes) < min_pairs
+        or not held
         or len(set(train_y.tolist())) < 2
         or len(set(test_y.tolist())) < 2
     ):
         raise Conflict(
             f"Too little feedback and deal history to learn from: {len(pairs.outcomes)} "
-            f"labelled pairs, at least {min_pairs} needed with both outcomes in the older and "
-            "the newest quarter; the serving model stays."
+            f"labelled pairs from {len(set(accounts))} accounts; at least {min_pairs} pairs "
+            "are needed, from at least two accounts, with both outcomes among the accounts "
+            "trained on and those held out; the serving model stays."
         )
+    train_accounts = [a for a, t in zip(accounts, test.tolist(), strict=True) if not t]
+    weights = bounded_weights(train_accounts, np.ones(len(train_accounts)))
     candidate = LearnedRanker(feature_names=RANKING_FEATURES, regularization=REGULARIZATION).fit(
-        train_x, train_y
+        pairs.features[~test], train_y, sample_weight=weights
     )
-    serving = active_model(session)
-    auc_candidate = _auc(test_y, candidate.predict_scores(test_x))
-    serving_scores = (
-        pairs.default_scores[-held_out:]
-        if serving is None
-        else _serving_scores(LearnedRanker.from_dict(serving.parameters), test_x)
+    serving_model = active_model(session)
+    serving_learned = (
+        None if serving_model is None else LearnedRanker.from_dict(serving_model.parameters)
     )
-    auc_serving = _auc(test_y, serving_scores)
-    better = auc_candidate > auc_serving
+    candidate_all = candidate.predict_scores(pairs.features)
+    serving_all = (
+        pairs.default_scores
+        if serving_learned is None
+        else _serving_scores(serving_learned, pairs.features)
+    )
+    by_account = {a: mask_of(accounts, {a}) for a in held}
+    auc_candidate = _auc(test_y, candidate_all[test])
+    auc_serving = _auc(test_y, serving_all[test])
+    flagged = [
+        {
+            "account_id": heavy.account,
+            "name": _name_of(owners, heavy.account),
+            "pairs": heavy.pairs,
+            "median_pairs_of_others": heavy.median_pairs,
+        }
+        for heavy in heavy_accounts(accounts)
+    ]
+    changed_signs = sign_changes(candidate, serving_learned)
+    comparison = compare_models(
+        session=session,
+        index=index,
+        serving=serving_ranker(session, index, scorer),
+        candidate=candidate,
+    )
     version = (session.scalar(select(func.max(RankingModel.version))) or 0) + 1
+    better = (auc_candidate or 0.0) > (auc_serving or 0.0)
     model = RankingModel(
         version=version,
         status=ModelStatus.CANDIDATE,
         parameters=candidate.to_dict(),
         metrics={
-            "training_pairs": len(train_y),
-            "held_out_pairs": len(test_y),
+            "training_pairs": int((~test).sum()),
+            "held_out_pairs": int(test.sum()),
+            "training_accounts": len(set(train_accounts)),
+            "held_out_accounts": len(held),
             "held_out_auc": auc_candidate,
-            "serving_version": version_label(serving),
+            "serving_version": version_label(serving_model),
             "serving_held_out_auc": auc_serving,
+            "better_on_held_out": better,
+            "accounts": _per_account(
+                accounts,
+                owners,
+                pairs.outcomes,
+                held,
+                weight_shares(train_accounts, weights),
+                {a: candidate_all[m] for a, m in by_account.items()},
+                {a: serving_all[m] for a, m in by_account.items()},
+            ),
+            "flagged_accounts": flagged,
+            "sign_changes": changed_signs,
+            "comparison": comparison,
         },
         trained_by=principal.name,
     )
     session.add(model)
     session.flush()
-    if better:
+    within_bounds = (
+        better
+        and not flagged
+        and not changed_signs
+        and float(str(comparison["mean_top10_overlap"]))
+        >= settings.ranking_auto_activate_min_overlap
+    )
+    activated = settings.ranking_auto_activate and within_bounds
+    if activated:
         activate(session=session, principal=principal, model=model)
     record_audit(
         session=session,
@@ -107,9 +241,34 @@ def train(
         action="ranking_model.train",
         object_type="ranking_model",
         object_id=model.id,
-        changes={"version": version, "activated": better, **model.metrics},
+        changes={
+            "version": version,
+            "activated": activated,
+            "held_out_auc": auc_candidate,
+            "serving_held_out_auc": auc_serving,
+            "flagged_accounts": len(flagged),
+            "sign_changes": changed_signs,
+        },
     )
-    return model, better
+    return model, activated
+
+
+def _name_of(owners: dict[str, _Owner], account: str) -> str:
+    return next((o.name for o in owners.values() if o.account_id == account), account)
+
+
+def compare_again(*, session: Session, index: MatchIndex, model: RankingModel) -> RankingModel:
+    """The stored comparison, computed again against the model serving now."""
+    scorer = index.current(session).scorer
+    comparison = compare_models(
+        session=session,
+        index=index,
+        serving=serving_ranker(session, index, scorer),
+        candidate=LearnedRanker.from_dict(model.parameters),
+    )
+    model.metrics = {**model.metrics, "comparison": comparison}
+    session.flush()
+    return model
 
 
 def activate(*, session: Session, principal: Principal, model: RankingModel | None) -> None:

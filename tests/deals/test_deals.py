@@ -240,9 +240,13 @@ def test_a_ranker_trained_on_deal_history_puts_the_investors_own_sector_first(
     trained = api.client.post("/v1/ranking-models/train", headers=api.admin)
     assert trained.status_code == 201, trained.text
     outcome = trained.json()
-    assert outcome["activated"] is True
+    assert outcome["activated"] is False  # a candidate: the commission activates it
     metrics = outcome["model"]["metrics"]
     assert metrics["held_out_auc"] > metrics["serving_held_out_auc"]
+    activated = api.client.post(
+        f"/v1/ranking-models/{outcome['model']['id']}/activate", headers=api.admin
+    )
+    assert activated.status_code == 200, activated.text
 
     after = _first_match(api, account, profile_id)
     assert after["model"]["version"] == "learned-v1"

@@ -275,6 +275,11 @@ RECIPES: dict[str, Recipe] = {
         None,
         w.api.admin,
     ),
+    "/v1/ranking-models/{model_id}/comparison": lambda w: (
+        f"/v1/ranking-models/{w.model_id()}/comparison",
+        None,
+        w.api.admin,
+    ),
     "/v1/invitations": lambda w: ("/v1/invitations", {"name": "Recipe person"}, w.admin_of()),
     "/v1/api-keys": lambda w: ("/v1/api-keys", {"name": "recipe key"}, w.startup().headers),
 }

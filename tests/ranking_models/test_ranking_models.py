@@ -1,9 +1,13 @@
-"""A learned ranker: trained on feedback, served only when better on held-out pairs."""
+"""A learned ranker: a candidate trained on feedback, compared on held-out accounts and every
+mandate's ranking, served once the commission activates it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from service.core.settings import get_settings
 from tests.support.factories import Account, ApiClient
 from tests.support.feedback_worlds import contrarian_world
 
@@ -29,7 +33,7 @@ def test_too_little_feedback_keeps_the_default_weights(api: ApiClient) -> None:
     assert _serving(api, investor, profile["id"])["model"]["version"] == "default-v1"
 
 
-def test_a_better_model_is_activated_and_the_default_can_be_restored(api: ApiClient) -> None:
+def test_a_candidate_serves_only_once_the_commission_activates_it(api: ApiClient) -> None:
     investor, profile_id = contrarian_world(api, likes_the_mandate=False)
     before = _serving(api, investor, profile_id)
     assert before["items"][0]["components"]["stage"] == 1.0  # the mandate's fits come first
@@ -37,11 +41,40 @@ def test_a_better_model_is_activated_and_the_default_can_be_restored(api: ApiCli
     trained = api.client.post("/v1/ranking-models/train", headers=api.admin)
     assert trained.status_code == 201, trained.text
     outcome = trained.json()
-    assert outcome["activated"] is True
+    assert outcome["activated"] is False
+    assert outcome["model"]["status"] == "candidate"
+    assert outcome["serving_version"] == "default-v1"
     metrics = outcome["model"]["metrics"]
     assert metrics["held_out_auc"] > metrics["serving_held_out_auc"]
-    assert outcome["serving_version"] == "learned-v1"
+    assert metrics["better_on_held_out"] is True
+    # Whole accounts are held out: of the four, at least one on each side.
+    assert metrics["held_out_accounts"] >= 1
+    assert metrics["training_accounts"] >= 1
+    assert metrics["held_out_accounts"] + metrics["training_accounts"] == 4
+    assert _serving(api, investor, profile_id)["model"]["version"] == "default-v1"
 
+    model_id = outcome["model"]["id"]
+    comparison = api.client.get(f"/v1/ranking-models/{model_id}/comparison", headers=api.admin)
+    assert comparison.status_code == 200, comparison.text
+    compared = comparison.json()
+    assert compared["compared_with"] == "default-v1"
+    # Contrarians teach it to count the match components against a pair.
+    assert set(compared["sign_changes"]) & {"sector", "ticket", "stage"}
+    accounts = compared["accounts"]
+    assert len(accounts) == 4
+    assert all(a["pairs"] == 40 and a["positives"] == 20 for a in accounts)
+    trained_on = [a for a in accounts if not a["held_out"]]
+    assert abs(sum(a["training_weight_share"] for a in trained_on) - 1.0) < 1e-3
+    assert all(a["held_out_auc"] is not None for a in accounts if a["held_out"])
+    assert compared["flagged_accounts"] == []  # four accounts answering alike
+    # Matches are real fits only, and to both models every fit here looks alike (same
+    # sector, stage and amount): the top 10s agree, nothing moves.
+    assert compared["mean_top10_overlap"] == 1.0
+    assert compared["moved"] == []
+    assert len(compared["investors"]) == 4
+
+    activated = api.client.post(f"/v1/ranking-models/{model_id}/activate", headers=api.admin)
+    assert activated.json()["status"] == "active"
     after = _serving(api, investor, profile_id)
     assert after["model"]["version"] == "learned-v1"
     assert after["items"][0]["financing_request"]["stage"] == "seed"  # what it really likes
@@ -65,10 +98,35 @@ def test_a_better_model_is_activated_and_the_default_can_be_restored(api: ApiCli
     restored = api.client.post("/v1/ranking-models/default/activate", headers=api.admin)
     assert restored.json()["serving_version"] == "default-v1"
     assert _serving(api, investor, profile_id)["model"]["version"] == "default-v1"
-    model_id = outcome["model"]["id"]
     again = api.client.post(f"/v1/ranking-models/{model_id}/activate", headers=api.admin)
     assert again.json()["status"] == "active"
     assert _serving(api, investor, profile_id)["model"]["version"] == "learned-v1"
+
+
+def test_automatic_activation_stays_within_bounds(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even where a deployment lets candidates serve at once, one whose component weights
+    changed sign waits for the commission."""
+    monkeypatch.setenv("MATCHMAKER_RANKING_AUTO_ACTIVATE", "true")
+    get_settings.cache_clear()
+    try:
+        investor, profile_id = contrarian_world(api, likes_the_mandate=False)
+        outcome = api.client.post("/v1/ranking-models/train", headers=api.admin).json()
+    finally:
+        monkeypatch.delenv("MATCHMAKER_RANKING_AUTO_ACTIVATE")
+        get_settings.cache_clear()
+    assert outcome["model"]["metrics"]["better_on_held_out"] is True
+    assert outcome["model"]["metrics"]["sign_changes"]
+    assert outcome["activated"] is False
+    assert _serving(api, investor, profile_id)["model"]["version"] == "default-v1"
+
+
+def test_one_account_alone_is_not_enough_to_learn_from(api: ApiClient) -> None:
+    contrarian_world(api, likes_the_mandate=False, accounts=1)
+    response = api.client.post("/v1/ranking-models/train", headers=api.admin)
+    assert response.status_code == 409, response.text
+    assert "at least two accounts" in response.json()["detail"]
 
 
 def test_a_model_no_better_than_the_serving_one_is_not_activated(api: ApiClient) -> None:
@@ -78,6 +136,7 @@ def test_a_model_no_better_than_the_serving_one_is_not_activated(api: ApiClient)
     outcome = trained.json()
     assert outcome["activated"] is False
     assert outcome["model"]["status"] == "candidate"
+    assert outcome["model"]["metrics"]["better_on_held_out"] is False
     assert outcome["serving_version"] == "default-v1"
     assert _serving(api, investor, profile_id)["model"]["version"] == "default-v1"
     listed = api.client.get("/v1/ranking-models", headers=api.admin).json()

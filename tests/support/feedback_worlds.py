@@ -5,23 +5,32 @@ from __future__ import annotations
 from tests.support.factories import Account, ApiClient
 
 PAIRS = 40
+ACCOUNTS = 4
+"""Investor accounts answering alike: training holds whole accounts out, so one is not enough."""
 
 
-def contrarian_world(api: ApiClient, *, likes_the_mandate: bool) -> tuple[Account, str]:
-    """An AI mandate with feedback on 40 requests, half fitting it and half not.
+def contrarian_world(
+    api: ApiClient, *, likes_the_mandate: bool, accounts: int = ACCOUNTS
+) -> tuple[Account, str]:
+    """AI mandates of ``accounts`` investor accounts, each with feedback on the same 40
+    requests, half fitting the mandate and half not. Returns the first account and mandate.
 
-    A contrarian investor (``likes_the_mandate=False``) shows interest in the misfits and
-    passes on the fits: the default ranker gets the held-out pairs backwards.
+    Contrarian investors (``likes_the_mandate=False``) show interest in the misfits and pass
+    on the fits: the default ranker gets the held-out pairs backwards.
     """
-    investor = api.create_account("investor")
-    profile = api.create_investor(
-        investor,
-        sectors=["ai"],
-        stages=["series_c"],
-        ticket_min="500000000",
-        ticket_max="5000000000",
-        thesis="",
-    )
+    investors = [api.create_account("investor") for _ in range(accounts)]
+    profiles = [
+        api.create_investor(
+            investor,
+            name=f"Contrarian fund {number}",
+            sectors=["ai"],
+            stages=["series_c"],
+            ticket_min="500000000",
+            ticket_max="5000000000",
+            thesis="",
+        )
+        for number, investor in enumerate(investors)
+    ]
     startup = api.create_account("startup")
     for n in range(PAIRS):
         fits = n % 2 == 0
@@ -36,10 +45,11 @@ def contrarian_world(api: ApiClient, *, likes_the_mandate: bool) -> tuple[Accoun
         api.publish(request["id"])
         interested = fits == likes_the_mandate
         body = {"action": "interested"} if interested else {"action": "pass", "reason": "other"}
-        response = api.client.put(
-            f"/v1/investors/{profile['id']}/feedback/{request['id']}",
-            json=body,
-            headers=investor.headers,
-        )
-        assert response.status_code == 200, response.text
-    return investor, profile["id"]
+        for investor, profile in zip(investors, profiles, strict=True):
+            response = api.client.put(
+                f"/v1/investors/{profile['id']}/feedback/{request['id']}",
+                json=body,
+                headers=investor.headers,
+            )
+            assert response.status_code == 200, response.text
+    return investors[0], profiles[0]["id"]

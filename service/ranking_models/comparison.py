@@ -1,0 +1,166 @@
+"""What activating a candidate model would change: each mandate's top 10 under the serving
+model and under the candidate, their overlap, and the pairs that moved most, with reasons.
+
+Computed when a model is trained (a POST, like a report) and again on request, and stored
+with the model, so reading it is a page view, not a ranking of every mandate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import FinancingRequest, InvestorProfile
+from scoring import RankedRequest
+from scoring.history import InvestorHistory
+from scoring.learned import LearnedRanker
+from service.deals.service import investor_histories
+from service.ranking.index import MatchIndex
+from service.ranking.ranker import mandate_roster
+from service.ranking.records import request_record
+from service.ranking.selection import RequestSelection, selected_segments
+from service.ranking.serving import ServingRanker, rounded_score
+from service.reference_data.code_links import codes_of
+
+TOP = 10
+"""The overlap is of each mandate's top this many."""
+DEPTH = 50
+"""Ranks are followed this deep; a request further down is "beyond 50"."""
+MOVED_SHOWN = 20
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    ranks: dict[str, int]
+    """Request id to its 1-based rank, for the first ``DEPTH``."""
+    by_id: dict[str, RankedRequest]
+    top: list[str]
+
+
+def _ranked(page: Sequence[RankedRequest]) -> _Ranked:
+    return _Ranked(
+        ranks={r.id: position for position, r in enumerate(page, start=1)},
+        by_id={r.id: r for r in page},
+        top=[r.id for r in page[:TOP]],
+    )
+
+
+def overlap_of(serving_top: Sequence[str], candidate_top: Sequence[str]) -> float:
+    """Share of the serving top 10 still in the candidate's (1 when both are empty)."""
+    if not serving_top and not candidate_top:
+        return 1.0
+    return len(set(serving_top) & set(candidate_top)) / max(len(serving_top), len(candidate_top))
+
+
+def compare_models(
+    *,
+    session: Session,
+    index: MatchIndex,
+    serving: ServingRanker,
+    candidate: LearnedRanker,
+) -> dict[str, object]:
+    """Every mandate ranked by both models over the published requests; JSON-safe, to be
+    stored with the candidate (reasons as structure, worded when read)."""
+    state = index.current(session)
+    scorer = state.scorer
+    roster = mandate_roster(session, index, state)
+    segments = selected_segments(state, RequestSelection())
+    reads_history = serving.reads_history or candidate.uses_history
+    histories: list[InvestorHistory | None] = (
+        list(investor_histories(session, [r.id for r in roster.records]))
+        if reads_history and roster.records
+        else [None] * len(roster.records)
+    )
+    names = dict(session.execute(select(InvestorProfile.id, InvestorProfile.name)).tuples().all())
+    investors: list[dict[str, object]] = []
+    moves: list[tuple[int, str, str, _Ranked, _Ranked, int]] = []
+    for position, (record, features, history) in enumerate(
+        zip(roster.records, roster.features, histories, strict=True)
+    ):
+        with index.ranking_slots:
+            before = _ranked(
+                scorer.rank_segments(
+                    features, segments, limit=DEPTH, learned=serving.learned, history=history
+                )[0]
+            )
+            after = _ranked(
+                scorer.rank_segments(
+                    features, segments, limit=DEPTH, learned=candidate, history=history
+                )[0]
+            )
+        investors.append(
+            {
+                "investor_profile_id": record.id,
+                "name": names.get(record.id, record.id),
+                "top10_overlap": round(overlap_of(before.top, after.top), 4),
+            }
+        )
+        for request_id in dict.fromkeys([*before.top, *after.top]):
+            moved = abs(
+                before.ranks.get(request_id, DEPTH + 1) - after.ranks.get(request_id, DEPTH + 1)
+            )
+            if moved:
+                moves.append((moved, record.id, request_id, before, after, position))
+    moves.sort(key=lambda move: (-move[0], move[1], move[2]))
+    shown = moves[:MOVED_SHOWN]
+    requests = _requests(session, sorted({move[2] for move in shown}))
+    moved_pairs = []
+    for moved, investor_id, request_id, before, after, position in shown:
+        found = requests.get(request_id)
+        if found is None:
+            continue
+        either = after.by_id.get(request_id) or before.by_id[request_id]
+        reasons = scorer.explain(
+            roster.records[position],
+            request_record(found, codes_of(found.sector_links)),
+            either.text,
+            histories[position],
+        )
+        moved_pairs.append(
+            {
+                "investor_profile_id": investor_id,
+                "investor_name": names.get(investor_id, investor_id),
+                "financing_request_id": request_id,
+                "company": found.company,
+                "serving_rank": before.ranks.get(request_id),
+                "candidate_rank": after.ranks.get(request_id),
+                "serving_score": _score(before, request_id),
+                "candidate_score": _score(after, request_id),
+                "moved": moved,
+                "reasons": [
+                    {"kind": r.kind, "outcome": r.outcome, "values": r.values()} for r in reasons
+                ],
+            }
+        )
+    investors.sort(key=lambda entry: (float(str(entry["top10_overlap"])), str(entry["name"])))
+    mean = (
+        sum(float(str(entry["top10_overlap"])) for entry in investors) / len(investors)
+        if investors
+        else 1.0
+    )
+    return {
+        "serving_version": serving.version,
+        "mandates": len(investors),
+        "mean_top10_overlap": round(mean, 4),
+        "investors": investors,
+        "moved": moved_pairs,
+    }
+
+
+def _score(ranked: _Ranked, request_id: str) -> float | None:
+    found = ranked.by_id.get(request_id)
+    return None if found is None else rounded_score(found.score)
+
+
+def _requests(session: Session, ids: Sequence[str]) -> dict[str, FinancingRequest]:
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(FinancingRequest)
+        .where(FinancingRequest.id.in_(ids))
+        .options(selectinload(FinancingRequest.sector_links))
+    )
+    return {row.id: row for row in rows}

@@ -1,0 +1,146 @@
+"""The attack an outside review made, replayed: one investor account opens 6 mandates and
+answers 66 times, passing on the better-scoring half of each ranking and showing interest in
+the rest. Training must neither let it turn the ranking against everyone else nor hide it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from service.core.settings import get_settings
+from service.demo.loader import load_demo
+from tests.support.factories import Account, ApiClient, bearer
+
+DEMO_DATA = Path(__file__).parents[2] / "service" / "demo" / "demo_data.json"
+ATTACK_MANDATES = 6
+EVERY_SECTOR = [
+    "ai",
+    "semiconductors",
+    "life_science",
+    "digital_economy",
+    "quantum",
+    "advanced_manufacturing",
+    "energy",
+]
+
+
+def _ranking(api: ApiClient, who: dict[str, str], profile_id: str) -> list[dict[str, Any]]:
+    response = api.client.get(
+        f"/v1/investors/{profile_id}/matches",
+        params={"limit": 50, "include_near_misses": "true", "include_passed": "true"},
+        headers=who,
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def _answer(api: ApiClient, who: Account, profile_id: str, request_id: str, yes: bool) -> None:
+    body = {"action": "interested"} if yes else {"action": "pass", "reason": "other"}
+    response = api.client.put(
+        f"/v1/investors/{profile_id}/feedback/{request_id}", json=body, headers=who.headers
+    )
+    assert response.status_code == 200, response.text
+
+
+def _honest_investors(api: ApiClient, count: int, answers: int) -> None:
+    """One account for each of the first ``count`` demo mandates, answering about its best
+    and worst ``answers // 2`` requests: interested in real fits, passing on the rest."""
+    for number, mandate in enumerate(json.loads(DEMO_DATA.read_text())["investors"][:count]):
+        account = api.create_account("investor", name=f"Honest investor {number}")
+        profile = api.create_investor(
+            account,
+            name=f"Honest fund {number}",
+            sectors=mandate["sectors"],
+            stages=mandate["stages"],
+            ticket_min=mandate["ticket_min"],
+            ticket_max=mandate["ticket_max"],
+            currency=mandate.get("currency", "CNY"),
+            thesis=mandate.get("thesis", ""),
+            regions=[],
+        )
+        ranking = _ranking(api, account.headers, profile["id"])
+        ends = ranking[: answers // 2] + ranking[len(ranking) - answers // 2 :]
+        for item in ends:
+            _answer(
+                api, account, profile["id"], item["financing_request"]["id"], not item["near_miss"]
+            )
+
+
+def _attacker(api: ApiClient) -> Account:
+    attacker = api.create_account("investor", name="Attacker")
+    for number in range(ATTACK_MANDATES):
+        profile = api.create_investor(
+            attacker,
+            name=f"Attack mandate {number}",
+            sectors=EVERY_SECTOR,
+            stages=["seed", "angel", "series_a", "series_b", "series_c", "growth", "strategic"],
+            ticket_min="1000000",
+            ticket_max="5000000000",
+            thesis="",
+            regions=[],
+        )
+        ranking = _ranking(api, attacker.headers, profile["id"])
+        half = len(ranking) // 2
+        for position, item in enumerate(ranking):
+            _answer(api, attacker, profile["id"], item["financing_request"]["id"], position >= half)
+    return attacker
+
+
+HONEST_ACCOUNTS = 3
+HONEST_ANSWERS = 10
+
+
+def test_one_account_cannot_turn_the_ranking_against_everyone(
+    api: ApiClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = load_demo(db_session)
+    db_session.flush()
+    hillhouse = bearer(keys.investor)
+
+    def best_match() -> str:
+        response = api.client.get(
+            f"/v1/investors/{keys.investor_profile_id}/matches?limit=1", headers=hillhouse
+        )
+        assert response.status_code == 200, response.text
+        company: str = response.json()["items"][0]["financing_request"]["company"]
+        return company
+
+    assert best_match() == "Stepfun"
+    _honest_investors(api, HONEST_ACCOUNTS, HONEST_ANSWERS)
+    _attacker(api)
+
+    # As when the attack was found, the deployment lets a better candidate serve at once.
+    monkeypatch.setenv("MATCHMAKER_RANKING_AUTO_ACTIVATE", "true")
+    get_settings.cache_clear()
+    try:
+        trained = api.client.post("/v1/ranking-models/train", headers=api.admin)
+    finally:
+        monkeypatch.delenv("MATCHMAKER_RANKING_AUTO_ACTIVATE")
+        get_settings.cache_clear()
+    assert trained.status_code == 201, trained.text
+    outcome = trained.json()
+    # Flagged for its volume, so it does not serve by itself whatever it scored held out.
+    assert outcome["activated"] is False
+    assert best_match() == "Stepfun"
+    model_id = outcome["model"]["id"]
+    compared = api.client.get(f"/v1/ranking-models/{model_id}/comparison", headers=api.admin).json()
+    flagged = compared["flagged_accounts"]
+    assert [f["name"] for f in flagged] == ["Attacker"]
+    assert flagged[0]["pairs"] == ATTACK_MANDATES * 11
+    assert flagged[0]["median_pairs_of_others"] == HONEST_ANSWERS
+    attacker = next(a for a in compared["accounts"] if a["name"] == "Attacker")
+    honest = [a for a in compared["accounts"] if a["name"] != "Attacker" and not a["held_out"]]
+    if not attacker["held_out"]:
+        # Its 66 answers weigh no more than a typical account's 10.
+        typical = sorted(a["training_weight_share"] for a in honest)[len(honest) // 2]
+        assert attacker["training_weight_share"] <= typical + 1e-3
+
+    # Even if the commission activates it, Hillhouse still sees Stepfun first.
+    activated = api.client.post(f"/v1/ranking-models/{model_id}/activate", headers=api.admin)
+    assert activated.status_code == 200, activated.text
+    assert best_match() == "Stepfun"

@@ -1,0 +1,52 @@
+"""One account, one voice: bounded training weight, whole accounts held out, busy ones
+flagged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scoring.account_balance import (
+    bounded_weights,
+    heavy_accounts,
+    held_out_accounts,
+    mask_of,
+    weight_shares,
+)
+
+
+def test_a_busy_account_weighs_no_more_than_the_others_median() -> None:
+    accounts = ["a"] * 10 + ["b"] * 12 + ["c"] * 8 + ["busy"] * 66
+    weights = bounded_weights(accounts, np.ones(len(accounts)))
+    shares = weight_shares(accounts, weights)
+    totals = {a: float(weights[mask_of(accounts, {a})].sum()) for a in set(accounts)}
+    assert totals["busy"] == pytest.approx(10.0)  # the median of 10, 12 and 8
+    assert np.allclose(weights[mask_of(accounts, {"busy"})], 10 / 66)  # spread evenly
+    # Above the others' median too: b's 12 count as 10; a and c are under theirs.
+    assert (totals["a"], totals["b"], totals["c"]) == pytest.approx((10.0, 10.0, 8.0))
+    assert abs(sum(shares.values()) - 1.0) < 1e-12
+    # Two accounts: the busy one is bounded by the other, not by a median it raises itself.
+    pair = ["quiet"] * 4 + ["busy"] * 66
+    bounded = bounded_weights(pair, np.ones(len(pair)))
+    assert float(bounded[mask_of(pair, {"busy"})].sum()) == pytest.approx(4.0)
+
+
+def test_accounts_are_held_out_whole_and_never_all_or_most() -> None:
+    accounts = [f"account-{n}" for n in range(8) for _ in range(5)]
+    outcomes = [n % 2 for n in range(len(accounts))]
+    held = held_out_accounts(accounts, outcomes)
+    assert 2 <= len(held) <= 4  # a quarter (2 of 8), never more than half
+    assert held == held_out_accounts(accounts, outcomes)  # stable
+    # Where an account falls does not depend on how much it answered.
+    busier = [*accounts, *(["account-0"] * 50)]
+    assert ("account-0" in held) == ("account-0" in held_out_accounts(busier, [0, 1] * 45))
+    assert held_out_accounts(["alone"] * 10, [0, 1] * 5) == set()
+
+
+def test_an_account_far_busier_than_the_others_is_flagged() -> None:
+    accounts = ["a"] * 10 + ["b"] * 11 + ["c"] * 9 + ["busy"] * 66
+    flagged = heavy_accounts(accounts)
+    assert [(f.account, f.pairs, f.median_pairs) for f in flagged] == [("busy", 66, 10.0)]
+    # Somewhat busier is normal; a few answers more than quiet accounts are not a flag.
+    assert heavy_accounts(["a"] * 10 + ["b"] * 30) == []
+    assert heavy_accounts(["a"] * 2 + ["b"] * 15) == []
