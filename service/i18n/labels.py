@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from models import FeedbackAction, PassReason, RequestStatus
+from models import FeedbackAction, ModelStatus, PassReason, RequestStatus
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 
@@ -27,6 +27,9 @@ _LABELS: dict[str, str] = {
     PassReason.TEAM: N_("Team"),
     PassReason.VALUATION: N_("Valuation"),
     PassReason.OTHER: N_("Other reason"),
+    ModelStatus.ACTIVE: N_("Serving"),
+    ModelStatus.CANDIDATE: N_("Candidate"),
+    ModelStatus.RETIRED: N_("Retired"),
     # What the audit trail records writes to.
     "financing_request": N_("Financing request"),
     "investor_profile": N_("Investor mandate"),
@@ -36,6 +39,7 @@ _LABELS: dict[str, str] = {
     "api_key": N_("API key"),
     "event": N_("Event"),
     "report": N_("Report"),
+    "ranking_model": N_("Ranking model"),
     # The roles of accounts.
     "commission": N_("Commission"),
     "investor": N_("Investor"),

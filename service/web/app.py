@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from service.web.pages import (
     commission,
     commission_imports,
+    commission_models,
     commission_people,
     commission_records,
     investor,
@@ -35,6 +36,7 @@ def mount_web_application(app: FastAPI) -> None:
         investor_deals,
         commission,
         commission_records,
+        commission_models,
         commission_people,
         commission_imports,
     ):

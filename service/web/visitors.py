@@ -37,6 +37,7 @@ _NAVIGATION = {
         ("/commission/review", N_("Review queue")),
         ("/commission/events", N_("Events")),
         ("/commission/reports", N_("Reports")),
+        ("/commission/ranking-models", N_("Ranking models")),
         ("/commission/imports", N_("Imports")),
         ("/commission/people", N_("Accounts and people")),
         ("/commission/audit", N_("Audit trail")),

@@ -56,6 +56,75 @@ def _person(server: LiveServer, account_id: str, username: str) -> str:
     return username
 
 
+def _trained_candidate(server: LiveServer) -> str:
+    """Three investor accounts answer 16 published requests (interested in the AI ones); the
+    commission trains a candidate on them."""
+
+    def key_of(role: str, name: str) -> dict[str, str]:
+        body = _api(server, "POST", "/v1/accounts", json={"role": role, "name": name}).json()
+        return {"Authorization": f"Bearer {body['api_key']}"}
+
+    startup = key_of("startup", "训练数据企业")
+    investors = [key_of("investor", f"训练投资者 {n}") for n in range(3)]
+    mandates = [
+        _api(
+            server,
+            "POST",
+            "/v1/investors",
+            headers=who,
+            json={
+                "name": f"训练基金 {n}",
+                "kind": "vc",
+                "origin": "domestic",
+                "sectors": ["ai"],
+                "stages": ["series_b", "series_c"],
+                "ticket_min": "100000000",
+                "ticket_max": "5000000000",
+                "currency": "CNY",
+            },
+        ).json()["id"]
+        for n, who in enumerate(investors)
+    ]
+    for n in range(16):
+        ai = n % 2 == 0
+        created = _api(
+            server,
+            "POST",
+            "/v1/financing-requests",
+            headers=startup,
+            json={
+                "company": f"训练企业 {n}",
+                "title": "融资",
+                "summary": "",
+                "sectors": ["ai.foundation_models" if ai else "life_science.drugs"],
+                "amount": "1000000000" if ai else "5000000",
+                "currency": "CNY",
+                "stage": "series_c" if ai else "seed",
+            },
+        ).json()
+        path = f"/v1/financing-requests/{created['id']}"
+        etag = _api(server, "GET", path).headers["etag"]
+        _api(
+            server,
+            "POST",
+            f"{path}/review",
+            headers={"If-Match": etag},
+            json={"decision": "publish"},
+        )
+        for who, mandate in zip(investors, mandates, strict=True):
+            body = {"action": "interested"} if ai else {"action": "pass", "reason": "sector"}
+            _api(
+                server,
+                "PUT",
+                f"/v1/investors/{mandate}/feedback/{created['id']}",
+                headers=who,
+                json=body,
+            )
+    trained = _api(server, "POST", "/v1/ranking-models/train").json()
+    model_id: str = trained["model"]["id"]
+    return model_id
+
+
 @dataclass
 class World:
     startup_user: str
@@ -241,6 +310,14 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
         ("people", "/commission/people"),
         ("audit", "/commission/audit"),
         ("imports", "/commission/imports"),
+    ):
+        queue.goto(f"{server.url}{path}")
+        commission.check(label)
+    # The ranking-model pages, with a candidate trained on three accounts answers.
+    model_id = _trained_candidate(server)
+    for label, path in (
+        ("ranking-models", "/commission/ranking-models"),
+        ("ranking-model", f"/commission/ranking-models/{model_id}"),
     ):
         queue.goto(f"{server.url}{path}")
         commission.check(label)

@@ -40,6 +40,7 @@ AUDIT_OBJECT_TYPES = (
     "api_key",
     "event",
     "report",
+    "ranking_model",
 )
 
 

@@ -1,0 +1,117 @@
+"""The commission's ranking models: train a candidate, read its comparison with the serving
+model, activate it (or the default weights again)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from service.core.database import SessionDep, start_writing
+from service.core.settings import get_settings
+from service.http.problems import Conflict, NotFound
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+from service.ranking.dependencies import MatchIndexDep
+from service.ranking_models import service as models
+from service.ranking_models.presenting import comparison_out
+from service.web.pages.common import CommissionVisitor, SubmittedForm, not_found, render
+from service.web.responses import redirect
+
+router = APIRouter(include_in_schema=False)
+INVESTORS_SHOWN = 20
+NOTICES = {
+    "activated": N_("The version now ranks every match."),
+    "default": N_("The default weights now rank every match."),
+    "compared": N_("Compared again with the model serving now."),
+}
+
+
+@router.get("/commission/ranking-models")
+def model_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
+    query = request.query_params
+    context = {
+        "versions": models.list_all(session=session),
+        "serving": models.version_label(models.active_model(session)),
+        "error": query.get("problem") == "too_little",
+        "notice": translate(NOTICES[query["done"]]) if query.get("done") in NOTICES else None,
+    }
+    return render(request, visitor, "commission/ranking_models.html", context)
+
+
+@router.post("/commission/ranking-models/train")
+async def train_candidate(
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    index: MatchIndexDep,
+    form: SubmittedForm,
+) -> Response:
+    start_writing(session)
+    try:
+        model, _ = models.train(
+            session=session, principal=visitor, index=index, settings=get_settings()
+        )
+    except Conflict:
+        return redirect(request, "/commission/ranking-models?problem=too_little")
+    return redirect(request, f"/commission/ranking-models/{model.id}")
+
+
+@router.post("/commission/ranking-models/default")
+async def serve_default_weights(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm
+) -> Response:
+    start_writing(session)
+    models.activate(session=session, principal=visitor, model=None)
+    return redirect(request, "/commission/ranking-models?done=default")
+
+
+@router.get("/commission/ranking-models/{model_id}")
+def model_detail(
+    model_id: str, request: Request, session: SessionDep, visitor: CommissionVisitor
+) -> Response:
+    try:
+        model = models.get(session=session, model_id=model_id)
+    except NotFound:
+        return not_found(request, visitor)
+    comparison = comparison_out(model, models.version_label(models.active_model(session)))
+    query = request.query_params
+    context = {
+        "comparison": comparison,
+        "least_overlap": comparison.investors[:INVESTORS_SHOWN],
+        "notice": translate(NOTICES[query["done"]]) if query.get("done") in NOTICES else None,
+    }
+    return render(request, visitor, "commission/ranking_model.html", context)
+
+
+@router.post("/commission/ranking-models/{model_id}/activate")
+async def activate_version(
+    model_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    form: SubmittedForm,
+) -> Response:
+    try:
+        model = models.get(session=session, model_id=model_id)
+    except NotFound:
+        return not_found(request, visitor)
+    start_writing(session)
+    models.activate(session=session, principal=visitor, model=model)
+    return redirect(request, f"/commission/ranking-models/{model.id}?done=activated")
+
+
+@router.post("/commission/ranking-models/{model_id}/compare")
+async def compare_version_again(
+    model_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    index: MatchIndexDep,
+    form: SubmittedForm,
+) -> Response:
+    try:
+        model = models.get(session=session, model_id=model_id)
+    except NotFound:
+        return not_found(request, visitor)
+    start_writing(session)
+    models.compare_again(session=session, index=index, model=model)
+    return redirect(request, f"/commission/ranking-models/{model.id}?done=compared")

@@ -1,0 +1,82 @@
+"""The commission's ranking models in the browser: train a candidate, read its comparison in
+Chinese, activate it, serve the default weights again; nobody else reaches them."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from tests.support.factories import ApiClient
+from tests.support.feedback_worlds import contrarian_world
+from tests.support.people import new_person
+from tests.support.web import Browser
+
+
+def _signed_in(api: ApiClient, role: str) -> Browser:
+    account = api.create_account(role)
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, signed_in=False))
+    return browser
+
+
+def _follow(browser: Browser, location: str) -> str:
+    """The page a redirect names, its query kept."""
+    path, _, query = location.partition("?")
+    return browser.get(path, **dict(parse_qsl(query))).text
+
+
+def _serving_version(api: ApiClient) -> str:
+    listed = api.client.get("/v1/ranking-models", headers=api.admin).json()
+    version: str = listed["serving_version"]
+    return version
+
+
+def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiClient) -> None:
+    browser = _signed_in(api, "commission")
+    empty = browser.get("/commission/ranking-models")
+    assert "尚未训练任何版本" in empty.text
+    refused = browser.post("/commission/ranking-models/train", {})
+    assert refused.headers["location"] == "/commission/ranking-models?problem=too_little"
+    assert "可供学习的反馈和投资记录太少" in _follow(browser, refused.headers["location"])
+    assert api.client.get("/v1/ranking-models", headers=api.admin).json()["items"] == []
+
+    contrarian_world(api, likes_the_mandate=False)
+    trained = browser.post("/commission/ranking-models/train", {})
+    assert trained.status_code == 303
+    page = browser.get(trained.headers["location"])
+    assert page.status_code == 200
+    assert "learned-v1 · 候选" in page.text
+    assert "<dt>在留出账户上更好</dt><dd>是</dd>" in page.text
+    assert "权重符号发生变化" in page.text  # contrarians count the fit against a pair
+    assert page.text.count("Contrarian fund") >= 4  # accounts and mandates listed
+    assert _serving_version(api) == "default-v1"  # a candidate serves only once activated
+
+    model_id = trained.headers["location"].rsplit("/", 1)[1]
+    activated = browser.post(f"/commission/ranking-models/{model_id}/activate", {})
+    assert activated.status_code == 303
+    assert "此版本现在为所有匹配排序" in _follow(browser, activated.headers["location"])
+    assert _serving_version(api) == "learned-v1"
+    compared = browser.post(f"/commission/ranking-models/{model_id}/compare", {})
+    assert "已与当前模型重新对比" in _follow(browser, compared.headers["location"])
+    assert "对比对象：learned-v1" in browser.get(f"/commission/ranking-models/{model_id}").text
+
+    restored = browser.post("/commission/ranking-models/default", {})
+    assert restored.headers["location"] == "/commission/ranking-models?done=default"
+    assert _serving_version(api) == "default-v1"
+    listed = browser.get("/commission/ranking-models")
+    assert "learned-v1" in listed.text
+    assert "已停用" in listed.text
+
+
+def test_only_the_commission_reaches_the_ranking_models(api: ApiClient) -> None:
+    contrarian_world(api, likes_the_mandate=False)
+    model_id = api.client.post("/v1/ranking-models/train", headers=api.admin).json()["model"]["id"]
+    for role in ("investor", "startup"):
+        browser = _signed_in(api, role)
+        for path in ("/commission/ranking-models", f"/commission/ranking-models/{model_id}"):
+            assert browser.get(path).status_code in (403, 404), (role, path)
+        answer = browser.post(f"/commission/ranking-models/{model_id}/activate", {})
+        assert answer.status_code in (403, 404)
+    assert _serving_version(api) == "default-v1"
+    commission = _signed_in(api, "commission")
+    missing = "/commission/ranking-models/00000000-0000-0000-0000-000000000000"
+    assert commission.get(missing).status_code == 404
