@@ -9,6 +9,7 @@ from models.event import Event
 from models.feedback import Feedback, FeedbackAction, FeedbackEvent, PassReason
 from models.financing_request import FinancingRequest, FinancingRequestSector, RequestStatus
 from models.idempotency_key import IdempotencyKey
+from models.impression import Impression
 from models.investor_profile import (
     InvestorProfile,
     InvestorProfileRegion,
@@ -33,6 +34,7 @@ __all__ = [
     "FinancingRequest",
     "FinancingRequestSector",
     "IdempotencyKey",
+    "Impression",
     "InvestorProfile",
     "InvestorProfileRegion",
     "InvestorProfileSector",

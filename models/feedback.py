@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin
@@ -56,6 +56,10 @@ class Feedback(Base):
     reason: Mapped[PassReason | None] = mapped_column(_enum(PassReason, "pass_reason"))
     amount: Mapped[Decimal | None] = mapped_column(ExactMoney())
     currency: Mapped[str | None] = mapped_column(String(3))
+    shown: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """Whether the request had been shown to this mandate on a page of matches before the
+    first answer; unsolicited answers count for less in training. Answers from before
+    impressions were recorded count as shown."""
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utc_now, onupdate=utc_now
     )

@@ -50,6 +50,9 @@ from scoring.history import (
 from scoring.learned import NEGATIVES_PER_POSITIVE, RANKING_FEATURES, TRAINING_WINDOW_DAYS
 
 DEFAULT_AMOUNT_CNY = 100_000_000.0
+UNSOLICITED_WEIGHT = 0.5
+"""An answer about a request the investor was never shown (it found it some other way)
+says less about what the ranking should show: it counts half."""
 """A service round's size when no recorded round before the window has one."""
 
 
@@ -197,6 +200,8 @@ class LabelledPairs:
     """Date of each pair as a proleptic ordinal."""
     investors: tuple[str, ...] = ()
     """Each pair's investor (the caller's id for it)."""
+    weights: FloatArray | None = None
+    """Each pair's weight before any bound per account (None: 1 each)."""
 
     @classmethod
     def empty(cls) -> LabelledPairs:
@@ -205,7 +210,14 @@ class LabelledPairs:
             default_scores=np.zeros(0, dtype=np.float64),
             outcomes=np.zeros(0, dtype=np.int64),
             days=np.zeros(0, dtype=np.int64),
+            weights=np.zeros(0, dtype=np.float64),
         )
+
+    @property
+    def base_weights(self) -> FloatArray:
+        if self.weights is None:
+            return np.ones(len(self.outcomes), dtype=np.float64)
+        return self.weights
 
     def __add__(self, other: LabelledPairs) -> LabelledPairs:
         """Both sets, oldest first (a stable sort keeps each set's own order within a day)."""
@@ -217,6 +229,7 @@ class LabelledPairs:
             outcomes=np.concatenate([self.outcomes, other.outcomes])[order],
             days=days[order],
             investors=tuple((*self.investors, *other.investors)[i] for i in order.tolist()),
+            weights=np.concatenate([self.base_weights, other.base_weights])[order],
         )
 
 
@@ -238,6 +251,9 @@ class FeedbackOutcome:
     request: RequestRecord
     day: dt.date
     positive: bool
+    shown: bool = True
+    """Whether the investor had been shown the request first; an unsolicited answer weighs
+    ``UNSOLICITED_WEIGHT``."""
 
 
 def labelled_feedback_pairs(
@@ -277,6 +293,9 @@ def labelled_feedback_pairs(
         outcomes=np.array([int(f.positive) for f in feedback], dtype=np.int64),
         days=np.array([f.day.toordinal() for f in feedback], dtype=np.int64),
         investors=tuple(f.investor for f in feedback),
+        weights=np.array(
+            [1.0 if f.shown else UNSOLICITED_WEIGHT for f in feedback], dtype=np.float64
+        ),
     )
 
 

@@ -34,6 +34,7 @@ from service.http.openapi_document import API_DESCRIPTION, install_openapi_docum
 from service.http.problems import UnexpectedErrorMiddleware, install_error_handlers
 from service.http.rate_limit import RateLimiter, RateLimitMiddleware, relax_commit_durability
 from service.http.throttle import FailureThrottle
+from service.impressions.log import ImpressionLog, engine_writer
 from service.investors.router import router as investors_router
 from service.matches.router import router as matches_router
 from service.ranking.index import MatchIndex
@@ -88,7 +89,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 logger.exception("match index not built at start-up")
 
         await run_in_threadpool(build)
+        application.state.impression_log.start()
         yield
+        await run_in_threadpool(application.state.impression_log.stop)
         if application.state.rate_limiter is not None:
             application.state.rate_limiter.engine.dispose()
 
@@ -112,6 +115,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.session_factory = create_session_factory(app.state.engine)
     app.state.match_index = MatchIndex(make_default_scorer)
+    app.state.impression_log = ImpressionLog(
+        engine_writer(app.state.engine),
+        interval=settings.impression_flush_seconds,
+        enabled=settings.record_impressions,
+    )
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimitMiddleware,

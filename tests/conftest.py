@@ -27,6 +27,7 @@ import service.users.service
 from service.core.database import create_db_engine, get_session
 from service.core.migrations import upgrade
 from service.core.settings import get_settings
+from service.impressions.log import ImpressionLog, connection_writer
 from service.main import create_app
 from service.reference_data.catalog import get_reference_data
 from tests.support.environment import ADMIN_KEY, TEST_DATABASE_URL
@@ -135,6 +136,9 @@ def app(engine: Engine, connection: Connection) -> FastAPI:
                 raise
 
     application.dependency_overrides[get_session] = session_in_test_transaction
+    # Impressions go into the test's transaction too, written when a route reads them (or a
+    # test flushes), never by a thread of their own sharing the connection.
+    application.state.impression_log = ImpressionLog(connection_writer(connection), interval=None)
     return application
 
 

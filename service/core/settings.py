@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # flagged, no weight changing sign, and every mandate's top 10 overlapping the serving
     # model's by at least ranking_auto_activate_min_overlap on average.
     ranking_auto_activate: bool = False
+    # What each page of matches showed an investor is kept (for online metrics, exposure in
+    # reports, and to tell answers to what was shown from unsolicited ones), written in
+    # batches every impression_flush_seconds off the request path.
+    record_impressions: bool = True
+    impression_flush_seconds: float = Field(default=1.0, gt=0)
     ranking_auto_activate_min_overlap: float = Field(default=0.6, ge=0, le=1)
 
     @field_validator("display_time_zone")

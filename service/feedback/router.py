@@ -20,6 +20,8 @@ from service.http.pagination import (
 )
 from service.http.preconditions import tag_response, with_etag
 from service.http.problems import PROBLEM_RESPONSES
+from service.impressions import service as impressions
+from service.impressions.dependencies import ImpressionLogDep
 from service.investors import service as investors
 
 router = APIRouter(tags=["feedback"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
@@ -43,9 +45,11 @@ def give_feedback(
     body: FeedbackWrite,
     principal: InvestorPrincipal,
     session: SessionDep,
+    log: ImpressionLogDep,
     response: Response,
 ) -> FeedbackOut:
-    """Record what the investor did with a match; the latest action wins, history is kept."""
+    """Record what the investor did with a match; the latest action wins, history is kept.
+    ``shown`` says whether its pages of matches had shown it the request first."""
     profile = _mandate(session, principal, investor_id)
     feedback, events = service.record(
         session=session,
@@ -53,6 +57,12 @@ def give_feedback(
         profile=profile,
         financing_request_id=financing_request_id,
         data=body,
+        shown=impressions.was_shown(
+            session=session,
+            log=log,
+            investor_profile_id=profile.id,
+            financing_request_id=financing_request_id,
+        ),
     )
     tag_response(response, feedback.revision)
     return FeedbackOut.from_model(feedback, events)

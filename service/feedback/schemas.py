@@ -123,6 +123,7 @@ class FeedbackOut(BaseModel):
             "reason": None,
             "amount": None,
             "currency": None,
+            "shown": True,
             "updated_at": "2026-11-24T09:30:00Z",
             "history": [
                 {
@@ -150,6 +151,12 @@ class FeedbackOut(BaseModel):
     reason: PassReason | None
     amount: Money | None
     currency: str | None
+    shown: bool = Field(
+        description=(
+            "Whether the investor's pages of matches had shown it this request before its "
+            "first answer (an unsolicited answer counts for less in training)"
+        )
+    )
     updated_at: dt.datetime
     history: list[FeedbackEventOut] = Field(description="Every action given, oldest first")
 
@@ -163,6 +170,7 @@ class FeedbackOut(BaseModel):
             reason=feedback.reason,
             amount=feedback.amount,
             currency=feedback.currency,
+            shown=feedback.shown,
             updated_at=feedback.updated_at,
             history=[FeedbackEventOut.from_model(event) for event in history],
         )

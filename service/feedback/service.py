@@ -33,8 +33,11 @@ def record(
     profile: InvestorProfile,
     financing_request_id: str,
     data: FeedbackWrite,
+    shown: bool,
 ) -> tuple[Feedback, list[FeedbackEvent]]:
-    """Set the latest action on a published request; the previous ones stay in the history."""
+    """Set the latest action on a published request; the previous ones stay in the history.
+    ``shown``: whether a page of matches had shown the request to this mandate, kept from
+    the first answer (training weighs unsolicited answers less)."""
     financing_request = session.get(FinancingRequest, financing_request_id)
     if financing_request is None or financing_request.status is not RequestStatus.PUBLISHED:
         raise NotFound(f"No published financing request {financing_request_id}.")
@@ -42,7 +45,9 @@ def record(
     feedback = session.get(Feedback, (profile.id, financing_request_id))
     if feedback is None:
         feedback = Feedback(
-            investor_profile_id=profile.id, financing_request_id=financing_request_id
+            investor_profile_id=profile.id,
+            financing_request_id=financing_request_id,
+            shown=shown,
         )
         session.add(feedback)
     feedback.action = data.action

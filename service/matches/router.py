@@ -16,6 +16,7 @@ from service.http.pagination import (
     decode_offset_cursor,
 )
 from service.http.problems import PROBLEM_RESPONSES
+from service.impressions.dependencies import ImpressionLogDep
 from service.investors.dependencies import VisibleMandate
 from service.matches import service
 from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
@@ -43,6 +44,7 @@ def investor_matches(
     profile: VisibleMandate,
     session: SessionDep,
     index: MatchIndexDep,
+    log: ImpressionLogDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     sector: Annotated[SectorQuery, Query()] = None,
@@ -56,7 +58,8 @@ def investor_matches(
     include_near_misses: NearMissesQuery = False,
 ) -> MatchPage[RequestMatchOut]:
     """Published financing requests ranked for this mandate, best first, with reasons."""
-    return service.rank_requests_for_investor(
+    window = RankingWindow(limit, decode_offset_cursor(cursor), min_score, include_near_misses)
+    page = service.rank_requests_for_investor(
         session=session,
         index=index,
         profile=profile,
@@ -70,8 +73,10 @@ def investor_matches(
             if include_passed
             else feedback.passed_request_ids(session=session, profile_id=profile.id),
         ),
-        window=RankingWindow(limit, decode_offset_cursor(cursor), min_score, include_near_misses),
+        window=window,
     )
+    service.note_shown(log=log, profile=profile, viewer=principal, page=page, window=window)
+    return page
 
 
 @router.get(

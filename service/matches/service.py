@@ -15,6 +15,7 @@ from service.financing_requests.schemas import FinancingRequestOut, StoredReques
 from service.http.auth import Principal
 from service.http.pagination import encode_offset_cursor
 from service.i18n.reasons import Reader, reader_for, render_reason
+from service.impressions.log import ImpressionLog, Shown
 from service.investors.schemas import InvestorOut
 from service.matches.schemas import (
     ComponentsOut,
@@ -131,6 +132,28 @@ def rank_requests_for_investor(
         )
     # An investor sees its own pair's components, not the (learned) model's weights.
     return _page(items, ranked.total, ranked.serving, window, show_weights=viewer.is_commission)
+
+
+def note_shown(
+    *,
+    log: ImpressionLog,
+    profile: InvestorProfile,
+    viewer: Principal,
+    page: MatchPage[RequestMatchOut],
+    window: RankingWindow,
+) -> None:
+    """Remember what the investor itself was shown (the commission looking at its matches
+    shows the investor nothing); positions count from the ranking's first match."""
+    if not viewer.owns(profile.owner_account_id):
+        return
+    log.record(
+        profile.id,
+        page.model.version,
+        [
+            Shown(item.financing_request.id, window.offset + number, item.score)
+            for number, item in enumerate(page.items, start=1)
+        ],
+    )
 
 
 @dataclass(frozen=True, slots=True)

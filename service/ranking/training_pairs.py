@@ -63,6 +63,7 @@ def feedback_pairs(session: Session, scorer: MatchScorer) -> LabelledPairs:
             request=request_record(request, codes_of(request.sector_links)),
             day=f.updated_at.date(),
             positive=f.action in POSITIVE,
+            shown=f.shown,
         )
         for f, request in rows
     ]

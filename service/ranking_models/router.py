@@ -7,11 +7,16 @@ from service.core.settings import get_settings
 from service.http.auth import CommissionPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.problems import PROBLEM_RESPONSES
+from service.impressions import service as impressions
+from service.impressions.dependencies import ImpressionLogDep
 from service.ranking.dependencies import MatchIndexDep
+from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.ranking_models import service
 from service.ranking_models.presenting import comparison_out
 from service.ranking_models.schemas import (
     ModelComparisonOut,
+    OnlineMetricsOut,
+    PositionCountsOut,
     RankingModelList,
     RankingModelVersionOut,
     TrainingOutcome,
@@ -79,6 +84,38 @@ def compare_ranking_model_again(
     model = service.get(session=session, model_id=model_id)
     service.compare_again(session=session, index=index, model=model)
     return comparison_out(model, service.version_label(service.active_model(session)))
+
+
+@router.get("/{model_id}/online-metrics", response_model=OnlineMetricsOut)
+def ranking_model_online_metrics(
+    model_id: str, principal: CommissionPrincipal, session: SessionDep, log: ImpressionLogDep
+) -> OnlineMetricsOut:
+    """Per position, the pairs this version showed investors (``default``: the default
+    weights), and how many of them the investor then marked interested, met or committed to."""
+    version = (
+        DEFAULT_MODEL_VERSION
+        if model_id == "default"
+        else service.version_label(service.get(session=session, model_id=model_id))
+    )
+    log.flush()  # what this worker showed a moment ago counts too
+    positions = [
+        PositionCountsOut(
+            position=row.position,
+            shown=row.shown,
+            interested=row.interested,
+            meeting=row.meeting,
+            committed=row.committed,
+        )
+        for row in impressions.online_metrics(session=session, model_version=version)
+    ]
+    return OnlineMetricsOut(
+        model_version=version,
+        positions=positions,
+        shown=sum(p.shown for p in positions),
+        interested=sum(p.interested for p in positions),
+        meeting=sum(p.meeting for p in positions),
+        committed=sum(p.committed for p in positions),
+    )
 
 
 @router.post("/{model_id}/activate", response_model=RankingModelVersionOut)

@@ -227,3 +227,47 @@ class ModelComparisonOut(BaseModel):
     mean_top10_overlap: float
     investors: list[InvestorOverlapOut] = Field(description="Least overlap first")
     moved: list[MovedPairOut] = Field(description="The pairs that moved most, with reasons")
+
+
+POSITION_EXAMPLE: dict[str, Any] = {
+    "position": 1,
+    "shown": 120,
+    "interested": 31,
+    "meeting": 9,
+    "committed": 2,
+}
+
+
+class PositionCountsOut(BaseModel):
+    """Pairs first shown at one position by the version, and how far their investors went
+    afterwards (a meeting counts as interest too; a commitment as both)."""
+
+    model_config = with_examples(POSITION_EXAMPLE)
+
+    position: int
+    shown: int
+    interested: int
+    meeting: int
+    committed: int
+
+
+class OnlineMetricsOut(BaseModel):
+    """What a version's pages of matches showed investors and what they did next."""
+
+    model_config = with_examples(
+        {
+            "model_version": "learned-v2",
+            "positions": [POSITION_EXAMPLE],
+            "shown": 120,
+            "interested": 31,
+            "meeting": 9,
+            "committed": 2,
+        }
+    )
+
+    model_version: str
+    positions: list[PositionCountsOut]
+    shown: int
+    interested: int
+    meeting: int
+    committed: int

@@ -160,7 +160,8 @@ def train(
             "trained on and those held out; the serving model stays."
         )
     train_accounts = [a for a, t in zip(accounts, test.tolist(), strict=True) if not t]
-    weights = bounded_weights(train_accounts, np.ones(len(train_accounts)))
+    # Unsolicited answers count half; then no account outweighs the others' median.
+    weights = bounded_weights(train_accounts, pairs.base_weights[~test])
     candidate = LearnedRanker(feature_names=RANKING_FEATURES, regularization=REGULARIZATION).fit(
         pairs.features[~test], train_y, sample_weight=weights
     )
@@ -201,6 +202,7 @@ def train(
         parameters=candidate.to_dict(),
         metrics={
             "training_pairs": int((~test).sum()),
+            "unsolicited_pairs": int((pairs.base_weights < 1.0).sum()),
             "held_out_pairs": int(test.sum()),
             "training_accounts": len(set(train_accounts)),
             "held_out_accounts": len(held),

@@ -20,12 +20,14 @@ from models.types import HUNDREDTHS
 from scoring.catalogue import Segment, merge_segments
 from scoring.history import InvestorHistory
 from service.deals.service import investor_histories
+from service.impressions.service import EXPOSURE_TOP, investors_who_saw
 from service.ranking.index import IndexState, MatchIndex
 from service.ranking.selection import RequestSelection, selected_segment
 from service.ranking.serving import rounded_score, serving_ranker
 from service.reference_data.catalog import get_reference_data
 from service.reports.document import (
     Counts,
+    Exposure,
     Funnel,
     InvestorMatches,
     Listed,
@@ -159,9 +161,13 @@ def compute_report(
         min_score=min_score,
     )
     unmatched_rows = ordered[tally.above[ordered] == 0][:MAX_LISTED]
+    seen = investors_who_saw(session=session, request_ids=ids)
+    seen_count = np.array([seen.get(i, 0) for i in ids], dtype=np.int64)
+    unseen_rows = ordered[seen_count[ordered] == 0][:MAX_LISTED]
     request_pairs = tally.request_pairs(listed_rows)
     investor_pairs = tally.investor_pairs(min(len(investors), MAX_LISTED))
     shown_rows = {int(r) for r in listed_rows} | {int(r) for r in unmatched_rows}
+    shown_rows |= {int(r) for r in unseen_rows}
     shown_rows |= {pair.row for pairs in investor_pairs for pair in pairs}
     details = load_details(session, [ids[r] for r in shown_rows])
     every_pair = [pair for pairs in request_pairs + investor_pairs for pair in pairs]
@@ -227,6 +233,7 @@ def compute_report(
         requests=[
             RequestMatches(
                 **_request_columns(details[ids[row]], int(tally.above[row])),
+                seen_by_investors=int(seen_count[row]),
                 top_investors=[
                     RankedInvestor(
                         investor_profile_id=investors[p.investor].profile_id,
@@ -265,6 +272,20 @@ def compute_report(
             committed=feedback.committed,
             committed_amount=cents(feedback.committed_cny),
             currency=CNY,
+        ),
+        exposure=Exposure(
+            top=EXPOSURE_TOP,
+            seen=int((seen_count > 0).sum()),
+            unseen=int((seen_count == 0).sum()),
+            unseen_requests=[
+                UnmatchedRequest(
+                    **_request_columns(details[ids[row]], int(tally.above[row])),
+                    best_score=rounded_score(tally.best[row])
+                    if np.isfinite(tally.best[row])
+                    else None,
+                )
+                for row in unseen_rows.tolist()
+            ],
         ),
         listed=Listed(
             limit=MAX_LISTED,

@@ -142,6 +142,9 @@ class RequestMatches(_Part):
     amount: ExactAmount
     currency: str
     investors_above_min_score: SkipJsonSchema[int]
+    seen_by_investors: int = Field(
+        default=0, description="Investors whose pages of matches showed it in their top 20"
+    )
     top_investors: list[RankedInvestor] = Field(default_factory=list)
 
 
@@ -166,6 +169,16 @@ class Funnel(_Part):
     committed: int
     committed_amount: ExactAmount
     currency: str = "CNY"
+
+
+class Exposure(_Part):
+    """Who saw what: requests in scope that some investor's pages of matches showed in its
+    first ``top``, and those nobody saw (largest ask first), for outreach."""
+
+    top: int
+    seen: int
+    unseen: int
+    unseen_requests: list[UnmatchedRequest] = Field(default_factory=list)
 
 
 class Listed(_Part):
@@ -199,6 +212,7 @@ class ReportDocument(_Part):
     requests: list[RequestMatches] = Field(default_factory=list)
     investors: list[InvestorMatches] = Field(default_factory=list)
     funnel: Funnel | None = None
+    exposure: Exposure | None = None
     listed: Listed | None = None
 
     @property

@@ -360,6 +360,13 @@ ROUTES: list[RouteSpec] = [
         """,
     ),
     RouteSpec(
+        "GET /v1/ranking-models/{model_id}/online-metrics",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+    RouteSpec(
         "POST /v1/ranking-models/{model_id}/comparison",
         """
         object   anon badkey inv_a inv_b su_x su_y admin comm

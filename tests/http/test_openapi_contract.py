@@ -10,8 +10,9 @@ English: names accepted wherever codes are, display objects, structured reasons,
 taxonomy's kinds, origins and currencies; the report's PDF and Excel formats and the event's
 date and place; a request's contact and credit code; examples on the report and taxonomy
 schemas; display objects on feedback and interest), and for "A ranking that earns trust"
-(training yields a candidate; a version's comparison, read and computed again). Change it
-only together with an intended change of the API, and say so in the commit.
+(training yields a candidate; a version's comparison, read and computed again; online metrics
+per version; feedback's shown flag; exposure in reports). Change it only together with an
+intended change of the API, and say so in the commit.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "312b9f1daaa3e2626c2163ba5bed511cf46afea1d8dfbfb6abf98efd0a46bc03"
+RECORDED_SHA256 = "5c12173f1801ef671a2ee8d08c2308235812c6a78122a87c415879aef90479ec"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -47,6 +47,8 @@ def test_a_candidate_serves_only_once_the_commission_activates_it(api: ApiClient
     metrics = outcome["model"]["metrics"]
     assert metrics["held_out_auc"] > metrics["serving_held_out_auc"]
     assert metrics["better_on_held_out"] is True
+    # Answered through the API without a page of matches first: each counts half.
+    assert metrics["unsolicited_pairs"] == 4 * 40
     # Whole accounts are held out: of the four, at least one on each side.
     assert metrics["held_out_accounts"] >= 1
     assert metrics["training_accounts"] >= 1

@@ -124,6 +124,7 @@ def test_the_published_schema_is_the_one_recorded_before_the_model_was_written()
         "title",
         "amount",
         "currency",
+        "seen_by_investors",
         "top_investors",
     ]
     assert list(parts["Listed"]["properties"]) == ["limit"]

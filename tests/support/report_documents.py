@@ -129,6 +129,7 @@ _SAMPLE: dict[str, Any] = {
             "amount": "3000000000.00",
             "currency": "CNY",
             "investors_above_min_score": 2,
+            "seen_by_investors": 1,
             "top_investors": [
                 {
                     "investor_profile_id": "i-0001",
@@ -184,6 +185,7 @@ _SAMPLE: dict[str, Any] = {
             "amount": "600000000.00",
             "currency": "CNY",
             "investors_above_min_score": 0,
+            "seen_by_investors": 1,
             "top_investors": [],
         },
     ],
@@ -223,6 +225,24 @@ _SAMPLE: dict[str, Any] = {
         "committed": 4,
         "committed_amount": "1200000000.50",
         "currency": "CNY",
+    },
+    "exposure": {
+        "top": 20,
+        "seen": 4,
+        "unseen": 1,
+        "unseen_requests": [
+            {
+                "financing_request_id": "r-0005",
+                "company": "无人问津科技",
+                "title": "量子传感",
+                "sectors": ["quantum"],
+                "stage": "series_a",
+                "amount": "80000000.00",
+                "currency": "CNY",
+                "investors_above_min_score": 1,
+                "best_score": 0.71,
+            }
+        ],
     },
 }
 

@@ -17,9 +17,11 @@ from service.feedback.schemas import FeedbackWrite
 from service.http.problems import Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
+from service.impressions import service as impressions
+from service.impressions.dependencies import ImpressionLogDep
 from service.investors import service as investors
 from service.investors.schemas import InvestorUpdate
-from service.matches.service import MatchFilters, rank_requests_for_investor
+from service.matches.service import MatchFilters, note_shown, rank_requests_for_investor
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.ranker import RankingWindow
 from service.reference_data.catalog import CodeKind, get_reference_data
@@ -88,6 +90,7 @@ def mandate_matches(
     visitor: InvestorVisitor,
     mandate: OwnMandate,
     index: MatchIndexDep,
+    log: ImpressionLogDep,
 ) -> Response:
     query = request.query_params
     known_events, _ = events.list_page(session=session, limit=100, cursor=None)
@@ -99,6 +102,7 @@ def mandate_matches(
         "event_id": query.get("event_id") if query.get("event_id") in event_ids else None,
         "min_score": _min_score(query.get("min_score")),
     }
+    window = RankingWindow(MATCHES_PER_PAGE, 0, chosen["min_score"], False)
     matches = rank_requests_for_investor(
         session=session,
         index=index,
@@ -111,8 +115,9 @@ def mandate_matches(
             event_id=chosen["event_id"],
             excluded_ids=feedback.passed_request_ids(session=session, profile_id=mandate.id),
         ),
-        window=RankingWindow(MATCHES_PER_PAGE, 0, chosen["min_score"], False),
+        window=window,
     )
+    note_shown(log=log, profile=mandate, viewer=visitor, page=matches, window=window)
     given = feedback.latest_for(
         session=session,
         profile_id=mandate.id,
@@ -141,6 +146,7 @@ async def give_feedback(
     session: SessionDep,
     visitor: InvestorVisitor,
     mandate: OwnMandate,
+    log: ImpressionLogDep,
     form: SubmittedForm,
 ) -> Response:
     state = FormState(values={k: str(v) for k, v in form.items()})
@@ -169,6 +175,12 @@ async def give_feedback(
             profile=mandate,
             financing_request_id=request_id,
             data=checked,
+            shown=impressions.was_shown(
+                session=session,
+                log=log,
+                investor_profile_id=mandate.id,
+                financing_request_id=request_id,
+            ),
         )
     except NotFound:
         return not_found(request, visitor)

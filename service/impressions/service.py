@@ -1,0 +1,125 @@
+"""Reading what was shown: whether a mandate saw a request, each model version's outcomes
+by position, and how many investors saw each request near the top."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from models import FeedbackAction, FeedbackEvent, Impression
+from service.impressions.log import ImpressionLog
+
+EXPOSURE_TOP = 20
+"""A request counts as seen by an investor that had it among its first this many."""
+FUNNEL = {
+    "interested": (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED),
+    "meeting": (FeedbackAction.MEETING, FeedbackAction.COMMITTED),
+    "committed": (FeedbackAction.COMMITTED,),
+}
+"""A pair that reached a meeting was interested too: each count includes the later stages."""
+ID_BATCH = 5000
+"""Request ids per query (PostgreSQL takes at most 65,535 bind parameters)."""
+
+
+def was_shown(
+    *, session: Session, log: ImpressionLog, investor_profile_id: str, financing_request_id: str
+) -> bool:
+    """Whether a page of matches ever showed this request to this mandate (written, or
+    still waiting in this worker's log)."""
+    if log.waiting(investor_profile_id, financing_request_id):
+        return True
+    found = session.scalar(
+        select(Impression.id)
+        .where(
+            Impression.investor_profile_id == investor_profile_id,
+            Impression.financing_request_id == financing_request_id,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionCounts:
+    position: int
+    shown: int
+    """Pairs first shown by this model at this position."""
+    interested: int
+    meeting: int
+    committed: int
+
+
+def online_metrics(*, session: Session, model_version: str) -> list[PositionCounts]:
+    """Per position (where each pair was first shown by ``model_version``): how many pairs,
+    and how many of them the investor then marked interested, met, committed to."""
+    first = (
+        select(
+            Impression.investor_profile_id.label("investor"),
+            Impression.financing_request_id.label("request"),
+            func.min(Impression.position).label("position"),
+            func.min(Impression.shown_at).label("shown_at"),
+        )
+        .where(Impression.model_version == model_version)
+        .group_by(Impression.investor_profile_id, Impression.financing_request_id)
+        .subquery()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for position, shown in session.execute(
+        select(first.c.position, func.count()).group_by(first.c.position)
+    ).tuples():
+        counts[int(position)] = {"shown": int(shown)}
+    for stage, actions in FUNNEL.items():
+        reached = (
+            select(first.c.position, first.c.investor, first.c.request)
+            .join(
+                FeedbackEvent,
+                and_(
+                    FeedbackEvent.investor_profile_id == first.c.investor,
+                    FeedbackEvent.financing_request_id == first.c.request,
+                    FeedbackEvent.occurred_at >= first.c.shown_at,
+                    FeedbackEvent.action.in_(actions),
+                ),
+            )
+            .distinct()
+            .subquery()
+        )
+        for position, pairs in session.execute(
+            select(reached.c.position, func.count()).group_by(reached.c.position)
+        ).tuples():
+            counts.setdefault(int(position), {"shown": 0})[stage] = int(pairs)
+    return [
+        PositionCounts(
+            position=position,
+            shown=row.get("shown", 0),
+            interested=row.get("interested", 0),
+            meeting=row.get("meeting", 0),
+            committed=row.get("committed", 0),
+        )
+        for position, row in sorted(counts.items())
+    ]
+
+
+def investors_who_saw(
+    *, session: Session, request_ids: Sequence[str], top: int = EXPOSURE_TOP
+) -> dict[str, int]:
+    """For each request, how many mandates had it among their first ``top`` matches on some
+    page; requests nobody saw are absent."""
+    seen: dict[str, int] = {}
+    ids = sorted(set(request_ids))
+    for start in range(0, len(ids), ID_BATCH):
+        rows = session.execute(
+            select(
+                Impression.financing_request_id,
+                func.count(func.distinct(Impression.investor_profile_id)),
+            )
+            .where(
+                Impression.financing_request_id.in_(ids[start : start + ID_BATCH]),
+                Impression.position <= top,
+            )
+            .group_by(Impression.financing_request_id)
+        ).tuples()
+        seen.update((request_id, int(count)) for request_id, count in rows)
+    return seen

@@ -1,0 +1,162 @@
+"""What was shown: every page of matches an investor is served is remembered (position,
+score, model version), answers say whether they answered something shown, and each model
+version's outcomes by position are there for the commission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Feedback, Impression
+from tests.support.factories import Account, ApiClient
+
+
+def _world(api: ApiClient) -> tuple[Account, dict[str, Any], list[str]]:
+    """An AI mandate and three published AI requests that fit it, best first."""
+    investor = api.create_account("investor")
+    profile = api.create_investor(
+        investor, sectors=["ai"], stages=["series_c"], ticket_min="100000000", regions=[]
+    )
+    startup = api.create_account("startup")
+    ids = []
+    for company, amount in (
+        ("First", "1000000000"),
+        ("Second", "2500000000"),
+        ("Third", "9000000000"),
+    ):
+        request = api.create_request(startup, company=company, amount=amount, region=None)
+        api.publish(request["id"])
+        ids.append(request["id"])
+    return investor, profile, ids
+
+
+def _matches(api: ApiClient, who: dict[str, str], profile_id: str, **params: Any) -> Any:
+    response = api.client.get(f"/v1/investors/{profile_id}/matches", params=params, headers=who)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _shown(app: FastAPI, db_session: Session) -> list[tuple[str, int, float, str]]:
+    app.state.impression_log.flush()
+    rows = db_session.execute(
+        select(
+            Impression.financing_request_id,
+            Impression.position,
+            Impression.score,
+            Impression.model_version,
+        ).order_by(Impression.shown_at, Impression.position)
+    ).tuples()
+    return list(rows)
+
+
+def test_each_served_page_is_remembered_with_positions_scores_and_the_model(
+    api: ApiClient, app: FastAPI, db_session: Session
+) -> None:
+    investor, profile, _ = _world(api)
+    first = _matches(api, investor.headers, profile["id"], limit=2)
+    second = _matches(api, investor.headers, profile["id"], limit=2, cursor=first["next_cursor"])
+    # The commission looking at the investor's matches shows the investor nothing.
+    _matches(api, api.admin, profile["id"], limit=2)
+    served = [*first["items"], *second["items"]]
+    assert _shown(app, db_session) == [
+        (item["financing_request"]["id"], position, item["score"], "default-v1")
+        for position, item in enumerate(served, start=1)
+    ]
+
+
+def test_an_answer_says_whether_the_request_had_been_shown(
+    api: ApiClient, app: FastAPI, db_session: Session
+) -> None:
+    investor, profile, _ = _world(api)
+    page = _matches(api, investor.headers, profile["id"], limit=1)
+    shown_id = page["items"][0]["financing_request"]["id"]
+    all_ids = [
+        i["financing_request"]["id"] for i in _matches(api, api.admin, profile["id"])["items"]
+    ]
+    never_shown = next(i for i in all_ids if i != shown_id)
+    path = f"/v1/investors/{profile['id']}/feedback"
+    answered = api.client.put(
+        f"{path}/{shown_id}", json={"action": "interested"}, headers=investor.headers
+    )
+    # Not yet written to the database: the worker's log still knows it showed it.
+    assert answered.json()["shown"] is True
+    unsolicited = api.client.put(
+        f"{path}/{never_shown}", json={"action": "interested"}, headers=investor.headers
+    )
+    assert unsolicited.json()["shown"] is False
+    # Kept from the first answer: seeing it later does not make the first answer solicited.
+    _matches(api, investor.headers, profile["id"], limit=10)
+    again = api.client.put(
+        f"{path}/{never_shown}", json={"action": "meeting"}, headers=investor.headers
+    )
+    assert again.json()["shown"] is False
+    stored = db_session.scalars(select(Feedback).order_by(Feedback.updated_at)).all()
+    assert {f.financing_request_id: f.shown for f in stored} == {
+        shown_id: True,
+        never_shown: False,
+    }
+
+
+def test_online_metrics_count_what_each_position_led_to(api: ApiClient) -> None:
+    investor, profile, _ = _world(api)
+    items = _matches(api, investor.headers, profile["id"], limit=3)["items"]
+    path = f"/v1/investors/{profile['id']}/feedback"
+    first, second = (item["financing_request"]["id"] for item in items[:2])
+    api.client.put(f"{path}/{first}", json={"action": "interested"}, headers=investor.headers)
+    api.client.put(f"{path}/{second}", json={"action": "meeting"}, headers=investor.headers)
+    response = api.client.get("/v1/ranking-models/default/online-metrics", headers=api.admin)
+    assert response.status_code == 200, response.text
+    metrics = response.json()
+    assert metrics["model_version"] == "default-v1"
+    assert [
+        (p["position"], p["shown"], p["interested"], p["meeting"], p["committed"])
+        for p in metrics["positions"]
+    ] == [(1, 1, 1, 0, 0), (2, 1, 1, 1, 0), (3, 1, 0, 0, 0)]
+    assert (metrics["shown"], metrics["interested"], metrics["meeting"]) == (3, 2, 1)
+    assert (
+        api.client.get(
+            "/v1/ranking-models/default/online-metrics", headers=investor.headers
+        ).status_code
+        == 403
+    )
+
+
+def test_the_matches_page_of_the_web_application_is_remembered_too(
+    api: ApiClient, app: FastAPI, db_session: Session
+) -> None:
+    from tests.support.people import new_person
+    from tests.support.web import Browser
+
+    investor, profile, ids = _world(api)
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, investor, signed_in=False))
+    assert browser.get(f"/investor/mandates/{profile['id']}/matches").status_code == 200
+    shown = _shown(app, db_session)
+    assert sorted(row[0] for row in shown) == sorted(ids)
+    assert sorted(row[1] for row in shown) == [1, 2, 3]
+
+
+def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(api: ApiClient) -> None:
+    investor, profile, _ = _world(api)
+    startup = api.create_account("startup")
+    unseen = api.create_request(
+        startup, company="无人看到的疫苗厂", sectors=["life_science.drugs"], region=None
+    )
+    api.publish(unseen["id"])
+    _matches(api, investor.headers, profile["id"], limit=2)  # the first two only
+
+    created = api.client.post("/v1/reports", json={}, headers=api.admin)
+    assert created.status_code == 201, created.text
+    report = created.json()
+    exposure = report["exposure"]
+    assert (exposure["top"], exposure["seen"], exposure["unseen"]) == (20, 2, 2)
+    assert {r["company"] for r in exposure["unseen_requests"]} == {"Third", "无人看到的疫苗厂"}
+    seen = {r["company"]: r["seen_by_investors"] for r in report["requests"]}
+    assert seen == {"First": 1, "Second": 1, "Third": 0, "无人看到的疫苗厂": 0}
+    html = api.client.get(f"/v1/reports/{report['id']}?format=html", headers=api.admin).text
+    assert "曝光情况" in html
+    assert "没有投资者看到的项目" in html
+    assert "1位投资者在前20名中看到" in html
