@@ -4,7 +4,9 @@ path: serving a page appends a few tuples under a lock; a background thread writ
 
 A worker that stops writes what it holds (the application's shutdown calls ``stop``). Until a
 batch is written, ``was_shown`` still finds its pairs here, so a worker's answers know what
-that worker showed a moment ago.
+that worker showed a moment ago. Nothing flushes from inside a request: on SQLite a request
+that writes holds the write lock from the start, and a batch written on another connection
+would wait for it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from service.http.auth import CommissionPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.problems import PROBLEM_RESPONSES
 from service.impressions import service as impressions
-from service.impressions.dependencies import ImpressionLogDep
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.ranking_models import service
@@ -88,16 +87,16 @@ def compare_ranking_model_again(
 
 @router.get("/{model_id}/online-metrics", response_model=OnlineMetricsOut)
 def ranking_model_online_metrics(
-    model_id: str, principal: CommissionPrincipal, session: SessionDep, log: ImpressionLogDep
+    model_id: str, principal: CommissionPrincipal, session: SessionDep
 ) -> OnlineMetricsOut:
     """Per position, the pairs this version showed investors (``default``: the default
-    weights), and how many of them the investor then marked interested, met or committed to."""
+    weights), and how many of them the investor then marked interested, met or committed to.
+    Each worker writes what it showed within about a second."""
     version = (
         DEFAULT_MODEL_VERSION
         if model_id == "default"
         else service.version_label(service.get(session=session, model_id=model_id))
     )
-    log.flush()  # what this worker showed a moment ago counts too
     positions = [
         PositionCountsOut(
             position=row.position,

@@ -10,7 +10,6 @@ from service.http.auth import CommissionPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
 from service.http.problems import PROBLEM_RESPONSES, ServiceUnavailable
-from service.impressions.dependencies import ImpressionLogDep
 from service.ranking.dependencies import MatchIndexDep
 from service.reports import service
 from service.reports.document import ReportDocument
@@ -42,10 +41,8 @@ def create_report(
     session: SessionDep,
     principal: CommissionPrincipal,
     index: MatchIndexDep,
-    log: ImpressionLogDep,
 ) -> JSONResponse:
     """Compute a match report over the current data and keep it as a frozen snapshot."""
-    log.flush()  # the exposure counts what this worker showed a moment ago too
     report = service.create(session=session, principal=principal, index=index, data=body)
     return JSONResponse(
         service.document_of(report).model_dump(mode="json"),

@@ -16,7 +16,8 @@ from tests.support.factories import investor_payload, request_payload
 
 def _pair(database_url: str) -> tuple[str, list[str]]:
     """A mandate and three requests in a fresh database (rows written directly)."""
-    sessions = create_session_factory(create_db_engine(database_url))
+    engine = create_db_engine(database_url)
+    sessions = create_session_factory(engine)
     with sessions() as session:
         owner = Account(role=Role.INVESTOR, name="Investor")
         startup = Account(role=Role.STARTUP, name="Startup")
@@ -49,7 +50,9 @@ def _pair(database_url: str) -> tuple[str, list[str]]:
         ]
         session.add_all([profile, *requests])
         session.commit()
-        return profile.id, [r.id for r in requests]
+        pair = profile.id, [r.id for r in requests]
+    engine.dispose()
+    return pair
 
 
 def test_batches_are_written_by_the_background_thread_and_on_stop(

@@ -100,13 +100,14 @@ def test_an_answer_says_whether_the_request_had_been_shown(
     }
 
 
-def test_online_metrics_count_what_each_position_led_to(api: ApiClient) -> None:
+def test_online_metrics_count_what_each_position_led_to(api: ApiClient, app: FastAPI) -> None:
     investor, profile, _ = _world(api)
     items = _matches(api, investor.headers, profile["id"], limit=3)["items"]
     path = f"/v1/investors/{profile['id']}/feedback"
     first, second = (item["financing_request"]["id"] for item in items[:2])
     api.client.put(f"{path}/{first}", json={"action": "interested"}, headers=investor.headers)
     api.client.put(f"{path}/{second}", json={"action": "meeting"}, headers=investor.headers)
+    app.state.impression_log.flush()  # what the worker's thread does within a second
     response = api.client.get("/v1/ranking-models/default/online-metrics", headers=api.admin)
     assert response.status_code == 200, response.text
     metrics = response.json()
@@ -139,7 +140,9 @@ def test_the_matches_page_of_the_web_application_is_remembered_too(
     assert sorted(row[1] for row in shown) == [1, 2, 3]
 
 
-def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(api: ApiClient) -> None:
+def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
+    api: ApiClient, app: FastAPI
+) -> None:
     investor, profile, _ = _world(api)
     startup = api.create_account("startup")
     unseen = api.create_request(
@@ -147,6 +150,7 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(api: ApiCl
     )
     api.publish(unseen["id"])
     _matches(api, investor.headers, profile["id"], limit=2)  # the first two only
+    app.state.impression_log.flush()  # what the worker's thread does within a second
 
     created = api.client.post("/v1/reports", json={}, headers=api.admin)
     assert created.status_code == 201, created.text

@@ -15,7 +15,6 @@ from service.events import service as events
 from service.events.schemas import EventCreate
 from service.http.problems import Invalid, NotFound
 from service.i18n.catalogs import translate
-from service.impressions.dependencies import ImpressionLogDep
 from service.ranking.dependencies import MatchIndexDep
 from service.reports import service as reports
 from service.reports.findings import find
@@ -86,7 +85,6 @@ async def create_report(
     visitor: CommissionVisitor,
     form: SubmittedForm,
     index: MatchIndexDep,
-    log: ImpressionLogDep,
 ) -> Response:
     values: dict[str, Any] = {
         name: str(form.get(name, "")).strip() for name in ("event_id", "top_k", "min_score")
@@ -103,7 +101,6 @@ async def create_report(
         known_events, _ = events.list_page(session=session, limit=100, cursor=None)
         context = {"reports": listed, "events": known_events, "form": state}
         return render(request, visitor, "commission/reports.html", context)
-    log.flush()  # the exposure counts what this worker showed a moment ago too
     start_writing(session)
     try:
         report = reports.create(session=session, principal=visitor, index=index, data=checked)
