@@ -21,7 +21,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "5c12173f1801ef671a2ee8d08c2308235812c6a78122a87c415879aef90479ec"
+RECORDED_SHA256 = "d7da55fd51eaa57fa2a4e60b4c6eb578c2d34277a6cf42b1c68436db7c89d54f"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(
