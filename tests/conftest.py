@@ -30,7 +30,7 @@ from service.core.settings import get_settings
 from service.impressions.log import ImpressionLog, connection_writer
 from service.main import create_app
 from service.reference_data.catalog import get_reference_data
-from tests.support.environment import ADMIN_KEY, TEST_DATABASE_URL
+from tests.support.environment import ADMIN_KEY, TEST_DATABASE_URL, TEST_SCHEMA
 from tests.support.factories import ApiClient
 from tests.support.secret_watch import SESSION_WATCH, SecretWatch
 
@@ -85,8 +85,8 @@ def reset_database(engine: Engine) -> None:
     """Empty the test database so the migrations start from nothing."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {TEST_SCHEMA}"))
     else:
         database = make_url(TEST_DATABASE_URL).database
         engine.dispose()
