@@ -87,6 +87,18 @@ def _random_key() -> dict[str, str]:
     return bearer("mk_" + secrets.token_urlsafe(32))
 
 
+FAILURE_WINDOW_SECONDS = 60  # the failure throttle's fixed window in create_app
+
+
+def _well_inside_one_failure_window(margin: float = 10.0) -> None:
+    """The throttle counts failures in fixed windows on the clock: start counting well inside
+    one, so every failure a test sends lands in the same window (at most a 10 s wait; a run
+    that straddled a minute saw its count start again)."""
+    left = FAILURE_WINDOW_SECONDS - time.time() % FAILURE_WINDOW_SECONDS
+    if left < margin:
+        time.sleep(left + 0.1)
+
+
 def test_the_failure_throttle_shares_the_rate_limiters_engine(scratch_engine: Engine) -> None:
     limited = create_app(_settings(rate_limit_requests=10), engine=scratch_engine)
     unlimited = create_app(_settings(rate_limit_requests=0), engine=scratch_engine)
@@ -100,6 +112,7 @@ def test_random_bearer_values_are_refused_per_address_and_leave_no_rows(
     scratch_engine: Engine,
 ) -> None:
     """Before: each random key had a fresh bucket, so 500 of them were 500 x 401 and 500 rows."""
+    _well_inside_one_failure_window()
     settings = _settings(rate_limit_requests=1000, rate_limit_window_seconds=3600)
     with TestClient(create_app(settings, engine=scratch_engine)) as client:
         responses = [client.get("/v1/accounts", headers=_random_key()) for _ in range(500)]
@@ -121,6 +134,7 @@ def test_random_bearer_values_are_refused_per_address_and_leave_no_rows(
 def test_refused_keys_count_against_the_address_and_a_valid_key_stays_exact(
     scratch_engine: Engine,
 ) -> None:
+    _well_inside_one_failure_window()
     settings = _settings(rate_limit_requests=12, rate_limit_window_seconds=3600)
     admin = bearer(ADMIN_KEY)
     with TestClient(create_app(settings, engine=scratch_engine)) as client:
@@ -161,6 +175,7 @@ def test_keys_never_looked_at_count_against_the_address(scratch_engine: Engine) 
 
 
 def test_a_second_worker_learns_of_the_block_from_the_database(scratch_engine: Engine) -> None:
+    _well_inside_one_failure_window()
     settings = _settings(rate_limit_requests=1000, rate_limit_window_seconds=3600)
     with (
         TestClient(create_app(settings, engine=scratch_engine)) as one,
