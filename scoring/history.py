@@ -53,9 +53,13 @@ HISTORY_FEATURES = (
     "region_share",
     "portfolio_company",
     "log_amount",
+    "log_co_investments",
+    "log_recent_co_investments",
 )
 """Each scaled to about [0, 1]: the logistic regression has no scaler and its pairwise
-products need comparable ranges. "category" is the request's sector, "round type" its stage."""
+products need comparable ranges. "category" is the request's sector, "round type" its stage.
+The co-investment features count the rounds the investor shared with the request's company's
+earlier backers (``CompanyCounts``)."""
 
 
 def company_key(name: str) -> int:
@@ -228,6 +232,49 @@ def _counter() -> Mapping[str, float]:
     return {}
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class CompanyCounts:
+    """A count per company: ``keys`` (``company_key``s, ascending, unique, never 0) and
+    ``counts`` (positive), read per request with one ``searchsorted``."""
+
+    keys: IntArray
+    counts: FloatArray
+
+    @classmethod
+    def empty(cls) -> CompanyCounts:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+    @classmethod
+    def of(cls, keys: IntArray, counts: FloatArray) -> CompanyCounts:
+        """Counts of possibly repeated keys, summed per key; key 0 (no company) and zero
+        counts left out."""
+        keep = (keys != 0) & (counts != 0)
+        unique, at = np.unique(keys[keep], return_inverse=True)
+        summed = np.bincount(at.reshape(-1), weights=counts[keep], minlength=unique.size)
+        return cls(unique.astype(np.int64), summed.astype(np.float64))
+
+    def __len__(self) -> int:
+        return int(self.keys.size)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CompanyCounts):
+            return NotImplemented
+        return bool(
+            np.array_equal(self.keys, other.keys) and np.array_equal(self.counts, other.counts)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def lookup(self, keys: IntArray) -> FloatArray:
+        """The count of each key (0 for a company not counted and for key 0)."""
+        if not self.keys.size:
+            return np.zeros(keys.shape, dtype=np.float64)
+        position = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        found = (self.keys[position] == keys) & (keys != 0)
+        values: FloatArray = np.where(found, self.counts[position], 0.0)
+        return values
+
+
 @dataclass(frozen=True, slots=True)
 class InvestorHistory:
     """Counts of an investor's deals before a date (each round once); read from
@@ -241,13 +288,24 @@ class InvestorHistory:
     by_sector_and_stage: Mapping[tuple[str, str], float] = field(default_factory=dict)
     by_region: Mapping[str, float] = field(default_factory=_counter)
     companies: frozenset[int] = frozenset()
+    co_investments: CompanyCounts = field(default_factory=CompanyCounts.empty)
+    """Per company: the rounds this investor shared with each of the company's backers (other
+    investors that funded it before the date), summed over the backers."""
+    recent_co_investments: CompanyCounts = field(default_factory=CompanyCounts.empty)
+    """The same, counting only shared rounds of the recent days."""
 
     @classmethod
     def from_deals(
-        cls, deals: Iterable[PastDeal], *, as_of: dt.date, recent_days: int = RECENT_DAYS
+        cls,
+        deals: Iterable[PastDeal],
+        *,
+        as_of: dt.date,
+        recent_days: int = RECENT_DAYS,
+        market: Sequence[Iterable[PastDeal]] = (),
     ) -> InvestorHistory:
-        """The history of the deals closed strictly before ``as_of``."""
-        return histories_from_deals([deals], as_of=as_of, recent_days=recent_days)[0]
+        """The history of the deals closed strictly before ``as_of`` (``market``: other
+        investors' deals, which only the co-investment counts read)."""
+        return histories_from_deals([deals], as_of=as_of, recent_days=recent_days, market=market)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +329,10 @@ class HistoryCounts:
     recent_by_category: FloatArray
     portfolio: sp.csr_matrix
     """Rounds of each company the investor funded (investors x companies)."""
+    took_part: sp.csr_matrix
+    """1 for each round the investor took part in (investors x rounds)."""
+    recent_took_part: sp.csr_matrix
+    """The same for the rounds of the ``recent_days`` before the cutoff."""
 
     @classmethod
     def before(
@@ -299,6 +361,15 @@ class HistoryCounts:
         category, round_type = deals.category[rows], deals.round_type[rows]
         recent = deals.day[rows] >= day - np.timedelta64(recent_days, "D")
 
+        def took_part(weights: BoolArray | None = None) -> sp.csr_matrix:
+            ones = np.ones(investor.size, dtype=np.float64)
+            matrix = sp.csr_matrix(
+                (ones if weights is None else ones * weights, (investor, deals.round[rows])),
+                shape=(n_investors, width),
+            )
+            matrix.eliminate_zeros()
+            return matrix
+
         def counts(columns: IntArray, width: int, weights: BoolArray | None = None) -> FloatArray:
             matrix = np.zeros((n_investors, width), dtype=np.float64)
             np.add.at(matrix, (investor, columns), 1.0 if weights is None else weights)
@@ -321,7 +392,35 @@ class HistoryCounts:
                 (np.ones(investor.size, dtype=np.float64), (investor, deals.company[rows])),
                 shape=(n_investors, deals.n_companies),
             ),
+            took_part=took_part(),
+            recent_took_part=took_part(recent),
         )
+
+    def co_investments(self, investors: IntArray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(investors x companies), for the given investor codes: the rounds each shared with
+        the company's backers (the other investors that funded it before the cutoff, each
+        backer's shared rounds counted), in all and in the recent days only.
+
+        One sparse product each: the rounds shared with every other investor, times who
+        backed which company. A follow-on's own rounds are shared with the company's other
+        backers and count too; the ``portfolio_company`` feature tells them apart.
+        """
+        backers = self.portfolio.copy()
+        backers.data[:] = 1.0
+        everyone = self.took_part.T.tocsr()
+        size = (investors.size, self.took_part.shape[0])
+        results = []
+        for mine in (self.took_part[investors], self.recent_took_part[investors]):
+            shared = (mine @ everyone).tocsr()
+            # Rounds shared with oneself are one's own rounds, not co-investments.
+            own = sp.csr_matrix(
+                (np.asarray(mine.sum(axis=1)).reshape(-1), (np.arange(investors.size), investors)),
+                shape=size,
+            )
+            shared = (shared - own).tocsr()
+            shared.eliminate_zeros()
+            results.append((shared @ backers).tocsr())
+        return results[0], results[1]
 
     def active_investors(self, min_rounds: int) -> IntArray:
         """Codes of the investors with at least ``min_rounds`` rounds, in code order."""
@@ -346,6 +445,9 @@ class HistoryCounts:
         portfolio = self.portfolio[rows]
         keys = names.company_keys[portfolio.indices].tolist()
         bounds = portfolio.indptr.tolist()
+        co_investments, recent_co_investments = (
+            _company_counts(matrix, names.company_keys) for matrix in self.co_investments(rows)
+        )
         return [
             InvestorHistory(
                 rounds=float(self.rounds[row]),
@@ -356,9 +458,22 @@ class HistoryCounts:
                 by_sector_and_stage=by_sector_and_stage[position],
                 by_region={k: n for k, n in by_region[position].items() if k},
                 companies=frozenset(k for k in keys[bounds[position] : bounds[position + 1]] if k),
+                co_investments=co_investments[position],
+                recent_co_investments=recent_co_investments[position],
             )
             for position, row in enumerate(rows.tolist())
         ]
+
+
+def _company_counts(matrix: sp.csr_matrix, company_keys: IntArray) -> list[CompanyCounts]:
+    """Each row of an (investors x company codes) matrix as counts by ``company_key``."""
+    return [
+        CompanyCounts.of(
+            company_keys[matrix.indices[start:end]],
+            np.asarray(matrix.data[start:end], dtype=np.float64),
+        )
+        for start, end in zip(matrix.indptr[:-1].tolist(), matrix.indptr[1:].tolist(), strict=True)
+    ]
 
 
 def _summed(matrix: FloatArray, key_of: Callable[[int], Key]) -> list[dict[Key, float]]:
@@ -391,10 +506,16 @@ def histories_from_deals(
     *,
     as_of: dt.date,
     recent_days: int = RECENT_DAYS,
+    market: Sequence[Iterable[PastDeal]] = (),
 ) -> list[InvestorHistory]:
     """The history of each investor's deals closed strictly before ``as_of``, in order: one
-    ``HistoryCounts`` for all of them."""
-    columns, names = track_record_columns(track_records)
+    ``HistoryCounts`` for all of them.
+
+    ``market`` holds the track records of every other investor: they are not returned, but
+    the co-investment counts read them (who shared a round with whom, who backed which
+    company), so the counts are those of the whole market only when it is given.
+    """
+    columns, names = track_record_columns([*track_records, *market])
     counts = HistoryCounts.before(columns, as_of, recent_days=recent_days)
     return counts.investor_histories(range(len(track_records)), names)
 
@@ -518,6 +639,13 @@ def history_columns(
         keys = rows_of(segment.company_keys)
         known = np.fromiter(history.companies, dtype=np.int64, count=len(history.companies))
         columns["portfolio_company"] = (np.isin(keys, known) & (keys != 0)).astype(np.float64)
+    for name, counted in (
+        ("log_co_investments", history.co_investments),
+        ("log_recent_co_investments", history.recent_co_investments),
+    ):
+        if name in wanted:
+            request_companies: IntArray = np.asarray(rows_of(segment.company_keys), dtype=np.int64)
+            columns[name] = _log_count(counted.lookup(request_companies))
     if "log_amount" in wanted:
         # log10 of the amount in CNY: 10 million at 0, 10 billion at 1.
         # Clipped: an amount without an exchange rate is stored as +inf.

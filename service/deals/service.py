@@ -126,14 +126,55 @@ def past_deals(session: Session, investor_profile_ids: Sequence[str]) -> dict[st
     return deals
 
 
+def market_deals(
+    session: Session, excluded_profile_ids: Sequence[str], *, before: dt.date
+) -> list[list[PastDeal]]:
+    """Every other profile's deals and commitments closed before ``before``, one list per
+    profile: the co-investment counts read only their company, stage and day (which round
+    they are) and who took part, so sector and region are left empty.
+
+    Two plain column queries over the deals and the commitments (no ORM objects)."""
+    excluded = set(excluded_profile_ids)
+    deals: dict[str, list[PastDeal]] = {}
+    recorded = session.execute(
+        select(Deal.investor_profile_id, Deal.company, Deal.stage, Deal.closed_on)
+        .where(Deal.closed_on < before)
+        .order_by(Deal.closed_on, Deal.id)
+    ).tuples()
+    for profile_id, company, stage, closed_on in recorded:
+        if profile_id not in excluded:
+            deals.setdefault(profile_id, []).append(PastDeal(company, "", stage, None, closed_on))
+    committed = session.execute(
+        select(
+            Feedback.investor_profile_id,
+            Feedback.updated_at,
+            FinancingRequest.company,
+            FinancingRequest.stage,
+        )
+        .join(FinancingRequest, FinancingRequest.id == Feedback.financing_request_id)
+        .where(Feedback.action == FeedbackAction.COMMITTED)
+        .order_by(Feedback.updated_at, Feedback.financing_request_id)
+    ).tuples()
+    for profile_id, committed_at, company, stage in committed:
+        day = committed_at.date()
+        if profile_id not in excluded and day < before:
+            deals.setdefault(profile_id, []).append(PastDeal(company, "", stage, None, day))
+    return [deals[profile_id] for profile_id in sorted(deals)]
+
+
 def investor_histories(
     session: Session, investor_profile_ids: Sequence[str], *, as_of: dt.date | None = None
 ) -> list[InvestorHistory]:
     """Each profile's history as the ranker reads it, as of ``as_of`` (default: tomorrow,
-    so today's deals count), in the order given."""
+    so today's deals count), in the order given.
+
+    The co-investment counts (``scoring.history``) also read every other profile's deals
+    and commitments (``market_deals``): who shared a round with the profile, and who
+    backed the company of a request."""
     day = as_of or dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
     deals = past_deals(session, investor_profile_ids)
-    return histories_from_deals([deals[i] for i in investor_profile_ids], as_of=day)
+    market = market_deals(session, investor_profile_ids, before=day)
+    return histories_from_deals([deals[i] for i in investor_profile_ids], as_of=day, market=market)
 
 
 def investor_history(session: Session, investor_profile_id: str) -> InvestorHistory:

@@ -26,8 +26,10 @@ from scoring.evaluation.profiles import InferenceSettings
 from scoring.history import (
     HISTORY_FEATURES,
     CodeNames,
+    CompanyCounts,
     InvestorHistory,
     PastDeal,
+    company_key,
     histories_as_of,
     track_record_columns,
 )
@@ -102,6 +104,23 @@ def track_records(deals: list[Deal]) -> dict[str, list[PastDeal]]:
     return {name: [past_deal(d) for d in deals if d.investor == name] for name in INVESTORS}
 
 
+def co_investments_by_hand(deals: list[Deal], investor: str, cutoff: dt.date) -> dict[str, float]:
+    """Per company: the rounds (before ``cutoff``) ``investor`` shared with each other
+    investor that backed the company before ``cutoff``, summed over those backers."""
+    before = [d for d in deals if d.funded_at < cutoff]
+    rounds_of: dict[str, set[int]] = {}
+    for d in before:
+        rounds_of.setdefault(d.investor, set()).add(d.round_id)
+    mine = rounds_of.get(investor, set())
+    counts: dict[str, float] = {}
+    for company in sorted({d.company for d in before}):
+        backers = {d.investor for d in before if d.company == company} - {investor}
+        shared = sum(len(mine & rounds_of[b]) for b in backers)
+        if shared:
+            counts[company] = float(shared)
+    return counts
+
+
 def history_features(history: InvestorHistory) -> npt.NDArray[np.float64]:
     """Every deal-history feature of ``history`` against the rounds of the last year, through
     ``MatchScorer.pair_features`` as the rankers compute them."""
@@ -154,6 +173,20 @@ def test_the_deals_table_and_the_evaluation_give_the_same_histories(
         np.testing.assert_array_equal(
             history_features(service_history), history_features(evaluation_history)
         )
+    # Ranking one investor alone, the service still reads everyone's deals for the
+    # co-investment counts (its ``market_deals``): the same history as with all of them.
+    for name in (INVESTORS[2], INVESTORS[5]):
+        (alone,) = investor_histories(db_session, [profile_ids[name]], as_of=cutoff)
+        assert alone == served[INVESTORS.index(name)], name
+    if cutoff > dt.date(2010, 7, 1):
+        assert all(len(h.co_investments) > 0 for h in served)
+        assert any(len(h.recent_co_investments) > 0 for h in served)
+    for name, history in zip(INVESTORS, served, strict=True):
+        expected = co_investments_by_hand(deals, name, cutoff)
+        assert history.co_investments == CompanyCounts.of(
+            np.array([company_key(c) for c in expected], dtype=np.int64),
+            np.array(list(expected.values()), dtype=np.float64),
+        ), name
     # The round listed twice counts once on both paths, and both sum finer codes.
     twice = next(d for d in deals if d.round_id == 40)
     history = served[INVESTORS.index(twice.investor)]
@@ -204,6 +237,9 @@ def test_the_service_and_the_evaluation_build_the_same_training_pairs() -> None:
     portfolio = FEATURE_NAMES.index("portfolio_company")
     follow_ons = features[outcomes == 1, portfolio]
     assert 0 < follow_ons.sum() < follow_ons.size
+    # Co-investments with the company's earlier backers are counted on both paths.
+    co_invested = features[:, FEATURE_NAMES.index("log_co_investments")]
+    assert 0 < np.count_nonzero(co_invested) < co_invested.size
 
 
 def test_histories_as_of_each_day_are_those_of_the_deals_before_it() -> None:
@@ -215,4 +251,10 @@ def test_histories_as_of_each_day_are_those_of_the_deals_before_it() -> None:
     investors = [0, 3, 5, 7]
     found = histories_as_of(columns, names, investors, days)
     for investor, day, history in zip(investors, days, found, strict=True):
-        assert history == InvestorHistory.from_deals(records[INVESTORS[investor]], as_of=day)
+        name = INVESTORS[investor]
+        others = [records[n] for n in INVESTORS if n != name]
+        assert history == InvestorHistory.from_deals(records[name], as_of=day, market=others)
+        # Without the others' deals there is no one to have co-invested with.
+        alone = InvestorHistory.from_deals(records[name], as_of=day)
+        assert len(alone.co_investments) == 0
+        assert alone.rounds == history.rounds
