@@ -25,7 +25,7 @@ service and the evaluation rank with. Nothing here reads a database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -261,15 +261,18 @@ def labelled_feedback_pairs(
     feedback: Sequence[FeedbackOutcome],
     track_records: Mapping[str, Sequence[PastDeal]],
     mandates: Mapping[str, InvestorRecord],
+    market: Sequence[Iterable[PastDeal]] = (),
 ) -> LabelledPairs:
     """One pair per feedback, in the order given, with the investor's history as of its day
     (``track_records``: each investor's deals) and its mandate (``mandates``); ``scorer``
-    is fitted."""
+    is fitted. ``market``: every other investor's deals, which the co-investment counts read
+    (as at ranking time, ``scoring.history.histories_from_deals``), each as of the day."""
     if not feedback:
         return LabelledPairs.empty()
     investors = sorted({f.investor for f in feedback})
     code = {investor: number for number, investor in enumerate(investors)}
-    columns, names = track_record_columns([track_records.get(i, ()) for i in investors])
+    # The market's investors take the codes after the feedback investors'.
+    columns, names = track_record_columns([*(track_records.get(i, ()) for i in investors), *market])
     histories = histories_as_of(
         columns, names, [code[f.investor] for f in feedback], [f.day for f in feedback]
     )

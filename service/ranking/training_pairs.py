@@ -7,6 +7,7 @@ are built by ``scoring.training_pairs``, the construction the offline evaluation
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from scoring.training_pairs import (
     labelled_deal_pairs,
     labelled_feedback_pairs,
 )
-from service.deals.service import past_deals
+from service.deals.service import market_deals, past_deals
 from service.ranking.records import investor_record, request_record
 from service.reference_data.code_links import codes_of
 
@@ -68,8 +69,13 @@ def feedback_pairs(session: Session, scorer: MatchScorer) -> LabelledPairs:
         for f, request in rows
     ]
     investors = sorted({f.investor for f in feedback})
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
     return labelled_feedback_pairs(
-        scorer, feedback, past_deals(session, investors), _mandates(session, investors)
+        scorer,
+        feedback,
+        past_deals(session, investors),
+        _mandates(session, investors),
+        market=market_deals(session, investors, before=tomorrow),
     )
 
 

@@ -324,5 +324,9 @@ def feature_name(code: str, language: Language) -> str:
         "region_share": _("share of rounds in the request's region", language),
         "portfolio_company": _("the company is already in the portfolio", language),
         "log_amount": _("amounts invested", language),
+        "log_co_investments": _("rounds shared with the company's earlier backers", language),
+        "log_recent_co_investments": _(
+            "recent rounds shared with the company's earlier backers", language
+        ),
     }
     return names.get(code, code)
