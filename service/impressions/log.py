@@ -123,7 +123,9 @@ class ImpressionLog:
         with self._write_lock:
             with self._lock:
                 rows, self._rows = self._rows, []
-                pairs, self._pairs = self._pairs, set()
+                pairs = {
+                    (str(r["investor_profile_id"]), str(r["financing_request_id"])) for r in rows
+                }
             if not rows:
                 return 0
             try:
@@ -132,8 +134,15 @@ class ImpressionLog:
                 # Keep them for the next attempt (the database may be back by then).
                 with self._lock:
                     self._rows[:0] = rows
-                    self._pairs |= pairs
                 raise
+            # Only now: until the rows are committed, ``waiting`` must still find their pairs
+            # (a pair shown again meanwhile stays, as it is in the rows that wait).
+            with self._lock:
+                still_waiting = {
+                    (str(r["investor_profile_id"]), str(r["financing_request_id"]))
+                    for r in self._rows
+                }
+                self._pairs -= pairs - still_waiting
             return len(rows)
 
     def start(self) -> None:
@@ -142,14 +151,22 @@ class ImpressionLog:
         self._thread = threading.Thread(target=self._run, name="impression-log", daemon=True)
         self._thread.start()
 
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
     def stop(self) -> None:
-        """Stop the background writer and write what is left."""
+        """Stop the background writer and write what is left (logged, not raised, when the
+        database cannot take it: the rest of the shutdown goes on)."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-        self.flush()
+        try:
+            self.flush()
+        except Exception:
+            logger.exception("impressions not written at shutdown: %d rows lost", len(self._rows))
 
     def _run(self) -> None:
         while not self._stopping.is_set():

@@ -28,8 +28,9 @@ def was_shown(
     *, session: Session, log: ImpressionLog, investor_profile_id: str, financing_request_id: str
 ) -> bool:
     """Whether a page of matches ever showed this request to this mandate (written, or
-    still waiting in this worker's log)."""
-    if log.waiting(investor_profile_id, financing_request_id):
+    still waiting in this worker's log). Where nothing is recorded (the deployment switched
+    impressions off), every answer counts as shown, as answers from before recording did."""
+    if not log.enabled or log.waiting(investor_profile_id, financing_request_id):
         return True
     found = session.scalar(
         select(Impression.id)
@@ -55,15 +56,26 @@ class PositionCounts:
 def online_metrics(*, session: Session, model_version: str) -> list[PositionCounts]:
     """Per position (where each pair was first shown by ``model_version``): how many pairs,
     and how many of them the investor then marked interested, met, committed to."""
-    first = (
+    # Each pair's first impression by this version: where it was shown first, and when.
+    ranked = (
         select(
             Impression.investor_profile_id.label("investor"),
             Impression.financing_request_id.label("request"),
-            func.min(Impression.position).label("position"),
-            func.min(Impression.shown_at).label("shown_at"),
+            Impression.position.label("position"),
+            Impression.shown_at.label("shown_at"),
+            func.row_number()
+            .over(
+                partition_by=(Impression.investor_profile_id, Impression.financing_request_id),
+                order_by=(Impression.shown_at, Impression.position),
+            )
+            .label("nth"),
         )
         .where(Impression.model_version == model_version)
-        .group_by(Impression.investor_profile_id, Impression.financing_request_id)
+        .subquery()
+    )
+    first = (
+        select(ranked.c.investor, ranked.c.request, ranked.c.position, ranked.c.shown_at)
+        .where(ranked.c.nth == 1)
         .subquery()
     )
     counts: dict[int, dict[str, int]] = {}

@@ -50,7 +50,7 @@ def comparison_out(model: RankingModel, serving_version: str) -> ModelComparison
             FlaggedAccountOut(**entry) for entry in metrics.get("flagged_accounts", [])
         ],
         sign_changes=list(metrics.get("sign_changes", [])),
-        mean_top10_overlap=float(comparison.get("mean_top10_overlap", 1.0)),
+        mean_top10_overlap=comparison.get("mean_top10_overlap"),
         investors=[InvestorOverlapOut(**entry) for entry in comparison.get("investors", [])],
         moved=[
             MovedPairOut(

@@ -224,7 +224,9 @@ class ModelComparisonOut(BaseModel):
     accounts: list[AccountMetricsOut]
     flagged_accounts: list[FlaggedAccountOut]
     sign_changes: list[str] = Field(description="Features whose weight changed sign")
-    mean_top10_overlap: float
+    mean_top10_overlap: float | None = Field(
+        description="Mean share of a mandate's top 10 both models agree on (null: not compared)"
+    )
     investors: list[InvestorOverlapOut] = Field(description="Least overlap first")
     moved: list[MovedPairOut] = Field(description="The pairs that moved most, with reasons")
 

@@ -227,10 +227,12 @@ def train(
     )
     session.add(model)
     session.flush()
+    # Bounds for serving at once; with no mandate ranked, the overlap proves nothing.
     within_bounds = (
         better
         and not flagged
         and not changed_signs
+        and int(str(comparison["mandates"])) > 0
         and float(str(comparison["mean_top10_overlap"]))
         >= settings.ranking_auto_activate_min_overlap
     )

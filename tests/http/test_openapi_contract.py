@@ -21,7 +21,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "d7da55fd51eaa57fa2a4e60b4c6eb578c2d34277a6cf42b1c68436db7c89d54f"
+RECORDED_SHA256 = "010281becc06e276a8f922454537ca03494b72726f50a947440cc9e8e97d1adf"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

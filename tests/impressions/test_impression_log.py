@@ -61,7 +61,15 @@ def test_batches_are_written_by_the_background_thread_and_on_stop(
     upgrade(scratch_database_url)
     engine = create_db_engine(scratch_database_url)
     profile_id, request_ids = _pair(scratch_database_url)
-    log = ImpressionLog(engine_writer(engine), interval=0.05)
+    write = engine_writer(engine)
+    seen_while_writing: list[bool] = []
+
+    def watching(rows: list[dict[str, object]]) -> None:
+        # Until its batch is committed, the log still answers for the pairs in it.
+        seen_while_writing.append(log.waiting(profile_id, str(rows[0]["financing_request_id"])))
+        write(rows)
+
+    log = ImpressionLog(watching, interval=0.05)
     log.start()
 
     def written() -> int:
@@ -74,6 +82,7 @@ def test_batches_are_written_by_the_background_thread_and_on_stop(
         time.sleep(0.02)
     assert written() == 1
     assert not log.waiting(profile_id, request_ids[0])
+    assert seen_while_writing == [True]
 
     # A request deleted before its batch is written: that row is dropped, the rest kept.
     with engine.begin() as connection:

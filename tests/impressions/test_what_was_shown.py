@@ -164,3 +164,43 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     assert "曝光情况" in html
     assert "没有投资者看到的项目" in html
     assert "1位投资者在前20名中看到" in html
+
+
+def test_online_metrics_count_each_pair_where_it_was_first_shown(
+    api: ApiClient, app: FastAPI
+) -> None:
+    investor, profile, _ = _world(api)
+    first_page = _matches(api, investor.headers, profile["id"], limit=3)["items"]
+    path = f"/v1/investors/{profile['id']}/feedback"
+    passed = first_page[0]["financing_request"]["id"]
+    api.client.put(
+        f"{path}/{passed}", json={"action": "pass", "reason": "other"}, headers=investor.headers
+    )
+    # Passed requests leave the list: the second request is now shown first.
+    again = _matches(api, investor.headers, profile["id"], limit=3)["items"]
+    assert again[0]["financing_request"]["id"] == first_page[1]["financing_request"]["id"]
+    app.state.impression_log.flush()
+    metrics = api.client.get("/v1/ranking-models/default/online-metrics", headers=api.admin)
+    shown = {p["position"]: p["shown"] for p in metrics.json()["positions"]}
+    assert shown == {1: 1, 2: 1, 3: 1}  # counted where each pair was shown first
+
+
+def test_without_recording_every_answer_counts_as_shown(
+    api: ApiClient, app: FastAPI, db_session: Session
+) -> None:
+    from service.impressions.log import ImpressionLog, connection_writer
+
+    investor, profile, ids = _world(api)
+    recording = app.state.impression_log
+    app.state.impression_log = ImpressionLog(
+        connection_writer(db_session.connection()), interval=None, enabled=False
+    )
+    try:
+        answered = api.client.put(
+            f"/v1/investors/{profile['id']}/feedback/{ids[0]}",
+            json={"action": "interested"},
+            headers=investor.headers,
+        )
+    finally:
+        app.state.impression_log = recording
+    assert answered.json()["shown"] is True

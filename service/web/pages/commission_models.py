@@ -4,6 +4,7 @@ model, activate it (or the default weights again)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from service.core.database import SessionDep, start_writing
 from service.core.settings import get_settings
@@ -47,8 +48,9 @@ async def train_candidate(
 ) -> Response:
     start_writing(session)
     try:
-        model, _ = models.train(
-            session=session, principal=visitor, index=index, settings=get_settings()
+        # Ranking every mandate twice is CPU work: off the event loop.
+        model, _ = await run_in_threadpool(
+            models.train, session=session, principal=visitor, index=index, settings=get_settings()
         )
     except Conflict:
         return redirect(request, "/commission/ranking-models?problem=too_little")
@@ -113,5 +115,5 @@ async def compare_version_again(
     except NotFound:
         return not_found(request, visitor)
     start_writing(session)
-    models.compare_again(session=session, index=index, model=model)
+    await run_in_threadpool(models.compare_again, session=session, index=index, model=model)
     return redirect(request, f"/commission/ranking-models/{model.id}?done=compared")
