@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -30,6 +31,22 @@ TOP = 10
 DEPTH = 50
 """Ranks are followed this deep; a request further down is "beyond 50"."""
 MOVED_SHOWN = 20
+
+
+class InvestorOverlap(TypedDict):
+    investor_profile_id: str
+    name: str
+    top10_overlap: float
+
+
+class StoredComparison(TypedDict):
+    """The comparison as it is kept in the model's metrics (JSON)."""
+
+    serving_version: str
+    mandates: int
+    mean_top10_overlap: float
+    investors: list[InvestorOverlap]
+    moved: list[dict[str, object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +78,7 @@ def compare_models(
     index: MatchIndex,
     serving: ServingRanker,
     candidate: LearnedRanker,
-) -> dict[str, object]:
+) -> StoredComparison:
     """Every mandate ranked by both models over the published requests; JSON-safe, to be
     stored with the candidate (reasons as structure, worded when read)."""
     state = index.current(session)
@@ -75,7 +92,7 @@ def compare_models(
         else [None] * len(roster.records)
     )
     names = dict(session.execute(select(InvestorProfile.id, InvestorProfile.name)).tuples().all())
-    investors: list[dict[str, object]] = []
+    investors: list[InvestorOverlap] = []
     moves: list[tuple[int, str, str, _Ranked, _Ranked, int]] = []
     for position, (record, features, history) in enumerate(
         zip(roster.records, roster.features, histories, strict=True)
@@ -107,7 +124,7 @@ def compare_models(
     moves.sort(key=lambda move: (-move[0], move[1], move[2]))
     shown = moves[:MOVED_SHOWN]
     requests = _requests(session, sorted({move[2] for move in shown}))
-    moved_pairs = []
+    moved_pairs: list[dict[str, object]] = []
     for moved, investor_id, request_id, before, after, position in shown:
         found = requests.get(request_id)
         if found is None:
@@ -135,12 +152,8 @@ def compare_models(
                 ],
             }
         )
-    investors.sort(key=lambda entry: (float(str(entry["top10_overlap"])), str(entry["name"])))
-    mean = (
-        sum(float(str(entry["top10_overlap"])) for entry in investors) / len(investors)
-        if investors
-        else 1.0
-    )
+    investors.sort(key=lambda entry: (entry["top10_overlap"], entry["name"]))
+    mean = sum(entry["top10_overlap"] for entry in investors) / len(investors) if investors else 1.0
     return {
         "serving_version": serving.version,
         "mandates": len(investors),

@@ -98,13 +98,7 @@ def ranking_model_online_metrics(
         else service.version_label(service.get(session=session, model_id=model_id))
     )
     positions = [
-        PositionCountsOut(
-            position=row.position,
-            shown=row.shown,
-            interested=row.interested,
-            meeting=row.meeting,
-            committed=row.committed,
-        )
+        PositionCountsOut.model_validate(row, from_attributes=True)
         for row in impressions.online_metrics(session=session, model_version=version)
     ]
     return OnlineMetricsOut(

@@ -102,14 +102,13 @@ def sign_changes(candidate: LearnedRanker, serving: LearnedRanker | None) -> lis
 
 def _per_account(
     accounts: Sequence[str],
-    owners: dict[str, _Owner],
+    names: dict[str, str],
     outcomes: npt.NDArray[np.int64],
     held: set[str],
     shares: dict[str, float],
     candidate_scores: dict[str, npt.NDArray[np.float64]],
     serving_scores: dict[str, npt.NDArray[np.float64]],
 ) -> list[dict[str, object]]:
-    names = {owner.account_id: owner.name for owner in owners.values()}
     entries = []
     for account in sorted(set(accounts), key=lambda a: (names.get(a, a), a)):
         mask = mask_of(accounts, {account})
@@ -144,6 +143,7 @@ def train(
     pairs = labelled_pairs(session, scorer)
     owners = _owners(session, pairs.investors)
     accounts = [owners[i].account_id if i in owners else i for i in pairs.investors]
+    account_names = {owner.account_id: owner.name for owner in owners.values()}
     held = held_out_accounts(accounts, pairs.outcomes.tolist())
     test = mask_of(accounts, held)
     train_y, test_y = pairs.outcomes[~test], pairs.outcomes[test]
@@ -181,7 +181,7 @@ def train(
     flagged = [
         {
             "account_id": heavy.account,
-            "name": _name_of(owners, heavy.account),
+            "name": account_names.get(heavy.account, heavy.account),
             "pairs": heavy.pairs,
             "median_pairs_of_others": heavy.median_pairs,
         }
@@ -212,7 +212,7 @@ def train(
             "better_on_held_out": better,
             "accounts": _per_account(
                 accounts,
-                owners,
+                account_names,
                 pairs.outcomes,
                 held,
                 weight_shares(train_accounts, weights),
@@ -232,9 +232,8 @@ def train(
         better
         and not flagged
         and not changed_signs
-        and int(str(comparison["mandates"])) > 0
-        and float(str(comparison["mean_top10_overlap"]))
-        >= settings.ranking_auto_activate_min_overlap
+        and comparison["mandates"] > 0
+        and comparison["mean_top10_overlap"] >= settings.ranking_auto_activate_min_overlap
     )
     activated = settings.ranking_auto_activate and within_bounds
     if activated:
@@ -255,10 +254,6 @@ def train(
         },
     )
     return model, activated
-
-
-def _name_of(owners: dict[str, _Owner], account: str) -> str:
-    return next((o.name for o in owners.values() if o.account_id == account), account)
 
 
 def compare_again(*, session: Session, index: MatchIndex, model: RankingModel) -> RankingModel:

@@ -3,9 +3,12 @@ model, activate it (or the default weights again)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from models import RankingModel
 from service.core.database import SessionDep, start_writing
 from service.core.settings import get_settings
 from service.http.problems import Conflict, NotFound
@@ -14,7 +17,13 @@ from service.i18n.reasons import N_
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking_models import service as models
 from service.ranking_models.presenting import comparison_out
-from service.web.pages.common import CommissionVisitor, SubmittedForm, not_found, render
+from service.web.pages.common import (
+    CommissionVisitor,
+    PageRefusal,
+    SubmittedForm,
+    not_found,
+    render,
+)
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -26,14 +35,31 @@ NOTICES = {
 }
 
 
+def _notice(request: Request) -> str | None:
+    done = request.query_params.get("done")
+    return translate(NOTICES[done]) if done in NOTICES else None
+
+
+def model_in_path(
+    model_id: str, request: Request, session: SessionDep, visitor: CommissionVisitor
+) -> RankingModel:
+    """A dependency: the ranking model ``model_id``, else the not-found page."""
+    try:
+        return models.get(session=session, model_id=model_id)
+    except NotFound:
+        raise PageRefusal(not_found(request, visitor)) from None
+
+
+ModelInPath = Annotated[RankingModel, Depends(model_in_path)]
+
+
 @router.get("/commission/ranking-models")
 def model_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
-    query = request.query_params
     context = {
         "versions": models.list_all(session=session),
         "serving": models.version_label(models.active_model(session)),
-        "error": query.get("problem") == "too_little",
-        "notice": translate(NOTICES[query["done"]]) if query.get("done") in NOTICES else None,
+        "error": request.query_params.get("problem") == "too_little",
+        "notice": _notice(request),
     }
     return render(request, visitor, "commission/ranking_models.html", context)
 
@@ -68,34 +94,25 @@ async def serve_default_weights(
 
 @router.get("/commission/ranking-models/{model_id}")
 def model_detail(
-    model_id: str, request: Request, session: SessionDep, visitor: CommissionVisitor
+    request: Request, session: SessionDep, visitor: CommissionVisitor, model: ModelInPath
 ) -> Response:
-    try:
-        model = models.get(session=session, model_id=model_id)
-    except NotFound:
-        return not_found(request, visitor)
     comparison = comparison_out(model, models.version_label(models.active_model(session)))
-    query = request.query_params
     context = {
         "comparison": comparison,
         "least_overlap": comparison.investors[:INVESTORS_SHOWN],
-        "notice": translate(NOTICES[query["done"]]) if query.get("done") in NOTICES else None,
+        "notice": _notice(request),
     }
     return render(request, visitor, "commission/ranking_model.html", context)
 
 
 @router.post("/commission/ranking-models/{model_id}/activate")
 async def activate_version(
-    model_id: str,
     request: Request,
     session: SessionDep,
     visitor: CommissionVisitor,
+    model: ModelInPath,
     form: SubmittedForm,
 ) -> Response:
-    try:
-        model = models.get(session=session, model_id=model_id)
-    except NotFound:
-        return not_found(request, visitor)
     start_writing(session)
     models.activate(session=session, principal=visitor, model=model)
     return redirect(request, f"/commission/ranking-models/{model.id}?done=activated")
@@ -103,17 +120,13 @@ async def activate_version(
 
 @router.post("/commission/ranking-models/{model_id}/compare")
 async def compare_version_again(
-    model_id: str,
     request: Request,
     session: SessionDep,
     visitor: CommissionVisitor,
+    model: ModelInPath,
     index: MatchIndexDep,
     form: SubmittedForm,
 ) -> Response:
-    try:
-        model = models.get(session=session, model_id=model_id)
-    except NotFound:
-        return not_found(request, visitor)
     start_writing(session)
     await run_in_threadpool(models.compare_again, session=session, index=index, model=model)
     return redirect(request, f"/commission/ranking-models/{model.id}?done=compared")
