@@ -4,6 +4,16 @@ from models.account import Account, Role
 from models.api_key import ApiKey
 from models.audit_record import AuditRecord
 from models.base import Base
+from models.conference import (
+    Availability,
+    EventSlot,
+    Meeting,
+    MeetingAnswer,
+    MeetingSide,
+    MeetingStatus,
+    Schedule,
+    ScheduledMeeting,
+)
 from models.deal import Deal
 from models.event import Event
 from models.feedback import Feedback, FeedbackAction, FeedbackEvent, PassReason
@@ -25,9 +35,11 @@ __all__ = [
     "Account",
     "ApiKey",
     "AuditRecord",
+    "Availability",
     "Base",
     "Deal",
     "Event",
+    "EventSlot",
     "Feedback",
     "FeedbackAction",
     "FeedbackEvent",
@@ -40,6 +52,10 @@ __all__ = [
     "InvestorProfileSector",
     "InvestorProfileStage",
     "Invitation",
+    "Meeting",
+    "MeetingAnswer",
+    "MeetingSide",
+    "MeetingStatus",
     "ModelStatus",
     "PassReason",
     "RankingModel",
@@ -47,6 +63,8 @@ __all__ = [
     "Report",
     "RequestStatus",
     "Role",
+    "Schedule",
+    "ScheduledMeeting",
     "User",
     "UserSession",
 ]

@@ -19,6 +19,14 @@ class Event(IdMixin, Base):
     date: Mapped[dt.date] = mapped_column(Date)
     # A campaign may run in no single place.
     place: Mapped[str | None] = mapped_column(String(200))
+    # Conference day: slot times are shown in this zone (an IANA name), meetings sit at this
+    # many tables per slot, and an investor account has at most this many meetings (None: no
+    # cap). No tables: the event has no meeting programme yet.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default="Asia/Shanghai", server_default="Asia/Shanghai"
+    )
+    tables: Mapped[int | None] = mapped_column(Integer)
+    investor_meeting_cap: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utc_now, onupdate=utc_now

@@ -1,0 +1,1 @@
+"""Conference day: meeting requests, availability, a schedule solved for coverage, agendas."""
