@@ -1,0 +1,339 @@
+"""Meeting requests at an event: asked for by one side (or proposed by the commission),
+accepted or declined by the other, cancelled by either. Everyone sees only the meetings they
+are part of; the commission sees all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Event,
+    EventSlot,
+    FinancingRequest,
+    InvestorProfile,
+    Meeting,
+    MeetingAnswer,
+    MeetingSide,
+    MeetingStatus,
+    RequestStatus,
+    Role,
+    Schedule,
+    ScheduledMeeting,
+)
+from service.audit_log.writer import record_audit
+from service.conference.programme import local
+from service.conference.schemas import MeetingAnswerWrite, MeetingOut, SeatOut
+from service.feedback import service as feedback
+from service.financing_requests import service as financing_requests
+from service.http.auth import Principal
+from service.http.problems import Conflict, Forbidden, Invalid, NotFound, field_problem
+from service.investors import service as investors
+from service.ranking.index import MatchIndex
+from service.ranking.ranker import RankingWindow, rank_investors
+from service.ranking.serving import rounded_score
+
+OBJECT_TYPE = "meeting"
+# Meetings that still hold a place in people's plans (a pending one may yet be accepted).
+LIVE = (MeetingStatus.PENDING, MeetingStatus.ACCEPTED)
+
+
+def visible_to(principal: Principal) -> Select[tuple[Meeting]]:
+    """The meetings the caller is part of (every meeting for the commission)."""
+    statement = select(Meeting)
+    if principal.is_commission:
+        return statement
+    if principal.role is Role.INVESTOR:
+        mine = select(InvestorProfile.id).where(
+            InvestorProfile.owner_account_id == principal.account_id
+        )
+        return statement.where(Meeting.investor_profile_id.in_(mine))
+    own_requests = select(FinancingRequest.id).where(
+        FinancingRequest.owner_account_id == principal.account_id
+    )
+    return statement.where(Meeting.financing_request_id.in_(own_requests))
+
+
+def get_visible(*, session: Session, principal: Principal, meeting_id: str) -> Meeting:
+    meeting = session.scalars(visible_to(principal).where(Meeting.id == meeting_id)).first()
+    if meeting is None:
+        raise NotFound(f"No meeting {meeting_id}.")
+    return meeting
+
+
+def list_for_event(
+    *, session: Session, principal: Principal, event_id: str, status: MeetingStatus | None
+) -> list[Meeting]:
+    statement = visible_to(principal).where(Meeting.event_id == event_id)
+    if status is not None:
+        statement = statement.where(Meeting.status == status)
+    return list(session.scalars(statement.order_by(Meeting.created_at, Meeting.id)))
+
+
+def pair_score(
+    *, session: Session, index: MatchIndex, financing_request: FinancingRequest, profile_id: str
+) -> float:
+    """The pair's score from the serving ranker (near misses too: a meeting asked for by
+    people is theirs to ask, whatever the ranking says)."""
+    ranked = rank_investors(
+        session=session,
+        index=index,
+        financing_request=financing_request,
+        window=RankingWindow(limit=0, include_near_misses=True),
+    )
+    for position, investor in enumerate(ranked.investors):
+        if investor.id == profile_id:
+            return rounded_score(float(ranked.scores[position]))
+    return 0.0
+
+
+def _presented_request(
+    session: Session, principal: Principal, event: Event, request_id: str
+) -> FinancingRequest:
+    """A published request of this event that the caller may see (404 otherwise)."""
+    financing_request = financing_requests.get_visible(
+        session=session, principal=principal, request_id=request_id
+    )
+    if financing_request.status is not RequestStatus.PUBLISHED:
+        raise Invalid(
+            "Only a published request can be met.",
+            errors=[field_problem("financing_request_id", "not_published", "Not published")],
+        )
+    if financing_request.event_id != event.id:
+        raise Invalid(
+            "This request is not presented at this event.",
+            errors=[
+                field_problem("financing_request_id", "not_at_event", "Not presented at this event")
+            ],
+        )
+    return financing_request
+
+
+def _interested_profile(
+    session: Session, financing_request: FinancingRequest, profile_id: str
+) -> InvestorProfile:
+    """A startup may ask only investors that showed interest in its request; any other
+    profile is not its to see (404)."""
+    for profile, _ in feedback.interest_in(session=session, financing_request=financing_request):
+        if profile.id == profile_id:
+            return profile
+    raise NotFound(f"No investor profile {profile_id} showed interest in this request.")
+
+
+def create(
+    *,
+    session: Session,
+    principal: Principal,
+    index: MatchIndex,
+    event: Event,
+    financing_request_id: str,
+    investor_profile_id: str,
+    side: MeetingSide | None = None,
+) -> Meeting:
+    """Ask for a meeting; the asking side has accepted it, the other side has to answer.
+    A commission proposal waits for both sides."""
+    if principal.is_commission:
+        financing_request = _presented_request(session, principal, event, financing_request_id)
+        profile = investors.get_visible(
+            session=session,
+            principal=principal,
+            investor_id=investor_profile_id,
+            with_codes=False,
+        )
+        side = MeetingSide.COMMISSION
+    elif principal.role is Role.INVESTOR:
+        profile = investors.get_visible(
+            session=session,
+            principal=principal,
+            investor_id=investor_profile_id,
+            with_codes=False,
+        )
+        financing_request = _presented_request(session, principal, event, financing_request_id)
+        side = MeetingSide.INVESTOR
+    else:
+        financing_request = _presented_request(session, principal, event, financing_request_id)
+        profile = _interested_profile(session, financing_request, investor_profile_id)
+        side = MeetingSide.STARTUP
+    existing = session.scalar(
+        select(Meeting.id).where(
+            Meeting.event_id == event.id,
+            Meeting.financing_request_id == financing_request.id,
+            Meeting.investor_profile_id == profile.id,
+        )
+    )
+    if existing is not None:
+        raise Conflict(f"This pair has a meeting at this event already: {existing}.")
+    meeting = Meeting(
+        event_id=event.id,
+        financing_request_id=financing_request.id,
+        investor_profile_id=profile.id,
+        requested_by=side,
+        investor_answer=(
+            MeetingAnswer.ACCEPTED if side is MeetingSide.INVESTOR else MeetingAnswer.PENDING
+        ),
+        startup_answer=(
+            MeetingAnswer.ACCEPTED if side is MeetingSide.STARTUP else MeetingAnswer.PENDING
+        ),
+        status=MeetingStatus.PENDING,
+        score=pair_score(
+            session=session,
+            index=index,
+            financing_request=financing_request,
+            profile_id=profile.id,
+        ),
+    )
+    session.add(meeting)
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="meeting.request",
+        object_type=OBJECT_TYPE,
+        object_id=meeting.id,
+        changes={
+            "event_id": event.id,
+            "financing_request_id": financing_request.id,
+            "investor_profile_id": profile.id,
+            "requested_by": side.value,
+        },
+    )
+    return meeting
+
+
+def _side_of(principal: Principal) -> MeetingSide:
+    """Which side of the meeting the caller answers for."""
+    if principal.is_commission:
+        raise Forbidden("The parties answer a meeting request; the commission proposes.")
+    if principal.role is Role.INVESTOR:
+        return MeetingSide.INVESTOR
+    return MeetingSide.STARTUP
+
+
+def answer(
+    *, session: Session, principal: Principal, meeting: Meeting, data: MeetingAnswerWrite
+) -> Meeting:
+    """The caller's side accepts or declines; both accepted makes the meeting accepted, one
+    decline declines it. An answer can change while the meeting is pending."""
+    side = _side_of(principal)
+    if meeting.status is not MeetingStatus.PENDING:
+        raise Conflict(
+            f"This meeting is {meeting.status.value}; only a pending one is answered "
+            "(cancel an accepted meeting instead)."
+        )
+    if side is MeetingSide.INVESTOR:
+        meeting.investor_answer = MeetingAnswer(data.answer)
+    else:
+        meeting.startup_answer = MeetingAnswer(data.answer)
+    if MeetingAnswer.DECLINED in (meeting.investor_answer, meeting.startup_answer):
+        meeting.status = MeetingStatus.DECLINED
+        meeting.reason = data.reason
+    elif meeting.investor_answer is meeting.startup_answer is MeetingAnswer.ACCEPTED:
+        meeting.status = MeetingStatus.ACCEPTED
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="meeting.answer",
+        object_type=OBJECT_TYPE,
+        object_id=meeting.id,
+        changes={"side": side.value, "answer": data.answer.value, "reason": data.reason},
+    )
+    return meeting
+
+
+def cancel(*, session: Session, principal: Principal, meeting: Meeting, reason: str) -> Meeting:
+    """Either side (or the commission) calls a pending or accepted meeting off; the next
+    schedule leaves it out and keeps the others where they were."""
+    if meeting.status not in LIVE:
+        raise Conflict(f"This meeting is {meeting.status.value} already.")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.reason = reason
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="meeting.cancel",
+        object_type=OBJECT_TYPE,
+        object_id=meeting.id,
+        changes={"reason": reason},
+    )
+    return meeting
+
+
+def latest_schedule(session: Session, event_id: str) -> Schedule | None:
+    return session.scalars(
+        select(Schedule)
+        .where(Schedule.event_id == event_id)
+        .order_by(Schedule.created_at.desc(), Schedule.id.desc())
+        .limit(1)
+    ).first()
+
+
+def seats_in(session: Session, schedule: Schedule | None, time_zone: str) -> dict[str, SeatOut]:
+    """Each meeting's seat in ``schedule``, by meeting id."""
+    if schedule is None:
+        return {}
+    rows = session.execute(
+        select(ScheduledMeeting, EventSlot)
+        .join(EventSlot, EventSlot.id == ScheduledMeeting.slot_id)
+        .where(ScheduledMeeting.schedule_id == schedule.id)
+    ).tuples()
+    return {
+        seat.meeting_id: SeatOut(
+            slot_id=slot.id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            local_start=local(slot.starts_at, time_zone),
+            table=seat.table,
+        )
+        for seat, slot in rows
+    }
+
+
+def meetings_out(session: Session, meetings: Sequence[Meeting], event: Event) -> list[MeetingOut]:
+    """Meetings with the company, the mandate's name and the seat in the newest schedule
+    (an accepted meeting only: a cancelled one has no seat any more)."""
+    request_ids = {m.financing_request_id for m in meetings}
+    profile_ids = {m.investor_profile_id for m in meetings}
+    requests = {
+        row.id: (row.company, row.title)
+        for row in session.execute(
+            select(FinancingRequest.id, FinancingRequest.company, FinancingRequest.title).where(
+                FinancingRequest.id.in_(request_ids)
+            )
+        )
+    }
+    names = dict(
+        session.execute(
+            select(InvestorProfile.id, InvestorProfile.name).where(
+                InvestorProfile.id.in_(profile_ids)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    seats = seats_in(session, latest_schedule(session, event.id), event.time_zone)
+    return [
+        MeetingOut(
+            id=m.id,
+            event_id=m.event_id,
+            financing_request_id=m.financing_request_id,
+            company=requests[m.financing_request_id][0],
+            request_title=requests[m.financing_request_id][1],
+            investor_profile_id=m.investor_profile_id,
+            investor_name=names[m.investor_profile_id],
+            requested_by=m.requested_by,
+            investor_answer=m.investor_answer,
+            startup_answer=m.startup_answer,
+            status=m.status,
+            reason=m.reason,
+            score=m.score,
+            seat=seats.get(m.id) if m.status is MeetingStatus.ACCEPTED else None,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            revision=m.revision,
+        )
+        for m in meetings
+    ]

@@ -1,0 +1,74 @@
+"""Agendas, table plans and proposals as response bodies."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models import Event
+from service.conference import meetings
+from service.conference.agendas import Agenda, AgendaEntry, TablePlan
+from service.conference.proposals import Proposals
+from service.conference.schemas import (
+    AgendaEntryOut,
+    AgendaOut,
+    OutreachTargetOut,
+    ProposalsOut,
+    TablePlanOut,
+    TablePlanSlotOut,
+)
+
+
+def _entry_out(entry: AgendaEntry) -> AgendaEntryOut:
+    return AgendaEntryOut(
+        meeting_id=entry.meeting_id,
+        starts_at=entry.starts_at,
+        ends_at=entry.ends_at,
+        table=entry.table,
+        company=entry.company,
+        request_title=entry.request_title,
+        investor_name=entry.investor_name,
+    )
+
+
+def agenda_out(agenda: Agenda) -> AgendaOut:
+    return AgendaOut(
+        event_id=agenda.event.id,
+        event_name=agenda.event.name,
+        place=agenda.event.place,
+        time_zone=agenda.event.time_zone,
+        holder=agenda.holder,
+        schedule_id=agenda.schedule.id if agenda.schedule is not None else None,
+        entries=[_entry_out(entry) for entry in agenda.entries],
+    )
+
+
+def table_plan_out(plan: TablePlan) -> TablePlanOut:
+    return TablePlanOut(
+        event_id=plan.event.id,
+        event_name=plan.event.name,
+        time_zone=plan.event.time_zone,
+        schedule_id=plan.schedule.id,
+        meetings=plan.meetings,
+        slots=[
+            TablePlanSlotOut(
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                tables=[_entry_out(e) if e is not None else None for e in slot.tables],
+            )
+            for slot in plan.slots
+        ],
+    )
+
+
+def proposals_out(session: Session, event: Event, made: Proposals) -> ProposalsOut:
+    return ProposalsOut(
+        proposed=meetings.meetings_out(session, made.proposed, event),
+        outreach_targets=[
+            OutreachTargetOut(
+                financing_request_id=target.financing_request.id,
+                company=target.financing_request.company,
+                meetings=target.meetings,
+            )
+            for target in made.outreach_targets
+        ],
+    )

@@ -1,0 +1,100 @@
+"""An event's meeting programme: its slots (days × slot times, in the event's time zone),
+tables per slot and the cap of meetings per investor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from models import Event, EventSlot, Schedule
+from service.audit_log.writer import record_audit
+from service.conference.schemas import ProgrammeOut, ProgrammeWrite, SlotOut
+from service.http.auth import Principal
+from service.http.problems import Conflict
+
+OBJECT_TYPE = "event"
+
+
+def slots_of(session: Session, event_id: str) -> list[EventSlot]:
+    return list(
+        session.scalars(
+            select(EventSlot).where(EventSlot.event_id == event_id).order_by(EventSlot.position)
+        )
+    )
+
+
+def local(moment: dt.datetime, time_zone: str) -> dt.datetime:
+    return moment.astimezone(zoneinfo.ZoneInfo(time_zone))
+
+
+def slot_out(slot: EventSlot, time_zone: str) -> SlotOut:
+    return SlotOut(
+        id=slot.id,
+        position=slot.position,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        local_start=local(slot.starts_at, time_zone),
+        local_end=local(slot.ends_at, time_zone),
+    )
+
+
+def programme_out(event: Event, slots: Sequence[EventSlot]) -> ProgrammeOut:
+    return ProgrammeOut(
+        event_id=event.id,
+        name=event.name,
+        date=event.date,
+        place=event.place,
+        time_zone=event.time_zone,
+        tables=event.tables,
+        investor_meeting_cap=event.investor_meeting_cap,
+        slots=[slot_out(slot, event.time_zone) for slot in slots],
+        revision=event.revision,
+    )
+
+
+def _slot_spans(data: ProgrammeWrite) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Every slot's start and end in UTC, in time order (local times are wall-clock times
+    of the event's zone, so a day that changes offset still gets the right instants)."""
+    zone = zoneinfo.ZoneInfo(data.time_zone)
+    spans = []
+    for day in sorted(data.days):
+        for slot in sorted(data.slots, key=lambda s: s.start):
+            start = dt.datetime.combine(day, slot.start, tzinfo=zone)
+            end = start + dt.timedelta(minutes=slot.minutes)
+            spans.append((start.astimezone(dt.UTC), end.astimezone(dt.UTC)))
+    return spans
+
+
+def replace(
+    *, session: Session, principal: Principal, event: Event, data: ProgrammeWrite
+) -> list[EventSlot]:
+    """Set the programme; its slots are replaced while no schedule points at them."""
+    scheduled = session.scalar(select(exists().where(Schedule.event_id == event.id)))
+    if scheduled:
+        raise Conflict(
+            "This event has a solved schedule whose seats point at its slots; the slots can no "
+            "longer be replaced (tables and the cap still can, through a new event)."
+        )
+    session.execute(delete(EventSlot).where(EventSlot.event_id == event.id))
+    slots = [
+        EventSlot(event_id=event.id, position=position, starts_at=start, ends_at=end)
+        for position, (start, end) in enumerate(_slot_spans(data))
+    ]
+    session.add_all(slots)
+    event.time_zone = data.time_zone
+    event.tables = data.tables
+    event.investor_meeting_cap = data.investor_meeting_cap
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="event.programme",
+        object_type=OBJECT_TYPE,
+        object_id=event.id,
+        changes=data.model_dump(mode="json"),
+    )
+    return slots

@@ -1,0 +1,138 @@
+"""Proposals for coverage: for each of the event's requests with fewer than k live meetings,
+the commission proposes the ranking's best remaining investors above a minimum score, within
+the investors' caps; the requests that stay below k are the outreach targets."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    Event,
+    FinancingRequest,
+    InvestorProfile,
+    Meeting,
+    MeetingAnswer,
+    MeetingSide,
+    MeetingStatus,
+    RequestStatus,
+)
+from service.audit_log.writer import record_audit
+from service.conference.meetings import LIVE, OBJECT_TYPE
+from service.conference.scheduling import investor_party
+from service.conference.schemas import ProposalsCreate
+from service.http.auth import Principal
+from service.ranking.index import MatchIndex
+from service.ranking.ranker import RankingWindow, rank_investors
+from service.ranking.serving import rounded_score
+
+# Candidates read per request beyond the k wanted: some are skipped (already asked, capped).
+CANDIDATE_SLACK = 20
+
+
+@dataclass(frozen=True, slots=True)
+class OutreachTarget:
+    financing_request: FinancingRequest
+    meetings: int
+
+
+@dataclass(frozen=True, slots=True)
+class Proposals:
+    proposed: list[Meeting]
+    outreach_targets: list[OutreachTarget]
+
+
+def propose(
+    *,
+    session: Session,
+    principal: Principal,
+    index: MatchIndex,
+    event: Event,
+    data: ProposalsCreate,
+) -> Proposals:
+    requests = list(
+        session.scalars(
+            select(FinancingRequest)
+            .options(selectinload(FinancingRequest.sector_links))
+            .where(
+                FinancingRequest.event_id == event.id,
+                FinancingRequest.status == RequestStatus.PUBLISHED,
+            )
+            .order_by(FinancingRequest.id)
+        )
+    )
+    meetings = session.execute(
+        select(Meeting, InvestorProfile.owner_account_id)
+        .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
+        .where(Meeting.event_id == event.id)
+    ).tuples()
+    asked: set[tuple[str, str]] = set()
+    live_per_request: Counter[str] = Counter()
+    live_per_investor: Counter[str] = Counter()
+    for meeting, owner in meetings:
+        # A declined or cancelled pair is not proposed again.
+        asked.add((meeting.financing_request_id, meeting.investor_profile_id))
+        if meeting.status in LIVE:
+            live_per_request[meeting.financing_request_id] += 1
+            live_per_investor[investor_party(owner, meeting.investor_profile_id)] += 1
+    cap = event.investor_meeting_cap
+    proposed: list[Meeting] = []
+    targets: list[OutreachTarget] = []
+    for financing_request in requests:
+        wanted = data.coverage_k - live_per_request[financing_request.id]
+        if wanted <= 0:
+            continue
+        ranked = rank_investors(
+            session=session,
+            index=index,
+            financing_request=financing_request,
+            window=RankingWindow(limit=wanted + CANDIDATE_SLACK, min_score=data.min_score),
+        )
+        for position in ranked.page:
+            if wanted == 0:
+                break
+            profile = ranked.profiles[position]
+            party = investor_party(profile.owner_account_id, profile.id)
+            if (financing_request.id, profile.id) in asked:
+                continue
+            if cap is not None and live_per_investor[party] >= cap:
+                continue
+            meeting = Meeting(
+                event_id=event.id,
+                financing_request_id=financing_request.id,
+                investor_profile_id=profile.id,
+                requested_by=MeetingSide.COMMISSION,
+                investor_answer=MeetingAnswer.PENDING,
+                startup_answer=MeetingAnswer.PENDING,
+                status=MeetingStatus.PENDING,
+                score=rounded_score(float(ranked.scores[position])),
+            )
+            session.add(meeting)
+            proposed.append(meeting)
+            asked.add((financing_request.id, profile.id))
+            live_per_request[financing_request.id] += 1
+            live_per_investor[party] += 1
+            wanted -= 1
+        if wanted > 0:
+            targets.append(
+                OutreachTarget(financing_request, live_per_request[financing_request.id])
+            )
+    session.flush()
+    for meeting in proposed:
+        record_audit(
+            session=session,
+            principal=principal,
+            action="meeting.propose",
+            object_type=OBJECT_TYPE,
+            object_id=meeting.id,
+            changes={
+                "event_id": event.id,
+                "financing_request_id": meeting.financing_request_id,
+                "investor_profile_id": meeting.investor_profile_id,
+                "score": meeting.score,
+            },
+        )
+    return Proposals(proposed=proposed, outreach_targets=targets)

@@ -1,0 +1,298 @@
+"""Conference day over HTTP: the programme, meetings, availability, schedules, proposals,
+agendas and the table plan. Thin: every rule lives in the service modules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from models import Event, Meeting, MeetingStatus, Role
+from service.conference import agendas, availability, meetings, programme, proposals, scheduling
+from service.conference.presenting import agenda_out, proposals_out, table_plan_out
+from service.conference.schemas import (
+    AgendaOut,
+    AvailabilityOut,
+    AvailabilityWrite,
+    MeetingAnswerWrite,
+    MeetingCancel,
+    MeetingCreate,
+    MeetingOut,
+    ProgrammeOut,
+    ProgrammeWrite,
+    ProposalsCreate,
+    ProposalsOut,
+    ScheduleCreate,
+    ScheduleOut,
+    TablePlanOut,
+)
+from service.core.database import SessionDep
+from service.events import service as events
+from service.http.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import (
+    CursorQuery,
+    LimitQuery,
+    Page,
+    decode_offset_cursor,
+    encode_offset_cursor,
+)
+from service.http.preconditions import tag_response, with_etag
+from service.http.problems import PROBLEM_RESPONSES, Invalid, field_problem
+from service.ranking.dependencies import MatchIndexDep
+
+router = APIRouter(tags=["conference"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
+PartyPrincipal = Annotated[Principal, Depends(require_roles(Role.INVESTOR, Role.STARTUP))]
+ICALENDAR = "text/calendar; charset=utf-8"
+
+
+def _event(session: SessionDep, event_id: str) -> Event:
+    """Any signed-in caller may read an event's programme: it is the conference's timetable."""
+    return events.get(session=session, event_id=event_id)
+
+
+EventInPath = Annotated[Event, Depends(_event)]
+
+
+def _meeting(session: SessionDep, principal: CurrentPrincipal, meeting_id: str) -> Meeting:
+    return meetings.get_visible(session=session, principal=principal, meeting_id=meeting_id)
+
+
+MeetingInPath = Annotated[Meeting, Depends(_meeting)]
+
+
+def _one(session: SessionDep, meeting: Meeting) -> MeetingOut:
+    event = events.get(session=session, event_id=meeting.event_id)
+    return meetings.meetings_out(session, [meeting], event)[0]
+
+
+@router.put(
+    "/v1/events/{event_id}/programme", response_model=ProgrammeOut, responses=with_etag(200)
+)
+def replace_programme(
+    event: EventInPath,
+    body: ProgrammeWrite,
+    session: SessionDep,
+    principal: CommissionPrincipal,
+    response: Response,
+) -> ProgrammeOut:
+    """Set the event's days, slots, tables and cap per investor (commission only)."""
+    slots = programme.replace(session=session, principal=principal, event=event, data=body)
+    tag_response(response, event.revision)
+    return programme.programme_out(event, slots)
+
+
+@router.get(
+    "/v1/events/{event_id}/programme", response_model=ProgrammeOut, responses=with_etag(200)
+)
+def read_programme(
+    event: EventInPath, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> ProgrammeOut:
+    """The event's slots (UTC and local times), tables and cap; every signed-in caller."""
+    tag_response(response, event.revision)
+    return programme.programme_out(event, programme.slots_of(session, event.id))
+
+
+@router.post(
+    "/v1/events/{event_id}/meetings",
+    status_code=201,
+    response_model=MeetingOut,
+    responses=with_etag(201),
+)
+def request_meeting(
+    event: EventInPath,
+    body: MeetingCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    index: MatchIndexDep,
+    response: Response,
+) -> MeetingOut:
+    """Ask to meet. An investor names one of its mandates and a published request of the
+    event; a startup one of its requests and an investor that showed interest in it; the
+    commission proposes any such pair. The other side (both, for a proposal) answers."""
+    meeting = meetings.create(
+        session=session,
+        principal=principal,
+        index=index,
+        event=event,
+        financing_request_id=body.financing_request_id,
+        investor_profile_id=body.investor_profile_id,
+    )
+    tag_response(response, meeting.revision)
+    return meetings.meetings_out(session, [meeting], event)[0]
+
+
+@router.get("/v1/events/{event_id}/meetings", response_model=Page[MeetingOut])
+def list_meetings(
+    event: EventInPath,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    status: Annotated[MeetingStatus | None, Query(description="Only meetings in this status")] = (
+        None
+    ),
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[MeetingOut]:
+    """The meetings at the event the caller is part of (all of them for the commission),
+    oldest first."""
+    offset = decode_offset_cursor(cursor)
+    found = meetings.list_for_event(
+        session=session, principal=principal, event_id=event.id, status=status
+    )
+    page = found[offset : offset + limit]
+    more = offset + limit < len(found)
+    return Page(
+        items=meetings.meetings_out(session, page, event),
+        next_cursor=encode_offset_cursor(offset + limit) if more else None,
+    )
+
+
+@router.get("/v1/meetings/{meeting_id}", response_model=MeetingOut, responses=with_etag(200))
+def read_meeting(meeting: MeetingInPath, session: SessionDep, response: Response) -> MeetingOut:
+    """One meeting the caller is part of."""
+    tag_response(response, meeting.revision)
+    return _one(session, meeting)
+
+
+@router.post(
+    "/v1/meetings/{meeting_id}/answer", response_model=MeetingOut, responses=with_etag(200)
+)
+def answer_meeting(
+    meeting: MeetingInPath,
+    body: MeetingAnswerWrite,
+    session: SessionDep,
+    principal: PartyPrincipal,
+    response: Response,
+) -> MeetingOut:
+    """Accept, or decline with a reason, for your side of the meeting."""
+    meetings.answer(session=session, principal=principal, meeting=meeting, data=body)
+    tag_response(response, meeting.revision)
+    return _one(session, meeting)
+
+
+@router.post(
+    "/v1/meetings/{meeting_id}/cancel", response_model=MeetingOut, responses=with_etag(200)
+)
+def cancel_meeting(
+    meeting: MeetingInPath,
+    body: MeetingCancel,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+) -> MeetingOut:
+    """Call a pending or accepted meeting off, saying why (either side or the commission)."""
+    meetings.cancel(session=session, principal=principal, meeting=meeting, reason=body.reason)
+    tag_response(response, meeting.revision)
+    return _one(session, meeting)
+
+
+@router.get("/v1/events/{event_id}/availability", response_model=AvailabilityOut)
+def read_availability(
+    event: EventInPath, session: SessionDep, principal: PartyPrincipal
+) -> AvailabilityOut:
+    """The slots your account said it can meet in (every slot until you say)."""
+    return availability.read(session=session, principal=principal, event=event)
+
+
+@router.put("/v1/events/{event_id}/availability", response_model=AvailabilityOut)
+def replace_availability(
+    event: EventInPath, body: AvailabilityWrite, session: SessionDep, principal: PartyPrincipal
+) -> AvailabilityOut:
+    """Say in which of the event's slots your people can meet."""
+    return availability.replace(session=session, principal=principal, event=event, data=body)
+
+
+@router.post("/v1/events/{event_id}/schedules", status_code=201, response_model=ScheduleOut)
+def solve_schedule(
+    event: EventInPath, body: ScheduleCreate, session: SessionDep, principal: CommissionPrincipal
+) -> ScheduleOut:
+    """Solve the accepted meetings into slots and tables with CP-SAT: coverage first (requests
+    with at least k meetings), then keeping the previous schedule's seats, then the sum of
+    match scores; beside it a greedy plan by score (commission only)."""
+    schedule = scheduling.create(session=session, principal=principal, event=event, data=body)
+    return scheduling.schedule_out(session, event, schedule)
+
+
+@router.get("/v1/events/{event_id}/schedules/current", response_model=ScheduleOut)
+def read_current_schedule(
+    event: EventInPath, session: SessionDep, principal: CommissionPrincipal
+) -> ScheduleOut:
+    """The event's newest schedule (commission only)."""
+    schedule = scheduling.current(session=session, event=event)
+    return scheduling.schedule_out(session, event, schedule)
+
+
+@router.get("/v1/events/{event_id}/schedules/{schedule_id}", response_model=ScheduleOut)
+def read_schedule(
+    event: EventInPath, schedule_id: str, session: SessionDep, principal: CommissionPrincipal
+) -> ScheduleOut:
+    """One schedule of the event (commission only)."""
+    schedule = scheduling.get(session=session, event=event, schedule_id=schedule_id)
+    return scheduling.schedule_out(session, event, schedule)
+
+
+@router.post("/v1/events/{event_id}/proposals", response_model=ProposalsOut)
+def propose_meetings(
+    event: EventInPath,
+    body: ProposalsCreate,
+    session: SessionDep,
+    principal: CommissionPrincipal,
+    index: MatchIndexDep,
+) -> ProposalsOut:
+    """For the event's requests with fewer than k live meetings, propose the ranking's best
+    remaining investors above min_score, within the investors' caps; list the requests that
+    stay below k as outreach targets (commission only)."""
+    made = proposals.propose(
+        session=session, principal=principal, index=index, event=event, data=body
+    )
+    return proposals_out(session, event, made)
+
+
+AGENDA_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}
+}
+
+
+@router.get("/v1/events/{event_id}/agenda", response_model=AgendaOut, responses=AGENDA_RESPONSES)
+def read_agenda(
+    event: EventInPath,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    format: Annotated[Literal["json", "ics"], Query(description="ics: an iCalendar file")] = "json",
+    account_id: Annotated[
+        str | None, Query(description="The commission: whose agenda (an account id)")
+    ] = None,
+) -> AgendaOut | Response:
+    """Your meetings in the event's newest schedule, in time order; as an iCalendar file with
+    format=ics. The commission reads any investor's or startup's with account_id."""
+    if principal.is_commission:
+        if account_id is None:
+            raise Invalid(
+                "Name the account whose agenda to read.",
+                errors=[field_problem("account_id", "missing", "Required", location="query")],
+            )
+        holder = account_id
+    else:
+        if account_id is not None and account_id != principal.account_id:
+            raise Invalid(
+                "You can read only your own agenda.",
+                errors=[field_problem("account_id", "not_allowed", "Not yours", location="query")],
+            )
+        assert principal.account_id is not None  # an investor or startup acts as its account
+        holder = principal.account_id
+    agenda = agendas.agenda_for(session=session, event=event, account_id=holder)
+    if format == "ics":
+        return Response(
+            content=agendas.as_icalendar(agenda),
+            media_type=ICALENDAR,
+            headers={"Content-Disposition": 'attachment; filename="agenda.ics"'},
+        )
+    return agenda_out(agenda)
+
+
+@router.get("/v1/events/{event_id}/table-plan", response_model=TablePlanOut)
+def read_table_plan(
+    event: EventInPath, session: SessionDep, principal: CommissionPrincipal
+) -> TablePlanOut:
+    """Who sits at which table in every slot of the newest schedule (commission only)."""
+    return table_plan_out(agendas.table_plan(session=session, event=event))

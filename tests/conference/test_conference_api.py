@@ -1,0 +1,499 @@
+"""Conference day over HTTP: the programme, meetings asked and answered, availability, a
+schedule solved and re-solved, proposals, agendas (.ics) and who may see what."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+import icalendar
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import AuditRecord, Meeting
+from tests.support.factories import Account, ApiClient
+
+PROBLEM = "application/problem+json"
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def programme(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "time_zone": "Asia/Shanghai",
+        "days": ["2026-11-05"],
+        "slots": [{"start": "09:00", "minutes": 30}, {"start": "09:30", "minutes": 30}],
+        "tables": 2,
+        "investor_meeting_cap": 4,
+    }
+    body.update(overrides)
+    return body
+
+
+@dataclass
+class Conference:
+    api: ApiClient
+    event_id: str
+    investor: Account
+    other_investor: Account
+    startup: Account
+    other_startup: Account
+    mandate: str
+    other_mandate: str
+    request: str
+    other_request: str
+
+    def post(self, path: str, body: dict[str, Any], who: Account | None) -> Any:
+        headers = who.headers if who is not None else self.api.admin
+        return self.api.client.post(path, json=body, headers=headers)
+
+    def get(self, path: str, who: Account | None) -> Any:
+        headers = who.headers if who is not None else self.api.admin
+        return self.api.client.get(path, headers=headers)
+
+    def ask(self, who: Account | None, request: str, mandate: str) -> dict[str, Any]:
+        response = self.post(
+            f"/v1/events/{self.event_id}/meetings",
+            {"financing_request_id": request, "investor_profile_id": mandate},
+            who,
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def answer(self, who: Account, meeting_id: str, answer: str, reason: str | None = None) -> Any:
+        body: dict[str, Any] = {"answer": answer}
+        if reason is not None:
+            body["reason"] = reason
+        return self.post(f"/v1/meetings/{meeting_id}/answer", body, who)
+
+
+@pytest.fixture
+def conference(api: ApiClient) -> Conference:
+    event_id = api.create_event("2026 Shanghai conference day")
+    set_up = api.client.put(f"/v1/events/{event_id}/programme", json=programme(), headers=api.admin)
+    assert set_up.status_code == 200, set_up.text
+    investor = api.create_account("investor", "Hillhouse")
+    other_investor = api.create_account("investor", "Qiming")
+    startup = api.create_account("startup", "Stepfun")
+    other_startup = api.create_account("startup", "Unitree")
+    mandate = api.create_investor(investor)["id"]
+    other_mandate = api.create_investor(other_investor, name="Qiming Venture")["id"]
+    request = api.create_request(startup, event_id=event_id)["id"]
+    other_request = api.create_request(other_startup, company="Unitree", event_id=event_id)["id"]
+    api.publish(request)
+    api.publish(other_request)
+    return Conference(
+        api,
+        event_id,
+        investor,
+        other_investor,
+        startup,
+        other_startup,
+        mandate,
+        other_mandate,
+        request,
+        other_request,
+    )
+
+
+def test_the_programme_has_slots_in_utc_and_local_time(conference: Conference) -> None:
+    read = conference.get(f"/v1/events/{conference.event_id}/programme", conference.startup)
+    assert read.status_code == 200, read.text
+    body = read.json()
+    assert body["tables"] == 2
+    assert body["investor_meeting_cap"] == 4
+    assert [s["local_start"] for s in body["slots"]] == [
+        "2026-11-05T09:00:00+08:00",
+        "2026-11-05T09:30:00+08:00",
+    ]
+    assert body["slots"][0]["starts_at"] == "2026-11-05T01:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"days": []}, "days"),
+        ({"days": ["2026-11-05", "2026-11-05"]}, "days"),
+        (
+            {"slots": [{"start": "09:00", "minutes": 60}, {"start": "09:30", "minutes": 30}]},
+            "slots",
+        ),
+        ({"slots": [{"start": "23:50", "minutes": 30}]}, "slots"),
+        ({"tables": 0}, "tables"),
+        ({"investor_meeting_cap": 0}, "investor_meeting_cap"),
+    ],
+)
+def test_a_bad_programme_is_a_problem_naming_the_field(
+    api: ApiClient, overrides: dict[str, Any], field: str
+) -> None:
+    event_id = api.create_event("Bad programme")
+    response = api.client.put(
+        f"/v1/events/{event_id}/programme", json=programme(**overrides), headers=api.admin
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert field in {error["field"].split(".")[0] for error in response.json()["errors"]}
+
+
+def test_only_the_commission_sets_the_programme(conference: Conference) -> None:
+    response = conference.api.client.put(
+        f"/v1/events/{conference.event_id}/programme",
+        json=programme(),
+        headers=conference.investor.headers,
+    )
+    assert response.status_code == 403
+
+
+def test_an_investor_asks_and_the_startup_accepts(
+    conference: Conference, db_session: Session
+) -> None:
+    meeting = conference.ask(conference.investor, conference.request, conference.mandate)
+    assert meeting["status"] == "pending"
+    assert meeting["investor_answer"] == "accepted"
+    assert meeting["startup_answer"] == "pending"
+    assert meeting["requested_by"] == "investor"
+    assert meeting["company"] == "Stepfun"
+    assert 0 < meeting["score"] <= 1
+    # The investor cannot answer for the startup's side; the startup accepts.
+    accepted = conference.answer(conference.startup, meeting["id"], "accepted")
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    assert (
+        db_session.scalar(
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.object_id == meeting["id"])
+        )
+        == 2
+    )
+
+
+def test_declining_needs_a_reason_and_writes_nothing_without_one(
+    conference: Conference, db_session: Session
+) -> None:
+    meeting = conference.ask(conference.investor, conference.request, conference.mandate)
+    bare = conference.answer(conference.startup, meeting["id"], "declined")
+    assert bare.status_code == 422
+    assert bare.json()["errors"][0]["field"] == "reason"
+    stored = db_session.get(Meeting, meeting["id"])
+    assert stored is not None
+    db_session.refresh(stored)
+    assert stored.status.value == "pending"
+    declined = conference.answer(
+        conference.startup, meeting["id"], "declined", "Raising from strategic investors only"
+    )
+    assert declined.status_code == 200
+    assert declined.json()["status"] == "declined"
+    assert declined.json()["reason"] == "Raising from strategic investors only"
+    again = conference.answer(conference.startup, meeting["id"], "accepted")
+    assert again.status_code == 409
+
+
+def test_a_startup_asks_only_investors_that_showed_interest(conference: Conference) -> None:
+    path = f"/v1/events/{conference.event_id}/meetings"
+    body = {"financing_request_id": conference.request, "investor_profile_id": conference.mandate}
+    before = conference.post(path, body, conference.startup)
+    assert before.status_code == 404
+    interest = conference.api.client.put(
+        f"/v1/investors/{conference.mandate}/feedback/{conference.request}",
+        json={"action": "interested"},
+        headers=conference.investor.headers,
+    )
+    assert interest.status_code == 200, interest.text
+    after = conference.post(path, body, conference.startup)
+    assert after.status_code == 201, after.text
+    assert after.json()["startup_answer"] == "accepted"
+    assert after.json()["investor_answer"] == "pending"
+    # One meeting per pair and event.
+    assert conference.post(path, body, conference.startup).status_code == 409
+
+
+def test_a_commission_proposal_waits_for_both_sides(conference: Conference) -> None:
+    meeting = conference.ask(None, conference.request, conference.other_mandate)
+    assert meeting["requested_by"] == "commission"
+    assert (meeting["investor_answer"], meeting["startup_answer"]) == ("pending", "pending")
+    assert (
+        conference.answer(conference.other_investor, meeting["id"], "accepted").json()["status"]
+        == "pending"
+    )
+    assert (
+        conference.answer(conference.startup, meeting["id"], "accepted").json()["status"]
+        == "accepted"
+    )
+    # The commission proposes; it does not answer for a party.
+    proposal = conference.ask(None, conference.other_request, conference.mandate)
+    assert (
+        conference.post(
+            f"/v1/meetings/{proposal['id']}/answer", {"answer": "accepted"}, None
+        ).status_code
+        == 403
+    )
+
+
+def test_an_unpublished_or_other_events_request_cannot_be_met(
+    conference: Conference, api: ApiClient
+) -> None:
+    elsewhere = api.create_event("Another event")
+    stray = api.create_request(conference.startup, event_id=elsewhere)["id"]
+    api.publish(stray)
+    unpublished = api.create_request(conference.startup, event_id=conference.event_id)["id"]
+    path = f"/v1/events/{conference.event_id}/meetings"
+    at_other = conference.post(
+        path,
+        {"financing_request_id": stray, "investor_profile_id": conference.mandate},
+        conference.investor,
+    )
+    assert at_other.status_code == 422
+    assert at_other.json()["errors"][0]["code"] == "not_at_event"
+    # An investor cannot see an unpublished request at all.
+    hidden = conference.post(
+        path,
+        {"financing_request_id": unpublished, "investor_profile_id": conference.mandate},
+        conference.investor,
+    )
+    assert hidden.status_code == 404
+    # Nor use another account's mandate.
+    theirs = conference.post(
+        path,
+        {
+            "financing_request_id": conference.request,
+            "investor_profile_id": conference.other_mandate,
+        },
+        conference.investor,
+    )
+    assert theirs.status_code == 404
+
+
+def test_everyone_sees_only_their_own_meetings(conference: Conference) -> None:
+    mine = conference.ask(conference.investor, conference.request, conference.mandate)
+    theirs = conference.ask(
+        conference.other_investor, conference.other_request, conference.other_mandate
+    )
+    path = f"/v1/events/{conference.event_id}/meetings"
+
+    def ids(who: Account | None) -> set[str]:
+        response = conference.get(path, who)
+        assert response.status_code == 200, response.text
+        return {m["id"] for m in response.json()["items"]}
+
+    assert ids(None) == {mine["id"], theirs["id"]}
+    assert ids(conference.investor) == {mine["id"]}
+    assert ids(conference.startup) == {mine["id"]}
+    assert ids(conference.other_startup) == {theirs["id"]}
+    # Another account's meeting is a 404 to read, answer or cancel.
+    for who in (conference.other_investor, conference.other_startup):
+        assert conference.get(f"/v1/meetings/{mine['id']}", who).status_code == 404
+        assert conference.answer(who, mine["id"], "accepted").status_code == 404
+        cancelled = conference.post(f"/v1/meetings/{mine['id']}/cancel", {"reason": "x"}, who)
+        assert cancelled.status_code == 404
+    assert conference.get(f"/v1/meetings/{mine['id']}", conference.startup).status_code == 200
+
+
+def test_availability_names_only_the_events_slots(conference: Conference) -> None:
+    path = f"/v1/events/{conference.event_id}/availability"
+    unsaid = conference.get(path, conference.investor).json()
+    assert unsaid == {
+        "event_id": conference.event_id,
+        "stated": False,
+        "slot_ids": [],
+        "revision": 0,
+    }
+    slots = conference.get(f"/v1/events/{conference.event_id}/programme", None).json()["slots"]
+    bad = conference.api.client.put(
+        path, json={"slot_ids": [slots[0]["id"], "nope"]}, headers=conference.investor.headers
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "slot_ids.1"
+    good = conference.api.client.put(
+        path, json={"slot_ids": [slots[1]["id"]]}, headers=conference.investor.headers
+    )
+    assert good.status_code == 200, good.text
+    assert conference.get(path, conference.investor).json()["slot_ids"] == [slots[1]["id"]]
+    # The commission has no availability of its own to state.
+    assert conference.get(path, None).status_code == 403
+
+
+def _accepted(
+    conference: Conference, investor: Account, mandate: str, startup: Account, request: str
+) -> str:
+    meeting = conference.ask(investor, request, mandate)
+    assert conference.answer(startup, meeting["id"], "accepted").status_code == 200
+    meeting_id: str = meeting["id"]
+    return meeting_id
+
+
+def test_a_schedule_respects_availability_and_agendas_have_the_right_times(
+    conference: Conference,
+) -> None:
+    slots = conference.get(f"/v1/events/{conference.event_id}/programme", None).json()["slots"]
+    # Hillhouse can only meet at 09:30.
+    conference.api.client.put(
+        f"/v1/events/{conference.event_id}/availability",
+        json={"slot_ids": [slots[1]["id"]]},
+        headers=conference.investor.headers,
+    )
+    first = _accepted(
+        conference, conference.investor, conference.mandate, conference.startup, conference.request
+    )
+    second = _accepted(
+        conference,
+        conference.investor,
+        conference.mandate,
+        conference.other_startup,
+        conference.other_request,
+    )
+    solved = conference.post(f"/v1/events/{conference.event_id}/schedules", {}, None)
+    assert solved.status_code == 201, solved.text
+    schedule = solved.json()
+    assert schedule["status"] in {"optimal", "feasible"}
+    # Hillhouse cannot be at two tables at 09:30: one meeting sits, one is left out.
+    assert len(schedule["placements"]) == 1
+    assert schedule["placements"][0]["seat"]["slot_id"] == slots[1]["id"]
+    assert [left["reason"] for left in schedule["left_out"]] == ["party_busy"]
+    assert schedule["coverage"] >= schedule["greedy_coverage"]
+    placed = schedule["placements"][0]["meeting_id"]
+    assert placed in {first, second}
+
+    ics = conference.api.client.get(
+        f"/v1/events/{conference.event_id}/agenda?format=ics", headers=conference.investor.headers
+    )
+    assert ics.status_code == 200, ics.text
+    assert ics.headers["content-type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(ics.content)
+    meetings = list(calendar.walk("VEVENT"))
+    assert len(meetings) == 1
+    start = meetings[0].decoded("dtstart")
+    assert start == dt.datetime(2026, 11, 5, 9, 30, tzinfo=SHANGHAI)
+    assert start.utcoffset() == dt.timedelta(hours=8)
+    assert meetings[0].decoded("dtend") - start == dt.timedelta(minutes=30)
+    assert list(calendar.walk("VTIMEZONE")), "the zone's definition travels with the file"
+
+    # The startup whose meeting was left out has an empty agenda; the other has its meeting.
+    agendas = {
+        who.id: conference.get(f"/v1/events/{conference.event_id}/agenda", who).json()
+        for who in (conference.startup, conference.other_startup)
+    }
+    assert sorted(len(a["entries"]) for a in agendas.values()) == [0, 1]
+    # The table plan shows the meeting at its table.
+    plan = conference.get(f"/v1/events/{conference.event_id}/table-plan", None).json()
+    assert plan["meetings"] == 1
+    assert plan["slots"][1]["tables"][0]["meeting_id"] == placed
+
+
+def test_a_cancellation_re_solves_keeping_the_other_meetings_in_place(
+    conference: Conference, api: ApiClient
+) -> None:
+    investors = [conference.investor, conference.other_investor]
+    mandates = [conference.mandate, conference.other_mandate]
+    for n in range(2):
+        extra = api.create_account("investor", f"Investor {n}")
+        investors.append(extra)
+        mandates.append(api.create_investor(extra, name=f"Fund {n}")["id"])
+    meetings = [
+        _accepted(conference, investor, mandate, startup, request)
+        for investor, mandate in zip(investors, mandates, strict=True)
+        for startup, request in (
+            (conference.startup, conference.request),
+            (conference.other_startup, conference.other_request),
+        )
+    ][:6]
+    path = f"/v1/events/{conference.event_id}/schedules"
+    first = conference.post(path, {"coverage_k": 2}, None).json()
+    seats = {p["meeting_id"]: p["seat"] for p in first["placements"]}
+    assert first["coverage"] == 2
+    gone = next(iter(seats))
+    cancel = conference.post(
+        f"/v1/meetings/{gone}/cancel",
+        {"reason": "Flight cancelled"},
+        conference.investor if gone in meetings[:2] else None,
+    )
+    assert cancel.status_code == 200, cancel.text
+    again = conference.post(path, {"coverage_k": 2}, None).json()
+    after = {p["meeting_id"]: p["seat"] for p in again["placements"]}
+    assert gone not in after
+    unaffected = [m for m in seats if m != gone]
+    moved = [m for m in unaffected if after.get(m) != seats[m]]
+    assert moved == [], f"{len(moved)} of {len(unaffected)} unaffected meetings moved"
+    assert again["moved"] == 0
+    assert again["kept"] == len(unaffected)
+    current = conference.get(f"{path}/current", None).json()
+    assert current["id"] == again["id"]
+
+
+def test_nothing_to_schedule_is_a_clear_problem(conference: Conference, api: ApiClient) -> None:
+    empty = conference.post(f"/v1/events/{conference.event_id}/schedules", {}, None)
+    assert empty.status_code == 409
+    assert empty.headers["content-type"] == PROBLEM
+    assert "accepted meetings" in empty.json()["detail"]
+    bare_event = api.create_event("No programme yet")
+    no_programme = conference.post(f"/v1/events/{bare_event}/schedules", {}, None)
+    assert no_programme.status_code == 409
+    assert "programme" in no_programme.json()["detail"]
+    too_long = conference.post(
+        f"/v1/events/{conference.event_id}/schedules", {"time_limit_seconds": 3600}, None
+    )
+    assert too_long.status_code == 422
+
+
+def test_proposals_fill_requests_below_k_from_the_ranking(
+    conference: Conference, api: ApiClient
+) -> None:
+    made = conference.post(
+        f"/v1/events/{conference.event_id}/proposals", {"coverage_k": 2, "min_score": 0.0}, None
+    )
+    assert made.status_code == 200, made.text
+    body = made.json()
+    per_request: dict[str, int] = {}
+    for meeting in body["proposed"]:
+        assert meeting["requested_by"] == "commission"
+        per_request[meeting["financing_request_id"]] = (
+            per_request.get(meeting["financing_request_id"], 0) + 1
+        )
+    assert all(count <= 2 for count in per_request.values())
+    # Two mandates in all: each request can reach k=2 only if both fit it; the rest are targets.
+    for target in body["outreach_targets"]:
+        assert target["meetings"] < 2
+    # Asking again proposes no pair twice.
+    again = conference.post(
+        f"/v1/events/{conference.event_id}/proposals", {"coverage_k": 2, "min_score": 0.0}, None
+    ).json()
+    pairs = {(m["financing_request_id"], m["investor_profile_id"]) for m in body["proposed"]}
+    assert not pairs & {
+        (m["financing_request_id"], m["investor_profile_id"]) for m in again["proposed"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("put", "/v1/events/{event}/programme", programme()),
+        ("post", "/v1/events/{event}/schedules", {}),
+        ("get", "/v1/events/{event}/schedules/current", None),
+        ("post", "/v1/events/{event}/proposals", {}),
+        ("get", "/v1/events/{event}/table-plan", None),
+    ],
+)
+def test_the_commissions_routes_refuse_investors_and_startups(
+    conference: Conference, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    for who in (conference.investor, conference.startup):
+        response = conference.api.client.request(
+            method, path.format(event=conference.event_id), json=body, headers=who.headers
+        )
+        assert response.status_code == 403, (who.role, response.text)
+
+
+def test_an_agenda_is_ones_own(conference: Conference) -> None:
+    path = f"/v1/events/{conference.event_id}/agenda"
+    theirs = conference.get(
+        f"{path}?account_id={conference.other_investor.id}", conference.investor
+    )
+    assert theirs.status_code == 422
+    commission = conference.get(f"{path}?account_id={conference.other_investor.id}", None)
+    assert commission.status_code == 200
+    assert commission.json()["entries"] == []
+    assert conference.get(path, None).status_code == 422
