@@ -42,6 +42,8 @@ from models import (
 from models.types import utc_now
 from service.accounts import service as accounts
 from service.audit_log.writer import record_audit
+from service.conference import meetings, programme
+from service.conference.schemas import MeetingAnswerWrite, ProgrammeWrite
 from service.core.settings import get_settings
 from service.events import service as events
 from service.events.schemas import EventCreate
@@ -50,6 +52,8 @@ from service.financing_requests.schemas import FinancingRequestCreate, ReviewDec
 from service.http.auth import Principal, hash_api_key
 from service.investors import service as investors
 from service.investors.schemas import InvestorCreate
+from service.ranking.index import MatchIndex
+from service.ranking.serving import make_default_scorer
 from service.users import service as users
 from service.users.passwords import hash_password
 
@@ -173,7 +177,7 @@ def _event_id(session: Session, acting: Principal, event: dict[str, Any]) -> str
     existing = events.by_name(session=session, name=event["name"])
     if existing is not None:
         return existing.id
-    fields = {k: v for k, v in event.items() if k != "note"}
+    fields = {k: v for k, v in event.items() if k not in ("note", "programme")}
     return events.create(
         session=session, principal=acting, data=EventCreate.model_validate(fields)
     ).id
@@ -194,6 +198,8 @@ def _load(session: Session, data: dict[str, Any]) -> _Featured:
     new_keys = {"commission": commission_key}
     featured_investor: Account | None = None
     featured_profile_id = ""
+    mandates: dict[str, tuple[Account, str]] = {}
+    presented: dict[str, tuple[Account, FinancingRequest]] = {}
     for investor in data["investors"]:
         owner, key = accounts.create(
             session=session,
@@ -202,6 +208,7 @@ def _load(session: Session, data: dict[str, Any]) -> _Featured:
             name=_demo_account_name(investor["name"]),
         )
         profile_id = _create_profile(session, owner, investor)
+        mandates[investor["key"]] = (owner, profile_id)
         if investor["key"] == FEATURED_INVESTOR:
             featured_investor, featured_profile_id = owner, profile_id
             new_keys["investor"] = key
@@ -227,12 +234,62 @@ def _load(session: Session, data: dict[str, Any]) -> _Featured:
             financing_request=created,
             decision=ReviewDecision(decision="publish", note="Presented at the conference."),
         )
+        presented[request["company"]] = (owner, created)
         if request["company"] == FEATURED_STARTUP:
             featured_startup = owner
             new_keys["startup"] = key
     if featured_investor is None or featured_startup is None:
         raise RuntimeError("The demo data names no featured investor or startup.")
+    _conference_day(session, acting, data, event_ids, mandates, presented)
     return _Featured(commission, featured_investor, featured_startup, featured_profile_id, new_keys)
+
+
+def _conference_day(
+    session: Session,
+    acting: Principal,
+    data: dict[str, Any],
+    event_ids: dict[str, str],
+    mandates: dict[str, tuple[Account, str]],
+    presented: dict[str, tuple[Account, FinancingRequest]],
+) -> None:
+    """The events' meeting programmes (where an event kept by a reset has none yet) and the
+    demo's meeting requests: the investor asks, the startup accepts where the data says."""
+    for key, event in data["events"].items():
+        if "programme" not in event:
+            continue
+        stored = events.get(session=session, event_id=event_ids[key])
+        if programme.slots_of(session, stored.id):
+            continue
+        fields = {k: v for k, v in event["programme"].items() if k != "note"}
+        programme.replace(
+            session=session,
+            principal=acting,
+            event=stored,
+            data=ProgrammeWrite.model_validate(fields),
+        )
+    plan = data.get("meetings")
+    if not plan:
+        return
+    event = events.get(session=session, event_id=event_ids[plan["event"]])
+    index = MatchIndex(make_default_scorer)
+    for pair in plan["pairs"]:
+        investor, profile_id = mandates[pair["investor"]]
+        startup, financing_request = presented[pair["company"]]
+        meeting = meetings.create(
+            session=session,
+            principal=_principal(investor),
+            index=index,
+            event=event,
+            financing_request_id=financing_request.id,
+            investor_profile_id=profile_id,
+        )
+        if pair["accepted"]:
+            meetings.answer(
+                session=session,
+                principal=_principal(startup),
+                meeting=meeting,
+                data=MeetingAnswerWrite.model_validate({"answer": "accepted"}),
+            )
 
 
 def _featured_profile_id(session: Session, owner: Account, investor: dict[str, Any]) -> str:
