@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ SCHEMA_MODULES = [
     "service.accounts.schemas",
     "service.api_keys.schemas",
     "service.audit_log.schemas",
+    "service.conference.schemas",
     "service.deals.schemas",
     "service.events.schemas",
     "service.feedback.schemas",
@@ -63,6 +66,13 @@ MODELS = sorted(_models(), key=lambda model: model.__name__)
 BODY_MODELS = {
     "AccountCreate",
     "ApiKeyCreate",
+    "AvailabilityWrite",
+    "MeetingAnswerWrite",
+    "MeetingCancel",
+    "MeetingCreate",
+    "ProgrammeWrite",
+    "ProposalsCreate",
+    "ScheduleCreate",
     "DealWrite",
     "EventCreate",
     "FeedbackWrite",
@@ -144,9 +154,109 @@ def _review(sender: Sender, body: dict[str, Any]) -> Response:
     return response
 
 
+PROGRAMME = {
+    "days": ["2026-11-05"],
+    "slots": [{"start": "09:00", "minutes": 30}],
+    "tables": 2,
+}
+
+
+@dataclass
+class Conference:
+    """An event with a programme, a published request presented there and a mandate."""
+
+    event_id: str
+    slot_id: str
+    startup: Account
+    request_id: str
+    profile_id: str
+
+    @classmethod
+    def set_up(cls, sender: Sender) -> Conference:
+        api = sender.api
+        event_id = api.create_event(f"Conference {uuid.uuid4()}")
+        programme = sender.api.client.put(
+            f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=sender.headers
+        )
+        assert programme.status_code == 200, programme.text
+        startup = api.create_account("startup")
+        request_id: str = api.create_request(startup, event_id=event_id)["id"]
+        api.publish(request_id)
+        return cls(
+            event_id, programme.json()["slots"][0]["id"], startup, request_id, sender.profile()
+        )
+
+    def meeting(self, sender: Sender, *, accepted: bool = False) -> str:
+        proposed = sender.post(
+            f"/v1/events/{self.event_id}/meetings",
+            {"financing_request_id": self.request_id, "investor_profile_id": self.profile_id},
+        )
+        assert proposed.status_code == 201, proposed.text
+        meeting_id: str = proposed.json()["id"]
+        if accepted:
+            for party in (sender.investor, self.startup):
+                answered = sender.api.client.post(
+                    f"/v1/meetings/{meeting_id}/answer",
+                    json={"answer": "accepted"},
+                    headers=party.headers,
+                )
+                assert answered.status_code == 200, answered.text
+        return meeting_id
+
+
+def _meeting_create(sender: Sender, body: dict[str, Any]) -> Response:
+    conference = Conference.set_up(sender)
+    body.update(
+        financing_request_id=conference.request_id, investor_profile_id=conference.profile_id
+    )
+    return sender.post(f"/v1/events/{conference.event_id}/meetings", body)
+
+
+def _meeting_answer(sender: Sender, body: dict[str, Any]) -> Response:
+    conference = Conference.set_up(sender)
+    response: Response = sender.api.client.post(
+        f"/v1/meetings/{conference.meeting(sender)}/answer",
+        json=body,
+        headers=sender.investor.headers,
+    )
+    return response
+
+
+def _availability(sender: Sender, body: dict[str, Any]) -> Response:
+    conference = Conference.set_up(sender)
+    body["slot_ids"] = [conference.slot_id]
+    response: Response = sender.api.client.put(
+        f"/v1/events/{conference.event_id}/availability",
+        json=body,
+        headers=sender.investor.headers,
+    )
+    return response
+
+
+def _schedule(sender: Sender, body: dict[str, Any]) -> Response:
+    conference = Conference.set_up(sender)
+    conference.meeting(sender, accepted=True)
+    return sender.post(f"/v1/events/{conference.event_id}/schedules", body)
+
+
 SENDERS: dict[str, Callable[[Sender, dict[str, Any]], Response]] = {
     "AccountCreate": lambda s, body: s.post("/v1/accounts", body),
     "ApiKeyCreate": lambda s, body: s.post("/v1/api-keys", _with_account(s, body)),
+    "AvailabilityWrite": _availability,
+    "MeetingAnswerWrite": _meeting_answer,
+    "MeetingCancel": lambda s, body: (
+        lambda c: s.post(f"/v1/meetings/{c.meeting(s)}/cancel", body)
+    )(Conference.set_up(s)),
+    "MeetingCreate": _meeting_create,
+    "ProgrammeWrite": lambda s, body: s.api.client.put(
+        f"/v1/events/{s.api.create_event(f'Programme {uuid.uuid4()}')}/programme",
+        json=body,
+        headers=s.headers,
+    ),
+    "ProposalsCreate": lambda s, body: s.post(
+        f"/v1/events/{Conference.set_up(s).event_id}/proposals", body
+    ),
+    "ScheduleCreate": _schedule,
     "DealWrite": lambda s, body: s.post(f"/v1/investors/{s.profile()}/deals", body),
     "EventCreate": lambda s, body: s.post("/v1/events", body),
     # Feedback is the investor's own: the commission reads it but gives none (403).
