@@ -9,6 +9,12 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from models import Event, Meeting, MeetingStatus, Role
 from service.conference import agendas, availability, meetings, programme, proposals, scheduling
+from service.conference.exports import (
+    PDF_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    PdfUnavailable,
+    render_table_plan,
+)
 from service.conference.presenting import agenda_out, proposals_out, table_plan_out
 from service.conference.schemas import (
     AgendaOut,
@@ -38,7 +44,13 @@ from service.http.pagination import (
     encode_offset_cursor,
 )
 from service.http.preconditions import tag_response, with_etag
-from service.http.problems import PROBLEM_RESPONSES, Invalid, field_problem
+from service.http.problems import (
+    PROBLEM_RESPONSES,
+    Invalid,
+    ServiceUnavailable,
+    field_problem,
+)
+from service.i18n.languages import current_language
 from service.ranking.dependencies import MatchIndexDep
 
 router = APIRouter(tags=["conference"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
@@ -290,9 +302,38 @@ def read_agenda(
     return agenda_out(agenda)
 
 
-@router.get("/v1/events/{event_id}/table-plan", response_model=TablePlanOut)
+TABLE_PLAN_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/html": {}, PDF_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}
+}
+
+
+@router.get(
+    "/v1/events/{event_id}/table-plan",
+    response_model=TablePlanOut,
+    responses=TABLE_PLAN_RESPONSES,
+)
 def read_table_plan(
-    event: EventInPath, session: SessionDep, principal: CommissionPrincipal
-) -> TablePlanOut:
-    """Who sits at which table in every slot of the newest schedule (commission only)."""
-    return table_plan_out(agendas.table_plan(session=session, event=event))
+    event: EventInPath,
+    session: SessionDep,
+    principal: CommissionPrincipal,
+    format: Annotated[
+        Literal["json", "html", "pdf", "xlsx"],
+        Query(description="html, pdf or xlsx: the plan for people, in the reader's language"),
+    ] = "json",
+) -> TablePlanOut | Response:
+    """Who sits at which table in every slot of the newest schedule (commission only); as a
+    page to print, a PDF or an Excel workbook with format, in the language of
+    Accept-Language (Chinese unless English comes first), times in the event's zone."""
+    plan = agendas.table_plan(session=session, event=event)
+    if format == "json":
+        return table_plan_out(plan)
+    try:
+        content, media_type, filename = render_table_plan(plan, format, current_language())
+    except PdfUnavailable as error:
+        raise ServiceUnavailable(str(error)) from error
+    disposition = "attachment" if format == "xlsx" else "inline"
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
+    )
