@@ -1,0 +1,1 @@
+"""Syndicates for large rounds: a lead and followers whose tickets together cover an ask."""
