@@ -46,6 +46,7 @@ from service.reference_data.router import router as taxonomy_router
 from service.reports.router import router as reports_router
 from service.sessions.router import public_router as sign_in_router
 from service.sessions.router import router as sessions_router
+from service.syndicates.router import router as syndicates_router
 from service.users.router import public_router as invitation_acceptance_router
 from service.users.router import router as users_router
 from service.web.app import UPLOAD_PATHS, mount_web_application
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         investors_router,
         financing_requests_router,
         matches_router,
+        syndicates_router,
         feedback_router,
         deals_router,
         ranking_models_router,

@@ -53,13 +53,16 @@ from service.http.problems import (
 from service.i18n.languages import current_language
 from service.ranking.dependencies import MatchIndexDep
 
+# Role checks come first in each signature (FastAPI resolves dependencies in order), so a
+# caller of the wrong role gets 403 whether or not the event exists.
 router = APIRouter(tags=["conference"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 PartyPrincipal = Annotated[Principal, Depends(require_roles(Role.INVESTOR, Role.STARTUP))]
 ICALENDAR = "text/calendar; charset=utf-8"
 
 
-def _event(session: SessionDep, event_id: str) -> Event:
-    """Any signed-in caller may read an event's programme: it is the conference's timetable."""
+def _event(session: SessionDep, principal: CurrentPrincipal, event_id: str) -> Event:
+    """Any signed-in caller may read an event's programme: it is the conference's timetable.
+    (The caller is authenticated first, so nobody learns which events exist without a key.)"""
     return events.get(session=session, event_id=event_id)
 
 
@@ -82,10 +85,10 @@ def _one(session: SessionDep, meeting: Meeting) -> MeetingOut:
     "/v1/events/{event_id}/programme", response_model=ProgrammeOut, responses=with_etag(200)
 )
 def replace_programme(
+    principal: CommissionPrincipal,
     event: EventInPath,
     body: ProgrammeWrite,
     session: SessionDep,
-    principal: CommissionPrincipal,
     response: Response,
 ) -> ProgrammeOut:
     """Set the event's days, slots, tables and cap per investor (commission only)."""
@@ -170,10 +173,10 @@ def read_meeting(meeting: MeetingInPath, session: SessionDep, response: Response
     "/v1/meetings/{meeting_id}/answer", response_model=MeetingOut, responses=with_etag(200)
 )
 def answer_meeting(
+    principal: PartyPrincipal,
     meeting: MeetingInPath,
     body: MeetingAnswerWrite,
     session: SessionDep,
-    principal: PartyPrincipal,
     response: Response,
 ) -> MeetingOut:
     """Accept, or decline with a reason, for your side of the meeting."""
@@ -200,7 +203,7 @@ def cancel_meeting(
 
 @router.get("/v1/events/{event_id}/availability", response_model=AvailabilityOut)
 def read_availability(
-    event: EventInPath, session: SessionDep, principal: PartyPrincipal
+    principal: PartyPrincipal, event: EventInPath, session: SessionDep
 ) -> AvailabilityOut:
     """The slots your account said it can meet in (every slot until you say)."""
     return availability.read(session=session, principal=principal, event=event)
@@ -208,7 +211,7 @@ def read_availability(
 
 @router.put("/v1/events/{event_id}/availability", response_model=AvailabilityOut)
 def replace_availability(
-    event: EventInPath, body: AvailabilityWrite, session: SessionDep, principal: PartyPrincipal
+    principal: PartyPrincipal, event: EventInPath, body: AvailabilityWrite, session: SessionDep
 ) -> AvailabilityOut:
     """Say in which of the event's slots your people can meet."""
     return availability.replace(session=session, principal=principal, event=event, data=body)
@@ -216,7 +219,7 @@ def replace_availability(
 
 @router.post("/v1/events/{event_id}/schedules", status_code=201, response_model=ScheduleOut)
 def solve_schedule(
-    event: EventInPath, body: ScheduleCreate, session: SessionDep, principal: CommissionPrincipal
+    principal: CommissionPrincipal, event: EventInPath, body: ScheduleCreate, session: SessionDep
 ) -> ScheduleOut:
     """Solve the accepted meetings into slots and tables with CP-SAT: coverage first (requests
     with at least k meetings), then keeping the previous schedule's seats, then the sum of
@@ -227,7 +230,7 @@ def solve_schedule(
 
 @router.get("/v1/events/{event_id}/schedules/current", response_model=ScheduleOut)
 def read_current_schedule(
-    event: EventInPath, session: SessionDep, principal: CommissionPrincipal
+    principal: CommissionPrincipal, event: EventInPath, session: SessionDep
 ) -> ScheduleOut:
     """The event's newest schedule (commission only)."""
     schedule = scheduling.current(session=session, event=event)
@@ -236,7 +239,7 @@ def read_current_schedule(
 
 @router.get("/v1/events/{event_id}/schedules/{schedule_id}", response_model=ScheduleOut)
 def read_schedule(
-    event: EventInPath, schedule_id: str, session: SessionDep, principal: CommissionPrincipal
+    principal: CommissionPrincipal, event: EventInPath, schedule_id: str, session: SessionDep
 ) -> ScheduleOut:
     """One schedule of the event (commission only)."""
     schedule = scheduling.get(session=session, event=event, schedule_id=schedule_id)
@@ -245,10 +248,10 @@ def read_schedule(
 
 @router.post("/v1/events/{event_id}/proposals", response_model=ProposalsOut)
 def propose_meetings(
+    principal: CommissionPrincipal,
     event: EventInPath,
     body: ProposalsCreate,
     session: SessionDep,
-    principal: CommissionPrincipal,
     index: MatchIndexDep,
 ) -> ProposalsOut:
     """For the event's requests with fewer than k live meetings, propose the ranking's best
@@ -313,9 +316,9 @@ TABLE_PLAN_RESPONSES: dict[int | str, dict[str, object]] = {
     responses=TABLE_PLAN_RESPONSES,
 )
 def read_table_plan(
+    principal: CommissionPrincipal,
     event: EventInPath,
     session: SessionDep,
-    principal: CommissionPrincipal,
     format: Annotated[
         Literal["json", "html", "pdf", "xlsx"],
         Query(description="html, pdf or xlsx: the plan for people, in the reader's language"),

@@ -30,6 +30,8 @@ INVESTORS = frozenset({"PA", "PB"})
 REQUESTS = frozenset({"RX_pub", "RX_sub", "RX_draft", "RX_rej", "RY_pub", "RY_sub"})
 PUBLISHED = frozenset({"RX_pub", "RY_pub"})
 EVENTS = frozenset({"EV"})
+MEETINGS = frozenset({"MA", "MB"})  # A asked X's published request (X accepted); B asked Y's
+SCHEDULES = frozenset({"SC"})  # the commission's schedule of EV
 REPORTS = frozenset({"RP"})
 USERS = frozenset({"UA", "UB"})  # a user of investor A's account, one of B's
 KEYS = frozenset({"KA", "KB"})  # a second key of investor A's account, one of B's
@@ -86,6 +88,8 @@ def with_id(template: str, object_id: str | None) -> str:
 
 INVESTOR_URL = "/v1/investors/{investor_id}"
 REQUEST_URL = "/v1/financing-requests/{financing_request_id}"
+EVENT_URL = "/v1/events/{event_id}"
+MEETING_URL = "/v1/meetings/{meeting_id}"
 
 ROUTES: list[RouteSpec] = [
     *(
@@ -451,6 +455,169 @@ ROUTES: list[RouteSpec] = [
         """,
     ),
     RouteSpec(
+        f"PUT {EVENT_URL}/programme",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   409  409
+        missing   401    401   403   403  403  403   404  404
+        """,
+        body={"days": ["2026-11-06"], "slots": [{"start": "10:00", "minutes": 30}], "tables": 1},
+        note="EV has a schedule: its slots are fixed (409)",
+        watch=f"{EVENT_URL}/programme",
+    ),
+    RouteSpec(
+        f"GET {EVENT_URL}/programme",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   200   200  200  200   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+    ),
+    RouteSpec(
+        f"POST {EVENT_URL}/meetings",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   404   404  404  404   404  404
+        missing   401    401   404   404  404  404   404  404
+        """,
+        body={"financing_request_id": "nobody's", "investor_profile_id": "nobody's"},
+        note="who may ask whom: tests/conference/test_conference_api.py",
+        watch=f"{EVENT_URL}/meetings",
+    ),
+    RouteSpec(
+        f"GET {EVENT_URL}/meetings",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   200   200  200  200   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+        lists={
+            "inv_a": {"MA"},
+            "inv_b": {"MB"},
+            "su_x": {"MA"},
+            "su_y": {"MB"},
+            "admin": MEETINGS,
+            "comm": MEETINGS,
+        },
+    ),
+    RouteSpec(
+        f"GET {MEETING_URL}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        MA        401    401   200   404  200  404   200  200
+        MB        401    401   404   200  404  200   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+    ),
+    RouteSpec(
+        f"POST {MEETING_URL}/answer",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        MA        401    401   409   404  409  404   403  403
+        MB        401    401   404   200  404  200   403  403
+        missing   401    401   404   404  404  404   403  403
+        """,
+        body={"answer": "accepted"},
+        note="MA is accepted already (409); the commission proposes, never answers",
+        watch=MEETING_URL,
+    ),
+    RouteSpec(
+        f"POST {MEETING_URL}/cancel",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        MA        401    401   200   404  200  404   200  200
+        MB        401    401   404   200  404  200   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+        body={"reason": "matrix"},
+        watch=MEETING_URL,
+    ),
+    RouteSpec(
+        f"GET {EVENT_URL}/availability",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   200   200  200  200   403  403
+        missing   401    401   404   404  404  404   403  403
+        """,
+    ),
+    RouteSpec(
+        f"PUT {EVENT_URL}/availability",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   200   200  200  200   403  403
+        missing   401    401   404   404  404  404   403  403
+        """,
+        body={"slot_ids": []},
+    ),
+    RouteSpec(
+        f"POST {EVENT_URL}/schedules",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   201  201
+        missing   401    401   403   403  403  403   404  404
+        """,
+        body={"time_limit_seconds": 5},
+        watch=f"{EVENT_URL}/schedules/current",
+    ),
+    RouteSpec(
+        f"GET {EVENT_URL}/schedules/current",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"GET {EVENT_URL}/schedules/{{schedule_id}}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        SC        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+        fixed={"event_id": "EV"},
+    ),
+    RouteSpec(
+        f"POST {EVENT_URL}/proposals",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+        body={},
+        watch=f"{EVENT_URL}/meetings",
+    ),
+    RouteSpec(
+        f"GET {EVENT_URL}/agenda",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   200   200  200  200   422  422
+        missing   401    401   404   404  404  404   404  404
+        """,
+        note="one's own; the commission names the account (422 without it)",
+    ),
+    RouteSpec(
+        f"GET {EVENT_URL}/table-plan",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+    ),
+    RouteSpec(
+        f"GET {REQUEST_URL}/syndicates",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        RX_pub    401    401   403   403  403  404   200  200
+        RX_sub    401    401   403   403  403  404   200  200
+        RX_draft  401    401   403   403  403  404   200  200
+        RX_rej    401    401   403   403  403  404   200  200
+        RY_pub    401    401   403   403  404  403   200  200
+        RY_sub    401    401   403   403  404  403   200  200
+        missing   401    401   403   403  404  404   404  404
+        """,
+        note="the owner startup only once an investor showed interest",
+    ),
+    RouteSpec(
         "POST /v1/sessions",
         """
         object anon badkey inv_a inv_b su_x su_y admin comm
@@ -584,6 +751,32 @@ class Cell:
         return self.expected >= 400 and 200 <= self.got < 300
 
 
+def _conference_day(api: ApiClient, ids: dict[str, str], inv_a: Any, inv_b: Any, su_x: Any) -> None:
+    """EV's programme; MA (A asks X's published request, X accepts), MB (B asks Y's,
+    pending); SC, the schedule the commission solved for them."""
+    programme = {"days": ["2026-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2}
+    set_up = api.client.put(f"/v1/events/{ids['EV']}/programme", json=programme, headers=api.admin)
+    assert set_up.status_code == 200, set_up.text
+    for label, investor, profile, request in (
+        ("MA", inv_a, "PA", "RX_pub"),
+        ("MB", inv_b, "PB", "RY_pub"),
+    ):
+        asked = api.client.post(
+            f"/v1/events/{ids['EV']}/meetings",
+            json={"financing_request_id": ids[request], "investor_profile_id": ids[profile]},
+            headers=investor.headers,
+        )
+        assert asked.status_code == 201, asked.text
+        ids[label] = asked.json()["id"]
+    accepted = api.client.post(
+        f"/v1/meetings/{ids['MA']}/answer", json={"answer": "accepted"}, headers=su_x.headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    solved = api.client.post(f"/v1/events/{ids['EV']}/schedules", json={}, headers=api.admin)
+    assert solved.status_code == 201, solved.text
+    ids["SC"] = solved.json()["id"]
+
+
 def build_world(api: ApiClient) -> World:
     """Investors A and B own PA and PB; startups X and Y own requests in several states."""
     inv_a, inv_b = api.create_account("investor", "A"), api.create_account("investor", "B")
@@ -603,9 +796,12 @@ def build_world(api: ApiClient) -> World:
         (su_y, "RY_pub"),
         (su_y, "RY_sub"),
     ]:
-        ids[label] = api.create_request(owner, title=label)["id"]
+        # The published requests are presented at EV, where conference day meets them.
+        at_event = {"event_id": ids["EV"]} if label in PUBLISHED else {}
+        ids[label] = api.create_request(owner, title=label, **at_event)["id"]
     for label in PUBLISHED:
         api.publish(ids[label])
+    _conference_day(api, ids, inv_a, inv_b, su_x)
     assert api.review(ids["RX_rej"], "reject", "not yet").status_code == 200
     report = api.client.post("/v1/reports", json={"top_k": 1}, headers=api.admin)
     assert report.status_code == 201, report.text
@@ -727,7 +923,17 @@ def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
     declared = {(spec.method, spec.path) for spec in ROUTES}
     assert served - declared == set(), "add these routes to ROUTES"
     assert declared - served == set(), "these ROUTES are not served"
-    labels = INVESTORS | REQUESTS | EVENTS | REPORTS | USERS | KEYS | {NO_OBJECT, MISSING}
+    labels = (
+        INVESTORS
+        | REQUESTS
+        | EVENTS
+        | MEETINGS
+        | SCHEDULES
+        | REPORTS
+        | USERS
+        | KEYS
+        | {NO_OBJECT, MISSING}
+    )
     for spec in ROUTES:
         objects = {obj for obj, _ in spec.expected()}
         assert objects <= labels, spec.name

@@ -118,7 +118,14 @@ def build_world(api: ApiClient) -> World:
     investor = api.create_account("investor", "generated investor")
     startup = api.create_account("startup", "generated startup")
     profile = api.create_investor(investor, name="generated fund")
-    published = api.create_request(startup, title="generated published")
+    event_id = api.create_event("generated conference")
+    programme = api.client.put(
+        f"/v1/events/{event_id}/programme",
+        json={"days": ["2026-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 1},
+        headers=api.admin,
+    )
+    assert programme.status_code == 200, programme.text
+    published = api.create_request(startup, title="generated published", event_id=event_id)
     api.publish(published["id"])
     submitted = api.create_request(startup, title="generated submitted")
     draft = api.create_request(startup, title="generated draft", status="draft")
@@ -127,6 +134,12 @@ def build_world(api: ApiClient) -> World:
         json={"action": "interested"},
         headers=investor.headers,
     ).is_success
+    meeting = api.client.post(
+        f"/v1/events/{event_id}/meetings",
+        json={"financing_request_id": published["id"], "investor_profile_id": profile["id"]},
+        headers=investor.headers,
+    )
+    assert meeting.status_code == 201, meeting.text
     headers = {
         "anon": {},
         "badkey": bearer("mk_" + secrets.token_urlsafe(32)),
@@ -143,6 +156,8 @@ def build_world(api: ApiClient) -> World:
         "model_id": [str(uuid.uuid4())],
         "user_id": [person.id],
         "api_key_id": [key.json()["id"]],
+        "event_id": [event_id],
+        "meeting_id": [meeting.json()["id"]],
     }
     return World(headers=headers, ids=ids)
 

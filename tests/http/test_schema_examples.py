@@ -38,6 +38,7 @@ SCHEMA_MODULES = [
     "service.reports.schemas",
     "service.ranking_models.schemas",
     "service.sessions.schemas",
+    "service.syndicates.schemas",
     "service.users.schemas",
 ]
 
