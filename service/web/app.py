@@ -10,10 +10,12 @@ from fastapi.staticfiles import StaticFiles
 
 from service.web.pages import (
     commission,
+    commission_conference,
     commission_imports,
     commission_models,
     commission_people,
     commission_records,
+    conference_parties,
     investor,
     investor_deals,
     signing_in,
@@ -39,5 +41,7 @@ def mount_web_application(app: FastAPI) -> None:
         commission_models,
         commission_people,
         commission_imports,
+        conference_parties,
+        commission_conference,
     ):
         app.include_router(pages.router)

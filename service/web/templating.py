@@ -17,6 +17,7 @@ from service.i18n.catalogs import translate, translate_plural
 from service.i18n.labels import label
 from service.i18n.languages import current_language
 from service.reference_data.catalog import CodeKind, get_reference_data
+from service.web import conference_labels
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -70,5 +71,13 @@ def environment() -> Environment:
     env.filters["local_time"] = local_time
     env.filters["label"] = label
     env.filters["amount_text"] = amount_text
+    env.filters["clock"] = conference_labels.clock
+    env.filters["full_day"] = conference_labels.full_day
+    env.filters["short_day"] = conference_labels.short_day
+    env.filters["meeting_status"] = conference_labels.meeting_status
+    env.filters["answer_label"] = conference_labels.answer_label
+    env.filters["asked_by"] = conference_labels.asked_by
+    env.filters["left_out_reason"] = conference_labels.left_out_reason
+    env.filters["solver_status"] = conference_labels.solver_status
     env.globals["current_language"] = current_language
     return env

@@ -36,6 +36,7 @@ _NAVIGATION = {
         ("/commission", N_("Dashboard")),
         ("/commission/review", N_("Review queue")),
         ("/commission/events", N_("Events")),
+        ("/commission/conference", N_("Conference day")),
         ("/commission/reports", N_("Reports")),
         ("/commission/ranking-models", N_("Ranking models")),
         ("/commission/imports", N_("Imports")),
@@ -45,8 +46,14 @@ _NAVIGATION = {
     Role.STARTUP: [
         ("/startup", N_("My requests")),
         ("/startup/requests/new", N_("New request")),
+        ("/startup/meetings", N_("Meetings")),
+        ("/startup/agenda", N_("Agenda")),
     ],
-    Role.INVESTOR: [("/investor", N_("My mandates"))],
+    Role.INVESTOR: [
+        ("/investor", N_("My mandates")),
+        ("/investor/meetings", N_("Meetings")),
+        ("/investor/agenda", N_("Agenda")),
+    ],
 }
 
 

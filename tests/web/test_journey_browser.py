@@ -131,6 +131,8 @@ class World:
     commission_user: str
     investor_user: str
     mandate_id: str
+    startup_id: str
+    investor_id: str
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +166,8 @@ def world(server: LiveServer) -> World:
         commission_user=_person(server, commission, "officer.wang"),
         investor_user=_person(server, investor, "hillhouse.partner"),
         mandate_id=mandate["id"],
+        startup_id=startup,
+        investor_id=investor,
     )
 
 
@@ -339,3 +343,189 @@ def test_pages_fit_a_phone(browser: Browser, server: LiveServer, world: World) -
     assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
     phone.check("matches-phone")
     assert phone.problems == []
+
+
+def test_conference_day_from_the_programme_to_the_table_plan(
+    browser: Browser, server: LiveServer, world: World
+) -> None:
+    """The commission sets an event's slots and tables (a mistake named beside its field), the
+    investor asks a presented company to meet from its matches and says when it is free, the
+    startup agrees, the commission solves the schedule and reads the table plan (also as
+    printed), both sides read their agendas; the schedule once more in English."""
+    event_id = _api(
+        server,
+        "POST",
+        "/v1/events",
+        json={"name": "2026 浦东投资促进大会", "date": "2026-11-05", "place": "浦东嘉里中心"},
+    ).json()["id"]
+    request = _api(
+        server,
+        "POST",
+        "/v1/financing-requests",
+        json={
+            "owner_account_id": world.startup_id,
+            "company": "阶跃星辰",
+            "title": "多模态大模型D轮融资",
+            "summary": "多模态基础大模型研发",
+            "sectors": ["ai.foundation_models"],
+            "amount": "3000000000",
+            "currency": "CNY",
+            "stage": "series_c",
+            "event_id": event_id,
+        },
+    ).json()
+    path = f"/v1/financing-requests/{request['id']}"
+    etag = _api(server, "GET", path).headers["etag"]
+    _api(server, "POST", f"{path}/review", headers={"If-Match": etag}, json={"decision": "publish"})
+
+    # The commission sets the slots and tables; a missing table count is named beside it.
+    commission = _visit(browser, "conference-commission")
+    _sign_in(commission, server, world.commission_user, "/commission/conference")
+    office = commission.page
+    commission.check("overview")
+    with office.expect_navigation():
+        office.locator("tr", has_text="2026 浦东投资促进大会").get_by_role(
+            "link", name="设置时段与桌位"
+        ).click()
+    office.get_by_label("会面第一天").fill("2026-11-05")
+    office.get_by_label("天数").fill("1")
+    office.get_by_label("每天的会面时间段").fill("09:00-10:30, 14:00-15:00")
+    office.get_by_label("每场会面时长（分钟）").fill("30")
+    office.get_by_label("桌数（可同时进行的会面数）").fill("")
+    with office.expect_navigation():
+        office.get_by_role("button", name="保存时段与桌位").click()
+    assert office.locator("#tables-error").inner_text() == "此项为必填。"
+    commission.check("programme-errors")
+    office.get_by_label("桌数（可同时进行的会面数）").fill("3")
+    office.get_by_label("每位投资方最多会面数（选填）").fill("4")
+    with office.expect_navigation():
+        office.get_by_role("button", name="保存时段与桌位").click()
+    assert "时段与桌位已保存" in office.content()
+    assert office.locator(".chips li").count() == 5
+    commission.check("programme")
+
+    # The investor asks to meet from its matches and says when it is free.
+    investor = _visit(browser, "conference-investor")
+    matches = f"/investor/mandates/{world.mandate_id}/matches?event_id={event_id}"
+    _sign_in(investor, server, world.investor_user, matches.split("?")[0])
+    fund = investor.page
+    fund.goto(f"{server.url}{matches}")
+    card = fund.locator("article.match", has_text="多模态大模型D轮融资")
+    with fund.expect_navigation():
+        card.get_by_role("button", name="在会上约见").click()
+    assert "会面请求已发出" in fund.content()
+    investor.check("matches")
+    fund.goto(f"{server.url}/investor/events/{event_id}/availability")
+    fund.get_by_label("14:30–15:00").uncheck()
+    with fund.expect_navigation():
+        fund.get_by_role("button", name="保存可会面时段").click()
+    assert "您的可会面时段已保存" in fund.content()
+    investor.check("availability")
+
+    # A second investor asks through the API.
+    other = _api(
+        server, "POST", "/v1/accounts", json={"role": "investor", "name": "启明创投"}
+    ).json()
+    other_key = {"Authorization": f"Bearer {other['api_key']}"}
+    other_mandate = _api(
+        server,
+        "POST",
+        "/v1/investors",
+        headers=other_key,
+        json={
+            "name": "启明创投 早期基金",
+            "kind": "vc",
+            "origin": "domestic",
+            "sectors": ["ai"],
+            "stages": ["series_c"],
+            "ticket_min": "100000000",
+            "ticket_max": "5000000000",
+            "currency": "CNY",
+        },
+    ).json()["id"]
+    _api(
+        server,
+        "POST",
+        f"/v1/events/{event_id}/meetings",
+        headers=other_key,
+        json={"financing_request_id": request["id"], "investor_profile_id": other_mandate},
+    )
+
+    # The startup agrees to both (the keyboard alone) and can meet only at 09:00.
+    startup = _visit(browser, "conference-startup")
+    _sign_in(startup, server, world.startup_user, "/startup/meetings")
+    company = startup.page
+    assert "待您答复 (2)" in company.content()
+    startup.check("meetings-waiting")
+    for _ in range(2):
+        company.get_by_role("button", name="同意会面").first.focus()
+        with company.expect_navigation():
+            company.keyboard.press("Enter")
+        assert "会面已确认" in company.content()
+    startup.check("meetings-confirmed")
+    company.goto(f"{server.url}/startup/events/{event_id}/availability")
+    for slot in ("09:30–10:00", "10:00–10:30", "14:00–14:30", "14:30–15:00"):
+        company.get_by_label(slot).uncheck()
+    with company.expect_navigation():
+        company.get_by_role("button", name="保存可会面时段").click()
+
+    # The commission reads the meetings, solves the schedule and reads the table plan.
+    office.goto(f"{server.url}/commission/events/{event_id}/meetings")
+    commission.check("meetings")
+    office.goto(f"{server.url}/commission/events/{event_id}/schedule")
+    office.get_by_label("每个项目的目标会面数").fill("2")
+    office.get_by_label("最长计算时间（秒）").fill("5")
+    with office.expect_navigation():
+        office.get_by_role("button", name="生成", exact=True).click()
+    assert "日程方案已生成" in office.content()
+    assert "0 / 1" in office.locator(".figure").first.inner_text()
+    # The startup is free only at 09:00: one meeting sits there, the other is left out.
+    assert "其中一方已有其他会面" in office.content()
+    commission.check("schedule")
+    with office.expect_navigation():
+        office.get_by_role("link", name="桌位表").first.click()
+    assert office.locator("table.table-plan td strong", has_text="阶跃星辰").count() == 1
+    commission.check("table-plan")
+    office.emulate_media(media="print")
+    printed = SHOTS / "conference-commission-table-plan-print.png"
+    office.screenshot(path=str(printed), full_page=True)
+    office.emulate_media(media="screen")
+    xlsx = httpx.get(
+        f"{server.url}/v1/events/{event_id}/table-plan",
+        params={"format": "xlsx"},
+        headers={"Authorization": f"Bearer {server.admin_key}"},
+    )
+    assert xlsx.status_code == 200
+    (SHOTS / "conference-table-plan.xlsx").write_bytes(xlsx.content)
+
+    # Proposals for coverage: the ranking's next investors, and who stays below the aim.
+    office.goto(f"{server.url}/commission/events/{event_id}/meetings")
+    office.get_by_label("每个项目的目标会面数").fill("4")
+    office.get_by_label("推荐的最低匹配评分").fill("0.5")
+    with office.expect_navigation():
+        office.get_by_role("button", name="生成推荐").click()
+    assert "仍未达到目标：需人工对接" in office.content()
+    commission.check("proposals")
+
+    # Both sides read their agendas.
+    company.goto(f"{server.url}/startup/agenda")
+    assert company.locator("table.agenda-table tbody tr").count() == 1
+    assert "09:00–09:30" in company.locator("table.agenda-table").inner_text()
+    startup.check("agenda")
+    fund.goto(f"{server.url}/investor/agenda")
+    assert "阶跃星辰" in fund.content() or "日程方案中没有您的会面" in fund.content()
+    investor.check("agenda")
+    fund.goto(f"{server.url}/investor/meetings")
+    investor.check("meetings")
+
+    # The schedule in English.
+    office.goto(f"{server.url}/commission/events/{event_id}/schedule")
+    with office.expect_navigation():
+        office.get_by_role("button", name="English").click()
+    assert "The current schedule" in office.content()
+    commission.check("schedule-en")
+    with office.expect_navigation():
+        office.get_by_role("button", name="中文").click()
+
+    for visit in (commission, investor, startup):
+        assert visit.problems == [], visit.problems

@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from models import FeedbackAction, InvestorProfile, PassReason
+from models import FeedbackAction, InvestorProfile, Meeting, PassReason
+from service.conference import meetings
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
@@ -27,12 +28,14 @@ from service.ranking.ranker import RankingWindow
 from service.reference_data.catalog import CodeKind, get_reference_data
 from service.reference_data.code_links import codes_of
 from service.web.forms import FormState, amount_field, validated
+from service.web.pages import conference_parties
 from service.web.pages.common import (
     InvestorVisitor,
     SubmittedForm,
     not_found,
     render,
 )
+from service.web.pages.conference_common import programme_events
 from service.web.pages.mandates import OwnMandate
 from service.web.responses import redirect
 
@@ -83,6 +86,12 @@ def _min_score(value: str | None) -> float:
     return min(max(score, 0.0), 1.0)
 
 
+def _matches_notice(done: str | None) -> str | None:
+    if done == "meeting":
+        return translate(conference_parties.NOTICES["requested"])
+    return translate("Saved.") if done else None
+
+
 @router.get("/investor/mandates/{mandate_id}/matches")
 def mandate_matches(
     request: Request,
@@ -124,9 +133,22 @@ def mandate_matches(
         request_ids=[m.financing_request.id for m in matches.items],
     )
     reference = get_reference_data()
+    shown_ids = [m.financing_request.id for m in matches.items]
     context = {
         "mandate": mandate,
         "matches": matches,
+        # Conference day: a request presented at an event with a meeting programme can be
+        # asked for a meeting (once per event); the ones asked show where they stand.
+        "with_programme": {e.id: e for e in programme_events(session)},
+        "asked": {
+            meeting.financing_request_id: meeting
+            for meeting in session.scalars(
+                meetings.visible_to(visitor).where(
+                    Meeting.investor_profile_id == mandate.id,
+                    Meeting.financing_request_id.in_(shown_ids),
+                )
+            )
+        },
         "chosen": chosen,
         "given": given,
         "sectors": reference.sectors,
@@ -134,7 +156,14 @@ def mandate_matches(
         "regions": reference.regions,
         "events": known_events,
         "pass_reasons": list(PassReason),
-        "notice": translate("Saved.") if query.get("done") else None,
+        "notice": _matches_notice(query.get("done")),
+        # The filters the page was opened with, for the way back after asking to meet.
+        "filters": conference_parties.kept_filters(query.multi_items()),
+        "problem": (
+            translate(conference_parties.PROBLEMS[query["problem"]])
+            if query.get("problem") in conference_parties.PROBLEMS
+            else None
+        ),
     }
     return render(request, visitor, "investor/matches.html", context)
 

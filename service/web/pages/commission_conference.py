@@ -1,0 +1,648 @@
+"""Conference day for the commission, event by event: the programme (days, slots, tables, the
+cap per investor), every meeting with filters, proposing a pair or proposals for coverage,
+solving the schedule (with greedy's coverage beside it and why meetings were left out) and
+the table plan to print or download. Each page calls the service functions the API calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from models import Event, FinancingRequest, Meeting, MeetingStatus, RequestStatus, Schedule
+from service.conference import agendas, meetings, programme, proposals, scheduling
+from service.conference.presenting import proposals_out
+from service.conference.problem import DEFAULT_COVERAGE_K, DEFAULT_TIME_LIMIT_SECONDS
+from service.conference.schemas import (
+    MAX_DAYS,
+    MeetingCancel,
+    ProgrammeWrite,
+    ProposalsCreate,
+    ScheduleCreate,
+)
+from service.core.database import SessionDep, start_writing
+from service.events import service as events
+from service.financing_requests import service as financing_requests
+from service.http.auth import Principal
+from service.http.problems import Conflict, Invalid, NotFound
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+from service.investors import service as investors
+from service.ranking.dependencies import MatchIndexDep
+from service.web.forms import FormState, validated
+from service.web.pages.common import (
+    CommissionVisitor,
+    PageRefusal,
+    SubmittedForm,
+    not_found,
+    render,
+)
+from service.web.pages.conference_common import (
+    CANCEL,
+    find_event,
+    meeting_views,
+    reason_field,
+    slots_by_day,
+)
+from service.web.responses import redirect
+
+router = APIRouter(include_in_schema=False)
+LISTED = 500
+NOTICES = {
+    "programme": N_(
+        "The programme is saved: investors and companies can now say when they can meet."
+    ),
+    "proposed": N_("The pair is proposed: both sides answer on their pages."),
+    "cancelled": N_("The meeting is called off; both sides read the reason."),
+    "solved": N_("The schedule is solved: agendas and the table plan show it now."),
+}
+# A period of meeting hours as typed: 09:00-12:00 (also with –, —, ~, 至 or 到).
+PERIOD = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*(?:-|–|—|~|～|至|到)\s*(\d{1,2})[:：](\d{2})\s*$")
+PERIOD_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+def event_in_path(
+    event_id: str, request: Request, session: SessionDep, visitor: CommissionVisitor
+) -> Event:
+    """A dependency: the event ``event_id``, else the not-found page."""
+    event = find_event(session, event_id)
+    if event is None:
+        raise PageRefusal(not_found(request, visitor))
+    return event
+
+
+EventInPath = Annotated[Event, Depends(event_in_path)]
+
+
+def _notice(request: Request) -> str | None:
+    done = request.query_params.get("done", "")
+    return translate(NOTICES[done]) if done in NOTICES else None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    event: Event
+    days: int
+    slots: int
+    meetings: Counter[str]
+    schedule: Schedule | None
+
+
+@router.get("/commission/conference")
+def conference_events(
+    request: Request, session: SessionDep, visitor: CommissionVisitor
+) -> Response:
+    """Every event with its programme, its meetings by status and its schedule."""
+    listed, _ = events.list_page(session=session, limit=100, cursor=None)
+    counts: dict[str, Counter[str]] = {}
+    for event_id, status, count in session.execute(
+        select(Meeting.event_id, Meeting.status, func.count()).group_by(
+            Meeting.event_id, Meeting.status
+        )
+    ).tuples():
+        counts.setdefault(event_id, Counter())[status.value] = count
+    summaries = []
+    for event in sorted(listed, key=lambda e: (e.date, e.name)):
+        days = slots_by_day(session, event)
+        summaries.append(
+            EventSummary(
+                event=event,
+                days=len(days),
+                slots=sum(len(day.slots) for day in days),
+                meetings=counts.get(event.id, Counter()),
+                schedule=meetings.latest_schedule(session, event.id),
+            )
+        )
+    return render(request, visitor, "commission/conference.html", {"summaries": summaries})
+
+
+# The programme.
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _periods_of(times: list[tuple[int, int]]) -> str:
+    """Back-to-back slots (start, minutes) written as the periods they fill: 09:00-12:00."""
+    periods: list[list[int]] = []
+    for start, minutes in sorted(times):
+        if periods and periods[-1][1] == start:
+            periods[-1][1] = start + minutes
+        else:
+            periods.append([start, start + minutes])
+    return ", ".join(f"{_clock(start)}-{_clock(end)}" for start, end in periods)
+
+
+def _programme_values(session: Session, event: Event) -> dict[str, Any]:
+    """The form filled with the event's programme (or a usual one when it has none)."""
+    days = slots_by_day(session, event)
+    if not days:
+        return {
+            "time_zone": event.time_zone,
+            "first_day": event.date.isoformat(),
+            "days": "1",
+            "hours": "09:00-12:00, 14:00-17:00",
+            "minutes": "30",
+            "tables": "",
+            "cap": "",
+        }
+    first = days[0].slots
+    times = [
+        (s.local_start.hour * 60 + s.local_start.minute, (s.ends_at - s.starts_at).seconds // 60)
+        for s in first
+    ]
+    return {
+        "time_zone": event.time_zone,
+        "first_day": days[0].day.isoformat(),
+        "days": str(len(days)),
+        "hours": _periods_of(times),
+        "minutes": str(times[0][1]),
+        "tables": str(event.tables or ""),
+        "cap": str(event.investor_meeting_cap or ""),
+    }
+
+
+def _days_from(state: FormState) -> list[str] | None:
+    """Consecutive days from the first day; None with the problem noted beside the field."""
+    try:
+        first = dt.date.fromisoformat(str(state.values["first_day"]))
+    except ValueError:
+        state.errors["first_day"] = translate("Choose the first day of meetings.")
+        return None
+    count = str(state.values["days"])
+    if not count.isdigit() or not 1 <= int(count) <= MAX_DAYS:
+        state.errors["days"] = translate("Write how many days, from 1 to %(count)s.") % {
+            "count": MAX_DAYS
+        }
+        return None
+    return [(first + dt.timedelta(days=n)).isoformat() for n in range(int(count))]
+
+
+def _periods_from(state: FormState) -> list[tuple[int, int]] | None:
+    """The typed periods of meeting hours as minutes from midnight; None with the problem
+    noted beside the field."""
+    typed = [p.strip() for p in PERIOD_SEPARATORS.split(str(state.values["hours"])) if p.strip()]
+    if not typed:
+        state.add("hours", "missing")
+        return None
+    periods = []
+    for period in typed:
+        found = PERIOD.match(period)
+        if found is not None:
+            start_hour, start_minute, end_hour, end_minute = (int(g) for g in found.groups())
+            start, end = start_hour * 60 + start_minute, end_hour * 60 + end_minute
+            if max(start_minute, end_minute) < 60 and start < end <= 24 * 60:
+                periods.append((start, end))
+                continue
+        state.errors["hours"] = translate(
+            "Write periods such as 09:00-12:00, 14:00-17:30 (from–to, separated by commas)."
+        )
+        return None
+    return periods
+
+
+def _slots_from(state: FormState) -> list[dict[str, Any]] | None:
+    """A day's slots: each period cut into back-to-back meetings of the typed length; None
+    with the problems noted beside the fields."""
+    periods = _periods_from(state)
+    typed = str(state.values["minutes"])
+    if not typed.isdigit() or not 5 <= int(typed) <= 240:
+        state.errors["minutes"] = translate("A meeting lasts 5 to 240 minutes.")
+        return None
+    if periods is None:
+        return None
+    minutes = int(typed)
+    slots: list[dict[str, Any]] = []
+    for start, end in periods:
+        if start + minutes > end:
+            state.errors["hours"] = translate(
+                "Each period must hold at least one meeting: %(period)s is shorter."
+            ) % {"period": f"{_clock(start)}-{_clock(end)}"}
+            return None
+        for begin in range(start, end - minutes + 1, minutes):
+            slots.append({"start": _clock(begin), "minutes": minutes})
+    return slots
+
+
+# What a number out of its range is told, beside its field.
+RANGES = {
+    "tables": N_("Write a whole number from 1 to 1000."),
+    "cap": N_("Write a whole number from 1 to 200, or leave it empty."),
+    "coverage_k": N_("Write a whole number from 1 to 20."),
+    "min_score": N_("Write a score from 0 to 1, such as 0.6."),
+    "time_limit_seconds": N_("Write a number of seconds from 1 to 120."),
+}
+
+
+def _explained(state: FormState) -> FormState:
+    """Problems with a number written as its range."""
+    for name in state.errors:
+        if name in RANGES:
+            state.errors[name] = translate(RANGES[name])
+    return state
+
+
+# Where the schema's fields stand on the form.
+PROGRAMME_FIELDS = {
+    "time_zone": "time_zone",
+    "days": "days",
+    "slots": "hours",
+    "tables": "tables",
+    "investor_meeting_cap": "cap",
+}
+
+
+def _checked_programme(data: dict[str, Any], state: FormState) -> ProgrammeWrite | None:
+    """The programme checked by the API's schema, each problem beside its field on the form
+    (a slot's length beside the meeting length, the rest of the slots beside the periods)."""
+    try:
+        return ProgrammeWrite.model_validate(data)
+    except ValidationError as invalid:
+        for error in invalid.errors():
+            location = [str(part) for part in error["loc"]]
+            name = PROGRAMME_FIELDS.get(location[0], "__all__") if location else "__all__"
+            if location[:1] == ["slots"] and location[-1:] == ["minutes"]:
+                name = "minutes"
+            code = str(error["type"])
+            if name == "time_zone":
+                state.errors.setdefault(name, translate("Write a time zone such as Asia/Shanghai."))
+            elif name == "minutes":
+                state.errors.setdefault(name, translate("A meeting lasts 5 to 240 minutes."))
+            elif name == "hours" and code == "overlap":
+                state.errors.setdefault(name, translate("The periods overlap."))
+            elif name in RANGES and code != "missing":
+                state.errors.setdefault(name, translate(RANGES[name]))
+            else:
+                state.add(name, code)
+        return None
+
+
+def _programme_page(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    event: Event,
+    state: FormState | None = None,
+    problem: str | None = None,
+) -> Response:
+    context = {
+        "event": event,
+        "tab": "programme",
+        "form": state or FormState(values=_programme_values(session, event)),
+        "days": slots_by_day(session, event),
+        "scheduled": meetings.latest_schedule(session, event.id) is not None,
+        "problem": problem,
+        "notice": _notice(request),
+    }
+    return render(request, visitor, "commission/conference_programme.html", context)
+
+
+@router.get("/commission/events/{event_id}/programme")
+def programme_form(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, event: EventInPath
+) -> Response:
+    return _programme_page(request, session, visitor, event)
+
+
+@router.post("/commission/events/{event_id}/programme")
+async def save_programme(
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    event: EventInPath,
+    form: SubmittedForm,
+) -> Response:
+    """Days from the first day, the day's slots from the periods of meeting hours; checked by
+    the API's schema with every problem beside its field, nothing written on any."""
+    names = ("time_zone", "first_day", "days", "hours", "minutes", "tables", "cap")
+    state = FormState(values={name: str(form.get(name, "")).strip() for name in names})
+    slots = _slots_from(state)
+    days = _days_from(state)
+    data: dict[str, Any] = {
+        "time_zone": state.values["time_zone"] or "Asia/Shanghai",
+        # What could not be read is already named beside its field; a stand-in lets the
+        # schema name every other problem at once.
+        "days": days if days is not None else [event.date.isoformat()],
+        "slots": slots if slots is not None else [{"start": "09:00", "minutes": 30}],
+        "investor_meeting_cap": state.values["cap"] or None,
+    }
+    if state.values["tables"]:
+        data["tables"] = state.values["tables"]
+    checked = _checked_programme(data, state)
+    if checked is None or state.errors:
+        return _programme_page(request, session, visitor, event, state)
+    start_writing(session)
+    try:
+        programme.replace(session=session, principal=visitor, event=event, data=checked)
+    except Conflict:
+        problem = translate(
+            "A schedule is solved for this event: its slots, tables and cap can no longer change."
+        )
+        return _programme_page(request, session, visitor, event, state, problem)
+    return redirect(request, f"/commission/events/{event.id}/programme?done=programme")
+
+
+# Meetings.
+
+
+def _meetings_page(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    event: Event,
+    state: FormState | None = None,
+    **extra: Any,
+) -> Response:
+    query = request.query_params
+    status = query.get("status") or None
+    chosen = MeetingStatus(status) if status in set(MeetingStatus) else None
+    found = meetings.list_for_event(
+        session=session, principal=visitor, event_id=event.id, status=chosen
+    )
+    presented, _ = financing_requests.list_page(
+        session=session,
+        principal=visitor,
+        sector=None,
+        stage=None,
+        status=RequestStatus.PUBLISHED,
+        event_id=event.id,
+        limit=LISTED,
+        cursor=None,
+    )
+    mandates, _ = investors.list_page(
+        session=session, principal=visitor, sector=None, stage=None, limit=LISTED, cursor=None
+    )
+    counts = Counter(
+        status.value
+        for status in session.scalars(select(Meeting.status).where(Meeting.event_id == event.id))
+    )
+    context = {
+        "event": event,
+        "tab": "meetings",
+        "views": meeting_views(session, found, None),
+        "statuses": list(MeetingStatus),
+        "chosen": chosen,
+        "counts": counts,
+        "requests": sorted(presented, key=lambda r: (r.company, r.title)),
+        "mandates": sorted(mandates, key=lambda m: m.name),
+        "form": state or FormState(values={"coverage_k": "3", "min_score": "0.6"}),
+        "cancel": CANCEL,
+        "notice": _notice(request),
+        **extra,
+    }
+    return render(request, visitor, "commission/conference_meetings.html", context)
+
+
+@router.get("/commission/events/{event_id}/meetings")
+def meeting_list(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, event: EventInPath
+) -> Response:
+    return _meetings_page(request, session, visitor, event)
+
+
+@router.post("/commission/events/{event_id}/meetings")
+async def propose_pair(
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    event: EventInPath,
+    index: MatchIndexDep,
+    form: SubmittedForm,
+) -> Response:
+    """Propose one pair; both sides answer."""
+    names = ("financing_request_id", "investor_profile_id")
+    state = FormState(values={name: str(form.get(name, "")).strip() for name in names})
+    for name in names:
+        if not state.values[name]:
+            state.errors[name] = translate("Choose one from the list.")
+    if state.errors:
+        return _meetings_page(request, session, visitor, event, state)
+    start_writing(session)
+    try:
+        meetings.create(
+            session=session,
+            principal=visitor,
+            index=index,
+            event=event,
+            financing_request_id=state.values["financing_request_id"],
+            investor_profile_id=state.values["investor_profile_id"],
+        )
+    except Conflict:
+        state.errors["investor_profile_id"] = translate(
+            "This pair has a meeting at this event already."
+        )
+    except (Invalid, NotFound):
+        state.errors["financing_request_id"] = translate(
+            "Choose a published request presented at this event."
+        )
+    else:
+        return redirect(request, f"/commission/events/{event.id}/meetings?done=proposed")
+    return _meetings_page(request, session, visitor, event, state)
+
+
+@router.post("/commission/events/{event_id}/meetings/{meeting_id}/cancel")
+async def cancel_meeting(
+    meeting_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    event: EventInPath,
+    form: SubmittedForm,
+) -> Response:
+    start_writing(session)
+    try:
+        meeting = meetings.get_visible(session=session, principal=visitor, meeting_id=meeting_id)
+    except NotFound:
+        return not_found(request, visitor)
+    if meeting.event_id != event.id:
+        return not_found(request, visitor)
+    field = reason_field(CANCEL, meeting.id)
+    reason = str(form.get("reason", "")).strip()
+    state = FormState(values={field: reason})
+    problems = FormState(values={})
+    checked = validated(MeetingCancel, {"reason": reason}, problems)
+    if checked is None:
+        state.errors[field] = (
+            problems.errors.get("reason", "")
+            if reason
+            else translate("Say why: both sides read it.")
+        )
+        return _meetings_page(request, session, visitor, event, state)
+    try:
+        meetings.cancel(session=session, principal=visitor, meeting=meeting, reason=checked.reason)
+    except Conflict:
+        state.errors[field] = translate("This meeting is no longer pending or confirmed.")
+        return _meetings_page(request, session, visitor, event, state)
+    return redirect(request, f"/commission/events/{event.id}/meetings?done=cancelled")
+
+
+@router.post("/commission/events/{event_id}/proposals")
+async def propose_for_coverage(
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    event: EventInPath,
+    index: MatchIndexDep,
+    form: SubmittedForm,
+) -> Response:
+    """For the event's requests below k meetings, propose the ranking's best remaining
+    investors; the page lists what was proposed and the requests still below k."""
+    names = ("coverage_k", "min_score")
+    state = FormState(values={name: str(form.get(name, "")).strip() for name in names})
+    data = {name: state.values[name] or None for name in names}
+    checked = validated(ProposalsCreate, {k: v for k, v in data.items() if v is not None}, state)
+    if checked is None:
+        return _meetings_page(request, session, visitor, event, _explained(state))
+    start_writing(session)
+    made = await run_in_threadpool(
+        proposals.propose,
+        session=session,
+        principal=visitor,
+        index=index,
+        event=event,
+        data=checked,
+    )
+    context = {
+        "event": event,
+        "tab": "meetings",
+        "made": proposals_out(session, event, made),
+        "asked": checked,
+    }
+    return render(request, visitor, "commission/conference_proposals.html", context)
+
+
+# The schedule.
+
+
+@dataclass(frozen=True, slots=True)
+class BelowK:
+    request: FinancingRequest
+    placed: int
+
+
+def _schedule_page(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    event: Event,
+    state: FormState | None = None,
+    problem: str | None = None,
+) -> Response:
+    current = meetings.latest_schedule(session, event.id)
+    schedule = scheduling.schedule_out(session, event, current) if current is not None else None
+    left_out: list[tuple[Any, str]] = []
+    below: list[BelowK] = []
+    if schedule is not None:
+        reasons = {left.meeting_id: left.reason.value for left in schedule.left_out}
+        stored = list(session.scalars(select(Meeting).where(Meeting.id.in_(list(reasons)))))
+        left_out = [(view, reasons[view.id]) for view in meeting_views(session, stored, None)]
+        placed = Counter(p.financing_request_id for p in schedule.placements)
+        below = [
+            BelowK(item, placed[item.id])
+            for item in session.scalars(
+                select(FinancingRequest)
+                .where(FinancingRequest.id.in_(schedule.requests_below_k))
+                .order_by(FinancingRequest.company)
+            )
+        ]
+    accepted = session.scalar(
+        select(func.count())
+        .select_from(Meeting)
+        .where(Meeting.event_id == event.id, Meeting.status == MeetingStatus.ACCEPTED)
+    )
+    k = str(schedule.coverage_k if schedule is not None else DEFAULT_COVERAGE_K)
+    solves = session.scalar(
+        select(func.count()).select_from(Schedule).where(Schedule.event_id == event.id)
+    )
+    context = {
+        "event": event,
+        "tab": "schedule",
+        "schedule": schedule,
+        "left_out": left_out,
+        "below": below,
+        "accepted": accepted or 0,
+        "has_programme": bool(event.tables),
+        "first_schedule": (solves or 0) <= 1,
+        "form": state
+        or FormState(
+            values={"coverage_k": k, "time_limit_seconds": f"{DEFAULT_TIME_LIMIT_SECONDS:g}"}
+        ),
+        "problem": problem,
+        "notice": _notice(request),
+    }
+    return render(request, visitor, "commission/conference_schedule.html", context)
+
+
+@router.get("/commission/events/{event_id}/schedule")
+def schedule_page(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, event: EventInPath
+) -> Response:
+    return _schedule_page(request, session, visitor, event)
+
+
+@router.post("/commission/events/{event_id}/schedule")
+async def solve_schedule(
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    event: EventInPath,
+    form: SubmittedForm,
+) -> Response:
+    names = ("coverage_k", "time_limit_seconds")
+    state = FormState(values={name: str(form.get(name, "")).strip() for name in names})
+    data = {name: state.values[name] for name in names if state.values[name]}
+    checked = validated(ScheduleCreate, data, state)
+    if checked is None:
+        return _schedule_page(request, session, visitor, event, _explained(state))
+    start_writing(session)
+    try:
+        # The solver is CPU work for up to the time limit: off the event loop.
+        await run_in_threadpool(
+            scheduling.create, session=session, principal=visitor, event=event, data=checked
+        )
+    except Conflict:
+        problem = (
+            translate("Set the event's days, slots and tables first.")
+            if not event.tables
+            else translate(
+                "No meeting is confirmed yet: a meeting is scheduled once both sides agree."
+            )
+        )
+        return _schedule_page(request, session, visitor, event, state, problem)
+    return redirect(request, f"/commission/events/{event.id}/schedule?done=solved")
+
+
+# The table plan.
+
+
+@router.get("/commission/events/{event_id}/table-plan")
+def table_plan_page(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, event: EventInPath
+) -> Response:
+    try:
+        plan = agendas.table_plan(session=session, event=event)
+    except NotFound:
+        plan = None
+    days: list[tuple[dt.date, list[agendas.TablePlanSlot]]] = []
+    if plan is not None:
+        for slot in plan.slots:
+            if not days or days[-1][0] != slot.starts_at.date():
+                days.append((slot.starts_at.date(), []))
+            days[-1][1].append(slot)
+    context = {
+        "event": event,
+        "tab": "table-plan",
+        "plan": plan,
+        "days": days,
+        "tables": list(range(1, (event.tables or 0) + 1)),
+    }
+    return render(request, visitor, "commission/conference_table_plan.html", context)

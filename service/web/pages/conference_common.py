@@ -1,0 +1,126 @@
+"""What the conference-day pages of every role share: the events with a meeting programme,
+an event's slots by local day, meetings with their event and seat as a page shows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Event, Meeting, MeetingAnswer, MeetingSide, MeetingStatus
+from service.conference import meetings, programme
+from service.conference.schemas import MeetingOut, SlotOut
+from service.events import service as events
+from service.http.problems import NotFound
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+from service.web.forms import FormState
+
+# The reason fields of each meeting's forms on a page: decline-<id>, cancel-<id>.
+DECLINE, CANCEL = "decline", "cancel"
+REASON_MESSAGES = {
+    DECLINE: N_("Say why you decline: the other side reads it."),
+    CANCEL: N_("Say why you cancel: the other side reads it."),
+}
+
+
+def programme_events(session: Session) -> list[Event]:
+    """The events with a meeting programme (tables set), soonest first."""
+    return list(
+        session.scalars(
+            select(Event).where(Event.tables.is_not(None)).order_by(Event.date, Event.name)
+        )
+    )
+
+
+def find_event(session: Session, event_id: str | None) -> Event | None:
+    if not event_id:
+        return None
+    try:
+        return events.get(session=session, event_id=event_id)
+    except NotFound:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    day: dt.date
+    slots: list[SlotOut]
+
+
+def slots_by_day(session: Session, event: Event) -> list[Day]:
+    """The event's slots in its local time, grouped by local day."""
+    slots = [
+        programme.slot_out(slot, event.time_zone) for slot in programme.slots_of(session, event.id)
+    ]
+    return [
+        Day(day, list(group))
+        for day, group in itertools.groupby(slots, key=lambda slot: slot.local_start.date())
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    """A meeting as a page shows it: its event, its seat's local end, and where it stands
+    for the reader (``waiting_for_you``: the reader's side has not answered)."""
+
+    meeting: MeetingOut
+    event: Event
+    seat_end: dt.datetime | None
+    waiting_for_you: bool
+
+    @property
+    def id(self) -> str:
+        return self.meeting.id
+
+    @property
+    def live(self) -> bool:
+        return self.meeting.status in meetings.LIVE
+
+
+def meeting_views(
+    session: Session, found: Sequence[Meeting], side: MeetingSide | None
+) -> list[MeetingView]:
+    """``found`` with their names and seats, event by event (a seat is the event's newest
+    schedule's); ``side`` is the reader's side of each meeting (None: the commission)."""
+    views: list[MeetingView] = []
+    by_event: dict[str, list[Meeting]] = {}
+    for meeting in found:
+        by_event.setdefault(meeting.event_id, []).append(meeting)
+    for event_id, of_event in by_event.items():
+        event = events.get(session=session, event_id=event_id)
+        for out in meetings.meetings_out(session, of_event, event):
+            answer = (
+                out.investor_answer
+                if side is MeetingSide.INVESTOR
+                else out.startup_answer
+                if side is MeetingSide.STARTUP
+                else None
+            )
+            seat_end = (
+                programme.local(out.seat.ends_at, event.time_zone) if out.seat is not None else None
+            )
+            views.append(
+                MeetingView(
+                    meeting=out,
+                    event=event,
+                    seat_end=seat_end,
+                    waiting_for_you=(
+                        out.status is MeetingStatus.PENDING and answer is MeetingAnswer.PENDING
+                    ),
+                )
+            )
+    return sorted(views, key=lambda v: (v.event.date, v.meeting.created_at, v.meeting.id))
+
+
+def reason_field(kind: str, meeting_id: str) -> str:
+    return f"{kind}-{meeting_id}"
+
+
+def reason_problem(state: FormState, kind: str, meeting_id: str) -> None:
+    """The reason a decline or a cancellation needs, asked for beside its field."""
+    state.errors[reason_field(kind, meeting_id)] = translate(REASON_MESSAGES[kind])

@@ -1,0 +1,569 @@
+"""Conference day for investors and startups: their meetings (answer, decline with a reason,
+cancel), asking for a meeting (an investor from its matches, a startup of an investor that
+showed interest), the slots they can meet in, and their agenda to print or to add to a
+calendar. Each page calls the service functions the API calls, in one unit of work."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from models import Event, Meeting, MeetingAnswer, MeetingSide, MeetingStatus, RequestStatus, Role
+from service.conference import agendas, availability, meetings
+from service.conference.schemas import AvailabilityWrite, MeetingAnswerWrite, MeetingCancel
+from service.core.database import SessionDep, start_writing
+from service.events import service as events
+from service.feedback import service as feedback
+from service.financing_requests import service as financing_requests
+from service.http.auth import Principal
+from service.http.problems import Conflict, Invalid, NotFound
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+from service.investors import service as investors
+from service.ranking.dependencies import MatchIndexDep
+from service.web.forms import FormState, validated
+from service.web.pages.common import (
+    InvestorVisitor,
+    StartupVisitor,
+    SubmittedForm,
+    not_found,
+    render,
+)
+from service.web.pages.conference_common import (
+    CANCEL,
+    DECLINE,
+    MeetingView,
+    find_event,
+    meeting_views,
+    programme_events,
+    reason_field,
+    reason_problem,
+    slots_by_day,
+)
+from service.web.pages.mandates import OwnMandate
+from service.web.responses import redirect
+
+router = APIRouter(include_in_schema=False)
+NOTICES = {
+    "requested": N_("Your request to meet is sent; the other side answers on their page."),
+    "confirmed": N_(
+        "The meeting is confirmed. Once the commission sets the times, its time and table "
+        "appear in your agenda."
+    ),
+    "accepted": N_("You agreed; the meeting is confirmed once the other side agrees too."),
+    "declined": N_("You declined; the other side reads your reason."),
+    "cancelled": N_("The meeting is called off; the other side reads your reason."),
+    "availability": N_("Your free slots are saved."),
+}
+PROBLEMS = {
+    "changed": N_("This meeting changed meanwhile; it can no longer be answered or called off."),
+    "exists": N_("You have a meeting with them at this event already."),
+    "not_presented": N_(
+        "This request is not presented at an event with a meeting programme, or not published."
+    ),
+}
+
+
+# The matches page's filters, kept on the way back from asking to meet.
+MATCH_FILTERS = ("sector", "stage", "region", "event_id", "min_score")
+
+
+def kept_filters(items: Iterable[tuple[str, str]]) -> str:
+    return urlencode([(k, v) for k, v in items if k in MATCH_FILTERS and v])
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Investors' or startups' pages: where they live and which side of a meeting they are."""
+
+    role: Role
+    prefix: str
+    side: MeetingSide
+
+
+INVESTOR = Party(Role.INVESTOR, "/investor", MeetingSide.INVESTOR)
+STARTUP = Party(Role.STARTUP, "/startup", MeetingSide.STARTUP)
+
+
+def _notices(request: Request) -> tuple[str | None, str | None]:
+    query = request.query_params
+    done, problem = query.get("done", ""), query.get("problem", "")
+    return (
+        translate(NOTICES[done]) if done in NOTICES else None,
+        translate(PROBLEMS[problem]) if problem in PROBLEMS else None,
+    )
+
+
+def _my_meetings(session: Session, visitor: Principal) -> list[Meeting]:
+    return list(session.scalars(meetings.visible_to(visitor).order_by(Meeting.created_at)))
+
+
+def _own_presented(session: Session, visitor: Principal, event_ids: set[str]) -> list[Any]:
+    """A startup's published requests presented at one of these events."""
+    mine, _ = financing_requests.list_page(
+        session=session,
+        principal=visitor,
+        sector=None,
+        stage=None,
+        status=RequestStatus.PUBLISHED,
+        event_id=None,
+        limit=100,
+        cursor=None,
+    )
+    return [r for r in mine if r.event_id in event_ids]
+
+
+def _party_events(
+    session: Session, visitor: Principal, party: Party, found: list[Meeting]
+) -> list[Event]:
+    """The events the party's pages name: every event with a programme for an investor (it
+    may attend any), the events presenting one of its requests for a startup; and every
+    event where it has a meeting."""
+    with_programme = programme_events(session)
+    if party is STARTUP:
+        presented = {
+            r.event_id for r in _own_presented(session, visitor, {e.id for e in with_programme})
+        }
+        with_programme = [e for e in with_programme if e.id in presented]
+    shown = {e.id: e for e in with_programme}
+    for meeting in found:
+        if meeting.event_id not in shown:
+            shown[meeting.event_id] = events.get(session=session, event_id=meeting.event_id)
+    return sorted(shown.values(), key=lambda e: (e.date, e.name))
+
+
+@dataclass(frozen=True, slots=True)
+class Invitable:
+    """A startup's request and the interested investors it has no meeting with yet."""
+
+    request_id: str
+    title: str
+    event: Event
+    profiles: list[tuple[str, str]]  # (profile id, name)
+
+
+def _invitable(
+    session: Session, visitor: Principal, chosen: list[Event], found: list[Meeting]
+) -> list[Invitable]:
+    by_id = {e.id: e for e in chosen if e.tables}
+    asked = {(m.financing_request_id, m.investor_profile_id, m.event_id) for m in found}
+    own = _own_presented(session, visitor, set(by_id))
+    interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in own])
+    listed = []
+    for item in own:
+        profiles = [
+            (profile.id, profile.name)
+            for profile, _ in interest.get(item.id, [])
+            if (item.id, profile.id, item.event_id) not in asked
+        ]
+        if profiles:
+            listed.append(Invitable(item.id, item.title, by_id[item.event_id], profiles))
+    return listed
+
+
+def _meetings_page(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    party: Party,
+    state: FormState | None = None,
+) -> Response:
+    found = _my_meetings(session, visitor)
+    shown_events = _party_events(session, visitor, party, found)
+    chosen_id = request.query_params.get("event_id")
+    chosen = next((e for e in shown_events if e.id == chosen_id), None)
+    if chosen is not None:
+        found = [m for m in found if m.event_id == chosen.id]
+    views = meeting_views(session, found, party.side)
+    notice, problem = _notices(request)
+    context: dict[str, Any] = {
+        "party": party.role.value,
+        "prefix": party.prefix,
+        "events": shown_events,
+        "chosen": chosen,
+        "waiting_for_you": [v for v in views if v.waiting_for_you],
+        "waiting_for_them": [v for v in views if v.live and not v.waiting_for_you and not _ok(v)],
+        "confirmed": [v for v in views if _ok(v)],
+        "closed": [v for v in views if not v.live],
+        "form": state or FormState(values={}),
+        "decline": DECLINE,
+        "cancel": CANCEL,
+        "notice": notice,
+        "problem": problem,
+        "invitable": (
+            _invitable(session, visitor, [chosen] if chosen else shown_events, found)
+            if party is STARTUP
+            else []
+        ),
+    }
+    if party is INVESTOR:
+        mandates, _ = investors.list_page(
+            session=session, principal=visitor, sector=None, stage=None, limit=100, cursor=None
+        )
+        context["mandates"] = mandates
+    return render(request, visitor, "conference/meetings.html", context)
+
+
+def _ok(view: MeetingView) -> bool:
+    return view.meeting.status is MeetingStatus.ACCEPTED
+
+
+async def _answer(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    party: Party,
+    meeting_id: str,
+    form: FormData,
+) -> Response:
+    """Agree, or decline with a reason; without one nothing is written and the page asks
+    for it beside the field."""
+    start_writing(session)
+    try:
+        meeting = meetings.get_visible(session=session, principal=visitor, meeting_id=meeting_id)
+    except NotFound:
+        return not_found(request, visitor)
+    answer = str(form.get("answer", ""))
+    reason = str(form.get("reason", "")).strip() or None
+    field = reason_field(DECLINE, meeting.id)
+    state = FormState(values={field: reason or ""})
+    declining = answer == MeetingAnswer.DECLINED.value
+    if declining and reason is None:
+        reason_problem(state, DECLINE, meeting.id)
+        return _meetings_page(request, session, visitor, party, state)
+    data: dict[str, Any] = {"answer": answer, "reason": reason if declining else None}
+    problems = FormState(values={})
+    checked = validated(MeetingAnswerWrite, data, problems)
+    if checked is None and "reason" in problems.errors:  # too long
+        state.errors[field] = problems.errors["reason"]
+        return _meetings_page(request, session, visitor, party, state)
+    if checked is None:  # not an answer the page offers
+        return redirect(request, f"{party.prefix}/meetings")
+    try:
+        meetings.answer(session=session, principal=visitor, meeting=meeting, data=checked)
+    except Conflict:
+        return redirect(request, f"{party.prefix}/meetings?problem=changed")
+    done = (
+        "declined"
+        if checked.answer is MeetingAnswer.DECLINED
+        else "confirmed"
+        if meeting.status is MeetingStatus.ACCEPTED
+        else "accepted"
+    )
+    return redirect(request, f"{party.prefix}/meetings?done={done}#meeting-{meeting.id}")
+
+
+async def _cancel(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    party: Party,
+    meeting_id: str,
+    form: FormData,
+) -> Response:
+    start_writing(session)
+    try:
+        meeting = meetings.get_visible(session=session, principal=visitor, meeting_id=meeting_id)
+    except NotFound:
+        return not_found(request, visitor)
+    field = reason_field(CANCEL, meeting.id)
+    reason = str(form.get("reason", "")).strip()
+    state = FormState(values={field: reason})
+    problems = FormState(values={})
+    checked = validated(MeetingCancel, {"reason": reason}, problems)
+    if checked is None:
+        if reason:  # too long
+            state.errors[field] = problems.errors.get("reason", "")
+        else:
+            reason_problem(state, CANCEL, meeting.id)
+        return _meetings_page(request, session, visitor, party, state)
+    try:
+        meetings.cancel(session=session, principal=visitor, meeting=meeting, reason=checked.reason)
+    except Conflict:
+        return redirect(request, f"{party.prefix}/meetings?problem=changed")
+    return redirect(request, f"{party.prefix}/meetings?done=cancelled#meeting-{meeting.id}")
+
+
+def _availability_page(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    party: Party,
+    event: Event,
+    state: FormState | None = None,
+) -> Response:
+    stated = availability.read(session=session, principal=visitor, event=event)
+    days = slots_by_day(session, event)
+    if state is None:
+        every = [slot.id for day in days for slot in day.slots]
+        state = FormState(values={"slot_ids": stated.slot_ids if stated.stated else every})
+    notice, _ = _notices(request)
+    context = {
+        "prefix": party.prefix,
+        "event": event,
+        "days": days,
+        "stated": stated.stated,
+        "form": state,
+        "notice": notice,
+    }
+    return render(request, visitor, "conference/availability.html", context)
+
+
+async def _save_availability(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    party: Party,
+    event_id: str,
+    form: FormData,
+) -> Response:
+    event = find_event(session, event_id)
+    if event is None:
+        return not_found(request, visitor)
+    chosen = [str(value) for value in form.getlist("slot_ids")]
+    state = FormState(values={"slot_ids": chosen})
+    checked = validated(AvailabilityWrite, {"slot_ids": chosen}, state)
+    if checked is not None:
+        start_writing(session)
+        try:
+            availability.replace(session=session, principal=visitor, event=event, data=checked)
+        except Invalid:
+            state.errors["slot_ids"] = translate("Choose among this event's slots.")
+        else:
+            return redirect(
+                request, f"{party.prefix}/events/{event.id}/availability?done=availability"
+            )
+    return _availability_page(request, session, visitor, party, event, state)
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaView:
+    """An agenda with its meetings by local day."""
+
+    agenda: agendas.Agenda
+    days: list[tuple[dt.date, list[agendas.AgendaEntry]]]
+
+    @classmethod
+    def of(cls, agenda: agendas.Agenda) -> AgendaView:
+        days = [
+            (day, list(entries))
+            for day, entries in itertools.groupby(agenda.entries, key=lambda e: e.starts_at.date())
+        ]
+        return cls(agenda, days)
+
+
+def _agenda_page(request: Request, session: Session, visitor: Principal, party: Party) -> Response:
+    assert visitor.account_id is not None  # an investor or startup acts as its account
+    shown = _party_events(session, visitor, party, _my_meetings(session, visitor))
+    chosen_id = request.query_params.get("event_id")
+    if chosen_id:
+        shown = [e for e in shown if e.id == chosen_id]
+    holder = visitor.account_id
+    agenda_list = [
+        AgendaView.of(agendas.agenda_for(session=session, event=event, account_id=holder))
+        for event in shown
+    ]
+    context = {
+        "prefix": party.prefix,
+        "agendas": agenda_list,
+        "party": party.role.value,
+        "only": chosen_id is not None and len(agenda_list) == 1,
+    }
+    return render(request, visitor, "conference/agenda.html", context)
+
+
+# The investor's pages.
+
+
+@router.get("/investor/meetings")
+def investor_meetings(request: Request, session: SessionDep, visitor: InvestorVisitor) -> Response:
+    return _meetings_page(request, session, visitor, INVESTOR)
+
+
+@router.post("/investor/meetings/{meeting_id}/answer")
+async def investor_answer(
+    meeting_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return await _answer(request, session, visitor, INVESTOR, meeting_id, form)
+
+
+@router.post("/investor/meetings/{meeting_id}/cancel")
+async def investor_cancel(
+    meeting_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return await _cancel(request, session, visitor, INVESTOR, meeting_id, form)
+
+
+@router.get("/investor/events/{event_id}/availability")
+def investor_availability(
+    event_id: str, request: Request, session: SessionDep, visitor: InvestorVisitor
+) -> Response:
+    event = find_event(session, event_id)
+    if event is None:
+        return not_found(request, visitor)
+    return _availability_page(request, session, visitor, INVESTOR, event)
+
+
+@router.post("/investor/events/{event_id}/availability")
+async def investor_save_availability(
+    event_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return await _save_availability(request, session, visitor, INVESTOR, event_id, form)
+
+
+@router.get("/investor/agenda")
+def investor_agenda(request: Request, session: SessionDep, visitor: InvestorVisitor) -> Response:
+    return _agenda_page(request, session, visitor, INVESTOR)
+
+
+@router.post("/investor/mandates/{mandate_id}/meetings/{request_id}")
+async def investor_requests_meeting(
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    mandate: OwnMandate,
+    index: MatchIndexDep,
+    form: SubmittedForm,
+) -> Response:
+    """Ask to meet the company of a matched request at the event presenting it."""
+    filters = kept_filters(parse_qsl(str(form.get("filters", ""))))
+    back = f"/investor/mandates/{mandate.id}/matches?{filters}{'&' if filters else ''}"
+    start_writing(session)
+    try:
+        financing_request = financing_requests.get_visible(
+            session=session, principal=visitor, request_id=request_id
+        )
+    except NotFound:
+        return not_found(request, visitor)
+    event = find_event(session, financing_request.event_id)
+    if event is None or not event.tables:
+        return redirect(request, f"{back}problem=not_presented#request-{request_id}")
+    try:
+        meetings.create(
+            session=session,
+            principal=visitor,
+            index=index,
+            event=event,
+            financing_request_id=financing_request.id,
+            investor_profile_id=mandate.id,
+        )
+    except Conflict:
+        return redirect(request, f"{back}problem=exists#request-{request_id}")
+    except Invalid:
+        return redirect(request, f"{back}problem=not_presented#request-{request_id}")
+    return redirect(request, f"{back}done=meeting#request-{request_id}")
+
+
+# The startup's pages.
+
+
+@router.get("/startup/meetings")
+def startup_meetings(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
+    return _meetings_page(request, session, visitor, STARTUP)
+
+
+@router.post("/startup/meetings/{meeting_id}/answer")
+async def startup_answer(
+    meeting_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: StartupVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return await _answer(request, session, visitor, STARTUP, meeting_id, form)
+
+
+@router.post("/startup/meetings/{meeting_id}/cancel")
+async def startup_cancel(
+    meeting_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: StartupVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return await _cancel(request, session, visitor, STARTUP, meeting_id, form)
+
+
+@router.get("/startup/events/{event_id}/availability")
+def startup_availability(
+    event_id: str, request: Request, session: SessionDep, visitor: StartupVisitor
+) -> Response:
+    event = find_event(session, event_id)
+    if event is None:
+        return not_found(request, visitor)
+    return _availability_page(request, session, visitor, STARTUP, event)
+
+
+@router.post("/startup/events/{event_id}/availability")
+async def startup_save_availability(
+    event_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: StartupVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return await _save_availability(request, session, visitor, STARTUP, event_id, form)
+
+
+@router.get("/startup/agenda")
+def startup_agenda(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
+    return _agenda_page(request, session, visitor, STARTUP)
+
+
+@router.post("/startup/requests/{request_id}/meetings")
+async def startup_requests_meeting(
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: StartupVisitor,
+    index: MatchIndexDep,
+    form: SubmittedForm,
+) -> Response:
+    """Ask an investor that showed interest in the request to meet at its event."""
+    start_writing(session)
+    try:
+        financing_request = financing_requests.get_visible(
+            session=session, principal=visitor, request_id=request_id
+        )
+    except NotFound:
+        return not_found(request, visitor)
+    event = find_event(session, financing_request.event_id)
+    if event is None or not event.tables:
+        return redirect(request, "/startup/meetings?problem=not_presented")
+    try:
+        meetings.create(
+            session=session,
+            principal=visitor,
+            index=index,
+            event=event,
+            financing_request_id=financing_request.id,
+            investor_profile_id=str(form.get("investor_profile_id", "")),
+        )
+    except NotFound:
+        return not_found(request, visitor)
+    except Conflict:
+        return redirect(request, "/startup/meetings?problem=exists")
+    except Invalid:
+        return redirect(request, "/startup/meetings?problem=not_presented")
+    return redirect(request, "/startup/meetings?done=requested")

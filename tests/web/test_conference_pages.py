@@ -1,0 +1,485 @@
+"""Conference day on the web pages: an investor asks from its matches, the startup agrees or
+declines with a reason (asked for beside the field, nothing written without it), either side
+calls a meeting off, both say when they can meet and read their agendas (.ics too); the
+commission sets the programme (errors beside the fields), lists and proposes meetings, solves
+the schedule and reads the table plan. Another account's meeting is not found."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.support.factories import Account, ApiClient
+from tests.support.people import new_person
+from tests.support.web import Browser
+
+ERROR = re.compile(r'class="field-error" id="([a-z_0-9-]+)-error">([^<]+)<')
+PROGRAMME = {
+    "time_zone": "Asia/Shanghai",
+    "days": ["2026-11-05"],
+    "slots": [{"start": "09:00", "minutes": 30}, {"start": "09:30", "minutes": 30}],
+    "tables": 2,
+    "investor_meeting_cap": 4,
+}
+
+
+def _browser(api: ApiClient, account: Account) -> Browser:
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, signed_in=False))
+    return browser
+
+
+@dataclass
+class World:
+    api: ApiClient
+    event_id: str
+    investor: Account
+    startup: Account
+    mandate: str
+    request: str
+    investor_browser: Browser
+    startup_browser: Browser
+
+    def meeting(self, meeting_id: str) -> dict[str, Any]:
+        response = self.api.client.get(f"/v1/meetings/{meeting_id}", headers=self.api.admin)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def meetings(self) -> list[dict[str, Any]]:
+        response = self.api.client.get(
+            f"/v1/events/{self.event_id}/meetings", headers=self.api.admin
+        )
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+@pytest.fixture
+def world(api: ApiClient) -> World:
+    event_id = api.create_event("2026 浦东投资促进大会", place="浦东")
+    set_up = api.client.put(f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=api.admin)
+    assert set_up.status_code == 200, set_up.text
+    investor = api.create_account("investor", "高瓴资本")
+    startup = api.create_account("startup", "阶跃星辰")
+    mandate = api.create_investor(investor, name="高瓴资本 AI 基金")["id"]
+    request = api.create_request(
+        startup, company="阶跃星辰", title="基础大模型C轮融资", event_id=event_id
+    )["id"]
+    api.publish(request)
+    return World(
+        api,
+        event_id,
+        investor,
+        startup,
+        mandate,
+        request,
+        _browser(api, investor),
+        _browser(api, startup),
+    )
+
+
+def _ask_from_matches(world: World) -> str:
+    matches = world.investor_browser.get(
+        f"/investor/mandates/{world.mandate}/matches", event_id=world.event_id
+    )
+    assert "在会上约见" in matches.text
+    action = f"/investor/mandates/{world.mandate}/meetings/{world.request}"
+    assert f'action="{action}"' in matches.text
+    filters = f"event_id={world.event_id}"
+    assert f'name="filters" value="{filters}"' in matches.text
+    asked = world.investor_browser.post(action, {"filters": filters})
+    assert asked.status_code == 303, asked.text
+    assert asked.headers["location"] == (
+        f"/investor/mandates/{world.mandate}/matches?{filters}&done=meeting#request-{world.request}"
+    )
+    (meeting,) = world.meetings()
+    assert (meeting["requested_by"], meeting["status"]) == ("investor", "pending")
+    again = world.investor_browser.get(f"/investor/mandates/{world.mandate}/matches")
+    assert "在会上约见" not in again.text
+    assert "在2026 浦东投资促进大会的会面：等待对方答复" in again.text
+    meeting_id: str = meeting["id"]
+    return meeting_id
+
+
+def test_an_investor_asks_and_the_startup_agrees(world: World) -> None:
+    meeting_id = _ask_from_matches(world)
+    page = world.startup_browser.get("/startup/meetings")
+    assert page.status_code == 200
+    assert "待您答复 (1)" in page.text
+    assert "高瓴资本 AI 基金" in page.text
+    agreed = world.startup_browser.post(
+        f"/startup/meetings/{meeting_id}/answer", {"answer": "accepted"}
+    )
+    assert agreed.headers["location"] == f"/startup/meetings?done=confirmed#meeting-{meeting_id}"
+    assert world.meeting(meeting_id)["status"] == "accepted"
+    confirmed = world.startup_browser.get("/startup/meetings", done="confirmed")
+    assert "会面已确认" in confirmed.text
+    assert "尚未排定" in confirmed.text
+
+
+def test_declining_without_a_reason_asks_for_it_beside_the_field(world: World) -> None:
+    meeting_id = _ask_from_matches(world)
+    bare = world.startup_browser.post(
+        f"/startup/meetings/{meeting_id}/answer", {"answer": "declined", "reason": "  "}
+    )
+    assert bare.status_code == 200
+    assert dict(ERROR.findall(bare.text)) == {
+        f"decline-{meeting_id}": "请说明谢绝的原因：对方会看到。"
+    }
+    field = f'id="decline-{meeting_id}" name="reason" maxlength="500" value=""'
+    assert f'{field} aria-invalid="true"' in bare.text
+    assert world.meeting(meeting_id)["status"] == "pending"
+    declined = world.startup_browser.post(
+        f"/startup/meetings/{meeting_id}/answer", {"answer": "declined", "reason": "只接受战略投资"}
+    )
+    assert declined.status_code == 303
+    stored = world.meeting(meeting_id)
+    assert (stored["status"], stored["reason"]) == ("declined", "只接受战略投资")
+    investor_page = world.investor_browser.get("/investor/meetings")
+    assert "只接受战略投资" in investor_page.text
+    assert "已谢绝" in investor_page.text
+
+
+def test_either_side_calls_a_meeting_off_with_a_reason(world: World) -> None:
+    meeting_id = _ask_from_matches(world)
+    world.startup_browser.post(f"/startup/meetings/{meeting_id}/answer", {"answer": "accepted"})
+    bare = world.investor_browser.post(f"/investor/meetings/{meeting_id}/cancel", {"reason": ""})
+    assert dict(ERROR.findall(bare.text)) == {
+        f"cancel-{meeting_id}": "请说明取消的原因：对方会看到。"
+    }
+    assert world.meeting(meeting_id)["status"] == "accepted"
+    cancelled = world.investor_browser.post(
+        f"/investor/meetings/{meeting_id}/cancel", {"reason": "合伙人无法出差"}
+    )
+    assert cancelled.status_code == 303
+    assert world.meeting(meeting_id)["status"] == "cancelled"
+    again = world.startup_browser.post(
+        f"/startup/meetings/{meeting_id}/cancel", {"reason": "再次取消"}
+    )
+    assert again.headers["location"] == "/startup/meetings?problem=changed"
+
+
+def test_a_startup_asks_an_investor_that_showed_interest(world: World) -> None:
+    before = world.startup_browser.get("/startup/meetings")
+    assert 'name="investor_profile_id"' not in before.text
+    world.investor_browser.post(
+        f"/investor/mandates/{world.mandate}/feedback/{world.request}", {"action": "interested"}
+    )
+    page = world.startup_browser.get("/startup/meetings")
+    assert 'name="investor_profile_id" value="' + world.mandate + '"' in page.text
+    asked = world.startup_browser.post(
+        f"/startup/requests/{world.request}/meetings", {"investor_profile_id": world.mandate}
+    )
+    assert asked.headers["location"] == "/startup/meetings?done=requested"
+    (meeting,) = world.meetings()
+    assert (meeting["requested_by"], meeting["investor_answer"]) == ("startup", "pending")
+    investor_page = world.investor_browser.get("/investor/meetings")
+    assert "待您答复 (1)" in investor_page.text
+    # An investor that showed no interest cannot be asked (not found, as in the API).
+    other = world.api.create_investor(world.api.create_account("investor"), name="Other")["id"]
+    refused = world.startup_browser.post(
+        f"/startup/requests/{world.request}/meetings", {"investor_profile_id": other}
+    )
+    assert refused.status_code == 404
+
+
+def test_availability_is_ticked_per_slot_in_local_time(world: World) -> None:
+    path = f"/investor/events/{world.event_id}/availability"
+    page = world.investor_browser.get(path)
+    assert page.status_code == 200
+    assert "2026年11月5日星期四" in page.text
+    assert "09:00–09:30" in page.text
+    assert "09:30–10:00" in page.text
+    assert page.text.count(" checked>") == 2  # free throughout until said
+    slot_ids = re.findall(r'name="slot_ids" value="([^"]+)"', page.text)
+    saved = world.investor_browser.post(path, {"slot_ids": [slot_ids[1]]})
+    assert saved.headers["location"] == f"{path}?done=availability"
+    stored = world.api.client.get(
+        f"/v1/events/{world.event_id}/availability", headers=world.investor.headers
+    ).json()
+    assert stored["slot_ids"] == [slot_ids[1]]
+    again = world.investor_browser.get(path)
+    assert again.text.count(" checked>") == 1
+    forged = world.investor_browser.post(path, {"slot_ids": ["not-a-slot"]})
+    assert dict(ERROR.findall(forged.text)) == {"slot_ids": "请从本活动的时段中选择。"}
+    unknown = world.investor_browser.get("/investor/events/no-such-event/availability")
+    assert unknown.status_code == 404
+
+
+def test_another_accounts_meeting_is_not_found(world: World, api: ApiClient) -> None:
+    meeting_id = _ask_from_matches(world)
+    stranger = _browser(api, api.create_account("startup", "别家企业"))
+    answered = stranger.post(f"/startup/meetings/{meeting_id}/answer", {"answer": "accepted"})
+    assert answered.status_code == 404
+    assert stranger.post(f"/startup/meetings/{meeting_id}/cancel", {"reason": "x"}).status_code == (
+        404
+    )
+    assert meeting_id not in stranger.get("/startup/meetings").text
+    other_investor = _browser(api, api.create_account("investor", "别家基金"))
+    assert (
+        other_investor.post(f"/investor/meetings/{meeting_id}/cancel", {"reason": "x"}).status_code
+        == 404
+    )
+    assert world.meeting(meeting_id)["status"] == "pending"
+    # Another role's pages are refused.
+    assert world.investor_browser.get("/startup/meetings").status_code == 403
+    assert world.startup_browser.get("/investor/agenda").status_code == 403
+    assert world.startup_browser.get(
+        f"/commission/events/{world.event_id}/schedule"
+    ).status_code == (403)
+
+
+def _commission(api: ApiClient) -> Browser:
+    return _browser(api, api.create_account("commission", "上海市商务委员会"))
+
+
+def test_the_programme_form_names_each_problem_and_writes_nothing(
+    world: World, api: ApiClient
+) -> None:
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/programme"
+    page = commission.get(path)
+    assert page.status_code == 200
+    assert 'value="09:00-10:00"' in page.text  # the programme now, as periods
+    bad = commission.post(
+        path,
+        {
+            "first_day": "",
+            "days": "2",
+            "hours": "9点到12点",
+            "minutes": "30",
+            "tables": "0",
+            "cap": "",
+            "time_zone": "Mars/Olympus",
+        },
+    )
+    assert bad.status_code == 200
+    assert dict(ERROR.findall(bad.text)) == {
+        "first_day": "请选择会面的第一天。",
+        "hours": "请按“开始-结束”填写时间段，多个时间段用逗号分隔，例如 09:00-12:00, 14:00-17:30。",
+        "tables": "请填写1至1000之间的整数。",
+        "time_zone": "请填写时区，例如 Asia/Shanghai。",
+    }
+    assert 'value="9点到12点"' in bad.text  # what was typed is kept
+    overlapping = commission.post(
+        path,
+        {
+            "first_day": "2026-11-05",
+            "days": "1",
+            "hours": "09:00-11:00, 10:00-12:00",
+            "minutes": "30",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(overlapping.text)) == {"hours": "时间段有重叠。"}
+    stored = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
+    assert (len(stored["slots"]), stored["tables"]) == (2, 2)  # nothing written
+
+    saved = commission.post(
+        path,
+        {
+            "first_day": "2026-11-05",
+            "days": "2",
+            "hours": "09:00-10:00，14:00至15:00",
+            "minutes": "30",
+            "tables": "3",
+            "cap": "5",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert saved.headers["location"] == f"{path}?done=programme"
+    stored = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
+    assert [s["local_start"][5:16] for s in stored["slots"]] == [
+        "11-05T09:00",
+        "11-05T09:30",
+        "11-05T14:00",
+        "11-05T14:30",
+        "11-06T09:00",
+        "11-06T09:30",
+        "11-06T14:00",
+        "11-06T14:30",
+    ]
+    assert (stored["tables"], stored["investor_meeting_cap"]) == (3, 5)
+    again = commission.get(path, done="programme")
+    assert 'value="09:00-10:00, 14:00-15:00"' in again.text
+    assert "2026年11月6日星期五" in again.text
+
+
+def test_the_commission_proposes_filters_and_calls_off_meetings(
+    world: World, api: ApiClient
+) -> None:
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/meetings"
+    empty = commission.post(path, {"financing_request_id": "", "investor_profile_id": ""})
+    assert dict(ERROR.findall(empty.text)) == {
+        "financing_request_id": "请从列表中选择。",
+        "investor_profile_id": "请从列表中选择。",
+    }
+    page = commission.get(path)
+    assert f'<option value="{world.request}">阶跃星辰 · 基础大模型C轮融资</option>' in page.text
+    proposed = commission.post(
+        path, {"financing_request_id": world.request, "investor_profile_id": world.mandate}
+    )
+    assert proposed.headers["location"] == f"{path}?done=proposed"
+    twice = commission.post(
+        path, {"financing_request_id": world.request, "investor_profile_id": world.mandate}
+    )
+    assert dict(ERROR.findall(twice.text)) == {
+        "investor_profile_id": "这对双方在本活动中已有会面。"
+    }
+    (meeting,) = world.meetings()
+    assert meeting["requested_by"] == "commission"
+    pending = commission.get(path, status="pending")
+    assert f'id="meeting-{meeting["id"]}"' in pending.text
+    assert "商务委推荐" in pending.text
+    assert f'id="meeting-{meeting["id"]}"' not in commission.get(path, status="accepted").text
+    # Both sides see the proposal waiting for their answer.
+    assert "待您答复 (1)" in world.investor_browser.get("/investor/meetings").text
+    assert "待您答复 (1)" in world.startup_browser.get("/startup/meetings").text
+
+    cancel = f"{path}/{meeting['id']}/cancel"
+    bare = commission.post(cancel, {"reason": ""})
+    assert dict(ERROR.findall(bare.text)) == {
+        f"cancel-{meeting['id']}": "请说明原因：双方都会看到。"
+    }
+    assert commission.post(cancel, {"reason": "企业已完成本轮融资"}).status_code == 303
+    assert world.meeting(meeting["id"])["status"] == "cancelled"
+    other_event = api.create_event("另一场活动")
+    elsewhere = commission.post(
+        f"/commission/events/{other_event}/meetings/{meeting['id']}/cancel", {"reason": "x"}
+    )
+    assert elsewhere.status_code == 404
+
+
+def test_proposals_for_coverage_list_what_was_proposed_and_who_needs_outreach(
+    world: World, api: ApiClient
+) -> None:
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/proposals"
+    bad = commission.post(path, {"coverage_k": "0", "min_score": "2"})
+    assert dict(ERROR.findall(bad.text)) == {
+        "coverage_k": "请填写1至20之间的整数。",
+        "min_score": "请填写0至1之间的评分，例如 0.6。",
+    }
+    assert world.meetings() == []
+    made = commission.post(path, {"coverage_k": "2", "min_score": "0"})
+    assert made.status_code == 200
+    proposed = world.meetings()
+    assert [m["investor_profile_id"] for m in proposed] == [world.mandate]
+    assert "已推荐1场会面" in made.text
+    assert "高瓴资本 AI 基金" in made.text
+    # One mandate in all: the request stays below two meetings, an outreach target.
+    assert "仍未达到目标：需人工对接" in made.text
+    assert f'href="/commission/requests/{world.request}">阶跃星辰</a>' in made.text
+    assert "1 / 2" in made.text
+
+
+def _confirmed(world: World, investor: Account, mandate: str) -> str:
+    asked = world.api.client.post(
+        f"/v1/events/{world.event_id}/meetings",
+        json={"financing_request_id": world.request, "investor_profile_id": mandate},
+        headers=investor.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    meeting_id: str = asked.json()["id"]
+    answered = world.api.client.post(
+        f"/v1/meetings/{meeting_id}/answer",
+        json={"answer": "accepted"},
+        headers=world.startup.headers,
+    )
+    assert answered.json()["status"] == "accepted"
+    return meeting_id
+
+
+def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
+    world: World, api: ApiClient
+) -> None:
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/schedule"
+    empty = commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    assert "还没有已确认的会面" in empty.text
+    # The startup can meet only at 09:30; two investors want to meet it.
+    slots = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
+    world.startup_browser.post(
+        f"/startup/events/{world.event_id}/availability",
+        {"slot_ids": [slots["slots"][1]["id"]]},
+    )
+    first = _confirmed(world, world.investor, world.mandate)
+    other = api.create_account("investor", "启明创投")
+    second = _confirmed(world, other, api.create_investor(other, name="启明创投 早期基金")["id"])
+    bad = commission.post(path, {"coverage_k": "0", "time_limit_seconds": "999"})
+    assert dict(ERROR.findall(bad.text)) == {
+        "coverage_k": "请填写1至20之间的整数。",
+        "time_limit_seconds": "请填写1至120之间的秒数。",
+    }
+    solved = commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    assert solved.headers["location"] == f"{path}?done=solved"
+    page = commission.get(path, done="solved")
+    assert "日程方案已生成" in page.text
+    assert "最优方案（已证明）" in page.text
+    assert "对照：按匹配度依次安排（贪心法）可达到1个。" in page.text
+    assert "在双方都有空且有空桌的时段里，其中一方已有其他会面。" in page.text
+    assert "这是本活动的第一版日程方案。" in page.text
+
+    plan = commission.get(f"/commission/events/{world.event_id}/table-plan")
+    assert plan.status_code == 200
+    assert "09:30–10:00" in plan.text
+    assert "1号桌" in plan.text
+    assert plan.text.count("<strong>阶跃星辰</strong>") == 1
+    for output_format in ("pdf", "xlsx", "html"):
+        link = f"/v1/events/{world.event_id}/table-plan?format={output_format}"
+        assert link in plan.text
+    download = commission.get(f"/v1/events/{world.event_id}/table-plan", format="xlsx")
+    assert download.status_code == 200  # the page's link works with the browser's session
+
+    (placed,) = [m for m in world.meetings() if m["seat"] is not None]
+    assert placed["id"] in {first, second}
+    agenda = world.startup_browser.get("/startup/agenda")
+    assert "09:30–10:00" in agenda.text
+    assert f"/v1/events/{world.event_id}/agenda?format=ics" in agenda.text
+    ics = world.startup_browser.get(f"/v1/events/{world.event_id}/agenda", format="ics")
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert b"DTSTART;TZID=Asia/Shanghai:20261105T093000" in ics.content
+    placed_investor = world.investor_browser if placed["id"] == first else _browser(api, other)
+    mine = placed_investor.get("/investor/meetings")
+    assert "11月5日 09:30–10:00 · 1号桌" in mine.text
+    assert "09:30–10:00" in placed_investor.get("/investor/agenda").text
+
+
+def test_the_commissions_pages_are_its_own(world: World, api: ApiClient) -> None:
+    commission = _commission(api)
+    for path in (
+        "/commission/conference",
+        f"/commission/events/{world.event_id}/programme",
+        f"/commission/events/{world.event_id}/meetings",
+        f"/commission/events/{world.event_id}/schedule",
+        f"/commission/events/{world.event_id}/table-plan",
+    ):
+        assert commission.get(path).status_code == 200, path
+        assert world.investor_browser.get(path).status_code == 403, path
+        assert world.startup_browser.get(path).status_code == 403, path
+    assert commission.get("/commission/events/no-such-event/schedule").status_code == 404
+    overview = commission.get("/commission/conference")
+    assert "2026 浦东投资促进大会" in overview.text
+    assert "1天 · 每天2个时段 · 2张桌" in overview.text
+    unsolved = commission.get(f"/commission/events/{world.event_id}/table-plan")
+    assert "尚未生成日程方案" in unsolved.text
+
+
+def test_the_pages_speak_english_when_asked(world: World) -> None:
+    world.startup_browser.post("/language", {"language": "en", "next": "/startup/meetings"})
+    meeting_id = _ask_from_matches(world)
+    bare = world.startup_browser.post(
+        f"/startup/meetings/{meeting_id}/answer", {"answer": "declined", "reason": ""}
+    )
+    assert dict(ERROR.findall(bare.text)) == {
+        f"decline-{meeting_id}": "Say why you decline: the other side reads it."
+    }
+    assert "Waiting for your answer (1)" in bare.text
+    availability = world.startup_browser.get(f"/startup/events/{world.event_id}/availability")
+    assert "Thursday, 5 November 2026" in availability.text
