@@ -308,6 +308,15 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     again = commission.get(path, done="programme")
     assert 'value="09:00-10:00, 14:00-15:00"' in again.text
     assert "2026年11月6日星期五" in again.text
+    assert "本表单无法完整显示" not in again.text
+    # Days the form cannot show (set through the API) are said before they are replaced.
+    gapped = api.client.put(
+        f"/v1/events/{world.event_id}/programme",
+        json={**PROGRAMME, "days": ["2026-11-05", "2026-11-07"]},
+        headers=api.admin,
+    )
+    assert gapped.status_code == 200, gapped.text
+    assert "本表单无法完整显示" in commission.get(path).text
 
 
 def test_the_commission_proposes_filters_and_calls_off_meetings(
@@ -445,10 +454,20 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     ics = world.startup_browser.get(f"/v1/events/{world.event_id}/agenda", format="ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert b"DTSTART;TZID=Asia/Shanghai:20261105T093000" in ics.content
-    placed_investor = world.investor_browser if placed["id"] == first else _browser(api, other)
+    other_browser = _browser(api, other)
+    placed_investor, left_investor = (
+        (world.investor_browser, other_browser)
+        if placed["id"] == first
+        else (other_browser, world.investor_browser)
+    )
     mine = placed_investor.get("/investor/meetings")
     assert "11月5日 09:30–10:00 · 1号桌" in mine.text
     assert "09:30–10:00" in placed_investor.get("/investor/agenda").text
+    left = left_investor.get("/investor/meetings")
+    assert "暂未排入当前日程方案：商务委正在协调时间，确定后会通知您。" in left.text
+    assert "日程方案中没有您的会面。" in left_investor.get("/investor/agenda").text
+    listed = commission.get(f"/commission/events/{world.event_id}/meetings")
+    assert "未能排入日程" in listed.text
 
 
 def test_the_commissions_pages_are_its_own(world: World, api: ApiClient) -> None:

@@ -527,5 +527,14 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     with office.expect_navigation():
         office.get_by_role("button", name="中文").click()
 
-    for visit in (commission, investor, startup):
+    # The startup's meetings and agenda on a phone.
+    phone = _visit(browser, "conference-phone", width=390, height=844)
+    _sign_in(phone, server, world.startup_user, "/startup/meetings")
+    for label, target in (("meetings", "/startup/meetings"), ("agenda", "/startup/agenda")):
+        phone.page.goto(f"{server.url}{target}")
+        width = phone.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{target} scrolls sideways on a phone: {width} px"
+        phone.check(label)
+
+    for visit in (commission, investor, startup, phone):
         assert visit.problems == [], visit.problems

@@ -6,6 +6,7 @@ the table plan to print or download. Each page calls the service functions the A
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from service.web.pages.common import (
 )
 from service.web.pages.conference_common import (
     CANCEL,
+    Day,
     find_event,
     meeting_views,
     reason_field,
@@ -286,6 +288,16 @@ def _checked_programme(data: dict[str, Any], state: FormState) -> ProgrammeWrite
         return None
 
 
+def _fits_the_form(days: list[Day]) -> bool:
+    """Whether the form can show the programme exactly: consecutive days, one meeting length
+    (the API can set others; saving the form would replace them)."""
+    consecutive = all(
+        (later.day - earlier.day).days == 1 for earlier, later in itertools.pairwise(days)
+    )
+    lengths = {slot.ends_at - slot.starts_at for day in days for slot in day.slots}
+    return consecutive and len(lengths) <= 1
+
+
 def _programme_page(
     request: Request,
     session: Session,
@@ -294,11 +306,13 @@ def _programme_page(
     state: FormState | None = None,
     problem: str | None = None,
 ) -> Response:
+    days = slots_by_day(session, event)
     context = {
         "event": event,
         "tab": "programme",
         "form": state or FormState(values=_programme_values(session, event)),
-        "days": slots_by_day(session, event),
+        "days": days,
+        "fits": _fits_the_form(days),
         "scheduled": meetings.latest_schedule(session, event.id) is not None,
         "problem": problem,
         "notice": _notice(request),

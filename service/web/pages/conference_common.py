@@ -72,6 +72,8 @@ class MeetingView:
     event: Event
     seat_end: dt.datetime | None
     waiting_for_you: bool
+    # The event has a schedule: a confirmed meeting without a seat was left out of it.
+    event_scheduled: bool
 
     @property
     def id(self) -> str:
@@ -93,6 +95,7 @@ def meeting_views(
         by_event.setdefault(meeting.event_id, []).append(meeting)
     for event_id, of_event in by_event.items():
         event = events.get(session=session, event_id=event_id)
+        scheduled = meetings.latest_schedule(session, event.id) is not None
         for out in meetings.meetings_out(session, of_event, event):
             answer = (
                 out.investor_answer
@@ -112,6 +115,7 @@ def meeting_views(
                     waiting_for_you=(
                         out.status is MeetingStatus.PENDING and answer is MeetingAnswer.PENDING
                     ),
+                    event_scheduled=scheduled,
                 )
             )
     return sorted(views, key=lambda v: (v.event.date, v.meeting.created_at, v.meeting.id))
