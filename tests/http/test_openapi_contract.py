@@ -11,7 +11,9 @@ taxonomy's kinds, origins and currencies; the report's PDF and Excel formats and
 date and place; a request's contact and credit code; examples on the report and taxonomy
 schemas; display objects on feedback and interest), and for "A ranking that earns trust"
 (training yields a candidate; a version's comparison, read and computed again; online metrics
-per version; feedback's shown flag; exposure in reports). Change it only together with an
+per version; feedback's shown flag; exposure in reports), and for "Conference day" (an
+event's programme, meetings, availability, schedules, proposals, agendas, the table plan;
+syndicates of a financing request). Change it only together with an
 intended change of the API, and say so in the commit.
 """
 
@@ -21,7 +23,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "010281becc06e276a8f922454537ca03494b72726f50a947440cc9e8e97d1adf"
+RECORDED_SHA256 = "554efa6e387eb00c5176d9786827b31dd07f6da297c4d4c78bee4276651782d9"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(
