@@ -48,14 +48,15 @@ SCORE_SCALE = 1000
 # Any fixed value; changing it may change which of several equally good schedules comes back.
 RANDOM_SEED = 20_240_917
 # The search is limited in CP-SAT's deterministic time (a count of work; see _solver_parameters).
-# On the benchmark instance (docs/performance.md) one unit took about 2.5 s of wall clock on this
+# On the benchmark instance (docs/performance.md) one unit took 2.3 to 3 s of wall clock on this
 # 2-core VM: the neighbourhood search does work its deterministic clock does not count. So a
-# limit of 60 s buys 24 units, which lands near 60 s here.
-DETERMINISTIC_UNITS_PER_SECOND = 0.4
-# The wall clock only stops a search that runs far beyond its deterministic budget (a machine
-# much slower or busier than the one measured).
-WALL_CLOCK_BACKSTOP_FACTOR = 3.0
-WALL_CLOCK_BACKSTOP_SECONDS = 10.0
+# limit of 60 s buys 18 units, which ends at 41 to 54 s here, inside the limit.
+DETERMINISTIC_UNITS_PER_SECOND = 0.3
+# The time limit is a promise to the commission: the wall clock stops the search at the limit
+# whatever the deterministic budget. On a machine busy enough for that to fire first, the
+# schedule may differ from run to run (a warning is logged); otherwise it does not.
+WALL_CLOCK_BACKSTOP_FACTOR = 1.0
+WALL_CLOCK_BACKSTOP_SECONDS = 0.0
 # Models with more (meeting, slot) variables than this run without CP-SAT's LP-based full
 # subsolvers; see _solver_parameters.
 LARGE_MODEL_VARIABLES = 10_000
