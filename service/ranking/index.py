@@ -91,6 +91,11 @@ class CachedMandate:
 MandateKeys = tuple[tuple[str, int], ...]
 """Every mandate's (id, revision), in id order: which roster a ranking needs."""
 
+MandateProbe = tuple[int, dt.datetime | None, int]
+"""How many mandates there are, the latest write and the sum of their revisions: one cheap
+aggregate that changes with any insert, edit or delete of a mandate (an edit raises its
+revision even when another host's clock lags), so a ranking need not read every key."""
+
 
 @dataclass(frozen=True, slots=True)
 class MandateRoster:
@@ -103,6 +108,8 @@ class MandateRoster:
     features: list[InvestorFeatures]
     stack: MandateStack | None
     """None when there are no mandates."""
+    probe: MandateProbe | None = None
+    """The mandates' probe read before ``keys`` (None: not known to match any probe)."""
 
 
 class MatchIndex:
@@ -150,6 +157,13 @@ class MatchIndex:
         built for this snapshot's scorer."""
         roster = self._roster
         if roster is not None and roster.generation == state.generation and roster.keys == keys:
+            return roster
+        return None
+
+    def roster_at_probe(self, state: IndexState, probe: MandateProbe) -> MandateRoster | None:
+        """The last roster built, if the mandates' probe has not moved since it was read."""
+        roster = self._roster
+        if roster is not None and roster.generation == state.generation and roster.probe == probe:
             return roster
         return None
 

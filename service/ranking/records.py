@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import InvestorProfile
@@ -62,3 +64,19 @@ def load_mandates(
             return []
         query = query.where(InvestorProfile.id.in_(list(ids)))
     return list(session.scalars(query if limit is None else query.limit(limit)))
+
+
+def mandate_probe(session: Session) -> tuple[int, dt.datetime | None, int]:
+    """The mandates' count, latest write and revision sum (``MandateProbe``), in one query."""
+    count, latest, revisions = session.execute(
+        select(
+            func.count(),
+            func.max(InvestorProfile.updated_at),
+            func.coalesce(func.sum(InvestorProfile.revision), 0),
+        )
+    ).one()
+    if isinstance(latest, str):  # SQLite aggregates skip the column type
+        latest = dt.datetime.fromisoformat(latest)
+    if latest is not None and latest.tzinfo is None:
+        latest = latest.replace(tzinfo=dt.UTC)
+    return int(count), latest, int(revisions)
