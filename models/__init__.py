@@ -4,6 +4,7 @@ from models.account import Account, Role
 from models.api_key import ApiKey
 from models.audit_record import AuditRecord
 from models.base import Base
+from models.change_counter import ChangeCounter
 from models.conference import (
     Availability,
     EventSlot,
@@ -37,6 +38,7 @@ __all__ = [
     "AuditRecord",
     "Availability",
     "Base",
+    "ChangeCounter",
     "Deal",
     "Event",
     "EventSlot",

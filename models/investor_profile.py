@@ -18,6 +18,8 @@ class InvestorProfile(IdMixin, Base):
         CheckConstraint("ticket_min <= ticket_max", name="ticket_range"),
         CheckConstraint("ticket_min > 0", name="ticket_min_positive"),
         Index("ix_investor_profiles_created_at_id", "created_at", "id"),
+        # The roster's freshness probe reads the latest write (service.ranking.records).
+        Index("ix_investor_profiles_updated_at", "updated_at"),
     )
 
     owner_account_id: Mapped[str | None] = mapped_column(

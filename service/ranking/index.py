@@ -91,10 +91,10 @@ class CachedMandate:
 MandateKeys = tuple[tuple[str, int], ...]
 """Every mandate's (id, revision), in id order: which roster a ranking needs."""
 
-MandateProbe = tuple[int, dt.datetime | None, int]
-"""How many mandates there are, the latest write and the sum of their revisions: one cheap
-aggregate that changes with any insert, edit or delete of a mandate (an edit raises its
-revision even when another host's clock lags), so a ranking need not read every key."""
+MandateProbe = tuple[int, dt.datetime | None]
+"""The mandates' change counter, which the database bumps on any insert, edit or delete of a
+mandate (migration ``change_counters``), and their latest write: while both stand still, so
+does the roster, and a ranking need not read every mandate's key."""
 
 
 @dataclass(frozen=True, slots=True)

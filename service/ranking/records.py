@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import InvestorProfile
+from models import ChangeCounter, InvestorProfile
 from scoring import InvestorRecord, RequestRecord
 from service.financing_requests.schemas import StoredRequestFields
 from service.financing_requests.service import matching_text
@@ -66,17 +65,21 @@ def load_mandates(
     return list(session.scalars(query if limit is None else query.limit(limit)))
 
 
-def mandate_probe(session: Session) -> tuple[int, dt.datetime | None, int]:
-    """The mandates' count, latest write and revision sum (``MandateProbe``), in one query."""
-    count, latest, revisions = session.execute(
-        select(
-            func.count(),
-            func.max(InvestorProfile.updated_at),
-            func.coalesce(func.sum(InvestorProfile.revision), 0),
-        )
+def mandate_probe(session: Session) -> tuple[int, dt.datetime | None]:
+    """The mandates' change counter and latest write (``MandateProbe``), by two index reads.
+    The counter moves on every write to ``investor_profiles`` (a database trigger bumps it,
+    whatever wrote); the latest write tells apart two writes that left the counter at the
+    same value (one rolled back, the other committed)."""
+    counter = (
+        select(ChangeCounter.value)
+        .where(ChangeCounter.table_name == "investor_profiles")
+        .scalar_subquery()
+    )
+    value, latest = session.execute(
+        select(counter, select(func.max(InvestorProfile.updated_at)).scalar_subquery())
     ).one()
     if isinstance(latest, str):  # SQLite aggregates skip the column type
         latest = dt.datetime.fromisoformat(latest)
     if latest is not None and latest.tzinfo is None:
         latest = latest.replace(tzinfo=dt.UTC)
-    return int(count), latest, int(revisions)
+    return int(value or 0), latest

@@ -3,8 +3,14 @@ again whenever a mandate is created, changed or deleted: never a stale ranking."
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from models import InvestorProfile
+from service.ranking.records import mandate_probe
 from tests.support.factories import ApiClient
 
 
@@ -43,4 +49,39 @@ def test_every_change_to_a_mandate_shows_in_the_next_ranking_of_investors(
 
     deleted = api.delete(f"/v1/investors/{second['id']}", headers=second_owner.headers)
     assert deleted.status_code == 204, deleted.text
+    assert _investor_ids(api, request["id"]) == []
+
+
+def test_writes_that_bypass_the_service_still_show_in_the_next_ranking(
+    api: ApiClient, db_session: Session
+) -> None:
+    # An update or delete in plain SQL goes past the service's code: the change counter that
+    # database triggers bump still tells the roster to be built again. (A writer raises the
+    # revision, as every write must: ETags and the mandates' feature cache name revisions.)
+    startup = api.create_account("startup")
+    request: dict[str, Any] = api.create_request(startup)
+    api.publish(request["id"])
+    owner = api.create_account("investor")
+    first = api.create_investor(owner, name="First fund")
+    assert _investor_ids(api, request["id"]) == [first["id"]]
+
+    before = mandate_probe(db_session)
+    db_session.execute(
+        update(InvestorProfile)
+        .where(InvestorProfile.id == first["id"])
+        .values(
+            ticket_min=Decimal(1_000_000),
+            ticket_max=Decimal(2_000_000),
+            revision=InvestorProfile.revision + 1,
+        )
+    )
+    db_session.flush()
+    assert mandate_probe(db_session)[0] == before[0] + 1  # the trigger counted the update
+    assert _investor_ids(api, request["id"]) == []
+
+    copied = api.create_investor(owner, name="Copied fund")
+    counted = mandate_probe(db_session)[0]
+    db_session.execute(delete(InvestorProfile).where(InvestorProfile.id == copied["id"]))
+    db_session.flush()
+    assert mandate_probe(db_session)[0] == counted + 1
     assert _investor_ids(api, request["id"]) == []
