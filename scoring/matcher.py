@@ -296,17 +296,21 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         investors: Sequence[InvestorRecord],
         request: RequestRecord,
         mandates: MandateStack | None = None,
+        request_segment: Segment | None = None,
     ) -> Components:
         """Components of many investors against one request; ``mandates`` are the investors'
         features stacked (``MandateStack.of(investors_features(...))``), when the caller keeps
-        them, else encoded and stacked here in one pass."""
+        them, else encoded and stacked here in one pass; ``request_segment`` is the request's
+        one-row segment (``segment([request])``), when the caller keeps it."""
         check_is_fitted(self, "catalogue_")
         if not investors:
             empty = np.zeros(0, dtype=np.float64)
             return Components(empty, empty, empty, empty, empty, empty, empty.astype(np.bool_))
         if mandates is None:
             mandates = MandateStack.of(self.investors_features(investors))
-        return self.formula.investor_components(mandates, self.segment([request]))
+        if request_segment is None:
+            request_segment = self.segment([request])
+        return self.formula.investor_components(mandates, request_segment)
 
     def pair_features(
         self,

@@ -77,6 +77,9 @@ class IndexState:
 
 
 FEATURE_CACHE_SIZE = 4096
+# One-row segments of requests ranked in the commission's direction, by (generation, id,
+# revision): a conference's few hundred requests are ranked again and again.
+REQUEST_SEGMENT_CACHE_SIZE = 1024
 # Rankings are CPU-bound and each allocates catalogue-sized temporaries: more at once
 # than cores only adds memory, not throughput.
 MAX_CONCURRENT_RANKINGS = 2
@@ -122,6 +125,7 @@ class MatchIndex:
         self._generation = 0
         self.ranking_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RANKINGS)
         self._learned: tuple[str, LearnedRanker] | None = None
+        self._request_segments: OrderedDict[tuple[int, str, int], Segment] = OrderedDict()
         self._roster: MandateRoster | None = None
 
     def learned_ranker(self, model_id: str, parameters: dict[str, Any]) -> LearnedRanker:
@@ -159,6 +163,24 @@ class MatchIndex:
         if roster is not None and roster.generation == state.generation and roster.keys == keys:
             return roster
         return None
+
+    def request_segment(
+        self, state: IndexState, request_id: str, revision: int, build: Callable[[], Segment]
+    ) -> Segment:
+        """The one-row segment of a request at a revision, built once per scorer (encoding
+        its text is most of a ranking's cost beside the arithmetic)."""
+        key = (state.generation, request_id, revision)
+        with self._features_lock:
+            segment = self._request_segments.get(key)
+            if segment is not None:
+                self._request_segments.move_to_end(key)
+                return segment
+        segment = build()
+        with self._features_lock:
+            self._request_segments[key] = segment
+            while len(self._request_segments) > REQUEST_SEGMENT_CACHE_SIZE:
+                self._request_segments.popitem(last=False)
+        return segment
 
     def roster_at_probe(self, state: IndexState, probe: MandateProbe) -> MandateRoster | None:
         """The last roster built, if the mandates' probe has not moved since it was read."""

@@ -198,7 +198,13 @@ def rank_investors(
     roster = mandate_roster(session, index, state)
     investors = roster.records
     request = request_record(financing_request, codes_of(financing_request.sector_links))
-    components = scorer.investor_components(investors, request, roster.stack)
+    segment = index.request_segment(
+        state,
+        financing_request.id,
+        financing_request.revision,
+        lambda: scorer.segment([request]),
+    )
+    components = scorer.investor_components(investors, request, roster.stack, segment)
     learned = serving.learned
     histories: list[InvestorHistory | None] = [None] * len(investors)
     if learned is None:
