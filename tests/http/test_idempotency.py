@@ -221,6 +221,66 @@ class World:
         return model_id
 
 
+@dataclass(frozen=True)
+class ConferenceDay:
+    """An event with a programme and a published request presented there, its startup, and
+    investors each with a mandate (one per meeting a recipe needs: a pair meets once)."""
+
+    event_id: str
+    request_id: str
+    startup: Account
+    investors: list[tuple[Account, str]]
+
+    def ask(self, api: ApiClient, which: int) -> str:
+        investor, profile_id = self.investors[which]
+        asked = api.client.post(
+            f"/v1/events/{self.event_id}/meetings",
+            json={"financing_request_id": self.request_id, "investor_profile_id": profile_id},
+            headers=investor.headers,
+        )
+        assert asked.status_code == 201, asked.text
+        meeting_id: str = asked.json()["id"]
+        return meeting_id
+
+
+def _conference_day(w: World) -> ConferenceDay:
+    def make() -> ConferenceDay:
+        event_id = w.api.create_event("Recipe conference day")
+        programme = w.api.client.put(
+            f"/v1/events/{event_id}/programme",
+            json={
+                "days": ["2026-11-05"],
+                "slots": [{"start": "09:00", "minutes": 30}],
+                "tables": 2,
+            },
+            headers=w.api.admin,
+        )
+        assert programme.status_code == 200, programme.text
+        startup = w.api.create_account("startup")
+        request_id: str = w.api.create_request(startup, event_id=event_id)["id"]
+        w.api.publish(request_id)
+        investors = []
+        for _ in range(4):
+            investor = w.api.create_account("investor")
+            investors.append((investor, w.api.create_investor(investor)["id"]))
+        return ConferenceDay(event_id, request_id, startup, investors)
+
+    conference: ConferenceDay = w.once("conference day", make)
+    return conference
+
+
+def _accepted_meeting(w: World) -> str:
+    conference = _conference_day(w)
+    meeting_id = conference.ask(w.api, 2)
+    accepted = w.api.client.post(
+        f"/v1/meetings/{meeting_id}/answer",
+        json={"answer": "accepted"},
+        headers=conference.startup.headers,
+    )
+    assert accepted.status_code == 200, accepted.text
+    return meeting_id
+
+
 # Method and path template -> (path, body, headers) of one valid request.
 Recipe = Callable[[World], tuple[str, Any, dict[str, str]]]
 RECIPES: dict[str, Recipe] = {
@@ -282,6 +342,34 @@ RECIPES: dict[str, Recipe] = {
     ),
     "/v1/invitations": lambda w: ("/v1/invitations", {"name": "Recipe person"}, w.admin_of()),
     "/v1/api-keys": lambda w: ("/v1/api-keys", {"name": "recipe key"}, w.startup().headers),
+    "/v1/events/{event_id}/meetings": lambda w: (
+        f"/v1/events/{_conference_day(w).event_id}/meetings",
+        {
+            "financing_request_id": _conference_day(w).request_id,
+            "investor_profile_id": _conference_day(w).investors[0][1],
+        },
+        _conference_day(w).investors[0][0].headers,
+    ),
+    "/v1/meetings/{meeting_id}/answer": lambda w: (
+        f"/v1/meetings/{_conference_day(w).ask(w.api, 1)}/answer",
+        {"answer": "declined", "reason": "Not this year"},
+        _conference_day(w).startup.headers,
+    ),
+    "/v1/meetings/{meeting_id}/cancel": lambda w: (
+        f"/v1/meetings/{_conference_day(w).ask(w.api, 3)}/cancel",
+        {"reason": "Flight cancelled"},
+        w.api.admin,
+    ),
+    "/v1/events/{event_id}/schedules": lambda w: (
+        f"/v1/events/{_conference_day(w).event_id}/schedules" if _accepted_meeting(w) else "",
+        {"time_limit_seconds": 5},
+        w.api.admin,
+    ),
+    "/v1/events/{event_id}/proposals": lambda w: (
+        f"/v1/events/{_conference_day(w).event_id}/proposals",
+        {"coverage_k": 1, "min_score": 0.0},
+        w.api.admin,
+    ),
 }
 # POSTs anyone may send, which take no Idempotency-Key (service.http.idempotency's
 # PublicPostRoute says why): keys are kept per account, and these callers have none.

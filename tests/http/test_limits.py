@@ -329,6 +329,7 @@ def test_every_paged_route_bounds_limit(api: ApiClient, limit: str) -> None:
     ids = {
         "investor_id": api.create_investor(investor)["id"],
         "financing_request_id": request["id"],
+        "event_id": api.create_event("Paged conference"),
     }
     routes = _paged_get_routes()
     assert len(routes) >= 5, routes
