@@ -154,9 +154,12 @@ def measure(investors: int, requests: int, samples: int, port: int) -> Result:
     env = {"MATCHMAKER_RATE_LIMIT_REQUESTS": str(10**9), "MATCHMAKER_LOG_LEVEL": "WARNING"}
     log = WORK_DIR / f"commission_{investors}.log"
     http: list[float] = []
-    with serving(url, port=port, workers=1, log=log, env=env, grace_seconds=30), httpx.Client(
-        base_url=server_url(port), headers={"Authorization": f"Bearer {key}"}, timeout=60
-    ) as client:
+    with (
+        serving(url, port=port, workers=1, log=log, env=env, grace_seconds=30),
+        httpx.Client(
+            base_url=server_url(port), headers={"Authorization": f"Bearer {key}"}, timeout=60
+        ) as client,
+    ):
         for request_id in sample[:5]:  # warm the worker's index and roster
             client.get(f"/v1/financing-requests/{request_id}/matches?limit={LIMIT}")
         for request_id in sample:
