@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field
 
 from models import InvestorProfile
+from scoring import InvestorRecord
 from service.http.fields import (
     CheckedTogether,
     CrossFieldProblem,
@@ -225,10 +226,22 @@ class InvestorOut(BaseModel):
     revision: int
 
     @classmethod
-    def from_model(cls, profile: InvestorProfile) -> InvestorOut:
-        sectors = codes_of(profile.sector_links)
-        stages = get_reference_data().in_stage_order(codes_of(profile.stage_links))
-        regions = codes_of(profile.region_links)
+    def from_model(
+        cls, profile: InvestorProfile, codes: InvestorRecord | None = None
+    ) -> InvestorOut:
+        """The profile; its sectors, stages and regions from ``codes`` when given (a ranking's
+        record of it, so its code rows need not be loaded), else from its code rows."""
+        if codes is not None:
+            sectors, stage_codes, regions = (
+                list(codes.sectors),
+                list(codes.stages),
+                list(codes.regions),
+            )
+        else:
+            sectors = codes_of(profile.sector_links)
+            stage_codes = codes_of(profile.stage_links)
+            regions = codes_of(profile.region_links)
+        stages = get_reference_data().in_stage_order(stage_codes)
         return cls(
             id=profile.id,
             owner_account_id=profile.owner_account_id,

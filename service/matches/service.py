@@ -199,7 +199,7 @@ def rank_investors_for_request(
     components = ranked.components
     items = [
         InvestorMatchOut(
-            investor=InvestorOut.from_model(ranked.profiles[i]),
+            investor=InvestorOut.from_model(ranked.profiles[i], ranked.investors[i]),
             score=rounded_score(float(ranked.scores[i])),
             components=ComponentsOut(
                 sector=rounded_score(float(components.sector[i])),

@@ -115,6 +115,8 @@ class RankedInvestors:
     page: list[int]
     total: int
     profiles: dict[int, InvestorProfile]
+    """The page's profiles, by position, without their code rows: ``investors[position]``
+    holds their sectors, stages and regions."""
     investors: list[InvestorRecord]
     histories: list[InvestorHistory | None]
     request: RequestRecord
@@ -227,7 +229,17 @@ def rank_investors(
     # Profiles are in id order, so a stable sort on score breaks ties by id.
     order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
     page = [int(i) for i in order[window.offset : window.offset + window.limit]]
-    on_page = {p.id: p for p in load_mandates(session, ids=[investors[i].id for i in page])}
+    # The page's rows only: their codes are the roster's records (``investors``), which the
+    # probe above showed current, so the three code tables are not read again.
+    page_ids = [investors[i].id for i in page]
+    on_page = {
+        p.id: p
+        for p in (
+            session.scalars(select(InvestorProfile).where(InvestorProfile.id.in_(page_ids)))
+            if page_ids
+            else ()
+        )
+    }
     return RankedInvestors(
         page=[i for i in page if investors[i].id in on_page],
         total=int(qualifying.size),
