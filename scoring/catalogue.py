@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -69,6 +69,10 @@ class Segment:
     company_keys: npt.NDArray[np.int64]
     """``scoring.history.company_key`` of each request's company (0: unknown)."""
     text: sp.csc_matrix
+    derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    """What is computed from the arrays once and kept with them, built on first use (the
+    pruning's rows grouped by (sector set, stage): ``scoring.pruning.group_index``). The
+    arrays never change, so neither does anything derived from them."""
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -231,7 +235,7 @@ def merge_segments(parts: Sequence[tuple[Segment, npt.NDArray[np.bool_] | None]]
     ids = np.concatenate([s.ids if r is None else s.ids[r] for s, r in chosen])
     order = np.argsort(ids, kind="stable")
     already_sorted = bool(np.all(order == np.arange(order.size)))
-    arrays: dict[str, npt.NDArray[Any]] = {}
+    arrays: dict[str, Any] = {}
     for name in _ROW_ARRAYS:
         joined = np.concatenate(
             [getattr(s, name) if r is None else getattr(s, name)[r] for s, r in chosen]

@@ -21,6 +21,7 @@ from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
 from scoring.mandate_stack import MandateStack
 from scoring.pair_features import pair_feature_matrix
+from scoring.pruning import PRUNE_MIN_ROWS, group_index, pruned_candidates
 from scoring.ranking import RankedRequest, RequestFilter, filter_mask, top_requests
 from scoring.reasons import ExplainedPair, Reason, explain_pairs
 from scoring.records import InvestorRecord, RequestColumns, RequestRecord
@@ -194,6 +195,9 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             self.text_.fit(sp.csr_matrix((0, self.text_.n_features), dtype=np.float32))
             segments.append(self._segment(RequestColumns.empty(), None, column_text=False))
         self.catalogue_ = merge_segments([(s, None) for s in segments])
+        if len(self.catalogue_) >= PRUNE_MIN_ROWS:
+            # Built with the catalogue rather than in its first ranking.
+            group_index(self.catalogue_)
         return self
 
     def _segment(
@@ -383,11 +387,16 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         learned: LearnedRanker | None = None,
         history: InvestorHistory | None = None,
         include_near_misses: bool = False,
+        prune: bool = True,
     ) -> tuple[list[RankedRequest], int]:
         """The best ``limit`` requests after ``offset``, best first, ties by id; and the total.
 
         With ``learned``, the learned ranker's probability over its features (the components
         and, if it uses them, the investor's deal ``history``) is the score.
+
+        Without it, large segments are ranked with exact pruning (``scoring.pruning``): only
+        the rows of (sector set, stage) groups whose best possible score can reach the page
+        are scored; the page and the total are the ones scoring every row gives.
 
         Parameters
         ----------
@@ -398,6 +407,9 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         min_score : float
         include_near_misses : bool
             Also rank pairs that are no match (sector, ticket or stage without any fit).
+        prune : bool
+            Rank with exact pruning where it applies (False: score every row, the reference
+            it is tested and benchmarked against).
 
         Returns
         -------
@@ -414,6 +426,10 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             offset=offset,
             min_score=min_score,
             include_near_misses=include_near_misses,
+            # A learned ranker's score is not the formula the groups are bounded by.
+            find_candidates=partial(pruned_candidates, self.formula, features)
+            if prune and learned is None
+            else None,
         )
 
     def explain(

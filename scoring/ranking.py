@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,36 @@ RowScorer = Callable[[Segment, IntArray | None], tuple[FloatArray, FloatArray, B
 
 RowComponents = Callable[[Segment, IntArray, FloatArray], Components]
 """The components of rows of a segment, given their text similarity."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The rows of one segment that can be on a page, found without scoring every row
+    (``scoring.pruning``): every qualifying row scoring at least the ``wanted``-th best
+    qualifying score (ties included; all qualifying rows when there are fewer), with their
+    scores and text similarity; and how many rows qualify in all."""
+
+    rows: IntArray
+    scores: FloatArray
+    text: FloatArray
+    total: int
+    scored: int = 0
+    """How many rows were scored one by one to find them (the work done)."""
+
+
+class CandidateFinder(Protocol):
+    """Finds a segment's ``Candidates`` for the best ``wanted`` rows, or returns None to
+    have every selected row scored."""
+
+    def __call__(
+        self,
+        segment: Segment,
+        mask: BoolArray,
+        *,
+        wanted: int,
+        min_score: float,
+        include_near_misses: bool,
+    ) -> Candidates | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +115,33 @@ def top_requests(
     offset: int,
     min_score: float,
     include_near_misses: bool = False,
+    find_candidates: CandidateFinder | None = None,
 ) -> tuple[list[RankedRequest], int]:
     """The best ``limit`` rows after ``offset`` by ``score_rows``, ties by id, with their
     components (``components_of``, only for the page); and how many rows pass the masks and
-    ``min_score``. Only matches count, unless ``include_near_misses``."""
+    ``min_score``. Only matches count, unless ``include_near_misses``.
+
+    ``find_candidates``, when given, may narrow a segment to the rows that can reach the page
+    (and count the rest without scoring them); a segment it returns None for is scored whole.
+    """
     parts: list[tuple[Segment, IntArray, FloatArray, FloatArray]] = []
+    total = 0
     for segment, mask in segments:
         if len(segment) == 0:
             continue
+        if find_candidates is not None:
+            found = find_candidates(
+                segment,
+                mask,
+                wanted=offset + limit,
+                min_score=min_score,
+                include_near_misses=include_near_misses,
+            )
+            if found is not None:
+                total += found.total
+                if found.rows.size:
+                    parts.append((segment, found.rows, found.scores, found.text))
+                continue
         everything = bool(mask.all())
         rows = np.arange(len(segment)) if everything else np.flatnonzero(mask)
         if rows.size == 0:
@@ -103,21 +153,22 @@ def top_requests(
             keep = above if keep is None else keep & above
         if keep is not None:
             rows, scores, text = rows[keep], scores[keep], text[keep]
+        total += int(rows.size)
         parts.append((segment, rows, scores, text))
     if not parts:
-        return [], 0
+        return [], total
     scores = np.concatenate([p[2] for p in parts]) if len(parts) > 1 else parts[0][2]
     offsets = np.cumsum([0] + [p[1].size for p in parts])
-    total = int(scores.size)
-    wanted = min(offset + limit, total)
+    pooled = int(scores.size)
+    wanted = min(offset + limit, pooled)
     if wanted <= offset:
         return [], total
-    if wanted < total:
+    if wanted < pooled:
         # Everything strictly above the cut plus every tie at it, then an exact sort.
         cut = -np.partition(-scores, wanted - 1)[wanted - 1]
         candidates = np.flatnonzero(scores >= cut)
     else:
-        candidates = np.arange(total)
+        candidates = np.arange(pooled)
     part_of = np.searchsorted(offsets, candidates, side="right") - 1
     local = candidates - offsets[part_of]
     candidate_ids = np.empty(candidates.size, dtype="S36")
