@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +29,39 @@ class ReportLanguage(enum.StrEnum):
 
 
 LANGUAGES: dict[ReportLanguage, Language] = {ReportLanguage.ZH: "zh", ReportLanguage.EN: "en"}
+
+
+class ReportEngine(enum.StrEnum):
+    LOCAL = "local"
+    DASK = "dask"
+
+
+@contextmanager
+def _tallied(
+    engine: ReportEngine,
+    *,
+    scheduler: str | None,
+    workers: int,
+    block_rows: int | None,
+    work_dir: Path | None,
+) -> Iterator[None]:
+    """Where the report's pairs are scored: here, or on a Dask cluster (imported only then:
+    Dask is needed by nothing else)."""
+    if engine is ReportEngine.LOCAL:
+        yield
+        return
+    from service.reports.distributed import BLOCK_ROWS, dask_engine, tallied_on
+
+    with (
+        dask_engine(
+            scheduler=scheduler,
+            workers=workers,
+            work_dir=work_dir,
+            block_rows=BLOCK_ROWS if block_rows is None else block_rows,
+        ) as cluster,
+        tallied_on(cluster),
+    ):
+        yield
 
 
 def _codes(values: list[str] | None) -> list[str]:
@@ -52,12 +87,42 @@ def report(
         ReportLanguage,
         typer.Option("--lang", help="zh (default) or en: the HTML, PDF and workbook's language"),
     ] = ReportLanguage.ZH,
+    engine: Annotated[
+        ReportEngine,
+        typer.Option(
+            help="Where every pair is scored: local (this process) or dask (a cluster, in "
+            "blocks of requests; the same report)"
+        ),
+    ] = ReportEngine.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine dask: a running scheduler's address (tcp://host:8786); default: "
+            "a local cluster on 127.0.0.1"
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="--engine dask: worker processes of the local cluster")
+    ] = 2,
+    block_rows: Annotated[
+        int | None, typer.Option(min=1, help="--engine dask: requests per task (default 20000)")
+    ] = None,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="--engine dask: where the blocks' Parquet files go (with --scheduler, a "
+            "directory every worker sees); default: a temporary directory"
+        ),
+    ] = None,
 ) -> None:
     """Compute and store a match report (as POST /v1/reports does) and write it to a file."""
     if output_format is ReportFormat.PDF and (missing := pdf_unavailable()) is not None:
         # Said before anything is computed or stored.
         typer.echo(missing, err=True)
         raise typer.Exit(code=1)
+    if engine is ReportEngine.LOCAL and (scheduler, block_rows, work_dir) != (None, None, None):
+        typer.echo("--scheduler, --block-rows and --work-dir need --engine dask", err=True)
+        raise typer.Exit(code=2)
     with migrated_session() as session:
         event_id = None
         if event is not None:
@@ -82,12 +147,17 @@ def report(
                 field = ".".join(str(part) for part in problem["loc"])
                 typer.echo(f"{field}: {problem['msg']}", err=True)
             raise typer.Exit(code=2) from error
-        stored = reports.create(
-            session=session,
-            principal=command_line_principal(),
-            index=built_index(session),
-            data=body,
-        )
+        index = built_index(session)
+        with _tallied(
+            engine,
+            scheduler=scheduler,
+            workers=workers,
+            block_rows=block_rows,
+            work_dir=work_dir,
+        ):
+            stored = reports.create(
+                session=session, principal=command_line_principal(), index=index, data=body
+            )
         document = reports.document_of(stored)
     if output_format is ReportFormat.JSON:
         output.write_text(
