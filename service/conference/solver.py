@@ -60,6 +60,11 @@ WALL_CLOCK_BACKSTOP_SECONDS = 0.0
 # Models with more (meeting, slot) variables than this run without CP-SAT's LP-based full
 # subsolvers; see _solver_parameters.
 LARGE_MODEL_VARIABLES = 10_000
+# What the wall clock leaves the search: the limit less what building the model took and a
+# margin for numbering tables and explaining what was left out afterwards (under a second on
+# the benchmark), but never less than this.
+FINISHING_SECONDS = 1.0
+MIN_SEARCH_SECONDS = 0.5
 LARGE_MODEL_SUBSOLVERS = ("core", "no_lp")
 # CP-SAT computes in int64; stay well clear of it.
 MAX_OBJECTIVE = 2**62
@@ -99,7 +104,7 @@ def solve(problem: ScheduleProblem) -> ScheduleSolution:
     slots_of = {meeting.id: common_slots(meeting, positions) for meeting in meetings}
     greedy_slots = {p.meeting_id: p.seat.slot_id for p in greedy.placements}
     if any(slots_of.values()):
-        outcome = _solve_model(problem, meetings, slots_of, greedy_slots)
+        outcome = _solve_model(problem, meetings, slots_of, greedy_slots, started)
     else:
         # Nothing can be placed: the empty schedule is the only one.
         outcome = _Outcome(slot_of={}, status="optimal", gap=0.0)
@@ -136,8 +141,10 @@ def _solve_model(
     meetings: Sequence[MeetingSpec],
     slots_of: Mapping[str, Sequence[str]],
     greedy_slots: dict[str, str],
+    started: float,
 ) -> _Outcome:
-    """Each placed meeting's slot, from CP-SAT or, when it does no better, its starting plan."""
+    """Each placed meeting's slot, from CP-SAT or, when it does no better, its starting plan.
+    ``started`` is when the solve began: building the model counts against the time limit."""
     stable_slot = _stable_slots(problem, slots_of)
     weights = _weights(meetings, slots_of, stable_slot)
 
@@ -159,7 +166,16 @@ def _solve_model(
 
     solver = cp_model.CpSolver()
     slot_variables = sum(len(options) for options in built.choices.values())
-    _solver_parameters(solver, problem.time_limit_seconds, slot_variables)
+    elapsed = time.perf_counter() - started
+    _solver_parameters(
+        solver,
+        problem.time_limit_seconds,
+        slot_variables,
+        wall_seconds=max(
+            MIN_SEARCH_SECONDS,
+            problem.time_limit_seconds - elapsed - FINISHING_SECONDS,
+        ),
+    )
     result = solver.solve(built.model)
     if result in (cp_model.MODEL_INVALID, cp_model.INFEASIBLE):
         # Placing nothing is always feasible, so either means the model was built wrong.
@@ -198,7 +214,10 @@ def _gap(
 
 
 def _solver_parameters(
-    solver: cp_model.CpSolver, time_limit_seconds: float, slot_variables: int
+    solver: cp_model.CpSolver,
+    time_limit_seconds: float,
+    slot_variables: int,
+    wall_seconds: float | None = None,
 ) -> None:
     """Configure CP-SAT so that the same model always gives the same schedule.
 
@@ -212,7 +231,8 @@ def _solver_parameters(
       deterministic", the maintainer in #4195). ``max_deterministic_time`` counts work instead,
       so the search stops at the same point every run. ``time_limit_seconds`` becomes
       ``DETERMINISTIC_UNITS_PER_SECOND`` units of it per second (measured on the benchmark, see
-      the constant); the wall clock is only a backstop (3× the limit plus 10 s), and if it ever
+      the constant); the wall clock stops the search at ``wall_seconds`` (what is left of the
+      limit once the model is built; the limit itself by default), and if it ever
       fires a warning says the result may vary.
     * Threads. With ``num_workers > 1`` and no ``interleave_search`` the subsolvers share
       solutions and bounds as they find them, so the result depends on thread timing.
@@ -240,7 +260,9 @@ def _solver_parameters(
         max(0.0, time_limit_seconds) * DETERMINISTIC_UNITS_PER_SECOND
     )
     parameters.max_time_in_seconds = (
-        WALL_CLOCK_BACKSTOP_FACTOR * max(0.0, time_limit_seconds) + WALL_CLOCK_BACKSTOP_SECONDS
+        wall_seconds
+        if wall_seconds is not None
+        else WALL_CLOCK_BACKSTOP_FACTOR * max(0.0, time_limit_seconds) + WALL_CLOCK_BACKSTOP_SECONDS
     )
     if slot_variables > LARGE_MODEL_VARIABLES:
         parameters.subsolvers.extend(LARGE_MODEL_SUBSOLVERS)
