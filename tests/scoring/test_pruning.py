@@ -22,6 +22,7 @@ import scoring.matcher
 import scoring.pruning
 from scoring import InvestorRecord, MatchScorer, RankedRequest
 from scoring.catalogue import Segment
+from scoring.formula import text_similarity
 from scoring.learned import LearnedRanker
 from scoring.pruning import GroupIndex, group_index, pruned_candidates
 from scoring.ranking import top_requests
@@ -407,3 +408,22 @@ def test_the_ticket_runs_are_checked_with_the_formula(
     monkeypatch.setattr(GroupIndex, "positions", shifted)
     runs = scoring.pruning._ticket_runs(ranking, np.arange(index.size))
     assert runs.tolist() == expected
+
+
+@pytest.mark.parametrize("kernel", ["column kernel", "sparse product"])
+def test_the_similarity_is_the_formulas_to_the_bit(
+    kernel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pruning reads text similarity column by column from the inverted index (or, on
+    a scipy without that kernel, with the sparse product): the very floats
+    ``scoring.formula.text_similarity`` computes."""
+    if kernel == "sparse product":
+        monkeypatch.setattr(scoring.pruning, "_csc_matvec", None)
+    rng = np.random.default_rng(13)
+    scorer = fitted({}, [random_request(rng) for _ in range(2_000)])
+    for number in range(30):
+        thesis = scorer.investor_features(random_mandate(rng, number)).thesis
+        expected = text_similarity(thesis, scorer.catalogue_.text, None)
+        found = scoring.pruning.text_similarity32(thesis, scorer.catalogue_.text)
+        assert found.dtype == np.float32
+        assert np.array_equal(found.astype(np.float64), expected)
