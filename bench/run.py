@@ -3,7 +3,10 @@
 Builds synthetic catalogues (published requests, 1,000 investors), then measures in one
 run: index build time, ranking time against a bare numpy kernel (the memory limit), the
 naive ORM loop, one PostgreSQL query, HTTP latency and throughput with two workers, and
-worker memory. Prints a markdown table.
+worker memory. Prints a markdown table; then exact pruning against brute force: the
+service's ranking (pruned where it applies) against the same ranking scoring every row and
+against the numpy kernel, per sampled investor, failing if any top 20 differs.
+``--skip-http`` leaves out the servers (HTTP and worker memory).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import statistics
 import time
@@ -29,6 +33,8 @@ from bench.server_process import scratch_database
 from bench.synthetic import populate
 from models import InvestorProfile
 from scoring import InvestorRecord, RankedRequest
+from scoring.formula import text_similarity
+from scoring.pruning import pruned_candidates, text_similarity32
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
 from service.ranking.index import MatchIndex
@@ -55,7 +61,22 @@ class SizeResult:
     http_errors_16: int = 0
     worker_rss_mb: float = 0.0
     worker_rss_empty_mb: float = 0.0
+    http_run: bool = True
+    brute_median_ms: float = 0.0
+    brute_p99_ms: float = 0.0
+    rows_scored_median: float = 0.0
+    rows_scored_max: int = 0
+    identical_top: int = 0
+    sampled: int = 0
+    text_kernel_median_ms: float = 0.0
+    text_product_median_ms: float = 0.0
+    load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     notes: list[str] = field(default_factory=list)
+
+
+class PruningMismatch(AssertionError):
+    """The pruned ranking of a sampled investor is not the brute-force one."""
 
 
 def _timed(function: Callable[[], object]) -> float:
@@ -76,8 +97,9 @@ def measure(
     http_seconds: int,
     port: int,
     rank_samples: int,
+    http: bool = True,
 ) -> SizeResult:
-    result = SizeResult(requests=size)
+    result = SizeResult(requests=size, http_run=http)
     url = scratch_database("sqlite", f"catalogue_{size}", WORK_DIR)
     upgrade(url)
     engine = create_db_engine(url)
@@ -101,31 +123,69 @@ def measure(
     everything = np.ones(len(state.base), dtype=np.bool_)
     no_delta = np.ones(0, dtype=np.bool_)
     ours: list[float] = []
+    brute: list[float] = []
     kernel: list[float] = []
+    segments = [(state.base, everything), (state.delta, no_delta)]
 
-    def service_path(record: InvestorRecord) -> list[RankedRequest]:
-        features = scorer.investor_features(record)
-        ranked, _ = scorer.rank_segments(
-            features, [(state.base, everything), (state.delta, no_delta)], limit=LIMIT
+    def service_path(record: InvestorRecord) -> tuple[list[RankedRequest], int]:
+        # The ranking the matches endpoint runs: pruned where it applies.
+        return scorer.rank_segments(scorer.investor_features(record), segments, limit=LIMIT)
+
+    def brute_path(record: InvestorRecord) -> tuple[list[RankedRequest], int]:
+        # The same ranking scoring every row (what the service did before pruning).
+        return scorer.rank_segments(
+            scorer.investor_features(record), segments, limit=LIMIT, prune=False
         )
-        return ranked
 
     def kernel_path(record: InvestorRecord) -> object:
         return numpy_limit(scorer, scorer.investor_features(record), state.base, LIMIT)
 
+    scored: list[int] = []
+    text_kernel: list[float] = []
+    text_product: list[float] = []
+    result.load_before = os.getloadavg()
     for record in sample:
         features = scorer.investor_features(record)
         expected = [
             state.base.ids[i].decode() for i in numpy_limit(scorer, features, state.base, LIMIT)
         ]
-        if [r.id for r in service_path(record)] != expected:
-            result.notes.append("service and numpy kernel disagree")
-        # Alternate the two so machine noise hits both alike.
+        pruned, every_row = service_path(record), brute_path(record)
+        if pruned != every_row or [r.id for r in pruned[0]] != expected:
+            raise PruningMismatch(
+                f"{size:,} requests, investor {record.id}: pruned top {LIMIT} "
+                f"{[r.id for r in pruned[0]]} (total {pruned[1]}), scoring every row "
+                f"{[r.id for r in every_row[0]]} (total {every_row[1]}), numpy kernel "
+                f"{expected}"
+            )
+        result.identical_top += 1
+        found = pruned_candidates(
+            scorer.formula,
+            features,
+            state.base,
+            everything,
+            wanted=LIMIT,
+            min_score=0.0,
+            include_near_misses=False,
+        )
+        scored.append(len(state.base) if found is None else found.scored)
+        text_kernel.append(_timed(partial(text_similarity32, features.thesis, state.base.text)))
+        text_product.append(
+            _timed(partial(text_similarity, features.thesis, state.base.text, None))
+        )
+        # Alternate the three so machine noise hits them alike.
         for _ in range(3):
             ours.append(_timed(partial(service_path, record)))
+            brute.append(_timed(partial(brute_path, record)))
             kernel.append(_timed(partial(kernel_path, record)))
+    result.load_after = os.getloadavg()
+    result.sampled = len(sample)
     result.rank_median_ms, result.rank_p99_ms = statistics.median(ours), _p99(ours)
+    result.brute_median_ms, result.brute_p99_ms = statistics.median(brute), _p99(brute)
     result.numpy_median_ms, result.numpy_p99_ms = statistics.median(kernel), _p99(kernel)
+    result.rows_scored_median = statistics.median(scored)
+    result.rows_scored_max = max(scored)
+    result.text_kernel_median_ms = statistics.median(text_kernel)
+    result.text_product_median_ms = statistics.median(text_product)
 
     if size <= 100_000:
         with sessions() as session:
@@ -157,6 +217,8 @@ def measure(
         with create_db_engine(postgres).begin() as connection:
             connection.execute(text(f"DROP SCHEMA bench_{size} CASCADE"))
     engine.dispose()
+    if not http:
+        return result
 
     paths = [f"/v1/investors/{r.id}/matches?limit={LIMIT}" for r in sample]
     log = WORK_DIR / f"server_{size}.log"
@@ -196,14 +258,42 @@ def table(results: list[SizeResult]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        served = (
+            f"{r.http_p50_ms:.2f} / {r.http_p99_ms:.2f} | {r.http_rps_16:.0f} "
+            f"({r.http_errors_16}) | {r.worker_rss_mb:.0f}, "
+            f"+{r.worker_rss_mb - r.worker_rss_empty_mb:.0f}"
+            if r.http_run
+            else "not run | not run | not run"
+        )
         lines.append(
             f"| {r.requests:,} | {r.build_seconds:.2f} | {r.rank_median_ms:.2f} / "
             f"{r.rank_p99_ms:.2f} | {r.numpy_median_ms:.2f} / {r.numpy_p99_ms:.2f} | "
             f"{r.rank_median_ms / r.numpy_median_ms:.2f} | {ms(r.naive_median_ms)}"
             f"{ratio(r.naive_median_ms, r.rank_median_ms)} | {ms(r.postgres_median_ms)}"
-            f"{ratio(r.postgres_median_ms, r.rank_median_ms)} | {r.http_p50_ms:.2f} / "
-            f"{r.http_p99_ms:.2f} | {r.http_rps_16:.0f} ({r.http_errors_16}) | "
-            f"{r.worker_rss_mb:.0f}, +{r.worker_rss_mb - r.worker_rss_empty_mb:.0f} |"
+            f"{ratio(r.postgres_median_ms, r.rank_median_ms)} | {served} |"
+        )
+    return "\n".join(lines)
+
+
+def pruning_table(results: list[SizeResult]) -> str:
+    """Exact pruning against brute force, per size: the service's ranking (pruned where it
+    applies), the same ranking scoring every row, and the numpy kernel, in the same run."""
+    lines = [
+        "| published requests | pruned ranking median / p99 (ms) | scoring every row median "
+        "/ p99 (ms) | numpy kernel median / p99 (ms) | kernel ÷ pruned | every row ÷ pruned "
+        "| rows scored one by one, median (max) | text similarity: column kernel / sparse "
+        "product (ms) | identical top 20 | load average before → after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.requests:,} | {r.rank_median_ms:.2f} / {r.rank_p99_ms:.2f} | "
+            f"{r.brute_median_ms:.2f} / {r.brute_p99_ms:.2f} | {r.numpy_median_ms:.2f} / "
+            f"{r.numpy_p99_ms:.2f} | {r.numpy_median_ms / r.rank_median_ms:.1f}× | "
+            f"{r.brute_median_ms / r.rank_median_ms:.1f}× | {r.rows_scored_median:,.0f} "
+            f"({r.rows_scored_max:,}) | {r.text_kernel_median_ms:.2f} / "
+            f"{r.text_product_median_ms:.2f} | {r.identical_top}/{r.sampled} | "
+            f"{r.load_before[0]:.2f} → {r.load_after[0]:.2f} |"
         )
     return "\n".join(lines)
 
@@ -222,9 +312,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rank-samples", type=int, default=50)
     parser.add_argument("--json", type=Path, default=None, help="Also write results here")
+    parser.add_argument(
+        "--skip-http",
+        action="store_true",
+        help="Leave out the servers: no HTTP latency, throughput or worker memory",
+    )
     args = parser.parse_args()
     logging.disable(logging.INFO)
-    empty = empty_worker_rss(args.port)
+    empty = 0.0 if args.skip_http else empty_worker_rss(args.port)
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         result = measure(
@@ -234,11 +329,14 @@ def main() -> None:
             http_seconds=args.http_seconds,
             port=args.port,
             rank_samples=args.rank_samples,
+            http=not args.skip_http,
         )
         result.worker_rss_empty_mb = empty
         results.append(result)
         print(f"done {size:,}: {json.dumps(asdict(result))}", flush=True)
     print(table(results))
+    print()
+    print(pruning_table(results))
     for r in results:
         for note in r.notes:
             print(f"- {r.requests:,}: {note}")

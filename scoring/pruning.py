@@ -527,12 +527,13 @@ def _ticket_fit_count(ranking: _Ranking, rows: IntArray) -> int:
         return int(np.count_nonzero((amounts >= ranking.low) & (amounts <= ranking.high)))
     reach = float(np.log(formula.ticket_zero_ratio))
     low, high = ranking.low - reach, ranking.high + reach
-    inside = (amounts > low + AMOUNT_MARGIN) & (amounts < high - AMOUNT_MARGIN)
-    near = (np.abs(amounts - low) <= AMOUNT_MARGIN) | (np.abs(amounts - high) <= AMOUNT_MARGIN)
-    fits = int(np.count_nonzero(inside))
-    if near.any():
-        fits += int(np.count_nonzero(ranking.ticket(rows[near]) > 0))
-    return fits
+    sure = (amounts > low + AMOUNT_MARGIN) & (amounts < high - AMOUNT_MARGIN)
+    around = (amounts >= low - AMOUNT_MARGIN) & (amounts <= high + AMOUNT_MARGIN)
+    inside = int(np.count_nonzero(sure))
+    if int(np.count_nonzero(around)) == inside:
+        return inside
+    # Amounts within a margin of an end: the formula decides.
+    return inside + int(np.count_nonzero(ranking.ticket(rows[around & ~sure]) > 0))
 
 
 def _best(
