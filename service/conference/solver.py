@@ -109,7 +109,8 @@ def solve(problem: ScheduleProblem) -> ScheduleSolution:
         # Nothing can be placed: the empty schedule is the only one.
         outcome = _Outcome(slot_of={}, status="optimal", gap=0.0)
 
-    seats = _assign_tables(problem, outcome.slot_of)
+    slot_of = _restore_earlier_slots(problem, meetings, slots_of, outcome.slot_of)
+    seats = _assign_tables(problem, slot_of)
     counts = placed_per_request(problem.meetings, seats)
     # A previous meeting no longer in the problem (cancelled) counts in neither figure.
     still_there = [m.id for m in meetings if m.id in problem.previous]
@@ -451,6 +452,50 @@ def _upper_bound(weights: _Weights, built: _ScheduleModel) -> int:
         + weights.stability * len(built.stable)
         + weights.stability  # the score total is below one stability unit
     )
+
+
+def _restore_earlier_slots(
+    problem: ScheduleProblem,
+    meetings: Sequence[MeetingSpec],
+    slots_of: Mapping[str, Sequence[str]],
+    slot_of: Mapping[str, str],
+) -> dict[str, str]:
+    """Move placed meetings back to their earlier slot wherever that slot has a free table and
+    both parties are free in it: the same meetings stay placed (coverage, score and caps do not
+    change), only fewer of them move. A search stopped by its budget may leave meetings moved
+    that need not be; this pass, in meeting-id order until nothing moves, is deterministic."""
+    restored = dict(slot_of)
+    if not problem.previous:
+        return restored
+    by_id = {meeting.id: meeting for meeting in meetings}
+    in_slot: Counter[str] = Counter(restored.values())
+    busy: set[tuple[str, tuple[str, str]]] = {
+        (slot_id, party) for m_id, slot_id in restored.items() for party in party_keys(by_id[m_id])
+    }
+    moved_back = True
+    while moved_back:
+        moved_back = False
+        for meeting_id in sorted(restored):
+            earlier = problem.previous.get(meeting_id)
+            current = restored[meeting_id]
+            if earlier is None or earlier.slot_id == current:
+                continue
+            target = earlier.slot_id
+            parties = party_keys(by_id[meeting_id])
+            if (
+                target not in slots_of[meeting_id]
+                or in_slot[target] >= problem.tables
+                or any((target, party) in busy for party in parties)
+            ):
+                continue
+            for party in parties:
+                busy.discard((current, party))
+                busy.add((target, party))
+            in_slot[current] -= 1
+            in_slot[target] += 1
+            restored[meeting_id] = target
+            moved_back = True
+    return restored
 
 
 def _assign_tables(problem: ScheduleProblem, slot_of: Mapping[str, str]) -> dict[str, Seat]:

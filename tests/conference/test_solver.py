@@ -34,6 +34,7 @@ from service.conference.problem import (
 from service.conference.solver import (
     DETERMINISTIC_UNITS_PER_SECOND,
     RANDOM_SEED,
+    _restore_earlier_slots,
     _solver_parameters,
     solve,
 )
@@ -602,3 +603,37 @@ def test_the_solver_stops_on_work_done_within_the_time_limit() -> None:
     assert parameters.num_workers == 1
     assert parameters.interleave_search
     assert parameters.random_seed == RANDOM_SEED
+
+
+def test_meetings_moved_without_need_go_back_to_their_earlier_slot() -> None:
+    # A search stopped by its budget may return a plan that moved meetings it need not have;
+    # the pass after it moves each back where its earlier slot has a table and both parties
+    # are free there, and leaves the others.
+    every = ("s0", "s1", "s2", "s3")
+    problem = ScheduleProblem(
+        slots=slots(4),
+        meetings=(
+            meeting("a", "inv-a", "st-a", slot_ids=every),
+            meeting("b", "inv-b", "st-b", slot_ids=every),
+            meeting("c", "inv-c", "st-c", slot_ids=every),
+            meeting("d", "inv-a", "st-d", slot_ids=every),
+        ),
+        tables=1,
+        previous={"a": Seat("s0", 1), "b": Seat("s1", 1), "c": Seat("s1", 1), "d": Seat("s0", 1)},
+    )
+    restored = _restore_earlier_slots(
+        problem,
+        sorted(problem.meetings, key=lambda m: m.id),
+        {m.id: sorted(m.slots) for m in problem.meetings},
+        {"a": "s2", "b": "s1", "c": "s3"},
+    )
+    # a goes back to s0 (free); b never moved; c's earlier slot holds b's meeting now.
+    assert restored == {"a": "s0", "b": "s1", "c": "s3"}
+    # With a table free in s0 but inv-a busy there (d sits in it), a stays where it is.
+    crowded = replace(problem, tables=2)
+    assert _restore_earlier_slots(
+        crowded,
+        sorted(crowded.meetings, key=lambda m: m.id),
+        {m.id: sorted(m.slots) for m in crowded.meetings},
+        {"a": "s2", "d": "s0"},
+    ) == {"a": "s2", "d": "s0"}
