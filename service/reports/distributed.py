@@ -22,7 +22,8 @@ The report document is then assembled by ``compute_report`` itself, so it is the
 
 What every block needs is sent to each worker once (scattered), never with a task: the
 scorer's fitted state without its catalogue, the serving ranker, and every investor's
-features and deal history. A task carries only its block's rows.
+features and deal history. A block's own rows are sent straight to the worker that scores
+them, a few blocks ahead of the tasks running, so the driver never holds every block at once.
 
 Dask and fastparquet are imported by this module only: nothing else needs them installed.
 """
@@ -279,14 +280,19 @@ class DaskEngine:
             shutil.rmtree(run, ignore_errors=True)
 
     def _run(self, shared: object, blocks: Iterator[_Block], directory: str) -> dict[int, str]:
-        """Every block's task, a bounded number in flight; each block's Parquet directory."""
+        """Every block's task, a bounded number in flight; each block's Parquet directory.
+
+        A block's rows (tens of megabytes) go straight to a worker (scattered) and its task
+        runs there, rather than travelling inside the task through the scheduler."""
         threads = sum(self.client.nthreads().values()) or 1
         numbers: dict[Future[str], int] = {}
+        rows: dict[Future[str], object] = {}
         running = as_completed(timeout=self.timeout)
 
         def submit(block: _Block) -> None:
-            future = self.client.submit(_tally_block, shared, block, directory, pure=False)
-            numbers[future] = block.number
+            scattered = self.client.scatter(block, hash=False)
+            future = self.client.submit(_tally_block, shared, scattered, directory, pure=False)
+            numbers[future], rows[future] = block.number, scattered
             running.add(future)
 
         for block in itertools.islice(blocks, TASKS_PER_THREAD * threads):
@@ -294,6 +300,7 @@ class DaskEngine:
         paths: dict[int, str] = {}
         for done in running:
             paths[numbers[done]] = done.result()
+            del rows[done]  # the worker may drop the block's rows now
             following = next(blocks, None)
             if following is not None:
                 submit(following)
