@@ -215,6 +215,20 @@ def measure(investors: int, requests: int, samples: int, port: int) -> Result:
     )
 
 
+HEADER = (
+    "| investors | requests | HTTP median ms | HTTP p95 ms | in process median ms "
+    "| numpy kernel median ms | ratio | identical top 20 |\n|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(r: Result) -> str:
+    return (
+        f"| {r.investors:,} | {r.requests:,} | {r.http_median_ms:.1f} | {r.http_p95_ms:.1f} "
+        f"| {r.service_median_ms:.1f} | {r.kernel_median_ms:.1f} "
+        f"| {r.service_median_ms / r.kernel_median_ms:.2f}× | {r.identical}/{r.compared} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--investors", default="10000,100000")
@@ -222,19 +236,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--port", type=int, default=8771)
     args = parser.parse_args()
-    print(
-        "| investors | requests | HTTP median ms | HTTP p95 ms | in process median ms "
-        "| numpy kernel median ms | ratio | identical top 20 |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
+    print(HEADER)
     for size in (int(s) for s in args.investors.split(",")):
-        r = measure(size, args.requests, args.samples, args.port)
-        print(
-            f"| {r.investors:,} | {r.requests:,} | {r.http_median_ms:.1f} | {r.http_p95_ms:.1f} "
-            f"| {r.service_median_ms:.1f} | {r.kernel_median_ms:.1f} "
-            f"| {r.service_median_ms / r.kernel_median_ms:.2f}× | {r.identical}/{r.compared} |",
-            flush=True,
-        )
+        print(row(measure(size, args.requests, args.samples, args.port)), flush=True)
 
 
 if __name__ == "__main__":

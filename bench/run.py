@@ -27,6 +27,7 @@ import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
+from bench import commission, replicas
 from bench.http_load import running_server, worker_rss_mb, wrk_load
 from bench.kernels import load_text_terms, naive_rank, numpy_limit, postgres_rank
 from bench.server_process import scratch_database
@@ -313,6 +314,18 @@ def main() -> None:
     parser.add_argument("--rank-samples", type=int, default=50)
     parser.add_argument("--json", type=Path, default=None, help="Also write results here")
     parser.add_argument(
+        "--commission-investors",
+        default="",
+        help="Also the commission's direction (bench.commission) at these investor counts, "
+        "e.g. 10000,100000, against 100,000 requests",
+    )
+    parser.add_argument(
+        "--replicas",
+        default="",
+        metavar="POSTGRES_URL",
+        help="Also two replicas on this PostgreSQL server (bench.replicas)",
+    )
+    parser.add_argument(
         "--skip-http",
         action="store_true",
         help="Leave out the servers: no HTTP latency, throughput or worker memory",
@@ -340,6 +353,24 @@ def main() -> None:
     for r in results:
         for note in r.notes:
             print(f"- {r.requests:,}: {note}")
+    if args.commission_investors:
+        print()
+        print(commission.HEADER)
+        for count in (int(n) for n in args.commission_investors.split(",")):
+            print(commission.row(commission.measure(count, 100_000, 100, args.port + 1)))
+    if args.replicas:
+        print()
+        connections = 16
+        outcome = replicas.run(
+            args.replicas,
+            requests=10_000,
+            investors=200,
+            writes=20,
+            connections=connections,
+            seconds=10,
+            ports=(args.port + 2, args.port + 3),
+        )
+        print(replicas.table(outcome, connections))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=2))
 
