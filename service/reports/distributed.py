@@ -437,7 +437,10 @@ def dask_engine(
                     threads_per_worker=threads_per_worker,
                     processes=True,
                     host="127.0.0.1",
-                    dashboard_address=None,
+                    # The scheduler's HTTP server listens even without a dashboard, on 8787
+                    # unless told otherwise, and warns when that port is taken (another
+                    # cluster, a benchmark): a free port on loopback instead, never a clash.
+                    dashboard_address="127.0.0.1:0",
                     memory_limit=memory_limit,
                 )
             client = Client(cluster, timeout=STARTUP_TIMEOUT_SECONDS)
