@@ -198,10 +198,11 @@ def main() -> None:
         with sessions() as session:
             before_kb = _status_kb("VmRSS")
             _reset_peak()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             local = _report(session, index, event_id, args.top_k)
             result |= {
                 "local_report_seconds": round(time.perf_counter() - started, 1),
+                "local_cpu_seconds": round(time.process_time() - cpu_started, 1),
                 "local_peak_extra_mb": _mb(_status_kb("VmHWM") - before_kb),
                 "same_document": local.model_dump(mode="json")
                 == distributed.model_dump(mode="json"),

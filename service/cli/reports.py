@@ -105,7 +105,7 @@ def report(
         int, typer.Option(min=1, help="--engine dask: worker processes of the local cluster")
     ] = 2,
     block_rows: Annotated[
-        int | None, typer.Option(min=1, help="--engine dask: requests per task (default 20000)")
+        int | None, typer.Option(min=1, help="--engine dask: requests per task (default 100000)")
     ] = None,
     work_dir: Annotated[
         Path | None,
