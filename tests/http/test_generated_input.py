@@ -43,8 +43,12 @@ from tests.support.factories import ApiClient, bearer
 from tests.support.people import new_person
 
 # Examples Hypothesis draws per operation and generation mode; an operation with a small
-# input space (no parameters, say) gets fewer.
-EXAMPLES_PER_MODE = 25
+# input space (no parameters, say) gets fewer. 15, not 25: on PostgreSQL the whole run is one
+# outer transaction, and the transaction-id locks of its subtransactions pile up in the
+# server's shared lock table (64 × 100 entries by default) until it ends; with the conference
+# day's 15 more operations, 25 examples exhausted it ("out of shared memory") around the
+# 13,000th request. Why those locks outlive their rolled-back savepoints is not yet found.
+EXAMPLES_PER_MODE = 15
 MIN_TOTAL_REQUESTS = 5000
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/v1/taxonomy"})
 # Anyone may send these: signing in (a wrong password is a 401, a bad body a 422) and
