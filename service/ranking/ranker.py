@@ -216,7 +216,7 @@ def rank_investors(
     elif investors:
         histories = list(investor_histories(session, [i.id for i in investors]))
         raw_scores = (
-            _scores_with_history(scorer, learned, roster.features, histories, request)
+            _scores_with_history(scorer, learned, roster.features, histories, segment)
             * components.region
         )
     else:
@@ -259,10 +259,10 @@ def _scores_with_history(
     learned: LearnedRanker,
     features: Sequence[InvestorFeatures],
     histories: Sequence[InvestorHistory | None],
-    request: RequestRecord,
+    segment: Segment,
 ) -> FloatArray:
-    """The learned ranker's score of each investor for one request, with its deal history."""
-    segment = scorer.segment([request])
+    """The learned ranker's score of each investor for one request (its one-row ``segment``,
+    kept by the index), with its deal history."""
     return np.concatenate(
         [
             learned.predict_scores(
