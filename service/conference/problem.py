@@ -64,6 +64,11 @@ class ScheduleProblem:
     # gain in score (but never more than coverage).
     previous: Mapping[str, Seat] = field(default_factory=dict)
     time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS
+    # The search's budget in CP-SAT's deterministic units of work; None derives it from the time
+    # limit. The wall clock still stops the search at the time limit, and when it fires first
+    # (a busy machine) the schedule may differ from run to run. Whoever must reproduce a
+    # schedule exactly on a busy machine (the determinism tests) sets a budget well inside it.
+    search_units: float | None = None
 
 
 class LeftOutReason(enum.StrEnum):

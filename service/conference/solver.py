@@ -172,6 +172,7 @@ def _solve_model(
         solver,
         problem.time_limit_seconds,
         slot_variables,
+        search_units=problem.search_units,
         wall_seconds=max(
             MIN_SEARCH_SECONDS,
             problem.time_limit_seconds - elapsed - FINISHING_SECONDS,
@@ -219,6 +220,7 @@ def _solver_parameters(
     time_limit_seconds: float,
     slot_variables: int,
     wall_seconds: float | None = None,
+    search_units: float | None = None,
 ) -> None:
     """Configure CP-SAT so that the same model always gives the same schedule.
 
@@ -232,9 +234,9 @@ def _solver_parameters(
       deterministic", the maintainer in #4195). ``max_deterministic_time`` counts work instead,
       so the search stops at the same point every run. ``time_limit_seconds`` becomes
       ``DETERMINISTIC_UNITS_PER_SECOND`` units of it per second (measured on the benchmark, see
-      the constant); the wall clock stops the search at ``wall_seconds`` (what is left of the
-      limit once the model is built; the limit itself by default), and if it ever
-      fires a warning says the result may vary.
+      the constant) unless the problem sets ``search_units``; the wall clock stops the search
+      at ``wall_seconds`` (what is left of the limit once the model is built; the limit itself
+      by default), and if it ever fires a warning says the result may vary.
     * Threads. With ``num_workers > 1`` and no ``interleave_search`` the subsolvers share
       solutions and bounds as they find them, so the result depends on thread timing.
       ``interleave_search`` ("the search is deterministic", marked experimental) runs them in
@@ -259,6 +261,8 @@ def _solver_parameters(
     parameters.random_seed = RANDOM_SEED
     parameters.max_deterministic_time = (
         max(0.0, time_limit_seconds) * DETERMINISTIC_UNITS_PER_SECOND
+        if search_units is None
+        else max(0.0, search_units)
     )
     parameters.max_time_in_seconds = (
         wall_seconds
