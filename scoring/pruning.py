@@ -227,6 +227,17 @@ def group_index(segment: Segment) -> GroupIndex:
     return found
 
 
+def has_group_index(segment: Segment) -> bool:
+    """Whether the segment's ``GroupIndex`` has been built."""
+    return isinstance(segment.derived.get(_CACHE_KEY), GroupIndex)
+
+
+def keep_group_index(segment: Segment, index: GroupIndex) -> None:
+    """Keep an index built elsewhere (a base shared between processes, written with its
+    index) with the segment, as if ``group_index`` had built it."""
+    segment.derived[_CACHE_KEY] = index
+
+
 def can_prune(formula: ScoreFormula, features: InvestorFeatures) -> bool:
     """Whether the bounds above hold for these parameters and this mandate (else the
     ranking scores every row)."""

@@ -40,6 +40,7 @@ from service.investors.router import router as investors_router
 from service.matches.router import router as matches_router
 from service.ranking.index import MatchIndex
 from service.ranking.serving import make_default_scorer
+from service.ranking.shared_base import SharedBases
 from service.ranking_models.router import router as ranking_models_router
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.router import router as taxonomy_router
@@ -116,7 +117,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         pool_timeout=settings.database_pool_timeout_seconds,
     )
     app.state.session_factory = create_session_factory(app.state.engine)
-    app.state.match_index = MatchIndex(make_default_scorer)
+    app.state.match_index = MatchIndex(
+        make_default_scorer,
+        shared=None
+        if settings.shared_index_dir is None
+        else SharedBases(settings.shared_index_dir),
+    )
     app.state.impression_log = ImpressionLog(
         engine_writer(app.state.engine),
         interval=settings.impression_flush_seconds,

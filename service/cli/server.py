@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -14,6 +18,24 @@ from service.core.settings import get_settings
 from service.http.protocol import NoDelayHttpToolsProtocol
 
 WORKER_HEALTHCHECK_SECONDS = 60
+SHARED_INDEX_ENV = "MATCHMAKER_SHARED_INDEX_DIR"
+
+
+@contextmanager
+def shared_index_directory(workers: int) -> Iterator[None]:
+    """With several workers, a directory of this run's own through which they share one
+    match index base (``service.ranking.shared_base``), removed when the server stops. A
+    directory set in the environment is used as it is and left in place."""
+    if workers < 2 or os.environ.get(SHARED_INDEX_ENV):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="matchmaker-index-")
+    os.environ[SHARED_INDEX_ENV] = directory
+    try:
+        yield
+    finally:
+        del os.environ[SHARED_INDEX_ENV]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def run_server(host: str, port: int, workers: int) -> None:
@@ -21,6 +43,11 @@ def run_server(host: str, port: int, workers: int) -> None:
     # catalogue allocate big temporaries on many threads. Two arenas bound what a worker
     # holds on to. Read by each worker process at its start.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    with shared_index_directory(workers):
+        _run_uvicorn(host, port, workers)
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "service.main:app",
         host=host,

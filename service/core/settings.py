@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     record_impressions: bool = True
     impression_flush_seconds: float = Field(default=1.0, gt=0)
     ranking_auto_activate_min_overlap: float = Field(default=0.6, ge=0, le=1)
+    # Where a server's workers share one match index base (memory-mapped files) instead of
+    # each keeping its own; `matchmaker serve --workers N` (N > 1) sets it to a directory of
+    # its own for the run and removes it afterwards. Unset: each process keeps its own.
+    shared_index_dir: Path | None = None
 
     @field_validator("display_time_zone")
     @classmethod

@@ -35,6 +35,7 @@ from service.ranking.catalogue_loader import (
     probe_changes,
     probe_of,
 )
+from service.ranking.shared_base import BuiltBase, SharedBase, SharedBases
 
 # A write's updated_at may precede its commit by this much and still be picked up.
 COMMIT_OVERLAP = dt.timedelta(seconds=5)
@@ -58,6 +59,8 @@ class IndexState:
     watermark: dt.datetime | None = None
     probe: Probe = (0, None)
     generation: int = 0
+    shared_number: int = 0
+    """The number of the shared base this snapshot's base is (0: this worker's own)."""
 
     @property
     def since(self) -> dt.datetime | None:
@@ -116,8 +119,13 @@ class MandateRoster:
 
 
 class MatchIndex:
-    def __init__(self, make_scorer: Callable[[], MatchScorer]) -> None:
+    def __init__(
+        self, make_scorer: Callable[[], MatchScorer], shared: SharedBases | None = None
+    ) -> None:
+        """``shared``: where a server's workers share their bases (``shared_base``); None
+        keeps the base in this process."""
         self._make_scorer = make_scorer
+        self._shared = shared
         self._state: IndexState | None = None
         self._lock = threading.Lock()
         self._features: OrderedDict[tuple[int, str, int], CachedMandate] = OrderedDict()
@@ -217,6 +225,31 @@ class MatchIndex:
         return self._state
 
     def _build(self, session: Session) -> IndexState:
+        if self._shared is None:
+            return self._state_of(self._build_base(session))
+        # Any base a sibling wrote will do: catching up from its watermark is the refresh
+        # every ranking does anyway.
+        shared = self._shared.obtain(newer_than=0, build=lambda: self._build_base(session))
+        return self._state_of_shared(shared)
+
+    def _state_of(self, built: BuiltBase, shared_number: int = 0) -> IndexState:
+        self._generation += 1
+        return IndexState(
+            generation=self._generation,
+            scorer=built.scorer,
+            base=built.base,
+            base_alive=np.ones(len(built.base), dtype=np.bool_),
+            base_revisions=built.revisions,
+            delta=built.scorer.segment(RequestColumns.empty()),
+            watermark=built.watermark,
+            shared_number=shared_number,
+        )
+
+    def _state_of_shared(self, shared: SharedBase) -> IndexState:
+        built = BuiltBase(shared.scorer, shared.base, shared.revisions, shared.watermark)
+        return self._state_of(built, shared_number=shared.number)
+
+    def _build_base(self, session: Session) -> BuiltBase:
         started_at = utc_now()
         ids: list[npt.NDArray[np.bytes_]] = []
         revisions: list[npt.NDArray[np.int32]] = []
@@ -231,14 +264,10 @@ class MatchIndex:
         base = scorer.catalogue_
         all_ids = np.concatenate(ids) if ids else np.empty(0, dtype="S36")
         all_revisions = np.concatenate(revisions) if revisions else np.empty(0, dtype=np.int32)
-        self._generation += 1
-        return IndexState(
-            generation=self._generation,
+        return BuiltBase(
             scorer=scorer,
             base=base,
-            base_alive=np.ones(len(base), dtype=np.bool_),
-            base_revisions=all_revisions[np.argsort(all_ids, kind="stable")],
-            delta=scorer.segment(RequestColumns.empty()),
+            revisions=all_revisions[np.argsort(all_ids, kind="stable")],
             watermark=started_at,
         )
 
@@ -272,8 +301,10 @@ class MatchIndex:
             delta_revisions.update(zip(loaded.columns.ids, loaded.revisions, strict=True))
         delta = state.scorer.segment(delta_columns)
         if len(delta) >= COMPACT_AT_DELTA_ROWS:
-            compacted = self._compact(state, alive, delta, delta_revisions, watermark)
-            return replace(compacted, probe=probe)
+            if self._shared is None:
+                compacted = self._compact(state, alive, delta, delta_revisions, watermark)
+                return replace(compacted, probe=probe)
+            return self._compact_shared(session, state, alive, delta, delta_revisions, watermark)
         return replace(
             state,
             base_alive=alive,
@@ -283,6 +314,28 @@ class MatchIndex:
             watermark=watermark,
             probe=probe,
         )
+
+    def _compact_shared(
+        self,
+        session: Session,
+        state: IndexState,
+        alive: npt.NDArray[np.bool_],
+        delta: Segment,
+        delta_revisions: dict[str, int],
+        watermark: dt.datetime,
+    ) -> IndexState:
+        """A newer base a sibling wrote, caught up from its watermark; or, if none, this
+        worker's compacted base, written for the siblings."""
+
+        def compact() -> BuiltBase:
+            compacted = self._compact(state, alive, delta, delta_revisions, watermark)
+            return BuiltBase(compacted.scorer, compacted.base, compacted.base_revisions, watermark)
+
+        assert self._shared is not None
+        shared = self._shared.obtain(newer_than=state.shared_number, build=compact)
+        # Requests written since the new base's watermark (the sibling's, or this one's less
+        # the overlap) are read again; a fresh scorer means a new generation for the caches.
+        return self._refresh(session, self._state_of_shared(shared))
 
     def _compact(
         self,
