@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,11 +63,38 @@ def ensure_wrk() -> str:
     return found
 
 
+# What a benchmark of the ranking configures: the rate limiter counts every request (its cost
+# is measured) but never refuses one (1,200 a minute per key would turn a load test into a
+# test of the limiter), and only warnings are logged.
+RANKING_BENCH_ENV = {
+    "MATCHMAKER_RATE_LIMIT_REQUESTS": str(10**9),
+    "MATCHMAKER_LOG_LEVEL": "WARNING",
+}
+
+
+class LoadErrors(RuntimeError):
+    """A load test got error answers or socket errors: its figures measure something else."""
+
+
 @contextmanager
-def running_server(database_url: str, port: int, workers: int, log: Path) -> Iterator[int]:
+def running_server(
+    database_url: str,
+    port: int,
+    workers: int,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[int]:
     """The server (see ``bench.server_process.serving``) for the block; yields its pid."""
-    with serving(database_url, port=port, workers=workers, log=log, grace_seconds=30) as server:
+    with serving(
+        database_url, port=port, workers=workers, log=log, env=env, grace_seconds=30
+    ) as server:
         yield server.pid
+
+
+def require_no_errors(label: str, result: LoadResult) -> LoadResult:
+    if result.errors:
+        raise LoadErrors(f"{label}: {result.errors} error answers or socket errors")
+    return result
 
 
 def worker_rss_mb(server_pid: int) -> list[float]:

@@ -18,7 +18,7 @@ import os
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -27,8 +27,14 @@ import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from bench import commission, replicas
-from bench.http_load import running_server, worker_rss_mb, wrk_load
+from bench import commission, replicas, worker_memory
+from bench.http_load import (
+    RANKING_BENCH_ENV,
+    require_no_errors,
+    running_server,
+    worker_rss_mb,
+    wrk_load,
+)
 from bench.kernels import load_text_terms, naive_rank, numpy_limit, postgres_rank
 from bench.server_process import scratch_database
 from bench.synthetic import populate
@@ -44,6 +50,7 @@ from service.ranking.serving import make_default_scorer
 
 LIMIT = 20
 WORK_DIR = Path("var/bench")
+MEMORY_WARM_SECONDS = 8
 
 
 @dataclass
@@ -74,6 +81,7 @@ class SizeResult:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     notes: list[str] = field(default_factory=list)
+    memory: dict[int, worker_memory.WorkerMemory] = field(default_factory=dict)
 
 
 class PruningMismatch(AssertionError):
@@ -99,6 +107,7 @@ def measure(
     port: int,
     rank_samples: int,
     http: bool = True,
+    memory_workers: Sequence[int] = (),
 ) -> SizeResult:
     result = SizeResult(requests=size, http_run=http)
     url = scratch_database("sqlite", f"catalogue_{size}", WORK_DIR)
@@ -223,15 +232,27 @@ def measure(
 
     paths = [f"/v1/investors/{r.id}/matches?limit={LIMIT}" for r in sample]
     log = WORK_DIR / f"server_{size}.log"
-    with running_server(url, port, 2, log) as server_pid:
+    with running_server(url, port, 2, log, RANKING_BENCH_ENV) as server_pid:
         wrk_load(port, info["api_key"], paths, connections=2, threads=1, seconds=3)  # warm-up
-        single = wrk_load(
-            port, info["api_key"], paths, connections=1, threads=1, seconds=http_seconds
+        single = require_no_errors(
+            "1 connection",
+            wrk_load(port, info["api_key"], paths, connections=1, threads=1, seconds=http_seconds),
         )
-        loaded = wrk_load(
-            port, info["api_key"], paths, connections=16, threads=2, seconds=http_seconds
+        loaded = require_no_errors(
+            "16 connections",
+            wrk_load(port, info["api_key"], paths, connections=16, threads=2, seconds=http_seconds),
         )
         result.worker_rss_mb = max(worker_rss_mb(server_pid))
+    for workers in memory_workers:
+        result.memory[workers] = worker_memory.measure(
+            url,
+            workers=workers,
+            port=port,
+            log=WORK_DIR / f"server_{size}_memory_{workers}.log",
+            api_key=info["api_key"],
+            paths=paths,
+            warm_seconds=MEMORY_WARM_SECONDS,
+        )
     result.http_p50_ms, result.http_p99_ms = single.p50_ms, single.p99_ms
     result.http_rps_16, result.http_errors_16 = loaded.requests_per_second, loaded.errors
     return result
@@ -240,8 +261,39 @@ def measure(
 def empty_worker_rss(port: int) -> float:
     url = scratch_database("sqlite", "empty", WORK_DIR)
     upgrade(url)
-    with running_server(url, port, 2, WORK_DIR / "server_empty.log") as server_pid:
+    log = WORK_DIR / "server_empty.log"
+    with running_server(url, port, 2, log, RANKING_BENCH_ENV) as server_pid:
         return max(worker_rss_mb(server_pid))
+
+
+def empty_worker_memory(port: int, counts: Sequence[int]) -> dict[int, worker_memory.WorkerMemory]:
+    url = scratch_database("sqlite", "empty", WORK_DIR)
+    upgrade(url)
+    return {
+        workers: worker_memory.measure(
+            url,
+            workers=workers,
+            port=port,
+            log=WORK_DIR / f"server_empty_{workers}.log",
+            api_key=None,
+            paths=(),
+            warm_seconds=0,
+        )
+        for workers in counts
+    }
+
+
+def memory_table(results: list[SizeResult], empty: dict[int, worker_memory.WorkerMemory]) -> str:
+    lines = [worker_memory.HEADER]
+    notes = []
+    for r in results:
+        for workers, loaded in sorted(r.memory.items()):
+            lines.append(worker_memory.row(r.requests, loaded, empty[workers]))
+        counts = sorted(r.memory)
+        if len(counts) >= 2:
+            one, many = r.memory[counts[0]], r.memory[counts[-1]]
+            notes.append("- " + worker_memory.ratio_note(r.requests, one, many, empty))
+    return "\n".join([*lines, "", *notes])
 
 
 def table(results: list[SizeResult]) -> str:
@@ -326,6 +378,11 @@ def main() -> None:
         help="Also two replicas on this PostgreSQL server (bench.replicas)",
     )
     parser.add_argument(
+        "--memory-workers",
+        default="1,4",
+        help="Worker counts whose memory is measured at every size (empty: none)",
+    )
+    parser.add_argument(
         "--skip-http",
         action="store_true",
         help="Leave out the servers: no HTTP latency, throughput or worker memory",
@@ -333,6 +390,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.INFO)
     empty = 0.0 if args.skip_http else empty_worker_rss(args.port)
+    memory_workers = [] if args.skip_http else [int(n) for n in args.memory_workers.split(",") if n]
+    empty_memory = empty_worker_memory(args.port, memory_workers)
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         result = measure(
@@ -343,6 +402,7 @@ def main() -> None:
             port=args.port,
             rank_samples=args.rank_samples,
             http=not args.skip_http,
+            memory_workers=memory_workers,
         )
         result.worker_rss_empty_mb = empty
         results.append(result)
@@ -350,6 +410,9 @@ def main() -> None:
     print(table(results))
     print()
     print(pruning_table(results))
+    if memory_workers:
+        print()
+        print(memory_table(results, empty_memory))
     for r in results:
         for note in r.notes:
             print(f"- {r.requests:,}: {note}")
