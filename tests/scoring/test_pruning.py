@@ -431,3 +431,46 @@ def test_the_similarity_is_the_formulas_to_the_bit(
         found = scoring.pruning.text_similarity32(thesis, scorer.catalogue_.text)
         assert found.dtype == np.float32
         assert np.array_equal(found.astype(np.float64), expected)
+
+
+def test_rows_that_fit_by_their_text_alone_are_counted_without_the_hidden_ones() -> None:
+    # Every request is outside the mandate's sectors; half share the thesis's words (a fit by
+    # the text alone), half do not; some amounts are outside the ticket's reach; a third of
+    # the rows are hidden. The random catalogues above rarely hold such rows in number.
+    rng = np.random.default_rng(5)
+    rows = [
+        (
+            ["energy"],
+            str(rng.choice(STAGES)),
+            float(rng.choice((5e6, 1e7, 3e7, 1e12))),
+            "CNY",
+            "foundation model" if number % 2 else "储能电池",
+            None,
+        )
+        for number in range(600)
+    ]
+    scorer = fitted({}, rows)
+    mandate = InvestorRecord(
+        id="investor",
+        sectors=("ai",),
+        stages=("seed", "series_a"),
+        ticket_min=Decimal(5_000_000),
+        ticket_max=Decimal(30_000_000),
+        currency="CNY",
+        thesis="foundation model",
+        regions=(),
+    )
+    segments = [(scorer.catalogue_, random_mask(scorer.catalogue_, 0.3, 9))]
+    window = partial(
+        rank,
+        scorer,
+        mandate,
+        segments,
+        limit=10,
+        offset=0,
+        min_score=0.0,
+        include_near_misses=False,
+    )
+    pruned, brute = window(pruned=True), window(pruned=False)
+    assert brute[1] > 0
+    assert pruned == brute
