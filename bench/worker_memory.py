@@ -29,7 +29,10 @@ class WorkerMemory:
         return sum(self.pss_mb)
 
 
-def _worker_pids(server_pid: int) -> list[int]:
+def _worker_pids(server_pid: int, workers: int) -> list[int]:
+    if workers == 1:
+        # uvicorn serves a single worker in the supervisor's own process.
+        return [server_pid]
     children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
     # The supervisor also starts a small helper process (multiprocessing's resource
     # tracker); workers are the ones that loaded the application.
@@ -67,7 +70,7 @@ def measure(
                 port, api_key, paths, connections=2 * workers, threads=1, seconds=warm_seconds
             )
             require_no_errors(f"warming {workers} workers", load)
-        pids = _worker_pids(server_pid)
+        pids = _worker_pids(server_pid, workers)
         if len(pids) != workers:
             raise RuntimeError(f"expected {workers} workers, found processes {pids}")
         return WorkerMemory(
