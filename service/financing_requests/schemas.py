@@ -196,6 +196,12 @@ class RequestDisplayOut(BaseModel):
         )
 
 
+def sees_private_fields(viewer: Principal, owner_account_id: str | None) -> bool:
+    """Whether ``viewer`` reads a request's owner, review note and contact (the commission
+    and the owner do; investors read null)."""
+    return viewer.is_commission or viewer.owns(owner_account_id)
+
+
 class FinancingRequestOut(BaseModel):
     model_config = with_examples(
         {
@@ -253,7 +259,7 @@ class FinancingRequestOut(BaseModel):
         cls, request: StoredRequestFields, *, sectors: list[str], viewer: Principal
     ) -> FinancingRequestOut:
         """From an ORM object or a Core row with the same column names."""
-        private = viewer.is_commission or viewer.owns(request.owner_account_id)
+        private = sees_private_fields(viewer, request.owner_account_id)
         return cls(
             id=request.id,
             owner_account_id=request.owner_account_id if private else None,

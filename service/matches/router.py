@@ -19,6 +19,7 @@ from service.http.problems import PROBLEM_RESPONSES
 from service.impressions.dependencies import ImpressionLogDep
 from service.investors.dependencies import VisibleMandate
 from service.matches import service
+from service.matches.dependencies import MatchPageCacheDep
 from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.ranker import RankingWindow
@@ -45,6 +46,7 @@ def investor_matches(
     session: SessionDep,
     index: MatchIndexDep,
     log: ImpressionLogDep,
+    cache: MatchPageCacheDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     sector: Annotated[SectorQuery, Query()] = None,
@@ -74,6 +76,7 @@ def investor_matches(
             else feedback.passed_request_ids(session=session, profile_id=profile.id),
         ),
         window=window,
+        cache=cache,
     )
     service.note_shown(log=log, profile=profile, viewer=principal, page=page, window=window)
     return page

@@ -6,17 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import FinancingRequest, FinancingRequestSector, InvestorProfile, RequestStatus
+from models import FinancingRequest, InvestorProfile
 from scoring.reasons import Reason
-from service.financing_requests.schemas import FinancingRequestOut, StoredRequestFields
 from service.http.auth import Principal
 from service.http.pagination import encode_offset_cursor
+from service.i18n.languages import current_language
 from service.i18n.reasons import Reader, reader_for, render_reason
 from service.impressions.log import ImpressionLog, Shown
 from service.investors.schemas import InvestorOut
+from service.matches.page_cache import ExplainedPair, MatchPageCache
 from service.matches.schemas import (
     ComponentsOut,
     InvestorMatchOut,
@@ -27,7 +27,6 @@ from service.matches.schemas import (
 )
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow, rank_investors, rank_requests
-from service.ranking.records import request_record
 from service.ranking.selection import RequestSelection
 from service.ranking.serving import ServingRanker, rounded_score
 
@@ -101,8 +100,10 @@ def rank_requests_for_investor(
     viewer: Principal,
     filters: MatchFilters,
     window: RankingWindow,
+    cache: MatchPageCache | None = None,
 ) -> MatchPage[RequestMatchOut]:
-    """Published requests for one mandate, best first, each with its reasons."""
+    """Published requests for one mandate, best first, each with its reasons; the page's
+    rows and explanations taken from ``cache`` where it has them (none kept without one)."""
     ranked = rank_requests(
         session=session,
         index=index,
@@ -110,29 +111,46 @@ def rank_requests_for_investor(
         selection=filters.selection(),
         window=window,
     )
-    by_id = _published_requests(session, [r.id for r in ranked.page])
+    cache = cache if cache is not None else MatchPageCache()
+    by_id = cache.published_requests(
+        session, [(match.id, ranked.applied_revision(match)) for match in ranked.page]
+    )
     # The investor reads "your mandate"; the commission reads the investor's name.
     reader = reader_for(profile.name, is_the_investor=viewer.owns(profile.owner_account_id))
+    language = current_language()
     items = []
     for match in ranked.page:
         page_request = by_id.get(match.id)
         if page_request is None:  # unpublished since the snapshot was taken
             continue
+        # A pair's reasons follow from the scorer, the mandate and the request at their
+        # revisions and the text similarity; not from a deal history, which has no revision.
+        pair = None
+        if ranked.history is None:
+            pair = ExplainedPair(
+                ranked.state.generation,
+                profile.id,
+                profile.revision,
+                page_request.row.id,
+                page_request.row.revision,
+                match.text,
+                reader,
+                language,
+            )
+        reasons = cache.explained(pair)
+        if reasons is None:
+            reasons = reasons_out(ranked.explain(match, page_request.record), reader)
+            cache.remember_explained(pair, reasons)
         items.append(
             RequestMatchOut(
-                financing_request=FinancingRequestOut.from_fields(
-                    page_request.row, sectors=page_request.sectors, viewer=viewer
-                ),
+                financing_request=cache.request_shown(page_request, viewer),
                 score=rounded_score(match.score),
                 components=ComponentsOut(
                     sector=rounded_score(match.sector),
                     ticket=rounded_score(match.ticket),
                     stage=rounded_score(match.stage),
                 ),
-                reasons=reasons_out(
-                    ranked.explain(match, request_record(page_request.row, page_request.sectors)),
-                    reader,
-                ),
+                reasons=reasons,
                 near_miss=bool(match.misses),
                 misses=match.misses,
             )
@@ -168,34 +186,6 @@ def note_shown(
             for number, item in enumerate(page.items, start=1)
         ],
     )
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    row: StoredRequestFields
-    sectors: list[str]
-
-
-def _published_requests(session: Session, ids: Sequence[str]) -> dict[str, PageRequest]:
-    """The page's requests with their sectors, in two Core queries (no ORM objects)."""
-    if not ids:
-        return {}
-    columns = [c for c in FinancingRequest.__table__.c if c.name != "text_features"]
-    # Status is checked here, not in SQL: given "status = ..." SQLite may scan the status
-    # index instead of looking the ids up by primary key.
-    rows = session.execute(select(*columns).where(FinancingRequest.id.in_(ids))).all()
-    sectors: dict[str, list[str]] = {}
-    for request_id, code in session.execute(
-        select(FinancingRequestSector.financing_request_id, FinancingRequestSector.code)
-        .where(FinancingRequestSector.financing_request_id.in_(ids))
-        .order_by(FinancingRequestSector.code)
-    ):
-        sectors.setdefault(request_id, []).append(code)
-    return {
-        row.id: PageRequest(row=row, sectors=sectors.get(row.id, []))
-        for row in rows
-        if row.status == RequestStatus.PUBLISHED
-    }
 
 
 def rank_investors_for_request(

@@ -69,9 +69,15 @@ class RankedRequests:
     history: InvestorHistory | None
     scorer: MatchScorer
     serving: ServingRanker
+    state: IndexState
+    """The snapshot ranked: which scorer (its generation) and which revision of each request."""
 
     def explain(self, match: RankedRequest, request: RequestRecord) -> list[Reason]:
         return self.scorer.explain(self.investor, request, match.text, self.history)
+
+    def applied_revision(self, match: RankedRequest) -> int | None:
+        """The revision of the request that was ranked."""
+        return self.state.applied_revision(match.id)
 
 
 def rank_requests(
@@ -103,7 +109,7 @@ def rank_requests(
             history=history,
             include_near_misses=window.include_near_misses,
         )
-    return RankedRequests(page, total, mandate.record, history, scorer, serving)
+    return RankedRequests(page, total, mandate.record, history, scorer, serving, state)
 
 
 @dataclass(frozen=True, slots=True)
