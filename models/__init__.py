@@ -28,6 +28,7 @@ from models.investor_profile import (
     InvestorProfileStage,
 )
 from models.ranking_model import ModelStatus, RankingModel
+from models.outcome import Outcome, OutcomeStage, OutcomeStep, OutcomeStepKind
 from models.rate_limit import RateLimitWindow
 from models.report import Report
 from models.user import Invitation, User, UserSession
@@ -59,6 +60,10 @@ __all__ = [
     "MeetingSide",
     "MeetingStatus",
     "ModelStatus",
+    "Outcome",
+    "OutcomeStage",
+    "OutcomeStep",
+    "OutcomeStepKind",
     "PassReason",
     "RankingModel",
     "RateLimitWindow",

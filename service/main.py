@@ -38,6 +38,7 @@ from service.http.throttle import FailureThrottle
 from service.impressions.log import ImpressionLog, engine_writer
 from service.investors.router import router as investors_router
 from service.matches.router import router as matches_router
+from service.outcomes.router import router as outcomes_router
 from service.ranking.index import MatchIndex
 from service.ranking.serving import make_default_scorer
 from service.ranking.shared_base import SharedBases
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ranking_models_router,
         events_router,
         conference_router,
+        outcomes_router,
         audit_router,
         reports_router,
         sign_in_router,

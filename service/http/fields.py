@@ -73,6 +73,14 @@ Money = Annotated[
 ]
 
 
+# A sum that may be zero (what has arrived so far): shown exactly, as ``Money`` is.
+MoneyTotal = Annotated[
+    Decimal,
+    Field(ge=0, description="Exact amount in whole currency units", examples=["0.00"]),
+    PlainSerializer(_format_decimal, return_type=str, when_used="json"),
+]
+
+
 def _unknown(kind: str, value: str, allowed: list[str]) -> PydanticCustomError:
     return PydanticCustomError(
         f"unknown_{kind}",

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from httpx import Response
 from sqlalchemy import Connection
 
+from tests.support.database import undone_afterwards
 from tests.support.factories import ApiClient, bearer, investor_payload, request_payload
 from tests.support.people import new_person
 
@@ -32,6 +33,7 @@ PUBLISHED = frozenset({"RX_pub", "RY_pub"})
 EVENTS = frozenset({"EV"})
 MEETINGS = frozenset({"MA", "MB"})  # A asked X's published request (X accepted); B asked Y's
 SCHEDULES = frozenset({"SC"})  # the commission's schedule of EV
+OUTCOMES = frozenset({"OA", "OB"})  # A's deal with X's published request; B's with Y's
 REPORTS = frozenset({"RP"})
 USERS = frozenset({"UA", "UB"})  # a user of investor A's account, one of B's
 KEYS = frozenset({"KA", "KB"})  # a second key of investor A's account, one of B's
@@ -90,6 +92,7 @@ INVESTOR_URL = "/v1/investors/{investor_id}"
 REQUEST_URL = "/v1/financing-requests/{financing_request_id}"
 EVENT_URL = "/v1/events/{event_id}"
 MEETING_URL = "/v1/meetings/{meeting_id}"
+OUTCOME_URL = "/v1/outcomes/{outcome_id}"
 
 ROUTES: list[RouteSpec] = [
     *(
@@ -618,6 +621,51 @@ ROUTES: list[RouteSpec] = [
         note="the owner startup only once an investor showed interest",
     ),
     RouteSpec(
+        "POST /v1/outcomes",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   422   422  422  422   422  422
+        """,
+        body={"investor_profile_id": "nobody's", "financing_request_id": "nobody's"},
+        note="who may open which pair: tests/outcomes/test_outcomes_api.py",
+        watch="/v1/outcomes?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/outcomes",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+        lists={
+            "inv_a": {"OA"},
+            "inv_b": {"OB"},
+            "su_x": {"OA"},
+            "su_y": {"OB"},
+            "admin": OUTCOMES,
+            "comm": OUTCOMES,
+        },
+    ),
+    RouteSpec(
+        f"GET {OUTCOME_URL}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        OA        401    401   200   404  200  404   200  200
+        OB        401    401   404   200  404  200   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+    ),
+    RouteSpec(
+        f"POST {OUTCOME_URL}/steps",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        OA        401    401   200   404  200  404   200  200
+        OB        401    401   404   200  404  200   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+        body={"kind": "sign", "happened_on": "2026-11-06", "amount": "1000000"},
+        watch=OUTCOME_URL,
+    ),
+    RouteSpec(
         "POST /v1/sessions",
         """
         object anon badkey inv_a inv_b su_x su_y admin comm
@@ -777,6 +825,22 @@ def _conference_day(api: ApiClient, ids: dict[str, str], inv_a: Any, inv_b: Any,
     ids["SC"] = solved.json()["id"]
 
 
+def _outcomes(api: ApiClient, ids: dict[str, str], inv_a: Any) -> None:
+    """OA: A's deal with X's published request (A opened it); OB: B's deal with Y's (the
+    commission opened it)."""
+    for label, headers, profile, request in (
+        ("OA", inv_a.headers, "PA", "RX_pub"),
+        ("OB", api.admin, "PB", "RY_pub"),
+    ):
+        opened = api.client.post(
+            "/v1/outcomes",
+            json={"investor_profile_id": ids[profile], "financing_request_id": ids[request]},
+            headers=headers,
+        )
+        assert opened.status_code == 201, opened.text
+        ids[label] = opened.json()["id"]
+
+
 def build_world(api: ApiClient) -> World:
     """Investors A and B own PA and PB; startups X and Y own requests in several states."""
     inv_a, inv_b = api.create_account("investor", "A"), api.create_account("investor", "B")
@@ -802,6 +866,7 @@ def build_world(api: ApiClient) -> World:
     for label in PUBLISHED:
         api.publish(ids[label])
     _conference_day(api, ids, inv_a, inv_b, su_x)
+    _outcomes(api, ids, inv_a)
     assert api.review(ids["RX_rej"], "reject", "not yet").status_code == 200
     report = api.client.post("/v1/reports", json={"top_k": 1}, headers=api.admin)
     assert report.status_code == 201, report.text
@@ -867,8 +932,7 @@ def run_cell(
     """Call one route as one actor on one object inside a savepoint rolled back after."""
     obj, actor = cell
     object_id = None if obj == NO_OBJECT else world.ids[obj]
-    savepoint = connection.begin_nested()
-    try:
+    with undone_afterwards(connection):
         watched = with_id(spec.watch, object_id) if spec.watch else None
         before = snapshot(api, watched) if watched else None
         path = spec.path
@@ -886,8 +950,6 @@ def run_cell(
             after = snapshot(api, watched)
             if after != before:
                 problems.append(f"denied write changed {watched}")
-    finally:
-        savepoint.rollback()
     return Cell(spec.name, obj, actor, expected, response.status_code, tuple(problems))
 
 
@@ -929,6 +991,7 @@ def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
         | EVENTS
         | MEETINGS
         | SCHEDULES
+        | OUTCOMES
         | REPORTS
         | USERS
         | KEYS

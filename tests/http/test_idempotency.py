@@ -281,6 +281,25 @@ def _accepted_meeting(w: World) -> str:
     return meeting_id
 
 
+def _opened_outcome(w: World) -> str:
+    def make() -> str:
+        conference = _conference_day(w)
+        opened = w.api.client.post(
+            "/v1/outcomes",
+            json={
+                "investor_profile_id": conference.investors[1][1],
+                "financing_request_id": conference.request_id,
+            },
+            headers=w.api.admin,
+        )
+        assert opened.status_code == 201, opened.text
+        outcome_id: str = opened.json()["id"]
+        return outcome_id
+
+    outcome_id: str = w.once("outcome", make)
+    return outcome_id
+
+
 # Method and path template -> (path, body, headers) of one valid request.
 Recipe = Callable[[World], tuple[str, Any, dict[str, str]]]
 RECIPES: dict[str, Recipe] = {
@@ -364,6 +383,19 @@ RECIPES: dict[str, Recipe] = {
         f"/v1/events/{_conference_day(w).event_id}/schedules" if _accepted_meeting(w) else "",
         {"time_limit_seconds": 5},
         w.api.admin,
+    ),
+    "/v1/outcomes": lambda w: (
+        "/v1/outcomes",
+        {
+            "investor_profile_id": _conference_day(w).investors[0][1],
+            "financing_request_id": _conference_day(w).request_id,
+        },
+        _conference_day(w).investors[0][0].headers,
+    ),
+    "/v1/outcomes/{outcome_id}/steps": lambda w: (
+        f"/v1/outcomes/{_opened_outcome(w)}/steps",
+        {"kind": "sign", "happened_on": "2026-11-06", "amount": "2000000000"},
+        _conference_day(w).startup.headers,
     ),
     "/v1/events/{event_id}/proposals": lambda w: (
         f"/v1/events/{_conference_day(w).event_id}/proposals",

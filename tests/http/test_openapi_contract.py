@@ -23,7 +23,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "554efa6e387eb00c5176d9786827b31dd07f6da297c4d4c78bee4276651782d9"
+RECORDED_SHA256 = "b5b175f59e89fa2dddd452bfe24ef46c34c411967ff105671bd2179f9ee48b94"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(
