@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from models import ApiKey, User
 from service.http.fields import Name, with_examples
@@ -20,7 +20,7 @@ class ApiKeyCreate(BaseModel):
     )
 
     name: Name = Field(description="What the key is for", examples=["nightly CRM export"])
-    account_key: bool = Field(
+    account_key: StrictBool = Field(
         default=False,
         description="The account's key (for a machine), not the caller's own; needs the "
         "account's admin. A caller with no user of its own always makes an account key",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from models import Invitation, User
 from service.http.fields import Name, with_examples
@@ -53,7 +53,7 @@ class InvitationCreate(BaseModel):
         "others only their own (the default)",
     )
     name: Name | None = Field(default=None, description="Whom the invitation is for")
-    admin: bool = Field(
+    admin: StrictBool = Field(
         default=False, description="May invite colleagues and manage the account's keys"
     )
 

@@ -86,6 +86,14 @@ def test_an_unknown_account_is_named(api: ApiClient) -> None:
     assert problem_fields(response.json()) == [("account_id", "unknown_account")]
 
 
+@pytest.mark.parametrize("admin", [0, 0.0, 1, "true", "yes", None])
+def test_admin_must_be_true_or_false_not_something_like_it(api: ApiClient, admin: object) -> None:
+    # 0.0 was taken as false (Pydantic's lax booleans): a client's wrong type must be named.
+    response = api.client.post("/v1/invitations", json={"admin": admin}, headers=api.admin)
+    assert response.status_code == 422, response.text
+    assert [field for field, _ in problem_fields(response.json())] == ["admin"]
+
+
 def test_an_invitation_is_used_once(api: ApiClient) -> None:
     code = invite(api, api.create_account("startup"))
     assert accept(api, code, username="first.person").status_code == 201
