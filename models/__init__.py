@@ -27,8 +27,8 @@ from models.investor_profile import (
     InvestorProfileSector,
     InvestorProfileStage,
 )
-from models.ranking_model import ModelStatus, RankingModel
 from models.outcome import Outcome, OutcomeStage, OutcomeStep, OutcomeStepKind
+from models.ranking_model import ModelStatus, RankingModel
 from models.rate_limit import RateLimitWindow
 from models.report import Report
 from models.user import Invitation, User, UserSession

@@ -27,6 +27,10 @@ class Event(IdMixin, Base):
     )
     tables: Mapped[int | None] = mapped_column(Integer)
     investor_meeting_cap: Mapped[int | None] = mapped_column(Integer)
+    # Deals of the event's requests are due registered this many months after signing, and
+    # producing this many months after signing; past that they are flagged overdue.
+    registration_due_months: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    production_due_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utc_now, onupdate=utc_now

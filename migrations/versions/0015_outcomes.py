@@ -1,5 +1,5 @@
 """Outcomes: deals between investors and financing requests, followed from negotiating to
-producing, with every step as it was recorded.
+producing, with every step as it was recorded; each event's deadlines for them.
 
 Revision ID: outcomes
 Revises: change_counters
@@ -26,6 +26,13 @@ def _enum(name: str, *values: str) -> sa.Enum:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(
+            sa.Column("registration_due_months", sa.Integer(), nullable=False, server_default="3")
+        )
+        batch.add_column(
+            sa.Column("production_due_months", sa.Integer(), nullable=False, server_default="12")
+        )
     op.create_table(
         "outcomes",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -112,3 +119,6 @@ def downgrade() -> None:
     op.drop_index("ix_outcomes_stage", table_name="outcomes")
     op.drop_index("ix_outcomes_pair", table_name="outcomes")
     op.drop_table("outcomes")
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("production_due_months")
+        batch.drop_column("registration_due_months")

@@ -24,6 +24,12 @@ class EventCreate(BaseModel):
     name: EventName = Field(examples=["2026 Shanghai Investment Conference"])
     date: dt.date = Field(description="The (first) day, ISO 8601", examples=["2026-11-05"])
     place: Place | None = Field(default=None, description="Where; a campaign may have none")
+    registration_due_months: int = Field(
+        default=3, ge=1, le=60, description="A deal is due registered this long after signing"
+    )
+    production_due_months: int = Field(
+        default=12, ge=1, le=120, description="A deal is due producing this long after signing"
+    )
 
 
 class EventOut(BaseModel):
@@ -33,6 +39,8 @@ class EventOut(BaseModel):
             "name": "2026 Shanghai Investment Conference",
             "date": "2026-11-05",
             "place": "Shanghai",
+            "registration_due_months": 3,
+            "production_due_months": 12,
             "created_at": "2026-11-21T09:30:00Z",
             "updated_at": "2026-11-21T09:30:00Z",
             "revision": 1,
@@ -43,6 +51,8 @@ class EventOut(BaseModel):
     name: str
     date: dt.date
     place: str | None
+    registration_due_months: int
+    production_due_months: int
     created_at: dt.datetime
     updated_at: dt.datetime
     revision: int
@@ -54,6 +64,8 @@ class EventOut(BaseModel):
             name=event.name,
             date=event.date,
             place=event.place,
+            registration_due_months=event.registration_due_months,
+            production_due_months=event.production_due_months,
             created_at=event.created_at,
             updated_at=event.updated_at,
             revision=event.revision,

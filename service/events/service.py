@@ -20,7 +20,13 @@ OBJECT_TYPE = "event"
 def create(*, session: Session, principal: Principal, data: EventCreate) -> Event:
     if session.scalar(select(Event.id).where(Event.name == data.name)) is not None:
         raise Conflict(f"An event named {data.name!r} exists already; names are unique.")
-    event = Event(name=data.name, date=data.date, place=data.place)
+    event = Event(
+        name=data.name,
+        date=data.date,
+        place=data.place,
+        registration_due_months=data.registration_due_months,
+        production_due_months=data.production_due_months,
+    )
     session.add(event)
     session.flush()
     record_audit(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from models import Outcome, OutcomeStage
 from service.core.database import SessionDep
-from service.http.auth import CurrentPrincipal
+from service.http.auth import CommissionPrincipal, CurrentPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import (
     CursorQuery,
@@ -20,8 +20,11 @@ from service.http.pagination import (
 )
 from service.http.preconditions import tag_response, with_etag
 from service.http.problems import PROBLEM_RESPONSES
+from service.i18n.languages import current_language
 from service.outcomes import service
-from service.outcomes.schemas import OutcomeOut, OutcomeStepWrite, OutcomeWrite
+from service.outcomes.figures import FiguresBy, commission_figures
+from service.outcomes.presenting import figures_out
+from service.outcomes.schemas import FiguresOut, OutcomeOut, OutcomeStepWrite, OutcomeWrite
 
 router = APIRouter(tags=["outcomes"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute)
 
@@ -34,7 +37,7 @@ OutcomeInPath = Annotated[Outcome, Depends(_outcome)]
 
 
 def _one(session: SessionDep, outcome: Outcome) -> OutcomeOut:
-    return OutcomeOut.from_model(outcome, service.steps_of(session, [outcome.id])[outcome.id])
+    return service.outcomes_out(session, [outcome])[0]
 
 
 @router.post(
@@ -75,11 +78,24 @@ def list_outcomes(
         limit=limit,
         offset=offset,
     )
-    steps = service.steps_of(session, [outcome.id for outcome in outcomes])
     return Page(
-        items=[OutcomeOut.from_model(outcome, steps[outcome.id]) for outcome in outcomes],
+        items=service.outcomes_out(session, outcomes),
         next_cursor=encode_offset_cursor(offset + limit) if offset + limit < total else None,
     )
+
+
+@router.get("/v1/outcomes/figures", response_model=FiguresOut)
+def read_figures(
+    principal: CommissionPrincipal,
+    session: SessionDep,
+    by: Annotated[FiguresBy, Query(description="Rows by event, sector, region or origin")] = (
+        FiguresBy.EVENT
+    ),
+) -> FiguresOut:
+    """The commission's figures: accepted meetings, deals, signing rate, funds in place
+    against signed (in CNY), overdue deals and abandoned ones, per row and in total; and
+    companies claimed by deals in two regions or events."""
+    return figures_out(commission_figures(session, by, current_language()))
 
 
 @router.get("/v1/outcomes/{outcome_id}", response_model=OutcomeOut, responses=with_etag(200))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
@@ -17,6 +18,7 @@ from service.http.fields import (
     MoneyTotal,
     with_examples,
 )
+from service.outcomes.deadlines import Deadlines, Overdue
 
 EXAMPLE_OUTCOME = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f"
 EXAMPLE_STEP = "6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b"
@@ -135,6 +137,9 @@ OUTCOME_EXAMPLE: dict[str, Any] = {
     "producing_on": None,
     "abandoned_on": None,
     "abandoned_reason": None,
+    "registration_due_on": "2027-02-06",
+    "production_due_on": "2027-11-06",
+    "overdue": [],
     "steps": [OutcomeStepOut.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
     "created_at": "2026-11-05T16:00:00Z",
     "updated_at": "2026-11-06T10:00:00Z",
@@ -160,13 +165,25 @@ class OutcomeOut(BaseModel):
     producing_on: dt.date | None
     abandoned_on: dt.date | None
     abandoned_reason: str | None
+    registration_due_on: dt.date | None = Field(
+        description="Signed day plus the event's registration months (3 unless it says)"
+    )
+    production_due_on: dt.date | None = Field(
+        description="Signed day plus the event's production months (12 unless it says)"
+    )
+    overdue: list[Overdue] = Field(
+        description="registration: signed, not registered past its day; production: signed, "
+        "not producing (nor abandoned) past its day"
+    )
     steps: list[OutcomeStepOut] = Field(description="Every step, in the order recorded")
     created_at: dt.datetime
     updated_at: dt.datetime
     revision: int
 
     @classmethod
-    def from_model(cls, outcome: Outcome, steps: list[OutcomeStep]) -> OutcomeOut:
+    def from_model(
+        cls, outcome: Outcome, steps: list[OutcomeStep], deadlines: Deadlines
+    ) -> OutcomeOut:
         return cls(
             id=outcome.id,
             investor_profile_id=outcome.investor_profile_id,
@@ -183,8 +200,74 @@ class OutcomeOut(BaseModel):
             producing_on=outcome.producing_on,
             abandoned_on=outcome.abandoned_on,
             abandoned_reason=outcome.abandoned_reason,
+            registration_due_on=deadlines.registration_due_on,
+            production_due_on=deadlines.production_due_on,
+            overdue=list(deadlines.overdue),
             steps=[OutcomeStepOut.from_model(step) for step in steps],
             created_at=outcome.created_at,
             updated_at=outcome.updated_at,
             revision=outcome.revision,
         )
+
+
+RATE_DESCRIPTION = "Four decimals; null when there is nothing to divide by"
+
+
+class FigureOut(BaseModel):
+    key: str = Field(description="The event id, sector, region or origin code ('none': unknown)")
+    name: str = Field(description="The key's name in the caller's language")
+    meetings: int = Field(description="Accepted meetings")
+    deals: int
+    signed: int = Field(description="Deals signed (also those abandoned since)")
+    signing_rate: Decimal | None = Field(description="signed / meetings. " + RATE_DESCRIPTION)
+    signed_amount_cny: MoneyTotal
+    funds_in_place_cny: MoneyTotal
+    funds_in_place_ratio: Decimal | None = Field(
+        description="funds in place / signed amount. " + RATE_DESCRIPTION
+    )
+    overdue_registration: int
+    overdue_production: int
+    abandoned: int
+
+
+class DoubleClaimOut(BaseModel):
+    credit_code: str
+    outcome_ids: list[str]
+    regions: list[str]
+    event_ids: list[str]
+
+
+FIGURE_EXAMPLE: dict[str, Any] = {
+    "key": EXAMPLE_EVENT,
+    "name": "2026 Shanghai Investment Conference",
+    "meetings": 40,
+    "deals": 12,
+    "signed": 8,
+    "signing_rate": "0.2000",
+    "signed_amount_cny": "4900000000.00",
+    "funds_in_place_cny": "1200000000.00",
+    "funds_in_place_ratio": "0.2449",
+    "overdue_registration": 1,
+    "overdue_production": 0,
+    "abandoned": 2,
+}
+
+
+class FiguresOut(BaseModel):
+    """What the meetings became, by one dimension, with the whole beside it."""
+
+    model_config = with_examples(
+        {
+            "by": "event",
+            "groups": [FIGURE_EXAMPLE],
+            "total": {**FIGURE_EXAMPLE, "key": "all", "name": "All"},
+            "double_claims": [],
+        }
+    )
+
+    by: str
+    groups: list[FigureOut]
+    total: FigureOut
+    double_claims: list[DoubleClaimOut] = Field(
+        description="Companies (by credit code) claimed by deals in two regions or events"
+    )

@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import (
+    Event,
     FinancingRequest,
     InvestorProfile,
     Meeting,
@@ -36,7 +37,8 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound, field_problem
 from service.investors import service as investors
-from service.outcomes.schemas import OutcomeStepWrite, OutcomeWrite
+from service.outcomes.deadlines import deadlines_of
+from service.outcomes.schemas import OutcomeOut, OutcomeStepWrite, OutcomeWrite
 
 OBJECT_TYPE = "outcome"
 
@@ -96,6 +98,27 @@ def steps_of(session: Session, outcome_ids: Sequence[str]) -> dict[str, list[Out
     ):
         found[step.outcome_id].append(step)
     return found
+
+
+def outcomes_out(session: Session, outcomes: Sequence[Outcome]) -> list[OutcomeOut]:
+    """The outcomes as responses: their steps, due days and overdue flags (two queries)."""
+    ids = [outcome.id for outcome in outcomes]
+    steps = steps_of(session, ids)
+    event_ids = {outcome.event_id for outcome in outcomes if outcome.event_id is not None}
+    events = (
+        {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(event_ids)))}
+        if event_ids
+        else {}
+    )
+    day = today()
+    return [
+        OutcomeOut.from_model(
+            outcome,
+            steps[outcome.id],
+            deadlines_of(outcome, events.get(outcome.event_id or ""), day),
+        )
+        for outcome in outcomes
+    ]
 
 
 def list_visible(

@@ -646,6 +646,13 @@ ROUTES: list[RouteSpec] = [
         },
     ),
     RouteSpec(
+        "GET /v1/outcomes/figures",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
         f"GET {OUTCOME_URL}",
         """
         object   anon badkey inv_a inv_b su_x su_y admin comm

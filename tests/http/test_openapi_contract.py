@@ -23,7 +23,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "b5b175f59e89fa2dddd452bfe24ef46c34c411967ff105671bd2179f9ee48b94"
+RECORDED_SHA256 = "282ea147ea8634d367fc5b95f361b60233063350243eb4381fddcedf9d84136d"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(
