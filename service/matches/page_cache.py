@@ -36,13 +36,13 @@ from service.financing_requests.schemas import (
 from service.http.auth import Principal
 from service.i18n.languages import current_language
 from service.i18n.reasons import Reader
-from service.matches.schemas import ReasonOut
+from service.matches.schemas import ReasonOut, RequestMatchOut
 from service.ranking.records import request_record
 from service.reference_data.catalog import Language
 
 # A worker's page rows: a few thousand requests (~2 KB each with their summaries) cover the
-# pages of many investors; the explained pairs (~1.5 KB each) cover hundreds of investors'
-# first pages in both languages.
+# pages of many investors; the explained pairs (~1.5 KB each, as much again for a page's item
+# with its JSON) cover hundreds of investors' first pages in both languages.
 REQUEST_ROWS_KEPT = 4096
 REQUESTS_SHOWN_KEPT = 4096
 EXPLAINED_PAIRS_KEPT = 8192
@@ -104,6 +104,28 @@ class ExplainedPair:
     language: Language
 
 
+@dataclass(frozen=True, slots=True)
+class ShownMatchKey:
+    """What one item of a page follows from: its pair's reasons (``ExplainedPair``), whether
+    its reader sees the request's private fields, and the scores the ranking gave it."""
+
+    pair: ExplainedPair
+    private: bool
+    score: float
+    sector: float
+    ticket: float
+    stage: float
+    misses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShownMatch:
+    """One item of a page, and its JSON as the page's serialiser writes it."""
+
+    item: RequestMatchOut
+    json: bytes
+
+
 class MatchPageCache:
     """One worker's rows, responses and explanations for pages of matches (see the module)."""
 
@@ -113,6 +135,7 @@ class MatchPageCache:
             REQUESTS_SHOWN_KEPT
         )
         self._explained: _Recent[ExplainedPair, list[ReasonOut]] = _Recent(EXPLAINED_PAIRS_KEPT)
+        self._matches: _Recent[ShownMatchKey, ShownMatch] = _Recent(EXPLAINED_PAIRS_KEPT)
 
     def published_requests(
         self, session: Session, wanted: Sequence[tuple[str, int | None]]
@@ -157,6 +180,14 @@ class MatchPageCache:
     def remember_explained(self, pair: ExplainedPair | None, reasons: list[ReasonOut]) -> None:
         if pair is not None:
             self._explained.put(pair, reasons)
+
+    def shown_match(self, key: ShownMatchKey | None) -> ShownMatch | None:
+        """A page's item, if kept."""
+        return None if key is None else self._matches.get(key)
+
+    def remember_shown_match(self, key: ShownMatchKey | None, shown: ShownMatch) -> None:
+        if key is not None:
+            self._matches.put(key, shown)
 
 
 def _load_published(session: Session, ids: Sequence[str]) -> list[PageRequest]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from service.core.database import SessionDep
 from service.feedback import service as feedback
@@ -16,6 +16,7 @@ from service.http.pagination import (
     decode_offset_cursor,
 )
 from service.http.problems import PROBLEM_RESPONSES
+from service.http.responses import json_response
 from service.impressions.dependencies import ImpressionLogDep
 from service.investors.dependencies import VisibleMandate
 from service.matches import service
@@ -58,10 +59,10 @@ def investor_matches(
         bool, Query(description="Also list requests this investor passed on")
     ] = False,
     include_near_misses: NearMissesQuery = False,
-) -> MatchPage[RequestMatchOut]:
+) -> Response:
     """Published financing requests ranked for this mandate, best first, with reasons."""
     window = RankingWindow(limit, decode_offset_cursor(cursor), min_score, include_near_misses)
-    page = service.rank_requests_for_investor(
+    served = service.serve_requests_for_investor(
         session=session,
         index=index,
         profile=profile,
@@ -78,8 +79,8 @@ def investor_matches(
         window=window,
         cache=cache,
     )
-    service.note_shown(log=log, profile=profile, viewer=principal, page=page, window=window)
-    return page
+    service.note_shown(log=log, profile=profile, viewer=principal, page=served.page, window=window)
+    return json_response(served.json())
 
 
 @router.get(

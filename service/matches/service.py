@@ -6,17 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, InvestorProfile
 from scoring.reasons import Reason
+from service.financing_requests.schemas import sees_private_fields
 from service.http.auth import Principal
 from service.http.pagination import encode_offset_cursor
 from service.i18n.languages import current_language
 from service.i18n.reasons import Reader, reader_for, render_reason
 from service.impressions.log import ImpressionLog, Shown
 from service.investors.schemas import InvestorOut
-from service.matches.page_cache import ExplainedPair, MatchPageCache
+from service.matches.page_cache import ExplainedPair, MatchPageCache, ShownMatch, ShownMatchKey
 from service.matches.schemas import (
     ComponentsOut,
     InvestorMatchOut,
@@ -92,6 +94,29 @@ def _page(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ServedPage:
+    """A page of matches with its items' JSON, as the page's serialiser writes each."""
+
+    page: MatchPage[RequestMatchOut]
+    items_json: list[bytes]
+
+    def json(self) -> bytes:
+        """The page's JSON, byte for byte what serialising it whole gives, written around
+        its items' kept JSON: the envelope is serialised without items, which come first."""
+        envelope = _PAGE_JSON.dump_json(self.page.model_copy(update={"items": []}), by_alias=True)
+        assert envelope.startswith(_NO_ITEMS)
+        return b"".join(
+            (b'{"items":[', b",".join(self.items_json), b"]", envelope[len(_NO_ITEMS) :])
+        )
+
+
+_NO_ITEMS = b'{"items":[]'
+# Serialisers of a page and of its items, as FastAPI's for the route's response model.
+_PAGE_JSON = TypeAdapter(RequestMatchPage)
+_ITEM_JSON = TypeAdapter(RequestMatchOut)
+
+
 def rank_requests_for_investor(
     *,
     session: Session,
@@ -104,6 +129,28 @@ def rank_requests_for_investor(
 ) -> MatchPage[RequestMatchOut]:
     """Published requests for one mandate, best first, each with its reasons; the page's
     rows and explanations taken from ``cache`` where it has them (none kept without one)."""
+    return serve_requests_for_investor(
+        session=session,
+        index=index,
+        profile=profile,
+        viewer=viewer,
+        filters=filters,
+        window=window,
+        cache=cache if cache is not None else MatchPageCache(),
+    ).page
+
+
+def serve_requests_for_investor(
+    *,
+    session: Session,
+    index: MatchIndex,
+    profile: InvestorProfile,
+    viewer: Principal,
+    filters: MatchFilters,
+    window: RankingWindow,
+    cache: MatchPageCache,
+) -> ServedPage:
+    """``rank_requests_for_investor`` with each item's JSON, kept in ``cache`` with the item."""
     ranked = rank_requests(
         session=session,
         index=index,
@@ -111,14 +158,13 @@ def rank_requests_for_investor(
         selection=filters.selection(),
         window=window,
     )
-    cache = cache if cache is not None else MatchPageCache()
     by_id = cache.published_requests(
         session, [(match.id, ranked.applied_revision(match)) for match in ranked.page]
     )
     # The investor reads "your mandate"; the commission reads the investor's name.
     reader = reader_for(profile.name, is_the_investor=viewer.owns(profile.owner_account_id))
     language = current_language()
-    items = []
+    shown_matches = []
     for match in ranked.page:
         page_request = by_id.get(match.id)
         if page_request is None:  # unpublished since the snapshot was taken
@@ -126,6 +172,7 @@ def rank_requests_for_investor(
         # A pair's reasons follow from the scorer, the mandate and the request at their
         # revisions and the text similarity; not from a deal history, which has no revision.
         pair = None
+        key = None
         if ranked.history is None:
             pair = ExplainedPair(
                 ranked.state.generation,
@@ -137,12 +184,24 @@ def rank_requests_for_investor(
                 reader,
                 language,
             )
-        reasons = cache.explained(pair)
-        if reasons is None:
-            reasons = reasons_out(ranked.explain(match, page_request.record), reader)
-            cache.remember_explained(pair, reasons)
-        items.append(
-            RequestMatchOut(
+            # The item follows from its reasons, its reader's view of the request and the
+            # scores: all in the key, whichever ranker gave the scores.
+            key = ShownMatchKey(
+                pair,
+                sees_private_fields(viewer, page_request.row.owner_account_id),
+                match.score,
+                match.sector,
+                match.ticket,
+                match.stage,
+                tuple(match.misses),
+            )
+        shown = cache.shown_match(key)
+        if shown is None:
+            reasons = cache.explained(pair)
+            if reasons is None:
+                reasons = reasons_out(ranked.explain(match, page_request.record), reader)
+                cache.remember_explained(pair, reasons)
+            item = RequestMatchOut(
                 financing_request=cache.request_shown(page_request, viewer),
                 score=rounded_score(match.score),
                 components=ComponentsOut(
@@ -154,16 +213,19 @@ def rank_requests_for_investor(
                 near_miss=bool(match.misses),
                 misses=match.misses,
             )
-        )
+            shown = ShownMatch(item, _ITEM_JSON.dump_json(item, by_alias=True))
+            cache.remember_shown_match(key, shown)
+        shown_matches.append(shown)
     # An investor sees its own pair's components, not the (learned) model's weights.
-    return _page(
+    page = _page(
         RequestMatchPage,
-        items,
+        [shown.item for shown in shown_matches],
         ranked.total,
         ranked.serving,
         window,
         show_weights=viewer.is_commission,
     )
+    return ServedPage(page, [shown.json for shown in shown_matches])
 
 
 def note_shown(

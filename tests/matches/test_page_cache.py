@@ -8,10 +8,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import FinancingRequest, FinancingRequestSector
+from models import FinancingRequest, FinancingRequestSector, ModelStatus, RankingModel
+from scoring.learned import COMPONENT_FEATURES, LearnedRanker
+from service.matches.schemas import MatchPage, RequestMatchOut
 from tests.deals.test_deals import _deal, _record_track_records
 from tests.support.factories import Account, ApiClient
 
@@ -216,3 +220,54 @@ def test_a_deal_recorded_between_two_pages_shows_in_the_track_record(api: ApiCli
     )
     assert recorded.status_code == 201, recorded.text
     assert track_record() == {"request_codes": ["ai.embodied"], "count": "10", "total": "10"}
+
+
+def test_a_ranker_activated_between_two_pages_shows_its_scores(
+    api: ApiClient, db_session: Session
+) -> None:
+    """A learned ranker that reads no deal history leaves the reasons as they were; the
+    items kept with their scores are not served with the new ranker's."""
+    investor, profile, _, _ = _world(api)
+    before = _page(api, investor.headers, profile["id"])
+    rng = np.random.default_rng(5)
+    inputs = rng.uniform(0, 1, (200, len(COMPONENT_FEATURES)))
+    outcomes = (inputs[:, 0] + 0.5 * inputs[:, 1] + rng.normal(0, 0.2, 200) > 0.8).astype(int)
+    ranker = LearnedRanker(feature_names=COMPONENT_FEATURES).fit(inputs, outcomes)
+    assert not ranker.uses_history
+    db_session.add(
+        RankingModel(
+            version=7,
+            status=ModelStatus.ACTIVE,
+            parameters=ranker.to_dict(),
+            metrics={},
+            trained_by="test",
+        )
+    )
+    db_session.flush()
+
+    after = _page(api, investor.headers, profile["id"])
+    assert (before["model"]["version"], after["model"]["version"]) == ("default-v1", "learned-v7")
+    assert _only_item(after)["score"] != _only_item(before)["score"]
+    assert _only_item(after)["reasons"] == _only_item(before)["reasons"]
+
+
+def test_a_served_page_is_what_its_response_model_serialises(api: ApiClient) -> None:
+    """The page's JSON is written around its items' kept JSON: read back and serialised
+    whole by the route's response model, it gives the same bytes, from the cache or not."""
+    investor, profile, startup, _ = _world(api)
+    for company in ("MiniMax", "Moonshot"):
+        api.publish(api.create_request(startup, company=company)["id"])
+    adapter = TypeAdapter(MatchPage[RequestMatchOut])
+    path = f"/v1/investors/{profile['id']}/matches"
+    for params, who in (
+        ({"limit": 2}, investor.headers),
+        ({"limit": 2}, investor.headers),
+        ({"limit": 2, "include_near_misses": "true"}, api.admin),
+        ({"limit": 5}, {**investor.headers, "Accept-Language": "en"}),
+        ({"limit": 5, "sector": "quantum"}, investor.headers),
+    ):
+        response = api.client.get(path, params=params, headers=who)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/json"
+        page = adapter.validate_json(response.content)
+        assert adapter.dump_json(page) == response.content
