@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,11 +88,11 @@ RequestKey = tuple[str, int]
 """A request's id and revision."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExplainedPair:
+class ExplainedPair(NamedTuple):
     """What a pair's reasons, as one reader reads them, follow from: the scorer (taxonomy,
     stages, exchange rates; its generation), the mandate and the request at their revisions,
-    the text similarity the ranking found, the reader and the language."""
+    the text similarity the ranking found, the reader and the language. (Keys are tuples:
+    hashed and compared in C, where a frozen dataclass's are Python calls.)"""
 
     generation: int
     investor_id: str
@@ -104,8 +104,7 @@ class ExplainedPair:
     language: Language
 
 
-@dataclass(frozen=True, slots=True)
-class ShownMatchKey:
+class ShownMatchKey(NamedTuple):
     """What one item of a page follows from: its pair's reasons (``ExplainedPair``), whether
     its reader sees the request's private fields, and the scores the ranking gave it."""
 
@@ -138,14 +137,15 @@ class MatchPageCache:
         self._matches: _Recent[ShownMatchKey, ShownMatch] = _Recent(EXPLAINED_PAIRS_KEPT)
 
     def published_requests(
-        self, session: Session, wanted: Sequence[tuple[str, int | None]]
+        self, session: Session, ids: Sequence[str], revisions: Mapping[str, int]
     ) -> dict[str, PageRequest]:
-        """The page's requests by id, each at the revision the ranking applied (``wanted``:
-        id and revision); those not kept are read (two queries) as the database has them now,
-        and left out if no longer published."""
+        """The page's requests by id, each at the revision the ranking applied (``revisions``);
+        those not kept are read (two queries) as the database has them now, and left out if
+        no longer published."""
         found: dict[str, PageRequest] = {}
         missing = []
-        for request_id, revision in wanted:
+        for request_id in ids:
+            revision = revisions.get(request_id)
             kept = None if revision is None else self._rows.get((request_id, revision))
             if kept is None:
                 missing.append(request_id)

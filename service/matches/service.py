@@ -159,7 +159,7 @@ def serve_requests_for_investor(
         window=window,
     )
     by_id = cache.published_requests(
-        session, [(match.id, ranked.applied_revision(match)) for match in ranked.page]
+        session, [match.id for match in ranked.page], ranked.applied_revisions()
     )
     # The investor reads "your mandate"; the commission reads the investor's name.
     reader = reader_for(profile.name, is_the_investor=viewer.owns(profile.owner_account_id))

@@ -9,13 +9,22 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from fastapi import FastAPI
 from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import FinancingRequest, FinancingRequestSector, ModelStatus, RankingModel
+from models import (
+    FinancingRequest,
+    FinancingRequestSector,
+    InvestorProfile,
+    ModelStatus,
+    RankingModel,
+)
 from scoring.learned import COMPONENT_FEATURES, LearnedRanker
 from service.matches.schemas import MatchPage, RequestMatchOut
+from service.ranking.ranker import RankingWindow, rank_requests
+from service.ranking.selection import RequestSelection
 from tests.deals.test_deals import _deal, _record_track_records
 from tests.support.factories import Account, ApiClient
 
@@ -271,3 +280,44 @@ def test_a_served_page_is_what_its_response_model_serialises(api: ApiClient) -> 
         assert response.headers["content-type"] == "application/json"
         page = adapter.validate_json(response.content)
         assert adapter.dump_json(page) == response.content
+
+
+def test_a_pages_revisions_are_those_the_index_applied(
+    api: ApiClient, app: FastAPI, db_session: Session
+) -> None:
+    """The page looks its rows up by the revisions the ranking read, all at once: the same
+    as the index's own lookup one request at a time, for rows of the base, rows moved to
+    the delta since, and base rows withdrawn."""
+    _, profile, startup, _ = _world(api)
+    created = [api.create_request(startup, company=f"Co {n}") for n in range(5)]
+    for request in created[:3]:
+        api.publish(request["id"])
+    index = app.state.match_index
+    index.rebuild(db_session)
+    for request in created[3:]:
+        api.publish(request["id"])
+    withdrawn = api.patch(
+        f"/v1/financing-requests/{created[0]['id']}",
+        json={"status": "withdrawn"},
+        headers=startup.headers,
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    edited = _stored(db_session, created[1]["id"])
+    edited.company = "Co 1, renamed"
+    db_session.flush()
+
+    ranked = rank_requests(
+        session=db_session,
+        index=index,
+        profile=db_session.get_one(InvestorProfile, profile["id"]),
+        selection=RequestSelection(),
+        window=RankingWindow(limit=20, include_near_misses=True),
+    )
+    state = ranked.state
+    assert len(state.delta_revisions) == 3  # two published after the build, one renamed
+    assert not state.base_alive.all()
+    assert len(ranked.page) == 5
+    assert ranked.applied_revisions() == {
+        match.id: state.applied_revision(match.id) for match in ranked.page
+    }
+    assert ranked.applied_revisions()[created[1]["id"]] == created[1]["revision"] + 2
