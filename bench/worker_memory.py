@@ -17,6 +17,8 @@ from pathlib import Path
 
 from bench.http_load import RANKING_BENCH_ENV, require_no_errors, running_server, wrk_load
 
+WARM_CONNECTIONS_PER_WORKER = 8
+
 
 @dataclass(frozen=True)
 class WorkerMemory:
@@ -65,9 +67,15 @@ def measure(
     """Start ``workers`` workers, load them (if ``paths``), read each worker's memory."""
     with running_server(database_url, port, workers, log, RANKING_BENCH_ENV) as server_pid:
         if paths and api_key is not None:
-            # Two connections per worker for a few seconds: each worker gets rankings.
+            # Many connections per worker: the kernel hands a new connection to whichever
+            # worker accepts first, and with two per worker some workers got none.
             load = wrk_load(
-                port, api_key, paths, connections=2 * workers, threads=1, seconds=warm_seconds
+                port,
+                api_key,
+                paths,
+                connections=WARM_CONNECTIONS_PER_WORKER * workers,
+                threads=1,
+                seconds=warm_seconds,
             )
             require_no_errors(f"warming {workers} workers", load)
         pids = _worker_pids(server_pid, workers)
