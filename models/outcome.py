@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin
@@ -54,7 +54,16 @@ class Outcome(IdMixin, Base):
 
     __tablename__ = "outcomes"
     __table_args__ = (
-        Index("ix_outcomes_pair", "investor_profile_id", "financing_request_id"),
+        # One live deal per pair: the service checks first, this holds when two requests
+        # race past the check (PostgreSQL does not serialise them as SQLite does).
+        Index(
+            "uq_outcomes_live_pair",
+            "investor_profile_id",
+            "financing_request_id",
+            unique=True,
+            postgresql_where=text("stage != 'abandoned'"),
+            sqlite_where=text("stage != 'abandoned'"),
+        ),
         Index("ix_outcomes_stage", "stage"),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -90,15 +91,31 @@ class Segment:
 
 
 class CodeBook:
-    """Stable small-integer codes for free strings (regions, events) shared by segments."""
+    """Stable small-integer codes for free strings (regions, events) shared by segments.
+
+    Codes are added under a lock, and a copy (pickling, for a base shared between workers)
+    is taken under it, so a ranking adding a code meanwhile never tears it."""
 
     def __init__(self) -> None:
         self.codes: dict[str, int] = {}
+        self._lock = threading.Lock()
 
     def code(self, value: str | None) -> int:
         if value is None:
             return UNKNOWN_CODE
-        return self.codes.setdefault(value, len(self.codes))
+        found = self.codes.get(value)
+        if found is not None:
+            return found
+        with self._lock:
+            return self.codes.setdefault(value, len(self.codes))
+
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock:
+            return {"codes": dict(self.codes)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.codes = state["codes"]
+        self._lock = threading.Lock()
 
     def lookup(self, value: str) -> int:
         return self.codes.get(value, -2)
@@ -116,13 +133,34 @@ class ComboBook:
         self.codes: dict[tuple[str, ...], int] = {}
         self.rows: list[npt.NDArray[np.int32]] = []
         self._holding: tuple[int, dict[str, npt.NDArray[np.intp]]] = (0, {})
+        self._lock = threading.Lock()
 
     def code(self, sectors: tuple[str, ...]) -> int:
         combo = self.codes.get(sectors)
-        if combo is None:
-            combo = self.codes[sectors] = len(self.rows)
-            self.rows.append(self.taxonomy.encode(sectors, self.width))
-        return combo
+        if combo is not None:
+            return combo
+        with self._lock:
+            combo = self.codes.get(sectors)
+            if combo is None:
+                # The row first: a reader that finds the code finds its row.
+                self.rows.append(self.taxonomy.encode(sectors, self.width))
+                combo = self.codes[sectors] = len(self.rows) - 1
+            return combo
+
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "taxonomy": self.taxonomy,
+                "width": self.width,
+                "codes": dict(self.codes),
+                "rows": list(self.rows),
+            }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.taxonomy, self.width = state["taxonomy"], state["width"]
+        self.codes, self.rows = state["codes"], state["rows"]
+        self._holding = (0, {})
+        self._lock = threading.Lock()
 
     def holding(self, sector: str) -> npt.NDArray[np.intp]:
         """The combos that list ``sector`` itself (not its parent or children)."""

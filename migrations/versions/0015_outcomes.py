@@ -82,7 +82,15 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
     )
-    op.create_index("ix_outcomes_pair", "outcomes", ["investor_profile_id", "financing_request_id"])
+    # One live deal per pair, whatever races past the service's check.
+    op.create_index(
+        "uq_outcomes_live_pair",
+        "outcomes",
+        ["investor_profile_id", "financing_request_id"],
+        unique=True,
+        postgresql_where=sa.text("stage != 'abandoned'"),
+        sqlite_where=sa.text("stage != 'abandoned'"),
+    )
     op.create_index("ix_outcomes_stage", "outcomes", ["stage"])
     op.create_index("ix_outcomes_financing_request_id", "outcomes", ["financing_request_id"])
     op.create_index("ix_outcomes_event_id", "outcomes", ["event_id"])
@@ -117,7 +125,7 @@ def downgrade() -> None:
     op.drop_index("ix_outcomes_event_id", table_name="outcomes")
     op.drop_index("ix_outcomes_financing_request_id", table_name="outcomes")
     op.drop_index("ix_outcomes_stage", table_name="outcomes")
-    op.drop_index("ix_outcomes_pair", table_name="outcomes")
+    op.drop_index("uq_outcomes_live_pair", table_name="outcomes")
     op.drop_table("outcomes")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("production_due_months")

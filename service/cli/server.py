@@ -23,18 +23,26 @@ SHARED_INDEX_ENV = "MATCHMAKER_SHARED_INDEX_DIR"
 
 @contextmanager
 def shared_index_directory(workers: int) -> Iterator[None]:
-    """With several workers, a directory of this run's own through which they share one
-    match index base (``service.ranking.shared_base``), removed when the server stops. A
-    directory set in the environment is used as it is and left in place."""
-    if workers < 2 or os.environ.get(SHARED_INDEX_ENV):
+    """A directory of this run's own through which the workers share one match index base
+    (``service.ranking.shared_base``), removed when the server stops: with several workers,
+    or whenever the environment names a place for it (then the run's directory is made
+    inside that one, so a base left by an earlier run, its scorer built from other reference
+    data or code, is never mapped)."""
+    parent = os.environ.get(SHARED_INDEX_ENV) or None
+    if workers < 2 and parent is None:
         yield
         return
-    directory = tempfile.mkdtemp(prefix="matchmaker-index-")
+    directory = tempfile.mkdtemp(prefix="matchmaker-index-", dir=parent)
     os.environ[SHARED_INDEX_ENV] = directory
+    get_settings.cache_clear()  # read again, here and by an in-process worker
     try:
         yield
     finally:
-        del os.environ[SHARED_INDEX_ENV]
+        if parent is None:
+            del os.environ[SHARED_INDEX_ENV]
+        else:
+            os.environ[SHARED_INDEX_ENV] = parent
+        get_settings.cache_clear()
         shutil.rmtree(directory, ignore_errors=True)
 
 

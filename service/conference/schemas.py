@@ -40,6 +40,20 @@ def _known_time_zone(name: str) -> str:
     return name
 
 
+# A conference day within these years: every slot's start converts between the event's time
+# zone and UTC without leaving the calendar (0001-01-01 at 00:00 in Shanghai is before it).
+FIRST_PROGRAMME_DAY = dt.date(1900, 1, 1)
+LAST_PROGRAMME_DAY = dt.date(9998, 12, 31)
+ProgrammeDay = Annotated[
+    dt.date,
+    Field(
+        ge=FIRST_PROGRAMME_DAY,
+        le=LAST_PROGRAMME_DAY,
+        description="A day of the conference, ISO 8601",
+        examples=["2026-11-05"],
+    ),
+]
+
 TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_known_time_zone)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -74,7 +88,7 @@ class ProgrammeWrite(CheckedTogether):
     )
 
     time_zone: TimeZoneName = "Asia/Shanghai"
-    days: list[dt.date] = Field(min_length=1, max_length=MAX_DAYS)
+    days: list[ProgrammeDay] = Field(min_length=1, max_length=MAX_DAYS)
     slots: list[SlotTime] = Field(min_length=1, max_length=MAX_SLOTS_PER_DAY)
     tables: int = Field(ge=1, le=MAX_TABLES, description="Tables (or rooms) in every slot")
     investor_meeting_cap: int | None = Field(

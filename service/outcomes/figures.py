@@ -1,7 +1,9 @@
 """The commission's figures: what its meetings became, by event, sector, region or the
 investors' origin.
 
-* signing rate: deals signed (at some point, even if abandoned later) per accepted meeting;
+* signing rate: of the pairs that had an accepted meeting, the share whose deal was signed (at
+  some point, even if abandoned later); deals opened without a meeting count in the deal
+  figures but not in the rate, which so never passes 1;
 * funds-in-place ratio: the funds in place over the signed amounts of the signed deals, both
   in CNY at the deployment's exchange rates (exact decimals);
 * overdue counts from each event's deadlines (``deadlines``);
@@ -54,6 +56,7 @@ NO_KEY = "none"
 @dataclass
 class Tally:
     meetings: int = 0
+    met_and_signed: int = 0
     deals: int = 0
     signed: int = 0
     abandoned: int = 0
@@ -66,7 +69,7 @@ class Tally:
     def signing_rate(self) -> Decimal | None:
         if not self.meetings:
             return None
-        return (Decimal(self.signed) / Decimal(self.meetings)).quantize(RATIO_PLACES)
+        return (Decimal(self.met_and_signed) / Decimal(self.meetings)).quantize(RATIO_PLACES)
 
     @property
     def funds_in_place_ratio(self) -> Decimal | None:
@@ -128,9 +131,17 @@ def commission_figures(session: Session, by: FiguresBy, language: Language) -> F
             add(figures.groups.setdefault(key, Tally()))
         add(figures.total)
 
+    signed_pairs = set(
+        session.execute(
+            select(Outcome.investor_profile_id, Outcome.financing_request_id).where(
+                Outcome.signed_on.is_not(None)
+            )
+        ).tuples()
+    )
     for meeting in session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.ACCEPTED)):
         keys = keys_of(meeting.financing_request_id, meeting.investor_profile_id, meeting.event_id)
-        count(keys, _add_meeting)
+        pair = (meeting.investor_profile_id, meeting.financing_request_id)
+        count(keys, partial(_add_meeting, signed=pair in signed_pairs))
     day = today()
     claims: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in session.scalars(select(Outcome).order_by(Outcome.created_at, Outcome.id)):
@@ -144,8 +155,9 @@ def commission_figures(session: Session, by: FiguresBy, language: Language) -> F
     return figures
 
 
-def _add_meeting(tally: Tally) -> None:
+def _add_meeting(tally: Tally, *, signed: bool) -> None:
     tally.meetings += 1
+    tally.met_and_signed += signed
 
 
 def _add_deal(tally: Tally, *, outcome: Outcome, overdue: tuple[Overdue, ...]) -> None:

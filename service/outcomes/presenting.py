@@ -14,6 +14,7 @@ def _figure(key: str, name: str, tally: Tally) -> FigureOut:
         key=key,
         name=name,
         meetings=tally.meetings,
+        met_and_signed=tally.met_and_signed,
         deals=tally.deals,
         signed=tally.signed,
         signing_rate=tally.signing_rate,

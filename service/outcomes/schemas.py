@@ -217,9 +217,12 @@ class FigureOut(BaseModel):
     key: str = Field(description="The event id, sector, region or origin code ('none': unknown)")
     name: str = Field(description="The key's name in the caller's language")
     meetings: int = Field(description="Accepted meetings")
+    met_and_signed: int = Field(description="Of those, the pairs whose deal was signed")
     deals: int
     signed: int = Field(description="Deals signed (also those abandoned since)")
-    signing_rate: Decimal | None = Field(description="signed / meetings. " + RATE_DESCRIPTION)
+    signing_rate: Decimal | None = Field(
+        description="met_and_signed / meetings. " + RATE_DESCRIPTION
+    )
     signed_amount_cny: MoneyTotal
     funds_in_place_cny: MoneyTotal
     funds_in_place_ratio: Decimal | None = Field(
@@ -241,6 +244,7 @@ FIGURE_EXAMPLE: dict[str, Any] = {
     "key": EXAMPLE_EVENT,
     "name": "2026 Shanghai Investment Conference",
     "meetings": 40,
+    "met_and_signed": 8,
     "deals": 12,
     "signed": 8,
     "signing_rate": "0.2000",

@@ -323,6 +323,12 @@ def _abandon(outcome: Outcome, step: OutcomeStepWrite) -> str | None:
     return step.reason
 
 
+# Steps that close or change the whole deal: never dated before any step recorded (a tranche
+# may be recorded late, dated before an earlier-recorded one; these may not).
+FOLLOW_EVERY_STEP = frozenset(
+    {OutcomeStepKind.PRODUCE, OutcomeStepKind.AMEND, OutcomeStepKind.ABANDON}
+)
+
 # Each kind of step: its checks and what it changes; returns the step's detail.
 _STEPS: dict[OutcomeStepKind, Callable[[Outcome, OutcomeStepWrite], str | None]] = {
     OutcomeStepKind.SIGN: _sign,
@@ -350,6 +356,11 @@ def record_step(
             "A step cannot happen in the future.",
             errors=[field_problem("happened_on", "future", "Must not be after today")],
         )
+    if step.kind in FOLLOW_EVERY_STEP:
+        latest = session.scalar(
+            select(func.max(OutcomeStep.happened_on)).where(OutcomeStep.outcome_id == outcome.id)
+        )
+        _not_before(step, latest, "the deal's last step")
     detail = _STEPS[step.kind](outcome, step)
     session.add(
         OutcomeStep(

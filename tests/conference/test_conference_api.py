@@ -497,3 +497,17 @@ def test_an_agenda_is_ones_own(conference: Conference) -> None:
     assert commission.status_code == 200
     assert commission.json()["entries"] == []
     assert conference.get(path, None).status_code == 422
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_programme_day_at_the_ends_of_the_calendar_is_refused_beside_the_field(
+    conference: Conference, day: str
+) -> None:
+    # Found by the generated requests: 0001-01-01 at 00:00 in Shanghai is before year 1 in UTC.
+    response = conference.api.client.put(
+        f"/v1/events/{conference.event_id}/programme",
+        json=programme(days=[day], slots=[{"start": "00:00", "minutes": 5}]),
+        headers=conference.api.admin,
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["days.0"]

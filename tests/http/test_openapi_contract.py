@@ -23,7 +23,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "282ea147ea8634d367fc5b95f361b60233063350243eb4381fddcedf9d84136d"
+RECORDED_SHA256 = "4e1fd4e172a359a87e20b07a69d05910b6850c5d489a073a1e4ed689c1f39bdf"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -179,7 +179,9 @@ def row(
 
 
 def numbers(figure: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in figure.items() if k not in ("key", "name")}
+    # Every deal here had its meeting: the pairs that met and signed are the signed deals.
+    assert figure["met_and_signed"] <= figure["signed"]
+    return {k: v for k, v in figure.items() if k not in ("key", "name", "met_and_signed")}
 
 
 def test_each_deal_says_when_it_is_due_and_what_is_overdue(world: World) -> None:
@@ -235,6 +237,17 @@ def test_the_figures_by_origin_region_and_sector(world: World) -> None:
     }
     sectors = {g["key"] for g in world.figures("sector")["groups"]}
     assert sectors == {"ai.foundation_models", "life_science.drugs"}
+
+
+def test_a_deal_without_a_meeting_counts_as_a_deal_but_not_in_the_signing_rate(
+    world: World,
+) -> None:
+    before = world.figures("event")["total"]
+    world.deal(world.i1, world.r3, [{"kind": "sign", "happened_on": ago(3), "amount": "1"}])
+    after = world.figures("event")["total"]
+    assert (after["deals"], after["signed"]) == (before["deals"] + 1, before["signed"] + 1)
+    assert (after["meetings"], after["met_and_signed"]) == (4, 3)
+    assert after["signing_rate"] == before["signing_rate"] == "0.7500"
 
 
 @pytest.mark.parametrize("role", ["investor", "startup"])

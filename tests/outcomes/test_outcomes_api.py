@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import AuditRecord
+from models import AuditRecord, Outcome, OutcomeStage
 from service.outcomes.service import today
 from tests.support.factories import Account, ApiClient
 
@@ -355,3 +356,42 @@ def test_every_step_is_audited(parties: Parties, db_session: Session) -> None:
         .order_by(AuditRecord.occurred_at, AuditRecord.id)
     ).all()
     assert actions == ["outcome.open", "outcome.sign"]
+
+
+def test_closing_steps_are_never_dated_before_the_last_step(parties: Parties) -> None:
+    outcome_id = opened(parties)
+    for body in (
+        {"kind": "sign", "happened_on": days_ago(30), "amount": "100"},
+        {"kind": "register", "happened_on": days_ago(29), "credit_code": CREDIT_CODE},
+        {"kind": "tranche", "happened_on": days_ago(28), "amount": "40"},
+        {"kind": "tranche", "happened_on": days_ago(10), "amount": "40"},
+    ):
+        assert parties.step(None, outcome_id, **body).status_code == 200
+    # Producing before the second tranche arrived, abandoning or amending before it: refused.
+    for body in (
+        {"kind": "produce", "happened_on": days_ago(20)},
+        {"kind": "abandon", "happened_on": days_ago(20), "reason": "x"},
+        {"kind": "amend", "happened_on": days_ago(20), "amount": "200", "reason": "x"},
+    ):
+        refused = parties.step(None, outcome_id, **body)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["happened_on"]
+    # A tranche recorded late may be dated before one recorded earlier.
+    late = parties.step(None, outcome_id, kind="tranche", happened_on=days_ago(15), amount="20")
+    assert late.status_code == 200, late.text
+    assert (
+        parties.step(None, outcome_id, kind="produce", happened_on=days_ago(10)).status_code == 200
+    )
+
+
+def test_the_database_holds_one_live_deal_per_pair(parties: Parties, db_session: Session) -> None:
+    outcome_id = opened(parties)
+    pair = {"investor_profile_id": parties.mandate, "financing_request_id": parties.request}
+    twin = {**pair, "currency": "CNY", "funds_in_place": Decimal(0)}
+    db_session.add(Outcome(stage=OutcomeStage.NEGOTIATING, **twin))
+    with pytest.raises(IntegrityError):
+        db_session.flush()
+    db_session.rollback()
+    db_session.add(Outcome(stage=OutcomeStage.ABANDONED, **twin))
+    db_session.flush()  # an abandoned one beside the live one is allowed
+    assert parties.read(parties.investor, outcome_id).status_code == 200

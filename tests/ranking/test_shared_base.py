@@ -22,6 +22,7 @@ from scoring.pruning import PRUNE_MIN_ROWS, group_index, has_group_index
 from service.cli.server import SHARED_INDEX_ENV, shared_index_directory
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
+from service.core.settings import get_settings
 from service.ranking import index as index_module
 from service.ranking.index import IndexState, MatchIndex
 from service.ranking.records import investor_record, load_mandates
@@ -231,3 +232,18 @@ def test_serving_with_several_workers_gives_them_a_directory_for_the_run_only(
         assert directory.is_dir()
     assert not directory.exists()
     assert SHARED_INDEX_ENV not in os.environ
+
+
+def test_a_configured_place_gets_a_directory_per_run_so_no_old_base_is_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SHARED_INDEX_ENV, str(tmp_path))
+    (tmp_path / "base-00000001").mkdir()  # an earlier run's base, left behind
+    for workers in (1, 4):
+        with shared_index_directory(workers=workers):
+            directory = Path(os.environ[SHARED_INDEX_ENV])
+            assert directory.parent == tmp_path
+            assert list(directory.iterdir()) == []
+            assert get_settings().shared_index_dir == directory
+        assert not directory.exists()
+        assert os.environ[SHARED_INDEX_ENV] == str(tmp_path)
