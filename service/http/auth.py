@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -266,18 +266,41 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: PROBLEM_RESPONSES[status] for status in statuses}
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
-    allowed = ", ".join(r.value for r in roles)
+def ensure_role(principal: Principal, roles: Collection[Role]) -> Principal:
+    """``principal``, if it acts with one of ``roles``; 403 otherwise."""
+    if principal.role not in roles:
+        raise Forbidden(f"This needs one of the roles: {', '.join(r.value for r in roles)}.")
+    return principal
 
+
+def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     # async: a pure check, so FastAPI need not hop to a worker thread for it.
     async def check_role(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(f"This needs one of the roles: {allowed}.")
-        return principal
+        return ensure_role(principal, roles)
 
     return check_role
 
 
+INVESTOR_SIDE_ROLES = (Role.INVESTOR, Role.COMMISSION)
 CommissionPrincipal = Annotated[Principal, Depends(require_roles(Role.COMMISSION))]
-InvestorSidePrincipal = Annotated[Principal, Depends(require_roles(Role.INVESTOR, Role.COMMISSION))]
+InvestorSidePrincipal = Annotated[Principal, Depends(require_roles(*INVESTOR_SIDE_ROLES))]
 StartupSidePrincipal = Annotated[Principal, Depends(require_roles(Role.STARTUP, Role.COMMISSION))]
+
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+SessionCookie = Annotated[str | None, Depends(_session_cookie)]
+
+
+def authenticated_in_role(
+    request: Request,
+    session: Session,
+    now: dt.datetime,
+    credentials: HTTPAuthorizationCredentials | None,
+    session_token: str | None,
+    roles: Collection[Role],
+) -> Principal:
+    """What ``require_roles(*roles)`` gives, in the same order (401, then unreadable or unknown
+    input, then 403), called from a synchronous dependency that reads the database next: both
+    in one hop to a worker thread, where FastAPI gives each synchronous dependency a hop."""
+    principal = authenticate(request, session, now, credentials, session_token)
+    check_input_after_authentication(request)
+    return ensure_role(principal, roles)

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query, Response
 from service.core.database import SessionDep
 from service.feedback import service as feedback
 from service.financing_requests.dependencies import VisibleFinancingRequest
-from service.http.auth import CommissionPrincipal, InvestorSidePrincipal
+from service.http.auth import CommissionPrincipal
 from service.http.fields import RegionQuery, SectorQuery, StageQuery
 from service.http.idempotency import IdempotentRoute
+from service.http.openapi_document import may_answer
 from service.http.pagination import (
     CursorQuery,
     LimitQuery,
@@ -18,7 +19,7 @@ from service.http.pagination import (
 from service.http.problems import PROBLEM_RESPONSES
 from service.http.responses import json_response
 from service.impressions.dependencies import ImpressionLogDep
-from service.investors.dependencies import VisibleMandate
+from service.investors.dependencies import InvestorSideMandate
 from service.matches import service
 from service.matches.dependencies import MatchPageCacheDep
 from service.matches.schemas import InvestorMatchOut, MatchPage, RequestMatchOut
@@ -41,9 +42,9 @@ NearMissesQuery = Annotated[
 
 
 @router.get("/v1/investors/{investor_id}/matches", response_model=MatchPage[RequestMatchOut])
+@may_answer(403)  # its role is checked with its mandate, by InvestorSideMandate
 def investor_matches(
-    principal: InvestorSidePrincipal,
-    profile: VisibleMandate,
+    caller: InvestorSideMandate,
     session: SessionDep,
     index: MatchIndexDep,
     log: ImpressionLogDep,
@@ -61,6 +62,7 @@ def investor_matches(
     include_near_misses: NearMissesQuery = False,
 ) -> Response:
     """Published financing requests ranked for this mandate, best first, with reasons."""
+    principal, profile = caller.principal, caller.profile
     window = RankingWindow(limit, decode_offset_cursor(cursor), min_score, include_near_misses)
     served = service.serve_requests_for_investor(
         session=session,
