@@ -41,6 +41,20 @@ def with_interactions(features: FloatArray) -> FloatArray:
     return np.hstack([features, features[:, first] * features[:, second]])
 
 
+def _graded_rows(
+    rows: FloatArray, targets: FloatArray, weights: FloatArray | None
+) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+    """Each row as a positive weighted by its target and a negative weighted by the rest
+    (rows whose share is 0 are left out, so a 0/1 target gives the row once)."""
+    if targets.shape != (rows.shape[0],) or ((targets < 0) | (targets > 1)).any():
+        raise ValueError("targets must be one number in [0, 1] per row")
+    base = np.ones(rows.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    shares = np.concatenate([base * targets, base * (1.0 - targets)])
+    labels = np.repeat(np.array([1, 0], dtype=np.int64), rows.shape[0])
+    kept = shares > 0
+    return np.vstack([rows, rows])[kept], labels[kept], shares[kept]
+
+
 class LearnedRanker(BaseEstimator):  # type: ignore[misc]
     """Scores pairs by the learned probability that an investor acts on them.
 
@@ -69,8 +83,9 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         features: FloatArray,
         outcomes: npt.NDArray[Any],
         sample_weight: FloatArray | None = None,
+        targets: FloatArray | None = None,
     ) -> LearnedRanker:
-        """Learn weights from feature rows and 0/1 outcomes.
+        """Learn weights from feature rows and 0/1 outcomes, or graded targets.
 
         Parameters
         ----------
@@ -79,6 +94,11 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
             1 where the investor acted on the pair (interested, meeting, committed), else 0.
         sample_weight : ndarray of shape (n_pairs,), optional
             How much each pair counts (the service bounds each account's total).
+        targets : ndarray of shape (n_pairs,), optional
+            How far each pair went, in [0, 1] (``scoring.training_pairs.OUTCOME_TARGETS``):
+            the probability the model is trained towards. A pair with target t counts as a
+            positive with weight t and a negative with weight 1 - t, which is the logistic
+            loss against t. None, or targets that are all 0 or 1: the outcomes.
 
         Returns
         -------
@@ -89,9 +109,12 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"expected {len(self.feature_names)} feature columns")
         if len(np.unique(outcomes)) < 2:
             raise ValueError("outcomes need both positive and negative examples")
+        rows, labels, weights = with_interactions(features), np.asarray(outcomes), sample_weight
+        if targets is not None and not np.isin(targets, (0.0, 1.0)).all():
+            rows, labels, weights = _graded_rows(rows, np.asarray(targets), sample_weight)
         model = LogisticRegression(
             C=self.regularization, class_weight="balanced", max_iter=2000
-        ).fit(with_interactions(features), outcomes, sample_weight=sample_weight)
+        ).fit(rows, labels, sample_weight=weights)
         self.coefficients_ = model.coef_.ravel().astype(np.float64)
         self.intercept_ = float(model.intercept_[0])
         return self

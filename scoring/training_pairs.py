@@ -28,6 +28,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -50,10 +51,40 @@ from scoring.history import (
 from scoring.learned import NEGATIVES_PER_POSITIVE, RANKING_FEATURES, TRAINING_WINDOW_DAYS
 
 DEFAULT_AMOUNT_CNY = 100_000_000.0
+"""A service round's size when no recorded round before the window has one."""
 UNSOLICITED_WEIGHT = 0.5
 """An answer about a request the investor was never shown (it found it some other way)
 says less about what the ranking should show: it counts half."""
-"""A service round's size when no recorded round before the window has one."""
+
+OUTCOME_TARGETS: Mapping[str, float] = MappingProxyType(
+    {
+        "passed": 0.0,
+        "shown": 0.05,
+        "interested": 0.25,
+        "meeting": 0.4,
+        "committed": 0.55,
+        "signed": 0.7,
+        "funds_in_place": 1.0,
+    }
+)
+"""How far a pair went, weakest to strongest, as the learned ranker's target for it (the
+probability it is trained towards). Money that arrived is the strongest signal: an investor
+who delivers counts for more than one who signs and stops there; a pair shown and left alone
+says a little more than an explicit pass. Partly funded deals lie between signed and funds in
+place by the share that arrived (``funded_target``)."""
+SHOWN_ONLY_WEIGHT = 0.25
+"""A pair shown on a page of matches and neither answered nor dealt on is the weakest
+evidence, and every page makes twenty of them: each counts a quarter."""
+POSITIVE_TARGET = OUTCOME_TARGETS["interested"]
+"""From here on a pair counts as positive where an outcome must be yes or no (held-out AUC,
+the split by account)."""
+
+
+def funded_target(in_place_share: float) -> float:
+    """The target of a signed deal of which ``in_place_share`` of the amount has arrived."""
+    share = min(max(in_place_share, 0.0), 1.0)
+    signed, funded = OUTCOME_TARGETS["signed"], OUTCOME_TARGETS["funds_in_place"]
+    return signed + (funded - signed) * share
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +233,8 @@ class LabelledPairs:
     """Each pair's investor (the caller's id for it)."""
     weights: FloatArray | None = None
     """Each pair's weight before any bound per account (None: 1 each)."""
+    targets: FloatArray | None = None
+    """How far each pair went (``OUTCOME_TARGETS``), in [0, 1] (None: its outcome)."""
 
     @classmethod
     def empty(cls) -> LabelledPairs:
@@ -211,6 +244,7 @@ class LabelledPairs:
             outcomes=np.zeros(0, dtype=np.int64),
             days=np.zeros(0, dtype=np.int64),
             weights=np.zeros(0, dtype=np.float64),
+            targets=np.zeros(0, dtype=np.float64),
         )
 
     @property
@@ -218,6 +252,13 @@ class LabelledPairs:
         if self.weights is None:
             return np.ones(len(self.outcomes), dtype=np.float64)
         return self.weights
+
+    @property
+    def graded_targets(self) -> FloatArray:
+        """Each pair's target: its grade where known, else 1 for a positive and 0."""
+        if self.targets is None:
+            return self.outcomes.astype(np.float64)
+        return self.targets
 
     def __add__(self, other: LabelledPairs) -> LabelledPairs:
         """Both sets, oldest first (a stable sort keeps each set's own order within a day)."""
@@ -230,6 +271,7 @@ class LabelledPairs:
             days=days[order],
             investors=tuple((*self.investors, *other.investors)[i] for i in order.tolist()),
             weights=np.concatenate([self.base_weights, other.base_weights])[order],
+            targets=np.concatenate([self.graded_targets, other.graded_targets])[order],
         )
 
 
@@ -245,7 +287,8 @@ class RecordedDeal:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackOutcome:
-    """What an investor did with a request, on which day: positive or not."""
+    """What became of an investor and a request, as of which day: positive or not, and how
+    far it went (``target``, see ``OUTCOME_TARGETS``)."""
 
     investor: str
     request: RequestRecord
@@ -254,6 +297,16 @@ class FeedbackOutcome:
     shown: bool = True
     """Whether the investor had been shown the request first; an unsolicited answer weighs
     ``UNSOLICITED_WEIGHT``."""
+    target: float | None = None
+    """The pair's grade in [0, 1]; None: 1 if positive, else 0."""
+    weight: float = 1.0
+    """How much the pair counts before the unsolicited discount (``SHOWN_ONLY_WEIGHT``)."""
+
+    @property
+    def graded_target(self) -> float:
+        if self.target is None:
+            return 1.0 if self.positive else 0.0
+        return self.target
 
 
 def labelled_feedback_pairs(
@@ -297,8 +350,10 @@ def labelled_feedback_pairs(
         days=np.array([f.day.toordinal() for f in feedback], dtype=np.int64),
         investors=tuple(f.investor for f in feedback),
         weights=np.array(
-            [1.0 if f.shown else UNSOLICITED_WEIGHT for f in feedback], dtype=np.float64
+            [f.weight * (1.0 if f.shown else UNSOLICITED_WEIGHT) for f in feedback],
+            dtype=np.float64,
         ),
+        targets=np.array([f.graded_target for f in feedback], dtype=np.float64),
     )
 
 

@@ -163,7 +163,10 @@ def train(
     # Unsolicited answers count half; then no account outweighs the others' median.
     weights = bounded_weights(train_accounts, pairs.base_weights[~test])
     candidate = LearnedRanker(feature_names=RANKING_FEATURES, regularization=REGULARIZATION).fit(
-        pairs.features[~test], train_y, sample_weight=weights
+        pairs.features[~test],
+        train_y,
+        sample_weight=weights,
+        targets=pairs.graded_targets[~test],
     )
     serving_model = active_model(session)
     serving_learned = (
