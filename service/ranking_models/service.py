@@ -22,6 +22,7 @@ from scoring.account_balance import (
     weight_shares,
 )
 from scoring.learned import RANKING_FEATURES, REGULARIZATION, LearnedRanker
+from scoring.training_pairs import OUTCOME_TARGETS, UNSOLICITED_WEIGHT
 from service.audit_log.writer import record_audit
 from service.core.settings import Settings
 from service.http.auth import Principal
@@ -127,6 +128,16 @@ def _per_account(
     return entries
 
 
+def pairs_by_outcome(targets: npt.NDArray[np.float64]) -> dict[str, int]:
+    """How far the pairs went: the number at each grade of ``OUTCOME_TARGETS`` (a partly
+    funded deal counts as signed)."""
+    grades = list(OUTCOME_TARGETS)
+    levels = np.array(list(OUTCOME_TARGETS.values()), dtype=np.float64)
+    at = np.searchsorted(levels, targets + 1e-9, side="right") - 1
+    counts = np.bincount(at.clip(0), minlength=len(grades))
+    return {grade: int(count) for grade, count in zip(grades, counts.tolist(), strict=True)}
+
+
 def train(
     *,
     session: Session,
@@ -205,7 +216,8 @@ def train(
         parameters=candidate.to_dict(),
         metrics={
             "training_pairs": int((~test).sum()),
-            "unsolicited_pairs": int((pairs.base_weights < 1.0).sum()),
+            "unsolicited_pairs": int(np.isclose(pairs.base_weights, UNSOLICITED_WEIGHT).sum()),
+            "pairs_by_outcome": pairs_by_outcome(pairs.graded_targets),
             "held_out_pairs": int(test.sum()),
             "training_accounts": len(set(train_accounts)),
             "held_out_accounts": len(held),

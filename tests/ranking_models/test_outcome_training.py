@@ -24,6 +24,7 @@ from scoring.training_pairs import OUTCOME_TARGETS, funded_target
 from service.ranking.index import MatchIndex
 from service.ranking.serving import make_default_scorer
 from service.ranking.training_pairs import labelled_pairs
+from service.ranking_models.service import pairs_by_outcome
 from tests.support.factories import ApiClient
 
 CREDIT_CODE = "91310000MA1FL0ER26"
@@ -164,6 +165,10 @@ def test_deals_grade_their_pairs_by_how_far_they_went(world: World, db_session: 
         assert OUTCOME_TARGETS[expected] in graded
     assert OUTCOME_TARGETS["committed"] not in graded  # every committed pair went further
     assert funded_target(0.5) == pytest.approx(0.85)
+    counts = pairs_by_outcome(pairs.graded_targets)
+    assert counts["signed"] == 4 * 4  # the signers' deals
+    assert counts["passed"] >= 8 * 4  # every investor passed on four
+    assert counts["committed"] == 0
 
 
 def test_a_ranker_trained_on_outcomes_prefers_investors_who_deliver(
