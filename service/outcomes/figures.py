@@ -102,57 +102,130 @@ def _in_cny(amount: Decimal, currency: str) -> Decimal:
     return (amount * rate).quantize(CENT)
 
 
-def commission_figures(session: Session, by: FiguresBy, language: Language) -> Figures:
-    requests = {r.id: r for r in session.scalars(select(FinancingRequest))}
+def commission_figures(
+    session: Session, by: FiguresBy, language: Language, event_id: str | None = None
+) -> Figures:
+    """The figures by one dimension (of one event's meetings and deals when ``event_id``)."""
+    return figures_by(session, (by,), language, event_id)[by]
+
+
+def figures_by(
+    session: Session,
+    dimensions: Iterable[FiguresBy],
+    language: Language,
+    event_id: str | None = None,
+) -> dict[FiguresBy, Figures]:
+    """The figures by each dimension, read in one pass: only the meetings and deals of
+    ``event_id`` when it is given (a company it shares with another event is still flagged)."""
+    meetings_query = select(Meeting).where(Meeting.status == MeetingStatus.ACCEPTED)
+    outcomes_query = select(Outcome).order_by(Outcome.created_at, Outcome.id)
+    if event_id is not None:
+        meetings_query = meetings_query.where(Meeting.event_id == event_id)
+    meetings = session.scalars(meetings_query).all()
+    outcomes = session.scalars(outcomes_query).all()
+    counted = [o for o in outcomes if event_id is None or o.event_id == event_id]
+    # Only the requests and profiles the meetings and deals name are read.
+    request_ids = {m.financing_request_id for m in meetings} | {
+        o.financing_request_id for o in outcomes
+    }
+    profile_ids = {m.investor_profile_id for m in meetings} | {
+        o.investor_profile_id for o in counted
+    }
+    regions: dict[str, str | None] = {}
     sectors: dict[str, list[str]] = defaultdict(list)
-    for request_id, code in session.execute(
-        select(FinancingRequestSector.financing_request_id, FinancingRequestSector.code)
-    ):
-        sectors[request_id].append(code)
-    origins: dict[str, str] = dict(
-        session.execute(select(InvestorProfile.id, InvestorProfile.origin)).tuples().all()
-    )
+    for chunk in _chunks(sorted(request_ids)):
+        regions.update(
+            session.execute(
+                select(FinancingRequest.id, FinancingRequest.region).where(
+                    FinancingRequest.id.in_(chunk)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        for request_id, code in session.execute(
+            select(FinancingRequestSector.financing_request_id, FinancingRequestSector.code).where(
+                FinancingRequestSector.financing_request_id.in_(chunk)
+            )
+        ):
+            sectors[request_id].append(code)
+    origins: dict[str, str] = {}
+    for chunk in _chunks(sorted(profile_ids)):
+        origins.update(
+            session.execute(
+                select(InvestorProfile.id, InvestorProfile.origin).where(
+                    InvestorProfile.id.in_(chunk)
+                )
+            )
+            .tuples()
+            .all()
+        )
     events = {e.id: e for e in session.scalars(select(Event))}
 
-    def keys_of(request_id: str, profile_id: str, event_id: str | None) -> list[str]:
-        request = requests.get(request_id)
+    def keys_of(by: FiguresBy, request_id: str, profile_id: str, event: str | None) -> list[str]:
         if by is FiguresBy.EVENT:
-            return [event_id or NO_KEY]
+            return [event or NO_KEY]
         if by is FiguresBy.SECTOR:
             return sorted(sectors.get(request_id, [])) or [NO_KEY]
         if by is FiguresBy.REGION:
-            return [(request.region if request is not None else None) or NO_KEY]
+            return [regions.get(request_id) or NO_KEY]
         return [origins.get(profile_id) or NO_KEY]
 
-    figures = Figures(by=by)
+    every = {by: Figures(by=by) for by in dimensions}
+    # The total is the same whatever the rows: counted once, shared by every breakdown.
+    total = Tally()
+    for figures in every.values():
+        figures.total = total
 
-    def count(keys: Iterable[str], add: Callable[[Tally], None]) -> None:
-        for key in keys:
-            add(figures.groups.setdefault(key, Tally()))
-        add(figures.total)
+    def count(request_id: str, profile_id: str, event: str | None, add: Adder) -> None:
+        for by, figures in every.items():
+            for key in keys_of(by, request_id, profile_id, event):
+                add(figures.groups.setdefault(key, Tally()))
+        add(total)
 
-    signed_pairs = set(
-        session.execute(
-            select(Outcome.investor_profile_id, Outcome.financing_request_id).where(
-                Outcome.signed_on.is_not(None)
-            )
-        ).tuples()
-    )
-    for meeting in session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.ACCEPTED)):
-        keys = keys_of(meeting.financing_request_id, meeting.investor_profile_id, meeting.event_id)
+    signed_pairs = {
+        (o.investor_profile_id, o.financing_request_id) for o in outcomes if o.signed_on
+    }
+    for meeting in meetings:
         pair = (meeting.investor_profile_id, meeting.financing_request_id)
-        count(keys, partial(_add_meeting, signed=pair in signed_pairs))
+        count(
+            meeting.financing_request_id,
+            meeting.investor_profile_id,
+            meeting.event_id,
+            partial(_add_meeting, signed=pair in signed_pairs),
+        )
     day = today()
     claims: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in session.scalars(select(Outcome).order_by(Outcome.created_at, Outcome.id)):
-        keys = keys_of(outcome.financing_request_id, outcome.investor_profile_id, outcome.event_id)
-        overdue = deadlines_of(outcome, events.get(outcome.event_id or ""), day).overdue
-        count(keys, partial(_add_deal, outcome=outcome, overdue=overdue))
+    for outcome in outcomes:
         if outcome.credit_code:
             claims[outcome.credit_code].append(outcome)
-    figures.double_claims = _double_claims(claims, requests)
-    figures.names = _names(by, figures.groups, events, language)
-    return figures
+    for outcome in counted:
+        overdue = deadlines_of(outcome, events.get(outcome.event_id or ""), day).overdue
+        count(
+            outcome.financing_request_id,
+            outcome.investor_profile_id,
+            outcome.event_id,
+            partial(_add_deal, outcome=outcome, overdue=overdue),
+        )
+    double_claims = [
+        claim
+        for claim in _double_claims(claims, regions)
+        if event_id is None or any(o.event_id == event_id for o in claims[claim.credit_code])
+    ]
+    for by, figures in every.items():
+        figures.double_claims = double_claims
+        figures.names = _names(by, figures.groups, events, language)
+    return every
+
+
+Adder = Callable[[Tally], None]
+# Ids per IN list: well below SQLite's and PostgreSQL's limits on bound parameters.
+CHUNK = 5000
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
 
 
 def _add_meeting(tally: Tally, *, signed: bool) -> None:
@@ -172,12 +245,12 @@ def _add_deal(tally: Tally, *, outcome: Outcome, overdue: tuple[Overdue, ...]) -
 
 
 def _double_claims(
-    claims: dict[str, list[Outcome]], requests: dict[str, FinancingRequest]
+    claims: dict[str, list[Outcome]], regions_of: dict[str, str | None]
 ) -> list[DoubleClaim]:
     found = []
     for code, outcomes in sorted(claims.items()):
         regions = sorted(
-            {r.region for o in outcomes if (r := requests.get(o.financing_request_id)) and r.region}
+            {region for o in outcomes if (region := regions_of.get(o.financing_request_id))}
         )
         event_ids = sorted({o.event_id for o in outcomes if o.event_id})
         if len(regions) > 1 or len(event_ids) > 1:

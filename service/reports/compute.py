@@ -51,6 +51,7 @@ from service.reports.loading import (
     load_feedback,
     load_investors,
 )
+from service.reports.outcome_figures import outcome_figures
 from service.reports.tally import capital_rows, row_sectors, row_stages, tally_pairs
 
 MAX_LISTED = 1000  # entries per list in the document (requests, unmatched, investors)
@@ -293,4 +294,5 @@ def compute_report(
             unmatched=int(unmatched_rows.size),
             investors=len(investor_pairs),
         ),
+        outcomes=outcome_figures(session, scope.event_id),
     )

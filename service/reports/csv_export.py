@@ -19,8 +19,9 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from service.reference_data.catalog import CodeKind
-from service.reports.document import CapitalRow, ReportDocument
+from service.reports.document import CapitalRow, OutcomeFigure, OutcomeFigures, ReportDocument
 from service.reports.findings import find
+from service.reports.outcome_wording import rate_text, row_name
 from service.reports.wording import Wording
 
 BOM = "\ufeff"
@@ -272,6 +273,86 @@ def _sections(
                 words.name("stage", u.stage) if u.stage else "",
             ]
             for u in findings.uncovered
+        ],
+    )
+    if report.outcomes is not None:
+        yield from _outcome_sections(report.outcomes, words)
+
+
+OUTCOME_COLUMNS = (
+    "key",
+    "name",
+    "meetings",
+    "met_and_signed",
+    "deals",
+    "signed",
+    "signing_rate",
+    "signed_amount_cny",
+    "funds_in_place_cny",
+    "funds_in_place_ratio",
+    "overdue_registration",
+    "overdue_production",
+    "abandoned",
+    "name_readable",
+    "signing_rate_readable",
+    "signed_amount_readable",
+    "funds_in_place_readable",
+    "funds_in_place_ratio_readable",
+)
+
+
+def _outcome_row(words: Wording, by: str, figure: OutcomeFigure, name: str) -> list[Any]:
+    return [
+        figure.key,
+        figure.name,
+        figure.meetings,
+        figure.met_and_signed,
+        figure.deals,
+        figure.signed,
+        figure.signing_rate,
+        figure.signed_amount_cny,
+        figure.funds_in_place_cny,
+        figure.funds_in_place_ratio,
+        figure.overdue_registration,
+        figure.overdue_production,
+        figure.abandoned,
+        name,
+        rate_text(figure.signing_rate),
+        words.amount(figure.signed_amount_cny, "CNY"),
+        words.amount(figure.funds_in_place_cny, "CNY"),
+        rate_text(figure.funds_in_place_ratio),
+    ]
+
+
+def _outcome_sections(
+    outcomes: OutcomeFigures, words: Wording
+) -> Iterable[tuple[str, Sequence[str], list[list[Any]]]]:
+    """After every earlier section (programs find those where they were): the outcome
+    figures by each dimension, each with the total as its last row (key "all")."""
+    for breakdown in outcomes.breakdowns:
+        yield (
+            f"Outcomes by {breakdown.by} (as of {outcomes.as_of.isoformat()}; amounts in CNY)",
+            OUTCOME_COLUMNS,
+            [
+                *(
+                    _outcome_row(words, breakdown.by, g, row_name(words, breakdown.by, g))
+                    for g in breakdown.groups
+                ),
+                _outcome_row(words, breakdown.by, outcomes.total, words.text("All")),
+            ],
+        )
+    yield (
+        "Companies claimed twice (one credit code in two regions or events)",
+        ("credit_code", "outcome_ids", "regions", "event_ids", "regions_readable"),
+        [
+            [
+                claim.credit_code,
+                _codes(claim.outcome_ids),
+                _codes(claim.regions),
+                _codes(claim.event_ids),
+                words.names("region", claim.regions),
+            ]
+            for claim in outcomes.double_claims
         ],
     )
 

@@ -190,6 +190,47 @@ class Listed(_Part):
     investors: SkipJsonSchema[int]
 
 
+class OutcomeFigure(_Part):
+    """What the meetings became, for one row (or the total): as
+    ``GET /v1/outcomes/figures`` gives it. Amounts in CNY; rates with four places."""
+
+    key: str
+    name: str
+    meetings: int
+    met_and_signed: int
+    deals: int
+    signed: int
+    signing_rate: Decimal | None = None
+    signed_amount_cny: ExactAmount
+    funds_in_place_cny: ExactAmount
+    funds_in_place_ratio: Decimal | None = None
+    overdue_registration: int
+    overdue_production: int
+    abandoned: int
+
+
+class OutcomeBreakdown(_Part):
+    by: str = Field(description="event, sector, region or origin")
+    groups: list[OutcomeFigure] = Field(default_factory=list)
+
+
+class OutcomeDoubleClaim(_Part):
+    credit_code: str
+    outcome_ids: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    event_ids: list[str] = Field(default_factory=list)
+
+
+class OutcomeFigures(_Part):
+    """The commission's figures as they were when the report ran: of the report's event only
+    when it has one (deadlines judged on ``as_of``)."""
+
+    as_of: date
+    total: OutcomeFigure
+    breakdowns: list[OutcomeBreakdown] = Field(default_factory=list)
+    double_claims: list[OutcomeDoubleClaim] = Field(default_factory=list)
+
+
 class ReportDocument(_Part):
     id: str
     created_at: datetime
@@ -214,6 +255,8 @@ class ReportDocument(_Part):
     funnel: Funnel | None = None
     exposure: Exposure | None = None
     listed: Listed | None = None
+    # Written by reports made since outcomes are tracked; older ones read back without it.
+    outcomes: OutcomeFigures | None = Field(default=None, exclude_if=_absent)
 
     @property
     def unmatched_total(self) -> int:

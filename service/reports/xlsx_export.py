@@ -2,10 +2,10 @@
 
 Sheets: the summary (the report's facts and its written summary), coverage, capital by sector,
 capital by stage, the requests not covered, the top investors per request, the top requests per
-investor and the feedback funnel. Names stand where the document has codes; amounts are
-numbers (a spreadsheet sums and sorts them; Excel keeps 15 significant digits) with a readable
-column beside each, which also carries the exact figure. Text is always written as text: a
-name that starts with ``=`` is never run as a formula.
+investor, the feedback funnel and the outcomes. Names stand where the document has codes;
+amounts are numbers (a spreadsheet sums and sorts them; Excel keeps 15 significant digits) with
+a readable column beside each, which also carries the exact figure. Text is always written as
+text: a name that starts with ``=`` is never run as a formula.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from service.reference_data.catalog import CodeKind
 from service.reports.document import CapitalRow, ReportDocument
 from service.reports.findings import find
 from service.reports.formatting import format_share, format_threshold
+from service.reports.outcome_wording import heading, rate_text, row_name
 from service.reports.wording import Wording
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -286,6 +287,73 @@ def _funnel(document: ReportDocument, words: Wording) -> Table:
     return table
 
 
+def _outcomes(document: ReportDocument, words: Wording) -> Table:
+    """Every breakdown of the outcome figures on one sheet, each closed by the total."""
+    _ = words.text  # `_`: the name `make messages` extracts
+    table = Table(
+        _("Outcomes"),
+        (
+            _("Breakdown"),
+            _("Row"),
+            _("Accepted meetings"),
+            _("Met and signed"),
+            _("Signing rate"),
+            _("Deals"),
+            _("Signed"),
+            _("Signed amount (CNY)"),
+            _("Signed amount (readable)"),
+            _("Funds in place (CNY)"),
+            _("Funds in place (readable)"),
+            _("Funds-in-place ratio"),
+            _("Registration overdue"),
+            _("Production overdue"),
+            _("Abandoned"),
+        ),
+        amount_columns=frozenset({7, 9}),
+    )
+    outcomes = document.outcomes
+    if outcomes is None:
+        table.rows.append([_("This report was made before outcomes were tracked.")])
+        return table
+    for breakdown in outcomes.breakdowns:
+        rows = [(row_name(words, breakdown.by, g), g) for g in breakdown.groups]
+        for name, figure in [*rows, (_("All"), outcomes.total)]:
+            table.rows.append(
+                [
+                    heading(words, breakdown.by),
+                    name,
+                    figure.meetings,
+                    figure.met_and_signed,
+                    rate_text(figure.signing_rate),
+                    figure.deals,
+                    figure.signed,
+                    figure.signed_amount_cny,
+                    words.amount(figure.signed_amount_cny, "CNY"),
+                    figure.funds_in_place_cny,
+                    words.amount(figure.funds_in_place_cny, "CNY"),
+                    rate_text(figure.funds_in_place_ratio),
+                    figure.overdue_registration,
+                    figure.overdue_production,
+                    figure.abandoned,
+                ]
+            )
+    for claim in outcomes.double_claims:
+        table.rows.append(
+            [
+                _("Companies claimed twice"),
+                claim.credit_code,
+                None,
+                None,
+                None,
+                len(claim.outcome_ids),
+                None,
+                None,
+                words.names("region", claim.regions),
+            ]
+        )
+    return table
+
+
 def report_tables(document: ReportDocument, words: Wording) -> list[Table]:
     """Every table of the report, in the order the HTML report shows them."""
     _ = words.text  # `_`: the name `make messages` extracts
@@ -299,6 +367,7 @@ def report_tables(document: ReportDocument, words: Wording) -> list[Table]:
         _top_investors(document, words),
         _top_requests(document, words),
         _funnel(document, words),
+        _outcomes(document, words),
     ]
 
 

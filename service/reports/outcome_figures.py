@@ -1,0 +1,68 @@
+"""The commission's outcome figures as a report keeps them: the total, a breakdown by event,
+sector, region and investor origin, and the companies claimed twice (``service.outcomes.figures``
+computes them; the report's event narrows them to its own meetings and deals)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from service.outcomes.figures import FiguresBy, Tally, figures_by
+from service.outcomes.service import today
+from service.reports.document import (
+    OutcomeBreakdown,
+    OutcomeDoubleClaim,
+    OutcomeFigure,
+    OutcomeFigures,
+)
+
+TOTAL_KEY = "all"
+# The order the readers show the breakdowns in.
+DIMENSIONS = (FiguresBy.EVENT, FiguresBy.SECTOR, FiguresBy.REGION, FiguresBy.ORIGIN)
+
+
+def _figure(key: str, name: str, tally: Tally) -> OutcomeFigure:
+    return OutcomeFigure(
+        key=key,
+        name=name,
+        meetings=tally.meetings,
+        met_and_signed=tally.met_and_signed,
+        deals=tally.deals,
+        signed=tally.signed,
+        signing_rate=tally.signing_rate,
+        signed_amount_cny=tally.signed_amount_cny,
+        funds_in_place_cny=tally.funds_in_place_cny,
+        funds_in_place_ratio=tally.funds_in_place_ratio,
+        overdue_registration=tally.overdue_registration,
+        overdue_production=tally.overdue_production,
+        abandoned=tally.abandoned,
+    )
+
+
+def outcome_figures(session: Session, event_id: str | None) -> OutcomeFigures:
+    """The figures now, of ``event_id``'s meetings and deals (all when None). Names are
+    stored in Chinese; readers name codes in their own language (``Wording.name``)."""
+    every = figures_by(session, DIMENSIONS, "zh", event_id)
+    first = every[DIMENSIONS[0]]
+    return OutcomeFigures(
+        as_of=today(),
+        total=_figure(TOTAL_KEY, "", first.total),
+        breakdowns=[
+            OutcomeBreakdown(
+                by=by.value,
+                groups=[
+                    _figure(key, figures.names[key], tally)
+                    for key, tally in sorted(figures.groups.items())
+                ],
+            )
+            for by, figures in every.items()
+        ],
+        double_claims=[
+            OutcomeDoubleClaim(
+                credit_code=claim.credit_code,
+                outcome_ids=list(claim.outcome_ids),
+                regions=list(claim.regions),
+                event_ids=list(claim.event_ids),
+            )
+            for claim in first.double_claims
+        ],
+    )

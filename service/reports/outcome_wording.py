@@ -1,0 +1,40 @@
+"""The outcome figures of a report as its readers get them: each row's name in the reader's
+language, rates as percentages, the breakdowns' headings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from service.i18n.reasons import N_
+from service.reference_data.catalog import CodeKind
+from service.reports.document import OutcomeFigure
+from service.reports.wording import Wording
+
+NO_KEY = "none"
+_HUNDRED = Decimal(100)
+_TENTH = Decimal("0.1")
+HEADINGS = {
+    "event": N_("By event"),
+    "sector": N_("By sector"),
+    "region": N_("By region"),
+    "origin": N_("By investor origin"),
+}
+NOT_STATED = N_("Not stated")
+_KINDS: dict[str, CodeKind] = {"sector": "sector", "region": "region", "origin": "origin"}
+
+
+def rate_text(rate: Decimal | None) -> str:
+    """A rate kept with four places, as a percentage with one: 0.6667 is 66.7%."""
+    return "—" if rate is None else f"{(rate * _HUNDRED).quantize(_TENTH)}%"
+
+
+def row_name(words: Wording, by: str, figure: OutcomeFigure) -> str:
+    """The row's name: the event's as stored, a code's in the reader's language."""
+    if figure.key == NO_KEY:
+        return words.text(NOT_STATED)
+    kind = _KINDS.get(by)
+    return figure.name if kind is None else words.name(kind, figure.key, figure.name)
+
+
+def heading(words: Wording, by: str) -> str:
+    return words.text(HEADINGS.get(by, by))
