@@ -32,6 +32,14 @@ from models.ranking_model import ModelStatus, RankingModel
 from models.rate_limit import RateLimitWindow
 from models.report import Report
 from models.user import Invitation, User, UserSession
+from models.webhook import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)
 
 __all__ = [
     "Account",
@@ -41,6 +49,7 @@ __all__ = [
     "Base",
     "ChangeCounter",
     "Deal",
+    "DeliveryStatus",
     "Event",
     "EventSlot",
     "Feedback",
@@ -74,4 +83,9 @@ __all__ = [
     "ScheduledMeeting",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookEventType",
 ]

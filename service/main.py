@@ -52,6 +52,7 @@ from service.syndicates.router import router as syndicates_router
 from service.users.router import public_router as invitation_acceptance_router
 from service.users.router import router as users_router
 from service.web.app import UPLOAD_PATHS, mount_web_application
+from service.webhooks.router import router as webhooks_router
 
 logger = logging.getLogger("matchmaker.startup")
 
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         invitation_acceptance_router,
         users_router,
         api_keys_router,
+        webhooks_router,
     )
     for router in routers:
         _require_idempotent_posts(router)

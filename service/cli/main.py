@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from service.cli import backups, demo, evaluation, ranking, reports, server
+from service.cli import backups, demo, evaluation, ranking, reports, server, worker
 from service.cli.accounts import accounts_app
 from service.cli.events import events_app
 from service.cli.imports import import_app
@@ -25,7 +25,7 @@ COMMISSION_PANEL = "Commission: accounts, people, keys, events, reports"
 RESEARCH_PANEL = "Research: ranking quality and training"
 # Each panel's commands, in the order help lists them.
 PANELS: dict[str, tuple[str, ...]] = {
-    SERVICE_PANEL: ("serve", "migrate", "backup", "restore", "demo"),
+    SERVICE_PANEL: ("serve", "worker", "migrate", "backup", "restore", "demo"),
     DATA_PANEL: ("import",),
     COMMISSION_PANEL: ("accounts", "users", "keys", "events", "report"),
     RESEARCH_PANEL: ("evaluate", "train", "infer-profile"),
@@ -52,6 +52,7 @@ app = typer.Typer(
     help="Investor-to-project matchmaking service.", no_args_is_help=True, cls=_PanelOrderGroup
 )
 app.command("serve", rich_help_panel=SERVICE_PANEL)(server.serve)
+app.command("worker", rich_help_panel=SERVICE_PANEL)(worker.worker)
 app.command("migrate", rich_help_panel=SERVICE_PANEL)(server.migrate)
 app.command("backup", rich_help_panel=SERVICE_PANEL)(backups.backup)
 app.command("restore", rich_help_panel=SERVICE_PANEL)(backups.restore)

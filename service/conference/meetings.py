@@ -22,6 +22,7 @@ from models import (
     Role,
     Schedule,
     ScheduledMeeting,
+    WebhookEventType,
 )
 from service.audit_log.writer import record_audit
 from service.conference.programme import local
@@ -34,6 +35,7 @@ from service.investors import service as investors
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow, rank_investors
 from service.ranking.serving import rounded_score
+from service.webhooks import outbox
 
 OBJECT_TYPE = "meeting"
 # Meetings that still hold a place in people's plans (a pending one may yet be accepted).
@@ -199,6 +201,7 @@ def create(
             "requested_by": side.value,
         },
     )
+    outbox.emit_meeting(session, WebhookEventType.MEETING_REQUESTED, meeting)
     return meeting
 
 
@@ -240,6 +243,8 @@ def answer(
         object_id=meeting.id,
         changes={"side": side.value, "answer": data.answer.value, "reason": data.reason},
     )
+    if meeting.status is MeetingStatus.ACCEPTED:
+        outbox.emit_meeting(session, WebhookEventType.MEETING_ACCEPTED, meeting)
     return meeting
 
 
@@ -259,6 +264,7 @@ def cancel(*, session: Session, principal: Principal, meeting: Meeting, reason: 
         object_id=meeting.id,
         changes={"reason": reason},
     )
+    outbox.emit_meeting(session, WebhookEventType.MEETING_CANCELLED, meeting)
     return meeting
 
 

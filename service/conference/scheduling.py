@@ -33,6 +33,7 @@ from service.conference.schemas import (
 from service.conference.solver import solve
 from service.http.auth import Principal
 from service.http.problems import Conflict, NotFound
+from service.webhooks import outbox
 
 OBJECT_TYPE = "schedule"
 
@@ -191,6 +192,7 @@ def create(
             "moved": solution.moved,
         },
     )
+    outbox.emit_scheduled(session, schedule)
     return schedule
 
 

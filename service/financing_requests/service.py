@@ -24,6 +24,7 @@ from service.http.auth import Principal
 from service.http.pagination import fetch_page
 from service.http.problems import Conflict, Invalid, NotFound, field_problem
 from service.reference_data.code_links import codes_of, overlapping_sector, sync_code_rows
+from service.webhooks import outbox
 
 OBJECT_TYPE = "financing_request"
 S = RequestStatus
@@ -213,6 +214,7 @@ def review(
         object_id=financing_request.id,
         changes={"status": financing_request.status.value, "note": decision.note},
     )
+    outbox.emit_reviewed(session, financing_request)
     return financing_request
 
 

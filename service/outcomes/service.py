@@ -39,6 +39,7 @@ from service.http.problems import Conflict, Invalid, NotFound, field_problem
 from service.investors import service as investors
 from service.outcomes.deadlines import deadlines_of
 from service.outcomes.schemas import OutcomeOut, OutcomeStepWrite, OutcomeWrite
+from service.webhooks import outbox
 
 OBJECT_TYPE = "outcome"
 
@@ -380,5 +381,18 @@ def record_step(
         object_type=OBJECT_TYPE,
         object_id=outcome.id,
         changes=step.model_dump(mode="json", exclude_none=True),
+    )
+    outbox.emit_outcome_step(
+        session,
+        outcome_id=outcome.id,
+        profile_id=outcome.investor_profile_id,
+        request_id=outcome.financing_request_id,
+        data={
+            **step.model_dump(mode="json", exclude_none=True),
+            "stage": outcome.stage,
+            "currency": outcome.currency,
+            "signed_amount": outcome.signed_amount,
+            "funds_in_place": outcome.funds_in_place,
+        },
     )
     return outcome

@@ -1,0 +1,190 @@
+"""``matchmaker worker``: sends the webhooks outbox.
+
+Each pass turns requests published since the last pass into ``match.created`` events (the
+ranking decides: one event per mandate that scores at least an endpoint's threshold, to the
+endpoints of the account that owns the mandate), then sends what is due (see
+``service.webhooks.delivery``). It lives here, at the top, because it ranks: the outbox writer
+sits below every package that writes events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from types import FrameType
+from typing import Annotated, Any
+
+import httpx
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import (
+    FinancingRequest,
+    RequestStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)
+from service.core import migrations
+from service.core.database import create_db_engine, create_session_factory
+from service.core.logging_setup import configure_logging
+from service.core.settings import get_settings
+from service.ranking.index import MatchIndex
+from service.ranking.ranker import RankingWindow, rank_investors
+from service.ranking.serving import make_default_scorer, rounded_score
+from service.webhooks.delivery import DeliveryPolicy, deliver_due
+from service.webhooks.outbox import add_event
+
+logger = logging.getLogger("matchmaker.worker")
+# Publications expanded per pass; the rest wait for the next.
+EXPANSIONS_PER_PASS = 20
+# At most this many mandates ranked per publication get a match event.
+MATCHES_PER_REQUEST = 10_000
+
+
+def expand_publications(session: Session, index: MatchIndex) -> int:
+    """Each pending publication becomes match.created events, in one transaction with
+    marking it done (so a worker killed midway expands it again, never twice)."""
+    pending = session.scalars(
+        select(WebhookEvent)
+        .where(WebhookEvent.expand_pending.is_(True))
+        .order_by(WebhookEvent.created_at, WebhookEvent.id)
+        .limit(EXPANSIONS_PER_PASS)
+    ).all()
+    made = 0
+    for publication in pending:
+        publication.expand_pending = False
+        financing_request = session.get(FinancingRequest, publication.subject_id or "")
+        wanting = [
+            endpoint
+            for endpoint in session.scalars(
+                select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
+            )
+            if WebhookEventType.MATCH_CREATED.value in endpoint.event_types
+        ]
+        if (
+            financing_request is None
+            or financing_request.status is not RequestStatus.PUBLISHED
+            or not wanting
+        ):
+            continue
+        ranked = rank_investors(
+            session=session,
+            index=index,
+            financing_request=financing_request,
+            window=RankingWindow(
+                limit=MATCHES_PER_REQUEST, min_score=min(e.min_score for e in wanting)
+            ),
+        )
+        for position in ranked.page:
+            profile = ranked.profiles[position]
+            score = rounded_score(float(ranked.scores[position]))
+            endpoints = [
+                endpoint
+                for endpoint in wanting
+                if endpoint.account_id == profile.owner_account_id and score >= endpoint.min_score
+            ]
+            data = {
+                "investor_profile_id": profile.id,
+                "investor_profile_name": profile.name,
+                "financing_request_id": financing_request.id,
+                "title": financing_request.title,
+                "event_id": financing_request.event_id,
+                "score": score,
+            }
+            if add_event(session, WebhookEventType.MATCH_CREATED.value, data, endpoints):
+                made += 1
+    return made
+
+
+class _Stop:
+    """Set by SIGTERM or SIGINT: the worker finishes its pass and stops."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.event.set()
+
+
+def run_passes(
+    factory: sessionmaker[Session],
+    policy: DeliveryPolicy,
+    *,
+    once: bool,
+    interval: float,
+    stop: threading.Event,
+) -> None:
+    index = MatchIndex(make_default_scorer)
+    with factory.begin() as session:
+        index.rebuild(session)
+    with httpx.Client(follow_redirects=False, trust_env=False) as client:
+        while not stop.is_set():
+            with factory.begin() as session:
+                expanded = expand_publications(session, index)
+            sent = deliver_due(factory, client, policy)
+            if expanded or sent:
+                logger.info("webhooks pass", extra={"matches": expanded, "attempts": sent})
+            if once:
+                return
+            if not sent:
+                stop.wait(interval)
+
+
+def worker(
+    once: Annotated[
+        bool, typer.Option(help="One pass (publications expanded, due deliveries sent), then stop")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.05, help="Seconds between passes when nothing was due")
+    ] = 1.0,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(min=0.1, help="How long a delivery being sent is held from other workers"),
+    ] = 60.0,
+    backoff_seconds: Annotated[
+        float, typer.Option(min=0.01, help="The first retry's wait, doubled each time (max 4 h)")
+    ] = 30.0,
+    disable_after: Annotated[
+        int, typer.Option(min=1, help="Failed attempts in a row that disable an endpoint")
+    ] = 15,
+    timeout_seconds: Annotated[float, typer.Option(min=0.1, help="HTTP timeout per try")] = 10.0,
+) -> None:
+    """Send webhooks: signed (Standard Webhooks), at least once, retried with exponential
+    back-off for 24 hours; endpoints failing too often are disabled. Stops on SIGTERM."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    migrations.upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    policy = DeliveryPolicy(
+        lease=dt.timedelta(seconds=lease_seconds),
+        first_backoff=dt.timedelta(seconds=backoff_seconds),
+        disable_after=disable_after,
+        timeout_seconds=timeout_seconds,
+    )
+    stop = _Stop()
+    previous: dict[int, Any] = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, stop),
+        signal.SIGINT: signal.signal(signal.SIGINT, stop),
+    }
+    started = time.monotonic()
+    logger.info("webhook worker started", extra={"environment": settings.environment})
+    try:
+        run_passes(
+            create_session_factory(engine),
+            policy,
+            once=once,
+            interval=interval,
+            stop=stop.event,
+        )
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        engine.dispose()
+        logger.info(
+            "webhook worker stopped", extra={"seconds": round(time.monotonic() - started, 1)}
+        )

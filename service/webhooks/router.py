@@ -1,0 +1,123 @@
+"""Webhook endpoints over HTTP: register, list, read, re-enable, delete, and read the
+delivery log. Thin: the rules live in ``service.webhooks.service``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+
+from models import DeliveryStatus, WebhookEndpoint
+from service.core.database import SessionDep
+from service.http.auth import CurrentPrincipal
+from service.http.idempotency import IdempotentRoute
+from service.http.pagination import (
+    CursorQuery,
+    LimitQuery,
+    Page,
+    decode_offset_cursor,
+    encode_offset_cursor,
+)
+from service.http.problems import PROBLEM_RESPONSES
+from service.webhooks import service
+from service.webhooks.schemas import (
+    WebhookDeliveryOut,
+    WebhookEndpointCreate,
+    WebhookEndpointOut,
+)
+
+router = APIRouter(
+    prefix="/v1/webhook-endpoints",
+    tags=["webhooks"],
+    responses=PROBLEM_RESPONSES,
+    route_class=IdempotentRoute,
+)
+
+
+def _endpoint(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    endpoint_id: Annotated[str, Path(max_length=36)],
+) -> WebhookEndpoint:
+    return service.get_own(session=session, principal=principal, endpoint_id=endpoint_id)
+
+
+EndpointInPath = Annotated[WebhookEndpoint, Depends(_endpoint)]
+
+
+def _next(offset: int, limit: int, total: int) -> str | None:
+    return encode_offset_cursor(offset + limit) if offset + limit < total else None
+
+
+@router.post("", response_model=WebhookEndpointOut, status_code=status.HTTP_201_CREATED)
+def register_webhook_endpoint(
+    principal: CurrentPrincipal, body: WebhookEndpointCreate, session: SessionDep
+) -> WebhookEndpointOut:
+    """Register an endpoint of the caller's account. Its URL is checked now (HTTPS; the host
+    resolved and every address public) and again before every delivery. Each event comes as
+    a POST signed by Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
+    ``webhook-signature``), the same ``webhook-id`` on every retry."""
+    endpoint = service.register(session=session, principal=principal, data=body)
+    return WebhookEndpointOut.from_model(endpoint)
+
+
+@router.get("", response_model=Page[WebhookEndpointOut])
+def list_webhook_endpoints(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[WebhookEndpointOut]:
+    """The caller's account's endpoints, newest first, disabled ones with why."""
+    offset = decode_offset_cursor(cursor)
+    endpoints, total = service.list_own(
+        session=session, principal=principal, limit=limit, offset=offset
+    )
+    return Page(
+        items=[WebhookEndpointOut.from_model(endpoint) for endpoint in endpoints],
+        next_cursor=_next(offset, limit, total),
+    )
+
+
+@router.get("/{endpoint_id}", response_model=WebhookEndpointOut)
+def read_webhook_endpoint(endpoint: EndpointInPath) -> WebhookEndpointOut:
+    """One of the account's endpoints."""
+    return WebhookEndpointOut.from_model(endpoint)
+
+
+@router.post("/{endpoint_id}/enable", response_model=WebhookEndpointOut)
+def enable_webhook_endpoint(
+    principal: CurrentPrincipal, endpoint: EndpointInPath, session: SessionDep
+) -> WebhookEndpointOut:
+    """Send to an endpoint disabled after repeated failures again (its URL checked again);
+    deliveries still within their 24 hours resume."""
+    service.enable(session=session, principal=principal, endpoint=endpoint)
+    return WebhookEndpointOut.from_model(endpoint)
+
+
+@router.delete("/{endpoint_id}", status_code=204, response_class=Response)
+def delete_webhook_endpoint(
+    principal: CurrentPrincipal, endpoint: EndpointInPath, session: SessionDep
+) -> Response:
+    """Delete the endpoint with its deliveries and their log."""
+    service.delete(session=session, principal=principal, endpoint=endpoint)
+    return Response(status_code=204)
+
+
+@router.get("/{endpoint_id}/deliveries", response_model=Page[WebhookDeliveryOut])
+def list_webhook_deliveries(
+    endpoint: EndpointInPath,
+    session: SessionDep,
+    delivery_status: Annotated[
+        DeliveryStatus | None, Query(alias="status", description="Only deliveries in this state")
+    ] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[WebhookDeliveryOut]:
+    """The endpoint's delivery log, newest first: each event, the body sent, every attempt
+    (time, status, error) and when the next one is due."""
+    offset = decode_offset_cursor(cursor)
+    items, total = service.deliveries_of(
+        session=session, endpoint=endpoint, status=delivery_status, limit=limit, offset=offset
+    )
+    return Page(items=items, next_cursor=_next(offset, limit, total))

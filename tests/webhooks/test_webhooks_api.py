@@ -1,0 +1,325 @@
+"""Webhook endpoints over HTTP and the outbox behind them: registering (addresses checked),
+events written with their changes, delivered signed (verified with the Standard Webhooks
+library), retried with back-off, logged, and endpoints disabled after repeated failures."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import secrets
+from collections.abc import Iterator
+from functools import partial
+from ipaddress import ip_address
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session, sessionmaker
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from service.core.settings import get_settings
+from service.webhooks import addresses
+from service.webhooks.delivery import DeliveryPolicy, deliver_due
+from tests.support.factories import Account, ApiClient
+from tests.webhooks.receiver import receiving
+
+ENDPOINTS = "/v1/webhook-endpoints"
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def register(
+    api: ApiClient, owner: Account, url: str, event_types: list[str], **extra: Any
+) -> httpx.Response:
+    body = {"url": url, "event_types": event_types, "secret": new_secret(), **extra}
+    response: httpx.Response = api.client.post(ENDPOINTS, json=body, headers=owner.headers)
+    return response
+
+
+@pytest.fixture
+def factory(connection: Connection) -> sessionmaker[Session]:
+    """The worker's sessions, inside the test's transaction."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(trust_env=False) as http:
+        yield http
+
+
+def policy(**overrides: Any) -> DeliveryPolicy:
+    values: dict[str, Any] = {"first_backoff": dt.timedelta(seconds=30), **overrides}
+    return DeliveryPolicy(**values)
+
+
+def publish_one(api: ApiClient, startup: Account, title: str = "webhook request") -> str:
+    request_id: str = api.create_request(startup, title=title)["id"]
+    api.publish(request_id)
+    return request_id
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("https://10.0.0.8/hooks", "address_refused"),
+        ("https://192.168.1.20/hooks", "address_refused"),
+        ("https://172.16.5.4/hooks", "address_refused"),
+        ("https://169.254.169.254/latest/meta-data", "address_refused"),
+        ("https://[fe80::1]/hooks", "address_refused"),
+        ("https://[fd00::1]/hooks", "address_refused"),
+        ("https://[::ffff:10.0.0.1]/hooks", "address_refused"),
+        ("https://100.64.0.1/hooks", "address_refused"),
+        ("http://93.184.216.34/hooks", "https_required"),
+        ("ftp://93.184.216.34/hooks", "invalid_url"),
+        ("https://user:pw@93.184.216.34/hooks", "invalid_url"),
+        ("https://no-such-host.invalid/hooks", "unresolvable"),
+    ],
+)
+def test_a_private_or_unfit_address_is_refused_beside_the_url(
+    api: ApiClient, url: str, code: str
+) -> None:
+    investor = api.create_account("investor")
+    response = register(api, investor, url, ["meeting.requested"])
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("url", code)]
+    listed = api.client.get(ENDPOINTS, headers=investor.headers).json()
+    assert listed["items"] == []
+
+
+def test_a_host_resolving_to_one_private_address_among_public_ones_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    public, private = (
+        ip_address("93.184.216.34"),
+        ip_address("10.1.2.3"),
+    )
+    monkeypatch.setattr(addresses, "resolve", lambda host, port: (public, private))
+    with pytest.raises(addresses.RefusedUrl) as refused:
+        addresses.check_destination("https://hooks.example.com/in")
+    assert refused.value.code == "address_refused"
+    assert "10.1.2.3" in refused.value.message
+
+
+def test_loopback_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(addresses, "loopback_allowed", lambda: False)
+    for url in ("https://127.0.0.1/hooks", "https://localhost/hooks", "http://[::1]:8080/"):
+        with pytest.raises(addresses.RefusedUrl) as refused:
+            addresses.check_destination(url)
+        assert refused.value.code == "address_refused", url
+    assert get_settings().environment == "test"
+
+
+def test_register_list_read_and_the_secret_never_shown(api: ApiClient) -> None:
+    investor = api.create_account("investor")
+    created = register(
+        api,
+        investor,
+        "https://127.0.0.1:9443/in",
+        ["match.created", "meeting.requested", "match.created"],
+        min_score=0.55,
+        description="CRM",
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["event_types"] == ["match.created", "meeting.requested"]
+    assert body["enabled"] is True
+    assert body["min_score"] == 0.55
+    assert "secret" not in body
+    one = api.client.get(f"{ENDPOINTS}/{body['id']}", headers=investor.headers)
+    assert one.status_code == 200
+    assert one.json() == body
+    listed = api.client.get(ENDPOINTS, headers=investor.headers).json()["items"]
+    assert [e["id"] for e in listed] == [body["id"]]
+
+
+def test_a_bad_secret_or_no_event_is_refused(api: ApiClient) -> None:
+    investor = api.create_account("investor")
+    for body, field in (
+        (
+            {"url": "https://127.0.0.1/", "event_types": ["outcome.step"], "secret": "short"},
+            "secret",
+        ),
+        (
+            {"url": "https://127.0.0.1/", "event_types": ["outcome.step"], "secret": "whsec_!!"},
+            "secret",
+        ),
+        ({"url": "https://127.0.0.1/", "event_types": [], "secret": new_secret()}, "event_types"),
+        (
+            {"url": "https://127.0.0.1/", "event_types": ["nope"], "secret": new_secret()},
+            "event_types",
+        ),
+    ):
+        response = api.client.post(ENDPOINTS, json=body, headers=investor.headers)
+        assert response.status_code == 422, response.text
+        assert {e["field"].split(".")[0] for e in response.json()["errors"]} == {field}
+
+
+def test_another_accounts_endpoint_is_a_404_to_everyone_else(api: ApiClient) -> None:
+    mine, theirs = api.create_account("investor"), api.create_account("investor")
+    endpoint_id = register(api, mine, "https://127.0.0.1/", ["outcome.step"]).json()["id"]
+    commission = api.create_account("commission")
+    for caller in (theirs.headers, commission.headers, api.admin):
+        for method, path in (
+            ("GET", f"{ENDPOINTS}/{endpoint_id}"),
+            ("GET", f"{ENDPOINTS}/{endpoint_id}/deliveries"),
+            ("POST", f"{ENDPOINTS}/{endpoint_id}/enable"),
+            ("DELETE", f"{ENDPOINTS}/{endpoint_id}"),
+        ):
+            assert api.client.request(method, path, headers=caller).status_code == 404
+        assert api.client.get(ENDPOINTS, headers=caller).json()["items"] == []
+    assert api.client.get(f"{ENDPOINTS}/{endpoint_id}", headers=mine.headers).status_code == 200
+
+
+def test_a_review_writes_its_event_in_the_same_transaction_and_it_arrives_signed(
+    api: ApiClient, factory: sessionmaker[Session], http: httpx.Client, db_session: Session
+) -> None:
+    startup = api.create_account("startup")
+    secret = new_secret()
+    with receiving() as receiver:
+        created = api.client.post(
+            ENDPOINTS,
+            json={
+                "url": receiver.url,
+                "event_types": ["financing_request.reviewed"],
+                "secret": secret,
+            },
+            headers=startup.headers,
+        )
+        assert created.status_code == 201, created.text
+        request_id = publish_one(api, startup)
+        # The outbox has the event and one delivery before any worker ran.
+        delivery = db_session.scalars(select(WebhookDelivery)).one()
+        assert delivery.status is DeliveryStatus.PENDING
+        assert deliver_due(factory, http, policy()) == 1
+        [got] = receiver.received
+    payload = Webhook(secret).verify(got.body, got.headers)
+    assert payload["type"] == "financing_request.reviewed"
+    assert payload["data"]["financing_request_id"] == request_id
+    assert payload["data"]["status"] == "published"
+    assert got.headers["webhook-id"] == payload["id"] == delivery.event_id
+    assert got.headers["webhook-id"].startswith("msg_")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(got.body, got.headers)
+    tampered = got.body.replace(b"published", b"rejected!")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(tampered, got.headers)
+    log = api.client.get(
+        f"{ENDPOINTS}/{created.json()['id']}/deliveries", headers=startup.headers
+    ).json()["items"]
+    assert [(d["status"], d["attempts"], d["event_id"]) for d in log] == [
+        ("delivered", 1, got.headers["webhook-id"])
+    ]
+    assert log[0]["attempt_log"][0]["status_code"] == 204
+    assert log[0]["payload"] == json.loads(got.body)
+
+
+def test_nothing_is_written_for_accounts_without_endpoints_and_a_failed_change_writes_none(
+    api: ApiClient, db_session: Session
+) -> None:
+    startup = api.create_account("startup")
+    publish_one(api, startup)
+    assert db_session.scalars(select(WebhookEvent)).all() == []
+    register(api, startup, "https://127.0.0.1/", ["financing_request.reviewed"])
+    request_id = api.create_request(startup)["id"]
+    # A rejection without a note fails: no event.
+    assert api.review(request_id, "reject").status_code == 422
+    assert db_session.scalars(select(WebhookEvent)).all() == []
+
+
+def test_failures_back_off_exponentially_and_disable_the_endpoint_saying_why(
+    api: ApiClient, factory: sessionmaker[Session], http: httpx.Client, db_session: Session
+) -> None:
+    startup = api.create_account("startup")
+    with receiving(status=500) as receiver:
+        endpoint_id = register(api, startup, receiver.url, ["financing_request.reviewed"]).json()[
+            "id"
+        ]
+        publish_one(api, startup)
+        start = dt.datetime.now(dt.UTC)
+        moments = [start + dt.timedelta(seconds=s) for s in (0, 31, 92, 213)]
+        waits = []
+        for moment in moments:
+            assert (
+                deliver_due(
+                    factory, http, policy(disable_after=4), now=partial(lambda m: m, moment)
+                )
+                == 1
+            )
+            delivery = db_session.scalars(select(WebhookDelivery)).one()
+            db_session.refresh(delivery)
+            waits.append((delivery.next_attempt_at - moment).total_seconds())
+        assert len(receiver.received) == 4
+        assert len(set(receiver.ids())) == 1  # every retry carries the same webhook-id
+    assert waits[:3] == [30, 60, 120]
+    endpoint = api.client.get(f"{ENDPOINTS}/{endpoint_id}", headers=startup.headers).json()
+    assert endpoint["enabled"] is False
+    assert endpoint["disabled_reason"].startswith("Disabled after 4 failed attempts in a row")
+    assert "HTTP 500" in endpoint["disabled_reason"]
+    # A disabled endpoint is not sent to; enabling it resumes the delivery.
+    assert deliver_due(factory, http, policy(), now=lambda: start + dt.timedelta(hours=1)) == 0
+    enabled = api.client.post(f"{ENDPOINTS}/{endpoint_id}/enable", headers=startup.headers)
+    assert enabled.status_code == 200
+    assert enabled.json()["enabled"] is True
+    log = api.client.get(f"{ENDPOINTS}/{endpoint_id}/deliveries", headers=startup.headers).json()[
+        "items"
+    ]
+    assert [a["error"] for a in log[0]["attempt_log"]] == ["HTTP 500"] * 4
+
+
+def test_a_delivery_is_given_up_after_24_hours(
+    api: ApiClient, factory: sessionmaker[Session], http: httpx.Client, db_session: Session
+) -> None:
+    startup = api.create_account("startup")
+    with receiving(status=503) as receiver:
+        register(api, startup, receiver.url, ["financing_request.reviewed"])
+        publish_one(api, startup)
+        late = dt.datetime.now(dt.UTC) + dt.timedelta(hours=23, minutes=59, seconds=45)
+        assert deliver_due(factory, http, policy(), now=lambda: late) == 1
+    delivery = db_session.scalars(select(WebhookDelivery)).one()
+    db_session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.FAILED
+    assert "given up after 1 attempts in 24 hours" in (delivery.last_error or "")
+
+
+def test_the_address_is_checked_again_at_delivery(
+    api: ApiClient,
+    factory: sessionmaker[Session],
+    http: httpx.Client,
+    db_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    startup = api.create_account("startup")
+    with receiving() as receiver:
+        register(api, startup, receiver.url, ["financing_request.reviewed"])
+        publish_one(api, startup)
+        # The host now resolves to a private address (a rebinding DNS, say).
+        private = ip_address("10.9.8.7")
+        monkeypatch.setattr(addresses, "resolve", lambda host, port: (private,))
+        assert deliver_due(factory, http, policy()) == 1
+        assert receiver.received == []
+    delivery = db_session.scalars(select(WebhookDelivery)).one()
+    db_session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.PENDING
+    assert (delivery.last_error or "").startswith(
+        "refused: The host 127.0.0.1 resolves to 10.9.8.7"
+    )
+
+
+def test_deleting_an_endpoint_takes_its_deliveries(api: ApiClient, db_session: Session) -> None:
+    startup = api.create_account("startup")
+    endpoint_id = register(
+        api, startup, "https://127.0.0.1/", ["financing_request.reviewed"]
+    ).json()["id"]
+    publish_one(api, startup)
+    assert len(db_session.scalars(select(WebhookDelivery)).all()) == 1
+    deleted = api.client.delete(f"{ENDPOINTS}/{endpoint_id}", headers=startup.headers)
+    assert deleted.status_code == 204
+    assert db_session.scalars(select(WebhookDelivery)).all() == []
+    assert db_session.get(WebhookEndpoint, endpoint_id) is None
