@@ -15,7 +15,8 @@ The rules (:class:`SyndicateRules`, defaults in brackets):
   Every amount is a sum or difference of the given amounts, so the arithmetic is exact.
 - **Lead.** The request's stage is one of the lead's stages (a stage fit, not merely an
   adjacent stage), and the lead's ticket is the largest of the syndicate and at least a fifth
-  of the ask [``lead_min_share`` 0.2]. The lead carries as much as its range allows; the
+  of the ask [``lead_min_share`` 0.2]. The lead carries as much as its range allows (and at
+  least every follower's minimum, even when that takes the total above the ask); the
   followers put in their minimum tickets, and what is left goes to them in order of fit, none
   above the lead's ticket.
 - **Seats.** One investor account is one seat: a syndicate never holds two mandates of the
@@ -25,8 +26,9 @@ The rules (:class:`SyndicateRules`, defaults in brackets):
 - **Choice of followers.** For each possible lead, the fewest followers that can cover the
   ask, and among those the best-fitting: candidates are taken in order of fit, each one kept
   if the syndicate can still be completed with the remaining candidates (a look-ahead on
-  their largest maximum and smallest minimum tickets). The search is greedy (fast and
-  deterministic), not exhaustive.
+  their largest maximum and smallest minimum tickets). When that greedy choice cannot be
+  ticketed, the combinations of the best-fitting candidates are tried in order of fit
+  (``SEARCH_POOL``, ``SEARCH_COMBINATIONS``): exhaustive on small pools, bounded on large.
 - **Combined fit.** The members' scores weighted by their tickets: the investor putting in
   half the money counts for half the fit.
 - **Ranking.** At most one syndicate per lead account. Syndicates of the same accounts are
@@ -39,6 +41,7 @@ The rules (:class:`SyndicateRules`, defaults in brackets):
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,6 +50,11 @@ from typing import Literal
 MemberRole = Literal["lead", "follower"]
 FIT_DECIMALS = 6
 """Combined fit is compared and shown rounded to this many decimals (as scores are)."""
+SEARCH_POOL = 12
+"""When the greedy choice of followers fails, combinations among this many best-fitting
+candidates are tried (all of them when the pool is no larger)."""
+SEARCH_COMBINATIONS = 1000
+"""At most this many combinations are tried per lead and number of followers."""
 
 
 class Obstacle(enum.StrEnum):
@@ -260,11 +268,31 @@ def _best_for_lead(
         if lead.ticket_max + look_ahead.largest_caps(0, count) < lowest:
             continue  # more followers are needed
         followers = _pick_followers(lead, pool, look_ahead, count, lowest, highest)
-        if followers is None:
+        syndicate = None if followers is None else _allocate(ask, lead, followers, rules)
+        if syndicate is None:
+            syndicate = _search_followers(ask, lead, pool, count, rules)
+        if syndicate is not None:
+            return syndicate
+    return None
+
+
+def _search_followers(
+    ask: Decimal, lead: Candidate, pool: Sequence[_Follower], count: int, rules: SyndicateRules
+) -> Syndicate | None:
+    """When the greedy choice fails: every combination of ``count`` followers among the
+    best-fitting ``SEARCH_POOL`` of the pool, better fits first (combinations keep the pool's
+    order), up to ``SEARCH_COMBINATIONS`` of them. Exhaustive on small pools."""
+    tried = 0
+    for followers in itertools.combinations(pool[:SEARCH_POOL], count):
+        seats = {lead.seat, *(f.candidate.seat for f in followers)}
+        if len(seats) != count + 1:
             continue
         syndicate = _allocate(ask, lead, followers, rules)
         if syndicate is not None:
             return syndicate
+        tried += 1
+        if tried >= SEARCH_COMBINATIONS:
+            return None
     return None
 
 
@@ -307,18 +335,24 @@ def _pick_followers(
 def _allocate(
     ask: Decimal, lead: Candidate, followers: Sequence[_Follower], rules: SyndicateRules
 ) -> Syndicate | None:
-    """Tickets for a chosen lead and followers, or None when the rules cannot all hold."""
+    """Tickets for a chosen lead and followers, or None when the rules cannot all hold.
+
+    The lead's ticket is at least its minimum, a lead's share of the ask and every
+    follower's minimum (the lead carries the most); within that it carries as much of the
+    ask as the followers' minimum tickets leave, up to its maximum. The total is then the ask
+    itself when the followers' ranges allow it, else as close to it as they allow."""
     followers_min = sum((f.candidate.ticket_min for f in followers), Decimal(0))
-    lowest_possible = lead.ticket_min + followers_min
-    highest_possible = lead.ticket_max + sum((f.cap for f in followers), Decimal(0))
-    # The ask itself when the ranges allow it; else as close to it as they allow.
-    total = min(max(ask, lowest_possible), highest_possible)
+    lead_floor = max(
+        lead.ticket_min,
+        rules.lead_min_ticket(ask),
+        *(f.candidate.ticket_min for f in followers),
+    )
+    if lead_floor > lead.ticket_max:
+        return None
+    lead_ticket = min(lead.ticket_max, max(lead_floor, ask - followers_min))
+    followers_cap = sum((min(f.cap, lead_ticket) for f in followers), Decimal(0))
+    total = min(max(ask, lead_ticket + followers_min), lead_ticket + followers_cap)
     if not rules.lowest_total(ask) <= total <= rules.highest_total(ask):
-        return None
-    lead_ticket = min(lead.ticket_max, total - followers_min)
-    if lead_ticket < rules.lead_min_ticket(ask):
-        return None
-    if any(f.candidate.ticket_min > lead_ticket for f in followers):
         return None
     left = total - lead_ticket - followers_min
     tickets: list[Decimal] = []

@@ -3,6 +3,8 @@ its range, one seat per account, a lead that carries the most, a deterministic o
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from decimal import Decimal
 
@@ -296,3 +298,82 @@ def test_the_limit_bounds_the_answer() -> None:
 def test_the_ask_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         compose(Decimal(0), [], limit=5)
+
+
+def _feasible_by_enumeration(ask: int, candidates: list[Candidate], max_followers: int) -> bool:
+    """Whether any lead and followers can be ticketed, by trying every subset and every
+    whole-number lead ticket (the amounts are whole numbers): the followers' tickets can make
+    any whole sum between their minimums and their maximums capped at the lead's ticket."""
+    for lead in candidates:
+        if not lead.invests_at_stage or lead.ticket_max * 5 < ask:
+            continue
+        others = [c for c in candidates if c is not lead and c.seat != lead.seat]
+        for size in range(1, max_followers + 1):
+            for followers in itertools.combinations(others, size):
+                if len({lead.seat, *(f.seat for f in followers)}) != size + 1:
+                    continue
+                low = int(
+                    max(lead.ticket_min, Decimal(ask) / 5, *(f.ticket_min for f in followers))
+                    + Decimal("0.999999")
+                )
+                for lead_ticket in range(low, int(lead.ticket_max) + 1):
+                    smallest = sum(int(f.ticket_min) for f in followers)
+                    largest = sum(min(int(f.ticket_max), lead_ticket) for f in followers)
+                    total_low = max(lead_ticket + smallest, math.ceil(ask * 0.9))
+                    total_high = min(lead_ticket + largest, math.floor(ask * 1.1))
+                    if smallest <= largest and total_low <= total_high:
+                        return True
+    return False
+
+
+def test_a_syndicate_is_found_whenever_one_exists_on_small_candidate_sets() -> None:
+    """Against every subset and lead ticket on 600 random small sets (whole amounts around an
+    ask of 100): the composer finds a syndicate exactly when one exists."""
+    rng = random.Random(20261202)
+    found = 0
+    for _ in range(600):
+        candidates = []
+        for number in range(rng.randint(2, 5)):
+            low = rng.randint(5, 90)
+            candidates.append(
+                candidate(
+                    f"c{number}",
+                    round(rng.random(), 3),
+                    Decimal(low),
+                    Decimal(low + rng.choice([0, rng.randint(0, 60)])),
+                    seat=f"s{rng.randint(0, 3)}",
+                    at_stage=rng.random() < 0.7,
+                )
+            )
+        composition = compose_checked(Decimal(100), candidates, max_followers=3)
+        exists = _feasible_by_enumeration(100, candidates, 3)
+        assert bool(composition.syndicates) == exists, candidates
+        found += exists
+    assert found > 100  # the sets are not all hopeless
+
+
+def test_the_lead_rises_to_a_followers_minimum_when_the_ask_would_leave_it_below() -> None:
+    """A lead of 1.56-2.91 billion and a follower of 1.59-2.07: the lead cannot take 1.41
+    (below the follower), so both put in 1.59 and the total is 3.18, within 10%."""
+    lead = candidate("lead", 0.9, Decimal("1.56") * BILLION, Decimal("2.91") * BILLION)
+    follower = candidate(
+        "follower", 0.8, Decimal("1.59") * BILLION, Decimal("2.07") * BILLION, at_stage=False
+    )
+    (syndicate,) = compose_checked(ASK, [lead, follower]).syndicates
+    assert members(syndicate) == [
+        ("lead", "lead", Decimal("1.59") * BILLION),
+        ("follower", "follower", Decimal("1.59") * BILLION),
+    ]
+    assert syndicate.total == Decimal("3.18") * BILLION
+
+
+def test_when_the_greedy_choice_cannot_be_ticketed_other_followers_are_tried() -> None:
+    """A (at the stage, 0.3-1.26 billion), B (exactly 0.87), C (1.08-1.35, not at the stage):
+    A leads at 1.08 with B and C, 3.03 billion in all."""
+    a = candidate("A", 0.9, Decimal("0.3") * BILLION, Decimal("1.26") * BILLION)
+    b = candidate("B", 0.8, Decimal("0.87") * BILLION, Decimal("0.87") * BILLION, at_stage=False)
+    c = candidate("C", 0.7, Decimal("1.08") * BILLION, Decimal("1.35") * BILLION, at_stage=False)
+    (syndicate,) = compose_checked(ASK, [a, b, c]).syndicates
+    assert syndicate.total == Decimal("3.03") * BILLION
+    assert syndicate.lead.candidate.investor_id == "A"
+    assert syndicate.lead.ticket == Decimal("1.08") * BILLION
