@@ -350,6 +350,9 @@ def test_a_schedule_respects_availability_and_agendas_have_the_right_times(
     assert solved.status_code == 201, solved.text
     schedule = solved.json()
     assert schedule["status"] in {"optimal", "feasible"}
+    # Asked for nothing in particular: coverage counts requests with 3 meetings, 30 s at most.
+    assert schedule["coverage_k"] == 3
+    assert schedule["time_limit_seconds"] == 30.0
     # Hillhouse cannot be at two tables at 09:30: one meeting sits, one is left out.
     assert len(schedule["placements"]) == 1
     assert schedule["placements"][0]["seat"]["slot_id"] == slots[1]["id"]
@@ -465,6 +468,35 @@ def test_proposals_fill_requests_below_k_from_the_ranking(
     assert not pairs & {
         (m["financing_request_id"], m["investor_profile_id"]) for m in again["proposed"]
     }
+
+
+def test_proposals_keep_to_the_minimum_score_and_the_investors_cap(
+    conference: Conference, api: ApiClient
+) -> None:
+    path = f"/v1/events/{conference.event_id}/proposals"
+    # Above every score: nothing is proposed and both requests are outreach targets.
+    strict = conference.post(path, {"coverage_k": 2, "min_score": 0.999}, None)
+    assert strict.status_code == 200, strict.text
+    assert strict.json()["proposed"] == []
+    assert sorted(t["financing_request_id"] for t in strict.json()["outreach_targets"]) == sorted(
+        [conference.request, conference.other_request]
+    )
+    assert all(t["meetings"] == 0 for t in strict.json()["outreach_targets"])
+    # One meeting per investor at most: two requests, two investors, no investor twice.
+    capped = api.client.put(
+        f"/v1/events/{conference.event_id}/programme",
+        json=programme(investor_meeting_cap=1),
+        headers=api.admin,
+    )
+    assert capped.status_code == 200, capped.text
+    made = conference.post(path, {"coverage_k": 2, "min_score": 0.0}, None)
+    assert made.status_code == 200, made.text
+    per_investor: dict[str, int] = {}
+    for meeting in made.json()["proposed"]:
+        investor = meeting["investor_profile_id"]
+        per_investor[investor] = per_investor.get(investor, 0) + 1
+    assert per_investor
+    assert max(per_investor.values()) == 1
 
 
 @pytest.mark.parametrize(

@@ -544,6 +544,32 @@ def test_cancelling_one_meeting_moves_no_one_else() -> None:
     assert revised.moved <= moved_without_previous, message
 
 
+def test_a_party_no_longer_free_in_a_slot_moves_only_its_meeting_there() -> None:
+    """An investor says it is no longer free in the slot of one of its meetings: that meeting
+    moves, every other meeting keeps its slot and table."""
+    problem = slack_problem()
+    first = solve(problem)
+    check_solution(problem, first)
+    assert len(first.plan.placements) == len(problem.meetings), "the instance is not slack"
+    earlier = {p.meeting_id: p.seat for p in first.plan.placements}
+    by_id = {m.id: m for m in problem.meetings}
+    affected = first.plan.placements[0]
+    party = by_id[affected.meeting_id].investor_party
+    gone = affected.seat.slot_id
+    changed = tuple(
+        replace(m, slots=m.slots - {gone}) if m.investor_party == party else m
+        for m in problem.meetings
+    )
+    revised_problem = replace(problem, meetings=changed, previous=earlier)
+    revised = solve(revised_problem)
+    check_solution(revised_problem, revised)
+    seats = {p.meeting_id: p.seat for p in revised.plan.placements}
+    moved = sorted(m for m in earlier if seats.get(m) != earlier[m])
+    assert moved == [affected.meeting_id]
+    assert seats[affected.meeting_id].slot_id != gone
+    assert (revised.kept, revised.moved) == (len(problem.meetings) - 1, 1)
+
+
 def test_keeping_a_seat_outranks_score() -> None:
     # "old" sat in s0; "new" scores higher but needs the only table in s0 (and old has no other
     # slot). k = 5 makes coverage impossible, so only stability and score are at stake.
