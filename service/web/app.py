@@ -18,6 +18,7 @@ from service.web.pages import (
     conference_parties,
     investor,
     investor_deals,
+    outcomes,
     signing_in,
     startup,
 )
@@ -43,5 +44,6 @@ def mount_web_application(app: FastAPI) -> None:
         commission_imports,
         conference_parties,
         commission_conference,
+        outcomes,
     ):
         app.include_router(pages.router)

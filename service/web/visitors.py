@@ -37,6 +37,7 @@ _NAVIGATION = {
         ("/commission/review", N_("Review queue")),
         ("/commission/events", N_("Events")),
         ("/commission/conference", N_("Conference day")),
+        ("/commission/outcomes", N_("Outcomes")),
         ("/commission/reports", N_("Reports")),
         ("/commission/ranking-models", N_("Ranking models")),
         ("/commission/imports", N_("Imports")),
@@ -48,11 +49,13 @@ _NAVIGATION = {
         ("/startup/requests/new", N_("New request")),
         ("/startup/meetings", N_("Meetings")),
         ("/startup/agenda", N_("Agenda")),
+        ("/outcomes", N_("Outcomes")),
     ],
     Role.INVESTOR: [
         ("/investor", N_("My mandates")),
         ("/investor/meetings", N_("Meetings")),
         ("/investor/agenda", N_("Agenda")),
+        ("/outcomes", N_("Outcomes")),
     ],
 }
 

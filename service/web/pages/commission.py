@@ -15,11 +15,15 @@ from service.financing_requests import service as requests
 from service.financing_requests.schemas import ReviewDecision
 from service.http.problems import Conflict, NotFound
 from service.i18n.catalogs import translate
+from service.i18n.languages import current_language
 from service.matches.service import rank_investors_for_request
+from service.outcomes.figures import FiguresBy, commission_figures
+from service.outcomes.presenting import figures_out
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.ranker import RankingWindow
 from service.reports import service as reports
 from service.reports.findings import find
+from service.reports.outcome_wording import rate_text
 from service.reports.wording import Wording
 from service.web.pages.common import (
     CommissionVisitor,
@@ -41,6 +45,9 @@ def dashboard(request: Request, session: SessionDep, visitor: CommissionVisitor)
     # request on each visit would cost seconds; a report is that computation, kept.
     latest, _ = reports.list_page(session=session, event_id=None, limit=1, cursor=None)
     context: dict[str, Any] = {"counts": counts, "latest": None}
+    # What the meetings became, now (one pass over the meetings and deals).
+    figures = commission_figures(session, FiguresBy.EVENT, current_language())
+    context.update(outcomes=figures_out(figures).total, rate=rate_text)
     if latest:
         document = reports.document_of(latest[0])
         words = Wording.for_reader()
