@@ -350,7 +350,8 @@ def test_conference_day_from_the_programme_to_the_table_plan(
 ) -> None:
     """The commission sets an event's slots and tables (a mistake named beside its field), the
     investor asks a presented company to meet from its matches and says when it is free, the
-    startup agrees, the commission solves the schedule and reads the table plan (also as
+    startup declines one investor (its reason asked for beside the field) and agrees to two, the
+    commission solves the schedule and reads the table plan (also as
     printed), both sides read their agendas; the schedule once more in English."""
     event_id = _api(
         server,
@@ -451,10 +452,53 @@ def test_conference_day_from_the_programme_to_the_table_plan(
         json={"financing_request_id": request["id"], "investor_profile_id": other_mandate},
     )
 
-    # The startup agrees to both (the keyboard alone) and can meet only at 09:00.
+    # A third asks too; the startup declines it, and must say why (beside the field).
+    third = _api(
+        server, "POST", "/v1/accounts", json={"role": "investor", "name": "红杉中国"}
+    ).json()
+    third_key = {"Authorization": f"Bearer {third['api_key']}"}
+    third_mandate = _api(
+        server,
+        "POST",
+        "/v1/investors",
+        headers=third_key,
+        json={
+            "name": "红杉中国 成长基金",
+            "kind": "vc",
+            "origin": "domestic",
+            "sectors": ["ai"],
+            "stages": ["series_c"],
+            "ticket_min": "100000000",
+            "ticket_max": "5000000000",
+            "currency": "CNY",
+        },
+    ).json()["id"]
+    _api(
+        server,
+        "POST",
+        f"/v1/events/{event_id}/meetings",
+        headers=third_key,
+        json={"financing_request_id": request["id"], "investor_profile_id": third_mandate},
+    )
     startup = _visit(browser, "conference-startup")
     _sign_in(startup, server, world.startup_user, "/startup/meetings")
     company = startup.page
+    assert "待您答复 (3)" in company.content()
+    asked_by_third = company.locator("article", has_text="红杉中国")
+    with company.expect_navigation():
+        asked_by_third.get_by_role("button", name="谢绝").click()
+    asked_by_third = company.locator("article", has_text="红杉中国")
+    assert "请说明谢绝的原因：对方会看到。" in asked_by_third.inner_text()
+    startup.check("meetings-decline-error")
+    asked_by_third.get_by_label("谢绝原因").fill("本轮只接受战略投资方")
+    with company.expect_navigation():
+        asked_by_third.get_by_role("button", name="谢绝").click()
+    assert "您已谢绝，对方会看到您的原因。" in company.content()
+    third_meetings = _api(server, "GET", f"/v1/events/{event_id}/meetings", headers=third_key)
+    declined = third_meetings.json()["items"]
+    assert [(m["status"], m["reason"]) for m in declined] == [("declined", "本轮只接受战略投资方")]
+
+    # The startup agrees to the other two (the keyboard alone) and can meet only at 09:00.
     assert "待您答复 (2)" in company.content()
     startup.check("meetings-waiting")
     for _ in range(2):
