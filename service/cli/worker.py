@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from models import (
     FinancingRequest,
@@ -58,7 +58,11 @@ def expand_publications(session: Session, index: MatchIndex) -> int:
     made = 0
     for publication in pending:
         publication.expand_pending = False
-        financing_request = session.get(FinancingRequest, publication.subject_id or "")
+        financing_request = session.scalars(
+            select(FinancingRequest)
+            .options(selectinload(FinancingRequest.sector_links))
+            .where(FinancingRequest.id == publication.subject_id)
+        ).first()
         wanting = [
             endpoint
             for endpoint in session.scalars(

@@ -37,6 +37,7 @@ OUTCOMES = frozenset({"OA", "OB"})  # A's deal with X's published request; B's w
 REPORTS = frozenset({"RP"})
 USERS = frozenset({"UA", "UB"})  # a user of investor A's account, one of B's
 KEYS = frozenset({"KA", "KB"})  # a second key of investor A's account, one of B's
+WEBHOOKS = frozenset({"WA", "WB"})  # a webhook endpoint of investor A's account, one of B's
 PROBLEM_JSON = "application/problem+json"
 CONDITIONAL_METHODS = frozenset({"PATCH", "DELETE"})  # sent with the current If-Match
 REVIEW_SUFFIX = "/review"  # a review too, with its request's
@@ -93,6 +94,8 @@ REQUEST_URL = "/v1/financing-requests/{financing_request_id}"
 EVENT_URL = "/v1/events/{event_id}"
 MEETING_URL = "/v1/meetings/{meeting_id}"
 OUTCOME_URL = "/v1/outcomes/{outcome_id}"
+WEBHOOK_URL = "/v1/webhook-endpoints/{endpoint_id}"
+WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 ROUTES: list[RouteSpec] = [
     *(
@@ -778,6 +781,54 @@ ROUTES: list[RouteSpec] = [
         """,
         watch="/v1/api-keys?limit=100",
     ),
+    RouteSpec(
+        "POST /v1/webhook-endpoints",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   201   201  201  201   422  201
+        """,
+        body={
+            "url": "https://127.0.0.1:9443/in",
+            "event_types": ["outcome.step"],
+            "secret": WEBHOOK_SECRET,
+        },
+        note="to the caller's own account; the bootstrap key has none",
+        watch="/v1/webhook-endpoints?limit=100",
+    ),
+    RouteSpec(
+        "GET /v1/webhook-endpoints",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+        lists={
+            "inv_a": {"WA"},
+            "inv_b": {"WB"},
+            "su_x": set(),
+            "su_y": set(),
+            "admin": set(),
+            "comm": set(),
+        },
+        note="each account its own; the commission too (an endpoint holds its secret)",
+    ),
+    *(
+        RouteSpec(
+            route,
+            f"""
+            object   anon badkey inv_a inv_b su_x su_y admin comm
+            WA        401    401   {own}   404  404  404   404  404
+            WB        401    401   404   {own}  404  404   404  404
+            missing   401    401   404   404  404  404   404  404
+            """,
+            watch=WEBHOOK_URL if route.split()[0] != "GET" else None,
+        )
+        for route, own in (
+            (f"GET {WEBHOOK_URL}", 200),
+            (f"GET {WEBHOOK_URL}/deliveries", 200),
+            (f"POST {WEBHOOK_URL}/enable", 200),
+            (f"DELETE {WEBHOOK_URL}", 204),
+        )
+    ),
 ]
 
 
@@ -883,6 +934,18 @@ def build_world(api: ApiClient) -> World:
         created = api.client.post("/v1/api-keys", json={"name": key}, headers=owner.headers)
         assert created.status_code == 201, created.text
         ids[key] = created.json()["id"]
+    for owner, label in [(inv_a, "WA"), (inv_b, "WB")]:
+        registered = api.client.post(
+            "/v1/webhook-endpoints",
+            json={
+                "url": "https://127.0.0.1:9443/in",
+                "event_types": ["meeting.requested", "outcome.step"],
+                "secret": WEBHOOK_SECRET,
+            },
+            headers=owner.headers,
+        )
+        assert registered.status_code == 201, registered.text
+        ids[label] = registered.json()["id"]
     headers = {
         "anon": {},
         "badkey": bearer("mk_" + secrets.token_urlsafe(32)),
@@ -1002,6 +1065,7 @@ def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
         | REPORTS
         | USERS
         | KEYS
+        | WEBHOOKS
         | {NO_OBJECT, MISSING}
     )
     for spec in ROUTES:

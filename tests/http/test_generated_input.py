@@ -158,6 +158,16 @@ def build_world(api: ApiClient) -> World:
     person = new_person(api, investor, signed_in=False)
     key = api.client.post("/v1/api-keys", json={"name": "generated"}, headers=investor.headers)
     assert key.status_code == 201, key.text
+    endpoint = api.client.post(
+        "/v1/webhook-endpoints",
+        json={
+            "url": "https://127.0.0.1:9443/in",
+            "event_types": ["meeting.requested"],
+            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        },
+        headers=investor.headers,
+    )
+    assert endpoint.status_code == 201, endpoint.text
     ids = {
         "investor_id": [profile["id"]],
         "financing_request_id": [published["id"], submitted["id"], draft["id"]],
@@ -167,6 +177,7 @@ def build_world(api: ApiClient) -> World:
         "event_id": [event_id],
         "meeting_id": [meeting.json()["id"]],
         "outcome_id": [outcome.json()["id"]],
+        "endpoint_id": [endpoint.json()["id"]],
     }
     return World(headers=headers, ids=ids)
 

@@ -300,6 +300,28 @@ def _opened_outcome(w: World) -> str:
     return outcome_id
 
 
+def _webhook_endpoint(w: World) -> str:
+    def make() -> str:
+        registered = w.api.client.post("/v1/webhook-endpoints", **_webhook_body(w))
+        assert registered.status_code == 201, registered.text
+        endpoint_id: str = registered.json()["id"]
+        return endpoint_id
+
+    endpoint_id: str = w.once("webhook endpoint", make)
+    return endpoint_id
+
+
+def _webhook_body(w: World) -> dict[str, Any]:
+    return {
+        "json": {
+            "url": "https://127.0.0.1:9443/in",
+            "event_types": ["financing_request.reviewed"],
+            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        },
+        "headers": w.startup().headers,
+    }
+
+
 # Method and path template -> (path, body, headers) of one valid request.
 Recipe = Callable[[World], tuple[str, Any, dict[str, str]]]
 RECIPES: dict[str, Recipe] = {
@@ -396,6 +418,16 @@ RECIPES: dict[str, Recipe] = {
         f"/v1/outcomes/{_opened_outcome(w)}/steps",
         {"kind": "sign", "happened_on": "2026-11-06", "amount": "2000000000"},
         _conference_day(w).startup.headers,
+    ),
+    "/v1/webhook-endpoints": lambda w: (
+        "/v1/webhook-endpoints",
+        _webhook_body(w)["json"],
+        w.startup().headers,
+    ),
+    "/v1/webhook-endpoints/{endpoint_id}/enable": lambda w: (
+        f"/v1/webhook-endpoints/{_webhook_endpoint(w)}/enable",
+        None,
+        w.startup().headers,
     ),
     "/v1/events/{event_id}/proposals": lambda w: (
         f"/v1/events/{_conference_day(w).event_id}/proposals",

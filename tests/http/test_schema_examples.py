@@ -40,6 +40,7 @@ SCHEMA_MODULES = [
     "service.sessions.schemas",
     "service.syndicates.schemas",
     "service.users.schemas",
+    "service.webhooks.schemas",
 ]
 
 
@@ -86,6 +87,7 @@ BODY_MODELS = {
     "ReportCreate",
     "ReviewDecision",
     "SignIn",
+    "WebhookEndpointCreate",
 }
 
 
@@ -242,6 +244,7 @@ def _schedule(sender: Sender, body: dict[str, Any]) -> Response:
 
 SENDERS: dict[str, Callable[[Sender, dict[str, Any]], Response]] = {
     "AccountCreate": lambda s, body: s.post("/v1/accounts", body),
+    "WebhookEndpointCreate": lambda s, body: s.post("/v1/webhook-endpoints", body),
     "ApiKeyCreate": lambda s, body: s.post("/v1/api-keys", _with_account(s, body)),
     "AvailabilityWrite": _availability,
     "MeetingAnswerWrite": _meeting_answer,
