@@ -1,6 +1,6 @@
 """The README's conference-day walk-through on the demo event, over the API: the programme
-and meetings the demo brings, proposals for coverage, a schedule solved, an agenda as .ics and
-the table plan as a workbook."""
+and meetings the demo brings, proposals for coverage, a schedule solved, an agenda as .ics, the
+table plan as a workbook, a cancellation re-solved without moving anyone, and syndicates."""
 
 from __future__ import annotations
 
@@ -84,3 +84,27 @@ def test_the_demo_events_conference_day(api: ApiClient, db_session: Session) -> 
     )
     for company in ("Stepfun", "MiniMax", "Cixtech Technology", "Infinigence AI"):
         assert company in text
+
+    # Stepfun calls off its meeting with Hillhouse; solving again keeps the other three seats.
+    with_hillhouse = next(
+        m
+        for m in api.client.get(f"{base}/meetings?status=accepted", headers=stepfun).json()["items"]
+        if m["investor_profile_id"] == keys.investor_profile_id
+    )
+    cancelled = api.client.post(
+        f"/v1/meetings/{with_hillhouse['id']}/cancel",
+        json={"reason": "Our CFO cannot attend"},
+        headers=stepfun,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    again = api.client.post(f"{base}/schedules", json={"coverage_k": 1}, headers=commission)
+    assert again.status_code == 201, again.text
+    assert (again.json()["kept"], again.json()["moved"]) == (3, 0)
+
+    # Syndicates for Stepfun's 3-billion-yuan round, for the commission.
+    syndicates = api.client.get(
+        f"/v1/financing-requests/{with_hillhouse['financing_request_id']}/syndicates",
+        headers=commission,
+    )
+    assert syndicates.status_code == 200, syndicates.text
+    assert syndicates.json()["syndicates"], syndicates.json()
