@@ -22,7 +22,9 @@ from scoring.text import comparable_text
 
 MAX_SHARED_TERMS = 5
 
-ReasonKind = Literal["sector", "ticket", "stage", "region", "text", "track_record"]
+ReasonKind = Literal[
+    "sector", "ticket", "stage", "region", "text", "track_record", "foreign_investment"
+]
 
 ExplainedPair = tuple[InvestorRecord, RequestRecord, float, InvestorHistory | None]
 """An investor, a request, their text similarity and the investor's deal history (if read)."""
@@ -38,7 +40,9 @@ class Reason:
     stage: same, after, before, unknown_stage, no_mandate_stage;
     region: inside, outside;
     text: shared_terms;
-    track_record: follow_on, sector_deals.
+    track_record: follow_on, sector_deals;
+    foreign_investment: restricted, prohibited (a foreign investor and a request the
+    negative list of the request's region restricts or closes; added by the service).
     """
 
     kind: ReasonKind
@@ -60,6 +64,10 @@ class Reason:
     count: int = 0
     total: int = 0
     company: str = ""
+    list_id: str = ""
+    """The negative list read (foreign_investment)."""
+    items: tuple[str, ...] = ()
+    """The list's items that apply (foreign_investment)."""
 
     def values(self) -> dict[str, str | list[str]]:
         """The reason's values as JSON-ready strings (amounts exact), only those it has."""
@@ -86,6 +94,10 @@ class Reason:
             values["total"] = str(self.total)
         if self.company:
             values["company"] = self.company
+        if self.list_id:
+            values["list"] = self.list_id
+        if self.items:
+            values["items"] = list(self.items)
         return values
 
 
@@ -120,6 +132,8 @@ def reason_from_values(kind: str, outcome: str, values: Mapping[str, str | list[
         count=int(text("count") or 0),
         total=int(text("total") or 0),
         company=text("company"),
+        list_id=text("list"),
+        items=codes("items"),
     )
 
 

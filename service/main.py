@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from service.accounts.router import router as accounts_router
 from service.api_keys.router import router as api_keys_router
 from service.audit_log.router import router as audit_router
+from service.compliance.router import router as compliance_router
 from service.conference.router import router as conference_router
 from service.core.database import create_db_engine, create_session_factory
 from service.core.logging_setup import configure_logging
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         outcomes_router,
         audit_router,
         reports_router,
+        compliance_router,
         sign_in_router,
         sessions_router,
         invitation_acceptance_router,

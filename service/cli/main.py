@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from service.cli import backups, demo, evaluation, ranking, reports, server, worker
 from service.cli.accounts import accounts_app
+from service.cli.compliance import compliance_app
 from service.cli.events import events_app
 from service.cli.imports import import_app
 from service.cli.keys import keys_app
@@ -27,7 +28,7 @@ RESEARCH_PANEL = "Research: ranking quality and training"
 PANELS: dict[str, tuple[str, ...]] = {
     SERVICE_PANEL: ("serve", "worker", "migrate", "backup", "restore", "demo"),
     DATA_PANEL: ("import",),
-    COMMISSION_PANEL: ("accounts", "users", "keys", "events", "report"),
+    COMMISSION_PANEL: ("accounts", "users", "keys", "events", "report", "compliance"),
     RESEARCH_PANEL: ("evaluate", "train", "infer-profile"),
 }
 _HELP_ORDER = [name for names in PANELS.values() for name in names]
@@ -63,6 +64,7 @@ app.add_typer(users_app, name="users", rich_help_panel=COMMISSION_PANEL)
 app.add_typer(keys_app, name="keys", rich_help_panel=COMMISSION_PANEL)
 app.add_typer(events_app, name="events", rich_help_panel=COMMISSION_PANEL)
 app.command("report", rich_help_panel=COMMISSION_PANEL)(reports.report)
+app.add_typer(compliance_app, name="compliance", rich_help_panel=COMMISSION_PANEL)
 app.command("evaluate", rich_help_panel=RESEARCH_PANEL)(evaluation.evaluate)
 app.command("train", rich_help_panel=RESEARCH_PANEL)(ranking.train)
 app.command("infer-profile", rich_help_panel=RESEARCH_PANEL)(evaluation.infer_profile)

@@ -18,6 +18,7 @@ from service.i18n.amounts import readable_amount
 from service.i18n.catalogs import translate, translate_plural
 from service.i18n.languages import current_language
 from service.reference_data.catalog import CodeKind, Language, get_reference_data
+from service.reference_data.foreign_investment import current_rules
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
@@ -122,8 +123,37 @@ SENTENCES: dict[tuple[str, str], tuple[str, str]] = {
         N_("Track record: {count} of your {total} recorded deals were in {sector}"),
         N_("Track record: {count} of {investor}'s {total} recorded deals were in {sector}"),
     ),
+    ("foreign_investment", "restricted"): (
+        N_(
+            "Foreign investment: you are a foreign investor, and {item} is restricted under "
+            "the {list}: {restriction}"
+        ),
+        N_(
+            "Foreign investment: {investor} is a foreign investor, and {item} is restricted "
+            "under the {list}: {restriction}"
+        ),
+    ),
+    ("foreign_investment", "prohibited"): (
+        N_(
+            "Foreign investment: you are a foreign investor, and {item} is closed to foreign "
+            "investors under the {list}"
+        ),
+        N_(
+            "Foreign investment: {investor} is a foreign investor, and {item} is closed to "
+            "foreign investors under the {list}"
+        ),
+    ),
 }
 CONVERTED = N_("{range} (converted from {currency})")
+ILLUSTRATIVE = N_("{sentence} (illustrative list item: check the official text)")
+# How a negative-list item restricts foreign investment, by restriction kind.
+RESTRICTIONS: dict[str, str] = {
+    "share_cap": N_("foreign share at most {percent}%"),
+    "chinese_control": N_("the Chinese party must hold control"),
+    "joint_venture": N_("joint ventures only"),
+    "chinese_led": N_("led by the Chinese party"),
+    "ftz_pilot": N_("the free trade zones' pilot opening applies"),
+}
 
 
 def _joined(items: Sequence[str], language: Language) -> str:
@@ -143,6 +173,32 @@ def _quoted_terms(terms: Sequence[str], language: Language) -> str:
 
 def _amount(amount: Decimal | None, currency: str, language: Language) -> str:
     return "" if amount is None else readable_amount(amount, currency, language)
+
+
+def _rule_values(reason: Reason, language: Language) -> tuple[dict[str, str], bool]:
+    """The list, its items and their restrictions named for a foreign_investment reason, and
+    whether any item is illustrative. Items the list in force no longer has keep their ids."""
+    rules = current_rules()
+    negative_list = rules.lists.get(reason.list_id)
+    found = [(code, rules.item(code)) for code in reason.items]
+    restrictions: list[str] = []
+    for _, item in found:
+        if item is None or item.restriction is None:
+            continue
+        for kind in item.restriction.kinds:
+            phrase = translate(RESTRICTIONS[kind], language).format(
+                percent=item.restriction.max_foreign_percent
+            )
+            if phrase not in restrictions:
+                restrictions.append(phrase)
+    values = {
+        "list": reason.list_id if negative_list is None else negative_list.short_name_in(language),
+        "item": _joined(
+            [code if item is None else item.title_in(language) for code, item in found], language
+        ),
+        "restriction": ("；" if language == "zh" else "; ").join(restrictions),
+    }
+    return values, any(item is None or item.illustrative for _, item in found)
 
 
 def _values(reason: Reason, reader: Reader, language: Language) -> dict[str, str]:
@@ -181,7 +237,12 @@ def render_reason(reason: Reason, reader: Reader, language: Language | None = No
     language = language or current_language()
     for_investor, for_others = SENTENCES[(reason.kind, reason.outcome)]
     template = for_investor if reader.is_the_investor else for_others
-    return translate(template, language).format(**_values(reason, reader, language))
+    values = _values(reason, reader, language)
+    if reason.kind != "foreign_investment":
+        return translate(template, language).format(**values)
+    rule_values, illustrative = _rule_values(reason, language)
+    sentence = translate(template, language).format(**values, **rule_values)
+    return translate(ILLUSTRATIVE, language).format(sentence=sentence) if illustrative else sentence
 
 
 def render_reasons(

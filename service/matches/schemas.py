@@ -45,7 +45,9 @@ class ReasonOut(BaseModel):
         description=(
             "sector: same, within, broader, sibling, outside; ticket: within, above, below, "
             "no_rate; stage: same, after, before, unknown_stage, no_mandate_stage; region: "
-            "inside, outside; text: shared_terms; track_record: follow_on, sector_deals"
+            "inside, outside; text: shared_terms; track_record: follow_on, sector_deals; "
+            "foreign_investment (a foreign investor and a request the negative list of its "
+            "region restricts): restricted, prohibited (only where blocked pairs are shown)"
         )
     )
     text: str
@@ -53,7 +55,9 @@ class ReasonOut(BaseModel):
         description=(
             "Codes (request_codes, mandate_codes), exact amounts in the request's currency "
             "(amount, low, high, currency, converted_from), ratio, steps, shared terms, "
-            "deal counts (count, total) or company, as the kind has them"
+            "deal counts (count, total) or company, as the kind has them; foreign_investment: "
+            "the negative list (list) and its items (items), described by GET "
+            "/v1/compliance/lists"
         )
     )
 

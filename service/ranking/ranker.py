@@ -27,6 +27,13 @@ from scoring.mandate_stack import MandateStack
 from scoring.reasons import Reason
 from service.deals.service import investor_histories, investor_history
 from service.investors.service import load_codes
+from service.ranking.compliance import (
+    compliance_reason,
+    foreign_mask,
+    is_foreign,
+    open_to_foreign,
+    request_compliance,
+)
 from service.ranking.index import (
     CachedMandate,
     IndexState,
@@ -71,9 +78,17 @@ class RankedRequests:
     serving: ServingRanker
     state: IndexState
     """The snapshot ranked: which scorer (its generation) and which revision of each request."""
+    foreign: bool = False
+    """Whether the mandate is foreign: requests its negative list closes were left out, and
+    the restricted ones are explained."""
 
     def explain(self, match: RankedRequest, request: RequestRecord) -> list[Reason]:
-        return self.scorer.explain(self.investor, request, match.text, self.history)
+        reasons = self.scorer.explain(self.investor, request, match.text, self.history)
+        if self.foreign:
+            restricted = compliance_reason(request_compliance(request))
+            if restricted is not None:
+                reasons.append(restricted)
+        return reasons
 
     def applied_revisions(self) -> dict[str, int]:
         """The revision of each request on the page, as ranked: ``IndexState.applied_revision``
@@ -107,10 +122,15 @@ def rank_requests(
         index.remember_mandate(state, profile.id, profile.revision, mandate)
     serving = serving_ranker(session, index, scorer)
     history = investor_history(session, profile.id) if serving.reads_history else None
+    foreign = is_foreign(profile.origin)
+    segments = selected_segments(state, selection)
+    if foreign:
+        # A foreign mandate never ranks the requests its negative list closes.
+        segments = open_to_foreign(scorer, segments)
     with index.ranking_slots:
         page, total = scorer.rank_segments(
             mandate.features,
-            selected_segments(state, selection),
+            segments,
             limit=window.limit,
             offset=window.offset,
             min_score=window.min_score,
@@ -118,7 +138,7 @@ def rank_requests(
             history=history,
             include_near_misses=window.include_near_misses,
         )
-    return RankedRequests(page, total, mandate.record, history, scorer, serving, state)
+    return RankedRequests(page, total, mandate.record, history, scorer, serving, state, foreign)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +159,22 @@ class RankedInvestors:
     scores: FloatArray
     scorer: MatchScorer
     serving: ServingRanker
+    foreign: npt.NDArray[np.bool_] | None = None
+    """Which investors are foreign, read only when the request's negative list restricts or
+    closes it (None: it does neither)."""
 
     def explain(self, position: int) -> list[Reason]:
-        return self.scorer.explain(
+        reasons = self.scorer.explain(
             self.investors[position],
             self.request,
             float(self.components.text[position]),
             self.histories[position],
         )
+        if self.foreign is not None and self.foreign[position]:
+            restricted = compliance_reason(request_compliance(self.request))
+            if restricted is not None:
+                reasons.append(restricted)
+        return reasons
 
 
 def mandate_roster(session: Session, index: MatchIndex, state: IndexState) -> MandateRoster:
@@ -240,6 +268,11 @@ def rank_investors(
     wanted = scores >= window.min_score
     if not window.include_near_misses:
         wanted &= components.fits
+    compliance = request_compliance(request)
+    foreign = foreign_mask(session, investors) if compliance.affected and investors else None
+    if foreign is not None and compliance.is_prohibited:
+        # A request the negative list closes is no match for a foreign investor.
+        wanted &= ~foreign
     qualifying = np.flatnonzero(wanted)
     # Profiles are in id order, so a stable sort on score breaks ties by id.
     order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
@@ -266,6 +299,7 @@ def rank_investors(
         scores=raw_scores,
         scorer=scorer,
         serving=serving,
+        foreign=foreign,
     )
 
 

@@ -21,6 +21,12 @@ from scoring.catalogue import Segment, merge_segments
 from scoring.history import InvestorHistory
 from service.deals.service import investor_histories
 from service.impressions.service import EXPOSURE_TOP, investors_who_saw
+from service.ranking.compliance import (
+    closed_rows,
+    compliance_reason,
+    foreign_profile_ids,
+    request_compliance,
+)
 from service.ranking.index import IndexState, MatchIndex
 from service.ranking.selection import RequestSelection, selected_segment
 from service.ranking.serving import rounded_score, serving_ranker
@@ -143,6 +149,8 @@ def compute_report(
     )
     sectors = [entry for entry in reference.sectors if entry.parent is None]
     stages = list(reference.stages)
+    foreign_ids = foreign_profile_ids(session)
+    foreign = [investor.profile_id in foreign_ids for investor in investors]
     sector_membership = row_sectors(scorer, segment, sectors)
     stage_membership = row_stages(segment, stages)
     # Every list runs from the largest ask (in CNY) down, ties by id (the row order).
@@ -160,6 +168,8 @@ def compute_report(
         listed_rows=listed_rows,
         top_k=top_k,
         min_score=min_score,
+        closed=closed_rows(scorer, segment),
+        foreign=foreign,
     )
     unmatched_rows = ordered[tally.above[ordered] == 0][:MAX_LISTED]
     seen = investors_who_saw(session=session, request_ids=ids)
@@ -181,6 +191,11 @@ def compute_report(
         )
         for p in every_pair
     )
+    for p, found in zip(every_pair, explained, strict=True):
+        if investors[p.investor].profile_id in foreign_ids:
+            restricted = compliance_reason(request_compliance(details[ids[p.row]].record()))
+            if restricted is not None:
+                found.append(restricted)
     # Kept as structure: the report is written in whichever language it is read in.
     reasons = {
         (p.investor, p.row): [
@@ -216,6 +231,7 @@ def compute_report(
             investors=len(investors),
             capital_asked=cents(sum(amount_cny, Decimal(0))),
             currency=CNY,
+            blocked_pairs=tally.blocked if any(foreign) else None,
         ),
         coverage=tally.coverage(),
         unmatched=[

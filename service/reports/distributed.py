@@ -83,6 +83,8 @@ class _Shared:
     histories: Sequence[InvestorHistory | None]
     top_k: int
     min_score: float
+    foreign: Sequence[bool] = ()
+    """Which investors are foreign (the negative lists' ``tally_pairs`` argument)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -98,6 +100,8 @@ class _Block:
     stage_membership: npt.NDArray[np.float32]
     listed_rows: IntArray
     listed_positions: IntArray
+    closed: npt.NDArray[np.bool_] | None = None
+    """The block's rows closed to foreign investors (None: none)."""
 
 
 def _tally_block(shared: _Shared, block: _Block, directory: str) -> str:
@@ -115,10 +119,15 @@ def _tally_block(shared: _Shared, block: _Block, directory: str) -> str:
         listed_rows=block.listed_rows,
         top_k=shared.top_k,
         min_score=shared.min_score,
+        closed=block.closed,
+        foreign=shared.foreign,
     )
     out = Path(directory) / f"block-{block.number:06d}"
     out.mkdir(parents=True, exist_ok=True)
-    _write(out / "requests.parquet", {"above": tally.above, "best": tally.best})
+    _write(
+        out / "requests.parquet",
+        {"above": tally.above, "best": tally.best, "blocked": tally.blocked_by_request},
+    )
     top_k = tally.listed_scores.shape[1]
     _write(
         out / "listed.parquet",
@@ -223,6 +232,8 @@ class DaskEngine:
         listed_rows: IntArray,
         top_k: int,
         min_score: float,
+        closed: npt.NDArray[np.bool_] | None = None,
+        foreign: Sequence[bool] = (),
     ) -> PairTally:
         """``tally_pairs``'s result, computed a block of requests per task (``index`` is the
         driver's; the workers need only its scorer, which comes as an argument)."""
@@ -240,6 +251,8 @@ class DaskEngine:
                 listed_rows=listed_rows,
                 top_k=top_k,
                 min_score=min_score,
+                closed=closed,
+                foreign=foreign,
             )
         by_row = segment.text.tocsr()
         shared = _Shared(
@@ -249,6 +262,7 @@ class DaskEngine:
             histories=list(histories),
             top_k=top_k,
             min_score=min_score,
+            foreign=list(foreign),
         )
         # One object, so one future: scattering a list would scatter each element.
         shared_future = self.client.scatter(shared, broadcast=True, hash=False)
@@ -263,6 +277,7 @@ class DaskEngine:
                     stage_membership,
                     listed_rows,
                     self.block_rows,
+                    closed,
                 ),
                 run,
             )
@@ -314,6 +329,7 @@ def _blocks(
     stage_membership: npt.NDArray[np.float32],
     listed_rows: IntArray,
     block_rows: int,
+    closed: npt.NDArray[np.bool_] | None = None,
 ) -> Iterator[_Block]:
     """The scope's rows, ``block_rows`` at a time, each made when its task is submitted."""
     for number, start in enumerate(range(0, len(segment), block_rows)):
@@ -327,6 +343,7 @@ def _blocks(
             stage_membership=stage_membership[start:stop],
             listed_rows=listed_rows[inside] - start,
             listed_positions=np.flatnonzero(inside),
+            closed=None if closed is None else closed[start:stop],
         )
 
 
@@ -363,6 +380,7 @@ def _merged(
         listed_scores=np.full((listed, top_k), -np.inf),
         listed_investors=np.full((listed, top_k), investors, dtype=np.int64),
         listed_text=np.zeros((listed, top_k)),
+        blocked_by_request=requests["blocked"].astype(np.int32),
     )
     fits = _read(paths, "fits.parquet")
     kind, investor, column = fits["kind"], fits["investor"], fits["column"]

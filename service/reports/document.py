@@ -80,6 +80,16 @@ class Totals(_Part):
     investors: int
     capital_asked: ExactAmount
     currency: str = "CNY"
+    blocked_pairs: int | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description=(
+            "Pairs of a foreign investor and a request that the foreign-investment negative "
+            "list of the request's region closes, which would otherwise have been matches at "
+            "or above min_score: counted here, in no other figure. Absent when no foreign "
+            "investor is in scope (and in reports made before the lists were read)"
+        ),
+    )
 
 
 class CoverageBucket(_Part):

@@ -55,6 +55,15 @@ class PairTally:
     listed_investors: npt.NDArray[np.int64]
     listed_text: FloatArray
     investor_top: list[tuple[IntArray, FloatArray, FloatArray]] = field(default_factory=list)
+    blocked_by_request: npt.NDArray[np.int32] = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int32)
+    )
+    """Per request: foreign investors that would have matched it at or above min_score but
+    the negative list of its region closes it to them (left out of every figure above)."""
+
+    @property
+    def blocked(self) -> int:
+        return int(self.blocked_by_request.sum())
 
     def request_pairs(self, listed_rows: IntArray) -> list[list[Pair]]:
         """Each listed request's best investors (at or above min_score), best first."""
@@ -164,8 +173,13 @@ def tally_pairs(
     listed_rows: IntArray,
     top_k: int,
     min_score: float,
+    closed: npt.NDArray[np.bool_] | None = None,
+    foreign: Sequence[bool] = (),
 ) -> PairTally:
-    """Score every investor against every in-scope request, a batch of investors at a time."""
+    """Score every investor against every in-scope request, a batch of investors at a time.
+
+    ``closed`` marks the requests the negative list of their region closes to foreign
+    investment (None: none), ``foreign`` the foreign investors: their pairs are no matches."""
     count, listed, investors = len(segment), listed_rows.size, len(features)
     tally = PairTally(
         above=np.zeros(count, dtype=np.int32),
@@ -175,6 +189,7 @@ def tally_pairs(
         listed_scores=np.full((listed, top_k), -np.inf),
         listed_investors=np.full((listed, top_k), investors, dtype=np.int64),
         listed_text=np.zeros((listed, top_k)),
+        blocked_by_request=np.zeros(count, dtype=np.int32),
     )
     if count == 0:
         empty = (np.empty(0, dtype=np.intp), np.empty(0), np.empty(0))
@@ -194,6 +209,9 @@ def tally_pairs(
             histories=histories[start : start + INVESTOR_BATCH],
         )
         for j, (scores, text, fits) in enumerate(scored):
+            if closed is not None and foreign and foreign[start + j]:
+                tally.blocked_by_request += fits & closed & (scores >= min_score)
+                fits = fits & ~closed
             above = (scores >= min_score) & fits
             tally.above += above
             np.maximum(tally.best, np.where(fits, scores, -np.inf), out=tally.best)

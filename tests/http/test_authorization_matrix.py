@@ -649,6 +649,20 @@ ROUTES: list[RouteSpec] = [
         },
     ),
     RouteSpec(
+        "GET /v1/compliance/lists",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+    ),
+    RouteSpec(
+        "GET /v1/compliance/blocked-pairs",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   403   403  403  403   200  200
+        """,
+    ),
+    RouteSpec(
         "GET /v1/outcomes/figures",
         """
         object anon badkey inv_a inv_b su_x su_y admin comm

@@ -15,7 +15,9 @@ per version; feedback's shown flag; exposure in reports), and for "Conference da
 event's programme, meetings, availability, schedules, proposals, agendas, the table plan;
 syndicates of a financing request), and for the outcome figures in reports ("After the
 handshake"), and for webhooks (an account's endpoints registered, read, re-enabled and
-deleted, and their delivery log). Change it only together with an
+deleted, and their delivery log). And for the foreign-investment negative lists of issue 17 (the
+foreign_investment reason kind, a report's blocked pairs, GET /v1/compliance/lists and
+GET /v1/compliance/blocked-pairs). Change it only together with an
 intended change of the API, and say so in the commit.
 """
 
@@ -25,7 +27,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "21da0aaab85cba173e2b061ebab58b156ecfb512f8350a423104891c8e8235aa"
+RECORDED_SHA256 = "0c02e7b9e20ea1af9fbec0229dd6bd444b0d37b98932c205ad075df7178642e6"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -60,6 +60,18 @@ EVERY_REASON = [
     Reason("text", "shared_terms", terms=("大模型", "robotics")),
     Reason("track_record", "follow_on", company="阶跃星辰 Stepfun"),
     Reason("track_record", "sector_deals", request_codes=("ai.embodied",), count=9, total=12),
+    Reason(
+        "foreign_investment",
+        "restricted",
+        list_id="national_2024",
+        items=("national_2024.telecom",),
+    ),
+    Reason(
+        "foreign_investment",
+        "prohibited",
+        list_id="ftz_2021",
+        items=("ftz_2021.internet_content",),
+    ),
 ]
 # Codes of the reasons above that are not a name in either language.
 RAW_CODES = (
@@ -71,6 +83,8 @@ RAW_CODES = (
     "pudong",
     "xuhui",
     "ai.embodied",
+    "national_2024",
+    "ftz_2021",
 )
 READERS = [
     pytest.param(THE_INVESTOR, id="investor"),
@@ -92,9 +106,17 @@ def test_a_reason_reads_in_both_languages_for_each_reader(reason: Reason, reader
         assert "{" not in sentence, sentence
         assert "}" not in sentence, sentence
         assert not any(code in sentence for code in RAW_CODES), sentence
-    assert english.split(":")[0] in {"Sector", "Ticket", "Stage", "Region", "Text", "Track record"}
+    assert english.split(":")[0] in {
+        "Sector",
+        "Ticket",
+        "Stage",
+        "Region",
+        "Text",
+        "Track record",
+        "Foreign investment",
+    }
     # Translated, not English shown to a Chinese reader: the sentence opens in Chinese.
-    assert chinese[:2] in {"行业", "金额", "阶段", "区域", "文本", "投资"}, chinese
+    assert chinese[:2] in {"行业", "金额", "阶段", "区域", "文本", "投资", "外资"}, chinese
     names_the_investor = INVESTOR_NAME in chinese and INVESTOR_NAME in english
     if reader.is_the_investor:
         assert not names_the_investor
