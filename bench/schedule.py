@@ -10,7 +10,8 @@ meetings, so most meetings cannot be placed whatever the schedule.
 Prints the instance, then the solver against the greedy baseline (and against the coverage-first
 heuristic it starts from): meetings placed, requests covered, score sums, the solver's status,
 gap and wall seconds. ``--revise N`` then cancels N placed meetings and re-solves with the first
-schedule as ``previous`` (how many meetings keep their seats). ``--check-determinism`` solves a
+schedule as ``previous`` (how many meetings keep their seats), with coverage first and asked to
+keep seats. ``--check-determinism`` solves a
 second time (with the input shuffled) and says whether the schedule is identical. Writes nothing.
 """
 
@@ -182,18 +183,23 @@ def main() -> None:
 
 
 def revise(problem: ScheduleProblem, first: ScheduleSolution, cancel: int, seed: int) -> None:
-    """Cancel some placed meetings and re-solve with the first schedule as ``previous``."""
+    """Cancel some placed meetings and re-solve with the first schedule as ``previous``: once
+    with coverage first (the default), once asked to keep seats."""
     placed = [placement.meeting_id for placement in first.plan.placements]
     cancelled = set(random.Random(seed + 2).sample(placed, cancel))
     remaining = tuple(m for m in problem.meetings if m.id not in cancelled)
     earlier = {placement.meeting_id: placement.seat for placement in first.plan.placements}
-    revised = solve(replace(problem, meetings=remaining, previous=earlier))
-    print(
-        f"revised after cancelling {cancel} meetings: kept {revised.kept}, moved {revised.moved} "
-        f"(of {len(placed) - cancel} still-placed meetings), coverage {revised.plan.coverage}, "
-        f"placed {len(revised.plan.placements):,}, status {revised.status}, "
-        f"wall {revised.wall_seconds:.1f} s"
-    )
+    for keep_seats in (False, True):
+        revised = solve(
+            replace(problem, meetings=remaining, previous=earlier, keep_seats=keep_seats)
+        )
+        print(
+            f"revised after cancelling {cancel} meetings"
+            f"{', keeping seats' if keep_seats else ''}: kept {revised.kept}, moved "
+            f"{revised.moved} (of {len(placed) - cancel} still-placed meetings), coverage "
+            f"{revised.plan.coverage}, placed {len(revised.plan.placements):,}, status "
+            f"{revised.status}, wall {revised.wall_seconds:.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,12 @@ class ScheduleProblem:
     # A request is covered when at least ``coverage_k`` of its meetings are placed.
     coverage_k: int = DEFAULT_COVERAGE_K
     # The schedule being revised: keeping a meeting in its earlier seat is worth more than any
-    # gain in score (but never more than coverage).
+    # gain in score (but never more than coverage, unless ``keep_seats``).
     previous: Mapping[str, Seat] = field(default_factory=dict)
+    # On a revision, keeping seats comes before coverage: a meeting moves only when it cannot
+    # stay (it was called off, or a party is no longer free then), and the seats freed go to
+    # the meetings that cover the most requests. Coverage can then stay below greedy's.
+    keep_seats: bool = False
     time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS
     # The search's budget in CP-SAT's deterministic units of work; None derives it from the time
     # limit. The wall clock still stops the search at the time limit, and when it fires first

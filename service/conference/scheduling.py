@@ -123,6 +123,7 @@ def build_problem(
         coverage_k=data.coverage_k,
         previous=previous,
         time_limit_seconds=data.time_limit_seconds,
+        keep_seats=data.keep_seats,
     )
 
 

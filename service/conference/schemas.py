@@ -8,7 +8,7 @@ import zoneinfo
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from models import MeetingAnswer, MeetingSide, MeetingStatus
 from service.conference.problem import (
@@ -295,6 +295,15 @@ class ScheduleCreate(BaseModel):
     )
     time_limit_seconds: float = Field(
         default=DEFAULT_TIME_LIMIT_SECONDS, gt=0, le=MAX_TIME_LIMIT_SECONDS
+    )
+    keep_seats: StrictBool = Field(
+        default=False,
+        description=(
+            "On a re-solve, keep every meeting of the current schedule in its seat unless it "
+            "cannot stay (called off, or a party no longer free then), before covering more "
+            "requests; coverage may then stay below greedy's. False: coverage first, then "
+            "kept seats, then score"
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""The meeting schedule solved with CP-SAT: coverage first, then stability, then score.
+"""The meeting schedule solved with CP-SAT: coverage first, then stability, then score (or, on
+a revision that asks to keep seats, stability first, then coverage, then score).
 
 One Boolean per (meeting, common slot), and one per meeting for "placed at all" (their sum),
 which carries everything that does not depend on the slot. The objective is a single weighted
@@ -84,7 +85,11 @@ class _Objective:
     stable: int
     score_units: int
 
-    def as_tuple(self) -> tuple[int, int, int]:
+    def as_tuple(self, *, keep_seats: bool = False) -> tuple[int, int, int]:
+        """The terms in the order they count: coverage first, or kept seats first when the
+        commission asked to keep them."""
+        if keep_seats:
+            return (self.stable, self.coverage, self.score_units)
         return (self.coverage, self.stable, self.score_units)
 
     def weighted(self, weights: _Weights) -> int:
@@ -147,7 +152,8 @@ def _solve_model(
     """Each placed meeting's slot, from CP-SAT or, when it does no better, its starting plan.
     ``started`` is when the solve began: building the model counts against the time limit."""
     stable_slot = _stable_slots(problem, slots_of)
-    weights = _weights(meetings, slots_of, stable_slot)
+    weights = _weights(meetings, slots_of, stable_slot, keep_seats=problem.keep_seats)
+    keep_seats = problem.keep_seats and bool(stable_slot)
 
     def objective_of(slot_of: Mapping[str, str]) -> _Objective:
         return _objective(problem, meetings, slot_of, stable_slot)
@@ -159,7 +165,9 @@ def _solve_model(
     starts = [greedy_slots, coverage_first_slots(problem, keep_previous=False)]
     if problem.previous:
         starts.append(coverage_first_slots(problem, keep_previous=True))
-    start_slots = max(starts, key=lambda slot_of: objective_of(slot_of).as_tuple())
+    start_slots = max(
+        starts, key=lambda slot_of: objective_of(slot_of).as_tuple(keep_seats=keep_seats)
+    )
     start_objective = objective_of(start_slots)
 
     built = _build_model(problem, meetings, slots_of, stable_slot, weights)
@@ -196,7 +204,9 @@ def _solve_model(
         # on the whole objective: coverage, then stability, then score. Comparing on coverage and
         # score alone would throw away a re-solve that keeps everyone's seats at a small cost in
         # score. Either way coverage never falls below greedy's.
-        if solver_objective.as_tuple() >= start_objective.as_tuple():
+        if solver_objective.as_tuple(keep_seats=keep_seats) >= start_objective.as_tuple(
+            keep_seats=keep_seats
+        ):
             status: SolveStatus = "optimal" if result == cp_model.OPTIMAL else "feasible"
             gap = 0.0 if status == "optimal" else _gap(solver, solver_objective, weights, built)
             return _Outcome(solver_slots, status, gap)
@@ -303,16 +313,23 @@ def _weights(
     meetings: Sequence[MeetingSpec],
     slots_of: Mapping[str, Sequence[str]],
     stable_slot: Mapping[str, str],
+    *,
+    keep_seats: bool = False,
 ) -> _Weights:
     """Weights that make the single weighted objective lexicographic.
 
     One kept meeting outweighs the largest possible score total; one covered request outweighs
-    the largest possible stability and score totals together.
+    the largest possible stability and score totals together. With ``keep_seats`` the first
+    two swap: one kept meeting outweighs every covered request and the score together.
     """
     max_score_total = sum(abs(score_units(m)) for m in meetings if slots_of[m.id])
-    stability = max_score_total + 1
-    coverage = stability * len(stable_slot) + max_score_total + 1
     requests = len({meeting.request_id for meeting in meetings})
+    if keep_seats and stable_slot:
+        coverage = max_score_total + 1
+        stability = coverage * requests + max_score_total + 1
+    else:
+        stability = max_score_total + 1
+        coverage = stability * len(stable_slot) + max_score_total + 1
     weights = _Weights(coverage=coverage, stability=stability)
     if coverage * requests + stability * len(stable_slot) + max_score_total >= MAX_OBJECTIVE:
         raise ValueError("The schedule problem is too large for an int64 objective.")
@@ -454,7 +471,8 @@ def _upper_bound(weights: _Weights, built: _ScheduleModel) -> int:
     return (
         weights.coverage * len(built.covered)
         + weights.stability * len(built.stable)
-        + weights.stability  # the score total is below one stability unit
+        # The score total is below the smaller of the two units.
+        + min(weights.stability, weights.coverage)
     )
 
 

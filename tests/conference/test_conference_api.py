@@ -425,6 +425,13 @@ def test_a_cancellation_re_solves_keeping_the_other_meetings_in_place(
     assert again["kept"] == len(unaffected)
     current = conference.get(f"{path}/current", None).json()
     assert current["id"] == again["id"]
+    # Asked to keep seats (a true or false, nothing like one): nobody moves either.
+    unclear = conference.post(path, {"coverage_k": 2, "keep_seats": "yes"}, None)
+    assert unclear.status_code == 422, unclear.text
+    assert [e["field"] for e in unclear.json()["errors"]] == ["keep_seats"]
+    kept = conference.post(path, {"coverage_k": 2, "keep_seats": True}, None)
+    assert kept.status_code == 201, kept.text
+    assert (kept.json()["kept"], kept.json()["moved"]) == (len(again["placements"]), 0)
 
 
 def test_nothing_to_schedule_is_a_clear_problem(conference: Conference, api: ApiClient) -> None:

@@ -469,6 +469,15 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     listed = commission.get(f"/commission/events/{world.event_id}/meetings")
     assert "未能排入日程" in listed.text
 
+    # Solving again, asked to keep everyone's seat: the placed meeting keeps its seat.
+    assert "保留所有人的座位" in page.text
+    again = commission.post(
+        path, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"}
+    )
+    assert again.headers["location"] == f"{path}?done=solved"
+    (still,) = [m for m in world.meetings() if m["seat"] is not None]
+    assert (still["id"], still["seat"]) == (placed["id"], placed["seat"])
+
 
 def test_the_commissions_pages_are_its_own(world: World, api: ApiClient) -> None:
     commission = _commission(api)

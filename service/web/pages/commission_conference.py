@@ -613,7 +613,11 @@ async def solve_schedule(
 ) -> Response:
     names = ("coverage_k", "time_limit_seconds")
     state = FormState(values={name: str(form.get(name, "")).strip() for name in names})
-    data = {name: state.values[name] for name in names if state.values[name]}
+    data: dict[str, object] = {name: state.values[name] for name in names if state.values[name]}
+    if form.get("keep_seats"):
+        # A ticked box: kept in the form so that a page with an error shows it ticked.
+        state.values["keep_seats"] = "on"
+        data["keep_seats"] = True
     checked = validated(ScheduleCreate, data, state)
     if checked is None:
         return _schedule_page(request, session, visitor, event, _explained(state))
