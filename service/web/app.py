@@ -21,6 +21,7 @@ from service.web.pages import (
     outcomes,
     signing_in,
     startup,
+    webhooks,
 )
 from service.web.pages.common import PageRefusal, answer_refusal
 
@@ -45,5 +46,6 @@ def mount_web_application(app: FastAPI) -> None:
         conference_parties,
         commission_conference,
         outcomes,
+        webhooks,
     ):
         app.include_router(pages.router)

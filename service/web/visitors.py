@@ -43,6 +43,7 @@ _NAVIGATION = {
         ("/commission/imports", N_("Imports")),
         ("/commission/people", N_("Accounts and people")),
         ("/commission/audit", N_("Audit trail")),
+        ("/webhooks", N_("Webhooks")),
     ],
     Role.STARTUP: [
         ("/startup", N_("My requests")),
@@ -50,12 +51,14 @@ _NAVIGATION = {
         ("/startup/meetings", N_("Meetings")),
         ("/startup/agenda", N_("Agenda")),
         ("/outcomes", N_("Outcomes")),
+        ("/webhooks", N_("Webhooks")),
     ],
     Role.INVESTOR: [
         ("/investor", N_("My mandates")),
         ("/investor/meetings", N_("Meetings")),
         ("/investor/agenda", N_("Agenda")),
         ("/outcomes", N_("Outcomes")),
+        ("/webhooks", N_("Webhooks")),
     ],
 }
 

@@ -1,0 +1,186 @@
+"""Webhook endpoints, for every kind of account: its endpoints (a disabled one says so and
+why, with a button to send to it again), registering one (errors beside each field, in the
+reader's language), and each endpoint's delivery log."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from models import WebhookEventType
+from service.core.database import SessionDep, start_writing
+from service.http.auth import Principal
+from service.http.problems import Invalid, NotFound
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+from service.web.forms import FormState
+from service.web.pages.common import PageRefusal, SubmittedForm, not_found, render
+from service.web.responses import redirect, sign_in_location
+from service.web.visitors import Visitor
+from service.webhooks import service as webhooks
+from service.webhooks.schemas import WebhookEndpointCreate
+
+router = APIRouter(include_in_schema=False)
+SHOWN = 100
+FIELDS = ("url", "description", "min_score", "secret")
+EVENT_LABELS = {
+    WebhookEventType.MATCH_CREATED: N_("A new match above the threshold for one of my mandates"),
+    WebhookEventType.MEETING_REQUESTED: N_("A meeting requested"),
+    WebhookEventType.MEETING_ACCEPTED: N_("A meeting accepted"),
+    WebhookEventType.MEETING_SCHEDULED: N_("A meeting scheduled"),
+    WebhookEventType.MEETING_CANCELLED: N_("A meeting cancelled"),
+    WebhookEventType.FINANCING_REQUEST_REVIEWED: N_("A financing request reviewed"),
+    WebhookEventType.OUTCOME_STEP: N_("A deal's step recorded"),
+}
+DELIVERY_LABELS = {
+    "pending": N_("Waiting to be sent again"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Given up"),
+}
+# What each problem with a field means, as a person reads it.
+MESSAGES = {
+    "invalid_url": N_("Write a full address such as https://hooks.example.com/matchmaker."),
+    "https_required": N_("Webhooks go over HTTPS: write an address that starts with https://."),
+    "address_refused": N_(
+        "This address is private, link-local or otherwise not public: webhooks go only to "
+        "public addresses."
+    ),
+    "unresolvable": N_("This host name does not resolve: check the address."),
+    "no_account": N_("Only an account can have webhook endpoints."),
+    "webhook_secret": N_("Write whsec_ followed by base64 of 24 to 64 random bytes."),
+    "missing": N_("Fill this in."),
+    "string_too_short": N_("Fill this in."),
+    "string_too_long": N_("This is too long."),
+    "too_short": N_("Choose at least one."),
+    "float_parsing": N_("Write a number between 0 and 1, such as 0.6."),
+    "greater_than_equal": N_("Write a number between 0 and 1, such as 0.6."),
+    "less_than_equal": N_("Write a number between 0 and 1, such as 0.6."),
+}
+DEFAULT_MESSAGE = N_("This value is not valid.")
+
+
+def signed_in(request: Request, visitor: Visitor) -> Principal:
+    """Any signed-in person; a signed-out visitor is sent to sign in (and back)."""
+    if visitor is None:
+        raise PageRefusal(redirect(request, sign_in_location(request)))
+    return visitor
+
+
+AnyVisitor = Annotated[Principal, Depends(signed_in)]
+
+
+def new_secret() -> str:
+    """A fresh Standard Webhooks secret for the form to offer."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _context(session: Session, visitor: Principal, **extra: Any) -> dict[str, Any]:
+    endpoints, _ = webhooks.list_own(session=session, principal=visitor, limit=SHOWN, offset=0)
+    return {
+        "endpoints": endpoints,
+        "event_labels": {kind.value: translate(label) for kind, label in EVENT_LABELS.items()},
+        "form": extra.pop("form", FormState(values={"secret": new_secret(), "min_score": "0.6"})),
+        "chosen": extra.pop("chosen", set()),
+        **extra,
+    }
+
+
+@router.get("/webhooks")
+def endpoints_page(request: Request, session: SessionDep, visitor: AnyVisitor) -> Response:
+    return render(request, visitor, "webhooks/endpoints.html", _context(session, visitor))
+
+
+def _problems(state: FormState, errors: list[tuple[str, str]]) -> None:
+    for field, code in errors:
+        state.errors.setdefault(field, translate(MESSAGES.get(code, DEFAULT_MESSAGE)))
+
+
+@router.post("/webhooks")
+async def register_endpoint(
+    request: Request, session: SessionDep, visitor: AnyVisitor, form: SubmittedForm
+) -> Response:
+    state = FormState(values={name: str(form.get(name, "")).strip() for name in FIELDS})
+    chosen = {str(value) for value in form.getlist("event_types")}
+    data: dict[str, Any] = {
+        "url": state.values["url"],
+        "description": state.values["description"] or None,
+        "event_types": sorted(chosen),
+        "min_score": state.values["min_score"] or "0",
+        "secret": state.values["secret"],
+    }
+    try:
+        checked = WebhookEndpointCreate.model_validate(data)
+    except ValidationError as invalid:
+        _problems(state, [(str(e["loc"][0]), str(e["type"])) for e in invalid.errors() if e["loc"]])
+    else:
+        start_writing(session)
+        try:
+            endpoint = webhooks.register(session=session, principal=visitor, data=checked)
+        except Invalid as refused:
+            _problems(state, [(p.field or "url", p.code) for p in refused.errors or []])
+        else:
+            return redirect(request, f"/webhooks/{endpoint.id}")
+    context = _context(session, visitor, form=state, chosen=chosen)
+    return render(request, visitor, "webhooks/endpoints.html", context, status_code=422)
+
+
+@router.get("/webhooks/{endpoint_id}")
+def endpoint_page(
+    endpoint_id: str, request: Request, session: SessionDep, visitor: AnyVisitor
+) -> Response:
+    try:
+        endpoint = webhooks.get_own(session=session, principal=visitor, endpoint_id=endpoint_id)
+    except NotFound:
+        return not_found(request, visitor)
+    deliveries, total = webhooks.deliveries_of(
+        session=session, endpoint=endpoint, status=None, limit=SHOWN, offset=0
+    )
+    context = {
+        "endpoint": endpoint,
+        "deliveries": deliveries,
+        "total": total,
+        "event_labels": {kind.value: translate(label) for kind, label in EVENT_LABELS.items()},
+        "delivery_labels": {key: translate(label) for key, label in DELIVERY_LABELS.items()},
+    }
+    return render(request, visitor, "webhooks/endpoint.html", context)
+
+
+@router.post("/webhooks/{endpoint_id}/enable")
+async def enable_endpoint(
+    endpoint_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: AnyVisitor,
+    form: SubmittedForm,
+) -> Response:
+    start_writing(session)
+    try:
+        endpoint = webhooks.get_own(session=session, principal=visitor, endpoint_id=endpoint_id)
+        webhooks.enable(session=session, principal=visitor, endpoint=endpoint)
+    except NotFound:
+        return not_found(request, visitor)
+    except Invalid:
+        pass  # its address is refused now: it stays disabled, and the page says so
+    return redirect(request, f"/webhooks/{endpoint_id}")
+
+
+@router.post("/webhooks/{endpoint_id}/delete")
+async def delete_endpoint(
+    endpoint_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: AnyVisitor,
+    form: SubmittedForm,
+) -> Response:
+    start_writing(session)
+    try:
+        endpoint = webhooks.get_own(session=session, principal=visitor, endpoint_id=endpoint_id)
+    except NotFound:
+        return not_found(request, visitor)
+    webhooks.delete(session=session, principal=visitor, endpoint=endpoint)
+    return redirect(request, "/webhooks")

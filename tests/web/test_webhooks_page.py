@@ -1,0 +1,134 @@
+"""The webhook endpoints page: registering (errors beside each field, in Chinese, nothing
+written on error), the list, an endpoint's delivery log and its disabled state with the way
+back; another account's endpoint is not found."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from models import WebhookEndpoint
+from tests.support.factories import Account, ApiClient
+from tests.support.people import new_person
+from tests.support.web import Browser
+
+FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def _signed_in(api: ApiClient, role: str) -> tuple[Browser, Account]:
+    account = api.create_account(role)
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, signed_in=False))
+    return browser, account
+
+
+def _endpoints(api: ApiClient, account: Account) -> list[str]:
+    listed = api.client.get("/v1/webhook-endpoints", headers=account.headers)
+    return [endpoint["url"] for endpoint in listed.json()["items"]]
+
+
+def test_register_with_errors_beside_the_fields_then_see_it_listed(api: ApiClient) -> None:
+    browser, account = _signed_in(api, "investor")
+    page = browser.get("/webhooks")
+    assert page.status_code == 200
+    assert "Webhook 推送" in page.text
+    assert 'href="/webhooks"' in page.text  # in the navigation
+    assert re.search(r'name="secret" value="whsec_[A-Za-z0-9+/=]{32}"', page.text)
+
+    bad = browser.post(
+        "/webhooks",
+        {"url": "https://10.0.0.8/in", "min_score": "2", "secret": "not a secret"},
+    )
+    assert bad.status_code == 422
+    assert dict(FIELD_ERROR.findall(bad.text)) == {
+        "min_score": "请填写 0 到 1 之间的数，例如 0.6。",
+        "secret": "请填写 whsec_ 加上 24 至 64 个随机字节的 base64 编码。",
+        "event_types": "请至少选择一项。",
+    }
+    private = browser.post(
+        "/webhooks",
+        {
+            "url": "https://169.254.169.254/latest",
+            "min_score": "0.6",
+            "secret": SECRET,
+            "event_types": "meeting.requested",
+        },
+    )
+    assert dict(FIELD_ERROR.findall(private.text)) == {
+        "url": "该地址为内网、链路本地或其他非公网地址：Webhook 只发送到公网地址。"
+    }
+    assert 'value="https://169.254.169.254/latest"' in private.text  # kept as typed
+    assert _endpoints(api, account) == []
+
+    added = browser.post(
+        "/webhooks",
+        {
+            "url": "https://127.0.0.1:9443/in",
+            "description": "CRM",
+            "min_score": "0.6",
+            "secret": SECRET,
+            "event_types": ["match.created", "meeting.requested"],
+        },
+    )
+    assert added.status_code == 303
+    assert _endpoints(api, account) == ["https://127.0.0.1:9443/in"]
+    detail = browser.get(added.headers["location"])
+    assert "启用中" in detail.text
+    assert "尚未发送任何事件。" in detail.text
+    assert SECRET not in detail.text
+    listing = browser.get("/webhooks")
+    assert "https://127.0.0.1:9443/in" in listing.text
+    assert SECRET not in listing.text
+
+
+def test_a_disabled_endpoint_says_why_and_can_be_enabled_again(
+    api: ApiClient, db_session: Session
+) -> None:
+    browser, account = _signed_in(api, "startup")
+    created = api.client.post(
+        "/v1/webhook-endpoints",
+        json={
+            "url": "https://127.0.0.1:9443/in",
+            "event_types": ["financing_request.reviewed"],
+            "secret": SECRET,
+        },
+        headers=account.headers,
+    ).json()
+    db_session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == created["id"])
+        .values(
+            enabled=False,
+            consecutive_failures=15,
+            disabled_reason="Disabled after 15 failed attempts in a row; the last: HTTP 500",
+        )
+    )
+    db_session.flush()
+    listing = browser.get("/webhooks")
+    assert "已停用" in listing.text
+    assert "Disabled after 15 failed attempts in a row" in listing.text
+    detail = browser.get(f"/webhooks/{created['id']}")
+    assert 'role="alert"' in detail.text
+    assert "重新启用" in detail.text
+    enabled = browser.post(f"/webhooks/{created['id']}/enable", {})
+    assert enabled.status_code == 303
+    again = api.client.get(f"/v1/webhook-endpoints/{created['id']}", headers=account.headers)
+    assert again.json()["enabled"] is True
+
+
+def test_another_accounts_endpoint_is_not_found_on_the_pages(api: ApiClient) -> None:
+    _, owner = _signed_in(api, "investor")
+    created = api.client.post(
+        "/v1/webhook-endpoints",
+        json={"url": "https://127.0.0.1/", "event_types": ["outcome.step"], "secret": SECRET},
+        headers=owner.headers,
+    ).json()
+    stranger, _ = _signed_in(api, "investor")
+    assert stranger.get(f"/webhooks/{created['id']}").status_code == 404
+    assert stranger.post(f"/webhooks/{created['id']}/delete", {}).status_code == 404
+    assert stranger.post(f"/webhooks/{created['id']}/enable", {}).status_code == 404
+    assert _endpoints(api, owner) == ["https://127.0.0.1/"]
+    assert Browser(api.client).get("/webhooks").status_code == 303  # signed out: sign in
