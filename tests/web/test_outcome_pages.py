@@ -129,9 +129,11 @@ def test_errors_stand_beside_their_field_in_chinese_and_nothing_is_written(
     outcome_id = _open(browser, pair)
 
     too_early = _step(browser, outcome_id, kind="tranche", amount="1亿")
-    assert too_early.status_code == 422
+    assert too_early.status_code == 200  # the form again, as every page's form comes back
     assert _errors(too_early.text) == {"kind": "该项目当前不能进行这一步。"}
-    assert _step(browser, outcome_id, kind="sign", amount="").status_code == 422
+    assert _errors(_step(browser, outcome_id, kind="sign", amount="").text) == {
+        "amount": "此项为必填。"
+    }
     assert "amount" in _errors(_step(browser, outcome_id, kind="sign", amount="很多").text)
     tomorrow = (today() + dt.timedelta(days=1)).isoformat()
     future = _step(browser, outcome_id, kind="sign", amount="3亿", happened_on=tomorrow)
@@ -145,7 +147,6 @@ def test_errors_stand_beside_their_field_in_chinese_and_nothing_is_written(
     assert _step(browser, outcome_id, kind="register", credit_code=CREDIT_CODE).status_code == 303
 
     above = _step(browser, outcome_id, kind="tranche", amount="5亿")
-    assert above.status_code == 422
     assert _errors(above.text) == {
         "amount": "这笔资金会使到位资金超过签约金额：请先记录修改签约金额。"
     }
@@ -195,7 +196,7 @@ def test_a_pair_already_under_way_cannot_be_opened_twice(api: ApiClient, pair: P
         "/outcomes",
         {"investor_profile_id": pair.profile_id, "financing_request_id": pair.request_id},
     )
-    assert again.status_code == 422
+    assert again.status_code == 200
     assert "该投资方与该需求已有进行中的项目。" in again.text
 
 

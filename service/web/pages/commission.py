@@ -31,6 +31,7 @@ from service.web.pages.common import (
     not_found,
     render,
 )
+from service.web.pages.outcomes import short_money
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +48,7 @@ def dashboard(request: Request, session: SessionDep, visitor: CommissionVisitor)
     context: dict[str, Any] = {"counts": counts, "latest": None}
     # What the meetings became, now (one pass over the meetings and deals).
     figures = commission_figures(session, FiguresBy.EVENT, current_language())
-    context.update(outcomes=figures_out(figures).total, rate=rate_text)
+    context.update(outcomes=figures_out(figures).total, rate=rate_text, short_money=short_money)
     if latest:
         document = reports.document_of(latest[0])
         words = Wording.for_reader()

@@ -5,6 +5,7 @@ service's; these handlers read the form, call it, and show its problems beside t
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -15,6 +16,7 @@ from models import Event, Outcome, OutcomeStage, OutcomeStepKind
 from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
+from service.i18n.amounts import compact_amount
 from service.i18n.catalogs import translate
 from service.i18n.languages import current_language
 from service.i18n.reasons import N_
@@ -75,6 +77,7 @@ _TRANCHE_ABOVE_SIGNED = N_(
     "of the signed amount first."
 )
 _AMEND_REFUSED = N_("The signed amount cannot go below the funds in place, nor stay the same.")
+_NOTHING_YET = N_("Nothing yet")
 _STEP_NOT_ALLOWED = N_("This deal cannot take that step now.")
 _PAIR_PROBLEMS = {
     "conflict": N_("This investor and this request have a deal under way already."),
@@ -94,7 +97,15 @@ def overdue_label(flag: str) -> str:
     return translate(OVERDUE_LABELS.get(str(flag), str(flag)))
 
 
+def short_money(amount: Decimal | None, currency: str) -> str:
+    """An amount for a table: 35亿元 (the deal's page has the exact figure); none yet is said."""
+    if amount is None:
+        return "—"
+    return translate(_NOTHING_YET) if amount == 0 else compact_amount(amount, currency)
+
+
 LABELS = {
+    "short_money": short_money,
     "stage_label": stage_label,
     "step_label": step_label,
     "overdue_label": overdue_label,
@@ -162,7 +173,7 @@ async def open_deal(
         else:
             return redirect(request, f"/outcomes/{outcome.id}")
     context = _deals_context(session, party, error=translate(_PAIR_PROBLEMS[problem]))
-    return render(request, party, "outcomes/deals.html", context, status_code=422)
+    return render(request, party, "outcomes/deals.html", context)
 
 
 def _deal_context(
@@ -264,7 +275,7 @@ async def record_step(
             return redirect(request, f"/outcomes/{outcome.id}?recorded={checked.kind.value}")
         session.refresh(outcome)
     context = _deal_context(session, reader, outcome, form=state)
-    return render(request, reader, "outcomes/deal.html", context, status_code=422)
+    return render(request, reader, "outcomes/deal.html", context)
 
 
 @router.get("/commission/outcomes")
