@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from models import WebhookEventType
+from models import WebhookEndpoint, WebhookEventType
 from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound
@@ -62,6 +62,19 @@ MESSAGES = {
     "less_than_equal": N_("Write a number between 0 and 1, such as 0.6."),
 }
 DEFAULT_MESSAGE = N_("This value is not valid.")
+LAST_ERROR = "; the last: "
+
+
+def disabled_reason(endpoint: WebhookEndpoint) -> str:
+    """Why the endpoint was disabled, in the reader's language (the stored reason is the
+    worker's English, with the last error as the receiver or the network gave it)."""
+    stored = endpoint.disabled_reason or ""
+    if LAST_ERROR not in stored:
+        return stored
+    return translate("Disabled after %(count)s failed attempts in a row; the last: %(error)s") % {
+        "count": endpoint.consecutive_failures,
+        "error": stored.partition(LAST_ERROR)[2],
+    }
 
 
 def signed_in(request: Request, visitor: Visitor) -> Principal:
@@ -86,6 +99,7 @@ def _context(session: Session, visitor: Principal, **extra: Any) -> dict[str, An
         "event_labels": {kind.value: translate(label) for kind, label in EVENT_LABELS.items()},
         "form": extra.pop("form", FormState(values={"secret": new_secret(), "min_score": "0.6"})),
         "chosen": extra.pop("chosen", set()),
+        "reasons": {endpoint.id: disabled_reason(endpoint) for endpoint in endpoints},
         **extra,
     }
 
@@ -126,7 +140,7 @@ async def register_endpoint(
         else:
             return redirect(request, f"/webhooks/{endpoint.id}")
     context = _context(session, visitor, form=state, chosen=chosen)
-    return render(request, visitor, "webhooks/endpoints.html", context, status_code=422)
+    return render(request, visitor, "webhooks/endpoints.html", context)
 
 
 @router.get("/webhooks/{endpoint_id}")
@@ -143,6 +157,7 @@ def endpoint_page(
     context = {
         "endpoint": endpoint,
         "deliveries": deliveries,
+        "reason": disabled_reason(endpoint),
         "total": total,
         "event_labels": {kind.value: translate(label) for kind, label in EVENT_LABELS.items()},
         "delivery_labels": {key: translate(label) for key, label in DELIVERY_LABELS.items()},
