@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from service.web.pages import (
     commission,
+    commission_compliance,
     commission_conference,
     commission_imports,
     commission_models,
@@ -43,6 +44,7 @@ def mount_web_application(app: FastAPI) -> None:
         commission_models,
         commission_people,
         commission_imports,
+        commission_compliance,
         conference_parties,
         commission_conference,
         outcomes,

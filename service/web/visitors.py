@@ -39,6 +39,7 @@ _NAVIGATION = {
         ("/commission/conference", N_("Conference day")),
         ("/commission/outcomes", N_("Outcomes")),
         ("/commission/reports", N_("Reports")),
+        ("/commission/compliance", N_("Foreign investment")),
         ("/commission/ranking-models", N_("Ranking models")),
         ("/commission/imports", N_("Imports")),
         ("/commission/people", N_("Accounts and people")),
