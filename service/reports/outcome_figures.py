@@ -51,7 +51,9 @@ def outcome_figures(session: Session, event_id: str | None) -> OutcomeFigures:
                 by=by.value,
                 groups=[
                     _figure(key, figures.names[key], tally)
-                    for key, tally in sorted(figures.groups.items())
+                    for key, tally in sorted(
+                        figures.groups.items(), key=lambda item: (figures.names[item[0]], item[0])
+                    )
                 ],
             )
             for by, figures in every.items()

@@ -36,5 +36,10 @@ def row_name(words: Wording, by: str, figure: OutcomeFigure) -> str:
     return figure.name if kind is None else words.name(kind, figure.key, figure.name)
 
 
+def cny(words: Wording, amount: Decimal) -> str:
+    """An amount in yuan for a table of figures: 2.21亿元, and nothing as a plain 0."""
+    return "0" if amount == 0 else words.compact(amount, "CNY")
+
+
 def heading(words: Wording, by: str) -> str:
     return words.text(HEADINGS.get(by, by))
