@@ -68,7 +68,8 @@ class CheckedPair:
 
 @dataclass
 class ComplianceCheck:
-    """What the check found, in request id order (mandates and pairs by name, then id)."""
+    """What the check found: requests prohibited first, then by company; mandates and pairs
+    by investor name (ties by id)."""
 
     published_requests: int
     foreign_mandates: int
@@ -154,6 +155,8 @@ def check_compliance(session: Session, index: MatchIndex, language: Language) ->
                 restricted_pairs=restricted,
             )
         )
+    # Prohibited first, then by company (ties by id): the same order on every database.
+    check.requests.sort(key=lambda r: (not r.compliance.is_prohibited, r.company, r.id))
     check.mandates = [
         AffectedMandate(profile.id, profile.name, *counts[profile.id])
         for profile in sorted(mandates, key=lambda p: (p.name, p.id))

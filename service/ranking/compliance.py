@@ -9,6 +9,8 @@ mandates. Restricted pairs still match: their reason is added where pairs are ex
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,9 +64,31 @@ def class_table(scorer: MatchScorer, rules: ForeignInvestmentRules) -> npt.NDArr
     return table
 
 
+_TableKey = tuple[ForeignInvestmentRules, int, int]
+_TABLES: weakref.WeakKeyDictionary[MatchScorer, tuple[_TableKey, npt.NDArray[np.int8]]] = (
+    weakref.WeakKeyDictionary()
+)
+_TABLES_LOCK = threading.Lock()
+
+
+def current_table(scorer: MatchScorer) -> npt.NDArray[np.int8]:
+    """``class_table`` for the rules in force, kept per scorer until the rules or its code
+    books (sector sets, regions) change: a new delta segment reuses it."""
+    rules = current_rules()
+    key: _TableKey = (rules, len(scorer.combos_.codes), len(scorer.regions_.codes))
+    with _TABLES_LOCK:
+        kept = _TABLES.get(scorer)
+    if kept is not None and kept[0][0] is rules and kept[0][1:] == key[1:]:
+        return kept[1]
+    table = class_table(scorer, rules)
+    with _TABLES_LOCK:
+        _TABLES[scorer] = (key, table)
+    return table
+
+
 def row_classes(scorer: MatchScorer, segment: Segment) -> npt.NDArray[np.int8]:
     """Each row's class (OPEN, RESTRICTED, PROHIBITED) under the rules in force."""
-    return class_table(scorer, current_rules())[segment.region_codes + 1, segment.sector_combo]
+    return current_table(scorer)[segment.region_codes + 1, segment.sector_combo]
 
 
 def closed_rows(scorer: MatchScorer, segment: Segment) -> BoolArray | None:
@@ -77,7 +101,7 @@ def closed_rows(scorer: MatchScorer, segment: Segment) -> BoolArray | None:
         return found
     closed: BoolArray | None = None
     if len(segment):
-        table = class_table(scorer, rules) == PROHIBITED
+        table = current_table(scorer) == PROHIBITED
         if table.any():
             rows = table[segment.region_codes + 1, segment.sector_combo]
             closed = rows if rows.any() else None
