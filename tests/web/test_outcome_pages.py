@@ -121,6 +121,18 @@ def test_an_investor_opens_a_deal_from_its_meeting_and_records_its_steps(
     assert [s["kind"] for s in deal["steps"]] == ["sign", "register", "tranche"]
     assert "资金到位" in browser.get(f"/outcomes/{outcome_id}").text
 
+    # The signed amount amended (with its reason; never below what arrived), then production.
+    below = _step(browser, outcome_id, kind="amend", amount="5000万", reason="缩减规模")
+    assert _errors(below.text) == {"amount": "签约金额不能低于已到位资金，也不能与当前金额相同。"}
+    amended = _step(browser, outcome_id, kind="amend", amount="2亿", reason="缩减规模")
+    assert amended.status_code == 303
+    assert _step(browser, outcome_id, kind="produce").status_code == 303
+    deal = pair.deal()
+    assert (deal["stage"], deal["signed_amount"]) == ("producing", "200000000.00")
+    page = browser.get(f"/outcomes/{outcome_id}").text
+    assert "缩减规模" in page
+    assert "该项目不再有后续步骤" not in page  # tranches may still arrive once producing
+
 
 def test_errors_stand_beside_their_field_in_chinese_and_nothing_is_written(
     api: ApiClient, pair: Pair
