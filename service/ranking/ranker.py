@@ -163,6 +163,15 @@ class RankedInvestors:
     """Which investors are foreign, read only when the request's negative list restricts or
     closes it (None: it does neither)."""
 
+    def blocked(self, position: int) -> bool:
+        """Whether the negative list of the request's region closes it to this investor (a
+        foreign one): never a match, wherever the investor ranks."""
+        return (
+            self.foreign is not None
+            and bool(self.foreign[position])
+            and request_compliance(self.request).is_prohibited
+        )
+
     def explain(self, position: int) -> list[Reason]:
         reasons = self.scorer.explain(
             self.investors[position],

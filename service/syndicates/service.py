@@ -242,7 +242,12 @@ def _considered(
     fits = ranked.components.fits
     for profile in interested:
         position = position_of.get(profile.id)
-        if position is not None and bool(fits[position]) and profile.id not in considered:
+        if (
+            position is not None
+            and bool(fits[position])
+            and not ranked.blocked(position)
+            and profile.id not in considered
+        ):
             considered[profile.id] = Considered(position, profile.id, profile.name, _seat(profile))
     return list(considered.values())
 

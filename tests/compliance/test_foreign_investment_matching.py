@@ -290,3 +290,26 @@ def test_a_rules_file_with_an_unflagged_item_or_unknown_sector_is_refused(
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="taxonomy"):
         load_foreign_investment_rules(path)
+
+
+def test_an_interested_foreign_investor_is_no_syndicate_candidate_for_a_closed_request(
+    api: ApiClient, world: dict[str, Any]
+) -> None:
+    """Interest does not reopen what the list closes: the startup's syndicates (built from
+    the investors interested that are matches) leave the foreign investor out."""
+    for owner, profile in (
+        (world["foreign_owner"], world["foreign"]),
+        (world["domestic_owner"], world["domestic"]),
+    ):
+        marked = api.client.put(
+            f"/v1/investors/{profile}/feedback/{world['video']}",
+            json={"action": "interested"},
+            headers=owner.headers,
+        )
+        assert marked.status_code in {200, 201}, marked.text
+    body = _get(
+        api, f"/v1/financing-requests/{world['video']}/syndicates", world["startup"].headers
+    )
+    # Both are interested and both fit; only the domestic one is a candidate.
+    assert body["candidates"] == 1
+    assert world["foreign"] not in json.dumps(body)
