@@ -85,8 +85,8 @@ def test_a_worker_killed_mid_delivery_loses_no_event_and_duplicates_share_their_
     upgrade(scratch_settings)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     with receiving(status=200, pause_seconds=0.6) as receiver:
-        app = create_app(get_settings(), engine=create_db_engine(scratch_settings))
-        with TestClient(app) as client:
+        engine = create_db_engine(scratch_settings)
+        with TestClient(create_app(get_settings(), engine=engine)) as client:
             api = ApiClient(client=client, admin_key=ADMIN_KEY)
             startup = api.create_account("startup")
             registered = client.post(
@@ -101,6 +101,7 @@ def test_a_worker_killed_mid_delivery_loses_no_event_and_duplicates_share_their_
             assert registered.status_code == 201, registered.text
             for number in range(EVENTS):
                 api.publish(api.create_request(startup, title=f"request {number}")["id"])
+        engine.dispose()
         events = set(delivery_states(scratch_settings))
         assert len(events) == EVENTS
 
