@@ -21,10 +21,11 @@ from service.i18n.catalogs import translate
 from service.i18n.languages import current_language
 from service.i18n.reasons import N_
 from service.outcomes import service as outcomes
+from service.outcomes.deadlines import deadlines_of
 from service.outcomes.figures import FiguresBy, commission_figures
 from service.outcomes.pairs import openable_pairs, sides_of
 from service.outcomes.presenting import figures_out
-from service.outcomes.schemas import NEEDS, OutcomeOut, OutcomeStepWrite, OutcomeWrite
+from service.outcomes.schemas import NEEDS, OutcomeStepWrite, OutcomeWrite
 from service.reports.outcome_wording import rate_text
 from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
@@ -288,14 +289,14 @@ def every_deal(request: Request, session: SessionDep, visitor: CommissionVisitor
     except ValueError:
         by = FiguresBy.EVENT
     overdue_only = query.get("show") == "overdue"
-    found = outcomes.outcomes_out(
-        session,
-        session.scalars(
-            outcomes.visible_to(visitor).order_by(Outcome.created_at.desc(), Outcome.id)
-        ).all(),
-    )
-    overdue = [deal for deal in found if deal.overdue]
-    shown: list[OutcomeOut] = (overdue if overdue_only else found)[:SHOWN]
+    found = session.scalars(
+        outcomes.visible_to(visitor).order_by(Outcome.created_at.desc(), Outcome.id)
+    ).all()
+    # Overdue flags from the due days alone; only the deals shown are read with their steps.
+    events = {e.id: e for e in session.scalars(select(Event))}
+    day = outcomes.today()
+    overdue = [o for o in found if deadlines_of(o, events.get(o.event_id or ""), day).overdue]
+    shown = outcomes.outcomes_out(session, (overdue if overdue_only else found)[:SHOWN])
     figures = figures_out(commission_figures(session, by, current_language()))
     sides = sides_of(session, [(d.investor_profile_id, d.financing_request_id) for d in shown])
     claimed = {i for claim in figures.double_claims for i in claim.outcome_ids}
@@ -304,7 +305,6 @@ def every_deal(request: Request, session: SessionDep, visitor: CommissionVisitor
         for o in session.scalars(select(Outcome).where(Outcome.id.in_(claimed)))
     }
     claim_names = sides_of(session, claim_sides.values())
-    events = dict(session.execute(select(Event.id, Event.name)).tuples().all())
     context = {
         "by": by,
         "dimensions": [(d, translate(label)) for d, label in DIMENSION_LABELS.items()],
@@ -316,7 +316,7 @@ def every_deal(request: Request, session: SessionDep, visitor: CommissionVisitor
         "sides": sides,
         "claim_sides": claim_sides,
         "claim_names": claim_names,
-        "events": events,
+        "events": {event_id: event.name for event_id, event in events.items()},
         **LABELS,
     }
     return render(request, visitor, "commission/outcomes.html", context)
