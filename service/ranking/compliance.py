@@ -132,12 +132,22 @@ def foreign_profile_ids(session: Session) -> frozenset[str]:
     )
 
 
+_last_mask: list[tuple[Sequence[InvestorRecord], BoolArray]] = []
+
+
 def foreign_mask(session: Session, investors: Sequence[InvestorRecord]) -> BoolArray:
-    """True for each of ``investors`` that is foreign."""
+    """True for each of ``investors`` that is foreign. Kept for the last list asked about: a
+    roster's records are one list while no mandate changes (a change of origin is a new
+    revision, so a new roster)."""
+    kept = _last_mask[-1] if _last_mask else None
+    if kept is not None and kept[0] is investors:
+        return kept[1]
     foreign = foreign_profile_ids(session)
-    return np.fromiter(
+    mask = np.fromiter(
         (investor.id in foreign for investor in investors), dtype=np.bool_, count=len(investors)
     )
+    _last_mask[:] = [(investors, mask)]
+    return mask
 
 
 def compliance_reason(compliance: Compliance) -> Reason | None:
