@@ -128,9 +128,18 @@ def run_passes(
         index.rebuild(session)
     with httpx.Client(follow_redirects=False, trust_env=False) as client:
         while not stop.is_set():
-            with factory.begin() as session:
-                expanded = expand_publications(session, index)
-            sent = deliver_due(factory, client, policy)
+            try:
+                with factory.begin() as session:
+                    expanded = expand_publications(session, index)
+                sent = deliver_due(factory, client, policy)
+            except Exception:
+                if once:
+                    raise
+                # The database away for a moment, say: the next pass tries again (what was
+                # leased is sent again once its lease runs out).
+                logger.exception("webhooks pass failed")
+                stop.wait(max(interval, 5.0))
+                continue
             if expanded or sent:
                 logger.info("webhooks pass", extra={"matches": expanded, "attempts": sent})
             if once:

@@ -323,3 +323,21 @@ def test_deleting_an_endpoint_takes_its_deliveries(api: ApiClient, db_session: S
     assert deleted.status_code == 204
     assert db_session.scalars(select(WebhookDelivery)).all() == []
     assert db_session.get(WebhookEndpoint, endpoint_id) is None
+
+
+def test_a_delivery_still_pending_after_24_hours_is_given_up_unsent(
+    api: ApiClient, factory: sessionmaker[Session], http: httpx.Client, db_session: Session
+) -> None:
+    """An endpoint disabled for a day (or a worker down that long): its deliveries are given
+    up, never sent late."""
+    startup = api.create_account("startup")
+    with receiving() as receiver:
+        register(api, startup, receiver.url, ["financing_request.reviewed"])
+        publish_one(api, startup)
+        a_day_later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=24, seconds=1)
+        assert deliver_due(factory, http, policy(), now=lambda: a_day_later) == 0
+        assert receiver.received == []
+    delivery = db_session.scalars(select(WebhookDelivery)).one()
+    db_session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.FAILED
+    assert delivery.last_error == "given up: not delivered within 24 hours"
