@@ -27,7 +27,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "0c02e7b9e20ea1af9fbec0229dd6bd444b0d37b98932c205ad075df7178642e6"
+RECORDED_SHA256 = "29636686eea96033655ed51a90748e97b0e3e814cefc886b6f13c29d16959d64"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(
