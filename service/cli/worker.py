@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from models import (
@@ -48,20 +48,29 @@ MATCHES_PER_REQUEST = 10_000
 
 def expand_publications(session: Session, index: MatchIndex) -> int:
     """Each pending publication becomes match.created events, in one transaction with
-    marking it done (so a worker killed midway expands it again, never twice)."""
-    pending = session.scalars(
-        select(WebhookEvent)
+    marking it done (so a worker killed midway expands it again, never twice). Two workers
+    never both expand one: each takes it by an update that only one can make (the other
+    waits for the row, or SQLite's write lock, and then finds it taken)."""
+    pending = session.execute(
+        select(WebhookEvent.id, WebhookEvent.subject_id)
         .where(WebhookEvent.expand_pending.is_(True))
         .order_by(WebhookEvent.created_at, WebhookEvent.id)
         .limit(EXPANSIONS_PER_PASS)
     ).all()
     made = 0
-    for publication in pending:
-        publication.expand_pending = False
+    for publication_id, subject_id in pending:
+        taken = session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id == publication_id, WebhookEvent.expand_pending.is_(True))
+            .values(expand_pending=False)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            continue
         financing_request = session.scalars(
             select(FinancingRequest)
             .options(selectinload(FinancingRequest.sector_links))
-            .where(FinancingRequest.id == publication.subject_id)
+            .where(FinancingRequest.id == subject_id)
         ).first()
         wanting = [
             endpoint
