@@ -101,21 +101,23 @@ def lease_due(
     leased: list[Leased] = []
     with factory.begin() as session:
         # Past the retry window (an endpoint disabled meanwhile, a worker that was down):
-        # given up, never sent late.
-        session.execute(
-            update(WebhookDelivery)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.PENDING,
-                WebhookDelivery.created_at <= now - RETRY_WINDOW,
-                or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until <= now),
-            )
-            .values(
-                status=DeliveryStatus.FAILED,
-                leased_until=None,
-                last_error="given up: not delivered within 24 hours",
-            )
-            .execution_options(synchronize_session=False)
+        # given up, never sent late. Looked for first, so an idle pass only reads.
+        expired = (
+            WebhookDelivery.status == DeliveryStatus.PENDING,
+            WebhookDelivery.created_at <= now - RETRY_WINDOW,
+            or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until <= now),
         )
+        if session.scalar(select(WebhookDelivery.id).where(*expired).limit(1)) is not None:
+            session.execute(
+                update(WebhookDelivery)
+                .where(*expired)
+                .values(
+                    status=DeliveryStatus.FAILED,
+                    leased_until=None,
+                    last_error="given up: not delivered within 24 hours",
+                )
+                .execution_options(synchronize_session=False)
+            )
         due = session.execute(
             select(WebhookDelivery.id, WebhookEvent.id, WebhookEvent.payload, WebhookEndpoint.url)
             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
