@@ -87,6 +87,7 @@ def _sections(
                 totals.capital_asked,
                 words.amount(totals.capital_asked, totals.currency),
             ],
+            *([] if totals.blocked_pairs is None else [["blocked_pairs", totals.blocked_pairs]]),
         ],
     )
     coverage = report.coverage

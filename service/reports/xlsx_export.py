@@ -100,6 +100,10 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
             },
         ],
     ]
+    if totals.blocked_pairs is not None:
+        rows.append(
+            [_("Pairs blocked by the foreign-investment negative list"), totals.blocked_pairs]
+        )
     for number, paragraph in enumerate(words.summary(findings, document.min_score)):
         rows.append([_("Summary") if number == 0 else None, paragraph.text])
         rows += [[None, f"• {point}"] for point in paragraph.points]

@@ -165,6 +165,15 @@ def test_reports_leave_the_prohibited_pair_out_and_count_it_blocked(
         r["kind"] == "foreign_investment" and r["outcome"] == "restricted"
         for r in network["reasons"]
     )
+    html = api.client.get(
+        f"/v1/reports/{report['id']}", params={"format": "html"}, headers=api.admin
+    )
+    assert html.status_code == 200
+    assert "外资准入负面清单阻止的配对" in html.text
+    as_csv = api.client.get(
+        f"/v1/reports/{report['id']}", params={"format": "csv"}, headers=api.admin
+    )
+    assert "blocked_pairs,1" in as_csv.text
 
 
 def test_the_commission_sees_blocked_pairs_and_why(api: ApiClient, world: dict[str, Any]) -> None:
