@@ -1,8 +1,9 @@
 """``matchmaker worker``: sends the webhooks outbox.
 
-Each pass turns requests published since the last pass into ``match.created`` events (the
-ranking decides: one event per mandate that scores at least an endpoint's threshold, to the
-endpoints of the account that owns the mandate), then sends what is due (see
+Each pass turns requests published, and mandates created or changed, since the last pass into
+``match.created`` events (the ranking decides: one event per pair that scores at least an
+endpoint's threshold, to the endpoints of the account that owns the mandate; a pair is told of
+once), then sends what is due (see
 ``service.webhooks.delivery``). It lives here, at the top, because it ranks: the outbox writer
 sits below every package that writes events.
 """
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from models import (
     FinancingRequest,
+    InvestorProfile,
     RequestStatus,
     WebhookEndpoint,
     WebhookEvent,
@@ -34,44 +36,43 @@ from service.core.database import create_db_engine, create_session_factory
 from service.core.logging_setup import configure_logging
 from service.core.settings import get_settings
 from service.ranking.index import MatchIndex
-from service.ranking.ranker import RankingWindow, rank_investors
+from service.ranking.ranker import RankingWindow, rank_investors, rank_requests
+from service.ranking.selection import RequestSelection
 from service.ranking.serving import make_default_scorer, rounded_score
 from service.webhooks.delivery import DeliveryPolicy, deliver_due
-from service.webhooks.outbox import add_event
+from service.webhooks.outbox import MANDATE_CHANGE, add_event, notified_requests
 
 logger = logging.getLogger("matchmaker.worker")
 # Publications expanded per pass; the rest wait for the next.
 EXPANSIONS_PER_PASS = 20
 # At most this many mandates ranked per publication get a match event.
 MATCHES_PER_REQUEST = 10_000
+# At most this many requests ranked per mandate change get a match event.
+MATCHES_PER_MANDATE = 1_000
 
 
 def expand_publications(session: Session, index: MatchIndex) -> int:
-    """Each pending publication becomes match.created events, in one transaction with
-    marking it done (so a worker killed midway expands it again, never twice). Two workers
-    never both expand one: each takes it by an update that only one can make (the other
-    waits for the row, or SQLite's write lock, and then finds it taken)."""
+    """Each pending publication (or mandate change) becomes match.created events, in one
+    transaction with marking it done (so a worker killed midway expands it again, never
+    twice). Two workers never both expand one: each takes it by an update that only one can
+    make (the other waits for the row, or SQLite's write lock, and then finds it taken). A
+    pair already told of is not told again."""
     pending = session.execute(
-        select(WebhookEvent.id, WebhookEvent.subject_id)
+        select(WebhookEvent.id, WebhookEvent.type, WebhookEvent.subject_id)
         .where(WebhookEvent.expand_pending.is_(True))
         .order_by(WebhookEvent.created_at, WebhookEvent.id)
         .limit(EXPANSIONS_PER_PASS)
     ).all()
     made = 0
-    for publication_id, subject_id in pending:
+    for pending_id, event_type, subject_id in pending:
         taken = session.execute(
             update(WebhookEvent)
-            .where(WebhookEvent.id == publication_id, WebhookEvent.expand_pending.is_(True))
+            .where(WebhookEvent.id == pending_id, WebhookEvent.expand_pending.is_(True))
             .values(expand_pending=False)
             .execution_options(synchronize_session=False)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             continue
-        financing_request = session.scalars(
-            select(FinancingRequest)
-            .options(selectinload(FinancingRequest.sector_links))
-            .where(FinancingRequest.id == subject_id)
-        ).first()
         wanting = [
             endpoint
             for endpoint in session.scalars(
@@ -79,38 +80,108 @@ def expand_publications(session: Session, index: MatchIndex) -> int:
             )
             if WebhookEventType.MATCH_CREATED.value in endpoint.event_types
         ]
-        if (
-            financing_request is None
-            or financing_request.status is not RequestStatus.PUBLISHED
-            or not wanting
-        ):
+        if not wanting or subject_id is None:
             continue
-        ranked = rank_investors(
-            session=session,
-            index=index,
-            financing_request=financing_request,
-            window=RankingWindow(
-                limit=MATCHES_PER_REQUEST, min_score=min(e.min_score for e in wanting)
-            ),
+        if event_type == MANDATE_CHANGE:
+            made += _expand_mandate(session, index, subject_id, wanting)
+        else:
+            made += _expand_publication(session, index, subject_id, wanting)
+    return made
+
+
+def _match_data(
+    profile: InvestorProfile, request: FinancingRequest, score: float
+) -> dict[str, Any]:
+    return {
+        "investor_profile_id": profile.id,
+        "investor_profile_name": profile.name,
+        "financing_request_id": request.id,
+        "title": request.title,
+        "event_id": request.event_id,
+        "score": score,
+    }
+
+
+def _expand_publication(
+    session: Session, index: MatchIndex, request_id: str, wanting: list[WebhookEndpoint]
+) -> int:
+    """match.created for every mandate the published request matches at least at one of its
+    owner's endpoints' thresholds."""
+    financing_request = session.scalars(
+        select(FinancingRequest)
+        .options(selectinload(FinancingRequest.sector_links))
+        .where(FinancingRequest.id == request_id)
+    ).first()
+    if financing_request is None or financing_request.status is not RequestStatus.PUBLISHED:
+        return 0
+    ranked = rank_investors(
+        session=session,
+        index=index,
+        financing_request=financing_request,
+        window=RankingWindow(
+            limit=MATCHES_PER_REQUEST, min_score=min(e.min_score for e in wanting)
+        ),
+    )
+    told = notified_requests(session, (p.id for p in ranked.profiles.values()))
+    made = 0
+    for position in ranked.page:
+        profile = ranked.profiles[position]
+        if (profile.id, financing_request.id) in told:
+            continue
+        score = rounded_score(float(ranked.scores[position]))
+        endpoints = [
+            endpoint
+            for endpoint in wanting
+            if endpoint.account_id == profile.owner_account_id and score >= endpoint.min_score
+        ]
+        data = _match_data(profile, financing_request, score)
+        if add_event(
+            session, WebhookEventType.MATCH_CREATED.value, data, endpoints, subject_id=profile.id
+        ):
+            made += 1
+    return made
+
+
+def _expand_mandate(
+    session: Session, index: MatchIndex, profile_id: str, wanting: list[WebhookEndpoint]
+) -> int:
+    """match.created for every published request the created or changed mandate now matches
+    at least at one of its owner's endpoints' thresholds, except pairs already told of."""
+    profile = session.get(InvestorProfile, profile_id)
+    if profile is None:
+        return 0
+    endpoints = [e for e in wanting if e.account_id == profile.owner_account_id]
+    if not endpoints:
+        return 0
+    ranked = rank_requests(
+        session=session,
+        index=index,
+        profile=profile,
+        selection=RequestSelection(),
+        window=RankingWindow(
+            limit=MATCHES_PER_MANDATE, min_score=min(e.min_score for e in endpoints)
+        ),
+    )
+    told = notified_requests(session, [profile.id])
+    fresh = [item for item in ranked.page if (profile.id, item.id) not in told]
+    requests = {
+        request.id: request
+        for request in session.scalars(
+            select(FinancingRequest).where(FinancingRequest.id.in_([item.id for item in fresh]))
         )
-        for position in ranked.page:
-            profile = ranked.profiles[position]
-            score = rounded_score(float(ranked.scores[position]))
-            endpoints = [
-                endpoint
-                for endpoint in wanting
-                if endpoint.account_id == profile.owner_account_id and score >= endpoint.min_score
-            ]
-            data = {
-                "investor_profile_id": profile.id,
-                "investor_profile_name": profile.name,
-                "financing_request_id": financing_request.id,
-                "title": financing_request.title,
-                "event_id": financing_request.event_id,
-                "score": score,
-            }
-            if add_event(session, WebhookEventType.MATCH_CREATED.value, data, endpoints):
-                made += 1
+    }
+    made = 0
+    for item in fresh:
+        financing_request = requests.get(item.id)
+        if financing_request is None:
+            continue
+        score = rounded_score(float(item.score))
+        data = _match_data(profile, financing_request, score)
+        chosen = [e for e in endpoints if score >= e.min_score]
+        if add_event(
+            session, WebhookEventType.MATCH_CREATED.value, data, chosen, subject_id=profile.id
+        ):
+            made += 1
     return made
 
 

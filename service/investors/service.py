@@ -24,6 +24,7 @@ from service.http.pagination import fetch_page
 from service.http.problems import Invalid, NotFound, field_problem
 from service.investors.schemas import InvestorCreate, InvestorUpdate, ticket_range_problem
 from service.reference_data.code_links import codes_of, overlapping_sector, sync_code_rows
+from service.webhooks.outbox import emit_mandate_changed
 
 OBJECT_TYPE = "investor_profile"
 
@@ -107,6 +108,7 @@ def create(*, session: Session, principal: Principal, data: InvestorCreate) -> I
     )
     session.add(profile)
     session.flush()
+    emit_mandate_changed(session, profile)
     record_audit(
         session=session,
         principal=principal,
@@ -149,6 +151,7 @@ def update(
         # Touching the row bumps its revision even when only its code rows changed.
         profile.updated_at = utc_now()
         session.flush()
+        emit_mandate_changed(session, profile)
         record_audit(
             session=session,
             principal=principal,

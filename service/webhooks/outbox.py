@@ -5,7 +5,8 @@ delivery per endpoint that asked for that kind of event and may know of it.
 Who may know: the accounts the change concerns (the investor that owns the mandate, the
 startup that owns the request) and every commission account. ``match.created`` is not written
 here: a request's publication is, marked for the delivery worker to rank and turn into one
-match event per mandate that scores at least an endpoint's threshold.
+match event per mandate that scores at least an endpoint's threshold; so is a mandate's creation
+or change, which the worker ranks against every published request (a pair is told once).
 
 This sits low in the layers (below every package that writes events) and reads only tables.
 """
@@ -43,6 +44,9 @@ from models.types import utc_now
 
 # The internal event a publication leaves for the worker (never sent as it is).
 PUBLICATION = "financing_request.published"
+# The internal event a mandate's creation or change leaves for the worker: it may now match
+# requests published before (never sent as it is).
+MANDATE_CHANGE = "investor_profile.changed"
 
 
 def new_event_id() -> str:
@@ -96,8 +100,10 @@ def add_event(
     endpoints: Iterable[WebhookEndpoint],
     *,
     event_id: str | None = None,
+    subject_id: str | None = None,
 ) -> WebhookEvent | None:
-    """One event and its deliveries to ``endpoints``; nothing when no endpoint wants it."""
+    """One event and its deliveries to ``endpoints``; nothing when no endpoint wants it.
+    ``subject_id``: what the event is about, for finding it again (a match event's mandate)."""
     targets = list(endpoints)
     if not targets:
         return None
@@ -108,6 +114,7 @@ def add_event(
         type=event_type,
         payload=payload_text(event_id, event_type, now, dict(data)),
         expand_pending=False,
+        subject_id=subject_id,
         created_at=now,
     )
     session.add(event)
@@ -250,6 +257,51 @@ def emit_reviewed(session: Session, financing_request: FinancingRequest) -> None
             created_at=now,
         )
     )
+
+
+def emit_mandate_changed(session: Session, profile: InvestorProfile) -> None:
+    """A mandate created or changed may match requests published before it: left for the
+    worker to rank, when its owner has an enabled endpoint that wants match.created."""
+    if profile.owner_account_id is None:
+        return
+    wanted = session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.enabled.is_(True),
+            WebhookEndpoint.account_id == profile.owner_account_id,
+        )
+    )
+    if not any(WebhookEventType.MATCH_CREATED.value in e.event_types for e in wanted):
+        return
+    now = utc_now()
+    event_id = new_event_id()
+    data = {"investor_profile_id": profile.id}
+    session.add(
+        WebhookEvent(
+            id=event_id,
+            type=MANDATE_CHANGE,
+            payload=payload_text(event_id, MANDATE_CHANGE, now, data),
+            expand_pending=True,
+            subject_id=profile.id,
+            created_at=now,
+        )
+    )
+
+
+def notified_requests(session: Session, profile_ids: Iterable[str]) -> set[tuple[str, str]]:
+    """The (mandate, request) pairs a match.created event has already told of."""
+    ids = sorted(set(profile_ids))
+    if not ids:
+        return set()
+    told: set[tuple[str, str]] = set()
+    for payload in session.scalars(
+        select(WebhookEvent.payload).where(
+            WebhookEvent.type == WebhookEventType.MATCH_CREATED.value,
+            WebhookEvent.subject_id.in_(ids),
+        )
+    ):
+        data = json.loads(payload)["data"]
+        told.add((data["investor_profile_id"], data["financing_request_id"]))
+    return told
 
 
 def emit_outcome_step(

@@ -192,3 +192,43 @@ def test_no_publication_is_left_when_no_endpoint_wants_matches(
     endpoint(api, startup, ["financing_request.reviewed"])
     api.publish(api.create_request(startup)["id"])
     assert db_session.scalars(select(WebhookEvent.type)).all() == ["financing_request.reviewed"]
+
+
+def test_a_mandate_created_or_changed_is_told_of_requests_published_before_once(
+    api: ApiClient, db_session: Session
+) -> None:
+    investor, other = api.create_account("investor"), api.create_account("investor")
+    startup = api.create_account("startup")
+    earlier = api.create_request(startup)["id"]
+    api.publish(earlier)
+    hook = endpoint(api, investor, ["match.created"], min_score=0.0)
+    index = MatchIndex(make_default_scorer)
+    index.rebuild(db_session)
+    expand_publications(db_session, index)  # the publication: no mandate of theirs yet
+    assert payloads(db_session, hook, "match.created") == []
+
+    mine = api.create_investor(investor, name="My fund")["id"]
+    api.create_investor(other, name="Their fund")  # its owner wants no matches: nothing left
+    pending = db_session.scalars(
+        select(WebhookEvent).where(WebhookEvent.expand_pending.is_(True))
+    ).all()
+    assert [(p.type, p.subject_id) for p in pending] == [("investor_profile.changed", mine)]
+    assert expand_publications(db_session, index) == 1
+    [match] = payloads(db_session, hook, "match.created")
+    assert (match["data"]["investor_profile_id"], match["data"]["financing_request_id"]) == (
+        mine,
+        earlier,
+    )
+
+    # A change of the mandate: the pair already told of is not told again.
+    changed = api.patch(
+        f"/v1/investors/{mine}", json={"thesis": "大模型与芯片"}, headers=investor.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert expand_publications(db_session, index) == 0
+    # A request published later is told of once, by its publication.
+    later = api.create_request(startup, company="Later Co")["id"]
+    api.publish(later)
+    assert expand_publications(db_session, index) == 1
+    told = [m["data"]["financing_request_id"] for m in payloads(db_session, hook, "match.created")]
+    assert sorted(told) == sorted([earlier, later])
