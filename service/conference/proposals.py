@@ -19,6 +19,7 @@ from models import (
     MeetingSide,
     MeetingStatus,
     RequestStatus,
+    WebhookEventType,
 )
 from service.audit_log.writer import record_audit
 from service.conference.meetings import LIVE, OBJECT_TYPE
@@ -28,6 +29,7 @@ from service.http.auth import Principal
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow, rank_investors
 from service.ranking.serving import rounded_score
+from service.webhooks import outbox
 
 # Candidates read per request beyond the k wanted: some are skipped (already asked, capped).
 CANDIDATE_SLACK = 20
@@ -135,4 +137,6 @@ def propose(
                 "score": meeting.score,
             },
         )
+        # Both sides are asked: each is told, as of any other meeting request.
+        outbox.emit_meeting(session, WebhookEventType.MEETING_REQUESTED, meeting)
     return Proposals(proposed=proposed, outreach_targets=targets)

@@ -232,3 +232,39 @@ def test_a_mandate_created_or_changed_is_told_of_requests_published_before_once(
     assert expand_publications(db_session, index) == 1
     told = [m["data"]["financing_request_id"] for m in payloads(db_session, hook, "match.created")]
     assert sorted(told) == sorted([earlier, later])
+
+
+def test_a_commission_proposal_tells_both_parties_it_asks(
+    api: ApiClient, db_session: Session
+) -> None:
+    investor, stranger = api.create_account("investor"), api.create_account("investor")
+    startup, commission = api.create_account("startup"), api.create_account("commission")
+    profile_id = api.create_investor(investor)["id"]
+    event_id = api.create_event("proposals conference")
+    programme = api.client.put(
+        f"/v1/events/{event_id}/programme",
+        json={"days": ["2026-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2},
+        headers=api.admin,
+    )
+    assert programme.status_code == 200, programme.text
+    request_id = api.create_request(startup, event_id=event_id)["id"]
+    api.publish(request_id)
+    hooks = {
+        "investor": endpoint(api, investor, ["meeting.requested"]),
+        "startup": endpoint(api, startup, ["meeting.requested"]),
+        "commission": endpoint(api, commission, ["meeting.requested"]),
+        "stranger": endpoint(api, stranger, ["meeting.requested"]),
+    }
+    proposed = api.client.post(
+        f"/v1/events/{event_id}/proposals",
+        json={"coverage_k": 1, "min_score": 0.0},
+        headers=api.admin,
+    )
+    assert proposed.status_code == 200, proposed.text
+    [meeting] = proposed.json()["proposed"]
+    assert meeting["investor_profile_id"] == profile_id
+    for party in ("investor", "startup", "commission"):
+        [told] = payloads(db_session, hooks[party], "meeting.requested")
+        assert told["data"]["meeting_id"] == meeting["id"], party
+        assert told["data"]["requested_by"] == "commission", party
+    assert payloads(db_session, hooks["stranger"], "meeting.requested") == []
