@@ -64,6 +64,7 @@ class Leased:
     payload: str
     url: str
     secret: str
+    endpoint_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,7 @@ def lease_due(
             select(WebhookDelivery.id, WebhookEvent.id, WebhookEvent.payload, WebhookEndpoint.url)
             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .add_columns(WebhookEndpoint.secret)
+            .add_columns(WebhookEndpoint.secret, WebhookEndpoint.id)
             .where(
                 WebhookDelivery.status == DeliveryStatus.PENDING,
                 WebhookDelivery.next_attempt_at <= now,
@@ -132,7 +133,7 @@ def lease_due(
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
             .limit(policy.batch)
         ).all()
-        for delivery_id, event_id, payload, url, secret in due:
+        for delivery_id, event_id, payload, url, secret, endpoint_id in due:
             taken = session.execute(
                 update(WebhookDelivery)
                 .where(
@@ -147,7 +148,7 @@ def lease_due(
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount == 1:  # type: ignore[attr-defined]
-                leased.append(Leased(delivery_id, event_id, payload, url, secret))
+                leased.append(Leased(delivery_id, event_id, payload, url, secret, endpoint_id))
     return leased
 
 
@@ -261,9 +262,36 @@ def deliver_due(
     policy: DeliveryPolicy,
     now: Callable[[], dt.datetime] = utc_now,
 ) -> int:
-    """One pass: lease what is due, send each, record each; the number of tries made."""
+    """One pass: lease what is due, send each, record each; the number of tries made.
+
+    Once an endpoint fails in a pass, its other deliveries of the pass are not tried: they
+    are released, due again after the first back-off, and count no failure. A short outage
+    with many events queued is then one failure, not enough to disable the endpoint at once;
+    it takes failures in a row over several passes, each further apart."""
     leased = lease_due(factory, policy, now())
+    failing: set[str] = set()
+    tried = 0
     for one in leased:
+        if one.endpoint_id in failing:
+            release(factory, one, now() + policy.first_backoff)
+            continue
         result = send(client, one, policy.timeout_seconds)
         record(factory, one, result, policy, now())
-    return len(leased)
+        tried += 1
+        if not result.delivered:
+            failing.add(one.endpoint_id)
+    return tried
+
+
+def release(factory: sessionmaker[Session], leased: Leased, due_at: dt.datetime) -> None:
+    """Give a leased delivery back untried, due again at ``due_at``."""
+    with factory.begin() as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == leased.delivery_id,
+                WebhookDelivery.status == DeliveryStatus.PENDING,
+            )
+            .values(leased_until=None, next_attempt_at=due_at)
+            .execution_options(synchronize_session=False)
+        )

@@ -273,6 +273,32 @@ def test_failures_back_off_exponentially_and_disable_the_endpoint_saying_why(
     assert [a["error"] for a in log[0]["attempt_log"]] == ["HTTP 500"] * 4
 
 
+def test_a_burst_of_events_to_a_failing_endpoint_is_one_failure_per_pass(
+    api: ApiClient, factory: sessionmaker[Session], http: httpx.Client, db_session: Session
+) -> None:
+    """Twenty events queued during a short outage: the pass tries one, gives the other
+    nineteen back untried, and the endpoint stays enabled with one failure counted."""
+    startup = api.create_account("startup")
+    with receiving(status=503) as receiver:
+        endpoint_id = register(api, startup, receiver.url, ["financing_request.reviewed"]).json()[
+            "id"
+        ]
+        for number in range(20):
+            publish_one(api, startup, title=f"burst {number}")
+        start = dt.datetime.now(dt.UTC)
+        tried = deliver_due(factory, http, policy(disable_after=3), now=lambda: start)
+        assert tried == 1
+        assert len(receiver.received) == 1
+    endpoint = api.client.get(f"{ENDPOINTS}/{endpoint_id}", headers=startup.headers).json()
+    assert endpoint["enabled"] is True
+    db_session.expire_all()
+    deliveries = db_session.scalars(select(WebhookDelivery)).all()
+    assert len(deliveries) == 20
+    assert all(d.status == DeliveryStatus.PENDING and d.leased_until is None for d in deliveries)
+    assert sorted(d.attempts for d in deliveries) == [0] * 19 + [1]
+    assert all(d.next_attempt_at >= start + dt.timedelta(seconds=30) for d in deliveries)
+
+
 def test_a_delivery_is_given_up_after_24_hours(
     api: ApiClient, factory: sessionmaker[Session], http: httpx.Client, db_session: Session
 ) -> None:
