@@ -155,7 +155,14 @@ def train(
     owners = _owners(session, pairs.investors)
     accounts = [owners[i].account_id if i in owners else i for i in pairs.investors]
     account_names = {owner.account_id: owner.name for owner in owners.values()}
-    held = held_out_accounts(accounts, pairs.outcomes.tolist())
+    # Accounts are held out for what they answered or dealt on: pairs only shown to an
+    # account say too little of what it wants to judge a model by, so an account with nothing
+    # else is always trained on (its shown pairs still count where its account is held out).
+    answered = ~np.isclose(pairs.graded_targets, OUTCOME_TARGETS["shown"])
+    held = held_out_accounts(
+        [a for a, keep in zip(accounts, answered.tolist(), strict=True) if keep],
+        pairs.outcomes[answered].tolist(),
+    )
     test = mask_of(accounts, held)
     train_y, test_y = pairs.outcomes[~test], pairs.outcomes[test]
     if (
