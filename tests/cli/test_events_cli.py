@@ -110,11 +110,14 @@ def test_help_lists_the_commands_in_panels_by_who_runs_them() -> None:
     panels.pop("Options")
     # In this order, and no command left in a panel of its own ("Commands").
     assert list(panels.items()) == [
-        ("Service: run, migrate, back up, demo", ["serve", "migrate", "backup", "restore", "demo"]),
+        (
+            "Service: run, migrate, back up, demo",
+            ["serve", "worker", "migrate", "backup", "restore", "demo"],
+        ),
         ("Data: bulk loading", ["import"]),
         (
             "Commission: accounts, people, keys, events, reports",
-            ["accounts", "users", "keys", "events", "report"],
+            ["accounts", "users", "keys", "events", "report", "compliance"],
         ),
         ("Research: ranking quality and training", ["evaluate", "train", "infer-profile"]),
     ]
