@@ -8,21 +8,16 @@ go to ``var/artifacts/web/``."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route
+from playwright.sync_api import Browser
 
-from tests.support.browser import ARTIFACTS, launched_chromium
+from tests.support.browser import launched_chromium
 from tests.support.live_server import LiveServer, running_server
+from tests.support.web_visit import call_api, invite_person, open_visit, sign_in
 
-SHOTS = ARTIFACTS / "web"
 PASSWORD = "a long compliance password 2026"
-SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="module")
@@ -37,33 +32,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-def _api(server: LiveServer, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {server.admin_key}", **kwargs.pop("headers", {})}
-    response = httpx.request(method, f"{server.url}{path}", headers=headers, **kwargs)
-    assert response.status_code < 300, response.text
-    return response
-
-
 def _officer(server: LiveServer) -> str:
     """A commission account and its officer, who signs in with a password."""
-    account = _api(
+    account = call_api(
         server, "POST", "/v1/accounts", json={"role": "commission", "name": "上海市商务委员会"}
     ).json()["id"]
-    code = _api(server, "POST", "/v1/invitations", json={"account_id": account}).json()
-    accepted = httpx.post(
-        f"{server.url}/v1/invitations/accept",
-        json={"code": code["invitation_code"], "username": "officer.li", "password": PASSWORD},
-    )
-    assert accepted.status_code == 201, accepted.text
-    return "officer.li"
+    return invite_person(server, account, "officer.li", password=PASSWORD)
 
 
 @pytest.fixture(scope="module")
 def officer(server: LiveServer) -> str:
-    investor = _api(
+    investor = call_api(
         server, "POST", "/v1/accounts", json={"role": "investor", "name": "Blackstone"}
     ).json()["id"]
-    _api(
+    call_api(
         server,
         "POST",
         "/v1/investors",
@@ -79,14 +61,14 @@ def officer(server: LiveServer) -> str:
             "currency": "CNY",
         },
     )
-    startup = _api(
+    startup = call_api(
         server, "POST", "/v1/accounts", json={"role": "startup", "name": "哔哩哔哩"}
     ).json()["api_key"]
     for company, sector, region in (
         ("哔哩哔哩", "digital_economy.platforms", "yangpu"),
         ("5G 谷", "digital_economy.data", "songjiang"),
     ):
-        created = _api(
+        created = call_api(
             server,
             "POST",
             "/v1/financing-requests",
@@ -103,8 +85,8 @@ def officer(server: LiveServer) -> str:
             },
         ).json()
         path = f"/v1/financing-requests/{created['id']}"
-        etag = _api(server, "GET", path).headers["etag"]
-        _api(
+        etag = call_api(server, "GET", path).headers["etag"]
+        call_api(
             server,
             "POST",
             f"{path}/review",
@@ -114,54 +96,12 @@ def officer(server: LiveServer) -> str:
     return _officer(server)
 
 
-@dataclass
-class Visit:
-    page: Page
-    problems: list[str] = field(default_factory=list)
-
-    def watch(self) -> None:
-        self.page.route("**/*", self._only_local)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-
-    def _only_local(self, route: Route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname == "127.0.0.1" or url.startswith("data:"):
-            route.continue_()
-        else:
-            self.problems.append(f"outside request: {url}")
-            route.abort()
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text}")
-
-    def check(self, label: str) -> None:
-        self.page.wait_for_load_state("load")
-        results = Axe().run(self.page)
-        serious = [
-            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-            for v in results.response["violations"]
-            if v.get("impact") in SERIOUS
-        ]
-        assert serious == [], f"{label}: {serious}"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"compliance-{label}.png"), full_page=True)
-
-
 def test_the_officer_reads_blocked_pairs_and_why(
     browser: Browser, server: LiveServer, officer: str
 ) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    visit = Visit(context.new_page())
-    visit.watch()
+    visit = open_visit(browser, "compliance")
+    sign_in(visit, server, officer, "/commission", password=PASSWORD)
     page = visit.page
-    page.goto(f"{server.url}/commission")
-    assert urlsplit(page.url).path == "/sign-in"
-    page.get_by_label("用户名").fill(officer)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
 
     with page.expect_navigation():
         page.get_by_role("navigation", name="主导航").get_by_role("link", name="外资准入").click()
@@ -198,4 +138,4 @@ def test_the_officer_reads_blocked_pairs_and_why(
     assert "closed to foreign investors under the national negative list (2024)" in english
     visit.check("en")
     assert visit.problems == []
-    context.close()
+    visit.page.context.close()

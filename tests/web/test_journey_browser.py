@@ -10,21 +10,18 @@ serious or critical violation. Screenshots of every page go to ``var/artifacts/w
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route
+from playwright.sync_api import Browser
 
-from tests.support.browser import ARTIFACTS, launched_chromium
+from tests.support.browser import launched_chromium
 from tests.support.live_server import LiveServer, running_server
+from tests.support.web_visit import SHOTS, call_api, invite_person, open_visit, sign_in
 
-SHOTS = ARTIFACTS / "web"
 PASSWORD = "a long journey password 2026"
-SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="module")
@@ -39,35 +36,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-def _api(server: LiveServer, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {server.admin_key}", **kwargs.pop("headers", {})}
-    response = httpx.request(method, f"{server.url}{path}", headers=headers, **kwargs)
-    assert response.status_code < 300, response.text
-    return response
-
-
-def _person(server: LiveServer, account_id: str, username: str) -> str:
-    code = _api(server, "POST", "/v1/invitations", json={"account_id": account_id}).json()
-    accepted = httpx.post(
-        f"{server.url}/v1/invitations/accept",
-        json={"code": code["invitation_code"], "username": username, "password": PASSWORD},
-    )
-    assert accepted.status_code == 201, accepted.text
-    return username
-
-
 def _trained_candidate(server: LiveServer) -> str:
     """Three investor accounts answer 16 published requests (interested in the AI ones); the
     commission trains a candidate on them."""
 
     def key_of(role: str, name: str) -> dict[str, str]:
-        body = _api(server, "POST", "/v1/accounts", json={"role": role, "name": name}).json()
+        body = call_api(server, "POST", "/v1/accounts", json={"role": role, "name": name}).json()
         return {"Authorization": f"Bearer {body['api_key']}"}
 
     startup = key_of("startup", "训练数据企业")
     investors = [key_of("investor", f"训练投资者 {n}") for n in range(3)]
     mandates = [
-        _api(
+        call_api(
             server,
             "POST",
             "/v1/investors",
@@ -87,7 +67,7 @@ def _trained_candidate(server: LiveServer) -> str:
     ]
     for n in range(16):
         ai = n % 2 == 0
-        created = _api(
+        created = call_api(
             server,
             "POST",
             "/v1/financing-requests",
@@ -103,8 +83,8 @@ def _trained_candidate(server: LiveServer) -> str:
             },
         ).json()
         path = f"/v1/financing-requests/{created['id']}"
-        etag = _api(server, "GET", path).headers["etag"]
-        _api(
+        etag = call_api(server, "GET", path).headers["etag"]
+        call_api(
             server,
             "POST",
             f"{path}/review",
@@ -113,14 +93,14 @@ def _trained_candidate(server: LiveServer) -> str:
         )
         for who, mandate in zip(investors, mandates, strict=True):
             body = {"action": "interested"} if ai else {"action": "pass", "reason": "sector"}
-            _api(
+            call_api(
                 server,
                 "PUT",
                 f"/v1/investors/{mandate}/feedback/{created['id']}",
                 headers=who,
                 json=body,
             )
-    trained = _api(server, "POST", "/v1/ranking-models/train").json()
+    trained = call_api(server, "POST", "/v1/ranking-models/train").json()
     model_id: str = trained["model"]["id"]
     return model_id
 
@@ -138,13 +118,13 @@ class World:
 @pytest.fixture(scope="module")
 def world(server: LiveServer) -> World:
     def account(role: str, name: str) -> str:
-        body = _api(server, "POST", "/v1/accounts", json={"role": role, "name": name}).json()
+        body = call_api(server, "POST", "/v1/accounts", json={"role": role, "name": name}).json()
         return str(body["id"])
 
     startup = account("startup", "阶跃星辰")
     commission = account("commission", "上海市商务委员会")
     investor = account("investor", "高瓴资本")
-    mandate = _api(
+    mandate = call_api(
         server,
         "POST",
         "/v1/investors",
@@ -162,84 +142,28 @@ def world(server: LiveServer) -> World:
         },
     ).json()
     return World(
-        startup_user=_person(server, startup, "stepfun.cfo"),
-        commission_user=_person(server, commission, "officer.wang"),
-        investor_user=_person(server, investor, "hillhouse.partner"),
+        startup_user=invite_person(server, startup, "stepfun.cfo", password=PASSWORD),
+        commission_user=invite_person(server, commission, "officer.wang", password=PASSWORD),
+        investor_user=invite_person(server, investor, "hillhouse.partner", password=PASSWORD),
         mandate_id=mandate["id"],
         startup_id=startup,
         investor_id=investor,
     )
 
 
-@dataclass
-class Visit:
-    """A person's browser: every request off 127.0.0.1 refused and noted, console errors
-    and page errors kept, each page checked with axe and photographed."""
-
-    page: Page
-    name: str
-    problems: list[str] = field(default_factory=list)
-    pages_checked: list[str] = field(default_factory=list)
-
-    def watch(self) -> None:
-        self.page.route("**/*", self._only_local)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-
-    def _only_local(self, route: Route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname == "127.0.0.1" or url.startswith("data:"):
-            route.continue_()
-        else:
-            self.problems.append(f"outside request: {url}")
-            route.abort()
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text}")
-
-    def check(self, label: str) -> None:
-        """axe on the page as it is now, and a screenshot."""
-        self.page.wait_for_load_state("load")
-        results = Axe().run(self.page)
-        serious = [
-            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-            for v in results.response["violations"]
-            if v.get("impact") in SERIOUS
-        ]
-        assert serious == [], f"{label}: {serious}"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{self.name}-{label}.png"), full_page=True)
-        self.pages_checked.append(label)
-
-
-def _visit(browser: Browser, name: str, *, width: int = 1366, height: int = 768) -> Visit:
-    context: BrowserContext = browser.new_context(
-        viewport={"width": width, "height": height}, locale="zh-CN"
-    )
-    visit = Visit(context.new_page(), name)
-    visit.watch()
-    return visit
-
-
-def _sign_in(visit: Visit, server: LiveServer, username: str, target: str) -> None:
-    page = visit.page
-    page.goto(f"{server.url}{target}")
-    assert urlsplit(page.url).path == "/sign-in"  # sent to sign in, then back
-    visit.check("sign-in")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert urlsplit(page.url).path == target
-
-
 def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     browser: Browser, server: LiveServer, world: World
 ) -> None:
     # The startup files a request, with the keyboard alone.
-    startup = _visit(browser, "startup")
-    _sign_in(startup, server, world.startup_user, "/startup/requests/new")
+    startup = open_visit(browser, "startup")
+    sign_in(
+        startup,
+        server,
+        world.startup_user,
+        "/startup/requests/new",
+        password=PASSWORD,
+        check_page=True,
+    )
     page = startup.page
     startup.check("request-form")
     page.get_by_label("公司", exact=True).focus()
@@ -270,8 +194,15 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     assert "30亿元（3,000,000,000 CNY）" in page.content()
 
     # The commission publishes it from the review queue.
-    commission = _visit(browser, "commission")
-    _sign_in(commission, server, world.commission_user, "/commission/review")
+    commission = open_visit(browser, "commission")
+    sign_in(
+        commission,
+        server,
+        world.commission_user,
+        "/commission/review",
+        password=PASSWORD,
+        check_page=True,
+    )
     queue = commission.page
     commission.check("review-queue")
     queue.get_by_label("选择“基础大模型C轮融资”").check()
@@ -280,9 +211,9 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     assert "已审核 1 项" in queue.content()
 
     # The investor finds it among its matches, with reasons, and marks interest.
-    investor = _visit(browser, "investor")
+    investor = open_visit(browser, "investor")
     matches_path = f"/investor/mandates/{world.mandate_id}/matches"
-    _sign_in(investor, server, world.investor_user, matches_path)
+    sign_in(investor, server, world.investor_user, matches_path, password=PASSWORD, check_page=True)
     found = investor.page
     investor.check("matches")
     card = found.locator("article.match", has_text="基础大模型C轮融资")
@@ -299,7 +230,7 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     assert "高瓴资本 AI 基金" in page.locator("article.match").first.inner_text()
 
     # The commission's report counts it; the dashboard shows its coverage.
-    report = _api(server, "POST", "/v1/reports", json={}).json()
+    report = call_api(server, "POST", "/v1/reports", json={}).json()
     assert report["funnel"]["interested"] == 1
     queue.goto(f"{server.url}/commission")
     commission.check("dashboard")
@@ -337,8 +268,15 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
 
 
 def test_pages_fit_a_phone(browser: Browser, server: LiveServer, world: World) -> None:
-    phone = _visit(browser, "phone", width=390, height=844)
-    _sign_in(phone, server, world.investor_user, f"/investor/mandates/{world.mandate_id}/matches")
+    phone = open_visit(browser, "phone", width=390, height=844)
+    sign_in(
+        phone,
+        server,
+        world.investor_user,
+        f"/investor/mandates/{world.mandate_id}/matches",
+        password=PASSWORD,
+        check_page=True,
+    )
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
     phone.check("matches-phone")
@@ -353,13 +291,13 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     startup declines one investor (its reason asked for beside the field) and agrees to two, the
     commission solves the schedule and reads the table plan (also as
     printed), both sides read their agendas; the schedule once more in English."""
-    event_id = _api(
+    event_id = call_api(
         server,
         "POST",
         "/v1/events",
         json={"name": "2026 浦东投资促进大会", "date": "2026-11-05", "place": "浦东嘉里中心"},
     ).json()["id"]
-    request = _api(
+    request = call_api(
         server,
         "POST",
         "/v1/financing-requests",
@@ -376,12 +314,21 @@ def test_conference_day_from_the_programme_to_the_table_plan(
         },
     ).json()
     path = f"/v1/financing-requests/{request['id']}"
-    etag = _api(server, "GET", path).headers["etag"]
-    _api(server, "POST", f"{path}/review", headers={"If-Match": etag}, json={"decision": "publish"})
+    etag = call_api(server, "GET", path).headers["etag"]
+    call_api(
+        server, "POST", f"{path}/review", headers={"If-Match": etag}, json={"decision": "publish"}
+    )
 
     # The commission sets the slots and tables; a missing table count is named beside it.
-    commission = _visit(browser, "conference-commission")
-    _sign_in(commission, server, world.commission_user, "/commission/conference")
+    commission = open_visit(browser, "conference-commission")
+    sign_in(
+        commission,
+        server,
+        world.commission_user,
+        "/commission/conference",
+        password=PASSWORD,
+        check_page=True,
+    )
     office = commission.page
     commission.check("overview")
     with office.expect_navigation():
@@ -406,9 +353,16 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     commission.check("programme")
 
     # The investor asks to meet from its matches and says when it is free.
-    investor = _visit(browser, "conference-investor")
+    investor = open_visit(browser, "conference-investor")
     matches = f"/investor/mandates/{world.mandate_id}/matches?event_id={event_id}"
-    _sign_in(investor, server, world.investor_user, matches.split("?")[0])
+    sign_in(
+        investor,
+        server,
+        world.investor_user,
+        matches.split("?")[0],
+        password=PASSWORD,
+        check_page=True,
+    )
     fund = investor.page
     fund.goto(f"{server.url}{matches}")
     card = fund.locator("article.match", has_text="多模态大模型D轮融资")
@@ -424,11 +378,11 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     investor.check("availability")
 
     # A second investor asks through the API.
-    other = _api(
+    other = call_api(
         server, "POST", "/v1/accounts", json={"role": "investor", "name": "启明创投"}
     ).json()
     other_key = {"Authorization": f"Bearer {other['api_key']}"}
-    other_mandate = _api(
+    other_mandate = call_api(
         server,
         "POST",
         "/v1/investors",
@@ -444,7 +398,7 @@ def test_conference_day_from_the_programme_to_the_table_plan(
             "currency": "CNY",
         },
     ).json()["id"]
-    _api(
+    call_api(
         server,
         "POST",
         f"/v1/events/{event_id}/meetings",
@@ -453,11 +407,11 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     )
 
     # A third asks too; the startup declines it, and must say why (beside the field).
-    third = _api(
+    third = call_api(
         server, "POST", "/v1/accounts", json={"role": "investor", "name": "红杉中国"}
     ).json()
     third_key = {"Authorization": f"Bearer {third['api_key']}"}
-    third_mandate = _api(
+    third_mandate = call_api(
         server,
         "POST",
         "/v1/investors",
@@ -473,15 +427,17 @@ def test_conference_day_from_the_programme_to_the_table_plan(
             "currency": "CNY",
         },
     ).json()["id"]
-    _api(
+    call_api(
         server,
         "POST",
         f"/v1/events/{event_id}/meetings",
         headers=third_key,
         json={"financing_request_id": request["id"], "investor_profile_id": third_mandate},
     )
-    startup = _visit(browser, "conference-startup")
-    _sign_in(startup, server, world.startup_user, "/startup/meetings")
+    startup = open_visit(browser, "conference-startup")
+    sign_in(
+        startup, server, world.startup_user, "/startup/meetings", password=PASSWORD, check_page=True
+    )
     company = startup.page
     assert "待您答复 (3)" in company.content()
     asked_by_third = company.locator("article", has_text="红杉中国")
@@ -494,7 +450,7 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     with company.expect_navigation():
         asked_by_third.get_by_role("button", name="谢绝").click()
     assert "您已谢绝，对方会看到您的原因。" in company.content()
-    third_meetings = _api(server, "GET", f"/v1/events/{event_id}/meetings", headers=third_key)
+    third_meetings = call_api(server, "GET", f"/v1/events/{event_id}/meetings", headers=third_key)
     declined = third_meetings.json()["items"]
     assert [(m["status"], m["reason"]) for m in declined] == [("declined", "本轮只接受战略投资方")]
 
@@ -572,8 +528,10 @@ def test_conference_day_from_the_programme_to_the_table_plan(
         office.get_by_role("button", name="中文").click()
 
     # The startup's meetings and agenda on a phone.
-    phone = _visit(browser, "conference-phone", width=390, height=844)
-    _sign_in(phone, server, world.startup_user, "/startup/meetings")
+    phone = open_visit(browser, "conference-phone", width=390, height=844)
+    sign_in(
+        phone, server, world.startup_user, "/startup/meetings", password=PASSWORD, check_page=True
+    )
     for label, target in (("meetings", "/startup/meetings"), ("agenda", "/startup/agenda")):
         phone.page.goto(f"{server.url}{target}")
         width = phone.page.evaluate("document.documentElement.scrollWidth")

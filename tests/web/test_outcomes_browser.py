@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route
+from playwright.sync_api import Browser, Page
 
-from tests.support.browser import ARTIFACTS, launched_chromium
+from tests.support.browser import launched_chromium
 from tests.support.live_server import LiveServer, running_server
+from tests.support.web_visit import call_api, invite_person, open_visit, sign_in
 
-SHOTS = ARTIFACTS / "web"
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 PASSWORD = "a long outcomes password 2026"
-SERIOUS = {"serious", "critical"}
 CREDIT_CODE = "91310000MA1FL0ER26"
 
 
@@ -43,23 +38,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     directory = tmp_path_factory.mktemp("web-outcomes")
     with running_server(f"sqlite:///{directory / 'web.db'}", directory, workers=1) as live:
         yield live
-
-
-def _api(server: LiveServer, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {server.admin_key}", **kwargs.pop("headers", {})}
-    response = httpx.request(method, f"{server.url}{path}", headers=headers, **kwargs)
-    assert response.status_code < 300, response.text
-    return response
-
-
-def _person(server: LiveServer, account_id: str, username: str) -> str:
-    code = _api(server, "POST", "/v1/invitations", json={"account_id": account_id}).json()
-    accepted = httpx.post(
-        f"{server.url}/v1/invitations/accept",
-        json={"code": code["invitation_code"], "username": username, "password": PASSWORD},
-    )
-    assert accepted.status_code == 201, accepted.text
-    return username
 
 
 @dataclass
@@ -78,7 +56,7 @@ def world(server: LiveServer) -> World:
     (overdue)."""
 
     def account(role: str, name: str) -> dict[str, Any]:
-        body: dict[str, Any] = _api(
+        body: dict[str, Any] = call_api(
             server, "POST", "/v1/accounts", json={"role": role, "name": name}
         ).json()
         return body
@@ -88,13 +66,13 @@ def world(server: LiveServer) -> World:
     commission = account("commission", "上海市商务委员会")
     as_investor = {"Authorization": f"Bearer {investor['api_key']}"}
     as_startup = {"Authorization": f"Bearer {startup['api_key']}"}
-    event_id = _api(
+    event_id = call_api(
         server,
         "POST",
         "/v1/events",
         json={"name": "2026 上海投资促进大会", "date": "2026-06-05", "place": "世博中心"},
     ).json()["id"]
-    mandate = _api(
+    mandate = call_api(
         server,
         "POST",
         "/v1/investors",
@@ -115,7 +93,7 @@ def world(server: LiveServer) -> World:
         ("阶跃星辰", "基础大模型C轮融资", "ai.foundation_models", "xuhui"),
         ("玻色量子", "相干光量子计算机A轮融资", "quantum", "pudong"),
     ):
-        created = _api(
+        created = call_api(
             server,
             "POST",
             "/v1/financing-requests",
@@ -133,8 +111,8 @@ def world(server: LiveServer) -> World:
             },
         ).json()
         path = f"/v1/financing-requests/{created['id']}"
-        etag = _api(server, "GET", path).headers["etag"]
-        _api(
+        etag = call_api(server, "GET", path).headers["etag"]
+        call_api(
             server,
             "POST",
             f"{path}/review",
@@ -142,21 +120,21 @@ def world(server: LiveServer) -> World:
             json={"decision": "publish"},
         )
         requests[company] = created["id"]
-        meeting = _api(
+        meeting = call_api(
             server,
             "POST",
             f"/v1/events/{event_id}/meetings",
             json={"financing_request_id": created["id"], "investor_profile_id": mandate},
         ).json()
         for side in (as_investor, as_startup):
-            _api(
+            call_api(
                 server,
                 "POST",
                 f"/v1/meetings/{meeting['id']}/answer",
                 headers=side,
                 json={"answer": "accepted"},
             )
-    older = _api(
+    older = call_api(
         server,
         "POST",
         "/v1/outcomes",
@@ -172,75 +150,13 @@ def world(server: LiveServer) -> World:
             "credit_code": CREDIT_CODE,
         },
     ):
-        _api(server, "POST", f"/v1/outcomes/{older}/steps", headers=as_investor, json=step)
+        call_api(server, "POST", f"/v1/outcomes/{older}/steps", headers=as_investor, json=step)
     return World(
-        investor_user=_person(server, investor["id"], "hillhouse.deals"),
-        startup_user=_person(server, startup["id"], "stepfun.deals"),
-        commission_user=_person(server, commission["id"], "officer.li"),
+        investor_user=invite_person(server, investor["id"], "hillhouse.deals", password=PASSWORD),
+        startup_user=invite_person(server, startup["id"], "stepfun.deals", password=PASSWORD),
+        commission_user=invite_person(server, commission["id"], "officer.li", password=PASSWORD),
         older_deal=older,
     )
-
-
-@dataclass
-class Visit:
-    """A person's browser: every request off 127.0.0.1 refused and noted, console errors
-    and page errors kept, each page checked with axe and photographed."""
-
-    page: Page
-    name: str
-    problems: list[str] = field(default_factory=list)
-
-    def watch(self) -> None:
-        self.page.route("**/*", self._only_local)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-
-    def _only_local(self, route: Route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname == "127.0.0.1" or url.startswith("data:"):
-            route.continue_()
-        else:
-            self.problems.append(f"outside request: {url}")
-            route.abort()
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text}")
-
-    def check(self, label: str, *, docs: str | None = None) -> None:
-        """axe on the page as it is now, and a screenshot (also into docs/ when named)."""
-        self.page.wait_for_load_state("load")
-        results = Axe().run(self.page)
-        serious = [
-            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-            for v in results.response["violations"]
-            if v.get("impact") in SERIOUS
-        ]
-        assert serious == [], f"{label}: {serious}"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{self.name}-{label}.png"), full_page=True)
-        if docs is not None:
-            self.page.screenshot(path=str(DOCS / docs), full_page=True)
-
-
-def _visit(browser: Browser, name: str, *, width: int = 1366, height: int = 768) -> Visit:
-    context: BrowserContext = browser.new_context(
-        viewport={"width": width, "height": height}, locale="zh-CN"
-    )
-    visit = Visit(context.new_page(), name)
-    visit.watch()
-    return visit
-
-
-def _sign_in(visit: Visit, server: LiveServer, username: str, target: str) -> None:
-    page = visit.page
-    page.goto(f"{server.url}{target}")
-    assert urlsplit(page.url).path == "/sign-in"  # sent to sign in, then back
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert urlsplit(page.url).path == target
 
 
 def _record(page: Page, kind: str, **fields: str) -> None:
@@ -254,8 +170,8 @@ def _record(page: Page, kind: str, **fields: str) -> None:
 def test_an_investor_takes_a_deal_to_funds_in_place_and_the_commission_reads_the_figures(
     browser: Browser, server: LiveServer, world: World
 ) -> None:
-    investor = _visit(browser, "outcomes-investor")
-    _sign_in(investor, server, world.investor_user, "/outcomes")
+    investor = open_visit(browser, "outcomes-investor")
+    sign_in(investor, server, world.investor_user, "/outcomes", password=PASSWORD)
     page = investor.page
     investor.check("deals")
     assert page.get_by_role("link", name="项目落地").get_attribute("aria-current") == "page"
@@ -290,8 +206,8 @@ def test_an_investor_takes_a_deal_to_funds_in_place_and_the_commission_reads_the
     investor.check("deal-funds-in-place")
 
     # The startup reads the same deal among its own.
-    startup = _visit(browser, "outcomes-startup")
-    _sign_in(startup, server, world.startup_user, "/outcomes")
+    startup = open_visit(browser, "outcomes-startup")
+    sign_in(startup, server, world.startup_user, "/outcomes", password=PASSWORD)
     assert (
         startup.page.locator("tbody tr", has_text="阶跃星辰").locator(".status").first.inner_text()
         == "资金到位"
@@ -299,8 +215,8 @@ def test_an_investor_takes_a_deal_to_funds_in_place_and_the_commission_reads_the
     startup.check("deals")
 
     # The commission: the figures, the overdue deal, and its dashboard.
-    commission = _visit(browser, "outcomes-commission")
-    _sign_in(commission, server, world.commission_user, "/commission/outcomes")
+    commission = open_visit(browser, "outcomes-commission")
+    sign_in(commission, server, world.commission_user, "/commission/outcomes", password=PASSWORD)
     office = commission.page
     assert office.locator("#figure-signing-rate").inner_text() == "100.0%"  # 2 met, 2 signed
     assert office.locator("#figure-funds-ratio").inner_text() == "28.6%"  # 10亿 of 35亿
@@ -334,8 +250,8 @@ def test_an_investor_takes_a_deal_to_funds_in_place_and_the_commission_reads_the
 
 
 def test_the_deal_page_fits_a_phone(browser: Browser, server: LiveServer, world: World) -> None:
-    phone = _visit(browser, "outcomes-phone", width=390, height=844)
-    _sign_in(phone, server, world.investor_user, f"/outcomes/{world.older_deal}")
+    phone = open_visit(browser, "outcomes-phone", width=390, height=844)
+    sign_in(phone, server, world.investor_user, f"/outcomes/{world.older_deal}", password=PASSWORD)
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
     phone.check("deal-phone")

@@ -16,24 +16,20 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route
+from playwright.sync_api import Browser, Page
 from standardwebhooks import Webhook
 
-from tests.support.browser import ARTIFACTS, launched_chromium
+from tests.support.browser import launched_chromium
 from tests.support.live_server import LiveServer, running_server
+from tests.support.web_visit import call_api, invite_person, open_visit, sign_in
 from tests.webhooks.receiver import Receiver, receiving
 
-SHOTS = ARTIFACTS / "web"
 PASSWORD = "a long webhooks password 2026"
-SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +44,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-def _api(server: LiveServer, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {server.admin_key}", **kwargs.pop("headers", {})}
-    response = httpx.request(method, f"{server.url}{path}", headers=headers, **kwargs)
-    assert response.status_code < 300, response.text
-    return response
-
-
 @dataclass
 class World:
     startup_id: str
@@ -63,20 +52,15 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(server: LiveServer) -> World:
-    startup = _api(
+    startup = call_api(
         server, "POST", "/v1/accounts", json={"role": "startup", "name": "阶跃星辰"}
     ).json()
-    code = _api(server, "POST", "/v1/invitations", json={"account_id": startup["id"]}).json()
-    accepted = httpx.post(
-        f"{server.url}/v1/invitations/accept",
-        json={"code": code["invitation_code"], "username": "stepfun.hooks", "password": PASSWORD},
-    )
-    assert accepted.status_code == 201, accepted.text
-    return World(startup_id=startup["id"], startup_user="stepfun.hooks")
+    user = invite_person(server, startup["id"], "stepfun.hooks", password=PASSWORD)
+    return World(startup_id=startup["id"], startup_user=user)
 
 
 def _publish_a_request(server: LiveServer, world: World, title: str) -> str:
-    created = _api(
+    created = call_api(
         server,
         "POST",
         "/v1/financing-requests",
@@ -93,8 +77,8 @@ def _publish_a_request(server: LiveServer, world: World, title: str) -> str:
         },
     ).json()
     path = f"/v1/financing-requests/{created['id']}"
-    etag = _api(server, "GET", path).headers["etag"]
-    _api(
+    etag = call_api(server, "GET", path).headers["etag"]
+    call_api(
         server,
         "POST",
         f"{path}/review",
@@ -124,65 +108,6 @@ def _worker_pass(server: LiveServer, log: Path, *options: str) -> None:
     assert finished.returncode == 0, log.read_text()
 
 
-@dataclass
-class Visit:
-    """A person's browser: every request off 127.0.0.1 refused and noted, console errors
-    and page errors kept, each page checked with axe and photographed."""
-
-    page: Page
-    name: str
-    problems: list[str] = field(default_factory=list)
-
-    def watch(self) -> None:
-        self.page.route("**/*", self._only_local)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-
-    def _only_local(self, route: Route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname == "127.0.0.1" or url.startswith("data:"):
-            route.continue_()
-        else:
-            self.problems.append(f"outside request: {url}")
-            route.abort()
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text}")
-
-    def check(self, label: str) -> None:
-        self.page.wait_for_load_state("load")
-        results = Axe().run(self.page)
-        serious = [
-            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-            for v in results.response["violations"]
-            if v.get("impact") in SERIOUS
-        ]
-        assert serious == [], f"{label}: {serious}"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{self.name}-{label}.png"), full_page=True)
-
-
-def _visit(browser: Browser, name: str, *, width: int = 1366, height: int = 768) -> Visit:
-    context: BrowserContext = browser.new_context(
-        viewport={"width": width, "height": height}, locale="zh-CN"
-    )
-    visit = Visit(context.new_page(), name)
-    visit.watch()
-    return visit
-
-
-def _sign_in(visit: Visit, server: LiveServer, username: str, target: str) -> None:
-    page = visit.page
-    page.goto(f"{server.url}{target}")
-    assert urlsplit(page.url).path == "/sign-in"  # sent to sign in, then back
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert urlsplit(page.url).path == target
-
-
 def _register(page: Page, url: str) -> str:
     """Fill the form with ``url`` and the reviewed event, keep the offered secret; submit."""
     page.get_by_label("地址（HTTPS 网址）").fill(url)
@@ -195,8 +120,8 @@ def _register(page: Page, url: str) -> str:
 
 
 def _fits_a_phone(browser: Browser, server: LiveServer, world: World, path: str) -> None:
-    phone = _visit(browser, "webhooks-phone", width=390, height=844)
-    _sign_in(phone, server, world.startup_user, path)
+    phone = open_visit(browser, "webhooks-phone", width=390, height=844)
+    sign_in(phone, server, world.startup_user, path, password=PASSWORD)
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{path} scrolls sideways on a phone: {width} px"
     phone.check("phone" + path.replace("/", "-"))
@@ -206,8 +131,8 @@ def _fits_a_phone(browser: Browser, server: LiveServer, world: World, path: str)
 def test_a_startup_registers_an_endpoint_and_reads_its_delivery_log(
     browser: Browser, server: LiveServer, world: World, tmp_path: Path
 ) -> None:
-    visit = _visit(browser, "webhooks")
-    _sign_in(visit, server, world.startup_user, "/webhooks")
+    visit = open_visit(browser, "webhooks")
+    sign_in(visit, server, world.startup_user, "/webhooks", password=PASSWORD)
     page = visit.page
     assert page.get_by_role("link", name="Webhook 推送").get_attribute("aria-current") == "page"
     visit.check("empty")
