@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from functools import partial
 
@@ -51,6 +51,8 @@ class FiguresBy(enum.StrEnum):
 
 
 NO_KEY = "none"
+TOTAL_KEY = "all"
+"""The key of the row of every group together."""
 
 
 @dataclass
@@ -76,6 +78,16 @@ class Tally:
         if not self.signed_amount_cny:
             return None
         return (self.funds_in_place_cny / self.signed_amount_cny).quantize(RATIO_PLACES)
+
+
+def figure_values(tally: Tally) -> dict[str, int | Decimal | None]:
+    """A tally's figures by name, as a row of figures shows them: its counts and amounts and
+    the two ratios derived from them."""
+    return {
+        **asdict(tally),
+        "signing_rate": tally.signing_rate,
+        "funds_in_place_ratio": tally.funds_in_place_ratio,
+    }
 
 
 @dataclass(frozen=True)

@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 from service.i18n.catalogs import translate
-from service.outcomes.figures import Figures, Tally
+from service.outcomes.figures import TOTAL_KEY, Figures, Tally, figure_values
 from service.outcomes.schemas import DoubleClaimOut, FigureOut, FiguresOut
-
-TOTAL_KEY = "all"
 
 
 def _figure(key: str, name: str, tally: Tally) -> FigureOut:
-    return FigureOut(
-        key=key,
-        name=name,
-        meetings=tally.meetings,
-        met_and_signed=tally.met_and_signed,
-        deals=tally.deals,
-        signed=tally.signed,
-        signing_rate=tally.signing_rate,
-        signed_amount_cny=tally.signed_amount_cny,
-        funds_in_place_cny=tally.funds_in_place_cny,
-        funds_in_place_ratio=tally.funds_in_place_ratio,
-        overdue_registration=tally.overdue_registration,
-        overdue_production=tally.overdue_production,
-        abandoned=tally.abandoned,
-    )
+    return FigureOut.model_validate({"key": key, "name": name, **figure_values(tally)})
 
 
 def figures_out(figures: Figures) -> FiguresOut:

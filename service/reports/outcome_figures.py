@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from service.outcomes.figures import FiguresBy, Tally, figures_by
+from service.outcomes.figures import TOTAL_KEY, FiguresBy, Tally, figure_values, figures_by
 from service.outcomes.service import today
 from service.reports.document import (
     OutcomeBreakdown,
@@ -15,27 +15,12 @@ from service.reports.document import (
     OutcomeFigures,
 )
 
-TOTAL_KEY = "all"
 # The order the readers show the breakdowns in.
 DIMENSIONS = (FiguresBy.EVENT, FiguresBy.SECTOR, FiguresBy.REGION, FiguresBy.ORIGIN)
 
 
 def _figure(key: str, name: str, tally: Tally) -> OutcomeFigure:
-    return OutcomeFigure(
-        key=key,
-        name=name,
-        meetings=tally.meetings,
-        met_and_signed=tally.met_and_signed,
-        deals=tally.deals,
-        signed=tally.signed,
-        signing_rate=tally.signing_rate,
-        signed_amount_cny=tally.signed_amount_cny,
-        funds_in_place_cny=tally.funds_in_place_cny,
-        funds_in_place_ratio=tally.funds_in_place_ratio,
-        overdue_registration=tally.overdue_registration,
-        overdue_production=tally.overdue_production,
-        abandoned=tally.abandoned,
-    )
+    return OutcomeFigure.model_validate({"key": key, "name": name, **figure_values(tally)})
 
 
 def outcome_figures(session: Session, event_id: str | None) -> OutcomeFigures:
