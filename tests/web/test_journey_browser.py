@@ -283,6 +283,41 @@ def test_pages_fit_a_phone(browser: Browser, server: LiveServer, world: World) -
     assert phone.problems == []
 
 
+def _investor_asks_to_meet(
+    server: LiveServer, event_id: str, request_id: str, name: str
+) -> dict[str, str]:
+    """An investor account named ``name`` with a mandate that fits the request asks to meet
+    it through the API; its key's headers."""
+    account = call_api(
+        server, "POST", "/v1/accounts", json={"role": "investor", "name": name}
+    ).json()
+    key = {"Authorization": f"Bearer {account['api_key']}"}
+    mandate = call_api(
+        server,
+        "POST",
+        "/v1/investors",
+        headers=key,
+        json={
+            "name": f"{name} 基金",
+            "kind": "vc",
+            "origin": "domestic",
+            "sectors": ["ai"],
+            "stages": ["series_c"],
+            "ticket_min": "100000000",
+            "ticket_max": "5000000000",
+            "currency": "CNY",
+        },
+    ).json()["id"]
+    call_api(
+        server,
+        "POST",
+        f"/v1/events/{event_id}/meetings",
+        headers=key,
+        json={"financing_request_id": request_id, "investor_profile_id": mandate},
+    )
+    return key
+
+
 def test_conference_day_from_the_programme_to_the_table_plan(
     browser: Browser, server: LiveServer, world: World
 ) -> None:
@@ -378,62 +413,10 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     investor.check("availability")
 
     # A second investor asks through the API.
-    other = call_api(
-        server, "POST", "/v1/accounts", json={"role": "investor", "name": "启明创投"}
-    ).json()
-    other_key = {"Authorization": f"Bearer {other['api_key']}"}
-    other_mandate = call_api(
-        server,
-        "POST",
-        "/v1/investors",
-        headers=other_key,
-        json={
-            "name": "启明创投 早期基金",
-            "kind": "vc",
-            "origin": "domestic",
-            "sectors": ["ai"],
-            "stages": ["series_c"],
-            "ticket_min": "100000000",
-            "ticket_max": "5000000000",
-            "currency": "CNY",
-        },
-    ).json()["id"]
-    call_api(
-        server,
-        "POST",
-        f"/v1/events/{event_id}/meetings",
-        headers=other_key,
-        json={"financing_request_id": request["id"], "investor_profile_id": other_mandate},
-    )
+    _investor_asks_to_meet(server, event_id, request["id"], "启明创投")
 
     # A third asks too; the startup declines it, and must say why (beside the field).
-    third = call_api(
-        server, "POST", "/v1/accounts", json={"role": "investor", "name": "红杉中国"}
-    ).json()
-    third_key = {"Authorization": f"Bearer {third['api_key']}"}
-    third_mandate = call_api(
-        server,
-        "POST",
-        "/v1/investors",
-        headers=third_key,
-        json={
-            "name": "红杉中国 成长基金",
-            "kind": "vc",
-            "origin": "domestic",
-            "sectors": ["ai"],
-            "stages": ["series_c"],
-            "ticket_min": "100000000",
-            "ticket_max": "5000000000",
-            "currency": "CNY",
-        },
-    ).json()["id"]
-    call_api(
-        server,
-        "POST",
-        f"/v1/events/{event_id}/meetings",
-        headers=third_key,
-        json={"financing_request_id": request["id"], "investor_profile_id": third_mandate},
-    )
+    third_key = _investor_asks_to_meet(server, event_id, request["id"], "红杉中国")
     startup = open_visit(browser, "conference-startup")
     sign_in(
         startup, server, world.startup_user, "/startup/meetings", password=PASSWORD, check_page=True
