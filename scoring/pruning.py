@@ -451,12 +451,26 @@ def pruned_candidates(
 
 
 def _ticket_runs(ranking: _Ranking, chosen: IntArray) -> IntArray:
-    """For each of the ``chosen`` groups, how many of its rows have a ticket fit above 0.
+    """For each of the ``chosen`` groups, how many of its rows have a ticket fit above 0."""
+    first, end, confirmed = _ticket_run_ends(ranking, chosen)
+    counts: IntArray = np.where(confirmed, end - first, 0).astype(np.intp)
+    index = ranking.index
+    for number in np.flatnonzero(~confirmed).tolist():
+        group = int(chosen[number])
+        rows = index.order[index.starts[group] : index.starts[group + 1]]
+        counts[number] = int(np.count_nonzero(ranking.ticket(rows) > 0))
+    return counts
+
+
+def _ticket_run_ends(ranking: _Ranking, chosen: IntArray) -> tuple[IntArray, IntArray, BoolArray]:
+    """For each of the ``chosen`` groups, the positions ``first:end`` of ``order`` that hold
+    its rows with a ticket fit above 0, and whether they were confirmed.
 
     They form one run of the group's sorted amounts (the fit rises to the range, then
     falls): its ends are found by binary search at the thresholds in real numbers, then
     checked with the formula itself on both sides of each end; a group where a check fails
-    (an amount within a rounding error of a threshold) is counted row by row.
+    (an amount within a rounding error of a threshold) is not confirmed, and its rows must
+    be checked one by one.
     """
     index, formula = ranking.index, ranking.formula
     if formula.ticket_outside_cap > 0:
@@ -478,18 +492,14 @@ def _ticket_runs(ranking: _Ranking, chosen: IntArray) -> IntArray:
         )
     )
     first_fits, last_fits, before_fits, after_fits = np.split(probes > 0, 4)
-    confirmed = (
+    confirmed: BoolArray = (
         (first < end)
         & first_fits
         & last_fits
         & ((first == starts) | ~before_fits)
         & ((end == stops) | ~after_fits)
     )
-    counts: IntArray = np.where(confirmed, end - first, 0).astype(np.intp)
-    for number in np.flatnonzero(~confirmed).tolist():
-        rows = index.order[starts[number] : stops[number]]
-        counts[number] = int(np.count_nonzero(ranking.ticket(rows) > 0))
-    return counts
+    return first, end, confirmed
 
 
 def _count(
@@ -510,21 +520,39 @@ def _count(
             return allowed
         return int(index.sizes[certain].sum()) - int(np.count_nonzero(certain[hole_groups]))
     # Sector fits by the taxonomy: every row with a ticket fit, less the masked-out ones.
-    by_taxonomy = certain & groups.taxonomy_fits
-    chosen = np.flatnonzero(by_taxonomy)
-    total = int(_ticket_runs(ranking, chosen).sum()) if chosen.size else 0
-    hidden = holes[by_taxonomy[hole_groups]]
+    # Sector fits by the text alone: those of them similar enough and not masked out.
+    text_counts = (
+        ranking.similarity is not None
+        and ranking.formula.text_share > 0
+        and bool((certain & ~groups.taxonomy_fits).any())
+    )
+    chosen = np.flatnonzero(certain if text_counts else certain & groups.taxonomy_fits)
+    if chosen.size == 0:
+        return 0
+    by_taxonomy = groups.taxonomy_fits[chosen]
+    first, end, confirmed = _ticket_run_ends(ranking, chosen)
+    whole = confirmed & by_taxonomy
+    total = int((end[whole] - first[whole]).sum())
+    by_taxonomy_group = certain & groups.taxonomy_fits
+    hidden = holes[by_taxonomy_group[hole_groups]]
     if hidden.size:
         total -= int(np.count_nonzero(ranking.ticket(hidden) > 0))
-    # Sector fits by the text alone: rows similar enough, with a ticket fit, not masked out.
-    by_text = certain & ~groups.taxonomy_fits
-    if ranking.similarity is not None and ranking.formula.text_share > 0 and by_text.any():
-        similar = np.flatnonzero(ranking.similarity >= TEXT_FIT_FLOAT32)
-        # By structure key (every key of a row of the segment has a group).
-        similar = similar[by_text[index.group_of_key][segment.structure_key[similar]]]
+    similar: BoolArray | None = None
+    if text_counts:
+        assert ranking.similarity is not None
+        similar = ranking.similarity >= TEXT_FIT_FLOAT32
         if mask is not None:
-            similar = similar[mask[similar]]
-        total += _ticket_fit_count(ranking, similar)
+            similar &= mask
+        runs = confirmed & ~by_taxonomy & (first < end)
+        rows = index.rows(first[runs], end[runs])
+        total += int(np.count_nonzero(np.take(similar, rows)))
+    # Groups whose run could not be confirmed: row by row.
+    for number in np.flatnonzero(~confirmed).tolist():
+        group = int(chosen[number])
+        rows = index.order[index.starts[group] : index.starts[group + 1]]
+        if not by_taxonomy[number] and similar is not None:
+            rows = rows[similar[rows]]  # (masked-out rows of the others are subtracted above)
+        total += int(np.count_nonzero(ranking.ticket(rows) > 0))
     return total
 
 
@@ -556,10 +584,15 @@ def _best(
     min_score: float,
     include_near_misses: bool,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Every qualifying row scoring at least the ``wanted``-th best score: groups by
-    descending upper bound, a first batch of whole groups until ``wanted`` qualifying rows
-    are found, then every group whose bound reaches the ``wanted``-th best score among them
-    (only its rows that can reach it)."""
+    """Every qualifying row scoring at least the ``wanted``-th best score.
+
+    Groups by descending upper bound, in batches of whole groups until ``wanted`` qualifying
+    rows can be found, of each group only the rows whose ticket fit lets them reach the
+    lowest bound of the batch (``_reaching``); then, in every group whose bound reaches the
+    ``wanted``-th best score among them, the rows that can reach it. Without such a cut
+    (fewer qualifying rows than ``wanted`` in all), every row of every group. A group's
+    scored rows are one range of its sorted amounts, only ever widened, so no row is scored
+    twice."""
     empty = (np.empty(0, dtype=np.intp), np.empty(0), np.empty(0))
     order = np.flatnonzero(possible)
     if wanted <= 0 or order.size == 0:
@@ -568,31 +601,30 @@ def _best(
     order = order[np.argsort(-groups.upper[order], kind="stable")]
     bounds = groups.upper[order]
     reach = np.cumsum(index.sizes[order])
-    found: list[tuple[IntArray, FloatArray, FloatArray]] = []
+    scored = _Scored(ranking, order, mask, min_score, include_near_misses)
     pooled = 0
     taken = 0
     batch = wanted
+    cut: float | None = None
     while taken < order.size:
         # At least one group, and groups until the batch holds ``batch`` rows.
         before = int(reach[taken - 1]) if taken else 0
         stop = min(max(int(np.searchsorted(reach, before + batch)) + 1, taken + 1), order.size)
-        chosen = order[taken:stop]
-        rows = index.rows(index.starts[chosen], index.starts[chosen + 1])
-        part = _qualifying(ranking, rows, mask, min_score, include_near_misses)
-        found.append(part)
-        pooled += part[0].shape[0]
+        chosen = order[:stop]
+        pooled += scored.widen(*_reaching(ranking, groups, chosen, float(bounds[stop - 1])))
         taken = stop
         if pooled >= wanted:
-            cut = _cut(found, wanted)
-            # Every later group whose bound reaches the cut (bounds descend).
-            last = int(np.searchsorted(-bounds, -cut, side="right"))
-            if last > taken:
-                chosen = order[taken:last]
-                starts, stops = _reaching(ranking, groups, chosen, cut)
-                rows = index.rows(starts, stops)
-                found.append(_qualifying(ranking, rows, mask, min_score, include_near_misses))
+            cut = _cut(scored.found, wanted)
             break
         batch *= 2
+    if cut is None:  # every qualifying row is wanted
+        chosen = order
+        scored.widen(index.starts[chosen], index.starts[chosen + 1])
+    else:  # every group whose bound reaches the cut (bounds descend)
+        chosen = order[: int(np.searchsorted(-bounds, -cut, side="right"))]
+        if chosen.size:
+            scored.widen(*_reaching(ranking, groups, chosen, cut))
+    found = scored.found
     rows = np.concatenate([f[0] for f in found])
     scores = np.concatenate([f[1] for f in found])
     text = np.concatenate([f[2] for f in found])
@@ -602,12 +634,56 @@ def _best(
     return rows, scores, text
 
 
+class _Scored:
+    """The rows scored so far of the groups of ``order`` (by rank in it): one range of
+    positions ``low[i]:high[i]`` per group, widened to cover each new range asked for."""
+
+    def __init__(
+        self,
+        ranking: _Ranking,
+        order: IntArray,
+        mask: BoolArray | None,
+        min_score: float,
+        include_near_misses: bool,
+    ) -> None:
+        self.ranking = ranking
+        self.mask = mask
+        self.min_score = min_score
+        self.include_near_misses = include_near_misses
+        self.low = np.empty(order.size, dtype=np.intp)
+        self.high = np.empty(order.size, dtype=np.intp)
+        self.known = 0
+        self.found: list[tuple[IntArray, FloatArray, FloatArray]] = []
+
+    def widen(self, low: IntArray, high: IntArray) -> int:
+        """Score the rows of ``low[i]:high[i]`` (for the first ``len(low)`` groups) not
+        scored yet; how many of them qualify."""
+        count = low.shape[0]
+        high = np.maximum(high, low)
+        if count > self.known:  # groups seen for the first time: nothing scored yet
+            self.low[self.known : count] = low[self.known :]
+            self.high[self.known : count] = low[self.known :]
+            self.known = count
+        old_low, old_high = self.low[:count], self.high[:count]
+        new_low, new_high = np.minimum(low, old_low), np.maximum(high, old_high)
+        starts = np.concatenate([new_low, old_high])
+        stops = np.concatenate([old_low, new_high])
+        self.low[:count], self.high[:count] = new_low, new_high
+        keep = stops > starts
+        if not keep.any():
+            return 0
+        rows = self.ranking.index.rows(starts[keep], stops[keep])
+        part = _qualifying(self.ranking, rows, self.mask, self.min_score, self.include_near_misses)
+        self.found.append(part)
+        return int(part[0].shape[0])
+
+
 def _reaching(
     ranking: _Ranking, groups: _Groups, chosen: IntArray, cut: float
 ) -> tuple[IntArray, IntArray]:
     """Position ranges of the rows of ``chosen`` groups whose ticket fit lets them score
-    ``cut`` or more (a superset: the ticket fit they need is lowered, and their range of
-    amounts widened, by margins far above float rounding)."""
+    ``cut`` or more (a superset: the ticket fit they need is lowered, and
+    their range of amounts widened, by margins far above float rounding)."""
     index, formula, shares = ranking.index, ranking.formula, ranking.shares
     starts, stops = index.starts[chosen], index.starts[chosen + 1]
     if shares.ticket <= 0:

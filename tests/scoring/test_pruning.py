@@ -22,7 +22,7 @@ import scoring.matcher
 import scoring.pruning
 from scoring import InvestorRecord, MatchScorer, RankedRequest
 from scoring.catalogue import Segment
-from scoring.formula import text_similarity
+from scoring.formula import sector_fit_by_combo, text_similarity
 from scoring.learned import LearnedRanker
 from scoring.pruning import GroupIndex, group_index, pruned_candidates
 from scoring.ranking import top_requests
@@ -474,3 +474,74 @@ def test_rows_that_fit_by_their_text_alone_are_counted_without_the_hidden_ones()
     pruned, brute = window(pruned=True), window(pruned=False)
     assert brute[1] > 0
     assert pruned == brute
+
+
+@pytest.mark.parametrize("shift", [0, -1, 1])
+@pytest.mark.parametrize("hidden", [0.0, 0.3])
+def test_the_count_reads_text_fits_through_the_ticket_runs(
+    shift: int, hidden: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows that fit by their text alone are counted through their groups' ticket runs
+    (the similarity of the rows of each run): with amounts at the runs' ends and a float
+    step either side, masked-out rows, and a guess of the ends off by a row (caught by the
+    check, and such a group counted row by row), the total is the brute-force one."""
+    low, high = 1e8, 1e9
+    edges = [low / 10, high * 10, low, high]
+    amounts = [a for edge in edges for a in (np.nextafter(edge, 0), edge, np.nextafter(edge, 2e12))]
+    rng = np.random.default_rng(17)
+    rows = [
+        (
+            [str(rng.choice(SECTORS))],
+            str(rng.choice(STAGES[:2])),
+            float(amount),
+            "CNY",
+            " ".join(rng.choice(WORDS, size=int(rng.integers(1, 3)))),
+            None,
+        )
+        for amount in [*amounts * 30, *(10 ** rng.uniform(6, 11, 600))]
+    ]
+    scorer = fitted({}, rows)
+    segment = scorer.catalogue_
+    mask = random_mask(segment, hidden, 4)
+    real = GroupIndex.positions
+
+    def shifted(
+        self: GroupIndex, threshold: Any, side: Any, groups: Any = None
+    ) -> npt.NDArray[np.intp]:
+        chosen = np.arange(self.size) if groups is None else groups
+        found = real(self, threshold, side, groups) + shift
+        return np.clip(found, self.starts[chosen], self.starts[chosen + 1])
+
+    checked = 0
+    for thesis in ("foundation model", "vaccine 储能电池", "payments solar panel"):
+        mandate = InvestorRecord(
+            id="investor",
+            sectors=("ai",),
+            stages=("seed",),
+            ticket_min=Decimal(int(low)),
+            ticket_max=Decimal(int(high)),
+            currency="CNY",
+            thesis=thesis,
+        )
+        features = scorer.investor_features(mandate)
+        scores, text, fits = scorer.score_rows(features, segment)
+        by_text_alone = (
+            fits & mask & (sector_fit_by_combo(features, segment)[segment.sector_combo] == 0)
+        )
+        expected = int(np.count_nonzero(fits & mask))
+        with monkeypatch.context() as patch:
+            patch.setattr(GroupIndex, "positions", shifted)
+            found = pruned_candidates(
+                scorer.formula,
+                features,
+                segment,
+                mask,
+                wanted=10,
+                min_score=0.0,
+                include_near_misses=False,
+                min_rows=0,
+            )
+        assert found is not None
+        assert found.total == expected
+        checked += int(np.count_nonzero(by_text_alone))
+    assert checked > 0
