@@ -35,6 +35,7 @@ from service.ranking.catalogue_loader import (
     probe_changes,
     probe_of,
 )
+from service.ranking.ranking_probe import RankingProbe
 from service.ranking.shared_base import BuiltBase, SharedBase, SharedBases
 
 # A write's updated_at may precede its commit by this much and still be picked up.
@@ -136,6 +137,11 @@ class MatchIndex:
         self._request_segments: OrderedDict[tuple[int, str, int], Segment] = OrderedDict()
         self._roster: MandateRoster | None = None
 
+    def cached_learned_ranker(self, model_id: str) -> LearnedRanker | None:
+        """The learned ranker of this stored model, if this worker has built it."""
+        cached = self._learned
+        return cached[1] if cached is not None and cached[0] == model_id else None
+
     def learned_ranker(self, model_id: str, parameters: dict[str, Any]) -> LearnedRanker:
         """The learned ranker of a stored model, rebuilt from its parameters once."""
         cached = self._learned
@@ -204,15 +210,25 @@ class MatchIndex:
     def state(self) -> IndexState | None:
         return self._state
 
-    def current(self, session: Session) -> IndexState:
-        """The snapshot to rank with, refreshed first if anything was written since."""
+    @property
+    def since(self) -> dt.datetime | None:
+        """From when a ranking's probe counts the requests written (None: no snapshot yet,
+        the first ranking builds one)."""
         state = self._state
-        if (
-            state is not None
-            and state.since is not None
-            and probe_changes(session, state.since) == state.probe
-        ):
-            return state
+        return None if state is None else state.since
+
+    def current(self, session: Session, probe: RankingProbe | None = None) -> IndexState:
+        """The snapshot to rank with, refreshed first if anything was written since.
+        ``probe``, read for this snapshot's ``since`` (``read_ranking_probe(session,
+        index.since)``), saves asking the database again."""
+        state = self._state
+        if state is not None and state.since is not None:
+            if probe is not None and probe.since == state.since:
+                recent = probe.requests
+            else:
+                recent = probe_changes(session, state.since)
+            if recent == state.probe:
+                return state
         with self._lock:
             self._state = self._refresh(session, self._state)
             return self._state

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, InvestorProfile
@@ -41,6 +41,7 @@ from service.ranking.index import (
     MandateRoster,
     MatchIndex,
 )
+from service.ranking.ranking_probe import RankingProbe, read_ranking_probe
 from service.ranking.records import (
     investor_record,
     load_mandates,
@@ -52,6 +53,11 @@ from service.ranking.serving import SCORE_DECIMALS, ServingRanker, serving_ranke
 from service.reference_data.code_links import codes_of
 
 FloatArray = npt.NDArray[np.float64]
+
+# The page's profiles by id, built once (its cache key is computed once, not per ranking).
+_PAGE_PROFILES = select(InvestorProfile).where(
+    InvestorProfile.id.in_(bindparam("ids", expanding=True))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +119,15 @@ def rank_requests(
     window: RankingWindow,
 ) -> RankedRequests:
     """The published requests in ``selection`` for one mandate, best first, ties by id."""
-    state = index.current(session)
+    probe = read_ranking_probe(session, index.since)
+    state = index.current(session, probe)
     scorer = state.scorer
     mandate = index.cached_mandate(state, profile.id, profile.revision)
     if mandate is None:
         investor = investor_record(load_codes(session=session, profile=profile))
         mandate = CachedMandate(record=investor, features=scorer.investor_features(investor))
         index.remember_mandate(state, profile.id, profile.revision, mandate)
-    serving = serving_ranker(session, index, scorer)
+    serving = serving_ranker(session, index, scorer, probe)
     history = investor_history(session, profile.id) if serving.reads_history else None
     foreign = is_foreign(profile.origin)
     segments = selected_segments(state, selection)
@@ -186,7 +193,9 @@ class RankedInvestors:
         return reasons
 
 
-def mandate_roster(session: Session, index: MatchIndex, state: IndexState) -> MandateRoster:
+def mandate_roster(
+    session: Session, index: MatchIndex, state: IndexState, probe: RankingProbe | None = None
+) -> MandateRoster:
     """Every mandate's record and features, in id order, also stacked: the index's roster
     when no mandate changed since it was built (only ids and revisions are read), else built
     again from the feature cache (mandates at a revision encoded before, by either direction)
@@ -194,8 +203,8 @@ def mandate_roster(session: Session, index: MatchIndex, state: IndexState) -> Ma
     # One aggregate first: while it has not moved, the last roster still holds, and reading
     # every mandate's key (most of this function's cost at 10,000 mandates) is skipped. Read
     # before the keys, so a write between the two makes the next ranking look again.
-    probe = mandate_probe(session)
-    unchanged = index.roster_at_probe(state, probe)
+    mandates = mandate_probe(session) if probe is None else probe.mandates
+    unchanged = index.roster_at_probe(state, mandates)
     if unchanged is not None:
         return unchanged
     # Read through the connection as plain tuples: a third of the ORM's cost per row.
@@ -206,7 +215,7 @@ def mandate_roster(session: Session, index: MatchIndex, state: IndexState) -> Ma
     )
     roster = index.cached_roster(state, keys)
     if roster is not None:
-        index.remember_roster(replace(roster, probe=probe))
+        index.remember_roster(replace(roster, probe=mandates))
         return roster
     cached = [index.cached_mandate(state, key, revision) for key, revision in keys]
     missing = [i for i, mandate in enumerate(cached) if mandate is None]
@@ -228,7 +237,7 @@ def mandate_roster(session: Session, index: MatchIndex, state: IndexState) -> Ma
         records=[m.record for m in known],
         features=features,
         stack=MandateStack.of(features) if features else None,
-        probe=probe,
+        probe=mandates,
     )
     # A mandate deleted between the keys and the load is missing from this roster: it is
     # not remembered, so the next ranking reads the keys without it and builds again.
@@ -246,10 +255,11 @@ def rank_investors(
 ) -> RankedInvestors:
     """The investor profiles that match one request (every profile with
     ``window.include_near_misses``), best first, ties by id."""
-    state = index.current(session)
+    probe = read_ranking_probe(session, index.since)
+    state = index.current(session, probe)
     scorer = state.scorer
-    serving = serving_ranker(session, index, scorer)
-    roster = mandate_roster(session, index, state)
+    serving = serving_ranker(session, index, scorer, probe)
+    roster = mandate_roster(session, index, state, probe)
     investors = roster.records
     request = request_record(financing_request, codes_of(financing_request.sector_links))
     segment = index.request_segment(
@@ -290,12 +300,7 @@ def rank_investors(
     # probe above showed current, so the three code tables are not read again.
     page_ids = [investors[i].id for i in page]
     on_page = {
-        p.id: p
-        for p in (
-            session.scalars(select(InvestorProfile).where(InvestorProfile.id.in_(page_ids)))
-            if page_ids
-            else ()
-        )
+        p.id: p for p in (session.scalars(_PAGE_PROFILES, {"ids": page_ids}) if page_ids else ())
     }
     return RankedInvestors(
         page=[i for i in page if investors[i].id in on_page],

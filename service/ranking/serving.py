@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import ModelStatus, RankingModel
 from scoring import MatchScorer
 from scoring.learned import LearnedRanker
 from service.ranking.index import MatchIndex
+from service.ranking.ranking_probe import ActiveModel, RankingProbe
 from service.reference_data.catalog import get_reference_data
 
 DEFAULT_MODEL_VERSION = "default-v1"
@@ -48,17 +49,34 @@ class ServingRanker:
         return self.learned is not None and self.learned.uses_history
 
 
-# Read with every ranking: built once, so its cache key is computed once (building and keying
-# it on every call made the read 2.5 times as slow).
-_ACTIVE_MODEL = select(RankingModel.id, RankingModel.version, RankingModel.parameters).where(
-    RankingModel.status == ModelStatus.ACTIVE
+# Read by rankings that were not handed a probe: built once, so its cache key is computed
+# once (building and keying it on every call made the read 2.5 times as slow).
+_ACTIVE_MODEL = (
+    select(RankingModel.id, RankingModel.version)
+    .where(RankingModel.status == ModelStatus.ACTIVE)
+    .order_by(RankingModel.id)
+    .limit(1)
 )
+_PARAMETERS = select(RankingModel.parameters).where(RankingModel.id == bindparam("model_id"))
 
 
-def serving_ranker(session: Session, index: MatchIndex, scorer: MatchScorer) -> ServingRanker:
-    row = session.execute(_ACTIVE_MODEL).first()
-    if row is None:
+def serving_ranker(
+    session: Session, index: MatchIndex, scorer: MatchScorer, probe: RankingProbe | None = None
+) -> ServingRanker:
+    """What ranks now: the active model named by ``probe`` (read now without one), its
+    parameters read only when this worker has not built its ranker yet."""
+    if probe is None:
+        row = session.execute(_ACTIVE_MODEL).first()
+        active = None if row is None else ActiveModel(row.id, row.version)
+    else:
+        active = probe.active_model
+    if active is None:
         return ServingRanker(DEFAULT_MODEL_VERSION, scorer.weights, None)
-    learned = index.learned_ranker(row.id, row.parameters)
-    weights = dict(zip(learned.to_dict()["feature_names"], learned.coefficients_, strict=False))
-    return ServingRanker(f"learned-v{row.version}", weights, learned)
+    learned = index.cached_learned_ranker(active.id)
+    if learned is None:
+        parameters = session.scalar(_PARAMETERS, {"model_id": active.id})
+        if parameters is None:  # deleted since the probe: it no longer serves
+            return ServingRanker(DEFAULT_MODEL_VERSION, scorer.weights, None)
+        learned = index.learned_ranker(active.id, parameters)
+    weights = dict(zip(learned.feature_names, learned.coefficients_, strict=False))
+    return ServingRanker(f"learned-v{active.version}", weights, learned)
