@@ -28,7 +28,13 @@ least every score of the group's rows in floats, not only in real numbers. A gro
 bound *equals* the k-th best score is still scored: a row of it may tie that score and win on
 id. Within a group, only the rows whose amount can give the ticket fit the group needs to
 reach that score are scored (a run of its sorted amounts, widened by a margin far above float
-rounding).
+rounding). The first batches, before any k-th best score is known, score likewise only the
+rows that can reach the lowest bound of the batch; a group's scored rows stay one run, only
+ever widened, so no row is scored twice. In the last pass, once the k-th best score (the cut)
+is known, a row is skipped unscored when its text term (``sector_text`` share times its
+evidence, computed as the score computes it) is below what the cut needs on top of the best
+structure and ticket part of the groups of the pass, less a margin far above float rounding:
+its score cannot reach the cut (the region factor is at most 1).
 
 What is not pruned: the text similarity is one sparse product over the thesis's own n-gram
 columns of the inverted index (the product ``scoring.formula.text_similarity`` computes), for
@@ -42,9 +48,11 @@ and on the rows that can still reach the top k.
 The count of qualifying rows (``total``) stays exact without scoring every row: a match needs
 the group's stage to fit, a ticket fit above 0 (the rows of a group whose fit is above 0 form
 one run of its sorted amounts, found by binary search and checked with the formula at both
-ends) and the sector to fit (the group's taxonomy fit, or a text similarity of at least
-``TEXT_FIT_MIN_SIMILARITY``, read from the similarity computed anyway). Masked-out rows are
-subtracted one by one. With ``min_score``, a group whose lower bound reaches it counts whole,
+ends; a group where a check fails is counted row by row) and the sector to fit (the group's
+taxonomy fit: the run's length; or a text similarity of at least ``TEXT_FIT_MIN_SIMILARITY``,
+read from the similarity computed anyway for just the rows of the runs of the groups whose
+taxonomy does not fit). Masked-out rows are subtracted one by one from the first and left out
+of the second. With ``min_score``, a group whose lower bound reaches it counts whole,
 one whose upper bound does not counts nothing, and only the groups in between are scored.
 
 A learned ranker's score is not this formula (a logistic model over the components and their
@@ -55,7 +63,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +77,8 @@ from scoring.ranking import Candidates
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
+RowArray = npt.NDArray[np.signedinteger[Any]]
+"""Row numbers as ``GroupIndex.order`` holds them."""
 Side = Literal["left", "right"]
 
 PRUNE_MIN_ROWS = 20_000
@@ -80,6 +90,7 @@ the pruning's own work (the delta segment, small catalogues)."""
 # (fits and log amounts are at most ~30 in magnitude).
 TICKET_MARGIN = 1e-9
 AMOUNT_MARGIN = 1e-8
+SCORE_MARGIN = 1e-9
 
 try:  # scipy's own kernel of a CSC matrix times a vector, accumulating into the output
     from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
@@ -142,9 +153,9 @@ class GroupIndex:
     million rows, about 25 MB.
     """
 
-    order: IntArray
+    order: RowArray
     """Rows sorted by structure key, then log amount, then row: group ``g`` holds
-    ``order[starts[g]:starts[g + 1]]``."""
+    ``order[starts[g]:starts[g + 1]]`` (32-bit: half the bytes to copy and gather)."""
     starts: IntArray
     keys: npt.NDArray[np.int32]
     """Each group's structure key."""
@@ -169,7 +180,9 @@ class GroupIndex:
     def of(cls, segment: Segment) -> GroupIndex:
         count = len(segment)
         keys = segment.structure_key
-        order: IntArray = np.lexsort((segment.log_amount_cny, keys)).astype(np.intp)
+        order: RowArray = np.lexsort((segment.log_amount_cny, keys)).astype(
+            np.int32 if count <= np.iinfo(np.int32).max else np.intp
+        )
         sorted_keys = keys[order]
         if count:
             changes = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
@@ -204,7 +217,7 @@ class GroupIndex:
         found: IntArray = np.searchsorted(self.banded, band + rank, side="left")
         return found
 
-    def rows(self, starts: IntArray, stops: IntArray) -> IntArray:
+    def rows(self, starts: IntArray, stops: IntArray) -> RowArray:
         """The rows at positions ``starts[i]:stops[i]`` of ``order``, range after range."""
         if starts.size == 1:
             return self.order[int(starts[0]) : int(stops[0])]
@@ -304,19 +317,19 @@ class _Ranking:
             high=features.log_ticket_max,
         )
 
-    def ticket(self, rows: IntArray) -> FloatArray:
+    def ticket(self, rows: RowArray) -> FloatArray:
         return self.formula.ticket_fit(self.segment.log_amount_cny[rows], self.low, self.high)
 
     def ticket_at(self, positions: IntArray) -> FloatArray:
         """The ticket fit of the rows at these positions of the group order."""
         return self.ticket(self.index.order[positions])
 
-    def text(self, rows: IntArray) -> FloatArray:
+    def text(self, rows: RowArray) -> FloatArray:
         if self.similarity is None:
             return np.zeros(rows.shape[0], dtype=np.float64)
         return self.similarity[rows].astype(np.float64)
 
-    def score(self, rows: IntArray) -> tuple[FloatArray, FloatArray, BoolArray]:
+    def score(self, rows: RowArray) -> tuple[FloatArray, FloatArray, BoolArray]:
         """Score, text similarity and match mask of ``rows``: the arithmetic of
         ``ScoreFormula.segment_scores_and_fits``, step by step, so every float is the one
         the brute-force pass computes (``tests/scoring/test_pruning.py`` holds them equal)."""
@@ -623,9 +636,11 @@ def _best(
     else:  # every group whose bound reaches the cut (bounds descend)
         chosen = order[: int(np.searchsorted(-bounds, -cut, side="right"))]
         if chosen.size:
-            scored.widen(*_reaching(ranking, groups, chosen, cut))
+            scored.widen(
+                *_reaching(ranking, groups, chosen, cut), _text_needed(ranking, groups, chosen, cut)
+            )
     found = scored.found
-    rows = np.concatenate([f[0] for f in found])
+    rows = np.concatenate([f[0] for f in found]).astype(np.intp, copy=False)
     scores = np.concatenate([f[1] for f in found])
     text = np.concatenate([f[2] for f in found])
     if rows.shape[0] > wanted:
@@ -655,9 +670,11 @@ class _Scored:
         self.known = 0
         self.found: list[tuple[IntArray, FloatArray, FloatArray]] = []
 
-    def widen(self, low: IntArray, high: IntArray) -> int:
+    def widen(self, low: IntArray, high: IntArray, text_needed: float = 0.0) -> int:
         """Score the rows of ``low[i]:high[i]`` (for the first ``len(low)`` groups) not
-        scored yet; how many of them qualify."""
+        scored yet; how many of them qualify. With ``text_needed`` above 0, rows whose
+        text term (``sector_text`` share times the evidence) is below it are skipped
+        unscored (they cannot reach the cut it was computed for)."""
         count = low.shape[0]
         high = np.maximum(high, low)
         if count > self.known:  # groups seen for the first time: nothing scored yet
@@ -672,10 +689,25 @@ class _Scored:
         keep = stops > starts
         if not keep.any():
             return 0
-        rows = self.ranking.index.rows(starts[keep], stops[keep])
-        part = _qualifying(self.ranking, rows, self.mask, self.min_score, self.include_near_misses)
+        ranking = self.ranking
+        rows = ranking.index.rows(starts[keep], stops[keep])
+        if text_needed > 0:
+            evidence = ranking.formula.text_evidence(ranking.text(rows))
+            rows = rows[ranking.shares.sector_text * evidence >= text_needed]
+        part = _qualifying(ranking, rows, self.mask, self.min_score, self.include_near_misses)
         self.found.append(part)
         return int(part[0].shape[0])
+
+
+def _text_needed(ranking: _Ranking, groups: _Groups, chosen: IntArray, cut: float) -> float:
+    """The least text term (``sector_text`` share times the evidence) a row of the ``chosen``
+    groups needs to score ``cut`` or more: with the group's structure and best ticket fit
+    (its region factor at most 1), less a margin far above float rounding. 0: no limit."""
+    shares = ranking.shares
+    if ranking.similarity is None or shares.sector_text <= 0:
+        return 0.0
+    rest = groups.structure[chosen] + shares.ticket * groups.best_ticket[chosen]
+    return max(float((cut - rest).min()) - SCORE_MARGIN, 0.0)
 
 
 def _reaching(
@@ -717,11 +749,11 @@ def _cut(found: list[tuple[IntArray, FloatArray, FloatArray]], wanted: int) -> f
 
 def _qualifying(
     ranking: _Ranking,
-    rows: IntArray,
+    rows: RowArray,
     mask: BoolArray | None,
     min_score: float,
     include_near_misses: bool,
-) -> tuple[IntArray, FloatArray, FloatArray]:
+) -> tuple[RowArray, FloatArray, FloatArray]:
     """The qualifying ``rows`` (selected by ``mask``, matches unless
     ``include_near_misses``, at least ``min_score``) with their scores and text similarity."""
     if mask is not None:

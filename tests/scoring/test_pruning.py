@@ -524,7 +524,7 @@ def test_the_count_reads_text_fits_through_the_ticket_runs(
             thesis=thesis,
         )
         features = scorer.investor_features(mandate)
-        scores, text, fits = scorer.score_rows(features, segment)
+        fits = scorer.score_rows(features, segment)[2]
         by_text_alone = (
             fits & mask & (sector_fit_by_combo(features, segment)[segment.sector_combo] == 0)
         )
@@ -544,4 +544,74 @@ def test_the_count_reads_text_fits_through_the_ticket_runs(
         assert found is not None
         assert found.total == expected
         checked += int(np.count_nonzero(by_text_alone))
+    assert checked > 0
+
+
+@pytest.mark.parametrize("parameters", [PARAMETERS[0], PARAMETERS[2], PARAMETERS[5]])
+def test_rows_whose_text_cannot_reach_the_cut_are_skipped_exactly(
+    parameters: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the cut is decided by the text (rows tie on structure and ticket fit, and many
+    share a text, so the cut is a tie), the last pass skips the rows whose text term cannot
+    reach it, unscored: fewer rows are scored than without that skip, and the candidates
+    (every row at or above the cut, ties included) and the total are the brute-force ones."""
+    rng = np.random.default_rng(23)
+    rows = [
+        (
+            [str(rng.choice(("ai", "ai.models", "ai.apps")))],
+            str(rng.choice(("seed", "series_a"))),
+            float(rng.choice((2e7, 3e7, 4e7))),
+            "CNY",
+            " ".join(rng.choice(WORDS, size=int(rng.integers(0, 3)))),
+            str(rng.choice(REGIONS)),
+        )
+        for _ in range(3_000)
+    ]
+    scorer = fitted(parameters, rows)
+    segment = scorer.catalogue_
+    everything = np.ones(len(segment), dtype=np.bool_)
+    checked = 0
+    for number, thesis in enumerate(
+        ("foundation model", "vaccine payments", "芯片设计 solar panel")
+    ):
+        mandate = InvestorRecord(
+            id="investor",
+            sectors=("ai",),
+            stages=("seed", "series_a"),
+            ticket_min=Decimal(10_000_000),
+            ticket_max=Decimal(50_000_000),
+            currency="CNY",
+            thesis=thesis,
+            regions=("pudong",) if number == 2 else (),
+        )
+        features = scorer.investor_features(mandate)
+        scores, _, fits = scorer.score_rows(features, segment)
+        for wanted, min_score in ((10, 0.0), (200, 0.0), (10, 0.9)):
+            find = partial(
+                pruned_candidates,
+                scorer.formula,
+                features,
+                segment,
+                everything,
+                wanted=wanted,
+                min_score=min_score,
+                include_near_misses=False,
+                min_rows=0,
+            )
+            found = find()
+            assert found is not None
+            qualifying = fits & (scores >= min_score)
+            assert found.total == int(qualifying.sum())
+            expected = np.flatnonzero(qualifying)
+            if expected.size > wanted:
+                cut = -np.partition(-scores[expected], wanted - 1)[wanted - 1]
+                expected = expected[scores[expected] >= cut]
+            assert np.array_equal(np.sort(found.rows), expected)
+            with monkeypatch.context() as patch:
+                patch.setattr(scoring.pruning, "_text_needed", lambda *args: 0.0)
+                unskipped = find()
+            assert unskipped is not None
+            assert np.array_equal(np.sort(unskipped.rows), expected)
+            assert found.scored <= unskipped.scored
+            checked += found.scored < unskipped.scored
     assert checked > 0
