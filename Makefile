@@ -26,7 +26,7 @@ serve: $(VENV)/.installed
 
 ## Install and run the whole test suite (SQLite unless MATCHMAKER_TEST_DATABASE_URL is set)
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest --numprocesses=2 --dist=loadfile
+	$(BIN)/python -m pytest --numprocesses=2 --dist=loadfile --no-loadscope-reorder
 
 ## Load test on 127.0.0.1: 64 locust users for 2 minutes against two workers (docs/reliability.md)
 load: $(VENV)/.installed

@@ -76,6 +76,40 @@ def secret_watch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretWat
     assert (keys, hashes) == ([], []), "secrets in the logs"
 
 
+# Files whose tests take longest (from ``--durations``), started first: ``make test``
+# spreads whole files over two processes (``--dist=loadfile``), and xdist's own order (most
+# tests first) started the 4-minute generated-input file near the end, where one process ran it
+# alone while the other had nothing left.
+LONGEST_FIRST = (
+    "tests/http/test_generated_input.py",
+    "tests/http/test_live_concurrency.py",
+    "tests/web/test_journey_browser.py",
+    "tests/http/test_generated_client.py",
+    "tests/web/test_webhooks_browser.py",
+    "tests/web/test_outcomes_browser.py",
+    "tests/http/test_limits.py",
+    "tests/scoring/test_evaluation.py",
+    "tests/scoring/test_evaluation_tasks.py",
+    "tests/http/test_authorization_matrix.py",
+    "tests/api_keys/test_revocation_live.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first, then the rest with the most tests first (xdist's own order,
+    which ``make test`` turns off with ``--no-loadscope-reorder`` so that this one holds)."""
+    files = [item.nodeid.split("::", 1)[0] for item in items]
+    count = {name: files.count(name) for name in set(files)}
+
+    def key(position: int) -> tuple[int, int]:
+        name = files[position]
+        rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+        return rank, -count[name]
+
+    order = sorted(range(len(items)), key=key)
+    items[:] = [items[i] for i in order]
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in SECRET_WATCH_REPORT:
         terminalreporter.write_line(line)
