@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Annotated
 
 import typer
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from service.cli.common import HostOption, PortOption
+from service.cli.worker_sockets import SocketPerWorker, reuse_port_sockets
 from service.core import migrations
 from service.core.settings import get_settings
 from service.http.protocol import NoDelayHttpToolsProtocol
 
 WORKER_HEALTHCHECK_SECONDS = 60
 SHARED_INDEX_ENV = "MATCHMAKER_SHARED_INDEX_DIR"
+logger = logging.getLogger("matchmaker.server")
 
 
 @contextmanager
@@ -56,7 +61,7 @@ def run_server(host: str, port: int, workers: int) -> None:
 
 
 def _run_uvicorn(host: str, port: int, workers: int) -> None:
-    uvicorn.run(
+    config = uvicorn.Config(
         "service.main:app",
         host=host,
         port=port,
@@ -72,6 +77,18 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         http=NoDelayHttpToolsProtocol,
         loop="uvloop",
     )
+    if workers < 2:
+        server = uvicorn.Server(config)
+        with suppress(KeyboardInterrupt):
+            server.run()
+        if not server.started:
+            sys.exit(STARTUP_FAILURE)
+        return
+    # A socket per worker, so the kernel spreads the connections (service.cli.worker_sockets).
+    sockets = reuse_port_sockets(host, port, workers)
+    logger.info("serving on http://%s:%d with %d workers", host, port, workers)
+    with suppress(KeyboardInterrupt):
+        SocketPerWorker(config, sockets).run()
 
 
 def serve(
