@@ -86,7 +86,8 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         return
     # A socket per worker, so the kernel spreads the connections (service.cli.worker_sockets).
     sockets = reuse_port_sockets(host, port, workers)
-    logger.info("serving on http://%s:%d with %d workers", host, port, workers)
+    bound = sockets[0].getsockname()[1]
+    logger.info("serving on http://%s:%d with %d workers", host, bound, workers)
     with suppress(KeyboardInterrupt):
         SocketPerWorker(config, sockets).run()
 

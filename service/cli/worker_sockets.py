@@ -7,7 +7,12 @@ landed on one of two workers (one worker 1.09 cores busy, the other idle) while 
 waited in its queue. Here each worker slot gets its own socket, all bound to the same address
 with ``SO_REUSEPORT``, and Linux hands each new connection to one of the listening sockets by
 a hash of its addresses. A slot's socket stays open in the supervisor for the whole run: when
-its worker dies, connections queue on it until the replacement accepts them.
+its worker dies, connections queue on it until the replacement accepts them: a dead or hung
+worker delays its share of new connections (a hung one until the supervisor's health check
+gives up on it, then the replacement's start-up) where, with one shared socket, the others
+would have taken them. The number of workers is fixed for the run (SIGTTIN and SIGTTOU, which
+uvicorn's supervisor takes to add or remove a worker, are ignored: a worker added would have
+no socket, a socket left by one removed no worker).
 
 The supervision itself (health checks, restarts, signals) is uvicorn's ``Multiprocess``; only
 where a worker is started is overridden, so that a replacement gets its slot's socket.
@@ -25,9 +30,17 @@ logger = logging.getLogger("matchmaker.server")
 
 
 def reuse_port_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets bound to ``host:port`` with ``SO_REUSEPORT`` (port 0: the port the
-    first one was given), not yet listening (each worker's server listens on its own)."""
+    """``count`` sockets bound to ``host:port`` with ``SO_REUSEPORT`` (port 0: a free port),
+    not yet listening (each worker's server listens on its own).
+
+    First the address is bound once without ``SO_REUSEPORT``: a port another server listens
+    on fails here with ``EADDRINUSE``, as with one socket, instead of the two servers
+    silently sharing its connections."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        port = probe.getsockname()[1]
     sockets: list[socket.socket] = []
     try:
         for _ in range(count):
@@ -95,9 +108,25 @@ class SocketPerWorker(Multiprocess):
             old.join()
             self.processes[slot] = new
 
+    def terminate_all(self) -> None:
+        super().terminate_all()
+        # Each worker stops listening when its shutdown begins; without the supervisor's
+        # copies open, new connections are then refused rather than queued until they are
+        # reset at exit.
+        self.close_sockets()
+
+    def close_sockets(self) -> None:
+        for sock in self.worker_sockets:
+            sock.close()
+
+    def handle_ttin(self) -> None:
+        logger.warning("SIGTTIN ignored: the number of workers is fixed for this run")
+
+    def handle_ttou(self) -> None:
+        logger.warning("SIGTTOU ignored: the number of workers is fixed for this run")
+
     def run(self) -> None:
         try:
             super().run()
         finally:
-            for sock in self.worker_sockets:
-                sock.close()
+            self.close_sockets()

@@ -44,8 +44,13 @@ def version_label(model: RankingModel | None) -> str:
 
 
 def active_model(session: Session) -> RankingModel | None:
+    # Ordered as the ranking's probe picks it (service.ranking.ranking_probe), so that what is
+    # shown as serving is what ranks, even if two rows were ever left active.
     return session.scalars(
-        select(RankingModel).where(RankingModel.status == ModelStatus.ACTIVE)
+        select(RankingModel)
+        .where(RankingModel.status == ModelStatus.ACTIVE)
+        .order_by(RankingModel.id)
+        .limit(1)
     ).first()
 
 

@@ -26,12 +26,29 @@ def live(scratch_database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
         yield server
 
 
-def _workers(server: LiveServer) -> list[int]:
+def _children(server: LiveServer) -> list[int]:
+    """The supervisor's children: its workers, and multiprocessing's resource tracker (which
+    holds no connection, so it counts 0 below)."""
     pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    # multiprocessing's resource tracker is a child too: workers are the ones with sockets
-    # on the server's port.
-    return [int(child) for child in children]
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _listening_sockets(port: int) -> int:
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(
+        1
+        for fields in (line.split() for line in lines)
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A"  # 0A: LISTEN
+    )
+
+
+def _wait_until_every_worker_listens(port: int, workers: int) -> None:
+    # The server answers once one worker is up; the other's socket listens only once that
+    # worker has started too.
+    deadline = time.monotonic() + 60
+    while _listening_sockets(port) < workers:
+        assert time.monotonic() < deadline, "the workers did not all start listening"
+        time.sleep(0.1)
 
 
 def _established_on(port: int) -> dict[int, int]:
@@ -59,7 +76,7 @@ def _socket_inodes(pid: int) -> set[int]:
 
 def _connections_per_worker(server: LiveServer, port: int) -> dict[int, int]:
     established = _established_on(port)
-    return {pid: len(_socket_inodes(pid) & established.keys()) for pid in _workers(server)}
+    return {pid: len(_socket_inodes(pid) & established.keys()) for pid in _children(server)}
 
 
 def test_sockets_share_one_port_each_with_reuse_port() -> None:
@@ -75,11 +92,28 @@ def test_sockets_share_one_port_each_with_reuse_port() -> None:
             sock.close()
 
 
+def test_a_port_another_server_listens_on_is_refused() -> None:
+    with socket.socket() as plain:  # a server with one socket, as uvicorn binds it
+        plain.bind(("127.0.0.1", 0))
+        plain.listen()
+        with pytest.raises(OSError, match="in use"):
+            reuse_port_sockets("127.0.0.1", plain.getsockname()[1], 2)
+    first = reuse_port_sockets("127.0.0.1", 0, 2)  # another server of ours
+    try:
+        first[0].listen()
+        with pytest.raises(OSError, match="in use"):
+            reuse_port_sockets("127.0.0.1", first[0].getsockname()[1], 2)
+    finally:
+        for sock in first:
+            sock.close()
+
+
 def test_keep_alive_connections_spread_over_the_workers_and_a_dead_worker_is_replaced(
     live: LiveServer,
 ) -> None:
     port = httpx.URL(live.url).port
     assert port is not None
+    _wait_until_every_worker_listens(port, 2)
     # All at once, as a load test's or a proxy's pool of connections arrives: with one shared
     # socket, the worker that woke first accepted the whole burst.
     connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(CONNECTIONS)]
@@ -101,11 +135,11 @@ def test_keep_alive_connections_spread_over_the_workers_and_a_dead_worker_is_rep
     victim = serving[0]
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 60
-    while victim in _workers(live) and time.monotonic() < deadline:
+    while victim in _children(live) and time.monotonic() < deadline:
         time.sleep(0.1)
     # New connections, some hashed to the dead worker's socket: each is answered (by its
     # replacement once it has started), none left waiting.
     for _ in range(CONNECTIONS):
         with httpx.Client(base_url=live.url, timeout=90) as client:
             assert client.get("/healthz").status_code == 200
-    assert victim not in _workers(live)
+    assert victim not in _children(live)
