@@ -198,6 +198,9 @@ def measure(investors: int, requests: int, samples: int, port: int) -> Result:
             )
             rankings = []
             for times in (cold, ours):
+                # Each ranking loads its page's profiles afresh, as a request's own session
+                # does (the second would otherwise find the first one's in the session).
+                session.expunge_all()
                 started = time.perf_counter()
                 rankings.append(
                     rank_investors(
