@@ -468,12 +468,19 @@ def _ticket_runs(ranking: _Ranking, chosen: IntArray) -> IntArray:
     """For each of the ``chosen`` groups, how many of its rows have a ticket fit above 0."""
     first, end, confirmed = _ticket_run_ends(ranking, chosen)
     counts: IntArray = np.where(confirmed, end - first, 0).astype(np.intp)
-    index = ranking.index
     for number in np.flatnonzero(~confirmed).tolist():
-        group = int(chosen[number])
-        rows = index.order[index.starts[group] : index.starts[group + 1]]
-        counts[number] = int(np.count_nonzero(ranking.ticket(rows) > 0))
+        counts[number] = _ticket_fits_by_row(ranking, int(chosen[number]))
     return counts
+
+
+def _ticket_fits_by_row(ranking: _Ranking, group: int, among: BoolArray | None = None) -> int:
+    """How many rows of ``group`` (only those flagged in ``among``, when given) have a
+    ticket fit above 0, by the formula row by row: for a group whose run was not confirmed."""
+    index = ranking.index
+    rows = index.order[index.starts[group] : index.starts[group + 1]]
+    if among is not None:
+        rows = rows[among[rows]]
+    return int(np.count_nonzero(ranking.ticket(rows) > 0))
 
 
 def _ticket_run_ends(ranking: _Ranking, chosen: IntArray) -> tuple[IntArray, IntArray, BoolArray]:
@@ -561,12 +568,10 @@ def _count(
         rows = index.rows(first[runs], end[runs])
         total += int(np.count_nonzero(np.take(similar, rows)))
     # Groups whose run could not be confirmed: row by row.
+    # (Masked-out rows of the taxonomy groups are subtracted above.)
     for number in np.flatnonzero(~confirmed).tolist():
-        group = int(chosen[number])
-        rows = index.order[index.starts[group] : index.starts[group + 1]]
-        if not by_taxonomy[number] and similar is not None:
-            rows = rows[similar[rows]]  # (masked-out rows of the others are subtracted above)
-        total += int(np.count_nonzero(ranking.ticket(rows) > 0))
+        among = None if by_taxonomy[number] else similar
+        total += _ticket_fits_by_row(ranking, int(chosen[number]), among)
     return total
 
 
@@ -696,8 +701,8 @@ def _reaching(
     ranking: _Ranking, groups: _Groups, chosen: IntArray, cut: float
 ) -> tuple[IntArray, IntArray]:
     """Position ranges of the rows of ``chosen`` groups whose ticket fit lets them score
-    ``cut`` or more (a superset: the ticket fit they need is lowered, and
-    their range of amounts widened, by margins far above float rounding)."""
+    ``cut`` or more (a superset: the ticket fit they need is lowered, and their range of
+    amounts widened, by margins far above float rounding)."""
     index, formula, shares = ranking.index, ranking.formula, ranking.shares
     starts, stops = index.starts[chosen], index.starts[chosen + 1]
     if shares.ticket <= 0:

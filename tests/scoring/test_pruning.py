@@ -396,6 +396,14 @@ def test_the_ticket_runs_are_checked_with_the_formula(
         int(np.count_nonzero(ranking.ticket(index.order[start:stop]) > 0))
         for start, stop in zip(index.starts[:-1], index.starts[1:], strict=True)
     ]
+    monkeypatch.setattr(GroupIndex, "positions", _positions_shifted_by(shift))
+    runs = scoring.pruning._ticket_runs(ranking, np.arange(index.size))
+    assert runs.tolist() == expected
+
+
+def _positions_shifted_by(shift: int) -> Any:
+    """``GroupIndex.positions`` with every found position moved by ``shift`` rows (kept
+    inside its group): run ends off by a row, as a rounding error near a threshold gives."""
     real = GroupIndex.positions
 
     def shifted(
@@ -405,9 +413,7 @@ def test_the_ticket_runs_are_checked_with_the_formula(
         found = real(self, threshold, side, groups) + shift
         return np.clip(found, self.starts[chosen], self.starts[chosen + 1])
 
-    monkeypatch.setattr(GroupIndex, "positions", shifted)
-    runs = scoring.pruning._ticket_runs(ranking, np.arange(index.size))
-    assert runs.tolist() == expected
+    return shifted
 
 
 @pytest.mark.parametrize("kernel", ["column kernel", "sparse product"])
@@ -499,15 +505,6 @@ def test_the_count_reads_text_fits_through_the_ticket_runs(
     scorer = fitted({}, rows)
     segment = scorer.catalogue_
     mask = random_mask(segment, hidden, 4)
-    real = GroupIndex.positions
-
-    def shifted(
-        self: GroupIndex, threshold: Any, side: Any, groups: Any = None
-    ) -> npt.NDArray[np.intp]:
-        chosen = np.arange(self.size) if groups is None else groups
-        found = real(self, threshold, side, groups) + shift
-        return np.clip(found, self.starts[chosen], self.starts[chosen + 1])
-
     checked = 0
     for thesis in ("foundation model", "vaccine 储能电池", "payments solar panel"):
         mandate = InvestorRecord(
@@ -526,7 +523,7 @@ def test_the_count_reads_text_fits_through_the_ticket_runs(
         )
         expected = int(np.count_nonzero(fits & mask))
         with monkeypatch.context() as patch:
-            patch.setattr(GroupIndex, "positions", shifted)
+            patch.setattr(GroupIndex, "positions", _positions_shifted_by(shift))
             found = pruned_candidates(
                 scorer.formula,
                 features,
