@@ -2,24 +2,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, IdMixin
+from models.base import Base
 from models.types import UTCDateTime, utc_now
 
+# SQLite makes a column declared exactly INTEGER PRIMARY KEY the table's rowid; PostgreSQL
+# gets a BIGINT identity.
+LOG_KEY = BigInteger().with_variant(Integer(), "sqlite")
 
-class Impression(IdMixin, Base):
+
+class Impression(Base):
     """A request shown to an investor's mandate on a page of matches: where, with what
-    score, by which model. Append-only; written in batches off the request path."""
+    score, by which model. Append-only; written in batches off the request path.
+
+    Written about twenty rows a page, so each index costs every page: the key is a rising
+    integer (appended, where a random UUID key lands on a random page of its own index), and
+    one index on (request, investor) answers both questions asked of the log by pair or by
+    request (``service.impressions.service``: was this pair shown; who saw this request);
+    the model version's index only ever grows at its end. No row is ever named from outside,
+    so nothing needs an opaque id."""
 
     __tablename__ = "impressions"
     __table_args__ = (
-        Index("ix_impressions_pair", "investor_profile_id", "financing_request_id"),
-        Index("ix_impressions_request_position", "financing_request_id", "position"),
+        Index("ix_impressions_request_investor", "financing_request_id", "investor_profile_id"),
         Index("ix_impressions_model_version", "model_version"),
     )
 
+    id: Mapped[int] = mapped_column(LOG_KEY, primary_key=True, autoincrement=True)
     investor_profile_id: Mapped[str] = mapped_column(
         ForeignKey("investor_profiles.id", ondelete="CASCADE")
     )

@@ -20,7 +20,6 @@ from sqlalchemy import Connection, Engine, insert
 from sqlalchemy.exc import IntegrityError
 
 from models import Impression
-from models.base import new_id
 from models.types import utc_now
 
 logger = logging.getLogger("matchmaker.impressions")
@@ -96,7 +95,6 @@ class ImpressionLog:
         now = utc_now()
         rows: list[Row] = [
             {
-                "id": new_id(),
                 "investor_profile_id": investor_profile_id,
                 "financing_request_id": item.financing_request_id,
                 "position": item.position,

@@ -112,3 +112,63 @@ def test_account_keys_move_to_api_keys_and_back(scratch_database_url: str) -> No
         assert owner == "a1"
     finally:
         engine.dispose()
+
+
+def test_impressions_keep_their_rows_when_rekeyed(scratch_database_url: str) -> None:
+    """impression_log_keys moves every impression into the integer-keyed table, keys rising
+    in the order shown, and the downgrade moves them back under new UUID keys."""
+    upgrade(scratch_database_url, "webhooks")
+    engine = create_db_engine(scratch_database_url)
+    shown = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO investor_profiles (id, name, kind, origin, thesis, ticket_min, "
+                    "ticket_max, currency, created_at, updated_at, revision) VALUES ('p1', "
+                    "'p', 'vc', 'domestic', 't', 1, 2, 'CNY', :now, :now, 1)"
+                ),
+                {"now": shown},
+            )
+            for request_id in ("r1", "r2"):
+                connection.execute(
+                    text(
+                        "INSERT INTO financing_requests (id, company, title, summary, amount, "
+                        "currency, stage, status, created_at, updated_at, revision) VALUES "
+                        "(:id, 'c', 't', 's', 100, 'CNY', 'seed', 'published', :now, :now, 1)"
+                    ),
+                    {"id": request_id, "now": shown},
+                )
+            # Written out of order: the later impression first.
+            for key, request_id, minutes in (("i-later", "r2", 5), ("i-first", "r1", 0)):
+                connection.execute(
+                    text(
+                        "INSERT INTO impressions (id, investor_profile_id, financing_request_id,"
+                        " position, score, model_version, shown_at) VALUES (:key, 'p1', :request,"
+                        " 1, 0.5, 'default-v1', :at)"
+                    ),
+                    {
+                        "key": key,
+                        "request": request_id,
+                        "at": shown + dt.timedelta(minutes=minutes),
+                    },
+                )
+        upgrade(scratch_database_url)
+        with engine.connect() as connection:
+            rekeyed = connection.execute(
+                text("SELECT id, financing_request_id FROM impressions ORDER BY id")
+            ).all()
+        assert [request for _, request in rekeyed] == ["r1", "r2"]
+        assert all(isinstance(key, int) for key, _ in rekeyed)
+        downgrade(scratch_database_url, "webhooks")
+        with engine.connect() as connection:
+            restored = connection.execute(
+                text("SELECT id, financing_request_id, position, model_version FROM impressions")
+            ).all()
+        assert sorted((request, position, model) for _, request, position, model in restored) == [
+            ("r1", 1, "default-v1"),
+            ("r2", 1, "default-v1"),
+        ]
+        assert all(len(str(key)) == 36 for key, *_ in restored)
+    finally:
+        engine.dispose()
