@@ -9,7 +9,7 @@ from models.base import Base
 from models.types import UTCDateTime, utc_now
 
 # SQLite makes a column declared exactly INTEGER PRIMARY KEY the table's rowid; PostgreSQL
-# gets a BIGINT identity.
+# gets a BIGSERIAL (a BIGINT taking its default from a sequence).
 LOG_KEY = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -20,13 +20,16 @@ class Impression(Base):
     Written about twenty rows a page, so each index costs every page: the key is a rising
     integer (appended, where a random UUID key lands on a random page of its own index), and
     one index on (request, investor) answers both questions asked of the log by pair or by
-    request (``service.impressions.service``: was this pair shown; who saw this request);
-    the model version's index only ever grows at its end. No row is ever named from outside,
-    so nothing needs an opaque id."""
+    request (``service.impressions.service``: was this pair shown; who saw this request).
+    The investor's index serves the cascade when a mandate is deleted; it and the model
+    version's index grow at the end of each key's entries (a page's twenty rows share one
+    investor and one model), so they cost a page a batch, not a page a row. No row is ever
+    named from outside, so nothing needs an opaque id."""
 
     __tablename__ = "impressions"
     __table_args__ = (
         Index("ix_impressions_request_investor", "financing_request_id", "investor_profile_id"),
+        Index("ix_impressions_investor_profile_id", "investor_profile_id"),
         Index("ix_impressions_model_version", "model_version"),
     )
 

@@ -1,5 +1,5 @@
 """Impressions keyed by a rising integer, with one index by (request, investor) instead of
-two random-order ones: each page of matches writes about twenty rows, and on SQLite every
+two random-order ones (and one by investor, for the cascade when a mandate is deleted): each page of matches writes about twenty rows, and on SQLite every
 index a row lands in at a random page costs that page's write (and the write-ahead log's
 copy of it). See ``models.impression``.
 
@@ -98,12 +98,14 @@ def upgrade() -> None:
         "impressions",
         ["financing_request_id", "investor_profile_id"],
     )
+    op.create_index("ix_impressions_investor_profile_id", "impressions", ["investor_profile_id"])
     op.create_index("ix_impressions_model_version", "impressions", ["model_version"])
 
 
 def downgrade() -> None:
     _carry_out()
     op.drop_index("ix_impressions_model_version", table_name="impressions")
+    op.drop_index("ix_impressions_investor_profile_id", table_name="impressions")
     op.drop_index("ix_impressions_request_investor", table_name="impressions")
     op.drop_table("impressions")
     restored = op.create_table(
@@ -115,7 +117,10 @@ def downgrade() -> None:
         *(sa.column(column.name, column.type) for column in _columns()),
     )
     connection = op.get_bind()
-    rows = connection.execute(sa.select(*carry.columns)).mappings()
+    # In batches on both drivers (psycopg would otherwise fetch the whole log at once).
+    rows = connection.execute(
+        sa.select(*carry.columns).execution_options(yield_per=COPY_BATCH)
+    ).mappings()
     while batch := rows.fetchmany(COPY_BATCH):
         # The old key was an opaque UUID string: each row gets a new one.
         connection.execute(restored.insert(), [{"id": str(uuid.uuid4()), **row} for row in batch])
