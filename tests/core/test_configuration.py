@@ -13,6 +13,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from service.cli.main import app as cli
+from service.core import database
 from service.core.database import create_db_engine
 from service.core.settings import Settings, get_settings
 from service.main import create_app
@@ -65,6 +66,31 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(tmp_path: 
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_cuts_its_write_ahead_log_back_after_a_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large write grows the log file; once a checkpoint has emptied it, the next write
+    cuts the file back to the limit instead of keeping its largest size for good."""
+    monkeypatch.setattr(database, "SQLITE_WAL_SIZE_LIMIT_BYTES", 64 * 1024)
+    path = tmp_path / "wal.db"
+    wal = tmp_path / "wal.db-wal"
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE filler (body BLOB)"))
+            connection.execute(
+                text("INSERT INTO filler VALUES (randomblob(:size))"), {"size": 2 * 1024 * 1024}
+            )
+        assert wal.stat().st_size > 2 * 1024 * 1024
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO filler VALUES (randomblob(10))"))
+        assert wal.stat().st_size <= 64 * 1024
     finally:
         engine.dispose()
 
