@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 DEFAULT_POOL_TIMEOUT_SECONDS = 5.0
@@ -149,21 +151,45 @@ def start_writing_if_free(session: Session) -> bool:
     return True
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncGenerator[Session, None]:
     """Commit when the handler returns, roll back when it raises, before the response.
 
     The session begins no transaction by itself: authentication reads in a plain (read-only)
     one, and a request that may write takes SQLite's write lock only once authenticated
     (``start_writing``).
+
+    Made on the event loop (a session takes no connection until its first statement, which
+    runs on a worker thread with the handler), so only the end of the unit of work costs a
+    thread hop; that end runs shielded, so a cancelled request still hands its connection
+    back rolled back.
     """
     factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    session = factory()
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_roll_back_and_close, session)
+        raise
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_commit_and_close, session)
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _roll_back_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
