@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +12,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 DEFAULT_POOL_TIMEOUT_SECONDS = 5.0
@@ -169,10 +168,18 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
         yield session
     except BaseException:
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_roll_back_and_close, session)
+            await _on_own_thread(_roll_back_and_close, session)
         raise
     with anyio.CancelScope(shield=True):
-        await run_in_threadpool(_commit_and_close, session)
+        await _on_own_thread(_commit_and_close, session)
+
+
+async def _on_own_thread(end: Callable[[Session], None], session: Session) -> None:
+    # Not through the shared thread pool (run_in_threadpool): under load its threads can all
+    # be requests waiting for a database connection, held by finished sessions that would
+    # wait for a thread to hand theirs back. A limiter of its own, as FastAPI gives a sync
+    # dependency's exit, never waits for one.
+    await anyio.to_thread.run_sync(end, session, limiter=anyio.CapacityLimiter(1))
 
 
 def _commit_and_close(session: Session) -> None:

@@ -94,3 +94,26 @@ def test_a_cancelled_request_rolls_back_and_hands_its_connection_back(engine: En
     anyio.run(cancelled_mid_request)
     assert _notes(engine) == []
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_request_ends_while_every_worker_thread_is_taken(engine: Engine) -> None:
+    """The end of a unit of work never waits for the shared thread pool: under load its
+    threads may all be requests waiting for the connection this session holds."""
+    request = SimpleNamespace(
+        app=SimpleNamespace(state=SimpleNamespace(session_factory=create_session_factory(engine)))
+    )
+
+    async def ended_with_the_pool_full() -> None:
+        shared = anyio.to_thread.current_default_thread_limiter()
+        shared.total_tokens = 1
+        unit = get_session(request)  # type: ignore[arg-type]
+        session = await unit.__anext__()
+        session.execute(text("INSERT INTO notes VALUES ('kept')"))
+        async with shared:  # every shared thread is taken
+            with anyio.fail_after(5):
+                with pytest.raises(StopAsyncIteration):
+                    await unit.__anext__()
+
+    anyio.run(ended_with_the_pool_full)
+    assert _notes(engine) == ["kept"]
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
