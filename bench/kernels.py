@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import FinancingRequest, RequestStatus
 from scoring import InvestorFeatures, InvestorRecord, MatchScorer, Segment
+from scoring.pruning import text_similarity32
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -44,7 +45,9 @@ def numpy_limit(
         scorer.ticket_outside_cap
         * np.clip(1.0 - log_ratio / math.log(scorer.ticket_zero_ratio), 0.0, 1.0),
     )
-    similarity = np.asarray(segment.text[:, features.thesis.indices] @ features.thesis.data).ravel()
+    # The fastest text similarity we have (the service's column kernel), not the slower
+    # sparse product: the baseline is the strongest bare kernel, not the service's old path.
+    similarity = text_similarity32(features.thesis, segment.text)
     score += (scorer.sector_weight * scorer.text_share / total) * np.minimum(
         similarity / scorer.text_saturation, 1.0
     )
