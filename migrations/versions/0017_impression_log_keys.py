@@ -1,7 +1,8 @@
 """Impressions keyed by a rising integer, with one index by (request, investor) instead of
-two random-order ones (and one by investor, for the cascade when a mandate is deleted): each page of matches writes about twenty rows, and on SQLite every
-index a row lands in at a random page costs that page's write (and the write-ahead log's
-copy of it). See ``models.impression``.
+two random-order ones (and one by investor, for the cascade when a mandate is deleted): each
+page of matches writes about twenty rows, and on SQLite every index a row lands in at a
+random page costs that page's write (and the write-ahead log's copy of it). See
+``models.impression``.
 
 Revision ID: impression_log_keys
 Revises: webhooks
@@ -22,14 +23,6 @@ down_revision: str | None = "webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CARRIED = (
-    "investor_profile_id",
-    "financing_request_id",
-    "position",
-    "score",
-    "model_version",
-    "shown_at",
-)
 COPY_BATCH = 5000
 
 
@@ -54,20 +47,18 @@ def _columns() -> list[sa.Column[Any]]:
     ]
 
 
+# Every column but the key, as listed in the copies between the tables.
+LISTED = ", ".join(column.name for column in _columns())
+
+
 def _carry_out() -> None:
     """The rows, without key or constraints, into a table of their own (the new table's
     constraints and indexes take the old one's names, which must be free first)."""
     op.create_table(
         "impressions_carry",
-        sa.Column("investor_profile_id", sa.String(36), nullable=False),
-        sa.Column("financing_request_id", sa.String(36), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("score", sa.Float(), nullable=False),
-        sa.Column("model_version", sa.String(40), nullable=False),
-        sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
+        *(sa.Column(column.name, column.type, nullable=False) for column in _columns()),
     )
-    listed = ", ".join(CARRIED)
-    op.execute(f"INSERT INTO impressions_carry ({listed}) SELECT {listed} FROM impressions")  # noqa: S608
+    op.execute(f"INSERT INTO impressions_carry ({LISTED}) SELECT {LISTED} FROM impressions")  # noqa: S608
 
 
 def upgrade() -> None:
@@ -86,10 +77,9 @@ def upgrade() -> None:
         ),
         *_columns(),
     )
-    listed = ", ".join(CARRIED)
     # In the order they were shown, so the new keys rise with time as new rows' do.
     op.execute(
-        f"INSERT INTO impressions ({listed}) SELECT {listed} FROM impressions_carry "  # noqa: S608
+        f"INSERT INTO impressions ({LISTED}) SELECT {LISTED} FROM impressions_carry "  # noqa: S608
         "ORDER BY shown_at, investor_profile_id, position"
     )
     op.drop_table("impressions_carry")
