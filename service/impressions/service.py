@@ -53,6 +53,81 @@ class PositionCounts:
     committed: int
 
 
+POSITION_BANDS = ((1, 3), (4, 10), (11, 20), (21, None))
+"""How the web pages group positions: the first screen, the rest of the first ten, the rest
+of a default page, and further pages (``None``: no upper end)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PositionBand:
+    """The counts of the positions ``first`` to ``last`` (``None``: every later one)."""
+
+    first: int
+    last: int | None
+    shown: int
+    interested: int
+    meeting: int
+    committed: int
+
+    @property
+    def interest_rate(self) -> float | None:
+        """Interested pairs over shown pairs; None where nothing was shown."""
+        return self.interested / self.shown if self.shown else None
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineMetrics:
+    """What one model version showed investors, by position, and what they did next."""
+
+    model_version: str
+    positions: list[PositionCounts]
+
+    @property
+    def shown(self) -> int:
+        return sum(p.shown for p in self.positions)
+
+    @property
+    def interested(self) -> int:
+        return sum(p.interested for p in self.positions)
+
+    @property
+    def meeting(self) -> int:
+        return sum(p.meeting for p in self.positions)
+
+    @property
+    def committed(self) -> int:
+        return sum(p.committed for p in self.positions)
+
+    def bands(self) -> list[PositionBand]:
+        """The counts summed per ``POSITION_BANDS`` band, every band listed."""
+        bands = []
+        for first, last in POSITION_BANDS:
+            inside = [
+                p
+                for p in self.positions
+                if p.position >= first and (last is None or p.position <= last)
+            ]
+            bands.append(
+                PositionBand(
+                    first=first,
+                    last=last,
+                    shown=sum(p.shown for p in inside),
+                    interested=sum(p.interested for p in inside),
+                    meeting=sum(p.meeting for p in inside),
+                    committed=sum(p.committed for p in inside),
+                )
+            )
+        return bands
+
+
+def online_summary(*, session: Session, model_version: str) -> OnlineMetrics:
+    """``online_metrics`` of ``model_version`` with its totals."""
+    return OnlineMetrics(
+        model_version=model_version,
+        positions=online_metrics(session=session, model_version=model_version),
+    )
+
+
 def online_metrics(*, session: Session, model_version: str) -> list[PositionCounts]:
     """Per position (where each pair was first shown by ``model_version``): how many pairs,
     and how many of them the investor then marked interested, met, committed to."""

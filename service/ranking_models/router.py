@@ -97,17 +97,16 @@ def ranking_model_online_metrics(
         if model_id == "default"
         else service.version_label(service.get(session=session, model_id=model_id))
     )
-    positions = [
-        PositionCountsOut.model_validate(row, from_attributes=True)
-        for row in impressions.online_metrics(session=session, model_version=version)
-    ]
+    summary = impressions.online_summary(session=session, model_version=version)
     return OnlineMetricsOut(
         model_version=version,
-        positions=positions,
-        shown=sum(p.shown for p in positions),
-        interested=sum(p.interested for p in positions),
-        meeting=sum(p.meeting for p in positions),
-        committed=sum(p.committed for p in positions),
+        positions=[
+            PositionCountsOut.model_validate(row, from_attributes=True) for row in summary.positions
+        ],
+        shown=summary.shown,
+        interested=summary.interested,
+        meeting=summary.meeting,
+        committed=summary.committed,
     )
 
 

@@ -3,7 +3,10 @@ Chinese, activate it, serve the default weights again; nobody else reaches them.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl
+
+from fastapi import FastAPI
 
 from tests.support.factories import ApiClient
 from tests.support.feedback_worlds import contrarian_world
@@ -80,3 +83,59 @@ def test_only_the_commission_reaches_the_ranking_models(api: ApiClient) -> None:
     commission = _signed_in(api, "commission")
     missing = "/commission/ranking-models/00000000-0000-0000-0000-000000000000"
     assert commission.get(missing).status_code == 404
+
+
+def test_the_commission_reads_what_each_version_showed_investors(
+    api: ApiClient, app: FastAPI
+) -> None:
+    """The default weights' page and a version's page count, per band of positions, the pairs
+    shown and what the investors answered after; a version that showed nothing says so."""
+    investor = api.create_account("investor")
+    profile = api.create_investor(
+        investor, sectors=["ai"], stages=["series_c"], ticket_min="100000000", regions=[]
+    )
+    startup = api.create_account("startup")
+    for company, amount in (("First", "1000000000"), ("Second", "2500000000")):
+        request = api.create_request(startup, company=company, amount=amount, region=None)
+        api.publish(request["id"])
+    matches = f"/v1/investors/{profile['id']}/matches"
+    items = api.client.get(matches, params={"limit": 2}, headers=investor.headers).json()["items"]
+    first_id = items[0]["financing_request"]["id"]
+    answered = api.client.put(
+        f"/v1/investors/{profile['id']}/feedback/{first_id}",
+        json={"action": "meeting"},
+        headers=investor.headers,
+    )
+    assert answered.status_code in (200, 201), answered.text
+    app.state.impression_log.flush()  # what the worker's thread does within a second
+
+    browser = _signed_in(api, "commission")
+    listed = browser.get("/commission/ranking-models")
+    assert 'href="/commission/ranking-models/default-weights"' in listed.text
+    page = browser.get("/commission/ranking-models/default-weights")
+    assert page.status_code == 200
+    assert "默认权重 · default-v1" in page.text
+    assert "<dt>展示的配对</dt><dd>2</dd>" in page.text
+    assert "<dt>有意向</dt><dd>1 (50%)</dd>" in page.text
+    rows = _band_rows(page.text)
+    assert rows["第1至3位"] == ["2", "1", "50%", "1", "0"]
+    assert rows["第4至10位"] == ["0", "0", "—", "0", "0"]
+    assert rows["第21位及以后"] == ["0", "0", "—", "0", "0"]
+
+    contrarian_world(api, likes_the_mandate=False)
+    trained = browser.post("/commission/ranking-models/train", {})
+    candidate = browser.get(trained.headers["location"]).text
+    assert "此版本尚未向任何投资方展示匹配。" in candidate  # a candidate has served nothing
+
+    for role in ("investor", "startup"):
+        other = _signed_in(api, role)
+        assert other.get("/commission/ranking-models/default-weights").status_code in (403, 404)
+
+
+def _band_rows(html: str) -> dict[str, list[str]]:
+    """The online table's rows: the band's heading, then its cells."""
+    rows = {}
+    for row in re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", html, flags=re.DOTALL):
+        heading, _, cells = row.partition("</th>")
+        rows[heading.strip()] = [c.strip() for c in re.findall(r"<td>(.*?)</td>", cells)]
+    return rows

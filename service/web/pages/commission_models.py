@@ -14,7 +14,9 @@ from service.core.settings import get_settings
 from service.http.problems import Conflict, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
+from service.impressions import service as impressions
 from service.ranking.dependencies import MatchIndexDep
+from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.ranking_models import service as models
 from service.ranking_models.presenting import comparison_out
 from service.web.pages.common import (
@@ -92,6 +94,18 @@ async def serve_default_weights(
     return redirect(request, "/commission/ranking-models?done=default")
 
 
+# Declared before the version's page, whose path would otherwise take "default-weights".
+@router.get("/commission/ranking-models/default-weights")
+def default_weights_detail(
+    request: Request, session: SessionDep, visitor: CommissionVisitor
+) -> Response:
+    context = {
+        "online": impressions.online_summary(session=session, model_version=DEFAULT_MODEL_VERSION),
+        "serving": models.version_label(models.active_model(session)),
+    }
+    return render(request, visitor, "commission/ranking_model_default.html", context)
+
+
 @router.get("/commission/ranking-models/{model_id}")
 def model_detail(
     request: Request, session: SessionDep, visitor: CommissionVisitor, model: ModelInPath
@@ -100,6 +114,9 @@ def model_detail(
     context = {
         "comparison": comparison,
         "least_overlap": comparison.investors[:INVESTORS_SHOWN],
+        "online": impressions.online_summary(
+            session=session, model_version=models.version_label(model)
+        ),
         "notice": _notice(request),
     }
     return render(request, visitor, "commission/ranking_model.html", context)
