@@ -3,8 +3,10 @@ by position, and how many investors saw each request near the top."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -53,9 +55,14 @@ class PositionCounts:
     committed: int
 
 
-POSITION_BANDS = ((1, 3), (4, 10), (11, 20), (21, None))
+POSITION_BANDS: tuple[tuple[int, int | None], ...] = ((1, 3), (4, 10), (11, 20), (21, None))
 """How the web pages group positions: the first screen, the rest of the first ten, the rest
 of a default page, and further pages (``None``: no upper end)."""
+_RATE_PLACES = Decimal("0.0001")
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(_RATE_PLACES) if whole else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +77,9 @@ class PositionBand:
     committed: int
 
     @property
-    def interest_rate(self) -> float | None:
-        """Interested pairs over shown pairs; None where nothing was shown."""
-        return self.interested / self.shown if self.shown else None
+    def interest_rate(self) -> Decimal | None:
+        """Interested pairs over shown pairs (four places); None where nothing was shown."""
+        return _rate(self.interested, self.shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +87,9 @@ class OnlineMetrics:
     """What one model version showed investors, by position, and what they did next."""
 
     model_version: str
-    positions: list[PositionCounts]
+    positions: tuple[PositionCounts, ...]
+    first_shown_at: dt.datetime | None
+    last_shown_at: dt.datetime | None
 
     @property
     def shown(self) -> int:
@@ -98,9 +107,13 @@ class OnlineMetrics:
     def committed(self) -> int:
         return sum(p.committed for p in self.positions)
 
+    @property
+    def interest_rate(self) -> Decimal | None:
+        return _rate(self.interested, self.shown)
+
     def bands(self) -> list[PositionBand]:
         """The counts summed per ``POSITION_BANDS`` band, every band listed."""
-        bands = []
+        bands: list[PositionBand] = []
         for first, last in POSITION_BANDS:
             inside = [
                 p
@@ -121,10 +134,17 @@ class OnlineMetrics:
 
 
 def online_summary(*, session: Session, model_version: str) -> OnlineMetrics:
-    """``online_metrics`` of ``model_version`` with its totals."""
+    """``online_metrics`` of ``model_version`` with its totals and the period it showed."""
+    first, last = session.execute(
+        select(func.min(Impression.shown_at), func.max(Impression.shown_at)).where(
+            Impression.model_version == model_version
+        )
+    ).one()
     return OnlineMetrics(
         model_version=model_version,
-        positions=online_metrics(session=session, model_version=model_version),
+        positions=tuple(online_metrics(session=session, model_version=model_version)),
+        first_shown_at=first,
+        last_shown_at=last,
     )
 
 

@@ -145,14 +145,24 @@ def openable_pairs(session: Session, principal: Principal) -> list[OpenablePair]
 
 
 def _live_pairs(session: Session, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    return set(live_deals(session, pairs))
+
+
+def live_deals(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The deal under way (not abandoned) of each (profile id, request id) pair that has one:
+    its id (a pair has at most one)."""
     if not pairs:
-        return set()
-    request_ids = {request_id for _, request_id in pairs}
-    return set(
-        session.execute(
-            select(Outcome.investor_profile_id, Outcome.financing_request_id).where(
-                Outcome.financing_request_id.in_(request_ids),
-                Outcome.stage != OutcomeStage.ABANDONED,
-            )
-        ).tuples()
-    )
+        return {}
+    wanted = set(pairs)
+    request_ids = {request_id for _, request_id in wanted}
+    found = session.execute(
+        select(Outcome.investor_profile_id, Outcome.financing_request_id, Outcome.id).where(
+            Outcome.financing_request_id.in_(request_ids),
+            Outcome.stage != OutcomeStage.ABANDONED,
+        )
+    ).tuples()
+    return {
+        (profile_id, request_id): outcome_id
+        for profile_id, request_id, outcome_id in found
+        if (profile_id, request_id) in wanted
+    }

@@ -511,3 +511,66 @@ def test_the_pages_speak_english_when_asked(world: World) -> None:
     assert "Waiting for your answer (1)" in bare.text
     availability = world.startup_browser.get(f"/startup/events/{world.event_id}/availability")
     assert "Thursday, 5 November 2026" in availability.text
+
+
+def test_the_commission_opens_the_deal_of_an_accepted_meeting(world: World, api: ApiClient) -> None:
+    """An accepted meeting's row opens its deal (negotiating) and leads to the deal's page,
+    where the signing is recorded; then the row links to that deal and a second press opens no
+    other. A meeting not accepted is refused beside its row, nothing written; only the
+    commission reaches it, and only under the meeting's own event."""
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/meetings"
+
+    def deals() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = api.client.get("/v1/outcomes", headers=api.admin).json()[
+            "items"
+        ]
+        return items
+
+    meeting_id = _confirmed(world, world.investor, world.mandate)
+    deal_form = f'action="{path}/{meeting_id}/deal"'
+    assert deal_form in commission.get(path).text
+    for party in (world.investor_browser, world.startup_browser):
+        assert party.post(f"{path}/{meeting_id}/deal", {}).status_code in (403, 404)
+    assert deals() == []
+
+    opened = commission.post(f"{path}/{meeting_id}/deal", {})
+    assert opened.status_code == 303
+    (deal,) = deals()
+    assert (deal["investor_profile_id"], deal["financing_request_id"], deal["stage"]) == (
+        world.mandate,
+        world.request,
+        "negotiating",
+    )
+    assert opened.headers["location"] == f"/outcomes/{deal['id']}?opened=1"
+    assert "项目已开启（洽谈中）" in commission.get(f"/outcomes/{deal['id']}", opened="1").text
+    listed = commission.get(path).text
+    assert f'href="/outcomes/{deal["id"]}">查看项目</a>' in listed
+    assert deal_form not in listed
+    again = commission.post(f"{path}/{meeting_id}/deal", {})
+    assert again.headers["location"] == f"/outcomes/{deal['id']}"
+    assert len(deals()) == 1
+
+    other = api.create_account("investor", "红杉中国")
+    other_mandate = api.create_investor(other, name="红杉中国 AI 基金")["id"]
+    asked = api.client.post(
+        f"/v1/events/{world.event_id}/meetings",
+        json={"financing_request_id": world.request, "investor_profile_id": other_mandate},
+        headers=other.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    pending_id = asked.json()["id"]
+    assert f'action="{path}/{pending_id}/deal"' not in commission.get(path).text
+    refused = commission.post(f"{path}/{pending_id}/deal", {})
+    assert refused.headers["location"] == f"{path}?deal_problem={pending_id}"
+    beside = commission.get(path, deal_problem=pending_id).text
+    assert re.search(
+        rf'<tr id="meeting-{pending_id}">.*?id="deal-{pending_id}-error" role="alert">'
+        r"只有已确认、且融资需求仍在发布中的洽谈才能开启项目。</p>",
+        beside,
+        flags=re.DOTALL,
+    )
+    assert len(deals()) == 1
+    other_event = api.create_event("另一场活动")
+    elsewhere = commission.post(f"/commission/events/{other_event}/meetings/{meeting_id}/deal", {})
+    assert elsewhere.status_code == 404

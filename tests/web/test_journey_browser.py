@@ -253,7 +253,7 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     for label, path in (
         ("ranking-models", "/commission/ranking-models"),
         ("ranking-model", f"/commission/ranking-models/{model_id}"),
-        ("ranking-model-default", "/commission/ranking-models/default-weights"),
+        ("ranking-model-default", "/commission/ranking-models/default"),
     ):
         queue.goto(f"{server.url}{path}")
         commission.check(label)

@@ -111,25 +111,30 @@ def test_the_commission_reads_what_each_version_showed_investors(
 
     browser = _signed_in(api, "commission")
     listed = browser.get("/commission/ranking-models")
-    assert 'href="/commission/ranking-models/default-weights"' in listed.text
-    page = browser.get("/commission/ranking-models/default-weights")
+    assert 'href="/commission/ranking-models/default"' in listed.text
+    page = browser.get("/commission/ranking-models/default")
     assert page.status_code == 200
     assert "默认权重 · default-v1" in page.text
-    assert "<dt>展示的配对</dt><dd>2</dd>" in page.text
-    assert "<dt>有意向</dt><dd>1 (50%)</dd>" in page.text
+    assert "<dt>展示配对数</dt><dd>2</dd>" in page.text
+    assert "<dt>展示后有意向</dt><dd>1（50.0%）</dd>" in page.text
+    assert "<dt>已约见</dt><dd>1</dd>" in page.text
     rows = _band_rows(page.text)
-    assert rows["第1至3位"] == ["2", "1", "50%", "1", "0"]
-    assert rows["第4至10位"] == ["0", "0", "—", "0", "0"]
-    assert rows["第21位及以后"] == ["0", "0", "—", "0", "0"]
+    assert list(rows) == ["第1–3名", "第4–10名", "第11–20名", "第21名及以后"]
+    assert rows["第1–3名"] == ["2", "1", "50.0%", "1", "0"]
+    for later in ("第4–10名", "第11–20名", "第21名及以后"):
+        assert rows[later] == ["0", "0", "—", "0", "0"]
 
     contrarian_world(api, likes_the_mandate=False)
     trained = browser.post("/commission/ranking-models/train", {})
     candidate = browser.get(trained.headers["location"]).text
-    assert "此版本尚未向任何投资方展示匹配。" in candidate  # a candidate has served nothing
+    assert "此排序尚未向任何投资方展示匹配。" in candidate  # a candidate has served nothing
 
     for role in ("investor", "startup"):
         other = _signed_in(api, role)
-        assert other.get("/commission/ranking-models/default-weights").status_code in (403, 404)
+        assert other.get("/commission/ranking-models/default").status_code == 403
+    signed_out = Browser(api.client).get("/commission/ranking-models/default")
+    assert signed_out.status_code in (302, 303)
+    assert signed_out.headers["location"].startswith("/sign-in")
 
 
 def _band_rows(html: str) -> dict[str, list[str]]:

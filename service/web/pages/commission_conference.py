@@ -37,6 +37,9 @@ from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.investors import service as investors
+from service.outcomes import service as outcomes
+from service.outcomes.pairs import live_deals
+from service.outcomes.schemas import OutcomeWrite
 from service.ranking.dependencies import MatchIndexDep
 from service.web.forms import FormState, validated
 from service.web.pages.common import (
@@ -399,10 +402,17 @@ def _meetings_page(
         status.value
         for status in session.scalars(select(Meeting.status).where(Meeting.event_id == event.id))
     )
+    views = meeting_views(session, found, None)
     context = {
         "event": event,
         "tab": "meetings",
-        "views": meeting_views(session, found, None),
+        "views": views,
+        # Each listed pair's deal under way: a link to it, else (an accepted meeting) a button.
+        "deals": live_deals(
+            session,
+            [(v.meeting.investor_profile_id, v.meeting.financing_request_id) for v in views],
+        ),
+        "deal_problem": query.get("deal_problem"),
         "statuses": list(MeetingStatus),
         "chosen": chosen,
         "counts": counts,
@@ -497,6 +507,44 @@ async def cancel_meeting(
         state.errors[field] = translate("This meeting is no longer pending or confirmed.")
         return _meetings_page(request, session, visitor, event, state)
     return redirect(request, f"/commission/events/{event.id}/meetings?done=cancelled")
+
+
+@router.post("/commission/events/{event_id}/meetings/{meeting_id}/deal")
+async def open_deal_of_meeting(
+    meeting_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    event: EventInPath,
+    form: SubmittedForm,
+) -> Response:
+    """Open the deal (negotiating) of an accepted meeting's pair, then show it: the deal's
+    page is where the officer records the signing, the registration and the funds."""
+    start_writing(session)
+    try:
+        meeting = meetings.get_visible(session=session, principal=visitor, meeting_id=meeting_id)
+    except NotFound:
+        return not_found(request, visitor)
+    if meeting.event_id != event.id:
+        return not_found(request, visitor)
+    refused = f"/commission/events/{event.id}/meetings?deal_problem={meeting.id}"
+    if meeting.status is not MeetingStatus.ACCEPTED:
+        return redirect(request, refused)
+    pair = (meeting.investor_profile_id, meeting.financing_request_id)
+    try:
+        outcome = outcomes.open_deal(
+            session=session,
+            principal=visitor,
+            data=OutcomeWrite(investor_profile_id=pair[0], financing_request_id=pair[1]),
+        )
+    except Conflict:
+        # Opened meanwhile (another officer, or one of the two sides): show that one.
+        under_way = live_deals(session, [pair]).get(pair)
+        return redirect(request, f"/outcomes/{under_way}" if under_way else refused)
+    except (Invalid, NotFound):
+        # The request is no longer published, or the mandate is gone.
+        return redirect(request, refused)
+    return redirect(request, f"/outcomes/{outcome.id}?opened=1")
 
 
 @router.post("/commission/events/{event_id}/proposals")

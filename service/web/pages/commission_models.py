@@ -19,6 +19,7 @@ from service.ranking.dependencies import MatchIndexDep
 from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.ranking_models import service as models
 from service.ranking_models.presenting import comparison_out
+from service.reports.outcome_wording import rate_text
 from service.web.pages.common import (
     CommissionVisitor,
     PageRefusal,
@@ -94,14 +95,16 @@ async def serve_default_weights(
     return redirect(request, "/commission/ranking-models?done=default")
 
 
-# Declared before the version's page, whose path would otherwise take "default-weights".
-@router.get("/commission/ranking-models/default-weights")
+# Declared before the version's page, whose path would otherwise take "default" as an id (as
+# the API does: GET /v1/ranking-models/default/online-metrics).
+@router.get("/commission/ranking-models/default")
 def default_weights_detail(
     request: Request, session: SessionDep, visitor: CommissionVisitor
 ) -> Response:
     context = {
         "online": impressions.online_summary(session=session, model_version=DEFAULT_MODEL_VERSION),
         "serving": models.version_label(models.active_model(session)),
+        "rate": rate_text,
     }
     return render(request, visitor, "commission/ranking_model_default.html", context)
 
@@ -117,6 +120,7 @@ def model_detail(
         "online": impressions.online_summary(
             session=session, model_version=models.version_label(model)
         ),
+        "rate": rate_text,
         "notice": _notice(request),
     }
     return render(request, visitor, "commission/ranking_model.html", context)

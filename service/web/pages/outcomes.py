@@ -218,6 +218,10 @@ def one_deal(outcome_id: str, request: Request, session: SessionDep, visitor: Vi
     recorded = request.query_params.get("recorded", "")
     if recorded in OutcomeStepKind.__members__.values():
         context["notice"] = translate(N_("Recorded: %(step)s.")) % {"step": step_label(recorded)}
+    elif request.query_params.get("opened"):
+        context["notice"] = translate(
+            N_("The deal is open (negotiating): record its signing, registration and funds here.")
+        )
     return render(request, reader, "outcomes/deal.html", context)
 
 
