@@ -61,6 +61,14 @@ class WebhookEndpoint(IdMixin, Base):
     # match.created only: the lowest score (0..1) worth a message.
     min_score: Mapped[float] = mapped_column(Float, default=0.0)
     secret: Mapped[str] = mapped_column(String(200))
+    # After a rotation, the secret before it: deliveries carry its signature too until then,
+    # so the receiver can switch to the new secret without rejecting anything meanwhile.
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The account's own edits (PATCH, re-enabling), for If-Match. Counted by hand, not by
+    # SQLAlchemy's version counter: the delivery worker writes the failure count at any time,
+    # and neither an edit nor the worker's write should fail because of the other.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # Failed attempts in a row (any delivery); a success sets it back to 0.
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -65,6 +65,8 @@ class Leased:
     url: str
     secret: str
     endpoint_id: str
+    previous_secret: str | None = None
+    """After a rotation, until its overlap ends: signs beside ``secret``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +86,21 @@ def backoff(attempts: int, first: dt.timedelta) -> dt.timedelta:
     return min(wait, MAX_BACKOFF)
 
 
-def signed_headers(secret: str, event_id: str, payload: str, when: dt.datetime) -> dict[str, str]:
-    """Standard Webhooks' three headers, signed by its library."""
-    signature = Webhook(secret).sign(event_id, when, payload)
+def signed_headers(
+    secret: str,
+    event_id: str,
+    payload: str,
+    when: dt.datetime,
+    previous_secret: str | None = None,
+) -> dict[str, str]:
+    """Standard Webhooks' three headers, signed by its library; after a rotation, with the
+    previous secret's signature too (space-separated: a receiver accepts any that verifies)."""
+    secrets = [secret] if previous_secret is None else [secret, previous_secret]
+    signatures = [Webhook(one).sign(event_id, when, payload) for one in secrets]
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(int(when.timestamp())),
-        "webhook-signature": signature,
+        "webhook-signature": " ".join(signatures),
     }
 
 
@@ -123,7 +133,12 @@ def lease_due(
             select(WebhookDelivery.id, WebhookEvent.id, WebhookEvent.payload, WebhookEndpoint.url)
             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .add_columns(WebhookEndpoint.secret, WebhookEndpoint.id)
+            .add_columns(
+                WebhookEndpoint.secret,
+                WebhookEndpoint.id,
+                WebhookEndpoint.previous_secret,
+                WebhookEndpoint.previous_secret_until,
+            )
             .where(
                 WebhookDelivery.status == DeliveryStatus.PENDING,
                 WebhookDelivery.next_attempt_at <= now,
@@ -133,7 +148,8 @@ def lease_due(
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
             .limit(policy.batch)
         ).all()
-        for delivery_id, event_id, payload, url, secret, endpoint_id in due:
+        for delivery_id, event_id, payload, url, secret, endpoint_id, before, until in due:
+            previous = before if until is not None and until > now else None
             taken = session.execute(
                 update(WebhookDelivery)
                 .where(
@@ -148,7 +164,9 @@ def lease_due(
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount == 1:  # type: ignore[attr-defined]
-                leased.append(Leased(delivery_id, event_id, payload, url, secret, endpoint_id))
+                leased.append(
+                    Leased(delivery_id, event_id, payload, url, secret, endpoint_id, previous)
+                )
     return leased
 
 
@@ -176,7 +194,9 @@ def send(client: httpx.Client, leased: Leased, timeout: float) -> Result:
     except RefusedUrl as refused:
         return Result(None, f"refused: {refused.message}", took())
     headers = {
-        **signed_headers(leased.secret, leased.event_id, leased.payload, utc_now()),
+        **signed_headers(
+            leased.secret, leased.event_id, leased.payload, utc_now(), leased.previous_secret
+        ),
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "host": destination.url.netloc.rpartition("@")[2],

@@ -6,7 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
@@ -18,7 +18,7 @@ from models import (
     WebhookEndpoint,
     WebhookEventType,
 )
-from service.http.fields import with_examples
+from service.http.fields import PatchModel, with_examples
 
 EXAMPLE_ENDPOINT = "7d3e2c1b-9a8f-4e7d-8c6b-5a4f3e2d1c0b"
 EXAMPLE_DELIVERY = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
@@ -89,6 +89,32 @@ class WebhookEndpointCreate(BaseModel):
     )
 
 
+class WebhookEndpointUpdate(PatchModel):
+    """Fields to change; absent fields stay as they are. A new ``url`` is checked as at
+    registration. A new ``secret`` rotates it: for ``ROTATION_OVERLAP`` (24 hours) every
+    delivery carries a signature by the old secret beside one by the new (Standard Webhooks
+    allows several in ``webhook-signature``), so the receiver can switch over without
+    rejecting a message meanwhile."""
+
+    model_config = with_examples(
+        {"secret": EXAMPLE_SECRET},
+        {"url": "https://127.0.0.1:9443/matchmaker/v2", "min_score": 0.7},
+        {"event_types": ["meeting.requested", "meeting.accepted", "outcome.step"]},
+        write=True,
+    )
+    nullable_fields: ClassVar[frozenset[str]] = frozenset({"description"})
+
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    description: str | None = Field(default=None, max_length=200)
+    event_types: EventTypes | None = None
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    secret: Secret | None = Field(
+        default=None,
+        description="A new secret (whsec_ and base64 of 24 to 64 random bytes); the old one "
+        "still signs for 24 hours beside it; never shown again",
+    )
+
+
 class WebhookEndpointOut(BaseModel):
     """An endpoint as its account reads it (never its secret)."""
 
@@ -103,6 +129,8 @@ class WebhookEndpointOut(BaseModel):
             "consecutive_failures": 15,
             "disabled_at": "2026-12-02T10:00:00Z",
             "disabled_reason": "Disabled after 15 failed attempts in a row; the last: HTTP 500",
+            "previous_secret_until": None,
+            "revision": 3,
             "created_at": "2026-12-01T09:30:00Z",
             "updated_at": "2026-12-02T10:00:00Z",
         }
@@ -117,6 +145,11 @@ class WebhookEndpointOut(BaseModel):
     consecutive_failures: int
     disabled_at: dt.datetime | None
     disabled_reason: str | None = Field(description="Why it was disabled")
+    previous_secret_until: dt.datetime | None = Field(
+        description="After a rotation: until when deliveries are also signed with the secret "
+        "before it"
+    )
+    revision: int = Field(description="The ETag's revision: send it back in If-Match")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -132,6 +165,8 @@ class WebhookEndpointOut(BaseModel):
             consecutive_failures=endpoint.consecutive_failures,
             disabled_at=endpoint.disabled_at,
             disabled_reason=endpoint.disabled_reason,
+            previous_secret_until=endpoint.previous_secret_until,
+            revision=endpoint.revision,
             created_at=endpoint.created_at,
             updated_at=endpoint.updated_at,
         )

@@ -4,6 +4,7 @@ another account's endpoint is a 404 like one that does not exist."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
@@ -16,13 +17,20 @@ from models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from models.types import utc_now
 from service.audit_log.writer import record_audit
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound, field_problem
 from service.webhooks.addresses import RefusedUrl, check_destination
-from service.webhooks.schemas import WebhookDeliveryOut, WebhookEndpointCreate
+from service.webhooks.schemas import (
+    WebhookDeliveryOut,
+    WebhookEndpointCreate,
+    WebhookEndpointUpdate,
+)
 
 OBJECT_TYPE = "webhook_endpoint"
+ROTATION_OVERLAP = dt.timedelta(hours=24)
+"""After a secret's rotation, how long deliveries are signed with the one before it too."""
 
 
 def _account_of(principal: Principal) -> str:
@@ -32,8 +40,14 @@ def _account_of(principal: Principal) -> str:
     return principal.account_id
 
 
-def get_own(*, session: Session, principal: Principal, endpoint_id: str) -> WebhookEndpoint:
-    endpoint = session.get(WebhookEndpoint, endpoint_id)
+def get_own(
+    *, session: Session, principal: Principal, endpoint_id: str, for_update: bool = False
+) -> WebhookEndpoint:
+    """The caller's account's endpoint (``for_update``: locked until the commit, PostgreSQL)."""
+    statement = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+    if for_update:
+        statement = statement.with_for_update()
+    endpoint = session.scalars(statement).first()
     if endpoint is None or not principal.owns(endpoint.account_id):
         raise NotFound(f"No webhook endpoint {endpoint_id}.")
     return endpoint
@@ -99,6 +113,50 @@ def register(
     return endpoint
 
 
+def update(
+    *,
+    session: Session,
+    principal: Principal,
+    endpoint: WebhookEndpoint,
+    data: WebhookEndpointUpdate,
+) -> WebhookEndpoint:
+    """Change the fields given (a new URL checked as at registration). A new secret rotates:
+    the one before it keeps signing beside it for ``ROTATION_OVERLAP``. The audit trail says
+    a secret was rotated, never what it is."""
+    given = data.model_fields_set
+    changes: dict[str, object] = {}
+    if "url" in given and data.url is not None:
+        url = check_url(data.url)
+        if url != endpoint.url:
+            endpoint.url = changes["url"] = url
+    if "description" in given and data.description != endpoint.description:
+        endpoint.description = changes["description"] = data.description
+    if "event_types" in given and data.event_types is not None:
+        event_types = [event_type.value for event_type in data.event_types]
+        if event_types != endpoint.event_types:
+            endpoint.event_types = changes["event_types"] = event_types
+    if "min_score" in given and data.min_score is not None and data.min_score != endpoint.min_score:
+        endpoint.min_score = changes["min_score"] = data.min_score
+    if "secret" in given and data.secret is not None and data.secret != endpoint.secret:
+        until = utc_now() + ROTATION_OVERLAP
+        endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, until
+        endpoint.secret = data.secret
+        changes["secret"] = f"rotated; the previous one signs too until {until.isoformat()}"
+    if not changes:
+        return endpoint
+    endpoint.revision += 1
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="webhook_endpoint.update",
+        object_type=OBJECT_TYPE,
+        object_id=endpoint.id,
+        changes=changes,
+    )
+    return endpoint
+
+
 def enable(*, session: Session, principal: Principal, endpoint: WebhookEndpoint) -> None:
     """Send to a disabled endpoint again (its URL checked again), failures counted afresh."""
     check_url(endpoint.url)
@@ -107,6 +165,8 @@ def enable(*, session: Session, principal: Principal, endpoint: WebhookEndpoint)
     endpoint.consecutive_failures = 0
     endpoint.disabled_at = None
     endpoint.disabled_reason = None
+    if not was:
+        endpoint.revision += 1
     session.flush()
     if not was:
         record_audit(

@@ -843,6 +843,17 @@ ROUTES: list[RouteSpec] = [
             (f"DELETE {WEBHOOK_URL}", 204),
         )
     ),
+    RouteSpec(
+        f"PATCH {WEBHOOK_URL}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        WA        401    401   200   404  404  404   404  404
+        WB        401    401   404   200  404  404   404  404
+        missing   401    401   404   404  404  404   404  404
+        """,
+        body={"description": "CRM v2"},
+        watch=WEBHOOK_URL,
+    ),
 ]
 
 
@@ -1025,7 +1036,7 @@ def run_cell(
         headers = world.headers[actor]
         if spec.method in CONDITIONAL_METHODS or path.endswith(REVIEW_SUFFIX):
             object_path = with_id(path.removesuffix(REVIEW_SUFFIX), object_id)
-            headers = {**headers, **api.if_match(object_path)}
+            headers = {**headers, **api.if_match(object_path, headers)}
         response = api.client.request(
             spec.method, with_id(path, object_id), json=spec.body, headers=headers
         )

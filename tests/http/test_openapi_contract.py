@@ -17,7 +17,9 @@ syndicates of a financing request), and for the outcome figures in reports ("Aft
 handshake"), and for webhooks (an account's endpoints registered, read, re-enabled and
 deleted, and their delivery log). And for the foreign-investment negative lists of issue 17 (the
 foreign_investment reason kind, a report's blocked pairs, GET /v1/compliance/lists and
-GET /v1/compliance/blocked-pairs). Change it only together with an
+GET /v1/compliance/blocked-pairs). And for editing webhook endpoints (PATCH with If-Match, a
+secret rotated with a day's overlap; ETags on an endpoint; DELETE with If-Match). Change it only
+together with an
 intended change of the API, and say so in the commit.
 """
 
@@ -27,7 +29,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "29636686eea96033655ed51a90748e97b0e3e814cefc886b6f13c29d16959d64"
+RECORDED_SHA256 = "674187527babec80bdf8ad278efd5d8967a1ce1e23dc338f743fbdd9450dce15"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

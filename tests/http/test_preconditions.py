@@ -159,10 +159,6 @@ UNCONDITIONAL = {
     ("DELETE", "/v1/api-keys/{api_key_id}"): (
         "revoking a key is one-way (a key has no PATCH, no revision); revoking twice is a no-op"
     ),
-    ("DELETE", "/v1/webhook-endpoints/{endpoint_id}"): (
-        "an endpoint has no PATCH and no revision (it is registered again to change it): "
-        "deleting it loses no update"
-    ),
 }
 
 

@@ -88,6 +88,7 @@ BODY_MODELS = {
     "ReviewDecision",
     "SignIn",
     "WebhookEndpointCreate",
+    "WebhookEndpointUpdate",
 }
 
 
@@ -225,6 +226,21 @@ def _meeting_answer(sender: Sender, body: dict[str, Any]) -> Response:
     return response
 
 
+def _endpoint(sender: Sender) -> str:
+    """A webhook endpoint of the sender's account."""
+    registered = sender.post(
+        "/v1/webhook-endpoints",
+        {
+            "url": "https://127.0.0.1:9443/in",
+            "event_types": ["meeting.requested"],
+            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    endpoint_id: str = registered.json()["id"]
+    return endpoint_id
+
+
 def _availability(sender: Sender, body: dict[str, Any]) -> Response:
     conference = Conference.set_up(sender)
     body["slot_ids"] = [conference.slot_id]
@@ -245,6 +261,7 @@ def _schedule(sender: Sender, body: dict[str, Any]) -> Response:
 SENDERS: dict[str, Callable[[Sender, dict[str, Any]], Response]] = {
     "AccountCreate": lambda s, body: s.post("/v1/accounts", body),
     "WebhookEndpointCreate": lambda s, body: s.post("/v1/webhook-endpoints", body),
+    "WebhookEndpointUpdate": lambda s, body: s.patch(f"/v1/webhook-endpoints/{_endpoint(s)}", body),
     "ApiKeyCreate": lambda s, body: s.post("/v1/api-keys", _with_account(s, body)),
     "AvailabilityWrite": _availability,
     "MeetingAnswerWrite": _meeting_answer,

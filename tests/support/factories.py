@@ -111,25 +111,33 @@ class ApiClient:
         )
         return response
 
-    def if_match(self, path: str) -> dict[str, str]:
-        """An If-Match header with the object's current ETag, read as the commission.
+    def if_match(self, path: str, reader: dict[str, str] | None = None) -> dict[str, str]:
+        """An If-Match header with the object's current ETag, read as ``reader`` where it
+        can read the object (a webhook endpoint only its own account can), else as the
+        commission.
 
-        A path the commission cannot read gets a tag no object has, so the route answers
-        as it would to any other caller (404, 403, ...).
+        A path neither can read gets a tag no object has, so the route answers as it would
+        to any other caller (404, 403, ...).
         """
+        if reader is not None:
+            own = self.client.get(path, headers=reader)
+            if own.status_code == 200 and "etag" in own.headers:
+                return {"If-Match": own.headers["etag"]}
         current = self.client.get(path, headers=self.admin)
         return {"If-Match": current.headers.get("etag", '"0"')}
 
     def patch(self, path: str, *, json: Any, headers: dict[str, str]) -> Response:
         """PATCH ``path`` with the If-Match of its current revision."""
         response: Response = self.client.patch(
-            path, json=json, headers={**headers, **self.if_match(path)}
+            path, json=json, headers={**headers, **self.if_match(path, headers)}
         )
         return response
 
     def delete(self, path: str, *, headers: dict[str, str]) -> Response:
         """DELETE ``path`` with the If-Match of its current revision."""
-        response: Response = self.client.delete(path, headers={**headers, **self.if_match(path)})
+        response: Response = self.client.delete(
+            path, headers={**headers, **self.if_match(path, headers)}
+        )
         return response
 
     def publish(self, request_id: str) -> None:

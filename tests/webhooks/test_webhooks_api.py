@@ -345,7 +345,9 @@ def test_deleting_an_endpoint_takes_its_deliveries(api: ApiClient, db_session: S
     ).json()["id"]
     publish_one(api, startup)
     assert len(db_session.scalars(select(WebhookDelivery)).all()) == 1
-    deleted = api.client.delete(f"{ENDPOINTS}/{endpoint_id}", headers=startup.headers)
+    path = f"{ENDPOINTS}/{endpoint_id}"
+    assert api.client.delete(path, headers=startup.headers).status_code == 428
+    deleted = api.delete(path, headers=startup.headers)
     assert deleted.status_code == 204
     assert db_session.scalars(select(WebhookDelivery)).all() == []
     assert db_session.get(WebhookEndpoint, endpoint_id) is None
@@ -367,3 +369,103 @@ def test_a_delivery_still_pending_after_24_hours_is_given_up_unsent(
     db_session.refresh(delivery)
     assert delivery.status is DeliveryStatus.FAILED
     assert delivery.last_error == "given up: not delivered within 24 hours"
+
+
+def test_an_endpoint_is_changed_with_if_match_and_a_new_url_is_checked(
+    api: ApiClient, db_session: Session
+) -> None:
+    """PATCH changes only what it is given, needs the ETag read (428 without, 412 when stale),
+    checks a new URL as at registration (nothing written when refused) and is audited
+    without the secret."""
+    investor = api.create_account("investor")
+    created = register(api, investor, "https://127.0.0.1:9443/in", ["meeting.requested"])
+    assert created.headers["etag"] == '"1"'
+    path = f"{ENDPOINTS}/{created.json()['id']}"
+    change = {"description": "CRM v2", "min_score": 0.7}
+    assert api.client.patch(path, json=change, headers=investor.headers).status_code == 428
+    changed = api.client.patch(path, json=change, headers={**investor.headers, "If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] == '"2"'
+    body = changed.json()
+    assert (body["description"], body["min_score"], body["revision"]) == ("CRM v2", 0.7, 2)
+    assert body["url"] == "https://127.0.0.1:9443/in"  # not given, kept
+    assert body["event_types"] == ["meeting.requested"]
+    assert "secret" not in body
+    stale = api.client.patch(
+        path, json={"description": "x"}, headers={**investor.headers, "If-Match": '"1"'}
+    )
+    assert stale.status_code == 412
+    assert stale.headers["etag"] == '"2"'
+
+    refused = api.patch(path, json={"url": "https://10.0.0.8/hooks"}, headers=investor.headers)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "url"
+    assert api.client.get(path, headers=investor.headers).json()["url"] == (
+        "https://127.0.0.1:9443/in"
+    )
+    nulled = api.patch(path, json={"event_types": None}, headers=investor.headers)
+    assert nulled.status_code == 422
+    cleared = api.patch(path, json={"description": None}, headers=investor.headers)
+    assert cleared.json()["description"] is None
+    unchanged = api.patch(path, json={"min_score": 0.7}, headers=investor.headers)
+    assert unchanged.json()["revision"] == 3  # nothing new: no new revision
+
+    rotated = api.patch(path, json={"secret": new_secret()}, headers=investor.headers)
+    assert rotated.status_code == 200, rotated.text
+    assert rotated.json()["previous_secret_until"] is not None
+    audit = api.client.get(
+        "/v1/audit", params={"object_id": created.json()["id"]}, headers=api.admin
+    )
+    assert audit.status_code == 200, audit.text
+    text = audit.text
+    assert "webhook_endpoint.update" in text
+    assert "rotated" in text
+    stored = db_session.get(WebhookEndpoint, created.json()["id"])
+    assert stored is not None
+    assert stored.previous_secret is not None
+    assert stored.secret not in text
+    assert stored.previous_secret not in text
+
+
+def test_a_rotated_secret_signs_beside_the_new_one_for_a_day(
+    api: ApiClient, factory: sessionmaker[Session], http: httpx.Client, db_session: Session
+) -> None:
+    """After a rotation each delivery verifies with the old secret and with the new one (two
+    signatures in one header); once the overlap ends, with the new one only."""
+    startup = api.create_account("startup")
+    old_secret, new = new_secret(), new_secret()
+    with receiving() as receiver:
+        created = api.client.post(
+            ENDPOINTS,
+            json={
+                "url": receiver.url,
+                "event_types": ["financing_request.reviewed"],
+                "secret": old_secret,
+            },
+            headers=startup.headers,
+        )
+        path = f"{ENDPOINTS}/{created.json()['id']}"
+        rotated = api.patch(path, json={"secret": new}, headers=startup.headers)
+        assert rotated.status_code == 200, rotated.text
+        until = dt.datetime.fromisoformat(rotated.json()["previous_secret_until"])
+        assert dt.timedelta(hours=23) < until - dt.datetime.now(dt.UTC) <= dt.timedelta(hours=24)
+        publish_one(api, startup, "during the overlap")
+        assert deliver_due(factory, http, policy()) == 1
+        # The day passes (a delivery pending that long would be given up: move the overlap's
+        # end instead of the clock).
+        stored = db_session.get(WebhookEndpoint, created.json()["id"])
+        assert stored is not None
+        stored.previous_secret_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        db_session.flush()
+        publish_one(api, startup, "after the overlap")
+        assert deliver_due(factory, http, policy()) == 1
+        during, later = receiver.received
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    for secret in (old_secret, new):
+        assert Webhook(secret).verify(during.body, during.headers)["data"]["status"] == (
+            "published"
+        )
+    assert len(later.headers["webhook-signature"].split(" ")) == 1
+    assert Webhook(new).verify(later.body, later.headers)["type"] == "financing_request.reviewed"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old_secret).verify(later.body, later.headers)
