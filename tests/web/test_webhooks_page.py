@@ -130,5 +130,45 @@ def test_another_accounts_endpoint_is_not_found_on_the_pages(api: ApiClient) -> 
     assert stranger.get(f"/webhooks/{created['id']}").status_code == 404
     assert stranger.post(f"/webhooks/{created['id']}/delete", {}).status_code == 404
     assert stranger.post(f"/webhooks/{created['id']}/enable", {}).status_code == 404
+    rotation = {"secret": "whsec_" + "A" * 32}
+    assert stranger.post(f"/webhooks/{created['id']}/secret", rotation).status_code == 404
     assert _endpoints(api, owner) == ["https://127.0.0.1/"]
     assert Browser(api.client).get("/webhooks").status_code == 303  # signed out: sign in
+
+
+def test_the_secret_is_changed_on_the_page_with_a_days_overlap(
+    api: ApiClient, db_session: Session
+) -> None:
+    """A new secret is offered on the endpoint's page; a bad one is refused beside the field
+    with nothing written; a good one signs from now on, the old beside it for a day."""
+    browser, account = _signed_in(api, "investor")
+    created = api.client.post(
+        "/v1/webhook-endpoints",
+        json={"url": "https://127.0.0.1/", "event_types": ["outcome.step"], "secret": SECRET},
+        headers=account.headers,
+    ).json()
+    path = f"/webhooks/{created['id']}"
+    page = browser.get(path)
+    offered = re.search(r'name="secret" value="(whsec_[A-Za-z0-9+/=]{32})"', page.text)
+    assert offered is not None
+    assert offered.group(1) != SECRET
+
+    bad = browser.post(f"{path}/secret", {"secret": "not a secret"})
+    assert bad.status_code == 200
+    assert dict(FIELD_ERROR.findall(bad.text)) == {
+        "secret": "请填写 whsec_ 加上 24 至 64 个随机字节的 base64 编码。"
+    }
+    stored = db_session.get(WebhookEndpoint, created["id"])
+    assert stored is not None
+    db_session.refresh(stored)
+    assert (stored.secret, stored.previous_secret) == (SECRET, None)
+
+    changed = browser.post(f"{path}/secret", {"secret": offered.group(1)})
+    assert changed.status_code == 303
+    assert changed.headers["location"] == f"{path}?done=rotated"
+    db_session.refresh(stored)
+    assert (stored.secret, stored.previous_secret) == (offered.group(1), SECRET)
+    shown = browser.get(path, done="rotated").text
+    assert "新密钥已用于签名每一条推送" in shown
+    assert "旧密钥的签名将同时附上，直至" in shown
+    assert offered.group(1) not in shown  # the new secret is not shown again

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from models import WebhookEndpoint, WebhookEventType
+from models.types import utc_now
 from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound
@@ -23,7 +24,7 @@ from service.web.pages.common import PageRefusal, SubmittedForm, not_found, rend
 from service.web.responses import redirect, sign_in_location
 from service.web.visitors import Visitor
 from service.webhooks import service as webhooks
-from service.webhooks.schemas import WebhookEndpointCreate
+from service.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 100
@@ -62,6 +63,10 @@ MESSAGES = {
     "less_than_equal": N_("Write a number between 0 and 1, such as 0.6."),
 }
 DEFAULT_MESSAGE = N_("This value is not valid.")
+ROTATED = N_(
+    "The new secret signs every delivery now; for 24 hours the old one signs beside it, so "
+    "switch your receiver to the new secret within that time."
+)
 LAST_ERROR = "; the last: "
 
 
@@ -143,6 +148,32 @@ async def register_endpoint(
     return render(request, visitor, "webhooks/endpoints.html", context)
 
 
+def _endpoint_page(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    endpoint: WebhookEndpoint,
+    rotation: FormState | None = None,
+) -> Response:
+    deliveries, total = webhooks.deliveries_of(
+        session=session, endpoint=endpoint, status=None, limit=SHOWN, offset=0
+    )
+    overlap_until = endpoint.previous_secret_until
+    context = {
+        "endpoint": endpoint,
+        "deliveries": deliveries,
+        "reason": disabled_reason(endpoint),
+        "total": total,
+        "event_labels": {kind.value: translate(label) for kind, label in EVENT_LABELS.items()},
+        "delivery_labels": {key: translate(label) for key, label in DELIVERY_LABELS.items()},
+        # The old secret still signs beside the new one until then (None: no overlap now).
+        "overlap_until": overlap_until if overlap_until and overlap_until > utc_now() else None,
+        "form": rotation or FormState(values={"secret": new_secret()}),
+        "notice": translate(ROTATED) if request.query_params.get("done") == "rotated" else None,
+    }
+    return render(request, visitor, "webhooks/endpoint.html", context)
+
+
 @router.get("/webhooks/{endpoint_id}")
 def endpoint_page(
     endpoint_id: str, request: Request, session: SessionDep, visitor: AnyVisitor
@@ -151,18 +182,31 @@ def endpoint_page(
         endpoint = webhooks.get_own(session=session, principal=visitor, endpoint_id=endpoint_id)
     except NotFound:
         return not_found(request, visitor)
-    deliveries, total = webhooks.deliveries_of(
-        session=session, endpoint=endpoint, status=None, limit=SHOWN, offset=0
-    )
-    context = {
-        "endpoint": endpoint,
-        "deliveries": deliveries,
-        "reason": disabled_reason(endpoint),
-        "total": total,
-        "event_labels": {kind.value: translate(label) for kind, label in EVENT_LABELS.items()},
-        "delivery_labels": {key: translate(label) for key, label in DELIVERY_LABELS.items()},
-    }
-    return render(request, visitor, "webhooks/endpoint.html", context)
+    return _endpoint_page(request, session, visitor, endpoint)
+
+
+@router.post("/webhooks/{endpoint_id}/secret")
+async def rotate_secret(
+    endpoint_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: AnyVisitor,
+    form: SubmittedForm,
+) -> Response:
+    """A new signing secret; the old one signs beside it for a day (see the API's PATCH)."""
+    try:
+        endpoint = webhooks.get_own(session=session, principal=visitor, endpoint_id=endpoint_id)
+    except NotFound:
+        return not_found(request, visitor)
+    state = FormState(values={"secret": str(form.get("secret", "")).strip()})
+    try:
+        checked = WebhookEndpointUpdate.model_validate({"secret": state.values["secret"]})
+    except ValidationError as invalid:
+        _problems(state, [(str(e["loc"][0]), str(e["type"])) for e in invalid.errors() if e["loc"]])
+        return _endpoint_page(request, session, visitor, endpoint, state)
+    start_writing(session)
+    webhooks.update(session=session, principal=visitor, endpoint=endpoint, data=checked)
+    return redirect(request, f"/webhooks/{endpoint.id}?done=rotated")
 
 
 @router.post("/webhooks/{endpoint_id}/enable")
