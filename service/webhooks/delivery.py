@@ -66,7 +66,15 @@ class Leased:
     secret: str
     endpoint_id: str
     previous_secret: str | None = None
-    """After a rotation, until its overlap ends: signs beside ``secret``."""
+    """After a rotation: signs beside ``secret`` until ``previous_secret_until``."""
+    previous_secret_until: dt.datetime | None = None
+
+    def secrets_at(self, when: dt.datetime) -> tuple[str, str | None]:
+        """The secret, and the previous one if its overlap has not ended at ``when`` (the
+        moment of signing, not of the lease: a batch can take minutes to send)."""
+        until = self.previous_secret_until
+        still = self.previous_secret if until is not None and when < until else None
+        return self.secret, still
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,18 @@ def lease_due(
                 )
                 .execution_options(synchronize_session=False)
             )
+        # A secret whose overlap after a rotation has ended signs nothing more: not kept.
+        retired = (
+            WebhookEndpoint.previous_secret.is_not(None),
+            WebhookEndpoint.previous_secret_until <= now,
+        )
+        if session.scalar(select(WebhookEndpoint.id).where(*retired).limit(1)) is not None:
+            session.execute(
+                update(WebhookEndpoint)
+                .where(*retired)
+                .values(previous_secret=None)
+                .execution_options(synchronize_session=False)
+            )
         due = session.execute(
             select(WebhookDelivery.id, WebhookEvent.id, WebhookEvent.payload, WebhookEndpoint.url)
             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
@@ -149,7 +169,6 @@ def lease_due(
             .limit(policy.batch)
         ).all()
         for delivery_id, event_id, payload, url, secret, endpoint_id, before, until in due:
-            previous = before if until is not None and until > now else None
             taken = session.execute(
                 update(WebhookDelivery)
                 .where(
@@ -165,7 +184,7 @@ def lease_due(
             )
             if taken.rowcount == 1:  # type: ignore[attr-defined]
                 leased.append(
-                    Leased(delivery_id, event_id, payload, url, secret, endpoint_id, previous)
+                    Leased(delivery_id, event_id, payload, url, secret, endpoint_id, before, until)
                 )
     return leased
 
@@ -193,10 +212,10 @@ def send(client: httpx.Client, leased: Leased, timeout: float) -> Result:
         destination = check_destination(leased.url)
     except RefusedUrl as refused:
         return Result(None, f"refused: {refused.message}", took())
+    signed_at = utc_now()
+    secret, previous = leased.secrets_at(signed_at)
     headers = {
-        **signed_headers(
-            leased.secret, leased.event_id, leased.payload, utc_now(), leased.previous_secret
-        ),
+        **signed_headers(secret, leased.event_id, leased.payload, signed_at, previous),
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "host": destination.url.netloc.rpartition("@")[2],

@@ -65,6 +65,20 @@ def _editable_endpoint(
 EditableEndpoint = Annotated[WebhookEndpoint, Depends(_editable_endpoint)]
 
 
+def _locked_endpoint(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    endpoint_id: Annotated[str, Path(max_length=36)],
+) -> WebhookEndpoint:
+    """The endpoint, locked for a write that takes no If-Match (re-enabling)."""
+    return service.get_own(
+        session=session, principal=principal, endpoint_id=endpoint_id, for_update=True
+    )
+
+
+LockedEndpoint = Annotated[WebhookEndpoint, Depends(_locked_endpoint)]
+
+
 def _next(offset: int, limit: int, total: int) -> str | None:
     return encode_offset_cursor(offset + limit) if offset + limit < total else None
 
@@ -130,7 +144,8 @@ def update_webhook_endpoint(
     """Change the URL (checked as at registration), description, events or threshold, or
     rotate the secret: for 24 hours after a new ``secret``, each delivery's
     ``webhook-signature`` carries a signature by the old secret beside the new one's, so the
-    receiver can switch without rejecting anything (If-Match: the ETag you read)."""
+    receiver can switch without rejecting anything (If-Match: the ETag you read). One rotation
+    at a time: a new secret while the previous one still signs is a 409."""
     service.update(session=session, principal=principal, endpoint=endpoint, data=body)
     tag_response(response, endpoint.revision)
     return WebhookEndpointOut.from_model(endpoint)
@@ -138,7 +153,7 @@ def update_webhook_endpoint(
 
 @router.post("/{endpoint_id}/enable", response_model=WebhookEndpointOut, responses=with_etag(200))
 def enable_webhook_endpoint(
-    principal: CurrentPrincipal, endpoint: EndpointInPath, session: SessionDep, response: Response
+    principal: CurrentPrincipal, endpoint: LockedEndpoint, session: SessionDep, response: Response
 ) -> WebhookEndpointOut:
     """Send to an endpoint disabled after repeated failures again (its URL checked again);
     deliveries still within their 24 hours resume."""

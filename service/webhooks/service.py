@@ -20,7 +20,7 @@ from models import (
 from models.types import utc_now
 from service.audit_log.writer import record_audit
 from service.http.auth import Principal
-from service.http.problems import Invalid, NotFound, field_problem
+from service.http.problems import Conflict, Invalid, NotFound, field_problem
 from service.webhooks.addresses import RefusedUrl, check_destination
 from service.webhooks.schemas import (
     WebhookDeliveryOut,
@@ -138,13 +138,22 @@ def update(
     if "min_score" in given and data.min_score is not None and data.min_score != endpoint.min_score:
         endpoint.min_score = changes["min_score"] = data.min_score
     if "secret" in given and data.secret is not None and data.secret != endpoint.secret:
-        until = utc_now() + ROTATION_OVERLAP
+        now = utc_now()
+        if endpoint.previous_secret_until is not None and endpoint.previous_secret_until > now:
+            # A second rotation would retire the first one's old secret at once, while the
+            # receiver may still verify with it: one rotation at a time.
+            raise Conflict(
+                "A rotation of this endpoint's secret is under way: the previous secret signs "
+                f"until {endpoint.previous_secret_until.isoformat()}; rotate again after that."
+            )
+        until = now + ROTATION_OVERLAP
         endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, until
         endpoint.secret = data.secret
         changes["secret"] = f"rotated; the previous one signs too until {until.isoformat()}"
     if not changes:
         return endpoint
-    endpoint.revision += 1
+    # In SQL: an enable (which takes no If-Match) may bump it at the same time.
+    endpoint.revision = WebhookEndpoint.revision + 1
     session.flush()
     record_audit(
         session=session,
@@ -166,7 +175,8 @@ def enable(*, session: Session, principal: Principal, endpoint: WebhookEndpoint)
     endpoint.disabled_at = None
     endpoint.disabled_reason = None
     if not was:
-        endpoint.revision += 1
+        # In SQL: counted on the row, whatever this session read (no If-Match here).
+        endpoint.revision = WebhookEndpoint.revision + 1
     session.flush()
     if not was:
         record_audit(

@@ -29,7 +29,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "674187527babec80bdf8ad278efd5d8967a1ce1e23dc338f743fbdd9450dce15"
+RECORDED_SHA256 = "c4ede174d8c09c0d09b33ea6c432afae7092ddf1e32bcdcb3ce572a71e972f9e"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -172,3 +172,9 @@ def test_the_secret_is_changed_on_the_page_with_a_days_overlap(
     assert "新密钥已用于签名每一条推送" in shown
     assert "旧密钥的签名将同时附上，直至" in shown
     assert offered.group(1) not in shown  # the new secret is not shown again
+    # A second change while the first's overlap runs is refused beside the field.
+    second = browser.post(f"{path}/secret", {"secret": "whsec_" + "B" * 32})
+    assert second.status_code == 200
+    assert "请在此之后再更换密钥" in dict(FIELD_ERROR.findall(second.text))["secret"]
+    db_session.refresh(stored)
+    assert stored.secret == offered.group(1)

@@ -22,7 +22,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from service.core.settings import get_settings
 from service.webhooks import addresses
-from service.webhooks.delivery import DeliveryPolicy, deliver_due
+from service.webhooks.delivery import DeliveryPolicy, Leased, deliver_due
 from tests.support.factories import Account, ApiClient
 from tests.webhooks.receiver import receiving
 
@@ -403,16 +403,28 @@ def test_an_endpoint_is_changed_with_if_match_and_a_new_url_is_checked(
     assert api.client.get(path, headers=investor.headers).json()["url"] == (
         "https://127.0.0.1:9443/in"
     )
-    nulled = api.patch(path, json={"event_types": None}, headers=investor.headers)
-    assert nulled.status_code == 422
+    for field in ("event_types", "url", "secret", "min_score"):
+        nulled = api.patch(path, json={field: None}, headers=investor.headers)
+        assert nulled.status_code == 422, field
     cleared = api.patch(path, json={"description": None}, headers=investor.headers)
     assert cleared.json()["description"] is None
     unchanged = api.patch(path, json={"min_score": 0.7}, headers=investor.headers)
     assert unchanged.json()["revision"] == 3  # nothing new: no new revision
 
+    first_secret = db_session.get(WebhookEndpoint, created.json()["id"])
+    assert first_secret is not None
+    same = api.patch(path, json={"secret": first_secret.secret}, headers=investor.headers)
+    assert (same.json()["revision"], same.json()["previous_secret_until"]) == (3, None)
     rotated = api.patch(path, json={"secret": new_secret()}, headers=investor.headers)
     assert rotated.status_code == 200, rotated.text
     assert rotated.json()["previous_secret_until"] is not None
+    assert rotated.json()["revision"] == 4
+    # One rotation at a time: a second would retire the first one's old secret at once.
+    again = api.patch(path, json={"secret": new_secret()}, headers=investor.headers)
+    assert again.status_code == 409
+    assert "under way" in again.json()["detail"]
+    stale_delete = api.client.delete(path, headers={**investor.headers, "If-Match": '"3"'})
+    assert stale_delete.status_code == 412
     audit = api.client.get(
         "/v1/audit", params={"object_id": created.json()["id"]}, headers=api.admin
     )
@@ -422,6 +434,7 @@ def test_an_endpoint_is_changed_with_if_match_and_a_new_url_is_checked(
     assert "rotated" in text
     stored = db_session.get(WebhookEndpoint, created.json()["id"])
     assert stored is not None
+    db_session.refresh(stored)
     assert stored.previous_secret is not None
     assert stored.secret not in text
     assert stored.previous_secret not in text
@@ -460,6 +473,8 @@ def test_a_rotated_secret_signs_beside_the_new_one_for_a_day(
         publish_one(api, startup, "after the overlap")
         assert deliver_due(factory, http, policy()) == 1
         during, later = receiver.received
+    db_session.refresh(stored)
+    assert stored.previous_secret is None  # retired once its overlap ended: not kept
     assert len(during.headers["webhook-signature"].split(" ")) == 2
     for secret in (old_secret, new):
         assert Webhook(secret).verify(during.body, during.headers)["data"]["status"] == (
@@ -469,3 +484,16 @@ def test_a_rotated_secret_signs_beside_the_new_one_for_a_day(
     assert Webhook(new).verify(later.body, later.headers)["type"] == "financing_request.reviewed"
     with pytest.raises(WebhookVerificationError):
         Webhook(old_secret).verify(later.body, later.headers)
+
+
+def test_the_previous_secret_signs_only_until_the_moment_its_overlap_ends() -> None:
+    """Decided when a message is signed, not when its delivery was leased (a batch can take
+    minutes to send)."""
+    until = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
+    leased = Leased("d", "msg_1", "{}", "https://x/", "new", "e", "old", until)
+    second = dt.timedelta(seconds=1)
+    assert leased.secrets_at(until - second) == ("new", "old")
+    assert leased.secrets_at(until) == ("new", None)
+    assert leased.secrets_at(until + second) == ("new", None)
+    no_rotation = Leased("d", "msg_1", "{}", "https://x/", "new", "e")
+    assert no_rotation.secrets_at(until) == ("new", None)

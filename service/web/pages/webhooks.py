@@ -16,7 +16,7 @@ from models import WebhookEndpoint, WebhookEventType
 from models.types import utc_now
 from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
-from service.http.problems import Invalid, NotFound
+from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.web.forms import FormState
@@ -63,6 +63,10 @@ MESSAGES = {
     "less_than_equal": N_("Write a number between 0 and 1, such as 0.6."),
 }
 DEFAULT_MESSAGE = N_("This value is not valid.")
+ROTATION_UNDER_WAY = N_(
+    "The previous secret still signs until the time above: change the secret again after "
+    "that, so your receiver never holds a secret nothing signs with."
+)
 ROTATED = N_(
     "The new secret signs every delivery now; for 24 hours the old one signs beside it, so "
     "switch your receiver to the new secret within that time."
@@ -194,8 +198,13 @@ async def rotate_secret(
     form: SubmittedForm,
 ) -> Response:
     """A new signing secret; the old one signs beside it for a day (see the API's PATCH)."""
+    # The write lock first, then the endpoint as it stands (locked on PostgreSQL): a rotation
+    # made meanwhile through the API is seen, never overwritten.
+    start_writing(session)
     try:
-        endpoint = webhooks.get_own(session=session, principal=visitor, endpoint_id=endpoint_id)
+        endpoint = webhooks.get_own(
+            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
+        )
     except NotFound:
         return not_found(request, visitor)
     state = FormState(values={"secret": str(form.get("secret", "")).strip()})
@@ -204,8 +213,11 @@ async def rotate_secret(
     except ValidationError as invalid:
         _problems(state, [(str(e["loc"][0]), str(e["type"])) for e in invalid.errors() if e["loc"]])
         return _endpoint_page(request, session, visitor, endpoint, state)
-    start_writing(session)
-    webhooks.update(session=session, principal=visitor, endpoint=endpoint, data=checked)
+    try:
+        webhooks.update(session=session, principal=visitor, endpoint=endpoint, data=checked)
+    except Conflict:
+        state.errors["secret"] = translate(ROTATION_UNDER_WAY)
+        return _endpoint_page(request, session, visitor, endpoint, state)
     return redirect(request, f"/webhooks/{endpoint.id}?done=rotated")
 
 
@@ -219,7 +231,9 @@ async def enable_endpoint(
 ) -> Response:
     start_writing(session)
     try:
-        endpoint = webhooks.get_own(session=session, principal=visitor, endpoint_id=endpoint_id)
+        endpoint = webhooks.get_own(
+            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
+        )
         webhooks.enable(session=session, principal=visitor, endpoint=endpoint)
     except NotFound:
         return not_found(request, visitor)
@@ -238,7 +252,9 @@ async def delete_endpoint(
 ) -> Response:
     start_writing(session)
     try:
-        endpoint = webhooks.get_own(session=session, principal=visitor, endpoint_id=endpoint_id)
+        endpoint = webhooks.get_own(
+            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
+        )
     except NotFound:
         return not_found(request, visitor)
     webhooks.delete(session=session, principal=visitor, endpoint=endpoint)
