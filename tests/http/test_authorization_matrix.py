@@ -53,6 +53,9 @@ class RouteSpec:
     body: Mapping[str, Any] | None = None
     note: str = ""
     watch: str | None = None  # read as commission before/after a denied write: unchanged
+    # Objects only their owner can read (a webhook endpoint): object -> the actor who reads
+    # ``watch`` for it, so the "unchanged" check compares the object, not two 404s.
+    watch_as: Mapping[str, str] = field(default_factory=dict)
     lists: Mapping[str, Set[str]] = field(default_factory=dict)  # actor -> labels shown
     fixed: Mapping[str, str] = field(default_factory=dict)  # path parameter -> object label
 
@@ -95,6 +98,7 @@ EVENT_URL = "/v1/events/{event_id}"
 MEETING_URL = "/v1/meetings/{meeting_id}"
 OUTCOME_URL = "/v1/outcomes/{outcome_id}"
 WEBHOOK_URL = "/v1/webhook-endpoints/{endpoint_id}"
+WEBHOOK_OWNERS = {"WA": "inv_a", "WB": "inv_b"}  # only an endpoint's account reads it
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 ROUTES: list[RouteSpec] = [
@@ -835,6 +839,7 @@ ROUTES: list[RouteSpec] = [
             missing   401    401   404   404  404  404   404  404
             """,
             watch=WEBHOOK_URL if route.split()[0] != "GET" else None,
+            watch_as=WEBHOOK_OWNERS,
         )
         for route, own in (
             (f"GET {WEBHOOK_URL}", 200),
@@ -853,6 +858,7 @@ ROUTES: list[RouteSpec] = [
         """,
         body={"description": "CRM v2"},
         watch=WEBHOOK_URL,
+        watch_as=WEBHOOK_OWNERS,
     ),
 ]
 
@@ -984,10 +990,11 @@ def build_world(api: ApiClient) -> World:
     return World(headers=headers, ids=ids)
 
 
-def snapshot(api: ApiClient, path: str) -> tuple[int, Any]:
-    """Status and body of ``path`` read as the commission, minus the per-call request id
-    and keys' last use (the caller's own key records its use, whatever the request did)."""
-    response = api.client.get(path, headers=api.admin)
+def snapshot(api: ApiClient, path: str, reader: dict[str, str] | None = None) -> tuple[int, Any]:
+    """Status and body of ``path`` read as ``reader`` (the commission by default), minus the
+    per-call request id and keys' last use (the caller's own key records its use, whatever
+    the request did)."""
+    response = api.client.get(path, headers=reader or api.admin)
     body = response.json()
     if isinstance(body, dict):
         body.pop("request_id", None)
@@ -1029,7 +1036,11 @@ def run_cell(
     object_id = None if obj == NO_OBJECT else world.ids[obj]
     with undone_afterwards(connection):
         watched = with_id(spec.watch, object_id) if spec.watch else None
-        before = snapshot(api, watched) if watched else None
+        owner = spec.watch_as.get(obj)
+        reader = world.headers[owner] if owner else None
+        before = snapshot(api, watched, reader) if watched else None
+        if before is not None and owner:
+            assert before[0] == 200, f"{spec.name}: {owner} cannot read {watched}"
         path = spec.path
         for parameter, label in spec.fixed.items():
             path = path.replace("{" + parameter + "}", world.ids[label])
@@ -1042,7 +1053,7 @@ def run_cell(
         )
         problems = response_problems(spec, actor, world, response)
         if watched and before is not None and not 200 <= response.status_code < 300:
-            after = snapshot(api, watched)
+            after = snapshot(api, watched, reader)
             if after != before:
                 problems.append(f"denied write changed {watched}")
     return Cell(spec.name, obj, actor, expected, response.status_code, tuple(problems))

@@ -178,3 +178,63 @@ def test_the_secret_is_changed_on_the_page_with_a_days_overlap(
     assert "请在此之后再更换密钥" in dict(FIELD_ERROR.findall(second.text))["secret"]
     db_session.refresh(stored)
     assert stored.secret == offered.group(1)
+
+
+def test_the_endpoint_is_changed_on_its_page_with_errors_beside_the_fields(
+    api: ApiClient,
+) -> None:
+    """The form shows the endpoint as it is; a private address, no event and a bad threshold
+    are named beside their fields with nothing written; a good change is saved."""
+    browser, account = _signed_in(api, "investor")
+    created = api.client.post(
+        "/v1/webhook-endpoints",
+        json={
+            "url": "https://127.0.0.1/",
+            "event_types": ["outcome.step"],
+            "secret": SECRET,
+            "description": "CRM",
+        },
+        headers=account.headers,
+    ).json()
+    path = f"/webhooks/{created['id']}"
+    page = browser.get(path).text
+    assert 'name="url" type="url" value="https://127.0.0.1/"' in page
+    assert 'name="description" value="CRM"' in page
+    assert 'value="outcome.step" checked' in page
+
+    bad = browser.post(
+        f"{path}/edit", {"url": "https://10.0.0.8/hooks", "description": "", "min_score": "2"}
+    )
+    assert bad.status_code == 200
+    assert dict(FIELD_ERROR.findall(bad.text)) == {
+        "min_score": "请填写 0 到 1 之间的数，例如 0.6。",
+        "event_types": "请至少选择一项。",
+    }
+    refused = browser.post(
+        f"{path}/edit",
+        {"url": "https://10.0.0.8/hooks", "min_score": "0.5", "event_types": "match.created"},
+    )
+    assert "url" in dict(FIELD_ERROR.findall(refused.text))
+    read = api.client.get(f"/v1/webhook-endpoints/{created['id']}", headers=account.headers)
+    assert (read.json()["url"], read.json()["revision"]) == ("https://127.0.0.1/", 1)
+
+    saved = browser.post(
+        f"{path}/edit",
+        {
+            "url": "https://127.0.0.1/v2",
+            "description": "",
+            "min_score": "0.5",
+            "event_types": ["match.created", "outcome.step"],
+        },
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"{path}?done=changed"
+    read = api.client.get(f"/v1/webhook-endpoints/{created['id']}", headers=account.headers)
+    body = read.json()
+    assert (body["url"], body["description"], body["min_score"]) == (
+        "https://127.0.0.1/v2",
+        None,
+        0.5,
+    )
+    assert body["event_types"] == ["match.created", "outcome.step"]
+    assert "已保存" in browser.get(path, done="changed").text

@@ -71,6 +71,10 @@ ROTATED = N_(
     "The new secret signs every delivery now; for 24 hours the old one signs beside it, so "
     "switch your receiver to the new secret within that time."
 )
+NOTICES = {
+    "rotated": ROTATED,
+    "changed": N_("Saved: the next deliveries go to the endpoint as it is now."),
+}
 LAST_ERROR = "; the last: "
 
 
@@ -152,12 +156,28 @@ async def register_endpoint(
     return render(request, visitor, "webhooks/endpoints.html", context)
 
 
+EDITED_FIELDS = ("url", "description", "min_score")
+
+
+def _edit_form(endpoint: WebhookEndpoint) -> FormState:
+    """The edit form filled with the endpoint as it is."""
+    return FormState(
+        values={
+            "url": endpoint.url,
+            "description": endpoint.description or "",
+            "min_score": f"{endpoint.min_score:g}",
+        }
+    )
+
+
 def _endpoint_page(
     request: Request,
     session: Session,
     visitor: Principal,
     endpoint: WebhookEndpoint,
     rotation: FormState | None = None,
+    edit: FormState | None = None,
+    chosen: set[str] | None = None,
 ) -> Response:
     deliveries, total = webhooks.deliveries_of(
         session=session, endpoint=endpoint, status=None, limit=SHOWN, offset=0
@@ -173,7 +193,11 @@ def _endpoint_page(
         # The old secret still signs beside the new one until then (None: no overlap now).
         "overlap_until": overlap_until if overlap_until and overlap_until > utc_now() else None,
         "form": rotation or FormState(values={"secret": new_secret()}),
-        "notice": translate(ROTATED) if request.query_params.get("done") == "rotated" else None,
+        "edit": edit or _edit_form(endpoint),
+        "chosen": set(endpoint.event_types) if chosen is None else chosen,
+        "notice": translate(NOTICES[done])
+        if (done := request.query_params.get("done")) in NOTICES
+        else None,
     }
     return render(request, visitor, "webhooks/endpoint.html", context)
 
@@ -187,6 +211,44 @@ def endpoint_page(
     except NotFound:
         return not_found(request, visitor)
     return _endpoint_page(request, session, visitor, endpoint)
+
+
+@router.post("/webhooks/{endpoint_id}/edit")
+async def edit_endpoint(
+    endpoint_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: AnyVisitor,
+    form: SubmittedForm,
+) -> Response:
+    """Change the address (checked as at registration), description, threshold and events;
+    errors beside their fields, nothing written."""
+    start_writing(session)
+    try:
+        endpoint = webhooks.get_own(
+            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
+        )
+    except NotFound:
+        return not_found(request, visitor)
+    state = FormState(values={name: str(form.get(name, "")).strip() for name in EDITED_FIELDS})
+    chosen = {str(value) for value in form.getlist("event_types")}
+    data: dict[str, Any] = {
+        "url": state.values["url"],
+        "description": state.values["description"] or None,
+        "event_types": sorted(chosen),
+        "min_score": state.values["min_score"] or "0",
+    }
+    try:
+        checked = WebhookEndpointUpdate.model_validate(data)
+    except ValidationError as invalid:
+        _problems(state, [(str(e["loc"][0]), str(e["type"])) for e in invalid.errors() if e["loc"]])
+        return _endpoint_page(request, session, visitor, endpoint, edit=state, chosen=chosen)
+    try:
+        webhooks.update(session=session, principal=visitor, endpoint=endpoint, data=checked)
+    except Invalid as refused:
+        _problems(state, [(p.field or "url", p.code) for p in refused.errors or []])
+        return _endpoint_page(request, session, visitor, endpoint, edit=state, chosen=chosen)
+    return redirect(request, f"/webhooks/{endpoint.id}?done=changed")
 
 
 @router.post("/webhooks/{endpoint_id}/secret")
