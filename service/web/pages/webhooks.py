@@ -170,6 +170,11 @@ def _edit_form(endpoint: WebhookEndpoint) -> FormState:
     )
 
 
+def _notice(request: Request) -> str | None:
+    done = request.query_params.get("done", "")
+    return translate(NOTICES[done]) if done in NOTICES else None
+
+
 def _endpoint_page(
     request: Request,
     session: Session,
@@ -195,9 +200,7 @@ def _endpoint_page(
         "form": rotation or FormState(values={"secret": new_secret()}),
         "edit": edit or _edit_form(endpoint),
         "chosen": set(endpoint.event_types) if chosen is None else chosen,
-        "notice": translate(NOTICES[done])
-        if (done := request.query_params.get("done")) in NOTICES
-        else None,
+        "notice": _notice(request),
     }
     return render(request, visitor, "webhooks/endpoint.html", context)
 
