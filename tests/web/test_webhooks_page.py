@@ -217,6 +217,7 @@ def test_the_endpoint_is_changed_on_its_page_with_errors_beside_the_fields(
     assert "url" in dict(FIELD_ERROR.findall(refused.text))
     read = api.client.get(f"/v1/webhook-endpoints/{created['id']}", headers=account.headers)
     assert (read.json()["url"], read.json()["revision"]) == ("https://127.0.0.1/", 1)
+    assert (read.json()["min_score"], read.json()["event_types"]) == (0.0, ["outcome.step"])
 
     saved = browser.post(
         f"{path}/edit",

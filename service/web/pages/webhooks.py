@@ -236,11 +236,14 @@ async def edit_endpoint(
     state = FormState(values={name: str(form.get(name, "")).strip() for name in EDITED_FIELDS})
     chosen = {str(value) for value in form.getlist("event_types")}
     data: dict[str, Any] = {
-        "url": state.values["url"],
         "description": state.values["description"] or None,
         "event_types": sorted(chosen),
         "min_score": state.values["min_score"] or "0",
     }
+    if state.values["url"] != endpoint.url:
+        # Only a new address is checked again: an unchanged one that no longer resolves must
+        # not keep the owner from changing its events or threshold.
+        data["url"] = state.values["url"]
     try:
         checked = WebhookEndpointUpdate.model_validate(data)
     except ValidationError as invalid:
@@ -249,6 +252,8 @@ async def edit_endpoint(
     try:
         webhooks.update(session=session, principal=visitor, endpoint=endpoint, data=checked)
     except Invalid as refused:
+        # Nothing of the refused change may reach the commit of this answer.
+        session.rollback()
         _problems(state, [(p.field or "url", p.code) for p in refused.errors or []])
         return _endpoint_page(request, session, visitor, endpoint, edit=state, chosen=chosen)
     return redirect(request, f"/webhooks/{endpoint.id}?done=changed")
