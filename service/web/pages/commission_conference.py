@@ -473,6 +473,17 @@ async def propose_pair(
     return _meetings_page(request, session, visitor, event, state)
 
 
+def _meeting_of(
+    session: Session, visitor: Principal, event: Event, meeting_id: str
+) -> Meeting | None:
+    """The meeting, if it is one of this event's (else None: the page is not found)."""
+    try:
+        meeting = meetings.get_visible(session=session, principal=visitor, meeting_id=meeting_id)
+    except NotFound:
+        return None
+    return meeting if meeting.event_id == event.id else None
+
+
 @router.post("/commission/events/{event_id}/meetings/{meeting_id}/cancel")
 async def cancel_meeting(
     meeting_id: str,
@@ -483,11 +494,8 @@ async def cancel_meeting(
     form: SubmittedForm,
 ) -> Response:
     start_writing(session)
-    try:
-        meeting = meetings.get_visible(session=session, principal=visitor, meeting_id=meeting_id)
-    except NotFound:
-        return not_found(request, visitor)
-    if meeting.event_id != event.id:
+    meeting = _meeting_of(session, visitor, event, meeting_id)
+    if meeting is None:
         return not_found(request, visitor)
     field = reason_field(CANCEL, meeting.id)
     reason = str(form.get("reason", "")).strip()
@@ -521,11 +529,8 @@ async def open_deal_of_meeting(
     """Open the deal (negotiating) of an accepted meeting's pair, then show it: the deal's
     page is where the officer records the signing, the registration and the funds."""
     start_writing(session)
-    try:
-        meeting = meetings.get_visible(session=session, principal=visitor, meeting_id=meeting_id)
-    except NotFound:
-        return not_found(request, visitor)
-    if meeting.event_id != event.id:
+    meeting = _meeting_of(session, visitor, event, meeting_id)
+    if meeting is None:
         return not_found(request, visitor)
     refused = f"/commission/events/{event.id}/meetings?deal_problem={meeting.id}"
     if meeting.status is not MeetingStatus.ACCEPTED:

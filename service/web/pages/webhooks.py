@@ -5,6 +5,7 @@ reader's language), and each endpoint's delivery log."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 from typing import Annotated, Any
 
@@ -127,6 +128,24 @@ def _problems(state: FormState, errors: list[tuple[str, str]]) -> None:
         state.errors.setdefault(field, translate(MESSAGES.get(code, DEFAULT_MESSAGE)))
 
 
+def _field_problems(state: FormState, invalid: ValidationError) -> None:
+    """The validation's problems beside their fields, as a person reads them."""
+    _problems(state, [(str(e["loc"][0]), str(e["type"])) for e in invalid.errors() if e["loc"]])
+
+
+def _locked_own(session: Session, visitor: Principal, endpoint_id: str) -> WebhookEndpoint | None:
+    """The write lock first, then the visitor's endpoint as it stands (locked on PostgreSQL,
+    so a change made meanwhile through the API is seen, never overwritten); None if it is
+    not the visitor's."""
+    start_writing(session)
+    try:
+        return webhooks.get_own(
+            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
+        )
+    except NotFound:
+        return None
+
+
 @router.post("/webhooks")
 async def register_endpoint(
     request: Request, session: SessionDep, visitor: AnyVisitor, form: SubmittedForm
@@ -143,7 +162,7 @@ async def register_endpoint(
     try:
         checked = WebhookEndpointCreate.model_validate(data)
     except ValidationError as invalid:
-        _problems(state, [(str(e["loc"][0]), str(e["type"])) for e in invalid.errors() if e["loc"]])
+        _field_problems(state, invalid)
     else:
         start_writing(session)
         try:
@@ -226,12 +245,8 @@ async def edit_endpoint(
 ) -> Response:
     """Change the address (checked as at registration), description, threshold and events;
     errors beside their fields, nothing written."""
-    start_writing(session)
-    try:
-        endpoint = webhooks.get_own(
-            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
-        )
-    except NotFound:
+    endpoint = _locked_own(session, visitor, endpoint_id)
+    if endpoint is None:
         return not_found(request, visitor)
     state = FormState(values={name: str(form.get(name, "")).strip() for name in EDITED_FIELDS})
     chosen = {str(value) for value in form.getlist("event_types")}
@@ -247,7 +262,7 @@ async def edit_endpoint(
     try:
         checked = WebhookEndpointUpdate.model_validate(data)
     except ValidationError as invalid:
-        _problems(state, [(str(e["loc"][0]), str(e["type"])) for e in invalid.errors() if e["loc"]])
+        _field_problems(state, invalid)
         return _endpoint_page(request, session, visitor, endpoint, edit=state, chosen=chosen)
     try:
         webhooks.update(session=session, principal=visitor, endpoint=endpoint, data=checked)
@@ -268,20 +283,14 @@ async def rotate_secret(
     form: SubmittedForm,
 ) -> Response:
     """A new signing secret; the old one signs beside it for a day (see the API's PATCH)."""
-    # The write lock first, then the endpoint as it stands (locked on PostgreSQL): a rotation
-    # made meanwhile through the API is seen, never overwritten.
-    start_writing(session)
-    try:
-        endpoint = webhooks.get_own(
-            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
-        )
-    except NotFound:
+    endpoint = _locked_own(session, visitor, endpoint_id)
+    if endpoint is None:
         return not_found(request, visitor)
     state = FormState(values={"secret": str(form.get("secret", "")).strip()})
     try:
         checked = WebhookEndpointUpdate.model_validate({"secret": state.values["secret"]})
     except ValidationError as invalid:
-        _problems(state, [(str(e["loc"][0]), str(e["type"])) for e in invalid.errors() if e["loc"]])
+        _field_problems(state, invalid)
         return _endpoint_page(request, session, visitor, endpoint, state)
     try:
         webhooks.update(session=session, principal=visitor, endpoint=endpoint, data=checked)
@@ -299,16 +308,12 @@ async def enable_endpoint(
     visitor: AnyVisitor,
     form: SubmittedForm,
 ) -> Response:
-    start_writing(session)
-    try:
-        endpoint = webhooks.get_own(
-            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
-        )
-        webhooks.enable(session=session, principal=visitor, endpoint=endpoint)
-    except NotFound:
+    endpoint = _locked_own(session, visitor, endpoint_id)
+    if endpoint is None:
         return not_found(request, visitor)
-    except Invalid:
-        pass  # its address is refused now: it stays disabled, and the page says so
+    # An address refused now: it stays disabled, and the page says so.
+    with contextlib.suppress(Invalid):
+        webhooks.enable(session=session, principal=visitor, endpoint=endpoint)
     return redirect(request, f"/webhooks/{endpoint_id}")
 
 
@@ -320,12 +325,8 @@ async def delete_endpoint(
     visitor: AnyVisitor,
     form: SubmittedForm,
 ) -> Response:
-    start_writing(session)
-    try:
-        endpoint = webhooks.get_own(
-            session=session, principal=visitor, endpoint_id=endpoint_id, for_update=True
-        )
-    except NotFound:
+    endpoint = _locked_own(session, visitor, endpoint_id)
+    if endpoint is None:
         return not_found(request, visitor)
     webhooks.delete(session=session, principal=visitor, endpoint=endpoint)
     return redirect(request, "/webhooks")
