@@ -35,13 +35,19 @@ from bench.http_load import (
     worker_rss_mb,
     wrk_load,
 )
-from bench.kernels import load_text_terms, naive_rank, numpy_limit, postgres_rank
+from bench.kernels import (
+    load_text_terms,
+    naive_rank,
+    numpy_limit,
+    postgres_rank,
+    sparse_product_similarity,
+)
 from bench.server_process import scratch_database
 from bench.synthetic import populate
 from models import InvestorProfile
 from scoring import InvestorFeatures, RankedRequest
-from scoring.formula import text_similarity
-from scoring.pruning import pruned_candidates, text_similarity32
+from scoring.pruning import pruned_candidates
+from scoring.similarity import text_similarity32
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
 from service.ranking.index import MatchIndex
@@ -185,7 +191,7 @@ def measure(
         scored.append(len(state.base) if found is None else found.scored)
         text_kernel.append(_timed(partial(text_similarity32, features.thesis, state.base.text)))
         text_product.append(
-            _timed(partial(text_similarity, features.thesis, state.base.text, None))
+            _timed(partial(sparse_product_similarity, features.thesis, state.base.text))
         )
         # Alternate the three so machine noise hits them alike.
         encoding.append(_timed(partial(scorer.investor_features, record)))

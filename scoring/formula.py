@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from scoring.catalogue import Segment
 from scoring.encoding import InvestorFeatures
 from scoring.mandate_stack import MandateStack
+from scoring.similarity import text_similarity32
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -295,7 +296,6 @@ def text_similarity(
     if thesis.nnz == 0 or count == 0:
         return np.zeros(count, dtype=np.float64)
     # Texts are stored by column (an inverted index): only the thesis's own n-gram
-    # columns are read, in one sparse product.
-    similarity = texts[:, thesis.indices] @ thesis.data.astype(np.float32)
-    dense = np.asarray(similarity, dtype=np.float64).ravel()
+    # columns are read.
+    dense = text_similarity32(thesis, texts).astype(np.float64)
     return dense if rows is None else dense[rows]

@@ -22,7 +22,7 @@ import scoring.matcher
 import scoring.pruning
 from scoring import InvestorRecord, MatchScorer, RankedRequest
 from scoring.catalogue import Segment
-from scoring.formula import sector_fit_by_combo, text_similarity
+from scoring.formula import sector_fit_by_combo
 from scoring.learned import LearnedRanker
 from scoring.pruning import GroupIndex, group_index, pruned_candidates
 from scoring.ranking import top_requests
@@ -414,59 +414,6 @@ def _positions_shifted_by(shift: int) -> Any:
         return np.clip(found, self.starts[chosen], self.starts[chosen + 1])
 
     return shifted
-
-
-@pytest.mark.parametrize("kernel", ["column kernel", "sparse product"])
-def test_the_similarity_is_the_formulas_to_the_bit(
-    kernel: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The pruning reads text similarity column by column from the inverted index (or, on
-    a scipy without that kernel, with the sparse product): the very floats
-    ``scoring.formula.text_similarity`` computes."""
-    if kernel == "sparse product":
-        monkeypatch.setattr(scoring.pruning, "_csc_matvec", None)
-    rng = np.random.default_rng(13)
-    scorer = fitted({}, [random_request(rng) for _ in range(2_000)])
-    for number in range(30):
-        thesis = scorer.investor_features(random_mandate(rng, number)).thesis
-        expected = text_similarity(thesis, scorer.catalogue_.text, None)
-        found = scoring.pruning.text_similarity32(thesis, scorer.catalogue_.text)
-        assert found.dtype == np.float32
-        assert np.array_equal(found.astype(np.float64), expected)
-
-
-@pytest.mark.parametrize("block_rows", [1, 97, 1_000, 1_999, 2_000])
-def test_the_similarity_in_blocks_of_rows_is_the_formulas_to_the_bit(block_rows: int) -> None:
-    """Taken a block of rows at a time (a block's postings cut from each column by binary
-    search), every row still adds its terms in the thesis's column order: the same floats,
-    whether the rows split into 2,000 blocks, a few uneven ones, or one."""
-    rng = np.random.default_rng(17)
-    scorer = fitted({}, [random_request(rng) for _ in range(2_000)])
-    texts = scorer.catalogue_.text
-    assert texts.has_sorted_indices
-    for number in range(30):
-        thesis = scorer.investor_features(random_mandate(rng, number)).thesis
-        expected = text_similarity(thesis, texts, None)
-        found = scoring.pruning.text_similarity32(thesis, texts, block_rows=block_rows)
-        assert np.array_equal(found.astype(np.float64), expected)
-
-
-def test_a_text_index_with_unsorted_rows_is_summed_in_one_pass() -> None:
-    """Blocks are cut by binary search in each column's rows, which needs them sorted; an
-    index whose columns are not (a matrix built by hand) is summed whole, still exactly."""
-    rng = np.random.default_rng(19)
-    scorer = fitted({}, [random_request(rng) for _ in range(500)])
-    texts = scorer.catalogue_.text.copy()
-    for column in range(texts.shape[1]):  # reverse each column's postings
-        start, stop = texts.indptr[column], texts.indptr[column + 1]
-        texts.indices[start:stop] = texts.indices[start:stop][::-1].copy()
-        texts.data[start:stop] = texts.data[start:stop][::-1].copy()
-    texts.has_sorted_indices = False
-    for number in range(10):
-        thesis = scorer.investor_features(random_mandate(rng, number)).thesis
-        expected = text_similarity(thesis, scorer.catalogue_.text, None)
-        found = scoring.pruning.text_similarity32(thesis, texts, block_rows=7)
-        assert np.array_equal(found.astype(np.float64), expected)
 
 
 def test_rows_that_fit_by_their_text_alone_are_counted_without_the_hidden_ones() -> None:

@@ -1,0 +1,62 @@
+"""A thesis's text similarity with every request of a segment, read from the inverted index."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+try:  # scipy's own kernel of a CSC matrix times a vector, accumulating into the output
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # pragma: no cover - another scipy
+    _csc_matvec = None
+
+TEXT_BLOCK_ROWS = 1 << 18
+"""Rows of the text similarity computed at a time: 1 MiB of float32, so the block stays in a
+core's L2 cache while every column of the thesis adds into it (measured at 1,000,000 rows on
+this VM's 2 MiB L2: 2.8 ms in blocks of this size against 4.9 ms in one pass)."""
+
+
+def text_similarity32(
+    thesis: sp.csr_matrix, texts: sp.csc_matrix, *, block_rows: int = TEXT_BLOCK_ROWS
+) -> npt.NDArray[np.float32]:
+    """The thesis's similarity with every text (float32; ``scoring.formula.text_similarity``
+    is its float64 copy): the floats of the sparse product ``texts[:, thesis.indices] @
+    weights``, the same float32 products summed in the same order (each row adds its term of
+    the thesis's first column, then of its second, ...).
+
+    Each of the thesis's columns is added straight from the inverted index into one array,
+    where the sparse product first copies the columns out (about half its time). Rows are
+    taken ``block_rows`` at a time, every column adding into the block before the next one
+    starts: a column's postings are sorted by row, so a block's are one run of each column,
+    and a row still adds its terms in the thesis's column order. One pass per column over
+    the whole array instead would write every cache line of it once per column (a column
+    of a common n-gram has a posting every few rows). scipy's column kernel is not public:
+    without it (another scipy), the product itself.
+    """
+    weights = thesis.data.astype(np.float32)
+    count = texts.shape[0]
+    indptr, indices, data = texts.indptr, texts.indices, texts.data
+    if _csc_matvec is None or data.dtype != np.float32 or indices.dtype != indptr.dtype:
+        return np.asarray(texts[:, thesis.indices] @ weights, dtype=np.float32).ravel()
+    similarity = np.zeros(count, dtype=np.float32)
+    # A block is one run of a column only where its rows are sorted (scipy's conversions
+    # sort them; the check is cached on the matrix after its first pass).
+    blocked = count > block_rows and texts.has_sorted_indices
+    edges = np.arange(block_rows, count if blocked else 0, block_rows, dtype=indices.dtype)
+    columns = []
+    for number, (start, stop) in enumerate(
+        zip(indptr[thesis.indices].tolist(), indptr[thesis.indices + 1].tolist(), strict=True)
+    ):
+        if stop > start:
+            rows = indices[start:stop]
+            cuts = [0, *np.searchsorted(rows, edges).tolist(), stop - start]
+            columns.append((rows, data[start:stop], weights[number : number + 1], cuts))
+    span = np.zeros(2, dtype=indptr.dtype)
+    for block in range(edges.shape[0] + 1):
+        for rows, values, weight, cuts in columns:
+            low, high = cuts[block], cuts[block + 1]
+            if high > low:
+                span[1] = high - low
+                _csc_matvec(count, 1, span, rows[low:high], values[low:high], weight, similarity)
+    return similarity
