@@ -1,0 +1,78 @@
+"""One glibc heap arena for every thread of a service process (``service.core.memory``)."""
+
+from __future__ import annotations
+
+import ctypes.util
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from service.core.memory import share_one_heap_arena
+
+glibc = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or ctypes.util.find_library("c") is None,
+    reason="glibc's mallopt and malloc_stats are Linux-only",
+)
+
+# Eight threads each allocate and keep small blocks, then glibc's own statistics print one
+# "Arena N:" line per heap arena (to stderr).
+COUNT_ARENAS = textwrap.dedent(
+    """
+    import ctypes, ctypes.util, threading
+    {first_import}
+    import numpy  # starts the BLAS threads, as the service's modules do
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc.restype = ctypes.c_void_p
+    kept = []
+    started = threading.Barrier(8)
+
+    def allocate():
+        started.wait()  # all alive at once, so none can reuse another's arena
+        kept.extend(libc.malloc(4096) for _ in range(100))
+
+    threads = [threading.Thread(target=allocate) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    libc.malloc_stats()
+    """
+)
+
+
+def arenas(first_import: str, env: dict[str, str] | None = None) -> int:
+    environment = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    environment.update(env or {})
+    finished = subprocess.run(
+        [sys.executable, "-c", COUNT_ARENAS.format(first_import=first_import)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+    return sum(line.startswith("Arena ") for line in finished.stderr.splitlines())
+
+
+@glibc
+def test_every_thread_of_a_service_process_allocates_from_one_arena() -> None:
+    assert arenas("import service") == 1
+
+
+@glibc
+def test_without_it_threads_take_arenas_of_their_own() -> None:
+    """The control: the same threads in a process that never imported the service."""
+    assert arenas("") > 1
+
+
+@glibc
+def test_an_operators_malloc_arena_max_is_left_as_set() -> None:
+    assert arenas("import service", {"MALLOC_ARENA_MAX": "4"}) > 1
+
+
+def test_it_is_not_set_again_over_an_operators_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert share_one_heap_arena() is False
