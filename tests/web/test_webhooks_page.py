@@ -37,12 +37,24 @@ def test_register_with_errors_beside_the_fields_then_see_it_listed(api: ApiClien
     assert "Webhook 推送" in page.text
     assert 'href="/webhooks"' in page.text  # in the navigation
     assert re.search(r'name="secret" value="whsec_[A-Za-z0-9+/=]{32}"', page.text)
+    # The threshold says what it applies to, and the hint is read out with the field.
+    assert 'id="min_score-hint">只有新匹配按此分数筛选；其他事件无论分数高低都会推送。' in page.text
+    assert re.search(r'id="min_score"[^>]*aria-describedby="min_score-hint"', page.text)
 
     bad = browser.post(
         "/webhooks",
         {"url": "https://10.0.0.8/in", "min_score": "2", "secret": "not a secret"},
     )
     assert bad.status_code == 200  # the form again, as every page shows it
+    # With an error, the field is described by its hint and its error, each attribute once.
+    field = re.search(r'<input id="min_score"[^>]*>', bad.text)
+    assert field is not None
+    assert 'aria-describedby="min_score-hint min_score-error"' in field.group(0)
+    assert field.group(0).count("aria-describedby") == 1
+    assert 'aria-invalid="true"' in field.group(0)
+    secret = re.search(r'<input id="secret"[^>]*>', bad.text)
+    assert secret is not None
+    assert secret.group(0).count("aria-describedby") == 1
     assert dict(FIELD_ERROR.findall(bad.text)) == {
         "min_score": "请填写 0 到 1 之间的数，例如 0.6。",
         "secret": "请填写 whsec_ 加上 24 至 64 个随机字节的 base64 编码。",
@@ -210,6 +222,10 @@ def test_the_endpoint_is_changed_on_its_page_with_errors_beside_the_fields(
         "min_score": "请填写 0 到 1 之间的数，例如 0.6。",
         "event_types": "请至少选择一项。",
     }
+    field = re.search(r'<input id="min_score"[^>]*>', bad.text)
+    assert field is not None
+    assert 'aria-describedby="min_score-hint min_score-error"' in field.group(0)
+    assert 'id="min_score-hint">只有新匹配按此分数筛选' in bad.text
     refused = browser.post(
         f"{path}/edit",
         {"url": "https://10.0.0.8/hooks", "min_score": "0.5", "event_types": "match.created"},
