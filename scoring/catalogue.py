@@ -249,7 +249,11 @@ def build_segment(
 
 
 def _by_column(matrix: sp.csr_matrix) -> sp.csc_matrix:
-    return sp.csc_matrix(matrix, dtype=np.float32)
+    column = sp.csc_matrix(matrix, dtype=np.float32)
+    # Checked (one pass) while the segment is built rather than in its first ranking: the
+    # text similarity reads it to cut its blocks of rows.
+    column.has_sorted_indices  # noqa: B018 - computes and caches the flag
+    return column
 
 
 _ROW_ARRAYS = (

@@ -148,6 +148,8 @@ def _write(built: BuiltBase, target: Path) -> None:
     metadata: dict[str, Any] = {
         "scorer": scorer,
         "text_shape": text.shape,
+        # Known when the base was built (``scoring.catalogue``): no reader checks it again.
+        "text_sorted": bool(text.has_sorted_indices),
         "scalars": {name: getattr(base, name) for name in _SEGMENT_SCALARS},
         "watermark": built.watermark,
         "groups": groups,
@@ -173,6 +175,7 @@ def _read(source: Path, number: int) -> SharedBase:
         shape=metadata["text_shape"],
         copy=False,
     )
+    text.has_sorted_indices = metadata["text_sorted"]
     arrays = {
         field.name: mapped(f"segment.{field.name}")
         for field in fields(Segment)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import ctypes.util
 import os
+import platform
 import subprocess
 import sys
 import textwrap
@@ -13,8 +13,7 @@ import pytest
 from service.core.memory import share_one_heap_arena
 
 glibc = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or ctypes.util.find_library("c") is None,
-    reason="glibc's mallopt and malloc_stats are Linux-only",
+    platform.libc_ver()[0] != "glibc", reason="mallopt and malloc_stats are glibc's"
 )
 
 # Eight threads each allocate and keep small blocks, then glibc's own statistics print one
@@ -44,7 +43,9 @@ COUNT_ARENAS = textwrap.dedent(
 
 
 def arenas(first_import: str, env: dict[str, str] | None = None) -> int:
-    environment = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")
+    }
     environment.update(env or {})
     finished = subprocess.run(
         [sys.executable, "-c", COUNT_ARENAS.format(first_import=first_import)],
@@ -73,6 +74,16 @@ def test_an_operators_malloc_arena_max_is_left_as_set() -> None:
     assert arenas("import service", {"MALLOC_ARENA_MAX": "4"}) > 1
 
 
-def test_it_is_not_set_again_over_an_operators_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+@glibc
+def test_an_operators_glibc_tunable_is_left_as_set() -> None:
+    assert arenas("import service", {"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"}) > 1
+
+
+@pytest.mark.parametrize(
+    "variable", [("MALLOC_ARENA_MAX", "4"), ("GLIBC_TUNABLES", "glibc.malloc.arena_max=4")]
+)
+def test_it_is_not_set_over_an_operators_choice(
+    variable: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(*variable)
     assert share_one_heap_arena() is False

@@ -38,7 +38,8 @@ def test_register_with_errors_beside_the_fields_then_see_it_listed(api: ApiClien
     assert 'href="/webhooks"' in page.text  # in the navigation
     assert re.search(r'name="secret" value="whsec_[A-Za-z0-9+/=]{32}"', page.text)
     # The threshold says what it applies to, and the hint is read out with the field.
-    assert 'id="min_score-hint">只有新匹配按此分数筛选；其他事件无论分数高低都会推送。' in page.text
+    hint = "此分数只用于筛选新匹配事件；其他事件不受其限制，照常推送。"
+    assert f'id="min_score-hint">{hint}<' in page.text
     assert re.search(r'id="min_score"[^>]*aria-describedby="min_score-hint"', page.text)
 
     bad = browser.post(
@@ -225,7 +226,7 @@ def test_the_endpoint_is_changed_on_its_page_with_errors_beside_the_fields(
     field = re.search(r'<input id="min_score"[^>]*>', bad.text)
     assert field is not None
     assert 'aria-describedby="min_score-hint min_score-error"' in field.group(0)
-    assert 'id="min_score-hint">只有新匹配按此分数筛选' in bad.text
+    assert 'id="min_score-hint">此分数只用于筛选新匹配事件' in bad.text
     refused = browser.post(
         f"{path}/edit",
         {"url": "https://10.0.0.8/hooks", "min_score": "0.5", "event_types": "match.created"},
