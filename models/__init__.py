@@ -39,6 +39,7 @@ from models.webhook import (
     WebhookEndpoint,
     WebhookEvent,
     WebhookEventType,
+    WebhookMatchNotice,
 )
 
 __all__ = [
@@ -88,4 +89,5 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookEvent",
     "WebhookEventType",
+    "WebhookMatchNotice",
 ]

@@ -87,7 +87,10 @@ class WebhookEvent(Base):
     body is kept as the bytes sent, so a retry sends exactly what was signed before."""
 
     __tablename__ = "webhook_events"
-    __table_args__ = (Index("ix_webhook_events_expand", "expand_pending"),)
+    __table_args__ = (
+        Index("ix_webhook_events_expand", "expand_pending"),
+        Index("ix_webhook_events_created", "created_at"),
+    )
 
     # "msg_" and 32 hexadecimal digits.
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -98,6 +101,23 @@ class WebhookEvent(Base):
     # What the expansion needs (the request's id): not sent anywhere.
     subject_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class WebhookMatchNotice(Base):
+    """A (mandate, request) pair a match.created event has told of: never told again, even
+    once the event itself is gone (``service.webhooks.retention``)."""
+
+    __tablename__ = "webhook_match_notices"
+
+    investor_profile_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("investor_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    financing_request_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("financing_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The event that told of it (not a foreign key: the event is deleted after a while).
+    event_id: Mapped[str] = mapped_column(String(36))
+    told_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
 class WebhookDelivery(IdMixin, Base):

@@ -31,6 +31,7 @@ from models import (
     WebhookEvent,
     WebhookEventType,
 )
+from models.types import utc_now
 from service.core import migrations
 from service.core.database import create_db_engine, create_session_factory
 from service.core.logging_setup import configure_logging
@@ -40,7 +41,9 @@ from service.ranking.ranker import RankingWindow, rank_investors, rank_requests
 from service.ranking.selection import RequestSelection
 from service.ranking.serving import make_default_scorer, rounded_score
 from service.webhooks.delivery import DeliveryPolicy, deliver_due
-from service.webhooks.outbox import MANDATE_CHANGE, add_event, notified_requests
+from service.webhooks.outbox import MANDATE_CHANGE, add_match_event, notified_requests
+from service.webhooks.retention import BATCH as RETENTION_BATCH
+from service.webhooks.retention import delete_finished_events
 
 logger = logging.getLogger("matchmaker.worker")
 # Publications expanded per pass; the rest wait for the next.
@@ -49,6 +52,8 @@ EXPANSIONS_PER_PASS = 20
 MATCHES_PER_REQUEST = 10_000
 # At most this many requests ranked per mandate change get a match event.
 MATCHES_PER_MANDATE = 1_000
+# Old webhook history is looked for at start and then this often.
+CLEANUP_INTERVAL_SECONDS = 3600.0
 
 
 def expand_publications(session: Session, index: MatchIndex) -> int:
@@ -134,10 +139,7 @@ def _expand_publication(
             for endpoint in wanting
             if endpoint.account_id == profile.owner_account_id and score >= endpoint.min_score
         ]
-        data = _match_data(profile, financing_request, score)
-        if add_event(
-            session, WebhookEventType.MATCH_CREATED.value, data, endpoints, subject_id=profile.id
-        ):
+        if add_match_event(session, _match_data(profile, financing_request, score), endpoints):
             made += 1
     return made
 
@@ -176,11 +178,8 @@ def _expand_mandate(
         if financing_request is None:
             continue
         score = rounded_score(float(item.score))
-        data = _match_data(profile, financing_request, score)
         chosen = [e for e in endpoints if score >= e.min_score]
-        if add_event(
-            session, WebhookEventType.MATCH_CREATED.value, data, chosen, subject_id=profile.id
-        ):
+        if add_match_event(session, _match_data(profile, financing_request, score), chosen):
             made += 1
     return made
 
@@ -195,6 +194,18 @@ class _Stop:
         self.event.set()
 
 
+def delete_old_history(factory: sessionmaker[Session], keep: dt.timedelta) -> int:
+    """Webhook events older than ``keep`` whose deliveries are finished, in short
+    transactions until none is left; how many were deleted."""
+    deleted = 0
+    while True:
+        with factory.begin() as session:
+            batch = delete_finished_events(session, written_before=utc_now() - keep)
+        deleted += batch
+        if batch < RETENTION_BATCH:
+            return deleted
+
+
 def run_passes(
     factory: sessionmaker[Session],
     policy: DeliveryPolicy,
@@ -206,9 +217,16 @@ def run_passes(
     index = MatchIndex(make_default_scorer)
     with factory.begin() as session:
         index.rebuild(session)
+    keep = dt.timedelta(days=get_settings().webhook_history_days)
+    next_cleanup = time.monotonic()
     with httpx.Client(follow_redirects=False, trust_env=False) as client:
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_cleanup:
+                    removed = delete_old_history(factory, keep)
+                    next_cleanup = time.monotonic() + CLEANUP_INTERVAL_SECONDS
+                    if removed:
+                        logger.info("webhook history deleted", extra={"events": removed})
                 with factory.begin() as session:
                     expanded = expand_publications(session, index)
                 sent = deliver_due(factory, client, policy)

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # sign-in whatever happens.
     session_idle_minutes: int = Field(default=30, gt=0)
     session_absolute_hours: int = Field(default=12, gt=0)
+    # Webhook events (what was sent, to whom, each try) are deleted this many days after
+    # they were written, once every delivery is finished; the pairs match events told of
+    # are kept, so none is told again.
+    webhook_history_days: int = Field(default=30, gt=0)
     # Times people read (when a report was made) are printed in this zone, named as the
     # IANA database names it; stored times stay UTC.
     display_time_zone: str = "Asia/Shanghai"

@@ -39,6 +39,7 @@ from models import (
     WebhookEndpoint,
     WebhookEvent,
     WebhookEventType,
+    WebhookMatchNotice,
 )
 from models.types import utc_now
 
@@ -292,16 +293,39 @@ def notified_requests(session: Session, profile_ids: Iterable[str]) -> set[tuple
     ids = sorted(set(profile_ids))
     if not ids:
         return set()
-    told: set[tuple[str, str]] = set()
-    for payload in session.scalars(
-        select(WebhookEvent.payload).where(
-            WebhookEvent.type == WebhookEventType.MATCH_CREATED.value,
-            WebhookEvent.subject_id.in_(ids),
+    told = session.execute(
+        select(
+            WebhookMatchNotice.investor_profile_id, WebhookMatchNotice.financing_request_id
+        ).where(WebhookMatchNotice.investor_profile_id.in_(ids))
+    )
+    return {(profile_id, request_id) for profile_id, request_id in told}
+
+
+def add_match_event(
+    session: Session,
+    data: Mapping[str, Any],
+    endpoints: Iterable[WebhookEndpoint],
+) -> bool:
+    """match.created for one (mandate, request) pair to ``endpoints``, and the note that the
+    pair was told of (kept after the event is deleted); nothing when no endpoint wants it."""
+    event = add_event(
+        session,
+        WebhookEventType.MATCH_CREATED.value,
+        data,
+        endpoints,
+        subject_id=data["investor_profile_id"],
+    )
+    if event is None:
+        return False
+    session.add(
+        WebhookMatchNotice(
+            investor_profile_id=data["investor_profile_id"],
+            financing_request_id=data["financing_request_id"],
+            event_id=event.id,
+            told_at=event.created_at,
         )
-    ):
-        data = json.loads(payload)["data"]
-        told.add((data["investor_profile_id"], data["financing_request_id"]))
-    return told
+    )
+    return True
 
 
 def emit_outcome_step(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -170,5 +171,73 @@ def test_impressions_keep_their_rows_when_rekeyed(scratch_database_url: str) -> 
             ("r2", 1, "default-v1"),
         ]
         assert all(len(str(key)) == 36 for key, *_ in restored)
+    finally:
+        engine.dispose()
+
+
+def test_pairs_told_of_by_match_events_become_notices(scratch_database_url: str) -> None:
+    """webhook_match_notices holds each pair an existing match.created event told of, once
+    (the first event), and none whose mandate or request is gone; other events add none."""
+    upgrade(scratch_database_url, "webhook_endpoint_edits")
+    engine = create_db_engine(scratch_database_url)
+    at = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+
+    def match(event_id: str, profile: str, request: str) -> str:
+        return json.dumps(
+            {
+                "id": event_id,
+                "type": "match.created",
+                "data": {"investor_profile_id": profile, "financing_request_id": request},
+            }
+        )
+
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO investor_profiles (id, name, kind, origin, thesis, ticket_min, "
+                    "ticket_max, currency, created_at, updated_at, revision) VALUES ('p1', "
+                    "'p', 'vc', 'domestic', 't', 1, 2, 'CNY', :now, :now, 1)"
+                ),
+                {"now": at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO financing_requests (id, company, title, summary, amount, "
+                    "currency, stage, status, created_at, updated_at, revision) VALUES "
+                    "('r1', 'c', 't', 's', 100, 'CNY', 'seed', 'published', :now, :now, 1)"
+                ),
+                {"now": at},
+            )
+            events = [
+                ("msg_later", "match.created", match("msg_later", "p1", "r1"), 5),
+                ("msg_first", "match.created", match("msg_first", "p1", "r1"), 0),
+                ("msg_gone", "match.created", match("msg_gone", "p1", "r-deleted"), 1),
+                ("msg_other", "meeting.requested", json.dumps({"data": {}}), 2),
+            ]
+            for event_id, kind, payload, minutes in events:
+                connection.execute(
+                    text(
+                        "INSERT INTO webhook_events (id, type, payload, expand_pending, "
+                        "subject_id, created_at) VALUES (:id, :type, :payload, false, 'p1', :at)"
+                    ),
+                    {
+                        "id": event_id,
+                        "type": kind,
+                        "payload": payload,
+                        "at": at + dt.timedelta(minutes=minutes),
+                    },
+                )
+        upgrade(scratch_database_url)
+        with engine.connect() as connection:
+            notices = connection.execute(
+                text(
+                    "SELECT investor_profile_id, financing_request_id, event_id "
+                    "FROM webhook_match_notices"
+                )
+            ).all()
+        assert [tuple(row) for row in notices] == [("p1", "r1", "msg_first")]
+        downgrade(scratch_database_url, "webhook_endpoint_edits")
+        upgrade(scratch_database_url)
     finally:
         engine.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from models import WebhookEndpoint, WebhookEventType
 from models.types import utc_now
 from service.core.database import SessionDep, start_writing
+from service.core.settings import get_settings
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
@@ -220,6 +221,7 @@ def _endpoint_page(
         "edit": edit or _edit_form(endpoint),
         "chosen": set(endpoint.event_types) if chosen is None else chosen,
         "notice": _notice(request),
+        "history_days": get_settings().webhook_history_days,
     }
     return render(request, visitor, "webhooks/endpoint.html", context)
 
