@@ -52,8 +52,10 @@ EXPANSIONS_PER_PASS = 20
 MATCHES_PER_REQUEST = 10_000
 # At most this many requests ranked per mandate change get a match event.
 MATCHES_PER_MANDATE = 1_000
-# Old webhook history is looked for at start and then this often.
+# Old webhook history is looked for at start and then this often; a pass deletes at most
+# this many batches of it (the next pass goes on while some is left).
 CLEANUP_INTERVAL_SECONDS = 3600.0
+CLEANUP_BATCHES_PER_PASS = 10
 
 
 def expand_publications(session: Session, index: MatchIndex) -> int:
@@ -194,16 +196,36 @@ class _Stop:
         self.event.set()
 
 
-def delete_old_history(factory: sessionmaker[Session], keep: dt.timedelta) -> int:
-    """Webhook events older than ``keep`` whose deliveries are finished, in short
-    transactions until none is left; how many were deleted."""
+def delete_old_history(
+    factory: sessionmaker[Session], keep: dt.timedelta, stop: threading.Event
+) -> tuple[int, bool]:
+    """Webhook events older than ``keep`` whose deliveries are finished, a short transaction
+    per batch, at most ``CLEANUP_BATCHES_PER_PASS`` batches (a long backlog, on the first
+    run, is worked off over several passes, the sending going on in between); how many were
+    deleted, and whether none is left."""
     deleted = 0
-    while True:
+    for _ in range(CLEANUP_BATCHES_PER_PASS):
+        if stop.is_set():
+            return deleted, False
         with factory.begin() as session:
             batch = delete_finished_events(session, written_before=utc_now() - keep)
         deleted += batch
         if batch < RETENTION_BATCH:
-            return deleted
+            return deleted, True
+    return deleted, False
+
+
+def _clean_up(factory: sessionmaker[Session], keep: dt.timedelta, stop: threading.Event) -> bool:
+    """One pass's share of deleting old history; whether it is done for now. A failure is
+    logged and tried again at the next interval: it never holds up sending."""
+    try:
+        removed, done = delete_old_history(factory, keep, stop)
+    except Exception:
+        logger.exception("webhook history not deleted")
+        return True
+    if removed:
+        logger.info("webhook history deleted", extra={"events": removed})
+    return done
 
 
 def run_passes(
@@ -222,11 +244,8 @@ def run_passes(
     with httpx.Client(follow_redirects=False, trust_env=False) as client:
         while not stop.is_set():
             try:
-                if time.monotonic() >= next_cleanup:
-                    removed = delete_old_history(factory, keep)
+                if time.monotonic() >= next_cleanup and _clean_up(factory, keep, stop):
                     next_cleanup = time.monotonic() + CLEANUP_INTERVAL_SECONDS
-                    if removed:
-                        logger.info("webhook history deleted", extra={"events": removed})
                 with factory.begin() as session:
                     expanded = expand_publications(session, index)
                 sent = deliver_due(factory, client, policy)

@@ -22,6 +22,8 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models import (
@@ -306,26 +308,53 @@ def add_match_event(
     data: Mapping[str, Any],
     endpoints: Iterable[WebhookEndpoint],
 ) -> bool:
-    """match.created for one (mandate, request) pair to ``endpoints``, and the note that the
-    pair was told of (kept after the event is deleted); nothing when no endpoint wants it."""
-    event = add_event(
+    """match.created for one (mandate, request) pair to ``endpoints``, unless the pair was
+    told of before; and the note that it was told of (kept after the event is deleted).
+    Nothing when no endpoint wants it.
+
+    The note is written first, skipped on a conflict: two workers telling the same pair at
+    once (a publication and a mandate change, expanded side by side) write it once, the
+    second waiting for the first's commit and then writing neither note nor event."""
+    targets = list(endpoints)
+    if not targets:
+        return False
+    now = utc_now()
+    event_id = new_event_id()
+    note = {
+        "investor_profile_id": data["investor_profile_id"],
+        "financing_request_id": data["financing_request_id"],
+        "event_id": event_id,
+        "told_at": now,
+    }
+    if not _note_written(session, note):
+        return False
+    add_event(
         session,
         WebhookEventType.MATCH_CREATED.value,
         data,
-        endpoints,
+        targets,
+        event_id=event_id,
         subject_id=data["investor_profile_id"],
     )
-    if event is None:
-        return False
-    session.add(
-        WebhookMatchNotice(
-            investor_profile_id=data["investor_profile_id"],
-            financing_request_id=data["financing_request_id"],
-            event_id=event.id,
-            told_at=event.created_at,
-        )
-    )
     return True
+
+
+def _note_written(session: Session, note: Mapping[str, Any]) -> bool:
+    """Insert the note unless the pair has one; whether it was inserted."""
+    if session.get_bind().dialect.name == "postgresql":
+        # psycopg reports no row count here (-1): the returned key says it.
+        inserted = session.execute(
+            postgresql_insert(WebhookMatchNotice)
+            .values(**note)
+            .on_conflict_do_nothing()
+            .returning(WebhookMatchNotice.event_id)
+        ).first()
+        return inserted is not None
+    # SQLite before 3.35 has no RETURNING; its row count says it.
+    written = session.connection().execute(
+        sqlite_insert(WebhookMatchNotice).values(**note).on_conflict_do_nothing()
+    )
+    return bool(written.rowcount == 1)
 
 
 def emit_outcome_step(

@@ -249,6 +249,10 @@ def deliveries_of(
             .order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)
         ):
             attempts[attempt.delivery_id].append(attempt)
+    # A delivery whose event the worker deleted between the two reads (its history window
+    # passed: ``service.webhooks.retention``) is left out rather than shown without a body.
     return [
-        WebhookDeliveryOut.from_model(d, payloads[d.event_id], attempts[d.id]) for d in deliveries
+        WebhookDeliveryOut.from_model(d, payloads[d.event_id], attempts[d.id])
+        for d in deliveries
+        if d.event_id in payloads
     ], total

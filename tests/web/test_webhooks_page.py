@@ -211,7 +211,8 @@ def test_the_endpoint_is_changed_on_its_page_with_errors_beside_the_fields(
     ).json()
     path = f"/webhooks/{created['id']}"
     page = browser.get(path).text
-    assert "每条记录在事件发生后保留 30 天，之后删除。" in page  # the delivery log's window
+    # The delivery log's window.
+    assert "每条记录在事件发生后保留 30 天（仍在重试的，保留到重试结束），之后删除。" in page
     assert 'name="url" type="url" value="https://127.0.0.1/"' in page
     assert 'name="description" value="CRM"' in page
     assert 'value="outcome.step" checked' in page

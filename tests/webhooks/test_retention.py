@@ -4,7 +4,9 @@ match events told of outlives them: no pair is told twice."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
+import pytest
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,13 +14,17 @@ from models import (
     DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
+    WebhookEndpoint,
     WebhookEvent,
     WebhookMatchNotice,
 )
 from models.types import utc_now
+from service.cli import worker
 from service.cli.worker import delete_old_history, expand_publications
 from service.ranking.index import MatchIndex
 from service.ranking.serving import make_default_scorer
+from service.webhooks import retention
+from service.webhooks.outbox import add_match_event
 from service.webhooks.retention import delete_finished_events
 from tests.support.factories import ApiClient
 from tests.webhooks.test_events import endpoint, payloads
@@ -64,9 +70,8 @@ def test_a_pair_told_of_is_not_told_again_once_its_event_is_deleted(
     _finish(db_session, list(told), DeliveryStatus.DELIVERED)
     _age(db_session, list(told), days=31)
     db_session.commit()
-    assert delete_old_history(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), KEEP
-    ) == len(told)
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    assert delete_old_history(factory, KEEP, threading.Event()) == (len(told), True)
     db_session.expire_all()
     assert _count(db_session, WebhookEvent) == 0
     assert _count(db_session, WebhookDelivery) == 0
@@ -120,3 +125,50 @@ def test_only_old_events_waiting_for_nothing_are_deleted_with_deliveries_and_att
     assert _count(db_session, WebhookAttempt) == 0
     assert set(db_session.scalars(select(WebhookDelivery.event_id))) == {pending, recent}
     assert delete_finished_events(db_session, written_before=utc_now() - KEEP) == 0
+
+
+def test_a_long_backlog_is_deleted_a_few_batches_per_pass(
+    api: ApiClient, db_session: Session, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass deletes at most ``CLEANUP_BATCHES_PER_PASS`` batches and says some is left (the
+    worker sends in between); a stop asked for ends it before the next batch."""
+    monkeypatch.setattr(retention, "BATCH", 2)
+    monkeypatch.setattr(worker, "RETENTION_BATCH", 2)
+    monkeypatch.setattr(worker, "CLEANUP_BATCHES_PER_PASS", 2)
+    startup = api.create_account("startup")
+    endpoint(api, startup, ["financing_request.reviewed"])
+    for number in range(5):
+        api.publish(api.create_request(startup, company=f"Co {number}")["id"])
+    old = list(db_session.scalars(select(WebhookEvent.id)))
+    assert len(old) == 5
+    _finish(db_session, old, DeliveryStatus.DELIVERED)
+    _age(db_session, old, days=31)
+    db_session.commit()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    stopped = threading.Event()
+    stopped.set()
+    assert delete_old_history(factory, KEEP, stopped) == (0, False)
+    assert delete_old_history(factory, KEEP, threading.Event()) == (4, False)
+    assert delete_old_history(factory, KEEP, threading.Event()) == (1, True)
+    db_session.expire_all()
+    assert _count(db_session, WebhookEvent) == 0
+
+
+def test_a_pair_told_of_elsewhere_meanwhile_is_not_told_again(
+    api: ApiClient, db_session: Session
+) -> None:
+    """Its note is written first and skipped on a conflict: when another expansion has told
+    of the pair (its note there before this one's), neither a note nor an event is written."""
+    investor, startup = api.create_account("investor"), api.create_account("startup")
+    mine = api.create_investor(investor, name="My fund")["id"]
+    hook_id = endpoint(api, investor, ["match.created"], min_score=0.0)
+    request_id = api.create_request(startup)["id"]
+    hook = db_session.get(WebhookEndpoint, hook_id)
+    assert hook is not None
+    data = {"investor_profile_id": mine, "financing_request_id": request_id, "score": 0.9}
+    assert add_match_event(db_session, data, [hook]) is True
+    assert add_match_event(db_session, data, [hook]) is False
+    assert add_match_event(db_session, data, []) is False
+    db_session.flush()
+    assert len(payloads(db_session, hook_id, "match.created")) == 1
+    assert _count(db_session, WebhookMatchNotice) == 1
