@@ -21,7 +21,8 @@ down_revision: str | None = "webhook_endpoint_edits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-BACKFILL_BATCH = 1_000
+BACKFILL_BATCH = 400
+"""Events per batch: their pairs' ids go in IN lists, under old SQLite's 999 parameters."""
 
 
 def upgrade() -> None:

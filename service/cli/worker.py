@@ -215,12 +215,17 @@ def delete_old_history(
     return deleted, False
 
 
-def _clean_up(factory: sessionmaker[Session], keep: dt.timedelta, stop: threading.Event) -> bool:
+def _clean_up(
+    factory: sessionmaker[Session], keep: dt.timedelta, stop: threading.Event, *, once: bool
+) -> bool:
     """One pass's share of deleting old history; whether it is done for now. A failure is
-    logged and tried again at the next interval: it never holds up sending."""
+    logged and tried again at the next interval: it never holds up sending (a single pass,
+    ``--once``, fails with it instead)."""
     try:
         removed, done = delete_old_history(factory, keep, stop)
     except Exception:
+        if once:
+            raise
         logger.exception("webhook history not deleted")
         return True
     if removed:
@@ -244,7 +249,7 @@ def run_passes(
     with httpx.Client(follow_redirects=False, trust_env=False) as client:
         while not stop.is_set():
             try:
-                if time.monotonic() >= next_cleanup and _clean_up(factory, keep, stop):
+                if time.monotonic() >= next_cleanup and _clean_up(factory, keep, stop, once=once):
                     next_cleanup = time.monotonic() + CLEANUP_INTERVAL_SECONDS
                 with factory.begin() as session:
                     expanded = expand_publications(session, index)

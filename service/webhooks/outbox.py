@@ -104,13 +104,14 @@ def add_event(
     *,
     event_id: str | None = None,
     subject_id: str | None = None,
+    created_at: dt.datetime | None = None,
 ) -> WebhookEvent | None:
     """One event and its deliveries to ``endpoints``; nothing when no endpoint wants it.
     ``subject_id``: what the event is about, for finding it again (a match event's mandate)."""
     targets = list(endpoints)
     if not targets:
         return None
-    now = utc_now()
+    now = created_at or utc_now()
     event_id = event_id or new_event_id()
     event = WebhookEvent(
         id=event_id,
@@ -335,6 +336,7 @@ def add_match_event(
         targets,
         event_id=event_id,
         subject_id=data["investor_profile_id"],
+        created_at=now,
     )
     return True
 
@@ -342,7 +344,8 @@ def add_match_event(
 def _note_written(session: Session, note: Mapping[str, Any]) -> bool:
     """Insert the note unless the pair has one; whether it was inserted."""
     if session.get_bind().dialect.name == "postgresql":
-        # psycopg reports no row count here (-1): the returned key says it.
+        # The row count came back -1 here (psycopg 3 through SQLAlchemy, in this service's
+        # tests): the returned key says it instead.
         inserted = session.execute(
             postgresql_insert(WebhookMatchNotice)
             .values(**note)
