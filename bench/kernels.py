@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,15 +22,6 @@ from scoring import InvestorFeatures, InvestorRecord, MatchScorer, Segment
 from scoring.similarity import text_similarity32
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def sparse_product_similarity(
-    thesis: sp.csr_matrix, texts: sp.csc_matrix
-) -> npt.NDArray[np.float32]:
-    """The text similarity as scipy's sparse product computes it (the thesis's columns copied
-    out, then multiplied): what ``scoring.similarity.text_similarity32`` is timed against."""
-    product = texts[:, thesis.indices] @ thesis.data.astype(np.float32)
-    return np.asarray(product, dtype=np.float32).ravel()
 
 
 def numpy_limit(

@@ -35,19 +35,13 @@ from bench.http_load import (
     worker_rss_mb,
     wrk_load,
 )
-from bench.kernels import (
-    load_text_terms,
-    naive_rank,
-    numpy_limit,
-    postgres_rank,
-    sparse_product_similarity,
-)
+from bench.kernels import load_text_terms, naive_rank, numpy_limit, postgres_rank
 from bench.server_process import scratch_database
 from bench.synthetic import populate
 from models import InvestorProfile
 from scoring import InvestorFeatures, RankedRequest
 from scoring.pruning import pruned_candidates
-from scoring.similarity import text_similarity32
+from scoring.similarity import sparse_product_similarity, text_similarity32
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
 from service.ranking.index import MatchIndex

@@ -2,6 +2,6 @@
 
 from service.core.memory import share_one_heap_arena
 
-# Before NumPy's threads start (OpenBLAS starts them on import): glibc fixes how many heap
-# arenas a process may have when its second thread first allocates. See the docstring.
+# Before NumPy's threads start (OpenBLAS starts them on import): arenas made before the
+# call stay, and later threads would share them round-robin. See the docstring.
 share_one_heap_arena()

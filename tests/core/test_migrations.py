@@ -7,7 +7,7 @@ import json
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from models import Base
 from service.core.database import create_db_engine
@@ -115,6 +115,28 @@ def test_account_keys_move_to_api_keys_and_back(scratch_database_url: str) -> No
         engine.dispose()
 
 
+def _mandate_and_requests(connection: Connection, now: dt.datetime, request_ids: list[str]) -> None:
+    """Mandate 'p1' and published requests of these ids, in plain SQL (no model is current
+    at an old revision)."""
+    connection.execute(
+        text(
+            "INSERT INTO investor_profiles (id, name, kind, origin, thesis, ticket_min, "
+            "ticket_max, currency, created_at, updated_at, revision) VALUES ('p1', "
+            "'p', 'vc', 'domestic', 't', 1, 2, 'CNY', :now, :now, 1)"
+        ),
+        {"now": now},
+    )
+    for request_id in request_ids:
+        connection.execute(
+            text(
+                "INSERT INTO financing_requests (id, company, title, summary, amount, "
+                "currency, stage, status, created_at, updated_at, revision) VALUES "
+                "(:id, 'c', 't', 's', 100, 'CNY', 'seed', 'published', :now, :now, 1)"
+            ),
+            {"id": request_id, "now": now},
+        )
+
+
 def test_impressions_keep_their_rows_when_rekeyed(scratch_database_url: str) -> None:
     """impression_log_keys moves every impression into the integer-keyed table, keys rising
     in the order shown, and the downgrade moves them back under new UUID keys."""
@@ -123,23 +145,7 @@ def test_impressions_keep_their_rows_when_rekeyed(scratch_database_url: str) -> 
     shown = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO investor_profiles (id, name, kind, origin, thesis, ticket_min, "
-                    "ticket_max, currency, created_at, updated_at, revision) VALUES ('p1', "
-                    "'p', 'vc', 'domestic', 't', 1, 2, 'CNY', :now, :now, 1)"
-                ),
-                {"now": shown},
-            )
-            for request_id in ("r1", "r2"):
-                connection.execute(
-                    text(
-                        "INSERT INTO financing_requests (id, company, title, summary, amount, "
-                        "currency, stage, status, created_at, updated_at, revision) VALUES "
-                        "(:id, 'c', 't', 's', 100, 'CNY', 'seed', 'published', :now, :now, 1)"
-                    ),
-                    {"id": request_id, "now": shown},
-                )
+            _mandate_and_requests(connection, shown, ["r1", "r2"])
             # Written out of order: the later impression first.
             for key, request_id, minutes in (("i-later", "r2", 5), ("i-first", "r1", 0)):
                 connection.execute(
@@ -193,22 +199,7 @@ def test_pairs_told_of_by_match_events_become_notices(scratch_database_url: str)
 
     try:
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO investor_profiles (id, name, kind, origin, thesis, ticket_min, "
-                    "ticket_max, currency, created_at, updated_at, revision) VALUES ('p1', "
-                    "'p', 'vc', 'domestic', 't', 1, 2, 'CNY', :now, :now, 1)"
-                ),
-                {"now": at},
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO financing_requests (id, company, title, summary, amount, "
-                    "currency, stage, status, created_at, updated_at, revision) VALUES "
-                    "('r1', 'c', 't', 's', 100, 'CNY', 'seed', 'published', :now, :now, 1)"
-                ),
-                {"now": at},
-            )
+            _mandate_and_requests(connection, at, ["r1"])
             events = [
                 ("msg_later", "match.created", match("msg_later", "p1", "r1"), 5),
                 ("msg_first", "match.created", match("msg_first", "p1", "r1"), 0),
