@@ -159,8 +159,8 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
 
     Made on the event loop (a session takes no connection until its first statement, which
     runs on a worker thread with the handler), so only the end of the unit of work costs a
-    thread hop; that end runs shielded, so a cancelled request still hands its connection
-    back rolled back.
+    thread hop, and none when the handler ended it (``end_unit_of_work``); that end runs
+    shielded, so a cancelled request still hands its connection back rolled back.
     """
     factory: sessionmaker[Session] = request.app.state.session_factory
     session = factory()
@@ -170,8 +170,20 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
         with anyio.CancelScope(shield=True):
             await _on_own_thread(_roll_back_and_close, session)
         raise
+    if not session.in_transaction():
+        # Nothing begun, or the handler ended its unit of work itself (``end_unit_of_work``):
+        # closing holds no connection and does no I/O, so it needs no thread.
+        session.close()
+        return
     with anyio.CancelScope(shield=True):
         await _on_own_thread(_commit_and_close, session)
+
+
+def end_unit_of_work(session: Session) -> None:
+    """Commit the request's unit of work now, on the caller's thread (a handler on the event
+    loop), so that ``get_session`` has nothing left to end and closes the session without
+    a hop to a worker thread."""
+    session.commit()
 
 
 async def _on_own_thread(end: Callable[[Session], None], session: Session) -> None:

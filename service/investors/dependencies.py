@@ -78,11 +78,16 @@ def investor_side_caller_and_mandate(
 ) -> MandateReader:
     """``InvestorSidePrincipal`` and ``VisibleMandate`` together, checked in the same order
     (401, unreadable or unknown input, 403, 404), in one hop to a worker thread instead of two:
-    for a route that reads a mandate on every call (its matches)."""
+    for a route that reads a mandate on every call (its matches). The session is left
+    holding its connection, for a route that continues on the event loop."""
     principal = authenticated_in_role(
         request, session, now, credentials, session_token, INVESTOR_SIDE_ROLES
     )
-    return MandateReader(principal, visible_mandate(investor_id, session, principal))
+    reader = MandateReader(principal, visible_mandate(investor_id, session, principal))
+    # The route goes on on the event loop, where waiting for a pooled connection could wait
+    # for sessions that only the loop ends: it keeps this one (taken here, on a worker thread).
+    session.connection()
+    return reader
 
 
 InvestorSideMandate = Annotated[MandateReader, Depends(investor_side_caller_and_mandate)]

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from service.core.database import SessionDep
+from service.core.database import SessionDep, end_unit_of_work
 from service.feedback import service as feedback
 from service.financing_requests.dependencies import VisibleFinancingRequest
 from service.http.auth import CommissionPrincipal
@@ -43,7 +43,7 @@ NearMissesQuery = Annotated[
 
 @router.get("/v1/investors/{investor_id}/matches", response_model=MatchPage[RequestMatchOut])
 @may_answer(403)  # its role is checked with its mandate, by InvestorSideMandate
-def investor_matches(
+async def investor_matches(
     caller: InvestorSideMandate,
     session: SessionDep,
     index: MatchIndexDep,
@@ -62,9 +62,11 @@ def investor_matches(
     include_near_misses: NearMissesQuery = False,
 ) -> Response:
     """Published financing requests ranked for this mandate, best first, with reasons."""
+    # On the event loop (see serve_requests_for_investor_promptly), with the connection the
+    # caller's check left in the session.
     principal, profile = caller.principal, caller.profile
     window = RankingWindow(limit, decode_offset_cursor(cursor), min_score, include_near_misses)
-    served = service.serve_requests_for_investor(
+    served = await service.serve_requests_for_investor_promptly(
         session=session,
         index=index,
         profile=profile,
@@ -82,6 +84,7 @@ def investor_matches(
         cache=cache,
     )
     service.note_shown(log=log, profile=profile, viewer=principal, page=served.page, window=window)
+    end_unit_of_work(session)
     return json_response(served.json())
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from models import FinancingRequest, InvestorProfile
 from scoring.reasons import Reason
@@ -27,8 +29,9 @@ from service.matches.schemas import (
     ReasonOut,
     RequestMatchOut,
 )
-from service.ranking.index import MatchIndex
+from service.ranking.index import IndexState, MatchIndex
 from service.ranking.ranker import RankingWindow, rank_investors, rank_requests
+from service.ranking.ranking_probe import RankingProbe, read_ranking_probe
 from service.ranking.selection import RequestSelection
 from service.ranking.serving import ServingRanker, rounded_score
 
@@ -140,7 +143,7 @@ def rank_requests_for_investor(
     ).page
 
 
-def serve_requests_for_investor(
+async def serve_requests_for_investor_promptly(
     *,
     session: Session,
     index: MatchIndex,
@@ -150,13 +153,57 @@ def serve_requests_for_investor(
     window: RankingWindow,
     cache: MatchPageCache,
 ) -> ServedPage:
-    """``rank_requests_for_investor`` with each item's JSON, kept in ``cache`` with the item."""
+    """``serve_requests_for_investor`` on the event loop when the index needs no catching up,
+    else on a worker thread.
+
+    A page from a current index is a millisecond or two of work that holds the GIL for most
+    of it: handed to a thread and back, the hops and the threads' contention for the GIL
+    cost more than the ranking (measured: a third more pages a second at 16 connections
+    when served here). Catching up can take seconds (a refresh; at a million requests a
+    compaction), which the loop must not wait for. The caller's session must already hold
+    its connection (``investor_side_caller_and_mandate`` leaves it so): waiting for one
+    here would block the loop that returns them.
+    """
+    probe = read_ranking_probe(session, index.since)
+    serve = partial(
+        serve_requests_for_investor,
+        session=session,
+        index=index,
+        profile=profile,
+        viewer=viewer,
+        filters=filters,
+        window=window,
+        cache=cache,
+        probe=probe,
+    )
+    state = index.current_as_read(probe)
+    if state is None:
+        return await run_in_threadpool(serve)
+    return serve(state=state)
+
+
+def serve_requests_for_investor(
+    *,
+    session: Session,
+    index: MatchIndex,
+    profile: InvestorProfile,
+    viewer: Principal,
+    filters: MatchFilters,
+    window: RankingWindow,
+    cache: MatchPageCache,
+    probe: RankingProbe | None = None,
+    state: IndexState | None = None,
+) -> ServedPage:
+    """``rank_requests_for_investor`` with each item's JSON, kept in ``cache`` with the item.
+    ``probe`` and ``state``: as ``rank_requests`` takes them."""
     ranked = rank_requests(
         session=session,
         index=index,
         profile=profile,
         selection=filters.selection(),
         window=window,
+        probe=probe,
+        state=state,
     )
     by_id = cache.published_requests(
         session, [match.id for match in ranked.page], ranked.applied_revisions()

@@ -217,6 +217,15 @@ class MatchIndex:
         state = self._state
         return None if state is None else state.since
 
+    def current_as_read(self, probe: RankingProbe) -> IndexState | None:
+        """The snapshot, if ``probe`` (read for its ``since``) shows nothing written since it
+        was taken: ranking with it needs no refresh. None when ``current`` has catching up to do
+        (a refresh, perhaps a rebuild: seconds at a million requests)."""
+        state = self._state
+        if state is None or state.since is None or probe.since != state.since:
+            return None
+        return state if probe.requests == state.probe else None
+
     def current(self, session: Session, probe: RankingProbe | None = None) -> IndexState:
         """The snapshot to rank with, refreshed first if anything was written since.
         ``probe``, read for this snapshot's ``since`` (``read_ranking_probe(session,

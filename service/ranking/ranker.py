@@ -117,10 +117,19 @@ def rank_requests(
     profile: InvestorProfile,
     selection: RequestSelection,
     window: RankingWindow,
+    probe: RankingProbe | None = None,
+    state: IndexState | None = None,
 ) -> RankedRequests:
-    """The published requests in ``selection`` for one mandate, best first, ties by id."""
-    probe = read_ranking_probe(session, index.since)
-    state = index.current(session, probe)
+    """The published requests in ``selection`` for one mandate, best first, ties by id.
+
+    ``probe`` and ``state``: the ranking probe already read for ``index.since`` and the
+    snapshot it showed current (``MatchIndex.current_as_read``), so a ranking that must not
+    refresh the index (one on the event loop) ranks with that snapshot.
+    """
+    if probe is None:
+        probe = read_ranking_probe(session, index.since)
+    if state is None:
+        state = index.current(session, probe)
     scorer = state.scorer
     mandate = index.cached_mandate(state, profile.id, profile.revision)
     if mandate is None:
