@@ -158,11 +158,11 @@ async def serve_requests_for_investor_promptly(
 
     A page from a current index is a millisecond or two of work that holds the GIL for most
     of it: handed to a thread and back, the hops and the threads' contention for the GIL
-    cost more than the ranking (measured: a third more pages a second at 16 connections
-    when served here). Catching up can take seconds (a refresh; at a million requests a
-    compaction), which the loop must not wait for. The caller's session must already hold
-    its connection (``investor_side_caller_and_mandate`` leaves it so): waiting for one
-    here would block the loop that returns them.
+    cost more than the ranking (measured at 100,000 requests, 2 workers: a fifth to a third
+    more pages a second at 16 connections when served here). Catching up can take seconds
+    (a refresh; at a million requests a compaction), which the loop must not wait for. The
+    caller's session must already hold its connection (``investor_side_caller_and_mandate``
+    leaves it so): waiting for one here would block the loop that returns them.
     """
     probe = read_ranking_probe(session, index.since)
     serve = partial(
