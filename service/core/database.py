@@ -158,9 +158,10 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
     (``start_writing``).
 
     Made on the event loop (a session takes no connection until its first statement, which
-    runs on a worker thread with the handler), so only the end of the unit of work costs a
-    thread hop, and none when the handler ended it (``end_unit_of_work``); that end runs
-    shielded, so a cancelled request still hands its connection back rolled back.
+    runs with the handler: on a worker thread, or on the loop for the one route that ranks
+    there, ``investor_matches``), so only the end of the unit of work costs a thread hop, and
+    none when the handler ended it (``end_unit_of_work``); that end runs shielded, so a
+    cancelled request still hands its connection back rolled back.
     """
     factory: sessionmaker[Session] = request.app.state.session_factory
     session = factory()
@@ -170,13 +171,15 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
         with anyio.CancelScope(shield=True):
             await _on_own_thread(_roll_back_and_close, session)
         raise
-    if not session.in_transaction():
-        # Nothing begun, or the handler ended its unit of work itself (``end_unit_of_work``):
-        # closing holds no connection and does no I/O, so it needs no thread.
+    if _ended_by_handler(session):
+        # Closing holds no connection and does no I/O, so it needs no thread.
         session.close()
         return
     with anyio.CancelScope(shield=True):
         await _on_own_thread(_commit_and_close, session)
+
+
+_UNIT_OF_WORK_ENDED = "matchmaker_unit_of_work_ended"
 
 
 def end_unit_of_work(session: Session) -> None:
@@ -184,6 +187,19 @@ def end_unit_of_work(session: Session) -> None:
     loop), so that ``get_session`` has nothing left to end and closes the session without
     a hop to a worker thread."""
     session.commit()
+    session.info[_UNIT_OF_WORK_ENDED] = True
+
+
+def _ended_by_handler(session: Session) -> bool:
+    """Whether the handler ended its unit of work (``end_unit_of_work``) and nothing has
+    happened in the session since. Only then is there nothing to commit: a session outside a
+    transaction may still hold objects added or changed since its last commit (after
+    ``stop_reading``, say), which the commit at the end writes."""
+    return (
+        bool(session.info.get(_UNIT_OF_WORK_ENDED))
+        and not session.in_transaction()
+        and not (session.new or session.dirty or session.deleted)
+    )
 
 
 async def _on_own_thread(end: Callable[[Session], None], session: Session) -> None:

@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from service.core.database import SessionDep, end_unit_of_work
-from service.feedback import service as feedback
 from service.financing_requests.dependencies import VisibleFinancingRequest
 from service.http.auth import CommissionPrincipal
 from service.http.fields import RegionQuery, SectorQuery, StageQuery
@@ -62,8 +61,8 @@ async def investor_matches(
     include_near_misses: NearMissesQuery = False,
 ) -> Response:
     """Published financing requests ranked for this mandate, best first, with reasons."""
-    # On the event loop (see serve_requests_for_investor_promptly), with the connection the
-    # caller's check left in the session.
+    # On the event loop, where serve_requests_for_investor_promptly finds it quick, with the
+    # connection the caller's check left in the session.
     principal, profile = caller.principal, caller.profile
     window = RankingWindow(limit, decode_offset_cursor(cursor), min_score, include_near_misses)
     served = await service.serve_requests_for_investor_promptly(
@@ -71,15 +70,8 @@ async def investor_matches(
         index=index,
         profile=profile,
         viewer=principal,
-        filters=service.MatchFilters(
-            sector=sector,
-            stage=stage,
-            region=region,
-            event_id=event_id,
-            excluded_ids=frozenset()
-            if include_passed
-            else feedback.passed_request_ids(session=session, profile_id=profile.id),
-        ),
+        filters=service.MatchFilters(sector=sector, stage=stage, region=region, event_id=event_id),
+        include_passed=include_passed,
         window=window,
         cache=cache,
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from models import FinancingRequest, InvestorProfile
 from scoring.reasons import Reason
+from service.feedback.service import passed_request_ids
 from service.financing_requests.schemas import sees_private_fields
 from service.http.auth import Principal
 from service.http.pagination import encode_offset_cursor
@@ -150,36 +151,61 @@ async def serve_requests_for_investor_promptly(
     profile: InvestorProfile,
     viewer: Principal,
     filters: MatchFilters,
+    include_passed: bool,
     window: RankingWindow,
     cache: MatchPageCache,
 ) -> ServedPage:
-    """``serve_requests_for_investor`` on the event loop when the index needs no catching up,
-    else on a worker thread.
+    """``serve_requests_for_investor`` (without the requests the investor passed on, unless
+    ``include_passed``) on the event loop when it is quick, else on a worker thread.
 
-    A page from a current index is a millisecond or two of work that holds the GIL for most
-    of it: handed to a thread and back, the hops and the threads' contention for the GIL
-    cost more than the ranking (measured at 100,000 requests, 2 workers: a fifth to a third
-    more pages a second at 16 connections when served here). Catching up can take seconds
-    (a refresh; at a million requests a compaction), which the loop must not wait for. The
-    caller's session must already hold its connection (``investor_side_caller_and_mandate``
-    leaves it so): waiting for one here would block the loop that returns them.
+    A page ranked by the default weights (pruned) from a current index is a millisecond or
+    two at 100,000 requests, a few at a million, holding the GIL for most of it: handed to a
+    thread and back, the hops and the threads' contention for the GIL cost more than the
+    ranking (measured at 100,000 requests, 2 workers: a fifth to a third more pages a second
+    at 16 connections when served here). Everything else goes to a worker thread, where the
+    loop waits for none of it: catching the index up (a refresh; at a million requests a
+    compaction can take seconds), a learned model (it scores every row, and may read the
+    market's deal history), and a ranking whose slot other rankings hold (a report holds one
+    per batch of mandates). The caller's session must already hold its connection
+    (``investor_side_caller_and_mandate`` leaves it so): waiting for one here would block
+    the loop that returns them; its statements here are a few indexed reads.
     """
     probe = read_ranking_probe(session, index.since)
     serve = partial(
-        serve_requests_for_investor,
+        _serve_filtered,
         session=session,
         index=index,
         profile=profile,
         viewer=viewer,
         filters=filters,
+        include_passed=include_passed,
         window=window,
         cache=cache,
         probe=probe,
     )
     state = index.current_as_read(probe)
-    if state is None:
+    if state is None or probe.active_model is not None:
         return await run_in_threadpool(serve)
-    return serve(state=state)
+    if not index.ranking_slots.acquire(blocking=False):
+        return await run_in_threadpool(serve)
+    try:
+        return serve(state=state, holding_slot=True)
+    finally:
+        index.ranking_slots.release()
+
+
+def _serve_filtered(
+    *,
+    session: Session,
+    profile: InvestorProfile,
+    filters: MatchFilters,
+    include_passed: bool,
+    **rest: Any,
+) -> ServedPage:
+    if not include_passed:
+        passed = passed_request_ids(session=session, profile_id=profile.id)
+        filters = replace(filters, excluded_ids=filters.excluded_ids | passed)
+    return serve_requests_for_investor(session=session, profile=profile, filters=filters, **rest)
 
 
 def serve_requests_for_investor(
@@ -193,9 +219,10 @@ def serve_requests_for_investor(
     cache: MatchPageCache,
     probe: RankingProbe | None = None,
     state: IndexState | None = None,
+    holding_slot: bool = False,
 ) -> ServedPage:
     """``rank_requests_for_investor`` with each item's JSON, kept in ``cache`` with the item.
-    ``probe`` and ``state``: as ``rank_requests`` takes them."""
+    ``probe``, ``state`` and ``holding_slot``: as ``rank_requests`` takes them."""
     ranked = rank_requests(
         session=session,
         index=index,
@@ -204,6 +231,7 @@ def serve_requests_for_investor(
         window=window,
         probe=probe,
         state=state,
+        holding_slot=holding_slot,
     )
     by_id = cache.published_requests(
         session, [match.id for match in ranked.page], ranked.applied_revisions()

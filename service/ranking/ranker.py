@@ -4,6 +4,7 @@ a request into scored, ordered pairs. Matches and reports show what it returns."
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -119,12 +120,14 @@ def rank_requests(
     window: RankingWindow,
     probe: RankingProbe | None = None,
     state: IndexState | None = None,
+    holding_slot: bool = False,
 ) -> RankedRequests:
     """The published requests in ``selection`` for one mandate, best first, ties by id.
 
     ``probe`` and ``state``: the ranking probe already read for ``index.since`` and the
     snapshot it showed current (``MatchIndex.current_as_read``), so a ranking that must not
-    refresh the index (one on the event loop) ranks with that snapshot.
+    refresh the index (one on the event loop) ranks with that snapshot. ``holding_slot``:
+    the caller already holds one of ``index.ranking_slots`` (taken without waiting).
     """
     if probe is None:
         probe = read_ranking_probe(session, index.since)
@@ -143,7 +146,7 @@ def rank_requests(
     if foreign:
         # A foreign mandate never ranks the requests its negative list closes.
         segments = open_to_foreign(scorer, segments)
-    with index.ranking_slots:
+    with nullcontext() if holding_slot else index.ranking_slots:
         page, total = scorer.rank_segments(
             mandate.features,
             segments,
