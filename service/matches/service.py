@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
@@ -197,15 +197,34 @@ async def serve_requests_for_investor_promptly(
 def _serve_filtered(
     *,
     session: Session,
+    index: MatchIndex,
     profile: InvestorProfile,
+    viewer: Principal,
     filters: MatchFilters,
     include_passed: bool,
-    **rest: Any,
+    window: RankingWindow,
+    cache: MatchPageCache,
+    probe: RankingProbe,
+    state: IndexState | None = None,
+    holding_slot: bool = False,
 ) -> ServedPage:
+    """``serve_requests_for_investor``, the requests the investor passed on left out unless
+    ``include_passed`` (read here, on whichever thread serves the page)."""
     if not include_passed:
         passed = passed_request_ids(session=session, profile_id=profile.id)
         filters = replace(filters, excluded_ids=filters.excluded_ids | passed)
-    return serve_requests_for_investor(session=session, profile=profile, filters=filters, **rest)
+    return serve_requests_for_investor(
+        session=session,
+        index=index,
+        profile=profile,
+        viewer=viewer,
+        filters=filters,
+        window=window,
+        cache=cache,
+        probe=probe,
+        state=state,
+        holding_slot=holding_slot,
+    )
 
 
 def serve_requests_for_investor(
