@@ -172,59 +172,28 @@ async def serve_requests_for_investor_promptly(
     """
     probe = read_ranking_probe(session, index.since)
     serve = partial(
-        _serve_filtered,
+        serve_requests_for_investor,
         session=session,
         index=index,
         profile=profile,
         viewer=viewer,
         filters=filters,
-        include_passed=include_passed,
         window=window,
         cache=cache,
         probe=probe,
+        exclude_passed=not include_passed,
     )
     state = index.current_as_read(probe)
-    if state is None or probe.active_model is not None:
-        return await run_in_threadpool(serve)
-    if not index.ranking_slots.acquire(blocking=False):
+    if (
+        state is None
+        or probe.active_model is not None
+        or not index.ranking_slots.acquire(blocking=False)
+    ):
         return await run_in_threadpool(serve)
     try:
         return serve(state=state, holding_slot=True)
     finally:
         index.ranking_slots.release()
-
-
-def _serve_filtered(
-    *,
-    session: Session,
-    index: MatchIndex,
-    profile: InvestorProfile,
-    viewer: Principal,
-    filters: MatchFilters,
-    include_passed: bool,
-    window: RankingWindow,
-    cache: MatchPageCache,
-    probe: RankingProbe,
-    state: IndexState | None = None,
-    holding_slot: bool = False,
-) -> ServedPage:
-    """``serve_requests_for_investor``, the requests the investor passed on left out unless
-    ``include_passed`` (read here, on whichever thread serves the page)."""
-    if not include_passed:
-        passed = passed_request_ids(session=session, profile_id=profile.id)
-        filters = replace(filters, excluded_ids=filters.excluded_ids | passed)
-    return serve_requests_for_investor(
-        session=session,
-        index=index,
-        profile=profile,
-        viewer=viewer,
-        filters=filters,
-        window=window,
-        cache=cache,
-        probe=probe,
-        state=state,
-        holding_slot=holding_slot,
-    )
 
 
 def serve_requests_for_investor(
@@ -239,9 +208,15 @@ def serve_requests_for_investor(
     probe: RankingProbe | None = None,
     state: IndexState | None = None,
     holding_slot: bool = False,
+    exclude_passed: bool = False,
 ) -> ServedPage:
     """``rank_requests_for_investor`` with each item's JSON, kept in ``cache`` with the item.
-    ``probe``, ``state`` and ``holding_slot``: as ``rank_requests`` takes them."""
+    ``probe``, ``state`` and ``holding_slot``: as ``rank_requests`` takes them;
+    ``exclude_passed``: leave out the requests the investor passed on too (read here, on
+    whichever thread serves the page)."""
+    if exclude_passed:
+        passed = passed_request_ids(session=session, profile_id=profile.id)
+        filters = replace(filters, excluded_ids=filters.excluded_ids | passed)
     ranked = rank_requests(
         session=session,
         index=index,

@@ -230,13 +230,13 @@ class MatchIndex:
         """The snapshot to rank with, refreshed first if anything was written since.
         ``probe``, read for this snapshot's ``since`` (``read_ranking_probe(session,
         index.since)``), saves asking the database again."""
+        if probe is not None and (found := self.current_as_read(probe)) is not None:
+            return found
         state = self._state
         if state is not None and state.since is not None:
-            if probe is not None and probe.since == state.since:
-                recent = probe.requests
-            else:
-                recent = probe_changes(session, state.since)
-            if recent == state.probe:
+            # Without a probe read for this snapshot's ``since``, ask the database.
+            fresh = probe is not None and probe.since == state.since
+            if not fresh and probe_changes(session, state.since) == state.probe:
                 return state
         with self._lock:
             self._state = self._refresh(session, self._state)
