@@ -39,11 +39,14 @@ def text_similarity32(
     indptr, indices, data = texts.indptr, texts.indices, texts.data
     if _csc_matvec is None or data.dtype != np.float32 or indices.dtype != indptr.dtype:
         return sparse_product_similarity(thesis, texts)
-    similarity = np.zeros(count, dtype=np.float32)
+    # Not zeroed here: each block is zeroed just before its columns add into it, while it
+    # is in cache, instead of a pass over the whole array writing it out to memory first.
+    similarity = np.empty(count, dtype=np.float32)
     # A block is one run of a column only where its rows are sorted (scipy's conversions
     # sort them; the check is cached on the matrix after its first pass).
     blocked = count > block_rows and texts.has_sorted_indices
     edges = np.arange(block_rows, count if blocked else 0, block_rows, dtype=indices.dtype)
+    bounds = [0, *edges.tolist(), count]
     columns = []
     for number, (start, stop) in enumerate(
         zip(indptr[thesis.indices].tolist(), indptr[thesis.indices + 1].tolist(), strict=True)
@@ -54,6 +57,7 @@ def text_similarity32(
             columns.append((rows, data[start:stop], weights[number : number + 1], cuts))
     span = np.zeros(2, dtype=indptr.dtype)
     for block in range(edges.shape[0] + 1):
+        similarity[bounds[block] : bounds[block + 1]] = 0.0
         for rows, values, weight, cuts in columns:
             low, high = cuts[block], cuts[block + 1]
             if high > low:
