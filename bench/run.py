@@ -35,7 +35,13 @@ from bench.http_load import (
     worker_rss_mb,
     wrk_load,
 )
-from bench.kernels import load_text_terms, naive_rank, numpy_limit, postgres_rank
+from bench.kernels import (
+    id_ordered_text,
+    load_text_terms,
+    naive_rank,
+    numpy_limit,
+    postgres_rank,
+)
 from bench.server_process import scratch_database
 from bench.synthetic import populate
 from models import InvestorProfile
@@ -151,8 +157,10 @@ def measure(
         # The same ranking scoring every row (what the service did before pruning).
         return scorer.rank_segments(features, segments, limit=LIMIT, prune=False)
 
+    kernel_texts = id_ordered_text(state.base)
+
     def kernel_path(features: InvestorFeatures) -> object:
-        return numpy_limit(scorer, features, state.base, LIMIT)
+        return numpy_limit(scorer, features, state.base, LIMIT, kernel_texts)
 
     scored: list[int] = []
     encoding: list[float] = []
@@ -162,7 +170,8 @@ def measure(
     for record in sample:
         features = scorer.investor_features(record)
         expected = [
-            state.base.ids[i].decode() for i in numpy_limit(scorer, features, state.base, LIMIT)
+            state.base.ids[i].decode()
+            for i in numpy_limit(scorer, features, state.base, LIMIT, kernel_texts)
         ]
         pruned, every_row = service_path(features), brute_path(features)
         if pruned != every_row or [r.id for r in pruned[0]] != expected:

@@ -52,7 +52,8 @@ def keep_top_terms(matrix: sp.csr_matrix, max_terms: int) -> sp.csr_matrix:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """Requests sorted by id, as arrays: row ``i`` of every array is the same request."""
+    """Requests sorted by id, as arrays: row ``i`` of every array is the same request (the
+    text, an inverted index, is laid out by group: ``text_positions`` maps a row to its own)."""
 
     ids: npt.NDArray[np.bytes_]
     # Requests share few distinct sector sets: each row points at one (m x width) combo,
@@ -70,6 +71,13 @@ class Segment:
     company_keys: npt.NDArray[np.int64]
     """``scoring.history.company_key`` of each request's company (0: unknown)."""
     text: sp.csc_matrix
+    """The requests' weighted text terms as an inverted index (by column). Its rows are laid
+    out by (sector set, stage), then amount (``text_layout``), not by id: the rows of one
+    group of the pruned ranking (``scoring.pruning``) are one run of the thesis's
+    similarity, so it counts a group's rows similar enough from a slice instead of
+    gathering them one by one. ``text_positions`` maps a row to its row of ``text``."""
+    text_positions: npt.NDArray[np.int32]
+    """The row of ``text`` holding each row's terms."""
     derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
     """What is computed from the arrays once and kept with them, built on first use (the
     pruning's rows grouped by (sector set, stage): ``scoring.pruning.group_index``). The
@@ -77,6 +85,12 @@ class Segment:
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
+
+    def text_by_row(self, rows: npt.NDArray[np.intp] | None = None) -> sp.csr_matrix:
+        """The text terms of ``rows`` (all, in id order, by default), one row each."""
+        by_row = self.text.tocsr()
+        positions = self.text_positions if rows is None else self.text_positions[rows]
+        return by_row[positions]
 
     def rows_of(self, ids: Sequence[str]) -> npt.NDArray[np.intp]:
         """Rows of the given ids that are present in this segment."""
@@ -225,15 +239,20 @@ def build_segment(
             np.log(np.asarray(columns.amounts, dtype=np.float64) * rate_of), nan=np.inf
         )
     weighted = keep_top_terms(text.weigh(text_counts), max_text_terms)
+    structure_key = (sector_combo * (unknown_stage + 1) + stage_positions)[order].astype(np.int32)
+    if column_text:
+        by_column, text_positions = text_layout(
+            weighted[order], structure_key, log_amount_cny[order]
+        )
+    else:
+        by_column, text_positions = weighted[order], np.arange(count, dtype=np.int32)
     return Segment(
         ids=ids[order],
         sector_combos=combos.table(),
         sector_combo=sector_combo[order],
         stage_positions=stage_positions[order],
         stage_slots=unknown_stage + 1,
-        structure_key=(sector_combo * (unknown_stage + 1) + stage_positions)[order].astype(
-            np.int32
-        ),
+        structure_key=structure_key,
         log_amount_cny=log_amount_cny[order],
         region_codes=np.fromiter(
             (regions.code(region) for region in columns.regions), dtype=np.int32, count=count
@@ -244,8 +263,31 @@ def build_segment(
         company_keys=np.fromiter(
             (company_key(name) for name in columns.company_names()), dtype=np.int64, count=count
         )[order],
-        text=_by_column(weighted[order]) if column_text else weighted[order],
+        text=by_column,
+        text_positions=text_positions,
     )
+
+
+def group_layout(
+    structure_key: npt.NDArray[np.int32], log_amount_cny: npt.NDArray[np.float64]
+) -> npt.NDArray[np.intp]:
+    """Rows sorted by (sector set, stage) pair, then log amount, then row: the order of the
+    pruning's groups (``scoring.pruning.GroupIndex``) and of a segment's text."""
+    order: npt.NDArray[np.intp] = np.lexsort((log_amount_cny, structure_key))
+    return order
+
+
+def text_layout(
+    by_row: sp.csr_matrix,
+    structure_key: npt.NDArray[np.int32],
+    log_amount_cny: npt.NDArray[np.float64],
+) -> tuple[sp.csc_matrix, npt.NDArray[np.int32]]:
+    """The text (``by_row``: one row per request, in the segment's order) as an inverted
+    index laid out by ``group_layout``, and the row of it holding each request's terms."""
+    layout = group_layout(structure_key, log_amount_cny)
+    positions = np.empty(layout.shape[0], dtype=np.int32)
+    positions[layout] = np.arange(layout.shape[0], dtype=np.int32)
+    return _by_column(by_row[layout]), positions
 
 
 def _by_column(matrix: sp.csr_matrix) -> sp.csc_matrix:
@@ -285,17 +327,18 @@ def merge_segments(parts: Sequence[tuple[Segment, npt.NDArray[np.bool_] | None]]
         arrays[name] = joined if already_sorted else joined[order]
     blocks = []
     for segment, rows in chosen:
-        by_row = segment.text.tocsr()
-        blocks.append(by_row if rows is None else by_row[rows])
-        del by_row
+        blocks.append(segment.text_by_row(rows))
     text = sp.vstack(blocks, format="csr")
     del blocks
     if not already_sorted:
         text = text[order]
     last = parts[-1][0]
+    by_column, text_positions = text_layout(text, arrays["structure_key"], arrays["log_amount_cny"])
+    del text
     return Segment(
         sector_combos=last.sector_combos,
         stage_slots=last.stage_slots,
-        text=_by_column(text),
+        text=by_column,
+        text_positions=text_positions,
         **arrays,
     )

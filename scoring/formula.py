@@ -195,7 +195,7 @@ class ScoreFormula:
         stage = features.stage_fit[stage_positions]
         ticket = self.ticket_fit(log_amount, features.log_ticket_min, features.log_ticket_max)
         if text is None:
-            text = text_similarity(features.thesis, segment.text, rows)
+            text = text_similarity(features.thesis, segment, rows)
         region_codes = segment.region_codes if rows is None else segment.region_codes[rows]
         region = self.region_fit(features, region_codes)
         return self.combine(sector_taxonomy, text, ticket, stage, region)
@@ -257,7 +257,7 @@ class ScoreFormula:
             features.log_ticket_max,
         )
         score += shares.ticket * ticket
-        text = text_similarity(features.thesis, segment.text, rows)
+        text = text_similarity(features.thesis, segment, rows)
         evidence = self.text_evidence(text)
         score += shares.sector_text * evidence
         region_codes = segment.region_codes if rows is None else segment.region_codes[rows]
@@ -288,14 +288,13 @@ def sector_fit_by_combo(features: InvestorFeatures, segment: Segment) -> FloatAr
     return fit
 
 
-def text_similarity(
-    thesis: sp.csr_matrix, texts: sp.csc_matrix, rows: IntArray | None
-) -> FloatArray:
-    """Cosine similarity of a thesis and each text (rows of ``texts``, all by default)."""
-    count = texts.shape[0] if rows is None else rows.shape[0]
+def text_similarity(thesis: sp.csr_matrix, segment: Segment, rows: IntArray | None) -> FloatArray:
+    """Cosine similarity of a thesis and the text of each row (all by default) of a segment."""
+    count = len(segment) if rows is None else rows.shape[0]
     if thesis.nnz == 0 or count == 0:
         return np.zeros(count, dtype=np.float64)
     # Texts are stored by column (an inverted index): only the thesis's own n-gram
-    # columns are read.
-    dense = text_similarity32(thesis, texts).astype(np.float64)
-    return dense if rows is None else dense[rows]
+    # columns are read. Its rows are laid out by group (``Segment.text``).
+    positions = segment.text_positions if rows is None else segment.text_positions[rows]
+    dense = text_similarity32(thesis, segment.text)
+    return np.take(dense, positions, mode="clip").astype(np.float64)

@@ -38,9 +38,12 @@ its score cannot reach the cut (the region factor is at most 1).
 
 What is not pruned: the text similarity (``scoring.similarity.text_similarity32``: the
 thesis's own n-gram columns of the inverted index, a cache-sized block of rows at a time), for
-the whole segment. The segment keeps its texts in id order, so the rows of one group are
-scattered through every column and there is no cheaper exact way to get theirs; and the count
-of matches needs the similarity of every row whose sector fits only through its text. The
+the whole segment: the count of matches needs the similarity of every row whose sector fits
+only through its text. The segment lays its text out in this index's group order
+(``Segment.text``, ``scoring.catalogue.text_layout``), so the similarity comes out by
+position: a group's run of rows is one slice of it, counted without gathering its rows one by
+one (at 1,000,000 synthetic requests, 0.17 ms against 0.71 ms for the ~320,000 rows of the
+text-only groups' runs; ``GroupIndex.of`` refuses a segment laid out otherwise). The
 rest of the brute-force pass (the structure lookup, the ticket fit, the evidence, the region,
 the match mask and the partial sort, each a pass over every row) becomes work on the groups
 and on the rows that can still reach the top k.
@@ -68,7 +71,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from scoring.catalogue import Segment
+from scoring.catalogue import Segment, group_layout
 from scoring.encoding import InvestorFeatures
 from scoring.formula import TEXT_FIT_MIN_SIMILARITY, ScoreFormula, Shares, sector_fit_by_combo
 from scoring.ranking import Candidates
@@ -143,9 +146,13 @@ class GroupIndex:
     def of(cls, segment: Segment) -> GroupIndex:
         count = len(segment)
         keys = segment.structure_key
-        order: RowArray = np.lexsort((segment.log_amount_cny, keys)).astype(
+        order: RowArray = group_layout(keys, segment.log_amount_cny).astype(
             np.int32 if count <= np.iinfo(np.int32).max else np.intp
         )
+        if not np.array_equal(segment.text_positions[order], np.arange(count)):
+            # Position p of the order must be row p of the text: the count reads a group's
+            # similarity as one slice (built so by ``scoring.catalogue.text_layout``).
+            raise ValueError("the segment's text is not laid out by group")
         sorted_keys = keys[order]
         if count:
             changes = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
@@ -182,12 +189,17 @@ class GroupIndex:
 
     def rows(self, starts: IntArray, stops: IntArray) -> RowArray:
         """The rows at positions ``starts[i]:stops[i]`` of ``order``, range after range."""
-        if starts.size == 1:
-            return self.order[int(starts[0]) : int(stops[0])]
-        return np.concatenate(
-            [self.order[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
-            or [np.empty(0, dtype=np.intp)]
-        )
+        return ranges_of(self.order, starts, stops)
+
+
+def ranges_of(values: npt.NDArray[Any], starts: IntArray, stops: IntArray) -> npt.NDArray[Any]:
+    """``values[starts[i]:stops[i]]``, range after range, as one array."""
+    if starts.size == 1:
+        return values[int(starts[0]) : int(stops[0])]
+    return np.concatenate(
+        [values[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+        or [np.empty(0, dtype=values.dtype)]
+    )
 
 
 def group_index(segment: Segment) -> GroupIndex:
@@ -246,7 +258,8 @@ class _Ranking:
     structure: FloatArray
     structure_fits: npt.NDArray[np.int8]
     similarity: npt.NDArray[np.float32] | None
-    """The thesis's text similarity with every row, as the product computes it (float32)."""
+    """The thesis's text similarity with every row, as the product computes it (float32), in
+    the text's layout: position ``p`` of the group order is row ``order[p]``."""
     low: float
     high: float
     scored: int = 0
@@ -290,7 +303,8 @@ class _Ranking:
     def text(self, rows: RowArray) -> FloatArray:
         if self.similarity is None:
             return np.zeros(rows.shape[0], dtype=np.float64)
-        return self.similarity[rows].astype(np.float64)
+        positions = self.segment.text_positions[rows]
+        return np.take(self.similarity, positions, mode="clip").astype(np.float64)
 
     def score(self, rows: RowArray) -> tuple[FloatArray, FloatArray, BoolArray]:
         """Score, text similarity and match mask of ``rows``: the arithmetic of
@@ -435,13 +449,21 @@ def _ticket_runs(ranking: _Ranking, chosen: IntArray) -> IntArray:
     return counts
 
 
-def _ticket_fits_by_row(ranking: _Ranking, group: int, among: BoolArray | None = None) -> int:
-    """How many rows of ``group`` (only those flagged in ``among``, when given) have a
-    ticket fit above 0, by the formula row by row: for a group whose run was not confirmed."""
+def _ticket_fits_by_row(
+    ranking: _Ranking,
+    group: int,
+    among: BoolArray | None = None,
+    mask: BoolArray | None = None,
+) -> int:
+    """How many rows of ``group`` (only those flagged in ``among``, by position in the
+    group, and in ``mask``, by row, when given) have a ticket fit above 0, by the formula
+    row by row: for a group whose run was not confirmed."""
     index = ranking.index
     rows = index.order[index.starts[group] : index.starts[group + 1]]
     if among is not None:
-        rows = rows[among[rows]]
+        rows = rows[among]
+    if mask is not None:
+        rows = rows[mask[rows]]
     return int(np.count_nonzero(ranking.ticket(rows) > 0))
 
 
@@ -523,19 +545,23 @@ def _count(
     similar: BoolArray | None = None
     if text_counts:
         assert ranking.similarity is not None
+        # By position of the group order (the text's layout): a run is one slice.
         similar = ranking.similarity >= TEXT_FIT_FLOAT32
-        if mask is not None:
-            similar &= mask
         runs = confirmed & ~by_taxonomy & (first < end)
-        rows = index.rows(first[runs], end[runs])
-        # Row numbers of the index are in range: "clip" only skips the check (measured
-        # on 355,000 rows of 1,000,000: 0.33 against 0.42 ms).
-        total += int(np.count_nonzero(np.take(similar, rows, mode="clip")))
+        flags = ranges_of(similar, first[runs], end[runs])
+        if mask is not None:
+            flags = flags & np.take(mask, index.rows(first[runs], end[runs]), mode="clip")
+        total += int(np.count_nonzero(flags))
     # Groups whose run could not be confirmed: row by row.
     # (Masked-out rows of the taxonomy groups are subtracted above.)
     for number in np.flatnonzero(~confirmed).tolist():
-        among = None if by_taxonomy[number] else similar
-        total += _ticket_fits_by_row(ranking, int(chosen[number]), among)
+        group = int(chosen[number])
+        if by_taxonomy[number]:
+            total += _ticket_fits_by_row(ranking, group)
+        else:
+            assert similar is not None
+            among = similar[index.starts[group] : index.starts[group + 1]]
+            total += _ticket_fits_by_row(ranking, group, among, mask)
     return total
 
 

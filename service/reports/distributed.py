@@ -349,7 +349,8 @@ def _blocks(
 
 def _rows_of(segment: Segment, by_row: sp.csr_matrix, start: int, stop: int) -> Segment:
     """Rows ``start`` to ``stop`` of ``segment`` as a segment of their own (its text taken
-    from ``by_row``, the same text by row, so no block reads the whole column matrix)."""
+    from ``by_row``, the same text by row in the same layout, read through
+    ``text_positions``, so no block reads the whole column matrix)."""
     keep = np.zeros(len(segment), dtype=np.bool_)
     keep[start:stop] = True
     return merge_segments([(dataclasses.replace(segment, text=by_row), keep)])

@@ -73,14 +73,42 @@ def test_a_text_index_with_unsorted_rows_is_summed_in_one_pass() -> None:
 
 def test_the_formula_reads_the_same_similarity_for_chosen_rows() -> None:
     """``scoring.formula.text_similarity`` (what scoring every row reads) is the float64
-    copy of the same floats, for every row or for the rows asked for."""
+    copy of the same floats, each at its request's row (the text is laid out by group),
+    for every row or for the rows asked for."""
     rng = np.random.default_rng(23)
     scorer = fitted({}, [random_request(rng) for _ in range(1_000)])
-    texts = scorer.catalogue_.text
+    segment = scorer.catalogue_
     rows = np.array([999, 3, 500, 3], dtype=np.intp)
+    by_id = sp.csc_matrix(segment.text_by_row())
     for number in range(10):
         thesis = scorer.investor_features(random_mandate(rng, number)).thesis
-        every = text_similarity(thesis, texts, None)
+        every = text_similarity(thesis, segment, None)
         assert every.dtype == np.float64
-        assert np.array_equal(every, sparse_product(thesis, texts))
-        assert np.array_equal(text_similarity(thesis, texts, rows), every[rows])
+        assert np.array_equal(every, sparse_product(thesis, by_id))
+        assert np.array_equal(every, sparse_product(thesis, segment.text)[segment.text_positions])
+        assert np.array_equal(text_similarity(thesis, segment, rows), every[rows])
+
+
+def test_the_text_is_laid_out_by_group_and_maps_back_to_each_request() -> None:
+    """Row ``text_positions[r]`` of the text holds request ``r``'s terms, and the text's
+    rows run by (sector set, stage) pair, then amount: what the pruned count reads."""
+    rng = np.random.default_rng(29)
+    segment = fitted({}, [random_request(rng) for _ in range(1_000)]).catalogue_
+    layout = np.argsort(segment.text_positions)
+    laid_out = list(
+        zip(
+            segment.structure_key[layout].tolist(),
+            segment.log_amount_cny[layout].tolist(),
+            strict=True,
+        )
+    )
+    assert laid_out == sorted(laid_out)
+    assert len(set(segment.structure_key.tolist())) > 10
+    assert sorted(segment.text_positions.tolist()) == list(range(len(segment)))
+    by_id = segment.text_by_row()
+    by_layout = segment.text.tocsr()
+    for row in (0, 17, 999):
+        mine = by_id[row]
+        theirs = by_layout[int(segment.text_positions[row])]
+        assert np.array_equal(mine.indices, theirs.indices)
+        assert np.array_equal(mine.data, theirs.data)
