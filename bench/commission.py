@@ -83,7 +83,7 @@ def numpy_kernel(
         scorer.ticket_outside_cap
         * np.clip(1.0 - log_ratio / np.log(scorer.ticket_zero_ratio), 0.0, 1.0),
     )
-    text = np.asarray(stack.theses @ request.text.tocsr()[0].T.toarray()).ravel()
+    text = np.asarray(stack.theses @ request.text_by_row()[0].T.toarray()).ravel()
     sector = (1.0 - scorer.text_share) * taxonomy + scorer.text_share * np.minimum(
         text / scorer.text_saturation, 1.0
     )

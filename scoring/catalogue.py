@@ -89,8 +89,12 @@ class Segment:
     def text_by_row(self, rows: npt.NDArray[np.intp] | None = None) -> sp.csr_matrix:
         """The text terms of ``rows`` (all, in id order, by default), one row each."""
         by_row = self.text.tocsr()
-        positions = self.text_positions if rows is None else self.text_positions[rows]
-        return by_row[positions]
+        if rows is None:
+            if np.array_equal(self.text_positions, np.arange(len(self))):
+                # A chunk about to be merged keeps its text by row in id order: no copy.
+                return by_row
+            return by_row[self.text_positions]
+        return by_row[self.text_positions[rows]]
 
     def rows_of(self, ids: Sequence[str]) -> npt.NDArray[np.intp]:
         """Rows of the given ids that are present in this segment."""
@@ -287,7 +291,14 @@ def text_layout(
     layout = group_layout(structure_key, log_amount_cny)
     positions = np.empty(layout.shape[0], dtype=np.int32)
     positions[layout] = np.arange(layout.shape[0], dtype=np.int32)
-    return _by_column(by_row[layout]), positions
+    # Renumbered in place of a reordered copy of the rows: half a copy more at the peak of a
+    # build instead of a whole one (at 1,000,000 requests the text is ~250 MB), for about a
+    # second more of sorting each column's postings by their new rows.
+    by_column = sp.csc_matrix(by_row, dtype=np.float32)
+    by_column.indices = positions[by_column.indices]
+    by_column.has_sorted_indices = False
+    by_column.sort_indices()
+    return _by_column(by_column), positions
 
 
 def _by_column(matrix: sp.csr_matrix) -> sp.csc_matrix:

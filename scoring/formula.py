@@ -212,7 +212,7 @@ class ScoreFormula:
             mandates.log_ticket_min,
             mandates.log_ticket_max,
         )
-        text = np.asarray(mandates.theses @ request.text.tocsr()[0].T.toarray()).ravel()
+        text = np.asarray(mandates.theses @ request.text_by_row()[0].T.toarray()).ravel()
         region = np.where(
             mandates.inside_region(int(request.region_codes[0])), 1.0, self.region_outside_factor
         )

@@ -542,13 +542,12 @@ def _count(
     hidden = holes[by_taxonomy_group[hole_groups]]
     if hidden.size:
         total -= int(np.count_nonzero(ranking.ticket(hidden) > 0))
-    similar: BoolArray | None = None
+    similarity = ranking.similarity
     if text_counts:
-        assert ranking.similarity is not None
+        assert similarity is not None
         # By position of the group order (the text's layout): a run is one slice.
-        similar = ranking.similarity >= TEXT_FIT_FLOAT32
         runs = confirmed & ~by_taxonomy & (first < end)
-        flags = ranges_of(similar, first[runs], end[runs])
+        flags = ranges_of(similarity, first[runs], end[runs]) >= TEXT_FIT_FLOAT32
         if mask is not None:
             flags = flags & np.take(mask, index.rows(first[runs], end[runs]), mode="clip")
         total += int(np.count_nonzero(flags))
@@ -559,8 +558,8 @@ def _count(
         if by_taxonomy[number]:
             total += _ticket_fits_by_row(ranking, group)
         else:
-            assert similar is not None
-            among = similar[index.starts[group] : index.starts[group + 1]]
+            assert similarity is not None
+            among = similarity[index.starts[group] : index.starts[group + 1]] >= TEXT_FIT_FLOAT32
             total += _ticket_fits_by_row(ranking, group, among, mask)
     return total
 

@@ -8,6 +8,7 @@ ties, masks, minimum scores, near misses, empty segments and pages past the end,
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -16,6 +17,7 @@ import hypothesis
 import numpy as np
 import numpy.typing as npt
 import pytest
+import scipy.sparse as sp
 from hypothesis import strategies as st
 
 import scoring.matcher
@@ -589,3 +591,20 @@ def test_rows_whose_text_cannot_reach_the_cut_are_skipped_exactly(
             assert found.scored <= unskipped.scored
             checked += found.scored < unskipped.scored
     assert checked > 0
+
+
+def test_the_group_index_refuses_a_text_laid_out_otherwise() -> None:
+    """The count reads a group's similarities as one slice of the text's layout: a segment
+    whose text rows are not in the group order (here: the id order) is refused, not
+    counted wrongly."""
+    rng = np.random.default_rng(41)
+    segment = fitted({}, [random_request(rng) for _ in range(500)]).catalogue_
+    GroupIndex.of(segment)  # as built: laid out by group
+    by_id = dataclasses.replace(
+        segment,
+        text=sp.csc_matrix(segment.text_by_row()),
+        text_positions=np.arange(len(segment), dtype=np.int32),
+        derived={},
+    )
+    with pytest.raises(ValueError, match="not laid out by group"):
+        GroupIndex.of(by_id)
