@@ -61,7 +61,7 @@ def numpy_limit(
         scorer.ticket_outside_cap
         * np.clip(1.0 - log_ratio / math.log(scorer.ticket_zero_ratio), 0.0, 1.0),
     )
-    # The fastest text similarity we have (the service's blocked column kernel), not the slower
+    # The fastest text similarity we have (the service's column kernel), not the slower
     # sparse product: the baseline is the strongest bare kernel, not the service's old path.
     similarity = text_similarity32(features.thesis, texts)
     score += (scorer.sector_weight * scorer.text_share / total) * np.minimum(

@@ -71,7 +71,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from scoring.catalogue import Segment, group_layout
+from scoring.catalogue import Segment
 from scoring.encoding import InvestorFeatures
 from scoring.formula import TEXT_FIT_MIN_SIMILARITY, ScoreFormula, Shares, sector_fit_by_combo
 from scoring.ranking import Candidates
@@ -146,21 +146,27 @@ class GroupIndex:
     def of(cls, segment: Segment) -> GroupIndex:
         count = len(segment)
         keys = segment.structure_key
-        order: RowArray = group_layout(keys, segment.log_amount_cny).astype(
-            np.int32 if count <= np.iinfo(np.int32).max else np.intp
+        # The order is the text's layout (``scoring.catalogue.text_layout``): position p is
+        # row p of the text, so the count reads a group's similarity as one slice. Read off
+        # the layout and checked, not sorted again (at 1,000,000 rows: ~18 ms against ~225).
+        order: RowArray = np.empty(
+            count, dtype=np.int32 if count <= np.iinfo(np.int32).max else np.intp
         )
-        if not np.array_equal(segment.text_positions[order], np.arange(count)):
-            # Position p of the order must be row p of the text: the count reads a group's
-            # similarity as one slice (built so by ``scoring.catalogue.text_layout``).
-            raise ValueError("the segment's text is not laid out by group")
+        order[segment.text_positions] = np.arange(count, dtype=order.dtype)
         sorted_keys = keys[order]
+        sorted_amounts = segment.log_amount_cny[order]
+        if not np.all(
+            (sorted_keys[1:] > sorted_keys[:-1])
+            | ((sorted_keys[1:] == sorted_keys[:-1]) & (sorted_amounts[1:] >= sorted_amounts[:-1]))
+        ):
+            raise ValueError("the segment's text is not laid out by group")
         if count:
             changes = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
             starts = np.concatenate([[0], changes, [count]]).astype(np.intp)
         else:
             starts = np.zeros(1, dtype=np.intp)
         group_keys = sorted_keys[starts[:-1]].astype(np.int32)
-        unique_amounts, rank = np.unique(segment.log_amount_cny[order], return_inverse=True)
+        unique_amounts, rank = np.unique(sorted_amounts, return_inverse=True)
         groups = group_keys.shape[0]
         group_of_position = np.repeat(np.arange(groups, dtype=np.int64), np.diff(starts))
         banded = group_of_position * (unique_amounts.shape[0] + 1) + rank.astype(np.int64)

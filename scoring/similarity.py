@@ -15,12 +15,12 @@ TEXT_BLOCK_ROWS = 1 << 21
 """Rows of the text similarity computed at a time: 8 MiB of float32, a quarter of this VM's
 32 MiB L3 cache, so a catalogue of many millions of requests keeps the block it adds into in
 cache while every column of the thesis adds into it. Smaller blocks (to stay in the 2 MiB L2)
-once measured faster, when the array was zero-filled by fresh pages of the operating system
-during the first column's pass; now the heap's pages are kept for reuse
-(``service.core.memory``) and each block is zeroed just before use, and at 1,000,000 rows one
-pass is fastest (2026-12-05, the thesis's 32 columns, ~2.6 million postings, 30 mandates x 5:
-2.25 ms in one pass against 2.34 in blocks of 2^19 rows and 2.65 in blocks of 2^18, the
-text laid out by group; 2.22 / 2.34 / 2.61 by id; the pruned ranking 4.44 / 4.50 / 4.83 ms)."""
+measured faster on 2026-12-04, with the array from ``np.zeros``; with it from ``np.empty``,
+each block zeroed just before use and the heap's pages kept for reuse
+(``service.core.memory``), one pass is fastest at 1,000,000 rows, why not pinned down
+(2026-12-05, the thesis's 32 columns, ~2.6 million postings, 30 mandates x 5: 2.25 ms in
+one pass against 2.34 in blocks of 2^19 rows and 2.65 in blocks of 2^18, the text laid out
+by group; 2.22 / 2.34 / 2.61 by id; the pruned ranking 4.44 / 4.50 / 4.83 ms)."""
 
 
 def text_similarity32(
@@ -35,9 +35,8 @@ def text_similarity32(
     where the sparse product first copies the columns out (about half its time). Rows are
     taken ``block_rows`` at a time, every column adding into the block before the next one
     starts: a column's postings are sorted by row, so a block's are one run of each column,
-    and a row still adds its terms in the thesis's column order. One pass per column over
-    the whole array instead would write every cache line of it once per column (a column
-    of a common n-gram has a posting every few rows). scipy's column kernel is not public:
+    and a row still adds its terms in the thesis's column order (``TEXT_BLOCK_ROWS``: up to
+    millions of rows are one block). scipy's column kernel is not public:
     without it (another scipy), the product itself.
     """
     weights = thesis.data.astype(np.float32)

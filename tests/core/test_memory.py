@@ -43,19 +43,25 @@ COUNT_ARENAS = textwrap.dedent(
 )
 
 
-def arenas(first_import: str, env: dict[str, str] | None = None) -> int:
+def run_python(source: str, env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
+    """``source`` in a fresh interpreter, without this process's heap settings (``MALLOC_*``,
+    ``GLIBC_TUNABLES``), with ``env`` added."""
     environment = {
-        k: v for k, v in os.environ.items() if k not in ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")
+        k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"
     }
     environment.update(env or {})
-    finished = subprocess.run(
-        [sys.executable, "-c", COUNT_ARENAS.format(first_import=first_import)],
+    return subprocess.run(
+        [sys.executable, "-c", source],
         capture_output=True,
         text=True,
         env=environment,
         check=True,
         timeout=120,
     )
+
+
+def arenas(first_import: str, env: dict[str, str] | None = None) -> int:
+    finished = run_python(COUNT_ARENAS.format(first_import=first_import), env)
     return sum(line.startswith("Arena ") for line in finished.stderr.splitlines())
 
 
@@ -113,19 +119,7 @@ PAGES_OF_TEN_ROUNDS = 10 * 5 * 8_000_000 // 4096
 
 
 def faults(first_import: str, env: dict[str, str] | None = None) -> int:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"
-    }
-    environment.update(env or {})
-    finished = subprocess.run(
-        [sys.executable, "-c", COUNT_FAULTS.format(first_import=first_import)],
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=True,
-        timeout=120,
-    )
-    return int(finished.stdout.strip())
+    return int(run_python(COUNT_FAULTS.format(first_import=first_import), env).stdout.strip())
 
 
 @glibc
