@@ -37,6 +37,7 @@ from models import Account, ApiKey, FinancingRequest, Role
 from scoring import MatchScorer, Segment
 from scoring.formula import TEXT_FIT_MIN_SIMILARITY
 from scoring.mandate_stack import MandateStack
+from scoring.text_index import theses_similarity
 from service.core.database import create_db_engine, create_session_factory
 from service.core.migrations import upgrade
 from service.http.auth import hash_api_key, key_prefix
@@ -83,7 +84,7 @@ def numpy_kernel(
         scorer.ticket_outside_cap
         * np.clip(1.0 - log_ratio / np.log(scorer.ticket_zero_ratio), 0.0, 1.0),
     )
-    text = np.asarray(stack.theses @ request.text_by_row()[0].T.toarray()).ravel()
+    text = theses_similarity(stack.theses, request.text_by_row()).astype(np.float64)
     sector = (1.0 - scorer.text_share) * taxonomy + scorer.text_share * np.minimum(
         text / scorer.text_saturation, 1.0
     )

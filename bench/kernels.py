@@ -14,24 +14,22 @@ from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from models import FinancingRequest, RequestStatus
 from scoring import InvestorFeatures, InvestorRecord, MatchScorer, Segment
 from scoring.similarity import text_similarity32
+from scoring.text_index import TextIndex, text_index
 
 FloatArray = npt.NDArray[np.float64]
 
 
-def id_ordered_text(segment: Segment) -> sp.csc_matrix:
+def id_ordered_text(segment: Segment) -> TextIndex:
     """The segment's text as an inverted index whose rows are the segment's own (by id), for
     ``numpy_limit``: the service lays its text out by group instead (``Segment.text``), and
     the kernel would pay a gather of every row to align it with the other arrays."""
-    by_column = sp.csc_matrix(segment.text_by_row(), dtype=np.float32)
-    by_column.has_sorted_indices  # noqa: B018 - computes and caches the flag
-    return by_column
+    return text_index(segment.text_by_row(), np.arange(len(segment), dtype=np.int32))
 
 
 def numpy_limit(
@@ -39,7 +37,7 @@ def numpy_limit(
     features: InvestorFeatures,
     segment: Segment,
     limit: int,
-    texts: sp.csc_matrix,
+    texts: TextIndex,
 ) -> npt.NDArray[np.intp]:
     """Top ``limit`` rows by score, ties by id: the service's formula as bare numpy, its text
     similarity read from ``texts`` (``id_ordered_text``: every array in one order, the
@@ -86,7 +84,7 @@ def naive_rank(
     high = float(investor.ticket_max * rates[investor.currency])
     thesis = scorer.investor_features(investor).thesis
     weights = dict(zip(thesis.indices.tolist(), thesis.data.tolist(), strict=True))
-    text_columns = scorer.catalogue_.text_by_row()
+    text_columns = scorer.catalogue_.text_by_row().weighted()
     row_of = {request_id.decode(): row for row, request_id in enumerate(scorer.catalogue_.ids)}
     scored: list[tuple[float, str]] = []
     requests = session.scalars(
@@ -128,7 +126,7 @@ def naive_rank(
 
 def load_text_terms(engine: Engine, segment: Segment) -> None:
     """Copy the weighted text terms into PostgreSQL so SQL can compute the same similarity."""
-    csr = segment.text_by_row()
+    csr = segment.text_by_row().weighted()
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS bench_text_terms"))
         connection.execute(

@@ -158,6 +158,7 @@ def measure(
         return scorer.rank_segments(features, segments, limit=LIMIT, prune=False)
 
     kernel_texts = id_ordered_text(state.base)
+    product_texts = state.base.inverted_text.by_column()
 
     def kernel_path(features: InvestorFeatures) -> object:
         return numpy_limit(scorer, features, state.base, LIMIT, kernel_texts)
@@ -192,9 +193,18 @@ def measure(
             include_near_misses=False,
         )
         scored.append(len(state.base) if found is None else found.scored)
-        text_kernel.append(_timed(partial(text_similarity32, features.thesis, state.base.text)))
+        text_kernel.append(
+            _timed(partial(text_similarity32, features.thesis, state.base.inverted_text))
+        )
         text_product.append(
-            _timed(partial(sparse_product_similarity, features.thesis, state.base.text))
+            _timed(
+                partial(
+                    sparse_product_similarity,
+                    features.thesis,
+                    state.base.inverted_text,
+                    product_texts,
+                )
+            )
         )
         # Alternate the three so machine noise hits them alike.
         encoding.append(_timed(partial(scorer.investor_features, record)))

@@ -16,6 +16,7 @@ from scoring.history import company_key
 from scoring.records import RequestColumns
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import TextEvidence
+from scoring.text_index import TextIndex, TextRows, text_index, text_rows
 
 UNKNOWN_CODE = -1
 
@@ -70,12 +71,13 @@ class Segment:
     event_codes: npt.NDArray[np.int32]
     company_keys: npt.NDArray[np.int64]
     """``scoring.history.company_key`` of each request's company (0: unknown)."""
-    text: sp.csc_matrix
-    """The requests' weighted text terms as an inverted index (by column). Its rows are laid
-    out by (sector set, stage), then amount (``text_layout``), not by id: the rows of one
-    group of the pruned ranking (``scoring.pruning``) are one run of the thesis's
-    similarity, so it counts a group's rows similar enough from a slice instead of
-    gathering them one by one. ``text_positions`` maps a row to its row of ``text``."""
+    text: TextIndex | TextRows
+    """The requests' text terms (``scoring.text_index``): as an inverted index whose rows
+    are laid out by (sector set, stage), then amount (``text_layout``), not by id, so the
+    rows of one group of the pruned ranking (``scoring.pruning``) are one run of the
+    thesis's similarity and it counts a group's rows similar enough from a slice instead of
+    gathering them one by one; by row, in id order, in a chunk about to be merged or a
+    block of a distributed report. ``text_positions`` maps a row to its row of ``text``."""
     text_positions: npt.NDArray[np.int32]
     """The row of ``text`` holding each row's terms."""
     derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
@@ -86,15 +88,23 @@ class Segment:
     def __len__(self) -> int:
         return int(self.ids.shape[0])
 
-    def text_by_row(self, rows: npt.NDArray[np.intp] | None = None) -> sp.csr_matrix:
+    @property
+    def inverted_text(self) -> TextIndex:
+        """The text as an inverted index: what a ranking reads (only a chunk about to be
+        merged keeps its text by row)."""
+        if not isinstance(self.text, TextIndex):
+            raise TypeError("this segment keeps its text by row: merge it first")
+        return self.text
+
+    def text_by_row(self, rows: npt.NDArray[np.intp] | None = None) -> TextRows:
         """The text terms of ``rows`` (all, in id order, by default), one row each."""
-        by_row = self.text.tocsr()
+        by_row = self.text.by_row() if isinstance(self.text, TextIndex) else self.text
         if rows is None:
             if np.array_equal(self.text_positions, np.arange(len(self))):
                 # A chunk about to be merged keeps its text by row in id order: no copy.
                 return by_row
-            return by_row[self.text_positions]
-        return by_row[self.text_positions[rows]]
+            return by_row.take(self.text_positions)
+        return by_row.take(self.text_positions[rows])
 
     def rows_of(self, ids: Sequence[str]) -> npt.NDArray[np.intp]:
         """Rows of the given ids that are present in this segment."""
@@ -242,14 +252,15 @@ def build_segment(
         log_amount_cny = np.nan_to_num(
             np.log(np.asarray(columns.amounts, dtype=np.float64) * rate_of), nan=np.inf
         )
-    weighted = keep_top_terms(text.weigh(text_counts), max_text_terms)
+    terms = text_rows(text_counts, text.idf32(), max_text_terms)
     structure_key = (sector_combo * (unknown_stage + 1) + stage_positions)[order].astype(np.int32)
     if column_text:
+        by_column: TextIndex | TextRows
         by_column, text_positions = text_layout(
-            weighted[order], structure_key, log_amount_cny[order]
+            terms.take(order), structure_key, log_amount_cny[order]
         )
     else:
-        by_column, text_positions = weighted[order], np.arange(count, dtype=np.int32)
+        by_column, text_positions = terms.take(order), np.arange(count, dtype=np.int32)
     return Segment(
         ids=ids[order],
         sector_combos=combos.table(),
@@ -282,31 +293,16 @@ def group_layout(
 
 
 def text_layout(
-    by_row: sp.csr_matrix,
+    by_row: TextRows,
     structure_key: npt.NDArray[np.int32],
     log_amount_cny: npt.NDArray[np.float64],
-) -> tuple[sp.csc_matrix, npt.NDArray[np.int32]]:
+) -> tuple[TextIndex, npt.NDArray[np.int32]]:
     """The text (``by_row``: one row per request, in the segment's order) as an inverted
     index laid out by ``group_layout``, and the row of it holding each request's terms."""
     layout = group_layout(structure_key, log_amount_cny)
     positions = np.empty(layout.shape[0], dtype=np.int32)
     positions[layout] = np.arange(layout.shape[0], dtype=np.int32)
-    # Renumbered in place of a reordered copy of the rows: half a copy more at the peak of a
-    # build instead of a whole one (at 1,000,000 requests the text is ~250 MB), for about a
-    # second more of sorting each column's postings by their new rows.
-    by_column = sp.csc_matrix(by_row, dtype=np.float32)
-    by_column.indices = positions[by_column.indices]
-    by_column.has_sorted_indices = False
-    by_column.sort_indices()
-    return _by_column(by_column), positions
-
-
-def _by_column(matrix: sp.csr_matrix) -> sp.csc_matrix:
-    column = sp.csc_matrix(matrix, dtype=np.float32)
-    # Checked (one pass) while the segment is built rather than in its first ranking: the
-    # text similarity reads it to cut its blocks of rows.
-    column.has_sorted_indices  # noqa: B018 - computes and caches the flag
-    return column
+    return text_index(by_row, positions), positions
 
 
 _ROW_ARRAYS = (
@@ -339,10 +335,10 @@ def merge_segments(parts: Sequence[tuple[Segment, npt.NDArray[np.bool_] | None]]
     blocks = []
     for segment, rows in chosen:
         blocks.append(segment.text_by_row(rows))
-    text = sp.vstack(blocks, format="csr")
+    text = TextRows.stack(blocks)
     del blocks
     if not already_sorted:
-        text = text[order]
+        text = text.take(order)
     last = parts[-1][0]
     by_column, text_positions = text_layout(text, arrays["structure_key"], arrays["log_amount_cny"])
     del text

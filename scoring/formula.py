@@ -13,6 +13,7 @@ from scoring.catalogue import Segment
 from scoring.encoding import InvestorFeatures
 from scoring.mandate_stack import MandateStack
 from scoring.similarity import text_similarity32
+from scoring.text_index import theses_similarity
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -212,7 +213,7 @@ class ScoreFormula:
             mandates.log_ticket_min,
             mandates.log_ticket_max,
         )
-        text = np.asarray(mandates.theses @ request.text_by_row()[0].T.toarray()).ravel()
+        text = theses_similarity(mandates.theses, request.text_by_row())
         region = np.where(
             mandates.inside_region(int(request.region_codes[0])), 1.0, self.region_outside_factor
         )
@@ -296,5 +297,5 @@ def text_similarity(thesis: sp.csr_matrix, segment: Segment, rows: IntArray | No
     # Texts are stored by column (an inverted index): only the thesis's own n-gram
     # columns are read. Its rows are laid out by group (``Segment.text``).
     positions = segment.text_positions if rows is None else segment.text_positions[rows]
-    dense = text_similarity32(thesis, segment.text)
+    dense = text_similarity32(thesis, segment.inverted_text)
     return np.take(dense, positions, mode="clip").astype(np.float64)

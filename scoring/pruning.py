@@ -285,7 +285,7 @@ class _Ranking:
             | ((stage_fit > 0).astype(np.int8) * 2)[None, :]
         ).ravel()
         thesis = features.thesis
-        similarity = text_similarity32(thesis, segment.text) if thesis.nnz else None
+        similarity = text_similarity32(thesis, segment.inverted_text) if thesis.nnz else None
         return cls(
             formula=formula,
             features=features,

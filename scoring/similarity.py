@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+
+from scoring.text_index import TextIndex, thesis_weights
 
 try:  # scipy's own kernel of a CSC matrix times a vector, accumulating into the output
     from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
@@ -24,58 +28,98 @@ by group; 2.22 / 2.34 / 2.61 by id; the pruned ranking 4.44 / 4.50 / 4.83 ms).""
 
 
 def text_similarity32(
-    thesis: sp.csr_matrix, texts: sp.csc_matrix, *, block_rows: int = TEXT_BLOCK_ROWS
+    thesis: sp.csr_matrix, texts: TextIndex, *, block_rows: int = TEXT_BLOCK_ROWS
 ) -> npt.NDArray[np.float32]:
     """The thesis's similarity with every text (float32; ``scoring.formula.text_similarity``
-    is its float64 copy): the floats of the sparse product ``texts[:, thesis.indices] @
-    weights``, the same float32 products summed in the same order (each row adds its term of
-    the thesis's first column, then of its second, ...).
+    is its float64 copy): for each row, ``tf * (q * idf)`` of each of the thesis's terms the
+    row has, summed in float32 in the thesis's term order, times the row's scale
+    (``scoring.text_index``: ``theses_similarity`` computes the same floats).
 
-    Each of the thesis's columns is added straight from the inverted index into one array,
-    where the sparse product first copies the columns out (about half its time). Rows are
-    taken ``block_rows`` at a time, every column adding into the block before the next one
-    starts: a column's postings are sorted by row, so a block's are one run of each column,
-    and a row still adds its terms in the thesis's column order (``TEXT_BLOCK_ROWS``: up to
-    millions of rows are one block). scipy's column kernel is not public:
-    without it (another scipy), the product itself.
+    Each of the thesis's columns is added straight from the inverted index into one array
+    with scipy's column kernel (its postings of term frequency 1 against a shared array of
+    ones, so the index holds no weight for them). Rows are taken ``block_rows`` at a time,
+    every column adding into the block before the next one starts: a column's postings are
+    sorted by row, so a block's are one run of each column, and a row still adds its terms in
+    the thesis's column order (``TEXT_BLOCK_ROWS``: up to millions of rows are one block).
+    scipy's column kernel is not public: without it (another scipy), the sparse product.
     """
-    weights = thesis.data.astype(np.float32)
-    count = texts.shape[0]
-    indptr, indices, data = texts.indptr, texts.indices, texts.data
-    if _csc_matvec is None or data.dtype != np.float32 or indices.dtype != indptr.dtype:
+    if _csc_matvec is None:
         return sparse_product_similarity(thesis, texts)
+    weights = thesis_weights(thesis, texts.idf)
+    count = texts.shape[0]
+    unit_indptr, unit_rows = texts.unit_indptr, texts.unit_rows
+    repeated = texts.repeated
     # Not zeroed here: each block is zeroed just before its columns add into it, while it
     # is in cache, instead of a pass over the whole array writing it out to memory first.
     similarity = np.empty(count, dtype=np.float32)
-    # A block is one run of a column only where its rows are sorted (scipy's conversions
-    # sort them; the check is cached on the matrix after its first pass).
-    blocked = count > block_rows and texts.has_sorted_indices
-    edges = np.arange(block_rows, count if blocked else 0, block_rows, dtype=indices.dtype)
+    edges = np.arange(block_rows, count if count > block_rows else 0, block_rows, dtype=np.int32)
     bounds = [0, *edges.tolist(), count]
-    columns = []
-    for number, (start, stop) in enumerate(
-        zip(indptr[thesis.indices].tolist(), indptr[thesis.indices + 1].tolist(), strict=True)
+    terms = thesis.indices
+    runs = []
+    for number, (unit_start, unit_stop, start, stop) in enumerate(
+        zip(
+            unit_indptr[terms].tolist(),
+            unit_indptr[terms + 1].tolist(),
+            repeated.indptr[terms].tolist(),
+            repeated.indptr[terms + 1].tolist(),
+            strict=True,
+        )
     ):
+        weight = weights[number : number + 1]
+        if unit_stop > unit_start:
+            rows = unit_rows[unit_start:unit_stop]
+            values = _ones(unit_stop - unit_start)
+            runs.append((rows, values, weight, _cuts(rows, edges)))
         if stop > start:
-            rows = indices[start:stop]
-            cuts = [0, *np.searchsorted(rows, edges).tolist(), stop - start]
-            columns.append((rows, data[start:stop], weights[number : number + 1], cuts))
-    span = np.zeros(2, dtype=indptr.dtype)
+            rows = repeated.indices[start:stop]
+            runs.append((rows, repeated.data[start:stop], weight, _cuts(rows, edges)))
+    span = np.zeros(2, dtype=np.int32)
     for block in range(edges.shape[0] + 1):
         similarity[bounds[block] : bounds[block + 1]] = 0.0
-        for rows, values, weight, cuts in columns:
+        for rows, values, weight, cuts in runs:
             low, high = cuts[block], cuts[block + 1]
             if high > low:
                 span[1] = high - low
                 _csc_matvec(count, 1, span, rows[low:high], values[low:high], weight, similarity)
+    similarity *= texts.scale
     return similarity
 
 
+def _cuts(rows: npt.NDArray[np.int32], edges: npt.NDArray[np.int32]) -> list[int]:
+    if edges.size == 0:
+        return [0, int(rows.shape[0])]
+    return [0, *np.searchsorted(rows, edges).tolist(), int(rows.shape[0])]
+
+
+_ONES = np.ones(0, dtype=np.float32)
+_ONES_LOCK = threading.Lock()
+
+
+def _ones(length: int) -> npt.NDArray[np.float32]:
+    """A read-only array of ``length`` ones, from one buffer grown as needed (the weights of
+    postings whose term frequency is 1)."""
+    global _ONES
+    ones = _ONES
+    if ones.shape[0] < length:
+        with _ONES_LOCK:
+            ones = _ONES
+            if ones.shape[0] < length:
+                ones = np.ones(max(length, 2 * ones.shape[0]), dtype=np.float32)
+                ones.flags.writeable = False
+                _ONES = ones
+    return ones[:length]
+
+
 def sparse_product_similarity(
-    thesis: sp.csr_matrix, texts: sp.csc_matrix
+    thesis: sp.csr_matrix, texts: TextIndex, by_column: sp.csc_matrix | None = None
 ) -> npt.NDArray[np.float32]:
     """The same similarity as scipy's sparse product computes it (the thesis's columns
     copied out, then multiplied): the fallback above, and what the benchmark times the
-    column kernel against."""
-    product = texts[:, thesis.indices] @ thesis.data.astype(np.float32)
-    return np.asarray(product, dtype=np.float32).ravel()
+    column kernel against. ``by_column``: ``texts.by_column()``, for a caller that asks
+    often (the conversion costs far more than the product)."""
+    if by_column is None:
+        by_column = texts.by_column()
+    product = by_column[:, thesis.indices] @ thesis_weights(thesis, texts.idf)
+    similarity = np.asarray(product, dtype=np.float32).ravel()
+    similarity *= texts.scale
+    return similarity

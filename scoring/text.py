@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
@@ -68,6 +69,11 @@ class TextEvidence:
             corpus_counts = sp.csr_matrix((1, self.n_features), dtype=np.float32)
         self.idf.fit(corpus_counts)
         return self
+
+    def idf32(self) -> npt.NDArray[np.float32]:
+        """The fitted IDF weights as float32 (the precision the texts are weighed in)."""
+        idf: npt.NDArray[np.float32] = self.idf.idf_.astype(np.float32)
+        return idf
 
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """Sublinear TF times the fitted IDF, each row L2-normalised.

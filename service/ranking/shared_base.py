@@ -36,10 +36,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from scoring import MatchScorer, Segment
 from scoring.pruning import GroupIndex, group_index, has_group_index, keep_group_index
+from scoring.text_index import TextIndex
 
 logger = logging.getLogger(__name__)
 
@@ -133,9 +133,10 @@ def _write(built: BuiltBase, target: Path) -> None:
         if field.name in _SEGMENT_SCALARS or field.name in _SEGMENT_SKIPPED:
             continue
         np.save(scratch / f"segment.{field.name}.npy", getattr(base, field.name))
-    text = base.text
-    for part in ("data", "indices", "indptr"):
-        np.save(scratch / f"text.{part}.npy", getattr(text, part))
+    text = base.inverted_text
+    text_parts = text.arrays()
+    for part, array in text_parts.items():
+        np.save(scratch / f"text.{part}.npy", array)
     np.save(scratch / "revisions.npy", built.revisions)
     groups = has_group_index(base)
     if groups:
@@ -147,9 +148,7 @@ def _write(built: BuiltBase, target: Path) -> None:
     del scorer.catalogue_
     metadata: dict[str, Any] = {
         "scorer": scorer,
-        "text_shape": text.shape,
-        # Known when the base was built (``scoring.catalogue``): no reader checks it again.
-        "text_sorted": bool(text.has_sorted_indices),
+        "text_parts": sorted(text_parts),
         "scalars": {name: getattr(base, name) for name in _SEGMENT_SCALARS},
         "watermark": built.watermark,
         "groups": groups,
@@ -170,12 +169,7 @@ def _read(source: Path, number: int) -> SharedBase:
         array = np.load(source / f"{name}.npy", mmap_mode="r", allow_pickle=False)
         return array.view(np.ndarray)
 
-    text = sp.csc_matrix(
-        (mapped("text.data"), mapped("text.indices"), mapped("text.indptr")),
-        shape=metadata["text_shape"],
-        copy=False,
-    )
-    text.has_sorted_indices = metadata["text_sorted"]
+    text = TextIndex.of_arrays({part: mapped(f"text.{part}") for part in metadata["text_parts"]})
     arrays = {
         field.name: mapped(f"segment.{field.name}")
         for field in fields(Segment)

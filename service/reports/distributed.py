@@ -46,12 +46,12 @@ import fastparquet  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]
-import scipy.sparse as sp
 from distributed import Client, Future, LocalCluster, as_completed
 
 from scoring import InvestorFeatures, MatchScorer
 from scoring.catalogue import Segment, merge_segments
 from scoring.history import InvestorHistory
+from scoring.text_index import TextRows
 from service.ranking.index import MatchIndex
 from service.ranking.serving import ServingRanker
 from service.reports import compute
@@ -254,7 +254,7 @@ class DaskEngine:
                 closed=closed,
                 foreign=foreign,
             )
-        by_row = segment.text.tocsr()
+        by_row = segment.inverted_text.by_row()
         shared = _Shared(
             scorer=_without_catalogue(scorer, _rows_of(segment, by_row, 0, 0)),
             serving=serving,
@@ -324,7 +324,7 @@ class DaskEngine:
 
 def _blocks(
     segment: Segment,
-    by_row: sp.csr_matrix,
+    by_row: TextRows,
     sector_membership: npt.NDArray[np.float32],
     stage_membership: npt.NDArray[np.float32],
     listed_rows: IntArray,
@@ -347,7 +347,7 @@ def _blocks(
         )
 
 
-def _rows_of(segment: Segment, by_row: sp.csr_matrix, start: int, stop: int) -> Segment:
+def _rows_of(segment: Segment, by_row: TextRows, start: int, stop: int) -> Segment:
     """Rows ``start`` to ``stop`` of ``segment`` as a segment of their own (its text taken
     from ``by_row``, the same text by row in the same layout, read through
     ``text_positions``, so no block reads the whole column matrix)."""

@@ -105,10 +105,10 @@ def test_the_second_worker_maps_the_base_the_first_built_and_both_rank_as_one_al
         for state in (first_state, second_state):
             # The builder, too, ranks from the mapped files, not from its own copy.
             assert mapped_from_a_file(state.base.structure_key)
-            text = state.base.text
-            assert all(mapped_from_a_file(a) for a in (text.data, text.indices, text.indptr))
+            text = state.base.inverted_text
+            assert all(mapped_from_a_file(a) for a in text.arrays().values())
             # Known from the build: no worker's first ranking passes over every posting.
-            assert vars(text).get("_has_sorted_indices") is True
+            assert vars(text.repeated).get("_has_sorted_indices") is True
             assert has_group_index(state.base)
             assert mapped_from_a_file(group_index(state.base).banded)
             assert mapped_from_a_file(state.base_revisions)

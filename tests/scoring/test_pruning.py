@@ -17,7 +17,6 @@ import hypothesis
 import numpy as np
 import numpy.typing as npt
 import pytest
-import scipy.sparse as sp
 from hypothesis import strategies as st
 
 import scoring.matcher
@@ -29,6 +28,7 @@ from scoring.learned import LearnedRanker
 from scoring.pruning import GroupIndex, group_index, pruned_candidates
 from scoring.ranking import top_requests
 from scoring.records import RequestColumns
+from scoring.text_index import text_index
 
 SECTORS = ("ai", "ai.models", "ai.apps", "bio", "bio.drugs", "energy", "fintech")
 STAGES = ("seed", "series_a", "series_b", "growth")
@@ -602,7 +602,7 @@ def test_the_group_index_refuses_a_text_laid_out_otherwise() -> None:
     GroupIndex.of(segment)  # as built: laid out by group
     by_id = dataclasses.replace(
         segment,
-        text=sp.csc_matrix(segment.text_by_row()),
+        text=text_index(segment.text_by_row(), np.arange(len(segment), dtype=np.int32)),
         text_positions=np.arange(len(segment), dtype=np.int32),
         derived={},
     )
