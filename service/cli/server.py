@@ -27,16 +27,16 @@ logger = logging.getLogger("matchmaker.server")
 
 
 @contextmanager
-def shared_index_directory(workers: int) -> Iterator[None]:
-    """A directory of this run's own through which the workers share one match index base
-    (``service.ranking.shared_base``), removed when the server stops: with several workers,
-    or whenever the environment names a place for it (then the run's directory is made
-    inside that one, so a base left by an earlier run, its scorer built from other reference
-    data or code, is never mapped)."""
+def shared_index_directory() -> Iterator[None]:
+    """A directory of this run's own through which the workers map one match index base
+    (``service.ranking.shared_base``), removed when the server stops (made inside the
+    directory the environment names, if it names one, so a base left by an earlier run, its
+    scorer built from other reference data or code, is never mapped).
+
+    A lone worker maps its base from the directory too: its resident memory then holds the
+    pages of the index its rankings read, not the ones they never do (most of the request
+    ids, read only for the winners: at 1,000,000 requests, ``docs/performance.md``)."""
     parent = os.environ.get(SHARED_INDEX_ENV) or None
-    if workers < 2 and parent is None:
-        yield
-        return
     directory = tempfile.mkdtemp(prefix="matchmaker-index-", dir=parent)
     os.environ[SHARED_INDEX_ENV] = directory
     get_settings.cache_clear()  # read again, here and by an in-process worker
@@ -56,7 +56,7 @@ def run_server(host: str, port: int, workers: int) -> None:
     # catalogue allocate big temporaries on many threads. Two arenas bound what a worker
     # holds on to. Read by each worker process at its start.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    with shared_index_directory(workers):
+    with shared_index_directory():
         _run_uvicorn(host, port, workers)
 
 

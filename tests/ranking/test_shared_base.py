@@ -223,15 +223,16 @@ def test_a_write_shows_in_every_worker_and_compaction_writes_one_base_for_all(
             assert worker.current(session).applied_revision(withdrawn[0]) is None
 
 
-def test_serving_with_several_workers_gives_them_a_directory_for_the_run_only(
+def test_serving_gives_its_workers_a_directory_for_the_run_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """One worker or several, the server's workers map their index base from a directory
+    of the run's own, gone when the server stops."""
     monkeypatch.delenv(SHARED_INDEX_ENV, raising=False)
-    with shared_index_directory(workers=1):
-        assert SHARED_INDEX_ENV not in os.environ
-    with shared_index_directory(workers=4):
+    with shared_index_directory():
         directory = Path(os.environ[SHARED_INDEX_ENV])
         assert directory.is_dir()
+        assert get_settings().shared_index_dir == directory
     assert not directory.exists()
     assert SHARED_INDEX_ENV not in os.environ
 
@@ -241,8 +242,8 @@ def test_a_configured_place_gets_a_directory_per_run_so_no_old_base_is_mapped(
 ) -> None:
     monkeypatch.setenv(SHARED_INDEX_ENV, str(tmp_path))
     (tmp_path / "base-00000001").mkdir()  # an earlier run's base, left behind
-    for workers in (1, 4):
-        with shared_index_directory(workers=workers):
+    for _ in range(2):
+        with shared_index_directory():
             directory = Path(os.environ[SHARED_INDEX_ENV])
             assert directory.parent == tmp_path
             assert list(directory.iterdir()) == []
