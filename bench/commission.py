@@ -84,7 +84,8 @@ def numpy_kernel(
         scorer.ticket_outside_cap
         * np.clip(1.0 - log_ratio / np.log(scorer.ticket_zero_ratio), 0.0, 1.0),
     )
-    text = theses_similarity(stack.theses, request.text_by_row()).astype(np.float64)
+    terms = request.text_by_row()
+    text = theses_similarity(stack.weighted_theses(terms.idf), terms).astype(np.float64)
     sector = (1.0 - scorer.text_share) * taxonomy + scorer.text_share * np.minimum(
         text / scorer.text_saturation, 1.0
     )

@@ -19,6 +19,10 @@ from scoring.text import TextEvidence
 from scoring.text_index import TextIndex, TextRows, text_index, text_rows
 
 UNKNOWN_CODE = -1
+KEEP_TEXT_BY_ROW_MAX_ROWS = 16
+"""Segments of at most this many rows keep their text by row once converted (a conversion
+costs a pass over every hashed term's column, whatever the rows)."""
+_TEXT_BY_ROW = "catalogue.text_by_row"
 
 
 def keep_top_terms(matrix: sp.csr_matrix, max_terms: int) -> sp.csr_matrix:
@@ -98,13 +102,26 @@ class Segment:
 
     def text_by_row(self, rows: npt.NDArray[np.intp] | None = None) -> TextRows:
         """The text terms of ``rows`` (all, in id order, by default), one row each."""
-        by_row = self.text.by_row() if isinstance(self.text, TextIndex) else self.text
+        by_row = self._whole_text_by_row()
         if rows is None:
             if np.array_equal(self.text_positions, np.arange(len(self))):
                 # A chunk about to be merged keeps its text by row in id order: no copy.
                 return by_row
             return by_row.take(self.text_positions)
         return by_row.take(self.text_positions[rows])
+
+    def _whole_text_by_row(self) -> TextRows:
+        if not isinstance(self.text, TextIndex):
+            return self.text
+        if len(self) > KEEP_TEXT_BY_ROW_MAX_ROWS:
+            return self.text.by_row()
+        # A few requests' segment (the commission's direction keeps one per request and
+        # reads its terms for every ranking): converted once, not per ranking.
+        kept = self.derived.get(_TEXT_BY_ROW)
+        if not isinstance(kept, TextRows):
+            kept = self.text.by_row()
+            self.derived[_TEXT_BY_ROW] = kept
+        return kept
 
     def rows_of(self, ids: Sequence[str]) -> npt.NDArray[np.intp]:
         """Rows of the given ids that are present in this segment."""

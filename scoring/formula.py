@@ -213,7 +213,8 @@ class ScoreFormula:
             mandates.log_ticket_min,
             mandates.log_ticket_max,
         )
-        text = theses_similarity(mandates.theses, request.text_by_row())
+        terms = request.text_by_row()
+        text = theses_similarity(mandates.weighted_theses(terms.idf), terms)
         region = np.where(
             mandates.inside_region(int(request.region_codes[0])), 1.0, self.region_outside_factor
         )

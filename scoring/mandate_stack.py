@@ -4,7 +4,8 @@ request is then a handful of array operations, not one small computation per man
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +13,7 @@ import scipy.sparse as sp
 
 from scoring.catalogue import UNKNOWN_CODE
 from scoring.encoding import InvestorFeatures
+from scoring.text_index import weigh_theses
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -33,6 +35,9 @@ class MandateStack:
     """Mandates that name no region (every region is inside them)."""
     rows_by_region: dict[int, IntArray]
     """For each region code some mandate names, the rows of the mandates that name it."""
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The theses weighed with an IDF (``weighted_theses``), kept with the stack: a stack
+    is built once per revision of the mandates and scored against many requests."""
 
     def __len__(self) -> int:
         return int(self.log_ticket_min.shape[0])
@@ -53,6 +58,17 @@ class MandateStack:
             anywhere=np.array([f.region_codes.size == 0 for f in features], dtype=np.bool_),
             rows_by_region={code: np.array(rows, dtype=np.intp) for code, rows in members.items()},
         )
+
+    def weighted_theses(self, idf: npt.NDArray[np.float32]) -> sp.csr_matrix:
+        """The theses weighed with ``idf`` (``scoring.text_index.weigh_theses``), computed
+        once per IDF array (a scorer's segments share one: ``TextEvidence.idf32``)."""
+        kept = self.derived.get("weighted_theses")
+        if kept is not None and kept[0] is idf:
+            weighted: sp.csr_matrix = kept[1]
+            return weighted
+        weighted = weigh_theses(self.theses, idf)
+        self.derived["weighted_theses"] = (idf, weighted)
+        return weighted
 
     def inside_region(self, region_code: int) -> npt.NDArray[np.bool_]:
         """Whether a request in ``region_code`` is inside each mandate's regions: always for

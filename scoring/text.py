@@ -45,6 +45,7 @@ class TextEvidence:
     def __init__(self, n_features: int = 2**18) -> None:
         self.hasher = make_hasher(n_features)
         self.idf = TfidfTransformer(sublinear_tf=True, norm=None)
+        self._idf32: npt.NDArray[np.float32] | None = None
 
     @property
     def n_features(self) -> int:
@@ -68,11 +69,18 @@ class TextEvidence:
             # An empty catalogue still needs weights for the requests that will arrive.
             corpus_counts = sp.csr_matrix((1, self.n_features), dtype=np.float32)
         self.idf.fit(corpus_counts)
+        self._idf32 = None
         return self
 
     def idf32(self) -> npt.NDArray[np.float32]:
-        """The fitted IDF weights as float32 (the precision the texts are weighed in)."""
-        idf: npt.NDArray[np.float32] = self.idf.idf_.astype(np.float32)
+        """The fitted IDF weights as float32 (the precision the texts are weighed in): one
+        array per fit, shared by every segment built with it, so what is computed from it
+        (``MandateStack.weighted_theses``) is kept while it is the same."""
+        idf = self._idf32
+        if idf is None:
+            idf = self.idf.idf_.astype(np.float32)
+            idf.flags.writeable = False
+            self._idf32 = idf
         return idf
 
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:

@@ -226,15 +226,20 @@ def thesis_weights(thesis: sp.csr_matrix, idf: Float32Array) -> Float32Array:
     return weights
 
 
-def theses_similarity(theses: sp.csr_matrix, request: TextRows) -> Float32Array:
-    """Each thesis's similarity with the one text of ``request``: the floats
+def weigh_theses(theses: sp.csr_matrix, idf: Float32Array) -> sp.csr_matrix:
+    """Each thesis's ``q[t] * idf[t]`` (``thesis_weights``), one row per thesis."""
+    return sp.csr_matrix(
+        (thesis_weights(theses, idf), theses.indices, theses.indptr), shape=theses.shape
+    )
+
+
+def theses_similarity(weighted_theses: sp.csr_matrix, request: TextRows) -> Float32Array:
+    """Each thesis's similarity with the one text of ``request`` (``weighted_theses``: the
+    theses weighed with the request's IDF, ``weigh_theses``): the floats
     ``text_similarity32`` computes for that pair (each thesis's terms in its order, each
     adding ``tf * (q * idf)`` in float32, then times the row's scale)."""
-    weighted = sp.csr_matrix(
-        (thesis_weights(theses, request.idf), theses.indices, theses.indptr), shape=theses.shape
-    )
     tf = np.zeros(request.tf.shape[1], dtype=np.float32)
     tf[request.tf.indices] = request.tf.data
-    similarity: Float32Array = (weighted @ tf).astype(np.float32, copy=False)
+    similarity: Float32Array = (weighted_theses @ tf).astype(np.float32, copy=False)
     similarity *= request.scale[0]
     return similarity

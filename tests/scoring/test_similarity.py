@@ -12,7 +12,7 @@ from sklearn.preprocessing import normalize
 
 import scoring.similarity
 from scoring.formula import text_similarity
-from scoring.text_index import TextIndex, text_index, theses_similarity
+from scoring.text_index import TextIndex, text_index, theses_similarity, weigh_theses
 from tests.scoring.test_pruning import WORDS, fitted, random_mandate, random_request
 
 
@@ -177,7 +177,7 @@ def test_the_commission_direction_computes_the_investor_directions_floats() -> N
     similar = 0
     for row in range(0, len(segment), 7):
         request = segment.text_by_row(np.array([row]))
-        by_commission = theses_similarity(stacked, request)
+        by_commission = theses_similarity(weigh_theses(stacked, request.idf), request)
         assert np.array_equal(by_commission, by_investor[:, row])
         similar += int(np.count_nonzero(by_commission))
     assert similar > 100
