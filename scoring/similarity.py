@@ -41,7 +41,9 @@ def text_similarity32(
     every column adding into the block before the next one starts: a column's postings are
     sorted by row, so a block's are one run of each column, and a row still adds its terms in
     the thesis's column order (``TEXT_BLOCK_ROWS``: up to millions of rows are one block).
-    scipy's column kernel is not public: without it (another scipy), the sparse product.
+    One pass per column over the whole array instead would write every cache line of it
+    once per column (a column of a common n-gram has a posting every few rows). scipy's
+    column kernel is not public: without it (another scipy), the sparse product.
     """
     if _csc_matvec is None:
         return sparse_product_similarity(thesis, texts)

@@ -11,6 +11,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
+from scoring.text_index import sublinear_tf
+
 # A bracketed editorial note ("[Illustrative: the seeds give no amount.]") says where a value
 # came from, not what a company does or an investor wants: left out of every comparison, or
 # two unrelated texts carrying such notes would look alike.
@@ -92,8 +94,7 @@ class TextEvidence:
         """
         if counts.shape[0] == 0:
             return sp.csr_matrix((0, self.n_features), dtype=np.float32)
-        idf = self.idf.idf_.astype(np.float32)
-        data = (1.0 + np.log(counts.data, dtype=np.float32)) * idf[counts.indices]
+        data = sublinear_tf(counts.data) * self.idf32()[counts.indices]
         row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=counts.shape[0]))
         norms[norms == 0] = 1.0

@@ -4,10 +4,11 @@ A request's weighted term is ``tf * idf[term] * scale[row]``: the sublinear term
 (``1 + log count``), the catalogue's IDF, and the row's L2 normalisation. The IDF belongs to
 the term and the scale to the row, so an inverted index needs a weight per posting only for
 its term frequency, and that is exactly 1 for most postings (a 2- or 3-gram seen once in its
-text: 88% of the kept terms of the demo's texts, 93% of the benchmark's). The index keeps the
-row numbers of those postings alone, and a small ordinary sparse matrix for the others: at
-1,000,000 requests 127 MB of row numbers and ~25 MB of the rest, where a float per posting
-cost 121 MB more (``docs/performance.md``, "A lone worker's memory").
+text: 88% of the kept terms of the demo's texts, 87.7% of the benchmark's). The index keeps
+the row numbers of those postings alone, and a small ordinary sparse matrix for the others: at
+1,000,000 requests 106 MiB of row numbers and 31 MiB for the other postings, against 243 MiB
+with a float and a row number for every posting (``docs/performance.md``, "A lone worker's
+memory").
 
 The similarity of a thesis ``q`` with a row is ``scale[row] * sum_t tf[t, row] * (q[t] *
 idf[t])``, summed in float32 in the thesis's term order; every path that computes it
@@ -189,17 +190,17 @@ def text_index(rows: TextRows, positions: Int32Array) -> TextIndex:
     by_column.indices = positions[by_column.indices].astype(np.int32, copy=False)
     by_column.has_sorted_indices = False
     by_column.sort_indices()
-    columns = by_column.shape[1]
     unit = by_column.data == 1.0
-    column_of = np.repeat(np.arange(columns, dtype=np.int32), np.diff(by_column.indptr))
-    unit_indptr = np.zeros(columns + 1, dtype=np.int32)
-    np.cumsum(np.bincount(column_of[unit], minlength=columns), out=unit_indptr[1:])
+    # Postings of term frequency 1 before each position: read at each column's start, the
+    # unit postings' column pointers; the rest of each column is the repeated terms'.
+    units_before = np.zeros(unit.shape[0] + 1, dtype=np.int32)
+    np.cumsum(unit, out=units_before[1:])
+    unit_indptr = units_before[by_column.indptr]
+    del units_before
+    repeated_indptr = (by_column.indptr - unit_indptr).astype(np.int32)
     unit_rows = by_column.indices[unit].astype(np.int32)
     other = ~unit
     del unit
-    repeated_indptr = np.zeros(columns + 1, dtype=np.int32)
-    np.cumsum(np.bincount(column_of[other], minlength=columns), out=repeated_indptr[1:])
-    del column_of
     repeated = sp.csc_matrix(
         (
             by_column.data[other],
