@@ -196,7 +196,8 @@ def measure(investors: int, requests: int, samples: int, port: int) -> Result:
                 .where(FinancingRequest.id == request_id)
             ).one()
             segment = state.scorer.segment(
-                [request_record(financing_request, codes_of(financing_request.sector_links))]
+                [request_record(financing_request, codes_of(financing_request.sector_links))],
+                text_by_row=True,
             )
             rankings = []
             for times in (cold, ours):

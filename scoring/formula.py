@@ -13,7 +13,7 @@ from scoring.catalogue import Segment
 from scoring.encoding import InvestorFeatures
 from scoring.mandate_stack import MandateStack
 from scoring.similarity import text_similarity32
-from scoring.text_index import theses_similarity
+from scoring.text_index import TextRows, rows_similarity, theses_similarity
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -298,5 +298,9 @@ def text_similarity(thesis: sp.csr_matrix, segment: Segment, rows: IntArray | No
     # Texts are stored by column (an inverted index): only the thesis's own n-gram
     # columns are read. Its rows are laid out by group (``Segment.text``).
     positions = segment.text_positions if rows is None else segment.text_positions[rows]
-    dense = text_similarity32(thesis, segment.inverted_text)
+    if isinstance(segment.text, TextRows):
+        # A request the commission's direction keeps, its text by row (``Segment.text``).
+        dense = rows_similarity(thesis, segment.text)
+    else:
+        dense = text_similarity32(thesis, segment.text)
     return np.take(dense, positions, mode="clip").astype(np.float64)

@@ -218,10 +218,19 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             column_text=column_text,
         )
 
-    def segment(self, requests: Sequence[RequestRecord] | RequestColumns) -> Segment:
-        """Arrays for more requests, weighted with the IDF learned in ``fit``."""
+    def segment(
+        self, requests: Sequence[RequestRecord] | RequestColumns, *, text_by_row: bool = False
+    ) -> Segment:
+        """Arrays for more requests, weighted with the IDF learned in ``fit``.
+
+        ``text_by_row``: keep the text by row, for a request scored against mandates one
+        request at a time (the commission's direction). An inverted index holds a pointer
+        per hashed term: for one request, building it (and reading the request's terms back
+        from it) is a pass over the whole vocabulary, most of a cold ranking's cost. A
+        segment kept by row is merged or scored (``formula.text_similarity``), never pruned.
+        """
         check_is_fitted(self, "catalogue_")
-        return self._segment(_as_columns(requests), None)
+        return self._segment(_as_columns(requests), None, column_text=not text_by_row)
 
     def sector_combinations(self) -> dict[tuple[str, ...], int]:
         """Each sector set a fitted request was filed under, and its code in

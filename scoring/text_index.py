@@ -244,3 +244,35 @@ def theses_similarity(weighted_theses: sp.csr_matrix, request: TextRows) -> Floa
     similarity: Float32Array = (weighted_theses @ tf).astype(np.float32, copy=False)
     similarity *= request.scale[0]
     return similarity
+
+
+def rows_similarity(thesis: sp.csr_matrix, rows: TextRows) -> Float32Array:
+    """One thesis's similarity with each text of ``rows`` (a few requests kept by row): the
+    floats ``theses_similarity`` computes for each pair. Each row's terms are matched to the
+    thesis's by search instead of spread over a dense vector of every hashed term, so a row
+    costs its own terms, not the vocabulary. The thesis's terms absent from the row add
+    nothing: leaving them out (each would add an exact 0 to a non-negative sum) keeps the
+    floats, and scipy's same kernel adds the rest in the thesis's term order."""
+    similarity = np.zeros(len(rows), dtype=np.float32)
+    if thesis.nnz == 0:
+        return similarity
+    weights = thesis_weights(thesis, rows.idf)
+    tf = rows.tf
+    for row in range(len(rows)):
+        start, end = int(tf.indptr[row]), int(tf.indptr[row + 1])
+        if start == end:
+            continue
+        order = np.argsort(tf.indices[start:end], kind="stable")
+        terms = tf.indices[start:end][order]
+        at = np.minimum(np.searchsorted(terms, thesis.indices), terms.size - 1)
+        shared = np.flatnonzero(terms[at] == thesis.indices)
+        if shared.size == 0:
+            continue
+        matched = sp.csr_matrix(
+            (weights[shared], np.arange(shared.size, dtype=np.int32), [0, shared.size]),
+            shape=(1, shared.size),
+        )
+        values = tf.data[start:end][order][at[shared]]
+        similarity[row] = (matched @ values).astype(np.float32, copy=False)[0]
+    similarity *= rows.scale
+    return similarity

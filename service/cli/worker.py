@@ -36,6 +36,7 @@ from service.core import migrations
 from service.core.database import create_db_engine, create_session_factory
 from service.core.logging_setup import configure_logging
 from service.core.settings import get_settings
+from service.investors.cards import ProfileCard
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow, rank_investors, rank_requests
 from service.ranking.selection import RequestSelection
@@ -97,7 +98,7 @@ def expand_publications(session: Session, index: MatchIndex) -> int:
 
 
 def _match_data(
-    profile: InvestorProfile, request: FinancingRequest, score: float
+    profile: InvestorProfile | ProfileCard, request: FinancingRequest, score: float
 ) -> dict[str, Any]:
     return {
         "investor_profile_id": profile.id,

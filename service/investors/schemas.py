@@ -26,6 +26,7 @@ from service.http.fields import (
 )
 from service.i18n.amounts import readable_amount
 from service.i18n.languages import DISPLAY_DESCRIPTION, current_language
+from service.investors.cards import ProfileCard
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
 
@@ -167,7 +168,7 @@ class InvestorDisplayOut(BaseModel):
     @classmethod
     def of(
         cls,
-        profile: InvestorProfile,
+        profile: InvestorProfile | ProfileCard,
         *,
         sectors: list[str],
         stages: list[str],
@@ -227,20 +228,23 @@ class InvestorOut(BaseModel):
 
     @classmethod
     def from_model(
-        cls, profile: InvestorProfile, codes: InvestorRecord | None = None
+        cls, profile: InvestorProfile | ProfileCard, codes: InvestorRecord | None = None
     ) -> InvestorOut:
-        """The profile; its sectors, stages and regions from ``codes`` when given (a ranking's
-        record of it, so its code rows need not be loaded), else from its code rows."""
+        """The profile (or a ranking's card of it); its sectors, stages and regions from
+        ``codes`` when given (a ranking's record of it, so its code rows need not be loaded),
+        else from its code rows."""
         if codes is not None:
             sectors, stage_codes, regions = (
                 list(codes.sectors),
                 list(codes.stages),
                 list(codes.regions),
             )
-        else:
+        elif isinstance(profile, InvestorProfile):
             sectors = codes_of(profile.sector_links)
             stage_codes = codes_of(profile.stage_links)
             regions = codes_of(profile.region_links)
+        else:
+            raise TypeError("a profile card carries no codes: pass the ranking's record of it")
         stages = get_reference_data().in_stage_order(stage_codes)
         return cls(
             id=profile.id,

@@ -27,6 +27,7 @@ from scoring.learned import LearnedRanker
 from scoring.mandate_stack import MandateStack
 from scoring.records import RequestColumns
 from service.core.memory import release_free_memory
+from service.investors.cards import ProfileCard
 from service.ranking.catalogue_loader import (
     Probe,
     changes_since,
@@ -117,6 +118,10 @@ class MandateRoster:
     """None when there are no mandates."""
     probe: MandateProbe | None = None
     """The mandates' probe read before ``keys`` (None: not known to match any probe)."""
+    cards: dict[str, ProfileCard] = field(default_factory=dict)
+    """The profiles' own columns, by id, as pages of rankings have read them while this
+    roster held (the probe's counter moves with any write to a profile, even one that keeps
+    its revision, and a roster found again under a new probe starts with none)."""
 
 
 class MatchIndex:

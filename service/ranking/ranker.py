@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, InvestorProfile
@@ -27,6 +27,7 @@ from scoring.learned import LearnedRanker
 from scoring.mandate_stack import MandateStack
 from scoring.reasons import Reason
 from service.deals.service import investor_histories, investor_history
+from service.investors.cards import ProfileCard, load_cards
 from service.investors.service import load_codes
 from service.ranking.compliance import (
     compliance_reason,
@@ -55,12 +56,8 @@ from service.reference_data.code_links import codes_of
 
 FloatArray = npt.NDArray[np.float64]
 
+
 # The page's profiles by id, built once (its cache key is computed once, not per ranking).
-_PAGE_PROFILES = select(InvestorProfile).where(
-    InvestorProfile.id.in_(bindparam("ids", expanding=True))
-)
-
-
 @dataclass(frozen=True, slots=True)
 class RankingWindow:
     """Which part of a ranking to return: ``limit`` pairs after ``offset``, of those that
@@ -168,9 +165,9 @@ class RankedInvestors:
 
     page: list[int]
     total: int
-    profiles: dict[int, InvestorProfile]
-    """The page's profiles, by position, without their code rows: ``investors[position]``
-    holds their sectors, stages and regions."""
+    profiles: dict[int, ProfileCard]
+    """The page's profiles' own columns, by position: ``investors[position]`` holds their
+    sectors, stages and regions."""
     investors: list[InvestorRecord]
     histories: list[InvestorHistory | None]
     request: RequestRecord
@@ -227,7 +224,8 @@ def mandate_roster(
     )
     roster = index.cached_roster(state, keys)
     if roster is not None:
-        index.remember_roster(replace(roster, probe=mandates))
+        roster = replace(roster, probe=mandates, cards={})
+        index.remember_roster(roster)
         return roster
     cached = [index.cached_mandate(state, key, revision) for key, revision in keys]
     missing = [i for i, mandate in enumerate(cached) if mandate is None]
@@ -278,7 +276,7 @@ def rank_investors(
         state,
         financing_request.id,
         financing_request.revision,
-        lambda: scorer.segment([request]),
+        lambda: scorer.segment([request], text_by_row=True),
     )
     components = scorer.investor_components(investors, request, roster.stack, segment)
     learned = serving.learned
@@ -305,15 +303,14 @@ def rank_investors(
         # A request the negative list closes is no match for a foreign investor.
         wanted &= ~foreign
     qualifying = np.flatnonzero(wanted)
-    # Profiles are in id order, so a stable sort on score breaks ties by id.
-    order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
-    page = [int(i) for i in order[window.offset : window.offset + window.limit]]
-    # The page's rows only: their codes are the roster's records (``investors``), which the
-    # probe above showed current, so the three code tables are not read again.
-    page_ids = [investors[i].id for i in page]
-    on_page = {
-        p.id: p for p in (session.scalars(_PAGE_PROFILES, {"ids": page_ids}) if page_ids else ())
-    }
+    page = _page_positions(scores, qualifying, window)
+    # The page's rows only, their own columns kept by the roster (which the probe above
+    # showed current) and their codes its records, so at most one statement reads them.
+    cards = roster.cards
+    missing = [investors[i].id for i in page if investors[i].id not in cards]
+    if missing:
+        cards.update(load_cards(session, missing))
+    on_page = {investors[i].id: cards[investors[i].id] for i in page if investors[i].id in cards}
     return RankedInvestors(
         page=[i for i in page if investors[i].id in on_page],
         total=int(qualifying.size),
@@ -327,6 +324,22 @@ def rank_investors(
         serving=serving,
         foreign=foreign,
     )
+
+
+def _page_positions(
+    scores: FloatArray, qualifying: npt.NDArray[np.intp], window: RankingWindow
+) -> list[int]:
+    """The window's positions of ``qualifying`` by score, best first, ties by position (the
+    roster is in id order). Only the rows that can reach the window are sorted: those
+    scoring at least the window's last score."""
+    end = window.offset + window.limit
+    if end <= 0:
+        return []
+    if qualifying.size > end:
+        cut = -np.partition(-scores[qualifying], end - 1)[end - 1]
+        qualifying = qualifying[scores[qualifying] >= cut]
+    order = qualifying[np.argsort(-scores[qualifying], kind="stable")]
+    return [int(i) for i in order[window.offset : end]]
 
 
 def _scores_with_history(

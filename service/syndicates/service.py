@@ -49,6 +49,7 @@ from service.i18n.catalogs import translate as _
 from service.i18n.catalogs import translate_plural as ngettext
 from service.i18n.languages import current_language
 from service.i18n.reasons import N_, Reader
+from service.investors.cards import ProfileCard
 from service.matches.schemas import RankingModelOut
 from service.matches.service import reasons_out
 from service.ranking.index import MatchIndex
@@ -223,7 +224,7 @@ def syndicates_for_request(
     )
 
 
-def _seat(profile: InvestorProfile) -> str:
+def _seat(profile: InvestorProfile | ProfileCard) -> str:
     """The account a mandate sits for; a mandate without an account is a seat of its own."""
     return profile.owner_account_id or f"investor profile {profile.id}"
 
@@ -236,8 +237,8 @@ def _considered(
     considered: dict[str, Considered] = {}
     if basis == "matches":
         for on_page in ranked.page:
-            profile = ranked.profiles[on_page]
-            considered[profile.id] = Considered(on_page, profile.id, profile.name, _seat(profile))
+            card = ranked.profiles[on_page]
+            considered[card.id] = Considered(on_page, card.id, card.name, _seat(card))
     position_of = {investor.id: i for i, investor in enumerate(ranked.investors)}
     fits = ranked.components.fits
     for profile in interested:

@@ -12,8 +12,15 @@ from sklearn.preprocessing import normalize
 
 import scoring.similarity
 from scoring.formula import text_similarity
-from scoring.text_index import TextIndex, text_index, theses_similarity, weigh_theses
-from tests.scoring.test_pruning import WORDS, fitted, random_mandate, random_request
+from scoring.text_index import (
+    TextIndex,
+    TextRows,
+    rows_similarity,
+    text_index,
+    theses_similarity,
+    weigh_theses,
+)
+from tests.scoring.test_pruning import WORDS, columns, fitted, random_mandate, random_request
 
 
 def sparse_product(thesis: sp.csr_matrix, texts: TextIndex) -> npt.NDArray[np.float64]:
@@ -181,3 +188,31 @@ def test_the_commission_direction_computes_the_investor_directions_floats() -> N
         assert np.array_equal(by_commission, by_investor[:, row])
         similar += int(np.count_nonzero(by_commission))
     assert similar > 100
+
+
+def test_a_few_requests_kept_by_row_give_the_inverted_index_floats() -> None:
+    """A request the commission's direction keeps by row (``segment(..., text_by_row=True)``)
+    is scored by ``rows_similarity``, matching each row's terms by search: the same floats
+    as the inverted index of the same requests, for every thesis, and the formula reads
+    them through either layout alike."""
+    rng = np.random.default_rng(47)
+    scorer = fitted({}, [random_request(rng) for _ in range(400)])
+    requests = columns([random_request(rng) for _ in range(12)], "more")
+    by_row = scorer.segment(requests, text_by_row=True)
+    by_column = scorer.segment(requests)
+    assert isinstance(by_row.text, TextRows)
+    assert isinstance(by_column.text, TextIndex)
+    similar = 0
+    for number in range(40):
+        thesis = scorer.investor_features(random_mandate(rng, number)).thesis
+        expected = scoring.similarity.text_similarity32(thesis, by_column.inverted_text)[
+            by_column.text_positions
+        ]
+        found = rows_similarity(thesis, by_row.text)
+        assert found.dtype == np.float32
+        assert np.array_equal(found, expected)
+        assert np.array_equal(
+            text_similarity(thesis, by_row, None), text_similarity(thesis, by_column, None)
+        )
+        similar += int(np.count_nonzero(found))
+    assert similar > 50
