@@ -57,7 +57,6 @@ from service.reference_data.code_links import codes_of
 FloatArray = npt.NDArray[np.float64]
 
 
-# The page's profiles by id, built once (its cache key is computed once, not per ranking).
 @dataclass(frozen=True, slots=True)
 class RankingWindow:
     """Which part of a ranking to return: ``limit`` pairs after ``offset``, of those that
