@@ -54,6 +54,13 @@ def text_similarity32(
     # Not zeroed here: each block is zeroed just before its columns add into it, while it
     # is in cache, instead of a pass over the whole array writing it out to memory first.
     similarity = np.empty(count, dtype=np.float32)
+    if count <= block_rows:
+        # One block (up to millions of rows): each column straight into the array, in the
+        # order the blocks below would add them, without cutting the columns into runs
+        # (about 0.1 ms of Python per ranking at a thesis's ~50 runs).
+        _add_columns(texts, thesis.indices, weights, similarity)
+        similarity *= texts.scale
+        return similarity
     edges = np.arange(block_rows, count if count > block_rows else 0, block_rows, dtype=np.int32)
     bounds = [0, *edges.tolist(), count]
     terms = thesis.indices
@@ -85,6 +92,47 @@ def text_similarity32(
                 _csc_matvec(count, 1, span, rows[low:high], values[low:high], weight, similarity)
     similarity *= texts.scale
     return similarity
+
+
+def _add_columns(
+    texts: TextIndex,
+    terms: npt.NDArray[np.int32],
+    weights: npt.NDArray[np.float32],
+    similarity: npt.NDArray[np.float32],
+) -> None:
+    """``similarity`` zeroed, then each of the terms' columns (postings of term frequency 1,
+    then the others) added with its weight, term after term."""
+    assert _csc_matvec is not None
+    count = similarity.shape[0]
+    unit_indptr, unit_rows = texts.unit_indptr, texts.unit_rows
+    repeated = texts.repeated
+    similarity.fill(0.0)
+    span = np.zeros(2, dtype=np.int32)
+    for number, (unit_start, unit_stop, start, stop) in enumerate(
+        zip(
+            unit_indptr[terms].tolist(),
+            unit_indptr[terms + 1].tolist(),
+            repeated.indptr[terms].tolist(),
+            repeated.indptr[terms + 1].tolist(),
+            strict=True,
+        )
+    ):
+        weight = weights[number : number + 1]
+        if unit_stop > unit_start:
+            span[1] = unit_stop - unit_start
+            rows = unit_rows[unit_start:unit_stop]
+            _csc_matvec(count, 1, span, rows, _ones(unit_stop - unit_start), weight, similarity)
+        if stop > start:
+            span[1] = stop - start
+            _csc_matvec(
+                count,
+                1,
+                span,
+                repeated.indices[start:stop],
+                repeated.data[start:stop],
+                weight,
+                similarity,
+            )
 
 
 def _cuts(rows: npt.NDArray[np.int32], edges: npt.NDArray[np.int32]) -> list[int]:
