@@ -34,8 +34,8 @@ class ProfileCard:
     revision: int
 
 
-# Plain columns rather than ORM instances: the page is read-only, and a row costs a third
-# of what an instance with its identity-map entry does.
+# Plain columns rather than ORM instances: a card outlives the session that read it and is
+# shared between threads, which an instance attached to one session must not be.
 _CARDS = select(
     InvestorProfile.id,
     InvestorProfile.owner_account_id,

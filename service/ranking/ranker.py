@@ -306,14 +306,15 @@ def rank_investors(
     # The page's rows only, their own columns kept by the roster (which the probe above
     # showed current) and their codes its records, so at most one statement reads them.
     cards = roster.cards
-    missing = [investors[i].id for i in page if investors[i].id not in cards]
-    if missing:
-        cards.update(load_cards(session, missing))
-    on_page = {investors[i].id: cards[investors[i].id] for i in page if investors[i].id in cards}
+    cards.update(
+        load_cards(session, [investors[i].id for i in page if investors[i].id not in cards])
+    )
+    # A mandate deleted since the roster was read has no card: it leaves the page.
+    profiles = {i: cards[investors[i].id] for i in page if investors[i].id in cards}
     return RankedInvestors(
-        page=[i for i in page if investors[i].id in on_page],
+        page=[i for i in page if i in profiles],
         total=int(qualifying.size),
-        profiles={i: on_page[investors[i].id] for i in page if investors[i].id in on_page},
+        profiles=profiles,
         investors=investors,
         histories=histories,
         request=request,

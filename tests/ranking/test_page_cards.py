@@ -34,6 +34,19 @@ def _statements(session: Session) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+def _published_request(api: ApiClient) -> str:
+    startup = api.create_account("startup")
+    request: dict[str, Any] = api.create_request(startup)
+    api.publish(request["id"])
+    return str(request["id"])
+
+
+def _built_index(session: Session) -> MatchIndex:
+    index = MatchIndex(make_default_scorer)
+    index.rebuild(session)
+    return index
+
+
 def _rank(session: Session, index: MatchIndex, request_id: str) -> RankedInvestors:
     financing_request = session.scalars(
         select(FinancingRequest)
@@ -55,21 +68,18 @@ def _names(ranked: RankedInvestors) -> list[str]:
 def test_a_page_reads_its_profiles_once_while_no_mandate_changes(
     api: ApiClient, db_session: Session
 ) -> None:
-    startup = api.create_account("startup")
-    request: dict[str, Any] = api.create_request(startup)
-    api.publish(request["id"])
+    request_id = _published_request(api)
     owner = api.create_account("investor")
     api.create_investor(owner, name="First fund")
     api.create_investor(owner, name="Second fund")
-    index = MatchIndex(make_default_scorer)
-    index.rebuild(db_session)
+    index = _built_index(db_session)
 
     with _statements(db_session) as first:
-        ranked = _rank(db_session, index, request["id"])
+        ranked = _rank(db_session, index, request_id)
     assert sorted(_names(ranked)) == ["First fund", "Second fund"]
     assert any("investor_profiles.thesis" in sql for sql in first)
     with _statements(db_session) as second:
-        again = _rank(db_session, index, request["id"])
+        again = _rank(db_session, index, request_id)
     assert _names(again) == _names(ranked)
     # The probe and the request's own reads, but not the profiles' columns.
     assert second
@@ -79,21 +89,18 @@ def test_a_page_reads_its_profiles_once_while_no_mandate_changes(
 def test_a_page_shows_every_write_to_a_profile_in_the_next_ranking(
     api: ApiClient, db_session: Session
 ) -> None:
-    startup = api.create_account("startup")
-    request: dict[str, Any] = api.create_request(startup)
-    api.publish(request["id"])
+    request_id = _published_request(api)
     owner = api.create_account("investor")
     fund = api.create_investor(owner, name="First fund")
-    index = MatchIndex(make_default_scorer)
-    index.rebuild(db_session)
-    assert _names(_rank(db_session, index, request["id"])) == ["First fund"]
+    index = _built_index(db_session)
+    assert _names(_rank(db_session, index, request_id)) == ["First fund"]
 
     renamed = api.patch(
         f"/v1/investors/{fund['id']}", json={"name": "Renamed fund"}, headers=owner.headers
     )
     assert renamed.status_code == 200, renamed.text
     db_session.expire_all()
-    assert _names(_rank(db_session, index, request["id"])) == ["Renamed fund"]
+    assert _names(_rank(db_session, index, request_id)) == ["Renamed fund"]
 
     # A write past the service that keeps the revision (as the database's own ON DELETE SET
     # NULL of an owner does): the roster's keys are unchanged, its cards are not kept.
@@ -103,6 +110,6 @@ def test_a_page_shows_every_write_to_a_profile_in_the_next_ranking(
         .values(name="Quietly renamed fund", owner_account_id=None)
     )
     db_session.flush()
-    ranked = _rank(db_session, index, request["id"])
+    ranked = _rank(db_session, index, request_id)
     assert _names(ranked) == ["Quietly renamed fund"]
     assert ranked.profiles[ranked.page[0]].owner_account_id is None
