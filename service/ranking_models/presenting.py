@@ -42,6 +42,7 @@ def comparison_out(model: RankingModel, serving_version: str) -> ModelComparison
         model=RankingModelVersionOut.from_model(model),
         serving_version=serving_version,
         compared_with=comparison.get("serving_version", metrics.get("serving_version", "")),
+        held_out_compared_with=metrics.get("serving_version", ""),
         held_out_auc=metrics.get("held_out_auc"),
         serving_held_out_auc=metrics.get("serving_held_out_auc"),
         better_on_held_out=bool(metrics.get("better_on_held_out", False)),

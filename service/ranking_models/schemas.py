@@ -203,6 +203,7 @@ class ModelComparisonOut(BaseModel):
             "model": {**MODEL_VERSION_EXAMPLE, "status": "candidate", "activated_at": None},
             "serving_version": "default-v1",
             "compared_with": "default-v1",
+            "held_out_compared_with": "default-v1",
             "held_out_auc": 0.86,
             "serving_held_out_auc": 0.79,
             "better_on_held_out": True,
@@ -218,6 +219,10 @@ class ModelComparisonOut(BaseModel):
     model: RankingModelVersionOut
     serving_version: str = Field(description="The model that ranks matches now")
     compared_with: str = Field(description="The serving model the ranking comparison used")
+    held_out_compared_with: str = Field(
+        default="",
+        description="The model serving when the version was trained: serving_held_out_auc is its",
+    )
     held_out_auc: float | None
     serving_held_out_auc: float | None
     better_on_held_out: bool

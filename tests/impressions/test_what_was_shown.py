@@ -164,6 +164,23 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     assert "曝光情况" in html
     assert "没有投资者看到的项目" in html
     assert "1位投资者在前20名中看到" in html
+    # A request no investor ranks says so too: nobody saw it.
+    assert html.count("0位投资者在前20名中看到") == 2
+
+    from tests.support.people import new_person
+    from tests.support.web import Browser
+
+    officer = Browser(api.client)
+    officer.sign_in(new_person(api, api.create_account("commission"), signed_in=False))
+    page = officer.get(f"/commission/reports/{report['id']}")
+    assert page.status_code == 200
+    section = page.text.split('id="exposure"', 1)[1].split("</section>", 1)[0]
+    assert "曝光情况" in section
+    assert "没有投资者看到的项目" in section
+    assert "无人看到的疫苗厂" in section
+    assert "Third" in section
+    assert "First" not in section
+    assert "Second" not in section
 
 
 def test_online_metrics_count_each_pair_where_it_was_first_shown(

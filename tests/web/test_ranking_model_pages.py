@@ -53,8 +53,17 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert page.text.count("Contrarian fund") >= 4  # accounts and mandates listed
     assert _serving_version(api) == "default-v1"  # a candidate serves only once activated
 
+    assert "启用前请注意" in page.text
+    assert 'name="confirm"' in page.text
+    assert "<dt>default-v1 的 ROC AUC</dt>" in page.text  # the model it was measured against
+
     model_id = trained.headers["location"].rsplit("/", 1)[1]
-    activated = browser.post(f"/commission/ranking-models/{model_id}/activate", {})
+    unconfirmed = browser.post(f"/commission/ranking-models/{model_id}/activate", {})
+    assert unconfirmed.status_code == 422
+    error = "请先阅读上面的提示；如仍要启用此版本，请勾选此项。"
+    assert f'<p class="field-error" id="confirm-error">{error}</p>' in unconfirmed.text
+    assert _serving_version(api) == "default-v1"  # nothing written
+    activated = browser.post(f"/commission/ranking-models/{model_id}/activate", {"confirm": "yes"})
     assert activated.status_code == 303
     assert "此版本现在为所有匹配排序" in _follow(browser, activated.headers["location"])
     assert _serving_version(api) == "learned-v1"

@@ -19,7 +19,9 @@ from service.ranking.dependencies import MatchIndexDep
 from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.ranking_models import service as models
 from service.ranking_models.presenting import comparison_out
+from service.ranking_models.schemas import ModelComparisonOut
 from service.reports.outcome_wording import rate_text
+from service.web.forms import FormState
 from service.web.pages.common import (
     CommissionVisitor,
     PageRefusal,
@@ -109,13 +111,42 @@ def default_weights_detail(
     return render(request, visitor, "commission/ranking_model_default.html", context)
 
 
-@router.get("/commission/ranking-models/{model_id}")
-def model_detail(
-    request: Request, session: SessionDep, visitor: CommissionVisitor, model: ModelInPath
+CONFIRM_FIELD = "confirm"
+
+
+def warnings_of(comparison: ModelComparisonOut) -> list[str]:
+    """Why activating this version deserves a second look: each is shown beside the button,
+    which then asks to confirm that the comparison was read."""
+    warnings = []
+    if not comparison.better_on_held_out:
+        warnings.append(
+            translate(
+                N_("It is not better than the model it was compared with on the held-out accounts.")
+            )
+        )
+    if comparison.flagged_accounts:
+        warnings.append(
+            translate(N_("Some accounts answered far more often than the others (flagged below)."))
+        )
+    if comparison.sign_changes:
+        warnings.append(translate(N_("Some weights changed sign (listed below).")))
+    return warnings
+
+
+def _detail_page(
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    model: RankingModel,
+    form: FormState,
+    *,
+    status_code: int = 200,
 ) -> Response:
     comparison = comparison_out(model, models.version_label(models.active_model(session)))
     context = {
         "comparison": comparison,
+        "warnings": warnings_of(comparison),
+        "form": form,
         "least_overlap": comparison.investors[:INVESTORS_SHOWN],
         "online": impressions.online_summary(
             session=session, model_version=models.version_label(model)
@@ -123,7 +154,16 @@ def model_detail(
         "rate": rate_text,
         "notice": _notice(request),
     }
-    return render(request, visitor, "commission/ranking_model.html", context)
+    return render(
+        request, visitor, "commission/ranking_model.html", context, status_code=status_code
+    )
+
+
+@router.get("/commission/ranking-models/{model_id}")
+def model_detail(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, model: ModelInPath
+) -> Response:
+    return _detail_page(request, session, visitor, model, FormState(values={}))
 
 
 @router.post("/commission/ranking-models/{model_id}/activate")
@@ -134,6 +174,13 @@ async def activate_version(
     model: ModelInPath,
     form: SubmittedForm,
 ) -> Response:
+    comparison = comparison_out(model, models.version_label(models.active_model(session)))
+    if warnings_of(comparison) and form.get(CONFIRM_FIELD) != "yes":
+        state = FormState(values={})
+        state.errors[CONFIRM_FIELD] = translate(
+            N_("Read the warnings above, then tick this box to activate the version anyway.")
+        )
+        return _detail_page(request, session, visitor, model, state, status_code=422)
     start_writing(session)
     models.activate(session=session, principal=visitor, model=model)
     return redirect(request, f"/commission/ranking-models/{model.id}?done=activated")
