@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -31,6 +31,19 @@ TOP = 10
 DEPTH = 50
 """Ranks are followed this deep; a request further down is "beyond 50"."""
 MOVED_SHOWN = 20
+REPORT_MIN_SCORE = 0.6
+"""A report's default ``min_score`` (``ReportCreate``; a test keeps the two equal): how many
+requests clear it under each model says what activating does to the reports, whose scores
+are each model's own."""
+
+
+class ClearingRequests(TypedDict):
+    """Published requests with at least one mandate scoring ``score`` or more among its
+    first ``DEPTH``, under each model."""
+
+    score: float
+    serving: int
+    candidate: int
 
 
 class InvestorOverlap(TypedDict):
@@ -47,6 +60,8 @@ class StoredComparison(TypedDict):
     mean_top10_overlap: float
     investors: list[InvestorOverlap]
     moved: list[dict[str, object]]
+    clearing: NotRequired[ClearingRequests]
+    """Absent from comparisons stored before it was counted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +109,8 @@ def compare_models(
     names = dict(session.execute(select(InvestorProfile.id, InvestorProfile.name)).tuples().all())
     investors: list[InvestorOverlap] = []
     moves: list[tuple[int, str, str, _Ranked, _Ranked, int]] = []
+    clearing_serving: set[str] = set()
+    clearing_candidate: set[str] = set()
     for position, (record, features, history) in enumerate(
         zip(roster.records, roster.features, histories, strict=True)
     ):
@@ -108,6 +125,8 @@ def compare_models(
                     features, segments, limit=DEPTH, learned=candidate, history=history
                 )[0]
             )
+        clearing_serving.update(_clearing(before))
+        clearing_candidate.update(_clearing(after))
         investors.append(
             {
                 "investor_profile_id": record.id,
@@ -160,7 +179,22 @@ def compare_models(
         "mean_top10_overlap": round(mean, 4),
         "investors": investors,
         "moved": moved_pairs,
+        "clearing": {
+            "score": REPORT_MIN_SCORE,
+            "serving": len(clearing_serving),
+            "candidate": len(clearing_candidate),
+        },
     }
+
+
+def _clearing(ranked: _Ranked) -> list[str]:
+    """The requests of one mandate's ranking that clear the reports' default score, as a
+    report rounds them."""
+    return [
+        request_id
+        for request_id, found in ranked.by_id.items()
+        if rounded_score(found.score) >= REPORT_MIN_SCORE
+    ]
 
 
 def _score(ranked: _Ranked, request_id: str) -> float | None:

@@ -38,6 +38,7 @@ def _reasons(stored: list[dict[str, Any]], investor_name: str) -> list[ReasonOut
 def comparison_out(model: RankingModel, serving_version: str) -> ModelComparisonOut:
     metrics = model.metrics
     comparison = metrics.get("comparison") or {}
+    clearing = comparison.get("clearing") or {}
     return ModelComparisonOut(
         model=RankingModelVersionOut.from_model(model),
         serving_version=serving_version,
@@ -60,4 +61,7 @@ def comparison_out(model: RankingModel, serving_version: str) -> ModelComparison
             )
             for entry in comparison.get("moved", [])
         ],
+        clearing_score=clearing.get("score"),
+        clearing_serving=clearing.get("serving"),
+        clearing_candidate=clearing.get("candidate"),
     )

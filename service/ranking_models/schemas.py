@@ -213,6 +213,9 @@ class ModelComparisonOut(BaseModel):
             "mean_top10_overlap": 0.9,
             "investors": [OVERLAP_EXAMPLE],
             "moved": [MOVED_EXAMPLE],
+            "clearing_score": 0.6,
+            "clearing_serving": 11,
+            "clearing_candidate": 9,
         }
     )
 
@@ -234,6 +237,19 @@ class ModelComparisonOut(BaseModel):
     )
     investors: list[InvestorOverlapOut] = Field(description="Least overlap first")
     moved: list[MovedPairOut] = Field(description="The pairs that moved most, with reasons")
+    clearing_score: float | None = Field(
+        default=None, description="A report's default min_score (null: not counted)"
+    )
+    clearing_serving: int | None = Field(
+        default=None,
+        description=(
+            "Published requests some mandate scores at least clearing_score under the model "
+            "compared with (each mandate's first 50)"
+        ),
+    )
+    clearing_candidate: int | None = Field(
+        default=None, description="The same under this version: its scores are on its own scale"
+    )
 
 
 POSITION_EXAMPLE: dict[str, Any] = {

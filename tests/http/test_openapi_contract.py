@@ -20,7 +20,8 @@ foreign_investment reason kind, a report's blocked pairs, GET /v1/compliance/lis
 GET /v1/compliance/blocked-pairs). And for editing webhook endpoints (PATCH with If-Match, a
 secret rotated with a day's overlap; ETags on an endpoint; DELETE with If-Match). And for a
 version's comparison naming the model its held-out ROC AUC was compared with
-(held_out_compared_with). Change it only
+(held_out_compared_with), and how many requests clear a report's default score under each
+model (clearing_score, clearing_serving, clearing_candidate). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -31,7 +32,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "988df4c53fc4eeb1677c1d5e8a52febc46ee0d149a896a252380883fe6e8bb4f"
+RECORDED_SHA256 = "5a1a0008048ccbc1ad1bb56fffcb2aff82c8a3211130257d6d8d0d8b84f575bd"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -8,8 +8,10 @@ from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
 
+from service.ranking_models.comparison import REPORT_MIN_SCORE
+from service.reports.schemas import ReportCreate
 from tests.support.factories import ApiClient
-from tests.support.feedback_worlds import contrarian_world
+from tests.support.feedback_worlds import PAIRS, contrarian_world
 from tests.support.people import new_person
 from tests.support.web import Browser
 
@@ -58,6 +60,17 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert "<dt>default-v1 的 ROC AUC</dt>" in page.text  # the model it was measured against
 
     model_id = trained.headers["location"].rsplit("/", 1)[1]
+    compared_json = api.client.get(
+        f"/v1/ranking-models/{model_id}/comparison", headers=api.admin
+    ).json()
+    # Under the default weights exactly the fitting half of the requests scores 0.6 or more
+    # for some mandate; the contrarians' version, on its own scale, fewer.
+    assert compared_json["clearing_score"] == REPORT_MIN_SCORE
+    assert compared_json["clearing_serving"] == PAIRS // 2
+    fewer = compared_json["clearing_candidate"]
+    assert fewer < PAIRS // 2
+    assert f"的项目将从 {PAIRS // 2} 个减少到 {fewer} 个" in page.text
+    assert f"default-v1 下 {PAIRS // 2} 个，此版本下 {fewer} 个" in page.text
     unconfirmed = browser.post(f"/commission/ranking-models/{model_id}/activate", {})
     assert unconfirmed.status_code == 422
     error = "请先阅读上面的提示；如仍要启用此版本，请勾选此项。"
@@ -77,6 +90,10 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     listed = browser.get("/commission/ranking-models")
     assert "learned-v1" in listed.text
     assert "已停用" in listed.text
+
+
+def test_the_comparison_counts_requests_at_the_reports_default_score() -> None:
+    assert ReportCreate().min_score == REPORT_MIN_SCORE
 
 
 def test_only_the_commission_reaches_the_ranking_models(api: ApiClient) -> None:

@@ -130,6 +130,23 @@ def warnings_of(comparison: ModelComparisonOut) -> list[str]:
         )
     if comparison.sign_changes:
         warnings.append(translate(N_("Some weights changed sign (listed below).")))
+    serving, candidate = comparison.clearing_serving, comparison.clearing_candidate
+    if serving is not None and candidate is not None and candidate < serving:
+        warnings.append(
+            translate(
+                N_(
+                    "Fewer requests would have an investor scoring at least %(score)s, the "
+                    "reports' default: %(candidate)s instead of %(serving)s. Its scores are on "
+                    "its own scale, so reports and investors' score filters would list fewer "
+                    "matches."
+                )
+            )
+            % {
+                "score": f"{comparison.clearing_score:g}",
+                "candidate": candidate,
+                "serving": serving,
+            }
+        )
     return warnings
 
 
