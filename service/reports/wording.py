@@ -30,7 +30,7 @@ from service.i18n.languages import current_language
 from service.i18n.reasons import Reader, render_reason
 from service.reference_data.catalog import CodeKind, Language, get_reference_data
 from service.reports.compute import default_title
-from service.reports.document import ReportDocument, StoredReason
+from service.reports.document import ReportDocument, Scope, StoredReason
 from service.reports.findings import Findings, SectorGap, UncoveredRequest
 from service.reports.formatting import (
     BABEL_LOCALES,
@@ -132,9 +132,13 @@ class Wording:
     def title(self, document: ReportDocument) -> str:
         """A title somebody typed, as typed; the one the service gave, in the reader's language
         and with names for codes."""
-        scope = document.scope
-        if document.title != default_title(scope):
-            return document.title
+        return self.title_of(document.title, document.scope)
+
+    def title_of(self, title: str, scope: Scope) -> str:
+        """``title`` as ``title`` words it, for a report of ``scope`` (a list of reports has
+        their stored scopes, not their documents)."""
+        if title != default_title(scope):
+            return title
         parts = []
         if scope.event_name is not None:
             parts.append(scope.event_name)

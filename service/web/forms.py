@@ -28,6 +28,11 @@ _MESSAGES = {
     "unknown_currency": N_("Choose a currency from the list."),
     "unknown_investor_kind": N_("Choose a kind from the list."),
     "greater_than": N_("The amount must be above zero."),
+    "less_than_equal": N_("Enter a number no larger than %(le)s."),
+    "greater_than_equal": N_("Enter a number no smaller than %(ge)s."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
     "ticket_range": N_("The minimum is above the maximum."),
     "amount": N_("Write an amount such as 30亿, 5000万 or 3,000,000,000."),
     "credit_code": N_(
@@ -48,8 +53,16 @@ class FormState:
     values: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
 
-    def add(self, name: str, code: str) -> None:
-        self.errors.setdefault(name, translate(_MESSAGES.get(code, _DEFAULT_MESSAGE)))
+    def add(self, name: str, code: str, context: Mapping[str, Any] | None = None) -> None:
+        """Note ``code``'s message beside ``name`` (the first problem of a field wins);
+        ``context``: the validator's bounds, for messages that name them."""
+        message = translate(_MESSAGES.get(code, _DEFAULT_MESSAGE))
+        if context and "%(" in message:
+            message = message % {
+                key: f"{value:g}" if isinstance(value, float) else value
+                for key, value in context.items()
+            }
+        self.errors.setdefault(name, message)
 
 
 def amount_field(state: FormState, name: str) -> str | None:
@@ -74,6 +87,6 @@ def validated(model: type[ModelT], data: Mapping[str, Any], state: FormState) ->
         for error in invalid.errors():
             location = [part for part in error["loc"] if isinstance(part, str)]
             name = location[0] if location else "__all__"
-            state.add(name, str(error["type"]))
+            state.add(name, str(error["type"]), error.get("ctx"))
         return None
     return checked if not state.errors else None

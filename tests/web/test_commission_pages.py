@@ -56,8 +56,19 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
     assert f"/v1/reports/{report_id}?format=pdf" in page.text
     listed = browser.get("/commission/reports")
     assert location in listed.text
+    assert "匹配报告：全部已发布需求" in listed.text  # the service's title, in the reader's words
+    assert "Match report" not in listed.text
     bad = browser.post("/commission/reports", {"event_id": "", "top_k": "99", "min_score": "2"})
-    assert dict(FIELD_ERROR.findall(bad.text)).keys() == {"top_k", "min_score"}
+    assert dict(FIELD_ERROR.findall(bad.text)) == {
+        "top_k": "请填写不大于 20 的数字。",
+        "min_score": "请填写不大于 1 的数字。",
+    }
+    typed = browser.post("/commission/reports", {"event_id": "", "top_k": "三", "min_score": "-1"})
+    assert dict(FIELD_ERROR.findall(typed.text)) == {
+        "top_k": "请填写整数。",
+        "min_score": "请填写不小于 0 的数字。",
+    }
+    assert len(api.client.get("/v1/reports", headers=api.admin).json()["items"]) == 1
 
 
 def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> None:

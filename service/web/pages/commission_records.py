@@ -17,6 +17,7 @@ from service.http.problems import Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.ranking.dependencies import MatchIndexDep
 from service.reports import service as reports
+from service.reports.document import Scope
 from service.reports.findings import find
 from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording
@@ -72,10 +73,20 @@ async def create_event(
 
 @router.get("/commission/reports")
 def report_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
+    context = _reports_page(session, FormState(values={}))
+    return render(request, visitor, "commission/reports.html", context)
+
+
+def _reports_page(session: SessionDep, form: FormState) -> dict[str, Any]:
+    """The reports so far, each titled in the reader's language, and the form."""
     listed, _ = reports.list_page(session=session, event_id=None, limit=LISTED, cursor=None)
     known_events, _ = events.list_page(session=session, limit=100, cursor=None)
-    context = {"reports": listed, "events": known_events, "form": FormState(values={})}
-    return render(request, visitor, "commission/reports.html", context)
+    words = Wording.for_reader()
+    titles = {
+        report.id: words.title_of(report.title, Scope.model_validate(report.summary["scope"]))
+        for report in listed
+    }
+    return {"reports": listed, "titles": titles, "events": known_events, "form": form}
 
 
 @router.post("/commission/reports")
@@ -97,10 +108,7 @@ async def create_report(
     }
     checked = validated(ReportCreate, data, state)
     if checked is None:
-        listed, _ = reports.list_page(session=session, event_id=None, limit=LISTED, cursor=None)
-        known_events, _ = events.list_page(session=session, limit=100, cursor=None)
-        context = {"reports": listed, "events": known_events, "form": state}
-        return render(request, visitor, "commission/reports.html", context)
+        return render(request, visitor, "commission/reports.html", _reports_page(session, state))
     start_writing(session)
     try:
         report = reports.create(session=session, principal=visitor, index=index, data=checked)
