@@ -283,6 +283,33 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     assert latest() == [(request["id"], "pass")]
 
 
+def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None:
+    """A pass needs a reason the investor chose (none is chosen for it) and a commitment an
+    amount; either problem is written beside the field of that request, in Chinese, what was
+    typed is kept, and nothing is saved."""
+    startup = api.create_account("startup")
+    request = api.create_request(startup)
+    api.publish(request["id"])
+    account, _, investor = _signed_in(api, "investor")
+    mandate = api.create_investor(account)
+    base = f"/investor/mandates/{mandate['id']}/feedback/{request['id']}"
+    page = investor.get(f"/investor/mandates/{mandate['id']}/matches").text
+    assert '<option value="">请选择理由</option>' in page
+
+    no_reason = investor.post(base, {"action": "pass", "reason": ""})
+    assert no_reason.status_code == 422
+    beside = re.compile(r'class="field-error" id="([a-z0-9-]+)-error">([^<]+)<')
+    assert dict(beside.findall(no_reason.text)) == {f"reason-{request['id']}": "此项为必填。"}
+    assert "您的答复未保存：此项为必填。" in no_reason.text
+
+    too_much = investor.post(base, {"action": "committed", "amount": "999999999999999亿"})
+    assert too_much.status_code == 422
+    assert [name for name, _ in beside.findall(too_much.text)] == [f"amount-{request['id']}"]
+    assert 'value="999999999999999亿"' in too_much.text  # what was typed is kept
+    items = api.client.get(f"/v1/investors/{mandate['id']}/feedback", headers=account.headers)
+    assert items.json()["items"] == []
+
+
 def test_an_answer_given_once_and_undone_leaves_no_answer(api: ApiClient) -> None:
     startup = api.create_account("startup")
     request = api.create_request(startup)

@@ -3,6 +3,7 @@ filters, with one-click feedback."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,15 +16,18 @@ from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
 from service.feedback.schemas import FeedbackWrite
+from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.impressions import service as impressions
 from service.impressions.dependencies import ImpressionLogDep
+from service.impressions.log import ImpressionLog
 from service.investors import service as investors
 from service.investors.schemas import InvestorUpdate
 from service.matches.service import MatchFilters, note_shown, rank_requests_for_investor
 from service.ranking.dependencies import MatchIndexDep
+from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow
 from service.reference_data.catalog import CodeKind, get_reference_data
 from service.reference_data.code_links import codes_of
@@ -101,6 +105,29 @@ def mandate_matches(
     index: MatchIndexDep,
     log: ImpressionLogDep,
 ) -> Response:
+    return _matches_page(request, session, visitor, mandate, index, log)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerProblem:
+    """An answer that was not saved: which request it was about, what was typed, and the
+    problem beside each field."""
+
+    request_id: str
+    form: FormState
+
+
+def _matches_page(
+    request: Request,
+    session: SessionDep,
+    visitor: Principal,
+    mandate: InvestorProfile,
+    index: MatchIndex,
+    log: ImpressionLog,
+    problem: AnswerProblem | None = None,
+) -> Response:
+    """The mandate's ranked matches; with ``problem``, the answer that was not saved shown
+    again beside its request (status 422)."""
     query = request.query_params
     known_events, _ = events.list_page(session=session, limit=100, cursor=None)
     event_ids = {e.id for e in known_events}
@@ -164,8 +191,15 @@ def mandate_matches(
             if query.get("problem") in conference_parties.PROBLEMS
             else None
         ),
+        "answer_problem": problem,
     }
-    return render(request, visitor, "investor/matches.html", context)
+    return render(
+        request,
+        visitor,
+        "investor/matches.html",
+        context,
+        status_code=200 if problem is None else 422,
+    )
 
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}")
@@ -175,6 +209,7 @@ async def give_feedback(
     session: SessionDep,
     visitor: InvestorVisitor,
     mandate: OwnMandate,
+    index: MatchIndexDep,
     log: ImpressionLogDep,
     form: SubmittedForm,
 ) -> Response:
@@ -188,14 +223,8 @@ async def give_feedback(
     checked = validated(FeedbackWrite, data, state)
     back = f"/investor/mandates/{mandate.id}/matches"
     if checked is None:
-        problems = "; ".join(state.errors.values())
-        return render(
-            request,
-            visitor,
-            "message.html",
-            {"heading": translate("Feedback not saved"), "message": problems, "back": back},
-            status_code=422,
-        )
+        problem = AnswerProblem(request_id=request_id, form=state)
+        return _matches_page(request, session, visitor, mandate, index, log, problem)
     start_writing(session)
     try:
         feedback.record(
