@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -314,6 +314,26 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     return problems
 
 
+async def http_error_problem(request: Request, exc: Exception) -> Response:
+    """An HTTP error raised by routing or Starlette (no such path, method not allowed) as a
+    problem document."""
+    if not isinstance(exc, StarletteHTTPException):  # registered for that class only
+        raise exc
+    known = _ERROR_BY_STATUS.get(exc.status_code)
+    phrase = HTTPStatus(exc.status_code).phrase
+    title = known.title if known else phrase
+    slug = known.slug if known else phrase.lower().replace(" ", "-")
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    return problem_response(
+        status=exc.status_code,
+        slug=slug,
+        title=title,
+        request=request,
+        detail=detail,
+        headers=exc.headers,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
@@ -340,21 +360,7 @@ def install_error_handlers(app: FastAPI) -> None:
             errors=problems,
         )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        known = _ERROR_BY_STATUS.get(exc.status_code)
-        phrase = HTTPStatus(exc.status_code).phrase
-        title = known.title if known else phrase
-        slug = known.slug if known else phrase.lower().replace(" ", "-")
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
-        return problem_response(
-            status=exc.status_code,
-            slug=slug,
-            title=title,
-            request=request,
-            detail=detail,
-            headers=exc.headers,
-        )
+    app.add_exception_handler(StarletteHTTPException, http_error_problem)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.http.problems import http_error_problem
 from service.web.pages import (
     commission,
     commission_compliance,
@@ -24,16 +26,38 @@ from service.web.pages import (
     startup,
     webhooks,
 )
-from service.web.pages.common import PageRefusal, answer_refusal
+from service.web.pages.common import PageRefusal, answer_refusal, not_found
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The pages that take a file (a roster, a deal history): their bodies may be larger.
 UPLOAD_PATHS = re.compile(r"^/commission/imports$|^/investor/mandates/[^/]+/deals/import$")
 
 
+# Paths of the API and its documents: a wrong one is answered with a problem document, even
+# in a browser.
+API_PATHS = re.compile(r"^/(v1|openapi|docs|redoc|static|healthz|readyz)(/|$|\.)")
+
+
+async def page_or_problem(request: Request, exc: Exception) -> Response:
+    """A browser that asks for a page that does not exist gets the not-found page in its
+    reader's language; everything else the API's problem document."""
+    accepts_page = "text/html" in request.headers.get("accept", "")
+    if (
+        isinstance(exc, StarletteHTTPException)
+        and exc.status_code == 404
+        and accepts_page
+        and not API_PATHS.match(request.url.path)
+    ):
+        return not_found(request, None)
+    return await http_error_problem(request, exc)
+
+
 def mount_web_application(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(PageRefusal, answer_refusal)
+    # Replaces the API's handler of the same errors (install_error_handlers), which it
+    # falls back on.
+    app.add_exception_handler(StarletteHTTPException, page_or_problem)
     for pages in (
         signing_in,
         startup,

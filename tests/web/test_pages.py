@@ -176,6 +176,23 @@ def test_another_startups_request_is_not_found(api: ApiClient) -> None:
     assert posted.status_code == 404
 
 
+def test_a_page_that_does_not_exist_is_a_page_in_a_browser_and_a_problem_in_the_api(
+    api: ApiClient,
+) -> None:
+    page = api.client.get("/investor/matches", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>未找到</h1>" in page.text
+    for path, accept in (
+        ("/investor/matches", "application/json"),
+        ("/v1/no-such-thing", "text/html"),  # the API's paths answer as the API does
+    ):
+        answer = api.client.get(path, headers={"Accept": accept})
+        assert answer.status_code == 404
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["type"].endswith("/not-found")
+
+
 def test_a_page_of_another_role_is_refused(api: ApiClient) -> None:
     _, _, browser = _signed_in(api, "investor")
     assert browser.get("/commission/review").status_code == 403
