@@ -39,6 +39,19 @@ DEFAULT_SIGNS = {"sector": 1.0, "ticket": 1.0, "stage": 1.0}
 """The default weights' signs: each match component counts for a pair."""
 
 
+class TooLittleToLearn(Conflict):
+    """Training refused: too few labelled pairs or accounts (the counts it had)."""
+
+    def __init__(self, pairs: int, accounts: int, min_pairs: int) -> None:
+        super().__init__(
+            f"Too little feedback and deal history to learn from: {pairs} labelled pairs "
+            f"from {accounts} accounts; at least {min_pairs} pairs are needed, from at least "
+            "two accounts, with both outcomes among the accounts trained on and those held "
+            "out; the serving model stays."
+        )
+        self.pairs, self.accounts = pairs, accounts
+
+
 def version_label(model: RankingModel | None) -> str:
     return DEFAULT_MODEL_VERSION if model is None else f"learned-v{model.version}"
 
@@ -176,12 +189,7 @@ def train(
         or len(set(train_y.tolist())) < 2
         or len(set(test_y.tolist())) < 2
     ):
-        raise Conflict(
-            f"Too little feedback and deal history to learn from: {len(pairs.outcomes)} "
-            f"labelled pairs from {len(set(accounts))} accounts; at least {min_pairs} pairs "
-            "are needed, from at least two accounts, with both outcomes among the accounts "
-            "trained on and those held out; the serving model stays."
-        )
+        raise TooLittleToLearn(len(pairs.outcomes), len(set(accounts)), min_pairs)
     train_accounts = [a for a, t in zip(accounts, test.tolist(), strict=True) if not t]
     # Unsolicited answers count half; then no account outweighs the others' median.
     weights = bounded_weights(train_accounts, pairs.base_weights[~test])

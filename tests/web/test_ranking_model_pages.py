@@ -40,8 +40,12 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     empty = browser.get("/commission/ranking-models")
     assert "尚未训练任何版本" in empty.text
     refused = browser.post("/commission/ranking-models/train", {})
-    assert refused.headers["location"] == "/commission/ranking-models?problem=too_little"
-    assert "可供学习的反馈和投资记录太少" in _follow(browser, refused.headers["location"])
+    assert refused.headers["location"] == (
+        "/commission/ranking-models?problem=too_little&pairs=0&accounts=0"
+    )
+    told = _follow(browser, refused.headers["location"])
+    assert "可供学习的反馈和投资记录太少" in told
+    assert "目前已有 0 条标注配对，来自 0 个账户。" in told
     assert api.client.get("/v1/ranking-models", headers=api.admin).json()["items"] == []
 
     contrarian_world(api, likes_the_mandate=False)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from models import RankingModel
 from service.core.database import SessionDep, start_writing
 from service.core.settings import get_settings
-from service.http.problems import Conflict, NotFound
+from service.http.problems import NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.impressions import service as impressions
@@ -45,6 +45,14 @@ def _notice(request: Request) -> str | None:
     return translate(NOTICES[done]) if done in NOTICES else None
 
 
+def _counts(request: Request, *names: str) -> dict[str, int] | None:
+    """The whole numbers ``names`` of the query, or None unless every one is there."""
+    values = [request.query_params.get(name, "") for name in names]
+    if not all(value.isdecimal() for value in values):
+        return None
+    return {name: int(value) for name, value in zip(names, values, strict=True)}
+
+
 def model_in_path(
     model_id: str, request: Request, session: SessionDep, visitor: CommissionVisitor
 ) -> RankingModel:
@@ -64,6 +72,7 @@ def model_list(request: Request, session: SessionDep, visitor: CommissionVisitor
         "versions": models.list_all(session=session),
         "serving": models.version_label(models.active_model(session)),
         "error": request.query_params.get("problem") == "too_little",
+        "had": _counts(request, "pairs", "accounts"),
         "notice": _notice(request),
     }
     return render(request, visitor, "commission/ranking_models.html", context)
@@ -83,8 +92,9 @@ async def train_candidate(
         model, _ = await run_in_threadpool(
             models.train, session=session, principal=visitor, index=index, settings=get_settings()
         )
-    except Conflict:
-        return redirect(request, "/commission/ranking-models?problem=too_little")
+    except models.TooLittleToLearn as refused:
+        counts = f"pairs={refused.pairs}&accounts={refused.accounts}"
+        return redirect(request, f"/commission/ranking-models?problem=too_little&{counts}")
     return redirect(request, f"/commission/ranking-models/{model.id}")
 
 
