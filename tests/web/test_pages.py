@@ -292,10 +292,18 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
         return [(f["financing_request_id"], f["action"]) for f in items]
 
     assert latest() == [(request["id"], "pass")]
+    passed_page = investor.get(f"/investor/mandates/{mandate['id']}/matches").text
+    assert f'id="request-{request["id"]}"' not in passed_page  # no longer among the matches
+    listed = passed_page.split('id="passed"', 1)[1]
+    assert "已不考虑（1 个）" in listed
+    assert f'<tr id="passed-{request["id"]}">' in listed
+    assert "<td>估值</td>" in listed  # the reason given
+    assert f'action="{base}/undo"' in listed
     assert investor.post(f"{base}/undo", {}).status_code == 303
     assert latest() == [(request["id"], "interested")]
     page = investor.get(f"/investor/mandates/{mandate['id']}/matches")
     assert "您的答复：有意向" in page.text
+    assert 'id="passed"' not in page.text  # nothing passed any more
     investor.post(f"{base}/undo", {})  # pressed again: the pass is back
     assert latest() == [(request["id"], "pass")]
 

@@ -8,9 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import FeedbackAction, InvestorProfile, Meeting, PassReason
+from models import (
+    Feedback,
+    FeedbackAction,
+    FinancingRequest,
+    InvestorProfile,
+    Meeting,
+    PassReason,
+    RequestStatus,
+)
 from service.conference import meetings
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
@@ -108,6 +117,27 @@ def mandate_matches(
     return _matches_page(request, session, visitor, mandate, index, log)
 
 
+def _passed_requests(
+    session: Session, profile_id: str, passed_ids: frozenset[str]
+) -> list[tuple[FinancingRequest, Feedback]]:
+    """The published requests this mandate passed on, with the answer, by company: they
+    leave the matches, and are listed apart so that a pass can be seen and taken back."""
+    if not passed_ids:
+        return []
+    requests = session.scalars(
+        select(FinancingRequest)
+        .where(
+            FinancingRequest.id.in_(sorted(passed_ids)),
+            FinancingRequest.status == RequestStatus.PUBLISHED,
+        )
+        .order_by(FinancingRequest.company, FinancingRequest.id)
+    ).all()
+    answers = feedback.latest_for(
+        session=session, profile_id=profile_id, request_ids=[r.id for r in requests]
+    )
+    return [(r, answers[r.id]) for r in requests if r.id in answers]
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerProblem:
     """An answer that was not saved: which request it was about, what was typed, and the
@@ -139,6 +169,7 @@ def _matches_page(
         "min_score": _min_score(query.get("min_score")),
     }
     window = RankingWindow(MATCHES_PER_PAGE, 0, chosen["min_score"], False)
+    passed_ids = feedback.passed_request_ids(session=session, profile_id=mandate.id)
     matches = rank_requests_for_investor(
         session=session,
         index=index,
@@ -149,7 +180,7 @@ def _matches_page(
             stage=chosen["stage"],
             region=chosen["region"],
             event_id=chosen["event_id"],
-            excluded_ids=feedback.passed_request_ids(session=session, profile_id=mandate.id),
+            excluded_ids=passed_ids,
         ),
         window=window,
     )
@@ -192,6 +223,7 @@ def _matches_page(
             else None
         ),
         "answer_problem": problem,
+        "passed": _passed_requests(session, mandate.id, passed_ids),
     }
     return render(
         request,
