@@ -128,6 +128,19 @@ def passed_request_ids(*, session: Session, profile_id: str) -> frozenset[str]:
     return frozenset(session.execute(_PASSED, {"profile_id": profile_id}).scalars())
 
 
+def passed_by_profile(*, session: Session) -> dict[str, frozenset[str]]:
+    """``passed_request_ids`` of every profile that passed on something, in one query."""
+    rows = session.execute(
+        select(Feedback.investor_profile_id, Feedback.financing_request_id).where(
+            Feedback.action == FeedbackAction.PASS
+        )
+    )
+    passed: defaultdict[str, set[str]] = defaultdict(set)
+    for profile_id, request_id in rows.tuples():
+        passed[profile_id].add(request_id)
+    return {profile_id: frozenset(ids) for profile_id, ids in passed.items()}
+
+
 def interest_in(
     *, session: Session, financing_request: FinancingRequest
 ) -> list[tuple[InvestorProfile, Feedback]]:

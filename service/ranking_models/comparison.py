@@ -11,14 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import FinancingRequest, InvestorProfile
-from scoring import RankedRequest
+from scoring import InvestorFeatures, MatchScorer, RankedRequest, Segment
 from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
 from service.deals.service import investor_histories
+from service.feedback.service import passed_by_profile
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import mandate_roster
 from service.ranking.records import request_record
@@ -31,6 +34,7 @@ TOP = 10
 DEPTH = 50
 """Ranks are followed this deep; a request further down is "beyond 50"."""
 MOVED_SHOWN = 20
+SelectedSegments = list[tuple[Segment, npt.NDArray[np.bool_]]]
 REPORT_MIN_SCORE = 0.6
 """A report's default ``min_score`` (``ReportCreate``; a test keeps the two equal): how many
 requests clear it under each model says what activating does to the reports, whose scores
@@ -111,22 +115,21 @@ def compare_models(
     moves: list[tuple[int, str, str, _Ranked, _Ranked, int]] = []
     clearing_serving: set[str] = set()
     clearing_candidate: set[str] = set()
+    passed = passed_by_profile(session=session)
     for position, (record, features, history) in enumerate(
         zip(roster.records, roster.features, histories, strict=True)
     ):
-        with index.ranking_slots:
-            before = _ranked(
-                scorer.rank_segments(
-                    features, segments, limit=DEPTH, learned=serving.learned, history=history
-                )[0]
-            )
-            after = _ranked(
-                scorer.rank_segments(
-                    features, segments, limit=DEPTH, learned=candidate, history=history
-                )[0]
-            )
+        mandate = (features, history)
+        before = _rank(index, scorer, mandate, segments, serving.learned)
+        after = _rank(index, scorer, mandate, segments, candidate)
+        # A report ranks every pair; a mandate's matches leave out what it passed on, and so
+        # do its overlap and its moved pairs.
         clearing_serving.update(_clearing(before))
         clearing_candidate.update(_clearing(after))
+        if record.id in passed:
+            own = selected_segments(state, RequestSelection(excluded_ids=passed[record.id]))
+            before = _rank(index, scorer, mandate, own, serving.learned)
+            after = _rank(index, scorer, mandate, own, candidate)
         investors.append(
             {
                 "investor_profile_id": record.id,
@@ -195,6 +198,21 @@ def _clearing(ranked: _Ranked) -> list[str]:
         for request_id, found in ranked.by_id.items()
         if rounded_score(found.score) >= REPORT_MIN_SCORE
     ]
+
+
+def _rank(
+    index: MatchIndex,
+    scorer: MatchScorer,
+    mandate: tuple[InvestorFeatures, InvestorHistory | None],
+    among: SelectedSegments,
+    learned: LearnedRanker | None,
+) -> _Ranked:
+    """One mandate's first ``DEPTH`` requests among ``among`` under ``learned`` (None: the
+    default weights)."""
+    features, history = mandate
+    with index.ranking_slots:
+        page = scorer.rank_segments(features, among, limit=DEPTH, learned=learned, history=history)
+    return _ranked(page[0])
 
 
 def _score(ranked: _Ranked, request_id: str) -> float | None:

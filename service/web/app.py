@@ -39,16 +39,19 @@ API_PATHS = re.compile(r"^/(v1|openapi|docs|redoc|static|healthz|readyz)(/|$|\.)
 
 
 async def page_or_problem(request: Request, exc: Exception) -> Response:
-    """A browser that asks for a page that does not exist gets the not-found page in its
-    reader's language; everything else the API's problem document."""
+    """A browser that asks for a page that does not exist (or opens the address a form
+    posts to) gets the not-found page in its reader's language; everything else the API's
+    problem document."""
     accepts_page = "text/html" in request.headers.get("accept", "")
     if (
         isinstance(exc, StarletteHTTPException)
-        and exc.status_code == 404
+        and exc.status_code in (404, 405)
         and accepts_page
         and not API_PATHS.match(request.url.path)
     ):
-        return not_found(request, None)
+        page = not_found(request, None)
+        page.status_code = exc.status_code
+        return page
     return await http_error_problem(request, exc)
 
 

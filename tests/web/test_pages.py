@@ -193,6 +193,18 @@ def test_a_page_that_does_not_exist_is_a_page_in_a_browser_and_a_problem_in_the_
         assert answer.json()["type"].endswith("/not-found")
 
 
+def test_opening_the_address_a_form_posts_to_is_a_page_too(api: ApiClient) -> None:
+    startup = api.create_account("startup")
+    request = api.create_request(startup)
+    mandate = api.create_investor(api.create_account("investor"))
+    opened = api.client.get(
+        f"/investor/mandates/{mandate['id']}/feedback/{request['id']}",
+        headers={"Accept": "text/html"},
+    )
+    assert opened.status_code == 405
+    assert "<h1>未找到</h1>" in opened.text
+
+
 def test_a_page_of_another_role_is_refused(api: ApiClient) -> None:
     _, _, browser = _signed_in(api, "investor")
     assert browser.get("/commission/review").status_code == 403
@@ -283,7 +295,8 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     mandate = api.create_investor(account)
     base = f"/investor/mandates/{mandate['id']}/feedback/{request['id']}"
     investor.post(base, {"action": "interested"})
-    investor.post(base, {"action": "pass", "reason": "valuation"})
+    passed = investor.post(base, {"action": "pass", "reason": "valuation"})
+    assert passed.headers["location"].endswith("?done=1#passed")  # where the pass now is
 
     def latest() -> list[tuple[str, str]]:
         items = api.client.get(

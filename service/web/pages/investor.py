@@ -274,7 +274,9 @@ async def give_feedback(
         )
     except NotFound:
         return not_found(request, visitor)
-    return redirect(request, f"{back}?done=1#request-{request_id}")
+    # A request passed on leaves the matches for the list of passes below them.
+    anchor = "passed" if checked.action is FeedbackAction.PASS else f"request-{request_id}"
+    return redirect(request, f"{back}?done=1#{anchor}")
 
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}/undo")
