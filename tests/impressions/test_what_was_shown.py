@@ -162,10 +162,10 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     assert seen == {"First": 1, "Second": 1, "Third": 0, "无人看到的疫苗厂": 0}
     html = api.client.get(f"/v1/reports/{report['id']}?format=html", headers=api.admin).text
     assert "曝光情况" in html
-    assert "没有投资者看到的项目" in html
-    assert "1位投资者在前20名中看到" in html
+    assert "没有投资方看到的项目" in html
+    assert "1位投资方在前20名中看到" in html
     # A request no investor ranks says so too: nobody saw it.
-    assert html.count("0位投资者在前20名中看到") == 2
+    assert html.count("0位投资方在前20名中看到") == 2
 
     from tests.support.people import new_person
     from tests.support.web import Browser
@@ -176,7 +176,7 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     assert page.status_code == 200
     section = page.text.split('id="exposure"', 1)[1].split("</section>", 1)[0]
     assert "曝光情况" in section
-    assert "没有投资者看到的项目" in section
+    assert "没有投资方看到的项目" in section
     assert "无人看到的疫苗厂" in section
     assert "Third" in section
     assert "First" not in section

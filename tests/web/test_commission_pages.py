@@ -59,6 +59,7 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
     assert "匹配报告：全部已发布需求" in listed.text  # the service's title, in the reader's words
     assert "Match report" not in listed.text
     bad = browser.post("/commission/reports", {"event_id": "", "top_k": "99", "min_score": "2"})
+    assert bad.status_code == 422
     assert dict(FIELD_ERROR.findall(bad.text)) == {
         "top_k": "请填写不大于 20 的数字。",
         "min_score": "请填写不大于 1 的数字。",

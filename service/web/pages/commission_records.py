@@ -108,7 +108,8 @@ async def create_report(
     }
     checked = validated(ReportCreate, data, state)
     if checked is None:
-        return render(request, visitor, "commission/reports.html", _reports_page(session, state))
+        context = _reports_page(session, state)
+        return render(request, visitor, "commission/reports.html", context, status_code=422)
     start_writing(session)
     try:
         report = reports.create(session=session, principal=visitor, index=index, data=checked)
