@@ -119,17 +119,17 @@ def compare_models(
     for position, (record, features, history) in enumerate(
         zip(roster.records, roster.features, histories, strict=True)
     ):
-        mandate = (features, history)
-        before = _rank(index, scorer, mandate, segments, serving.learned)
-        after = _rank(index, scorer, mandate, segments, candidate)
         # A report ranks every pair; a mandate's matches leave out what it passed on, and so
-        # do its overlap and its moved pairs.
-        clearing_serving.update(_clearing(before))
-        clearing_candidate.update(_clearing(after))
-        if record.id in passed:
-            own = selected_segments(state, RequestSelection(excluded_ids=passed[record.id]))
-            before = _rank(index, scorer, mandate, own, serving.learned)
-            after = _rank(index, scorer, mandate, own, candidate)
+        # do its overlap and its moved pairs. Ranking as many more as it passed on gives both
+        # from one ranking per model (ties are broken by id, so the order is the same).
+        left_out = passed.get(record.id, frozenset())
+        depth = DEPTH + len(left_out)
+        serving_page = _rank(index, scorer, (features, history), segments, serving.learned, depth)
+        candidate_page = _rank(index, scorer, (features, history), segments, candidate, depth)
+        clearing_serving.update(_clearing(serving_page[:DEPTH]))
+        clearing_candidate.update(_clearing(candidate_page[:DEPTH]))
+        before = _ranked(_without(serving_page, left_out))
+        after = _ranked(_without(candidate_page, left_out))
         investors.append(
             {
                 "investor_profile_id": record.id,
@@ -190,29 +190,32 @@ def compare_models(
     }
 
 
-def _clearing(ranked: _Ranked) -> list[str]:
+def _clearing(page: Sequence[RankedRequest]) -> list[str]:
     """The requests of one mandate's ranking that clear the reports' default score, as a
     report rounds them."""
-    return [
-        request_id
-        for request_id, found in ranked.by_id.items()
-        if rounded_score(found.score) >= REPORT_MIN_SCORE
-    ]
+    return [r.id for r in page if rounded_score(r.score) >= REPORT_MIN_SCORE]
 
 
 def _rank(
     index: MatchIndex,
     scorer: MatchScorer,
     mandate: tuple[InvestorFeatures, InvestorHistory | None],
-    among: SelectedSegments,
+    segments: SelectedSegments,
     learned: LearnedRanker | None,
-) -> _Ranked:
-    """One mandate's first ``DEPTH`` requests among ``among`` under ``learned`` (None: the
-    default weights)."""
+    limit: int,
+) -> list[RankedRequest]:
+    """One mandate's first ``limit`` requests under ``learned`` (None: the default weights)."""
     features, history = mandate
     with index.ranking_slots:
-        page = scorer.rank_segments(features, among, limit=DEPTH, learned=learned, history=history)
-    return _ranked(page[0])
+        page = scorer.rank_segments(
+            features, segments, limit=limit, learned=learned, history=history
+        )
+    return list(page[0])
+
+
+def _without(page: Sequence[RankedRequest], left_out: frozenset[str]) -> list[RankedRequest]:
+    """The first ``DEPTH`` of ``page`` that are not ``left_out``."""
+    return [r for r in page if r.id not in left_out][:DEPTH]
 
 
 def _score(ranked: _Ranked, request_id: str) -> float | None:

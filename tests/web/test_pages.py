@@ -41,6 +41,25 @@ def _count_requests(api: ApiClient) -> int:
     return len(listed.json()["items"])
 
 
+def _answering_investor(
+    api: ApiClient,
+) -> tuple[dict[str, Any], Account, Browser, dict[str, Any], str]:
+    """A published request, a signed-in investor with a mandate, and the address its answers
+    on that request are posted to."""
+    startup = api.create_account("startup")
+    request = api.create_request(startup)
+    api.publish(request["id"])
+    account, _, investor = _signed_in(api, "investor")
+    mandate = api.create_investor(account)
+    return (
+        request,
+        account,
+        investor,
+        mandate,
+        (f"/investor/mandates/{mandate['id']}/feedback/{request['id']}"),
+    )
+
+
 def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(api: ApiClient) -> None:
     account = api.create_account("startup")
     person = new_person(api, account, signed_in=False)
@@ -288,12 +307,7 @@ def test_the_credit_code_is_checked_beside_its_field(api: ApiClient) -> None:
 
 
 def test_feedback_can_be_undone(api: ApiClient) -> None:
-    startup = api.create_account("startup")
-    request = api.create_request(startup)
-    api.publish(request["id"])
-    account, _, investor = _signed_in(api, "investor")
-    mandate = api.create_investor(account)
-    base = f"/investor/mandates/{mandate['id']}/feedback/{request['id']}"
+    request, account, investor, mandate, base = _answering_investor(api)
     investor.post(base, {"action": "interested"})
     passed = investor.post(base, {"action": "pass", "reason": "valuation"})
     assert passed.headers["location"].endswith("?done=1#passed")  # where the pass now is
@@ -325,12 +339,7 @@ def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None
     """A pass needs a reason the investor chose (none is chosen for it) and a commitment an
     amount; either problem is written beside the field of that request, in Chinese, what was
     typed is kept, and nothing is saved."""
-    startup = api.create_account("startup")
-    request = api.create_request(startup)
-    api.publish(request["id"])
-    account, _, investor = _signed_in(api, "investor")
-    mandate = api.create_investor(account)
-    base = f"/investor/mandates/{mandate['id']}/feedback/{request['id']}"
+    request, account, investor, mandate, base = _answering_investor(api)
     page = investor.get(f"/investor/mandates/{mandate['id']}/matches").text
     assert '<option value="">请选择理由</option>' in page
 
@@ -349,12 +358,7 @@ def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None
 
 
 def test_an_answer_given_once_and_undone_leaves_no_answer(api: ApiClient) -> None:
-    startup = api.create_account("startup")
-    request = api.create_request(startup)
-    api.publish(request["id"])
-    account, _, investor = _signed_in(api, "investor")
-    mandate = api.create_investor(account)
-    base = f"/investor/mandates/{mandate['id']}/feedback/{request['id']}"
+    _, account, investor, mandate, base = _answering_investor(api)
     investor.post(base, {"action": "meeting"})
     investor.post(f"{base}/undo", {})
     items = api.client.get(f"/v1/investors/{mandate['id']}/feedback", headers=account.headers)

@@ -167,9 +167,12 @@ def _detail_page(
     model: RankingModel,
     form: FormState,
     *,
+    comparison: ModelComparisonOut | None = None,
     status_code: int = 200,
 ) -> Response:
-    comparison = comparison_out(model, models.version_label(models.active_model(session)))
+    """The version's page; ``comparison``: the one already read, if any."""
+    if comparison is None:
+        comparison = comparison_out(model, models.version_label(models.active_model(session)))
     context = {
         "comparison": comparison,
         "warnings": warnings_of(comparison),
@@ -207,7 +210,9 @@ async def activate_version(
         state.errors[CONFIRM_FIELD] = translate(
             N_("Read the warnings above, then tick this box to activate the version anyway.")
         )
-        return _detail_page(request, session, visitor, model, state, status_code=422)
+        return _detail_page(
+            request, session, visitor, model, state, comparison=comparison, status_code=422
+        )
     start_writing(session)
     models.activate(session=session, principal=visitor, model=model)
     return redirect(request, f"/commission/ranking-models/{model.id}?done=activated")

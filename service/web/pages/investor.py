@@ -124,18 +124,17 @@ def _passed_requests(
     leave the matches, and are listed apart so that a pass can be seen and taken back."""
     if not passed_ids:
         return []
-    requests = session.scalars(
-        select(FinancingRequest)
+    rows = session.execute(
+        select(FinancingRequest, Feedback)
+        .join(Feedback, Feedback.financing_request_id == FinancingRequest.id)
         .where(
-            FinancingRequest.id.in_(sorted(passed_ids)),
+            Feedback.investor_profile_id == profile_id,
+            Feedback.action == FeedbackAction.PASS,
             FinancingRequest.status == RequestStatus.PUBLISHED,
         )
         .order_by(FinancingRequest.company, FinancingRequest.id)
-    ).all()
-    answers = feedback.latest_for(
-        session=session, profile_id=profile_id, request_ids=[r.id for r in requests]
     )
-    return [(r, answers[r.id]) for r in requests if r.id in answers]
+    return list(rows.tuples())
 
 
 @dataclass(frozen=True, slots=True)
