@@ -106,22 +106,58 @@ def test_a_candidate_serves_only_once_the_commission_activates_it(api: ApiClient
 
 
 def test_the_comparison_leaves_out_what_each_mandate_passed_on(api: ApiClient) -> None:
-    """A mandate's matches leave out the requests it passed on; so do the pairs the
-    comparison says would move (the contrarians passed on every request that fits). In this
-    world nothing moves either way; what can fail here is the count a report sees, which must
-    not leave the passes out."""
+    """A mandate's matches leave out the requests it passed on; so do its overlap and the
+    pairs the comparison says would move. The contrarians passed on the 20 best fits; three
+    fits nobody answered are ordered backwards by the candidate (it counts the match
+    components against a pair), and the first contrarian passes on the loosest of them too.
+    A report still ranks every pair, passed or not."""
     investor, profile_id = contrarian_world(api, likes_the_mandate=False)
+    startup = api.create_account("startup")
+    unanswered = {}
+    for company, stage, amount in (
+        ("Close fit", "series_c", "1000000000"),
+        ("Loose fit", "series_b", "450000000"),
+        ("Loosest fit", "series_b", "300000000"),
+    ):
+        request = api.create_request(
+            startup,
+            company=company,
+            summary="",
+            sectors=["ai.applications"],
+            stage=stage,
+            amount=amount,
+        )
+        api.publish(request["id"])
+        unanswered[company] = request["id"]
+    passed_loosest = api.client.put(
+        f"/v1/investors/{profile_id}/feedback/{unanswered['Loosest fit']}",
+        json={"action": "pass", "reason": "other"},
+        headers=investor.headers,
+    )
+    assert passed_loosest.status_code == 200, passed_loosest.text
     answers = api.client.get(f"/v1/investors/{profile_id}/feedback", headers=investor.headers)
     passed = {a["financing_request_id"] for a in answers.json()["items"] if a["action"] == "pass"}
-    assert len(passed) == 20
+    assert len(passed) == 21
+
     model = api.client.post("/v1/ranking-models/train", headers=api.admin).json()["model"]
     comparison = api.client.get(
         f"/v1/ranking-models/{model['id']}/comparison", headers=api.admin
     ).json()
-    # Without the exclusion the fits, first under the default weights, would be listed here.
-    assert not {m["financing_request_id"] for m in comparison["moved"]} & passed
-    # A report ranks every pair, passed or not: the fitting half still clears 0.6.
-    assert comparison["clearing_serving"] == 20
+    moved = {(m["investor_profile_id"], m["company"]): m for m in comparison["moved"]}
+    # The first contrarian's matches are the close and the loose fit: they swap places.
+    first = {company for investor_id, company in moved if investor_id == profile_id}
+    assert first == {"Close fit", "Loose fit"}
+    assert moved[(profile_id, "Loose fit")]["serving_rank"] == 2
+    assert moved[(profile_id, "Loose fit")]["candidate_rank"] == 1
+    # The other three passed on the 20 best fits only: the loosest fit moves from third to
+    # first, not from behind those 20.
+    others = [m for (investor_id, company), m in moved.items() if company == "Loosest fit"]
+    assert len(others) == 3
+    assert all((m["serving_rank"], m["candidate_rank"]) == (3, 1) for m in others)
+    assert comparison["mean_top10_overlap"] == 1.0
+    # A report ranks every pair: the 20 passed fits clear 0.6, and so do the three others
+    # (0.94, 0.66 and 0.63 under the default weights), the loosest though one passed on it.
+    assert comparison["clearing_serving"] == 23
 
 
 def test_automatic_activation_stays_within_bounds(
