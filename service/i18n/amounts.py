@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from scoring.amounts import format_money
+from scoring.amounts import format_amount, format_money
 from service.i18n.languages import current_language
 from service.reference_data.catalog import Language, get_reference_data
 
@@ -25,11 +25,14 @@ def _scaled(amount: Decimal, scale: Decimal) -> tuple[str, bool]:
 
 def compact_amount(amount: Decimal, currency: str, language: Language | None = None) -> str:
     """The amount in the reader's units: 30亿元, 5000万美元, 约1.23亿元; CNY 3 billion,
-    about USD 12.35 million. Small amounts are written in full."""
+    about USD 12.35 million. Small amounts are written in full: 5,000元; 5,000 CNY."""
     language = language or current_language()
     units = _ZH_UNITS if language == "zh" else _EN_UNITS
     scale, unit = next(((s, u) for s, u in units if abs(amount) >= s), (None, ""))
     if scale is None:
+        currency_unit = get_reference_data().unit_zh(currency) if language == "zh" else None
+        if currency_unit:
+            return f"{format_amount(amount, whole_without_cents=True)}{currency_unit}"
         return format_money(amount, currency, whole_without_cents=True)
     number, exact = _scaled(amount, scale)
     if language == "zh":
@@ -42,12 +45,13 @@ def compact_amount(amount: Decimal, currency: str, language: Language | None = N
 
 def readable_amount(amount: Decimal, currency: str, language: Language | None = None) -> str:
     """The compact amount beside the exact one: 30亿元（3,000,000,000 CNY）,
-    CNY 3 billion (3,000,000,000 CNY); a small amount once, in full."""
+    CNY 3 billion (3,000,000,000 CNY); a small amount once, in full (5,000元)."""
     language = language or current_language()
     exact = format_money(amount, currency, whole_without_cents=True)
     compact = compact_amount(amount, currency, language)
-    if compact == exact:
-        return exact
+    smallest_unit = (_ZH_UNITS if language == "zh" else _EN_UNITS)[-1][0]
+    if compact == exact or abs(amount) < smallest_unit:
+        return compact
     if language == "zh":
         return f"{compact}（{exact}）"
     return f"{compact} ({exact})"

@@ -27,6 +27,7 @@ from service.web.pages import (
     webhooks,
 )
 from service.web.pages.common import PageRefusal, answer_refusal, not_found
+from service.web.visitors import visitor_outside_a_route
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The pages that take a file (a roster, a deal history): their bodies may be larger.
@@ -49,7 +50,7 @@ async def page_or_problem(request: Request, exc: Exception) -> Response:
         and accepts_page
         and not API_PATHS.match(request.url.path)
     ):
-        page = not_found(request, None)
+        page = not_found(request, await visitor_outside_a_route(request))
         page.status_code = exc.status_code
         return page
     return await http_error_problem(request, exc)

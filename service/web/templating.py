@@ -50,6 +50,18 @@ def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def time_zone_note() -> str:
+    """Which clock the page's times are read on: the deployment's zone with its offset now;
+    a conference's schedule keeps its venue's wall clock."""
+    zone = ZoneInfo(get_settings().display_time_zone)
+    offset = dt.datetime.now(zone).strftime("%z")
+    utc_offset = f"UTC{offset[:3]}:{offset[3:]}"
+    name = translate("Beijing time") if zone.key == "Asia/Shanghai" else zone.key
+    return translate(
+        "Times are %(zone)s (%(offset)s); conference schedules are in the venue's local time."
+    ) % {"zone": name, "offset": utc_offset}
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -80,4 +92,5 @@ def environment() -> Environment:
     env.filters["left_out_reason"] = conference_labels.left_out_reason
     env.filters["solver_status"] = conference_labels.solver_status
     env.globals["current_language"] = current_language
+    env.globals["time_zone_note"] = time_zone_note
     return env

@@ -3,13 +3,18 @@ may open."""
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from models import Role
-from service.core.clock import Now
-from service.core.database import SessionDep
+from service.core.clock import Now, current_time
+from service.core.database import SessionDep, get_session
 from service.http.auth import SESSION_COOKIE, Principal, signed_in_principal
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
@@ -25,6 +30,31 @@ def web_visitor(request: Request, session: SessionDep, now: Now) -> Principal | 
 
 
 Visitor = Annotated[Principal | None, Depends(web_visitor)]
+
+
+async def visitor_outside_a_route(request: Request) -> Principal | None:
+    """The signed-in visitor of a request no page handler took (an unknown address), so that
+    its page keeps the visitor's navigation. Such a request has no dependencies solved, so
+    this opens the unit of work the way a route's would (``get_session``, or what replaces
+    it) and ends it the same way."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    overrides = request.app.dependency_overrides
+    clock = overrides.get(current_time, current_time)()  # tests set a plain function
+    now: dt.datetime = await clock if inspect.isawaitable(clock) else clock
+    opened: AsyncIterator[Session] | Iterator[Session]
+    opened = overrides.get(get_session, get_session)(request)
+    session = await anext(opened) if isinstance(opened, AsyncIterator) else next(opened)
+    try:
+        return await anyio.to_thread.run_sync(signed_in_principal, session, token, now)
+    finally:
+        # Past the yield: the unit of work ends as a route's does.
+        if isinstance(opened, AsyncIterator):
+            await anext(opened, None)
+        else:
+            next(opened, None)
+
 
 HOME_OF_ROLE = {
     Role.COMMISSION: "/commission",

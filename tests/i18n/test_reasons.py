@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from scoring.reasons import Reason, shared_terms
+from service.i18n.amounts import readable_amount
 from service.i18n.reasons import SENTENCES, THE_INVESTOR, Reader, render_reason
 
 INVESTOR_NAME = "高瓴资本 Hillhouse"
@@ -139,6 +140,15 @@ def test_amounts_are_written_in_yi_and_wan_beside_the_exact_figure() -> None:
         "Ticket: CNY 3 billion (3,000,000,000 CNY) is within Hillhouse's range of "
         "CNY 1.5 billion (1,500,000,000 CNY) to CNY 5 billion (5,000,000,000 CNY)"
     )
+
+
+def test_amounts_under_wan_and_million_are_written_once_in_full() -> None:
+    assert readable_amount(Decimal("5000"), "CNY", "zh") == "5,000元"
+    assert readable_amount(Decimal("0"), "CNY", "zh") == "0元"
+    assert readable_amount(Decimal("1234.5"), "USD", "zh") == "1,234.50美元"
+    assert readable_amount(Decimal("5000"), "CNY", "en") == "5,000 CNY"
+    assert readable_amount(Decimal("50000"), "CNY", "zh") == "5万元（50,000 CNY）"
+    assert readable_amount(Decimal("50000"), "CNY", "en") == "50,000 CNY"
 
 
 def test_a_converted_range_names_its_currency() -> None:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
+from service.core.settings import get_settings
 from service.web.csrf import CSRF_COOKIE
 from service.web.responses import CONTENT_SECURITY_POLICY
 from tests.support.factories import Account, ApiClient
@@ -210,6 +213,42 @@ def test_a_page_that_does_not_exist_is_a_page_in_a_browser_and_a_problem_in_the_
         assert answer.status_code == 404
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["type"].endswith("/not-found")
+
+
+def test_a_signed_in_visitor_keeps_the_navigation_on_the_not_found_page(api: ApiClient) -> None:
+    _, _, browser = _signed_in(api, "investor")
+    cookies = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+    page = api.client.get(
+        "/investor/no-such-page", headers={"Accept": "text/html", "Cookie": cookies}
+    )
+    assert page.status_code == 404
+    assert "<h1>未找到</h1>" in page.text
+    assert 'href="/investor/agenda"' in page.text  # the investor's own pages
+    assert 'class="who"' in page.text  # and who is signed in
+    signed_out = api.client.get("/investor/no-such-page", headers={"Accept": "text/html"})
+    assert 'href="/investor/agenda"' not in signed_out.text
+
+
+def test_every_page_has_an_icon_and_says_which_clock_its_times_are_on(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = Browser(api.client).get("/sign-in")
+    assert '<link rel="icon" href="/static/favicon.svg"' in page.text
+    assert "页面时间均为北京时间（UTC+08:00）；会议日程按会场当地时间显示。" in page.text
+    icon = api.client.get("/static/favicon.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+
+    monkeypatch.setenv("MATCHMAKER_DISPLAY_TIME_ZONE", "Asia/Tokyo")  # no summer time
+    get_settings.cache_clear()
+    try:
+        english = Browser(api.client, accept_language="en").get("/sign-in")
+    finally:
+        monkeypatch.delenv("MATCHMAKER_DISPLAY_TIME_ZONE")
+        get_settings.cache_clear()
+    assert "Times are Asia/Tokyo (UTC+09:00); conference schedules are in the venue" in (
+        english.text
+    )
 
 
 def test_opening_the_address_a_form_posts_to_is_a_page_too(api: ApiClient) -> None:
