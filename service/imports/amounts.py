@@ -13,7 +13,9 @@ _AMOUNT = re.compile(
     r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?(?P<unit>[万亿]?)元?",
     flags=re.ASCII,
 )
-EXAMPLES = "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万 or 1.5亿"
+# 12亿5000万: 亿 and then up to four digits of 万, the way the amount is said.
+_YI_AND_WAN = re.compile(r"(?P<yi>\d+)亿(?P<wan>\d{1,4})万元?", flags=re.ASCII)
+EXAMPLES = "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万, 1.5亿 or 12亿5000万"
 
 
 class AmountError(ValueError):
@@ -28,6 +30,9 @@ def parse_amount(text: str) -> Decimal:
     refused rather than guessed at.
     """
     normalised = unicodedata.normalize("NFKC", text).strip()
+    compound = _YI_AND_WAN.fullmatch(normalised)
+    if compound is not None:
+        return Decimal(compound["yi"]) * 10**8 + Decimal(compound["wan"]) * 10**4
     match = _AMOUNT.fullmatch(normalised)
     if match is None:
         raise AmountError(f"'{text}' is not an amount; write it as {EXAMPLES}")

@@ -3,7 +3,7 @@ language, rates as percentages, the breakdowns' headings."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from service.i18n.reasons import N_
 from service.reference_data.catalog import CodeKind
@@ -24,8 +24,11 @@ _KINDS: dict[str, CodeKind] = {"sector": "sector", "region": "region", "origin":
 
 
 def rate_text(rate: Decimal | None) -> str:
-    """A rate kept with four places, as a percentage with one: 0.6667 is 66.7%."""
-    return "—" if rate is None else f"{(rate * _HUNDRED).quantize(_TENTH)}%"
+    """A rate kept with four places, as a percentage with one: 0.6667 is 66.7%, 0.5405
+    (20 of 37) is 54.1%, half up as people round, not to the even neighbour."""
+    if rate is None:
+        return "—"
+    return f"{(rate * _HUNDRED).quantize(_TENTH, rounding=ROUND_HALF_UP)}%"
 
 
 def row_name(words: Wording, by: str, figure: OutcomeFigure) -> str:

@@ -44,6 +44,14 @@ _MESSAGES = {
     ),
 }
 _DEFAULT_MESSAGE = N_("This value is not valid.")
+# Where a field says more than its error code: a phone number too short to be one is
+# answered with what a phone number looks like, not with "fill this in".
+_FIELD_MESSAGES = {
+    ("contact_phone", "string_too_short"): _MESSAGES["string_pattern_mismatch"],
+    ("reason", "pass_reason"): N_("Choose why you do not consider it."),
+}
+# A sign written before an amount: 0 and less are refused as "above zero", not as unreadable.
+_NEGATIVE = ("-", "−", "－", "负")
 
 
 @dataclass
@@ -56,7 +64,9 @@ class FormState:
     def add(self, name: str, code: str, context: Mapping[str, Any] | None = None) -> None:
         """Note ``code``'s message beside ``name`` (the first problem of a field wins);
         ``context``: the validator's bounds, for messages that name them."""
-        message = translate(_MESSAGES.get(code, _DEFAULT_MESSAGE))
+        message = translate(
+            _FIELD_MESSAGES.get((name, code)) or _MESSAGES.get(code, _DEFAULT_MESSAGE)
+        )
         if context and "%(" in message:
             message = message % {
                 key: f"{value:g}" if isinstance(value, float) else value
@@ -75,7 +85,7 @@ def amount_field(state: FormState, name: str) -> str | None:
     try:
         return format(parse_amount(typed), "f")
     except AmountError:
-        state.add(name, "amount")
+        state.add(name, "greater_than" if typed.startswith(_NEGATIVE) else "amount")
         return None
 
 
@@ -87,6 +97,12 @@ def validated(model: type[ModelT], data: Mapping[str, Any], state: FormState) ->
         for error in invalid.errors():
             location = [part for part in error["loc"] if isinstance(part, str)]
             name = location[0] if location else "__all__"
-            state.add(name, str(error["type"]), error.get("ctx"))
+            code = str(error["type"])
+            typed = state.values.get(name)
+            # An empty box (a date) fails as unparsable, which would read "not valid"; to a
+            # person it is unfilled.
+            if code not in _MESSAGES and isinstance(typed, str) and not typed.strip():
+                code = "missing"
+            state.add(name, code, error.get("ctx"))
         return None
     return checked if not state.errors else None

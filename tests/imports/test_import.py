@@ -66,6 +66,9 @@ from tests.support.factories import Account, ApiClient
         ("800000000元", Decimal(800_000_000)),
         (" 30亿 ", Decimal(3_000_000_000)),
         ("３０亿", Decimal(3_000_000_000)),  # full-width digits, as IMEs type them
+        ("12亿5000万", Decimal(1_250_000_000)),  # as it is said
+        ("12亿5000万元", Decimal(1_250_000_000)),
+        ("1亿50万", Decimal(100_500_000)),
         ("999999999999999.99", Decimal("999999999999999.99")),
     ],
 )
@@ -92,6 +95,9 @@ def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
         "5 万",
         "1亿万",
         "5000万亿元",
+        "12亿5000",  # 亿 and then yuan? refused, not guessed
+        "1亿12345万",  # more than 9999万 after 亿
+        "1.5亿5000万",
         ".5亿",
         "1.5.1",
         "30 亿",

@@ -8,6 +8,7 @@ import csv
 import io
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from service.reports.outcome_wording import rate_text
 from tests.outcomes.test_figures import CREDIT_CODE, World
 from tests.support.factories import ApiClient
 
@@ -173,3 +175,10 @@ def test_csv_has_a_section_per_breakdown_with_exact_figures(world: World) -> Non
     assert xuhui[13] == "徐汇区"
     claim = next(row for row in rows if row[:1] == [CREDIT_CODE])
     assert claim[1] == f"{world.o1}; {world.o3}"
+
+
+def test_rates_are_written_with_one_place_rounded_half_up() -> None:
+    assert rate_text(Decimal("0.5405")) == "54.1%"  # 20 of 37; not 54.0%, the even neighbour
+    assert rate_text(Decimal("0.6667")) == "66.7%"
+    assert rate_text(Decimal("0.1250")) == "12.5%"
+    assert rate_text(None) == "—"

@@ -23,6 +23,9 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     browser = _commission(api)
     bad = browser.post("/commission/events", {"name": "", "date": "2026-13-45", "place": ""})
     assert dict(FIELD_ERROR.findall(bad.text)).keys() == {"name", "date"}
+    assert dict(FIELD_ERROR.findall(bad.text))["date"] == "此值无效。"  # 13th month
+    no_date = browser.post("/commission/events", {"name": "x", "date": "", "place": ""})
+    assert dict(FIELD_ERROR.findall(no_date.text)) == {"date": "此项为必填。"}
     made = browser.post(
         "/commission/events",
         {"name": "2026 浦东投资促进大会", "date": "2026-11-05", "place": "浦东"},

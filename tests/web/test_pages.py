@@ -336,13 +336,25 @@ def test_the_credit_code_is_checked_beside_its_field(api: ApiClient) -> None:
     errors = dict(FIELD_ERROR.findall(response.text))
     assert errors["credit_code"].startswith("这不是有效的统一社会信用代码")
     assert errors["contact_phone"].startswith("请填写数字")
+    short = browser.post(
+        "/startup/requests/new", {**GOOD_FORM, "contact_phone": "abc", "amount": "-5000万"}
+    )
+    errors = dict(FIELD_ERROR.findall(short.text))
+    assert errors["contact_phone"].startswith("请填写数字")  # not "fill this in": it was
+    assert errors["amount"] == "金额必须大于零。"
     fixed = browser.post(
         "/startup/requests/new",
-        {**GOOD_FORM, "credit_code": "91330100799655058B", "contact_name": "张敏"},
+        {
+            **GOOD_FORM,
+            "credit_code": "91330100799655058B",
+            "contact_name": "张敏",
+            "amount": "12亿5000万",
+        },
     )
     assert fixed.status_code == 303
     (stored,) = api.client.get("/v1/financing-requests", headers=account.headers).json()["items"]
     assert (stored["credit_code"], stored["contact_name"]) == ("91330100799655058B", "张敏")
+    assert stored["amount"] == "1250000000.00"
 
 
 def test_feedback_can_be_undone(api: ApiClient) -> None:
@@ -365,9 +377,12 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     assert f'<tr id="passed-{request["id"]}">' in listed
     assert "<td>估值</td>" in listed  # the reason given
     assert f'action="{base}/undo"' in listed
-    assert investor.post(f"{base}/undo", {}).status_code == 303
+    undone = investor.post(f"{base}/undo", {})
+    assert undone.status_code == 303
     assert latest() == [(request["id"], "interested")]
-    page = investor.get(f"/investor/mandates/{mandate['id']}/matches")
+    assert undone.headers["location"].endswith("/matches?done=undone#request-" + request["id"])
+    page = investor.get(f"/investor/mandates/{mandate['id']}/matches", done="undone")
+    assert "已撤回您的答复。" in page.text
     assert "您的答复：有意向" in page.text
     assert 'id="passed"' not in page.text  # nothing passed any more
     investor.post(f"{base}/undo", {})  # pressed again: the pass is back
@@ -385,8 +400,9 @@ def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None
     no_reason = investor.post(base, {"action": "pass", "reason": ""})
     assert no_reason.status_code == 422
     beside = re.compile(r'class="field-error" id="([a-z0-9-]+)-error">([^<]+)<')
-    assert dict(beside.findall(no_reason.text)) == {f"reason-{request['id']}": "此项为必填。"}
-    assert "您的答复未保存：此项为必填。" in no_reason.text
+    asked = "请选择不考虑的理由。"
+    assert dict(beside.findall(no_reason.text)) == {f"reason-{request['id']}": asked}
+    assert "您的答复未保存：请选择不考虑的理由。" in no_reason.text
 
     too_much = investor.post(base, {"action": "committed", "amount": "999999999999999亿"})
     assert too_much.status_code == 422
@@ -454,6 +470,9 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
 
     again = investor.post(f"/investor/mandates/{mandate['id']}/edit", {**form, "revision": "2"})
     assert again.headers["location"] == "/investor?done=1"
+    assert (
+        '<p class="notice" role="status">已保存。</p>' in investor.get("/investor", done="1").text
+    )
     stored = api.client.get(f"/v1/investors/{mandate['id']}", headers=account.headers).json()
     assert (stored["name"], stored["ticket_max"], stored["stages"]) == (
         "My new name",

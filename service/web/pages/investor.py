@@ -79,7 +79,11 @@ def my_mandates(request: Request, session: SessionDep, visitor: InvestorVisitor)
             limit=MANDATES_PER_PAGE,
             cursor=None,
         )
-    context = {"mandates": mandates, "next_cursor": next_cursor}
+    context = {
+        "mandates": mandates,
+        "next_cursor": next_cursor,
+        "notice": translate("Saved.") if request.query_params.get("done") else None,
+    }
     return render(request, visitor, "investor/mandates.html", context)
 
 
@@ -102,6 +106,8 @@ def _min_score(value: str | None) -> float:
 def _matches_notice(done: str | None) -> str | None:
     if done == "meeting":
         return translate(conference_parties.NOTICES["requested"])
+    if done == "undone":
+        return translate("Your answer was taken back.")
     return translate("Saved.") if done else None
 
 
@@ -248,6 +254,8 @@ async def give_feedback(
     data: dict[str, Any] = {"action": state.values.get("action", "")}
     if data["action"] == FeedbackAction.PASS.value:
         data["reason"] = state.values.get("reason") or None
+        if data["reason"] is None:
+            state.add("reason", "pass_reason")
     if data["action"] == FeedbackAction.COMMITTED.value:
         amount = amount_field(state, "amount")
         data["amount"] = Decimal(amount) if amount is not None else None
@@ -295,7 +303,9 @@ async def undo_feedback(
         )
     except NotFound:
         return not_found(request, visitor)
-    return redirect(request, f"/investor/mandates/{mandate.id}/matches?done=1#request-{request_id}")
+    return redirect(
+        request, f"/investor/mandates/{mandate.id}/matches?done=undone#request-{request_id}"
+    )
 
 
 # Editing a mandate: the fields of the form, and how each is shown and compared.
