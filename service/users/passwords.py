@@ -38,17 +38,33 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip())
 
 
+def password_weakness(password: str, *, username: str | None = None) -> str | None:
+    """Why ``password`` may not be used, as a code a page words in its reader's language
+    (``password_too_short``, ``password_too_long``, ``common_password``,
+    ``password_is_username``), or None when it may."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "password_too_short"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return "password_too_long"
+    if password.lower() in common_passwords():
+        return "common_password"
+    if username is not None and password.lower() == username.lower():
+        return "password_is_username"
+    return None
+
+
+_WEAKNESS_MESSAGES = {
+    "password_too_short": f"A password has at least {MIN_PASSWORD_LENGTH} characters",
+    "password_too_long": f"A password has at most {MAX_PASSWORD_LENGTH} characters",
+    "common_password": "This password is in a list of common passwords; choose another",
+    "password_is_username": "The password may not be the username",
+}
+
+
 def password_problem(password: str, *, username: str | None = None) -> str | None:
     """Why ``password`` may not be used, or None when it may."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"A password has at least {MIN_PASSWORD_LENGTH} characters"
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"A password has at most {MAX_PASSWORD_LENGTH} characters"
-    if password.lower() in common_passwords():
-        return "This password is in a list of common passwords; choose another"
-    if username is not None and password.lower() == username.lower():
-        return "The password may not be the username"
-    return None
+    weakness = password_weakness(password, username=username)
+    return None if weakness is None else _WEAKNESS_MESSAGES[weakness]
 
 
 def hash_password(password: str) -> str:

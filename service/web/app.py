@@ -21,6 +21,7 @@ from service.web.pages import (
     conference_parties,
     investor,
     investor_deals,
+    invitations,
     outcomes,
     signing_in,
     startup,
@@ -64,6 +65,7 @@ def mount_web_application(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, page_or_problem)
     for pages in (
         signing_in,
+        invitations,
         startup,
         investor,
         investor_deals,

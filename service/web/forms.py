@@ -34,6 +34,7 @@ _MESSAGES = {
     "int_from_float": N_("Enter a whole number."),
     "float_parsing": N_("Enter a number."),
     "ticket_range": N_("The minimum is above the maximum."),
+    "passwords_differ": N_("The two passwords differ."),
     "amount": N_("Write an amount such as 30亿, 5000万 or 3,000,000,000."),
     "credit_code": N_(
         "This is not a unified social credit code: check the 18 characters (the last one is "
@@ -44,11 +45,18 @@ _MESSAGES = {
     ),
 }
 _DEFAULT_MESSAGE = N_("This value is not valid.")
+_USERNAME_RULE = N_(
+    "Use 3 to 64 letters, digits or . _ @ + - (an e-mail address will do), starting with a "
+    "letter or digit."
+)
 # Where a field says more than its error code: a phone number too short to be one is
 # answered with what a phone number looks like, not with "fill this in".
 _FIELD_MESSAGES = {
     ("contact_phone", "string_too_short"): _MESSAGES["string_pattern_mismatch"],
     ("reason", "pass_reason"): N_("Choose why you do not consider it."),
+    ("username", "string_too_short"): _USERNAME_RULE,
+    ("username", "string_too_long"): _USERNAME_RULE,
+    ("username", "string_pattern_mismatch"): _USERNAME_RULE,
 }
 # A sign written before an amount: 0 and less are refused as "above zero", not as unreadable.
 _NEGATIVE = ("-", "−", "－", "负")

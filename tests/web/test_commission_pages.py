@@ -4,6 +4,7 @@ and the audit trail with its filters."""
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from tests.support.factories import ApiClient
 from tests.support.people import new_person
@@ -113,11 +114,16 @@ def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> No
     invited = browser.post(
         "/commission/people/invite", {"account_id": investor.id, "name": "李伟", "admin": "on"}
     )
-    code = re.search(r'<code class="figure">([^<]+)</code>', invited.text)
-    assert code is not None
+    assert "已为李伟生成加入“邀请测试基金”的邀请" in invited.text
+    link = re.search(
+        r'<code class="figure">http://testserver/invitation\?code=([^<]+)</code>', invited.text
+    )
+    assert link is not None
+    code = unquote(link.group(1))
+    assert f"<code>{code}</code>" in invited.text  # the code alone, to type
     accepted = api.client.post(
         "/v1/invitations/accept",
-        json={"code": code.group(1), "username": "li.wei", "password": "a long password 2026"},
+        json={"code": code, "username": "li.wei", "password": "a long password 2026"},
     )
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["account_id"] == investor.id
@@ -125,7 +131,13 @@ def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> No
     keys = api.client.get("/v1/api-keys", params={"limit": 100}, headers=api.admin)
     (key,) = [k for k in keys.json()["items"] if k["account_id"] == investor.id]
     assert api.client.get("/v1/me", headers=investor.headers).status_code == 200
+    listed = browser.get("/commission/people").text
+    # Revoking takes two steps: the button opens a warning with the button that revokes.
+    assert '<details class="confirm">' in listed
+    assert "吊销后，使用该密钥的程序会立即被拒绝" in listed
     revoked = browser.post(f"/commission/keys/{key['id']}/revoke", {})
-    assert revoked.headers["location"] == "/commission/people"
+    assert revoked.headers["location"] == "/commission/people?done=revoked"
     assert api.client.get("/v1/me", headers=investor.headers).status_code == 401
+    after = browser.get("/commission/people", done="revoked").text
+    assert "密钥已吊销：使用该密钥的程序从现在起将被拒绝。" in after
     assert browser.post("/commission/keys/no-such-key/revoke", {}).status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from service.core.clock import Now
 from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
 from service.http.problems import NotFound
+from service.i18n.catalogs import translate
 from service.users import service as users
 from service.web.pages.common import (
     CommissionVisitor,
@@ -45,7 +47,12 @@ def _people_context(session: Session, visitor: Principal, **extra: Any) -> dict[
 
 @router.get("/commission/people")
 def people_page(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
-    return render(request, visitor, "commission/people.html", _people_context(session, visitor))
+    revoked = request.query_params.get("done") == "revoked"
+    notice = (
+        translate("Key revoked: programs using it are refused from now on.") if revoked else None
+    )
+    context = _people_context(session, visitor, notice=notice)
+    return render(request, visitor, "commission/people.html", context)
 
 
 @router.post("/commission/people/invite")
@@ -67,7 +74,8 @@ async def invite_person(
         )
     except NotFound:
         return not_found(request, visitor)
-    context = _people_context(session, visitor, invited=(invitation, code))
+    link = f"{request.base_url}invitation?{urlencode({'code': code})}"
+    context = _people_context(session, visitor, invited=(invitation, code, link))
     return render(request, visitor, "commission/people.html", context)
 
 
@@ -87,4 +95,4 @@ async def revoke_key(
         return not_found(request, visitor)
     if key.revoked_at is None:
         api_keys.revoke(session=session, principal=visitor, key=key, now=now)
-    return redirect(request, "/commission/people")
+    return redirect(request, "/commission/people?done=revoked")

@@ -1,0 +1,111 @@
+"""Accepting an invitation in the browser: the invited person types the code (or opens the
+link the commission sent), chooses a username and a password, and is signed in."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from service.core.clock import Now
+from service.core.database import SessionDep
+from service.http.auth import SESSION_COOKIE
+from service.http.problems import Conflict, Invalid
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+from service.sessions import service as sessions
+from service.sessions.cookies import set_session_cookie
+from service.users import service as users
+from service.users.passwords import MIN_PASSWORD_LENGTH, password_weakness
+from service.users.schemas import InvitationAccept
+from service.web.forms import FormState, validated
+from service.web.pages.common import SubmittedForm, render
+from service.web.responses import redirect
+from service.web.visitors import HOME_OF_ROLE, Visitor
+
+router = APIRouter(include_in_schema=False)
+ACCEPT_PATH = "/invitation"
+FIELDS = ("code", "name", "username")
+
+# The service's refusals (by field and code), as the person reads them.
+_REFUSALS = {
+    ("code", "invalid_invitation"): N_(
+        "This code is unknown, has expired (codes last 72 hours) or was used already. Ask "
+        "whoever invited you for a new one."
+    ),
+    ("username", "username_taken"): N_("This username is taken; choose another."),
+}
+_WEAKNESSES = {
+    "password_too_short": N_("A password has at least %(count)s characters."),
+    "password_too_long": N_("This password is too long."),
+    "common_password": N_("This password is in a list of common passwords; choose another."),
+    "password_is_username": N_("The password may not be the username."),
+}
+
+
+@router.get(ACCEPT_PATH)
+def invitation_page(request: Request, visitor: Visitor, code: str = "") -> Response:
+    form = FormState(values={"code": code.strip()})
+    return render(request, visitor, "invitation.html", _context(form))
+
+
+@router.post(ACCEPT_PATH)
+async def accept_invitation(
+    request: Request, session: SessionDep, visitor: Visitor, form: SubmittedForm, now: Now
+) -> Response:
+    """Become a user of the invited account and be signed in; every problem beside its field,
+    nothing written."""
+    state = FormState(values={name: str(form.get(name, "")).strip() for name in FIELDS})
+    password = str(form.get("password", ""))
+    data = {
+        "code": state.values["code"],
+        "username": state.values["username"],
+        "password": password,
+        "name": state.values["name"] or None,
+    }
+    checked = validated(InvitationAccept, data, state)
+    weakness = password_weakness(password, username=state.values["username"] or None)
+    if password and weakness is not None:
+        state.errors.setdefault(
+            "password", translate(_WEAKNESSES[weakness]) % {"count": MIN_PASSWORD_LENGTH}
+        )
+    if password != str(form.get("password_again", "")):
+        state.add("password_again", "passwords_differ")
+    if checked is None or state.errors:
+        return _form_again(request, visitor, state)
+    try:
+        users.accept(
+            session=session,
+            code=checked.code,
+            username=checked.username,
+            password=checked.password,
+            name=checked.name,
+            now=now,
+        )
+        token, _, _, principal = sessions.sign_in(
+            session=session,
+            username=checked.username,
+            password=checked.password,
+            client_address=request.client.host if request.client else "unknown",
+            previous_token=request.cookies.get(SESSION_COOKIE),
+            throttle=None,  # the password was chosen a moment ago, in this request
+            now=now,
+        )
+    except (Invalid, Conflict) as refused:
+        session.rollback()
+        for problem in refused.errors or []:
+            message = _REFUSALS.get((problem.field, problem.code))
+            if message is not None:
+                state.errors.setdefault(problem.field, translate(message))
+        if not state.errors:
+            raise
+        return _form_again(request, visitor, state)
+    response = redirect(request, HOME_OF_ROLE[principal.role])
+    set_session_cookie(response, token)
+    return response
+
+
+def _form_again(request: Request, visitor: Visitor, state: FormState) -> Response:
+    return render(request, visitor, "invitation.html", _context(state), status_code=422)
+
+
+def _context(form: FormState) -> dict[str, object]:
+    return {"form": form, "min_password_length": MIN_PASSWORD_LENGTH}

@@ -1,0 +1,69 @@
+"""Accepting an invitation in the browser: the code (typed, or from the link the commission
+sent), a username and a password; every problem beside its field, nothing written until all
+is right, then the person is signed in on their account's pages."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.factories import ApiClient
+from tests.support.people import PASSWORD, invite, new_person
+from tests.support.web import Browser
+
+FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
+
+
+def _people(api: ApiClient, account_id: str) -> list[str]:
+    listed = api.client.get("/v1/users", params={"limit": 100}, headers=api.admin).json()
+    return [person["username"] for person in listed["items"] if person["account_id"] == account_id]
+
+
+def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) -> None:
+    account = api.create_account("investor", name="浦东天使基金")
+    code = invite(api, account, name="王芳")
+    browser = Browser(api.client)
+    assert 'href="/invitation"' in browser.get("/sign-in").text
+    opened = browser.get("/invitation", code=code)
+    assert f'value="{code}"' in opened.text  # the link fills the code in
+
+    good = {"code": code, "name": "", "username": "wang.fang", "password": PASSWORD}
+    mistakes = browser.post(
+        "/invitation",
+        {**good, "username": "w", "password": "short", "password_again": "shorter"},
+    )
+    assert mistakes.status_code == 422
+    assert dict(FIELD_ERROR.findall(mistakes.text)) == {
+        "username": "请使用 3 至 64 个字母、数字或 . _ @ + -（可用电子邮箱），并以字母或数字开头。",
+        "password": "密码至少需要 12 个字符。",
+        "password_again": "两次输入的密码不一致。",
+    }
+    assert 'value="w"' in mistakes.text  # what was typed is kept, never the password
+    assert "short" not in mistakes.text
+    common = browser.post(
+        "/invitation", {**good, "password": "password1234", "password_again": "password1234"}
+    )
+    assert dict(FIELD_ERROR.findall(common.text)) == {"password": "这是常见密码，请换一个。"}
+    wrong_code = browser.post(
+        "/invitation", {**good, "code": "mi_not-a-code", "password_again": PASSWORD}
+    )
+    assert wrong_code.status_code == 422
+    assert dict(FIELD_ERROR.findall(wrong_code.text))["code"].startswith("该邀请码无效、已过期")
+    assert _people(api, account.id) == []  # nothing written
+
+    taken = new_person(api, api.create_account("startup"), signed_in=False).username
+    clash = browser.post("/invitation", {**good, "username": taken, "password_again": PASSWORD})
+    assert dict(FIELD_ERROR.findall(clash.text)) == {"username": "该用户名已被占用，请换一个。"}
+    assert _people(api, account.id) == []  # the code is not used up by a refusal
+
+    joined = browser.post("/invitation", {**good, "password_again": PASSWORD})
+    assert joined.status_code == 303, joined.text
+    assert joined.headers["location"] == "/investor"
+    home = browser.get("/investor")
+    assert home.status_code == 200
+    assert "王芳" in home.text  # signed in, under the name invited with
+    assert _people(api, account.id) == ["wang.fang"]
+
+    again = Browser(api.client).post(
+        "/invitation", {**good, "username": "wang.fang2", "password_again": PASSWORD}
+    )
+    assert dict(FIELD_ERROR.findall(again.text))["code"].startswith("该邀请码无效、已过期")
