@@ -4,6 +4,7 @@ catalogs in the reader's language, with filters for names, amounts and times."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from service.core.settings import get_settings
 from service.i18n.amounts import readable_amount
+from service.i18n.audit_wording import audit_action, audit_object
 from service.i18n.catalogs import translate, translate_plural
 from service.i18n.labels import label
 from service.i18n.languages import current_language
@@ -50,6 +52,22 @@ def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+_LEARNED_VERSION = re.compile(r"learned-v(\d+)")
+
+
+def model_name(version: str | None) -> str:
+    """A ranking model as the commission reads it: 默认权重, 学习版本 3 (the API's
+    ``default-v1``, ``learned-v3``)."""
+    if version is None:
+        return ""
+    if version == "default-v1":
+        return translate("default weights")
+    learned = _LEARNED_VERSION.fullmatch(version)
+    if learned is not None:
+        return translate("learned version %(number)s") % {"number": learned.group(1)}
+    return version
+
+
 def time_zone_note() -> str:
     """Which clock the page's times are read on: the deployment's zone with its offset now;
     a conference's schedule keeps its venue's wall clock."""
@@ -81,6 +99,9 @@ def environment() -> Environment:
     env.filters["code_name"] = code_name
     env.filters["money"] = money
     env.filters["local_time"] = local_time
+    env.filters["model_name"] = model_name
+    env.filters["audit_action"] = audit_action
+    env.filters["audit_object"] = audit_object
     env.filters["label"] = label
     env.filters["amount_text"] = amount_text
     env.filters["clock"] = conference_labels.clock

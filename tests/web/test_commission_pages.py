@@ -81,12 +81,16 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     api.create_request(startup)
     browser = _commission(api)
     everything = browser.get("/commission/audit")
-    assert "financing_request.create" in everything.text
+    # Actions and objects in words, never their codes.
+    assert "<td>创建融资需求</td>" in everything.text
+    assert "financing_request.create" not in everything.text
+    assert '<option value="meeting">会面</option>' in everything.text
     only_events = browser.get("/commission/audit", object_type="event")
-    assert "financing_request.create" not in only_events.text
+    assert "创建融资需求" not in only_events.text
     by_startup = browser.get("/commission/audit", actor=startup.id)
-    assert "financing_request.create" in by_startup.text
-    assert "account.create" not in by_startup.text  # the admin created the account
+    assert "<td>创建融资需求</td>" in by_startup.text
+    assert "<td>创建账户</td>" not in by_startup.text  # the admin created the account
+    assert "<td>创建账户</td>" in everything.text
     long_ago = browser.get("/commission/audit", since="2001-01-01", until="2001-01-02")
     assert "没有符合筛选条件的记录" in long_ago.text
 

@@ -53,7 +53,7 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert trained.status_code == 303
     page = browser.get(trained.headers["location"])
     assert page.status_code == 200
-    assert "learned-v1 · 候选" in page.text
+    assert "<h1>学习版本1 · 候选</h1>" in page.text
     assert "<dt>在留出账户上更好</dt><dd>是</dd>" in page.text
     assert "权重符号发生变化" in page.text  # contrarians count the fit against a pair
     assert page.text.count("Contrarian fund") >= 4  # accounts and mandates listed
@@ -61,7 +61,7 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
 
     assert "启用前请注意" in page.text
     assert 'name="confirm"' in page.text
-    assert "<dt>default-v1 的 ROC AUC</dt>" in page.text  # the model it was measured against
+    assert "<dt>默认权重的 ROC AUC</dt>" in page.text  # the model it was measured against
 
     model_id = trained.headers["location"].rsplit("/", 1)[1]
     compared_json = api.client.get(
@@ -74,7 +74,7 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     fewer = compared_json["clearing_candidate"]
     assert fewer < PAIRS // 2
     assert f"的项目将从 {PAIRS // 2} 个减少到 {fewer} 个" in page.text
-    assert f"default-v1 下 {PAIRS // 2} 个，此版本下 {fewer} 个" in page.text
+    assert f"默认权重下 {PAIRS // 2} 个，此版本下 {fewer} 个" in page.text
     unconfirmed = browser.post(f"/commission/ranking-models/{model_id}/activate", {})
     assert unconfirmed.status_code == 422
     error = "请先阅读上面的提示；如仍要启用此版本，请勾选此项。"
@@ -86,14 +86,19 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert _serving_version(api) == "learned-v1"
     compared = browser.post(f"/commission/ranking-models/{model_id}/compare", {})
     assert "已与当前模型重新对比" in _follow(browser, compared.headers["location"])
-    assert "对比对象：learned-v1" in browser.get(f"/commission/ranking-models/{model_id}").text
+    assert "对比对象：学习版本1" in browser.get(f"/commission/ranking-models/{model_id}").text
 
+    serving_learned = browser.get("/commission/ranking-models").text
+    # Going back to the default weights asks first, and is offered only when they do not serve.
+    assert '<summary class="button">恢复默认权重</summary>' in serving_learned
+    assert "学习版本1仍保留在列表中" in serving_learned
     restored = browser.post("/commission/ranking-models/default", {})
     assert restored.headers["location"] == "/commission/ranking-models?done=default"
     assert _serving_version(api) == "default-v1"
     listed = browser.get("/commission/ranking-models")
-    assert "learned-v1" in listed.text
+    assert "学习版本1" in listed.text
     assert "已停用" in listed.text
+    assert "恢复默认权重" not in listed.text  # they serve already
 
 
 def test_the_comparison_counts_requests_at_the_reports_default_score() -> None:
@@ -144,7 +149,7 @@ def test_the_commission_reads_what_each_version_showed_investors(
     assert 'href="/commission/ranking-models/default"' in listed.text
     page = browser.get("/commission/ranking-models/default")
     assert page.status_code == 200
-    assert "默认权重 · default-v1" in page.text
+    assert "<h1>默认权重</h1>" in page.text
     assert "<dt>展示配对数</dt><dd>2</dd>" in page.text
     assert "<dt>展示后有意向</dt><dd>1（50.0%）</dd>" in page.text
     assert "<dt>已约见</dt><dd>1</dd>" in page.text

@@ -14,6 +14,7 @@ from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.events.schemas import EventCreate
 from service.http.problems import Invalid, NotFound
+from service.i18n.audit_wording import AUDIT_OBJECT_TYPES
 from service.i18n.catalogs import translate
 from service.ranking.dependencies import MatchIndexDep
 from service.reports import service as reports
@@ -32,17 +33,6 @@ from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
 LISTED = 50
-AUDIT_OBJECT_TYPES = (
-    "financing_request",
-    "investor_profile",
-    "feedback",
-    "account",
-    "user",
-    "api_key",
-    "event",
-    "report",
-    "ranking_model",
-)
 
 
 @router.get("/commission/events")
