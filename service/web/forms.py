@@ -45,10 +45,8 @@ _MESSAGES = {
     ),
 }
 _DEFAULT_MESSAGE = N_("This value is not valid.")
-_USERNAME_RULE = N_(
-    "Use 3 to 64 letters, digits or . _ @ + - (an e-mail address will do), starting with a "
-    "letter or digit."
-)
+# The rule itself is the field's hint, just above the message.
+_USERNAME_RULE = N_("This username does not follow the rule above.")
 # Where a field says more than its error code: a phone number too short to be one is
 # answered with what a phone number looks like, not with "fill this in".
 _FIELD_MESSAGES = {

@@ -33,7 +33,7 @@ def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) 
     )
     assert mistakes.status_code == 422
     assert dict(FIELD_ERROR.findall(mistakes.text)) == {
-        "username": "请使用 3 至 64 个字母、数字或 . _ @ + -（可用电子邮箱），并以字母或数字开头。",
+        "username": "该用户名不符合上面的规则。",
         "password": "密码至少需要 12 个字符。",
         "password_again": "两次输入的密码不一致。",
     }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import ApiKey, User
 from service.accounts import service as accounts
 from service.api_keys import service as api_keys
+from service.api_keys.service import ACCOUNT_KEY_NAME
 from service.core.clock import Now
 from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
@@ -42,7 +43,13 @@ def _people_context(session: Session, visitor: Principal, **extra: Any) -> dict[
     )[0]:
         if key.revoked_at is None:
             keys[key.account_id].append(key)
-    return {"accounts": listed, "people": people, "keys": keys, **extra}
+    return {
+        "accounts": listed,
+        "people": people,
+        "keys": keys,
+        "account_key_name": ACCOUNT_KEY_NAME,
+        **extra,
+    }
 
 
 @router.get("/commission/people")
