@@ -55,3 +55,19 @@ def readable_amount(amount: Decimal, currency: str, language: Language | None = 
     if language == "zh":
         return f"{compact}（{exact}）"
     return f"{compact} ({exact})"
+
+
+def amount_for_typing(amount: Decimal, language: Language | None = None) -> str:
+    """An amount as a form shows it for editing, in the units a person types and the form
+    reads back exactly: 15亿, 5000万, 1,234,567 (English: 1,500,000,000). A unit is used
+    only when the amount is a whole number of hundredths of it, so nothing is rounded."""
+    language = language or current_language()
+    exact = amount.normalize()
+    if language == "zh":
+        for scale, unit in _ZH_UNITS:
+            scaled = exact / scale
+            if abs(exact) >= scale and scaled == scaled.quantize(_CENT):
+                return f"{scaled.normalize():f}{unit}"
+    whole, _, fraction = f"{exact:f}".partition(".")
+    grouped = f"{int(whole):,}"
+    return f"{grouped}.{fraction}" if fraction else grouped

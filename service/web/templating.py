@@ -18,6 +18,7 @@ from service.i18n.audit_wording import audit_action, audit_object
 from service.i18n.catalogs import translate, translate_plural
 from service.i18n.labels import label
 from service.i18n.languages import current_language
+from service.imports.amounts import AmountError, parse_amount
 from service.reference_data.catalog import CodeKind, get_reference_data
 from service.web import conference_labels
 
@@ -35,10 +36,10 @@ def money(amount: Decimal | None, currency: str) -> str:
 
 
 def amount_text(typed: str, currency: str) -> str:
-    """An amount kept as its decimal string (a form's value), written for people."""
+    """An amount as a form holds it (3000000000, 30亿, 5000万), written for people."""
     try:
-        return readable_amount(Decimal(typed), currency)
-    except ArithmeticError:
+        return readable_amount(parse_amount(typed), currency)
+    except AmountError:
         return typed
 
 

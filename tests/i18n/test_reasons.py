@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from scoring.reasons import Reason, shared_terms
-from service.i18n.amounts import readable_amount
+from service.i18n.amounts import amount_for_typing, readable_amount
 from service.i18n.reasons import SENTENCES, THE_INVESTOR, Reader, render_reason
+from service.imports.amounts import parse_amount
 
 INVESTOR_NAME = "高瓴资本 Hillhouse"
 SECTOR_CODES = ("ai.foundation_models",)
@@ -184,3 +185,17 @@ def test_text_evidence_names_the_shared_terms() -> None:
 
 def test_no_shared_terms_between_unrelated_texts() -> None:
     assert shared_terms("半导体设备与材料", "创新药临床试验") == ()
+
+
+def test_amounts_are_offered_for_editing_as_people_type_them_and_read_back_exactly() -> None:
+    for typed, zh, en in (
+        ("1500000000.00", "15亿", "1,500,000,000"),
+        ("1250000000", "12.5亿", "1,250,000,000"),
+        ("50000000", "5000万", "50,000,000"),
+        ("12345", "12,345", "12,345"),  # 1.2345万 would hide a digit's place
+        ("1234567890.5", "1,234,567,890.5", "1,234,567,890.5"),
+    ):
+        amount = Decimal(typed)
+        assert amount_for_typing(amount, "zh") == zh
+        assert amount_for_typing(amount, "en") == en
+        assert parse_amount(zh) == parse_amount(en) == amount

@@ -426,6 +426,8 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
     mandate = api.create_investor(account)
     page = investor.get(f"/investor/mandates/{mandate['id']}/edit")
     assert page.status_code == 200
+    # Amounts are offered for editing as people type them (the factory's 300,000,000).
+    assert '<input id="ticket_min" name="ticket_min" value="3亿">' in page.text
     opened = {
         name: re.findall(rf'name="original_{name}" value="([^"]*)"', page.text)
         for name in (
@@ -486,8 +488,11 @@ def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None
     created = api.create_request(startup, contact_name="张敏", credit_code="91330100799655058B")
     _, _, browser = _signed_in(api, "commission")
     page = browser.get(f"/commission/requests/{created['id']}")
-    assert "financing_request.create" in page.text
+    assert "创建融资需求" in page.text
     assert "91330100799655058B" in page.text
+    # What the officer approves: the sectors it will be matched on and where it is presented.
+    assert "<dt>行业</dt><dd>基础大模型</dd>" in page.text
+    assert "<dt>活动</dt><dd>无</dd>" in page.text
     rejected = browser.post(
         "/commission/review",
         {
@@ -498,7 +503,7 @@ def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None
     )
     assert rejected.headers["location"] == "/commission/review?done=1&skipped=0"
     page = browser.get(f"/commission/requests/{created['id']}")
-    assert "<code>financing_request.reject</code> · 请补充财务报表" in page.text
+    assert "退回融资需求 · 请补充财务报表" in page.text
 
 
 def test_the_mandates_page_lists_twenty_at_a_time(api: ApiClient) -> None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from models import RequestStatus
 from service.audit_log import service as audit
 from service.core.database import SessionDep, start_writing
+from service.events import service as events
 from service.feedback import service as feedback
 from service.financing_requests import service as requests
 from service.financing_requests.schemas import ReviewDecision
@@ -21,6 +22,7 @@ from service.outcomes.figures import FiguresBy, commission_figures
 from service.outcomes.presenting import figures_out
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.ranker import RankingWindow
+from service.reference_data.code_links import codes_of
 from service.reports import service as reports
 from service.reports.findings import find
 from service.reports.outcome_wording import rate_text
@@ -157,5 +159,13 @@ def request_detail(
         limit=HISTORY_SHOWN,
         cursor=None,
     )
-    context = {"item": found, "ranked": ranked, "interested": interested, "history": history}
+    context = {
+        "item": found,
+        "sectors": codes_of(found.sector_links),
+        # What the officer approves: the event it is presented at, besides sector and stage.
+        "event": events.get(session=session, event_id=found.event_id) if found.event_id else None,
+        "ranked": ranked,
+        "interested": interested,
+        "history": history,
+    }
     return render(request, visitor, "commission/request.html", context)

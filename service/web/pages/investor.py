@@ -27,6 +27,7 @@ from service.feedback import service as feedback
 from service.feedback.schemas import FeedbackWrite
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound
+from service.i18n.amounts import amount_for_typing
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.impressions import service as impressions
@@ -317,8 +318,8 @@ def _mandate_values(mandate: InvestorProfile) -> dict[str, Any]:
     return {
         "name": mandate.name,
         "thesis": mandate.thesis,
-        "ticket_min": format(mandate.ticket_min.normalize(), "f"),
-        "ticket_max": format(mandate.ticket_max.normalize(), "f"),
+        "ticket_min": amount_for_typing(mandate.ticket_min),
+        "ticket_max": amount_for_typing(mandate.ticket_max),
         "currency": mandate.currency,
         "sectors": codes_of(mandate.sector_links),
         "stages": codes_of(mandate.stage_links),

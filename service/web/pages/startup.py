@@ -16,6 +16,7 @@ from service.financing_requests import service as requests
 from service.financing_requests.schemas import FinancingRequestCreate, FinancingRequestUpdate
 from service.http.auth import Principal
 from service.http.problems import Conflict, NotFound
+from service.i18n.amounts import amount_for_typing
 from service.i18n.catalogs import translate
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
@@ -104,7 +105,7 @@ def _blank_form() -> FormState:
 
 def _filled_form(financing_request: FinancingRequest) -> FormState:
     values: dict[str, Any] = {name: getattr(financing_request, name) for name in TEXT_FIELDS}
-    values["amount"] = format(financing_request.amount.normalize(), "f")
+    values["amount"] = amount_for_typing(financing_request.amount)
     values["sectors"] = codes_of(financing_request.sector_links)
     values["revision"] = financing_request.revision
     return FormState(values={k: ("" if v is None else v) for k, v in values.items()})
