@@ -15,7 +15,13 @@ _LOOKUP_BATCH = 500
 
 
 class UnknownReference(ValueError):
-    """The cell names no single account (of the required role) or event."""
+    """The cell names no single account (of the required role) or event. ``code`` and
+    ``values`` say which, for a page to word it in its reader's language."""
+
+    def __init__(self, message: str, code: str, **values: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = tuple(values.items())
 
 
 def _wanted(references: Iterable[str]) -> list[str]:
@@ -47,16 +53,26 @@ class OwnerDirectory:
             if len(same_name) > 1:
                 raise UnknownReference(
                     f"{len(same_name)} {self.role.value} accounts are named '{reference}'; "
-                    "write the account id instead"
+                    "write the account id instead",
+                    "ambiguous_account",
+                    count=str(len(same_name)),
+                    role=self.role.value,
+                    written=reference,
                 )
             if not same_name:
                 raise UnknownReference(
-                    f"No {self.role.value} account has the id or name '{reference}'"
+                    f"No {self.role.value} account has the id or name '{reference}'",
+                    "unknown_account",
+                    role=self.role.value,
+                    written=reference,
                 )
             account = same_name[0]
         if account.role is not self.role:
             raise UnknownReference(
-                f"Account '{reference}' has the role {account.role.value}, not {self.role.value}"
+                f"Account '{reference}' has the role {account.role.value}, not {self.role.value}",
+                "account_of_another_role",
+                role=self.role.value,
+                written=reference,
             )
         return account.id
 
@@ -81,6 +97,8 @@ class EventDirectory:
         if event_id is None:
             raise UnknownReference(
                 f"No event has the id or name '{reference}'; the commission creates events "
-                "first (POST /v1/events)"
+                "first (POST /v1/events)",
+                "unknown_event",
+                written=reference,
             )
         return event_id

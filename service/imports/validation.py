@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from models import Role
 from service.financing_requests.schemas import FinancingRequestCreate
 from service.http.problems import Invalid
-from service.imports.amounts import AmountError, parse_amount
+from service.imports.amounts import EXAMPLES, AmountError, parse_amount
 from service.imports.codes import CodeReader, unknown_code_message
 from service.imports.columns import (
     BoundColumn,
@@ -39,6 +40,11 @@ class RowError:
     message: str
     # For an unknown code: the valid ones, listed once under the report, not per row.
     allowed: tuple[str, ...] = ()
+    # What went wrong as a code and its values, for a page to word in its reader's language
+    # (``message`` is the English of the command line, the API and the error file); empty
+    # where only the message says it.
+    code: str = ""
+    values: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
@@ -60,11 +66,18 @@ class Validated(Generic[SchemaT]):
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class UnknownCodes(ValueError):
-    """Values of a coded cell that name no code (each a message), with the valid codes."""
+@dataclass(frozen=True, slots=True)
+class UnknownValue:
+    message: str
+    values: tuple[tuple[str, str], ...]
+    """kind, written and (in a list of codes) item: the 1-based position."""
 
-    def __init__(self, problems: list[str], allowed: tuple[str, ...]) -> None:
-        super().__init__("; ".join(problems))
+
+class UnknownCodes(ValueError):
+    """Values of a coded cell that name no code, with the valid codes."""
+
+    def __init__(self, problems: list[UnknownValue], allowed: tuple[str, ...]) -> None:
+        super().__init__("; ".join(problem.message for problem in problems))
         self.problems = problems
         self.allowed = allowed
 
@@ -103,6 +116,8 @@ class _RowReader:
                     "",
                     f"the row has {len(cells)} cells but row 1 names {self.width} columns "
                     "(a cell holding a comma must be in double quotes)",
+                    code="row_width",
+                    values=(("cells", str(len(cells))), ("columns", str(self.width))),
                 )
             )
         for bound in self.columns:
@@ -112,12 +127,32 @@ class _RowReader:
                 continue  # as if the field were left out of a JSON body
             try:
                 data[bound.column.field] = self._value(bound.column, text)
-            except (AmountError, UnknownReference) as error:
-                errors.append(RowError(number, bound.header, str(error)))
+            except AmountError:
+                errors.append(
+                    RowError(
+                        number,
+                        bound.header,
+                        f"'{text}' is not an amount; write it as {EXAMPLES}",
+                        code="amount",
+                        values=(("text", text),),
+                    )
+                )
+                unread.add(bound.column.field)
+            except UnknownReference as error:
+                errors.append(
+                    RowError(number, bound.header, str(error), code=error.code, values=error.values)
+                )
                 unread.add(bound.column.field)
             except UnknownCodes as error:
                 errors += [
-                    RowError(number, bound.header, problem, error.allowed)
+                    RowError(
+                        number,
+                        bound.header,
+                        problem.message,
+                        error.allowed,
+                        code="unknown_code",
+                        values=problem.values,
+                    )
                     for problem in error.problems
                 ]
                 unread.add(bound.column.field)
@@ -138,11 +173,17 @@ class _RowReader:
         if cell is CellKind.CODE:
             code = self.codes.one(kind, text)
             if code is None:
-                raise UnknownCodes([unknown_code_message(kind, text)], self.codes.allowed(kind))
+                problem = UnknownValue(
+                    unknown_code_message(kind, text), (("kind", kind), ("written", text))
+                )
+                raise UnknownCodes([problem], self.codes.allowed(kind))
             return code
         items = self.codes.many(kind, text)
         unknown = [
-            f"item {position}: {unknown_code_message(kind, item.written)}"
+            UnknownValue(
+                f"item {position}: {unknown_code_message(kind, item.written)}",
+                (("kind", kind), ("written", item.written), ("item", str(position))),
+            )
             for position, item in enumerate(items, start=1)
             if item.code is None
         ]
@@ -159,6 +200,13 @@ class _RowReader:
                 continue
             context = detail.get("ctx") or {}
             allowed = tuple(context.get("allowed") or ())
+            values = tuple(
+                (key, str(value))
+                for key, value in context.items()
+                if isinstance(value, (str, int, float, Decimal))
+            )
+            if len(location) > 1 and isinstance(location[1], int):
+                values += (("item", str(location[1] + 1)),)
             if detail["type"] == "missing":
                 message = "required; the cell is empty"
             elif allowed and "kind" in context and "value" in context:
@@ -169,12 +217,21 @@ class _RowReader:
                 message = detail["msg"]
             if len(location) > 1 and isinstance(location[1], int):
                 message = f"item {location[1] + 1}: {message}"
-            found.append(RowError(number, self.header_of.get(name, name), message, allowed))
+            found.append(
+                RowError(
+                    number,
+                    self.header_of.get(name, name),
+                    message,
+                    allowed,
+                    code=str(detail["type"]),
+                    values=values,
+                )
+            )
         return found
 
     def service_errors(self, number: int, error: Invalid) -> list[RowError]:
         return [
-            RowError(number, self.header_of.get(p.field, p.field), p.message)
+            RowError(number, self.header_of.get(p.field, p.field), p.message, code=p.code)
             for p in error.errors or []
         ] or [RowError(number, "", error.detail or str(error))]
 
@@ -241,6 +298,8 @@ def _refuse_repeated_keys(
                 "",
                 f"same {key.description} as {listed}: a file may describe each "
                 f"{key.noun} once (keep one of these rows)",
+                code="duplicate_row",
+                values=(("rows", ", ".join(map(str, others))),),
             )
         )
     result.valid = [row for row in result.valid if row.row not in repeated]

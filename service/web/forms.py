@@ -60,6 +60,21 @@ _FIELD_MESSAGES = {
 _NEGATIVE = ("-", "−", "－", "负")
 
 
+def message_for(code: str, context: Mapping[str, Any] | None = None) -> str | None:
+    """A validation code's message in the reader's language, its bounds filled in; None for
+    a code without one."""
+    text = _MESSAGES.get(code)
+    if text is None:
+        return None
+    message = translate(text)
+    if context and "%(" in message:
+        message = message % {
+            key: f"{value:g}" if isinstance(value, float) else value
+            for key, value in context.items()
+        }
+    return message
+
+
 @dataclass
 class FormState:
     """The values as typed (shown again on error) and the problems per field."""
@@ -70,14 +85,12 @@ class FormState:
     def add(self, name: str, code: str, context: Mapping[str, Any] | None = None) -> None:
         """Note ``code``'s message beside ``name`` (the first problem of a field wins);
         ``context``: the validator's bounds, for messages that name them."""
-        message = translate(
-            _FIELD_MESSAGES.get((name, code)) or _MESSAGES.get(code, _DEFAULT_MESSAGE)
+        field_message = _FIELD_MESSAGES.get((name, code))
+        message = (
+            translate(field_message)
+            if field_message is not None
+            else message_for(code, context) or translate(_DEFAULT_MESSAGE)
         )
-        if context and "%(" in message:
-            message = message % {
-                key: f"{value:g}" if isinstance(value, float) else value
-                for key, value in context.items()
-            }
         self.errors.setdefault(name, message)
 
 

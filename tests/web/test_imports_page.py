@@ -51,6 +51,11 @@ def test_a_file_with_errors_shows_them_and_writes_nothing(api: ApiClient) -> Non
     assert "3 rows" in page or "读取 3 行" in page
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", page)
     assert {(row, column) for row, column, _ in rows} == {("4", "sectors"), ("4", "amount")}
+    # The file's own headers, the problems in the officer's language.
+    assert {problem for _, _, problem in rows} == {
+        "第 1 项：“区块链”不是已知的行业：请填写代码，或其中文或英文名称。",
+        "“三十亿”不是金额：请写成 30亿、5000万、1.5亿、12亿5000万 或 3,000,000,000。",
+    }
     assert "确认导入" not in page
     assert _companies(api).isdisjoint({"导入科技", "第二家", "坏数据"})
 

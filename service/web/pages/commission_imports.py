@@ -19,6 +19,7 @@ from service.imports.columns import BadHeaders, ImportKind
 from service.imports.reading import UnreadableFile
 from service.imports.runner import ImportedStatus, ImportOutcome, import_file
 from service.imports.updating import ImportAborted
+from service.web.import_wording import row_problem
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
@@ -90,6 +91,7 @@ async def check_import(
         "choices": choices,
         "kinds": list(ImportKind),
         "statuses": list(ImportedStatus),
+        "row_problem": row_problem,
     }
     suffix = Path(upload.filename or "").suffix.lower() if isinstance(upload, UploadFile) else ""
     if not isinstance(upload, UploadFile) or suffix not in SUFFIXES:
@@ -124,6 +126,7 @@ async def confirm_import(
         "choices": choices,
         "kinds": list(ImportKind),
         "statuses": list(ImportedStatus),
+        "row_problem": row_problem,
     }
     if path is None:
         context["problem"] = translate("That upload is gone; upload the file again.")
