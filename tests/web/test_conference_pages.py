@@ -430,8 +430,8 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert solved.headers["location"] == f"{path}?done=solved"
     page = commission.get(path, done="solved")
     assert "日程方案已生成" in page.text
-    assert "最优方案（已证明）" in page.text
-    assert "对照：按匹配度依次安排（贪心法）可达到1个。" in page.text
+    assert "已证明是最优方案" in page.text
+    assert "对照：按匹配度从高到低依次安排，可达到1个。" in page.text
     assert "在双方都有空且有空桌的时段里，其中一方已有其他会面。" in page.text
     assert "这是本活动的第一版日程方案。" in page.text
 
