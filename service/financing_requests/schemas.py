@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, Protocol
@@ -40,14 +41,23 @@ def _checked_credit_code(value: str) -> str:
 ContactName = Annotated[
     str, Field(min_length=1, max_length=100, description="Whom the commission calls about it")
 ]
+
+
+def _half_width(value: object) -> object:
+    """（021）５５５５－０１００ as a Chinese keyboard types it is (021)5555-0100."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
 ContactPhone = Annotated[
     str,
     Field(
         min_length=5,
         max_length=40,
-        pattern=r"^\+?[0-9][0-9 ()-]{3,38}$",
+        # A number may open with its area code in brackets: (021) 5555 0100.
+        pattern=r"^\+?[0-9(][0-9 ()-]{3,38}$",
         examples=["+86 21 5555 0100"],
     ),
+    BeforeValidator(_half_width),
 ]
 CreditCode = Annotated[
     str,

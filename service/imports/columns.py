@@ -82,7 +82,24 @@ COLUMNS: Mapping[ImportKind, tuple[Column, ...]] = {
 
 
 class BadHeaders(ValueError):
-    """Row 1 does not name the columns of this kind of file."""
+    """Row 1 does not name the columns of this kind of file: which headers are unknown,
+    which pairs mean the same column, which required columns are missing (kept apart, for
+    a page to word them in its reader's language)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: ImportKind,
+        unknown: tuple[str, ...] = (),
+        repeated: tuple[tuple[str, str], ...] = (),
+        missing: tuple[Column, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.unknown = unknown
+        self.repeated = repeated
+        self.missing = missing
 
 
 def normalise_header(header: str) -> str:
@@ -119,6 +136,8 @@ def bind_headers(kind: ImportKind, headers: list[str]) -> list[BoundColumn]:
     }
     bound: list[BoundColumn] = []
     problems: list[str] = []
+    unknown: list[str] = []
+    repeated: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     for position, header in enumerate(headers):
         if not header:
@@ -128,20 +147,26 @@ def bind_headers(kind: ImportKind, headers: list[str]) -> list[BoundColumn]:
         column = by_name.get(normalise_header(header))
         if column is None:
             problems.append(f"unknown column '{header}'")
+            unknown.append(header)
             continue
         if column.field in seen:
             problems.append(
                 f"columns '{seen[column.field]}' and '{header}' both mean {column.header}"
             )
+            repeated.append((seen[column.field], header))
             continue
         seen[column.field] = header
         bound.append(BoundColumn(column=column, position=position, header=header))
-    missing = [c.header for c in columns if c.required and c.field not in seen]
+    missing = tuple(c for c in columns if c.required and c.field not in seen)
     if missing:
-        problems.append(f"missing required column(s): {', '.join(missing)}")
+        problems.append(f"missing required column(s): {', '.join(c.header for c in missing)}")
     if problems:
         raise BadHeaders(
-            "; ".join(problems) + f". Columns for {kind.value}: {describe_columns(kind)}"
+            "; ".join(problems) + f". Columns for {kind.value}: {describe_columns(kind)}",
+            kind=kind,
+            unknown=tuple(unknown),
+            repeated=tuple(repeated),
+            missing=missing,
         )
     return bound
 

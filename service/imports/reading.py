@@ -14,7 +14,13 @@ EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 
 
 class UnreadableFile(ValueError):
-    """The file as a whole cannot be read: nothing of it is imported."""
+    """The file as a whole cannot be read: nothing of it is imported. ``code`` says why,
+    for a page to word it in its reader's language."""
+
+    def __init__(self, message: str, code: str, **values: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,9 @@ def decode_csv_bytes(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as error:
         raise UnreadableFile(
             f"The file is neither UTF-8 nor GB18030 text (byte {error.start}); "
-            "save it as CSV UTF-8 or as an .xlsx workbook."
+            "save it as CSV UTF-8 or as an .xlsx workbook.",
+            "encoding",
+            byte=str(error.start),
         ) from error
 
 
@@ -61,13 +69,13 @@ def _table(records: Iterator[list[str]], encoding: str) -> Table:
     for number, cells in enumerate(records, start=1):
         if headers is None:
             if _is_blank(cells):
-                raise UnreadableFile("Row 1 must hold the column names.")
+                raise UnreadableFile("Row 1 must hold the column names.", "no_header")
             headers = [cell.strip() for cell in cells]
             continue
         if not _is_blank(cells):
             rows.append(SourceRow(number=number, cells=cells))
     if headers is None:
-        raise UnreadableFile("The file is empty; row 1 must hold the column names.")
+        raise UnreadableFile("The file is empty; row 1 must hold the column names.", "empty")
     return Table(headers=headers, rows=rows, encoding=encoding)
 
 
@@ -76,7 +84,7 @@ def read_csv(path: Path) -> Table:
     try:
         return _table(csv.reader(io.StringIO(text, newline="")), encoding)
     except csv.Error as error:
-        raise UnreadableFile(f"Not a valid CSV file: {error}") from error
+        raise UnreadableFile(f"Not a valid CSV file: {error}", "not_csv") from error
 
 
 def cell_text(value: object) -> str:
@@ -107,7 +115,7 @@ def read_xlsx(path: Path, on_rows: Callable[[int], None] | None = None) -> Table
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises zipfile, KeyError, ValueError...
-        raise UnreadableFile(f"Not a readable .xlsx workbook: {error}") from error
+        raise UnreadableFile(f"Not a readable .xlsx workbook: {error}", "not_xlsx") from error
     try:
         sheet = workbook.worksheets[0]
 
@@ -125,7 +133,7 @@ def read_xlsx(path: Path, on_rows: Callable[[int], None] | None = None) -> Table
 def read_table(path: Path, on_rows: Callable[[int], None] | None = None) -> Table:
     """A CSV file or an Excel workbook, by its suffix; ``on_rows`` follows a slow read."""
     if not path.is_file():
-        raise UnreadableFile(f"No file {path}.")
+        raise UnreadableFile(f"No file {path}.", "no_file")
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return read_xlsx(path, on_rows)
     return read_csv(path)

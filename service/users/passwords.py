@@ -50,6 +50,33 @@ def password_weakness(password: str, *, username: str | None = None) -> str | No
         return "common_password"
     if username is not None and password.lower() == username.lower():
         return "password_is_username"
+    if _predictable(password.lower()):
+        return "predictable_password"
+    return None
+
+
+FEWEST_DISTINCT_CHARACTERS = 5
+
+
+def _predictable(password: str) -> bool:
+    """A pattern rather than a secret: few distinct characters (aaaaaaaaaaaa), one piece
+    repeated (abc123abc123), or a run up or down the digits or the alphabet (123456789012,
+    abcdefghijkl), which length alone does not make strong."""
+    if len(set(password)) < FEWEST_DISTINCT_CHARACTERS:
+        return True
+    for size in range(1, len(password) // 2 + 1):
+        if len(password) % size == 0 and password[:size] * (len(password) // size) == password:
+            return True
+    steps = {_step(a, b) for a, b in zip(password, password[1:], strict=False)}
+    return steps in ({1}, {-1})
+
+
+def _step(first: str, second: str) -> int | None:
+    """+1 or -1 between neighbours in a run (9 to 0 and z to a continue one), else None."""
+    for alphabet in ("0123456789", "abcdefghijklmnopqrstuvwxyz"):
+        if first in alphabet and second in alphabet:
+            gap = (alphabet.index(second) - alphabet.index(first)) % len(alphabet)
+            return {1: 1, len(alphabet) - 1: -1}.get(gap)
     return None
 
 
@@ -58,6 +85,9 @@ _WEAKNESS_MESSAGES = {
     "password_too_long": f"A password has at most {MAX_PASSWORD_LENGTH} characters",
     "common_password": "This password is in a list of common passwords; choose another",
     "password_is_username": "The password may not be the username",
+    "predictable_password": (
+        "This password is a pattern (repeats, or a run such as 123456 or abcdef); choose another"
+    ),
 }
 
 

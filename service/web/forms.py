@@ -56,6 +56,9 @@ _FIELD_MESSAGES = {
     ("username", "string_too_long"): _USERNAME_RULE,
     ("username", "string_pattern_mismatch"): _USERNAME_RULE,
 }
+# What an empty text box fails with before "missing": said as "fill this in", whatever the
+# field's own rule (a username's, a phone number's) says about a filled one.
+_EMPTY_TEXT_CODES = frozenset({"string_too_short", "string_pattern_mismatch"})
 # A sign written before an amount: 0 and less are refused as "above zero", not as unreadable.
 _NEGATIVE = ("-", "−", "－", "负")
 
@@ -120,7 +123,8 @@ def validated(model: type[ModelT], data: Mapping[str, Any], state: FormState) ->
             typed = state.values.get(name)
             # An empty box (a date) fails as unparsable, which would read "not valid"; to a
             # person it is unfilled.
-            if code not in _MESSAGES and isinstance(typed, str) and not typed.strip():
+            left_empty = isinstance(typed, str) and not typed.strip()
+            if left_empty and (code not in _MESSAGES or code in _EMPTY_TEXT_CODES):
                 code = "missing"
             state.add(name, code, error.get("ctx"))
         return None

@@ -5,7 +5,10 @@ which this page writes them again (a problem without a code keeps its English)."
 from __future__ import annotations
 
 from service.i18n.catalogs import translate
+from service.i18n.languages import current_language
 from service.i18n.reasons import N_
+from service.imports.columns import COLUMNS, BadHeaders, Column, ImportKind
+from service.imports.reading import UnreadableFile
 from service.imports.validation import RowError
 from service.web.forms import message_for
 
@@ -58,3 +61,50 @@ def row_problem(error: RowError) -> str:
             "problem": message,
         }
     return message
+
+
+_UNREADABLE = {
+    "encoding": N_(
+        "The file is neither UTF-8 nor GB18030 text (at byte %(byte)s): save it as “CSV UTF-8” "
+        "or as an .xlsx workbook."
+    ),
+    "no_header": N_("Row 1 must hold the column names."),
+    "empty": N_("The file is empty: row 1 must hold the column names."),
+    "not_csv": N_("This is not a CSV file that can be read."),
+    "not_xlsx": N_("This is not an .xlsx workbook that can be read."),
+}
+
+
+def column_name(column: Column) -> str:
+    """A column as the officer may write it: its Chinese name and its code, 企业（company）."""
+    if current_language() == "zh" and column.aliases:
+        return f"{column.aliases[0]}（{column.header}）"
+    return column.header
+
+
+def columns_of(kind: ImportKind) -> list[tuple[str, bool]]:
+    """The columns a file of ``kind`` may have, each with whether it is required."""
+    return [(column_name(column), column.required) for column in COLUMNS[kind]]
+
+
+def file_problem(problem: UnreadableFile | BadHeaders) -> str:
+    """Why the whole file was refused, in the reader's language."""
+    separator = "、" if current_language() == "zh" else ", "
+    if isinstance(problem, UnreadableFile):
+        text = _UNREADABLE.get(problem.code)
+        return str(problem) if text is None else translate(text) % problem.values
+    said: list[str] = []
+    if problem.unknown:
+        names = separator.join(f"“{header}”" for header in problem.unknown)
+        said.append(
+            translate("Columns this kind of file does not have: %(names)s.") % {"names": names}
+        )
+    for first, second in problem.repeated:
+        said.append(
+            translate("The columns “%(first)s” and “%(second)s” mean the same; keep one.")
+            % {"first": first, "second": second}
+        )
+    if problem.missing:
+        names = separator.join(column_name(column) for column in problem.missing)
+        said.append(translate("Required columns missing: %(names)s.") % {"names": names})
+    return " ".join(said) or str(problem)

@@ -125,6 +125,7 @@ def test_an_invitation_expires_after_72_hours(app: FastAPI, api: ApiClient) -> N
         ("password1234", "common passwords"),  # 12 characters, and in the list
         ("QAZWSXEDCRFV", "common passwords"),  # compared in lower case
         ("grace.hopper", "may not be the username"),
+        ("123456789012", "is a pattern"),
     ],
 )
 def test_weak_passwords_are_refused_naming_the_field(

@@ -32,6 +32,14 @@ def test_the_common_password_list_is_bundled_and_large() -> None:
         ("qwerty123456", False),
         ("Qwerty123456", False),
         ("x" * (passwords.MAX_PASSWORD_LENGTH + 1), False),
+        # Patterns that length alone does not make strong, and are not in the list.
+        ("123456789012", False),
+        ("210987654321", False),
+        ("abcdefghijkl", False),
+        ("aaaaaaaaaaaa", False),
+        ("abababababab", False),
+        ("abc123abc123", False),
+        ("Tr0ub4dor&3xyz", True),
     ],
 )
 def test_password_rules(password: str, allowed: bool) -> None:

@@ -24,7 +24,7 @@ def _commission(api: ApiClient) -> Browser:
     return browser
 
 
-def _upload(browser: Browser, content: str, name: str = "roster.csv") -> str:
+def _upload(browser: Browser, content: str | bytes, name: str = "roster.csv") -> str:
     token = browser.cookies.get("matchmaker_csrf")
     if token is None:
         browser.get("/commission/imports")
@@ -33,7 +33,13 @@ def _upload(browser: Browser, content: str, name: str = "roster.csv") -> str:
     response = browser.client.post(
         "/commission/imports",
         data={"csrf_token": token, "kind": "requests", "status": "published"},
-        files={"file": (name, content.encode("utf-8"), "text/csv")},
+        files={
+            "file": (
+                name,
+                content.encode("utf-8") if isinstance(content, str) else content,
+                "text/csv",
+            )
+        },
         headers=browser._headers(),
     )
     assert response.status_code == 200, response.text
@@ -84,3 +90,19 @@ def test_a_checked_file_is_written_only_when_confirmed(api: ApiClient) -> None:
         ).status_code
         == 200
     )
+
+
+def test_a_file_refused_as_a_whole_says_why_in_chinese(api: ApiClient) -> None:
+    browser = _commission(api)
+    assert "企业（company） <strong>必填</strong>" in browser.get("/commission/imports").text
+    headers = _upload(browser, "公司,项目,foo,金额,融资金额\n甲,乙,丙,1亿,1亿\n")
+    assert "此类文件没有这些列：“foo”。" in headers
+    assert "“金额”和“融资金额”两列含义相同，请只保留一列。" in headers
+    assert "缺少必填列：行业（sectors）、阶段（stage）。" in headers
+    assert "unknown column" not in headers
+    binary = _upload(browser, b"company,title\n\xff\xfe\x00\x81\x81\n")
+    assert "文件既不是 UTF-8 也不是 GB18030 文本" in binary
+    only_headers = _upload(browser, GOOD.splitlines()[0] + "\n")
+    assert "文件在列名之下没有数据行：没有可导入的内容。" in only_headers
+    assert "所有行均已存在" not in only_headers
+    assert _companies(api).isdisjoint({"甲"})

@@ -43,12 +43,20 @@ def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) 
         "/invitation", {**good, "password": "password1234", "password_again": "password1234"}
     )
     assert dict(FIELD_ERROR.findall(common.text)) == {"password": "这是常见密码，请换一个。"}
+    run = browser.post(
+        "/invitation", {**good, "password": "123456789012", "password_again": "123456789012"}
+    )
+    assert dict(FIELD_ERROR.findall(run.text)) == {
+        "password": "密码过于规律（重复，或如 123456、abcdef 的连续字符），请换一个。"
+    }
     wrong_code = browser.post(
         "/invitation", {**good, "code": "mi_not-a-code", "password_again": PASSWORD}
     )
     assert wrong_code.status_code == 422
     assert dict(FIELD_ERROR.findall(wrong_code.text))["code"].startswith("该邀请码无效、已过期")
     assert _people(api, account.id) == []  # nothing written
+    empty = browser.post("/invitation", {**good, "username": "", "password_again": PASSWORD})
+    assert dict(FIELD_ERROR.findall(empty.text)) == {"username": "此项为必填。"}
 
     taken = new_person(api, api.create_account("startup"), signed_in=False).username
     clash = browser.post("/invitation", {**good, "username": taken, "password_again": PASSWORD})

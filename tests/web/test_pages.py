@@ -348,6 +348,7 @@ def test_the_credit_code_is_checked_beside_its_field(api: ApiClient) -> None:
             **GOOD_FORM,
             "credit_code": "91330100799655058B",
             "contact_name": "张敏",
+            "contact_phone": "（０２１）５５５５－０１００",  # as a Chinese keyboard types it
             "amount": "12亿5000万",
         },
     )
@@ -355,6 +356,7 @@ def test_the_credit_code_is_checked_beside_its_field(api: ApiClient) -> None:
     (stored,) = api.client.get("/v1/financing-requests", headers=account.headers).json()["items"]
     assert (stored["credit_code"], stored["contact_name"]) == ("91330100799655058B", "张敏")
     assert stored["amount"] == "1250000000.00"
+    assert stored["contact_phone"] == "(021)5555-0100"
 
 
 def test_feedback_can_be_undone(api: ApiClient) -> None:

@@ -19,7 +19,7 @@ from service.imports.columns import BadHeaders, ImportKind
 from service.imports.reading import UnreadableFile
 from service.imports.runner import ImportedStatus, ImportOutcome, import_file
 from service.imports.updating import ImportAborted
-from service.web.import_wording import row_problem
+from service.web.import_wording import columns_of, file_problem, row_problem
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
@@ -76,7 +76,12 @@ async def _run(
 
 @router.get("/commission/imports")
 def import_page(request: Request, visitor: CommissionVisitor) -> Response:
-    context = {"choices": _choices({}), "kinds": list(ImportKind), "statuses": list(ImportedStatus)}
+    context = {
+        "choices": _choices({}),
+        "kinds": list(ImportKind),
+        "statuses": list(ImportedStatus),
+        "columns_of": columns_of,
+    }
     return render(request, visitor, "commission/imports.html", context)
 
 
@@ -92,6 +97,7 @@ async def check_import(
         "kinds": list(ImportKind),
         "statuses": list(ImportedStatus),
         "row_problem": row_problem,
+        "columns_of": columns_of,
     }
     suffix = Path(upload.filename or "").suffix.lower() if isinstance(upload, UploadFile) else ""
     if not isinstance(upload, UploadFile) or suffix not in SUFFIXES:
@@ -107,7 +113,7 @@ async def check_import(
         outcome = await _run(session, visitor, path, choices, check=True)
     except (UnreadableFile, BadHeaders) as unusable:
         path.unlink(missing_ok=True)
-        context["problem"] = f"{translate('The file cannot be imported:')} {unusable}"
+        context["problem"] = f"{translate('The file cannot be imported:')} {file_problem(unusable)}"
         return render(request, visitor, "commission/imports.html", context)
     if outcome.errors:
         path.unlink(missing_ok=True)  # to be fixed and uploaded again
@@ -127,6 +133,7 @@ async def confirm_import(
         "kinds": list(ImportKind),
         "statuses": list(ImportedStatus),
         "row_problem": row_problem,
+        "columns_of": columns_of,
     }
     if path is None:
         context["problem"] = translate("That upload is gone; upload the file again.")

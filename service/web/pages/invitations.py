@@ -38,6 +38,10 @@ _WEAKNESSES = {
     "password_too_long": N_("This password is too long."),
     "common_password": N_("This password is in a list of common passwords; choose another."),
     "password_is_username": N_("The password may not be the username."),
+    "predictable_password": N_(
+        "This password is a pattern (repeats, or a run such as 123456 or abcdef); choose "
+        "another."
+    ),
 }
 
 
