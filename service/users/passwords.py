@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -67,7 +68,7 @@ def _predictable(password: str) -> bool:
     for size in range(1, len(password) // 2 + 1):
         if len(password) % size == 0 and password[:size] * (len(password) // size) == password:
             return True
-    steps = {_step(a, b) for a, b in zip(password, password[1:], strict=False)}
+    steps = {_step(a, b) for a, b in pairwise(password)}
     return steps in ({1}, {-1})
 
 

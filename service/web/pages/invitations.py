@@ -39,8 +39,7 @@ _WEAKNESSES = {
     "common_password": N_("This password is in a list of common passwords; choose another."),
     "password_is_username": N_("The password may not be the username."),
     "predictable_password": N_(
-        "This password is a pattern (repeats, or a run such as 123456 or abcdef); choose "
-        "another."
+        "This password is a pattern (repeats, or a run such as 123456 or abcdef); choose another."
     ),
 }
 
