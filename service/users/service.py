@@ -95,6 +95,24 @@ def _username_taken() -> Conflict:
     return Conflict(message, errors=[field_problem("username", "username_taken", message)])
 
 
+def open_invitation(
+    *, session: Session, code: str, now: dt.datetime
+) -> tuple[Invitation, Account] | None:
+    """The invitation a code opens and the account it joins, while it can still be used; the
+    code is the credential, so whoever holds it may read whom it invites where."""
+    found = session.execute(
+        select(Invitation, Account)
+        .join(Account, Account.id == Invitation.account_id)
+        .where(Invitation.code_hash == hash_api_key(code))
+    ).first()
+    if found is None:
+        return None
+    invitation, account = found
+    if invitation.accepted_at is not None or now >= invitation.expires_at:
+        return None
+    return invitation, account
+
+
 def accept(
     *,
     session: Session,

@@ -69,13 +69,18 @@ def model_name(version: str | None) -> str:
     return version
 
 
+def zone_name(zone: str) -> str:
+    """A time zone as people name it: 北京时间 for Asia/Shanghai, else its IANA name."""
+    return translate("Beijing time") if zone == "Asia/Shanghai" else zone
+
+
 def time_zone_note() -> str:
     """Which clock the page's times are read on: the deployment's zone with its offset now;
     a conference's schedule keeps its venue's wall clock."""
     zone = ZoneInfo(get_settings().display_time_zone)
     offset = dt.datetime.now(zone).strftime("%z")
     utc_offset = f"UTC{offset[:3]}:{offset[3:]}"
-    name = translate("Beijing time") if zone.key == "Asia/Shanghai" else zone.key
+    name = zone_name(zone.key)
     return translate(
         "Times are %(zone)s (%(offset)s); conference schedules are in the venue's local time."
     ) % {"zone": name, "offset": utc_offset}
@@ -101,6 +106,7 @@ def environment() -> Environment:
     env.filters["money"] = money
     env.filters["local_time"] = local_time
     env.filters["model_name"] = model_name
+    env.filters["zone_name"] = zone_name
     env.filters["audit_action"] = audit_action
     env.filters["audit_object"] = audit_object
     env.filters["label"] = label

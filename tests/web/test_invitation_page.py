@@ -25,6 +25,8 @@ def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) 
     assert 'href="/invitation"' in browser.get("/sign-in").text
     opened = browser.get("/invitation", code=code)
     assert f'value="{code}"' in opened.text  # the link fills the code in
+    assert "王芳，您受邀加入“浦东天使基金”。" in opened.text
+    assert "您受邀加入" not in browser.get("/invitation", code="mi_not-a-code").text
 
     good = {"code": code, "name": "", "username": "wang.fang", "password": PASSWORD}
     mistakes = browser.post(
@@ -71,6 +73,7 @@ def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) 
     assert "王芳" in home.text  # signed in, under the name invited with
     assert _people(api, account.id) == ["wang.fang"]
 
+    assert "您受邀加入" not in Browser(api.client).get("/invitation", code=code).text  # used
     again = Browser(api.client).post(
         "/invitation", {**good, "username": "wang.fang2", "password_again": PASSWORD}
     )

@@ -235,6 +235,8 @@ def test_every_page_has_an_icon_and_says_which_clock_its_times_are_on(
     page = Browser(api.client).get("/sign-in")
     assert '<link rel="icon" href="/static/favicon.svg"' in page.text
     assert "页面时间均为北京时间（UTC+08:00）；会议日程按会场当地时间显示。" in page.text
+    classic = api.client.get("/favicon.ico", follow_redirects=False)
+    assert (classic.status_code, classic.headers["location"]) == (301, "/static/favicon.svg")
     icon = api.client.get("/static/favicon.svg")
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")

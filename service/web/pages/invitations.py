@@ -45,9 +45,18 @@ _WEAKNESSES = {
 
 
 @router.get(ACCEPT_PATH)
-def invitation_page(request: Request, visitor: Visitor, code: str = "") -> Response:
+def invitation_page(
+    request: Request, session: SessionDep, visitor: Visitor, now: Now, code: str = ""
+) -> Response:
+    """The form; opened from the link with a code that can still be used, it says which
+    account the person joins and under which name."""
     form = FormState(values={"code": code.strip()})
-    return render(request, visitor, "invitation.html", _context(form))
+    opened = users.open_invitation(session=session, code=code.strip(), now=now) if code else None
+    context = _context(form)
+    if opened is not None:
+        invitation, account = opened
+        context.update(joining=account.name, invited_as=invitation.name)
+    return render(request, visitor, "invitation.html", context)
 
 
 @router.post(ACCEPT_PATH)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 
 from service.core.clock import Now
 from service.core.database import SessionDep, start_writing
@@ -17,6 +18,12 @@ from service.web.responses import redirect, safe_next
 from service.web.visitors import HOME_OF_ROLE, Visitor
 
 router = APIRouter(include_in_schema=False)
+
+
+def redirect_permanently(location: str) -> Response:
+    return RedirectResponse(location, status_code=301)
+
+
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -25,6 +32,12 @@ def start_page(request: Request, visitor: Visitor) -> Response:
     if visitor is None:
         return redirect(request, "/sign-in")
     return redirect(request, HOME_OF_ROLE[visitor.role])
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and tools that ask for the classic address get the page icon."""
+    return redirect_permanently("/static/favicon.svg")
 
 
 @router.get("/sign-in")
