@@ -365,7 +365,14 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     request, account, investor, mandate, base = _answering_investor(api)
     investor.post(base, {"action": "interested"})
     passed = investor.post(base, {"action": "pass", "reason": "valuation"})
-    assert passed.headers["location"].endswith("?done=1#passed")  # where the pass now is
+    # Back where the pass now is, with the notice there rather than at the top of the page.
+    assert passed.headers["location"].endswith(f"?done=1&answered={request['id']}#passed")
+    told = investor.get(
+        f"/investor/mandates/{mandate['id']}/matches", done="1", answered=request["id"]
+    )
+    notice = '<p class="notice" role="status">已保存。</p>'
+    assert told.text.count(notice) == 1
+    assert told.text.index(notice) > told.text.index('id="passed"')
 
     def latest() -> list[tuple[str, str]]:
         items = api.client.get(
@@ -384,9 +391,14 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     undone = investor.post(f"{base}/undo", {})
     assert undone.status_code == 303
     assert latest() == [(request["id"], "interested")]
-    assert undone.headers["location"].endswith("/matches?done=undone#request-" + request["id"])
-    page = investor.get(f"/investor/mandates/{mandate['id']}/matches", done="undone")
-    assert "已撤回您的答复。" in page.text
+    assert undone.headers["location"].endswith(
+        f"/matches?done=undone&answered={request['id']}#request-{request['id']}"
+    )
+    page = investor.get(
+        f"/investor/mandates/{mandate['id']}/matches", done="undone", answered=request["id"]
+    )
+    card = page.text.split(f'id="request-{request["id"]}"', 1)[1]
+    assert card.index("已撤回您的答复。") < card.index("</article>")  # inside the card
     assert "您的答复：有意向" in page.text
     assert 'id="passed"' not in page.text  # nothing passed any more
     investor.post(f"{base}/undo", {})  # pressed again: the pass is back

@@ -220,7 +220,11 @@ def _matches_page(
         "regions": reference.regions,
         "events": known_events,
         "pass_reasons": list(PassReason),
-        "notice": _matches_notice(query.get("done")),
+        # After an answer the page opens at that request (or at the passes): the notice is
+        # shown there, where the investor looks, not at the top of the page.
+        "answered": query.get("answered"),
+        "notice": None if query.get("answered") else _matches_notice(query.get("done")),
+        "answered_notice": _matches_notice(query.get("done")),
         # The filters the page was opened with, for the way back after asking to meet.
         "filters": conference_parties.kept_filters(query.multi_items()),
         "problem": (
@@ -230,6 +234,7 @@ def _matches_page(
         ),
         "answer_problem": problem,
         "passed": _passed_requests(session, mandate.id, passed_ids),
+        "passed_ids": passed_ids,
     }
     return render(
         request,
@@ -284,7 +289,7 @@ async def give_feedback(
         return not_found(request, visitor)
     # A request passed on leaves the matches for the list of passes below them.
     anchor = "passed" if checked.action is FeedbackAction.PASS else f"request-{request_id}"
-    return redirect(request, f"{back}?done=1#{anchor}")
+    return redirect(request, f"{back}?done=1&answered={request_id}#{anchor}")
 
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}/undo")
@@ -305,7 +310,9 @@ async def undo_feedback(
     except NotFound:
         return not_found(request, visitor)
     return redirect(
-        request, f"/investor/mandates/{mandate.id}/matches?done=undone#request-{request_id}"
+        request,
+        f"/investor/mandates/{mandate.id}/matches"
+        f"?done=undone&answered={request_id}#request-{request_id}",
     )
 
 
