@@ -6,7 +6,7 @@ so response models and sentence renderers read it without every call passing it 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -76,3 +76,12 @@ DISPLAY_DESCRIPTION = (
     "Names and amounts written for a person, in the caller's language (Accept-Language: "
     "Chinese by default, English on request). Programs compare the codes beside them."
 )
+
+
+def list_separator(language: Language | None = None) -> str:
+    return "、" if (language or current_language()) == "zh" else ", "
+
+
+def joined(items: Iterable[str], language: Language | None = None) -> str:
+    """A list as the reader writes one: 人工智能、集成电路; AI, integrated circuits."""
+    return list_separator(language).join(items)

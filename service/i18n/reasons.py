@@ -16,7 +16,7 @@ from decimal import Decimal
 from scoring.reasons import Reason
 from service.i18n.amounts import readable_amount
 from service.i18n.catalogs import translate, translate_plural
-from service.i18n.languages import current_language
+from service.i18n.languages import current_language, joined
 from service.reference_data.catalog import CodeKind, Language, get_reference_data
 from service.reference_data.foreign_investment import current_rules
 
@@ -156,13 +156,9 @@ RESTRICTIONS: dict[str, str] = {
 }
 
 
-def _joined(items: Sequence[str], language: Language) -> str:
-    return ("、" if language == "zh" else ", ").join(items)
-
-
 def _names(kind: CodeKind, codes: Sequence[str], language: Language) -> str:
     reference = get_reference_data()
-    return _joined([reference.name_of(kind, code, language) for code in codes], language)
+    return joined([reference.name_of(kind, code, language) for code in codes], language)
 
 
 def _quoted_terms(terms: Sequence[str], language: Language) -> str:
@@ -193,7 +189,7 @@ def _rule_values(reason: Reason, language: Language) -> tuple[dict[str, str], bo
                 restrictions.append(phrase)
     values = {
         "list": reason.list_id if negative_list is None else negative_list.short_name_in(language),
-        "item": _joined(
+        "item": joined(
             [code if item is None else item.title_in(language) for code, item in found], language
         ),
         "restriction": ("；" if language == "zh" else "; ").join(restrictions),

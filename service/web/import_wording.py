@@ -5,7 +5,7 @@ which this page writes them again (a problem without a code keeps its English)."
 from __future__ import annotations
 
 from service.i18n.catalogs import translate
-from service.i18n.languages import current_language
+from service.i18n.languages import current_language, joined
 from service.i18n.reasons import N_
 from service.imports.columns import COLUMNS, BadHeaders, Column, ImportKind
 from service.imports.reading import UnreadableFile
@@ -89,13 +89,12 @@ def columns_of(kind: ImportKind) -> list[tuple[str, bool]]:
 
 def file_problem(problem: UnreadableFile | BadHeaders) -> str:
     """Why the whole file was refused, in the reader's language."""
-    separator = "、" if current_language() == "zh" else ", "
     if isinstance(problem, UnreadableFile):
         text = _UNREADABLE.get(problem.code)
         return str(problem) if text is None else translate(text) % problem.values
     said: list[str] = []
     if problem.unknown:
-        names = separator.join(f"“{header}”" for header in problem.unknown)
+        names = joined(f"“{header}”" for header in problem.unknown)
         said.append(
             translate("Columns this kind of file does not have: %(names)s.") % {"names": names}
         )
@@ -105,6 +104,6 @@ def file_problem(problem: UnreadableFile | BadHeaders) -> str:
             % {"first": first, "second": second}
         )
     if problem.missing:
-        names = separator.join(column_name(column) for column in problem.missing)
+        names = joined(column_name(column) for column in problem.missing)
         said.append(translate("Required columns missing: %(names)s.") % {"names": names})
     return " ".join(said) or str(problem)

@@ -17,7 +17,7 @@ from service.i18n.amounts import readable_amount
 from service.i18n.audit_wording import audit_action, audit_object
 from service.i18n.catalogs import translate, translate_plural
 from service.i18n.labels import label
-from service.i18n.languages import current_language
+from service.i18n.languages import current_language, joined, list_separator
 from service.imports.amounts import AmountError, parse_amount
 from service.reference_data.catalog import CodeKind, get_reference_data
 from service.web import conference_labels
@@ -107,6 +107,7 @@ def environment() -> Environment:
     env.filters["local_time"] = local_time
     env.filters["model_name"] = model_name
     env.filters["zone_name"] = zone_name
+    env.filters["joined"] = joined
     env.filters["audit_action"] = audit_action
     env.filters["audit_object"] = audit_object
     env.filters["label"] = label
@@ -121,4 +122,5 @@ def environment() -> Environment:
     env.filters["solver_status"] = conference_labels.solver_status
     env.globals["current_language"] = current_language
     env.globals["time_zone_note"] = time_zone_note
+    env.globals["list_separator"] = list_separator
     return env

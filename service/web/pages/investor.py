@@ -198,6 +198,7 @@ def _matches_page(
     )
     reference = get_reference_data()
     shown_ids = [m.financing_request.id for m in matches.items]
+    notice = _matches_notice(query.get("done"))
     context = {
         "mandate": mandate,
         "matches": matches,
@@ -223,8 +224,8 @@ def _matches_page(
         # After an answer the page opens at that request (or at the passes): the notice is
         # shown there, where the investor looks, not at the top of the page.
         "answered": query.get("answered"),
-        "notice": None if query.get("answered") else _matches_notice(query.get("done")),
-        "answered_notice": _matches_notice(query.get("done")),
+        "notice": None if query.get("answered") else notice,
+        "answered_notice": notice,
         # The filters the page was opened with, for the way back after asking to meet.
         "filters": conference_parties.kept_filters(query.multi_items()),
         "problem": (
