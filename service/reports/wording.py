@@ -113,6 +113,16 @@ class Wording:
         """The amount for reading, the exact figure beside it: 30亿元（3,000,000,000 CNY）."""
         return readable_amount(amount, currency, self.language)
 
+    def gap(self, asked_minus_available: Decimal, currency: str) -> str:
+        """Asked minus available as a person reads it: a shortfall or a surplus of a readable
+        amount (缺口30亿元（…）, 富余约47.65亿元（…）), never a minus sign before 约."""
+        if asked_minus_available == 0:
+            return _("balanced", self.language)
+        amount = self.amount(abs(asked_minus_available), currency)
+        if asked_minus_available > 0:
+            return _("short by %(amount)s", self.language) % {"amount": amount}
+        return _("surplus of %(amount)s", self.language) % {"amount": amount}
+
     def exact(self, amount: Decimal, currency: str) -> str:
         """The exact figure alone, under a compact one shown large: 4,912,345,678.91 CNY."""
         return format_money(amount, currency, whole_without_cents=True)

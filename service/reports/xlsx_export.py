@@ -152,7 +152,7 @@ def _capital(
                 row.capital_available,
                 words.amount(row.capital_available, currency),
                 row.capital_asked - row.capital_available,
-                words.amount(row.capital_asked - row.capital_available, currency),
+                words.gap(row.capital_asked - row.capital_available, currency),
             ]
             for row in rows
         ],

@@ -156,6 +156,9 @@ def test_xlsx_has_a_sheet_per_table_in_the_readers_language(api: ApiClient) -> N
     by_sector = _rows(workbook["按行业"])
     assert by_sector[0][:4] == ("行业", "需求", "资金需求", "资金需求（易读）")
     assert by_sector[1][:4] == ("人工智能", 2, 700000000, "7亿元（700,000,000 CNY）")
+    # The gap is worded as a surplus or a shortfall, never as a minus sign before 约.
+    assert by_sector[1][7:] == (-1310000000, "富余13.1亿元（1,310,000,000 CNY）")
+    assert by_sector[3][7:] == (300000000, "缺口3亿元（300,000,000 CNY）")
     uncovered = _rows(workbook["未覆盖的需求"])
     assert uncovered[0][:7] == ("公司", "需求", "行业", "阶段", "金额", "币种", "金额（易读）")
     # QBoson first (no match), its name kept as text, never run as a formula.
@@ -181,6 +184,7 @@ def test_xlsx_has_a_sheet_per_table_in_the_readers_language(api: ApiClient) -> N
         700000000,
         "CNY 700 million (700,000,000 CNY)",
     )
+    assert _rows(english["By sector"])[3][8] == "short by CNY 300 million (300,000,000 CNY)"
 
 
 def test_csv_keeps_its_exact_columns_and_adds_readable_ones(api: ApiClient) -> None:

@@ -252,3 +252,21 @@ def test_findings_take_the_uncovered_from_both_lists_fewest_matches_first() -> N
     assert findings.short_sectors[0].gap == Decimal("512345678.91")
     assert findings.tightest_sector is None
     assert findings.with_a_match == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "gap", "expected"),
+    [
+        ("zh", Decimal("-4765432100"), "富余约47.65亿元（4,765,432,100 CNY）"),
+        ("zh", Decimal("300000000"), "缺口3亿元（300,000,000 CNY）"),
+        ("zh", Decimal("0"), "持平"),
+        ("en", Decimal("-4765432100"), "surplus of about CNY 4.77 billion (4,765,432,100 CNY)"),
+        ("en", Decimal("0"), "balanced"),
+    ],
+)
+def test_a_gap_is_a_shortfall_or_a_surplus_never_a_minus_before_about(
+    language: str, gap: Decimal, expected: str
+) -> None:
+    words = Wording("zh" if language == "zh" else "en", ZoneInfo("Asia/Shanghai"))
+
+    assert words.gap(gap, "CNY") == expected
