@@ -47,6 +47,8 @@ class Invitation(IdMixin, Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    # Withdrawn before use (a code sent to the wrong person, or made twice): it no longer works.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class UserSession(IdMixin, Base):

@@ -34,6 +34,7 @@ _ACTIONS: dict[str, str] = {
     "investor_profile.delete": N_("Deleted the investment mandate"),
     "investor_profile.import": N_("Imported the investment mandate"),
     "invitation.create": N_("Invited a person"),
+    "invitation.withdraw": N_("Withdrew an invitation"),
     "meeting.request": N_("Asked for a meeting"),
     "meeting.propose": N_("Proposed a meeting"),
     "meeting.answer": N_("Answered a meeting request"),

@@ -28,6 +28,7 @@ public_router = APIRouter(
     dependencies=[Depends(check_public_input)],
 )
 UserId = Annotated[str, Path(max_length=36)]
+InvitationId = Annotated[str, Path(max_length=36)]
 
 
 @router.post("/v1/invitations", status_code=201, response_model=InvitationCreated)
@@ -67,6 +68,40 @@ def accept_invitation(body: InvitationAccept, session: SessionDep, now: Now) -> 
         now=now,
     )
     return UserOut.from_model(user)
+
+
+@router.get("/v1/invitations", response_model=Page[InvitationOut])
+def list_open_invitations(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    now: Now,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[InvitationOut]:
+    """Invitations whose code still works (not used, withdrawn or expired), newest first.
+
+    The commission sees every account's; an account's admin its own account's; other users
+    none.
+    """
+    invitations, next_cursor = service.list_open_page(
+        session=session, principal=principal, now=now, limit=limit, cursor=cursor
+    )
+    return Page(items=[InvitationOut.from_model(i) for i in invitations], next_cursor=next_cursor)
+
+
+@router.post("/v1/invitations/{invitation_id}/withdraw", response_model=InvitationOut)
+@may_answer(409)  # accepted already
+def withdraw_invitation(
+    invitation_id: InvitationId, session: SessionDep, principal: CurrentPrincipal, now: Now
+) -> InvitationOut:
+    """Withdraw an invitation before it is used: its code stops working at once.
+
+    Withdrawing one already withdrawn or expired returns it unchanged; one already accepted is
+    409. The commission withdraws any; an account's admin its own account's; else 404.
+    """
+    return InvitationOut.from_model(
+        service.withdraw(session=session, principal=principal, invitation_id=invitation_id, now=now)
+    )
 
 
 @router.get("/v1/users", response_model=Page[UserOut])

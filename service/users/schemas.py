@@ -69,6 +69,7 @@ class InvitationOut(BaseModel):
             "expires_at": "2026-11-24T09:30:00Z",
             "accepted_at": None,
             "user_id": None,
+            "withdrawn_at": None,
         }
     )
 
@@ -80,6 +81,9 @@ class InvitationOut(BaseModel):
     expires_at: dt.datetime
     accepted_at: dt.datetime | None
     user_id: str | None
+    withdrawn_at: dt.datetime | None = Field(
+        description="When it was withdrawn before use (its code no longer works); else null"
+    )
 
     @classmethod
     def from_model(cls, invitation: Invitation) -> InvitationOut:
@@ -92,6 +96,7 @@ class InvitationOut(BaseModel):
             expires_at=invitation.expires_at,
             accepted_at=invitation.accepted_at,
             user_id=invitation.user_id,
+            withdrawn_at=invitation.withdrawn_at,
         )
 
 
@@ -106,6 +111,7 @@ class InvitationCreated(InvitationOut):
             "expires_at": "2026-11-24T09:30:00Z",
             "accepted_at": None,
             "user_id": None,
+            "withdrawn_at": None,
             "invitation_code": "inv_8Hq2Xk5Vn9Rt3Wm6Py1Bz4",
         }
     )

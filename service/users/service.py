@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Select, false, select, update
 from sqlalchemy.orm import Session
 
 from models import Account, Invitation, User
@@ -85,6 +85,85 @@ def invite(
     return invitation, code
 
 
+def _visible_invitations(principal: Principal) -> Select[tuple[Invitation]]:
+    """Invitations the caller may see and withdraw: any, for the commission; an account's
+    admin, its own account's; nobody else's."""
+    statement = select(Invitation)
+    if principal.is_commission:
+        return statement
+    if not principal.account_admin:
+        return statement.where(false())
+    return statement.where(Invitation.account_id == principal.account_id)
+
+
+def list_open_page(
+    *, session: Session, principal: Principal, now: dt.datetime, limit: int, cursor: str | None
+) -> tuple[Sequence[Invitation], str | None]:
+    """Invitations whose code still works, newest first: the commission sees every account's,
+    an account's admin its own account's; anyone else none."""
+    statement = _visible_invitations(principal).where(
+        Invitation.accepted_at.is_(None),
+        Invitation.withdrawn_at.is_(None),
+        Invitation.expires_at > now,
+    )
+    return fetch_page(
+        session=session,
+        statement=statement,
+        created_at_column=Invitation.created_at,
+        id_column=Invitation.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def withdraw(
+    *, session: Session, principal: Principal, invitation_id: str, now: dt.datetime
+) -> Invitation:
+    """Withdraw an invitation before it is used, so its code no longer works. Withdrawing one
+    already withdrawn or expired changes nothing; one already accepted is a conflict (the person
+    is a user now: that is another decision). One the caller may not see is 404."""
+    invitation = session.scalars(
+        _visible_invitations(principal).where(Invitation.id == invitation_id)
+    ).first()
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    if invitation.accepted_at is None and is_open(invitation, now):
+        _withdraw_open(session=session, principal=principal, invitation=invitation, now=now)
+    if invitation.accepted_at is not None:
+        message = "This invitation was accepted already; the person is a user of the account"
+        raise Conflict(message, errors=[field_problem("id", "invitation_accepted", message)])
+    return invitation
+
+
+def _withdraw_open(
+    *, session: Session, principal: Principal, invitation: Invitation, now: dt.datetime
+) -> None:
+    # Of a withdrawal and an acceptance at the same moment, one updates the row; the other
+    # finds it used (refreshed below) and says so.
+    withdrawn = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == invitation.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_at=now)
+        ),
+    )
+    session.refresh(invitation)
+    if withdrawn.rowcount == 1:
+        record_audit(
+            session=session,
+            principal=principal,
+            action="invitation.withdraw",
+            object_type="invitation",
+            object_id=invitation.id,
+            changes={"account_id": invitation.account_id, "name": invitation.name},
+        )
+
+
 def _invalid_code() -> Invalid:
     message = "This invitation code is unknown, expired or already used"
     return Invalid(message, errors=[field_problem("code", "invalid_invitation", message)])
@@ -108,9 +187,18 @@ def open_invitation(
     if found is None:
         return None
     invitation, account = found
-    if invitation.accepted_at is not None or now >= invitation.expires_at:
+    if not is_open(invitation, now):
         return None
     return invitation, account
+
+
+def is_open(invitation: Invitation, now: dt.datetime) -> bool:
+    """Whether the invitation's code still works: not used, not withdrawn, not expired."""
+    return (
+        invitation.accepted_at is None
+        and invitation.withdrawn_at is None
+        and now < invitation.expires_at
+    )
 
 
 def accept(
@@ -127,7 +215,7 @@ def accept(
     invitation = session.scalars(
         select(Invitation).where(Invitation.code_hash == code_hash)
     ).first()
-    if invitation is None or invitation.accepted_at is not None or now >= invitation.expires_at:
+    if invitation is None or not is_open(invitation, now):
         raise _invalid_code()
     problem = password_problem(password, username=username)
     if problem is not None:
@@ -145,6 +233,7 @@ def accept(
             .where(
                 Invitation.id == invitation.id,
                 Invitation.accepted_at.is_(None),
+                Invitation.withdrawn_at.is_(None),
                 Invitation.expires_at > now,
             )
             .values(accepted_at=now)

@@ -37,6 +37,7 @@ OUTCOMES = frozenset({"OA", "OB"})  # A's deal with X's published request; B's w
 REPORTS = frozenset({"RP"})
 USERS = frozenset({"UA", "UB"})  # a user of investor A's account, one of B's
 KEYS = frozenset({"KA", "KB"})  # a second key of investor A's account, one of B's
+INVITATIONS = frozenset({"IA", "IB"})  # an open invitation to investor A's account, one to B's
 WEBHOOKS = frozenset({"WA", "WB"})  # a webhook endpoint of investor A's account, one of B's
 PROBLEM_JSON = "application/problem+json"
 CONDITIONAL_METHODS = frozenset({"PATCH", "DELETE"})  # sent with the current If-Match
@@ -741,6 +742,31 @@ ROUTES: list[RouteSpec] = [
         watch="/v1/users?limit=100",
     ),
     RouteSpec(
+        "GET /v1/invitations",
+        """
+        object anon badkey inv_a inv_b su_x su_y admin comm
+        -       401    401   200   200  200  200   200  200
+        """,
+        lists={
+            "inv_a": {"IA"},
+            "inv_b": {"IB"},
+            "su_x": set(),
+            "su_y": set(),
+            "admin": INVITATIONS,
+            "comm": INVITATIONS,
+        },
+    ),
+    RouteSpec(
+        "POST /v1/invitations/{invitation_id}/withdraw",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        IA        401    401   200   404  404  404   200  200
+        IB        401    401   404   200  404  404   200  200
+        missing   401    401   404   404  404  404   404  404
+        """,
+        watch="/v1/invitations?limit=100",
+    ),
+    RouteSpec(
         "GET /v1/users",
         """
         object anon badkey inv_a inv_b su_x su_y admin comm
@@ -960,8 +986,11 @@ def build_world(api: ApiClient) -> World:
     report = api.client.post("/v1/reports", json={"top_k": 1}, headers=api.admin)
     assert report.status_code == 201, report.text
     ids["RP"] = report.json()["id"]
-    for owner, user, key in [(inv_a, "UA", "KA"), (inv_b, "UB", "KB")]:
+    for owner, user, key, invitation in [(inv_a, "UA", "KA", "IA"), (inv_b, "UB", "KB", "IB")]:
         ids[user] = new_person(api, owner, signed_in=False).id
+        invited = api.client.post("/v1/invitations", json={"name": user}, headers=owner.headers)
+        assert invited.status_code == 201, invited.text
+        ids[invitation] = invited.json()["id"]
         created = api.client.post("/v1/api-keys", json={"name": key}, headers=owner.headers)
         assert created.status_code == 201, created.text
         ids[key] = created.json()["id"]
@@ -1104,6 +1133,7 @@ def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
         | REPORTS
         | USERS
         | KEYS
+        | INVITATIONS
         | WEBHOOKS
         | {NO_OBJECT, MISSING}
     )

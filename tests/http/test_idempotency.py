@@ -300,6 +300,19 @@ def _opened_outcome(w: World) -> str:
     return outcome_id
 
 
+def _open_invitation(w: World) -> str:
+    def make() -> str:
+        invited = w.api.client.post(
+            "/v1/invitations", json={"name": "Recipe withdrawn"}, headers=w.admin_of()
+        )
+        assert invited.status_code == 201, invited.text
+        invitation_id: str = invited.json()["id"]
+        return invitation_id
+
+    invitation_id: str = w.once("open invitation", make)
+    return invitation_id
+
+
 def _webhook_endpoint(w: World) -> str:
     def make() -> str:
         registered = w.api.client.post("/v1/webhook-endpoints", **_webhook_body(w))
@@ -383,6 +396,11 @@ RECIPES: dict[str, Recipe] = {
     ),
     "/v1/invitations": lambda w: ("/v1/invitations", {"name": "Recipe person"}, w.admin_of()),
     "/v1/api-keys": lambda w: ("/v1/api-keys", {"name": "recipe key"}, w.startup().headers),
+    "/v1/invitations/{invitation_id}/withdraw": lambda w: (
+        f"/v1/invitations/{_open_invitation(w)}/withdraw",
+        None,
+        w.admin_of(),
+    ),
     "/v1/events/{event_id}/meetings": lambda w: (
         f"/v1/events/{_conference_day(w).event_id}/meetings",
         {

@@ -33,7 +33,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "ed3d6cf304d5a45fbd51a335a8966897799f8bee19b93bbb99c8022fbb5ce223"
+RECORDED_SHA256 = "2e4efd9fb8789c764ab3924ee62ce281acff90b869982192c3b13ce166ec308c"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

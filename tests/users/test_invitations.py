@@ -217,3 +217,96 @@ def test_users_see_their_own_accounts_people_and_another_accounts_user_is_404(
     assert own.json()["username"] == x_person.username
     assert other.status_code == 404
     assert by_commission.status_code == 200
+
+
+def _invitation_id(db_session: Session, code: str) -> str:
+    """The id of the invitation a code belongs to (only the code's hash is stored)."""
+    code_hash = hashlib.sha256(code.encode()).hexdigest()
+    invitation_id = db_session.scalar(
+        select(Invitation.id).where(Invitation.code_hash == code_hash)
+    )
+    assert invitation_id is not None
+    return invitation_id
+
+
+def test_a_withdrawn_invitation_no_longer_works_and_is_no_longer_listed(
+    api: ApiClient, db_session: Session
+) -> None:
+    account = api.create_account("investor")
+    admin = new_person(api, account, admin=True)
+    kept, withdrawn = invite(api, account, name="Kept"), invite(api, account, name="Withdrawn")
+    withdrawn_id = _invitation_id(db_session, withdrawn)
+
+    response = api.client.post(f"/v1/invitations/{withdrawn_id}/withdraw", headers=admin.headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["withdrawn_at"] is not None
+    refused = accept(api, withdrawn)
+    assert refused.status_code == 422
+    assert problem_fields(refused.json()) == [("code", "invalid_invitation")]
+    listed = api.client.get("/v1/invitations", headers=admin.headers).json()["items"]
+    assert [item["name"] for item in listed] == ["Kept"]
+    assert accept(api, kept).status_code == 201
+    assert api.client.get("/v1/invitations", headers=admin.headers).json()["items"] == []
+    [record] = db_session.scalars(
+        select(AuditRecord).where(
+            AuditRecord.object_id == withdrawn_id, AuditRecord.action == "invitation.withdraw"
+        )
+    ).all()
+    assert record.actor_user_id == admin.id
+
+
+def test_withdrawing_twice_changes_nothing_and_an_accepted_invitation_is_a_conflict(
+    api: ApiClient, db_session: Session
+) -> None:
+    account = api.create_account("startup")
+    withdrawn, accepted = invite(api, account), invite(api, account)
+    withdrawn_id, accepted_id = (
+        _invitation_id(db_session, withdrawn),
+        _invitation_id(db_session, accepted),
+    )
+    assert accept(api, accepted).status_code == 201
+
+    first = api.client.post(f"/v1/invitations/{withdrawn_id}/withdraw", headers=api.admin)
+    again = api.client.post(f"/v1/invitations/{withdrawn_id}/withdraw", headers=api.admin)
+    too_late = api.client.post(f"/v1/invitations/{accepted_id}/withdraw", headers=api.admin)
+
+    assert again.status_code == 200
+    assert again.json()["withdrawn_at"] == first.json()["withdrawn_at"]
+    assert too_late.status_code == 409
+    assert problem_fields(too_late.json()) == [("id", "invitation_accepted")]
+    assert (
+        len(
+            db_session.scalars(
+                select(AuditRecord).where(AuditRecord.action == "invitation.withdraw")
+            ).all()
+        )
+        == 1
+    )
+
+
+def test_only_an_accounts_admin_or_the_commission_sees_and_withdraws_its_invitations(
+    api: ApiClient, db_session: Session
+) -> None:
+    account, other = api.create_account("investor"), api.create_account("investor")
+    colleague = new_person(api, account)  # a user, not the account's admin
+    outsider = new_person(api, other, admin=True)
+    invitation_id = _invitation_id(db_session, invite(api, account))
+
+    assert api.client.get("/v1/invitations", headers=colleague.headers).json()["items"] == []
+    assert api.client.get("/v1/invitations", headers=outsider.headers).json()["items"] == []
+    for person in (colleague, outsider):
+        response = api.client.post(
+            f"/v1/invitations/{invitation_id}/withdraw", headers=person.headers
+        )
+        assert response.status_code == 404, response.text
+
+
+def test_an_expired_invitation_is_not_listed(app: FastAPI, api: ApiClient) -> None:
+    clock = Clock().install(app)
+    invite(api, api.create_account("investor"))
+    assert len(api.client.get("/v1/invitations", headers=api.admin).json()["items"]) == 1
+
+    clock.advance(hours=72)
+
+    assert api.client.get("/v1/invitations", headers=api.admin).json()["items"] == []

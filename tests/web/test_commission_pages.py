@@ -145,3 +145,36 @@ def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> No
     after = browser.get("/commission/people", done="revoked").text
     assert "密钥已吊销：使用该密钥的程序从现在起将被拒绝。" in after
     assert browser.post("/commission/keys/no-such-key/revoke", {}).status_code == 404
+
+
+def test_an_open_invitation_is_listed_and_withdrawn_from_the_page(api: ApiClient) -> None:
+    investor = api.create_account("investor", name="撤回测试基金")
+    browser = _commission(api)
+    invited = browser.post("/commission/people/invite", {"account_id": investor.id, "name": "王芳"})
+    link = re.search(r"/invitation\?code=([^<]+)</code>", invited.text)
+    assert link is not None
+    code = unquote(link.group(1))
+    # The page lists it, and reloading the page would show a second one made by mistake.
+    listed = browser.get("/commission/people").text
+    assert "尚未接受的邀请" in listed
+    assert "王芳" in listed
+    withdraw = re.search(r'action="(/commission/invitations/[^/"]+/withdraw)"', listed)
+    assert withdraw is not None
+    assert browser.get("/invitation", code=code).text.count("王芳") >= 1
+
+    withdrawn = browser.post(withdraw.group(1), {})
+
+    assert withdrawn.headers["location"] == "/commission/people?done=withdrawn"
+    after = browser.get("/commission/people", done="withdrawn").text
+    assert "邀请已撤回：其链接和邀请码已失效。" in after
+    assert "尚未接受的邀请" not in after
+    # The link no longer opens the form for the person, and the code is refused.
+    assert "王芳" not in browser.get("/invitation", code=code).text
+    refused = api.client.post(
+        "/v1/invitations/accept",
+        json={"code": code, "username": "wang.fang", "password": "a long password 2026"},
+    )
+    assert refused.status_code == 422
+    assert (
+        browser.post("/commission/invitations/no-such-invitation/withdraw", {}).status_code == 404
+    )

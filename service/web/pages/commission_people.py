@@ -3,6 +3,7 @@ person (the one-time code is shown once), revoking a key."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
@@ -10,14 +11,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from models import ApiKey, User
+from models import ApiKey, Invitation, User
 from service.accounts import service as accounts
 from service.api_keys import service as api_keys
 from service.api_keys.service import ACCOUNT_KEY_NAME
 from service.core.clock import Now
 from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
-from service.http.problems import NotFound
+from service.http.problems import Conflict, NotFound
 from service.i18n.catalogs import translate
 from service.users import service as users
 from service.web.pages.common import (
@@ -32,11 +33,18 @@ router = APIRouter(include_in_schema=False)
 SHOWN = 200
 
 
-def _people_context(session: Session, visitor: Principal, **extra: Any) -> dict[str, Any]:
+def _people_context(
+    session: Session, visitor: Principal, now: dt.datetime, **extra: Any
+) -> dict[str, Any]:
     listed, _ = accounts.list_page(session=session, role=None, limit=SHOWN, cursor=None)
     people: defaultdict[str, list[User]] = defaultdict(list)
     for user in users.list_page(session=session, principal=visitor, limit=SHOWN, cursor=None)[0]:
         people[user.account_id].append(user)
+    invitations: defaultdict[str, list[Invitation]] = defaultdict(list)
+    for invitation in users.list_open_page(
+        session=session, principal=visitor, now=now, limit=SHOWN, cursor=None
+    )[0]:
+        invitations[invitation.account_id].append(invitation)
     keys: defaultdict[str, list[ApiKey]] = defaultdict(list)
     for key, _owner in api_keys.list_page(
         session=session, principal=visitor, limit=SHOWN, cursor=None
@@ -46,19 +54,27 @@ def _people_context(session: Session, visitor: Principal, **extra: Any) -> dict[
     return {
         "accounts": listed,
         "people": people,
+        "invitations": invitations,
         "keys": keys,
         "account_key_name": ACCOUNT_KEY_NAME,
         **extra,
     }
 
 
+_DONE_NOTICES = {
+    "revoked": "Key revoked: programs using it are refused from now on.",
+    "withdrawn": "Invitation withdrawn: its link and code no longer work.",
+    "accepted": "That invitation was accepted meanwhile; the person is listed under People.",
+}
+
+
 @router.get("/commission/people")
-def people_page(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
-    revoked = request.query_params.get("done") == "revoked"
-    notice = (
-        translate("Key revoked: programs using it are refused from now on.") if revoked else None
-    )
-    context = _people_context(session, visitor, notice=notice)
+def people_page(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, now: Now
+) -> Response:
+    done = _DONE_NOTICES.get(request.query_params.get("done", ""))
+    notice = translate(done) if done else None
+    context = _people_context(session, visitor, now, notice=notice)
     return render(request, visitor, "commission/people.html", context)
 
 
@@ -82,8 +98,28 @@ async def invite_person(
     except NotFound:
         return not_found(request, visitor)
     link = f"{request.base_url}invitation?{urlencode({'code': code})}"
-    context = _people_context(session, visitor, invited=(invitation, code, link))
+    context = _people_context(session, visitor, now, invited=(invitation, code, link))
     return render(request, visitor, "commission/people.html", context)
+
+
+@router.post("/commission/invitations/{invitation_id}/withdraw")
+async def withdraw_invitation(
+    invitation_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    form: SubmittedForm,
+    now: Now,
+) -> Response:
+    """Withdraw an invitation before it is used; one accepted meanwhile is left as it is."""
+    start_writing(session)
+    try:
+        users.withdraw(session=session, principal=visitor, invitation_id=invitation_id, now=now)
+    except NotFound:
+        return not_found(request, visitor)
+    except Conflict:
+        return redirect(request, "/commission/people?done=accepted")
+    return redirect(request, "/commission/people?done=withdrawn")
 
 
 @router.post("/commission/keys/{key_id}/revoke")
