@@ -3,9 +3,11 @@ and the audit trail with its filters."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import unquote
 
+from service.web.pages import commission_records
 from tests.support.factories import ApiClient
 from tests.support.people import new_person
 from tests.support.web import Browser
@@ -78,9 +80,12 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
 
 def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> None:
     startup = api.create_account("startup", name="审计测试企业")
-    api.create_request(startup)
+    api.create_request(startup, company="审计测试公司")
     browser = _commission(api)
     everything = browser.get("/commission/audit")
+    # Each object by its name, its kind beside it.
+    assert '审计测试公司 <span class="muted">融资需求</span>' in everything.text
+    assert '审计测试企业 <span class="muted">账户</span>' in everything.text
     # Actions and objects in words, never their codes.
     assert "<td>创建融资需求</td>" in everything.text
     assert "financing_request.create" not in everything.text
@@ -178,3 +183,9 @@ def test_an_open_invitation_is_listed_and_withdrawn_from_the_page(api: ApiClient
     assert (
         browser.post("/commission/invitations/no-such-invitation/withdraw", {}).status_code == 404
     )
+
+
+def test_an_audit_day_filter_is_the_day_on_beijing_clocks() -> None:
+    start = commission_records._moment("2026-12-06")
+
+    assert start == dt.datetime(2026, 12, 5, 16, tzinfo=dt.UTC)

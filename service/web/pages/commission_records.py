@@ -9,7 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from service.accounts import service as accounts
+from service.api_keys.service import ACCOUNT_KEY_NAME
 from service.audit_log import service as audit
+from service.audit_log.object_names import object_names
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.events.schemas import EventCreate
@@ -21,7 +23,7 @@ from service.reports import service as reports
 from service.reports.document import Scope
 from service.reports.findings import find
 from service.reports.schemas import ReportCreate
-from service.reports.wording import Wording
+from service.reports.wording import Wording, display_time_zone
 from service.web.forms import FormState, validated
 from service.web.pages.common import (
     CommissionVisitor,
@@ -30,6 +32,7 @@ from service.web.pages.common import (
     render,
 )
 from service.web.responses import redirect
+from service.web.templating import model_name
 
 router = APIRouter(include_in_schema=False)
 LISTED = 50
@@ -133,13 +136,15 @@ def read_report(
 
 
 def _moment(value: str | None) -> dt.datetime | None:
-    """A date typed in a filter, as the start of that day (UTC, the trail's clock)."""
+    """A date typed in a filter, as the start of that day on the clocks the page shows times
+    in (Beijing time by default): the day the officer means."""
     if not value:
         return None
     try:
-        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return None
+    return dt.datetime.combine(day, dt.time(), tzinfo=display_time_zone())
 
 
 @router.get("/commission/audit")
@@ -169,8 +174,17 @@ def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisito
         limit=LISTED,
         cursor=query.get("cursor") or None,
     )
+    names = object_names(
+        session,
+        records,
+        model_name=model_name,
+        account_key_name=lambda name: (
+            translate("The account's own key") if name == ACCOUNT_KEY_NAME else name
+        ),
+    )
     context = {
         "records": records,
+        "object_names": names,
         "chosen": chosen,
         "object_types": AUDIT_OBJECT_TYPES,
         "accounts": known_accounts,
