@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from service.conference.agendas import AgendaEntry, TablePlan, TablePlanSlot
 from service.conference.programme import local
 from service.i18n.catalogs import translate
+from service.i18n.languages import joined
 from service.reference_data.catalog import Language
 from service.reports.charts import FONT_STACK
 from service.reports.formatting import BABEL_LOCALES
@@ -42,7 +43,6 @@ TablePlanFormat = Literal["html", "pdf", "xlsx"]
 HTML_MEDIA_TYPE = "text/html; charset=utf-8"
 # The `lang` of the page: Chromium and WeasyPrint pick Simplified Chinese glyphs for zh-CN.
 PAGE_LANGUAGES: dict[Language, str] = {"zh": "zh-CN", "en": "en"}
-LIST_SEPARATORS: dict[Language, str] = {"zh": "、", "en": ", "}
 TIME_FORMAT = "hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 _MAX_COLUMN_WIDTH = 50
@@ -82,7 +82,7 @@ def table_ranges(tables: Iterable[int], language: Language) -> str:
     for _, run in itertools.groupby(enumerate(numbers), key=lambda pair: pair[1] - pair[0]):
         members = [number for _, number in run]
         runs.append(str(members[0]) if len(members) == 1 else f"{members[0]}–{members[-1]}")
-    return LIST_SEPARATORS[language].join(runs)
+    return joined(runs, language)
 
 
 @dataclass(frozen=True, slots=True)
