@@ -2,8 +2,9 @@
 
 Hashes come from argon2-cffi's ``PasswordHasher`` (Argon2id with the RFC 9106 low-memory
 parameters it defaults to: 3 passes over 64 MiB, 4 lanes). A password is refused when it
-is shorter than ``MIN_PASSWORD_LENGTH``, when it equals the username, or when its lower-case
-form is in ``common_passwords.txt``: the 19,640 common passwords Django ships
+is shorter than ``MIN_PASSWORD_LENGTH``, when it is or contains the username, when it is a
+pattern, or when its lower-case form, with or without digits and signs around it, is in
+``common_passwords.txt``: the 19,640 common passwords Django ships
 (``django/contrib/auth/common-passwords.txt.gz``, lower-cased and deduplicated, compiled by
 Royce Williams from leaked-password corpora; BSD-3-Clause, see
 ``common_passwords.LICENSE``).
@@ -42,18 +43,35 @@ def common_passwords() -> frozenset[str]:
 def password_weakness(password: str, *, username: str | None = None) -> str | None:
     """Why ``password`` may not be used, as a code a page words in its reader's language
     (``password_too_short``, ``password_too_long``, ``common_password``,
-    ``password_is_username``), or None when it may."""
+    ``password_is_username``, ``password_contains_username``, ``predictable_password``,
+    ``decorated_common_password``), or None when it may."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return "password_too_short"
     if len(password) > MAX_PASSWORD_LENGTH:
         return "password_too_long"
-    if password.lower() in common_passwords():
+    lowered = password.lower()
+    if lowered in common_passwords():
         return "common_password"
-    if username is not None and password.lower() == username.lower():
+    if username is not None and lowered == username.lower():
         return "password_is_username"
-    if _predictable(password.lower()):
+    if username is not None and len(username) >= SHORTEST_USERNAME_INSIDE:
+        if username.lower() in lowered:
+            return "password_contains_username"
+    if _predictable(lowered):
         return "predictable_password"
+    core = lowered.strip(_DECORATION)
+    if len(core) >= SHORTEST_COMMON_CORE and core in common_passwords():
+        return "decorated_common_password"
     return None
+
+
+# Digits, signs and spaces people add around a common password to pass a length rule
+# (password2026, !!sunshine!!, 1314woaini1314): what is left inside is still guessed first.
+_DECORATION = "0123456789 !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+SHORTEST_COMMON_CORE = 4
+# A username this long inside the password (li.wei2026!) gives most of it away; shorter ones
+# (a three-letter name) turn up by chance in a long passphrase.
+SHORTEST_USERNAME_INSIDE = 4
 
 
 FEWEST_DISTINCT_CHARACTERS = 5
@@ -86,6 +104,11 @@ _WEAKNESS_MESSAGES = {
     "password_too_long": f"A password has at most {MAX_PASSWORD_LENGTH} characters",
     "common_password": "This password is in a list of common passwords; choose another",
     "password_is_username": "The password may not be the username",
+    "password_contains_username": "The password may not contain the username",
+    "decorated_common_password": (
+        "This password is a common password with digits or signs added (such as password2026);"
+        " choose another"
+    ),
     "predictable_password": (
         "This password is a pattern (repeats, or a run such as 123456 or abcdef); choose another"
     ),

@@ -46,6 +46,30 @@ def test_password_rules(password: str, allowed: bool) -> None:
     assert (passwords.password_problem(password) is None) is allowed
 
 
+@pytest.mark.parametrize(
+    ("password", "username", "weakness"),
+    [
+        # A common password with digits or signs around it is still guessed first.
+        ("password2026", None, "decorated_common_password"),
+        ("!!sunshine!!", None, "decorated_common_password"),
+        ("1314woaini1314", None, "decorated_common_password"),
+        ("Monkey-2026-!", None, "decorated_common_password"),
+        # Signs inside a passphrase are not decoration.
+        ("monkey-business-77", None, None),
+        ("my Shanghai office 2026", None, None),
+        # The username given away inside the password.
+        ("li.wei2026!!", "li.wei", "password_contains_username"),
+        ("Grace.Hopper", "grace.hopper", "password_is_username"),
+        # A three-letter username turns up by chance in a long passphrase.
+        ("a bold plan for 2026", "bol", None),
+    ],
+)
+def test_a_common_password_dressed_up_or_the_username_inside_is_refused(
+    password: str, username: str | None, weakness: str | None
+) -> None:
+    assert passwords.password_weakness(password, username=username) == weakness
+
+
 def test_hashes_are_argon2id_with_the_library_defaults(real_hasher: PasswordHasher) -> None:
     stored = passwords.hash_password("a reasonable passphrase")
 

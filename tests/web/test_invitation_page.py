@@ -51,6 +51,16 @@ def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) 
     assert dict(FIELD_ERROR.findall(run.text)) == {
         "password": "密码过于规律（重复，或如 123456、abcdef 的连续字符），请换一个。"
     }
+    dressed = browser.post(
+        "/invitation", {**good, "password": "sunshine2026!", "password_again": "sunshine2026!"}
+    )
+    assert dict(FIELD_ERROR.findall(dressed.text)) == {
+        "password": "该密码是常见密码加上数字或符号（如 password2026），请换一个。"
+    }
+    named = browser.post(
+        "/invitation", {**good, "password": "wang.fang 2026!", "password_again": "wang.fang 2026!"}
+    )
+    assert dict(FIELD_ERROR.findall(named.text)) == {"password": "密码中不能包含用户名。"}
     wrong_code = browser.post(
         "/invitation", {**good, "code": "mi_not-a-code", "password_again": PASSWORD}
     )

@@ -38,6 +38,11 @@ _WEAKNESSES = {
     "password_too_long": N_("This password is too long."),
     "common_password": N_("This password is in a list of common passwords; choose another."),
     "password_is_username": N_("The password may not be the username."),
+    "password_contains_username": N_("The password may not contain the username."),
+    "decorated_common_password": N_(
+        "This password is a common password with digits or signs added (such as "
+        "password2026); choose another."
+    ),
     "predictable_password": N_(
         "This password is a pattern (repeats, or a run such as 123456 or abcdef); choose another."
     ),
