@@ -52,11 +52,11 @@ def password_weakness(password: str, *, username: str | None = None) -> str | No
     lowered = password.lower()
     if lowered in common_passwords():
         return "common_password"
-    if username is not None and lowered == username.lower():
+    name = (username or "").lower()
+    if name and lowered == name:
         return "password_is_username"
-    if username is not None and len(username) >= SHORTEST_USERNAME_INSIDE:
-        if username.lower() in lowered:
-            return "password_contains_username"
+    if len(name) >= SHORTEST_USERNAME_INSIDE and name in lowered:
+        return "password_contains_username"
     if _predictable(lowered):
         return "predictable_password"
     core = lowered.strip(_DECORATION)
