@@ -3,8 +3,9 @@ filters, with one-click feedback."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -96,12 +97,32 @@ def _known(kind: CodeKind, value: str | None) -> str | None:
     return reference.resolve(kind, value)
 
 
-def _min_score(value: str | None) -> float:
+_SHOWN_PLACES = Decimal("0.01")  # the cards show the fit to two decimals
+
+
+def _min_score(value: str | None) -> Decimal:
+    """The lowest fit asked for, to the two decimals the cards show it with."""
     try:
-        score = float(value) if value else 0.0
-    except ValueError:
+        score = Decimal(value) if value else Decimal(0)
+    except InvalidOperation:
+        score = Decimal(0)
+    if not score.is_finite():
+        score = Decimal(0)
+    return min(max(score, Decimal(0)), Decimal(1)).quantize(_SHOWN_PLACES, ROUND_HALF_UP)
+
+
+def _lowest_score_shown_as(figure: Decimal) -> float:
+    """The lowest score a card shows as ``figure`` or more: a card shows 0.799 as 0.80, so
+    "at least 0.80" keeps it. Formatting a float to two places rounds its exact binary value,
+    half to even, so the boundary is the first float near ``figure - 0.005`` that the card
+    shows as ``figure`` (the nearest float to that decimal may lie just below it, or on it
+    and round down: 0.125 reads 0.12)."""
+    if figure <= 0:
         return 0.0
-    return min(max(score, 0.0), 1.0)
+    lowest = float(figure - _SHOWN_PLACES / 2)
+    while Decimal(f"{lowest:.2f}") < figure:
+        lowest = math.nextafter(lowest, math.inf)
+    return lowest
 
 
 def _matches_notice(done: str | None) -> str | None:
@@ -174,7 +195,7 @@ def _matches_page(
         "event_id": query.get("event_id") if query.get("event_id") in event_ids else None,
         "min_score": _min_score(query.get("min_score")),
     }
-    window = RankingWindow(MATCHES_PER_PAGE, 0, chosen["min_score"], False)
+    window = RankingWindow(MATCHES_PER_PAGE, 0, _lowest_score_shown_as(chosen["min_score"]), False)
     passed_ids = feedback.passed_request_ids(session=session, profile_id=mandate.id)
     matches = rank_requests_for_investor(
         session=session,
