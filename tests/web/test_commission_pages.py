@@ -98,6 +98,11 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     assert "<td>创建账户</td>" in everything.text
     long_ago = browser.get("/commission/audit", since="2001-01-01", until="2001-01-02")
     assert "没有符合筛选条件的记录" in long_ago.text
+    # One day is a range: from and until the same day keeps only that day.
+    one_day = browser.get("/commission/audit", since="2001-01-01", until="2001-01-01")
+    assert "没有符合筛选条件的记录" in one_day.text
+    reversed_range = browser.get("/commission/audit", since="2001-01-02", until="2001-01-01")
+    assert dict(FIELD_ERROR.findall(reversed_range.text)) == {"until": "截止日期早于起始日期。"}
 
 
 def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiClient) -> None:

@@ -160,7 +160,10 @@ def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisito
         "until": query.get("until") or "",
     }
     since, until = _moment(chosen["since"]), _moment(chosen["until"])
-    if since is not None and until is not None and since >= until:
+    errors: dict[str, str] = {}
+    if since is not None and until is not None and since > until:
+        # Nothing is filtered by a range that holds no day; the officer is told which field.
+        errors["until"] = translate("The end date is before the start date.")
         since = until = None
     until_end = None if until is None else until + dt.timedelta(days=1)
     records, next_cursor = audit.list_page(
@@ -185,6 +188,7 @@ def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisito
     context = {
         "records": records,
         "object_names": names,
+        "form": FormState(values=chosen, errors=errors),
         "chosen": chosen,
         "object_types": AUDIT_OBJECT_TYPES,
         "accounts": known_accounts,
