@@ -509,6 +509,10 @@ def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None
     # What the officer approves: the sectors it will be matched on and where it is presented.
     assert "<dt>行业</dt><dd>基础大模型</dd>" in page.text
     assert "<dt>活动</dt><dd>无</dd>" in page.text
+    # A phone typed without a contact name is shown all the same.
+    phone_only = api.create_request(startup, contact_phone="021 6321 0000")
+    phoned = browser.get(f"/commission/requests/{phone_only['id']}").text
+    assert '<dt>联系电话</dt><dd><a href="tel:02163210000">021 6321 0000</a></dd>' in phoned
     rejected = browser.post(
         "/commission/review",
         {
