@@ -48,6 +48,23 @@ def _half_width(value: object) -> object:
     return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
 
 
+# A landline with its area code has 10 to 12 digits, a mobile 11, an international number at
+# most 15 (E.164); fewer than 7 is a typing slip, not a number anyone answers.
+FEWEST_PHONE_DIGITS = 7
+MOST_PHONE_DIGITS = 15
+
+
+def _phone_digits(value: str) -> str:
+    digits = sum(character.isdigit() for character in value)
+    if not FEWEST_PHONE_DIGITS <= digits <= MOST_PHONE_DIGITS:
+        raise PydanticCustomError(
+            "phone_digits",
+            "A phone number has {fewest} to {most} digits",
+            {"fewest": FEWEST_PHONE_DIGITS, "most": MOST_PHONE_DIGITS},
+        )
+    return value
+
+
 ContactPhone = Annotated[
     str,
     Field(
@@ -58,6 +75,7 @@ ContactPhone = Annotated[
         examples=["+86 21 5555 0100"],
     ),
     BeforeValidator(_half_width),
+    AfterValidator(_phone_digits),
 ]
 CreditCode = Annotated[
     str,

@@ -43,6 +43,10 @@ _MESSAGES = {
     "string_pattern_mismatch": N_(
         "Write digits, spaces, brackets or dashes, such as 021-5555 0100."
     ),
+    "phone_digits": N_(
+        "A phone number has %(fewest)s to %(most)s digits, such as 021-5555 0100 or "
+        "138 0013 8000."
+    ),
 }
 _DEFAULT_MESSAGE = N_("This value is not valid.")
 # The rule itself is the field's hint, just above the message.

@@ -71,3 +71,38 @@ def test_a_bad_code_and_phone_are_named_in_one_422(api: ApiClient) -> None:
     assert set(errors) == {"credit_code", "contact_phone"}
     assert errors["credit_code"]["code"] == "credit_code"
     assert "should be B" in errors["credit_code"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("phone", "accepted"),
+    [
+        ("12345", False),  # a typing slip, not a number
+        ("+86 21 5555 0100 1234", False),  # 16 digits: longer than any number (E.164)
+        ("5555 0100", True),  # a local number without its area code
+        ("021-5555 0100", True),
+        ("138 0013 8000", True),
+        ("+1 (415) 555-0100", True),
+    ],
+)
+def test_a_phone_number_has_seven_to_fifteen_digits(
+    api: ApiClient, phone: str, accepted: bool
+) -> None:
+    startup = api.create_account("startup")
+    response = api.client.post(
+        "/v1/financing-requests",
+        json={
+            "company": "Stepfun",
+            "title": "Round",
+            "sectors": ["ai"],
+            "amount": "1000000",
+            "stage": "seed",
+            "contact_phone": phone,
+        },
+        headers=startup.headers,
+    )
+    if accepted:
+        assert response.status_code == 201, response.text
+    else:
+        assert response.status_code == 422
+        (error,) = response.json()["errors"]
+        assert (error["field"], error["code"]) == ("contact_phone", "phone_digits")

@@ -344,6 +344,10 @@ def test_the_credit_code_is_checked_beside_its_field(api: ApiClient) -> None:
     errors = dict(FIELD_ERROR.findall(short.text))
     assert errors["contact_phone"].startswith("请填写数字")  # not "fill this in": it was
     assert errors["amount"] == "金额必须大于零。"
+    slip = browser.post("/startup/requests/new", {**GOOD_FORM, "contact_phone": "12345"})
+    assert dict(FIELD_ERROR.findall(slip.text))["contact_phone"] == (
+        "电话号码应有 7 到 15 位数字，例如 021-5555 0100 或 138 0013 8000。"
+    )
     fixed = browser.post(
         "/startup/requests/new",
         {
