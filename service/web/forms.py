@@ -44,8 +44,7 @@ _MESSAGES = {
         "Write digits, spaces, brackets or dashes, such as 021-5555 0100."
     ),
     "phone_digits": N_(
-        "A phone number has %(fewest)s to %(most)s digits, such as 021-5555 0100 or "
-        "138 0013 8000."
+        "A phone number has %(fewest)s to %(most)s digits, such as 021-5555 0100 or 138 0013 8000."
     ),
 }
 _DEFAULT_MESSAGE = N_("This value is not valid.")
