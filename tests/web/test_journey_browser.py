@@ -208,7 +208,7 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     queue.get_by_label("选择“基础大模型C轮融资”").check()
     with queue.expect_navigation():
         queue.get_by_role("button", name="发布所选项目").click()
-    assert "已审核 1 项" in queue.content()
+    assert "已发布 1 项" in queue.content()
 
     # The investor finds it among its matches, with reasons, and marks interest.
     investor = open_visit(browser, "investor")

@@ -281,17 +281,27 @@ def test_the_commission_reviews_several_requests_at_once(api: ApiClient) -> None
     ours = [c for c in chosen if c.split(":")[0] in {first["id"], second["id"]}]
     assert len(ours) == 2
 
-    no_note = browser.post("/commission/review", {"chosen": ours, "decision": "reject"})
-    assert no_note.headers["location"] == "/commission/review?problem=note"
+    no_note = browser.post(
+        "/commission/review", {"chosen": ours, "decision": "reject", "note": "  "}
+    )
+    # Said beside the note, the ticked rows still ticked, nothing reviewed.
+    assert no_note.status_code == 422
+    assert dict(FIELD_ERROR.findall(no_note.text)) == {"note": "退回时需要给企业留言说明。"}
+    for value in ours:
+        assert f'value="{value}" id="choose-{value.split(":")[0]}" checked' in no_note.text
+    nothing = browser.post("/commission/review", {"decision": "publish"})
+    assert dict(FIELD_ERROR.findall(nothing.text)) == {"chosen": "请至少选择一个项目。"}
     published = browser.post("/commission/review", {"chosen": ours, "decision": "publish"})
-    assert published.headers["location"] == "/commission/review?done=2&skipped=0"
+    assert published.headers["location"] == "/commission/review?done=2&skipped=0&decision=publish"
+    shown = browser.get("/commission/review", done="2", skipped="0", decision="publish")
+    assert "已发布 2 项。" in shown.text
     statuses = {
         api.client.get(f"/v1/financing-requests/{r['id']}", headers=api.admin).json()["status"]
         for r in (first, second)
     }
     assert statuses == {"published"}
     again = browser.post("/commission/review", {"chosen": ours, "decision": "publish"})
-    assert again.headers["location"] == "/commission/review?done=0&skipped=2"
+    assert again.headers["location"] == "/commission/review?done=0&skipped=2&decision=publish"
 
 
 def test_the_investor_reads_its_matches_and_its_interest_reaches_the_startup(
@@ -525,7 +535,7 @@ def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None
             "note": "请补充财务报表",
         },
     )
-    assert rejected.headers["location"] == "/commission/review?done=1&skipped=0"
+    assert rejected.headers["location"] == "/commission/review?done=1&skipped=0&decision=reject"
     page = browser.get(f"/commission/requests/{created['id']}")
     assert "退回融资需求 · 请补充财务报表" in page.text
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
 from models import RequestStatus
 from service.audit_log import service as audit
@@ -14,9 +15,11 @@ from service.events import service as events
 from service.feedback import service as feedback
 from service.financing_requests import service as requests
 from service.financing_requests.schemas import ReviewDecision
+from service.http.auth import Principal
 from service.http.problems import Conflict, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.languages import current_language
+from service.i18n.reasons import N_
 from service.matches.service import rank_investors_for_request
 from service.outcomes.figures import FiguresBy, commission_figures
 from service.outcomes.presenting import figures_out
@@ -27,6 +30,7 @@ from service.reports import service as reports
 from service.reports.findings import find
 from service.reports.outcome_wording import rate_text
 from service.reports.wording import Wording
+from service.web.forms import FormState
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
@@ -64,8 +68,22 @@ def dashboard(request: Request, session: SessionDep, visitor: CommissionVisitor)
     return render(request, visitor, "commission/dashboard.html", context)
 
 
-@router.get("/commission/review")
-def review_queue(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
+_REVIEWED_NOTICES = {
+    "publish": N_("%(count)s published."),
+    "reject": N_("%(count)s sent back to the startup."),
+}
+
+
+def _review_page(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    *,
+    form: FormState | None = None,
+    chosen: frozenset[str] = frozenset(),
+) -> Response:
+    """The queue; with ``form``, the decision that was not made shown again: the rows that
+    were ticked still ticked, the note as typed, each problem beside its field (422)."""
     waiting, _ = requests.list_page(
         session=session,
         principal=visitor,
@@ -77,19 +95,27 @@ def review_queue(request: Request, session: SessionDep, visitor: CommissionVisit
         cursor=None,
     )
     query = request.query_params
+    done, decision = query.get("done", ""), query.get("decision", "")
+    notice = (
+        translate(_REVIEWED_NOTICES.get(decision, N_("%(count)s reviewed."))) % {"count": done}
+        if done.isdigit() and form is None
+        else None
+    )
+    skipped = query.get("skipped", "")
     context: dict[str, Any] = {
         "waiting": waiting,
-        "error": translate("A rejection needs a note for the startup.")
-        if query.get("problem") == "note"
-        else translate("Choose at least one request.")
-        if query.get("problem") == "none"
-        else None,
-        "notice": translate("%(count)s reviewed.") % {"count": query.get("done")}
-        if query.get("done", "").isdigit()
-        else None,
-        "skipped": int(query.get("skipped", "0") or 0) if query.get("skipped", "").isdigit() else 0,
+        "form": form or FormState(values={}),
+        "chosen": chosen,
+        "notice": notice,
+        "skipped": int(skipped) if skipped.isdigit() and form is None else 0,
     }
-    return render(request, visitor, "commission/review.html", context)
+    status_code = 422 if form is not None and form.errors else 200
+    return render(request, visitor, "commission/review.html", context, status_code=status_code)
+
+
+@router.get("/commission/review")
+def review_queue(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
+    return _review_page(request, session, visitor)
 
 
 @router.post("/commission/review")
@@ -97,14 +123,22 @@ async def review_requests(
     request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm
 ) -> Response:
     """Publish or reject every chosen request; one that changed since the page was opened
-    is left for another look (counted as skipped)."""
+    is left for another look (counted as skipped). Nothing is reviewed while a problem is
+    shown."""
     decision = str(form.get("decision", ""))
-    note = str(form.get("note", "")).strip() or None
-    chosen = [str(value).partition(":") for value in form.getlist("chosen")]
+    typed_note = str(form.get("note", ""))
+    note = typed_note.strip() or None
+    ticked = [str(value) for value in form.getlist("chosen")]
+    chosen = [value.partition(":") for value in ticked]
+    state = FormState(values={"note": typed_note})
     if not chosen:
-        return redirect(request, "/commission/review?problem=none")
+        state.errors["chosen"] = translate("Choose at least one request.")
     if decision == "reject" and note is None:
-        return redirect(request, "/commission/review?problem=note")
+        state.errors["note"] = translate("A rejection needs a note for the startup.")
+    if decision not in _REVIEWED_NOTICES:
+        state.errors["decision"] = translate("Choose to publish or to send back.")
+    if state.errors:
+        return _review_page(request, session, visitor, form=state, chosen=frozenset(ticked))
     checked = ReviewDecision.model_validate({"decision": decision, "note": note})
     start_writing(session)
     done = skipped = 0
@@ -127,7 +161,9 @@ async def review_requests(
             skipped += 1
             continue
         done += 1
-    return redirect(request, f"/commission/review?done={done}&skipped={skipped}")
+    return redirect(
+        request, f"/commission/review?done={done}&skipped={skipped}&decision={checked.decision}"
+    )
 
 
 @router.get("/commission/requests/{request_id}")
