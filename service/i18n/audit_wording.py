@@ -20,7 +20,7 @@ _ACTIONS: dict[str, str] = {
     "event.programme": N_("Changed the event's programme"),
     "feedback.interested": N_("Answered: interested"),
     "feedback.pass": N_("Answered: not considering"),
-    "feedback.meeting": N_("Answered: would like to meet"),
+    "feedback.meeting": N_("Answered: met"),
     "feedback.committed": N_("Answered: committed"),
     "feedback.undo": N_("Took an answer back"),
     "financing_request.create": N_("Created the financing request"),
