@@ -43,6 +43,9 @@ _MESSAGES = {
     "string_pattern_mismatch": N_(
         "Write digits, spaces, brackets or dashes, such as 021-5555 0100."
     ),
+    "date_parsing": N_("Write a date such as 2025-06-30 or 2025年6月30日."),
+    "date_from_datetime_parsing": N_("Write a date such as 2025-06-30 or 2025年6月30日."),
+    "date_from_datetime_inexact": N_("Write a date such as 2025-06-30 or 2025年6月30日."),
     "phone_digits": N_(
         "A phone number has %(fewest)s to %(most)s digits, such as 021-5555 0100 or 138 0013 8000."
     ),

@@ -74,13 +74,32 @@ def test_a_file_of_deals_is_imported_whole_or_not_at_all(api: ApiClient) -> None
         "公司,行业,阶段,金额,币种,交割日期\n"
         "宇树科技,具身智能与智能机器人,B轮,5亿,人民币,2024-05-01\n"
     )
-    refused = _upload(browser, path, rows + "坏行,区块链,B轮,,,2024-01-01\n")
+    refused = _upload(
+        browser, path, rows + "坏行,区块链,B轮,,,2024-01-01\n" + "坏日期,人工智能,B轮,,,上周\n"
+    )
     assert refused.startswith("200")
-    assert "第 3 行" in refused
+    # Each problem names its field as the form does, in the reader's language.
+    assert "第 3 行：行业：" in refused
+    assert "第 4 行：交割日期：请填写日期，例如 2025-06-30 或 2025年6月30日。" in refused
     assert _deals(api, mandate_id, headers) == []
-    imported = _upload(browser, path, rows)
+    # Dates as spreadsheets write them are read.
+    written = (
+        "公司,行业,阶段,金额,币种,交割日期\n"
+        "宇树科技,具身智能与智能机器人,B轮,5亿,人民币,2024/5/1\n"
+        "智元机器人,具身智能与智能机器人,A轮,,,2024年3月8日\n"
+        "银河通用,具身智能与智能机器人,A轮,,,2024-06-20 00:00:00\n"
+    )
+    imported = _upload(browser, path, written)
     assert imported.startswith("303")
-    assert _deals(api, mandate_id, headers) == [("宇树科技", "ai.embodied")]
+    listed = api.client.get(f"/v1/investors/{mandate_id}/deals", headers=headers).json()
+    assert sorted(d["closed_on"] for d in listed["items"]) == [
+        "2024-03-08",
+        "2024-05-01",
+        "2024-06-20",
+    ]
+    nothing = _upload(browser, path, "")
+    assert "未导入任何记录：" in nothing
+    assert "请修改以下各行" not in nothing
 
 
 def test_another_investors_deal_history_is_not_found(api: ApiClient) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,12 @@ from service.deals import service as deals
 from service.deals.schemas import DealWrite
 from service.http.problems import Invalid
 from service.i18n.catalogs import translate
+from service.i18n.languages import current_language
+from service.i18n.reasons import N_
 from service.imports.reading import UnreadableFile, read_table
 from service.reference_data.catalog import get_reference_data
 from service.web.forms import FormState, amount_field, validated
+from service.web.import_wording import file_problem
 from service.web.pages.common import (
     InvestorVisitor,
     SubmittedForm,
@@ -31,6 +35,36 @@ from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("company", "sector", "stage", "region", "amount", "currency", "closed_on")
+# Each field as the form labels it, for naming it in a file's row problems.
+FIELD_LABELS = {
+    "company": N_("Company"),
+    "sector": N_("Sector"),
+    "stage": N_("Stage"),
+    "region": N_("Region"),
+    "amount": N_("Amount"),
+    "currency": N_("Currency"),
+    "closed_on": N_("Closed on"),
+}
+# A date as spreadsheets and people write it: 2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日,
+# or an Excel date cell read as 2025-06-30 00:00:00.
+_WRITTEN_DATE = re.compile(
+    r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
+    r"(?:[ T]00:00(?::00)?)?"
+)
+
+
+def _iso_date(written: str) -> str:
+    """``written`` as an ISO date when it is one of the ways above; else as written, for
+    the form's check to word the problem."""
+    found = _WRITTEN_DATE.fullmatch(written.strip())
+    if found is None:
+        return written
+    try:
+        return dt.date(int(found["year"]), int(found["month"]), int(found["day"])).isoformat()
+    except ValueError:
+        return written
+
+
 # A file's column headers: the field names, or what a Chinese spreadsheet calls them.
 HEADERS = {
     "company": "company",
@@ -78,7 +112,7 @@ def _deal_data(state: FormState) -> dict[str, Any]:
         name: state.values.get(name) or None for name in ("company", "sector", "stage")
     }
     data["region"] = state.values.get("region") or None
-    data["closed_on"] = state.values.get("closed_on") or None
+    data["closed_on"] = _iso_date(state.values.get("closed_on", "")) or None
     if state.values.get("amount"):
         data["amount"] = amount_field(state, "amount")
         data["currency"] = state.values.get("currency") or "CNY"
@@ -138,7 +172,7 @@ async def import_deals(
             try:
                 table = read_table(path)
             except UnreadableFile as unreadable:
-                problems.append((0, str(unreadable)))
+                problems.append((0, file_problem(unreadable)))
                 table = None
         if table is not None:
             columns = [HEADERS.get(header.strip().lower(), "") for header in table.headers]
@@ -152,7 +186,10 @@ async def import_deals(
                     state.errors["closed_on"] = translate("A deal cannot close after today.")
                 if state.errors:
                     problems.extend(
-                        (row.number, f"{name}: {message}") for name, message in state.errors.items()
+                        (row.number, f"{translate(FIELD_LABELS[name])}：{message}")
+                        if current_language() == "zh"
+                        else (row.number, f"{translate(FIELD_LABELS[name])}: {message}")
+                        for name, message in state.errors.items()
                     )
                 elif checked is not None:
                     checked_rows.append(checked)
