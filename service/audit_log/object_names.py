@@ -44,7 +44,6 @@ _NAMED_BY_COLUMN: Mapping[str, tuple[type[Any], Any]] = {
     "api_key": (ApiKey, ApiKey.name),
     "event": (Event, Event.name),
     "deal": (Deal, Deal.company),
-    "report": (Report, Report.title),
     "webhook_endpoint": (WebhookEndpoint, WebhookEndpoint.url),
 }
 # Between an investor's name and a company's: 红杉中国 · 阶跃星辰.
@@ -57,10 +56,12 @@ def object_names(
     *,
     model_name: Callable[[str], str],
     account_key_name: Callable[[str], str],
+    report_title: Callable[[Report], str],
 ) -> dict[ObjectKey, str]:
     """The name of each record's object that still exists and has one. ``model_name`` words a
     ranking model's version (学习版本 3); ``account_key_name`` a key's stored name (an
-    account's own key is called so in the reader's language)."""
+    account's own key is called so in the reader's language); ``report_title`` a report's
+    title (the one the service gave, in the reader's language)."""
     ids: defaultdict[str, set[str]] = defaultdict(set)
     for record in records:
         ids[record.object_type].add(record.object_id)
@@ -85,6 +86,9 @@ def object_names(
         for object_id in ids["ranking_model"]:
             if ("ranking_model", object_id) not in names and model_name(object_id) != object_id:
                 names[("ranking_model", object_id)] = model_name(object_id)
+    if ids["report"]:
+        for report in session.scalars(select(Report).where(Report.id.in_(ids["report"]))):
+            names[("report", report.id)] = report_title(report)
     if ids["schedule"]:
         for object_id, event_name in session.execute(
             select(Schedule.id, Event.name)

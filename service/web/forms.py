@@ -43,9 +43,9 @@ _MESSAGES = {
     "string_pattern_mismatch": N_(
         "Write digits, spaces, brackets or dashes, such as 021-5555 0100."
     ),
-    "date_parsing": N_("Write a date such as 2025-06-30 or 2025年6月30日."),
-    "date_from_datetime_parsing": N_("Write a date such as 2025-06-30 or 2025年6月30日."),
-    "date_from_datetime_inexact": N_("Write a date such as 2025-06-30 or 2025年6月30日."),
+    "date_parsing": N_("Write a date such as 2025-06-30."),
+    "date_from_datetime_parsing": N_("Write a date such as 2025-06-30."),
+    "date_from_datetime_inexact": N_("Write a date such as 2025-06-30."),
     "phone_digits": N_(
         "A phone number has %(fewest)s to %(most)s digits, such as 021-5555 0100 or 138 0013 8000."
     ),
@@ -64,7 +64,8 @@ _FIELD_MESSAGES = {
 }
 # What an empty text box fails with before "missing": said as "fill this in", whatever the
 # field's own rule (a username's, a phone number's) says about a filled one.
-_EMPTY_TEXT_CODES = frozenset({"string_too_short", "string_pattern_mismatch"})
+_DATE_CODES = ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact")
+_EMPTY_TEXT_CODES = frozenset({"string_too_short", "string_pattern_mismatch", *_DATE_CODES})
 # A sign written before an amount: 0 and less are refused as "above zero", not as unreadable.
 _NEGATIVE = ("-", "−", "－", "负")
 

@@ -19,6 +19,7 @@ def _names(db_session: Session) -> dict[tuple[str, str], str]:
         records,
         model_name=lambda version: f"model {version}",
         account_key_name=lambda name: f"key {name}",
+        report_title=lambda report: f"titled {report.title}",
     )
 
 
@@ -38,7 +39,7 @@ def test_every_kind_of_object_is_named_as_people_call_it(
     assert names[("meeting", ids["MA"])] == f"PA{PAIR_SEPARATOR}Stepfun"
     assert names[("outcome", ids["OB"])] == f"PB{PAIR_SEPARATOR}Stepfun"
     assert names[("schedule", ids["SC"])] == "matrix conference"
-    assert names[("report", ids["RP"])].startswith("Match report")
+    assert names[("report", ids["RP"])].startswith("titled Match report")
     account_names = {name for (kind, _), name in names.items() if kind == "account"}
     assert {"A", "B", "X", "Y", "commission account"} <= account_names
 

@@ -26,7 +26,9 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     browser = _commission(api)
     bad = browser.post("/commission/events", {"name": "", "date": "2026-13-45", "place": ""})
     assert dict(FIELD_ERROR.findall(bad.text)).keys() == {"name", "date"}
-    assert dict(FIELD_ERROR.findall(bad.text))["date"] == "此值无效。"  # 13th month
+    assert (
+        dict(FIELD_ERROR.findall(bad.text))["date"] == "请按 2025-06-30 的格式填写日期。"
+    )  # 13th month
     no_date = browser.post("/commission/events", {"name": "x", "date": "", "place": ""})
     assert dict(FIELD_ERROR.findall(no_date.text)) == {"date": "此项为必填。"}
     made = browser.post(
@@ -81,8 +83,12 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
 def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> None:
     startup = api.create_account("startup", name="审计测试企业")
     api.create_request(startup, company="审计测试公司")
+    assert api.client.post("/v1/reports", json={}, headers=api.admin).status_code == 201
     browser = _commission(api)
     everything = browser.get("/commission/audit")
+    # A report by the title the service gave it, in the reader's language.
+    assert "匹配报告：全部已发布需求 <span" in everything.text
+    assert "Match report" not in everything.text
     # Each object by its name, its kind beside it.
     assert '审计测试公司 <span class="muted">融资需求</span>' in everything.text
     assert '审计测试企业 <span class="muted">账户</span>' in everything.text

@@ -80,7 +80,7 @@ def test_a_file_of_deals_is_imported_whole_or_not_at_all(api: ApiClient) -> None
     assert refused.startswith("200")
     # Each problem names its field as the form does, in the reader's language.
     assert "第 3 行：行业：" in refused
-    assert "第 4 行：交割日期：请填写日期，例如 2025-06-30 或 2025年6月30日。" in refused
+    assert "第 4 行：交割日期：请按 2025-06-30 的格式填写日期。" in refused
     assert _deals(api, mandate_id, headers) == []
     # Dates as spreadsheets write them are read.
     written = (

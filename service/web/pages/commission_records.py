@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from models import Report
 from service.accounts import service as accounts
 from service.api_keys.service import ACCOUNT_KEY_NAME
 from service.audit_log import service as audit
@@ -70,15 +71,17 @@ def report_list(request: Request, session: SessionDep, visitor: CommissionVisito
     return render(request, visitor, "commission/reports.html", context)
 
 
+def _report_title(report: Report) -> str:
+    """A report's title in the reader's language (a title somebody typed, as typed)."""
+    scope = Scope.model_validate(report.summary["scope"])
+    return Wording.for_reader().title_of(report.title, scope)
+
+
 def _reports_page(session: SessionDep, form: FormState) -> dict[str, Any]:
     """The reports so far, each titled in the reader's language, and the form."""
     listed, _ = reports.list_page(session=session, event_id=None, limit=LISTED, cursor=None)
     known_events, _ = events.list_page(session=session, limit=100, cursor=None)
-    words = Wording.for_reader()
-    titles = {
-        report.id: words.title_of(report.title, Scope.model_validate(report.summary["scope"]))
-        for report in listed
-    }
+    titles = {report.id: _report_title(report) for report in listed}
     return {"reports": listed, "titles": titles, "events": known_events, "form": form}
 
 
@@ -184,6 +187,7 @@ def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisito
         account_key_name=lambda name: (
             translate("The account's own key") if name == ACCOUNT_KEY_NAME else name
         ),
+        report_title=_report_title,
     )
     context = {
         "records": records,
