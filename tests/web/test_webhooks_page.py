@@ -258,3 +258,26 @@ def test_the_endpoint_is_changed_on_its_page_with_errors_beside_the_fields(
     )
     assert body["event_types"] == ["match.created", "outcome.step"]
     assert "已保存" in browser.get(path, done="changed").text
+
+
+def test_a_startup_is_offered_only_the_events_it_can_be_told_of(api: ApiClient) -> None:
+    browser, account = _signed_in(api, "startup")
+    page = browser.get("/webhooks").text
+    # A new match is a mandate's: a startup has none, so neither the event nor its threshold.
+    assert 'value="match.created"' not in page
+    assert 'id="min_score"' not in page
+    assert 'value="financing_request.reviewed"' in page
+    registered = browser.post(
+        "/webhooks",
+        {
+            "url": "https://127.0.0.1:9443/in",
+            "secret": SECRET,
+            # A hand-made form asking for it anyway gets only what the page offers.
+            "event_types": ["match.created", "financing_request.reviewed"],
+        },
+    )
+    assert registered.status_code == 303, registered.text
+    listed = api.client.get("/v1/webhook-endpoints", headers=account.headers).json()["items"]
+    assert [endpoint["event_types"] for endpoint in listed] == [["financing_request.reviewed"]]
+    investor, _ = _signed_in(api, "investor")
+    assert 'value="match.created"' in investor.get("/webhooks").text

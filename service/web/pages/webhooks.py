@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from models import WebhookEndpoint, WebhookEventType
+from models import Role, WebhookEndpoint, WebhookEventType
 from models.types import utc_now
 from service.core.database import SessionDep, start_writing
 from service.core.settings import get_settings
@@ -102,6 +102,16 @@ def signed_in(request: Request, visitor: Visitor) -> Principal:
 AnyVisitor = Annotated[Principal, Depends(signed_in)]
 
 
+def offered_events(visitor: Principal) -> dict[str, str]:
+    """The events the visitor's account can be told of, by name: new matches only to an
+    investor (they are a mandate's); meetings, reviews and deal steps to every role."""
+    return {
+        kind.value: translate(label)
+        for kind, label in EVENT_LABELS.items()
+        if kind is not WebhookEventType.MATCH_CREATED or visitor.role is Role.INVESTOR
+    }
+
+
 def new_secret() -> str:
     """A fresh Standard Webhooks secret for the form to offer."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
@@ -112,6 +122,7 @@ def _context(session: Session, visitor: Principal, **extra: Any) -> dict[str, An
     return {
         "endpoints": endpoints,
         "event_labels": {kind.value: translate(label) for kind, label in EVENT_LABELS.items()},
+        "offered_events": offered_events(visitor),
         "form": extra.pop("form", FormState(values={"secret": new_secret(), "min_score": "0.6"})),
         "chosen": extra.pop("chosen", set()),
         "reasons": {endpoint.id: disabled_reason(endpoint) for endpoint in endpoints},
@@ -152,7 +163,8 @@ async def register_endpoint(
     request: Request, session: SessionDep, visitor: AnyVisitor, form: SubmittedForm
 ) -> Response:
     state = FormState(values={name: str(form.get(name, "")).strip() for name in FIELDS})
-    chosen = {str(value) for value in form.getlist("event_types")}
+    # Only the events the page offers the visitor's role (a new match is an investor's).
+    chosen = {str(value) for value in form.getlist("event_types")} & set(offered_events(visitor))
     data: dict[str, Any] = {
         "url": state.values["url"],
         "description": state.values["description"] or None,
@@ -214,6 +226,7 @@ def _endpoint_page(
         "reason": disabled_reason(endpoint),
         "total": total,
         "event_labels": {kind.value: translate(label) for kind, label in EVENT_LABELS.items()},
+        "offered_events": offered_events(visitor),
         "delivery_labels": {key: translate(label) for key, label in DELIVERY_LABELS.items()},
         # The old secret still signs beside the new one until then (None: no overlap now).
         "overlap_until": overlap_until if overlap_until and overlap_until > utc_now() else None,
@@ -251,7 +264,8 @@ async def edit_endpoint(
     if endpoint is None:
         return not_found(request, visitor)
     state = FormState(values={name: str(form.get(name, "")).strip() for name in EDITED_FIELDS})
-    chosen = {str(value) for value in form.getlist("event_types")}
+    # Only the events the page offers the visitor's role (a new match is an investor's).
+    chosen = {str(value) for value in form.getlist("event_types")} & set(offered_events(visitor))
     data: dict[str, Any] = {
         "description": state.values["description"] or None,
         "event_types": sorted(chosen),
