@@ -35,7 +35,11 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
         "/commission/events",
         {"name": "2026 浦东投资促进大会", "date": "2026-11-05", "place": "浦东"},
     )
-    assert made.headers["location"] == "/commission/events"
+    location = made.headers["location"]
+    assert location.startswith("/commission/events?created=")
+    shown = browser.get("/commission/events", created=location.split("=", 1)[1]).text
+    assert "已创建活动“2026 浦东投资促进大会”，日期为2026年11月5日星期四。" in shown
+    assert "<td>2026年11月5日星期四</td>" in shown
     again = browser.post(
         "/commission/events", {"name": "2026 浦东投资促进大会", "date": "2026-11-06", "place": ""}
     )

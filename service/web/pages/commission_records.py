@@ -25,6 +25,7 @@ from service.reports.document import Scope
 from service.reports.findings import find
 from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording, display_time_zone
+from service.web.conference_labels import full_day
 from service.web.forms import FormState, validated
 from service.web.pages.common import (
     CommissionVisitor,
@@ -43,7 +44,15 @@ LISTED = 50
 def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
     state = FormState(values={})
-    return render(request, visitor, "commission/events.html", {"events": listed, "form": state})
+    created = next((e for e in listed if e.id == request.query_params.get("created")), None)
+    notice = (
+        None
+        if created is None
+        else translate("Event created: %(name)s, on %(day)s.")
+        % {"name": created.name, "day": full_day(created.date)}
+    )
+    context = {"events": listed, "form": state, "notice": notice}
+    return render(request, visitor, "commission/events.html", context)
 
 
 @router.post("/commission/events")
@@ -61,8 +70,8 @@ async def create_event(
         context = {"events": listed, "form": state}
         return render(request, visitor, "commission/events.html", context)
     start_writing(session)
-    events.create(session=session, principal=visitor, data=checked)
-    return redirect(request, "/commission/events")
+    event = events.create(session=session, principal=visitor, data=checked)
+    return redirect(request, f"/commission/events?created={event.id}")
 
 
 @router.get("/commission/reports")
