@@ -81,6 +81,13 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
         "top_k": "请填写整数。",
         "min_score": "请填写不小于 0 的数字。",
     }
+    emptied = browser.post("/commission/reports", {"event_id": "", "top_k": "", "min_score": ""})
+    assert emptied.status_code == 422
+    assert dict(FIELD_ERROR.findall(emptied.text)) == {
+        "top_k": "此项为必填。",
+        "min_score": "此项为必填。",
+    }
+    assert 'name="top_k" type="number" min="1" max="20" value=""' in emptied.text
     assert len(api.client.get("/v1/reports", headers=api.admin).json()["items"]) == 1
 
 

@@ -26,7 +26,7 @@ from service.reports.findings import find
 from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording, display_time_zone
 from service.web.conference_labels import full_day
-from service.web.forms import FormState, validated
+from service.web.forms import FormState, message_for, validated
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
@@ -106,12 +106,18 @@ async def create_report(
         name: str(form.get(name, "")).strip() for name in ("event_id", "top_k", "min_score")
     }
     state = FormState(values=values)
+    # The form offers the defaults (5 and 0.6); a box emptied on purpose is asked for, not
+    # silently filled with a figure the officer did not see.
     data = {
         "event_id": values["event_id"] or None,
-        "top_k": values["top_k"] or 5,
-        "min_score": values["min_score"] or 0.6,
+        "top_k": values["top_k"] or None,
+        "min_score": values["min_score"] or None,
     }
     checked = validated(ReportCreate, data, state)
+    for name in ("top_k", "min_score"):
+        if not values[name]:
+            state.errors[name] = message_for("missing") or ""
+            checked = None
     if checked is None:
         context = _reports_page(session, state)
         return render(request, visitor, "commission/reports.html", context, status_code=422)
