@@ -277,6 +277,21 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
         },
     )
     assert dict(ERROR.findall(overlapping.text)) == {"hours": "时间段有重叠。"}
+    backwards = commission.post(
+        path,
+        {
+            "first_day": "2026-11-05",
+            "days": "1",
+            "hours": "09:00-11:00, 14:00-12:00",
+            "minutes": "30",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(backwards.text)) == {
+        "hours": "时间段 14:00-12:00 的结束时间早于开始时间：请先写较早的时间。"
+    }
     stored = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
     assert (len(stored["slots"]), stored["tables"]) == (2, 2)  # nothing written
 

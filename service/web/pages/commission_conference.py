@@ -208,6 +208,11 @@ def _periods_from(state: FormState) -> list[tuple[int, int]] | None:
             if max(start_minute, end_minute) < 60 and start < end <= 24 * 60:
                 periods.append((start, end))
                 continue
+            if max(start_minute, end_minute) < 60 and end <= start:
+                state.errors["hours"] = translate(
+                    "%(period)s ends before it starts: write the earlier time first."
+                ) % {"period": period}
+                return None
         state.errors["hours"] = translate(
             "Write periods such as 09:00-12:00, 14:00-17:30 (from–to, separated by commas)."
         )
