@@ -25,6 +25,8 @@ from models import (
 from service.conference.meetings import latest_schedule
 from service.conference.programme import local
 from service.http.problems import NotFound
+from service.i18n.catalogs import translate
+from service.i18n.languages import joined
 
 PRODUCT_ID = "-//Matchmaker//Conference agenda//EN"
 
@@ -168,7 +170,8 @@ def table_plan(*, session: Session, event: Event) -> TablePlan:
 def as_icalendar(agenda: Agenda) -> bytes:
     """The agenda as an iCalendar file (RFC 5545): one event per meeting, its times in the
     event's time zone with the zone's definition included, stable UIDs so a calendar that
-    imports it again updates the meetings instead of doubling them."""
+    imports it again updates the meetings instead of doubling them; its words in the reader's
+    language (the browser's, for a link followed from a page)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -184,12 +187,18 @@ def as_icalendar(agenda: Agenda) -> bytes:
         meeting.add("dtend", entry.ends_at)
         counterpart = entry.investor_name if agenda.role is Role.STARTUP else entry.company
         meeting.add("summary", f"{counterpart}: {entry.request_title}")
-        place = f"{agenda.event.place}, " if agenda.event.place else ""
-        meeting.add("location", f"{place}table {entry.table}")
+        table = translate("Table %(number)s") % {"number": entry.table}
+        place = agenda.event.place
+        meeting.add("location", joined([place, table]) if place else table)
         meeting.add(
             "description",
-            f"{entry.company} ({entry.request_title}) meets {entry.investor_name} "
-            f"at table {entry.table}.",
+            translate("%(company)s (%(title)s) meets %(investor)s at %(table)s.")
+            % {
+                "company": entry.company,
+                "title": entry.request_title,
+                "investor": entry.investor_name,
+                "table": table,
+            },
         )
         calendar.add_component(meeting)
     calendar.add_missing_timezones()

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import icalendar
 import pytest
 
 from tests.support.factories import Account, ApiClient
@@ -469,6 +470,12 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     ics = world.startup_browser.get(f"/v1/events/{world.event_id}/agenda", format="ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert b"DTSTART;TZID=Asia/Shanghai:20261105T093000" in ics.content
+    # In the reader's language, as the page that links it.
+    described = icalendar.Calendar.from_ical(ics.content)
+    (meeting,) = described.walk("VEVENT")
+    assert str(meeting["location"]).endswith("号桌")
+    assert "会面。" in str(meeting["description"])
+    assert " meets " not in str(meeting["description"])
     other_browser = _browser(api, other)
     placed_investor, left_investor = (
         (world.investor_browser, other_browser)
