@@ -65,3 +65,23 @@ def list_page(
         limit=limit,
         cursor=cursor,
     )
+
+
+def histories_of(
+    *, session: Session, object_type: str, object_ids: Sequence[str], limit_each: int
+) -> dict[str, list[AuditRecord]]:
+    """Each object's records, newest first, at most ``limit_each`` each: one query for a
+    page of objects (a startup's requests), not one per object."""
+    histories: dict[str, list[AuditRecord]] = {object_id: [] for object_id in object_ids}
+    if not object_ids:
+        return histories
+    records = session.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.object_type == object_type, AuditRecord.object_id.in_(object_ids))
+        .order_by(AuditRecord.occurred_at.desc(), AuditRecord.id.desc())
+    )
+    for record in records:
+        kept = histories[record.object_id]
+        if len(kept) < limit_each:
+            kept.append(record)
+    return histories

@@ -160,6 +160,30 @@ def test_a_request_filed_in_the_form_is_stored_exactly(api: ApiClient) -> None:
     assert "待审核" in page.text
 
 
+def test_a_startup_reads_each_requests_history_the_commission_unnamed(api: ApiClient) -> None:
+    account, person, browser = _signed_in(api, "startup")
+    created = browser.post("/startup/requests/new", GOOD_FORM)
+    assert created.status_code == 303
+    (request_id,) = [
+        r["id"]
+        for r in api.client.get("/v1/financing-requests", headers=account.headers).json()["items"]
+    ]
+    assert api.review(request_id, "reject", "请补充财务报表").status_code == 200
+    other = api.create_account("startup")
+    api.create_request(other, title="Not ours")
+
+    page = browser.get("/startup").text
+
+    history = page.split("<summary>历史记录</summary>")[1].split("</details>")[0]
+    steps = re.findall(r"<li>[^·]+ · ([^·]+) · ([^<]+)</li>", history)
+    # Newest first: the commission sent it back with its note, after this person created it.
+    assert steps[0] == ("投资促进委员会", "退回融资需求 · 请补充财务报表")
+    # The startup's own person by name.
+    assert steps[-1][1] == "创建融资需求"
+    assert steps[-1][0] not in {"投资促进委员会", "—"}
+    assert "Not ours" not in page
+
+
 def _open_edit_form(browser: Browser, request_id: str) -> dict[str, Any]:
     page = browser.get(f"/startup/requests/{request_id}/edit")
     assert page.status_code == 200

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from models import FinancingRequest, RequestStatus
+from service.audit_log import service as audit
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
@@ -32,6 +33,7 @@ from service.web.responses import redirect
 router = APIRouter(include_in_schema=False)
 # A form shown again with its problems is a page like any other (200): the problems are
 # written beside the fields, and the browser logs no failed load.
+HISTORY_SHOWN = 20  # a request's latest steps on its card
 EDITABLE = frozenset({RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.REJECTED})
 TEXT_FIELDS = (
     "company",
@@ -74,6 +76,14 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         cursor=None,
     )
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in mine])
+    # What happened to each request and who did it: the startup's own people by name, the
+    # commission as the commission (its officers' names are its own business).
+    histories = audit.histories_of(
+        session=session,
+        object_type=requests.OBJECT_TYPE,
+        object_ids=[r.id for r in mine],
+        limit_each=HISTORY_SHOWN,
+    )
     notice = {"saved": translate("Saved."), "submitted": translate("Submitted for review.")}.get(
         request.query_params.get("done", "")
     )
@@ -81,7 +91,7 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         request,
         visitor,
         "startup/requests.html",
-        {"requests": mine, "interest": interest, "notice": notice},
+        {"requests": mine, "interest": interest, "histories": histories, "notice": notice},
     )
 
 
