@@ -161,7 +161,7 @@ def test_a_request_filed_in_the_form_is_stored_exactly(api: ApiClient) -> None:
 
 
 def test_a_startup_reads_each_requests_history_the_commission_unnamed(api: ApiClient) -> None:
-    account, person, browser = _signed_in(api, "startup")
+    account, _, browser = _signed_in(api, "startup")
     created = browser.post("/startup/requests/new", GOOD_FORM)
     assert created.status_code == 303
     (request_id,) = [
