@@ -9,12 +9,15 @@ from decimal import Decimal
 # 亿 is 10^8 and 万 is 10^4; 元 (yuan) only names the unit. One multiplier at most:
 # "30亿亿" is a typo, not 3 * 10^17.
 _MULTIPLIERS = {"": 1, "万": 10**4, "亿": 10**8}
+# A space may stand between the number and its unit (30 亿, 5000 万元), never inside it.
 _AMOUNT = re.compile(
-    r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?(?P<unit>[万亿]?)元?",
+    r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?\s*(?P<unit>[万亿]?)\s*元?",
     flags=re.ASCII,
 )
 # 12亿5000万: 亿 and then up to four digits of 万, the way the amount is said.
-_YI_AND_WAN = re.compile(r"(?P<yi>\d+)亿(?P<wan>\d{1,4})万元?", flags=re.ASCII)
+_YI_AND_WAN = re.compile(r"(?P<yi>\d+)\s*亿\s*(?P<wan>\d{1,4})\s*万\s*元?", flags=re.ASCII)
+# The traditional characters (億, 萬, as typed in Hong Kong and Taiwan) are the same units.
+_TRADITIONAL_UNITS = str.maketrans({"億": "亿", "萬": "万"})
 EXAMPLES = "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万, 1.5亿 or 12亿5000万"
 
 
@@ -25,11 +28,11 @@ class AmountError(ValueError):
 def parse_amount(text: str) -> Decimal:
     """The exact amount written in ``text``; never a float on the way.
 
-    Full-width digits and commas (U+FF10 to U+FF19, U+FF0C) count as their ASCII forms.
-    Signs, exponents, spaces inside the number and misplaced thousands separators are
-    refused rather than guessed at.
+    Full-width digits and commas (U+FF10 to U+FF19, U+FF0C) count as their ASCII forms, 億
+    and 萬 as 亿 and 万, and a space may stand before a unit. Signs, exponents, spaces inside
+    the number and misplaced thousands separators are refused rather than guessed at.
     """
-    normalised = unicodedata.normalize("NFKC", text).strip()
+    normalised = unicodedata.normalize("NFKC", text).strip().translate(_TRADITIONAL_UNITS)
     compound = _YI_AND_WAN.fullmatch(normalised)
     if compound is not None:
         return Decimal(compound["yi"]) * 10**8 + Decimal(compound["wan"]) * 10**4

@@ -70,6 +70,13 @@ from tests.support.factories import Account, ApiClient
         ("12亿5000万元", Decimal(1_250_000_000)),
         ("1亿50万", Decimal(100_500_000)),
         ("999999999999999.99", Decimal("999999999999999.99")),
+        # A space before the unit, and the traditional characters, as people type them.
+        ("30 亿", Decimal(3_000_000_000)),
+        ("5 万", Decimal(50_000)),
+        ("5000 万元", Decimal(50_000_000)),
+        ("12亿 5000万", Decimal(1_250_000_000)),
+        ("3億", Decimal(300_000_000)),
+        ("5000萬元", Decimal(50_000_000)),
     ],
 )
 def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
@@ -92,7 +99,6 @@ def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
         "+5",
         "1,5",
         "3,00,000",
-        "5 万",
         "1亿万",
         "5000万亿元",
         "12亿5000",  # 亿 and then yuan? refused, not guessed
@@ -100,7 +106,8 @@ def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
         "1.5亿5000万",
         ".5亿",
         "1.5.1",
-        "30 亿",
+        "3 0亿",  # a space inside the number
+        "1 000",
         "NaN",
         "inf",
         "1_000",

@@ -127,7 +127,7 @@ def test_bad_input_is_named_beside_each_field_in_chinese_and_nothing_is_written(
     errors = dict(FIELD_ERROR.findall(response.text))
     assert errors == {
         "company": "此项为必填。",
-        "amount": "请填写金额，例如 30亿、5000万 或 3,000,000,000。",
+        "amount": "无法识别该金额，请写成 30亿、5000万 或 3,000,000,000 这样的形式。",
         "stage": "请从列表中选择融资阶段。",
         "sectors": "请至少选择一项。",
     }
