@@ -132,7 +132,9 @@ def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiCl
     assert "尚无报告" in before.text
     browser.post("/commission/reports", {"event_id": "", "top_k": "3", "min_score": "0.6"})
     after = browser.get("/commission")
-    assert "覆盖情况（取自最新报告）" in after.text
+    assert re.search(
+        r"覆盖情况（取自最新报告）：<a href=\"/commission/reports/[^\"]+\">匹配报告：", after.text
+    )
     assert "看板科技" in after.text  # named among the requests to work on by hand
     assert "人工智能" in after.text  # capital by sector, named
 
