@@ -169,7 +169,12 @@ def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> No
     assert '<details class="confirm">' in listed
     assert "吊销后，使用该密钥的程序会立即被拒绝" in listed
     revoked = browser.post(f"/commission/keys/{key['id']}/revoke", {})
-    assert revoked.headers["location"] == "/commission/people?done=revoked"
+    assert revoked.headers["location"] == (
+        f"/commission/people?done=revoked&account={investor.id}#account-{investor.id}"
+    )
+    in_card = browser.get("/commission/people", done="revoked", account=investor.id).text
+    card = in_card.split(f'id="account-{investor.id}"')[1].split("</article>")[0]
+    assert "密钥已吊销" in card  # said where the page opens, in the account's card
     assert api.client.get("/v1/me", headers=investor.headers).status_code == 401
     after = browser.get("/commission/people", done="revoked").text
     assert "密钥已吊销：使用该密钥的程序从现在起将被拒绝。" in after
@@ -193,7 +198,9 @@ def test_an_open_invitation_is_listed_and_withdrawn_from_the_page(api: ApiClient
 
     withdrawn = browser.post(withdraw.group(1), {})
 
-    assert withdrawn.headers["location"] == "/commission/people?done=withdrawn"
+    assert withdrawn.headers["location"] == (
+        f"/commission/people?done=withdrawn&account={investor.id}#account-{investor.id}"
+    )
     after = browser.get("/commission/people", done="withdrawn").text
     assert "邀请已撤回：其链接和邀请码已失效。" in after
     assert "尚未接受的邀请" not in after

@@ -74,7 +74,15 @@ def people_page(
 ) -> Response:
     done = _DONE_NOTICES.get(request.query_params.get("done", ""))
     notice = translate(done) if done else None
-    context = _people_context(session, visitor, now, notice=notice)
+    # Said in the card of the account acted on, where the page opens; else at the top.
+    context = _people_context(session, visitor, now)
+    acted_on = request.query_params.get("account")
+    in_a_card = any(account.id == acted_on for account in context["accounts"])
+    context.update(
+        notice=None if in_a_card else notice,
+        card_notice=notice if in_a_card else None,
+        acted_on=acted_on,
+    )
     return render(request, visitor, "commission/people.html", context)
 
 
@@ -114,12 +122,19 @@ async def withdraw_invitation(
     """Withdraw an invitation before it is used; one accepted meanwhile is left as it is."""
     start_writing(session)
     try:
-        users.withdraw(session=session, principal=visitor, invitation_id=invitation_id, now=now)
+        invitation = users.withdraw(
+            session=session, principal=visitor, invitation_id=invitation_id, now=now
+        )
     except NotFound:
         return not_found(request, visitor)
     except Conflict:
         return redirect(request, "/commission/people?done=accepted")
-    return redirect(request, "/commission/people?done=withdrawn")
+    # Back to the account acted on, not the top of a long page.
+    return redirect(
+        request,
+        f"/commission/people?done=withdrawn&account={invitation.account_id}"
+        f"#account-{invitation.account_id}",
+    )
 
 
 @router.post("/commission/keys/{key_id}/revoke")
@@ -138,4 +153,7 @@ async def revoke_key(
         return not_found(request, visitor)
     if key.revoked_at is None:
         api_keys.revoke(session=session, principal=visitor, key=key, now=now)
-    return redirect(request, "/commission/people?done=revoked")
+    return redirect(
+        request,
+        f"/commission/people?done=revoked&account={key.account_id}#account-{key.account_id}",
+    )
