@@ -98,10 +98,14 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     browser = _commission(api)
     everything = browser.get("/commission/audit")
     # A report by the title the service gave it, in the reader's language.
-    assert "匹配报告：全部已发布需求 <span" in everything.text
+    assert "匹配报告：全部已发布需求</a> <span" in everything.text
     assert "Match report" not in everything.text
     # Each object by its name, its kind beside it.
-    assert '审计测试公司 <span class="muted">融资需求</span>' in everything.text
+    # A request links to its page.
+    assert re.search(
+        r'<a href="/commission/requests/[^"]+">审计测试公司</a> <span class="muted">融资需求</span>',
+        everything.text,
+    )
     assert '审计测试企业 <span class="muted">账户</span>' in everything.text
     # Actions and objects in words, never their codes.
     assert "<td>创建融资需求</td>" in everything.text

@@ -165,6 +165,15 @@ def _moment(value: str | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(), tzinfo=display_time_zone())
 
 
+# Where the trail's objects have a page of their own (while they exist: named below).
+_OBJECT_PAGES = {
+    "financing_request": "/commission/requests/{id}",
+    "report": "/commission/reports/{id}",
+    "ranking_model": "/commission/ranking-models/{id}",
+    "event": "/commission/events/{id}/programme",
+}
+
+
 @router.get("/commission/audit")
 def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     query = request.query_params
@@ -204,9 +213,15 @@ def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisito
         ),
         report_title=_report_title,
     )
+    links = {
+        (kind, object_id): page.format(id=object_id)
+        for kind, object_id in names
+        if (page := _OBJECT_PAGES.get(kind)) and object_id != "default-v1"
+    }
     context = {
         "records": records,
         "object_names": names,
+        "object_links": links,
         "form": FormState(values=chosen, errors=errors),
         "chosen": chosen,
         "object_types": AUDIT_OBJECT_TYPES,
