@@ -103,7 +103,8 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     # Each object by its name, its kind beside it.
     # A request links to its page.
     assert re.search(
-        r'<a href="/commission/requests/[^"]+">审计测试公司</a> <span class="muted">融资需求</span>',
+        r'<a href="/commission/requests/[^"]+">审计测试公司</a> '
+        r'<span class="muted">融资需求</span>',
         everything.text,
     )
     assert '审计测试企业 <span class="muted">账户</span>' in everything.text
