@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from service.core.database import SessionDep
 from service.events import service
-from service.events.schemas import EventCreate, EventOut
+from service.events.schemas import EventCreate, EventOut, EventUpdate
 from service.http.auth import CommissionPrincipal
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
-from service.http.preconditions import tag_response, with_etag
-from service.http.problems import PROBLEM_RESPONSES
+from service.http.preconditions import IfMatchHeader, require_current, tag_response, with_etag
+from service.http.problems import PRECONDITION_RESPONSES, PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES, route_class=IdempotentRoute
@@ -44,5 +46,27 @@ def read_event(
 ) -> EventOut:
     """One event (commission only)."""
     event = service.get(session=session, event_id=event_id)
+    tag_response(response, event.revision)
+    return EventOut.from_model(event)
+
+
+@router.patch(
+    "/{event_id}",
+    response_model=EventOut,
+    responses={**PRECONDITION_RESPONSES, **with_etag(200)},
+)
+def update_event(
+    event_id: Annotated[str, Path(max_length=36)],
+    body: EventUpdate,
+    session: SessionDep,
+    principal: CommissionPrincipal,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> EventOut:
+    """Change an event's name, day, place or deal deadlines (commission only; If-Match: the
+    ETag you read). A name another event has is a 409 naming the field."""
+    event = service.get(session=session, event_id=event_id, for_update=True)
+    require_current(if_match, event.revision)
+    service.update(session=session, principal=principal, event=event, data=body)
     tag_response(response, event.revision)
     return EventOut.from_model(event)

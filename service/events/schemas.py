@@ -32,6 +32,22 @@ class EventCreate(BaseModel):
     )
 
 
+class EventUpdate(BaseModel):
+    """The fields to change; those left out stay as they are (If-Match: the ETag you read)."""
+
+    model_config = with_examples(
+        {"date": "2026-11-06", "place": "Shanghai Expo Centre"},
+        {"name": "2026 Shanghai Investment Promotion Conference"},
+        write=True,
+    )
+
+    name: EventName | None = Field(default=None, description="Unique among events")
+    date: dt.date | None = Field(default=None, description="The (first) day, ISO 8601")
+    place: Place | None = Field(default=None, description="Where; null: no single place")
+    registration_due_months: int | None = Field(default=None, ge=1, le=60)
+    production_due_months: int | None = Field(default=None, ge=1, le=120)
+
+
 class EventOut(BaseModel):
     model_config = with_examples(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Event
 from service.audit_log.writer import record_audit
-from service.events.schemas import EventCreate
+from service.events.schemas import EventCreate, EventUpdate
 from service.http.auth import Principal
 from service.http.pagination import fetch_page
 from service.http.problems import Conflict, Invalid, NotFound, field_problem
@@ -40,7 +41,60 @@ def create(*, session: Session, principal: Principal, data: EventCreate) -> Even
     return event
 
 
-def get(*, session: Session, event_id: str) -> Event:
+def _name_taken() -> Conflict:
+    message = "An event with this name exists already; names are unique"
+    return Conflict(message, errors=[field_problem("name", "name_taken", message)])
+
+
+def update(*, session: Session, principal: Principal, event: Event, data: EventUpdate) -> Event:
+    """Change the fields given; a name another event has is a conflict naming the field. The
+    audit trail keeps what changed, from what to what."""
+    given = data.model_dump(exclude_unset=True)
+    for required in ("name", "date"):
+        if required in given and given[required] is None:
+            message = "This field cannot be emptied"
+            raise Invalid(message, errors=[field_problem(required, "missing", message)])
+    changes: dict[str, object] = {}
+    for field, value in given.items():
+        if getattr(event, field) != value:
+            changes[field] = {
+                "from": _as_json(getattr(event, field)),
+                "to": _as_json(value),
+            }
+    if "name" in changes:
+        taken = session.scalar(
+            select(Event.id).where(Event.name == given["name"], Event.id != event.id)
+        )
+        if taken is not None:
+            raise _name_taken()
+    if not changes:
+        return event
+    for field in changes:
+        setattr(event, field, given[field])
+    session.flush()
+    record_audit(
+        session=session,
+        principal=principal,
+        action="event.update",
+        object_type=OBJECT_TYPE,
+        object_id=event.id,
+        changes=changes,
+    )
+    return event
+
+
+def _as_json(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def get(*, session: Session, event_id: str, for_update: bool = False) -> Event:
+    if for_update:
+        locked = session.scalars(
+            select(Event).where(Event.id == event_id).with_for_update()
+        ).first()
+        if locked is None:
+            raise NotFound(f"No event {event_id}.")
+        return locked
     event = session.get(Event, event_id)
     if event is None:
         raise NotFound(f"No event {event_id}.")

@@ -17,6 +17,7 @@ _ACTIONS: dict[str, str] = {
     "deal.create": N_("Recorded a past deal"),
     "deal.delete": N_("Deleted a past deal"),
     "event.create": N_("Created the event"),
+    "event.update": N_("Changed the event"),
     "event.programme": N_("Changed the event's programme"),
     "feedback.interested": N_("Answered: interested"),
     "feedback.pass": N_("Answered: not considering"),

@@ -187,3 +187,48 @@ def test_event_creation_is_audited(api: ApiClient, db_session: Session) -> None:
     record = db_session.scalars(select(AuditRecord).where(AuditRecord.object_id == event_id)).one()
     assert record.action == "event.create"
     assert record.changes["name"] == "Audited fair"
+
+
+def test_the_commission_changes_an_event_with_the_etag_it_read(
+    api: ApiClient, db_session: Session
+) -> None:
+    event_id = api.create_event("Pudong fair 2026", place="Pudong")
+    api.create_event("Lingang fair 2026")
+    path = f"/v1/events/{event_id}"
+
+    unconditional = api.client.patch(path, json={"place": "Expo"}, headers=api.admin)
+    changed = api.client.patch(
+        path,
+        json={"date": "2026-11-06", "place": "Expo Centre"},
+        headers={**api.admin, **api.if_match(path)},
+    )
+    stale = api.client.patch(
+        path, json={"place": "Elsewhere"}, headers={**api.admin, "If-Match": '"1"'}
+    )
+    taken = api.client.patch(
+        path, json={"name": "Lingang fair 2026"}, headers={**api.admin, **api.if_match(path)}
+    )
+    emptied = api.client.patch(
+        path, json={"name": None}, headers={**api.admin, **api.if_match(path)}
+    )
+
+    assert unconditional.status_code == 428
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["date"], changed.json()["place"]) == ("2026-11-06", "Expo Centre")
+    assert changed.json()["revision"] == 2
+    assert changed.headers["etag"] == '"2"'
+    assert stale.status_code == 412
+    assert taken.status_code == 409
+    assert [(e["field"], e["code"]) for e in taken.json()["errors"]] == [("name", "name_taken")]
+    assert emptied.status_code == 422
+    read = api.client.get(path, headers=api.admin).json()
+    assert (read["name"], read["place"], read["revision"]) == ("Pudong fair 2026", "Expo Centre", 2)
+    [record] = db_session.scalars(
+        select(AuditRecord).where(
+            AuditRecord.object_id == event_id, AuditRecord.action == "event.update"
+        )
+    ).all()
+    assert record.changes == {
+        "date": {"from": "2026-11-05", "to": "2026-11-06"},
+        "place": {"from": "Pudong", "to": "Expo Centre"},
+    }

@@ -466,6 +466,16 @@ ROUTES: list[RouteSpec] = [
         """,
     ),
     RouteSpec(
+        "PATCH /v1/events/{event_id}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+        body={"place": "matrix hall"},
+        watch=EVENT_URL,
+    ),
+    RouteSpec(
         f"PUT {EVENT_URL}/programme",
         """
         object   anon badkey inv_a inv_b su_x su_y admin comm

@@ -33,7 +33,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "2e4efd9fb8789c764ab3924ee62ce281acff90b869982192c3b13ce166ec308c"
+RECORDED_SHA256 = "e74156c262d4f0af24274d5e58d97fa47ec8c354750b72a950ad3487dda73111"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(
