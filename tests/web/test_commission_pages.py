@@ -45,9 +45,47 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     )
     assert dict(FIELD_ERROR.findall(again.text)) == {"name": "已有同名活动。"}
     page = browser.get("/commission/events")
-    assert page.text.count("2026 浦东投资促进大会") == 1
+    assert page.text.count("<td>2026 浦东投资促进大会</td>") == 1
     listed = api.client.get("/v1/events", headers=api.admin).json()["items"]
     assert [e["name"] for e in listed].count("2026 浦东投资促进大会") == 1
+
+
+def test_an_event_is_corrected_on_its_page(api: ApiClient) -> None:
+    event_id = api.create_event("2026 临港推介会", date="2020-01-01", place="临港")
+    api.create_event("2026 浦东推介会")
+    browser = _commission(api)
+    listed = browser.get("/commission/events").text
+    assert f'href="/commission/events/{event_id}/edit"' in listed
+    form = browser.get(f"/commission/events/{event_id}/edit").text
+    assert 'name="date" type="date" value="2020-01-01"' in form
+    revision = re.search(r'name="revision" value="(\d+)"', form)
+    assert revision is not None
+    path = f"/commission/events/{event_id}/edit"
+
+    taken = browser.post(
+        path, {"revision": revision.group(1), "name": "2026 浦东推介会", "date": "2026-12-01"}
+    )
+    assert taken.status_code == 422
+    assert dict(FIELD_ERROR.findall(taken.text)) == {"name": "已有同名活动。"}
+    assert 'value="2026 浦东推介会"' in taken.text  # as typed
+    saved = browser.post(
+        path,
+        {"revision": revision.group(1), "name": "2026 临港推介会", "date": "2026-12-01"},
+    )
+    assert saved.headers["location"] == f"/commission/events?changed={event_id}"
+    stored = api.client.get(f"/v1/events/{event_id}", headers=api.admin).json()
+    assert (stored["date"], stored["place"]) == ("2026-12-01", None)  # the place emptied
+    notice = browser.get("/commission/events", changed=event_id).text
+    assert "已保存活动“2026 临港推介会”，日期为2026年12月1日星期二。" in notice
+    # A form opened before that change shows the event as it is now, writes nothing.
+    stale = browser.post(
+        path, {"revision": revision.group(1), "name": "旧的修改", "date": "2026-12-02"}
+    )
+    assert "此活动已被他人修改" in stale.text
+    assert api.client.get(f"/v1/events/{event_id}", headers=api.admin).json()["date"] == (
+        "2026-12-01"
+    )
+    assert browser.get("/commission/events/no-such-event/edit").status_code == 404
 
 
 def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> None:

@@ -8,15 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from models import Report
+from models import Event, Report
 from service.accounts import service as accounts
 from service.api_keys.service import ACCOUNT_KEY_NAME
 from service.audit_log import service as audit
 from service.audit_log.object_names import object_names
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
-from service.events.schemas import EventCreate
-from service.http.problems import Invalid, NotFound
+from service.events.schemas import EventCreate, EventUpdate
+from service.http.auth import Principal
+from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.audit_wording import AUDIT_OBJECT_TYPES
 from service.i18n.catalogs import translate
 from service.ranking.dependencies import MatchIndexDep
@@ -44,12 +45,17 @@ LISTED = 50
 def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
     state = FormState(values={})
-    created = next((e for e in listed if e.id == request.query_params.get("created")), None)
+    query = request.query_params
+    created = next((e for e in listed if e.id == query.get("created")), None)
+    changed = next((e for e in listed if e.id == query.get("changed")), None)
     notice = (
-        None
-        if created is None
-        else translate("Event created: %(name)s, on %(day)s.")
+        translate("Event created: %(name)s, on %(day)s.")
         % {"name": created.name, "day": full_day(created.date)}
+        if created is not None
+        else translate("Event saved: %(name)s, on %(day)s.")
+        % {"name": changed.name, "day": full_day(changed.date)}
+        if changed is not None
+        else None
     )
     context = {"events": listed, "form": state, "notice": notice}
     return render(request, visitor, "commission/events.html", context)
@@ -72,6 +78,61 @@ async def create_event(
     start_writing(session)
     event = events.create(session=session, principal=visitor, data=checked)
     return redirect(request, f"/commission/events?created={event.id}")
+
+
+def _event_form(event: Event) -> FormState:
+    return FormState(
+        values={"name": event.name, "date": event.date.isoformat(), "place": event.place or ""}
+    )
+
+
+def _edit_page(
+    request: Request, visitor: Principal, event: Event, form: FormState, *, stale: bool = False
+) -> Response:
+    context = {"event": event, "form": form, "stale": stale}
+    status_code = 422 if form.errors else 200
+    return render(request, visitor, "commission/event_edit.html", context, status_code=status_code)
+
+
+@router.get("/commission/events/{event_id}/edit")
+def event_edit_form(
+    event_id: str, request: Request, session: SessionDep, visitor: CommissionVisitor
+) -> Response:
+    try:
+        event = events.get(session=session, event_id=event_id)
+    except NotFound:
+        return not_found(request, visitor)
+    return _edit_page(request, visitor, event, _event_form(event))
+
+
+@router.post("/commission/events/{event_id}/edit")
+async def update_event(
+    event_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    form: SubmittedForm,
+) -> Response:
+    """Change the name, day or place; a change made meanwhile by someone else is shown, not
+    overwritten; every problem beside its field, nothing written."""
+    start_writing(session)
+    try:
+        event = events.get(session=session, event_id=event_id, for_update=True)
+    except NotFound:
+        return not_found(request, visitor)
+    if str(form.get("revision", "")) != str(event.revision):
+        return _edit_page(request, visitor, event, _event_form(event), stale=True)
+    values = {name: str(form.get(name, "")).strip() for name in ("name", "date", "place")}
+    state = FormState(values=values)
+    checked = validated(EventUpdate, {**values, "place": values["place"] or None}, state)
+    if checked is not None:
+        try:
+            events.update(session=session, principal=visitor, event=event, data=checked)
+        except Conflict:
+            state.errors["name"] = translate("An event with this name exists already.")
+        else:
+            return redirect(request, f"/commission/events?changed={event.id}")
+    return _edit_page(request, visitor, event, state)
 
 
 @router.get("/commission/reports")
