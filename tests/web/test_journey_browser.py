@@ -175,7 +175,7 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     with page.expect_navigation():
         page.get_by_role("button", name="提交审核").press("Enter")
     startup.check("request-form-errors")
-    assert page.locator("#amount-error").inner_text().startswith("请填写金额")
+    assert page.locator("#amount-error").inner_text().startswith("无法识别该金额")
     assert page.locator("#stage-error").is_visible()
 
     page.get_by_label("融资金额").fill("")
