@@ -25,6 +25,7 @@ from service.web.pages import (
     outcomes,
     signing_in,
     startup,
+    team,
     webhooks,
 )
 from service.web.pages.common import PageRefusal, answer_refusal, not_found
@@ -78,6 +79,7 @@ def mount_web_application(app: FastAPI) -> None:
         conference_parties,
         commission_conference,
         outcomes,
+        team,
         webhooks,
     ):
         app.include_router(pages.router)

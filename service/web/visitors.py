@@ -82,6 +82,7 @@ _NAVIGATION = {
         ("/startup/meetings", N_("Meetings")),
         ("/startup/agenda", N_("Agenda")),
         ("/outcomes", N_("Outcomes")),
+        ("/team", N_("Team")),
         ("/webhooks", N_("Webhooks")),
     ],
     Role.INVESTOR: [
@@ -89,6 +90,7 @@ _NAVIGATION = {
         ("/investor/meetings", N_("Meetings")),
         ("/investor/agenda", N_("Agenda")),
         ("/outcomes", N_("Outcomes")),
+        ("/team", N_("Team")),
         ("/webhooks", N_("Webhooks")),
     ],
 }
