@@ -208,6 +208,11 @@ def test_availability_is_ticked_per_slot_in_local_time(world: World) -> None:
     assert dict(ERROR.findall(forged.text)) == {"slot_ids": "请从本活动的时段中选择。"}
     unknown = world.investor_browser.get("/investor/events/no-such-event/availability")
     assert unknown.status_code == 404
+    # No slot at all is saved, and said to keep every meeting out of the schedule.
+    none = world.investor_browser.post(path, {})
+    assert none.headers["location"] == f"{path}?done=availability_none"
+    warned = world.investor_browser.get(path, done="availability_none").text
+    assert "您没有任何空闲时段" in warned
 
 
 def test_another_accounts_meeting_is_not_found(world: World, api: ApiClient) -> None:

@@ -62,6 +62,11 @@ NOTICES = {
     "declined": N_("You declined; the other side reads your reason."),
     "cancelled": N_("The meeting is called off; the other side reads your reason."),
     "availability": N_("Your free slots are saved."),
+    # Saved on purpose, perhaps, but it keeps every meeting of theirs out of the schedule.
+    "availability_none": N_(
+        "Saved: you are free at no time, so no meeting of yours can be placed. Tick the slots "
+        "you can meet in."
+    ),
 }
 PROBLEMS = {
     "changed": N_("This meeting changed meanwhile; it can no longer be answered or called off."),
@@ -338,9 +343,8 @@ async def _save_availability(
         except Invalid:
             state.errors["slot_ids"] = translate("Choose among this event's slots.")
         else:
-            return redirect(
-                request, f"{party.prefix}/events/{event.id}/availability?done=availability"
-            )
+            done = "availability" if checked.slot_ids else "availability_none"
+            return redirect(request, f"{party.prefix}/events/{event.id}/availability?done={done}")
     return _availability_page(request, session, visitor, party, event, state)
 
 
