@@ -174,7 +174,9 @@ def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiCl
     before = browser.get("/commission")
     assert "尚无报告" in before.text
     # The requests waiting for review lead to the queue.
-    assert re.search(r'<p class="figure"><a href="/commission/review"[^>]*>\d+</a></p>', before.text)
+    assert re.search(
+        r'<p class="figure"><a href="/commission/review"[^>]*>\d+</a></p>', before.text
+    )
     browser.post("/commission/reports", {"event_id": "", "top_k": "3", "min_score": "0.6"})
     after = browser.get("/commission")
     assert re.search(
