@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, false, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, false, select, update
 from sqlalchemy.orm import Session
 
 from models import Account, Invitation, User
@@ -101,11 +101,7 @@ def list_open_page(
 ) -> tuple[Sequence[Invitation], str | None]:
     """Invitations whose code still works, newest first: the commission sees every account's,
     an account's admin its own account's; anyone else none."""
-    statement = _visible_invitations(principal).where(
-        Invitation.accepted_at.is_(None),
-        Invitation.withdrawn_at.is_(None),
-        Invitation.expires_at > now,
-    )
+    statement = _visible_invitations(principal).where(*_still_open(now))
     return fetch_page(
         session=session,
         statement=statement,
@@ -192,6 +188,15 @@ def open_invitation(
     return invitation, account
 
 
+def _still_open(now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """In SQL, what ``is_open`` says of one invitation."""
+    return (
+        Invitation.accepted_at.is_(None),
+        Invitation.withdrawn_at.is_(None),
+        Invitation.expires_at > now,
+    )
+
+
 def is_open(invitation: Invitation, now: dt.datetime) -> bool:
     """Whether the invitation's code still works: not used, not withdrawn, not expired."""
     return (
@@ -230,12 +235,7 @@ def accept(
         CursorResult[Any],
         session.execute(
             update(Invitation)
-            .where(
-                Invitation.id == invitation.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.withdrawn_at.is_(None),
-                Invitation.expires_at > now,
-            )
+            .where(Invitation.id == invitation.id, *_still_open(now))
             .values(accepted_at=now)
         ),
     )

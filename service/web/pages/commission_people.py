@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from service.web.pages.common import (
     not_found,
     render,
 )
+from service.web.pages.invitations import invitation_link
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -105,7 +105,7 @@ async def invite_person(
         )
     except NotFound:
         return not_found(request, visitor)
-    link = f"{request.base_url}invitation?{urlencode({'code': code})}"
+    link = invitation_link(request, code)
     context = _people_context(session, visitor, now, invited=(invitation, code, link))
     return render(request, visitor, "commission/people.html", context)
 

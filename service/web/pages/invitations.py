@@ -3,6 +3,8 @@ link the commission sent), chooses a username and a password, and is signed in."
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request, Response
 
 from service.core.clock import Now
@@ -47,6 +49,11 @@ _WEAKNESSES = {
         "This password is a pattern (repeats, or a run such as 123456 or abcdef); choose another."
     ),
 }
+
+
+def invitation_link(request: Request, code: str) -> str:
+    """The link that opens this page with the code filled in, to send the invited person."""
+    return f"{str(request.base_url).rstrip('/')}{ACCEPT_PATH}?{urlencode({'code': code})}"
 
 
 @router.get(ACCEPT_PATH)

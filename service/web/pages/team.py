@@ -5,7 +5,6 @@ used. The commission manages every account on its own people page."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.users import service as users
 from service.web.pages.common import PageRefusal, SubmittedForm, not_found, render
+from service.web.pages.invitations import invitation_link
 from service.web.pages.webhooks import signed_in
 from service.web.responses import redirect
 
@@ -78,7 +78,7 @@ async def invite_colleague(
     except Forbidden:
         context = _context(session, visitor, now, refused=True)
         return render(request, visitor, "team.html", context, status_code=403)
-    link = f"{request.base_url}invitation?{urlencode({'code': code})}"
+    link = invitation_link(request, code)
     context = _context(session, visitor, now, invited=(invitation, code, link))
     return render(request, visitor, "team.html", context)
 
