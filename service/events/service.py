@@ -50,7 +50,7 @@ def update(*, session: Session, principal: Principal, event: Event, data: EventU
     """Change the fields given; a name another event has is a conflict naming the field. The
     audit trail keeps what changed, from what to what."""
     given = data.model_dump(exclude_unset=True)
-    for required in ("name", "date"):
+    for required in ("name", "date", "registration_due_months", "production_due_months"):
         if required in given and given[required] is None:
             message = "This field cannot be emptied"
             raise Invalid(message, errors=[field_problem(required, "missing", message)])

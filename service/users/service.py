@@ -96,6 +96,15 @@ def _visible_invitations(principal: Principal) -> Select[tuple[Invitation]]:
     return statement.where(Invitation.account_id == principal.account_id)
 
 
+def visible_invitation(
+    *, session: Session, principal: Principal, invitation_id: str
+) -> Invitation | None:
+    """An invitation the caller may see (and withdraw), or None."""
+    return session.scalars(
+        _visible_invitations(principal).where(Invitation.id == invitation_id)
+    ).first()
+
+
 def list_open_page(
     *, session: Session, principal: Principal, now: dt.datetime, limit: int, cursor: str | None
 ) -> tuple[Sequence[Invitation], str | None]:
@@ -118,9 +127,9 @@ def withdraw(
     """Withdraw an invitation before it is used, so its code no longer works. Withdrawing one
     already withdrawn or expired changes nothing; one already accepted is a conflict (the person
     is a user now: that is another decision). One the caller may not see is 404."""
-    invitation = session.scalars(
-        _visible_invitations(principal).where(Invitation.id == invitation_id)
-    ).first()
+    invitation = visible_invitation(
+        session=session, principal=principal, invitation_id=invitation_id
+    )
     if invitation is None:
         raise NotFound("No such invitation.")
     if invitation.accepted_at is None and is_open(invitation, now):

@@ -221,6 +221,13 @@ def test_the_commission_changes_an_event_with_the_etag_it_read(
     assert taken.status_code == 409
     assert [(e["field"], e["code"]) for e in taken.json()["errors"]] == [("name", "name_taken")]
     assert emptied.status_code == 422
+    no_deadline = api.client.patch(
+        path, json={"registration_due_months": None}, headers={**api.admin, **api.if_match(path)}
+    )
+    assert no_deadline.status_code == 422
+    assert [(e["field"], e["code"]) for e in no_deadline.json()["errors"]] == [
+        ("registration_due_months", "missing")
+    ]
     read = api.client.get(path, headers=api.admin).json()
     assert (read["name"], read["place"], read["revision"]) == ("Pudong fair 2026", "Expo Centre", 2)
     [record] = db_session.scalars(

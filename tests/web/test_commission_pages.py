@@ -50,6 +50,37 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     assert [e["name"] for e in listed].count("2026 浦东投资促进大会") == 1
 
 
+def test_withdrawing_an_invitation_accepted_meanwhile_says_so_in_its_card(
+    api: ApiClient,
+) -> None:
+    investor = api.create_account("investor", name="已接受测试基金")
+    browser = _commission(api)
+    invited = browser.post("/commission/people/invite", {"account_id": investor.id, "name": "钱多"})
+    link = re.search(r"/invitation\?code=([^<]+)</code>", invited.text)
+    assert link is not None
+    listed = browser.get("/commission/people").text
+    withdraw = re.search(r'action="(/commission/invitations/[^/"]+/withdraw)"', listed)
+    assert withdraw is not None
+    accepted = api.client.post(
+        "/v1/invitations/accept",
+        json={
+            "code": unquote(link.group(1)),
+            "username": "qian.duo",
+            "password": "a long password 2026",
+        },
+    )
+    assert accepted.status_code == 201
+
+    late = browser.post(withdraw.group(1), {})
+
+    assert late.headers["location"] == (
+        f"/commission/people?done=accepted&account={investor.id}#account-{investor.id}"
+    )
+    page = browser.get("/commission/people", done="accepted", account=investor.id).text
+    card = page.split(f'id="account-{investor.id}"')[1].split("</article>")[0]
+    assert "该邀请在此期间已被接受" in card
+
+
 def test_an_event_is_corrected_on_its_page(api: ApiClient) -> None:
     event_id = api.create_event("2026 临港推介会", date="2020-01-01", place="临港")
     api.create_event("2026 浦东推介会")

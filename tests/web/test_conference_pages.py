@@ -298,6 +298,19 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     assert dict(ERROR.findall(backwards.text)) == {
         "hours": "时间段 14:00-12:00 的结束时间早于开始时间：请先写较早的时间。"
     }
+    empty_period = commission.post(
+        path,
+        {
+            "first_day": "2026-11-05",
+            "days": "1",
+            "hours": "12:00-12:00",
+            "minutes": "30",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(empty_period.text))["hours"].startswith("请按“开始-结束”填写时间段")
     stored = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
     assert (len(stored["slots"]), stored["tables"]) == (2, 2)  # nothing written
 

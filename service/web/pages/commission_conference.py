@@ -208,7 +208,9 @@ def _periods_from(state: FormState) -> list[tuple[int, int]] | None:
             if max(start_minute, end_minute) < 60 and start < end <= 24 * 60:
                 periods.append((start, end))
                 continue
-            if max(start_minute, end_minute) < 60 and end <= start:
+            # Only a real backwards period (both times within the day); 12:00-12:00 or
+            # 25:00 keep the general message.
+            if max(start_minute, end_minute) < 60 and end < start <= 24 * 60:
                 state.errors["hours"] = translate(
                     "%(period)s ends before it starts: write the earlier time first."
                 ) % {"period": period}

@@ -128,7 +128,11 @@ async def withdraw_invitation(
     except NotFound:
         return not_found(request, visitor)
     except Conflict:
-        return redirect(request, "/commission/people?done=accepted")
+        found = users.visible_invitation(
+            session=session, principal=visitor, invitation_id=invitation_id
+        )
+        account = "" if found is None else f"&account={found.account_id}#account-{found.account_id}"
+        return redirect(request, f"/commission/people?done=accepted{account}")
     # Back to the account acted on, not the top of a long page.
     return redirect(
         request,

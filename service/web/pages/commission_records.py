@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
 from models import Event, Report
 from service.accounts import service as accounts
@@ -41,13 +42,23 @@ router = APIRouter(include_in_schema=False)
 LISTED = 50
 
 
+def _named_event(session: Session, event_id: str | None) -> Event | None:
+    """The event a notice names (it may be beyond the first page of the list)."""
+    if not event_id:
+        return None
+    try:
+        return events.get(session=session, event_id=event_id)
+    except NotFound:
+        return None
+
+
 @router.get("/commission/events")
 def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
     state = FormState(values={})
     query = request.query_params
-    created = next((e for e in listed if e.id == query.get("created")), None)
-    changed = next((e for e in listed if e.id == query.get("changed")), None)
+    created = _named_event(session, query.get("created"))
+    changed = _named_event(session, query.get("changed"))
     notice = (
         translate("Event created: %(name)s, on %(day)s.")
         % {"name": created.name, "day": full_day(created.date)}
