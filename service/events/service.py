@@ -88,14 +88,8 @@ def _as_json(value: object) -> object:
 
 
 def get(*, session: Session, event_id: str, for_update: bool = False) -> Event:
-    if for_update:
-        locked = session.scalars(
-            select(Event).where(Event.id == event_id).with_for_update()
-        ).first()
-        if locked is None:
-            raise NotFound(f"No event {event_id}.")
-        return locked
-    event = session.get(Event, event_id)
+    """The event (``for_update``: read again and locked until the commit, PostgreSQL)."""
+    event = session.get(Event, event_id, with_for_update=True if for_update else None)
     if event is None:
         raise NotFound(f"No event {event_id}.")
     return event

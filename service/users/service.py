@@ -132,7 +132,7 @@ def withdraw(
     )
     if invitation is None:
         raise NotFound("No such invitation.")
-    if invitation.accepted_at is None and is_open(invitation, now):
+    if is_open(invitation, now):
         _withdraw_open(session=session, principal=principal, invitation=invitation, now=now)
     if invitation.accepted_at is not None:
         message = "This invitation was accepted already; the person is a user of the account"
@@ -149,11 +149,7 @@ def _withdraw_open(
         CursorResult[Any],
         session.execute(
             update(Invitation)
-            .where(
-                Invitation.id == invitation.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.withdrawn_at.is_(None),
-            )
+            .where(Invitation.id == invitation.id, *_still_open(now))
             .values(withdrawn_at=now)
         ),
     )

@@ -19,6 +19,7 @@ from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
 from service.http.problems import Conflict, NotFound
 from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
 from service.users import service as users
 from service.web.pages.common import (
     CommissionVisitor,
@@ -26,7 +27,7 @@ from service.web.pages.common import (
     not_found,
     render,
 )
-from service.web.pages.invitations import invitation_link
+from service.web.pages.invitations import WITHDRAWAL_NOTICES, invitation_link
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -62,9 +63,8 @@ def _people_context(
 
 
 _DONE_NOTICES = {
-    "revoked": "Key revoked: programs using it are refused from now on.",
-    "withdrawn": "Invitation withdrawn: its link and code no longer work.",
-    "accepted": "That invitation was accepted meanwhile; the person is listed under People.",
+    "revoked": N_("Key revoked: programs using it are refused from now on."),
+    **WITHDRAWAL_NOTICES,
 }
 
 

@@ -22,13 +22,14 @@ from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.audit_wording import AUDIT_OBJECT_TYPES
 from service.i18n.catalogs import translate
 from service.ranking.dependencies import MatchIndexDep
+from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.reports import service as reports
 from service.reports.document import Scope
 from service.reports.findings import find
 from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording, display_time_zone
 from service.web.conference_labels import full_day
-from service.web.forms import FormState, message_for, validated
+from service.web.forms import FormState, validated
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
@@ -178,18 +179,15 @@ async def create_report(
         name: str(form.get(name, "")).strip() for name in ("event_id", "top_k", "min_score")
     }
     state = FormState(values=values)
-    # The form offers the defaults (5 and 0.6); a box emptied on purpose is asked for, not
-    # silently filled with a figure the officer did not see.
+    # The form offers the defaults (5 and 0.6); a box emptied on purpose is asked for (an
+    # empty box is "missing" to ``validated``), not silently filled with a figure the officer
+    # did not see.
     data = {
         "event_id": values["event_id"] or None,
         "top_k": values["top_k"] or None,
         "min_score": values["min_score"] or None,
     }
     checked = validated(ReportCreate, data, state)
-    for name in ("top_k", "min_score"):
-        if not values[name]:
-            state.errors[name] = message_for("missing") or ""
-            checked = None
     if checked is None:
         context = _reports_page(session, state)
         return render(request, visitor, "commission/reports.html", context, status_code=422)
@@ -288,7 +286,7 @@ def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisito
     links = {
         (kind, object_id): page.format(id=object_id)
         for kind, object_id in names
-        if (page := _OBJECT_PAGES.get(kind)) and object_id != "default-v1"
+        if (page := _OBJECT_PAGES.get(kind)) and object_id != DEFAULT_MODEL_VERSION
     }
     context = {
         "records": records,

@@ -19,7 +19,6 @@ from service.deals import service as deals
 from service.deals.schemas import DealWrite
 from service.http.problems import Invalid
 from service.i18n.catalogs import translate
-from service.i18n.languages import current_language
 from service.i18n.reasons import N_
 from service.imports.reading import UnreadableFile, read_table
 from service.reference_data.catalog import get_reference_data
@@ -186,9 +185,11 @@ async def import_deals(
                     state.errors["closed_on"] = translate("A deal cannot close after today.")
                 if state.errors:
                     problems.extend(
-                        (row.number, f"{translate(FIELD_LABELS[name])}：{message}")
-                        if current_language() == "zh"
-                        else (row.number, f"{translate(FIELD_LABELS[name])}: {message}")
+                        (
+                            row.number,
+                            translate("%(field)s: %(problem)s")
+                            % {"field": translate(FIELD_LABELS[name]), "problem": message},
+                        )
                         for name, message in state.errors.items()
                     )
                 elif checked is not None:

@@ -51,6 +51,13 @@ _WEAKNESSES = {
 }
 
 
+# What a page says after withdrawing an invitation (the people page and the team page).
+WITHDRAWAL_NOTICES = {
+    "withdrawn": N_("Invitation withdrawn: its link and code no longer work."),
+    "accepted": N_("That invitation was accepted meanwhile; the person is listed under People."),
+}
+
+
 def invitation_link(request: Request, code: str) -> str:
     """The link that opens this page with the code filled in, to send the invited person."""
     return f"{str(request.base_url).rstrip('/')}{ACCEPT_PATH}?{urlencode({'code': code})}"

@@ -15,19 +15,14 @@ from service.core.database import SessionDep, start_writing
 from service.http.auth import Principal
 from service.http.problems import Conflict, Forbidden, NotFound
 from service.i18n.catalogs import translate
-from service.i18n.reasons import N_
 from service.users import service as users
 from service.web.pages.common import PageRefusal, SubmittedForm, not_found, render
-from service.web.pages.invitations import invitation_link
+from service.web.pages.invitations import WITHDRAWAL_NOTICES, invitation_link
 from service.web.pages.webhooks import signed_in
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 200
-_NOTICES = {
-    "withdrawn": N_("Invitation withdrawn: its link and code no longer work."),
-    "accepted": N_("That invitation was accepted meanwhile; the person is listed under People."),
-}
 
 
 def _member(request: Request, visitor: Annotated[Principal, Depends(signed_in)]) -> Principal:
@@ -54,7 +49,7 @@ def _context(session: Session, visitor: Principal, now: Any, **extra: Any) -> di
 
 @router.get("/team")
 def team_page(request: Request, session: SessionDep, visitor: Member, now: Now) -> Response:
-    done = _NOTICES.get(request.query_params.get("done", ""))
+    done = WITHDRAWAL_NOTICES.get(request.query_params.get("done", ""))
     context = _context(session, visitor, now, notice=translate(done) if done else None)
     return render(request, visitor, "team.html", context)
 

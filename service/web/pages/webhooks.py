@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from models import Role, WebhookEndpoint, WebhookEventType
 from models.types import utc_now
@@ -112,6 +113,12 @@ def offered_events(visitor: Principal) -> dict[str, str]:
     }
 
 
+def _chosen_events(form: FormData, visitor: Principal) -> set[str]:
+    """The events ticked, of those the page offers the visitor's role (a hand-made form
+    asking for another account's kind of event gets only these)."""
+    return {str(value) for value in form.getlist("event_types")} & set(offered_events(visitor))
+
+
 def new_secret() -> str:
     """A fresh Standard Webhooks secret for the form to offer."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
@@ -163,8 +170,7 @@ async def register_endpoint(
     request: Request, session: SessionDep, visitor: AnyVisitor, form: SubmittedForm
 ) -> Response:
     state = FormState(values={name: str(form.get(name, "")).strip() for name in FIELDS})
-    # Only the events the page offers the visitor's role (a new match is an investor's).
-    chosen = {str(value) for value in form.getlist("event_types")} & set(offered_events(visitor))
+    chosen = _chosen_events(form, visitor)
     data: dict[str, Any] = {
         "url": state.values["url"],
         "description": state.values["description"] or None,
@@ -264,8 +270,7 @@ async def edit_endpoint(
     if endpoint is None:
         return not_found(request, visitor)
     state = FormState(values={name: str(form.get(name, "")).strip() for name in EDITED_FIELDS})
-    # Only the events the page offers the visitor's role (a new match is an investor's).
-    chosen = {str(value) for value in form.getlist("event_types")} & set(offered_events(visitor))
+    chosen = _chosen_events(form, visitor)
     data: dict[str, Any] = {
         "description": state.values["description"] or None,
         "event_types": sorted(chosen),
