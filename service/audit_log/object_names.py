@@ -2,8 +2,10 @@
 request, the name of a mandate, account, person, key or event, the investor and company of a
 meeting or a followed deal. Read in one query per object type on the page, never per row.
 
-An object deleted since keeps only its id (the trail shows its first characters); a sign-in
-and an answer to a match have no name of their own.
+An answer to a match is recorded against the financing request answered, so it is named by that
+request's company (the investor who answered is the row's actor). An object deleted since keeps
+only its id (the trail shows its first characters). A sign-in has no name of its own: the
+person who signed in is the row's actor.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ ObjectKey = tuple[str, str]  # (object type, object id)
 # Object type -> its model and the column that names it.
 _NAMED_BY_COLUMN: Mapping[str, tuple[type[Any], Any]] = {
     "financing_request": (FinancingRequest, FinancingRequest.company),
+    "feedback": (FinancingRequest, FinancingRequest.company),
     "investor_profile": (InvestorProfile, InvestorProfile.name),
     "account": (Account, Account.name),
     "user": (User, User.name),

@@ -28,6 +28,12 @@ def test_every_kind_of_object_is_named_as_people_call_it(
 ) -> None:
     world = build_world(api)
     ids = world.ids
+    answered = api.client.put(
+        f"/v1/investors/{ids['PA']}/feedback/{ids['RX_pub']}",
+        headers=world.headers["inv_a"],
+        json={"action": "interested"},
+    )
+    assert answered.status_code in (200, 201), answered.text
 
     names = _names(db_session)
 
@@ -38,6 +44,7 @@ def test_every_kind_of_object_is_named_as_people_call_it(
     assert names[("invitation", ids["IA"])] == "UA"
     assert names[("meeting", ids["MA"])] == f"PA{PAIR_SEPARATOR}Stepfun"
     assert names[("outcome", ids["OB"])] == f"PB{PAIR_SEPARATOR}Stepfun"
+    assert names[("feedback", ids["RX_pub"])] == "Stepfun"  # recorded against the request
     assert names[("schedule", ids["SC"])] == "matrix conference"
     assert names[("report", ids["RP"])].startswith("titled Match report")
     account_names = {name for (kind, _), name in names.items() if kind == "account"}

@@ -162,10 +162,30 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
 
 def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> None:
     startup = api.create_account("startup", name="审计测试企业")
-    api.create_request(startup, company="审计测试公司")
+    answered = api.create_request(startup, company="审计测试公司")
+    api.publish(answered["id"])
+    investor = api.create_account("investor")
+    profile = api.create_investor(investor)
+    assert (
+        api.client.put(
+            f"/v1/investors/{profile['id']}/feedback/{answered['id']}",
+            json={"action": "interested"},
+            headers=investor.headers,
+        ).status_code
+        == 200
+    )
     assert api.client.post("/v1/reports", json={}, headers=api.admin).status_code == 201
     browser = _commission(api)
     everything = browser.get("/commission/audit")
+    # An answer to a match names the company answered and links to its request.
+    assert re.search(
+        r'<a href="/commission/requests/[^"]+">审计测试公司</a> '
+        r'<span class="muted">反馈</span>',
+        everything.text,
+    )
+    # A sign-in is said as one, without an id nobody can read (the actor is who signed in).
+    assert "<td>登录</td>" in everything.text
+    assert not re.search(r'登录 <span class="muted">[0-9a-f]{8}</span>', everything.text)
     # A report by the title the service gave it, in the reader's language.
     assert "匹配报告：全部已发布需求</a> <span" in everything.text
     assert "Match report" not in everything.text

@@ -238,6 +238,7 @@ def _moment(value: str | None) -> dt.datetime | None:
 # Where the trail's objects have a page of their own (while they exist: named below).
 _OBJECT_PAGES = {
     "financing_request": "/commission/requests/{id}",
+    "feedback": "/commission/requests/{id}",
     "report": "/commission/reports/{id}",
     "ranking_model": "/commission/ranking-models/{id}",
     "event": "/commission/events/{id}/programme",
