@@ -63,6 +63,9 @@ def test_each_object_keeps_its_newest_records_up_to_the_cap(db_session: Session)
 
 
 def test_no_objects_reads_nothing(db_session: Session) -> None:
-    assert histories_of(
-        session=db_session, object_type="financing_request", object_ids=[], limit_each=3
-    ) == {}
+    assert (
+        histories_of(
+            session=db_session, object_type="financing_request", object_ids=[], limit_each=3
+        )
+        == {}
+    )
