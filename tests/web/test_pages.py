@@ -353,6 +353,10 @@ def test_the_investor_reads_its_matches_and_its_interest_reaches_the_startup(
     assert [(f["financing_request_id"], f["action"]) for f in stored] == [
         (request["id"], "interested")
     ]
+    # The answer given is shown pressed, not offered again; the next step still is.
+    answered = investor.get(f"/investor/mandates/{mandate['id']}/matches", sector="ai").text
+    assert re.search(r'value="interested" class="primary" disabled aria-pressed="true">', answered)
+    assert re.search(r'value="meeting">', answered)
 
     startup_person = new_person(api, startup, signed_in=False)
     startup_browser = Browser(api.client)
