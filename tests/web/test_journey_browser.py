@@ -522,5 +522,24 @@ def test_conference_day_from_the_programme_to_the_table_plan(
         assert width <= 390, f"{target} scrolls sideways on a phone: {width} px"
         phone.check(label)
 
-    for visit in (commission, investor, startup, phone):
+    # The commission's table of meetings reads as one card per meeting on a phone: nothing in
+    # it scrolls sideways, and each cell says which column it is.
+    office_phone = open_visit(browser, "conference-commission-phone", width=390, height=844)
+    meetings_path = f"/commission/events/{event_id}/meetings"
+    sign_in(
+        office_phone,
+        server,
+        world.commission_user,
+        meetings_path,
+        password=PASSWORD,
+        check_page=True,
+    )
+    office_phone.page.goto(f"{server.url}{meetings_path}")
+    table = office_phone.page.locator(".table-wrap").first
+    overflow = table.evaluate("wrap => wrap.scrollWidth - wrap.clientWidth")
+    assert overflow <= 0, f"the meetings table scrolls sideways on a phone by {overflow} px"
+    assert office_phone.page.locator("td[data-label='投资方']").count() >= 1
+    office_phone.check("meetings")
+
+    for visit in (commission, investor, startup, phone, office_phone):
         assert visit.problems == [], visit.problems
