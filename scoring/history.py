@@ -114,6 +114,9 @@ class PastDeal:
     stage: str
     region: str | None
     closed_on: dt.date
+    request_id: str | None = None
+    """The financing request committed to, when the deal is a commitment made through the
+    service (None for a recorded deal)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +291,10 @@ class InvestorHistory:
     by_sector_and_stage: Mapping[tuple[str, str], float] = field(default_factory=dict)
     by_region: Mapping[str, float] = field(default_factory=_counter)
     companies: frozenset[int] = frozenset()
+    own_rounds: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    """Per company (``company_key``) in ``companies`` only through a commitment made to one of
+    its financing requests: that request's id. A commitment to a request is no earlier deal in
+    its company for that request, so it does not make the request a follow-on of itself."""
     co_investments: CompanyCounts = field(default_factory=CompanyCounts.empty)
     """Per company: the rounds this investor shared with each of the company's backers (other
     investors that funded it before the date), summed over the backers."""
@@ -638,7 +645,15 @@ def history_columns(
     if "portfolio_company" in wanted:
         keys = rows_of(segment.company_keys)
         known = np.fromiter(history.companies, dtype=np.int64, count=len(history.companies))
-        columns["portfolio_company"] = (np.isin(keys, known) & (keys != 0)).astype(np.float64)
+        backed = np.isin(keys, known) & (keys != 0)
+        for company, request_ids in history.own_rounds.items():
+            rows_of_company = np.flatnonzero(keys == company)
+            if rows_of_company.size:
+                own = np.isin(
+                    rows_of(segment.ids)[rows_of_company], [i.encode() for i in request_ids]
+                )
+                backed[rows_of_company[own]] = False
+        columns["portfolio_company"] = backed.astype(np.float64)
     for name, counted in (
         ("log_co_investments", history.co_investments),
         ("log_recent_co_investments", history.recent_co_investments),
@@ -659,3 +674,33 @@ def history_columns(
         if name in wanted:
             columns[name] = np.full(count, float(value), dtype=np.float64)
     return {name: columns[name] for name in names}
+
+
+def is_follow_on(history: InvestorHistory, company: str, request_id: str) -> bool:
+    """Whether the investor backed ``company`` before this request of it (see ``own_rounds``)."""
+    key = company_key(company)
+    return key in history.companies and request_id not in history.own_rounds.get(key, ())
+
+
+def own_rounds(deals: Iterable[PastDeal], *, before: dt.date) -> dict[int, frozenset[str]]:
+    """``InvestorHistory.own_rounds`` of a track record (deals closed before ``before``): the
+    companies backed only through a commitment to one request, and that request. A recorded
+    deal in the company closed on or after the commitment's day is taken as the same round
+    recorded by hand; one closed before it is an earlier round."""
+    commitments: dict[int, set[str]] = {}
+    first_commitment: dict[int, dt.date] = {}
+    recorded: dict[int, dt.date] = {}
+    for deal in deals:
+        key = company_key(deal.company)
+        if not key or deal.closed_on >= before:
+            continue
+        if deal.request_id is None:
+            recorded[key] = min(recorded.get(key, deal.closed_on), deal.closed_on)
+        else:
+            commitments.setdefault(key, set()).add(deal.request_id)
+            first_commitment[key] = min(first_commitment.get(key, deal.closed_on), deal.closed_on)
+    return {
+        key: frozenset(ids)
+        for key, ids in commitments.items()
+        if len(ids) == 1 and not (key in recorded and recorded[key] < first_commitment[key])
+    }

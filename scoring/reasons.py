@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from scoring.formula import TEXT_FIT_MIN_SIMILARITY
-from scoring.history import InvestorHistory, company_key
+from scoring.history import InvestorHistory, is_follow_on
 from scoring.records import InvestorRecord, RequestRecord
 from scoring.taxonomy import SectorTaxonomy, StageLadder
 from scoring.text import comparable_text
@@ -377,7 +377,7 @@ def shared_terms(thesis: str, text: str) -> tuple[str, ...]:
 
 def history_reason(history: InvestorHistory, request: RequestRecord) -> Reason | None:
     """What the investor's own track record says about the request, when it says anything."""
-    if company_key(request.company) in history.companies:
+    if is_follow_on(history, request.company, request.id):
         return Reason("track_record", "follow_on", company=request.company)
     counts = sorted(
         ((history.by_sector.get(code, 0.0), code) for code in request.sectors), reverse=True

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Deal, Feedback, FeedbackAction, FinancingRequest, InvestorProfile
-from scoring.history import InvestorHistory, PastDeal, histories_from_deals
+from scoring.history import InvestorHistory, PastDeal, histories_from_deals, own_rounds
 from service.audit_log.writer import record_audit
 from service.deals.schemas import DealWrite
 from service.http.auth import Principal
@@ -80,6 +82,40 @@ def delete(*, session: Session, principal: Principal, deal: Deal) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A commitment made through the service: the request, what was pledged and when."""
+
+    financing_request_id: str
+    company: str
+    title: str
+    amount: Decimal | None
+    currency: str | None
+    committed_at: dt.datetime
+
+
+def commitments_of(*, session: Session, profile: InvestorProfile) -> list[Commitment]:
+    """The profile's commitments through the service, latest first: deals of its track
+    record that are not recorded by hand (``past_deals`` counts them too)."""
+    rows = session.execute(
+        select(
+            FinancingRequest.id,
+            FinancingRequest.company,
+            FinancingRequest.title,
+            Feedback.amount,
+            Feedback.currency,
+            Feedback.updated_at,
+        )
+        .join(FinancingRequest, FinancingRequest.id == Feedback.financing_request_id)
+        .where(
+            Feedback.investor_profile_id == profile.id,
+            Feedback.action == FeedbackAction.COMMITTED,
+        )
+        .order_by(Feedback.updated_at.desc(), FinancingRequest.id)
+    ).tuples()
+    return [Commitment(*row) for row in rows]
+
+
 def past_deals(session: Session, investor_profile_ids: Sequence[str]) -> dict[str, list[PastDeal]]:
     """Each profile's track record: its recorded deals and the requests it committed to
     (a commitment through the service is a deal too, dated when it was made). Recorded deals
@@ -121,6 +157,7 @@ def past_deals(session: Session, investor_profile_ids: Sequence[str]) -> dict[st
                 stage=request.stage,
                 region=request.region,
                 closed_on=committed_at.date(),
+                request_id=request.id,
             )
         )
     return deals
@@ -174,7 +211,13 @@ def investor_histories(
     day = as_of or dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
     deals = past_deals(session, investor_profile_ids)
     market = market_deals(session, investor_profile_ids, before=day)
-    return histories_from_deals([deals[i] for i in investor_profile_ids], as_of=day, market=market)
+    histories = histories_from_deals(
+        [deals[i] for i in investor_profile_ids], as_of=day, market=market
+    )
+    return [
+        replace(history, own_rounds=own_rounds(deals[profile_id], before=day))
+        for profile_id, history in zip(investor_profile_ids, histories, strict=True)
+    ]
 
 
 def investor_history(session: Session, investor_profile_id: str) -> InvestorHistory:

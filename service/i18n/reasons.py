@@ -120,8 +120,8 @@ SENTENCES: dict[tuple[str, str], tuple[str, str]] = {
         N_("Track record: {investor} backed {company} before (a follow-on round)"),
     ),
     ("track_record", "sector_deals"): (
-        N_("Track record: {count} of your {total} recorded deals were in {sector}"),
-        N_("Track record: {count} of {investor}'s {total} recorded deals were in {sector}"),
+        N_("Track record: {count} of your {total} deals were in {sector}"),
+        N_("Track record: {count} of {investor}'s {total} deals were in {sector}"),
     ),
     ("foreign_investment", "restricted"): (
         N_(

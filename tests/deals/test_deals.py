@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from models import Deal
 from scoring import MatchScorer, RequestRecord
-from scoring.history import InvestorHistory, PastDeal, company_key, history_columns
+from scoring.history import (
+    InvestorHistory,
+    PastDeal,
+    company_key,
+    history_columns,
+    own_rounds,
+)
 from scoring.reasons import Reason, history_reason
 from tests.support.factories import Account, ApiClient
 
@@ -168,6 +175,59 @@ def test_a_follow_on_round_is_explained_by_the_track_record() -> None:
     )
 
 
+def test_a_commitment_does_not_make_its_own_request_a_follow_on() -> None:
+    """Committing to a request through the service is a deal in its company, but no earlier
+    one for that request: only the company's other requests become follow-ons."""
+    committed_on = dt.date(2025, 3, 1)
+    deals = [
+        PastDeal("Stepfun", "ai.foundation_models", "series_b", None, committed_on, "r-stepfun"),
+        PastDeal("Unitree", "ai.embodied", "series_b", None, dt.date(2024, 5, 1)),
+        # Recorded by hand the day after committing: the same round, not an earlier one.
+        PastDeal("Stepfun", "ai.foundation_models", "series_b", None, dt.date(2025, 3, 2)),
+        # Recorded before committing: an earlier round of the company.
+        PastDeal("MiniMax", "ai.foundation_models", "series_a", None, dt.date(2024, 1, 1)),
+        PastDeal("MiniMax", "ai.foundation_models", "series_b", None, committed_on, "r-minimax"),
+    ]
+    as_of = dt.date(2025, 6, 1)
+    history = replace(
+        InvestorHistory.from_deals(deals, as_of=as_of), own_rounds=own_rounds(deals, before=as_of)
+    )
+    assert history.own_rounds == {company_key("Stepfun"): frozenset({"r-stepfun"})}
+    committed = _request("r-stepfun", "ai.foundation_models", "series_b", 10**9, company="Stepfun")
+    next_round = _request("r-later", "ai.foundation_models", "series_c", 10**9, company="Stepfun")
+    earlier_backed = _request(
+        "r-minimax", "ai.foundation_models", "series_b", 10**9, company="MiniMax"
+    )
+    assert history_reason(history, committed) != Reason(
+        "track_record", "follow_on", company="Stepfun"
+    )
+    assert history_reason(history, next_round) == Reason(
+        "track_record", "follow_on", company="Stepfun"
+    )
+    assert history_reason(history, earlier_backed) == Reason(
+        "track_record", "follow_on", company="MiniMax"
+    )
+    scorer = MatchScorer(stage_order=("seed", "series_a", "series_b", "series_c")).fit(
+        [committed, next_round, earlier_backed]
+    )
+    columns = history_columns(
+        history,
+        scorer.catalogue_,
+        None,
+        combos=scorer.combos_,
+        ladder=scorer.ladder_,
+        regions=scorer.regions_,
+    )
+    by_id = dict(
+        zip(
+            [i.decode() for i in scorer.catalogue_.ids],
+            columns["portfolio_company"].tolist(),
+            strict=True,
+        )
+    )
+    assert by_id == {"r-stepfun": 0.0, "r-later": 1.0, "r-minimax": 1.0}
+
+
 # Learning from deal history, end to end.
 
 
@@ -258,7 +318,7 @@ def test_a_ranker_trained_on_deal_history_puts_the_investors_own_sector_first(
         "count": "9",
         "total": "9",
     }
-    assert track_record["text"] == "投资记录：您已记录的9笔投资中有9笔在具身智能与智能机器人领域"
+    assert track_record["text"] == "投资记录：您的9笔投资中有9笔在具身智能与智能机器人领域"
 
     # The same model ranks the investors of a request by their track records too.
     request_id = first["financing_request"]["id"]
@@ -270,3 +330,19 @@ def test_a_ranker_trained_on_deal_history_puts_the_investors_own_sector_first(
         "Fund 5",
         "Fund 9",
     }
+
+    # Committing to the request is a deal in its company, but no earlier round of it: the
+    # request is not explained as a follow-on of itself (10 deals now, the commitment one).
+    committed = api.client.put(
+        f"/v1/investors/{profile_id}/feedback/{request_id}",
+        json={"action": "committed", "amount": "300000000", "currency": "CNY"},
+        headers=account.headers,
+    )
+    assert committed.status_code == 200, committed.text
+    again = api.client.get(
+        f"/v1/investors/{profile_id}/matches?limit=5", headers=account.headers
+    ).json()
+    same = next(i for i in again["items"] if i["financing_request"]["id"] == request_id)
+    outcomes = [r["outcome"] for r in same["reasons"] if r["kind"] == "track_record"]
+    assert outcomes == ["sector_deals"], same["reasons"]
+    assert "本轮为跟投" not in str(same["reasons"])

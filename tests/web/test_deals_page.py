@@ -109,3 +109,65 @@ def test_another_investors_deal_history_is_not_found(api: ApiClient) -> None:
     assert (
         browser.post(f"/investor/mandates/{other['id']}/deals", {"company": "x"}).status_code == 404
     )
+
+
+def _record(api: ApiClient, mandate_id: str, headers: dict[str, str], company: str) -> str:
+    recorded = api.client.post(
+        f"/v1/investors/{mandate_id}/deals",
+        json={
+            "company": company,
+            "sector": "ai",
+            "stage": "series_a",
+            "region": "pudong",
+            "closed_on": "2025-01-10",
+        },
+        headers=headers,
+    )
+    assert recorded.status_code == 201, recorded.text
+    deal_id: str = recorded.json()["id"]
+    return deal_id
+
+
+def test_a_deal_recorded_by_mistake_is_removed_and_only_by_its_owner(api: ApiClient) -> None:
+    browser, mandate_id, headers = _investor(api)
+    base = f"/investor/mandates/{mandate_id}/deals"
+    mistaken = _record(api, mandate_id, headers, "录错的公司")
+    kept = _record(api, mandate_id, headers, "保留的公司")
+    page = browser.get(base).text
+    assert "浦东新区" in page or "浦东" in page  # the region it was recorded with
+    assert f'action="{base}/{mistaken}/delete"' in page
+
+    _, other_mandate, other_headers = _investor(api)
+    theirs = _record(api, other_mandate, other_headers, "别人的公司")
+    # Another investor's deal, through this mandate or theirs, is not found; nothing goes.
+    assert browser.post(f"{base}/{theirs}/delete", {}).status_code == 404
+    assert (
+        browser.post(f"/investor/mandates/{other_mandate}/deals/{theirs}/delete", {}).status_code
+        == 404
+    )
+    assert _deals(api, other_mandate, other_headers) == [("别人的公司", "ai")]
+
+    removed = browser.post(f"{base}/{mistaken}/delete", {})
+    assert removed.status_code == 303
+    assert _deals(api, mandate_id, headers) == [("保留的公司", "ai")]
+    after = browser.get(base, done="deleted").text
+    assert "该笔投资已从您的投资记录中删除。" in after
+    assert "录错的公司" not in after
+    assert kept
+
+
+def test_commitments_through_the_matchmaker_are_listed_beside_the_deals(api: ApiClient) -> None:
+    browser, mandate_id, headers = _investor(api)
+    startup = api.create_account("startup")
+    request = api.create_request(startup, company="承诺测试公司")
+    api.publish(request["id"])
+    committed = api.client.put(
+        f"/v1/investors/{mandate_id}/feedback/{request['id']}",
+        json={"action": "committed", "amount": "50000000", "currency": "CNY"},
+        headers=headers,
+    )
+    assert committed.status_code == 200, committed.text
+    page = browser.get(f"/investor/mandates/{mandate_id}/deals").text
+    assert "通过本平台承诺的投资" in page
+    assert "承诺测试公司" in page
+    assert "5000万元" in page

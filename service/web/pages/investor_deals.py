@@ -17,7 +17,7 @@ from models import InvestorProfile
 from service.core.database import SessionDep, start_writing
 from service.deals import service as deals
 from service.deals.schemas import DealWrite
-from service.http.problems import Invalid
+from service.http.problems import Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.imports.reading import UnreadableFile, read_table
@@ -27,6 +27,7 @@ from service.web.import_wording import file_problem
 from service.web.pages.common import (
     InvestorVisitor,
     SubmittedForm,
+    not_found,
     render,
 )
 from service.web.pages.mandates import OwnMandate
@@ -96,6 +97,7 @@ def _context(session: Session, mandate: InvestorProfile, **extra: Any) -> dict[s
         "mandate": mandate,
         "deals": recorded,
         "total": total,
+        "commitments": deals.commitments_of(session=session, profile=mandate),
         "sectors": reference.sectors,
         "stages": reference.stages,
         "regions": reference.regions,
@@ -122,7 +124,31 @@ def _deal_data(state: FormState) -> dict[str, Any]:
 def deal_history(
     request: Request, session: SessionDep, visitor: InvestorVisitor, mandate: OwnMandate
 ) -> Response:
-    return render(request, visitor, "investor/deals.html", _context(session, mandate))
+    notice = {"deleted": translate("The deal is removed from your history.")}.get(
+        request.query_params.get("done", "")
+    )
+    return render(
+        request, visitor, "investor/deals.html", _context(session, mandate, notice=notice)
+    )
+
+
+@router.post("/investor/mandates/{mandate_id}/deals/{deal_id}/delete")
+def delete_deal(
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    mandate: OwnMandate,
+    deal_id: str,
+    form: SubmittedForm,
+) -> Response:
+    """Remove a deal recorded by mistake (another mandate's deal is not found: 404)."""
+    try:
+        deal = deals.get(session=session, profile=mandate, deal_id=deal_id)
+    except NotFound:
+        return not_found(request, visitor)
+    start_writing(session)
+    deals.delete(session=session, principal=visitor, deal=deal)
+    return redirect(request, f"/investor/mandates/{mandate.id}/deals?done=deleted")
 
 
 @router.post("/investor/mandates/{mandate_id}/deals")
