@@ -26,7 +26,10 @@ class Settings(BaseSettings):
     stages_file: Path = REFERENCE_DATA_DIR / "stages.json"
     regions_file: Path = REFERENCE_DATA_DIR / "regions.json"
     exchange_rates_file: Path = REFERENCE_DATA_DIR / "exchange_rates.json"
-    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    # The largest valid body fits: a form's text fields at their maximum length in Chinese,
+    # percent-encoded (9 bytes a character: 10,000 characters of summary are 90 KB), or a
+    # client's JSON with every character escaped (6 bytes).
+    max_body_bytes: int = Field(default=256 * 1024, gt=0)
     # A spreadsheet uploaded on the imports page (a roster of thousands of rows).
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

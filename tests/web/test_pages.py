@@ -580,3 +580,26 @@ def test_the_mandates_page_lists_twenty_at_a_time(api: ApiClient) -> None:
     assert second.text.count('class="card"') == 3
     assert "Mandate 00" in second.text  # newest first: the oldest come last
     assert browser.get("/investor", cursor="not-a-cursor").status_code == 200
+
+
+def test_the_longest_chinese_text_a_form_allows_is_saved(api: ApiClient) -> None:
+    """Every text field at its maximum length in Chinese: a form percent-encodes each
+    character into 9 bytes, and the body limit must hold the largest valid form."""
+    account, _, browser = _signed_in(api, "startup")
+    longest = {
+        **GOOD_FORM,
+        "company": "企" * 200,
+        "title": "题" * 300,
+        "summary": "算" * 10000,
+        "contact_name": "名" * 100,
+        "action": "save",
+    }
+    created = browser.post("/startup/requests/new", longest)
+    assert created.status_code == 303, created.text[:300]
+    stored = api.client.get("/v1/financing-requests", headers=account.headers).json()["items"]
+    assert [len(r["summary"]) for r in stored] == [10000]
+    edited = browser.post(
+        f"/startup/requests/{stored[0]['id']}/edit",
+        {**_open_edit_form(browser, stored[0]["id"]), **longest, "summary": "改" * 10000},
+    )
+    assert edited.status_code == 303, edited.text[:300]
