@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -46,10 +46,23 @@ def page(
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "path": request.url.path,
+        "return_path": return_path(request),
         **(context or {}),
     }
     body = environment().get_template(template).render(values)
     return _with_page_headers(request, HTMLResponse(body, status_code=status_code))
+
+
+def return_path(request: Request) -> str:
+    """Where a control on the page (the language switch) brings the reader back to: this page
+    with its query; for a page shown in answer to a form (a POST, which a browser cannot ask
+    for again), the page the form was sent from, else the home page."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return "/"
+    return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
 
 
 def redirect(request: Request, location: str) -> Response:

@@ -8,10 +8,11 @@ import re
 from typing import Any
 
 import pytest
+from starlette.requests import Request
 
 from service.core.settings import get_settings
 from service.web.csrf import CSRF_COOKIE
-from service.web.responses import CONTENT_SECURITY_POLICY
+from service.web.responses import CONTENT_SECURITY_POLICY, return_path
 from tests.support.factories import Account, ApiClient
 from tests.support.people import Person, new_person
 from tests.support.web import Browser
@@ -145,6 +146,36 @@ def test_the_language_choice_is_remembered(api: ApiClient) -> None:
     response = browser.post("/startup/requests/new", {**GOOD_FORM, "company": ""})
     assert dict(FIELD_ERROR.findall(response.text)) == {"company": "Fill this in."}
     assert '<html lang="en">' in response.text
+    # A page shown in answer to a form cannot be asked for again: the switch on it goes back
+    # to the page the form came from (here no Referer was sent: the home page), never to the
+    # form's address, which only takes a POST.
+    assert 'name="next" value="/"' in response.text
+    # A page asked for with a query comes back with it.
+    filtered = browser.get("/startup/requests/new", event_id="x")
+    assert 'name="next" value="/startup/requests/new?event_id=x"' in filtered.text
+
+
+def test_after_a_form_the_language_switch_returns_to_the_page_it_came_from() -> None:
+    def request(method: str, referer: str | None) -> Request:
+        headers = [(b"host", b"testserver")]
+        if referer is not None:
+            headers.append((b"referer", referer.encode()))
+        return Request(
+            {
+                "type": "http",
+                "method": method,
+                "scheme": "http",
+                "server": ("testserver", 80),
+                "path": "/team/invite",
+                "query_string": b"",
+                "headers": headers,
+            }
+        )
+
+    assert return_path(request("POST", "http://testserver/team?tab=people")) == "/team?tab=people"
+    assert return_path(request("POST", "http://elsewhere.example/team")) == "/"
+    assert return_path(request("POST", None)) == "/"
+    assert return_path(request("GET", None)) == "/team/invite"
 
 
 def test_a_request_filed_in_the_form_is_stored_exactly(api: ApiClient) -> None:
