@@ -298,6 +298,22 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     assert dict(ERROR.findall(backwards.text)) == {
         "hours": "时间段 14:00-12:00 的结束时间早于开始时间：请先写较早的时间。"
     }
+    # Five-minute meetings over a long day are too many slots: said beside the length.
+    too_fine = commission.post(
+        path,
+        {
+            "first_day": "2026-11-05",
+            "days": "1",
+            "hours": "09:00-17:00",
+            "minutes": "5",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(too_fine.text)) == {
+        "minutes": "每场会面 5 分钟，每天会有 96 个时段，最多只能 48 个。请加长每场会面的时间，或缩短时段。"
+    }
     empty_period = commission.post(
         path,
         {

@@ -24,6 +24,7 @@ from service.conference.presenting import proposals_out
 from service.conference.problem import DEFAULT_COVERAGE_K, DEFAULT_TIME_LIMIT_SECONDS
 from service.conference.schemas import (
     MAX_DAYS,
+    MAX_SLOTS_PER_DAY,
     MeetingCancel,
     ProgrammeWrite,
     ProposalsCreate,
@@ -242,6 +243,13 @@ def _slots_from(state: FormState) -> list[dict[str, Any]] | None:
             return None
         for begin in range(start, end - minutes + 1, minutes):
             slots.append({"start": _clock(begin), "minutes": minutes})
+    if len(slots) > MAX_SLOTS_PER_DAY:
+        # Said beside the length, with the count: a shorter meeting cut the periods too finely.
+        state.errors["minutes"] = translate(
+            "Meetings of %(minutes)s minutes make %(count)s slots a day; at most %(most)s fit. "
+            "Make meetings longer or the periods shorter."
+        ) % {"minutes": minutes, "count": len(slots), "most": MAX_SLOTS_PER_DAY}
+        return None
     return slots
 
 
