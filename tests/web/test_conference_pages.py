@@ -312,7 +312,8 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
         },
     )
     assert dict(ERROR.findall(too_fine.text)) == {
-        "minutes": "每场会面 5 分钟，每天会有 96 个时段，最多只能 48 个。请加长每场会面的时间，或缩短时段。"
+        "minutes": "每场会面 5 分钟，每天会有 96 个时段，最多只能 48 个。"
+        "请加长每场会面的时间，或缩短时段。"
     }
     empty_period = commission.post(
         path,
