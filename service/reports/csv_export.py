@@ -19,7 +19,13 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from service.reference_data.catalog import CodeKind
-from service.reports.document import CapitalRow, OutcomeFigure, OutcomeFigures, ReportDocument
+from service.reports.document import (
+    CapitalRow,
+    Exposure,
+    OutcomeFigure,
+    OutcomeFigures,
+    ReportDocument,
+)
 from service.reports.findings import find
 from service.reports.outcome_wording import rate_text, row_name
 from service.reports.wording import Wording
@@ -278,6 +284,52 @@ def _sections(
     )
     if report.outcomes is not None:
         yield from _outcome_sections(report.outcomes, words)
+    if report.exposure is not None:
+        yield from _exposure_sections(report.exposure, words)
+
+
+def _exposure_sections(
+    exposure: Exposure, words: Wording
+) -> Iterable[tuple[str, Sequence[str], list[list[Any]]]]:
+    """After every earlier section: how many requests some investor was shown in its first
+    ``top`` matches, and those shown to none (for outreach, the largest ask first)."""
+    yield (
+        f"Exposure (shown in an investor's first {exposure.top} matches)",
+        ("field", "value"),
+        [["top", exposure.top], ["seen", exposure.seen], ["unseen", exposure.unseen]],
+    )
+    yield (
+        "Requests shown to no investor",
+        (
+            "financing_request_id",
+            "company",
+            "title",
+            "sectors",
+            "stage",
+            "amount",
+            "currency",
+            "investors_above_min_score",
+            "amount_readable",
+            "sectors_readable",
+            "stage_readable",
+        ),
+        [
+            [
+                u.financing_request_id,
+                u.company,
+                u.title,
+                _codes(u.sectors),
+                u.stage,
+                u.amount,
+                u.currency,
+                u.investors_above_min_score,
+                words.amount(u.amount, u.currency),
+                words.names("sector", u.sectors),
+                words.name("stage", u.stage) if u.stage else "",
+            ]
+            for u in exposure.unseen_requests
+        ],
+    )
 
 
 OUTCOME_COLUMNS = (

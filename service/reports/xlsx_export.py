@@ -104,6 +104,16 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
         rows.append(
             [_("Pairs blocked by the foreign-investment negative list"), totals.blocked_pairs]
         )
+    exposure = document.exposure
+    if exposure is not None:
+        rows += [
+            [
+                _("Shown in an investor's first %(top)s matches") % {"top": exposure.top},
+                exposure.seen,
+                format_share(exposure.seen, totals.requests),
+            ],
+            [_("Shown to no investor"), exposure.unseen],
+        ]
     for number, paragraph in enumerate(words.summary(findings, document.min_score)):
         rows.append([_("Summary") if number == 0 else None, paragraph.text])
         rows += [[None, f"• {point}"] for point in paragraph.points]
@@ -193,6 +203,42 @@ def _uncovered(document: ReportDocument, words: Wording) -> Table:
         ],
         amount_columns=frozenset({4}),
         score_columns=frozenset({8}),
+    )
+
+
+def _exposure(document: ReportDocument, words: Wording) -> Table:
+    """The requests no investor was shown in its first matches, for outreach (largest ask
+    first); the counts stand in the summary."""
+    _ = words.text  # `_`: the name `make messages` extracts
+    exposure = document.exposure
+    return Table(
+        _("Exposure"),
+        (
+            _("Company"),
+            _("Request"),
+            _("Sectors"),
+            _("Stage"),
+            _("Amount"),
+            _("Currency"),
+            _("Amount (readable)"),
+            _("Matching investors"),
+            _("Request ID"),
+        ),
+        [
+            [
+                request.company,
+                request.title,
+                words.names("sector", request.sectors),
+                words.name("stage", request.stage) if request.stage else None,
+                request.amount,
+                words.name("currency", request.currency),
+                words.amount(request.amount, request.currency),
+                request.investors_above_min_score,
+                request.financing_request_id,
+            ]
+            for request in (exposure.unseen_requests if exposure is not None else [])
+        ],
+        amount_columns=frozenset({4}),
     )
 
 
@@ -371,6 +417,7 @@ def report_tables(document: ReportDocument, words: Wording) -> list[Table]:
         _top_investors(document, words),
         _top_requests(document, words),
         _funnel(document, words),
+        _exposure(document, words),
         _outcomes(document, words),
     ]
 

@@ -4,9 +4,12 @@ version's outcomes by position are there for the commission."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from fastapi import FastAPI
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -166,6 +169,28 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     assert "1位投资方在前20名中看到" in html
     # A request no investor ranks says so too: nobody saw it.
     assert html.count("0位投资方在前20名中看到") == 2
+
+    # The downloads carry exposure too: the workbook's summary and sheet, the CSV's sections.
+    workbook = load_workbook(
+        io.BytesIO(
+            api.client.get(f"/v1/reports/{report['id']}?format=xlsx", headers=api.admin).content
+        )
+    )
+    summary = {row[0]: row[1:] for row in workbook["摘要"].iter_rows(values_only=True)}
+    assert summary["进入至少一家投资方前 20 名匹配的需求"][0] == 2
+    assert summary["未展示给任何投资方的需求"][0] == 2
+    unseen_sheet = list(workbook["曝光情况"].iter_rows(values_only=True))
+    assert {row[0] for row in unseen_sheet[1:]} == {"Third", "无人看到的疫苗厂"}
+    raw = api.client.get(f"/v1/reports/{report['id']}?format=csv", headers=api.admin).content
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    heading = rows.index(["# Requests shown to no investor"])
+    listed = []
+    for row in rows[heading + 2 :]:
+        if not row or row[0].startswith("#"):
+            break
+        listed.append(row[1])
+    assert set(listed) == {"Third", "无人看到的疫苗厂"}
+    assert ["seen", "2"] in rows and ["unseen", "2"] in rows
 
     from tests.support.people import new_person
     from tests.support.web import Browser

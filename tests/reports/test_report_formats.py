@@ -31,6 +31,7 @@ SHEETS_ZH = [
     "各需求的首选投资方",
     "各投资方的首选需求",
     "反馈漏斗",
+    "曝光情况",
     "项目落地",
 ]
 SHEETS_EN = [
@@ -42,6 +43,7 @@ SHEETS_EN = [
     "Top investors per request",
     "Top requests per investor",
     "Feedback funnel",
+    "Exposure",
     "Outcomes",
 ]
 
