@@ -190,7 +190,8 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
             break
         listed.append(row[1])
     assert set(listed) == {"Third", "无人看到的疫苗厂"}
-    assert ["seen", "2"] in rows and ["unseen", "2"] in rows
+    assert ["seen", "2"] in rows
+    assert ["unseen", "2"] in rows
 
     from tests.support.people import new_person
     from tests.support.web import Browser
