@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from models import FeedbackAction, FeedbackEvent, Impression
+from models import Feedback, FeedbackAction, FeedbackEvent, Impression
 from service.impressions.log import ImpressionLog
 
 EXPOSURE_TOP = 20
@@ -150,7 +150,10 @@ def online_summary(*, session: Session, model_version: str) -> OnlineMetrics:
 
 def online_metrics(*, session: Session, model_version: str) -> list[PositionCounts]:
     """Per position (where each pair was first shown by ``model_version``): how many pairs,
-    and how many of them the investor then marked interested, met, committed to."""
+    and how many of them the investor then marked interested, met, committed to, and still
+    stands by: an answer taken back (undone, or passed after being interested) no longer
+    counts, so a commitment given by mistake and undone does not inflate the version's
+    figures."""
     # Each pair's first impression by this version: where it was shown first, and when.
     ranked = (
         select(
@@ -188,6 +191,14 @@ def online_metrics(*, session: Session, model_version: str) -> list[PositionCoun
                     FeedbackEvent.financing_request_id == first.c.request,
                     FeedbackEvent.occurred_at >= first.c.shown_at,
                     FeedbackEvent.action.in_(actions),
+                ),
+            )
+            .join(
+                Feedback,
+                and_(
+                    Feedback.investor_profile_id == first.c.investor,
+                    Feedback.financing_request_id == first.c.request,
+                    Feedback.action.in_(actions),
                 ),
             )
             .distinct()

@@ -120,6 +120,28 @@ def test_online_metrics_count_what_each_position_led_to(api: ApiClient, app: Fas
         for p in metrics["positions"]
     ] == [(1, 1, 1, 0, 0), (2, 1, 1, 1, 0), (3, 1, 0, 0, 0)]
     assert (metrics["shown"], metrics["interested"], metrics["meeting"]) == (3, 2, 1)
+    # A commitment given by mistake and undone does not count: only answers still standing.
+    third = items[2]["financing_request"]["id"]
+    committed = api.client.put(
+        f"{path}/{third}",
+        json={"action": "committed", "amount": "50000000", "currency": "CNY"},
+        headers=investor.headers,
+    )
+    assert committed.status_code == 200, committed.text
+    counted = api.client.get("/v1/ranking-models/default/online-metrics", headers=api.admin)
+    assert counted.json()["positions"][2]["committed"] == 1
+    from tests.support.people import new_person
+    from tests.support.web import Browser
+
+    person = Browser(api.client)
+    person.sign_in(new_person(api, investor, signed_in=False))
+    undone = person.post(f"/investor/mandates/{profile['id']}/feedback/{third}/undo", {})
+    assert undone.status_code == 303, undone.text
+    after = api.client.get("/v1/ranking-models/default/online-metrics", headers=api.admin).json()
+    assert [
+        (p["position"], p["shown"], p["interested"], p["meeting"], p["committed"])
+        for p in after["positions"]
+    ] == [(1, 1, 1, 0, 0), (2, 1, 1, 1, 0), (3, 1, 0, 0, 0)]
     assert (
         api.client.get(
             "/v1/ranking-models/default/online-metrics", headers=investor.headers
