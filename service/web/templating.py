@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from service.core.settings import get_settings
 from service.i18n.amounts import readable_amount
 from service.i18n.audit_wording import audit_action, audit_object
+from service.i18n.feature_wording import feature_name
 from service.i18n.catalogs import translate, translate_plural
 from service.i18n.labels import label
 from service.i18n.languages import current_language, joined, list_separator
@@ -110,6 +111,7 @@ def environment() -> Environment:
     env.filters["joined"] = joined
     env.filters["audit_action"] = audit_action
     env.filters["audit_object"] = audit_object
+    env.filters["feature_name"] = feature_name
     env.filters["label"] = label
     env.filters["amount_text"] = amount_text
     env.filters["clock"] = conference_labels.clock

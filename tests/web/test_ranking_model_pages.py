@@ -56,7 +56,14 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert "<h1>学习版本1 · 候选</h1>" in page.text
     assert "<dt>在留出账户上更好</dt><dd>是</dd>" in page.text
     assert "权重符号发生变化" in page.text  # contrarians count the fit against a pair
-    assert page.text.count("Contrarian fund") >= 4  # accounts and mandates listed
+    # Each feature by its name in the reader's language, never its code.
+    flipped = re.search(r"权重符号发生变化[^<]*", page.text)
+    assert flipped is not None
+    assert "行业匹配" in flipped.group(0)
+    assert not re.search(r"\b(sector|ticket|stage)\b", flipped.group(0))
+    # Every mandate's top 10 holds all its requests under both versions: no mandate is
+    # listed as changing most, and the page says why (only the order changes).
+    assert "每位投资方前 10 名中的项目都不会变化" in page.text
     assert _serving_version(api) == "default-v1"  # a candidate serves only once activated
 
     assert "启用前请注意" in page.text

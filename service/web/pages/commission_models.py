@@ -177,7 +177,13 @@ def _detail_page(
         "comparison": comparison,
         "warnings": warnings_of(comparison),
         "form": form,
-        "least_overlap": comparison.investors[:INVESTORS_SHOWN],
+        # Only mandates whose top 10 would hold other requests: a reordering alone is shown
+        # among the pairs that moved.
+        "least_overlap": [
+            investor
+            for investor in comparison.investors[:INVESTORS_SHOWN]
+            if investor.top10_overlap < 1
+        ],
         "online": impressions.online_summary(
             session=session, model_version=models.version_label(model)
         ),
