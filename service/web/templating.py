@@ -15,8 +15,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from service.core.settings import get_settings
 from service.i18n.amounts import readable_amount
 from service.i18n.audit_wording import audit_action, audit_object
-from service.i18n.feature_wording import feature_name
 from service.i18n.catalogs import translate, translate_plural
+from service.i18n.feature_wording import feature_name
 from service.i18n.labels import label
 from service.i18n.languages import current_language, joined, list_separator
 from service.imports.amounts import AmountError, parse_amount
