@@ -39,13 +39,22 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     assert location.startswith("/commission/events?created=")
     shown = browser.get("/commission/events", created=location.split("=", 1)[1]).text
     assert "已创建活动“2026 浦东投资促进大会”，日期为2026年11月5日星期四。" in shown
-    assert "<td>2026年11月5日星期四</td>" in shown
+    assert '<td class="nowrap">2026年11月5日星期四</td>' in shown
     again = browser.post(
         "/commission/events", {"name": "2026 浦东投资促进大会", "date": "2026-11-06", "place": ""}
     )
     assert dict(FIELD_ERROR.findall(again.text)) == {"name": "已有同名活动。"}
     page = browser.get("/commission/events")
     assert page.text.count("<td>2026 浦东投资促进大会</td>") == 1
+    # Listed by date, whatever the order they were made in.
+    assert (
+        browser.post(
+            "/commission/events", {"name": "更早的活动", "date": "2026-03-01", "place": ""}
+        ).status_code
+        == 303
+    )
+    by_date = browser.get("/commission/events").text
+    assert by_date.index("更早的活动") < by_date.index("2026 浦东投资促进大会")
     listed = api.client.get("/v1/events", headers=api.admin).json()["items"]
     assert [e["name"] for e in listed].count("2026 浦东投资促进大会") == 1
 
