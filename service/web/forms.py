@@ -36,6 +36,10 @@ _MESSAGES = {
     "ticket_range": N_("The minimum is above the maximum."),
     "passwords_differ": N_("The two passwords differ."),
     "amount": N_("Write an amount such as 30亿, 5000万 or 3,000,000,000."),
+    # Money keeps 17 digits, two after the point (what SQLite stores exactly).
+    "decimal_max_digits": N_("This amount is too large: at most 999,999,999,999,999.99."),
+    "decimal_whole_digits": N_("This amount is too large: at most 999,999,999,999,999.99."),
+    "decimal_max_places": N_("Write at most two decimal places (to the cent)."),
     "credit_code": N_(
         "This is not a unified social credit code: check the 18 characters (the last one is "
         "a check character)."

@@ -495,7 +495,13 @@ def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None
 
     too_much = investor.post(base, {"action": "committed", "amount": "999999999999999亿"})
     assert too_much.status_code == 422
-    assert [name for name, _ in beside.findall(too_much.text)] == [f"amount-{request['id']}"]
+    assert dict(beside.findall(too_much.text)) == {
+        f"amount-{request['id']}": "金额过大：最多为 999,999,999,999,999.99（约 1000 万亿）。"
+    }
+    cents = investor.post(base, {"action": "committed", "amount": "5000.001"})
+    assert dict(beside.findall(cents.text)) == {
+        f"amount-{request['id']}": "最多保留两位小数（精确到分）。"
+    }
     assert 'value="999999999999999亿"' in too_much.text  # what was typed is kept
     items = api.client.get(f"/v1/investors/{mandate['id']}/feedback", headers=account.headers)
     assert items.json()["items"] == []
