@@ -225,6 +225,24 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     assert dict(FIELD_ERROR.findall(reversed_range.text)) == {"until": "截止日期早于起始日期。"}
 
 
+def test_a_report_of_an_event_without_requests_says_so(api: ApiClient) -> None:
+    """Not "0 of 0 requests were seen" nor "every request is covered": there is none."""
+    event_id = api.create_event("空场推介会", date="2026-09-01", place="临港")
+    browser = _commission(api)
+    created = browser.post(
+        "/commission/reports", {"event_id": event_id, "top_k": "3", "min_score": "0.6"}
+    )
+    assert created.status_code == 303
+    page = browser.get(created.headers["location"]).text
+    assert page.count("范围内没有已发布的融资需求。") >= 3  # the summary, exposure, not covered
+    assert "所有需求均已覆盖" not in page
+    assert "0 个" not in page.split('id="exposure"', 1)[1].split("</section>", 1)[0]
+    report_id = created.headers["location"].rsplit("/", 1)[1]
+    html = api.client.get(f"/v1/reports/{report_id}?format=html", headers=api.admin).text
+    assert html.count("范围内没有已发布的融资需求。") >= 3
+    assert "范围内每个需求都有至少" not in html
+
+
 def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiClient) -> None:
     startup = api.create_account("startup")
     request = api.create_request(startup, company="看板科技")
