@@ -272,3 +272,55 @@ def schedule_out(session: Session, event: Event, schedule: Schedule) -> Schedule
         requests_below_k=list(schedule.requests_below_k),
         created_at=schedule.created_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleDrift:
+    """How far the event has moved since its current schedule was solved: what solving again
+    would change. ``unplaced``: confirmed meetings without a seat (confirmed since, or left
+    out); ``no_longer_free``: seated meetings at a time one side has since said it is not
+    free; ``called_off``: seats of meetings no longer confirmed."""
+
+    confirmed: int
+    unplaced: int
+    no_longer_free: int
+    called_off: int
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.no_longer_free or self.called_off)
+
+
+def drift(session: Session, event: Event) -> ScheduleDrift:
+    """The confirmed meetings against the current schedule and everyone's availability now."""
+    meetings = accepted_meetings(session, event.id)
+    schedule = latest_schedule(session, event.id)
+    seats: dict[str, str] = (
+        {
+            row.meeting_id: row.slot_id
+            for row in session.scalars(
+                select(ScheduledMeeting).where(ScheduledMeeting.schedule_id == schedule.id)
+            )
+        }
+        if schedule is not None
+        else {}
+    )
+    stated = availability.stated_by(
+        session, event.id, [p for m in meetings for p in (m.investor_party, m.startup_party)]
+    )
+
+    def free_at(party: str, slot_id: str) -> bool:
+        return party not in stated or slot_id in stated[party]
+
+    confirmed = {m.meeting.id for m in meetings}
+    return ScheduleDrift(
+        confirmed=len(meetings),
+        unplaced=sum(1 for m in meetings if m.meeting.id not in seats),
+        no_longer_free=sum(
+            1
+            for m in meetings
+            if (slot := seats.get(m.meeting.id)) is not None
+            and not (free_at(m.investor_party, slot) and free_at(m.startup_party, slot))
+        ),
+        called_off=sum(1 for meeting_id in seats if meeting_id not in confirmed),
+    )

@@ -535,6 +535,22 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     (still,) = [m for m in world.meetings() if m["seat"] is not None]
     assert (still["id"], still["seat"]) == (placed["id"], placed["seat"])
 
+    # Two confirmed meetings, one seated: the page says so, and nothing is out of date.
+    current = commission.get(path).text
+    assert "已确认的会面：2 场；当前日程方案中尚无时间和桌位的：1 场。" in current
+    assert 'id="schedule-stale"' not in current
+    # The startup then says it is free only at another time: the commission is told the
+    # current schedule seats a meeting when a side is no longer free.
+    world.startup_browser.post(
+        f"/startup/events/{world.event_id}/availability",
+        {"slot_ids": [slots["slots"][0]["id"]]},
+    )
+    stale = commission.get(path).text
+    assert 'id="schedule-stale"' in stale
+    assert "有 1 场会面排在一方已表示没空的时段，另有 0 场已不再确认" in stale
+    commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"})
+    assert 'id="schedule-stale"' not in commission.get(path).text
+
 
 def test_the_commissions_pages_are_its_own(world: World, api: ApiClient) -> None:
     commission = _commission(api)

@@ -636,11 +636,7 @@ def _schedule_page(
                 .order_by(FinancingRequest.company)
             )
         ]
-    accepted = session.scalar(
-        select(func.count())
-        .select_from(Meeting)
-        .where(Meeting.event_id == event.id, Meeting.status == MeetingStatus.ACCEPTED)
-    )
+    drift = scheduling.drift(session, event)
     k = str(schedule.coverage_k if schedule is not None else DEFAULT_COVERAGE_K)
     solves = session.scalar(
         select(func.count()).select_from(Schedule).where(Schedule.event_id == event.id)
@@ -651,7 +647,7 @@ def _schedule_page(
         "schedule": schedule,
         "left_out": left_out,
         "below": below,
-        "accepted": accepted or 0,
+        "drift": drift,
         "has_programme": bool(event.tables),
         "first_schedule": (solves or 0) <= 1,
         "form": state
