@@ -102,7 +102,14 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
     ]
     if totals.blocked_pairs is not None:
         rows.append(
-            [_("Pairs blocked by the foreign-investment negative list"), totals.blocked_pairs]
+            [
+                _(
+                    "Pairs scoring at least %(min_score)s blocked by the foreign-investment "
+                    "negative list"
+                )
+                % {"min_score": format_threshold(document.min_score)},
+                totals.blocked_pairs,
+            ]
         )
     exposure = document.exposure
     if exposure is not None:
