@@ -640,3 +640,56 @@ def test_the_longest_chinese_text_a_form_allows_is_saved(api: ApiClient) -> None
         {**_open_edit_form(browser, stored[0]["id"]), **longest, "summary": "改" * 10000},
     )
     assert edited.status_code == 303, edited.text[:300]
+
+
+def test_a_startup_withdraws_closes_or_deletes_its_own_requests(api: ApiClient) -> None:
+    account, _, browser = _signed_in(api, "startup")
+    draft = api.create_request(account, status="draft", title="重复提交的草稿")
+    published = api.create_request(account, title="已发布的一轮")
+    api.publish(published["id"])
+    done = api.create_request(account, title="已完成的一轮")
+    api.publish(done["id"])
+
+    def status_of(request_id: str) -> int | str:
+        found = api.client.get(f"/v1/financing-requests/{request_id}", headers=account.headers)
+        return found.json()["status"] if found.status_code == 200 else found.status_code
+
+    page = browser.get("/startup").text
+    # A draft never seen may be deleted; a published request only withdrawn or closed.
+    assert f'action="/startup/requests/{draft["id"]}/delete"' in page
+    assert f'action="/startup/requests/{published["id"]}/delete"' not in page
+    assert f'action="/startup/requests/{published["id"]}/withdraw"' in page
+    assert f'action="/startup/requests/{published["id"]}/close"' in page
+    # Its edit page says why it cannot be edited instead of offering a form that fails.
+    locked = browser.get(f"/startup/requests/{published['id']}/edit")
+    assert locked.status_code == 409
+    assert "该需求已不能修改" in locked.text
+    assert 'name="summary"' not in locked.text
+
+    deleted = browser.post(f"/startup/requests/{draft['id']}/delete", {})
+    assert deleted.headers["location"] == "/startup?done=deleted"
+    assert status_of(draft["id"]) == 404
+    withdrawn = browser.post(f"/startup/requests/{published['id']}/withdraw", {})
+    assert withdrawn.headers["location"] == "/startup?done=withdrawn"
+    assert status_of(published["id"]) == "withdrawn"
+    assert "已撤回：投资方不再看到该需求。" in browser.get("/startup", done="withdrawn").text
+    closed = browser.post(f"/startup/requests/{done['id']}/close", {})
+    assert closed.headers["location"] == "/startup?done=closed"
+    assert status_of(done["id"]) == "closed"
+    # A request investors saw is kept on record: no deleting it, even once withdrawn.
+    refused = browser.post(f"/startup/requests/{published['id']}/delete", {})
+    assert refused.status_code == 409
+    assert status_of(published["id"]) == "withdrawn"
+
+    # Another startup's request is not found, and nothing changes.
+    other = api.create_account("startup")
+    theirs = api.create_request(other)
+    api.publish(theirs["id"])
+    for ending in ("withdraw", "close", "delete"):
+        assert browser.post(f"/startup/requests/{theirs['id']}/{ending}", {}).status_code == 404
+    assert (
+        api.client.get(f"/v1/financing-requests/{theirs['id']}", headers=other.headers).json()[
+            "status"
+        ]
+        == "published"
+    )

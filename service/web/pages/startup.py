@@ -14,7 +14,11 @@ from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
 from service.financing_requests import service as requests
-from service.financing_requests.schemas import FinancingRequestCreate, FinancingRequestUpdate
+from service.financing_requests.schemas import (
+    FinancingRequestCreate,
+    FinancingRequestUpdate,
+    OwnerStatusChange,
+)
 from service.http.auth import Principal
 from service.http.problems import Conflict, NotFound
 from service.i18n.amounts import amount_for_typing
@@ -25,6 +29,7 @@ from service.web.forms import FormState, amount_field, validated
 from service.web.pages.common import (
     StartupVisitor,
     SubmittedForm,
+    message_page,
     not_found,
     render,
 )
@@ -84,9 +89,13 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         object_ids=[r.id for r in mine],
         limit_each=HISTORY_SHOWN,
     )
-    notice = {"saved": translate("Saved."), "submitted": translate("Submitted for review.")}.get(
-        request.query_params.get("done", "")
-    )
+    notice = {
+        "saved": translate("Saved."),
+        "submitted": translate("Submitted for review."),
+        "withdrawn": translate("Withdrawn: investors no longer see the request."),
+        "closed": translate("Closed: the round is done and investors no longer see it."),
+        "deleted": translate("Deleted."),
+    }.get(request.query_params.get("done", ""))
     return render(
         request,
         visitor,
@@ -173,6 +182,18 @@ def edit_request_form(
     financing_request = _own_request(session, visitor, request_id)
     if financing_request is None:
         return not_found(request, visitor)
+    if financing_request.status not in requests.EDITABLE:
+        # Not a form that fails on saving: investors have seen it (or it is over).
+        return message_page(
+            request,
+            visitor,
+            translate("This request can no longer be edited"),
+            translate(
+                "Once published, a request stays as investors saw it. To change it, withdraw "
+                "it on your requests page and file a new one."
+            ),
+            409,
+        )
     context = _form_context(session, _filled_form(financing_request), editing=financing_request)
     return render(request, visitor, "startup/request_form.html", context)
 
@@ -213,3 +234,68 @@ async def update_request(
         context = _form_context(session, state, editing=financing_request)
         return render(request, visitor, "startup/request_form.html", context)
     return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")
+
+
+# Ending a request: withdrawn (the startup stops it), closed (the round is done), or deleted
+# when investors never saw it. Each asks first on the page.
+
+
+def _end(
+    request: Request, session: Session, visitor: Principal, request_id: str, ending: str
+) -> Response:
+    start_writing(session)
+    financing_request = _own_request(session, visitor, request_id, for_update=True)
+    if financing_request is None:
+        return not_found(request, visitor)
+    try:
+        if ending == "deleted":
+            requests.delete(session=session, principal=visitor, financing_request=financing_request)
+        else:
+            requests.update(
+                session=session,
+                principal=visitor,
+                financing_request=financing_request,
+                data=FinancingRequestUpdate(status=OwnerStatusChange(ending)),
+            )
+    except Conflict:
+        return message_page(
+            request,
+            visitor,
+            translate("Not possible for this request"),
+            translate("Its status changed meanwhile: see your requests page for what it is now."),
+            409,
+        )
+    return redirect(request, f"/startup?done={ending}")
+
+
+@router.post("/startup/requests/{request_id}/withdraw")
+def withdraw_request(
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: StartupVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return _end(request, session, visitor, request_id, OwnerStatusChange.WITHDRAWN.value)
+
+
+@router.post("/startup/requests/{request_id}/close")
+def close_request(
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: StartupVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return _end(request, session, visitor, request_id, OwnerStatusChange.CLOSED.value)
+
+
+@router.post("/startup/requests/{request_id}/delete")
+def delete_request(
+    request_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: StartupVisitor,
+    form: SubmittedForm,
+) -> Response:
+    return _end(request, session, visitor, request_id, "deleted")
