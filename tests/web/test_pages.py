@@ -652,7 +652,7 @@ def test_a_startup_withdraws_closes_or_deletes_its_own_requests(api: ApiClient) 
 
     def status_of(request_id: str) -> int | str:
         found = api.client.get(f"/v1/financing-requests/{request_id}", headers=account.headers)
-        return found.json()["status"] if found.status_code == 200 else found.status_code
+        return str(found.json()["status"]) if found.status_code == 200 else found.status_code
 
     page = browser.get("/startup").text
     # A draft never seen may be deleted; a published request only withdrawn or closed.
