@@ -34,7 +34,7 @@ def _upload(browser: Browser, path: str, content: str) -> str:
         headers=browser._headers(),
         follow_redirects=False,
     )
-    return f"{response.status_code} {response.text}"
+    return f"{response.status_code} {response.headers.get('location', '')} {response.text}"
 
 
 def test_a_deal_is_added_with_the_form(api: ApiClient) -> None:
@@ -91,6 +91,11 @@ def test_a_file_of_deals_is_imported_whole_or_not_at_all(api: ApiClient) -> None
     )
     imported = _upload(browser, path, written)
     assert imported.startswith("303")
+    # Back on the history, told how many rows went in.
+    location = imported.split(" ")[1]
+    assert location == f"/investor/mandates/{mandate_id}/deals?done=imported&count=3"
+    told = browser.get(f"/investor/mandates/{mandate_id}/deals", done="imported", count="3")
+    assert "已导入 3 笔投资记录。" in told.text
     listed = api.client.get(f"/v1/investors/{mandate_id}/deals", headers=headers).json()
     assert sorted(d["closed_on"] for d in listed["items"]) == [
         "2024-03-08",

@@ -124,9 +124,14 @@ def _deal_data(state: FormState) -> dict[str, Any]:
 def deal_history(
     request: Request, session: SessionDep, visitor: InvestorVisitor, mandate: OwnMandate
 ) -> Response:
-    notice = {"deleted": translate("The deal is removed from your history.")}.get(
-        request.query_params.get("done", "")
-    )
+    query = request.query_params
+    count = query.get("count", "")
+    notice = {
+        "deleted": translate("The deal is removed from your history."),
+        "imported": translate("%(count)s deals imported.") % {"count": count}
+        if count.isdigit()
+        else None,
+    }.get(query.get("done", ""))
     return render(
         request, visitor, "investor/deals.html", _context(session, mandate, notice=notice)
     )
@@ -224,7 +229,10 @@ async def import_deals(
         start_writing(session)
         for checked in checked_rows:
             deals.record(session=session, principal=visitor, profile=mandate, data=checked)
-        return redirect(request, f"/investor/mandates/{mandate.id}/deals")
+        return redirect(
+            request,
+            f"/investor/mandates/{mandate.id}/deals?done=imported&count={len(checked_rows)}",
+        )
     if not problems:
         problems.append((0, translate("The file has no rows.")))
     context = _context(session, mandate, import_problems=problems)
