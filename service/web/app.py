@@ -28,7 +28,8 @@ from service.web.pages import (
     team,
     webhooks,
 )
-from service.web.pages.common import PageRefusal, answer_refusal, not_found
+from service.i18n.catalogs import translate
+from service.web.pages.common import PageRefusal, answer_refusal, message_page, not_found
 from service.web.visitors import visitor_outside_a_route
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -52,7 +53,21 @@ async def page_or_problem(request: Request, exc: Exception) -> Response:
         and accepts_page
         and not API_PATHS.match(request.url.path)
     ):
-        page = not_found(request, await visitor_outside_a_route(request))
+        visitor = await visitor_outside_a_route(request)
+        if exc.status_code == 405:
+            # The address a form posts to, opened again (a reload, a bookmark, the back
+            # button): it exists, so "not found" would mislead.
+            return message_page(
+                request,
+                visitor,
+                translate("This address only receives a form"),
+                translate(
+                    "It cannot be opened directly. Go back to the page the form was on and "
+                    "send it again if needed."
+                ),
+                405,
+            )
+        page = not_found(request, visitor)
         page.status_code = exc.status_code
         return page
     return await http_error_problem(request, exc)

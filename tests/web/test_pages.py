@@ -317,7 +317,9 @@ def test_opening_the_address_a_form_posts_to_is_a_page_too(api: ApiClient) -> No
         headers={"Accept": "text/html"},
     )
     assert opened.status_code == 405
-    assert "<h1>未找到</h1>" in opened.text
+    # It exists: the page says what it is for rather than "not found".
+    assert "<h1>此地址只用于提交表单</h1>" in opened.text
+    assert "未找到" not in opened.text
 
 
 def test_a_page_of_another_role_is_refused(api: ApiClient) -> None:
