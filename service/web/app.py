@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.http.problems import http_error_problem
+from service.i18n.catalogs import translate
 from service.web.pages import (
     commission,
     commission_compliance,
@@ -28,7 +29,6 @@ from service.web.pages import (
     team,
     webhooks,
 )
-from service.i18n.catalogs import translate
 from service.web.pages.common import PageRefusal, answer_refusal, message_page, not_found
 from service.web.visitors import visitor_outside_a_route
 
