@@ -12,6 +12,18 @@ EventName = Annotated[str, Field(min_length=1, max_length=200)]
 Place = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+# An event's day: a typing slip such as 9999-12-31 or 0202-11-05 is refused, not stored.
+EventDate = Annotated[
+    dt.date,
+    Field(
+        ge=dt.date(2000, 1, 1),
+        le=dt.date(2099, 12, 31),
+        description="The (first) day, ISO 8601, from 2000 to 2099",
+        examples=["2026-11-05"],
+    ),
+]
+
+
 class EventCreate(BaseModel):
     """A conference or campaign at which financing requests are presented."""
 
@@ -22,7 +34,7 @@ class EventCreate(BaseModel):
     )
 
     name: EventName = Field(examples=["2026 Shanghai Investment Conference"])
-    date: dt.date = Field(description="The (first) day, ISO 8601", examples=["2026-11-05"])
+    date: EventDate
     place: Place | None = Field(default=None, description="Where; a campaign may have none")
     registration_due_months: int = Field(
         default=3, ge=1, le=60, description="A deal is due registered this long after signing"
@@ -42,7 +54,7 @@ class EventUpdate(BaseModel):
     )
 
     name: EventName | None = Field(default=None, description="Unique among events")
-    date: dt.date | None = Field(default=None, description="The (first) day, ISO 8601")
+    date: EventDate | None = None
     place: Place | None = Field(default=None, description="Where; null: no single place")
     registration_due_months: int | None = Field(default=None, ge=1, le=60)
     production_due_months: int | None = Field(default=None, ge=1, le=120)

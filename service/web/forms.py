@@ -62,6 +62,8 @@ _USERNAME_RULE = N_("This username does not follow the rule above.")
 _FIELD_MESSAGES = {
     ("contact_phone", "string_too_short"): _MESSAGES["string_pattern_mismatch"],
     ("reason", "pass_reason"): N_("Choose why you do not consider it."),
+    ("date", "greater_than_equal"): N_("Choose a day from 2000 to 2099."),
+    ("date", "less_than_equal"): N_("Choose a day from 2000 to 2099."),
     ("username", "string_too_short"): _USERNAME_RULE,
     ("username", "string_too_long"): _USERNAME_RULE,
     ("username", "string_pattern_mismatch"): _USERNAME_RULE,

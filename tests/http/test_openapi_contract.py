@@ -33,7 +33,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "e74156c262d4f0af24274d5e58d97fa47ec8c354750b72a950ad3487dda73111"
+RECORDED_SHA256 = "f54a9f9c6fb52eefef80233bd04e066c7e716ea3decfe42cf79262d13729fdf4"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

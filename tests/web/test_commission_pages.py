@@ -31,6 +31,17 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     )  # 13th month
     no_date = browser.post("/commission/events", {"name": "x", "date": "", "place": ""})
     assert dict(FIELD_ERROR.findall(no_date.text)) == {"date": "此项为必填。"}
+    for slip in ("9999-12-31", "0202-11-05"):
+        typo = browser.post("/commission/events", {"name": "笔误活动", "date": slip, "place": ""})
+        assert dict(FIELD_ERROR.findall(typo.text)) == {
+            "date": "请选择 2000 年至 2099 年之间的日期。"
+        }
+    refused = api.client.post(
+        "/v1/events", json={"name": "笔误活动", "date": "9999-12-31"}, headers=api.admin
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "date"
+    assert "笔误活动" not in browser.get("/commission/events").text
     made = browser.post(
         "/commission/events",
         {"name": "2026 浦东投资促进大会", "date": "2026-11-05", "place": "浦东"},
