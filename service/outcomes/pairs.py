@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,6 +82,11 @@ class OpenablePair:
     company: str
     title: str
     met: bool  # an accepted meeting (else: interest shown)
+    answer: FeedbackAction | None = None
+    """The investor's standing answer (interested, met, committed), when it gave one."""
+    amount: Decimal | None = None
+    currency: str | None = None
+    """What it committed, with a commitment."""
 
 
 def openable_pairs(session: Session, principal: Principal) -> list[OpenablePair]:
@@ -115,31 +121,44 @@ def openable_pairs(session: Session, principal: Principal) -> list[OpenablePair]
         )
     ).tuples()
     interested = session.execute(
-        select(Feedback.investor_profile_id, Feedback.financing_request_id).where(
+        select(
+            Feedback.investor_profile_id,
+            Feedback.financing_request_id,
+            Feedback.action,
+            Feedback.amount,
+            Feedback.currency,
+        ).where(
             feedback_side,
             Feedback.action.in_(INTEREST),
             Feedback.financing_request_id.in_(published),
         )
     ).tuples()
     found: dict[tuple[str, str], bool] = {}
+    answers: dict[tuple[str, str], tuple[FeedbackAction, Decimal | None, str | None]] = {}
     for pair in met:
         found[pair] = True
-    for pair in interested:
-        found.setdefault(pair, False)
+    for profile_id, request_id, action, amount, currency in interested:
+        found.setdefault((profile_id, request_id), False)
+        answers[(profile_id, request_id)] = (action, amount, currency)
     live = _live_pairs(session, list(found))
     pairs = [(pair, was_met) for pair, was_met in found.items() if pair not in live]
     sides = sides_of(session, [pair for pair, _ in pairs])
-    shown = [
-        OpenablePair(
-            investor_profile_id=profile_id,
-            investor=sides.investor(profile_id),
-            financing_request_id=request_id,
-            company=sides.company(request_id),
-            title=sides.title(request_id),
-            met=was_met,
+    shown = []
+    for (profile_id, request_id), was_met in pairs:
+        answer, amount, currency = answers.get((profile_id, request_id), (None, None, None))
+        shown.append(
+            OpenablePair(
+                investor_profile_id=profile_id,
+                investor=sides.investor(profile_id),
+                financing_request_id=request_id,
+                company=sides.company(request_id),
+                title=sides.title(request_id),
+                met=was_met,
+                answer=answer,
+                amount=amount,
+                currency=currency,
+            )
         )
-        for (profile_id, request_id), was_met in pairs
-    ]
     shown.sort(key=lambda p: (not p.met, p.company, p.investor, p.financing_request_id))
     return shown[:SHOWN_PAIRS]
 

@@ -176,3 +176,10 @@ def test_commitments_through_the_matchmaker_are_listed_beside_the_deals(api: Api
     assert "通过本平台承诺的投资" in page
     assert "承诺测试公司" in page
     assert "5000万元" in page
+    # The match card and the outcomes page say what was committed, not only that it was.
+    matches = browser.get(f"/investor/mandates/{mandate_id}/matches").text
+    assert re.search(r"您的答复：已承诺投资 · 5000万元", matches)
+    outcomes = browser.get("/outcomes").text
+    opening = outcomes.split("<h2>", 2)[2]  # the pairs a deal may be opened on
+    assert "已承诺投资 · 5000万元" in opening
+    assert "已表达意向" not in opening
