@@ -491,6 +491,8 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert "09:30–10:00" in plan.text
     assert "1号桌" in plan.text
     assert plan.text.count("<strong>阶跃星辰</strong>") == 1
+    # Two tables fit a phone: no hint to swipe (three or more get one, on phones only).
+    assert "左右滑动桌位表" not in plan.text
     for output_format in ("pdf", "xlsx", "html"):
         link = f"/v1/events/{world.event_id}/table-plan?format={output_format}"
         assert link in plan.text

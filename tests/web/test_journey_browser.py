@@ -469,6 +469,8 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     with office.expect_navigation():
         office.get_by_role("link", name="桌位表").first.click()
     assert office.locator("table.table-plan td strong", has_text="阶跃星辰").count() == 1
+    # Three tables fit a desktop: the hint to swipe is for phones only.
+    assert office.get_by_text("左右滑动桌位表").first.is_hidden()
     commission.check("table-plan")
     office.emulate_media(media="print")
     printed = SHOTS / "conference-commission-table-plan-print.png"
@@ -540,6 +542,10 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     assert overflow <= 0, f"the meetings table scrolls sideways on a phone by {overflow} px"
     assert office_phone.page.locator("td[data-label='投资方']").count() >= 1
     office_phone.check("meetings")
+    # The table plan is wider than a phone: it scrolls in its frame, and says so.
+    office_phone.page.goto(f"{server.url}/commission/events/{event_id}/table-plan")
+    assert office_phone.page.get_by_text("左右滑动桌位表，可查看全部 3 张桌子。").first.is_visible()
+    office_phone.check("table-plan")
 
     for visit in (commission, investor, startup, phone, office_phone):
         assert visit.problems == [], visit.problems
