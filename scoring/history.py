@@ -683,24 +683,36 @@ def is_follow_on(history: InvestorHistory, company: str, request_id: str) -> boo
 
 
 def own_rounds(deals: Iterable[PastDeal], *, before: dt.date) -> dict[int, frozenset[str]]:
-    """``InvestorHistory.own_rounds`` of a track record (deals closed before ``before``): the
-    companies backed only through a commitment to one request, and that request. A recorded
-    deal in the company closed on or after the commitment's day is taken as the same round
-    recorded by hand; one closed before it is an earlier round."""
-    commitments: dict[int, set[str]] = {}
-    first_commitment: dict[int, dt.date] = {}
-    recorded: dict[int, dt.date] = {}
+    """``InvestorHistory.own_rounds`` of a track record (deals closed before ``before``): per
+    company, the requests committed to with no other deal in the company closed before the
+    commitment (a recorded deal or a commitment to another of its requests). A recorded deal
+    closed on or after a commitment's day is taken as that round recorded by hand, not an
+    earlier one; of two requests committed to, the later is a follow-on of the earlier."""
+    commitments: dict[int, dict[str, dt.date]] = {}
+    first_recorded: dict[int, dt.date] = {}
     for deal in deals:
         key = company_key(deal.company)
         if not key or deal.closed_on >= before:
             continue
         if deal.request_id is None:
-            recorded[key] = min(recorded.get(key, deal.closed_on), deal.closed_on)
+            first_recorded[key] = min(first_recorded.get(key, deal.closed_on), deal.closed_on)
         else:
-            commitments.setdefault(key, set()).add(deal.request_id)
-            first_commitment[key] = min(first_commitment.get(key, deal.closed_on), deal.closed_on)
-    return {
-        key: frozenset(ids)
-        for key, ids in commitments.items()
-        if len(ids) == 1 and not (key in recorded and recorded[key] < first_commitment[key])
-    }
+            days = commitments.setdefault(key, {})
+            days[deal.request_id] = min(days.get(deal.request_id, deal.closed_on), deal.closed_on)
+    own: dict[int, frozenset[str]] = {}
+    for key, days in commitments.items():
+        first_other = [first_recorded[key]] if key in first_recorded else []
+        alone = frozenset(
+            request_id
+            for request_id, day in days.items()
+            if all(
+                earlier >= day
+                for earlier in (
+                    *first_other,
+                    *(d for other, d in days.items() if other != request_id),
+                )
+            )
+        )
+        if alone:
+            own[key] = alone
+    return own

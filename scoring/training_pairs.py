@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -45,6 +45,7 @@ from scoring.history import (
     PastDeal,
     as_day,
     histories_as_of,
+    own_rounds,
     track_record_columns,
     typical_amounts,
 )
@@ -326,9 +327,23 @@ def labelled_feedback_pairs(
     code = {investor: number for number, investor in enumerate(investors)}
     # The market's investors take the codes after the feedback investors'.
     columns, names = track_record_columns([*(track_records.get(i, ()) for i in investors), *market])
-    histories = histories_as_of(
-        columns, names, [code[f.investor] for f in feedback], [f.day for f in feedback]
-    )
+    # As at ranking time: a commitment to a pair's own request is no earlier deal in its
+    # company for that pair (``InvestorHistory.own_rounds``), so a committed pair dated at a
+    # later outcome does not read its own label as "backed the company before".
+    own: dict[tuple[str, dt.date], dict[int, frozenset[str]]] = {}
+    for f in feedback:
+        if (f.investor, f.day) not in own:
+            own[(f.investor, f.day)] = own_rounds(track_records.get(f.investor, ()), before=f.day)
+    histories = [
+        replace(history, own_rounds=own[(f.investor, f.day)])
+        for f, history in zip(
+            feedback,
+            histories_as_of(
+                columns, names, [code[f.investor] for f in feedback], [f.day for f in feedback]
+            ),
+            strict=True,
+        )
+    ]
     requests = list({f.request.id: f.request for f in feedback}.values())
     request_position = {request.id: number for number, request in enumerate(requests)}
     segment = scorer.segment(requests)

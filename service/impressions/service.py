@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Feedback, FeedbackAction, FeedbackEvent, Impression
@@ -150,10 +150,9 @@ def online_summary(*, session: Session, model_version: str) -> OnlineMetrics:
 
 def online_metrics(*, session: Session, model_version: str) -> list[PositionCounts]:
     """Per position (where each pair was first shown by ``model_version``): how many pairs,
-    and how many of them the investor then marked interested, met, committed to, and still
-    stands by: an answer taken back (undone, or passed after being interested) no longer
-    counts, so a commitment given by mistake and undone does not inflate the version's
-    figures."""
+    and how many of them the investor then marked interested, met, committed to. An answer
+    taken back (undone) no longer counts: the pair's standing answer must have reached the
+    stage, or be a pass given after it (real progress, then a no)."""
     # Each pair's first impression by this version: where it was shown first, and when.
     ranked = (
         select(
@@ -198,7 +197,7 @@ def online_metrics(*, session: Session, model_version: str) -> list[PositionCoun
                 and_(
                     Feedback.investor_profile_id == first.c.investor,
                     Feedback.financing_request_id == first.c.request,
-                    Feedback.action.in_(actions),
+                    or_(Feedback.action.in_(actions), Feedback.action == FeedbackAction.PASS),
                 ),
             )
             .distinct()

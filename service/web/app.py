@@ -57,7 +57,7 @@ async def page_or_problem(request: Request, exc: Exception) -> Response:
         if exc.status_code == 405:
             # The address a form posts to, opened again (a reload, a bookmark, the back
             # button): it exists, so "not found" would mislead.
-            return message_page(
+            refused = message_page(
                 request,
                 visitor,
                 translate("This address only receives a form"),
@@ -67,6 +67,8 @@ async def page_or_problem(request: Request, exc: Exception) -> Response:
                 ),
                 405,
             )
+            refused.headers.update(exc.headers or {})  # Allow: the methods it takes
+            return refused
         page = not_found(request, visitor)
         page.status_code = exc.status_code
         return page

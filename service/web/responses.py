@@ -58,9 +58,11 @@ def return_path(request: Request) -> str:
     with its query; for a page shown in answer to a form (a POST, which a browser cannot ask
     for again), the page the form was sent from, else the home page."""
     if request.method == "GET":
-        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     referer = urlsplit(request.headers.get("referer", ""))
-    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+    # Host names only: behind the proxy the service sees no port (deploy/nginx.conf passes
+    # $host) while the browser's Referer keeps the published one.
+    if referer.hostname is None or referer.hostname != request.url.hostname:
         return "/"
     return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
 

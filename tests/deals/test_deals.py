@@ -21,7 +21,10 @@ from scoring.history import (
     history_columns,
     own_rounds,
 )
+from scoring.learned import RANKING_FEATURES
 from scoring.reasons import Reason, history_reason
+from scoring.records import InvestorRecord
+from scoring.training_pairs import FeedbackOutcome, labelled_feedback_pairs
 from tests.support.factories import Account, ApiClient
 
 HOMES = ("ai.foundation_models", "ai.embodied", "ai.applications", "ai.infrastructure")
@@ -226,6 +229,44 @@ def test_a_commitment_does_not_make_its_own_request_a_follow_on() -> None:
         )
     )
     assert by_id == {"r-stepfun": 0.0, "r-later": 1.0, "r-minimax": 1.0}
+
+
+def test_of_two_requests_committed_to_only_the_later_is_a_follow_on() -> None:
+    deals = [
+        PastDeal("Stepfun", "ai", "series_a", None, dt.date(2024, 3, 1), "r-first"),
+        PastDeal("Stepfun", "ai", "series_b", None, dt.date(2025, 3, 1), "r-second"),
+    ]
+    assert own_rounds(deals, before=dt.date(2026, 1, 1)) == {
+        company_key("Stepfun"): frozenset({"r-first"})
+    }
+    # Before the second commitment only the first counts, and it is its own round.
+    assert own_rounds(deals, before=dt.date(2024, 6, 1)) == {
+        company_key("Stepfun"): frozenset({"r-first"})
+    }
+
+
+def test_training_reads_a_commitment_as_serving_does() -> None:
+    """A committed pair dated at a later outcome: its own commitment is in the history by
+    then, but it is no earlier deal in the company for that pair (training and serving
+    agree), while another request of the company is a follow-on."""
+    mandate = InvestorRecord(
+        "fund", ("ai",), ("series_a", "series_b"), Decimal(10**7), Decimal(10**10), "CNY"
+    )
+    committed = _request("r-own", "ai", "series_b", 10**9, company="Stepfun")
+    later = _request("r-next", "ai", "series_b", 10**9, company="Stepfun")
+    scorer = MatchScorer(stage_order=("seed", "series_a", "series_b")).fit([committed, later])
+    track = {"fund": [PastDeal("Stepfun", "ai", "series_b", None, dt.date(2025, 3, 1), "r-own")]}
+    pairs = labelled_feedback_pairs(
+        scorer,
+        [
+            FeedbackOutcome("fund", committed, dt.date(2025, 5, 1), positive=True),
+            FeedbackOutcome("fund", later, dt.date(2025, 5, 1), positive=False),
+        ],
+        track,
+        {"fund": mandate},
+    )
+    portfolio = RANKING_FEATURES.index("portfolio_company")
+    assert pairs.features[:, portfolio].tolist() == [0.0, 1.0]
 
 
 # Learning from deal history, end to end.

@@ -142,6 +142,12 @@ def test_online_metrics_count_what_each_position_led_to(api: ApiClient, app: Fas
         (p["position"], p["shown"], p["interested"], p["meeting"], p["committed"])
         for p in after["positions"]
     ] == [(1, 1, 1, 0, 0), (2, 1, 1, 1, 0), (3, 1, 0, 0, 0)]
+    # Real progress followed by a no still counts: met, then passed.
+    api.client.put(
+        f"{path}/{second}", json={"action": "pass", "reason": "other"}, headers=investor.headers
+    )
+    passed = api.client.get("/v1/ranking-models/default/online-metrics", headers=api.admin)
+    assert passed.json()["positions"][1]["meeting"] == 1
     assert (
         api.client.get(
             "/v1/ranking-models/default/online-metrics", headers=investor.headers

@@ -552,6 +552,15 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert "有 1 场会面排在一方已表示没空的时段，另有 0 场已不再确认" in stale
     commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"})
     assert 'id="schedule-stale"' not in commission.get(path).text
+    # A seated meeting called off: the schedule still holds its seat, and says so.
+    (seated,) = [m for m in world.meetings() if m["seat"] is not None]
+    cancelled = api.client.post(
+        f"/v1/meetings/{seated['id']}/cancel",
+        json={"reason": "行程冲突"},
+        headers={**api.admin, **api.if_match(f"/v1/meetings/{seated['id']}")},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert "有 0 场会面排在一方已表示没空的时段，另有 1 场已不再确认" in commission.get(path).text
 
 
 def test_the_commissions_pages_are_its_own(world: World, api: ApiClient) -> None:

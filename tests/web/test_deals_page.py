@@ -152,6 +152,9 @@ def test_a_deal_recorded_by_mistake_is_removed_and_only_by_its_owner(api: ApiCli
     )
     assert _deals(api, other_mandate, other_headers) == [("别人的公司", "ai")]
 
+    forged = browser.post(f"{base}/{mistaken}/delete", {}, csrf="forged")
+    assert forged.status_code == 403
+    assert len(_deals(api, mandate_id, headers)) == 2
     removed = browser.post(f"{base}/{mistaken}/delete", {})
     assert removed.status_code == 303
     assert _deals(api, mandate_id, headers) == [("保留的公司", "ai")]

@@ -173,6 +173,11 @@ def test_after_a_form_the_language_switch_returns_to_the_page_it_came_from() -> 
         )
 
     assert return_path(request("POST", "http://testserver/team?tab=people")) == "/team?tab=people"
+    # Behind the proxy the service sees no port; the browser's Referer has one.
+    assert return_path(request("POST", "http://testserver:8000/team")) == "/team"
+    # Never another site, whatever the Referer's path looks like.
+    assert return_path(request("POST", "http://testserver//evil.example/x")) == "/"
+    assert return_path(request("POST", "http://testserver/\\evil.example")) == "/"
     assert return_path(request("POST", "http://elsewhere.example/team")) == "/"
     assert return_path(request("POST", None)) == "/"
     assert return_path(request("GET", None)) == "/team/invite"
@@ -317,6 +322,7 @@ def test_opening_the_address_a_form_posts_to_is_a_page_too(api: ApiClient) -> No
         headers={"Accept": "text/html"},
     )
     assert opened.status_code == 405
+    assert opened.headers["allow"] == "POST"
     # It exists: the page says what it is for rather than "not found".
     assert "<h1>此地址只用于提交表单</h1>" in opened.text
     assert "未找到" not in opened.text
@@ -681,6 +687,13 @@ def test_a_startup_withdraws_closes_or_deletes_its_own_requests(api: ApiClient) 
     # A request investors saw is kept on record: no deleting it, even once withdrawn.
     refused = browser.post(f"/startup/requests/{published['id']}/delete", {})
     assert refused.status_code == 409
+    assert "投资方已看到该需求，因此需保留记录" in refused.text
+    ended = browser.get(f"/startup/requests/{published['id']}/edit")
+    assert "该需求已撤回或已关闭" in ended.text
+    # Each step needs the page's own form: a forged post changes nothing.
+    forged = browser.post(f"/startup/requests/{done['id']}/withdraw", {}, csrf="forged")
+    assert forged.status_code == 403
+    assert status_of(done["id"]) == "closed"
     assert status_of(published["id"]) == "withdrawn"
 
     # Another startup's request is not found, and nothing changes.

@@ -183,7 +183,7 @@ def edit_request_form(
     if financing_request is None:
         return not_found(request, visitor)
     if financing_request.status not in requests.EDITABLE:
-        # Not a form that fails on saving: investors have seen it (or it is over).
+        # Not a form that fails on saving: investors have seen it, or it is over.
         return message_page(
             request,
             visitor,
@@ -191,6 +191,11 @@ def edit_request_form(
             translate(
                 "Once published, a request stays as investors saw it. To change it, withdraw "
                 "it on your requests page and file a new one."
+            )
+            if financing_request.status is RequestStatus.PUBLISHED
+            else translate(
+                "It is withdrawn or closed and stays on record as it was. To raise again, file "
+                "a new request."
             ),
             409,
         )
@@ -258,11 +263,19 @@ def _end(
                 data=FinancingRequestUpdate(status=OwnerStatusChange(ending)),
             )
     except Conflict:
+        seen = ending == "deleted" and financing_request.published_at is not None
         return message_page(
             request,
             visitor,
             translate("Not possible for this request"),
-            translate("Its status changed meanwhile: see your requests page for what it is now."),
+            translate(
+                "Investors have seen it, so it stays on record: it can be withdrawn or closed, "
+                "not deleted."
+            )
+            if seen
+            else translate(
+                "Its status changed meanwhile: see your requests page for what it is now."
+            ),
             409,
         )
     return redirect(request, f"/startup?done={ending}")
