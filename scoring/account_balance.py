@@ -101,7 +101,10 @@ def held_out_accounts(
     to run, unrelated to when or how much it answered), accounts join until they are at
     least ``share`` of the accounts and hold both outcomes, but never more than half of the
     accounts (so one busy account is never the only one trained on while several are
-    held out). Empty with fewer than two accounts."""
+    held out). Once ``share`` is reached, only an account bringing the outcome still
+    missing joins: accounts with one outcome only, first in the order, do not use up the
+    room and leave the held-out set without a negative (or a positive) to judge by.
+    Empty with fewer than two accounts."""
     seen: dict[str, set[int]] = {}
     for account, outcome in zip(accounts, outcomes, strict=True):
         seen.setdefault(account, set()).add(int(outcome))
@@ -111,11 +114,13 @@ def held_out_accounts(
     wanted = max(1, math.ceil(share * len(order)))
     held: set[str] = set()
     held_outcomes: set[int] = set()
-    for account in order[: max(1, len(order) // 2)]:
-        held.add(account)
-        held_outcomes |= seen[account]
-        if len(held) >= wanted and len(held_outcomes) == 2:
+    room = max(1, len(order) // 2)
+    for account in order:
+        if len(held) >= room or (len(held) >= wanted and len(held_outcomes) == 2):
             break
+        if len(held) < wanted or seen[account] - held_outcomes:
+            held.add(account)
+            held_outcomes |= seen[account]
     return held
 
 

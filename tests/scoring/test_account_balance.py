@@ -50,3 +50,18 @@ def test_an_account_far_busier_than_the_others_is_flagged() -> None:
     # Somewhat busier is normal; a few answers more than quiet accounts are not a flag.
     assert heavy_accounts(["a"] * 10 + ["b"] * 30) == []
     assert heavy_accounts(["a"] * 2 + ["b"] * 15) == []
+
+
+def test_accounts_with_one_outcome_do_not_leave_the_held_out_set_without_the_other() -> None:
+    """Seven accounts: three answered only 'interested' (1), four both ways. Whatever the
+    hash order, the held-out accounts hold both outcomes and at most half the accounts
+    (three) are held out, so training can judge its candidate."""
+    for salt in range(40):
+        one_sided = [f"positive-{salt}-{n}" for n in range(3)]
+        both = [f"both-{salt}-{n}" for n in range(4)]
+        accounts = [a for a in one_sided for _ in range(6)] + [a for a in both for _ in range(6)]
+        outcomes = [1] * 18 + [n % 2 for n in range(24)]
+        held = held_out_accounts(accounts, outcomes)
+        held_outcomes = {o for a, o in zip(accounts, outcomes, strict=True) if a in held}
+        assert held_outcomes == {0, 1}, (salt, held)
+        assert 1 <= len(held) <= 3
