@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI
 
 from service.ranking_models.comparison import REPORT_MIN_SCORE
+from service.ranking_models.schemas import InvestorOverlapOut
 from service.reports.schemas import ReportCreate
+from service.web.pages.commission_models import changing_most
 from tests.support.factories import ApiClient
 from tests.support.feedback_worlds import PAIRS, contrarian_world
 from tests.support.people import new_person
@@ -186,3 +188,15 @@ def _band_rows(html: str) -> dict[str, list[str]]:
         heading, _, cells = row.partition("</th>")
         rows[heading.strip()] = [c.strip() for c in re.findall(r"<td>(.*?)</td>", cells)]
     return rows
+
+
+def test_only_mandates_whose_top_ten_changes_are_listed_least_overlap_first() -> None:
+    def overlap(name: str, share: float) -> InvestorOverlapOut:
+        return InvestorOverlapOut(investor_profile_id=name, name=name, top10_overlap=share)
+
+    listed = changing_most(
+        [overlap("same", 1.0), overlap("half", 0.5), overlap("most", 0.9), overlap("none", 0.0)]
+    )
+    assert [i.name for i in listed] == ["none", "half", "most"]
+    many = changing_most([overlap(f"m{n:02d}", 0.5) for n in range(30)])
+    assert len(many) == 20

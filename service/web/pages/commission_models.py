@@ -3,6 +3,7 @@ model, activate it (or the default weights again)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,7 +20,7 @@ from service.ranking.dependencies import MatchIndexDep
 from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.ranking_models import service as models
 from service.ranking_models.presenting import comparison_out
-from service.ranking_models.schemas import ModelComparisonOut
+from service.ranking_models.schemas import InvestorOverlapOut, ModelComparisonOut
 from service.reports.outcome_wording import rate_text
 from service.web.forms import FormState
 from service.web.pages.common import (
@@ -33,6 +34,15 @@ from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
 INVESTORS_SHOWN = 20
+
+
+def changing_most(investors: Sequence[InvestorOverlapOut]) -> list[InvestorOverlapOut]:
+    """The mandates whose top 10 would hold other requests, least overlap first, at most
+    ``INVESTORS_SHOWN``: a reordering alone is shown among the pairs that moved."""
+    changing = [investor for investor in investors if investor.top10_overlap < 1]
+    return sorted(changing, key=lambda i: (i.top10_overlap, i.name))[:INVESTORS_SHOWN]
+
+
 NOTICES = {
     "activated": N_("The version now ranks every match."),
     "default": N_("The default weights now rank every match."),
@@ -177,13 +187,7 @@ def _detail_page(
         "comparison": comparison,
         "warnings": warnings_of(comparison),
         "form": form,
-        # Only mandates whose top 10 would hold other requests: a reordering alone is shown
-        # among the pairs that moved.
-        "least_overlap": [
-            investor
-            for investor in comparison.investors[:INVESTORS_SHOWN]
-            if investor.top10_overlap < 1
-        ],
+        "least_overlap": changing_most(comparison.investors),
         "online": impressions.online_summary(
             session=session, model_version=models.version_label(model)
         ),
