@@ -665,6 +665,7 @@ def test_a_startup_withdraws_closes_or_deletes_its_own_requests(api: ApiClient) 
     page = browser.get("/startup").text
     # A draft never seen may be deleted; a published request only withdrawn or closed.
     assert f'action="/startup/requests/{draft["id"]}/delete"' in page
+    assert f'action="/startup/requests/{draft["id"]}/withdraw"' not in page  # nothing to stop
     assert f'action="/startup/requests/{published["id"]}/delete"' not in page
     assert f'action="/startup/requests/{published["id"]}/withdraw"' in page
     assert f'action="/startup/requests/{published["id"]}/close"' in page
