@@ -25,8 +25,9 @@ from service.reports.document import (
     OutcomeFigure,
     OutcomeFigures,
     ReportDocument,
+    UnmatchedRequest,
 )
-from service.reports.findings import find
+from service.reports.findings import UncoveredRequest, find
 from service.reports.outcome_wording import rate_text, row_name
 from service.reports.wording import Wording
 
@@ -43,6 +44,42 @@ def neutralise(value: Any) -> str:
 
 def _codes(codes: Iterable[str]) -> str:
     return "; ".join(codes)
+
+
+# The sections listing requests (unmatched, not covered, shown to no investor) share their
+# columns: the request as stored, the section's own figures, then readable columns.
+_REQUEST_COLUMNS = (
+    "financing_request_id",
+    "company",
+    "title",
+    "sectors",
+    "stage",
+    "amount",
+    "currency",
+)
+_READABLE_REQUEST_COLUMNS = ("amount_readable", "sectors_readable", "stage_readable")
+
+
+def _request_columns(*figures: str) -> tuple[str, ...]:
+    return (*_REQUEST_COLUMNS, *figures, *_READABLE_REQUEST_COLUMNS)
+
+
+def _request_row(
+    request: UnmatchedRequest | UncoveredRequest, words: Wording, *figures: Any
+) -> list[Any]:
+    return [
+        request.financing_request_id,
+        request.company,
+        request.title,
+        _codes(request.sectors),
+        request.stage,
+        request.amount,
+        request.currency,
+        *figures,
+        words.amount(request.amount, request.currency),
+        words.names("sector", request.sectors),
+        words.name("stage", request.stage) if request.stage else "",
+    ]
 
 
 def _sections(
@@ -105,35 +142,8 @@ def _sections(
     )
     yield (
         "Unmatched requests",
-        (
-            "financing_request_id",
-            "company",
-            "title",
-            "sectors",
-            "stage",
-            "amount",
-            "currency",
-            "best_score",
-            "amount_readable",
-            "sectors_readable",
-            "stage_readable",
-        ),
-        [
-            [
-                u.financing_request_id,
-                u.company,
-                u.title,
-                _codes(u.sectors),
-                u.stage,
-                u.amount,
-                u.currency,
-                u.best_score,
-                words.amount(u.amount, u.currency),
-                words.names("sector", u.sectors),
-                words.name("stage", u.stage) if u.stage else "",
-            ]
-            for u in report.unmatched
-        ],
+        _request_columns("best_score"),
+        [_request_row(u, words, u.best_score) for u in report.unmatched],
     )
     capitals: tuple[tuple[list[CapitalRow], CodeKind], ...] = (
         (report.by_sector, "sector"),
@@ -250,37 +260,8 @@ def _sections(
     yield (
         f"Requests not covered (fewer than {findings.min_investors} investors at or above "
         "min_score)",
-        (
-            "financing_request_id",
-            "company",
-            "title",
-            "sectors",
-            "stage",
-            "amount",
-            "currency",
-            "investors_above_min_score",
-            "best_score",
-            "amount_readable",
-            "sectors_readable",
-            "stage_readable",
-        ),
-        [
-            [
-                u.financing_request_id,
-                u.company,
-                u.title,
-                _codes(u.sectors),
-                u.stage,
-                u.amount,
-                u.currency,
-                u.matches,
-                u.best_score,
-                words.amount(u.amount, u.currency),
-                words.names("sector", u.sectors),
-                words.name("stage", u.stage) if u.stage else "",
-            ]
-            for u in findings.uncovered
-        ],
+        _request_columns("investors_above_min_score", "best_score"),
+        [_request_row(u, words, u.matches, u.best_score) for u in findings.uncovered],
     )
     if report.outcomes is not None:
         yield from _outcome_sections(report.outcomes, words)
@@ -300,35 +281,8 @@ def _exposure_sections(
     )
     yield (
         "Requests shown to no investor",
-        (
-            "financing_request_id",
-            "company",
-            "title",
-            "sectors",
-            "stage",
-            "amount",
-            "currency",
-            "investors_above_min_score",
-            "amount_readable",
-            "sectors_readable",
-            "stage_readable",
-        ),
-        [
-            [
-                u.financing_request_id,
-                u.company,
-                u.title,
-                _codes(u.sectors),
-                u.stage,
-                u.amount,
-                u.currency,
-                u.investors_above_min_score,
-                words.amount(u.amount, u.currency),
-                words.names("sector", u.sectors),
-                words.name("stage", u.stage) if u.stage else "",
-            ]
-            for u in exposure.unseen_requests
-        ],
+        _request_columns("investors_above_min_score"),
+        [_request_row(u, words, u.investors_above_min_score) for u in exposure.unseen_requests],
     )
 
 
