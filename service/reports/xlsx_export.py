@@ -23,8 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from service.reference_data.catalog import CodeKind
-from service.reports.document import CapitalRow, ReportDocument
-from service.reports.findings import find
+from service.reports.document import CapitalRow, ReportDocument, UnmatchedRequest
+from service.reports.findings import UncoveredRequest, find
 from service.reports.formatting import format_share, format_threshold
 from service.reports.outcome_wording import heading, rate_text, row_name
 from service.reports.wording import Wording
@@ -177,35 +177,46 @@ def _capital(
     )
 
 
+def _request_columns(words: Wording, *figures: str) -> tuple[str, ...]:
+    """The columns of a sheet listing requests: the request, the sheet's own figures
+    (``figures``, headings already in the reader's language), its id last."""
+    _ = words.text  # `_`: the name `make messages` extracts
+    return (
+        _("Company"),
+        _("Request"),
+        _("Sectors"),
+        _("Stage"),
+        _("Amount"),
+        _("Currency"),
+        _("Amount (readable)"),
+        *figures,
+        _("Request ID"),
+    )
+
+
+def _request_row(
+    request: UnmatchedRequest | UncoveredRequest, words: Wording, *figures: Value
+) -> list[Value]:
+    return [
+        request.company,
+        request.title,
+        words.names("sector", request.sectors),
+        words.name("stage", request.stage) if request.stage else None,
+        request.amount,
+        words.name("currency", request.currency),
+        words.amount(request.amount, request.currency),
+        *figures,
+        request.financing_request_id,
+    ]
+
+
 def _uncovered(document: ReportDocument, words: Wording) -> Table:
     _ = words.text  # `_`: the name `make messages` extracts
     return Table(
         _("Requests not covered"),
-        (
-            _("Company"),
-            _("Request"),
-            _("Sectors"),
-            _("Stage"),
-            _("Amount"),
-            _("Currency"),
-            _("Amount (readable)"),
-            _("Matching investors"),
-            _("Best score"),
-            _("Request ID"),
-        ),
+        _request_columns(words, _("Matching investors"), _("Best score")),
         [
-            [
-                request.company,
-                request.title,
-                words.names("sector", request.sectors),
-                words.name("stage", request.stage) if request.stage else None,
-                request.amount,
-                words.name("currency", request.currency),
-                words.amount(request.amount, request.currency),
-                request.matches,
-                request.best_score,
-                request.financing_request_id,
-            ]
+            _request_row(request, words, request.matches, request.best_score)
             for request in find(document).uncovered
         ],
         amount_columns=frozenset({4}),
@@ -220,29 +231,9 @@ def _exposure(document: ReportDocument, words: Wording) -> Table:
     exposure = document.exposure
     return Table(
         _("Exposure"),
-        (
-            _("Company"),
-            _("Request"),
-            _("Sectors"),
-            _("Stage"),
-            _("Amount"),
-            _("Currency"),
-            _("Amount (readable)"),
-            _("Matching investors"),
-            _("Request ID"),
-        ),
+        _request_columns(words, _("Matching investors")),
         [
-            [
-                request.company,
-                request.title,
-                words.names("sector", request.sectors),
-                words.name("stage", request.stage) if request.stage else None,
-                request.amount,
-                words.name("currency", request.currency),
-                words.amount(request.amount, request.currency),
-                request.investors_above_min_score,
-                request.financing_request_id,
-            ]
+            _request_row(request, words, request.investors_above_min_score)
             for request in (exposure.unseen_requests if exposure is not None else [])
         ],
         amount_columns=frozenset({4}),
