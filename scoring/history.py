@@ -646,12 +646,11 @@ def history_columns(
         keys = rows_of(segment.company_keys)
         known = np.fromiter(history.companies, dtype=np.int64, count=len(history.companies))
         backed = np.isin(keys, known) & (keys != 0)
-        for company, request_ids in history.own_rounds.items():
-            rows_of_company = np.flatnonzero(keys == company)
-            if rows_of_company.size:
-                own = np.isin(
-                    rows_of(segment.ids)[rows_of_company], [i.encode() for i in request_ids]
-                )
+        if history.own_rounds:
+            ids = rows_of(segment.ids)
+            for company, request_ids in history.own_rounds.items():
+                rows_of_company = np.flatnonzero(keys == company)
+                own = np.isin(ids[rows_of_company], [i.encode() for i in request_ids])
                 backed[rows_of_company[own]] = False
         columns["portfolio_company"] = backed.astype(np.float64)
     for name, counted in (
@@ -701,18 +700,9 @@ def own_rounds(deals: Iterable[PastDeal], *, before: dt.date) -> dict[int, froze
             days[deal.request_id] = min(days.get(deal.request_id, deal.closed_on), deal.closed_on)
     own: dict[int, frozenset[str]] = {}
     for key, days in commitments.items():
-        first_other = [first_recorded[key]] if key in first_recorded else []
-        alone = frozenset(
-            request_id
-            for request_id, day in days.items()
-            if all(
-                earlier >= day
-                for earlier in (
-                    *first_other,
-                    *(d for other, d in days.items() if other != request_id),
-                )
-            )
-        )
+        # A request is its company's own round when nothing in the company came before it.
+        first = min(first_recorded.get(key, dt.date.max), *days.values())
+        alone = frozenset(request_id for request_id, day in days.items() if day == first)
         if alone:
             own[key] = alone
     return own

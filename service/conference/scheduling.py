@@ -80,6 +80,18 @@ def accepted_meetings(session: Session, event_id: str) -> list[MeetingParties]:
     ]
 
 
+def seated(session: Session, schedule: Schedule | None) -> dict[str, ScheduledMeeting]:
+    """Each meeting's seat in ``schedule`` (none without a schedule), by meeting id."""
+    if schedule is None:
+        return {}
+    return {
+        row.meeting_id: row
+        for row in session.scalars(
+            select(ScheduledMeeting).where(ScheduledMeeting.schedule_id == schedule.id)
+        )
+    }
+
+
 def build_problem(
     session: Session, event: Event, slots: list[EventSlot], data: ScheduleCreate
 ) -> ScheduleProblem:
@@ -94,16 +106,9 @@ def build_problem(
     def free(party: str) -> set[str]:
         return stated.get(party, every_slot) & every_slot
 
-    previous_schedule = latest_schedule(session, event.id)
     previous = {
-        row.meeting_id: Seat(slot_id=row.slot_id, table=row.table)
-        for row in (
-            session.scalars(
-                select(ScheduledMeeting).where(ScheduledMeeting.schedule_id == previous_schedule.id)
-            )
-            if previous_schedule is not None
-            else ()
-        )
+        meeting_id: Seat(slot_id=row.slot_id, table=row.table)
+        for meeting_id, row in seated(session, latest_schedule(session, event.id)).items()
     }
     return ScheduleProblem(
         slots=tuple(SlotSpec(id=slot.id, position=slot.position) for slot in slots),
@@ -294,17 +299,10 @@ class ScheduleDrift:
 def drift(session: Session, event: Event) -> ScheduleDrift:
     """The confirmed meetings against the current schedule and everyone's availability now."""
     meetings = accepted_meetings(session, event.id)
-    schedule = latest_schedule(session, event.id)
-    seats: dict[str, str] = (
-        {
-            row.meeting_id: row.slot_id
-            for row in session.scalars(
-                select(ScheduledMeeting).where(ScheduledMeeting.schedule_id == schedule.id)
-            )
-        }
-        if schedule is not None
-        else {}
-    )
+    seats = {
+        meeting_id: row.slot_id
+        for meeting_id, row in seated(session, latest_schedule(session, event.id)).items()
+    }
     stated = availability.stated_by(
         session, event.id, [p for m in meetings for p in (m.investor_party, m.startup_party)]
     )

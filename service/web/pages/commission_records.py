@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
 
 from models import Event, Report
 from service.accounts import service as accounts
@@ -37,21 +36,12 @@ from service.web.pages.common import (
     not_found,
     render,
 )
+from service.web.pages.conference_common import find_event
 from service.web.responses import redirect
 from service.web.templating import model_name
 
 router = APIRouter(include_in_schema=False)
 LISTED = 50
-
-
-def _named_event(session: Session, event_id: str | None) -> Event | None:
-    """The event a notice names (it may be beyond the first page of the list)."""
-    if not event_id:
-        return None
-    try:
-        return events.get(session=session, event_id=event_id)
-    except NotFound:
-        return None
 
 
 def _by_date(listed: Sequence[Event]) -> list[Event]:
@@ -64,8 +54,8 @@ def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
     state = FormState(values={})
     query = request.query_params
-    created = _named_event(session, query.get("created"))
-    changed = _named_event(session, query.get("changed"))
+    created = find_event(session, query.get("created"))
+    changed = find_event(session, query.get("changed"))
     notice = (
         translate("Event created: %(name)s, on %(day)s.")
         % {"name": created.name, "day": full_day(created.date)}
