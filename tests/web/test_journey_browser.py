@@ -259,6 +259,7 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
         commission.check(label)
     for label, path in (
         ("mandate-form", f"/investor/mandates/{world.mandate_id}/edit"),
+        ("mandate-new", "/investor/mandates/new"),
         ("deals", f"/investor/mandates/{world.mandate_id}/deals"),
     ):
         found.goto(f"{server.url}{path}")

@@ -535,6 +535,8 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
         name: re.findall(rf'name="original_{name}" value="([^"]*)"', page.text)
         for name in (
             "name",
+            "kind",
+            "origin",
             "thesis",
             "ticket_min",
             "ticket_max",
@@ -549,6 +551,8 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
         {
             "revision": "1",
             "name": "My new name",
+            "kind": "cvc",
+            "origin": "foreign",
             "thesis": "",
             "ticket_min": "3亿",
             "ticket_max": "30亿",
@@ -579,11 +583,8 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
         '<p class="notice" role="status">已保存。</p>' in investor.get("/investor", done="1").text
     )
     stored = api.client.get(f"/v1/investors/{mandate['id']}", headers=account.headers).json()
-    assert (stored["name"], stored["ticket_max"], stored["stages"]) == (
-        "My new name",
-        "3000000000.00",
-        ["series_b"],
-    )
+    assert (stored["name"], stored["kind"], stored["origin"]) == ("My new name", "cvc", "foreign")
+    assert (stored["ticket_max"], stored["stages"]) == ("3000000000.00", ["series_b"])
 
 
 def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None:

@@ -28,20 +28,16 @@ from service.feedback import service as feedback
 from service.feedback.schemas import FeedbackWrite
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound
-from service.i18n.amounts import amount_for_typing
 from service.i18n.catalogs import translate
-from service.i18n.reasons import N_
 from service.impressions import service as impressions
 from service.impressions.dependencies import ImpressionLogDep
 from service.impressions.log import ImpressionLog
 from service.investors import service as investors
-from service.investors.schemas import InvestorUpdate
 from service.matches.service import MatchFilters, note_shown, rank_requests_for_investor
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow
 from service.reference_data.catalog import CodeKind, get_reference_data
-from service.reference_data.code_links import codes_of
 from service.web.forms import FormState, amount_field, validated
 from service.web.pages import conference_parties
 from service.web.pages.common import (
@@ -130,6 +126,8 @@ def _matches_notice(done: str | None) -> str | None:
         return translate(conference_parties.NOTICES["requested"])
     if done == "undone":
         return translate("Your answer was taken back.")
+    if done == "created":
+        return translate("The mandate is created. These are the requests that fit it best.")
     return translate("Saved.") if done else None
 
 
@@ -336,121 +334,3 @@ async def undo_feedback(
         f"/investor/mandates/{mandate.id}/matches"
         f"?done=undone&answered={request_id}#request-{request_id}",
     )
-
-
-# Editing a mandate: the fields of the form, and how each is shown and compared.
-MANDATE_TEXT = ("name", "thesis", "ticket_min", "ticket_max", "currency")
-MANDATE_CODES = ("sectors", "stages", "regions")
-
-
-def _mandate_values(mandate: InvestorProfile) -> dict[str, Any]:
-    return {
-        "name": mandate.name,
-        "thesis": mandate.thesis,
-        "ticket_min": amount_for_typing(mandate.ticket_min),
-        "ticket_max": amount_for_typing(mandate.ticket_max),
-        "currency": mandate.currency,
-        "sectors": codes_of(mandate.sector_links),
-        "stages": codes_of(mandate.stage_links),
-        "regions": codes_of(mandate.region_links),
-    }
-
-
-FIELD_LABELS = {
-    "name": N_("Name"),
-    "thesis": N_("Thesis"),
-    "ticket_min": N_("Smallest ticket"),
-    "ticket_max": N_("Largest ticket"),
-    "currency": N_("Currency"),
-    "sectors": N_("Sectors"),
-    "stages": N_("Stages"),
-    "regions": N_("Regions"),
-}
-
-
-def _mandate_form(
-    session: Session, state: FormState, mandate: InvestorProfile, **extra: Any
-) -> dict[str, Any]:
-    reference = get_reference_data()
-    return {
-        "form": state,
-        "mandate": mandate,
-        "sectors": reference.sectors,
-        "stages": reference.stages,
-        "regions": reference.regions,
-        "currencies": reference.entries("currency"),
-        "labels": {name: translate(label) for name, label in FIELD_LABELS.items()},
-        **extra,
-    }
-
-
-@router.get("/investor/mandates/{mandate_id}/edit")
-def edit_mandate_form(
-    request: Request, session: SessionDep, visitor: InvestorVisitor, mandate: OwnMandate
-) -> Response:
-    values = _mandate_values(mandate)
-    state = FormState(values={**values, "revision": str(mandate.revision)})
-    context = _mandate_form(session, state, mandate, original=values)
-    return render(request, visitor, "investor/mandate_form.html", context)
-
-
-def _changed_meanwhile(
-    original: dict[str, Any], current: dict[str, Any]
-) -> list[tuple[str, Any, Any]]:
-    """The fields someone else changed since the form was opened: (field, then, now)."""
-    return [
-        (name, original.get(name), current[name])
-        for name in (*MANDATE_TEXT, *MANDATE_CODES)
-        if original.get(name) != current[name]
-    ]
-
-
-@router.post("/investor/mandates/{mandate_id}/edit")
-async def update_mandate(
-    mandate_id: str,
-    request: Request,
-    session: SessionDep,
-    visitor: InvestorVisitor,
-    form: SubmittedForm,
-) -> Response:
-    start_writing(session)
-    try:
-        mandate = investors.get_visible(
-            session=session, principal=visitor, investor_id=mandate_id, for_update=True
-        )
-    except NotFound:
-        return not_found(request, visitor)
-    typed: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in MANDATE_TEXT}
-    for name in MANDATE_CODES:
-        typed[name] = [str(code) for code in form.getlist(name)]
-    state = FormState(values={**typed, "revision": str(form.get("revision", ""))})
-    original: dict[str, Any] = {
-        name: str(form.get(f"original_{name}", "")) for name in MANDATE_TEXT
-    }
-    for name in MANDATE_CODES:
-        original[name] = [str(code) for code in form.getlist(f"original_{name}")]
-    current = _mandate_values(mandate)
-    if state.values["revision"] != str(mandate.revision):
-        # Someone changed the mandate since this form was opened: say what, keep the
-        # visitor's typing, and let them send it again on top of the current revision.
-        state.values["revision"] = str(mandate.revision)
-        context = _mandate_form(
-            session,
-            state,
-            mandate,
-            original=current,
-            changed=_changed_meanwhile(original, current),
-        )
-        return render(request, visitor, "investor/mandate_form.html", context)
-    data: dict[str, Any] = {name: typed[name] for name in ("name", "thesis", "currency")}
-    data.update({name: typed[name] for name in MANDATE_CODES})
-    for name in ("ticket_min", "ticket_max"):
-        amount = amount_field(state, name)
-        if amount is not None:
-            data[name] = amount
-    checked = validated(InvestorUpdate, data, state)
-    if checked is None:
-        context = _mandate_form(session, state, mandate, original=original)
-        return render(request, visitor, "investor/mandate_form.html", context)
-    investors.update(session=session, principal=visitor, profile=mandate, data=checked)
-    return redirect(request, "/investor?done=1")

@@ -1,0 +1,187 @@
+"""An investor's mandate forms: a new mandate, and editing one (with what someone else
+changed meanwhile)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from models import InvestorProfile
+from service.core.database import SessionDep, start_writing
+from service.http.problems import NotFound
+from service.i18n.amounts import amount_for_typing
+from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
+from service.investors import service as investors
+from service.investors.schemas import InvestorCreate, InvestorUpdate
+from service.reference_data.catalog import get_reference_data
+from service.reference_data.code_links import codes_of
+from service.web.forms import FormState, amount_field, validated
+from service.web.pages.common import InvestorVisitor, SubmittedForm, not_found, render
+from service.web.pages.mandates import OwnMandate
+from service.web.responses import redirect
+
+router = APIRouter(include_in_schema=False)
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# The fields of the form, and how each is shown and compared.
+MANDATE_TEXT = ("name", "kind", "origin", "thesis", "ticket_min", "ticket_max", "currency")
+MANDATE_CODES = ("sectors", "stages", "regions")
+TEMPLATE = "investor/mandate_form.html"
+# What a new mandate's form starts from: the commonest kind and the local market.
+NEW_MANDATE_DEFAULTS: dict[str, Any] = {
+    "kind": "vc",
+    "origin": "domestic",
+    "currency": "CNY",
+    "sectors": [],
+    "stages": [],
+    "regions": [],
+}
+
+FIELD_LABELS = {
+    "name": N_("Name"),
+    "kind": N_("Kind of investor"),
+    "origin": N_("Domestic or foreign"),
+    "thesis": N_("Thesis"),
+    "ticket_min": N_("Smallest ticket"),
+    "ticket_max": N_("Largest ticket"),
+    "currency": N_("Currency"),
+    "sectors": N_("Sectors"),
+    "stages": N_("Stages"),
+    "regions": N_("Regions"),
+}
+
+
+def _mandate_values(mandate: InvestorProfile) -> dict[str, Any]:
+    return {
+        "name": mandate.name,
+        "kind": mandate.kind,
+        "origin": mandate.origin,
+        "thesis": mandate.thesis,
+        "ticket_min": amount_for_typing(mandate.ticket_min),
+        "ticket_max": amount_for_typing(mandate.ticket_max),
+        "currency": mandate.currency,
+        "sectors": codes_of(mandate.sector_links),
+        "stages": codes_of(mandate.stage_links),
+        "regions": codes_of(mandate.region_links),
+    }
+
+
+def _typed(form: SubmittedForm) -> dict[str, Any]:
+    """The form's fields as typed: text stripped, each list of codes as ticked."""
+    typed: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in MANDATE_TEXT}
+    for name in MANDATE_CODES:
+        typed[name] = [str(code) for code in form.getlist(name)]
+    return typed
+
+
+def _checked(schema: type[ModelT], typed: dict[str, Any], state: FormState) -> ModelT | None:
+    """The typed fields through the API's schema, amounts read as a person writes them
+    (30亿, 5000万); None with every problem noted beside its field."""
+    data: dict[str, Any] = {
+        name: typed[name] for name in ("name", "kind", "origin", "thesis", "currency")
+    }
+    data.update({name: typed[name] for name in MANDATE_CODES})
+    for name in ("ticket_min", "ticket_max"):
+        amount = amount_field(state, name)
+        if amount is not None:
+            data[name] = amount
+    return validated(schema, data, state)
+
+
+def _form_context(
+    state: FormState, mandate: InvestorProfile | None, **extra: Any
+) -> dict[str, Any]:
+    reference = get_reference_data()
+    return {
+        "form": state,
+        "mandate": mandate,
+        "kinds": reference.entries("investor_kind"),
+        "origins": reference.entries("origin"),
+        "sectors": reference.sectors,
+        "stages": reference.stages,
+        "regions": reference.regions,
+        "currencies": reference.entries("currency"),
+        "labels": {name: translate(label) for name, label in FIELD_LABELS.items()},
+        **extra,
+    }
+
+
+@router.get("/investor/mandates/new")
+def new_mandate_form(request: Request, visitor: InvestorVisitor) -> Response:
+    state = FormState(values=dict(NEW_MANDATE_DEFAULTS))
+    return render(request, visitor, TEMPLATE, _form_context(state, None))
+
+
+@router.post("/investor/mandates/new")
+async def create_mandate(
+    request: Request, session: SessionDep, visitor: InvestorVisitor, form: SubmittedForm
+) -> Response:
+    typed = _typed(form)
+    state = FormState(values=typed)
+    checked = _checked(InvestorCreate, typed, state)
+    if checked is None:
+        return render(request, visitor, TEMPLATE, _form_context(state, None))
+    start_writing(session)
+    mandate = investors.create(session=session, principal=visitor, data=checked)
+    # Straight to what the mandate is for: its ranked matches.
+    return redirect(request, f"/investor/mandates/{mandate.id}/matches?done=created")
+
+
+@router.get("/investor/mandates/{mandate_id}/edit")
+def edit_mandate_form(request: Request, visitor: InvestorVisitor, mandate: OwnMandate) -> Response:
+    values = _mandate_values(mandate)
+    state = FormState(values={**values, "revision": str(mandate.revision)})
+    context = _form_context(state, mandate, original=values)
+    return render(request, visitor, TEMPLATE, context)
+
+
+def _changed_meanwhile(
+    original: dict[str, Any], current: dict[str, Any]
+) -> list[tuple[str, Any, Any]]:
+    """The fields someone else changed since the form was opened: (field, then, now)."""
+    return [
+        (name, original.get(name), current[name])
+        for name in (*MANDATE_TEXT, *MANDATE_CODES)
+        if original.get(name) != current[name]
+    ]
+
+
+@router.post("/investor/mandates/{mandate_id}/edit")
+async def update_mandate(
+    mandate_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: InvestorVisitor,
+    form: SubmittedForm,
+) -> Response:
+    start_writing(session)
+    try:
+        mandate = investors.get_visible(
+            session=session, principal=visitor, investor_id=mandate_id, for_update=True
+        )
+    except NotFound:
+        return not_found(request, visitor)
+    typed = _typed(form)
+    state = FormState(values={**typed, "revision": str(form.get("revision", ""))})
+    original: dict[str, Any] = {
+        name: str(form.get(f"original_{name}", "")) for name in MANDATE_TEXT
+    }
+    for name in MANDATE_CODES:
+        original[name] = [str(code) for code in form.getlist(f"original_{name}")]
+    current = _mandate_values(mandate)
+    if state.values["revision"] != str(mandate.revision):
+        # Someone changed the mandate since this form was opened: say what, keep the
+        # visitor's typing, and let them send it again on top of the current revision.
+        state.values["revision"] = str(mandate.revision)
+        context = _form_context(
+            state, mandate, original=current, changed=_changed_meanwhile(original, current)
+        )
+        return render(request, visitor, TEMPLATE, context)
+    checked = _checked(InvestorUpdate, typed, state)
+    if checked is None:
+        return render(request, visitor, TEMPLATE, _form_context(state, mandate, original=original))
+    investors.update(session=session, principal=visitor, profile=mandate, data=checked)
+    return redirect(request, "/investor?done=1")

@@ -1,0 +1,142 @@
+"""An investor creates a mandate in the web application: errors beside each field in
+Chinese with nothing written, the typed values kept, amounts as people write them, and the
+new mandate's matches straight after."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.support.factories import Account, ApiClient
+from tests.support.people import new_person
+from tests.support.web import Browser
+
+FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
+GOOD_MANDATE = {
+    "name": "高瓴 早期人工智能基金",
+    "kind": "government_fund",
+    "origin": "foreign",
+    "ticket_min": "5000万",
+    "ticket_max": "3亿",
+    "currency": "CNY",
+    "sectors": ["ai.foundation_models", "semiconductors"],
+    "stages": ["series_a", "series_b"],
+    "regions": ["pudong"],
+    "thesis": "大模型与芯片",
+}
+
+
+def _investor(api: ApiClient) -> tuple[Account, Browser]:
+    account = api.create_account("investor")
+    person = new_person(api, account, signed_in=False)
+    browser = Browser(api.client)
+    browser.sign_in(person)
+    return account, browser
+
+
+def _mandates_of(api: ApiClient, account: Account) -> list[dict[str, Any]]:
+    listed = api.client.get("/v1/investors", params={"limit": 100}, headers=account.headers)
+    assert listed.status_code == 200, listed.text
+    items: list[dict[str, Any]] = listed.json()["items"]
+    return items
+
+
+def test_a_new_investor_is_offered_a_mandate_form(api: ApiClient) -> None:
+    _, browser = _investor(api)
+    start = browser.get("/investor").text
+    assert "尚无投资要求。创建一项后" in start
+    assert 'href="/investor/mandates/new"' in start
+
+    form = browser.get("/investor/mandates/new")
+    assert form.status_code == 200
+    assert "<h1>新建投资要求</h1>" in form.text
+    # Kind and origin are chosen by name, starting from a domestic venture fund.
+    assert '<option value="vc" selected>风险投资</option>' in form.text
+    assert '<option value="domestic" selected>境内</option>' in form.text
+    assert 'name="revision"' not in form.text  # nothing to be stale against yet
+
+
+def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiClient) -> None:
+    account, browser = _investor(api)
+    typed = {
+        **GOOD_MANDATE,
+        "name": "",
+        "kind": "pirate",
+        "ticket_min": "abc",
+        "ticket_max": "-5",
+        "sectors": [],
+        "stages": [],
+    }
+
+    page = browser.post("/investor/mandates/new", typed)
+
+    assert page.status_code == 200
+    errors = dict(FIELD_ERROR.findall(page.text))
+    assert errors == {
+        "name": "此项为必填。",
+        "kind": "请从列表中选择类型。",
+        "ticket_min": "无法识别该金额，请写成 30亿、5000万 或 3,000,000,000 这样的形式。",
+        "ticket_max": "金额必须大于零。",
+        "sectors": "请至少选择一项。",
+        "stages": "请至少选择一项。",
+    }
+    assert 'value="abc"' in page.text  # what was typed comes back
+    assert '<input type="checkbox" name="regions" value="pudong" checked>' in page.text
+    assert _mandates_of(api, account) == []
+
+
+def test_a_minimum_above_the_maximum_is_refused_beside_both(api: ApiClient) -> None:
+    account, browser = _investor(api)
+
+    page = browser.post("/investor/mandates/new", {**GOOD_MANDATE, "ticket_min": "5亿"})
+
+    errors = dict(FIELD_ERROR.findall(page.text))
+    assert errors == {"ticket_min": "下限高于上限。", "ticket_max": "下限高于上限。"}
+    assert _mandates_of(api, account) == []
+
+
+def test_a_created_mandate_is_stored_exactly_and_opens_on_its_matches(api: ApiClient) -> None:
+    startup = api.create_account("startup")
+    fitting = api.create_request(startup, company="阶跃星辰", amount="100000000", stage="series_b")
+    api.publish(fitting["id"])
+    account, browser = _investor(api)
+
+    created = browser.post("/investor/mandates/new", GOOD_MANDATE)
+
+    assert created.status_code == 303, created.text[:400]
+    [stored] = _mandates_of(api, account)
+    assert created.headers["location"] == f"/investor/mandates/{stored['id']}/matches?done=created"
+    assert (stored["name"], stored["kind"], stored["origin"]) == (
+        "高瓴 早期人工智能基金",
+        "government_fund",
+        "foreign",
+    )
+    assert (stored["ticket_min"], stored["ticket_max"]) == ("50000000.00", "300000000.00")
+    assert (stored["sectors"], stored["stages"], stored["regions"]) == (
+        ["ai.foundation_models", "semiconductors"],
+        ["series_a", "series_b"],
+        ["pudong"],
+    )
+    matches = browser.get(f"/investor/mandates/{stored['id']}/matches", done="created").text
+    assert "投资要求已创建。以下是与之最契合的融资需求。" in matches
+    assert "阶跃星辰" in matches
+    audit = api.client.get(
+        "/v1/audit", params={"object_id": stored["id"]}, headers=api.admin
+    ).json()["items"]
+    assert [entry["action"] for entry in audit] == ["investor_profile.create"]
+
+
+def test_only_an_investor_with_the_page_s_token_creates_a_mandate(api: ApiClient) -> None:
+    account, browser = _investor(api)
+    forged = browser.post("/investor/mandates/new", GOOD_MANDATE, csrf="forged")
+    assert forged.status_code == 403
+    assert _mandates_of(api, account) == []
+
+    startup = api.create_account("startup")
+    person = new_person(api, startup, signed_in=False)
+    startup_browser = Browser(api.client)
+    startup_browser.sign_in(person)
+    assert startup_browser.get("/investor/mandates/new").status_code == 403
+    assert startup_browser.post("/investor/mandates/new", GOOD_MANDATE).status_code == 403
+    listed = api.client.get("/v1/investors", params={"limit": 100}, headers=api.admin)
+    assert listed.json()["items"] == []
