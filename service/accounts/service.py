@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Account, Role
@@ -19,9 +19,7 @@ from service.http.problems import Invalid, field_problem
 def create(*, session: Session, principal: Principal, role: Role, name: str) -> tuple[Account, str]:
     """Create an account and return it with its first API key (the only time it is seen):
     the account's own key, "account key"."""
-    account = Account(role=role, name=name)
-    session.add(account)
-    session.flush()
+    account = _add_account(session, role, name)
     key, api_key = api_keys.issue(
         session=session,
         principal=principal,
@@ -30,15 +28,49 @@ def create(*, session: Session, principal: Principal, role: Role, name: str) -> 
         name=api_keys.ACCOUNT_KEY_NAME,
         audit=False,
     )
+    _audit_creation(session, principal, account, api_key_id=key.id)
+    return account, api_key
+
+
+def create_without_key(*, session: Session, principal: Principal, role: Role, name: str) -> Account:
+    """Create an account whose people sign in (made in the web application): no account
+    key, since one nobody was shown would only be a risk; a program's key is made later."""
+    account = _add_account(session, role, name)
+    _audit_creation(session, principal, account, api_key_id=None)
+    return account
+
+
+def named_like(session: Session, role: Role, name: str) -> Account | None:
+    """An account of ``role`` already called ``name`` (letter case and surrounding spaces
+    aside): the same firm entered twice, or a form sent twice."""
+    return session.scalars(
+        select(Account)
+        .where(Account.role == role, func.lower(func.trim(Account.name)) == name.strip().lower())
+        .limit(1)
+    ).first()
+
+
+def _add_account(session: Session, role: Role, name: str) -> Account:
+    account = Account(role=role, name=name)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def _audit_creation(
+    session: Session, principal: Principal, account: Account, *, api_key_id: str | None
+) -> None:
+    changes = {"role": account.role.value, "name": account.name}
+    if api_key_id is not None:
+        changes["api_key_id"] = api_key_id
     record_audit(
         session=session,
         principal=principal,
         action="account.create",
         object_type="account",
         object_id=account.id,
-        changes={"role": role.value, "name": name, "api_key_id": key.id},
+        changes=changes,
     )
-    return account, api_key
 
 
 def rotate_key(*, session: Session, principal: Principal, account: Account) -> str:

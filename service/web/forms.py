@@ -33,6 +33,8 @@ _MESSAGES = {
     "int_parsing": N_("Enter a whole number."),
     "int_from_float": N_("Enter a whole number."),
     "float_parsing": N_("Enter a number."),
+    "enum": N_("Choose one from the list."),
+    "account_exists": N_("An account of this kind already has this name."),
     "ticket_range": N_("The minimum is above the maximum."),
     "passwords_differ": N_("The two passwords differ."),
     "amount": N_("Write an amount such as 30亿, 5000万 or 3,000,000,000."),

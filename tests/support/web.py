@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -48,6 +49,12 @@ class Browser:
             path, params=params, headers=self._headers(), follow_redirects=False
         )
         return self._keep(response)
+
+    def follow(self, redirected: Response) -> Response:
+        """The page a form's answer redirects to (its query kept, its #anchor dropped)."""
+        assert redirected.status_code == 303, redirected.text[:300]
+        target = urlsplit(redirected.headers["location"])
+        return self.get(target.path, **dict(parse_qsl(target.query)))
 
     def post(self, path: str, data: dict[str, Any], *, csrf: str | None = None) -> Response:
         """Send a form with this browser's CSRF token (or ``csrf``, to forge one)."""

@@ -75,7 +75,9 @@ def test_withdrawing_an_invitation_accepted_meanwhile_says_so_in_its_card(
 ) -> None:
     investor = api.create_account("investor", name="已接受测试基金")
     browser = _commission(api)
-    invited = browser.post("/commission/people/invite", {"account_id": investor.id, "name": "钱多"})
+    invited = browser.follow(
+        browser.post("/commission/people/invite", {"account_id": investor.id, "name": "钱多"})
+    )
     link = re.search(r"/invitation\?code=([^<]+)</code>", invited.text)
     assert link is not None
     listed = browser.get("/commission/people").text
@@ -280,9 +282,17 @@ def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> No
     browser = _commission(api)
     page = browser.get("/commission/people")
     assert "邀请测试基金" in page.text
-    invited = browser.post(
+    made = browser.post(
         "/commission/people/invite", {"account_id": investor.id, "name": "李伟", "admin": "on"}
     )
+    assert made.headers["location"] == (
+        f"/commission/people?done=invited&account={investor.id}#account-{investor.id}"
+    )
+    invited = browser.follow(made)
+    # Shown in the account's card, where the page opens; once: a reload shows no code.
+    card = invited.text.split(f'id="account-{investor.id}"')[1].split("</article>")[0]
+    assert "已为李伟生成加入“邀请测试基金”的邀请" in card
+    assert "/invitation?code=" not in browser.get("/commission/people").text
     assert "已为李伟生成加入“邀请测试基金”的邀请" in invited.text
     link = re.search(
         r'<code class="figure">http://testserver/invitation\?code=([^<]+)</code>', invited.text
@@ -320,7 +330,9 @@ def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> No
 def test_an_open_invitation_is_listed_and_withdrawn_from_the_page(api: ApiClient) -> None:
     investor = api.create_account("investor", name="撤回测试基金")
     browser = _commission(api)
-    invited = browser.post("/commission/people/invite", {"account_id": investor.id, "name": "王芳"})
+    invited = browser.follow(
+        browser.post("/commission/people/invite", {"account_id": investor.id, "name": "王芳"})
+    )
     link = re.search(r"/invitation\?code=([^<]+)</code>", invited.text)
     assert link is not None
     code = unquote(link.group(1))

@@ -31,9 +31,14 @@ def test_the_admin_invites_a_colleague_and_withdraws_the_invitation(api: ApiClie
     assert "团队 · 团队测试企业" in page
     assert "本人" in page
 
-    invited = admin.post("/team/invite", {"name": "赵磊"})
+    made = admin.post("/team/invite", {"name": "赵磊"})
 
+    # Post, redirect, get: the link is shown once, and reloading invites nobody again.
+    assert made.headers["location"] == "/team"
+    invited = admin.get("/team")
     assert "已为赵磊生成加入“团队测试企业”的邀请" in invited.text
+    reloaded = admin.get("/team").text
+    assert "/invitation?code=" not in reloaded
     link = re.search(r"/invitation\?code=([^<]+)</code>", invited.text)
     assert link is not None
     code = unquote(link.group(1))

@@ -1,5 +1,6 @@
-"""The commission's accounts and people: every account with its people and keys, inviting a
-person (the one-time code is shown once), revoking a key."""
+"""The commission's accounts and people: every account with its people and keys, a new
+account with its first person invited, inviting a person (the one-time code is shown once,
+after a redirect), revoking a key."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from models import ApiKey, Invitation, User
+from models import ApiKey, Invitation, Role, User
 from service.accounts import service as accounts
+from service.accounts.schemas import AccountCreate
 from service.api_keys import service as api_keys
 from service.api_keys.service import ACCOUNT_KEY_NAME
 from service.core.clock import Now
@@ -21,6 +23,8 @@ from service.http.problems import Conflict, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.users import service as users
+from service.web.forms import FormState, validated
+from service.web.pages import invitation_handover
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
@@ -32,6 +36,9 @@ from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 200
+# The commission makes accounts for the firms and companies it works with; another
+# commission account is a deployment's decision (the command line), not a page's.
+NEW_ACCOUNT_ROLES = (Role.INVESTOR, Role.STARTUP)
 
 
 def _people_context(
@@ -58,12 +65,16 @@ def _people_context(
         "invitations": invitations,
         "keys": keys,
         "account_key_name": ACCOUNT_KEY_NAME,
+        "new_account_roles": [role.value for role in NEW_ACCOUNT_ROLES],
+        "form": FormState(values={"role": Role.INVESTOR.value, "admin": "on"}),
         **extra,
     }
 
 
 _DONE_NOTICES = {
     "revoked": N_("Key revoked: programs using it are refused from now on."),
+    "created": N_("Account created."),
+    "invited": N_("Invitation made."),
     **WITHDRAWAL_NOTICES,
 }
 
@@ -75,7 +86,9 @@ def people_page(
     done = _DONE_NOTICES.get(request.query_params.get("done", ""))
     notice = translate(done) if done else None
     # Said in the card of the account acted on, where the page opens; else at the top.
-    context = _people_context(session, visitor, now)
+    handed = invitation_handover.take_over(request, session, visitor, now)
+    invited = None if handed is None else (*handed, invitation_link(request, handed[1]))
+    context = _people_context(session, visitor, now, invited=invited)
     acted_on = request.query_params.get("account")
     in_a_card = any(account.id == acted_on for account in context["accounts"])
     context.update(
@@ -83,7 +96,50 @@ def people_page(
         card_notice=notice if in_a_card else None,
         acted_on=acted_on,
     )
-    return render(request, visitor, "commission/people.html", context)
+    response = render(request, visitor, "commission/people.html", context)
+    return invitation_handover.forget(request, response)
+
+
+def _shown_in_its_card(request: Request, invitation: Invitation, code: str, done: str) -> Response:
+    """To the account's card, where the page shows the code this once."""
+    account = invitation.account_id
+    location = f"/commission/people?done={done}&account={account}#account-{account}"
+    return invitation_handover.hand_over(redirect(request, location), invitation, code)
+
+
+@router.post("/commission/people/accounts")
+async def create_account(
+    request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm, now: Now
+) -> Response:
+    """A new firm or company, with its first person invited (its admin unless unticked)."""
+    typed = {
+        "name": str(form.get("name", "")).strip(),
+        "role": str(form.get("role", "")),
+        "person_name": str(form.get("person_name", "")).strip(),
+        "admin": "on" if form.get("admin") == "on" else "",
+    }
+    state = FormState(values=typed)
+    role = typed["role"] if typed["role"] in {r.value for r in NEW_ACCOUNT_ROLES} else "unknown"
+    checked = validated(AccountCreate, {"name": typed["name"], "role": role}, state)
+    if checked is not None and accounts.named_like(session, checked.role, checked.name):
+        state.add("name", "account_exists")
+        checked = None
+    if checked is None:
+        context = _people_context(session, visitor, now, form=state)
+        return render(request, visitor, "commission/people.html", context)
+    start_writing(session)
+    account = accounts.create_without_key(
+        session=session, principal=visitor, role=checked.role, name=checked.name
+    )
+    invitation, code = users.invite(
+        session=session,
+        principal=visitor,
+        account_id=account.id,
+        name=typed["person_name"][:200] or None,
+        admin=typed["admin"] == "on",
+        now=now,
+    )
+    return _shown_in_its_card(request, invitation, code, "created")
 
 
 @router.post("/commission/people/invite")
@@ -105,9 +161,7 @@ async def invite_person(
         )
     except NotFound:
         return not_found(request, visitor)
-    link = invitation_link(request, code)
-    context = _people_context(session, visitor, now, invited=(invitation, code, link))
-    return render(request, visitor, "commission/people.html", context)
+    return _shown_in_its_card(request, invitation, code, "invited")
 
 
 @router.post("/commission/invitations/{invitation_id}/withdraw")

@@ -16,6 +16,7 @@ from service.http.auth import Principal
 from service.http.problems import Conflict, Forbidden, NotFound
 from service.i18n.catalogs import translate
 from service.users import service as users
+from service.web.pages import invitation_handover
 from service.web.pages.common import PageRefusal, SubmittedForm, not_found, render
 from service.web.pages.invitations import WITHDRAWAL_NOTICES, invitation_link
 from service.web.pages.webhooks import signed_in
@@ -50,8 +51,12 @@ def _context(session: Session, visitor: Principal, now: Any, **extra: Any) -> di
 @router.get("/team")
 def team_page(request: Request, session: SessionDep, visitor: Member, now: Now) -> Response:
     done = WITHDRAWAL_NOTICES.get(request.query_params.get("done", ""))
-    context = _context(session, visitor, now, notice=translate(done) if done else None)
-    return render(request, visitor, "team.html", context)
+    handed = invitation_handover.take_over(request, session, visitor, now)
+    invited = None if handed is None else (*handed, invitation_link(request, handed[1]))
+    context = _context(
+        session, visitor, now, notice=translate(done) if done else None, invited=invited
+    )
+    return invitation_handover.forget(request, render(request, visitor, "team.html", context))
 
 
 @router.post("/team/invite")
@@ -73,9 +78,8 @@ async def invite_colleague(
     except Forbidden:
         context = _context(session, visitor, now, refused=True)
         return render(request, visitor, "team.html", context, status_code=403)
-    link = invitation_link(request, code)
-    context = _context(session, visitor, now, invited=(invitation, code, link))
-    return render(request, visitor, "team.html", context)
+    # To the team page, which shows the link this once: reloading it invites nobody again.
+    return invitation_handover.hand_over(redirect(request, "/team"), invitation, code)
 
 
 @router.post("/team/invitations/{invitation_id}/withdraw")

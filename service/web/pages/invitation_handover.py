@@ -1,0 +1,71 @@
+"""Showing an invitation's one-time code after a redirect, so reloading the page shows it
+again at most once and never makes a second invitation (post, redirect, get).
+
+The code travels from the form's answer to the next page in a short-lived cookie (HttpOnly,
+SameSite=Strict, Secure outside development), never in an address, where history and logs
+would keep it. The page trusts the cookie only when its code is the stored invitation's (the
+hash matches) and the visitor may see that invitation, so a planted cookie shows nothing;
+the page clears the cookie as it shows the code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+
+from fastapi import Request, Response
+from sqlalchemy.orm import Session
+
+from models import Invitation
+from service.core.settings import get_settings
+from service.http.auth import Principal, hash_api_key
+from service.users import service as users
+
+HANDOVER_COOKIE = "matchmaker_invitation"
+HANDOVER_SECONDS = 300  # long enough for a slow redirect, short enough to be gone soon
+
+
+def hand_over(response: Response, invitation: Invitation, code: str) -> Response:
+    """Keep the code for the page ``response`` redirects to."""
+    response.set_cookie(
+        HANDOVER_COOKIE,
+        f"{invitation.id}.{code}",
+        max_age=HANDOVER_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().environment != "development",
+    )
+    return response
+
+
+def take_over(
+    request: Request, session: Session, visitor: Principal, now: dt.datetime
+) -> tuple[Invitation, str] | None:
+    """The invitation and code handed over to this page, when they are genuine, still open
+    and the visitor's to see; else None."""
+    kept = request.cookies.get(HANDOVER_COOKIE, "")
+    invitation_id, _, code = kept.partition(".")
+    if not invitation_id or not code:
+        return None
+    invitation = users.visible_invitation(
+        session=session, principal=visitor, invitation_id=invitation_id
+    )
+    if invitation is None or not users.is_open(invitation, now):
+        return None
+    if not hmac.compare_digest(invitation.code_hash, hash_api_key(code)):
+        return None
+    return invitation, code
+
+
+def forget(request: Request, response: Response) -> Response:
+    """Clear a handed-over code once a page has shown it (or found it unusable)."""
+    if HANDOVER_COOKIE in request.cookies:
+        response.delete_cookie(
+            HANDOVER_COOKIE,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=get_settings().environment != "development",
+        )
+    return response

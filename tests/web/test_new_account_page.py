@@ -1,0 +1,146 @@
+"""The commission makes an account in the web application: a firm or a company with its
+first person invited, errors beside the fields with nothing written, no key nobody saw, and
+the one-time link shown once after a redirect (a planted or foreign code shows nothing)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from service.web.pages.invitation_handover import HANDOVER_COOKIE
+from tests.support.factories import ApiClient
+from tests.support.people import new_person
+from tests.support.web import Browser
+
+FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
+LINK = re.compile(r"/invitation\?code=([^<]+)</code>")
+
+
+def _commission(api: ApiClient) -> Browser:
+    account = api.create_account("commission")
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, signed_in=False))
+    return browser
+
+
+def _accounts(api: ApiClient) -> list[dict[str, Any]]:
+    listed = api.client.get("/v1/accounts", params={"limit": 100}, headers=api.admin)
+    assert listed.status_code == 200, listed.text
+    items: list[dict[str, Any]] = listed.json()["items"]
+    return items
+
+
+def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiClient) -> None:
+    browser = _commission(api)
+    before = _accounts(api)
+
+    page = browser.post("/commission/people/accounts", {"name": " ", "person_name": "张伟"})
+
+    assert page.status_code == 200
+    assert dict(FIELD_ERROR.findall(page.text)) == {
+        "name": "此项为必填。",
+        "role": "请从列表中选择。",
+    }
+    assert 'value="张伟"' in page.text  # what was typed comes back
+    # Only investors and startups: another commission is not made from a page.
+    refused = browser.post(
+        "/commission/people/accounts", {"name": "浦东投促", "role": "commission"}
+    )
+    assert dict(FIELD_ERROR.findall(refused.text)) == {"role": "请从列表中选择。"}
+    assert _accounts(api) == before
+
+
+def test_an_account_is_made_with_its_first_person_invited_once(api: ApiClient) -> None:
+    browser = _commission(api)
+
+    made = browser.post(
+        "/commission/people/accounts",
+        {"name": "星河智算", "role": "startup", "person_name": "李娜", "admin": "on"},
+    )
+
+    assert made.status_code == 303
+    [account] = [a for a in _accounts(api) if a["name"] == "星河智算"]
+    assert account["role"] == "startup"
+    assert made.headers["location"] == (
+        f"/commission/people?done=created&account={account['id']}#account-{account['id']}"
+    )
+    page = browser.follow(made).text
+    card = page.split(f'id="account-{account["id"]}"')[1].split("</article>")[0]
+    assert "账户已创建。" in card
+    assert "已为李娜生成加入“星河智算”的邀请" in card
+    link = LINK.search(card)
+    assert link is not None
+    assert "无密钥。" in card  # no account key that nobody was shown
+    keys = api.client.get("/v1/api-keys", params={"limit": 100}, headers=api.admin).json()
+    assert [k for k in keys["items"] if k["account_id"] == account["id"]] == []
+    # Reloading shows no code again and makes nothing.
+    again = browser.get("/commission/people", done="created", account=account["id"]).text
+    assert LINK.search(again) is None
+    assert len([a for a in _accounts(api) if a["name"] == "星河智算"]) == 1
+
+    accepted = api.client.post(
+        "/v1/invitations/accept",
+        json={"code": unquote(link.group(1)), "username": "li.na", "password": "a long pass 2026"},
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["account_id"] == account["id"]
+    users = api.client.get("/v1/users", params={"limit": 100}, headers=api.admin).json()
+    [person] = [u for u in users["items"] if u["username"] == "li.na"]
+    assert person["admin"] is True
+
+
+def test_the_same_firm_is_not_made_twice(api: ApiClient) -> None:
+    browser = _commission(api)
+    browser.post("/commission/people/accounts", {"name": "Sequoia China", "role": "investor"})
+
+    twice = browser.post(
+        "/commission/people/accounts", {"name": " sequoia china ", "role": "investor"}
+    )
+
+    assert dict(FIELD_ERROR.findall(twice.text)) == {"name": "已有同名的同类账户。"}
+    assert len([a for a in _accounts(api) if a["name"].lower() == "sequoia china"]) == 1
+    # A company of the same name is another kind of account.
+    other = browser.post(
+        "/commission/people/accounts", {"name": "Sequoia China", "role": "startup"}
+    )
+    assert other.status_code == 303
+
+
+def test_only_the_commission_with_the_page_s_token_makes_accounts(api: ApiClient) -> None:
+    browser = _commission(api)
+    before = _accounts(api)
+    forged = browser.post(
+        "/commission/people/accounts", {"name": "伪造", "role": "investor"}, csrf="forged"
+    )
+    assert forged.status_code == 403
+    investor = api.create_account("investor")
+    outsider = Browser(api.client)
+    outsider.sign_in(new_person(api, investor, admin=True, signed_in=False))
+    tried = outsider.post("/commission/people/accounts", {"name": "越权", "role": "investor"})
+    assert tried.status_code == 403
+    names = sorted(a["name"] for a in _accounts(api))
+    assert names == sorted([a["name"] for a in before] + ["investor account"])
+
+
+def test_a_planted_or_foreign_code_shows_nothing(api: ApiClient) -> None:
+    browser = _commission(api)
+    startup = api.create_account("startup", name="种植测试企业")
+    made = browser.post("/commission/people/invite", {"account_id": startup.id, "name": "王五"})
+    handed = browser.cookies[HANDOVER_COOKIE]
+    invitation_id, _, code = handed.partition(".")
+
+    # A wrong code for a real invitation: nothing shown, the cookie cleared.
+    browser.cookies[HANDOVER_COOKIE] = f"{invitation_id}.{'x' * len(code)}"
+    planted = browser.get("/commission/people")
+    assert LINK.search(planted.text) is None
+    assert HANDOVER_COOKIE not in browser.cookies
+    # Another account's admin handed the commission's code sees nothing on its team page.
+    admin = Browser(api.client)
+    admin.sign_in(new_person(api, api.create_account("investor"), admin=True, signed_in=False))
+    admin.cookies[HANDOVER_COOKIE] = handed
+    assert LINK.search(admin.get("/team").text) is None
+    # The commission's own, genuine: shown once.
+    browser.cookies[HANDOVER_COOKIE] = handed
+    assert LINK.search(browser.follow(made).text) is not None
+    assert LINK.search(browser.get("/commission/people").text) is None
