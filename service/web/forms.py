@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from service.http.problems import Invalid
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.imports.amounts import AmountError, parse_amount
@@ -27,6 +28,7 @@ _MESSAGES = {
     "unknown_region": N_("Choose a region from the list."),
     "unknown_currency": N_("Choose a currency from the list."),
     "unknown_investor_kind": N_("Choose a kind from the list."),
+    "unknown_event": N_("This event is no longer on the list: choose another, or none."),
     "greater_than": N_("The amount must be above zero."),
     "less_than_equal": N_("Enter a number no larger than %(le)s."),
     "greater_than_equal": N_("Enter a number no smaller than %(ge)s."),
@@ -144,3 +146,12 @@ def validated(model: type[ModelT], data: Mapping[str, Any], state: FormState) ->
             state.add(name, code, error.get("ctx"))
         return None
     return checked if not state.errors else None
+
+
+def note_refusal(state: FormState, refusal: Invalid) -> None:
+    """A service's refusal of checked input (an event deleted while the form was open),
+    each problem beside its field; one without a field goes above the form."""
+    for problem in refusal.errors or []:
+        state.add(problem.field.split(".")[0] if problem.field else "__all__", problem.code)
+    if not refusal.errors:
+        state.add("__all__", "invalid")

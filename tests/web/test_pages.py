@@ -710,3 +710,49 @@ def test_a_startup_withdraws_closes_or_deletes_its_own_requests(api: ApiClient) 
         ]
         == "published"
     )
+
+
+def test_an_event_gone_from_the_list_is_said_beside_its_field(api: ApiClient) -> None:
+    """An event deleted while the form was open (or a forged id): the form again, in
+    Chinese beside the field, nothing written; never the API's JSON."""
+    _, _, browser = _signed_in(api, "startup")
+    before = _count_requests(api)
+
+    page = browser.post("/startup/requests/new", {**GOOD_FORM, "event_id": "no-such-event"})
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert dict(FIELD_ERROR.findall(page.text)) == {
+        "event_id": "该活动已不在列表中：请另选一个，或选择“无”。"
+    }
+    assert _count_requests(api) == before
+    saved = browser.post("/startup/requests/new", {**GOOD_FORM, "action": "save"})
+    assert saved.status_code == 303
+    [draft] = [
+        r
+        for r in api.client.get(
+            "/v1/financing-requests", params={"limit": 100}, headers=api.admin
+        ).json()["items"]
+        if r["status"] == "draft"
+    ]
+    form = _open_edit_form(browser, draft["id"])
+    edited = browser.post(
+        f"/startup/requests/{draft['id']}/edit", {**form, "event_id": "gone", "title": "改过"}
+    )
+    assert dict(FIELD_ERROR.findall(edited.text)) == {
+        "event_id": "该活动已不在列表中：请另选一个，或选择“无”。"
+    }
+    stored = api.client.get(f"/v1/financing-requests/{draft['id']}", headers=api.admin).json()
+    assert stored["title"] == GOOD_FORM["title"]
+
+
+def test_events_over_are_offered_last_and_marked(api: ApiClient) -> None:
+    api.create_event("往届大会", date="2001-05-01")
+    api.create_event("下届大会", date="2099-05-01")
+    _, _, browser = _signed_in(api, "startup")
+
+    page = browser.get("/startup/requests/new").text
+
+    assert page.index("下届大会 · 2099-05-01</option>") < page.index(
+        "往届大会 · 2001-05-01 · 已结束</option>"
+    )

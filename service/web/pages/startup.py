@@ -20,12 +20,13 @@ from service.financing_requests.schemas import (
     OwnerStatusChange,
 )
 from service.http.auth import Principal
-from service.http.problems import Conflict, NotFound
+from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.amounts import amount_for_typing
 from service.i18n.catalogs import translate
+from service.outcomes import service as outcomes
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
-from service.web.forms import FormState, amount_field, validated
+from service.web.forms import FormState, amount_field, note_refusal, validated
 from service.web.pages.common import (
     StartupVisitor,
     SubmittedForm,
@@ -107,13 +108,19 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
 def _form_context(session: Session, state: FormState, **extra: Any) -> dict[str, Any]:
     reference = get_reference_data()
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
+    today = outcomes.today()
+    # Coming events first, soonest first; those over (kept: a request may record where it
+    # was shown) after them, marked, latest first.
+    coming = sorted((e for e in listed if e.date >= today), key=lambda e: (e.date, e.name))
+    over = sorted((e for e in listed if e.date < today), key=lambda e: (e.date, e.name))
     return {
         "form": state,
         "sectors": reference.sectors,
         "stages": reference.stages,
         "regions": reference.regions,
         "currencies": reference.entries("currency"),
-        "events": listed,
+        "events": [*coming, *reversed(over)],
+        "today": today,
         **extra,
     }
 
@@ -171,7 +178,17 @@ async def create_request(
         context = _form_context(session, state, editing=None)
         return render(request, visitor, "startup/request_form.html", context)
     start_writing(session)
-    requests.create(session=session, principal=visitor, data=checked)
+    try:
+        requests.create(session=session, principal=visitor, data=checked)
+    except Invalid as refusal:
+        session.rollback()  # nothing written on error
+        note_refusal(state, refusal)
+        return render(
+            request,
+            visitor,
+            "startup/request_form.html",
+            _form_context(session, state, editing=None),
+        )
     return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")
 
 
@@ -236,6 +253,11 @@ async def update_request(
         )
     except Conflict:
         state.errors["__all__"] = translate("This request can no longer be edited.")
+        context = _form_context(session, state, editing=financing_request)
+        return render(request, visitor, "startup/request_form.html", context)
+    except Invalid as refusal:
+        session.rollback()  # nothing written on error
+        note_refusal(state, refusal)
         context = _form_context(session, state, editing=financing_request)
         return render(request, visitor, "startup/request_form.html", context)
     return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")
