@@ -756,3 +756,20 @@ def test_events_over_are_offered_last_and_marked(api: ApiClient) -> None:
     assert page.index("下届大会 · 2099-05-01</option>") < page.index(
         "往届大会 · 2001-05-01 · 已结束</option>"
     )
+
+
+def test_a_new_startup_is_told_what_happens_and_its_name_is_offered(api: ApiClient) -> None:
+    startup = api.create_account("startup", name="星河智算")
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, startup, signed_in=False))
+
+    first = browser.get("/startup").text
+    assert "提交后由投资促进委员会审核" in first
+    form = browser.get("/startup/requests/new").text
+    assert '<input id="company" name="company" value="星河智算"' in form
+
+    created = api.create_request(startup)
+    waiting = browser.get("/startup").text
+    assert "等待投资促进委员会审核" in waiting
+    api.publish(created["id"])
+    assert "如需更改，请撤回后重新提交" in browser.get("/startup").text

@@ -125,8 +125,9 @@ def _form_context(session: Session, state: FormState, **extra: Any) -> dict[str,
     }
 
 
-def _blank_form() -> FormState:
-    return FormState(values={"currency": "CNY", "sectors": []})
+def _blank_form(visitor: Principal) -> FormState:
+    # The account is the company raising: its name is the likeliest company, still editable.
+    return FormState(values={"company": visitor.name, "currency": "CNY", "sectors": []})
 
 
 def _filled_form(financing_request: FinancingRequest) -> FormState:
@@ -161,7 +162,7 @@ def _data(state: FormState) -> dict[str, Any] | None:
 
 @router.get("/startup/requests/new")
 def new_request_form(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
-    context = _form_context(session, _blank_form(), editing=None)
+    context = _form_context(session, _blank_form(visitor), editing=None)
     return render(request, visitor, "startup/request_form.html", context)
 
 
