@@ -773,3 +773,28 @@ def test_a_new_startup_is_told_what_happens_and_its_name_is_offered(api: ApiClie
     assert "等待投资促进委员会审核" in waiting
     api.publish(created["id"])
     assert "如需更改，请撤回后重新提交" in browser.get("/startup").text
+
+
+def test_signing_in_with_an_empty_box_asks_to_fill_it_in(api: ApiClient) -> None:
+    browser = Browser(api.client)
+    browser.get("/sign-in")
+
+    empty = browser.post("/sign-in", {"username": "", "password": ""})
+
+    assert empty.status_code == 200
+    assert dict(FIELD_ERROR.findall(empty.text)) == {
+        "username": "此项为必填。",
+        "password": "此项为必填。",
+    }
+    assert "用户名或密码错误" not in empty.text
+    no_password = browser.post("/sign-in", {"username": "someone", "password": ""})
+    assert dict(FIELD_ERROR.findall(no_password.text)) == {"password": "此项为必填。"}
+    assert 'value="someone"' in no_password.text
+
+
+def test_a_text_too_long_is_told_its_limit(api: ApiClient) -> None:
+    _, _, browser = _signed_in(api, "startup")
+
+    page = browser.post("/startup/requests/new", {**GOOD_FORM, "title": "题" * 301})
+
+    assert dict(FIELD_ERROR.findall(page.text)) == {"title": "内容过长：最多300个字符。"}

@@ -13,6 +13,7 @@ from service.i18n.catalogs import translate
 from service.i18n.languages import LANGUAGE_COOKIE, chosen_language
 from service.sessions import service as sessions
 from service.sessions.cookies import clear_session_cookie, set_session_cookie
+from service.web.forms import FormState
 from service.web.pages.common import checked_form, forged, render
 from service.web.responses import redirect, safe_next
 from service.web.visitors import HOME_OF_ROLE, Visitor
@@ -55,6 +56,14 @@ async def sign_in(request: Request, session: SessionDep, now: Now) -> Response:
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     target = str(form.get("next", ""))
+    unfilled = FormState(values={"username": username})
+    for name, value in (("username", username), ("password", password)):
+        if not value:
+            unfilled.add(name, "missing")
+    if unfilled.errors:
+        # Said beside the empty box, not as a wrong password, and no failed attempt counted.
+        context = {"form": unfilled, "next": safe_next(target, ""), "username": username}
+        return render(request, None, "sign_in.html", context)
     try:
         token, _, _, principal = sessions.sign_in(
             session=session,
