@@ -39,7 +39,7 @@ _MESSAGES = {
     "account_exists": N_("An account of this kind already has this name."),
     "ticket_range": N_("The minimum is above the maximum."),
     "passwords_differ": N_("The two passwords differ."),
-    "amount": N_("Write an amount such as 30亿, 5000万 or 3,000,000,000."),
+    "amount": N_("Write an amount such as 3.5 billion, 50 million, 30亿, 5000万 or 3,000,000,000."),
     # Money keeps 17 digits, two after the point (what SQLite stores exactly).
     "decimal_max_digits": N_("This amount is too large: at most 999,999,999,999,999.99."),
     "decimal_whole_digits": N_("This amount is too large: at most 999,999,999,999,999.99."),

@@ -77,6 +77,16 @@ from tests.support.factories import Account, ApiClient
         ("12亿 5000万", Decimal(1_250_000_000)),
         ("3億", Decimal(300_000_000)),
         ("5000萬元", Decimal(50_000_000)),
+        # English units, for foreign investors, in any letter case.
+        ("3.5 billion", Decimal(3_500_000_000)),
+        ("3.5bn", Decimal(3_500_000_000)),
+        ("2B", Decimal(2_000_000_000)),
+        ("50 million", Decimal(50_000_000)),
+        ("50m", Decimal(50_000_000)),
+        ("50 MN", Decimal(50_000_000)),
+        ("1.25 Million", Decimal(1_250_000)),
+        ("500k", Decimal(500_000)),
+        ("5 thousand", Decimal(5_000)),
     ],
 )
 def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
@@ -113,6 +123,11 @@ def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
         "1_000",
         "$100",
         "30亿美元",
+        "5 mm",
+        "3 billions",
+        "3 billion元",
+        "50m万",
+        "1 trillion",
     ],
 )
 def test_anything_else_is_not_an_amount(text: str) -> None:
