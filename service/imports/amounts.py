@@ -35,9 +35,7 @@ _AMOUNT = re.compile(
 _YI_AND_WAN = re.compile(r"(?P<yi>\d+)\s*亿\s*(?P<wan>\d{1,4})\s*万\s*元?", flags=re.ASCII)
 # The traditional characters (億, 萬, as typed in Hong Kong and Taiwan) are the same units.
 _TRADITIONAL_UNITS = str.maketrans({"億": "亿", "萬": "万"})
-EXAMPLES = (
-    "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万, 1.5亿, 12亿5000万, 3.5 billion or 50m"
-)
+EXAMPLES = "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万, 1.5亿, 12亿5000万, 3.5 billion or 50m"
 
 
 class AmountError(ValueError):
