@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Role
@@ -41,13 +41,14 @@ def create_without_key(*, session: Session, principal: Principal, role: Role, na
 
 
 def named_like(session: Session, role: Role, name: str) -> Account | None:
-    """An account of ``role`` already called ``name`` (letter case and surrounding spaces
-    aside): the same firm entered twice, or a form sent twice."""
-    return session.scalars(
-        select(Account)
-        .where(Account.role == role, func.lower(func.trim(Account.name)) == name.strip().lower())
-        .limit(1)
-    ).first()
+    """An account of ``role`` already called ``name``, letter case (any script) and
+    surrounding spaces aside: the same firm entered twice. Compared in Python, since SQLite's
+    lower() folds ASCII only; an office has hundreds of accounts, not millions."""
+    wanted = name.strip().casefold()
+    for account in session.scalars(select(Account).where(Account.role == role)):
+        if account.name.strip().casefold() == wanted:
+            return account
+    return None
 
 
 def _add_account(session: Session, role: Role, name: str) -> Account:

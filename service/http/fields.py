@@ -263,7 +263,13 @@ def _line_errors(invalid: ValidationError) -> Iterator[InitErrorDetails]:
     """The errors of ``invalid`` again, with their messages and allowed values."""
     for error in invalid.errors():
         ctx = error.get("ctx") or {}
-        context = {"allowed": ctx["allowed"]} if "allowed" in ctx else None
+        # The bounds a message names (max_length, le, ...) stay with it, for forms that say
+        # them; anything else in the context (an exception object) is left behind.
+        context: dict[str, Any] | None = {
+            key: value
+            for key, value in ctx.items()
+            if isinstance(value, (int, float, str, Decimal)) or key == "allowed"
+        } or None
         message = error["msg"].replace("{allowed}", "allowed")
         yield InitErrorDetails(
             type=PydanticCustomError(error["type"], message, context),

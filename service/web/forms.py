@@ -28,6 +28,7 @@ _MESSAGES = {
     "unknown_region": N_("Choose a region from the list."),
     "unknown_currency": N_("Choose a currency from the list."),
     "unknown_investor_kind": N_("Choose a kind from the list."),
+    "unknown_origin": N_("Choose one from the list."),
     "unknown_event": N_("This event is no longer on the list: choose another, or none."),
     "greater_than": N_("The amount must be above zero."),
     "less_than_equal": N_("Enter a number no larger than %(le)s."),
@@ -59,6 +60,7 @@ _MESSAGES = {
     ),
 }
 _DEFAULT_MESSAGE = N_("This value is not valid.")
+_WITHOUT_FIGURES = {"string_too_long": N_("This is too long."), "too_long": N_("Choose fewer.")}
 # The rule itself is the field's hint, just above the message.
 _USERNAME_RULE = N_("This username does not follow the rule above.")
 # Where a field says more than its error code: a phone number too short to be one is
@@ -87,12 +89,15 @@ def message_for(code: str, context: Mapping[str, Any] | None = None) -> str | No
     if text is None:
         return None
     message = translate(text)
-    if context and "%(" in message:
-        message = message % {
+    if "%(" not in message:
+        return message
+    try:
+        return message % {
             key: f"{value:g}" if isinstance(value, float) else value
-            for key, value in context.items()
+            for key, value in (context or {}).items()
         }
-    return message
+    except KeyError:  # the bound was not passed on: say the rule without its figure
+        return translate(_WITHOUT_FIGURES.get(code, _DEFAULT_MESSAGE))
 
 
 @dataclass

@@ -285,15 +285,19 @@ def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> No
     made = browser.post(
         "/commission/people/invite", {"account_id": investor.id, "name": "李伟", "admin": "on"}
     )
-    assert made.headers["location"] == (
-        f"/commission/people?done=invited&account={investor.id}#account-{investor.id}"
+    assert re.fullmatch(
+        rf"/commission/people\?done=invited&account={investor.id}&invited=[0-9a-f-]+"
+        rf"#account-{investor.id}",
+        made.headers["location"],
     )
     invited = browser.follow(made)
     # Shown in the account's card, where the page opens; once: a reload shows no code.
     card = invited.text.split(f'id="account-{investor.id}"')[1].split("</article>")[0]
     assert "已为李伟生成加入“邀请测试基金”的邀请" in card
-    assert "/invitation?code=" not in browser.get("/commission/people").text
-    assert "已为李伟生成加入“邀请测试基金”的邀请" in invited.text
+    reloaded = browser.follow(made).text
+    assert "/invitation?code=" not in reloaded
+    card = reloaded.split(f'id="account-{investor.id}"')[1].split("</article>")[0]
+    assert "邀请链接只显示一次，此前已经显示过" in card
     link = re.search(
         r'<code class="figure">http://testserver/invitation\?code=([^<]+)</code>', invited.text
     )

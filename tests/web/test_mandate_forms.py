@@ -82,8 +82,9 @@ def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiC
     }
     assert 'value="abc"' in page.text  # what was typed comes back
     assert "未保存任何内容；请更正下方标出的栏目。" in page.text
-    # The first field to correct is focused (a browser focuses the first autofocus only).
+    # The first field to correct is focused, and only that one.
     assert 'aria-describedby="name-error" autofocus' in page.text
+    assert page.text.count(" autofocus") == 1
     assert '<input type="checkbox" name="regions" value="pudong" checked>' in page.text
     assert _mandates_of(api, account) == []
 

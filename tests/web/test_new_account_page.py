@@ -62,9 +62,9 @@ def test_an_account_is_made_with_its_first_person_invited_once(api: ApiClient) -
     assert made.status_code == 303
     [account] = [a for a in _accounts(api) if a["name"] == "星河智算"]
     assert account["role"] == "startup"
-    assert made.headers["location"] == (
-        f"/commission/people?done=created&account={account['id']}#account-{account['id']}"
-    )
+    location = made.headers["location"]
+    assert location.startswith(f"/commission/people?done=created&account={account['id']}&invited=")
+    assert location.endswith(f"#account-{account['id']}")
     page = browser.follow(made).text
     card = page.split(f'id="account-{account["id"]}"')[1].split("</article>")[0]
     assert "账户已创建。" in card
@@ -74,9 +74,10 @@ def test_an_account_is_made_with_its_first_person_invited_once(api: ApiClient) -
     assert "无密钥。" in card  # no account key that nobody was shown
     keys = api.client.get("/v1/api-keys", params={"limit": 100}, headers=api.admin).json()
     assert [k for k in keys["items"] if k["account_id"] == account["id"]] == []
-    # Reloading shows no code again and makes nothing.
-    again = browser.get("/commission/people", done="created", account=account["id"]).text
+    # Reloading shows no code again, says so, and makes nothing.
+    again = browser.follow(made).text
     assert LINK.search(again) is None
+    assert "邀请链接只显示一次，此前已经显示过" in again
     assert len([a for a in _accounts(api) if a["name"] == "星河智算"]) == 1
 
     accepted = api.client.post(
@@ -88,6 +89,12 @@ def test_an_account_is_made_with_its_first_person_invited_once(api: ApiClient) -
     users = api.client.get("/v1/users", params={"limit": 100}, headers=api.admin).json()
     [person] = [u for u in users["items"] if u["username"] == "li.na"]
     assert person["admin"] is True
+    audit = api.client.get(
+        "/v1/audit", params={"object_id": account["id"]}, headers=api.admin
+    ).json()["items"]
+    assert [(e["action"], e["changes"]) for e in audit] == [
+        ("account.create", {"role": "startup", "name": "星河智算"})
+    ]
 
 
 def test_the_same_firm_is_not_made_twice(api: ApiClient) -> None:
@@ -130,17 +137,41 @@ def test_a_planted_or_foreign_code_shows_nothing(api: ApiClient) -> None:
     handed = browser.cookies[HANDOVER_COOKIE]
     invitation_id, _, code = handed.partition(".")
 
-    # A wrong code for a real invitation: nothing shown, the cookie cleared.
+    # A wrong code for the invitation the address names: nothing shown, the cookie cleared.
     browser.cookies[HANDOVER_COOKIE] = f"{invitation_id}.{'x' * len(code)}"
-    planted = browser.get("/commission/people")
+    planted = browser.follow(made)
     assert LINK.search(planted.text) is None
     assert HANDOVER_COOKIE not in browser.cookies
+    # The genuine code, but the address names another invitation: nothing shown.
+    browser.cookies[HANDOVER_COOKIE] = handed
+    other = browser.get("/commission/people", invited="another-invitation")
+    assert LINK.search(other.text) is None
     # Another account's admin handed the commission's code sees nothing on its team page.
     admin = Browser(api.client)
     admin.sign_in(new_person(api, api.create_account("investor"), admin=True, signed_in=False))
     admin.cookies[HANDOVER_COOKIE] = handed
-    assert LINK.search(admin.get("/team").text) is None
+    assert LINK.search(admin.get("/team", invited=invitation_id).text) is None
     # The commission's own, genuine: shown once.
     browser.cookies[HANDOVER_COOKIE] = handed
     assert LINK.search(browser.follow(made).text) is not None
     assert LINK.search(browser.get("/commission/people").text) is None
+
+
+def test_a_withdrawn_invitation_s_code_is_not_shown_and_signing_out_forgets_it(
+    api: ApiClient,
+) -> None:
+    browser = _commission(api)
+    startup = api.create_account("startup", name="撤回测试企业")
+    made = browser.post("/commission/people/invite", {"account_id": startup.id, "name": "赵六"})
+    handed = browser.cookies[HANDOVER_COOKIE]
+    invitation_id = handed.partition(".")[0]
+    withdrawn = api.client.post(f"/v1/invitations/{invitation_id}/withdraw", headers=api.admin)
+    assert withdrawn.is_success, withdrawn.text
+
+    assert LINK.search(browser.follow(made).text) is None
+
+    again = browser.post("/commission/people/invite", {"account_id": startup.id, "name": "赵六"})
+    assert HANDOVER_COOKIE in browser.cookies
+    browser.post("/sign-out", {})
+    assert HANDOVER_COOKIE not in browser.cookies
+    assert again.status_code == 303

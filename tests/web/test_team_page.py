@@ -34,11 +34,12 @@ def test_the_admin_invites_a_colleague_and_withdraws_the_invitation(api: ApiClie
     made = admin.post("/team/invite", {"name": "赵磊"})
 
     # Post, redirect, get: the link is shown once, and reloading invites nobody again.
-    assert made.headers["location"] == "/team"
-    invited = admin.get("/team")
+    assert re.fullmatch(r"/team\?invited=[0-9a-f-]+", made.headers["location"])
+    invited = admin.follow(made)
     assert "已为赵磊生成加入“团队测试企业”的邀请" in invited.text
-    reloaded = admin.get("/team").text
+    reloaded = admin.follow(made).text
     assert "/invitation?code=" not in reloaded
+    assert "邀请链接只显示一次，此前已经显示过" in reloaded
     link = re.search(r"/invitation\?code=([^<]+)</code>", invited.text)
     assert link is not None
     code = unquote(link.group(1))

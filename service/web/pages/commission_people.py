@@ -39,6 +39,8 @@ SHOWN = 200
 # The commission makes accounts for the firms and companies it works with; another
 # commission account is a deployment's decision (the command line), not a page's.
 NEW_ACCOUNT_ROLES = (Role.INVESTOR, Role.STARTUP)
+PAGE = "/commission/people"
+PERSON_NAME_LENGTH = 200  # as a user's name (models.User.name)
 
 
 def _people_context(
@@ -96,15 +98,22 @@ def people_page(
         card_notice=notice if in_a_card else None,
         acted_on=acted_on,
     )
+    if handed is None and request.query_params.get(invitation_handover.INVITED_PARAMETER):
+        # The code was shown already (a reload, another tab) or expired: say what to do.
+        gone = translate(invitation_handover.LINK_GONE)
+        context.update(card_notice=gone if in_a_card else None, notice=None if in_a_card else gone)
     response = render(request, visitor, "commission/people.html", context)
-    return invitation_handover.forget(request, response)
+    return invitation_handover.forget(request, response, (PAGE,))
 
 
 def _shown_in_its_card(request: Request, invitation: Invitation, code: str, done: str) -> Response:
     """To the account's card, where the page shows the code this once."""
     account = invitation.account_id
-    location = f"/commission/people?done={done}&account={account}#account-{account}"
-    return invitation_handover.hand_over(redirect(request, location), invitation, code)
+    location = (
+        f"{PAGE}?done={done}&account={account}"
+        f"&{invitation_handover.INVITED_PARAMETER}={invitation.id}#account-{account}"
+    )
+    return invitation_handover.hand_over(redirect(request, location), PAGE, invitation, code)
 
 
 @router.post("/commission/people/accounts")
@@ -121,13 +130,17 @@ async def create_account(
     state = FormState(values=typed)
     role = typed["role"] if typed["role"] in {r.value for r in NEW_ACCOUNT_ROLES} else "unknown"
     checked = validated(AccountCreate, {"name": typed["name"], "role": role}, state)
+    if len(typed["person_name"]) > PERSON_NAME_LENGTH:
+        state.add("person_name", "string_too_long", {"max_length": PERSON_NAME_LENGTH})
+    # Checked for the same name inside the writing transaction, so a form sent twice at
+    # once makes one account (SQLite lets one writer in at a time).
+    start_writing(session)
     if checked is not None and accounts.named_like(session, checked.role, checked.name):
         state.add("name", "account_exists")
-        checked = None
-    if checked is None:
+    if checked is None or state.errors:
+        session.rollback()
         context = _people_context(session, visitor, now, form=state)
         return render(request, visitor, "commission/people.html", context)
-    start_writing(session)
     account = accounts.create_without_key(
         session=session, principal=visitor, role=checked.role, name=checked.name
     )
@@ -135,7 +148,7 @@ async def create_account(
         session=session,
         principal=visitor,
         account_id=account.id,
-        name=typed["person_name"][:200] or None,
+        name=typed["person_name"] or None,
         admin=typed["admin"] == "on",
         now=now,
     )

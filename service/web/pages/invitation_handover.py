@@ -2,10 +2,12 @@
 again at most once and never makes a second invitation (post, redirect, get).
 
 The code travels from the form's answer to the next page in a short-lived cookie (HttpOnly,
-SameSite=Strict, Secure outside development), never in an address, where history and logs
-would keep it. The page trusts the cookie only when its code is the stored invitation's (the
-hash matches) and the visitor may see that invitation, so a planted cookie shows nothing;
-the page clears the cookie as it shows the code.
+SameSite=Strict, Secure outside development, sent to that page's path only), never in an
+address, where history and logs would keep it; the address names the invitation (its id, no
+secret), and the cookie must be for that one. The page trusts the cookie only when its code is
+the stored invitation's (the hash matches) and the visitor may see that invitation, so a
+planted cookie shows nothing; the page clears the cookie as it shows the code, and signing
+out clears it too.
 """
 
 from __future__ import annotations
@@ -19,19 +21,28 @@ from sqlalchemy.orm import Session
 from models import Invitation
 from service.core.settings import get_settings
 from service.http.auth import Principal, hash_api_key
+from service.i18n.reasons import N_
 from service.users import service as users
 
 HANDOVER_COOKIE = "matchmaker_invitation"
 HANDOVER_SECONDS = 300  # long enough for a slow redirect, short enough to be gone soon
+# The pages that show a code: the cookie goes to these paths only.
+PAGES = ("/team", "/commission/people")
+# The address's parameter naming the invitation whose code the page may show.
+INVITED_PARAMETER = "invited"
+LINK_GONE = N_(
+    "The invitation's link is shown only once, and that was earlier. If it was not passed on, "
+    "withdraw the invitation below and invite the person again."
+)
 
 
-def hand_over(response: Response, invitation: Invitation, code: str) -> Response:
-    """Keep the code for the page ``response`` redirects to."""
+def hand_over(response: Response, page: str, invitation: Invitation, code: str) -> Response:
+    """Keep the code for ``page``, where ``response`` redirects (naming the invitation)."""
     response.set_cookie(
         HANDOVER_COOKIE,
         f"{invitation.id}.{code}",
         max_age=HANDOVER_SECONDS,
-        path="/",
+        path=page,
         httponly=True,
         samesite="strict",
         secure=get_settings().environment != "development",
@@ -42,11 +53,13 @@ def hand_over(response: Response, invitation: Invitation, code: str) -> Response
 def take_over(
     request: Request, session: Session, visitor: Principal, now: dt.datetime
 ) -> tuple[Invitation, str] | None:
-    """The invitation and code handed over to this page, when they are genuine, still open
-    and the visitor's to see; else None."""
+    """The invitation and code handed over to this page, when they are the invitation the
+    address names, genuine, still open and the visitor's to see; else None."""
     kept = request.cookies.get(HANDOVER_COOKIE, "")
     invitation_id, _, code = kept.partition(".")
     if not invitation_id or not code:
+        return None
+    if invitation_id != request.query_params.get(INVITED_PARAMETER):
         return None
     invitation = users.visible_invitation(
         session=session, principal=visitor, invitation_id=invitation_id
@@ -58,14 +71,16 @@ def take_over(
     return invitation, code
 
 
-def forget(request: Request, response: Response) -> Response:
-    """Clear a handed-over code once a page has shown it (or found it unusable)."""
-    if HANDOVER_COOKIE in request.cookies:
-        response.delete_cookie(
-            HANDOVER_COOKIE,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=get_settings().environment != "development",
-        )
+def forget(request: Request, response: Response, pages: tuple[str, ...] = PAGES) -> Response:
+    """Clear a handed-over code once a page has shown it (or found it unusable); signing
+    out clears it on every page that shows one."""
+    if HANDOVER_COOKIE in request.cookies or len(pages) > 1:
+        for page in pages:
+            response.delete_cookie(
+                HANDOVER_COOKIE,
+                path=page,
+                httponly=True,
+                samesite="strict",
+                secure=get_settings().environment != "development",
+            )
     return response

@@ -14,6 +14,7 @@ from service.i18n.languages import LANGUAGE_COOKIE, chosen_language
 from service.sessions import service as sessions
 from service.sessions.cookies import clear_session_cookie, set_session_cookie
 from service.web.forms import FormState
+from service.web.pages import invitation_handover
 from service.web.pages.common import checked_form, forged, render
 from service.web.responses import redirect, safe_next
 from service.web.visitors import HOME_OF_ROLE, Visitor
@@ -97,6 +98,8 @@ async def sign_out(request: Request, session: SessionDep, visitor: Visitor, now:
         sessions.sign_out(session=session, principal=visitor, now=now)
     response = redirect(request, "/sign-in")
     clear_session_cookie(response)
+    # An invitation's code waiting to be shown is not for whoever signs in next.
+    invitation_handover.forget(request, response)
     return response
 
 

@@ -53,10 +53,14 @@ def team_page(request: Request, session: SessionDep, visitor: Member, now: Now) 
     done = WITHDRAWAL_NOTICES.get(request.query_params.get("done", ""))
     handed = invitation_handover.take_over(request, session, visitor, now)
     invited = None if handed is None else (*handed, invitation_link(request, handed[1]))
-    context = _context(
-        session, visitor, now, notice=translate(done) if done else None, invited=invited
-    )
-    return invitation_handover.forget(request, render(request, visitor, "team.html", context))
+    notice = translate(done) if done else None
+    if handed is None and request.query_params.get(invitation_handover.INVITED_PARAMETER):
+        notice = translate(
+            invitation_handover.LINK_GONE
+        )  # shown already (a reload, another tab) or expired
+    context = _context(session, visitor, now, notice=notice, invited=invited)
+    response = render(request, visitor, "team.html", context)
+    return invitation_handover.forget(request, response, ("/team",))
 
 
 @router.post("/team/invite")
@@ -79,7 +83,8 @@ async def invite_colleague(
         context = _context(session, visitor, now, refused=True)
         return render(request, visitor, "team.html", context, status_code=403)
     # To the team page, which shows the link this once: reloading it invites nobody again.
-    return invitation_handover.hand_over(redirect(request, "/team"), invitation, code)
+    location = f"/team?{invitation_handover.INVITED_PARAMETER}={invitation.id}"
+    return invitation_handover.hand_over(redirect(request, location), "/team", invitation, code)
 
 
 @router.post("/team/invitations/{invitation_id}/withdraw")
