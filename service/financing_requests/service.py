@@ -80,6 +80,27 @@ def _refresh_text_features(financing_request: FinancingRequest) -> None:
     financing_request.text_features = stored_text_counts(matching_text(financing_request))
 
 
+def open_twin(
+    session: Session, owner_account_id: str, data: FinancingRequestCreate
+) -> FinancingRequest | None:
+    """The owner's request not yet ended (a draft, in review, sent back or published) with the
+    same company, title, amount and stage as ``data``: the same round filed twice (a form sent
+    twice, or forgotten)."""
+    return session.scalars(
+        select(FinancingRequest)
+        .where(
+            FinancingRequest.owner_account_id == owner_account_id,
+            FinancingRequest.status.in_([*EDITABLE, S.PUBLISHED]),
+            FinancingRequest.company == data.company,
+            FinancingRequest.title == data.title,
+            FinancingRequest.amount == data.amount,
+            FinancingRequest.currency == data.currency,
+            FinancingRequest.stage == data.stage,
+        )
+        .limit(1)
+    ).first()
+
+
 def create(
     *, session: Session, principal: Principal, data: FinancingRequestCreate
 ) -> FinancingRequest:

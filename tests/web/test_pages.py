@@ -798,3 +798,35 @@ def test_a_text_too_long_is_told_its_limit(api: ApiClient) -> None:
     page = browser.post("/startup/requests/new", {**GOOD_FORM, "title": "题" * 301})
 
     assert dict(FIELD_ERROR.findall(page.text)) == {"title": "内容过长：最多300个字符。"}
+
+
+def test_the_same_round_is_not_filed_twice(api: ApiClient) -> None:
+    account, _, browser = _signed_in(api, "startup")
+    first = browser.post("/startup/requests/new", GOOD_FORM)
+    assert first.status_code == 303
+    before = _count_requests(api)
+
+    twice = browser.post("/startup/requests/new", {**GOOD_FORM, "action": "save"})
+
+    assert twice.status_code == 200
+    assert "您已有一份公司、标题、金额和阶段都相同的融资需求（待审核）" in twice.text
+    assert _count_requests(api) == before
+    # Another amount is another round; a withdrawn one no longer stands in the way.
+    other = browser.post("/startup/requests/new", {**GOOD_FORM, "amount": "20亿"})
+    assert other.status_code == 303
+    [mine] = [
+        r
+        for r in api.client.get(
+            "/v1/financing-requests", params={"limit": 100}, headers=account.headers
+        ).json()["items"]
+        if r["amount"] == "3000000000.00"
+    ]
+    api.publish(mine["id"])
+    current = api.client.get(f"/v1/financing-requests/{mine['id']}", headers=account.headers)
+    withdrawn = api.client.patch(
+        f"/v1/financing-requests/{mine['id']}",
+        json={"status": "withdrawn"},
+        headers={**account.headers, "If-Match": current.headers["etag"]},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert browser.post("/startup/requests/new", GOOD_FORM).status_code == 303

@@ -23,6 +23,8 @@ from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.amounts import amount_for_typing
 from service.i18n.catalogs import translate
+from service.i18n.labels import label
+from service.i18n.reasons import N_
 from service.outcomes import service as outcomes
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
@@ -37,6 +39,10 @@ from service.web.pages.common import (
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
+TWIN = N_(
+    "Nothing was saved: you already have a request with this company, title, amount and stage "
+    "(%(status)s). Edit that one on your requests page, or change this one."
+)
 # A form shown again with its problems is a page like any other (200): the problems are
 # written beside the fields, and the browser logs no failed load.
 HISTORY_SHOWN = 20  # a request's latest steps on its card
@@ -179,6 +185,21 @@ async def create_request(
         context = _form_context(session, state, editing=None)
         return render(request, visitor, "startup/request_form.html", context)
     start_writing(session)
+    twin = (
+        None
+        if visitor.account_id is None
+        else requests.open_twin(session, visitor.account_id, checked)
+    )
+    if twin is not None:
+        # Checked inside the writing transaction: a form sent twice at once files one.
+        session.rollback()
+        state.errors["__all__"] = translate(TWIN) % {"status": label(twin.status)}
+        return render(
+            request,
+            visitor,
+            "startup/request_form.html",
+            _form_context(session, state, editing=None),
+        )
     try:
         requests.create(session=session, principal=visitor, data=checked)
     except Invalid as refusal:
