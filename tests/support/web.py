@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from service.web.csrf import CSRF_COOKIE, CSRF_FIELD
-from tests.support.people import Person
+from tests.support.factories import Account, ApiClient
+from tests.support.people import Person, new_person
 
 _CSRF_IN_PAGE = re.compile(rf'name="{CSRF_FIELD}" value="([^"]+)"')
 
@@ -78,3 +79,15 @@ class Browser:
 def page_token(html: str) -> str | None:
     found = _CSRF_IN_PAGE.search(html)
     return found.group(1) if found else None
+
+
+def signed_in_browser(api: ApiClient, account: Account, *, admin: bool = False) -> Browser:
+    """A browser signed in as a new person of ``account`` (its admin when ``admin``)."""
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, admin=admin, signed_in=False))
+    return browser
+
+
+def commission_browser(api: ApiClient) -> Browser:
+    """A browser signed in as a new person of a new commission account."""
+    return signed_in_browser(api, api.create_account("commission"))

@@ -9,21 +9,13 @@ from urllib.parse import unquote
 
 from service.web.pages import commission_records
 from tests.support.factories import ApiClient
-from tests.support.people import new_person
-from tests.support.web import Browser
+from tests.support.web import commission_browser
 
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
 
 
-def _commission(api: ApiClient) -> Browser:
-    account = api.create_account("commission")
-    browser = Browser(api.client)
-    browser.sign_in(new_person(api, account, signed_in=False))
-    return browser
-
-
 def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     bad = browser.post("/commission/events", {"name": "", "date": "2026-13-45", "place": ""})
     assert dict(FIELD_ERROR.findall(bad.text)).keys() == {"name", "date"}
     assert (
@@ -74,7 +66,7 @@ def test_withdrawing_an_invitation_accepted_meanwhile_says_so_in_its_card(
     api: ApiClient,
 ) -> None:
     investor = api.create_account("investor", name="已接受测试基金")
-    browser = _commission(api)
+    browser = commission_browser(api)
     invited = browser.follow(
         browser.post("/commission/people/invite", {"account_id": investor.id, "name": "钱多"})
     )
@@ -106,7 +98,7 @@ def test_withdrawing_an_invitation_accepted_meanwhile_says_so_in_its_card(
 def test_an_event_is_corrected_on_its_page(api: ApiClient) -> None:
     event_id = api.create_event("2026 临港推介会", date="2020-01-01", place="临港")
     api.create_event("2026 浦东推介会")
-    browser = _commission(api)
+    browser = commission_browser(api)
     listed = browser.get("/commission/events").text
     assert f'href="/commission/events/{event_id}/edit"' in listed
     form = browser.get(f"/commission/events/{event_id}/edit").text
@@ -145,7 +137,7 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
     startup = api.create_account("startup")
     request = api.create_request(startup, company="孤立科技", title="无人问津的项目")
     api.publish(request["id"])
-    browser = _commission(api)
+    browser = commission_browser(api)
     created = browser.post(
         "/commission/reports", {"event_id": "", "top_k": "3", "min_score": "0.6"}
     )
@@ -197,7 +189,7 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
         == 200
     )
     assert api.client.post("/v1/reports", json={}, headers=api.admin).status_code == 201
-    browser = _commission(api)
+    browser = commission_browser(api)
     everything = browser.get("/commission/audit")
     # An answer to a match names the company answered and links to its request.
     assert re.search(
@@ -241,7 +233,7 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
 def test_a_report_of_an_event_without_requests_says_so(api: ApiClient) -> None:
     """Not "0 of 0 requests were seen" nor "every request is covered": there is none."""
     event_id = api.create_event("空场推介会", date="2026-09-01", place="临港")
-    browser = _commission(api)
+    browser = commission_browser(api)
     created = browser.post(
         "/commission/reports", {"event_id": event_id, "top_k": "3", "min_score": "0.6"}
     )
@@ -261,7 +253,7 @@ def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiCl
     request = api.create_request(startup, company="看板科技")
     api.publish(request["id"])
     api.create_request(startup, company="待审企业")
-    browser = _commission(api)
+    browser = commission_browser(api)
     before = browser.get("/commission")
     assert "尚无报告" in before.text
     # The requests waiting for review lead to the queue.
@@ -279,7 +271,7 @@ def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiCl
 
 def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> None:
     investor = api.create_account("investor", name="邀请测试基金")
-    browser = _commission(api)
+    browser = commission_browser(api)
     page = browser.get("/commission/people")
     assert "邀请测试基金" in page.text
     made = browser.post(
@@ -333,7 +325,7 @@ def test_people_are_invited_and_keys_revoked_from_the_page(api: ApiClient) -> No
 
 def test_an_open_invitation_is_listed_and_withdrawn_from_the_page(api: ApiClient) -> None:
     investor = api.create_account("investor", name="撤回测试基金")
-    browser = _commission(api)
+    browser = commission_browser(api)
     invited = browser.follow(
         browser.post("/commission/people/invite", {"account_id": investor.id, "name": "王芳"})
     )

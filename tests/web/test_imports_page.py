@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.support.factories import ApiClient
-from tests.support.people import new_person
-from tests.support.web import Browser
+from tests.support.web import Browser, commission_browser
 
 GOOD = (
     "company,title,sectors,amount,currency,stage,region\n"
@@ -15,13 +14,6 @@ GOOD = (
     "第二家,成长期融资,集成电路、芯片设计,3亿,CNY,growth,pudong\n"
 )
 BAD = GOOD + "坏数据,无效行,区块链,三十亿,CNY,seed,xuhui\n"
-
-
-def _commission(api: ApiClient) -> Browser:
-    account = api.create_account("commission")
-    browser = Browser(api.client)
-    browser.sign_in(new_person(api, account, signed_in=False))
-    return browser
 
 
 def _upload(browser: Browser, content: str | bytes, name: str = "roster.csv") -> str:
@@ -52,7 +44,7 @@ def _companies(api: ApiClient) -> set[str]:
 
 
 def test_a_file_with_errors_shows_them_and_writes_nothing(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     page = _upload(browser, BAD)
     assert "3 rows" in page or "读取 3 行" in page
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", page)
@@ -67,7 +59,7 @@ def test_a_file_with_errors_shows_them_and_writes_nothing(api: ApiClient) -> Non
 
 
 def test_a_checked_file_is_written_only_when_confirmed(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     page = _upload(browser, GOOD)
     assert "确认导入" in page
     assert _companies(api).isdisjoint({"导入科技", "第二家"})
@@ -93,7 +85,7 @@ def test_a_checked_file_is_written_only_when_confirmed(api: ApiClient) -> None:
 
 
 def test_a_file_refused_as_a_whole_says_why_in_chinese(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     assert "企业（company） <strong>必填</strong>" in browser.get("/commission/imports").text
     headers = _upload(browser, "公司,项目,foo,金额,融资金额\n甲,乙,丙,1亿,1亿\n")
     assert "此类文件没有这些列：“foo”。" in headers

@@ -8,8 +8,7 @@ import re
 from typing import Any
 
 from tests.support.factories import Account, ApiClient
-from tests.support.people import new_person
-from tests.support.web import Browser
+from tests.support.web import Browser, signed_in_browser
 
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
 GOOD_MANDATE = {
@@ -28,10 +27,7 @@ GOOD_MANDATE = {
 
 def _investor(api: ApiClient) -> tuple[Account, Browser]:
     account = api.create_account("investor")
-    person = new_person(api, account, signed_in=False)
-    browser = Browser(api.client)
-    browser.sign_in(person)
-    return account, browser
+    return account, signed_in_browser(api, account)
 
 
 def _mandates_of(api: ApiClient, account: Account) -> list[dict[str, Any]]:
@@ -136,10 +132,7 @@ def test_only_an_investor_with_the_page_s_token_creates_a_mandate(api: ApiClient
     assert forged.status_code == 403
     assert _mandates_of(api, account) == []
 
-    startup = api.create_account("startup")
-    person = new_person(api, startup, signed_in=False)
-    startup_browser = Browser(api.client)
-    startup_browser.sign_in(person)
+    startup_browser = signed_in_browser(api, api.create_account("startup"))
     assert startup_browser.get("/investor/mandates/new").status_code == 403
     assert startup_browser.post("/investor/mandates/new", GOOD_MANDATE).status_code == 403
     listed = api.client.get("/v1/investors", params={"limit": 100}, headers=api.admin)

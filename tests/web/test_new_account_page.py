@@ -10,18 +10,10 @@ from urllib.parse import unquote
 
 from service.web.pages.invitation_handover import HANDOVER_COOKIE
 from tests.support.factories import ApiClient
-from tests.support.people import new_person
-from tests.support.web import Browser
+from tests.support.web import commission_browser, signed_in_browser
 
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
 LINK = re.compile(r"/invitation\?code=([^<]+)</code>")
-
-
-def _commission(api: ApiClient) -> Browser:
-    account = api.create_account("commission")
-    browser = Browser(api.client)
-    browser.sign_in(new_person(api, account, signed_in=False))
-    return browser
 
 
 def _accounts(api: ApiClient) -> list[dict[str, Any]]:
@@ -32,7 +24,7 @@ def _accounts(api: ApiClient) -> list[dict[str, Any]]:
 
 
 def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     before = _accounts(api)
 
     page = browser.post("/commission/people/accounts", {"name": " ", "person_name": "张伟"})
@@ -52,7 +44,7 @@ def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiC
 
 
 def test_an_account_is_made_with_its_first_person_invited_once(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
 
     made = browser.post(
         "/commission/people/accounts",
@@ -98,7 +90,7 @@ def test_an_account_is_made_with_its_first_person_invited_once(api: ApiClient) -
 
 
 def test_the_same_firm_is_not_made_twice(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     browser.post("/commission/people/accounts", {"name": "Sequoia China", "role": "investor"})
 
     twice = browser.post(
@@ -115,15 +107,14 @@ def test_the_same_firm_is_not_made_twice(api: ApiClient) -> None:
 
 
 def test_only_the_commission_with_the_page_s_token_makes_accounts(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     before = _accounts(api)
     forged = browser.post(
         "/commission/people/accounts", {"name": "伪造", "role": "investor"}, csrf="forged"
     )
     assert forged.status_code == 403
     investor = api.create_account("investor")
-    outsider = Browser(api.client)
-    outsider.sign_in(new_person(api, investor, admin=True, signed_in=False))
+    outsider = signed_in_browser(api, investor, admin=True)
     tried = outsider.post("/commission/people/accounts", {"name": "越权", "role": "investor"})
     assert tried.status_code == 403
     names = sorted(a["name"] for a in _accounts(api))
@@ -131,7 +122,7 @@ def test_only_the_commission_with_the_page_s_token_makes_accounts(api: ApiClient
 
 
 def test_a_planted_or_foreign_code_shows_nothing(api: ApiClient) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     startup = api.create_account("startup", name="种植测试企业")
     made = browser.post("/commission/people/invite", {"account_id": startup.id, "name": "王五"})
     handed = browser.cookies[HANDOVER_COOKIE]
@@ -147,8 +138,7 @@ def test_a_planted_or_foreign_code_shows_nothing(api: ApiClient) -> None:
     other = browser.get("/commission/people", invited="another-invitation")
     assert LINK.search(other.text) is None
     # Another account's admin handed the commission's code sees nothing on its team page.
-    admin = Browser(api.client)
-    admin.sign_in(new_person(api, api.create_account("investor"), admin=True, signed_in=False))
+    admin = signed_in_browser(api, api.create_account("investor"), admin=True)
     admin.cookies[HANDOVER_COOKIE] = handed
     assert LINK.search(admin.get("/team", invited=invitation_id).text) is None
     # The commission's own, genuine: shown once.
@@ -160,7 +150,7 @@ def test_a_planted_or_foreign_code_shows_nothing(api: ApiClient) -> None:
 def test_a_withdrawn_invitation_s_code_is_not_shown_and_signing_out_forgets_it(
     api: ApiClient,
 ) -> None:
-    browser = _commission(api)
+    browser = commission_browser(api)
     startup = api.create_account("startup", name="撤回测试企业")
     made = browser.post("/commission/people/invite", {"account_id": startup.id, "name": "赵六"})
     handed = browser.cookies[HANDOVER_COOKIE]
