@@ -42,13 +42,19 @@ def create_without_key(*, session: Session, principal: Principal, role: Role, na
 
 def named_like(session: Session, role: Role, name: str) -> Account | None:
     """An account of ``role`` already called ``name``, letter case (any script) and
-    surrounding spaces aside: the same firm entered twice. Compared in Python, since SQLite's
+    spacing aside: the same firm entered twice. Compared in Python, since SQLite's
     lower() folds ASCII only; an office has hundreds of accounts, not millions."""
-    wanted = name.strip().casefold()
+    wanted = _comparable(name)
     for account in session.scalars(select(Account).where(Account.role == role)):
-        if account.name.strip().casefold() == wanted:
+        if _comparable(account.name) == wanted:
             return account
     return None
+
+
+def _comparable(name: str) -> str:
+    """A name as two people typing the same firm would both write it: spaces anywhere
+    collapsed (full-width ones too), letter case folded."""
+    return " ".join(name.split()).casefold()
 
 
 def _add_account(session: Session, role: Role, name: str) -> Account:

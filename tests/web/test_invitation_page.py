@@ -26,7 +26,12 @@ def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) 
     opened = browser.get("/invitation", code=code)
     assert f'value="{code}"' in opened.text  # the link fills the code in
     assert "王芳，您受邀加入“浦东天使基金”。" in opened.text
-    assert "您受邀加入" not in browser.get("/invitation", code="mi_not-a-code").text
+    unknown = browser.get("/invitation", code="mi_not-a-code").text
+    assert "您受邀加入" not in unknown
+    # A code that cannot work is said as the page opens, not after the form is filled in.
+    assert dict(FIELD_ERROR.findall(unknown))["code"].startswith("该邀请码无效、已过期")
+    assert "未保存任何内容" not in unknown  # nothing was sent
+    assert FIELD_ERROR.search(browser.get("/invitation").text) is None  # no code, no warning
 
     good = {"code": code, "name": "", "username": "wang.fang", "password": PASSWORD}
     mistakes = browser.post(
@@ -40,6 +45,7 @@ def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) 
         "password_again": "两次输入的密码不一致。",
     }
     assert 'value="w"' in mistakes.text  # what was typed is kept, never the password
+    assert "王芳，您受邀加入“浦东天使基金”。" in mistakes.text  # still saying what they join
     assert "short" not in mistakes.text
     common = browser.post(
         "/invitation", {**good, "password": "password1234", "password_again": "password1234"}

@@ -66,10 +66,11 @@ def test_an_account_is_made_with_its_first_person_invited_once(api: ApiClient) -
     assert "无密钥。" in card  # no account key that nobody was shown
     keys = api.client.get("/v1/api-keys", params={"limit": 100}, headers=api.admin).json()
     assert [k for k in keys["items"] if k["account_id"] == account["id"]] == []
-    # Reloading shows no code again, says so, and makes nothing.
+    # Reloading shows no code again, says so as a warning in the card, and makes nothing.
     again = browser.follow(made).text
     assert LINK.search(again) is None
-    assert "邀请链接只显示一次，此前已经显示过" in again
+    card = again.split(f'id="account-{account["id"]}"')[1].split("</article>")[0]
+    assert '<p class="conflict" role="status">邀请链接只显示一次，此前已经显示过' in card
     assert len([a for a in _accounts(api) if a["name"] == "星河智算"]) == 1
 
     accepted = api.client.post(
@@ -94,7 +95,7 @@ def test_the_same_firm_is_not_made_twice(api: ApiClient) -> None:
     browser.post("/commission/people/accounts", {"name": "Sequoia China", "role": "investor"})
 
     twice = browser.post(
-        "/commission/people/accounts", {"name": " sequoia china ", "role": "investor"}
+        "/commission/people/accounts", {"name": " sequoia\u3000 CHINA ", "role": "investor"}
     )
 
     assert dict(FIELD_ERROR.findall(twice.text)) == {"name": "已有同名的同类账户。"}

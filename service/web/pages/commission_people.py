@@ -101,7 +101,9 @@ def people_page(
     if handed is None and request.query_params.get(invitation_handover.INVITED_PARAMETER):
         # The code was shown already (a reload, another tab) or expired: say what to do.
         gone = translate(invitation_handover.LINK_GONE)
-        context.update(card_notice=gone if in_a_card else None, notice=None if in_a_card else gone)
+        context.update(
+            card_warning=gone if in_a_card else None, warning=None if in_a_card else gone
+        )
     response = render(request, visitor, "commission/people.html", context)
     return invitation_handover.forget(request, response, (PAGE,))
 

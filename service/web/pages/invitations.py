@@ -3,9 +3,11 @@ link the commission sent), chooses a username and a password, and is signed in."
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
 from service.core.clock import Now
 from service.core.database import SessionDep
@@ -70,11 +72,11 @@ def invitation_page(
     """The form; opened from the link with a code that can still be used, it says which
     account the person joins and under which name."""
     form = FormState(values={"code": code.strip()})
-    opened = users.open_invitation(session=session, code=code.strip(), now=now) if code else None
-    context = _context(form)
-    if opened is not None:
-        invitation, account = opened
-        context.update(joining=account.name, invited_as=invitation.name)
+    context = _context(session, form, now)
+    if code.strip() and "joining" not in context:
+        # Said as the page opens, before anyone fills in a form that cannot work.
+        form.errors["code"] = translate(_REFUSALS[("code", "invalid_invitation")])
+        context["nothing_sent"] = True  # a warning, not a form that failed
     return render(request, visitor, "invitation.html", context)
 
 
@@ -101,7 +103,7 @@ async def accept_invitation(
     if password != str(form.get("password_again", "")):
         state.add("password_again", "passwords_differ")
     if checked is None or state.errors:
-        return _form_again(request, visitor, state)
+        return _form_again(request, session, visitor, state, now)
     try:
         users.accept(
             session=session,
@@ -128,15 +130,26 @@ async def accept_invitation(
                 state.errors.setdefault(problem.field, translate(message))
         if not state.errors:
             raise
-        return _form_again(request, visitor, state)
+        return _form_again(request, session, visitor, state, now)
     response = redirect(request, HOME_OF_ROLE[principal.role])
     set_session_cookie(response, token)
     return response
 
 
-def _form_again(request: Request, visitor: Visitor, state: FormState) -> Response:
-    return render(request, visitor, "invitation.html", _context(state), status_code=422)
+def _form_again(
+    request: Request, session: Session, visitor: Visitor, state: FormState, now: dt.datetime
+) -> Response:
+    context = _context(session, state, now)
+    return render(request, visitor, "invitation.html", context, status_code=422)
 
 
-def _context(form: FormState) -> dict[str, object]:
-    return {"form": form, "min_password_length": MIN_PASSWORD_LENGTH}
+def _context(session: Session, form: FormState, now: dt.datetime) -> dict[str, object]:
+    """The form, and whom the typed code invites to which account while it can still be used
+    (kept when the form comes back with a problem, so the person knows what they join)."""
+    context: dict[str, object] = {"form": form, "min_password_length": MIN_PASSWORD_LENGTH}
+    code = str(form.values.get("code", ""))
+    opened = users.open_invitation(session=session, code=code, now=now) if code else None
+    if opened is not None:
+        invitation, account = opened
+        context.update(joining=account.name, invited_as=invitation.name)
+    return context

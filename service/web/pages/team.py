@@ -53,12 +53,12 @@ def team_page(request: Request, session: SessionDep, visitor: Member, now: Now) 
     done = WITHDRAWAL_NOTICES.get(request.query_params.get("done", ""))
     handed = invitation_handover.take_over(request, session, visitor, now)
     invited = None if handed is None else (*handed, invitation_link(request, handed[1]))
-    notice = translate(done) if done else None
+    warning = None
     if handed is None and request.query_params.get(invitation_handover.INVITED_PARAMETER):
-        notice = translate(
-            invitation_handover.LINK_GONE
-        )  # shown already (a reload, another tab) or expired
-    context = _context(session, visitor, now, notice=notice, invited=invited)
+        # Shown already (a reload, another tab) or expired: say what to do.
+        warning = translate(invitation_handover.LINK_GONE)
+    notice = translate(done) if done else None
+    context = _context(session, visitor, now, notice=notice, warning=warning, invited=invited)
     response = render(request, visitor, "team.html", context)
     return invitation_handover.forget(request, response, ("/team",))
 
