@@ -83,10 +83,12 @@ def test_an_invited_person_joins_from_the_page_and_is_signed_in(api: ApiClient) 
 
     joined = browser.post("/invitation", {**good, "password_again": PASSWORD})
     assert joined.status_code == 303, joined.text
-    assert joined.headers["location"] == "/investor"
-    home = browser.get("/investor")
+    assert joined.headers["location"] == "/investor?welcome=1"
+    home = browser.follow(joined)
     assert home.status_code == 200
     assert "王芳" in home.text  # signed in, under the name invited with
+    assert "欢迎您，王芳：您已加入“浦东天使基金”。" in home.text
+    assert "欢迎您" not in browser.get("/investor").text  # once, on arriving
     assert _people(api, account.id) == ["wang.fang"]
 
     assert "您受邀加入" not in Browser(api.client).get("/invitation", code=code).text  # used

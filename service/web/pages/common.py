@@ -16,6 +16,8 @@ from service.web.responses import page, sign_in_location
 from service.web.responses import redirect as redirect_to
 from service.web.visitors import Visitor, navigation
 
+WELCOME = "welcome"  # the address's parameter after an invitation is accepted
+
 
 def render(
     request: Request,
@@ -26,6 +28,11 @@ def render(
     status_code: int = 200,
 ) -> Response:
     values = {"visitor": visitor, "nav": navigation(visitor), **(context or {})}
+    if visitor is not None and request.query_params.get(WELCOME) and not values.get("notice"):
+        # The first page after accepting an invitation says whom the person joined.
+        values["notice"] = translate(
+            "Welcome, %(person)s: you have joined %(account)s. Your pages are in the menu above."
+        ) % {"person": visitor.user_name or visitor.name, "account": visitor.name}
     return page(request, template, values, status_code=status_code)
 
 

@@ -21,7 +21,7 @@ from service.users import service as users
 from service.users.passwords import MIN_PASSWORD_LENGTH, password_weakness
 from service.users.schemas import InvitationAccept
 from service.web.forms import FormState, validated
-from service.web.pages.common import SubmittedForm, render
+from service.web.pages.common import WELCOME, SubmittedForm, render
 from service.web.responses import redirect
 from service.web.visitors import HOME_OF_ROLE, Visitor
 
@@ -131,7 +131,7 @@ async def accept_invitation(
         if not state.errors:
             raise
         return _form_again(request, session, visitor, state, now)
-    response = redirect(request, HOME_OF_ROLE[principal.role])
+    response = redirect(request, f"{HOME_OF_ROLE[principal.role]}?{WELCOME}=1")
     set_session_cookie(response, token)
     return response
 
