@@ -59,7 +59,7 @@ def parse_amount(text: str) -> Decimal:
     digits = match["whole"].replace(",", "")
     if match["fraction"]:
         digits += "." + match["fraction"]
-    unit = (match["word"] or "").lower() or match["unit"] or ""
+    unit = (match["word"] or match["unit"] or "").lower()
     value = Decimal(digits) * _MULTIPLIERS[unit]
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))

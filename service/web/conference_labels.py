@@ -4,17 +4,16 @@ seat, the solver's status, and days and times in the event's local time."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 
 from models import MeetingAnswer, MeetingSide, MeetingStatus
 from service.conference.exports import day_heading
 from service.conference.problem import LeftOutReason
-from service.core.settings import get_settings
 from service.i18n.catalogs import translate
 from service.i18n.languages import current_language
 from service.i18n.reasons import N_
+from service.outcomes import service as outcomes
 from service.reports.formatting import BABEL_LOCALES
 
 MEETING_STATUSES = {
@@ -83,6 +82,5 @@ def full_day(day: dt.date) -> str:
 def short_day(day: dt.date) -> str:
     """11月5日; 5 Nov. With its year when that is not this year's (2025年11月6日; 6 Nov
     2025), so last year's conference does not read as this year's."""
-    this_year = dt.datetime.now(ZoneInfo(get_settings().display_time_zone)).year
-    skeleton = "MMMd" if day.year == this_year else "yMMMd"
+    skeleton = "MMMd" if day.year == outcomes.today().year else "yMMMd"
     return format_skeleton(skeleton, day, locale=BABEL_LOCALES[current_language()])

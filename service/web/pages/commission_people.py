@@ -31,7 +31,7 @@ from service.web.pages.common import (
     not_found,
     render,
 )
-from service.web.pages.invitations import WITHDRAWAL_NOTICES, invitation_link
+from service.web.pages.invitations import WITHDRAWAL_NOTICES
 from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -88,9 +88,8 @@ def people_page(
     done = _DONE_NOTICES.get(request.query_params.get("done", ""))
     notice = translate(done) if done else None
     # Said in the card of the account acted on, where the page opens; else at the top.
-    handed = invitation_handover.take_over(request, session, visitor, now)
-    invited = None if handed is None else (*handed, invitation_link(request, handed[1]))
-    context = _people_context(session, visitor, now, invited=invited)
+    handed = invitation_handover.handed_over(request, session, visitor, now)
+    context = _people_context(session, visitor, now, invited=handed.invited)
     acted_on = request.query_params.get("account")
     in_a_card = any(account.id == acted_on for account in context["accounts"])
     context.update(
@@ -98,14 +97,11 @@ def people_page(
         card_notice=notice if in_a_card else None,
         acted_on=acted_on,
     )
-    if handed is None and request.query_params.get(invitation_handover.INVITED_PARAMETER):
-        # The code was shown already (a reload, another tab) or expired: say what to do.
-        gone = translate(invitation_handover.LINK_GONE)
-        context.update(
-            card_warning=gone if in_a_card else None, warning=None if in_a_card else gone
-        )
+    if handed.gone:
+        context.update(card_warning=handed.gone if in_a_card else None)
+        context.update(warning=None if in_a_card else handed.gone)
     response = render(request, visitor, "commission/people.html", context)
-    return invitation_handover.forget(request, response, (PAGE,))
+    return invitation_handover.forget(request, response)
 
 
 def _shown_in_its_card(request: Request, invitation: Invitation, code: str, done: str) -> Response:

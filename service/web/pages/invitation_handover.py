@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from dataclasses import dataclass
 
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
@@ -21,8 +22,10 @@ from sqlalchemy.orm import Session
 from models import Invitation
 from service.core.settings import get_settings
 from service.http.auth import Principal, hash_api_key
+from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.users import service as users
+from service.web.pages.invitations import invitation_link
 
 HANDOVER_COOKIE = "matchmaker_invitation"
 HANDOVER_SECONDS = 300  # long enough for a slow redirect, short enough to be gone soon
@@ -50,11 +53,33 @@ def hand_over(response: Response, page: str, invitation: Invitation, code: str) 
     return response
 
 
-def take_over(
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """What a page that shows codes says of the invitation its address names."""
+
+    # The invitation, its code and its link, shown this once; None when not (or no longer) here.
+    invited: tuple[Invitation, str, str] | None
+    # What to do when the address names an invitation whose code is not here (shown already
+    # on a reload or in another tab, or expired); None otherwise.
+    gone: str | None
+
+
+def handed_over(
+    request: Request, session: Session, visitor: Principal, now: dt.datetime
+) -> HandedOver:
+    """The code handed over to this page, when it is for the invitation the address names,
+    genuine, still open and the visitor's to see; else what to do about it."""
+    found = _take_over(request, session, visitor, now)
+    if found is not None:
+        invitation, code = found
+        return HandedOver(invited=(invitation, code, invitation_link(request, code)), gone=None)
+    named = request.query_params.get(INVITED_PARAMETER)
+    return HandedOver(invited=None, gone=translate(LINK_GONE) if named else None)
+
+
+def _take_over(
     request: Request, session: Session, visitor: Principal, now: dt.datetime
 ) -> tuple[Invitation, str] | None:
-    """The invitation and code handed over to this page, when they are the invitation the
-    address names, genuine, still open and the visitor's to see; else None."""
     kept = request.cookies.get(HANDOVER_COOKIE, "")
     invitation_id, _, code = kept.partition(".")
     if not invitation_id or not code:
@@ -71,16 +96,26 @@ def take_over(
     return invitation, code
 
 
-def forget(request: Request, response: Response, pages: tuple[str, ...] = PAGES) -> Response:
-    """Clear a handed-over code once a page has shown it (or found it unusable); signing
-    out clears it on every page that shows one."""
-    if HANDOVER_COOKIE in request.cookies or len(pages) > 1:
-        for page in pages:
-            response.delete_cookie(
-                HANDOVER_COOKIE,
-                path=page,
-                httponly=True,
-                samesite="strict",
-                secure=get_settings().environment != "development",
-            )
+def forget(request: Request, response: Response) -> Response:
+    """Clear this page's handed-over code once the page has shown it (or found it unusable)."""
+    if HANDOVER_COOKIE in request.cookies:
+        _delete(response, request.url.path)
     return response
+
+
+def forget_everywhere(response: Response) -> Response:
+    """Clear a code waiting on any page that shows one (signing out: it is not for whoever
+    signs in next)."""
+    for page in PAGES:
+        _delete(response, page)
+    return response
+
+
+def _delete(response: Response, page: str) -> None:
+    response.delete_cookie(
+        HANDOVER_COOKIE,
+        path=page,
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().environment != "development",
+    )

@@ -99,7 +99,7 @@ async def sign_out(request: Request, session: SessionDep, visitor: Visitor, now:
     response = redirect(request, "/sign-in")
     clear_session_cookie(response)
     # An invitation's code waiting to be shown is not for whoever signs in next.
-    invitation_handover.forget(request, response)
+    invitation_handover.forget_everywhere(response)
     return response
 
 

@@ -131,6 +131,19 @@ def _form_context(session: Session, state: FormState, **extra: Any) -> dict[str,
     }
 
 
+def _request_form(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    state: FormState,
+    editing: FinancingRequest | None,
+    **extra: Any,
+) -> Response:
+    """The request form with ``state``'s values and problems (new when ``editing`` is None)."""
+    context = _form_context(session, state, editing=editing, **extra)
+    return render(request, visitor, "startup/request_form.html", context)
+
+
 def _blank_form(visitor: Principal) -> FormState:
     # The account is the company raising: its name is the likeliest company, still editable.
     return FormState(values={"company": visitor.name, "currency": "CNY", "sectors": []})
@@ -168,8 +181,7 @@ def _data(state: FormState) -> dict[str, Any] | None:
 
 @router.get("/startup/requests/new")
 def new_request_form(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
-    context = _form_context(session, _blank_form(visitor), editing=None)
-    return render(request, visitor, "startup/request_form.html", context)
+    return _request_form(request, session, visitor, _blank_form(visitor), None)
 
 
 @router.post("/startup/requests/new")
@@ -182,8 +194,7 @@ async def create_request(
     body = {**(data or {}), "status": "submitted" if submit else "draft"}
     checked = validated(FinancingRequestCreate, body, state)
     if checked is None:
-        context = _form_context(session, state, editing=None)
-        return render(request, visitor, "startup/request_form.html", context)
+        return _request_form(request, session, visitor, state, None)
     start_writing(session)
     twin = (
         None
@@ -194,23 +205,13 @@ async def create_request(
         # Checked inside the writing transaction: a form sent twice at once files one.
         session.rollback()
         state.errors["__all__"] = translate(TWIN) % {"status": label(twin.status)}
-        return render(
-            request,
-            visitor,
-            "startup/request_form.html",
-            _form_context(session, state, editing=None),
-        )
+        return _request_form(request, session, visitor, state, None)
     try:
         requests.create(session=session, principal=visitor, data=checked)
     except Invalid as refusal:
         session.rollback()  # nothing written on error
         note_refusal(state, refusal)
-        return render(
-            request,
-            visitor,
-            "startup/request_form.html",
-            _form_context(session, state, editing=None),
-        )
+        return _request_form(request, session, visitor, state, None)
     return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")
 
 
@@ -238,8 +239,8 @@ def edit_request_form(
             ),
             409,
         )
-    context = _form_context(session, _filled_form(financing_request), editing=financing_request)
-    return render(request, visitor, "startup/request_form.html", context)
+    filled = _filled_form(financing_request)
+    return _request_form(request, session, visitor, filled, financing_request)
 
 
 @router.post("/startup/requests/{request_id}/edit")
@@ -257,31 +258,26 @@ async def update_request(
     state = _typed(form)
     if str(financing_request.revision) != state.values["revision"]:
         # Someone changed it since this form was opened: show what is there now.
-        context = _form_context(
-            session, _filled_form(financing_request), editing=financing_request, conflict=True
-        )
-        return render(request, visitor, "startup/request_form.html", context)
+        filled = _filled_form(financing_request)
+        return _request_form(request, session, visitor, filled, financing_request, conflict=True)
     data = _data(state)
     submit = form.get("action") == "submit"
     if submit and financing_request.status is not RequestStatus.SUBMITTED:
         data = {**(data or {}), "status": "submitted"}
     checked = validated(FinancingRequestUpdate, data or {}, state)
     if checked is None:
-        context = _form_context(session, state, editing=financing_request)
-        return render(request, visitor, "startup/request_form.html", context)
+        return _request_form(request, session, visitor, state, financing_request)
     try:
         requests.update(
             session=session, principal=visitor, financing_request=financing_request, data=checked
         )
     except Conflict:
         state.errors["__all__"] = translate("This request can no longer be edited.")
-        context = _form_context(session, state, editing=financing_request)
-        return render(request, visitor, "startup/request_form.html", context)
+        return _request_form(request, session, visitor, state, financing_request)
     except Invalid as refusal:
         session.rollback()  # nothing written on error
         note_refusal(state, refusal)
-        context = _form_context(session, state, editing=financing_request)
-        return render(request, visitor, "startup/request_form.html", context)
+        return _request_form(request, session, visitor, state, financing_request)
     return redirect(request, f"/startup?done={'submitted' if submit else 'saved'}")
 
 

@@ -18,7 +18,7 @@ from service.i18n.catalogs import translate
 from service.users import service as users
 from service.web.pages import invitation_handover
 from service.web.pages.common import PageRefusal, SubmittedForm, not_found, render
-from service.web.pages.invitations import WITHDRAWAL_NOTICES, invitation_link
+from service.web.pages.invitations import WITHDRAWAL_NOTICES
 from service.web.pages.webhooks import signed_in
 from service.web.responses import redirect
 
@@ -51,16 +51,13 @@ def _context(session: Session, visitor: Principal, now: Any, **extra: Any) -> di
 @router.get("/team")
 def team_page(request: Request, session: SessionDep, visitor: Member, now: Now) -> Response:
     done = WITHDRAWAL_NOTICES.get(request.query_params.get("done", ""))
-    handed = invitation_handover.take_over(request, session, visitor, now)
-    invited = None if handed is None else (*handed, invitation_link(request, handed[1]))
-    warning = None
-    if handed is None and request.query_params.get(invitation_handover.INVITED_PARAMETER):
-        # Shown already (a reload, another tab) or expired: say what to do.
-        warning = translate(invitation_handover.LINK_GONE)
+    handed = invitation_handover.handed_over(request, session, visitor, now)
     notice = translate(done) if done else None
-    context = _context(session, visitor, now, notice=notice, warning=warning, invited=invited)
+    context = _context(
+        session, visitor, now, notice=notice, warning=handed.gone, invited=handed.invited
+    )
     response = render(request, visitor, "team.html", context)
-    return invitation_handover.forget(request, response, ("/team",))
+    return invitation_handover.forget(request, response)
 
 
 @router.post("/team/invite")
