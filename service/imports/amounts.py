@@ -25,10 +25,12 @@ _MULTIPLIERS = {
     "billion": 10**9,
 }
 # A space may stand between the number and its unit (30 亿, 5000 万元, 3.5 billion), never
-# inside it; 元 follows a Chinese unit or none.
+# inside it. The currency's name may close the amount, 元 or "yuan" (30亿元, 3.5 billion
+# yuan, 3.5 billion元 from a form whose reader mixes both); it only names the unit.
 _AMOUNT = re.compile(
     r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?\s*"
-    r"(?:(?P<unit>[万亿]?)\s*元?|(?P<word>k|thousand|mn?|million|bn?|billion))",
+    r"(?:(?P<unit>[万亿])|(?P<word>k|thousand|mn?|million|bn?|billion))?"
+    r"(?:\s*(?:元|yuan))?",
     flags=re.ASCII | re.IGNORECASE,
 )
 # 12亿5000万: 亿 and then up to four digits of 万, the way the amount is said.

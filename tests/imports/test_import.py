@@ -87,6 +87,11 @@ from tests.support.factories import Account, ApiClient
         ("1.25 Million", Decimal(1_250_000)),
         ("500k", Decimal(500_000)),
         ("5 thousand", Decimal(5_000)),
+        # The currency's name may close the amount, whichever language named the unit.
+        ("3.5 billion yuan", Decimal(3_500_000_000)),
+        ("3 billion元", Decimal(3_000_000_000)),
+        ("50m Yuan", Decimal(50_000_000)),
+        ("800000000 yuan", Decimal(800_000_000)),
     ],
 )
 def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
@@ -125,8 +130,11 @@ def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
         "30亿美元",
         "5 mm",
         "3 billions",
-        "3 billion元",
         "50m万",
+        "30亿元元",
+        "yuan",
+        "30 yuan 亿",
+        "3 billion dollars",
         "1 trillion",
     ],
 )
