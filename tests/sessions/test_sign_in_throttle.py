@@ -26,6 +26,7 @@ from tests.support.environment import ADMIN_KEY
 from tests.support.factories import ApiClient
 from tests.support.people import PASSWORD, Clock, Person, new_person
 from tests.support.secret_watch import remember_secret
+from tests.support.web import Browser
 
 WRONG = "a wrong password, surely"
 
@@ -148,3 +149,22 @@ def test_success_forgets_the_users_failures_but_not_the_addresss(throttled: Thro
     assert tenth == 401  # the address's tenth failure blocks the address ...
     assert eleventh == 401  # ... while the user's count started again at the sign-in
     assert throttled.sign_in(username, PASSWORD)[0] == 429  # this address is blocked
+
+
+def test_empty_boxes_on_the_sign_in_page_count_no_failed_attempt(throttled: Throttled) -> None:
+    """A box left empty is asked for beside it; it is not a wrong password, so twenty of
+    them (twice what blocks wrong passwords) leave no trace in the throttle and the right
+    password still works at once."""
+    browser = Browser(throttled.api.client)
+    browser.get("/sign-in")
+    username = throttled.person.username
+
+    for _ in range(20):
+        empty = browser.post("/sign-in", {"username": username, "password": ""})
+        assert empty.status_code == 200
+        assert "此项为必填。" in empty.text
+
+    assert throttled.buckets() == []
+    remember_secret(PASSWORD)
+    signed_in = browser.post("/sign-in", {"username": username, "password": PASSWORD})
+    assert signed_in.status_code == 303

@@ -11,6 +11,8 @@ import pytest
 from starlette.requests import Request
 
 from service.core.settings import get_settings
+from service.financing_requests import service as requests_service
+from service.http.problems import Invalid, field_problem
 from service.web.csrf import CSRF_COOKIE
 from service.web.responses import CONTENT_SECURITY_POLICY, return_path
 from tests.support.factories import Account, ApiClient
@@ -43,6 +45,11 @@ def _signed_in(api: ApiClient, role: str) -> tuple[Account, Person, Browser]:
 def _count_requests(api: ApiClient) -> int:
     listed = api.client.get("/v1/financing-requests", params={"limit": 100}, headers=api.admin)
     return len(listed.json()["items"])
+
+
+def _filings_audited(api: ApiClient) -> int:
+    trail = api.client.get("/v1/audit", params={"limit": 100}, headers=api.admin).json()
+    return sum(1 for record in trail["items"] if record["action"] == "financing_request.create")
 
 
 def _answering_investor(
@@ -744,6 +751,32 @@ def test_an_event_gone_from_the_list_is_said_beside_its_field(api: ApiClient) ->
     }
     stored = api.client.get(f"/v1/financing-requests/{draft['id']}", headers=api.admin).json()
     assert stored["title"] == GOOD_FORM["title"]
+
+
+def test_a_refusal_after_the_service_wrote_leaves_nothing_written(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form's promise ("nothing written on error") holds even for a refusal that comes
+    after the service has flushed rows: the request, its sectors and its audit record."""
+    _, _, browser = _signed_in(api, "startup")
+    browser.get("/startup/requests/new")
+    before = _count_requests(api)
+    audit_before = _filings_audited(api)
+    filing = requests_service.create
+
+    def filed_then_refused(**arguments: Any) -> Any:
+        filing(**arguments)
+        raise Invalid(
+            "refused late", errors=[field_problem("event_id", "not_found", "No such event")]
+        )
+
+    monkeypatch.setattr(requests_service, "create", filed_then_refused)
+
+    page = browser.post("/startup/requests/new", GOOD_FORM)
+
+    assert "event_id" in dict(FIELD_ERROR.findall(page.text))
+    assert _count_requests(api) == before
+    assert _filings_audited(api) == audit_before
 
 
 def test_events_over_are_offered_last_and_marked(api: ApiClient) -> None:

@@ -272,6 +272,7 @@ async def update_request(
             session=session, principal=visitor, financing_request=financing_request, data=checked
         )
     except Conflict:
+        session.rollback()  # nothing written on error
         state.errors["__all__"] = translate("This request can no longer be edited.")
         return _request_form(request, session, visitor, state, financing_request)
     except Invalid as refusal:
