@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Account, Role
@@ -40,10 +40,23 @@ def create_without_key(*, session: Session, principal: Principal, role: Role, na
     return account
 
 
+# The key of PostgreSQL's transaction-scoped advisory lock that orders account naming (any
+# constant the application uses for nothing else).
+_NAMING_LOCK_KEY = 0x6D6D_6E61_6D65  # "mmname"
+
+
 def named_like(session: Session, role: Role, name: str) -> Account | None:
     """An account of ``role`` already called ``name``, letter case (any script) and
     spacing aside: the same firm entered twice. Compared in Python, since SQLite's
-    lower() folds ASCII only; an office has hundreds of accounts, not millions."""
+    lower() folds ASCII only; an office has hundreds of accounts, not millions.
+
+    Call it inside the writing transaction that then creates the account. Two officers
+    entering the same firm at once must not both find it free: SQLite lets one writer in at
+    a time, and on PostgreSQL this takes a lock held until the transaction ends, so the
+    second check waits for the first account to be committed (or not) and sees it. There is
+    no unique index to lean on: the API allows two accounts of the same name."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_NAMING_LOCK_KEY)))
     wanted = _comparable(name)
     for account in session.scalars(select(Account).where(Account.role == role)):
         if _comparable(account.name) == wanted:
