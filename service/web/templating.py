@@ -87,6 +87,12 @@ def time_zone_note() -> str:
     ) % {"zone": name, "offset": utc_offset}
 
 
+def session_check_seconds() -> int:
+    """How often a page confirms the session of someone typing (session-keeper.js): three
+    times per idle period, so typing keeps it alive and an ended one is noticed early."""
+    return get_settings().session_idle_minutes * 60 // 3
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -125,4 +131,5 @@ def environment() -> Environment:
     env.globals["current_language"] = current_language
     env.globals["time_zone_note"] = time_zone_note
     env.globals["list_separator"] = list_separator
+    env.globals["session_check_seconds"] = session_check_seconds
     return env

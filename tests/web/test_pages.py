@@ -113,6 +113,25 @@ def test_pages_forbid_framing_and_inline_scripts(api: ApiClient) -> None:
     assert " style=" not in response.text
 
 
+def test_a_signed_in_page_loads_its_one_script_from_the_application(api: ApiClient) -> None:
+    """session-keeper.js, served here (never inline, never a CDN), and the state it asks
+    for: signed in while the session lasts, signed out (still 200) once it has ended."""
+    _, _, browser = _signed_in(api, "startup")
+
+    page = browser.get("/startup/requests/new")
+
+    assert re.findall(r"<script[^>]*>", page.text) == [
+        '<script src="/static/session-keeper.js" defer>'
+    ]
+    assert api.client.get("/static/session-keeper.js").status_code == 200
+    assert browser.get("/session/state").json() == {"signed_in": True}
+    browser.post("/sign-out", {})
+    ended = browser.get("/session/state")
+    assert ended.status_code == 200
+    assert ended.json() == {"signed_in": False}
+    assert ended.headers["cache-control"] == "no-store"
+
+
 def test_a_form_without_the_csrf_token_writes_nothing(api: ApiClient) -> None:
     _, _, browser = _signed_in(api, "startup")
     before = _count_requests(api)
@@ -537,7 +556,7 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
     page = investor.get(f"/investor/mandates/{mandate['id']}/edit")
     assert page.status_code == 200
     # Amounts are offered for editing as people type them (the factory's 300,000,000).
-    assert '<input id="ticket_min" name="ticket_min" value="3亿">' in page.text
+    assert '<input id="ticket_min" name="ticket_min" value="3亿" inputmode="decimal"' in page.text
     opened = {
         name: re.findall(rf'name="original_{name}" value="([^"]*)"', page.text)
         for name in (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from service.core.clock import Now
 from service.core.database import SessionDep, start_writing
@@ -40,6 +40,13 @@ def start_page(request: Request, visitor: Visitor) -> Response:
 def favicon() -> Response:
     """Browsers and tools that ask for the classic address get the page icon."""
     return redirect_permanently("/static/favicon.svg")
+
+
+@router.get("/session/state")
+def session_state(visitor: Visitor) -> Response:
+    """Whether this browser is still signed in, for session-keeper.js: always 200 (an ended
+    session is an answer, not an error), and asking counts as activity, as any page does."""
+    return JSONResponse({"signed_in": visitor is not None}, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/sign-in")
