@@ -4,6 +4,7 @@ are part of; the commission sees all."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import Select, select
@@ -25,7 +26,7 @@ from models import (
     WebhookEventType,
 )
 from service.audit_log.writer import record_audit
-from service.conference.programme import local
+from service.conference.programme import local, refuse_when_over
 from service.conference.schemas import MeetingAnswerWrite, MeetingOut, SeatOut
 from service.feedback import service as feedback
 from service.financing_requests import service as financing_requests
@@ -132,10 +133,11 @@ def create(
     event: Event,
     financing_request_id: str,
     investor_profile_id: str,
+    now: dt.datetime,
     side: MeetingSide | None = None,
 ) -> Meeting:
     """Ask for a meeting; the asking side has accepted it, the other side has to answer.
-    A commission proposal waits for both sides."""
+    A commission proposal waits for both sides. Not once the event is over."""
     if principal.is_commission:
         financing_request = _presented_request(session, principal, event, financing_request_id)
         profile = investors.get_visible(
@@ -158,6 +160,7 @@ def create(
         financing_request = _presented_request(session, principal, event, financing_request_id)
         profile = _interested_profile(session, financing_request, investor_profile_id)
         side = MeetingSide.STARTUP
+    refuse_when_over(session, event, now, "asking to meet")
     existing = session.scalar(
         select(Meeting.id).where(
             Meeting.event_id == event.id,
@@ -215,16 +218,25 @@ def _side_of(principal: Principal) -> MeetingSide:
 
 
 def answer(
-    *, session: Session, principal: Principal, meeting: Meeting, data: MeetingAnswerWrite
+    *,
+    session: Session,
+    principal: Principal,
+    meeting: Meeting,
+    data: MeetingAnswerWrite,
+    now: dt.datetime,
 ) -> Meeting:
     """The caller's side accepts or declines; both accepted makes the meeting accepted, one
-    decline declines it. An answer can change while the meeting is pending."""
+    decline declines it. An answer can change while the meeting is pending, until the event
+    is over."""
     side = _side_of(principal)
     if meeting.status is not MeetingStatus.PENDING:
         raise Conflict(
             f"This meeting is {meeting.status.value}; only a pending one is answered "
             "(cancel an accepted meeting instead)."
         )
+    refuse_when_over(
+        session, session.get_one(Event, meeting.event_id), now, "answering a meeting request"
+    )
     if side is MeetingSide.INVESTOR:
         meeting.investor_answer = MeetingAnswer(data.answer)
     else:

@@ -7,7 +7,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Sequence
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from models import Event, EventSlot, Schedule
@@ -25,6 +25,37 @@ def slots_of(session: Session, event_id: str) -> list[EventSlot]:
             select(EventSlot).where(EventSlot.event_id == event_id).order_by(EventSlot.position)
         )
     )
+
+
+class EventOver(Conflict):
+    """What is asked belongs to a conference still to come, and this one has been held."""
+
+
+def last_day(session: Session, event: Event) -> dt.date:
+    """The event's last day in its own time zone: its date, or its last slot's day when
+    the meeting programme runs on past it."""
+    last_end = session.scalar(
+        select(func.max(EventSlot.ends_at)).where(EventSlot.event_id == event.id)
+    )
+    if last_end is None:
+        return event.date
+    return max(event.date, local(last_end, event.time_zone).date())
+
+
+def is_over(session: Session, event: Event, now: dt.datetime) -> bool:
+    """Whether the event's last day has passed where it is held (its day itself is not
+    over: people still ask to meet between the sessions)."""
+    return local(now, event.time_zone).date() > last_day(session, event)
+
+
+def refuse_when_over(session: Session, event: Event, now: dt.datetime, doing: str) -> None:
+    """Conflict when the event is over: meetings are asked for, answered, proposed and
+    seated for a conference still to come, never for one that has been held."""
+    if is_over(session, event, now):
+        raise EventOver(
+            f"The event ended on {last_day(session, event).isoformat()}; {doing} is for "
+            "events still to come."
+        )
 
 
 def local(moment: dt.datetime, time_zone: str) -> dt.datetime:

@@ -4,6 +4,7 @@ the investors' caps; the requests that stay below k are the outreach targets."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from models import (
 )
 from service.audit_log.writer import record_audit
 from service.conference.meetings import LIVE, OBJECT_TYPE
+from service.conference.programme import refuse_when_over
 from service.conference.scheduling import investor_party
 from service.conference.schemas import ProposalsCreate
 from service.http.auth import Principal
@@ -54,7 +56,9 @@ def propose(
     index: MatchIndex,
     event: Event,
     data: ProposalsCreate,
+    now: dt.datetime,
 ) -> Proposals:
+    refuse_when_over(session, event, now, "proposing meetings")
     requests = list(
         session.scalars(
             select(FinancingRequest)

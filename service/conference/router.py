@@ -32,6 +32,7 @@ from service.conference.schemas import (
     ScheduleOut,
     TablePlanOut,
 )
+from service.core.clock import Now
 from service.core.database import SessionDep
 from service.events import service as events
 from service.http.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
@@ -121,10 +122,12 @@ def request_meeting(
     principal: CurrentPrincipal,
     index: MatchIndexDep,
     response: Response,
+    now: Now,
 ) -> MeetingOut:
     """Ask to meet. An investor names one of its mandates and a published request of the
     event; a startup one of its requests and an investor that showed interest in it; the
-    commission proposes any such pair. The other side (both, for a proposal) answers."""
+    commission proposes any such pair. The other side (both, for a proposal) answers.
+    An event whose last day has passed takes no more requests (409)."""
     meeting = meetings.create(
         session=session,
         principal=principal,
@@ -132,6 +135,7 @@ def request_meeting(
         event=event,
         financing_request_id=body.financing_request_id,
         investor_profile_id=body.investor_profile_id,
+        now=now,
     )
     tag_response(response, meeting.revision)
     return meetings.meetings_out(session, [meeting], event)[0]
@@ -178,9 +182,11 @@ def answer_meeting(
     body: MeetingAnswerWrite,
     session: SessionDep,
     response: Response,
+    now: Now,
 ) -> MeetingOut:
-    """Accept, or decline with a reason, for your side of the meeting."""
-    meetings.answer(session=session, principal=principal, meeting=meeting, data=body)
+    """Accept, or decline with a reason, for your side of the meeting (until the event is
+    over: 409 after its last day)."""
+    meetings.answer(session=session, principal=principal, meeting=meeting, data=body, now=now)
     tag_response(response, meeting.revision)
     return _one(session, meeting)
 
@@ -219,12 +225,19 @@ def replace_availability(
 
 @router.post("/v1/events/{event_id}/schedules", status_code=201, response_model=ScheduleOut)
 def solve_schedule(
-    principal: CommissionPrincipal, event: EventInPath, body: ScheduleCreate, session: SessionDep
+    principal: CommissionPrincipal,
+    event: EventInPath,
+    body: ScheduleCreate,
+    session: SessionDep,
+    now: Now,
 ) -> ScheduleOut:
     """Solve the accepted meetings into slots and tables with CP-SAT: coverage first (requests
     with at least k meetings), then keeping the previous schedule's seats, then the sum of
-    match scores; beside it a greedy plan by score (commission only)."""
-    schedule = scheduling.create(session=session, principal=principal, event=event, data=body)
+    match scores; beside it a greedy plan by score (commission only; 409 once the event is
+    over)."""
+    schedule = scheduling.create(
+        session=session, principal=principal, event=event, data=body, now=now
+    )
     return scheduling.schedule_out(session, event, schedule)
 
 
@@ -253,12 +266,13 @@ def propose_meetings(
     body: ProposalsCreate,
     session: SessionDep,
     index: MatchIndexDep,
+    now: Now,
 ) -> ProposalsOut:
     """For the event's requests with fewer than k live meetings, propose the ranking's best
     remaining investors above min_score, within the investors' caps; list the requests that
-    stay below k as outreach targets (commission only)."""
+    stay below k as outreach targets (commission only; 409 once the event is over)."""
     made = proposals.propose(
-        session=session, principal=principal, index=index, event=event, data=body
+        session=session, principal=principal, index=index, event=event, data=body, now=now
     )
     return proposals_out(session, event, made)
 

@@ -3,6 +3,7 @@ previous schedule in; a stored schedule out."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from service.audit_log.writer import record_audit
 from service.conference import availability
 from service.conference.meetings import latest_schedule, seats_in
 from service.conference.problem import MeetingSpec, ScheduleProblem, Seat, SlotSpec
-from service.conference.programme import slots_of
+from service.conference.programme import refuse_when_over, slots_of
 from service.conference.schemas import (
     LeftOutOut,
     PlacementOut,
@@ -133,9 +134,16 @@ def build_problem(
 
 
 def create(
-    *, session: Session, principal: Principal, event: Event, data: ScheduleCreate
+    *,
+    session: Session,
+    principal: Principal,
+    event: Event,
+    data: ScheduleCreate,
+    now: dt.datetime,
 ) -> Schedule:
-    """Solve and store a new schedule; it becomes the event's schedule."""
+    """Solve and store a new schedule; it becomes the event's schedule. Not once the event
+    is over: the schedule people met by stays as it was."""
+    refuse_when_over(session, event, now, "scheduling meetings")
     slots = slots_of(session, event.id)
     if not slots or not event.tables:
         raise Conflict(

@@ -17,11 +17,13 @@ commission key of every demo database, reachable wherever its server listens.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, select
 from sqlalchemy.orm import Session
@@ -272,6 +274,12 @@ def _conference_day(
         return
     event = events.get(session=session, event_id=event_ids[plan["event"]])
     index = MatchIndex(make_default_scorer)
+    # The demo's meetings are asked for and answered as of the week before its conference:
+    # in time whether it is still to come (as loaded) or was held meanwhile (an event a
+    # reset keeps while other data names it).
+    asked_at = dt.datetime.combine(
+        event.date - dt.timedelta(days=7), dt.time(9), tzinfo=ZoneInfo(event.time_zone)
+    )
     for pair in plan["pairs"]:
         investor, profile_id = mandates[pair["investor"]]
         startup, financing_request = presented[pair["company"]]
@@ -282,6 +290,7 @@ def _conference_day(
             event=event,
             financing_request_id=financing_request.id,
             investor_profile_id=profile_id,
+            now=asked_at,
         )
         if pair["accepted"]:
             meetings.answer(
@@ -289,6 +298,7 @@ def _conference_day(
                 principal=_principal(startup),
                 meeting=meeting,
                 data=MeetingAnswerWrite.model_validate({"answer": "accepted"}),
+                now=asked_at,
             )
 
 
@@ -421,9 +431,33 @@ def remove_demo(session: Session, data: dict[str, Any]) -> dict[str, int]:
     return removed
 
 
-def read_demo_data(data_file: Path = DEMO_DATA_FILE) -> dict[str, Any]:
+THURSDAY = 3  # date.weekday()
+
+
+def read_demo_data(
+    data_file: Path = DEMO_DATA_FILE, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The demo's data, its conference dated from ``today`` (by default: today where the
+    commission works): an event with ``thursday_weeks_ahead`` is held on the Thursday that
+    many weeks on, its programme on that day, so its conference day is always to come."""
     data: dict[str, Any] = json.loads(data_file.read_text(encoding="utf-8"))
+    if today is None:
+        today = dt.datetime.now(ZoneInfo(get_settings().display_time_zone)).date()
+    for event in data["events"].values():
+        weeks = event.pop("thursday_weeks_ahead", None)
+        if weeks is None:
+            continue
+        day = demo_conference_day(today, weeks)
+        event["date"] = day.isoformat()
+        if "programme" in event:
+            event["programme"]["days"] = [day.isoformat()]
     return data
+
+
+def demo_conference_day(today: dt.date, weeks: int) -> dt.date:
+    """The Thursday ``weeks`` weeks after ``today`` (a conference's usual weekday)."""
+    ahead = today + dt.timedelta(weeks=weeks)
+    return ahead + dt.timedelta(days=(THURSDAY - ahead.weekday()) % 7)
 
 
 def load_demo(

@@ -160,7 +160,7 @@ def test_reset_reloads_the_demo_with_new_keys_and_keeps_other_data(
     first = _run_demo(keys_file)
     fresh_rows = _rows(scratch_settings)
     api = ApiClient(client=scratch_client, admin_key=ADMIN_KEY)
-    conference = "2025 Shanghai City Investment Promotion Conference (CIIE)"
+    conference = "Shanghai City Investment Promotion Conference (CIIE)"
     events = scratch_client.get("/v1/events", headers=bearer(first["COMMISSION_KEY"])).json()
     event_ids = {e["name"]: e["id"] for e in events["items"]}
     # Someone else's data: an investor with a mandate, a startup presenting at a demo event.

@@ -10,11 +10,13 @@ from typing import Any
 
 import icalendar
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import AuditRecord, Meeting
 from tests.support.factories import Account, ApiClient
+from tests.support.people import Clock
 
 PROBLEM = "application/problem+json"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -23,7 +25,7 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 def programme(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "time_zone": "Asia/Shanghai",
-        "days": ["2026-11-05"],
+        "days": ["2037-11-05"],
         "slots": [{"start": "09:00", "minutes": 30}, {"start": "09:30", "minutes": 30}],
         "tables": 2,
         "investor_meeting_cap": 4,
@@ -106,10 +108,10 @@ def test_the_programme_has_slots_in_utc_and_local_time(conference: Conference) -
     assert body["tables"] == 2
     assert body["investor_meeting_cap"] == 4
     assert [s["local_start"] for s in body["slots"]] == [
-        "2026-11-05T09:00:00+08:00",
-        "2026-11-05T09:30:00+08:00",
+        "2037-11-05T09:00:00+08:00",
+        "2037-11-05T09:30:00+08:00",
     ]
-    assert body["slots"][0]["starts_at"] == "2026-11-05T01:00:00Z"
+    assert body["slots"][0]["starts_at"] == "2037-11-05T01:00:00Z"
 
 
 @pytest.mark.parametrize(
@@ -117,7 +119,7 @@ def test_the_programme_has_slots_in_utc_and_local_time(conference: Conference) -
     [
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
         ({"days": []}, "days"),
-        ({"days": ["2026-11-05", "2026-11-05"]}, "days"),
+        ({"days": ["2037-11-05", "2037-11-05"]}, "days"),
         (
             {"slots": [{"start": "09:00", "minutes": 60}, {"start": "09:30", "minutes": 30}]},
             "slots",
@@ -370,7 +372,7 @@ def test_a_schedule_respects_availability_and_agendas_have_the_right_times(
     meetings = list(calendar.walk("VEVENT"))
     assert len(meetings) == 1
     start = meetings[0].decoded("dtstart")
-    assert start == dt.datetime(2026, 11, 5, 9, 30, tzinfo=SHANGHAI)
+    assert start == dt.datetime(2037, 11, 5, 9, 30, tzinfo=SHANGHAI)
     assert start.utcoffset() == dt.timedelta(hours=8)
     assert meetings[0].decoded("dtend") - start == dt.timedelta(minutes=30)
     assert list(calendar.walk("VTIMEZONE")), "the zone's definition travels with the file"
@@ -439,7 +441,7 @@ def test_nothing_to_schedule_is_a_clear_problem(conference: Conference, api: Api
     assert empty.status_code == 409
     assert empty.headers["content-type"] == PROBLEM
     assert "accepted meetings" in empty.json()["detail"]
-    bare_event = api.create_event("No programme yet")
+    bare_event = api.create_event("No programme yet", date="2037-11-05")
     no_programme = conference.post(f"/v1/events/{bare_event}/schedules", {}, None)
     assert no_programme.status_code == 409
     assert "programme" in no_programme.json()["detail"]
@@ -550,3 +552,52 @@ def test_a_programme_day_at_the_ends_of_the_calendar_is_refused_beside_the_field
     )
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == ["days.0"]
+
+
+def test_an_event_that_is_over_takes_no_more_meetings(
+    conference: Conference, app: FastAPI, db_session: Session
+) -> None:
+    """Through the conference's last day (Shanghai time) people ask, answer, propose and
+    schedule; from the next day the event is on record only: each of those is a 409 that
+    says so, and nothing is written. Calling a meeting off is still allowed."""
+    clock = Clock(dt.datetime(2037, 11, 5, 15, 59, tzinfo=dt.UTC)).install(app)
+    # 23:59 on the day in Shanghai: still the conference's day.
+    pending = conference.ask(conference.investor, conference.request, conference.mandate)
+    accepted = conference.ask(
+        conference.other_investor, conference.request, conference.other_mandate
+    )
+    agreed = conference.answer(conference.startup, accepted["id"], "accepted")
+    assert agreed.status_code == 200, agreed.text
+
+    def written() -> tuple[int, int]:
+        return (
+            db_session.scalar(select(func.count()).select_from(Meeting)) or 0,
+            db_session.scalar(select(func.count()).select_from(AuditRecord)) or 0,
+        )
+
+    before = written()
+    clock.advance(minutes=1)  # 00:00 on 6 November in Shanghai
+    refused = [
+        conference.answer(conference.startup, pending["id"], "accepted"),
+        conference.post(
+            f"/v1/events/{conference.event_id}/meetings",
+            {
+                "financing_request_id": conference.other_request,
+                "investor_profile_id": conference.mandate,
+            },
+            conference.investor,
+        ),
+        conference.post(f"/v1/events/{conference.event_id}/proposals", {"coverage_k": 3}, None),
+        conference.post(f"/v1/events/{conference.event_id}/schedules", {}, None),
+    ]
+
+    assert [r.status_code for r in refused] == [409] * 4
+    assert all("The event ended on 2037-11-05" in r.json()["detail"] for r in refused)
+    assert all(r.headers["content-type"] == PROBLEM for r in refused)
+    assert written() == before
+    read = conference.get(f"/v1/meetings/{pending['id']}", conference.startup).json()
+    assert read["status"] == "pending"
+    called_off = conference.post(
+        f"/v1/meetings/{accepted['id']}/cancel", {"reason": "Met in the corridor"}, None
+    )
+    assert called_off.status_code == 200, called_off.text

@@ -22,7 +22,7 @@ from tests.support.factories import Account, ApiClient
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROGRAMME = {
     "time_zone": "Asia/Shanghai",
-    "days": ["2026-11-05", "2026-11-06"],
+    "days": ["2037-11-05", "2037-11-06"],
     "slots": [{"start": "09:00", "minutes": 30}, {"start": "09:30", "minutes": 30}],
     "tables": 3,
     "investor_meeting_cap": 6,
@@ -70,7 +70,7 @@ class Solved:
 @pytest.fixture
 def solved(api: ApiClient) -> Solved:
     """Two investors each meet two startups (one named like a formula) over two days."""
-    event_id = api.create_event("2026 浦东投资促进大会", place="浦东嘉里中心")
+    event_id = api.create_event("2037 浦东投资促进大会", place="浦东嘉里中心")
     set_up = api.client.put(f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=api.admin)
     assert set_up.status_code == 200, set_up.text
     startups = [api.create_account("startup", name) for name in ("阶跃星辰", "公式企业")]
@@ -140,7 +140,7 @@ def test_the_workbook_has_a_row_per_placed_meeting_in_local_time(solved: Solved)
     seated = [cell for row in grid[1:] for cell in row[2:] if cell is not None]
     assert len(seated) == 4
     about = {row[0]: row[1] for row in list(workbook["说明"].iter_rows(values_only=True))[1:]}
-    assert about["活动"] == "2026 浦东投资促进大会"
+    assert about["活动"] == "2037 浦东投资促进大会"
     assert about["已安排会面"] == 4
 
 
@@ -176,7 +176,7 @@ def test_the_pdf_names_every_company_and_investor_as_text(solved: Solved, tmp_pa
     text = _pdftotext(response.content, tmp_path)
     pages = [page for page in text.split("\f") if page.strip()]
     assert len(pages) == 2  # a day per sheet
-    assert "桌位表：2026 浦东投资促进大会" in pages[0]
+    assert "桌位表：2037 浦东投资促进大会" in pages[0]
     for name in ("阶跃星辰", "=1+1", "高瓴资本 AI 基金", "启明创投 AI 基金", "09:00–09:30"):
         assert name in text, name
 
@@ -196,7 +196,7 @@ def test_the_page_lists_every_placed_meeting(solved: Solved) -> None:
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     page = response.text
     assert '<html lang="zh-CN">' in page
-    assert "2026年11月5日星期四" in page
+    assert "2037年11月5日星期四" in page
     for _day, start, end, table, company, investor in solved.placed():
         assert f"{start}–{end}" in page
         assert f'<td class="table-number">{table}</td>' in page
@@ -205,8 +205,8 @@ def test_the_page_lists_every_placed_meeting(solved: Solved) -> None:
     assert page.count('<td class="table-number">') == 4
     assert "<script" not in page
     english = solved.plan("html", "en").text
-    assert "Table plan: 2026 浦东投资促进大会" in english
-    assert "Thursday, 5 November 2026" in english
+    assert "Table plan: 2037 浦东投资促进大会" in english
+    assert "Thursday, 5 November 2037" in english
 
 
 def test_only_the_commission_reads_a_solved_plan(solved: Solved, api: ApiClient) -> None:

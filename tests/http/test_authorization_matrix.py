@@ -416,7 +416,7 @@ ROUTES: list[RouteSpec] = [
         object anon badkey inv_a inv_b su_x su_y admin comm
         -       401    401   403   403  403  403   201  201
         """,
-        body={"name": "matrix fair", "date": "2026-11-05", "place": "Shanghai"},
+        body={"name": "matrix fair", "date": "2037-11-05", "place": "Shanghai"},
         watch="/v1/events?limit=100",
     ),
     RouteSpec(
@@ -482,7 +482,7 @@ ROUTES: list[RouteSpec] = [
         EV        401    401   403   403  403  403   409  409
         missing   401    401   403   403  403  403   404  404
         """,
-        body={"days": ["2026-11-06"], "slots": [{"start": "10:00", "minutes": 30}], "tables": 1},
+        body={"days": ["2037-11-06"], "slots": [{"start": "10:00", "minutes": 30}], "tables": 1},
         note="EV has a schedule: its slots are fixed (409)",
         watch=f"{EVENT_URL}/programme",
     ),
@@ -927,7 +927,7 @@ class Cell:
 def _conference_day(api: ApiClient, ids: dict[str, str], inv_a: Any, inv_b: Any, su_x: Any) -> None:
     """EV's programme; MA (A asks X's published request, X accepts), MB (B asks Y's,
     pending); SC, the schedule the commission solved for them."""
-    programme = {"days": ["2026-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2}
+    programme = {"days": ["2037-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2}
     set_up = api.client.put(f"/v1/events/{ids['EV']}/programme", json=programme, headers=api.admin)
     assert set_up.status_code == 200, set_up.text
     for label, investor, profile, request in (

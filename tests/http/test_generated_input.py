@@ -123,7 +123,7 @@ def build_world(api: ApiClient) -> World:
     event_id = api.create_event("generated conference")
     programme = api.client.put(
         f"/v1/events/{event_id}/programme",
-        json={"days": ["2026-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 1},
+        json={"days": ["2037-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 1},
         headers=api.admin,
     )
     assert programme.status_code == 200, programme.text

@@ -249,7 +249,7 @@ def _conference_day(w: World) -> ConferenceDay:
         programme = w.api.client.put(
             f"/v1/events/{event_id}/programme",
             json={
-                "days": ["2026-11-05"],
+                "days": ["2037-11-05"],
                 "slots": [{"start": "09:00", "minutes": 30}],
                 "tables": 2,
             },
@@ -345,7 +345,7 @@ RECIPES: dict[str, Recipe] = {
     ),
     "/v1/events": lambda w: (
         "/v1/events",
-        {"name": "Recipe conference", "date": "2026-11-05", "place": "Pudong"},
+        {"name": "Recipe conference", "date": "2037-11-05", "place": "Pudong"},
         w.api.admin,
     ),
     "/v1/reports": lambda w: (

@@ -22,7 +22,9 @@ secret rotated with a day's overlap; ETags on an endpoint; DELETE with If-Match)
 version's comparison naming the model its held-out ROC AUC was compared with
 (held_out_compared_with), and how many requests clear a report's default score under each
 model (clearing_score, clearing_serving, clearing_candidate), and a contact phone may open
-with its area code in brackets ("(021) 5555 0100"). Change it only
+with its area code in brackets ("(021) 5555 0100"). And for an event that is over taking no
+more meeting requests, answers, proposals or schedules (409, said in those operations'
+descriptions). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -33,7 +35,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "f54a9f9c6fb52eefef80233bd04e066c7e716ea3decfe42cf79262d13729fdf4"
+RECORDED_SHA256 = "fd37524cbd3f7cfaf1a66fc8b667ca6daf750e33b846210159b7b240def1c932"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

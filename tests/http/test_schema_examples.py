@@ -159,7 +159,7 @@ def _review(sender: Sender, body: dict[str, Any]) -> Response:
 
 
 PROGRAMME = {
-    "days": ["2026-11-05"],
+    "days": ["2037-11-05"],
     "slots": [{"start": "09:00", "minutes": 30}],
     "tables": 2,
 }

@@ -6,21 +6,24 @@ the schedule and reads the table plan. Another account's meeting is not found.""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import icalendar
 import pytest
+from fastapi import FastAPI
 
+from service.core.clock import current_time
 from tests.support.factories import Account, ApiClient
-from tests.support.people import new_person
-from tests.support.web import Browser
+from tests.support.people import Clock, new_person
+from tests.support.web import Browser, commission_browser
 
 ERROR = re.compile(r'class="field-error" id="([a-z_0-9-]+)-error">([^<]+)<')
 PROGRAMME = {
     "time_zone": "Asia/Shanghai",
-    "days": ["2026-11-05"],
+    "days": ["2037-11-05"],
     "slots": [{"start": "09:00", "minutes": 30}, {"start": "09:30", "minutes": 30}],
     "tables": 2,
     "investor_meeting_cap": 4,
@@ -60,7 +63,7 @@ class World:
 
 @pytest.fixture
 def world(api: ApiClient) -> World:
-    event_id = api.create_event("2026 浦东投资促进大会", place="浦东")
+    event_id = api.create_event("2037 浦东投资促进大会", place="浦东")
     set_up = api.client.put(f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=api.admin)
     assert set_up.status_code == 200, set_up.text
     investor = api.create_account("investor", "高瓴资本")
@@ -100,7 +103,7 @@ def _ask_from_matches(world: World) -> str:
     assert (meeting["requested_by"], meeting["status"]) == ("investor", "pending")
     again = world.investor_browser.get(f"/investor/mandates/{world.mandate}/matches")
     assert "在会上约见" not in again.text
-    assert "在2026 浦东投资促进大会的会面：等待对方答复" in again.text
+    assert "在2037 浦东投资促进大会的会面：等待对方答复" in again.text
     meeting_id: str = meeting["id"]
     return meeting_id
 
@@ -191,7 +194,7 @@ def test_availability_is_ticked_per_slot_in_local_time(world: World) -> None:
     path = f"/investor/events/{world.event_id}/availability"
     page = world.investor_browser.get(path)
     assert page.status_code == 200
-    assert "2026年11月5日星期四" in page.text
+    assert "2037年11月5日星期四" in page.text
     assert "09:00–09:30" in page.text
     assert "09:30–10:00" in page.text
     assert page.text.count(" checked>") == 2  # free throughout until said
@@ -273,7 +276,7 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     overlapping = commission.post(
         path,
         {
-            "first_day": "2026-11-05",
+            "first_day": "2037-11-05",
             "days": "1",
             "hours": "09:00-11:00, 10:00-12:00",
             "minutes": "30",
@@ -286,7 +289,7 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     backwards = commission.post(
         path,
         {
-            "first_day": "2026-11-05",
+            "first_day": "2037-11-05",
             "days": "1",
             "hours": "09:00-11:00, 14:00-12:00",
             "minutes": "30",
@@ -302,7 +305,7 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     too_fine = commission.post(
         path,
         {
-            "first_day": "2026-11-05",
+            "first_day": "2037-11-05",
             "days": "1",
             "hours": "09:00-17:00",
             "minutes": "5",
@@ -318,7 +321,7 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     empty_period = commission.post(
         path,
         {
-            "first_day": "2026-11-05",
+            "first_day": "2037-11-05",
             "days": "1",
             "hours": "12:00-12:00",
             "minutes": "30",
@@ -334,7 +337,7 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     saved = commission.post(
         path,
         {
-            "first_day": "2026-11-05",
+            "first_day": "2037-11-05",
             "days": "2",
             "hours": "09:00-10:00，14:00至15:00",
             "minutes": "30",
@@ -358,12 +361,12 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     assert (stored["tables"], stored["investor_meeting_cap"]) == (3, 5)
     again = commission.get(path, done="programme")
     assert 'value="09:00-10:00, 14:00-15:00"' in again.text
-    assert "2026年11月6日星期五" in again.text
+    assert "2037年11月6日星期五" in again.text
     assert "本表单无法完整显示" not in again.text
     # Days the form cannot show (set through the API) are said before they are replaced.
     gapped = api.client.put(
         f"/v1/events/{world.event_id}/programme",
-        json={**PROGRAMME, "days": ["2026-11-05", "2026-11-07"]},
+        json={**PROGRAMME, "days": ["2037-11-05", "2037-11-07"]},
         headers=api.admin,
     )
     assert gapped.status_code == 200, gapped.text
@@ -506,7 +509,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert f"/v1/events/{world.event_id}/agenda?format=ics" in agenda.text
     ics = world.startup_browser.get(f"/v1/events/{world.event_id}/agenda", format="ics")
     assert ics.headers["content-type"].startswith("text/calendar")
-    assert b"DTSTART;TZID=Asia/Shanghai:20261105T093000" in ics.content
+    assert b"DTSTART;TZID=Asia/Shanghai:20371105T093000" in ics.content
     # In the reader's language, as the page that links it.
     described = icalendar.Calendar.from_ical(ics.content)
     (meeting,) = described.walk("VEVENT")
@@ -577,7 +580,7 @@ def test_the_commissions_pages_are_its_own(world: World, api: ApiClient) -> None
         assert world.startup_browser.get(path).status_code == 403, path
     assert commission.get("/commission/events/no-such-event/schedule").status_code == 404
     overview = commission.get("/commission/conference")
-    assert "2026 浦东投资促进大会" in overview.text
+    assert "2037 浦东投资促进大会" in overview.text
     assert "1天 · 每天2个时段 · 2张桌" in overview.text
     unsolved = commission.get(f"/commission/events/{world.event_id}/table-plan")
     assert "尚未生成日程方案" in unsolved.text
@@ -594,7 +597,7 @@ def test_the_pages_speak_english_when_asked(world: World) -> None:
     }
     assert "Waiting for your answer (1)" in bare.text
     availability = world.startup_browser.get(f"/startup/events/{world.event_id}/availability")
-    assert "Thursday, 5 November 2026" in availability.text
+    assert "Thursday, 5 November 2037" in availability.text
 
 
 def test_the_commission_opens_the_deal_of_an_accepted_meeting(world: World, api: ApiClient) -> None:
@@ -658,3 +661,60 @@ def test_the_commission_opens_the_deal_of_an_accepted_meeting(world: World, api:
     other_event = api.create_event("另一场活动")
     elsewhere = commission.post(f"/commission/events/{other_event}/meetings/{meeting_id}/deal", {})
     assert elsewhere.status_code == 404
+
+
+def test_an_event_that_is_over_offers_nothing_more_to_ask_or_answer(
+    api: ApiClient, app: FastAPI
+) -> None:
+    """A conference held in 2001: its request is named on the matches page without the
+    button, a meeting left pending is shown as not answered in time with no answer forms,
+    the startup has nobody to invite there, a stale form posted anyway is told the event is
+    over, and the commission's tabs say so and offer no proposing or solving."""
+    event_id = api.create_event("2001 浦东投资促进大会", date="2001-05-01")
+    past = {**PROGRAMME, "days": ["2001-05-01"]}
+    assert api.client.put(
+        f"/v1/events/{event_id}/programme", json=past, headers=api.admin
+    ).is_success
+    investor = api.create_account("investor", "往届资本")
+    startup = api.create_account("startup", "往届科技")
+    mandate = api.create_investor(investor, name="往届资本一期")["id"]
+    request = api.create_request(startup, company="往届科技", event_id=event_id)["id"]
+    api.publish(request)
+    clock = Clock(dt.datetime(2001, 4, 20, tzinfo=dt.UTC)).install(app)
+    asked = api.client.post(
+        f"/v1/events/{event_id}/meetings",
+        json={"financing_request_id": request, "investor_profile_id": mandate},
+        headers=investor.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    second = api.create_investor(investor, name="往届资本二期")["id"]
+    interested = api.client.put(
+        f"/v1/investors/{second}/feedback/{request}",
+        json={"action": "interested"},
+        headers=investor.headers,
+    )
+    assert interested.is_success, interested.text
+    app.dependency_overrides.pop(current_time)  # today again: the event is over
+    del clock
+    investor_browser, startup_browser = _browser(api, investor), _browser(api, startup)
+
+    matches = investor_browser.get(f"/investor/mandates/{mandate}/matches").text
+    assert "2001 浦东投资促进大会" in matches
+    assert "在会上约见" not in matches
+    mine = investor_browser.get("/investor/meetings").text
+    assert "活动结束前未获答复" in mine
+    assert "同意会面" not in mine
+    assert "/cancel" not in mine
+    theirs = startup_browser.get("/startup/meetings").text
+    assert "活动结束前未获答复" in theirs
+    assert "同意会面" not in theirs
+    assert "往届资本二期" not in theirs  # nobody to invite at an event held
+    stale = investor_browser.post(f"/investor/mandates/{mandate}/meetings/{request}", {})
+    assert "problem=over" in stale.headers["location"]
+    assert "该活动已结束" in investor_browser.follow(stale).text
+    office = commission_browser(api)
+    for tab in ("meetings", "schedule"):
+        page = office.get(f"/commission/events/{event_id}/{tab}").text
+        assert "本活动已结束" in page
+        assert "推荐会面" not in page
+        assert f'action="/commission/events/{event_id}/schedule"' not in page

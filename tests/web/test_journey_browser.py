@@ -332,7 +332,7 @@ def test_conference_day_from_the_programme_to_the_table_plan(
         server,
         "POST",
         "/v1/events",
-        json={"name": "2026 浦东投资促进大会", "date": "2026-11-05", "place": "浦东嘉里中心"},
+        json={"name": "2037 浦东投资促进大会", "date": "2037-11-05", "place": "浦东嘉里中心"},
     ).json()["id"]
     request = call_api(
         server,
@@ -369,10 +369,10 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     office = commission.page
     commission.check("overview")
     with office.expect_navigation():
-        office.locator("tr", has_text="2026 浦东投资促进大会").get_by_role(
+        office.locator("tr", has_text="2037 浦东投资促进大会").get_by_role(
             "link", name="设置时段与桌位"
         ).click()
-    office.get_by_label("会面第一天").fill("2026-11-05")
+    office.get_by_label("会面第一天").fill("2037-11-05")
     office.get_by_label("天数").fill("1")
     office.get_by_label("每天的会面时间段").fill("09:00-10:30, 14:00-15:00")
     office.get_by_label("每场会面时长（分钟）").fill("30")

@@ -73,7 +73,7 @@ def test_conference_day_and_outcomes_tell_both_parties_and_the_commission(
     event_id = api.create_event("webhook conference")
     programme = api.client.put(
         f"/v1/events/{event_id}/programme",
-        json={"days": ["2026-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2},
+        json={"days": ["2037-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2},
         headers=api.admin,
     )
     assert programme.status_code == 200, programme.text
@@ -243,7 +243,7 @@ def test_a_commission_proposal_tells_both_parties_it_asks(
     event_id = api.create_event("proposals conference")
     programme = api.client.put(
         f"/v1/events/{event_id}/programme",
-        json={"days": ["2026-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2},
+        json={"days": ["2037-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2},
         headers=api.admin,
     )
     assert programme.status_code == 200, programme.text

@@ -22,6 +22,7 @@ from models import Event, FinancingRequest, Meeting, MeetingStatus, RequestStatu
 from service.conference import agendas, meetings, programme, proposals, scheduling
 from service.conference.presenting import proposals_out
 from service.conference.problem import DEFAULT_COVERAGE_K, DEFAULT_TIME_LIMIT_SECONDS
+from service.conference.programme import EventOver
 from service.conference.schemas import (
     MAX_DAYS,
     MAX_SLOTS_PER_DAY,
@@ -30,6 +31,7 @@ from service.conference.schemas import (
     ProposalsCreate,
     ScheduleCreate,
 )
+from service.core.clock import Now
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.financing_requests import service as financing_requests
@@ -53,6 +55,7 @@ from service.web.pages.common import (
 from service.web.pages.conference_common import (
     CANCEL,
     Day,
+    event_over,
     find_event,
     meeting_views,
     reason_field,
@@ -328,6 +331,7 @@ def _programme_page(
     context = {
         "event": event,
         "tab": "programme",
+        "over": event_over(session, event),
         "form": state or FormState(values=_programme_values(session, event)),
         "days": days,
         "fits": _fits_the_form(days),
@@ -421,6 +425,7 @@ def _meetings_page(
     context = {
         "event": event,
         "tab": "meetings",
+        "over": event_over(session, event),
         "views": views,
         # Each listed pair's deal under way: a link to it, else (an accepted meeting) a button.
         "deals": live_deals(
@@ -456,6 +461,7 @@ async def propose_pair(
     event: EventInPath,
     index: MatchIndexDep,
     form: SubmittedForm,
+    now: Now,
 ) -> Response:
     """Propose one pair; both sides answer."""
     names = ("financing_request_id", "investor_profile_id")
@@ -474,7 +480,12 @@ async def propose_pair(
             event=event,
             financing_request_id=state.values["financing_request_id"],
             investor_profile_id=state.values["investor_profile_id"],
+            now=now,
         )
+    except EventOver:
+        # The page the officer had open was from before; it now says the event is over.
+        session.rollback()
+        return _meetings_page(request, session, visitor, event)
     except Conflict:
         state.errors["investor_profile_id"] = translate(
             "This pair has a meeting at this event already."
@@ -575,6 +586,7 @@ async def propose_for_coverage(
     event: EventInPath,
     index: MatchIndexDep,
     form: SubmittedForm,
+    now: Now,
 ) -> Response:
     """For the event's requests below k meetings, propose the ranking's best remaining
     investors; the page lists what was proposed and the requests still below k."""
@@ -585,17 +597,23 @@ async def propose_for_coverage(
     if checked is None:
         return _meetings_page(request, session, visitor, event, _explained(state))
     start_writing(session)
-    made = await run_in_threadpool(
-        proposals.propose,
-        session=session,
-        principal=visitor,
-        index=index,
-        event=event,
-        data=checked,
-    )
+    try:
+        made = await run_in_threadpool(
+            proposals.propose,
+            session=session,
+            principal=visitor,
+            index=index,
+            event=event,
+            data=checked,
+            now=now,
+        )
+    except EventOver:
+        session.rollback()
+        return _meetings_page(request, session, visitor, event)
     context = {
         "event": event,
         "tab": "meetings",
+        "over": event_over(session, event),
         "made": proposals_out(session, event, made),
         "asked": checked,
     }
@@ -644,6 +662,7 @@ def _schedule_page(
     context = {
         "event": event,
         "tab": "schedule",
+        "over": event_over(session, event),
         "schedule": schedule,
         "left_out": left_out,
         "below": below,
@@ -674,6 +693,7 @@ async def solve_schedule(
     visitor: CommissionVisitor,
     event: EventInPath,
     form: SubmittedForm,
+    now: Now,
 ) -> Response:
     names = ("coverage_k", "time_limit_seconds")
     state = FormState(values={name: str(form.get(name, "")).strip() for name in names})
@@ -689,8 +709,16 @@ async def solve_schedule(
     try:
         # The solver is CPU work for up to the time limit: off the event loop.
         await run_in_threadpool(
-            scheduling.create, session=session, principal=visitor, event=event, data=checked
+            scheduling.create,
+            session=session,
+            principal=visitor,
+            event=event,
+            data=checked,
+            now=now,
         )
+    except EventOver:
+        session.rollback()
+        return _schedule_page(request, session, visitor, event)
     except Conflict:
         problem = (
             translate("Set the event's days, slots and tables first.")
@@ -723,6 +751,7 @@ def table_plan_page(
     context = {
         "event": event,
         "tab": "table-plan",
+        "over": event_over(session, event),
         "plan": plan,
         "days": days,
         "tables": list(range(1, (event.tables or 0) + 1)),

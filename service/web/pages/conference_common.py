@@ -37,6 +37,12 @@ def programme_events(session: Session) -> list[Event]:
     )
 
 
+def event_over(session: Session, event: Event) -> bool:
+    """Whether the event has been held, for what a page offers (the services refuse the
+    writes themselves, on the request's clock)."""
+    return programme.is_over(session, event, dt.datetime.now(dt.UTC))
+
+
 def find_event(session: Session, event_id: str | None) -> Event | None:
     if not event_id:
         return None
@@ -74,6 +80,8 @@ class MeetingView:
     waiting_for_you: bool
     # The event has a schedule: a confirmed meeting without a seat was left out of it.
     event_scheduled: bool
+    # The event has been held: the meeting is on record, nothing more to answer or call off.
+    over: bool = False
 
     @property
     def id(self) -> str:
@@ -81,7 +89,7 @@ class MeetingView:
 
     @property
     def live(self) -> bool:
-        return self.meeting.status in meetings.LIVE
+        return self.meeting.status in meetings.LIVE and not self.over
 
 
 def meeting_views(
@@ -96,6 +104,7 @@ def meeting_views(
     for event_id, of_event in by_event.items():
         event = events.get(session=session, event_id=event_id)
         scheduled = meetings.latest_schedule(session, event.id) is not None
+        over = event_over(session, event)
         for out in meetings.meetings_out(session, of_event, event):
             answer = (
                 out.investor_answer
@@ -113,9 +122,12 @@ def meeting_views(
                     event=event,
                     seat_end=seat_end,
                     waiting_for_you=(
-                        out.status is MeetingStatus.PENDING and answer is MeetingAnswer.PENDING
+                        out.status is MeetingStatus.PENDING
+                        and answer is MeetingAnswer.PENDING
+                        and not over
                     ),
                     event_scheduled=scheduled,
+                    over=over,
                 )
             )
     return sorted(views, key=lambda v: (v.event.date, v.meeting.created_at, v.meeting.id))

@@ -18,7 +18,9 @@ from starlette.datastructures import FormData
 
 from models import Event, Meeting, MeetingAnswer, MeetingSide, MeetingStatus, RequestStatus, Role
 from service.conference import agendas, availability, meetings
+from service.conference.programme import EventOver
 from service.conference.schemas import AvailabilityWrite, MeetingAnswerWrite, MeetingCancel
+from service.core.clock import Now
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
@@ -41,6 +43,7 @@ from service.web.pages.conference_common import (
     CANCEL,
     DECLINE,
     MeetingView,
+    event_over,
     find_event,
     meeting_views,
     programme_events,
@@ -69,6 +72,10 @@ NOTICES = {
     ),
 }
 PROBLEMS = {
+    "over": N_(
+        "This event is over: meetings there can no longer be asked for or answered. Meetings "
+        "at events still to come are asked for the same way."
+    ),
     "changed": N_("This meeting changed meanwhile; it can no longer be answered or called off."),
     "exists": N_("You have a meeting with them at this event already."),
     "not_presented": N_(
@@ -158,7 +165,7 @@ class Invitable:
 def _invitable(
     session: Session, visitor: Principal, chosen: list[Event], found: list[Meeting]
 ) -> list[Invitable]:
-    by_id = {e.id: e for e in chosen if e.tables}
+    by_id = {e.id: e for e in chosen if e.tables and not event_over(session, e)}
     asked = {(m.financing_request_id, m.investor_profile_id, m.event_id) for m in found}
     own = _own_presented(session, visitor, set(by_id))
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in own])
@@ -197,7 +204,7 @@ def _meetings_page(
         "waiting_for_you": [v for v in views if v.waiting_for_you],
         "waiting_for_them": [v for v in views if v.live and not v.waiting_for_you and not _ok(v)],
         "confirmed": [v for v in views if _ok(v)],
-        "closed": [v for v in views if not v.live],
+        "closed": [v for v in views if not v.live and not _ok(v)],
         "form": state or FormState(values={}),
         "decline": DECLINE,
         "cancel": CANCEL,
@@ -228,6 +235,7 @@ async def _answer(
     party: Party,
     meeting_id: str,
     form: FormData,
+    now: dt.datetime,
 ) -> Response:
     """Agree, or decline with a reason; without one nothing is written and the page asks
     for it beside the field."""
@@ -253,7 +261,10 @@ async def _answer(
     if checked is None:  # not an answer the page offers
         return redirect(request, f"{party.prefix}/meetings")
     try:
-        meetings.answer(session=session, principal=visitor, meeting=meeting, data=checked)
+        meetings.answer(session=session, principal=visitor, meeting=meeting, data=checked, now=now)
+    except EventOver:
+        session.rollback()
+        return redirect(request, f"{party.prefix}/meetings?problem=over")
     except Conflict:
         return redirect(request, f"{party.prefix}/meetings?problem=changed")
     done = (
@@ -399,8 +410,9 @@ async def investor_answer(
     session: SessionDep,
     visitor: InvestorVisitor,
     form: SubmittedForm,
+    now: Now,
 ) -> Response:
-    return await _answer(request, session, visitor, INVESTOR, meeting_id, form)
+    return await _answer(request, session, visitor, INVESTOR, meeting_id, form, now)
 
 
 @router.post("/investor/meetings/{meeting_id}/cancel")
@@ -449,6 +461,7 @@ async def investor_requests_meeting(
     mandate: OwnMandate,
     index: MatchIndexDep,
     form: SubmittedForm,
+    now: Now,
 ) -> Response:
     """Ask to meet the company of a matched request at the event presenting it."""
     filters = kept_filters(parse_qsl(str(form.get("filters", ""))))
@@ -471,7 +484,10 @@ async def investor_requests_meeting(
             event=event,
             financing_request_id=financing_request.id,
             investor_profile_id=mandate.id,
+            now=now,
         )
+    except EventOver:
+        return redirect(request, f"{back}problem=over#request-{request_id}")
     except Conflict:
         return redirect(request, f"{back}problem=exists#request-{request_id}")
     except Invalid:
@@ -494,8 +510,9 @@ async def startup_answer(
     session: SessionDep,
     visitor: StartupVisitor,
     form: SubmittedForm,
+    now: Now,
 ) -> Response:
-    return await _answer(request, session, visitor, STARTUP, meeting_id, form)
+    return await _answer(request, session, visitor, STARTUP, meeting_id, form, now)
 
 
 @router.post("/startup/meetings/{meeting_id}/cancel")
@@ -543,6 +560,7 @@ async def startup_requests_meeting(
     visitor: StartupVisitor,
     index: MatchIndexDep,
     form: SubmittedForm,
+    now: Now,
 ) -> Response:
     """Ask an investor that showed interest in the request to meet at its event."""
     start_writing(session)
@@ -563,9 +581,12 @@ async def startup_requests_meeting(
             event=event,
             financing_request_id=financing_request.id,
             investor_profile_id=str(form.get("investor_profile_id", "")),
+            now=now,
         )
     except NotFound:
         return not_found(request, visitor)
+    except EventOver:
+        return redirect(request, "/startup/meetings?problem=over")
     except Conflict:
         return redirect(request, "/startup/meetings?problem=exists")
     except Invalid:

@@ -46,7 +46,7 @@ from service.web.pages.common import (
     not_found,
     render,
 )
-from service.web.pages.conference_common import programme_events
+from service.web.pages.conference_common import event_over, programme_events
 from service.web.pages.mandates import OwnMandate
 from service.web.responses import redirect
 
@@ -224,6 +224,8 @@ def _matches_page(
         # Conference day: a request presented at an event with a meeting programme can be
         # asked for a meeting (once per event); the ones asked show where they stand.
         "with_programme": {e.id: e for e in programme_events(session)},
+        # ...unless the event has been held: it is named, with no button.
+        "over_events": {e.id for e in programme_events(session) if event_over(session, e)},
         "asked": {
             meeting.financing_request_id: meeting
             for meeting in session.scalars(
