@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from models import Event, Meeting, MeetingStatus, Role
-from service.conference import agendas, availability, meetings, programme, proposals, scheduling
+from service.conference import (
+    agendas,
+    availability,
+    meetings,
+    programme,
+    proposals,
+    roster,
+    scheduling,
+)
 from service.conference.exports import (
     PDF_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
@@ -35,6 +43,8 @@ from service.conference.schemas import (
 from service.core.clock import Now
 from service.core.database import SessionDep
 from service.events import service as events
+from service.financing_requests import service as financing_requests
+from service.financing_requests.schemas import FinancingRequestOut
 from service.http.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import (
@@ -139,6 +149,36 @@ def request_meeting(
     )
     tag_response(response, meeting.revision)
     return meetings.meetings_out(session, [meeting], event)[0]
+
+
+@router.put(
+    "/v1/events/{event_id}/roster/{financing_request_id}",
+    response_model=FinancingRequestOut,
+    responses=with_etag(200),
+)
+def present_request(
+    principal: CommissionPrincipal,
+    event: EventInPath,
+    financing_request_id: str,
+    session: SessionDep,
+    response: Response,
+    now: Now,
+) -> FinancingRequestOut:
+    """Present a published request at the event (commission only; a no-op when it is there
+    already). 409 when the event is over, or when the request has pending or accepted
+    meetings at the coming event it is presented at now."""
+    financing_request = financing_requests.get_visible(
+        session=session, principal=principal, request_id=financing_request_id, for_update=True
+    )
+    roster.present(
+        session=session,
+        principal=principal,
+        event=event,
+        financing_request=financing_request,
+        now=now,
+    )
+    tag_response(response, financing_request.revision)
+    return FinancingRequestOut.from_model(financing_request, viewer=principal)
 
 
 @router.get("/v1/events/{event_id}/meetings", response_model=Page[MeetingOut])

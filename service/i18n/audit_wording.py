@@ -26,6 +26,7 @@ _ACTIONS: dict[str, str] = {
     "feedback.undo": N_("Took an answer back"),
     "financing_request.create": N_("Created the financing request"),
     "financing_request.update": N_("Changed the financing request"),
+    "financing_request.present": N_("Presented the financing request at an event"),
     "financing_request.delete": N_("Deleted the financing request"),
     "financing_request.import": N_("Imported the financing request"),
     "financing_request.publish": N_("Approved and published the financing request"),

@@ -601,3 +601,51 @@ def test_an_event_that_is_over_takes_no_more_meetings(
         f"/v1/meetings/{accepted['id']}/cancel", {"reason": "Met in the corridor"}, None
     )
     assert called_off.status_code == 200, called_off.text
+
+
+def test_the_commission_presents_a_published_request_at_a_coming_event(
+    conference: Conference, api: ApiClient, db_session: Session
+) -> None:
+    """A published request filed for no event (or another) goes on the conference's roster;
+    a draft does not, an event held takes nobody, and a request with meetings still to come
+    at its event stays there until they are called off."""
+    newcomer = api.create_account("startup", "Unitree II")
+    elsewhere = api.create_request(newcomer, company="宇树科技", title="四足机器人B轮")["id"]
+    draft = api.create_request(newcomer, title="草稿", status="draft")["id"]
+    api.publish(elsewhere)
+    roster = f"/v1/events/{conference.event_id}/roster"
+
+    def present(request_id: str, event_path: str = roster) -> Any:
+        return api.client.put(f"{event_path}/{request_id}", headers=api.admin)
+
+    presented = present(elsewhere)
+    assert presented.status_code == 200, presented.text
+    assert presented.json()["event_id"] == conference.event_id
+    trail = db_session.scalars(
+        select(AuditRecord).where(AuditRecord.action == "financing_request.present")
+    ).all()
+    assert [(r.object_id, r.changes["event_id"]["to"]) for r in trail] == [
+        (elsewhere, conference.event_id)
+    ]
+    assert conference.ask(conference.investor, elsewhere, conference.mandate)["status"] == (
+        "pending"
+    )
+
+    not_published = present(draft)
+    assert not_published.status_code == 422
+    assert not_published.json()["errors"][0]["field"] == "financing_request_id"
+    held = api.create_event("2001 conference", date="2001-05-01")
+    assert present(elsewhere, f"/v1/events/{held}/roster").status_code == 409
+    later = api.create_event("2038 conference", date="2038-05-01")
+    still_meeting = present(elsewhere, f"/v1/events/{later}/roster")
+    assert still_meeting.status_code == 409
+    assert "pending or accepted meetings" in still_meeting.json()["detail"]
+    (meeting,) = [
+        m
+        for m in conference.get(f"/v1/events/{conference.event_id}/meetings", None).json()["items"]
+        if m["financing_request_id"] == elsewhere
+    ]
+    conference.post(f"/v1/meetings/{meeting['id']}/cancel", {"reason": "Next year"}, None)
+    moved = present(elsewhere, f"/v1/events/{later}/roster")
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["event_id"] == later

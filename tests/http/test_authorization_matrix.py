@@ -487,6 +487,17 @@ ROUTES: list[RouteSpec] = [
         watch=f"{EVENT_URL}/programme",
     ),
     RouteSpec(
+        f"PUT {EVENT_URL}/roster/{{financing_request_id}}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        EV        401    401   403   403  403  403   200  200
+        missing   401    401   403   403  403  403   404  404
+        """,
+        note="RX_pub is on EV's roster already: a no-op (tests/conference/test_conference_api.py)",
+        fixed={"financing_request_id": "RX_pub"},
+        watch=EVENT_URL,
+    ),
+    RouteSpec(
         f"GET {EVENT_URL}/programme",
         """
         object   anon badkey inv_a inv_b su_x su_y admin comm

@@ -24,7 +24,8 @@ version's comparison naming the model its held-out ROC AUC was compared with
 model (clearing_score, clearing_serving, clearing_candidate), and a contact phone may open
 with its area code in brackets ("(021) 5555 0100"). And for an event that is over taking no
 more meeting requests, answers, proposals or schedules (409, said in those operations'
-descriptions). Change it only
+descriptions), and for the commission presenting a published request at an event
+(PUT /v1/events/{event_id}/roster/{financing_request_id}). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -35,7 +36,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "fd37524cbd3f7cfaf1a66fc8b667ca6daf750e33b846210159b7b240def1c932"
+RECORDED_SHA256 = "3b952a16392e5c3da58310e43fe4b24f63f85dad72259f2f73678add772fb9ee"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -50,8 +50,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(server: LiveServer) -> World:
-    """Hillhouse met Stepfun (Xuhui) and QBoson (Pudong) at the 2026 conference (both meetings
-    accepted); the QBoson deal was signed for 5亿 400 days ago, registered with the credit code
+    """Hillhouse meets Stepfun (Xuhui) and QBoson (Pudong) at a conference next month (both
+    meetings accepted); the QBoson deal was signed for 5亿 400 days ago, registered with the credit code
     the Stepfun deal will give too (a company claimed in two districts), and never produced
     (overdue)."""
 
@@ -66,11 +66,13 @@ def world(server: LiveServer) -> World:
     commission = account("commission", "上海市商务委员会")
     as_investor = {"Authorization": f"Bearer {investor['api_key']}"}
     as_startup = {"Authorization": f"Bearer {startup['api_key']}"}
+    # A conference still to come: one held takes no more meeting requests.
+    next_month = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
     event_id = call_api(
         server,
         "POST",
         "/v1/events",
-        json={"name": "2026 上海投资促进大会", "date": "2026-06-05", "place": "世博中心"},
+        json={"name": "2026 上海投资促进大会", "date": str(next_month), "place": "世博中心"},
     ).json()["id"]
     mandate = call_api(
         server,
