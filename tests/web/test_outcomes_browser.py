@@ -51,9 +51,9 @@ class World:
 @pytest.fixture(scope="module")
 def world(server: LiveServer) -> World:
     """Hillhouse meets Stepfun (Xuhui) and QBoson (Pudong) at a conference next month (both
-    meetings accepted); the QBoson deal was signed for 5亿 400 days ago, registered with the credit code
-    the Stepfun deal will give too (a company claimed in two districts), and never produced
-    (overdue)."""
+    meetings accepted); the QBoson deal was signed for 5亿 400 days ago, registered with the
+    credit code the Stepfun deal will give too (a company claimed in two districts), and never
+    produced (overdue)."""
 
     def account(role: str, name: str) -> dict[str, Any]:
         body: dict[str, Any] = call_api(
