@@ -95,6 +95,14 @@ def get(*, session: Session, event_id: str, for_update: bool = False) -> Event:
     return event
 
 
+def names_of(*, session: Session, event_ids: set[str]) -> dict[str, str]:
+    """Each of these events' names, by id (an id of no event is left out)."""
+    if not event_ids:
+        return {}
+    rows = session.execute(select(Event.id, Event.name).where(Event.id.in_(event_ids)))
+    return dict(rows.tuples().all())
+
+
 def by_name(*, session: Session, name: str) -> Event | None:
     return session.scalars(select(Event).where(Event.name == name)).first()
 

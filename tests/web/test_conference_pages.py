@@ -718,3 +718,49 @@ def test_an_event_that_is_over_offers_nothing_more_to_ask_or_answer(
         assert "本活动已结束" in page
         assert "推荐会面" not in page
         assert f'action="/commission/events/{event_id}/schedule"' not in page
+
+
+def test_the_commission_presents_a_published_request_at_the_event(world: World) -> None:
+    """The meetings tab offers the published requests presented elsewhere or nowhere; one
+    chosen goes on the roster, and its investors can ask to meet it there. Choosing nothing,
+    or a request with meetings still to come at its own event, is said beside the field and
+    changes nothing."""
+    api = world.api
+    office = commission_browser(api)
+    newcomer = api.create_account("startup", "宇树科技")
+    request = api.create_request(newcomer, company="宇树科技", title="四足机器人B轮")["id"]
+    api.publish(request)
+    tab = f"/commission/events/{world.event_id}/meetings"
+
+    page = office.get(tab).text
+    assert "宇树科技 · 四足机器人B轮 · 尚未列入活动</option>" in page
+    empty = office.post(f"/commission/events/{world.event_id}/roster", {})
+    assert dict(ERROR.findall(empty.text)) == {"presented_request_id": "请从列表中选择。"}
+
+    done = office.post(
+        f"/commission/events/{world.event_id}/roster", {"presented_request_id": request}
+    )
+    assert done.headers["location"] == f"{tab}?done=presented"
+    assert "该项目已列入本活动展示" in office.follow(done).text
+    read = api.client.get(f"/v1/financing-requests/{request}", headers=api.admin).json()
+    assert read["event_id"] == world.event_id
+    own_page = _browser(api, newcomer).get("/startup").text
+    assert "<dt>活动</dt><dd>2037 浦东投资促进大会</dd>" in own_page
+
+    asked = api.client.post(
+        f"/v1/events/{world.event_id}/meetings",
+        json={"financing_request_id": world.request, "investor_profile_id": world.mandate},
+        headers=world.investor.headers,
+    )
+    assert asked.status_code == 201, asked.text  # Stepfun's request: a meeting still to come
+    later = api.create_event("2038 上海投资促进大会", date="2038-05-01")
+    refused = office.post(
+        f"/commission/events/{later}/roster", {"presented_request_id": world.request}
+    )
+    assert dict(ERROR.findall(refused.text)) == {
+        "presented_request_id": (
+            "该项目在“2037 浦东投资促进大会”还有1个待进行的会面：请先在那里取消这些会面。"
+        )
+    }
+    stepfun = api.client.get(f"/v1/financing-requests/{world.request}", headers=api.admin)
+    assert stepfun.json()["event_id"] == world.event_id

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from models import Event, FinancingRequest, Meeting, MeetingStatus, RequestStatus, Schedule
-from service.conference import agendas, meetings, programme, proposals, scheduling
+from service.conference import agendas, meetings, programme, proposals, roster, scheduling
 from service.conference.presenting import proposals_out
 from service.conference.problem import DEFAULT_COVERAGE_K, DEFAULT_TIME_LIMIT_SECONDS
 from service.conference.programme import EventOver
+from service.conference.roster import StillMeeting
 from service.conference.schemas import (
     MAX_DAYS,
     MAX_SLOTS_PER_DAY,
@@ -72,7 +73,13 @@ NOTICES = {
     "proposed": N_("The pair is proposed: both sides answer on their pages."),
     "cancelled": N_("The meeting is called off; both sides read the reason."),
     "solved": N_("The schedule is solved: agendas and the table plan show it now."),
+    "presented": N_(
+        "The request is presented at this event: its investors can ask to meet it here now."
+    ),
 }
+# The roster form's field (not financing_request_id: the proposal form on the same page has
+# that one).
+PRESENTED = "presented_request_id"
 # A period of meeting hours as typed: 09:00-12:00 (also with –, —, ~, 至 or 到).
 PERIOD = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*(?:-|–|—|~|～|至|到)\s*(\d{1,2})[:：](\d{2})\s*$")
 PERIOD_SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -417,6 +424,19 @@ def _meetings_page(
     mandates, _ = investors.list_page(
         session=session, principal=visitor, sector=None, stage=None, limit=LISTED, cursor=None
     )
+    published, _ = financing_requests.list_page(
+        session=session,
+        principal=visitor,
+        sector=None,
+        stage=None,
+        status=RequestStatus.PUBLISHED,
+        event_id=None,
+        limit=LISTED,
+        cursor=None,
+    )
+    event_names = events.names_of(
+        session=session, event_ids={r.event_id for r in published if r.event_id}
+    )
     counts = Counter(
         status.value
         for status in session.scalars(select(Meeting.status).where(Meeting.event_id == event.id))
@@ -437,6 +457,13 @@ def _meetings_page(
         "chosen": chosen,
         "counts": counts,
         "requests": sorted(presented, key=lambda r: (r.company, r.title)),
+        # Published requests presented elsewhere or nowhere, with where: for the roster form.
+        "others": [
+            (r, event_names.get(r.event_id or ""))
+            for r in sorted(published, key=lambda r: (r.company, r.title))
+            if r.event_id != event.id
+        ],
+        "presented_field": PRESENTED,
         "mandates": sorted(mandates, key=lambda m: m.name),
         "form": state or FormState(values={"coverage_k": "3", "min_score": "0.6"}),
         "cancel": CANCEL,
@@ -576,6 +603,49 @@ async def open_deal_of_meeting(
         # The request is no longer published, or the mandate is gone.
         return redirect(request, refused)
     return redirect(request, f"/outcomes/{outcome.id}?opened=1")
+
+
+@router.post("/commission/events/{event_id}/roster")
+async def present_at_event(
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    event: EventInPath,
+    form: SubmittedForm,
+    now: Now,
+) -> Response:
+    """Present a published request at this event; its investors can ask to meet it here."""
+    chosen = str(form.get(PRESENTED, "")).strip()
+    state = FormState(values={PRESENTED: chosen})
+    if not chosen:
+        state.errors[PRESENTED] = translate("Choose one from the list.")
+        return _meetings_page(request, session, visitor, event, state)
+    start_writing(session)
+    try:
+        financing_request = financing_requests.get_visible(
+            session=session, principal=visitor, request_id=chosen, for_update=True
+        )
+        roster.present(
+            session=session,
+            principal=visitor,
+            event=event,
+            financing_request=financing_request,
+            now=now,
+        )
+    except EventOver:
+        session.rollback()
+        return _meetings_page(request, session, visitor, event)
+    except StillMeeting as busy:
+        session.rollback()
+        state.errors[PRESENTED] = translate(
+            "It has %(live)s meetings still to come at “%(event)s”: call them off there first."
+        ) % {"live": busy.live, "event": busy.event.name}
+        return _meetings_page(request, session, visitor, event, state)
+    except (Invalid, NotFound):
+        session.rollback()
+        state.errors[PRESENTED] = translate("Choose a published request from the list.")
+        return _meetings_page(request, session, visitor, event, state)
+    return redirect(request, f"/commission/events/{event.id}/meetings?done=presented")
 
 
 @router.post("/commission/events/{event_id}/proposals")

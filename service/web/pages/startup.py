@@ -107,7 +107,16 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         request,
         visitor,
         "startup/requests.html",
-        {"requests": mine, "interest": interest, "histories": histories, "notice": notice},
+        {
+            "requests": mine,
+            "interest": interest,
+            "histories": histories,
+            "notice": notice,
+            # Where each request is presented (the commission may have moved it).
+            "event_names": events.names_of(
+                session=session, event_ids={r.event_id for r in mine if r.event_id}
+            ),
+        },
     )
 
 
