@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -334,18 +334,22 @@ async def http_error_problem(request: Request, exc: Exception) -> Response:
     )
 
 
+async def service_error_problem(request: Request, exc: Exception) -> Response:
+    """The problem document of a service's refusal (``ServiceError``)."""
+    assert isinstance(exc, ServiceError)
+    return problem_response(
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        request=request,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        return problem_response(
-            status=exc.status,
-            slug=exc.slug,
-            title=exc.title,
-            request=request,
-            detail=exc.detail,
-            errors=exc.errors,
-            headers=exc.headers,
-        )
+    app.add_exception_handler(ServiceError, service_error_problem)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -437,6 +441,11 @@ def unexpected_error_response(request: Request | None) -> JSONResponse:
     )
 
 
+# Renders the page a person reads after an unexpected error (the request's id given), or
+# None when the request is not a person's page.
+UnexpectedErrorPage = Callable[[Request, str | None], Response | None]
+
+
 class UnexpectedErrorMiddleware:
     """Answers an unexpected error with a 500 problem that carries the request id.
 
@@ -468,7 +477,14 @@ class UnexpectedErrorMiddleware:
             if started:  # too late for another response; the server closes the connection
                 raise
             logger.exception("unhandled error", exc_info=exc)
-            await unexpected_error_response(Request(scope))(scope, receive, send)
+            request = Request(scope)
+            # A person's page gets a page in their language (the web application puts its
+            # maker on the app's state; this layer does not know pages), a program the problem.
+            page_for: UnexpectedErrorPage | None = getattr(
+                scope["app"].state, "unexpected_error_page", None
+            )
+            answer = page_for(request, current_request_id()) if page_for else None
+            await (answer or unexpected_error_response(request))(scope, receive, send)
 
 
 def _problem_responses(statuses: Sequence[tuple[int, str]]) -> dict[int | str, dict[str, Any]]:

@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.http.problems import http_error_problem
+from service.http.problems import Unauthorized, http_error_problem, service_error_problem
 from service.i18n.catalogs import translate
+from service.i18n.languages import LANGUAGE_COOKIE, chosen_language, negotiate, reading_in
 from service.web.pages import (
     commission,
     commission_compliance,
@@ -31,6 +32,7 @@ from service.web.pages import (
     webhooks,
 )
 from service.web.pages.common import PageRefusal, answer_refusal, message_page, not_found
+from service.web.responses import page, redirect, sign_in_location
 from service.web.visitors import visitor_outside_a_route
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -76,7 +78,52 @@ async def page_or_problem(request: Request, exc: Exception) -> Response:
     return await http_error_problem(request, exc)
 
 
+def unexpected_error_page(request: Request, request_id: str | None) -> Response | None:
+    """What a person's browser shows after an error nobody expected: a page in their
+    language that says nothing more was saved and gives the number to quote (the API's
+    callers, and anything not asking for a page, get the problem document)."""
+    if API_PATHS.match(request.url.path) or "text/html" not in request.headers.get("accept", ""):
+        return None
+    language = chosen_language(request.cookies.get(LANGUAGE_COOKIE)) or negotiate(
+        request.headers.get("accept-language")
+    )
+    with reading_in(language):
+        # No visitor and no database: whatever failed may be the database itself.
+        return page(
+            request,
+            "message.html",
+            {
+                "visitor": None,
+                "nav": [],
+                "heading": translate("Something went wrong on our side"),
+                "message": translate(
+                    "The page could not be shown, and what it was doing was not saved. Try "
+                    "again in a moment; if it keeps happening, tell the commission this "
+                    "number: %(request_id)s."
+                )
+                % {"request_id": request_id or "—"},
+            },
+            status_code=500,
+        )
+
+
+async def sign_in_or_problem(request: Request, exc: Exception) -> Response:
+    """A browser that opens an API address without being signed in (a download link on a
+    page, after the session ended) is sent to sign in and back; a program gets the 401."""
+    navigating = (
+        request.method == "GET"
+        and "text/html" in request.headers.get("accept", "")
+        and "authorization" not in request.headers
+    )
+    if navigating:
+        return redirect(request, sign_in_location(request))
+    return await service_error_problem(request, exc)
+
+
 def mount_web_application(app: FastAPI) -> None:
+    app.state.unexpected_error_page = unexpected_error_page
+    # Replaces the API's handler for this one refusal, which it falls back on.
+    app.add_exception_handler(Unauthorized, sign_in_or_problem)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(PageRefusal, answer_refusal)
     # Replaces the API's handler of the same errors (install_error_handlers), which it

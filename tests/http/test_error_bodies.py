@@ -119,3 +119,32 @@ def test_a_500_carries_the_request_id_it_asks_to_quote(app: FastAPI, api: ApiCli
         ("unhandled error", generated.json()["request_id"], True),
         ("unhandled error", supplied.json()["request_id"], True),
     ]
+
+
+def test_a_500_on_a_page_is_a_page_in_the_readers_language(app: FastAPI, api: ApiClient) -> None:
+    """A person whose page fails reads what happened in Chinese (or English, if chosen),
+    with the number to quote; the same failure at an API address stays a problem document,
+    and so does a program's request for a page (no text/html)."""
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/commission/broken", broken)
+    app.add_api_route("/v1/broken", broken)
+    browser = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+
+    chinese = api.client.get("/commission/broken", headers=browser)
+    english = api.client.get(
+        "/commission/broken", headers={**browser, "Accept-Language": "en-GB,en;q=0.9"}
+    )
+    api_address = api.client.get("/v1/broken", headers=browser)
+    program = api.client.get("/commission/broken")
+
+    assert chinese.status_code == 500
+    assert chinese.headers["content-type"].startswith("text/html")
+    assert "系统出错了" in chinese.text
+    assert f"请将此编号告知投资促进委员会：{chinese.headers['x-request-id']}。" in chinese.text
+    assert "Something went wrong on our side" in english.text
+    for problem in (api_address, program):
+        assert problem.status_code == 500
+        assert problem.headers["content-type"] == PROBLEM

@@ -882,3 +882,20 @@ def test_the_same_round_is_not_filed_twice(api: ApiClient) -> None:
     )
     assert withdrawn.status_code == 200, withdrawn.text
     assert browser.post("/startup/requests/new", GOOD_FORM).status_code == 303
+
+
+def test_a_download_opened_signed_out_asks_to_sign_in_and_comes_back(api: ApiClient) -> None:
+    """A page's download link (an API address) opened after the session ended: the browser
+    is sent to sign in and back to the download; a program still gets the API's 401."""
+    path = "/v1/events/some-event/table-plan?format=pdf"
+    navigated = api.client.get(
+        path, headers={"Accept": "text/html,*/*;q=0.8"}, follow_redirects=False
+    )
+    program = api.client.get(path)
+
+    assert navigated.status_code == 303
+    assert navigated.headers["location"] == (
+        "/sign-in?next=%2Fv1%2Fevents%2Fsome-event%2Ftable-plan%3Fformat%3Dpdf"
+    )
+    assert program.status_code == 401
+    assert program.headers["content-type"] == "application/problem+json"
