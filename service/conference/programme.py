@@ -14,7 +14,7 @@ from models import Event, EventSlot, Schedule
 from service.audit_log.writer import record_audit
 from service.conference.schemas import ProgrammeOut, ProgrammeWrite, SlotOut
 from service.http.auth import Principal
-from service.http.problems import Conflict
+from service.http.problems import Conflict, Invalid, field_problem
 
 OBJECT_TYPE = "event"
 
@@ -101,9 +101,21 @@ def _slot_spans(data: ProgrammeWrite) -> list[tuple[dt.datetime, dt.datetime]]:
 
 
 def replace(
-    *, session: Session, principal: Principal, event: Event, data: ProgrammeWrite
+    *,
+    session: Session,
+    principal: Principal,
+    event: Event,
+    data: ProgrammeWrite,
+    now: dt.datetime,
 ) -> list[EventSlot]:
-    """Set the programme; its slots are replaced while no schedule points at them."""
+    """Set the programme; its slots are replaced while no schedule points at them. Its days
+    are today or later where the event is held: meetings are planned, not recorded."""
+    today = local(now, data.time_zone).date()
+    if min(data.days) < today:
+        raise Invalid(
+            f"A day of meetings is before today ({today.isoformat()} in {data.time_zone}).",
+            errors=[field_problem("days", "day_in_the_past", "Before today")],
+        )
     scheduled = session.scalar(select(exists().where(Schedule.event_id == event.id)))
     if scheduled:
         raise Conflict(

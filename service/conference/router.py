@@ -101,9 +101,11 @@ def replace_programme(
     body: ProgrammeWrite,
     session: SessionDep,
     response: Response,
+    now: Now,
 ) -> ProgrammeOut:
-    """Set the event's days, slots, tables and cap per investor (commission only)."""
-    slots = programme.replace(session=session, principal=principal, event=event, data=body)
+    """Set the event's days, slots, tables and cap per investor (commission only). The days
+    are today or later in the event's time zone (422 otherwise)."""
+    slots = programme.replace(session=session, principal=principal, event=event, data=body, now=now)
     tag_response(response, event.revision)
     return programme.programme_out(event, slots)
 

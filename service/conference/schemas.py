@@ -50,7 +50,7 @@ ProgrammeDay = Annotated[
         ge=FIRST_PROGRAMME_DAY,
         le=LAST_PROGRAMME_DAY,
         description="A day of the conference, ISO 8601",
-        examples=["2026-11-05"],
+        examples=["2030-11-07"],
     ),
 ]
 
@@ -75,7 +75,7 @@ class ProgrammeWrite(CheckedTogether):
     model_config = with_examples(
         {
             "time_zone": "Asia/Shanghai",
-            "days": ["2026-11-05", "2026-11-06"],
+            "days": ["2030-11-07", "2030-11-08"],
             "slots": [
                 {"start": "09:00", "minutes": 30},
                 {"start": "09:30", "minutes": 30},

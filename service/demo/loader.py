@@ -268,6 +268,7 @@ def _conference_day(
             principal=acting,
             event=stored,
             data=ProgrammeWrite.model_validate(fields),
+            now=dt.datetime.now(dt.UTC),
         )
     plan = data.get("meetings")
     if not plan:

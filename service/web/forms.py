@@ -39,6 +39,7 @@ _MESSAGES = {
     "enum": N_("Choose one from the list."),
     "account_exists": N_("An account of this kind already has this name."),
     "ticket_range": N_("The minimum is above the maximum."),
+    "day_in_the_past": N_("Choose today or a later day: meetings are planned ahead."),
     "passwords_differ": N_("The two passwords differ."),
     "amount": N_("Write an amount such as 3.5 billion, 50 million, 30亿, 5000万 or 3,000,000,000."),
     # Money keeps 17 digits, two after the point (what SQLite stores exactly).

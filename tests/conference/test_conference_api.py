@@ -649,3 +649,23 @@ def test_the_commission_presents_a_published_request_at_a_coming_event(
     moved = present(elsewhere, f"/v1/events/{later}/roster")
     assert moved.status_code == 200, moved.text
     assert moved.json()["event_id"] == later
+
+
+def test_a_programme_plans_days_to_come(conference: Conference, app: FastAPI) -> None:
+    """A day before today where the event is held is refused beside ``days``, nothing
+    written; today itself is fine (late arrangements on the day)."""
+    Clock(dt.datetime(2037, 11, 4, 16, 30, tzinfo=dt.UTC)).install(app)  # 00:30, 5 Nov
+    path = f"/v1/events/{conference.event_id}/programme"
+    before = conference.get(path, None).json()
+
+    yesterday = conference.api.client.put(
+        path, json=programme(days=["2037-11-04", "2037-11-05"]), headers=conference.api.admin
+    )
+    today = conference.api.client.put(path, json=programme(tables=3), headers=conference.api.admin)
+
+    assert yesterday.status_code == 422
+    assert [(e["field"], e["code"]) for e in yesterday.json()["errors"]] == [
+        ("days", "day_in_the_past")
+    ]
+    assert today.status_code == 200, today.text
+    assert before["tables"] == 2

@@ -301,6 +301,22 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     assert dict(ERROR.findall(backwards.text)) == {
         "hours": "时间段 14:00-12:00 的结束时间早于开始时间：请先写较早的时间。"
     }
+    # A first day already past: meetings are planned, not recorded.
+    past = commission.post(
+        path,
+        {
+            "first_day": "2020-01-01",
+            "days": "1",
+            "hours": "09:00-10:00",
+            "minutes": "30",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(past.text)) == {
+        "first_day": "请选择今天或之后的日期：会面需提前安排。"
+    }
     # Five-minute meetings over a long day are too many slots: said beside the length.
     too_fine = commission.post(
         path,
@@ -482,6 +498,10 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     }
     solved = commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
     assert solved.headers["location"] == f"{path}?done=solved"
+    # The programme is fixed now: its form is shown read-only, without a button to save.
+    locked = commission.get(f"/commission/events/{world.event_id}/programme").text
+    assert '<fieldset class="plain" disabled>' in locked
+    assert "保存时段与桌位" not in locked
     page = commission.get(path, done="solved")
     assert "日程方案已生成" in page.text
     assert "已证明是最优方案" in page.text
@@ -670,6 +690,7 @@ def test_an_event_that_is_over_offers_nothing_more_to_ask_or_answer(
     button, a meeting left pending is shown as not answered in time with no answer forms,
     the startup has nobody to invite there, a stale form posted anyway is told the event is
     over, and the commission's tabs say so and offer no proposing or solving."""
+    clock = Clock(dt.datetime(2001, 4, 20, tzinfo=dt.UTC)).install(app)
     event_id = api.create_event("2001 浦东投资促进大会", date="2001-05-01")
     past = {**PROGRAMME, "days": ["2001-05-01"]}
     assert api.client.put(
@@ -680,7 +701,6 @@ def test_an_event_that_is_over_offers_nothing_more_to_ask_or_answer(
     mandate = api.create_investor(investor, name="往届资本一期")["id"]
     request = api.create_request(startup, company="往届科技", event_id=event_id)["id"]
     api.publish(request)
-    clock = Clock(dt.datetime(2001, 4, 20, tzinfo=dt.UTC)).install(app)
     asked = api.client.post(
         f"/v1/events/{event_id}/meetings",
         json={"financing_request_id": request, "investor_profile_id": mandate},

@@ -363,6 +363,7 @@ async def save_programme(
     visitor: CommissionVisitor,
     event: EventInPath,
     form: SubmittedForm,
+    now: Now,
 ) -> Response:
     """Days from the first day, the day's slots from the periods of meeting hours; checked by
     the API's schema with every problem beside its field, nothing written on any."""
@@ -385,7 +386,11 @@ async def save_programme(
         return _programme_page(request, session, visitor, event, state)
     start_writing(session)
     try:
-        programme.replace(session=session, principal=visitor, event=event, data=checked)
+        programme.replace(session=session, principal=visitor, event=event, data=checked, now=now)
+    except Invalid:
+        session.rollback()
+        state.add("first_day", "day_in_the_past")
+        return _programme_page(request, session, visitor, event, state)
     except Conflict:
         problem = translate(
             "A schedule is solved for this event: its slots, tables and cap can no longer change."
