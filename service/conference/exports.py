@@ -396,7 +396,9 @@ def render_table_plan(
 ) -> tuple[bytes, str, str]:
     """The plan as ``output_format``: its bytes, media type and file name. A PDF raises
     ``PdfUnavailable`` where this machine cannot draw one."""
-    filename = f"table-plan-{plan.event.id}.{output_format}"
+    # The conference's day first, for a downloads folder, then enough of its id to tell two
+    # events of one day apart (ASCII: every browser keeps the name as it is).
+    filename = f"table-plan-{plan.event.date.isoformat()}-{plan.event.id[:8]}.{output_format}"
     if output_format == "html":
         return render_table_plan_html(plan, language).encode("utf-8"), HTML_MEDIA_TYPE, filename
     if output_format == "pdf":

@@ -356,7 +356,11 @@ def read_agenda(
         return Response(
             content=agendas.as_icalendar(agenda),
             media_type=ICALENDAR,
-            headers={"Content-Disposition": 'attachment; filename="agenda.ics"'},
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="agenda-{event.date.isoformat()}-{event.id[:8]}.ics"'
+                )
+            },
         )
     return agenda_out(agenda)
 

@@ -95,6 +95,14 @@ def get(*, session: Session, event_id: str, for_update: bool = False) -> Event:
     return event
 
 
+def soonest_first(listed: Sequence[Event], today: dt.date) -> list[Event]:
+    """Events as a person looks for one: those still to come first, soonest first; then
+    those held, latest first."""
+    coming = sorted((e for e in listed if e.date >= today), key=lambda e: (e.date, e.name))
+    held = sorted((e for e in listed if e.date < today), key=lambda e: (e.date, e.name))
+    return [*coming, *reversed(held)]
+
+
 def names_of(*, session: Session, event_ids: set[str]) -> dict[str, str]:
     """Each of these events' names, by id (an id of no event is left out)."""
     if not event_ids:

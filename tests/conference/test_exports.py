@@ -109,7 +109,7 @@ def test_the_workbook_has_a_row_per_placed_meeting_in_local_time(solved: Solved)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == XLSX
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="table-plan-{solved.event_id}.xlsx"'
+        f'attachment; filename="table-plan-2026-11-05-{solved.event_id[:8]}.xlsx"'
     )
     workbook = load_workbook(filename=io.BytesIO(response.content))
     assert workbook.sheetnames == ["桌位表", "时段×桌号", "说明"]
@@ -170,7 +170,7 @@ def test_the_pdf_names_every_company_and_investor_as_text(solved: Solved, tmp_pa
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == (
-        f'inline; filename="table-plan-{solved.event_id}.pdf"'
+        f'inline; filename="table-plan-2026-11-05-{solved.event_id[:8]}.pdf"'
     )
     assert response.content.startswith(b"%PDF-")
     text = _pdftotext(response.content, tmp_path)

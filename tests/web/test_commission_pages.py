@@ -49,15 +49,14 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     assert dict(FIELD_ERROR.findall(again.text)) == {"name": "已有同名活动。"}
     page = browser.get("/commission/events")
     assert page.text.count("<td>2026 浦东投资促进大会</td>") == 1
-    # Listed by date, whatever the order they were made in.
-    assert (
-        browser.post(
-            "/commission/events", {"name": "更早的活动", "date": "2026-03-01", "place": ""}
-        ).status_code
-        == 303
-    )
+    # Listed by date, whatever the order they were made in: coming events first, soonest
+    # first, then those held, latest first.
+    for name, day in (("更早的活动", "2026-03-01"), ("下届大会", "2099-03-01")):
+        made = browser.post("/commission/events", {"name": name, "date": day, "place": ""})
+        assert made.status_code == 303
     by_date = browser.get("/commission/events").text
-    assert by_date.index("更早的活动") < by_date.index("2026 浦东投资促进大会")
+    positions = [by_date.index(n) for n in ("下届大会", "2026 浦东投资促进大会", "更早的活动")]
+    assert positions == sorted(positions)
     listed = api.client.get("/v1/events", headers=api.admin).json()["items"]
     assert [e["name"] for e in listed].count("2026 浦东投资促进大会") == 1
 

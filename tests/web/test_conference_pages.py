@@ -409,7 +409,9 @@ def test_the_commission_proposes_filters_and_calls_off_meetings(
         path, {"financing_request_id": world.request, "investor_profile_id": world.mandate}
     )
     assert dict(ERROR.findall(twice.text)) == {
-        "investor_profile_id": "这对双方在本活动中已有会面。"
+        "investor_profile_id": (
+            "这对双方已在本活动中约见过（待答复）；同一对双方在一个活动中只约见一次。"
+        )
     }
     (meeting,) = world.meetings()
     assert meeting["requested_by"] == "commission"
@@ -530,6 +532,9 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     ics = world.startup_browser.get(f"/v1/events/{world.event_id}/agenda", format="ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert b"DTSTART;TZID=Asia/Shanghai:20371105T093000" in ics.content
+    assert ics.headers["content-disposition"] == (
+        f'attachment; filename="agenda-2026-11-05-{world.event_id[:8]}.ics"'
+    )
     # In the reader's language, as the page that links it.
     described = icalendar.Calendar.from_ical(ics.content)
     (meeting,) = described.walk("VEVENT")

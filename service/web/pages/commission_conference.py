@@ -45,6 +45,7 @@ from service.outcomes import service as outcomes
 from service.outcomes.pairs import live_deals
 from service.outcomes.schemas import OutcomeWrite
 from service.ranking.dependencies import MatchIndexDep
+from service.web.conference_labels import meeting_status
 from service.web.forms import FormState, validated
 from service.web.pages.common import (
     CommissionVisitor,
@@ -126,7 +127,7 @@ def conference_events(
     ).tuples():
         counts.setdefault(event_id, Counter())[status.value] = count
     summaries = []
-    for event in sorted(listed, key=lambda e: (e.date, e.name)):
+    for event in events.soonest_first(listed, outcomes.today()):
         days = slots_by_day(session, event)
         summaries.append(
             EventSummary(
@@ -519,9 +520,18 @@ async def propose_pair(
         session.rollback()
         return _meetings_page(request, session, visitor, event)
     except Conflict:
-        state.errors["investor_profile_id"] = translate(
-            "This pair has a meeting at this event already."
+        # Said with where that meeting stands: a declined one is not "a meeting already".
+        standing = session.scalar(
+            select(Meeting.status).where(
+                Meeting.event_id == event.id,
+                Meeting.financing_request_id == state.values["financing_request_id"],
+                Meeting.investor_profile_id == state.values["investor_profile_id"],
+            )
         )
+        state.errors["investor_profile_id"] = translate(
+            "This pair was asked to meet at this event already (%(status)s); a pair is asked "
+            "once per event."
+        ) % {"status": meeting_status(standing) if standing else "—"}
     except (Invalid, NotFound):
         state.errors["financing_request_id"] = translate(
             "Choose a published request presented at this event."

@@ -21,6 +21,7 @@ from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.audit_wording import AUDIT_OBJECT_TYPES
 from service.i18n.catalogs import translate
+from service.outcomes import service as outcomes
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.serving import DEFAULT_MODEL_VERSION
 from service.reports import service as reports
@@ -45,8 +46,9 @@ LISTED = 50
 
 
 def _by_date(listed: Sequence[Event]) -> list[Event]:
-    """By date, as on the conference page: an officer looks an event up by when it is."""
-    return sorted(listed, key=lambda e: (e.date, e.name))
+    """As on the conference page: the coming events first, soonest first, then those held,
+    latest first (an officer looks an event up by when it is)."""
+    return events.soonest_first(listed, outcomes.today())
 
 
 @router.get("/commission/events")

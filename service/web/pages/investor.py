@@ -34,6 +34,7 @@ from service.impressions.dependencies import ImpressionLogDep
 from service.impressions.log import ImpressionLog
 from service.investors import service as investors
 from service.matches.service import MatchFilters, note_shown, rank_requests_for_investor
+from service.outcomes import service as outcomes
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow
@@ -240,7 +241,7 @@ def _matches_page(
         "sectors": reference.sectors,
         "stages": reference.stages,
         "regions": reference.regions,
-        "events": known_events,
+        "events": events.soonest_first(known_events, outcomes.today()),
         "pass_reasons": list(PassReason),
         # After an answer the page opens at that request (or at the passes): the notice is
         # shown there, where the investor looks, not at the top of the page.

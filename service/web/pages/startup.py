@@ -124,17 +124,14 @@ def _form_context(session: Session, state: FormState, **extra: Any) -> dict[str,
     reference = get_reference_data()
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
     today = outcomes.today()
-    # Coming events first, soonest first; those over (kept: a request may record where it
-    # was shown) after them, marked, latest first.
-    coming = sorted((e for e in listed if e.date >= today), key=lambda e: (e.date, e.name))
-    over = sorted((e for e in listed if e.date < today), key=lambda e: (e.date, e.name))
+    # Those over are offered too (a request may record where it was shown), marked.
     return {
         "form": state,
         "sectors": reference.sectors,
         "stages": reference.stages,
         "regions": reference.regions,
         "currencies": reference.entries("currency"),
-        "events": [*coming, *reversed(over)],
+        "events": events.soonest_first(listed, today),
         "today": today,
         **extra,
     }
