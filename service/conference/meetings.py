@@ -289,6 +289,17 @@ def latest_schedule(session: Session, event_id: str) -> Schedule | None:
     ).first()
 
 
+def previous_schedule(session: Session, event_id: str) -> Schedule | None:
+    """The schedule the newest one replaced (None before a second solve)."""
+    return session.scalars(
+        select(Schedule)
+        .where(Schedule.event_id == event_id)
+        .order_by(Schedule.created_at.desc(), Schedule.id.desc())
+        .offset(1)
+        .limit(1)
+    ).first()
+
+
 def seats_in(session: Session, schedule: Schedule | None, time_zone: str) -> dict[str, SeatOut]:
     """Each meeting's seat in ``schedule``, by meeting id."""
     if schedule is None:

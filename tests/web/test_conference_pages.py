@@ -789,3 +789,34 @@ def test_the_commission_presents_a_published_request_at_the_event(world: World) 
     }
     stepfun = api.client.get(f"/v1/financing-requests/{world.request}", headers=api.admin)
     assert stepfun.json()["event_id"] == world.event_id
+
+
+def test_a_meeting_moved_by_a_new_schedule_says_where_it_was(world: World, api: ApiClient) -> None:
+    """The investor is no longer free when its confirmed meeting sits: saving says the
+    commission will move it. Once solved again, both sides' meetings pages and the
+    commission's list say the new time and the old one."""
+    meeting_id = _confirmed(world, world.investor, world.mandate)
+    commission = _commission(api)
+    schedule = f"/commission/events/{world.event_id}/schedule"
+    solved = commission.post(schedule, {"coverage_k": "1", "time_limit_seconds": "5"})
+    assert solved.status_code == 303
+    seat = world.meeting(meeting_id)["seat"]
+    slots = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
+    other_slot = next(s["id"] for s in slots["slots"] if s["id"] != seat["slot_id"])
+    path = f"/investor/events/{world.event_id}/availability"
+
+    saved = world.investor_browser.post(path, {"slot_ids": [other_slot]})
+
+    assert saved.headers["location"] == f"{path}?done=availability_moving"
+    assert "投资促进委员会将重新安排" in world.investor_browser.follow(saved).text
+    again = commission.post(
+        schedule, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"}
+    )
+    assert again.status_code == 303
+    moved = world.meeting(meeting_id)["seat"]
+    assert moved["slot_id"] == other_slot
+    was = dt.datetime.fromisoformat(seat["local_start"])
+    note = f"时间已调整：原定 2037年11月5日 {was:%H:%M}，第{seat['table']}桌。"
+    assert note in world.startup_browser.get("/startup/meetings").text
+    assert note in world.investor_browser.get("/investor/meetings").text
+    assert note in commission.get(f"/commission/events/{world.event_id}/meetings").text

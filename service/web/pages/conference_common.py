@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Event, Meeting, MeetingAnswer, MeetingSide, MeetingStatus
 from service.conference import meetings, programme
-from service.conference.schemas import MeetingOut, SlotOut
+from service.conference.schemas import MeetingOut, SeatOut, SlotOut
 from service.events import service as events
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
@@ -82,6 +82,9 @@ class MeetingView:
     event_scheduled: bool
     # The event has been held: the meeting is on record, nothing more to answer or call off.
     over: bool = False
+    # Where the schedule before the newest one had seated it, when the newest moved it: the
+    # people who noted the old time (or downloaded it) are told.
+    moved_from: SeatOut | None = None
 
     @property
     def id(self) -> str:
@@ -105,6 +108,9 @@ def meeting_views(
         event = events.get(session=session, event_id=event_id)
         scheduled = meetings.latest_schedule(session, event.id) is not None
         over = event_over(session, event)
+        before = meetings.seats_in(
+            session, meetings.previous_schedule(session, event.id), event.time_zone
+        )
         for out in meetings.meetings_out(session, of_event, event):
             answer = (
                 out.investor_answer
@@ -128,9 +134,17 @@ def meeting_views(
                     ),
                     event_scheduled=scheduled,
                     over=over,
+                    moved_from=_moved_from(before.get(out.id), out.seat),
                 )
             )
     return sorted(views, key=lambda v: (v.event.date, v.meeting.created_at, v.meeting.id))
+
+
+def _moved_from(before: SeatOut | None, now: SeatOut | None) -> SeatOut | None:
+    """The earlier seat when the meeting sits elsewhere now (another slot or table)."""
+    if before is None or now is None:
+        return None
+    return None if (before.slot_id, before.table) == (now.slot_id, now.table) else before
 
 
 def reason_field(kind: str, meeting_id: str) -> str:

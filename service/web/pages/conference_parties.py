@@ -65,6 +65,11 @@ NOTICES = {
     "declined": N_("You declined; the other side reads your reason."),
     "cancelled": N_("The meeting is called off; the other side reads your reason."),
     "availability": N_("Your free slots are saved."),
+    "availability_moving": N_(
+        "Your free slots are saved. Some of your confirmed meetings are now at a time you are "
+        "not free: the commission will move them, and your meetings page will show the new "
+        "time."
+    ),
     # Saved on purpose, perhaps, but it keeps every meeting of theirs out of the schedule.
     "availability_none": N_(
         "Saved: you are free at no time, so no meeting of yours can be placed. Tick the slots "
@@ -333,6 +338,19 @@ def _availability_page(
     return render(request, visitor, "conference/availability.html", context)
 
 
+def _seated_outside(session: Session, visitor: Principal, event: Event, free: set[str]) -> bool:
+    """Whether a confirmed meeting of the visitor's at ``event`` sits in the current
+    schedule at a slot they are no longer free in (the commission will have to move it)."""
+    seats = meetings.seats_in(session, meetings.latest_schedule(session, event.id), event.time_zone)
+    return any(
+        m.event_id == event.id
+        and m.status is MeetingStatus.ACCEPTED
+        and (seat := seats.get(m.id)) is not None
+        and seat.slot_id not in free
+        for m in _my_meetings(session, visitor)
+    )
+
+
 async def _save_availability(
     request: Request,
     session: Session,
@@ -354,7 +372,13 @@ async def _save_availability(
         except Invalid:
             state.errors["slot_ids"] = translate("Choose among this event's slots.")
         else:
-            done = "availability" if checked.slot_ids else "availability_none"
+            done = (
+                "availability_none"
+                if not checked.slot_ids
+                else "availability_moving"
+                if _seated_outside(session, visitor, event, set(checked.slot_ids))
+                else "availability"
+            )
             return redirect(request, f"{party.prefix}/events/{event.id}/availability?done={done}")
     return _availability_page(request, session, visitor, party, event, state)
 
