@@ -506,8 +506,9 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert "保存时段与桌位" not in locked
     page = commission.get(path, done="solved")
     assert "日程方案已生成" in page.text
-    assert "已证明是最优方案" in page.text
-    assert "对照：按匹配度从高到低依次安排，可达到1个。" in page.text
+    assert "最佳方案：已确认没有更好的排法" in page.text
+    assert "作为对照：若只按匹配度从高到低依次排，能达到1个。" in page.text
+    assert "最多相差" not in page.text  # a proven best has no gap to speak of
     assert "在双方都有空且有空桌的时段里，其中一方已有其他会面。" in page.text
     assert "这是本活动的第一版日程方案。" in page.text
 
