@@ -85,7 +85,7 @@ class FeedbackEventOut(BaseModel):
         )
 
 
-FEEDBACK_DISPLAY_EXAMPLE = {"action": "已约见", "reason": None, "amount": None}
+FEEDBACK_DISPLAY_EXAMPLE = {"action": "已会面洽谈", "reason": None, "amount": None}
 
 
 class FeedbackDisplayOut(BaseModel):
@@ -176,7 +176,7 @@ class FeedbackOut(BaseModel):
         )
 
 
-INTEREST_DISPLAY_EXAMPLE = {"kind": "私募股权", "origin": "境内", "action": "已约见"}
+INTEREST_DISPLAY_EXAMPLE = {"kind": "私募股权", "origin": "境内", "action": "已会面洽谈"}
 
 
 class InterestDisplayOut(BaseModel):

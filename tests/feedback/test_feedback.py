@@ -128,7 +128,7 @@ def test_a_startup_learns_only_of_interest_in_its_own_requests(api: ApiClient) -
         "updated_at",
         "display",
     }
-    assert items[0]["display"] == {"kind": "私募股权", "origin": "境内", "action": "已约见"}
+    assert items[0]["display"] == {"kind": "私募股权", "origin": "境内", "action": "已会面洽谈"}
     other_startup = api.create_account("startup")
     assert api.client.get(path, headers=other_startup.headers).status_code == 404
     assert api.client.get(path, headers=investor.headers).status_code == 403

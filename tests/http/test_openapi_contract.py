@@ -26,7 +26,9 @@ with its area code in brackets ("(021) 5555 0100"). And for an event that is ove
 more meeting requests, answers, proposals or schedules (409, said in those operations'
 descriptions), and for the commission presenting a published request at an event
 (PUT /v1/events/{event_id}/roster/{financing_request_id}), and a programme's days being
-today or later (its description, its example's days). Change it only
+today or later (its description, its example's days), and the Chinese name of the
+"meeting" feedback action in two examples (已会面洽谈, apart from asking to meet at a
+conference). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -37,7 +39,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "224c9388bf7dcfd49a8d975ca81c2a9d4de46ca91d2aba48f31ba575480532e3"
+RECORDED_SHA256 = "333945516670bf2143f59accf0406be18564dbeec331af41de148085c718cf85"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -161,7 +161,7 @@ def test_the_commission_reads_what_each_version_showed_investors(
     assert "<h1>默认权重</h1>" in page.text
     assert "<dt>展示配对数</dt><dd>2</dd>" in page.text
     assert "<dt>展示后有意向</dt><dd>1（50.0%）</dd>" in page.text
-    assert "<dt>已约见</dt><dd>1</dd>" in page.text
+    assert "<dt>已会面洽谈</dt><dd>1</dd>" in page.text
     rows = _band_rows(page.text)
     assert list(rows) == ["第1–3名", "第4–10名", "第11–20名", "第21名及以后"]
     assert rows["第1–3名"] == ["2", "1", "50.0%", "1", "0"]
