@@ -42,13 +42,13 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     assert location.startswith("/commission/events?created=")
     shown = browser.get("/commission/events", created=location.split("=", 1)[1]).text
     assert "已创建活动“2026 浦东投资促进大会”，日期为2026年11月5日星期四。" in shown
-    assert '<td class="nowrap">2026年11月5日星期四</td>' in shown
+    assert '<td data-label="日期" class="nowrap">2026年11月5日星期四</td>' in shown
     again = browser.post(
         "/commission/events", {"name": "2026 浦东投资促进大会", "date": "2026-11-06", "place": ""}
     )
     assert dict(FIELD_ERROR.findall(again.text)) == {"name": "已有同名活动。"}
     page = browser.get("/commission/events")
-    assert page.text.count("<td>2026 浦东投资促进大会</td>") == 1
+    assert page.text.count('<td data-label="名称">2026 浦东投资促进大会</td>') == 1
     # Listed by date, whatever the order they were made in: coming events first, soonest
     # first, then those held, latest first.
     for name, day in (("更早的活动", "2026-03-01"), ("下届大会", "2099-03-01")):
