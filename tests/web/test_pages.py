@@ -355,9 +355,14 @@ def test_opening_the_address_a_form_posts_to_is_a_page_too(api: ApiClient) -> No
 
 
 def test_a_page_of_another_role_is_refused(api: ApiClient) -> None:
-    _, _, browser = _signed_in(api, "investor")
+    account = api.create_account("investor", name="红杉中国")
+    browser = Browser(api.client)
+    browser.sign_in(new_person(api, account, signed_in=False))
     assert browser.get("/commission/review").status_code == 403
-    assert browser.get("/startup").status_code == 403
+    refused = browser.get("/startup")
+    assert refused.status_code == 403
+    # It says whose page it is and as whom the reader is signed in.
+    assert "此页面仅供融资企业账户使用；您当前以“红杉中国”的身份登录。" in refused.text
 
 
 def test_the_commission_reviews_several_requests_at_once(api: ApiClient) -> None:

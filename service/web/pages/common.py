@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from models import Role
 from service.http.auth import Principal
 from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
 from service.web.csrf import CSRF_FIELD, form_token_is_valid
 from service.web.responses import page, sign_in_location
 from service.web.responses import redirect as redirect_to
@@ -68,10 +69,22 @@ def refused_role(request: Request, visitor: Principal | None, role: Role) -> Res
             request,
             visitor,
             translate("Not available"),
-            translate("This page is for another kind of account."),
+            translate(
+                "This page is for %(kind)s accounts; you are signed in for %(account)s. Your "
+                "own pages are in the menu above."
+            )
+            % {"kind": translate(_ROLE_NAMES[role]), "account": visitor.name},
             403,
         )
     return None
+
+
+# Who a page is for, as the refusal names them.
+_ROLE_NAMES = {
+    Role.COMMISSION: N_("the commission's"),
+    Role.INVESTOR: N_("investors'"),
+    Role.STARTUP: N_("companies'"),
+}
 
 
 async def checked_form(request: Request) -> FormData | None:
