@@ -739,6 +739,11 @@ def test_an_event_that_is_over_offers_nothing_more_to_ask_or_answer(
     assert "problem=over" in stale.headers["location"]
     assert "该活动已结束" in investor_browser.follow(stale).text
     office = commission_browser(api)
+    index = office.get("/commission/conference").text
+    assert (
+        '2001 浦东投资促进大会</strong> <span class="status status-cancelled">已结束</span>'
+        in index
+    )
     for tab in ("meetings", "schedule"):
         page = office.get(f"/commission/events/{event_id}/{tab}").text
         assert "本活动已结束" in page

@@ -111,6 +111,7 @@ class EventSummary:
     slots: int
     meetings: Counter[str]
     schedule: Schedule | None
+    over: bool = False
 
 
 @router.get("/commission/conference")
@@ -136,6 +137,7 @@ def conference_events(
                 slots=sum(len(day.slots) for day in days),
                 meetings=counts.get(event.id, Counter()),
                 schedule=meetings.latest_schedule(session, event.id),
+                over=event_over(session, event),
             )
         )
     return render(request, visitor, "commission/conference.html", {"summaries": summaries})
