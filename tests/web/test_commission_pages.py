@@ -147,7 +147,8 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
     assert "摘要" in page.text
     assert "孤立科技" in page.text  # named among the requests not covered
     report_id = location.rsplit("/", 1)[1]
-    assert f"/v1/reports/{report_id}?format=pdf" in page.text
+    # "下载" downloads: the browser saves the file even where it could show it.
+    assert f'href="/v1/reports/{report_id}?format=pdf" download>' in page.text
     listed = browser.get("/commission/reports")
     assert location in listed.text
     assert "匹配报告：全部已发布需求" in listed.text  # the service's title, in the reader's words
