@@ -6,6 +6,7 @@ what was typed, once. The pages stay free of console errors and requests off 127
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -82,4 +83,115 @@ def test_a_form_sent_after_signing_out_elsewhere_is_kept_and_sent_after_signing_
         form.get_by_role("button", name="提交审核").click()
     assert urlsplit(form.url).path == "/startup"
     assert _titles_filed(server, startup["id"]) == [TITLE]
+    assert visit.problems == []
+
+
+def _scheduled_meeting(server: LiveServer, startup_id: str, startup_key: str) -> None:
+    """A conference next month where the startup's published request has a confirmed,
+    scheduled meeting: its agenda offers the .ics download."""
+    day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).date().isoformat()
+    event = call_api(
+        server, "POST", "/v1/events", json={"name": "会话过期测试大会", "date": day}
+    ).json()["id"]
+    call_api(
+        server,
+        "PUT",
+        f"/v1/events/{event}/programme",
+        json={"days": [day], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2},
+    )
+    investor = call_api(
+        server, "POST", "/v1/accounts", json={"role": "investor", "name": "会话资本"}
+    ).json()
+    mandate = call_api(
+        server,
+        "POST",
+        "/v1/investors",
+        json={
+            "owner_account_id": investor["id"],
+            "name": "会话资本一期",
+            "kind": "vc",
+            "origin": "domestic",
+            "sectors": ["ai"],
+            "stages": ["series_a"],
+            "ticket_min": "10000000",
+            "ticket_max": "1000000000",
+            "currency": "CNY",
+        },
+    ).json()["id"]
+    created = call_api(
+        server,
+        "POST",
+        "/v1/financing-requests",
+        json={
+            "owner_account_id": startup_id,
+            "company": "星河机器人",
+            "title": "日程测试",
+            "summary": "日程测试",
+            "sectors": ["ai"],
+            "amount": "200000000",
+            "currency": "CNY",
+            "stage": "series_a",
+            "event_id": event,
+        },
+    ).json()["id"]
+    path = f"/v1/financing-requests/{created}"
+    etag = call_api(server, "GET", path).headers["etag"]
+    call_api(
+        server, "POST", f"{path}/review", headers={"If-Match": etag}, json={"decision": "publish"}
+    )
+    meeting = call_api(
+        server,
+        "POST",
+        f"/v1/events/{event}/meetings",
+        json={"financing_request_id": created, "investor_profile_id": mandate},
+    ).json()["id"]
+    # The commission proposed it (the bootstrap key): each side accepts with its own key.
+    for key in (investor["api_key"], startup_key):
+        call_api(
+            server,
+            "POST",
+            f"/v1/meetings/{meeting}/answer",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"answer": "accepted"},
+        )
+    call_api(server, "POST", f"/v1/events/{event}/schedules", json={})
+
+
+def test_a_download_after_signing_out_elsewhere_waits_for_signing_in(
+    browser: Browser, server: LiveServer
+) -> None:
+    """A download link saves whatever answers it: after the session ended that would be the
+    sign-in page as a file. The link is held with the same notice; once signed in again, the
+    same click downloads the agenda."""
+    startup = call_api(
+        server, "POST", "/v1/accounts", json={"role": "startup", "name": "星河日程"}
+    ).json()
+    _scheduled_meeting(server, startup["id"], startup["api_key"])
+    username = invite_person(server, startup["id"], "galaxy.agenda", password=PASSWORD)
+    visit: Visit = open_visit(browser, "session-keeper-download")
+    sign_in(visit, server, username, "/startup/agenda", password=PASSWORD)
+    agenda = visit.page
+    link = agenda.get_by_role("link", name="加入我的日历（.ics）")
+
+    elsewhere = agenda.context.new_page()
+    elsewhere.goto(f"{server.url}/startup")
+    with elsewhere.expect_navigation():
+        elsewhere.get_by_role("button", name="退出登录").click()
+    agenda.bring_to_front()
+    downloads: list[object] = []
+    agenda.on("download", lambda download: downloads.append(download))
+    link.click()
+    agenda.locator("#session-ended").wait_for(state="visible")
+    assert downloads == []
+
+    elsewhere.get_by_label("用户名").fill(username)
+    elsewhere.get_by_label("密码").fill(PASSWORD)
+    with elsewhere.expect_navigation():
+        elsewhere.get_by_role("button", name="登录").click()
+    elsewhere.close()
+    agenda.bring_to_front()
+    with agenda.expect_download() as saved:
+        link.click()
+    assert saved.value.suggested_filename.startswith("agenda-")
+    assert saved.value.suggested_filename.endswith(".ics")
     assert visit.problems == []

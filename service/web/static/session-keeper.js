@@ -5,8 +5,9 @@
 // signed-out server and lose it. So, on pages of a signed-in person:
 // - while they type, the session is confirmed (which also counts as activity) at most once
 //   per check interval;
-// - before a form is posted, the session is confirmed once more; if it has ended, the form
-//   stays as typed and a notice asks them to sign in again in another tab, then send it;
+// - before a form is posted (or a file downloaded), the session is confirmed once more; if it
+//   has ended, the form stays as typed and a notice asks them to sign in again in another
+//   tab, then send it;
 // - coming back to the tab confirms it again, so the notice goes once they have signed in.
 // Without this script (or if the check cannot be made) forms post as they always did.
 (function () {
@@ -76,6 +77,29 @@
     if (document.visibilityState === "visible") {
       confirm();
     }
+  });
+
+  // A download link saves whatever answers it: after the session ended, that would be the
+  // sign-in page saved as a file. So it is confirmed first, as a form is.
+  var confirmedLink = null;
+  document.addEventListener("click", function (event) {
+    var link = event.target && event.target.closest ? event.target.closest("a[download]") : null;
+    if (!link) {
+      return;
+    }
+    if (confirmedLink === link) {
+      confirmedLink = null;
+      return;
+    }
+    event.preventDefault();
+    confirm().then(function (state) {
+      if (state === false) {
+        notice.focus();
+        return;
+      }
+      confirmedLink = link;
+      link.click();
+    });
   });
 
   document.addEventListener("submit", function (event) {
