@@ -96,8 +96,10 @@ def _presented_request(
     session: Session, principal: Principal, event: Event, request_id: str
 ) -> FinancingRequest:
     """A published request of this event that the caller may see (404 otherwise)."""
+    # Locked (PostgreSQL): a request being moved to another event meanwhile is met where
+    # it ends up, never at the event it just left.
     financing_request = financing_requests.get_visible(
-        session=session, principal=principal, request_id=request_id
+        session=session, principal=principal, request_id=request_id, for_update=True
     )
     if financing_request.status is not RequestStatus.PUBLISHED:
         raise Invalid(

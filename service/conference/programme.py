@@ -30,16 +30,19 @@ def slots_of(session: Session, event_id: str) -> list[EventSlot]:
 class EventOver(Conflict):
     """What is asked belongs to a conference still to come, and this one has been held."""
 
+    slug, title = "event-over", "The event is over"
+
 
 def last_day(session: Session, event: Event) -> dt.date:
     """The event's last day in its own time zone: its date, or its last slot's day when
     the meeting programme runs on past it."""
-    last_end = session.scalar(
-        select(func.max(EventSlot.ends_at)).where(EventSlot.event_id == event.id)
+    # The last slot's start: a slot ending at midnight belongs to the day it started.
+    last_start = session.scalar(
+        select(func.max(EventSlot.starts_at)).where(EventSlot.event_id == event.id)
     )
-    if last_end is None:
+    if last_start is None:
         return event.date
-    return max(event.date, local(last_end, event.time_zone).date())
+    return max(event.date, local(last_start, event.time_zone).date())
 
 
 def is_over(session: Session, event: Event, now: dt.datetime) -> bool:
@@ -109,7 +112,9 @@ def replace(
     now: dt.datetime,
 ) -> list[EventSlot]:
     """Set the programme; its slots are replaced while no schedule points at them. Its days
-    are today or later where the event is held: meetings are planned, not recorded."""
+    are today or later where the event is held: meetings are planned, not recorded. An
+    event that is over keeps the programme it was held with (new days would reopen it)."""
+    refuse_when_over(session, event, now, "changing the programme")
     today = local(now, data.time_zone).date()
     if min(data.days) < today:
         raise Invalid(

@@ -23,6 +23,8 @@ OBJECT_TYPE = "financing_request"
 class StillMeeting(Conflict):
     """The request has meetings still to happen at the event it is presented at now."""
 
+    slug, title = "request-has-meetings", "The request has meetings at its event"
+
     def __init__(self, event: Event, live: int) -> None:
         super().__init__(
             f"This request has {live} pending or accepted meetings at '{event.name}'; call "

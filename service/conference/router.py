@@ -167,8 +167,9 @@ def present_request(
     now: Now,
 ) -> FinancingRequestOut:
     """Present a published request at the event (commission only; a no-op when it is there
-    already). 409 when the event is over, or when the request has pending or accepted
-    meetings at the coming event it is presented at now."""
+    already). 422 for a request not published; 409 when the event is over
+    (``/problems/event-over``), or when the request has pending or accepted meetings at the
+    coming event it is presented at now (``/problems/request-has-meetings``)."""
     financing_request = financing_requests.get_visible(
         session=session, principal=principal, request_id=financing_request_id, for_update=True
     )

@@ -256,11 +256,12 @@ def _conference_day(
 ) -> None:
     """The events' meeting programmes (where an event kept by a reset has none yet) and the
     demo's meeting requests: the investor asks, the startup accepts where the data says."""
+    now = dt.datetime.now(dt.UTC)
     for key, event in data["events"].items():
         if "programme" not in event:
             continue
         stored = events.get(session=session, event_id=event_ids[key])
-        if programme.slots_of(session, stored.id):
+        if programme.slots_of(session, stored.id) or programme.is_over(session, stored, now):
             continue
         fields = {k: v for k, v in event["programme"].items() if k != "note"}
         programme.replace(
@@ -268,19 +269,17 @@ def _conference_day(
             principal=acting,
             event=stored,
             data=ProgrammeWrite.model_validate(fields),
-            now=dt.datetime.now(dt.UTC),
+            now=now,
         )
     plan = data.get("meetings")
     if not plan:
         return
     event = events.get(session=session, event_id=event_ids[plan["event"]])
+    if programme.is_over(session, event, now):
+        # A reset kept the conference (other data names it) and it has been held since:
+        # nobody asks to meet there any more, the demo's people included.
+        return
     index = MatchIndex(make_default_scorer)
-    # The demo's meetings are asked for and answered as of the week before its conference:
-    # in time whether it is still to come (as loaded) or was held meanwhile (an event a
-    # reset keeps while other data names it).
-    asked_at = dt.datetime.combine(
-        event.date - dt.timedelta(days=7), dt.time(9), tzinfo=ZoneInfo(event.time_zone)
-    )
     for pair in plan["pairs"]:
         investor, profile_id = mandates[pair["investor"]]
         startup, financing_request = presented[pair["company"]]
@@ -291,7 +290,7 @@ def _conference_day(
             event=event,
             financing_request_id=financing_request.id,
             investor_profile_id=profile_id,
-            now=asked_at,
+            now=now,
         )
         if pair["accepted"]:
             meetings.answer(
@@ -299,7 +298,7 @@ def _conference_day(
                 principal=_principal(startup),
                 meeting=meeting,
                 data=MeetingAnswerWrite.model_validate({"answer": "accepted"}),
-                now=asked_at,
+                now=now,
             )
 
 
@@ -424,7 +423,7 @@ def remove_demo(session: Session, data: dict[str, Any]) -> dict[str, int]:
     removed["events"] = _delete(
         session,
         Event,
-        Event.name.in_([e["name"] for e in data["events"].values()]),
+        Event.name.in_([e["name"] for e in data["events"].values()] + FORMER_EVENT_NAMES),
         Event.id.not_in(named_events),
         Event.id.not_in(reported_events),
     )
@@ -433,6 +432,8 @@ def remove_demo(session: Session, data: dict[str, Any]) -> dict[str, int]:
 
 
 THURSDAY = 3  # date.weekday()
+# The demo's events under names of earlier versions, removed by a reset like its own.
+FORMER_EVENT_NAMES = ["2025 Shanghai City Investment Promotion Conference (CIIE)"]
 
 
 def read_demo_data(

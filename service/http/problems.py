@@ -446,6 +446,23 @@ def unexpected_error_response(request: Request | None) -> JSONResponse:
 UnexpectedErrorPage = Callable[[Request, str | None], Response | None]
 
 
+def _error_page(request: Request) -> Response | None:
+    """A person's page after an unexpected error, in their language: the web application
+    puts its maker on the app's state (this layer does not know pages). None for a program,
+    or when making the page fails too: then the problem document is the answer."""
+    app = request.scope.get("app")
+    page_for: UnexpectedErrorPage | None = getattr(
+        getattr(app, "state", None), "unexpected_error_page", None
+    )
+    if page_for is None:
+        return None
+    try:
+        return page_for(request, current_request_id())
+    except Exception:
+        logger.exception("the error page failed too")
+        return None
+
+
 class UnexpectedErrorMiddleware:
     """Answers an unexpected error with a 500 problem that carries the request id.
 
@@ -478,13 +495,7 @@ class UnexpectedErrorMiddleware:
                 raise
             logger.exception("unhandled error", exc_info=exc)
             request = Request(scope)
-            # A person's page gets a page in their language (the web application puts its
-            # maker on the app's state; this layer does not know pages), a program the problem.
-            page_for: UnexpectedErrorPage | None = getattr(
-                scope["app"].state, "unexpected_error_page", None
-            )
-            answer = page_for(request, current_request_id()) if page_for else None
-            await (answer or unexpected_error_response(request))(scope, receive, send)
+            await (_error_page(request) or unexpected_error_response(request))(scope, receive, send)
 
 
 def _problem_responses(statuses: Sequence[tuple[int, str]]) -> dict[int | str, dict[str, Any]]:

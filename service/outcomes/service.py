@@ -191,9 +191,17 @@ def _engaged_profile(
     )
 
 
-def open_deal(*, session: Session, principal: Principal, data: OutcomeWrite) -> Outcome:
+def open_deal(
+    *,
+    session: Session,
+    principal: Principal,
+    data: OutcomeWrite,
+    met_at_event_id: str | None = None,
+) -> Outcome:
     """A deal in negotiation between a mandate and a published request; one live deal (not
-    abandoned) per pair."""
+    abandoned) per pair. It counts for the event the pair met at (``met_at_event_id``, from a
+    meeting), else for the one presenting the request now: the commission may have put the
+    request on a later event's roster since they met."""
     if principal.is_commission or principal.role is Role.INVESTOR:
         try:
             profile = investors.get_visible(
@@ -220,7 +228,7 @@ def open_deal(*, session: Session, principal: Principal, data: OutcomeWrite) -> 
     outcome = Outcome(
         investor_profile_id=profile.id,
         financing_request_id=financing_request.id,
-        event_id=financing_request.event_id,
+        event_id=met_at_event_id or financing_request.event_id,
         stage=OutcomeStage.NEGOTIATING,
         currency=financing_request.currency,
         funds_in_place=Decimal(0),

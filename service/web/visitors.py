@@ -21,6 +21,8 @@ from service.i18n.reasons import N_
 
 
 def web_visitor(request: Request, session: SessionDep, now: Now) -> Principal | None:
+    # The request's one instant, for what a page shows as past or to come (``page_now``).
+    request.state.now = now
     token = request.cookies.get(SESSION_COOKIE)
     principal = signed_in_principal(session, token, now) if token else None
     if principal is not None:
@@ -30,6 +32,13 @@ def web_visitor(request: Request, session: SessionDep, now: Now) -> Principal | 
 
 
 Visitor = Annotated[Principal | None, Depends(web_visitor)]
+
+
+def page_now(request: Request) -> dt.datetime:
+    """The instant the page's request happens at: the clock its writes are judged by (every
+    page depends on ``web_visitor``, which notes it)."""
+    now: dt.datetime | None = getattr(request.state, "now", None)
+    return now if now is not None else dt.datetime.now(dt.UTC)
 
 
 async def visitor_outside_a_route(request: Request) -> Principal | None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import AuditRecord, Meeting
-from tests.support.factories import Account, ApiClient
+from tests.support.factories import COMING_DAY, Account, ApiClient
 from tests.support.people import Clock
 
 PROBLEM = "application/problem+json"
@@ -74,7 +74,7 @@ class Conference:
 
 @pytest.fixture
 def conference(api: ApiClient) -> Conference:
-    event_id = api.create_event("2026 Shanghai conference day")
+    event_id = api.create_event("2026 Shanghai conference day", date=COMING_DAY)
     set_up = api.client.put(f"/v1/events/{event_id}/programme", json=programme(), headers=api.admin)
     assert set_up.status_code == 200, set_up.text
     investor = api.create_account("investor", "Hillhouse")
@@ -132,7 +132,7 @@ def test_the_programme_has_slots_in_utc_and_local_time(conference: Conference) -
 def test_a_bad_programme_is_a_problem_naming_the_field(
     api: ApiClient, overrides: dict[str, Any], field: str
 ) -> None:
-    event_id = api.create_event("Bad programme")
+    event_id = api.create_event("Bad programme", date=COMING_DAY)
     response = api.client.put(
         f"/v1/events/{event_id}/programme", json=programme(**overrides), headers=api.admin
     )
@@ -239,7 +239,7 @@ def test_a_commission_proposal_waits_for_both_sides(conference: Conference) -> N
 def test_an_unpublished_or_other_events_request_cannot_be_met(
     conference: Conference, api: ApiClient
 ) -> None:
-    elsewhere = api.create_event("Another event")
+    elsewhere = api.create_event("Another event", date=COMING_DAY)
     stray = api.create_request(conference.startup, event_id=elsewhere)["id"]
     api.publish(stray)
     unpublished = api.create_request(conference.startup, event_id=conference.event_id)["id"]
@@ -659,13 +659,40 @@ def test_a_programme_plans_days_to_come(conference: Conference, app: FastAPI) ->
     before = conference.get(path, None).json()
 
     yesterday = conference.api.client.put(
-        path, json=programme(days=["2037-11-04", "2037-11-05"]), headers=conference.api.admin
+        path,
+        json=programme(days=["2037-11-04", "2037-11-05"], tables=5),
+        headers=conference.api.admin,
     )
+    after_refusal = conference.get(path, None).json()
     today = conference.api.client.put(path, json=programme(tables=3), headers=conference.api.admin)
 
     assert yesterday.status_code == 422
     assert [(e["field"], e["code"]) for e in yesterday.json()["errors"]] == [
         ("days", "day_in_the_past")
     ]
+    assert after_refusal == before  # nothing written
     assert today.status_code == 200, today.text
-    assert before["tables"] == 2
+    assert today.json()["tables"] == 3
+
+
+def test_an_event_held_keeps_its_programme_and_its_last_day_counts(
+    conference: Conference, app: FastAPI
+) -> None:
+    """A programme running past the event's date keeps the event open through its last
+    slot's day; once that day is over, new days cannot reopen it."""
+    clock = Clock(dt.datetime(2037, 11, 1, tzinfo=dt.UTC)).install(app)
+    path = f"/v1/events/{conference.event_id}/programme"
+    two_days = programme(days=["2037-11-05", "2037-11-06"])
+    assert conference.api.client.put(path, json=two_days, headers=conference.api.admin).is_success
+    clock.now = dt.datetime(2037, 11, 6, 12, tzinfo=dt.UTC)  # the second day, 20:00 local
+    assert conference.ask(conference.investor, conference.request, conference.mandate)
+    clock.now = dt.datetime(2037, 11, 6, 16, tzinfo=dt.UTC)  # 00:00 on the 7th in Shanghai
+
+    reopened = conference.api.client.put(
+        path, json=programme(days=["2037-11-20"]), headers=conference.api.admin
+    )
+
+    assert reopened.status_code == 409
+    assert reopened.json()["type"] == "/problems/event-over"
+    read = conference.get(path, None).json()
+    assert [s["local_start"][:10] for s in read["slots"]] == ["2037-11-05"] * 2 + ["2037-11-06"] * 2

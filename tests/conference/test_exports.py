@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from service.conference.exports import table_ranges
 from service.reports import pdf
-from tests.support.factories import Account, ApiClient
+from tests.support.factories import COMING_DAY, Account, ApiClient
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROGRAMME = {
@@ -70,7 +70,7 @@ class Solved:
 @pytest.fixture
 def solved(api: ApiClient) -> Solved:
     """Two investors each meet two startups (one named like a formula) over two days."""
-    event_id = api.create_event("2037 浦东投资促进大会", place="浦东嘉里中心")
+    event_id = api.create_event("2037 浦东投资促进大会", date=COMING_DAY, place="浦东嘉里中心")
     set_up = api.client.put(f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=api.admin)
     assert set_up.status_code == 200, set_up.text
     startups = [api.create_account("startup", name) for name in ("阶跃星辰", "公式企业")]
@@ -109,7 +109,7 @@ def test_the_workbook_has_a_row_per_placed_meeting_in_local_time(solved: Solved)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == XLSX
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="table-plan-2026-11-05-{solved.event_id[:8]}.xlsx"'
+        f'attachment; filename="table-plan-2037-11-05-{solved.event_id[:8]}.xlsx"'
     )
     workbook = load_workbook(filename=io.BytesIO(response.content))
     assert workbook.sheetnames == ["桌位表", "时段×桌号", "说明"]
@@ -170,7 +170,7 @@ def test_the_pdf_names_every_company_and_investor_as_text(solved: Solved, tmp_pa
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == (
-        f'inline; filename="table-plan-2026-11-05-{solved.event_id[:8]}.pdf"'
+        f'inline; filename="table-plan-2037-11-05-{solved.event_id[:8]}.pdf"'
     )
     assert response.content.startswith(b"%PDF-")
     text = _pdftotext(response.content, tmp_path)
@@ -217,7 +217,7 @@ def test_only_the_commission_reads_a_solved_plan(solved: Solved, api: ApiClient)
             headers=solved.startup.headers,
         )
         assert refused.status_code == 403
-    unsolved = api.create_event("No schedule yet")
+    unsolved = api.create_event("No schedule yet", date=COMING_DAY)
     missing = api.client.get(
         f"/v1/events/{unsolved}/table-plan", params={"format": "xlsx"}, headers=api.admin
     )

@@ -21,7 +21,7 @@ from httpx import Response
 from sqlalchemy import Connection
 
 from tests.support.database import undone_afterwards
-from tests.support.factories import ApiClient, bearer, investor_payload, request_payload
+from tests.support.factories import COMING_DAY, ApiClient, bearer, investor_payload, request_payload
 from tests.support.people import new_person
 
 ACTORS = ("anon", "badkey", "inv_a", "inv_b", "su_x", "su_y", "admin", "comm")
@@ -986,7 +986,7 @@ def build_world(api: ApiClient) -> World:
         "PA": api.create_investor(inv_a, name="PA")["id"],
         "PB": api.create_investor(inv_b, name="PB")["id"],
         "RX_draft": api.create_request(su_x, title="RX_draft", status="draft")["id"],
-        "EV": api.create_event("matrix conference"),
+        "EV": api.create_event("matrix conference", date=COMING_DAY),
         MISSING: str(uuid.uuid4()),
     }
     for owner, label in [

@@ -143,7 +143,7 @@ def test_a_500_on_a_page_is_a_page_in_the_readers_language(app: FastAPI, api: Ap
     assert chinese.status_code == 500
     assert chinese.headers["content-type"].startswith("text/html")
     assert "系统出错了" in chinese.text
-    assert f"请将此编号告知投资促进委员会：{chinese.headers['x-request-id']}。" in chinese.text
+    assert f"请将此编号告知商务委：{chinese.headers['x-request-id']}。" in chinese.text
     assert "Something went wrong on our side" in english.text
     for problem in (api_address, program):
         assert problem.status_code == 500

@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import Connection
 
 from tests.support.database import undone_afterwards
-from tests.support.factories import ApiClient, bearer
+from tests.support.factories import COMING_DAY, ApiClient, bearer
 from tests.support.people import new_person
 
 # Examples Hypothesis draws per operation and generation mode; an operation with a small
@@ -120,7 +120,7 @@ def build_world(api: ApiClient) -> World:
     investor = api.create_account("investor", "generated investor")
     startup = api.create_account("startup", "generated startup")
     profile = api.create_investor(investor, name="generated fund")
-    event_id = api.create_event("generated conference")
+    event_id = api.create_event("generated conference", date=COMING_DAY)
     programme = api.client.put(
         f"/v1/events/{event_id}/programme",
         json={"days": ["2037-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 1},

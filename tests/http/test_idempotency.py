@@ -22,7 +22,13 @@ from service.http.idempotency import (
     Claim,
 )
 from tests.support.database import row_counts
-from tests.support.factories import Account, ApiClient, investor_payload, request_payload
+from tests.support.factories import (
+    COMING_DAY,
+    Account,
+    ApiClient,
+    investor_payload,
+    request_payload,
+)
 from tests.support.feedback_worlds import contrarian_world
 
 PROBLEM = "application/problem+json"
@@ -245,7 +251,7 @@ class ConferenceDay:
 
 def _conference_day(w: World) -> ConferenceDay:
     def make() -> ConferenceDay:
-        event_id = w.api.create_event("Recipe conference day")
+        event_id = w.api.create_event("Recipe conference day", date=COMING_DAY)
         programme = w.api.client.put(
             f"/v1/events/{event_id}/programme",
             json={

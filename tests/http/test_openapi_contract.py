@@ -28,7 +28,8 @@ descriptions), and for the commission presenting a published request at an event
 (PUT /v1/events/{event_id}/roster/{financing_request_id}), and a programme's days being
 today or later (its description, its example's days), and the Chinese name of the
 "meeting" feedback action in two examples (已会面洽谈, apart from asking to meet at a
-conference). Change it only
+conference), and the problem types of those two refusals named in the roster route's
+description (event-over, request-has-meetings). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -39,7 +40,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "333945516670bf2143f59accf0406be18564dbeec331af41de148085c718cf85"
+RECORDED_SHA256 = "e9e1f43f97871ab15682eba949c1a3ab64de2ee747674e8fb06540e56cae3caf"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

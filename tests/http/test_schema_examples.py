@@ -19,7 +19,7 @@ from httpx import Response
 from pydantic import BaseModel
 
 from service.http.problems import FieldProblem, Problem
-from tests.support.factories import Account, ApiClient
+from tests.support.factories import COMING_DAY, Account, ApiClient
 from tests.support.people import Person, accept, invite, new_person
 
 # The schema modules whose examples this checks.
@@ -178,7 +178,7 @@ class Conference:
     @classmethod
     def set_up(cls, sender: Sender) -> Conference:
         api = sender.api
-        event_id = api.create_event(f"Conference {uuid.uuid4()}")
+        event_id = api.create_event(f"Conference {uuid.uuid4()}", date=COMING_DAY)
         programme = sender.api.client.put(
             f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=sender.headers
         )
@@ -270,7 +270,7 @@ SENDERS: dict[str, Callable[[Sender, dict[str, Any]], Response]] = {
     )(Conference.set_up(s)),
     "MeetingCreate": _meeting_create,
     "ProgrammeWrite": lambda s, body: s.api.client.put(
-        f"/v1/events/{s.api.create_event(f'Programme {uuid.uuid4()}')}/programme",
+        f"/v1/events/{s.api.create_event(f'Programme {uuid.uuid4()}', date=COMING_DAY)}/programme",
         json=body,
         headers=s.headers,
     ),

@@ -45,6 +45,11 @@ def request_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
+# A conference day still to come: an event held takes no more meetings, so the suite's
+# conferences with meetings are held then.
+COMING_DAY = "2037-11-05"
+
+
 @dataclass(frozen=True)
 class Account:
     id: str

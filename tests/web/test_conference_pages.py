@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.core.clock import current_time
-from tests.support.factories import Account, ApiClient
+from tests.support.factories import COMING_DAY, Account, ApiClient
 from tests.support.people import Clock, new_person
 from tests.support.web import Browser, commission_browser
 
@@ -63,7 +63,7 @@ class World:
 
 @pytest.fixture
 def world(api: ApiClient) -> World:
-    event_id = api.create_event("2037 浦东投资促进大会", place="浦东")
+    event_id = api.create_event("2037 浦东投资促进大会", date=COMING_DAY, place="浦东")
     set_up = api.client.put(f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=api.admin)
     assert set_up.status_code == 200, set_up.text
     investor = api.create_account("investor", "高瓴资本")
@@ -430,7 +430,7 @@ def test_the_commission_proposes_filters_and_calls_off_meetings(
     }
     assert commission.post(cancel, {"reason": "企业已完成本轮融资"}).status_code == 303
     assert world.meeting(meeting["id"])["status"] == "cancelled"
-    other_event = api.create_event("另一场活动")
+    other_event = api.create_event("另一场活动", date=COMING_DAY)
     elsewhere = commission.post(
         f"/commission/events/{other_event}/meetings/{meeting['id']}/cancel", {"reason": "x"}
     )
@@ -534,7 +534,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert ics.headers["content-type"].startswith("text/calendar")
     assert b"DTSTART;TZID=Asia/Shanghai:20371105T093000" in ics.content
     assert ics.headers["content-disposition"] == (
-        f'attachment; filename="agenda-2026-11-05-{world.event_id[:8]}.ics"'
+        f'attachment; filename="agenda-2037-11-05-{world.event_id[:8]}.ics"'
     )
     # In the reader's language, as the page that links it.
     described = icalendar.Calendar.from_ical(ics.content)
@@ -684,7 +684,7 @@ def test_the_commission_opens_the_deal_of_an_accepted_meeting(world: World, api:
         flags=re.DOTALL,
     )
     assert len(deals()) == 1
-    other_event = api.create_event("另一场活动")
+    other_event = api.create_event("另一场活动", date=COMING_DAY)
     elsewhere = commission.post(f"/commission/events/{other_event}/meetings/{meeting_id}/deal", {})
     assert elsewhere.status_code == 404
 
@@ -727,6 +727,7 @@ def test_an_event_that_is_over_offers_nothing_more_to_ask_or_answer(
     matches = investor_browser.get(f"/investor/mandates/{mandate}/matches").text
     assert "2001 浦东投资促进大会" in matches
     assert "在会上约见" not in matches
+    assert "在2001 浦东投资促进大会的会面：活动结束前未获答复" in matches
     mine = investor_browser.get("/investor/meetings").text
     assert "活动结束前未获答复" in mine
     assert "同意会面" not in mine
@@ -814,7 +815,7 @@ def test_a_meeting_moved_by_a_new_schedule_says_where_it_was(world: World, api: 
     saved = world.investor_browser.post(path, {"slot_ids": [other_slot]})
 
     assert saved.headers["location"] == f"{path}?done=availability_moving"
-    assert "投资促进委员会将重新安排" in world.investor_browser.follow(saved).text
+    assert "商务委将重新安排" in world.investor_browser.follow(saved).text
     again = commission.post(
         schedule, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"}
     )
@@ -822,7 +823,27 @@ def test_a_meeting_moved_by_a_new_schedule_says_where_it_was(world: World, api: 
     moved = world.meeting(meeting_id)["seat"]
     assert moved["slot_id"] == other_slot
     was = dt.datetime.fromisoformat(seat["local_start"])
-    note = f"时间已调整：原定 2037年11月5日 {was:%H:%M}，第{seat['table']}桌。"
+    note = f"安排已调整：原定 2037年11月5日 {was:%H:%M}，第{seat['table']}桌。"
     assert note in world.startup_browser.get("/startup/meetings").text
     assert note in world.investor_browser.get("/investor/meetings").text
     assert note in commission.get(f"/commission/events/{world.event_id}/meetings").text
+
+
+def test_a_deal_opened_from_a_meeting_counts_for_the_event_where_they_met(
+    world: World, api: ApiClient, app: FastAPI
+) -> None:
+    """The conference is held; the commission puts the request on next year's roster; the
+    deal it then opens from the meeting at the conference counts for that conference."""
+    meeting_id = _confirmed(world, world.investor, world.mandate)
+    Clock(dt.datetime(2037, 11, 10, tzinfo=dt.UTC)).install(app)
+    next_year = api.create_event("2038 浦东投资促进大会", date="2038-11-04")
+    moved = api.client.put(f"/v1/events/{next_year}/roster/{world.request}", headers=api.admin)
+    assert moved.status_code == 200, moved.text
+
+    opened = _commission(api).post(
+        f"/commission/events/{world.event_id}/meetings/{meeting_id}/deal", {}
+    )
+
+    assert opened.status_code == 303
+    (deal,) = api.client.get("/v1/outcomes", headers=api.admin).json()["items"]
+    assert deal["event_id"] == world.event_id

@@ -104,7 +104,7 @@ def test_an_investor_opens_a_deal_from_its_meeting_and_records_its_steps(
     assert signed.status_code == 303
     assert signed.headers["location"] == f"/outcomes/{outcome_id}?recorded=sign"
     page = browser.get(f"/outcomes/{outcome_id}", recorded="sign").text
-    assert "已记录：签约（金额）。" in page
+    assert "已记录：已签约。" in page
     assert "已签约" in page
     assert "3亿元" in page
     assert f"<dt>注册期限</dt><dd>{months_after(today(), 3).isoformat()}</dd>" in page

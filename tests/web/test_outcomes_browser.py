@@ -185,7 +185,7 @@ def test_an_investor_takes_a_deal_to_funds_in_place_and_the_commission_reads_the
     investor.check("deal-negotiating")
 
     _record(page, "sign", **{"金额（人民币）": "30亿"})
-    assert "已记录：签约（金额）。" in page.locator(".notice").inner_text()
+    assert "已记录：已签约。" in page.locator(".notice").inner_text()
     assert page.locator("#deal-stage").inner_text() == "已签约"
     assert page.locator("#deal-signed").inner_text().startswith("30亿元")
     _record(page, "register", **{"统一社会信用代码": CREDIT_CODE})

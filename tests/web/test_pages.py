@@ -239,10 +239,10 @@ def test_a_startup_reads_each_requests_history_the_commission_unnamed(api: ApiCl
     history = page.split("<summary>历史记录</summary>")[1].split("</details>")[0]
     steps = re.findall(r"<li>[^·]+ · ([^·]+) · ([^<]+)</li>", history)
     # Newest first: the commission sent it back with its note, after this person created it.
-    assert steps[0] == ("投资促进委员会", "退回融资需求 · 请补充财务报表")
+    assert steps[0] == ("商务委", "退回融资需求 · 请补充财务报表")
     # The startup's own person by name.
     assert steps[-1][1] == "创建融资需求"
-    assert steps[-1][0] not in {"投资促进委员会", "—"}
+    assert steps[-1][0] not in {"商务委", "—"}
     assert "Not ours" not in page
 
 
@@ -821,13 +821,13 @@ def test_a_new_startup_is_told_what_happens_and_its_name_is_offered(api: ApiClie
     browser.sign_in(new_person(api, startup, signed_in=False))
 
     first = browser.get("/startup").text
-    assert "提交后由投资促进委员会审核" in first
+    assert "提交后由商务委审核" in first
     form = browser.get("/startup/requests/new").text
     assert '<input id="company" name="company" value="星河智算"' in form
 
     created = api.create_request(startup)
     waiting = browser.get("/startup").text
-    assert "等待投资促进委员会审核" in waiting
+    assert "等待商务委审核" in waiting
     api.publish(created["id"])
     assert "如需更改，请撤回后重新提交" in browser.get("/startup").text
 
@@ -904,3 +904,16 @@ def test_a_download_opened_signed_out_asks_to_sign_in_and_comes_back(api: ApiCli
     )
     assert program.status_code == 401
     assert program.headers["content-type"] == "application/problem+json"
+
+
+def test_lists_on_an_english_page_are_joined_as_english_writes_them(api: ApiClient) -> None:
+    account, _, browser = _signed_in(api, "investor")
+    api.create_investor(account, sectors=["ai", "quantum"])
+    chinese = browser.get("/investor").text
+    browser.post("/language", {"language": "en", "next": "/investor"})
+
+    english = browser.get("/investor").text
+
+    assert "人工智能、量子科技" in chinese
+    assert "Artificial intelligence, Quantum technology" in english
+    assert "、" not in english

@@ -33,9 +33,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-def _titles_filed(server: LiveServer, account_id: str) -> list[str]:
+def _filed(server: LiveServer, account_id: str) -> list[tuple[str, str]]:
+    """The account's requests: title and status (submitted: the button pressed was sent)."""
     listed = call_api(server, "GET", "/v1/financing-requests", params={"limit": 100}).json()
-    return [r["title"] for r in listed["items"] if r["owner_account_id"] == account_id]
+    return [
+        (r["title"], r["status"]) for r in listed["items"] if r["owner_account_id"] == account_id
+    ]
 
 
 def test_a_form_sent_after_signing_out_elsewhere_is_kept_and_sent_after_signing_in(
@@ -65,11 +68,11 @@ def test_a_form_sent_after_signing_out_elsewhere_is_kept_and_sent_after_signing_
     form.bring_to_front()
     form.get_by_role("button", name="提交审核").click()
     notice.wait_for(state="visible")
-    assert "您填写的内容仍保留在本页" in notice.inner_text()
+    assert "本页及您填写的内容都会保留" in notice.inner_text()
     assert urlsplit(form.url).path == "/startup/requests/new"
     assert form.get_by_label("标题").input_value() == TITLE
     assert form.get_by_label("融资金额").input_value() == "2亿"
-    assert _titles_filed(server, startup["id"]) == []
+    assert _filed(server, startup["id"]) == []
     visit.check("signed-out-notice")
 
     elsewhere.get_by_label("用户名").fill(username)
@@ -82,7 +85,7 @@ def test_a_form_sent_after_signing_out_elsewhere_is_kept_and_sent_after_signing_
     with form.expect_navigation():
         form.get_by_role("button", name="提交审核").click()
     assert urlsplit(form.url).path == "/startup"
-    assert _titles_filed(server, startup["id"]) == [TITLE]
+    assert _filed(server, startup["id"]) == [(TITLE, "submitted")]
     assert visit.problems == []
 
 

@@ -19,7 +19,7 @@ from models import WebhookDelivery, WebhookEvent
 from service.cli.worker import expand_publications
 from service.ranking.index import MatchIndex
 from service.ranking.serving import make_default_scorer
-from tests.support.factories import Account, ApiClient, investor_payload
+from tests.support.factories import COMING_DAY, Account, ApiClient, investor_payload
 
 ALL = [
     "match.created",
@@ -70,7 +70,7 @@ def test_conference_day_and_outcomes_tell_both_parties_and_the_commission(
     startup, commission = api.create_account("startup"), api.create_account("commission")
     profile_id = api.create_investor(investor)["id"]
     api.create_investor(stranger)
-    event_id = api.create_event("webhook conference")
+    event_id = api.create_event("webhook conference", date=COMING_DAY)
     programme = api.client.put(
         f"/v1/events/{event_id}/programme",
         json={"days": ["2037-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2},
@@ -240,7 +240,7 @@ def test_a_commission_proposal_tells_both_parties_it_asks(
     investor, stranger = api.create_account("investor"), api.create_account("investor")
     startup, commission = api.create_account("startup"), api.create_account("commission")
     profile_id = api.create_investor(investor)["id"]
-    event_id = api.create_event("proposals conference")
+    event_id = api.create_event("proposals conference", date=COMING_DAY)
     programme = api.client.put(
         f"/v1/events/{event_id}/programme",
         json={"days": ["2037-11-05"], "slots": [{"start": "09:00", "minutes": 30}], "tables": 2},

@@ -64,6 +64,7 @@ from service.web.pages.conference_common import (
     slots_by_day,
 )
 from service.web.responses import redirect
+from service.web.visitors import page_now
 
 router = APIRouter(include_in_schema=False)
 LISTED = 500
@@ -137,7 +138,7 @@ def conference_events(
                 slots=sum(len(day.slots) for day in days),
                 meetings=counts.get(event.id, Counter()),
                 schedule=meetings.latest_schedule(session, event.id),
-                over=event_over(session, event),
+                over=event_over(session, event, page_now(request)),
             )
         )
     return render(request, visitor, "commission/conference.html", {"summaries": summaries})
@@ -341,7 +342,7 @@ def _programme_page(
     context = {
         "event": event,
         "tab": "programme",
-        "over": event_over(session, event),
+        "over": event_over(session, event, page_now(request)),
         "form": state or FormState(values=_programme_values(session, event)),
         "days": days,
         "fits": _fits_the_form(days),
@@ -449,11 +450,11 @@ def _meetings_page(
         status.value
         for status in session.scalars(select(Meeting.status).where(Meeting.event_id == event.id))
     )
-    views = meeting_views(session, found, None)
+    views = meeting_views(session, found, None, page_now(request))
     context = {
         "event": event,
         "tab": "meetings",
-        "over": event_over(session, event),
+        "over": event_over(session, event, page_now(request)),
         "views": views,
         # Each listed pair's deal under way: a link to it, else (an accepted meeting) a button.
         "deals": live_deals(
@@ -611,6 +612,7 @@ async def open_deal_of_meeting(
             session=session,
             principal=visitor,
             data=OutcomeWrite(investor_profile_id=pair[0], financing_request_id=pair[1]),
+            met_at_event_id=meeting.event_id,
         )
     except Conflict:
         # Opened meanwhile (another officer, or one of the two sides): show that one.
@@ -700,7 +702,7 @@ async def propose_for_coverage(
     context = {
         "event": event,
         "tab": "meetings",
-        "over": event_over(session, event),
+        "over": event_over(session, event, page_now(request)),
         "made": proposals_out(session, event, made),
         "asked": checked,
     }
@@ -731,7 +733,10 @@ def _schedule_page(
     if schedule is not None:
         reasons = {left.meeting_id: left.reason.value for left in schedule.left_out}
         stored = list(session.scalars(select(Meeting).where(Meeting.id.in_(list(reasons)))))
-        left_out = [(view, reasons[view.id]) for view in meeting_views(session, stored, None)]
+        left_out = [
+            (view, reasons[view.id])
+            for view in meeting_views(session, stored, None, page_now(request))
+        ]
         placed = Counter(p.financing_request_id for p in schedule.placements)
         below = [
             BelowK(item, placed[item.id])
@@ -749,7 +754,7 @@ def _schedule_page(
     context = {
         "event": event,
         "tab": "schedule",
-        "over": event_over(session, event),
+        "over": event_over(session, event, page_now(request)),
         "schedule": schedule,
         "left_out": left_out,
         "below": below,
@@ -838,7 +843,7 @@ def table_plan_page(
     context = {
         "event": event,
         "tab": "table-plan",
-        "over": event_over(session, event),
+        "over": event_over(session, event, page_now(request)),
         "plan": plan,
         "days": days,
         "tables": list(range(1, (event.tables or 0) + 1)),

@@ -37,10 +37,10 @@ def programme_events(session: Session) -> list[Event]:
     )
 
 
-def event_over(session: Session, event: Event) -> bool:
-    """Whether the event has been held, for what a page offers (the services refuse the
-    writes themselves, on the request's clock)."""
-    return programme.is_over(session, event, dt.datetime.now(dt.UTC))
+def event_over(session: Session, event: Event, now: dt.datetime) -> bool:
+    """Whether the event has been held at ``now`` (the page's ``page_now``), for what a page
+    offers; the services refuse the writes themselves, on the same clock."""
+    return programme.is_over(session, event, now)
 
 
 def find_event(session: Session, event_id: str | None) -> Event | None:
@@ -96,7 +96,7 @@ class MeetingView:
 
 
 def meeting_views(
-    session: Session, found: Sequence[Meeting], side: MeetingSide | None
+    session: Session, found: Sequence[Meeting], side: MeetingSide | None, now: dt.datetime
 ) -> list[MeetingView]:
     """``found`` with their names and seats, event by event (a seat is the event's newest
     schedule's); ``side`` is the reader's side of each meeting (None: the commission)."""
@@ -107,7 +107,7 @@ def meeting_views(
     for event_id, of_event in by_event.items():
         event = events.get(session=session, event_id=event_id)
         scheduled = meetings.latest_schedule(session, event.id) is not None
-        over = event_over(session, event)
+        over = event_over(session, event, now)
         before = meetings.seats_in(
             session, meetings.previous_schedule(session, event.id), event.time_zone
         )

@@ -53,6 +53,7 @@ from service.web.pages.conference_common import (
 )
 from service.web.pages.mandates import OwnMandate
 from service.web.responses import redirect
+from service.web.visitors import page_now
 
 router = APIRouter(include_in_schema=False)
 NOTICES = {
@@ -168,9 +169,13 @@ class Invitable:
 
 
 def _invitable(
-    session: Session, visitor: Principal, chosen: list[Event], found: list[Meeting]
+    session: Session,
+    visitor: Principal,
+    chosen: list[Event],
+    found: list[Meeting],
+    now: dt.datetime,
 ) -> list[Invitable]:
-    by_id = {e.id: e for e in chosen if e.tables and not event_over(session, e)}
+    by_id = {e.id: e for e in chosen if e.tables and not event_over(session, e, now)}
     asked = {(m.financing_request_id, m.investor_profile_id, m.event_id) for m in found}
     own = _own_presented(session, visitor, set(by_id))
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in own])
@@ -199,7 +204,7 @@ def _meetings_page(
     chosen = next((e for e in shown_events if e.id == chosen_id), None)
     if chosen is not None:
         found = [m for m in found if m.event_id == chosen.id]
-    views = meeting_views(session, found, party.side)
+    views = meeting_views(session, found, party.side, page_now(request))
     notice, problem = _notices(request)
     context: dict[str, Any] = {
         "party": party.role.value,
@@ -216,7 +221,9 @@ def _meetings_page(
         "notice": notice,
         "problem": problem,
         "invitable": (
-            _invitable(session, visitor, [chosen] if chosen else shown_events, found)
+            _invitable(
+                session, visitor, [chosen] if chosen else shown_events, found, page_now(request)
+            )
             if party is STARTUP
             else []
         ),

@@ -50,6 +50,7 @@ from service.web.pages.common import (
 from service.web.pages.conference_common import event_over, programme_events
 from service.web.pages.mandates import OwnMandate
 from service.web.responses import redirect
+from service.web.visitors import page_now
 
 router = APIRouter(include_in_schema=False)
 MATCHES_PER_PAGE = 20
@@ -219,14 +220,15 @@ def _matches_page(
     reference = get_reference_data()
     shown_ids = [m.financing_request.id for m in matches.items]
     notice = _matches_notice(query.get("done"))
+    with_programme = programme_events(session)
     context = {
         "mandate": mandate,
         "matches": matches,
         # Conference day: a request presented at an event with a meeting programme can be
-        # asked for a meeting (once per event); the ones asked show where they stand.
-        "with_programme": {e.id: e for e in programme_events(session)},
+        # asked for a meeting (once per event); the ones asked show where they stand...
+        "with_programme": {e.id: e for e in with_programme},
         # ...unless the event has been held: it is named, with no button.
-        "over_events": {e.id for e in programme_events(session) if event_over(session, e)},
+        "over_events": {e.id for e in with_programme if event_over(session, e, page_now(request))},
         "asked": {
             meeting.financing_request_id: meeting
             for meeting in session.scalars(

@@ -58,6 +58,15 @@ STEP_LABELS = {
     OutcomeStepKind.AMEND: N_("Amend the signed amount (with a reason)"),
     OutcomeStepKind.ABANDON: N_("Abandon (with a reason)"),
 }
+# A step as the deal's history and the notice after recording it say it: what happened.
+DONE_LABELS = {
+    OutcomeStepKind.SIGN: N_("Signed"),
+    OutcomeStepKind.REGISTER: N_("Company registered"),
+    OutcomeStepKind.TRANCHE: N_("Funds arrived"),
+    OutcomeStepKind.PRODUCE: N_("Production started"),
+    OutcomeStepKind.AMEND: N_("Signed amount amended"),
+    OutcomeStepKind.ABANDON: N_("Abandoned"),
+}
 OVERDUE_LABELS = {
     "registration": N_("Registration overdue"),
     "production": N_("Production overdue"),
@@ -94,6 +103,10 @@ def step_label(kind: OutcomeStepKind | str) -> str:
     return translate(STEP_LABELS.get(OutcomeStepKind(kind), str(kind)))
 
 
+def done_label(kind: OutcomeStepKind | str) -> str:
+    return translate(DONE_LABELS.get(OutcomeStepKind(kind), str(kind)))
+
+
 def overdue_label(flag: str) -> str:
     return translate(OVERDUE_LABELS.get(str(flag), str(flag)))
 
@@ -109,6 +122,7 @@ LABELS = {
     "short_money": short_money,
     "stage_label": stage_label,
     "step_label": step_label,
+    "done_label": done_label,
     "overdue_label": overdue_label,
     "rate": rate_text,
 }
@@ -217,7 +231,7 @@ def one_deal(outcome_id: str, request: Request, session: SessionDep, visitor: Vi
     context = _deal_context(session, reader, outcome)
     recorded = request.query_params.get("recorded", "")
     if recorded in OutcomeStepKind.__members__.values():
-        context["notice"] = translate(N_("Recorded: %(step)s.")) % {"step": step_label(recorded)}
+        context["notice"] = translate(N_("Recorded: %(step)s.")) % {"step": done_label(recorded)}
     elif request.query_params.get("opened"):
         context["notice"] = translate(
             N_("The deal is open (negotiating): record its signing, registration and funds here.")

@@ -5,11 +5,13 @@
 // signed-out server and lose it. So, on pages of a signed-in person:
 // - while they type, the session is confirmed (which also counts as activity) at most once
 //   per check interval;
-// - before a form is posted (or a file downloaded), the session is confirmed once more; if it
-//   has ended, the form stays as typed and a notice asks them to sign in again in another
-//   tab, then send it;
+// - before a form is posted (or a file downloaded: after the session ended that would save
+//   the sign-in page as the file), the session is confirmed once more; if it has ended,
+//   nothing is sent, the page stays as it is and a notice asks them to sign in again in
+//   another tab, then come back and carry on;
 // - coming back to the tab confirms it again, so the notice goes once they have signed in.
-// Without this script (or if the check cannot be made) forms post as they always did.
+// When the check cannot be made (no answer within a few seconds, no network), forms post and
+// links download as they would without this script.
 (function () {
   "use strict";
   var notice = document.getElementById("session-ended");
@@ -17,14 +19,24 @@
     return;
   }
   var checkMs = Number(notice.getAttribute("data-check-seconds")) * 1000 || 600000;
+  var answerMs = 5000;
   var typedSinceCheck = false;
-  var lastConfirmed = Date.now();
-  var confirmedForm = null;
   var checking = false;
+  var passing = null; // the form or link just confirmed: its next event goes through
 
   function alive() {
-    // true: signed in; false: the session has ended; null: could not tell (network).
-    return fetch("/session/state", { credentials: "same-origin", cache: "no-store" })
+    // true: signed in; false: the session has ended; null: could not tell.
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller
+      ? window.setTimeout(function () {
+          controller.abort();
+        }, answerMs)
+      : null;
+    return fetch("/session/state", {
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: controller ? controller.signal : undefined,
+    })
       .then(function (response) {
         return response.ok ? response.json() : null;
       })
@@ -35,19 +47,42 @@
         function () {
           return null;
         }
-      );
+      )
+      .then(function (state) {
+        if (timer !== null) {
+          window.clearTimeout(timer);
+        }
+        return state;
+      });
   }
 
   function confirm() {
     return alive().then(function (state) {
       if (state === true) {
-        lastConfirmed = Date.now();
         typedSinceCheck = false;
         notice.hidden = true;
       } else if (state === false) {
         notice.hidden = false;
       }
       return state;
+    });
+  }
+
+  // Confirms the session, then lets ``send`` go on, unless it has ended. One at a time: a
+  // second click while a check runs sends nothing more.
+  function thenSend(target, send) {
+    if (checking) {
+      return;
+    }
+    checking = true;
+    confirm().then(function (state) {
+      checking = false;
+      if (state === false) {
+        notice.focus();
+        return;
+      }
+      passing = target;
+      send();
     });
   }
 
@@ -79,25 +114,17 @@
     }
   });
 
-  // A download link saves whatever answers it: after the session ended, that would be the
-  // sign-in page saved as a file. So it is confirmed first, as a form is.
-  var confirmedLink = null;
   document.addEventListener("click", function (event) {
     var link = event.target && event.target.closest ? event.target.closest("a[download]") : null;
-    if (!link) {
-      return;
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+      return; // not a download, or the reader asked the browser for something else
     }
-    if (confirmedLink === link) {
-      confirmedLink = null;
+    if (passing === link) {
+      passing = null;
       return;
     }
     event.preventDefault();
-    confirm().then(function (state) {
-      if (state === false) {
-        notice.focus();
-        return;
-      }
-      confirmedLink = link;
+    thenSend(link, function () {
       link.click();
     });
   });
@@ -107,25 +134,15 @@
     if (!keptForm(form)) {
       return;
     }
-    if (confirmedForm === form) {
-      confirmedForm = null;
-      return; // confirmed just now: let it go
+    if (passing === form) {
+      passing = null;
+      return;
     }
     event.preventDefault();
-    if (checking) {
-      return; // a second click while the first is being checked sends nothing more
-    }
-    checking = true;
     var submitter = event.submitter || null;
-    confirm().then(function (state) {
-      checking = false;
-      if (state === false) {
-        notice.focus();
-        return;
-      }
-      confirmedForm = form;
+    thenSend(form, function () {
       if (typeof form.requestSubmit === "function") {
-        form.requestSubmit(submitter);
+        form.requestSubmit(submitter); // keeps the pressed button's name and value
       } else {
         form.submit();
       }
