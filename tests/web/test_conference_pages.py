@@ -745,6 +745,7 @@ def test_an_event_that_is_over_offers_nothing_more_to_ask_or_answer(
         '2001 浦东投资促进大会</strong> <span class="status status-cancelled">已结束</span>'
         in index
     )
+    assert f'href="/commission/events/{event_id}/programme"' not in index  # nothing to change
     for tab in ("meetings", "schedule"):
         page = office.get(f"/commission/events/{event_id}/{tab}").text
         assert "本活动已结束" in page
