@@ -812,6 +812,8 @@ def test_a_meeting_moved_by_a_new_schedule_says_where_it_was(world: World, api: 
     slots = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
     other_slot = next(s["id"] for s in slots["slots"] if s["id"] != seat["slot_id"])
     path = f"/investor/events/{world.event_id}/availability"
+    # The page says which slot holds the meeting, so it is unticked knowingly.
+    assert "（已安排与阶跃星辰会面）" in world.investor_browser.get(path).text
 
     saved = world.investor_browser.post(path, {"slot_ids": [other_slot]})
 

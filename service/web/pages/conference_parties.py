@@ -28,6 +28,7 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
+from service.i18n.languages import joined
 from service.i18n.reasons import N_
 from service.investors import service as investors
 from service.ranking.dependencies import MatchIndexDep
@@ -341,21 +342,34 @@ def _availability_page(
         "stated": stated.stated,
         "form": state,
         "notice": notice,
+        # So unticking a slot that holds a confirmed meeting is done knowingly.
+        "seated": _seated(session, visitor, event, party),
     }
     return render(request, visitor, "conference/availability.html", context)
 
 
-def _seated_outside(session: Session, visitor: Principal, event: Event, free: set[str]) -> bool:
+def _seated(session: Session, visitor: Principal, event: Event, party: Party) -> dict[str, str]:
+    """The slots where the current schedule seats a confirmed meeting of the visitor's at
+    ``event``, with whom they meet there (the company, or the investor's mandate)."""
+    mine = [
+        m
+        for m in _my_meetings(session, visitor)
+        if m.event_id == event.id and m.status is MeetingStatus.ACCEPTED
+    ]
+    met: dict[str, list[str]] = {}
+    for out in meetings.meetings_out(session, mine, event):
+        if out.seat is not None:
+            other = out.company if party is INVESTOR else out.investor_name
+            met.setdefault(out.seat.slot_id, []).append(other)
+    return {slot_id: joined(names) for slot_id, names in met.items()}
+
+
+def _seated_outside(
+    session: Session, visitor: Principal, event: Event, party: Party, free: set[str]
+) -> bool:
     """Whether a confirmed meeting of the visitor's at ``event`` sits in the current
     schedule at a slot they are no longer free in (the commission will have to move it)."""
-    seats = meetings.seats_in(session, meetings.latest_schedule(session, event.id), event.time_zone)
-    return any(
-        m.event_id == event.id
-        and m.status is MeetingStatus.ACCEPTED
-        and (seat := seats.get(m.id)) is not None
-        and seat.slot_id not in free
-        for m in _my_meetings(session, visitor)
-    )
+    return any(slot_id not in free for slot_id in _seated(session, visitor, event, party))
 
 
 async def _save_availability(
@@ -383,7 +397,7 @@ async def _save_availability(
                 "availability_none"
                 if not checked.slot_ids
                 else "availability_moving"
-                if _seated_outside(session, visitor, event, set(checked.slot_ids))
+                if _seated_outside(session, visitor, event, party, set(checked.slot_ids))
                 else "availability"
             )
             return redirect(request, f"{party.prefix}/events/{event.id}/availability?done={done}")
