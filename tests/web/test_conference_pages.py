@@ -850,3 +850,13 @@ def test_a_deal_opened_from_a_meeting_counts_for_the_event_where_they_met(
     assert opened.status_code == 303
     (deal,) = api.client.get("/v1/outcomes", headers=api.admin).json()["items"]
     assert deal["event_id"] == world.event_id
+
+
+def test_an_agenda_lists_only_conferences_with_a_meeting(world: World) -> None:
+    """An investor may attend any conference with a programme, but its agenda names only
+    those where it has a meeting asked for or confirmed."""
+    empty = world.investor_browser.get("/investor/agenda").text
+    assert "您在会议上还没有会面。" in empty
+    assert "2037 浦东投资促进大会" not in empty.split("<main", 1)[1]
+    _confirmed(world, world.investor, world.mandate)
+    assert "2037 浦东投资促进大会" in world.investor_browser.get("/investor/agenda").text

@@ -422,7 +422,11 @@ class AgendaView:
 
 def _agenda_page(request: Request, session: Session, visitor: Principal, party: Party) -> Response:
     assert visitor.account_id is not None  # an investor or startup acts as its account
-    shown = _party_events(session, visitor, party, _my_meetings(session, visitor))
+    mine = _my_meetings(session, visitor)
+    # Only the conferences where the visitor has a meeting asked for or confirmed: an agenda
+    # of an event they merely may attend would only say "no times yet".
+    meeting_at = {m.event_id for m in mine if m.status in meetings.LIVE}
+    shown = [e for e in _party_events(session, visitor, party, mine) if e.id in meeting_at]
     chosen_id = request.query_params.get("event_id")
     if chosen_id:
         shown = [e for e in shown if e.id == chosen_id]
