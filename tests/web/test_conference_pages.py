@@ -826,7 +826,8 @@ def test_a_meeting_moved_by_a_new_schedule_says_where_it_was(world: World, api: 
     moved = world.meeting(meeting_id)["seat"]
     assert moved["slot_id"] == other_slot
     was = dt.datetime.fromisoformat(seat["local_start"])
-    note = f"安排已调整：原定 2037年11月5日 {was:%H:%M}，第{seat['table']}桌。"
+    until = was + dt.timedelta(minutes=30)
+    note = f"安排已调整：原定 2037年11月5日 {was:%H:%M}–{until:%H:%M} · {seat['table']}号桌。"
     assert note in world.startup_browser.get("/startup/meetings").text
     assert note in world.investor_browser.get("/investor/meetings").text
     assert note in commission.get(f"/commission/events/{world.event_id}/meetings").text
