@@ -9,7 +9,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.http.problems import Unauthorized, http_error_problem, service_error_problem
+from service.http.problems import (
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    http_error_problem,
+    service_error_problem,
+)
 from service.i18n.catalogs import translate
 from service.i18n.languages import LANGUAGE_COOKIE, chosen_language, negotiate, reading_in
 from service.web.pages import (
@@ -107,23 +113,47 @@ def unexpected_error_page(request: Request, request_id: str | None) -> Response 
         )
 
 
-async def sign_in_or_problem(request: Request, exc: Exception) -> Response:
-    """A browser that opens an API address without being signed in (a download link on a
-    page, after the session ended) is sent to sign in and back; a program gets the 401."""
-    navigating = (
+def _browser_navigation(request: Request) -> bool:
+    """A person's browser opening an address (a link followed), not a program calling it."""
+    return (
         request.method == "GET"
         and "text/html" in request.headers.get("accept", "")
         and "authorization" not in request.headers
     )
-    if navigating:
+
+
+async def sign_in_or_problem(request: Request, exc: Exception) -> Response:
+    """A browser that opens an API address without being signed in (a download link on a
+    page, after the session ended) is sent to sign in and back; a program gets the 401."""
+    if _browser_navigation(request):
         return redirect(request, sign_in_location(request))
     return await service_error_problem(request, exc)
+
+
+async def page_or_refusal_problem(request: Request, exc: Exception) -> Response:
+    """A signed-in browser that opens an API address it may not read, or one of nothing it
+    can see (a link passed on from another account), reads a page in its language; a program
+    gets the 403 or 404 problem."""
+    if not _browser_navigation(request):
+        return await service_error_problem(request, exc)
+    visitor = await visitor_outside_a_route(request)
+    if isinstance(exc, Forbidden):
+        return message_page(
+            request,
+            visitor,
+            translate("Not available"),
+            translate("This file is not for your account. Your own pages are in the menu above."),
+            403,
+        )
+    return not_found(request, visitor)
 
 
 def mount_web_application(app: FastAPI) -> None:
     app.state.unexpected_error_page = unexpected_error_page
     # Replaces the API's handler for this one refusal, which it falls back on.
     app.add_exception_handler(Unauthorized, sign_in_or_problem)
+    app.add_exception_handler(Forbidden, page_or_refusal_problem)
+    app.add_exception_handler(NotFound, page_or_refusal_problem)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(PageRefusal, answer_refusal)
     # Replaces the API's handler of the same errors (install_error_handlers), which it

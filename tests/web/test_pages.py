@@ -917,3 +917,26 @@ def test_lists_on_an_english_page_are_joined_as_english_writes_them(api: ApiClie
     assert "人工智能、量子科技" in chinese
     assert "Artificial intelligence, Quantum technology" in english
     assert "、" not in english
+
+
+def test_an_api_address_a_browser_may_not_read_is_a_page(api: ApiClient) -> None:
+    """A signed-in browser following a link to an API address it may not read (the table
+    plan is the commission's) or to nothing it can see gets a page in its language; the
+    same requests from a program get the problem documents."""
+    _, _, browser = _signed_in(api, "investor")
+    event_id = api.create_event("只给商务委看的活动")
+    page = {"Accept": "text/html,*/*;q=0.8", **browser._headers()}
+
+    forbidden = api.client.get(f"/v1/events/{event_id}/table-plan", headers=page)
+    missing = api.client.get("/v1/financing-requests/nothing-here", headers=page)
+
+    assert forbidden.status_code == 403
+    assert "此文件不对您的账户开放" in forbidden.text
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert (
+        api.client.get(f"/v1/events/{event_id}/table-plan", headers=browser._headers()).headers[
+            "content-type"
+        ]
+        == "application/problem+json"
+    )
