@@ -270,7 +270,7 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
         "first_day": "请选择会面的第一天。",
         "hours": "请按“开始-结束”填写时间段，多个时间段用逗号分隔，例如 09:00-12:00, 14:00-17:30。",
         "tables": "请填写1至1000之间的整数。",
-        "time_zone": "请填写时区，例如 Asia/Shanghai。",
+        "time_zone": "请填写城市（如 上海）或时区（如 Asia/Shanghai）。",
     }
     assert 'value="9点到12点"' in bad.text  # what was typed is kept
     overlapping = commission.post(
@@ -861,3 +861,28 @@ def test_an_agenda_lists_only_conferences_with_a_meeting(world: World) -> None:
     assert "2037 浦东投资促进大会" not in empty.split("<main", 1)[1]
     _confirmed(world, world.investor, world.mandate)
     assert "2037 浦东投资促进大会" in world.investor_browser.get("/investor/agenda").text
+
+
+def test_the_venues_zone_may_be_named_by_its_city(world: World, api: ApiClient) -> None:
+    """An officer writes 北京时间 or 香港, as people name a clock; the programme keeps the
+    zone (Asia/Shanghai, Asia/Hong_Kong) and its slots are that zone's wall-clock times."""
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/programme"
+    form = {
+        "first_day": COMING_DAY,
+        "days": "1",
+        "hours": "09:00-10:00",
+        "minutes": "30",
+        "tables": "3",
+        "cap": "",
+    }
+    for typed, zone, utc_start in (
+        ("北京时间", "Asia/Shanghai", "2037-11-05T01:00:00Z"),
+        (" Hong  Kong ", "Asia/Hong_Kong", "2037-11-05T01:00:00Z"),
+        ("伦敦", "Europe/London", "2037-11-05T09:00:00Z"),
+    ):
+        saved = commission.post(path, {**form, "time_zone": typed})
+        assert saved.status_code == 303, saved.text
+        read = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin)
+        assert read.json()["time_zone"] == zone
+        assert read.json()["slots"][0]["starts_at"] == utc_start

@@ -285,6 +285,28 @@ def _explained(state: FormState) -> FormState:
     return state
 
 
+# A venue's zone as an officer names it: the city or what the clock is called, in Chinese or
+# English (letter case aside), for the venues a Shanghai commission meets investors at.
+ZONE_NAMES = {
+    "Asia/Shanghai": ("北京时间", "北京", "上海", "中国", "beijing", "shanghai", "china"),
+    "Asia/Hong_Kong": ("香港", "hong kong", "hongkong"),
+    "Asia/Singapore": ("新加坡", "singapore"),
+    "Asia/Tokyo": ("东京", "日本", "tokyo", "japan"),
+    "Europe/London": ("伦敦", "london"),
+    "Europe/Berlin": ("柏林", "法兰克福", "berlin", "frankfurt"),
+    "Europe/Paris": ("巴黎", "paris"),
+    "America/New_York": ("纽约", "new york"),
+    "America/Los_Angeles": ("旧金山", "洛杉矶", "硅谷", "san francisco", "los angeles"),
+}
+_ZONE_BY_NAME = {name: zone for zone, names in ZONE_NAMES.items() for name in names}
+
+
+def zone_typed(typed: str) -> str:
+    """The IANA zone an officer means: a known city or clock name, else what was typed (the
+    schema judges it)."""
+    return _ZONE_BY_NAME.get(" ".join(typed.split()).casefold(), typed)
+
+
 # Where the schema's fields stand on the form.
 PROGRAMME_FIELDS = {
     "time_zone": "time_zone",
@@ -308,7 +330,9 @@ def _checked_programme(data: dict[str, Any], state: FormState) -> ProgrammeWrite
                 name = "minutes"
             code = str(error["type"])
             if name == "time_zone":
-                state.errors.setdefault(name, translate("Write a time zone such as Asia/Shanghai."))
+                state.errors.setdefault(
+                    name, translate("Write a city such as 上海 or a zone such as Asia/Shanghai.")
+                )
             elif name == "minutes":
                 state.errors.setdefault(name, translate("A meeting lasts 5 to 240 minutes."))
             elif name == "hours" and code == "overlap":
@@ -376,7 +400,7 @@ async def save_programme(
     slots = _slots_from(state)
     days = _days_from(state)
     data: dict[str, Any] = {
-        "time_zone": state.values["time_zone"] or "Asia/Shanghai",
+        "time_zone": zone_typed(state.values["time_zone"]) or "Asia/Shanghai",
         # What could not be read is already named beside its field; a stand-in lets the
         # schema name every other problem at once.
         "days": days if days is not None else [event.date.isoformat()],
