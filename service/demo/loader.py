@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, select
 from sqlalchemy.orm import Session
@@ -54,6 +53,7 @@ from service.financing_requests.schemas import FinancingRequestCreate, ReviewDec
 from service.http.auth import Principal, hash_api_key
 from service.investors import service as investors
 from service.investors.schemas import InvestorCreate
+from service.outcomes import service as outcomes
 from service.ranking.index import MatchIndex
 from service.ranking.serving import make_default_scorer
 from service.users import service as users
@@ -444,7 +444,7 @@ def read_demo_data(
     many weeks on, its programme on that day, so its conference day is always to come."""
     data: dict[str, Any] = json.loads(data_file.read_text(encoding="utf-8"))
     if today is None:
-        today = dt.datetime.now(ZoneInfo(get_settings().display_time_zone)).date()
+        today = outcomes.today()
     for event in data["events"].values():
         weeks = event.pop("thursday_weeks_ahead", None)
         if weeks is None:

@@ -57,7 +57,6 @@ from service.web.pages.common import (
 from service.web.pages.conference_common import (
     CANCEL,
     Day,
-    event_over,
     find_event,
     meeting_views,
     reason_field,
@@ -138,7 +137,7 @@ def conference_events(
                 slots=sum(len(day.slots) for day in days),
                 meetings=counts.get(event.id, Counter()),
                 schedule=meetings.latest_schedule(session, event.id),
-                over=event_over(session, event, page_now(request)),
+                over=programme.is_over(session, event, page_now(request)),
             )
         )
     return render(request, visitor, "commission/conference.html", {"summaries": summaries})
@@ -366,7 +365,7 @@ def _programme_page(
     context = {
         "event": event,
         "tab": "programme",
-        "over": event_over(session, event, page_now(request)),
+        "over": programme.is_over(session, event, page_now(request)),
         "form": state or FormState(values=_programme_values(session, event)),
         "days": days,
         "fits": _fits_the_form(days),
@@ -478,7 +477,7 @@ def _meetings_page(
     context = {
         "event": event,
         "tab": "meetings",
-        "over": event_over(session, event, page_now(request)),
+        "over": programme.is_over(session, event, page_now(request)),
         "views": views,
         # Each listed pair's deal under way: a link to it, else (an accepted meeting) a button.
         "deals": live_deals(
@@ -726,7 +725,7 @@ async def propose_for_coverage(
     context = {
         "event": event,
         "tab": "meetings",
-        "over": event_over(session, event, page_now(request)),
+        "over": programme.is_over(session, event, page_now(request)),
         "made": proposals_out(session, event, made),
         "asked": checked,
     }
@@ -778,7 +777,7 @@ def _schedule_page(
     context = {
         "event": event,
         "tab": "schedule",
-        "over": event_over(session, event, page_now(request)),
+        "over": programme.is_over(session, event, page_now(request)),
         "schedule": schedule,
         "left_out": left_out,
         "below": below,
@@ -867,7 +866,7 @@ def table_plan_page(
     context = {
         "event": event,
         "tab": "table-plan",
-        "over": event_over(session, event, page_now(request)),
+        "over": programme.is_over(session, event, page_now(request)),
         "plan": plan,
         "days": days,
         "tables": list(range(1, (event.tables or 0) + 1)),

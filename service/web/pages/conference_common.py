@@ -37,12 +37,6 @@ def programme_events(session: Session) -> list[Event]:
     )
 
 
-def event_over(session: Session, event: Event, now: dt.datetime) -> bool:
-    """Whether the event has been held at ``now`` (the page's ``page_now``), for what a page
-    offers; the services refuse the writes themselves, on the same clock."""
-    return programme.is_over(session, event, now)
-
-
 def find_event(session: Session, event_id: str | None) -> Event | None:
     if not event_id:
         return None
@@ -107,7 +101,7 @@ def meeting_views(
     for event_id, of_event in by_event.items():
         event = events.get(session=session, event_id=event_id)
         scheduled = meetings.latest_schedule(session, event.id) is not None
-        over = event_over(session, event, now)
+        over = programme.is_over(session, event, now)
         before = meetings.seats_in(
             session, meetings.previous_schedule(session, event.id), event.time_zone
         )

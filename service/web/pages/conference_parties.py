@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from models import Event, Meeting, MeetingAnswer, MeetingSide, MeetingStatus, RequestStatus, Role
-from service.conference import agendas, availability, meetings
+from service.conference import agendas, availability, meetings, programme
 from service.conference.programme import EventOver
 from service.conference.schemas import AvailabilityWrite, MeetingAnswerWrite, MeetingCancel
 from service.core.clock import Now
@@ -44,7 +44,6 @@ from service.web.pages.conference_common import (
     CANCEL,
     DECLINE,
     MeetingView,
-    event_over,
     find_event,
     meeting_views,
     programme_events,
@@ -176,7 +175,7 @@ def _invitable(
     found: list[Meeting],
     now: dt.datetime,
 ) -> list[Invitable]:
-    by_id = {e.id: e for e in chosen if e.tables and not event_over(session, e, now)}
+    by_id = {e.id: e for e in chosen if e.tables and not programme.is_over(session, e, now)}
     asked = {(m.financing_request_id, m.investor_profile_id, m.event_id) for m in found}
     own = _own_presented(session, visitor, set(by_id))
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in own])

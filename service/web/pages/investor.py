@@ -21,7 +21,7 @@ from models import (
     PassReason,
     RequestStatus,
 )
-from service.conference import meetings
+from service.conference import meetings, programme
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
@@ -47,7 +47,7 @@ from service.web.pages.common import (
     not_found,
     render,
 )
-from service.web.pages.conference_common import event_over, programme_events
+from service.web.pages.conference_common import programme_events
 from service.web.pages.mandates import OwnMandate
 from service.web.responses import redirect
 from service.web.visitors import page_now
@@ -228,7 +228,9 @@ def _matches_page(
         # asked for a meeting (once per event); the ones asked show where they stand...
         "with_programme": {e.id: e for e in with_programme},
         # ...unless the event has been held: it is named, with no button.
-        "over_events": {e.id for e in with_programme if event_over(session, e, page_now(request))},
+        "over_events": {
+            e.id for e in with_programme if programme.is_over(session, e, page_now(request))
+        },
         "asked": {
             meeting.financing_request_id: meeting
             for meeting in session.scalars(
