@@ -57,7 +57,7 @@ def present(
     refuse_when_over(session, event, now, "presenting a request")
     current = (
         events.get(session=session, event_id=financing_request.event_id)
-        if (financing_request.event_id)
+        if financing_request.event_id
         else None
     )
     if current is not None and not is_over(session, current, now):

@@ -74,7 +74,11 @@ _FIELD_MESSAGES = {
     ("username", "string_too_short"): _USERNAME_RULE,
     ("username", "string_too_long"): _USERNAME_RULE,
     ("username", "string_pattern_mismatch"): _USERNAME_RULE,
+    ("ticket_max", "ticket_range"): N_("The largest ticket cannot be below the smallest."),
 }
+# A rule between two fields side by side is said once, beside the second (a walk read the
+# same sentence under both boxes).
+_SAID_BESIDE_ANOTHER = frozenset({("ticket_min", "ticket_range")})
 # What an empty text box fails with before "missing": said as "fill this in", whatever the
 # field's own rule (a username's, a phone number's) says about a filled one.
 _DATE_CODES = ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact")
@@ -111,6 +115,8 @@ class FormState:
     def add(self, name: str, code: str, context: Mapping[str, Any] | None = None) -> None:
         """Note ``code``'s message beside ``name`` (the first problem of a field wins);
         ``context``: the validator's bounds, for messages that name them."""
+        if (name, code) in _SAID_BESIDE_ANOTHER:
+            return
         field_message = _FIELD_MESSAGES.get((name, code))
         message = (
             translate(field_message)

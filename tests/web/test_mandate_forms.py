@@ -85,13 +85,13 @@ def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiC
     assert _mandates_of(api, account) == []
 
 
-def test_a_minimum_above_the_maximum_is_refused_beside_both(api: ApiClient) -> None:
+def test_a_minimum_above_the_maximum_is_refused_once_beside_the_maximum(api: ApiClient) -> None:
     account, browser = _investor(api)
 
     page = browser.post("/investor/mandates/new", {**GOOD_MANDATE, "ticket_min": "5亿"})
 
     errors = dict(FIELD_ERROR.findall(page.text))
-    assert errors == {"ticket_min": "下限高于上限。", "ticket_max": "下限高于上限。"}
+    assert errors == {"ticket_max": "单笔上限不能低于单笔下限。"}
     assert _mandates_of(api, account) == []
 
 
