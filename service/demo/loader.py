@@ -234,7 +234,7 @@ def _load(session: Session, data: dict[str, Any]) -> _Featured:
             session=session,
             principal=acting,
             financing_request=created,
-            decision=ReviewDecision(decision="publish", note="Presented at the conference."),
+            decision=ReviewDecision(decision="publish", note=PUBLISHED_NOTE),
         )
         presented[request["company"]] = (owner, created)
         if request["company"] == FEATURED_STARTUP:
@@ -432,8 +432,13 @@ def remove_demo(session: Session, data: dict[str, Any]) -> dict[str, int]:
 
 
 THURSDAY = 3  # date.weekday()
+PUBLISHED_NOTE = "在大会上推介。Presented at the conference."
 # The demo's events under names of earlier versions, removed by a reset like its own.
-FORMER_EVENT_NAMES = ["2025 Shanghai City Investment Promotion Conference (CIIE)"]
+FORMER_EVENT_NAMES = [
+    "2025 Shanghai City Investment Promotion Conference (CIIE)",
+    "Shanghai City Investment Promotion Conference (CIIE)",
+    "2021 Shanghai Global Investment Promotion Conference",
+]
 
 
 def read_demo_data(

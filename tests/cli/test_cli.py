@@ -73,7 +73,7 @@ def test_demo_loads_seed_data_once(
     assert stepfun["amount"] == "3000000000.00"
     own = scratch_client.get("/v1/investors", headers=investor).json()["items"]
     assert [p["id"] for p in own] == [first_keys["INVESTOR_PROFILE_ID"]]
-    assert "[Illustrative" in own[0]["thesis"]
+    assert "[示意 Illustrative" in own[0]["thesis"]
 
     second = runner.invoke(cli, ["demo", "--keys-file", str(keys_file)])
     assert second.exit_code == 0, second.output

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from models import Account, Event, FinancingRequest, InvestorProfile
 from service.cli.main import app as cli
 from service.core.database import create_db_engine, create_session_factory
-from service.demo.loader import demo_account_names, read_demo_data
+from service.demo.loader import FORMER_EVENT_NAMES, demo_account_names, read_demo_data
 from tests.support.database import row_counts
 from tests.support.environment import ADMIN_KEY
 from tests.support.factories import ApiClient, bearer, investor_payload, request_payload
@@ -160,7 +160,7 @@ def test_reset_reloads_the_demo_with_new_keys_and_keeps_other_data(
     first = _run_demo(keys_file)
     fresh_rows = _rows(scratch_settings)
     api = ApiClient(client=scratch_client, admin_key=ADMIN_KEY)
-    conference = "Shanghai City Investment Promotion Conference (CIIE)"
+    conference = "上海城市推介大会 (CIIE)"
     events = scratch_client.get("/v1/events", headers=bearer(first["COMMISSION_KEY"])).json()
     event_ids = {e["name"]: e["id"] for e in events["items"]}
     # Someone else's data: an investor with a mandate, a startup presenting at a demo event.
@@ -216,7 +216,7 @@ def test_reset_reloads_the_demo_with_new_keys_and_keeps_other_data(
     events = scratch_client.get("/v1/events", headers=bearer(second["COMMISSION_KEY"])).json()
     after = {e["name"]: e["id"] for e in events["items"]}
     assert after[conference] == event_ids[conference]
-    other = "2021 Shanghai Global Investment Promotion Conference"
+    other = "2021上海全球投资促进大会"
     assert after[other] != event_ids[other]  # nothing else named it: removed, made again
     assert sorted(after) == _values(scratch_settings, Event.name)
     # The printed profile is the reloaded demo mandate, and the demo's requests are back.
@@ -236,3 +236,23 @@ def test_reset_says_what_it_removes_and_what_it_keeps() -> None:
     text = " ".join(result.output.replace("│", " ").split())
     assert "--reset" in text
     assert "Other accounts and their data stay" in text
+
+
+def test_reset_removes_the_demo_events_under_their_former_names(
+    scratch_settings: str, scratch_client: TestClient, tmp_path: Path
+) -> None:
+    """The demo's events were named in English before; a reset leaves no stale copy beside
+    the Chinese-named ones."""
+    keys_file = tmp_path / "keys.env"
+    first = _run_demo(keys_file)
+    commission = bearer(first["COMMISSION_KEY"])
+    for former in FORMER_EVENT_NAMES:
+        scratch_client.post(
+            "/v1/events", headers=commission, json={"name": former, "date": "2037-11-05"}
+        ).raise_for_status()
+
+    _run_demo(keys_file, "--reset")
+
+    names = _values(scratch_settings, Event.name)
+    assert names == sorted(event["name"] for event in read_demo_data()["events"].values())
+    assert not set(FORMER_EVENT_NAMES) & set(names)

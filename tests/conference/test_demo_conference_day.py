@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from service.demo.loader import load_demo
 from tests.support.factories import ApiClient, bearer
 
-CIIE = "Shanghai City Investment Promotion Conference (CIIE)"
+CIIE = "上海城市推介大会 (CIIE)"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 

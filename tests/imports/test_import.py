@@ -267,10 +267,10 @@ def test_a_row_with_more_cells_than_columns_is_an_error(scratch_url: str, tmp_pa
 
 
 def test_events_are_named_by_name_or_id_and_must_exist(scratch_url: str, tmp_path: Path) -> None:
-    gipc = create_event(scratch_url, "2021 Shanghai Global Investment Promotion Conference")
+    gipc = create_event(scratch_url, "2021上海全球投资促进大会")
     rows = [
         [*STEPFUN[:-1], gipc],
-        [*CIXTECH[:-1], "2021 Shanghai Global Investment Promotion Conference"],
+        [*CIXTECH[:-1], "2021上海全球投资促进大会"],
         [*QBOSON[:-1], "CIIE 2099"],
     ]
     path = write_csv(tmp_path / "events.csv", REQUEST_HEADERS, rows, "utf-8")
@@ -502,7 +502,7 @@ def test_bulk_ids_are_version_4_uuids_like_the_apis() -> None:
     [("requests", "import_requests.csv"), ("investors", "import_investors.csv")],
 )
 def test_the_readmes_example_files_import(scratch_url: str, kind: str, example: str) -> None:
-    create_event(scratch_url, "Shanghai City Investment Promotion Conference (CIIE)")
+    create_event(scratch_url, "上海城市推介大会 (CIIE)")
     path = Path(__file__).parents[2] / "docs" / "examples" / example
     result = (
         run_import(kind, path, "--status", "published")

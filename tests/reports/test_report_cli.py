@@ -19,7 +19,7 @@ from service.core.settings import get_settings
 from service.reports import pdf
 
 runner = CliRunner()
-CIIE = "Shanghai City Investment Promotion Conference (CIIE)"
+CIIE = "上海城市推介大会 (CIIE)"
 
 
 @pytest.fixture
