@@ -229,12 +229,16 @@ def answer(
 ) -> Meeting:
     """The caller's side accepts or declines; both accepted makes the meeting accepted, one
     decline declines it. An answer can change while the meeting is pending, until the event
-    is over."""
+    is over; and the side that declined may still agree (a decline made by mistake, or a
+    change of mind), which reopens the meeting. The side that was declined cannot ask
+    again: the other side's no stands until that side changes it."""
     side = _side_of(principal)
-    if meeting.status is not MeetingStatus.PENDING:
+    reopening = data.answer is MeetingAnswer.ACCEPTED and declined_by(meeting) == {side}
+    if meeting.status is not MeetingStatus.PENDING and not reopening:
         raise Conflict(
-            f"This meeting is {meeting.status.value}; only a pending one is answered "
-            "(cancel an accepted meeting instead)."
+            f"This meeting is {meeting.status.value}; only a pending one is answered, or a "
+            "declined one agreed to by the side that declined it (cancel an accepted "
+            "meeting instead)."
         )
     refuse_when_over(
         session, session.get_one(Event, meeting.event_id), now, "answering a meeting request"
@@ -248,18 +252,43 @@ def answer(
         meeting.reason = data.reason
     elif meeting.investor_answer is meeting.startup_answer is MeetingAnswer.ACCEPTED:
         meeting.status = MeetingStatus.ACCEPTED
+        meeting.reason = None
+    else:
+        meeting.status = MeetingStatus.PENDING
+        meeting.reason = None
     session.flush()
+    changes: dict[str, object] = {
+        "side": side.value,
+        "answer": data.answer.value,
+        "reason": data.reason,
+    }
+    if reopening:
+        changes["reopened"] = True
     record_audit(
         session=session,
         principal=principal,
         action="meeting.answer",
         object_type=OBJECT_TYPE,
         object_id=meeting.id,
-        changes={"side": side.value, "answer": data.answer.value, "reason": data.reason},
+        changes=changes,
     )
     if meeting.status is MeetingStatus.ACCEPTED:
         outbox.emit_meeting(session, WebhookEventType.MEETING_ACCEPTED, meeting)
+    elif reopening:  # the other side has a request to answer again
+        outbox.emit_meeting(session, WebhookEventType.MEETING_REQUESTED, meeting)
     return meeting
+
+
+def declined_by(meeting: Meeting) -> set[MeetingSide]:
+    """The sides whose answer to ``meeting`` is no."""
+    return {
+        side
+        for side, given in (
+            (MeetingSide.INVESTOR, meeting.investor_answer),
+            (MeetingSide.STARTUP, meeting.startup_answer),
+        )
+        if given is MeetingAnswer.DECLINED
+    }
 
 
 def cancel(*, session: Session, principal: Principal, meeting: Meeting, reason: str) -> Meeting:

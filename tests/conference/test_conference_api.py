@@ -191,8 +191,43 @@ def test_declining_needs_a_reason_and_writes_nothing_without_one(
     assert declined.status_code == 200
     assert declined.json()["status"] == "declined"
     assert declined.json()["reason"] == "Raising from strategic investors only"
-    again = conference.answer(conference.startup, meeting["id"], "accepted")
-    assert again.status_code == 409
+    # Declining again is no answer to a declined meeting; the declined investor cannot
+    # press it again.
+    assert conference.answer(conference.startup, meeting["id"], "declined", "No").status_code == 409
+    assert conference.answer(conference.investor, meeting["id"], "accepted").status_code == 409
+
+
+def test_the_side_that_declined_may_still_agree(
+    conference: Conference, db_session: Session
+) -> None:
+    """A decline made by mistake is not final for the side that made it: agreeing reopens
+    the meeting, accepted at once if the other side had agreed, else waiting for it."""
+    asked = conference.ask(conference.investor, conference.request, conference.mandate)
+    conference.answer(conference.startup, asked["id"], "declined", "Wrong button")
+
+    agreed = conference.answer(conference.startup, asked["id"], "accepted")
+
+    assert agreed.status_code == 200, agreed.text
+    assert (agreed.json()["status"], agreed.json()["reason"]) == ("accepted", None)
+    reopened = db_session.scalars(
+        select(AuditRecord.changes).where(
+            AuditRecord.object_id == asked["id"], AuditRecord.action == "meeting.answer"
+        )
+    ).all()
+    assert [changes.get("reopened") for changes in reopened] == [None, True]
+    # A proposal declined by one side and agreed again waits for the other side.
+    proposal = conference.ask(None, conference.other_request, conference.mandate)
+    conference.answer(conference.investor, proposal["id"], "declined", "Not this year")
+    again = conference.answer(conference.investor, proposal["id"], "accepted").json()
+    assert (again["status"], again["investor_answer"], again["startup_answer"]) == (
+        "pending",
+        "accepted",
+        "pending",
+    )
+    assert (
+        conference.answer(conference.other_startup, proposal["id"], "accepted").json()["status"]
+        == "accepted"
+    )
 
 
 def test_a_startup_asks_only_investors_that_showed_interest(conference: Conference) -> None:

@@ -29,7 +29,8 @@ descriptions), and for the commission presenting a published request at an event
 today or later (its description, its example's days), and the Chinese name of the
 "meeting" feedback action in two examples (已会面洽谈, apart from asking to meet at a
 conference), and the problem types of those two refusals named in the roster route's
-description (event-over, request-has-meetings). Change it only
+description (event-over, request-has-meetings), and the answer operation saying that the
+side that declined may still accept. Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -40,7 +41,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "e9e1f43f97871ab15682eba949c1a3ab64de2ee747674e8fb06540e56cae3caf"
+RECORDED_SHA256 = "f45af379fde5dd5fc7024d0157426e325538a9bb8ca82146b34f51c402239921"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -145,6 +145,27 @@ def test_declining_without_a_reason_asks_for_it_beside_the_field(world: World) -
     investor_page = world.investor_browser.get("/investor/meetings")
     assert "只接受战略投资" in investor_page.text
     assert "已谢绝" in investor_page.text
+    # The declined investor is offered no way to press again.
+    assert "改为同意会面" not in investor_page.text
+
+
+def test_the_startup_that_declined_may_still_agree(world: World) -> None:
+    meeting_id = _ask_from_matches(world)
+    world.startup_browser.post(
+        f"/startup/meetings/{meeting_id}/answer", {"answer": "declined", "reason": "点错了"}
+    )
+    page = world.startup_browser.get("/startup/meetings")
+    assert "您已谢绝这次会面。如系误操作或改变了主意，仍可改为同意。" in page.text
+    assert 'name="answer" value="accepted">改为同意会面</button>' in page.text
+
+    agreed = world.startup_browser.post(
+        f"/startup/meetings/{meeting_id}/answer", {"answer": "accepted"}
+    )
+
+    assert agreed.headers["location"] == f"/startup/meetings?done=confirmed#meeting-{meeting_id}"
+    stored = world.meeting(meeting_id)
+    assert (stored["status"], stored["reason"]) == ("accepted", None)
+    assert "改为同意会面" not in world.startup_browser.get("/startup/meetings").text
 
 
 def test_either_side_calls_a_meeting_off_with_a_reason(world: World) -> None:

@@ -79,6 +79,8 @@ class MeetingView:
     # Where the schedule before the newest one had seated it, when the newest moved it: the
     # people who noted the old time (or downloaded it) are told.
     moved_from: SeatOut | None = None
+    # The reader's side declined it and may still agree (until the event is over).
+    declined_by_you: bool = False
 
     @property
     def id(self) -> str:
@@ -129,6 +131,11 @@ def meeting_views(
                     event_scheduled=scheduled,
                     over=over,
                     moved_from=_moved_from(before.get(out.id), out.seat),
+                    declined_by_you=(
+                        out.status is MeetingStatus.DECLINED
+                        and answer is MeetingAnswer.DECLINED
+                        and not over
+                    ),
                 )
             )
     return sorted(views, key=lambda v: (v.event.date, v.meeting.created_at, v.meeting.id))
