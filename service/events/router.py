@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from service.core.clock import Now
 from service.core.database import SessionDep
 from service.events import service
 from service.events.schemas import EventCreate, EventOut, EventUpdate
@@ -61,12 +62,16 @@ def update_event(
     session: SessionDep,
     principal: CommissionPrincipal,
     response: Response,
+    now: Now,
     if_match: IfMatchHeader = None,
 ) -> EventOut:
     """Change an event's name, day, place or deal deadlines (commission only; If-Match: the
-    ETag you read). A name another event has is a 409 naming the field."""
+    ETag you read). A name another event has is a 409 naming the field. A new day moves the
+    meeting programme's slots by as many days, at the same local times; refused once its
+    meetings are scheduled (409, code event_scheduled) or when the slots would start before
+    today (422, code day_in_the_past)."""
     event = service.get(session=session, event_id=event_id, for_update=True)
     require_current(if_match, event.revision)
-    service.update(session=session, principal=principal, event=event, data=body)
+    service.update(session=session, principal=principal, event=event, data=body, now=now)
     tag_response(response, event.revision)
     return EventOut.from_model(event)

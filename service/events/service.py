@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from models import Event
+from models import Event, EventSlot, Schedule
 from service.audit_log.writer import record_audit
 from service.events.schemas import EventCreate, EventUpdate
 from service.http.auth import Principal
@@ -46,9 +47,12 @@ def _name_taken() -> Conflict:
     return Conflict(message, errors=[field_problem("name", "name_taken", message)])
 
 
-def update(*, session: Session, principal: Principal, event: Event, data: EventUpdate) -> Event:
+def update(
+    *, session: Session, principal: Principal, event: Event, data: EventUpdate, now: dt.datetime
+) -> Event:
     """Change the fields given; a name another event has is a conflict naming the field. The
-    audit trail keeps what changed, from what to what."""
+    audit trail keeps what changed, from what to what. A new day moves the event's meeting
+    programme with it (see ``_move_programme``)."""
     given = data.model_dump(exclude_unset=True)
     for required in ("name", "date", "registration_due_months", "production_due_months"):
         if required in given and given[required] is None:
@@ -69,8 +73,13 @@ def update(*, session: Session, principal: Principal, event: Event, data: EventU
             raise _name_taken()
     if not changes:
         return event
+    if "date" in changes:
+        moved = _move_programme(session, event, given["date"] - event.date, now)
+        if moved:
+            changes["programme_days_moved"] = moved
     for field in changes:
-        setattr(event, field, given[field])
+        if field in given:
+            setattr(event, field, given[field])
     session.flush()
     record_audit(
         session=session,
@@ -81,6 +90,36 @@ def update(*, session: Session, principal: Principal, event: Event, data: EventU
         changes=changes,
     )
     return event
+
+
+def _move_programme(session: Session, event: Event, by: dt.timedelta, now: dt.datetime) -> int:
+    """Move the event's meeting slots by as many days as its date moves, at the same wall-clock
+    times where it is held (a conference moved to next Thursday keeps its 13:30 start); the
+    number of days moved (0: no programme). People's availability names slots, so it moves
+    with them. Refused once a schedule is solved (seats and downloaded agendas name the old
+    times: cancel and plan again, or make a new event) and for a day before today (meetings
+    are planned ahead)."""
+    slots = session.scalars(
+        select(EventSlot).where(EventSlot.event_id == event.id).order_by(EventSlot.starts_at)
+    ).all()
+    if not slots:
+        return 0
+    if session.scalar(select(exists().where(Schedule.event_id == event.id))):
+        message = "This event's meetings are scheduled at its slots; its day can no longer move"
+        raise Conflict(message, errors=[field_problem("date", "event_scheduled", message)])
+    zone = zoneinfo.ZoneInfo(event.time_zone)
+    if slots[0].starts_at.astimezone(zone).date() + by < now.astimezone(zone).date():
+        message = "The moved programme would start before today"
+        raise Invalid(message, errors=[field_problem("date", "day_in_the_past", message)])
+    # Later slots first when moving later (earlier first when moving earlier), so that no
+    # slot lands on a start another still holds: a start is unique within an event.
+    for slot in reversed(slots) if by > dt.timedelta(0) else slots:
+        for column in ("starts_at", "ends_at"):
+            local = getattr(slot, column).astimezone(zone)
+            moved = dt.datetime.combine(local.date() + by, local.time(), tzinfo=zone)
+            setattr(slot, column, moved.astimezone(dt.UTC))
+        session.flush()
+    return by.days
 
 
 def _as_json(value: object) -> object:

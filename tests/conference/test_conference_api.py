@@ -731,3 +731,75 @@ def test_an_event_held_keeps_its_programme_and_its_last_day_counts(
     assert reopened.json()["type"] == "/problems/event-over"
     read = conference.get(path, None).json()
     assert [s["local_start"][:10] for s in read["slots"]] == ["2037-11-05"] * 2 + ["2037-11-06"] * 2
+
+
+def test_a_new_date_moves_the_programme_until_its_meetings_are_scheduled(
+    conference: Conference, db_session: Session
+) -> None:
+    """An officer moving the conference a week on moves its meeting slots a week on, at the
+    same local times, and people's availability (which names slots) with them; once a
+    schedule seats meetings at those slots the date stays, and nothing is written."""
+    api, event = conference.api, f"/v1/events/{conference.event_id}"
+    slots = conference.get(f"{event}/programme", None).json()["slots"]
+    conference.api.client.put(
+        f"{event}/availability",
+        json={"slot_ids": [slots[1]["id"]]},
+        headers=conference.investor.headers,
+    ).raise_for_status()
+
+    moved = api.patch(event, json={"date": "2037-11-12"}, headers=api.admin)
+
+    assert moved.status_code == 200, moved.text
+    after = conference.get(f"{event}/programme", None).json()["slots"]
+    assert [(s["id"], s["local_start"]) for s in after] == [
+        (slots[0]["id"], "2037-11-12T09:00:00+08:00"),
+        (slots[1]["id"], "2037-11-12T09:30:00+08:00"),
+    ]
+    availability = conference.get(f"{event}/availability", conference.investor).json()
+    assert availability["slot_ids"] == [slots[1]["id"]]
+    (audited,) = db_session.scalars(
+        select(AuditRecord.changes).where(
+            AuditRecord.object_id == conference.event_id, AuditRecord.action == "event.update"
+        )
+    ).all()
+    assert audited["programme_days_moved"] == 7
+    # Back a week (earlier first), then a past day is refused beside the date.
+    assert api.patch(event, json={"date": "2037-11-05"}, headers=api.admin).status_code == 200
+    past = api.patch(event, json={"date": "2020-11-05"}, headers=api.admin)
+    assert past.status_code == 422
+    assert [(e["field"], e["code"]) for e in past.json()["errors"]] == [("date", "day_in_the_past")]
+    # Scheduled: the day stays where the seats are.
+    _accepted(
+        conference, conference.investor, conference.mandate, conference.startup, conference.request
+    )
+    assert conference.post(f"{event}/schedules", {}, None).status_code == 201
+    refused = api.patch(event, json={"date": "2037-11-19"}, headers=api.admin)
+    assert refused.status_code == 409
+    assert [e["code"] for e in refused.json()["errors"]] == ["event_scheduled"]
+    assert conference.get(event, None).json()["date"] == "2037-11-05"
+    assert conference.get(f"{event}/programme", None).json()["slots"][0]["local_start"] == (
+        "2037-11-05T09:00:00+08:00"
+    )
+
+
+@pytest.mark.parametrize("new_date", ["2037-11-06", "2037-11-04"])
+def test_a_programme_of_two_days_moves_by_one_day_either_way(
+    conference: Conference, new_date: str
+) -> None:
+    """Each day's slots land where the other day's were: no start is held twice on the way."""
+    event = f"/v1/events/{conference.event_id}"
+    two_days = programme(days=["2037-11-05", "2037-11-06"])
+    conference.api.client.put(
+        f"{event}/programme", json=two_days, headers=conference.api.admin
+    ).raise_for_status()
+    api = conference.api
+
+    moved = api.patch(event, json={"date": new_date}, headers=api.admin)
+
+    assert moved.status_code == 200, moved.text
+    starts = [
+        s["local_start"][:16] for s in conference.get(f"{event}/programme", None).json()["slots"]
+    ]
+    shift = 1 if new_date == "2037-11-06" else -1
+    days = [f"2037-11-{5 + shift:02d}", f"2037-11-{6 + shift:02d}"]
+    assert starts == [f"{day}T{time}" for day in days for time in ("09:00", "09:30")]

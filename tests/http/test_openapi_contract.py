@@ -30,7 +30,8 @@ today or later (its description, its example's days), and the Chinese name of th
 "meeting" feedback action in two examples (已会面洽谈, apart from asking to meet at a
 conference), and the problem types of those two refusals named in the roster route's
 description (event-over, request-has-meetings), and the answer operation saying that the
-side that declined may still accept. Change it only
+side that declined may still accept, and an event's update saying that a new day moves its
+programme (409 event_scheduled, 422 day_in_the_past). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -41,7 +42,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "f45af379fde5dd5fc7024d0157426e325538a9bb8ca82146b34f51c402239921"
+RECORDED_SHA256 = "05b91750e9862ad3148f2aa65154cf432deea07973811c0a746cab0ac8bb6cbf"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

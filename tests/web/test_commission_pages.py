@@ -8,7 +8,7 @@ import re
 from urllib.parse import unquote
 
 from service.web.pages import commission_records
-from tests.support.factories import ApiClient
+from tests.support.factories import COMING_DAY, ApiClient
 from tests.support.web import commission_browser
 
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
@@ -364,3 +364,73 @@ def test_an_audit_day_filter_is_the_day_on_beijing_clocks() -> None:
     start = commission_records._moment("2026-12-06")
 
     assert start == dt.datetime(2026, 12, 5, 16, tzinfo=dt.UTC)
+
+
+def test_an_events_new_date_moves_its_programme_or_is_refused_once_scheduled(
+    api: ApiClient,
+) -> None:
+    event_id = api.create_event("2037 张江推介会", date=COMING_DAY)
+    api.client.put(
+        f"/v1/events/{event_id}/programme",
+        json={
+            "time_zone": "Asia/Shanghai",
+            "days": [COMING_DAY],
+            "slots": [{"start": "13:30", "minutes": 30}],
+            "tables": 2,
+            "investor_meeting_cap": 4,
+        },
+        headers=api.admin,
+    ).raise_for_status()
+    browser = commission_browser(api)
+    path = f"/commission/events/{event_id}/edit"
+    form = browser.get(path).text
+    assert "修改日期后，会面日期随之顺延或提前相同天数，时段不变。" in form
+
+    def revision() -> str:
+        found = re.search(r'name="revision" value="(\d+)"', browser.get(path).text)
+        assert found is not None
+        return found.group(1)
+
+    def programme_start() -> str:
+        read = api.client.get(f"/v1/events/{event_id}/programme", headers=api.admin).json()
+        start: str = read["slots"][0]["local_start"]
+        return start
+
+    moved = browser.post(
+        path, {"revision": revision(), "name": "2037 张江推介会", "date": "2037-11-12"}
+    )
+    assert moved.status_code == 303
+    assert programme_start() == "2037-11-12T13:30:00+08:00"
+    past = browser.post(
+        path, {"revision": revision(), "name": "2037 张江推介会", "date": "2020-01-02"}
+    )
+    assert dict(FIELD_ERROR.findall(past.text)) == {
+        "date": "请选择今天或之后的日期：会面需提前安排。"
+    }
+    # Scheduled: the page says the date is fixed, and a new one is refused beside the field.
+    investor, startup = api.create_account("investor"), api.create_account("startup")
+    mandate = api.create_investor(investor)["id"]
+    request_id = api.create_request(startup, event_id=event_id)["id"]
+    api.publish(request_id)
+    asked = api.client.post(
+        f"/v1/events/{event_id}/meetings",
+        json={"financing_request_id": request_id, "investor_profile_id": mandate},
+        headers=investor.headers,
+    ).json()
+    api.client.post(
+        f"/v1/meetings/{asked['id']}/answer", json={"answer": "accepted"}, headers=startup.headers
+    ).raise_for_status()
+    api.client.post(
+        f"/v1/events/{event_id}/schedules", json={}, headers=api.admin
+    ).raise_for_status()
+    assert "此活动的会面已排定" in browser.get(path).text
+    refused = browser.post(
+        path, {"revision": revision(), "name": "2037 张江推介会", "date": "2037-11-19"}
+    )
+    assert refused.status_code == 422
+    assert dict(FIELD_ERROR.findall(refused.text)) == {
+        "date": "会面已经排定，日期不能再修改。如需改期，请先取消这些会面，或新建一个活动。"
+    }
+    stored = api.client.get(f"/v1/events/{event_id}", headers=api.admin).json()
+    assert stored["date"] == "2037-11-12"
+    assert programme_start() == "2037-11-12T13:30:00+08:00"

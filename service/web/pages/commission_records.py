@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
 from models import Event, Report
 from service.accounts import service as accounts
 from service.api_keys.service import ACCOUNT_KEY_NAME
 from service.audit_log import service as audit
 from service.audit_log.object_names import object_names
+from service.conference import meetings
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.events.schemas import EventCreate, EventUpdate
@@ -30,7 +32,7 @@ from service.reports.findings import find
 from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording, display_time_zone
 from service.web.conference_labels import full_day
-from service.web.forms import FormState, validated
+from service.web.forms import FormState, note_refusal, validated
 from service.web.pages.common import (
     CommissionVisitor,
     SubmittedForm,
@@ -40,6 +42,7 @@ from service.web.pages.common import (
 from service.web.pages.conference_common import find_event
 from service.web.responses import redirect
 from service.web.templating import model_name
+from service.web.visitors import page_now
 
 router = APIRouter(include_in_schema=False)
 LISTED = 50
@@ -97,9 +100,16 @@ def _event_form(event: Event) -> FormState:
 
 
 def _edit_page(
-    request: Request, visitor: Principal, event: Event, form: FormState, *, stale: bool = False
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    event: Event,
+    form: FormState,
+    *,
+    stale: bool = False,
 ) -> Response:
-    context = {"event": event, "form": form, "stale": stale}
+    scheduled = meetings.latest_schedule(session, event.id) is not None
+    context = {"event": event, "form": form, "stale": stale, "scheduled": scheduled}
     status_code = 422 if form.errors else 200
     return render(request, visitor, "commission/event_edit.html", context, status_code=status_code)
 
@@ -112,7 +122,7 @@ def event_edit_form(
         event = events.get(session=session, event_id=event_id)
     except NotFound:
         return not_found(request, visitor)
-    return _edit_page(request, visitor, event, _event_form(event))
+    return _edit_page(request, session, visitor, event, _event_form(event))
 
 
 @router.post("/commission/events/{event_id}/edit")
@@ -131,18 +141,32 @@ async def update_event(
     except NotFound:
         return not_found(request, visitor)
     if str(form.get("revision", "")) != str(event.revision):
-        return _edit_page(request, visitor, event, _event_form(event), stale=True)
+        return _edit_page(request, session, visitor, event, _event_form(event), stale=True)
     values = {name: str(form.get(name, "")).strip() for name in ("name", "date", "place")}
     state = FormState(values=values)
     checked = validated(EventUpdate, {**values, "place": values["place"] or None}, state)
     if checked is not None:
         try:
-            events.update(session=session, principal=visitor, event=event, data=checked)
-        except Conflict:
-            state.errors["name"] = translate("An event with this name exists already.")
+            events.update(
+                session=session,
+                principal=visitor,
+                event=event,
+                data=checked,
+                now=page_now(request),
+            )
+        except Conflict as refusal:
+            if any(problem.code == "event_scheduled" for problem in refusal.errors or []):
+                state.errors["date"] = translate(
+                    "The meetings are scheduled already: the date can no longer change. To "
+                    "hold the event on another day, call its meetings off or create a new event."
+                )
+            else:
+                state.errors["name"] = translate("An event with this name exists already.")
+        except Invalid as refusal:
+            note_refusal(state, refusal)
         else:
             return redirect(request, f"/commission/events?changed={event.id}")
-    return _edit_page(request, visitor, event, state)
+    return _edit_page(request, session, visitor, event, state)
 
 
 @router.get("/commission/reports")
