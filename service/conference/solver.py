@@ -521,8 +521,11 @@ def _restore_earlier_slots(
 
 
 def _assign_tables(problem: ScheduleProblem, slot_of: Mapping[str, str]) -> dict[str, Seat]:
-    """Number the tables: a meeting still in its earlier slot keeps its table if free; the rest,
-    in meeting-id order, take the lowest free table."""
+    """Number the tables. A meeting still in its earlier slot keeps its table if free. The
+    rest go investor by investor, in time order: an investor keeps one table through the day
+    where it is free (the startups come to it, as at a conference's investor tables), and a
+    new investor takes the lowest free table no other investor sits at, else the lowest
+    free one."""
     taken: defaultdict[str, set[int]] = defaultdict(set)
     seats: dict[str, Seat] = {}
     for meeting_id in sorted(slot_of):
@@ -536,11 +539,25 @@ def _assign_tables(problem: ScheduleProblem, slot_of: Mapping[str, str]) -> dict
         ):
             taken[slot_id].add(earlier.table)
             seats[meeting_id] = earlier
-    for meeting_id in sorted(slot_of):
-        if meeting_id in seats:
-            continue
+    investor_of = {m.id: m.investor_party for m in problem.meetings}
+    position = {slot.id: slot.position for slot in problem.slots}
+    homes: dict[str, int] = {}
+    for meeting_id in sorted(seats, key=lambda m: (position[seats[m].slot_id], m)):
+        homes.setdefault(investor_of[meeting_id], seats[meeting_id].table)
+    unseated = sorted(
+        (m for m in slot_of if m not in seats),
+        key=lambda m: (investor_of[m], position[slot_of[m]], m),
+    )
+    for meeting_id in unseated:
         slot_id = slot_of[meeting_id]
-        table = next(t for t in range(1, problem.tables + 1) if t not in taken[slot_id])
+        free = [t for t in range(1, problem.tables + 1) if t not in taken[slot_id]]
+        home = homes.get(investor_of[meeting_id])
+        if home in free:
+            table = home
+        else:
+            others = set(homes.values())
+            table = next((t for t in free if t not in others), free[0])
+            homes.setdefault(investor_of[meeting_id], table)
         taken[slot_id].add(table)
         seats[meeting_id] = Seat(slot_id, table)
     return seats

@@ -746,3 +746,27 @@ def test_meetings_moved_without_need_go_back_to_their_earlier_slot() -> None:
         {m.id: sorted(m.slots) for m in crowded.meetings},
         {"a": "s2", "d": "s0"},
     ) == {"a": "s2", "d": "s0"}
+
+
+def test_an_investor_keeps_one_table_through_the_day() -> None:
+    """Startups come to the investors' tables: each investor's meetings share a table, and
+    two investors do not share one, while there are tables enough."""
+    every_slot = ("s0", "s1", "s2")
+    problem = ScheduleProblem(
+        slots=slots(3),
+        meetings=(
+            *(meeting(f"inv2-{startup}", "inv2", startup, 0.5, every_slot) for startup in "abc"),
+            # inv1 is free only in the last slot: the lowest table there is not inv2's.
+            meeting("inv1-d", "inv1", "d", 0.5, ("s2",)),
+        ),
+        tables=3,
+        time_limit_seconds=TIME_LIMIT,
+    )
+    solution = solve(problem)
+    check_solution(problem, solution)
+    assert len(solution.plan.placements) == 4
+    tables: dict[str, set[int]] = {}
+    for placement in solution.plan.placements:
+        investor = placement.meeting_id.split("-")[0]
+        tables.setdefault(investor, set()).add(placement.seat.table)
+    assert tables == {"inv1": {1}, "inv2": {2}}
