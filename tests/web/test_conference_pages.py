@@ -96,9 +96,12 @@ def _ask_from_matches(world: World) -> str:
     assert f'name="filters" value="{filters}"' in matches.text
     asked = world.investor_browser.post(action, {"filters": filters})
     assert asked.status_code == 303, asked.text
-    assert asked.headers["location"] == (
-        f"/investor/mandates/{world.mandate}/matches?{filters}&done=meeting#request-{world.request}"
-    )
+    back = f"/investor/mandates/{world.mandate}/matches?{filters}&done=meeting"
+    assert asked.headers["location"] == f"{back}&answered={world.request}#request-{world.request}"
+    # The page opens at the request, and says there (not at the top) that the ask was sent.
+    landed = world.investor_browser.follow(asked).text
+    card = landed.split(f'id="request-{world.request}"')[1].split("</article>")[0]
+    assert "会面请求已发出，等待对方答复。" in card
     (meeting,) = world.meetings()
     assert (meeting["requested_by"], meeting["status"]) == ("investor", "pending")
     again = world.investor_browser.get(f"/investor/mandates/{world.mandate}/matches")

@@ -523,7 +523,7 @@ async def investor_requests_meeting(
         return not_found(request, visitor)
     event = find_event(session, financing_request.event_id)
     if event is None or not event.tables:
-        return redirect(request, f"{back}problem=not_presented#request-{request_id}")
+        return redirect(request, f"{back}problem=not_presented&answered={request_id}#request-{request_id}")
     try:
         meetings.create(
             session=session,
@@ -535,12 +535,12 @@ async def investor_requests_meeting(
             now=now,
         )
     except EventOver:
-        return redirect(request, f"{back}problem=over#request-{request_id}")
+        return redirect(request, f"{back}problem=over&answered={request_id}#request-{request_id}")
     except Conflict:
-        return redirect(request, f"{back}problem=exists#request-{request_id}")
+        return redirect(request, f"{back}problem=exists&answered={request_id}#request-{request_id}")
     except Invalid:
-        return redirect(request, f"{back}problem=not_presented#request-{request_id}")
-    return redirect(request, f"{back}done=meeting#request-{request_id}")
+        return redirect(request, f"{back}problem=not_presented&answered={request_id}#request-{request_id}")
+    return redirect(request, f"{back}done=meeting&answered={request_id}#request-{request_id}")
 
 
 # The startup's pages.

@@ -219,6 +219,10 @@ def _matches_page(
     )
     reference = get_reference_data()
     shown_ids = [m.financing_request.id for m in matches.items]
+    # The request answered, where the page shows it (else the notice goes to the top).
+    answered = query.get("answered")
+    if answered not in shown_ids and answered not in passed_ids:
+        answered = None
     notice = _matches_notice(query.get("done"))
     with_programme = programme_events(session)
     context = {
@@ -249,8 +253,8 @@ def _matches_page(
         "pass_reasons": list(PassReason),
         # After an answer the page opens at that request (or at the passes): the notice is
         # shown there, where the investor looks, not at the top of the page.
-        "answered": query.get("answered"),
-        "notice": None if query.get("answered") else notice,
+        "answered": answered,
+        "notice": None if answered else notice,
         "answered_notice": notice,
         # The filters the page was opened with, for the way back after asking to meet.
         "filters": conference_parties.kept_filters(query.multi_items()),
