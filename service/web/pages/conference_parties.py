@@ -514,6 +514,8 @@ async def investor_requests_meeting(
     """Ask to meet the company of a matched request at the event presenting it."""
     filters = kept_filters(parse_qsl(str(form.get("filters", ""))))
     back = f"/investor/mandates/{mandate.id}/matches?{filters}{'&' if filters else ''}"
+    # The page opens at the request and says there what became of the ask.
+    at_request = f"answered={request_id}#request-{request_id}"
     start_writing(session)
     try:
         financing_request = financing_requests.get_visible(
@@ -523,7 +525,7 @@ async def investor_requests_meeting(
         return not_found(request, visitor)
     event = find_event(session, financing_request.event_id)
     if event is None or not event.tables:
-        return redirect(request, f"{back}problem=not_presented&answered={request_id}#request-{request_id}")
+        return redirect(request, f"{back}problem=not_presented&{at_request}")
     try:
         meetings.create(
             session=session,
@@ -535,12 +537,12 @@ async def investor_requests_meeting(
             now=now,
         )
     except EventOver:
-        return redirect(request, f"{back}problem=over&answered={request_id}#request-{request_id}")
+        return redirect(request, f"{back}problem=over&{at_request}")
     except Conflict:
-        return redirect(request, f"{back}problem=exists&answered={request_id}#request-{request_id}")
+        return redirect(request, f"{back}problem=exists&{at_request}")
     except Invalid:
-        return redirect(request, f"{back}problem=not_presented&answered={request_id}#request-{request_id}")
-    return redirect(request, f"{back}done=meeting&answered={request_id}#request-{request_id}")
+        return redirect(request, f"{back}problem=not_presented&{at_request}")
+    return redirect(request, f"{back}done=meeting&{at_request}")
 
 
 # The startup's pages.
