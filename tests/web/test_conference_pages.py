@@ -517,6 +517,10 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     first = _confirmed(world, world.investor, world.mandate)
     other = api.create_account("investor", "启明创投")
     second = _confirmed(world, other, api.create_investor(other, name="启明创投 早期基金")["id"])
+    # A request presented here that nobody has asked to meet.
+    unmet = api.create_account("startup", "黑湖科技")
+    unmet_id = api.create_request(unmet, company="黑湖科技", event_id=world.event_id)["id"]
+    api.publish(unmet_id)
     bad = commission.post(path, {"coverage_k": "0", "time_limit_seconds": "999"})
     assert dict(ERROR.findall(bad.text)) == {
         "coverage_k": "请填写1至20之间的整数。",
@@ -535,6 +539,13 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert "最多相差" not in page.text  # a proven best has no gap to speak of
     assert "在双方都有空且有空桌的时段里，其中一方已有其他会面。" in page.text
     assert "这是本活动的第一版日程方案。" in page.text
+    # The outreach list names the request nobody asked to meet (the solver never saw it);
+    # 阶跃星辰, seated once, reaches k = 1 and is not on it.
+    outreach = page.text.split("会面不足1场的项目")[1]
+    assert "(1)" in outreach.split("</h2>")[0]
+    assert f'href="/commission/requests/{unmet_id}">黑湖科技</a>' in outreach
+    assert "<td>0 / 1</td>" in outreach
+    assert "阶跃星辰" not in outreach
 
     plan = commission.get(f"/commission/events/{world.event_id}/table-plan")
     assert plan.status_code == 200

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -761,14 +761,27 @@ def _schedule_page(
             for view in meeting_views(session, stored, None, page_now(request))
         ]
         placed = Counter(p.financing_request_id for p in schedule.placements)
-        below = [
-            BelowK(item, placed[item.id])
-            for item in session.scalars(
-                select(FinancingRequest)
-                .where(FinancingRequest.id.in_(schedule.requests_below_k))
-                .order_by(FinancingRequest.company)
+        # Every request presented here that is short, those without any confirmed meeting
+        # (the solver never saw them) first: they need outreach most.
+        short = session.scalars(
+            select(FinancingRequest).where(
+                or_(
+                    FinancingRequest.id.in_(schedule.requests_below_k),
+                    and_(
+                        FinancingRequest.event_id == event.id,
+                        FinancingRequest.status == RequestStatus.PUBLISHED,
+                    ),
+                )
             )
-        ]
+        )
+        below = sorted(
+            (
+                BelowK(item, placed[item.id])
+                for item in short
+                if placed[item.id] < schedule.coverage_k
+            ),
+            key=lambda b: (b.placed, b.request.company, b.request.id),
+        )
     drift = scheduling.drift(session, event)
     k = str(schedule.coverage_k if schedule is not None else DEFAULT_COVERAGE_K)
     solves = session.scalar(
