@@ -52,6 +52,30 @@ def record(
     return deal
 
 
+def recorded_keys(*, session: Session, profile: InvestorProfile) -> set[tuple[object, ...]]:
+    """What identifies each of the profile's deals (``deal_key``): a file imported twice
+    adds nothing the second time."""
+    return {
+        deal_key(deal)
+        for deal in session.scalars(select(Deal).where(Deal.investor_profile_id == profile.id))
+    }
+
+
+def deal_key(deal: Deal | DealWrite) -> tuple[object, ...]:
+    """The same company (case and surrounding spaces aside), sector, stage, region, amount
+    and day: the same deal."""
+    amount = None if deal.amount is None else Decimal(deal.amount).normalize()
+    return (
+        deal.company.strip().casefold(),
+        deal.sector,
+        deal.stage,
+        deal.region,
+        amount,
+        deal.currency if amount is not None else None,
+        deal.closed_on,
+    )
+
+
 def list_for_investor(
     *, session: Session, profile: InvestorProfile, limit: int, offset: int
 ) -> tuple[Sequence[Deal], int]:

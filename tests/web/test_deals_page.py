@@ -93,15 +93,23 @@ def test_a_file_of_deals_is_imported_whole_or_not_at_all(api: ApiClient) -> None
     assert imported.startswith("303")
     # Back on the history, told how many rows went in.
     location = imported.split(" ")[1]
-    assert location == f"/investor/mandates/{mandate_id}/deals?done=imported&count=3"
+    assert location == f"/investor/mandates/{mandate_id}/deals?done=imported&count=3&skipped=0"
     told = browser.get(f"/investor/mandates/{mandate_id}/deals", done="imported", count="3")
-    assert "已导入 3 笔投资记录。" in told.text
+    assert told.text.count("已导入 3 笔投资记录。") == 1  # said once, above the history
     listed = api.client.get(f"/v1/investors/{mandate_id}/deals", headers=headers).json()
     assert sorted(d["closed_on"] for d in listed["items"]) == [
         "2024-03-08",
         "2024-05-01",
         "2024-06-20",
     ]
+    # The same file again, with one new deal: only that one is added, and the page says why.
+    again = _upload(browser, path, written + "傅利叶,具身智能与智能机器人,B轮,,,2024-01-15\n")
+    assert again.split(" ")[1].endswith("done=imported&count=1&skipped=3")
+    assert len(_deals(api, mandate_id, headers)) == 4
+    told = browser.get(
+        f"/investor/mandates/{mandate_id}/deals", done="imported", count="1", skipped="3"
+    )
+    assert "已导入 1 笔投资记录；另有 3 行与已有记录相同，未重复导入。" in told.text
     nothing = _upload(browser, path, "")
     assert "未导入任何记录：" in nothing
     assert "请修改以下各行" not in nothing

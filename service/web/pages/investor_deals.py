@@ -125,12 +125,20 @@ def deal_history(
     request: Request, session: SessionDep, visitor: InvestorVisitor, mandate: OwnMandate
 ) -> Response:
     query = request.query_params
-    count = query.get("count", "")
+    count, skipped = query.get("count", ""), query.get("skipped", "0")
+    imported = None
+    if count.isdigit() and skipped.isdigit():
+        imported = (
+            translate(
+                "%(count)s deals imported; %(skipped)s rows are deals recorded already and "
+                "were left out."
+            )
+            if int(skipped)
+            else translate("%(count)s deals imported.")
+        ) % {"count": count, "skipped": skipped}
     notice = {
         "deleted": translate("The deal is removed from your history."),
-        "imported": translate("%(count)s deals imported.") % {"count": count}
-        if count.isdigit()
-        else None,
+        "imported": imported,
     }.get(query.get("done", ""))
     return render(
         request, visitor, "investor/deals.html", _context(session, mandate, notice=notice)
@@ -227,11 +235,20 @@ async def import_deals(
                     checked_rows.append(checked)
     if not problems and checked_rows:
         start_writing(session)
+        known = deals.recorded_keys(session=session, profile=mandate)
+        written = 0
         for checked in checked_rows:
+            key = deals.deal_key(checked)
+            if key in known:  # recorded already, or twice in the file
+                continue
+            known.add(key)
             deals.record(session=session, principal=visitor, profile=mandate, data=checked)
+            written += 1
+        skipped = len(checked_rows) - written
         return redirect(
             request,
-            f"/investor/mandates/{mandate.id}/deals?done=imported&count={len(checked_rows)}",
+            f"/investor/mandates/{mandate.id}/deals?done=imported&count={written}"
+            f"&skipped={skipped}",
         )
     if not problems:
         problems.append((0, translate("The file has no rows.")))
