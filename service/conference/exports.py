@@ -31,6 +31,7 @@ from service.conference.agendas import AgendaEntry, TablePlan, TablePlanSlot
 from service.conference.programme import local
 from service.i18n.catalogs import translate
 from service.i18n.languages import joined
+from service.i18n.zones import zone_name
 from service.reference_data.catalog import Language
 from service.reports.charts import FONT_STACK
 from service.reports.formatting import BABEL_LOCALES
@@ -224,7 +225,8 @@ def render_table_plan_html(plan: TablePlan, language: Language) -> str:
         font_stack=Markup(FONT_STACK),  # noqa: S704 a constant, not input
         title=_title(plan, language),
         place=plan.event.place,
-        time_zone_note=_("Local time of the event (%(zone)s)") % {"zone": plan.event.time_zone},
+        time_zone_note=_("Local time of the event (%(zone)s)")
+        % {"zone": zone_name(plan.event.time_zone, language)},
         meetings=plan.meetings,
         tables=plan.event.tables or 0,
         solved_at=solved.strftime("%Y-%m-%d %H:%M"),
@@ -378,7 +380,11 @@ def render_table_plan_xlsx(plan: TablePlan, language: Language) -> bytes:
             [_("Event"), plan.event.name],
             [_("Date"), plan.event.date],
             [_("Place"), plan.event.place or "—"],
-            [_("Times"), _("Local time of the event (%(zone)s)") % {"zone": plan.event.time_zone}],
+            [
+                _("Times"),
+                _("Local time of the event (%(zone)s)")
+                % {"zone": zone_name(plan.event.time_zone, language)},
+            ],
             [_("Meetings placed"), plan.meetings],
             [_("Tables"), tables],
             [_("Slots"), len(plan.slots)],

@@ -19,6 +19,7 @@ from service.i18n.catalogs import translate, translate_plural
 from service.i18n.feature_wording import feature_name
 from service.i18n.labels import label
 from service.i18n.languages import current_language, joined, list_separator
+from service.i18n.zones import zone_name
 from service.imports.amounts import AmountError, parse_amount
 from service.reference_data.catalog import CodeKind, get_reference_data
 from service.web import conference_labels
@@ -68,11 +69,6 @@ def model_name(version: str | None) -> str:
     if learned is not None:
         return translate("learned version %(number)s") % {"number": learned.group(1)}
     return version
-
-
-def zone_name(zone: str) -> str:
-    """A time zone as people name it: 北京时间 for Asia/Shanghai, else its IANA name."""
-    return translate("Beijing time") if zone == "Asia/Shanghai" else zone
 
 
 def time_zone_note() -> str:

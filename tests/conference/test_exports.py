@@ -142,6 +142,7 @@ def test_the_workbook_has_a_row_per_placed_meeting_in_local_time(solved: Solved)
     about = {row[0]: row[1] for row in list(workbook["说明"].iter_rows(values_only=True))[1:]}
     assert about["活动"] == "2037 浦东投资促进大会"
     assert about["已安排会面"] == 4
+    assert about["时间"] == "活动当地时间（北京时间）"  # as the pages name the zone
 
 
 def test_the_workbook_speaks_english_when_asked(solved: Solved) -> None:
@@ -207,6 +208,8 @@ def test_the_page_lists_every_placed_meeting(solved: Solved) -> None:
     english = solved.plan("html", "en").text
     assert "Table plan: 2037 浦东投资促进大会" in english
     assert "Thursday, 5 November 2037" in english
+    assert "活动当地时间（北京时间）" in page
+    assert "Local time of the event (Beijing time)" in english
 
 
 def test_only_the_commission_reads_a_solved_plan(solved: Solved, api: ApiClient) -> None:
