@@ -11,6 +11,7 @@ from babel.dates import format_date
 
 # Amounts are written by the one formatter the scorer's reasons use too.
 from scoring.amounts import format_amount, format_money
+from service.i18n.zones import zone_name
 from service.reference_data.catalog import Language
 
 __all__ = [
@@ -54,17 +55,18 @@ def format_share(part: int, whole: int) -> str:
 
 def format_local_time(moment: datetime, zone: ZoneInfo, language: Language) -> str:
     """``moment`` on the clocks of ``zone``, with the zone and its offset so nobody reads it
-    as UTC: '2026-11-21 16:00:00 (Asia/Shanghai, UTC+08:00)'. A naive time is UTC, as every
-    stored time is."""
+    as UTC: '2026-11-21 16:00:00 (Beijing time, UTC+08:00)', the zone named as the pages name
+    it. A naive time is UTC, as every stored time is."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(zone)
     offset = local.strftime("%z")
     clock = local.strftime("%Y-%m-%d %H:%M:%S")
     utc_offset = f"UTC{offset[:3]}:{offset[3:]}"
+    name = zone_name(zone.key, language)
     if language == "zh":
-        return f"{clock}（{zone.key}，{utc_offset}）"
-    return f"{clock} ({zone.key}, {utc_offset})"
+        return f"{clock}（{name}，{utc_offset}）"
+    return f"{clock} ({name}, {utc_offset})"
 
 
 def format_event_date(day: date, language: Language) -> str:

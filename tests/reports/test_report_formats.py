@@ -78,7 +78,7 @@ def test_html_is_in_chinese_unless_english_comes_first(api: ApiClient) -> None:
     assert "日期</dt><dd>2026年11月5日" in page
     assert "地点</dt><dd>Shanghai" in page
     # Made at 2026 UTC, printed in Asia/Shanghai.
-    assert "（Asia/Shanghai，UTC+08:00）" in page
+    assert "（北京时间，UTC+08:00）" in page
     assert "需人工跟进的需求（匹配投资方少于 3 家）：3 个，其中 1 个没有任何匹配。" in page
     # The requests not covered, named: QBoson (none), Cixtech and 阶跃星辰 (two each).
     for named in ("QBoson「R3 round」", "阶跃星辰「R1 round」", "Cixtech「R2 round」"):
@@ -197,7 +197,7 @@ def test_csv_keeps_its_exact_columns_and_adds_readable_ones(api: ApiClient) -> N
 
     created = next(row for row in rows if row[:1] == ["created_at"])
     assert created[1].endswith("Z")  # the JSON form, for programs
-    assert created[2].endswith("（Asia/Shanghai，UTC+08:00）")
+    assert created[2].endswith("（北京时间，UTC+08:00）")
     assert next(row for row in rows if row[:1] == ["event_date"]) == [
         "event_date",
         "2026-11-05",

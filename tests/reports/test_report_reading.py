@@ -181,7 +181,7 @@ def test_times_are_shown_in_the_display_time_zone(display_zone: pytest.MonkeyPat
 
     # Asia/Shanghai by default: 8 hours ahead of UTC, the next day here.
     shanghai = render_report_html(document)
-    assert "2026-11-22 04:30:00（Asia/Shanghai，UTC+08:00）" in shanghai
+    assert "2026-11-22 04:30:00（北京时间，UTC+08:00）" in shanghai
     assert "20:30:00" not in shanghai
 
     display_zone.setenv("MATCHMAKER_DISPLAY_TIME_ZONE", "Europe/Berlin")
