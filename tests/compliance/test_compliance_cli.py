@@ -37,17 +37,17 @@ def test_the_check_names_the_affected_requests_mandates_and_blocked_pairs() -> N
     assert "自由贸易试验区外商投资准入特别管理措施（负面清单）（2021年版）：临港新片区" in out
     assert "已发布项目 11 个，外资投资方画像 4 个" in out
     assert "受影响的项目（2 个）：" in out
-    assert "禁止：Bilibili，New headquarters（杨浦区；互联网新闻、出版、视听和文化经营）" in out
+    assert "禁止：Bilibili，新总部 · New headquarters（杨浦区；互联网新闻、出版、视听和文化经营）" in out
     assert "限制：5G valley" in out
     assert "  Blackstone：受阻 1 对，受限 1 对" in out
     assert "受阻配对（3 对）：不计为匹配" in out
-    assert "  Blackstone × Bilibili（评分 0.94）：外资准入：Blackstone为外资投资方" in out
+    assert "  Blackstone × Bilibili（匹配度 0.94）：外资准入：Blackstone为外资投资方" in out
     assert "AstraZeneca" not in out  # foreign, but no pair of it is affected
 
     english = runner.invoke(cli, ["compliance", "check", "--lang", "en"])
     assert english.exit_code == 0, english.output
     assert "Blocked pairs (3): not matches" in english.stdout
-    assert "prohibited: Bilibili, New headquarters (Yangpu;" in english.stdout
+    assert "prohibited: Bilibili, 新总部 · New headquarters (Yangpu;" in english.stdout
 
     as_json = runner.invoke(cli, ["compliance", "check", "--json"])
     assert as_json.exit_code == 0, as_json.output

@@ -169,7 +169,7 @@ def test_reports_leave_the_prohibited_pair_out_and_count_it_blocked(
         f"/v1/reports/{report['id']}", params={"format": "html"}, headers=api.admin
     )
     assert html.status_code == 200
-    assert "评分不低于 0.6、但被外资准入负面清单阻止的配对" in html.text
+    assert "匹配度不低于 0.6、但被外资准入负面清单阻止的配对" in html.text
     as_csv = api.client.get(
         f"/v1/reports/{report['id']}", params={"format": "csv"}, headers=api.admin
     )

@@ -134,7 +134,7 @@ def test_a_request_outside_the_mandates_regions_scores_lower_with_a_reason(
     regions = [next(r for r in i["reasons"] if r["kind"] == "region") for i in items]
     assert [(r["outcome"], r["text"]) for r in regions] == [
         ("inside", "区域：浦东新区属于您关注的区域"),
-        ("outside", "区域：徐汇区不在您关注的区域（临港新片区、浦东新区）之内（评分已下调）"),
+        ("outside", "区域：徐汇区不在您关注的区域（临港新片区、浦东新区）之内（匹配度已下调）"),
     ]
     assert items[1]["near_miss"] is False  # a region outside lowers the score; still a match
 

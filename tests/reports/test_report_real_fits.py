@@ -94,4 +94,4 @@ def test_a_reports_reasons_name_a_region_outside_the_mandate(api: ApiClient) -> 
     html = api.client.get(
         f"/v1/reports/{report['id']}", params={"format": "html"}, headers=api.admin
     )
-    assert "区域：徐汇区不在浦东基金关注的区域（浦东新区）之内（评分已下调）" in html.text
+    assert "区域：徐汇区不在浦东基金关注的区域（浦东新区）之内（匹配度已下调）" in html.text

@@ -469,7 +469,7 @@ def test_proposals_for_coverage_list_what_was_proposed_and_who_needs_outreach(
     bad = commission.post(path, {"coverage_k": "0", "min_score": "2"})
     assert dict(ERROR.findall(bad.text)) == {
         "coverage_k": "请填写1至20之间的整数。",
-        "min_score": "请填写0至1之间的评分，例如 0.6。",
+        "min_score": "请填写0至1之间的匹配度，例如 0.6。",
     }
     assert world.meetings() == []
     made = commission.post(path, {"coverage_k": "2", "min_score": "0"})

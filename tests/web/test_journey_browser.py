@@ -490,7 +490,7 @@ def test_conference_day_from_the_programme_to_the_table_plan(
     # Proposals for coverage: the ranking's next investors, and who stays below the aim.
     office.goto(f"{server.url}/commission/events/{event_id}/meetings")
     office.get_by_label("每个项目的目标会面数").fill("4")
-    office.get_by_label("推荐的最低匹配评分").fill("0.5")
+    office.get_by_label("推荐的最低匹配度").fill("0.5")
     with office.expect_navigation():
         office.get_by_role("button", name="生成推荐").click()
     assert "仍未达到目标：需人工对接" in office.content()
