@@ -40,6 +40,14 @@ _TRADITIONAL_UNITS = str.maketrans({"億": "亿", "萬": "万"})
 EXAMPLES = "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万, 1.5亿, 12亿5000万, 3.5 billion or 50m"
 
 
+# Amounts said in Chinese numerals (五千万, 三十亿, 一亿五千万, 两亿, 3千万): digits, the
+# units 十 百 千 below 万, and 万 and 亿 above them, read the way they are said.
+_CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CHINESE_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CHINESE_AMOUNT = re.compile(r"[零〇一二两三四五六七八九十百千万亿0-9]+元?")
+
+
 class AmountError(ValueError):
     """The text is not an amount in any accepted form."""
 
@@ -57,7 +65,10 @@ def parse_amount(text: str) -> Decimal:
         return Decimal(compound["yi"]) * 10**8 + Decimal(compound["wan"]) * 10**4
     match = _AMOUNT.fullmatch(normalised)
     if match is None:
-        raise AmountError(f"'{text}' is not an amount; write it as {EXAMPLES}")
+        said = _said_in_chinese(normalised)
+        if said is None:
+            raise AmountError(f"'{text}' is not an amount; write it as {EXAMPLES}")
+        return said
     digits = match["whole"].replace(",", "")
     if match["fraction"]:
         digits += "." + match["fraction"]
@@ -66,3 +77,44 @@ def parse_amount(text: str) -> Decimal:
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
     return value.normalize()
+
+
+def _said_in_chinese(text: str) -> Decimal | None:
+    """A whole amount in Chinese numerals, or None when ``text`` is not one: a digit after a
+    digit, a unit after a larger one below 万, a number left without its unit after 万 or 亿
+    or written in Arabic digits (12亿5000, 一亿五: yuan, or short for 5000万? refused, not
+    guessed), or nothing said at all."""
+    if not _CHINESE_AMOUNT.fullmatch(text) or not re.search(r"[^0-9元]", text):
+        return None
+    total = below_yi = section = 0
+    number: int | None = None
+    number_in_digits = False
+    last_small_unit = 10_000
+    for part in re.findall(r"[0-9]+|[^零〇]", text.removesuffix("元")):  # 零 holds a place
+        if part[0].isdigit() or part in _CHINESE_DIGITS:
+            if number is not None:
+                return None
+            number_in_digits = part[0].isdigit()
+            number = int(part) if number_in_digits else _CHINESE_DIGITS[part]
+        elif part in _CHINESE_SMALL_UNITS:
+            unit = _CHINESE_SMALL_UNITS[part]
+            if unit >= last_small_unit or (number is None and unit != 10):
+                return None
+            section += (1 if number is None else number) * unit
+            number, last_small_unit = None, unit
+        else:  # 万 or 亿: everything said since the last larger unit is counted in it
+            said = section + (number or 0)
+            if said == 0 or (part == "万" and said >= 10**4):  # 1亿12345万: a typo
+                return None
+            if part == "万":
+                below_yi += said * 10**4
+            else:
+                total += (below_yi + said) * 10**8
+                below_yi = 0
+            section, number, last_small_unit = 0, None, 10_000
+    if number is not None and (
+        number_in_digits or (last_small_unit == 10_000 and (total or below_yi))
+    ):
+        return None
+    value = total + below_yi + section + (number or 0)
+    return Decimal(value) if value > 0 else None

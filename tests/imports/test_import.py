@@ -92,6 +92,17 @@ from tests.support.factories import Account, ApiClient
         ("3 billion元", Decimal(3_000_000_000)),
         ("50m Yuan", Decimal(50_000_000)),
         ("800000000 yuan", Decimal(800_000_000)),
+        # Said in Chinese numerals, as an officer may type it.
+        ("五千万", Decimal(50_000_000)),
+        ("三十亿元", Decimal(3_000_000_000)),
+        ("一亿五千万", Decimal(150_000_000)),
+        ("两亿", Decimal(200_000_000)),
+        ("十二亿", Decimal(1_200_000_000)),
+        ("一百零五万", Decimal(1_050_000)),
+        ("一亿零五百万", Decimal(105_000_000)),
+        ("二十五亿三千万", Decimal(2_530_000_000)),
+        ("3千万", Decimal(30_000_000)),
+        ("五千萬", Decimal(50_000_000)),
     ],
 )
 def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
@@ -117,6 +128,14 @@ def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
         "1亿万",
         "5000万亿元",
         "12亿5000",  # 亿 and then yuan? refused, not guessed
+        "一亿五",  # short for 一亿五千万, or 五 yuan? refused too
+        "一千5",
+        "三十多亿",  # "over 3 billion": no amount
+        "五五万",
+        "千万",
+        "五万亿万",
+        "一百千",
+        "零",
         "1亿12345万",  # more than 9999万 after 亿
         "1.5亿5000万",
         ".5亿",

@@ -171,7 +171,7 @@ def test_a_request_travels_from_the_startup_to_an_investor_and_back(
     page.keyboard.press("Tab")
     page.keyboard.type("基础大模型C轮融资")
     page.keyboard.press("Tab")
-    page.keyboard.type("三十亿")  # not an amount: the form says so beside the field
+    page.keyboard.type("三十多亿")  # "over 3 billion" is no amount: said beside the field
     with page.expect_navigation():
         page.get_by_role("button", name="提交审核").press("Enter")
     startup.check("request-form-errors")
