@@ -41,8 +41,20 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     location = made.headers["location"]
     assert location.startswith("/commission/events?created=")
     shown = browser.get("/commission/events", created=location.split("=", 1)[1]).text
-    assert "已创建活动“2026 浦东投资促进大会”，日期为2026年11月5日星期四。" in shown
-    assert '<td data-label="日期" class="nowrap">2026年11月5日星期四</td>' in shown
+    # A day gone by is allowed (a conference held, recorded for its deals), and said so.
+    assert (
+        "已创建活动“2026 浦东投资促进大会”，日期为2026年11月5日星期四。该日期已过：此活动记为"
+        "已举办，可用于项目落地记录和报告，但不能再约见会面。"
+    ) in shown
+    assert (
+        '<td data-label="日期" class="nowrap">2026年11月5日星期四 <span class="muted">（已举办）'
+        "</span></td>"
+    ) in shown
+    coming = browser.post("/commission/events", {"name": "2037 大会", "date": "2037-11-05"})
+    told = browser.get("/commission/events", created=coming.headers["location"].split("=", 1)[1])
+    assert "已创建活动“2037 大会”，日期为2037年11月5日星期四。</p>" in told.text
+    assert "2037年11月5日星期四</td>" in told.text
+    assert "未保存任何内容；请更正下方标出的栏目。" in bad.text
     again = browser.post(
         "/commission/events", {"name": "2026 浦东投资促进大会", "date": "2026-11-06", "place": ""}
     )

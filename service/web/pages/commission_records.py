@@ -61,16 +61,25 @@ def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor
     query = request.query_params
     created = find_event(session, query.get("created"))
     changed = find_event(session, query.get("changed"))
+    today = outcomes.today()
     notice = (
         translate("Event created: %(name)s, on %(day)s.")
         % {"name": created.name, "day": full_day(created.date)}
+        + (
+            translate(
+                " That day has passed: the event is on record as held, for its deals and "
+                "reports; no meetings can be asked for at it."
+            )
+            if created.date < today
+            else ""
+        )
         if created is not None
         else translate("Event saved: %(name)s, on %(day)s.")
         % {"name": changed.name, "day": full_day(changed.date)}
         if changed is not None
         else None
     )
-    context = {"events": _by_date(listed), "form": state, "notice": notice}
+    context = {"events": _by_date(listed), "form": state, "notice": notice, "today": today}
     return render(request, visitor, "commission/events.html", context)
 
 
@@ -86,8 +95,8 @@ async def create_event(
         checked = None
     if checked is None:
         listed, _ = events.list_page(session=session, limit=100, cursor=None)
-        context = {"events": _by_date(listed), "form": state}
-        return render(request, visitor, "commission/events.html", context)
+        context = {"events": _by_date(listed), "form": state, "today": outcomes.today()}
+        return render(request, visitor, "commission/events.html", context, status_code=422)
     start_writing(session)
     event = events.create(session=session, principal=visitor, data=checked)
     return redirect(request, f"/commission/events?created={event.id}")
