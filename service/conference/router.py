@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from models import Event, Meeting, MeetingStatus, Role
 from service.conference import (
@@ -16,6 +16,7 @@ from service.conference import (
     proposals,
     roster,
     scheduling,
+    seat_moves,
 )
 from service.conference.exports import (
     PDF_MEDIA_TYPE,
@@ -38,6 +39,7 @@ from service.conference.schemas import (
     ProposalsOut,
     ScheduleCreate,
     ScheduleOut,
+    SeatWrite,
     TablePlanOut,
 )
 from service.core.clock import Now
@@ -282,6 +284,35 @@ def solve_schedule(
     over)."""
     schedule = scheduling.create(
         session=session, principal=principal, event=event, data=body, now=now
+    )
+    return scheduling.schedule_out(session, event, schedule)
+
+
+@router.put(
+    "/v1/events/{event_id}/schedules/current/seats/{meeting_id}", response_model=ScheduleOut
+)
+def move_meeting(
+    principal: CommissionPrincipal,
+    event: EventInPath,
+    meeting_id: Annotated[str, Path(max_length=36)],
+    body: SeatWrite,
+    session: SessionDep,
+    now: Now,
+) -> ScheduleOut:
+    """Seat one confirmed meeting at this slot and table by hand (or seat one the solver left
+    out), keeping every other seat: the result is a new schedule, the event's current one,
+    and the meeting's people see where it was (commission only). 422 for a slot not the
+    event's or a table beyond its tables; 409 naming the field for a table taken then
+    (seat_taken), a side meeting someone else then (party_busy) or not free then
+    (not_available), an investor at its cap (investor_cap), no schedule yet, or an event
+    that is over. The seat it has already changes nothing."""
+    schedule = seat_moves.move(
+        session=session,
+        principal=principal,
+        event=event,
+        meeting_id=meeting_id,
+        data=body,
+        now=now,
     )
     return scheduling.schedule_out(session, event, schedule)
 

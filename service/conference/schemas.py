@@ -282,6 +282,15 @@ class AvailabilityOut(BaseModel):
     revision: int = Field(description="0 until stated")
 
 
+class SeatWrite(BaseModel):
+    """Where one meeting should sit: a slot of the event's programme and a table."""
+
+    model_config = with_examples({"slot_id": EXAMPLE_SLOT, "table": 3}, write=True)
+
+    slot_id: str = Field(min_length=1, max_length=36)
+    table: int = Field(ge=1, le=1000, description="Numbered from 1, at most the event's tables")
+
+
 class ScheduleCreate(BaseModel):
     """Solve the event's accepted meetings into slots and tables."""
 

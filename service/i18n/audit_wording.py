@@ -52,6 +52,7 @@ _ACTIONS: dict[str, str] = {
     "ranking_model.activate": N_("Changed the serving ranking model"),
     "report.create": N_("Made a report"),
     "schedule.solve": N_("Computed the meeting schedule"),
+    "schedule.move": N_("Moved one meeting in the schedule"),
     "session.create": N_("Signed in"),
     "session.revoke": N_("Signed out"),
     "user.create": N_("Joined the account (accepted an invitation)"),

@@ -803,3 +803,96 @@ def test_a_programme_of_two_days_moves_by_one_day_either_way(
     shift = 1 if new_date == "2037-11-06" else -1
     days = [f"2037-11-{5 + shift:02d}", f"2037-11-{6 + shift:02d}"]
     assert starts == [f"{day}T{time}" for day in days for time in ("09:00", "09:30")]
+
+
+def test_the_commission_moves_one_meeting_by_hand(
+    conference: Conference, db_session: Session
+) -> None:
+    """An officer puts a meeting at another slot and table without solving again: a new
+    schedule keeps every other seat; a seat that cannot hold it is refused, naming the field,
+    and nothing is written."""
+    event = f"/v1/events/{conference.event_id}"
+    slots = [s["id"] for s in conference.get(f"{event}/programme", None).json()["slots"]]
+    c = conference
+    first = _accepted(c, c.investor, c.mandate, c.startup, c.request)
+    # Hillhouse meets both startups: it cannot sit at two tables at once.
+    third = _accepted(c, c.investor, c.mandate, c.other_startup, c.other_request)
+
+    def put(meeting_id: str, slot: str, table: int, who: Account | None = None) -> Any:
+        return c.api.client.put(
+            f"{event}/schedules/current/seats/{meeting_id}",
+            json={"slot_id": slot, "table": table},
+            headers=c.api.admin if who is None else who.headers,
+        )
+
+    def seats(schedule: dict[str, Any]) -> dict[str, tuple[str, int]]:
+        return {
+            p["meeting_id"]: (p["seat"]["slot_id"], p["seat"]["table"])
+            for p in schedule["placements"]
+        }
+
+    assert put(first, slots[0], 1).status_code == 409  # nothing solved yet
+    # Stepfun is free only in the first slot: Hillhouse meets it then, and Unitree after.
+    c.api.client.put(
+        f"{event}/availability", json={"slot_ids": [slots[0]]}, headers=c.startup.headers
+    ).raise_for_status()
+    solved = c.post(f"{event}/schedules", {}, None).json()
+    seat_of = seats(solved)
+    assert (seat_of[first][0], seat_of[third][0]) == (slots[0], slots[1])
+    # Qiming and Unitree agree to meet once the schedule is made: no seat yet.
+    second = _accepted(c, c.other_investor, c.other_mandate, c.other_startup, c.other_request)
+
+    # A table taken then, a slot where a side meets someone else, a seat the event has not.
+    taken = put(second, *seat_of[first])
+    assert taken.status_code == 409
+    assert [(e["field"], e["code"]) for e in taken.json()["errors"]] == [("table", "seat_taken")]
+    other_table = 2 if seat_of[first][1] == 1 else 1
+    busy = put(third, seat_of[first][0], other_table)
+    assert [e["code"] for e in busy.json()["errors"]] == ["party_busy"]
+    wrong = put(first, "no-such-slot", 3)
+    assert wrong.status_code == 422
+    assert {e["field"] for e in wrong.json()["errors"]} == {"slot_id", "table"}
+    assert c.get(f"{event}/schedules/current", None).json()["id"] == solved["id"]
+
+    # Hillhouse's first meeting to a free table in the same slot: every other seat stays.
+    moved = put(first, seat_of[first][0], other_table)
+    assert moved.status_code == 200, moved.text
+    assert seats(moved.json()) == {first: (seat_of[first][0], other_table), third: seat_of[third]}
+    assert moved.json()["id"] != solved["id"]
+    assert c.get(f"{event}/schedules/current", None).json()["id"] == moved.json()["id"]
+    assert put(first, seat_of[first][0], other_table).json()["id"] == moved.json()["id"]
+    listed = c.get(f"/v1/meetings/{first}", c.startup).json()
+    assert (listed["seat"]["slot_id"], listed["seat"]["table"]) == (seat_of[first][0], other_table)
+
+    # The left-out meeting seated by hand: Unitree meets Hillhouse in the other slot, and
+    # Qiming has said it is free only then, so this slot is refused until it says more.
+    free_slot = seat_of[first][0]
+    other_slot = seat_of[third][0]
+    free_table = seat_of[first][1]  # left free by the move above
+    availability = f"{event}/availability"
+
+    def qiming_free_in(slot: str) -> None:
+        c.api.client.put(
+            availability, json={"slot_ids": [slot]}, headers=c.other_investor.headers
+        ).raise_for_status()
+
+    qiming_free_in(other_slot)
+    unavailable = put(second, free_slot, free_table)
+    assert [e["code"] for e in unavailable.json()["errors"]] == ["not_available"]
+    busy_then = put(second, other_slot, 2 if seat_of[third][1] == 1 else 1)
+    assert [e["code"] for e in busy_then.json()["errors"]] == ["party_busy"]
+    qiming_free_in(free_slot)
+    placed = put(second, free_slot, free_table)
+    assert placed.status_code == 200, placed.text
+    assert seats(placed.json())[second] == (free_slot, free_table)
+    assert placed.json()["left_out"] == []
+
+    audited = db_session.scalars(
+        select(AuditRecord.changes).where(AuditRecord.action == "schedule.move")
+    ).all()
+    assert [(m["meeting_id"], m["from"] is None) for m in audited] == [
+        (first, False),
+        (second, True),
+    ]
+    # Investors and startups do not move meetings.
+    assert put(first, other_slot, 1, c.investor).status_code == 403

@@ -600,6 +600,18 @@ ROUTES: list[RouteSpec] = [
         """,
     ),
     RouteSpec(
+        f"PUT {EVENT_URL}/schedules/current/seats/{{meeting_id}}",
+        """
+        object   anon badkey inv_a inv_b su_x su_y admin comm
+        MA        401    401   403   403  403  403   422  422
+        MB        401    401   403   403  403  403   404  404
+        missing   401    401   403   403  403  403   404  404
+        """,
+        body={"slot_id": "not-a-slot-of-EV", "table": 1},
+        fixed={"event_id": "EV"},
+        note="MA is confirmed and seated (the slot is refused: 422); MB is not confirmed",
+    ),
+    RouteSpec(
         f"GET {EVENT_URL}/schedules/{{schedule_id}}",
         """
         object   anon badkey inv_a inv_b su_x su_y admin comm

@@ -921,3 +921,49 @@ def test_the_venues_zone_may_be_named_by_its_city(world: World, api: ApiClient) 
         read = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin)
         assert read.json()["time_zone"] == zone
         assert read.json()["slots"][0]["starts_at"] == utc_start
+
+
+def test_the_commission_moves_one_meeting_on_the_schedule_page(
+    world: World, api: ApiClient
+) -> None:
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/schedule"
+    first = _confirmed(world, world.investor, world.mandate)
+    other = api.create_account("investor", "启明创投")
+    _confirmed(world, other, api.create_investor(other, name="启明创投 早期基金")["id"])
+    commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    seats = {m["id"]: m["seat"] for m in world.meetings()}
+    page = commission.get(path).text
+    assert '<h2 id="move">调整一场会面</h2>' in page
+    slot, table = seats[first]["slot_id"], seats[first]["table"]
+    when = "09:00" if seats[first]["local_start"].endswith("09:00:00+08:00") else "09:30"
+    assert f"阶跃星辰 × 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {table}号桌</option>" in page
+
+    empty = commission.post(f"{path}/seat", {"meeting_id": "", "slot_id": "", "table": ""})
+    assert empty.status_code == 422
+    assert set(dict(ERROR.findall(empty.text))) == {
+        "move-meeting_id",
+        "move-slot_id",
+        "move-table",
+    }
+    # 阶跃星辰 meets 启明 in the other slot: it cannot be at two tables then.
+    other_slot = next(s["slot_id"] for m, s in seats.items() if m != first)
+    busy = commission.post(
+        f"{path}/seat", {"meeting_id": first, "slot_id": other_slot, "table": "1"}
+    )
+    assert busy.status_code == 422
+    assert dict(ERROR.findall(busy.text)) == {"move-slot_id": "这一时段有一方已有其他会面。"}
+    assert "未保存任何内容；请更正下方标出的栏目。" in busy.text
+    assert {m["id"]: m["seat"] for m in world.meetings()} == seats
+
+    other_table = 2 if table == 1 else 1
+    moved = commission.post(
+        f"{path}/seat", {"meeting_id": first, "slot_id": slot, "table": str(other_table)}
+    )
+    assert moved.headers["location"] == f"{path}?done=moved"
+    assert "会面已调整：双方会看到新的时间和桌号，以及原定安排。" in commission.follow(moved).text
+    assert world.meeting(first)["seat"]["table"] == other_table
+    mine = world.investor_browser.get("/investor/meetings").text
+    assert f"11月5日 {when}–" in mine
+    assert f"{other_table}号桌" in mine
+    assert f"{table}号桌" in mine.split("安排已调整")[1]  # where it was, for who noted it

@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from models import Event, FinancingRequest, Meeting, MeetingStatus, RequestStatus, Schedule
-from service.conference import agendas, meetings, programme, proposals, roster, scheduling
+from service.conference import (
+    agendas,
+    meetings,
+    programme,
+    proposals,
+    roster,
+    scheduling,
+    seat_moves,
+)
 from service.conference.presenting import proposals_out
 from service.conference.problem import DEFAULT_COVERAGE_K, DEFAULT_TIME_LIMIT_SECONDS
 from service.conference.programme import EventOver
@@ -31,6 +39,7 @@ from service.conference.schemas import (
     ProgrammeWrite,
     ProposalsCreate,
     ScheduleCreate,
+    SeatWrite,
 )
 from service.core.clock import Now
 from service.core.database import SessionDep, start_writing
@@ -47,6 +56,7 @@ from service.outcomes.schemas import OutcomeWrite
 from service.ranking.dependencies import MatchIndexDep
 from service.web.conference_labels import meeting_status
 from service.web.forms import FormState, validated
+from service.web.pages import seat_move_form
 from service.web.pages.common import (
     CommissionVisitor,
     PageRefusal,
@@ -77,6 +87,7 @@ NOTICES = {
     "presented": N_(
         "The request is presented at this event: its investors can ask to meet it here now."
     ),
+    "moved": N_("The meeting is moved: both sides see its new time and table, and where it was."),
 }
 # The roster form's field (not financing_request_id: the proposal form on the same page has
 # that one).
@@ -748,6 +759,7 @@ def _schedule_page(
     event: Event,
     state: FormState | None = None,
     problem: str | None = None,
+    move_state: FormState | None = None,
 ) -> Response:
     current = meetings.latest_schedule(session, event.id)
     schedule = scheduling.schedule_out(session, event, current) if current is not None else None
@@ -803,8 +815,18 @@ def _schedule_page(
         ),
         "problem": problem,
         "notice": _notice(request),
+        "move_form": move_state
+        or FormState(values={"meeting_id": request.query_params.get("move", "")}),
+        "move_choices": seat_move_form.move_choices(session, event) if schedule else None,
     }
-    return render(request, visitor, "commission/conference_schedule.html", context)
+    status_code = 422 if move_state is not None and move_state.errors else 200
+    return render(
+        request,
+        visitor,
+        "commission/conference_schedule.html",
+        context,
+        status_code=status_code,
+    )
 
 
 @router.get("/commission/events/{event_id}/schedule")
@@ -857,6 +879,48 @@ async def solve_schedule(
         )
         return _schedule_page(request, session, visitor, event, state, problem)
     return redirect(request, f"/commission/events/{event.id}/schedule?done=solved")
+
+
+@router.post("/commission/events/{event_id}/schedule/seat")
+async def move_meeting(
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    event: EventInPath,
+    form: SubmittedForm,
+    now: Now,
+) -> Response:
+    """One confirmed meeting to another slot and table, or a left-out one seated, without
+    solving again; every problem beside its field, nothing written."""
+    values = {name: str(form.get(name, "")).strip() for name in seat_move_form.FIELDS}
+    state = FormState(values=values)
+    checked = validated(SeatWrite, {"slot_id": values["slot_id"], "table": values["table"]}, state)
+    if not values["meeting_id"]:
+        state.add("meeting_id", "missing")
+    if checked is None or state.errors:
+        return _schedule_page(request, session, visitor, event, move_state=state)
+    start_writing(session)
+    try:
+        seat_moves.move(
+            session=session,
+            principal=visitor,
+            event=event,
+            meeting_id=values["meeting_id"],
+            data=checked,
+            now=now,
+        )
+    except EventOver:
+        session.rollback()
+        return _schedule_page(request, session, visitor, event)
+    except NotFound:
+        state.errors["meeting_id"] = translate("Choose a meeting from the list.")
+    except (Conflict, Invalid) as refusal:
+        if not seat_move_form.note_refusal(state, refusal):
+            return _schedule_page(request, session, visitor, event)
+    else:
+        return redirect(request, f"/commission/events/{event.id}/schedule?done=moved")
+    session.rollback()
+    return _schedule_page(request, session, visitor, event, move_state=state)
 
 
 # The table plan.
