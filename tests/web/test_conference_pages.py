@@ -961,7 +961,9 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
         f"{path}/seat", {"meeting_id": first, "slot_id": slot, "table": str(other_table)}
     )
     assert moved.headers["location"] == f"{path}?done=moved"
-    assert "会面已调整：双方会看到新的时间和桌号，以及原定安排。" in commission.follow(moved).text
+    after = commission.follow(moved).text
+    assert "会面已调整：双方会看到新的时间和桌号，以及原定安排。" in after
+    assert "生成后经过手动调整：这一版未经求解器检验。" in after
     assert world.meeting(first)["seat"]["table"] == other_table
     mine = world.investor_browser.get("/investor/meetings").text
     assert f"11月5日 {when}–" in mine

@@ -815,6 +815,7 @@ def _schedule_page(
         ),
         "problem": problem,
         "notice": _notice(request),
+        "edited": current is not None and current.status == seat_moves.EDITED,
         "move_form": move_state
         or FormState(values={"meeting_id": request.query_params.get("move", "")}),
         "move_choices": seat_move_form.move_choices(session, event) if schedule else None,
