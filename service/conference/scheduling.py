@@ -311,6 +311,28 @@ def drift(session: Session, event: Event) -> ScheduleDrift:
         meeting_id: row.slot_id
         for meeting_id, row in seated(session, latest_schedule(session, event.id)).items()
     }
+    confirmed = {m.meeting.id for m in meetings}
+    return ScheduleDrift(
+        confirmed=len(meetings),
+        unplaced=sum(1 for m in meetings if m.meeting.id not in seats),
+        no_longer_free=len(_seated_when_not_free(session, event, meetings, seats)),
+        called_off=sum(1 for meeting_id in seats if meeting_id not in confirmed),
+    )
+
+
+def seated_when_not_free(session: Session, event: Event) -> set[str]:
+    """The confirmed meetings the current schedule seats at a time one side has since said
+    it is not free: the next solve moves them, and their people are told so meanwhile."""
+    seats = {
+        meeting_id: row.slot_id
+        for meeting_id, row in seated(session, latest_schedule(session, event.id)).items()
+    }
+    return _seated_when_not_free(session, event, accepted_meetings(session, event.id), seats)
+
+
+def _seated_when_not_free(
+    session: Session, event: Event, meetings: list[MeetingParties], seats: dict[str, str]
+) -> set[str]:
     stated = availability.stated_by(
         session, event.id, [p for m in meetings for p in (m.investor_party, m.startup_party)]
     )
@@ -318,15 +340,9 @@ def drift(session: Session, event: Event) -> ScheduleDrift:
     def free_at(party: str, slot_id: str) -> bool:
         return party not in stated or slot_id in stated[party]
 
-    confirmed = {m.meeting.id for m in meetings}
-    return ScheduleDrift(
-        confirmed=len(meetings),
-        unplaced=sum(1 for m in meetings if m.meeting.id not in seats),
-        no_longer_free=sum(
-            1
-            for m in meetings
-            if (slot := seats.get(m.meeting.id)) is not None
-            and not (free_at(m.investor_party, slot) and free_at(m.startup_party, slot))
-        ),
-        called_off=sum(1 for meeting_id in seats if meeting_id not in confirmed),
-    )
+    return {
+        m.meeting.id
+        for m in meetings
+        if (slot := seats.get(m.meeting.id)) is not None
+        and not (free_at(m.investor_party, slot) and free_at(m.startup_party, slot))
+    }

@@ -613,9 +613,13 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     )
     stale = commission.get(path).text
     assert 'id="schedule-stale"' in stale
+    # The investor whose seat is in question is told before the commission solves again.
+    in_question = "有一方已表示这一时段没空：商务委会调整这场会面，届时通知您。"
+    assert in_question in placed_investor.get("/investor/meetings").text
     assert "有 1 场会面排在一方已表示没空的时段，另有 0 场已不再确认" in stale
     commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"})
     assert 'id="schedule-stale"' not in commission.get(path).text
+    assert in_question not in placed_investor.get("/investor/meetings").text
     # A seated meeting called off: the schedule still holds its seat, and says so.
     (seated,) = [m for m in world.meetings() if m["seat"] is not None]
     cancelled = api.client.post(

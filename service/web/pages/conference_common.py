@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Event, Meeting, MeetingAnswer, MeetingSide, MeetingStatus
-from service.conference import meetings, programme
+from service.conference import meetings, programme, scheduling
 from service.conference.schemas import MeetingOut, SeatOut, SlotOut
 from service.events import service as events
 from service.http.problems import NotFound
@@ -81,6 +81,8 @@ class MeetingView:
     moved_from: SeatOut | None = None
     # The reader's side declined it and may still agree (until the event is over).
     declined_by_you: bool = False
+    # Seated at a time one side has since said it is not free: it will move.
+    seat_in_question: bool = False
 
     @property
     def id(self) -> str:
@@ -104,6 +106,7 @@ def meeting_views(
         event = events.get(session=session, event_id=event_id)
         scheduled = meetings.latest_schedule(session, event.id) is not None
         over = programme.is_over(session, event, now)
+        in_question = scheduling.seated_when_not_free(session, event) if scheduled else set()
         before = meetings.seats_in(
             session, meetings.previous_schedule(session, event.id), event.time_zone
         )
@@ -131,6 +134,7 @@ def meeting_views(
                     event_scheduled=scheduled,
                     over=over,
                     moved_from=_moved_from(before.get(out.id), out.seat),
+                    seat_in_question=out.id in in_question and not over,
                     declined_by_you=(
                         out.status is MeetingStatus.DECLINED
                         and answer is MeetingAnswer.DECLINED
