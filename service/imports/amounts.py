@@ -80,41 +80,70 @@ def parse_amount(text: str) -> Decimal:
 
 
 def _said_in_chinese(text: str) -> Decimal | None:
-    """A whole amount in Chinese numerals, or None when ``text`` is not one: a digit after a
-    digit, a unit after a larger one below 万, a number left without its unit after 万 or 亿
-    or written in Arabic digits (12亿5000, 一亿五: yuan, or short for 5000万? refused, not
-    guessed), or nothing said at all."""
+    """A whole amount in Chinese numerals, read as it is said, or None when ``text`` is not
+    one. A digit closing a section after 百 or 千 stands for the next lower unit (二百五 is
+    250, 三千五万 is 3500万), and one closing the amount after 万 or 亿 too (三万五 is 35000,
+    一亿五 is 1.5亿), unless 零 holds the place between (一百零五 is 105). Refused: a digit
+    after a digit, a unit after a larger one, 零 where it holds no place, Arabic digits
+    before 十 or closing an amount after a unit (12亿5000: yuan, or 5000万?), hundreds or
+    thousands straight after 亿 (三亿五千: 5000 yuan, or 5000万?), and nothing said."""
     if not _CHINESE_AMOUNT.fullmatch(text) or not re.search(r"[^0-9元]", text):
         return None
+    parts = re.findall(r"[0-9]+|.", text.removesuffix("元"))
     total = below_yi = section = 0
     number: int | None = None
-    number_in_digits = False
-    last_small_unit = 10_000
-    for part in re.findall(r"[0-9]+|[^零〇]", text.removesuffix("元")):  # 零 holds a place
-        if part[0].isdigit() or part in _CHINESE_DIGITS:
+    in_digits = zero_held = False
+    last_small, last_big = _NO_UNIT, _NO_UNIT * 10**5
+    for index, part in enumerate(parts):
+        if part in "零〇":
+            after_unit = index > 0 and parts[index - 1] in ("十", "百", "千", "万", "亿")
+            if zero_held or not after_unit or index == len(parts) - 1:
+                return None
+            zero_held = True
+        elif part[0].isdigit() or part in _CHINESE_DIGITS:
             if number is not None:
                 return None
-            number_in_digits = part[0].isdigit()
-            number = int(part) if number_in_digits else _CHINESE_DIGITS[part]
+            in_digits = part[0].isdigit()
+            number = int(part) if in_digits else _CHINESE_DIGITS[part]
         elif part in _CHINESE_SMALL_UNITS:
             unit = _CHINESE_SMALL_UNITS[part]
-            if unit >= last_small_unit or (number is None and unit != 10):
+            if unit >= last_small or (number is None and unit != 10) or (in_digits and unit == 10):
                 return None
             section += (1 if number is None else number) * unit
-            number, last_small_unit = None, unit
+            number, in_digits, last_small = None, False, unit
         else:  # 万 or 亿: everything said since the last larger unit is counted in it
-            said = section + (number or 0)
-            if said == 0 or (part == "万" and said >= 10**4):  # 1亿12345万: a typo
-                return None
-            if part == "万":
+            big = 10**4 if part == "万" else 10**8
+            said = section + _closing(number, last_small, zero_held)
+            if big >= last_big or said == 0 or (big == 10**4 and said >= 10**4):
+                return None  # 万万, 1亿12345万: a typo
+            if big == 10**4:
                 below_yi += said * 10**4
             else:
                 total += (below_yi + said) * 10**8
                 below_yi = 0
-            section, number, last_small_unit = 0, None, 10_000
-    if number is not None and (
-        number_in_digits or (last_small_unit == 10_000 and (total or below_yi))
-    ):
+            section, number, in_digits, zero_held = 0, None, False, False
+            last_small, last_big = _NO_UNIT, big
+    after_big = last_big < _NO_UNIT * 10**5
+    if number is not None and in_digits and (after_big or section):
         return None
-    value = total + below_yi + section + (number or 0)
+    if last_big == 10**8 and section and not zero_held:
+        return None
+    closing = _closing(number, last_small, zero_held)
+    if number is not None and after_big and last_small == _NO_UNIT and not zero_held:
+        closing = number * last_big // 10
+    value = total + below_yi + section + closing
     return Decimal(value) if value > 0 else None
+
+
+# No unit said yet in a section: any of 十 百 千 may come.
+_NO_UNIT = 10**4
+
+
+def _closing(number: int | None, last_small: int, zero_held: bool) -> int:
+    """What a digit closing a section is worth: itself alone, after 十 or after 零; after 百
+    or 千, the next lower unit's worth (二百五: 5 tens)."""
+    if number is None:
+        return 0
+    if zero_held or last_small in (10, _NO_UNIT):
+        return number
+    return number * (last_small // 10)

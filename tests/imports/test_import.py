@@ -103,6 +103,15 @@ from tests.support.factories import Account, ApiClient
         ("二十五亿三千万", Decimal(2_530_000_000)),
         ("3千万", Decimal(30_000_000)),
         ("五千萬", Decimal(50_000_000)),
+        # A closing digit is the next lower unit, as said, unless 零 holds the place.
+        ("二百五", Decimal(250)),
+        ("一千二", Decimal(1_200)),
+        ("三千五万", Decimal(35_000_000)),
+        ("一百五万", Decimal(1_500_000)),
+        ("三万五", Decimal(35_000)),
+        ("一亿五", Decimal(150_000_000)),
+        ("一千零五", Decimal(1_005)),
+        ("一亿零五百", Decimal(100_000_500)),
     ],
 )
 def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
@@ -128,8 +137,17 @@ def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
         "1亿万",
         "5000万亿元",
         "12亿5000",  # 亿 and then yuan? refused, not guessed
-        "一亿五",  # short for 一亿五千万, or 五 yuan? refused too
+        "三亿五千",  # 5000 yuan after 3亿, or 3亿5000万? refused, not guessed
+        "一亿两千五",
         "一千5",
+        "五零万",  # 零 that holds no place
+        "零五万",
+        "一万零",
+        "12十",
+        "十十",
+        "一万万",
+        "百万",
+        "千万亿",
         "三十多亿",  # "over 3 billion": no amount
         "五五万",
         "千万",
