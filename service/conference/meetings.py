@@ -43,6 +43,10 @@ OBJECT_TYPE = "meeting"
 LIVE = (MeetingStatus.PENDING, MeetingStatus.ACCEPTED)
 
 
+# A schedule changed by hand (``seat_moves``): no solver made it.
+HAND_EDITED = "edited"
+
+
 def visible_to(principal: Principal) -> Select[tuple[Meeting]]:
     """The meetings the caller is part of (every meeting for the commission)."""
     statement = select(Meeting)
@@ -243,6 +247,14 @@ def answer(
     refuse_when_over(
         session, session.get_one(Event, meeting.event_id), now, "answering a meeting request"
     )
+    if reopening:
+        presented = session.get_one(FinancingRequest, meeting.financing_request_id)
+        if (
+            presented.status is not RequestStatus.PUBLISHED
+            or presented.event_id != meeting.event_id
+        ):
+            message = "The request is no longer presented at this event: ask to meet again there"
+            raise Conflict(message, errors=[field_problem("answer", "not_presented", message)])
     if side is MeetingSide.INVESTOR:
         meeting.investor_answer = MeetingAnswer(data.answer)
     else:
@@ -272,10 +284,11 @@ def answer(
         object_id=meeting.id,
         changes=changes,
     )
+    # A reopened meeting still waiting for the other side sends nothing: that side was never
+    # told of the decline, so its request simply stands (and a side cannot nag by
+    # declining and agreeing in turn).
     if meeting.status is MeetingStatus.ACCEPTED:
         outbox.emit_meeting(session, WebhookEventType.MEETING_ACCEPTED, meeting)
-    elif reopening:  # the other side has a request to answer again
-        outbox.emit_meeting(session, WebhookEventType.MEETING_REQUESTED, meeting)
     return meeting
 
 
@@ -321,14 +334,22 @@ def latest_schedule(session: Session, event_id: str) -> Schedule | None:
 
 
 def previous_schedule(session: Session, event_id: str) -> Schedule | None:
-    """The schedule the newest one replaced (None before a second solve)."""
-    return session.scalars(
+    """The schedule people last saw before the newest change, to say where a meeting was:
+    the one the newest replaced; after moves by hand, the last solve before them (so that a
+    second move does not hide the first, and a meeting moved twice says where it was
+    solved). None before a second schedule."""
+    newest_first = session.scalars(
         select(Schedule)
         .where(Schedule.event_id == event_id)
         .order_by(Schedule.created_at.desc(), Schedule.id.desc())
-        .offset(1)
-        .limit(1)
-    ).first()
+    )
+    newest = next(newest_first, None)
+    if newest is None:
+        return None
+    for earlier in newest_first:
+        if newest.status != HAND_EDITED or earlier.status != HAND_EDITED:
+            return earlier
+    return None
 
 
 def seats_in(session: Session, schedule: Schedule | None, time_zone: str) -> dict[str, SeatOut]:

@@ -231,8 +231,9 @@ def answer_meeting(
 ) -> MeetingOut:
     """Accept, or decline with a reason, for your side of the meeting (until the event is
     over: 409 after its last day). A side that declined may still accept: the meeting is
-    pending again (accepted, if the other side had agreed). Any other answer to a meeting
-    that is not pending is a 409."""
+    pending again (accepted, if the other side had agreed), while its request is still
+    published and presented at the meeting's event (else 409, code not_presented). Any other
+    answer to a meeting that is not pending is a 409."""
     meetings.answer(session=session, principal=principal, meeting=meeting, data=body, now=now)
     tag_response(response, meeting.revision)
     return _one(session, meeting)

@@ -22,7 +22,7 @@ from models import (
 )
 from service.audit_log.writer import record_audit
 from service.conference import availability
-from service.conference.meetings import latest_schedule, seats_in
+from service.conference.meetings import HAND_EDITED, latest_schedule, seats_in
 from service.conference.problem import MeetingSpec, ScheduleProblem, Seat, SlotSpec
 from service.conference.programme import refuse_when_over, slots_of
 from service.conference.schemas import (
@@ -144,6 +144,8 @@ def create(
     """Solve and store a new schedule; it becomes the event's schedule. Not once the event
     is over: the schedule people met by stays as it was."""
     refuse_when_over(session, event, now, "scheduling meetings")
+    # One change of the event's schedule at a time (a solve, or a meeting moved by hand).
+    session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
     slots = slots_of(session, event.id)
     if not slots or not event.tables:
         raise Conflict(
@@ -265,7 +267,13 @@ def schedule_out(session: Session, event: Event, schedule: Schedule) -> Schedule
     return ScheduleOut(
         id=schedule.id,
         event_id=schedule.event_id,
-        status="optimal" if schedule.status == "optimal" else "feasible",
+        status=(
+            "optimal"
+            if schedule.status == "optimal"
+            else "edited"
+            if schedule.status == HAND_EDITED
+            else "feasible"
+        ),
         gap=schedule.gap,
         coverage_k=schedule.coverage_k,
         requests=len(

@@ -371,7 +371,12 @@ class ScheduleOut(BaseModel):
 
     id: str
     event_id: str
-    status: Literal["optimal", "feasible"]
+    status: Literal["optimal", "feasible", "edited"] = Field(
+        description=(
+            "optimal or feasible as the solver left it; edited once a meeting was moved by "
+            "hand (gap and greedy figures are then the solve's it was made from)"
+        )
+    )
     gap: float = Field(description="Relative gap to the solver's bound; 0 when optimal")
     coverage_k: int
     requests: int = Field(description="Requests with at least one accepted meeting")

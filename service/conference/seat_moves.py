@@ -6,6 +6,7 @@ whose meeting moved are told where it was (``meetings.previous_schedule``)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 
 from sqlalchemy.orm import Session
@@ -13,16 +14,17 @@ from sqlalchemy.orm import Session
 from models import Event, Schedule, ScheduledMeeting
 from service.audit_log.writer import record_audit
 from service.conference import availability
-from service.conference.meetings import latest_schedule
+from service.conference.meetings import HAND_EDITED, latest_schedule
 from service.conference.programme import refuse_when_over, slots_of
 from service.conference.scheduling import OBJECT_TYPE, MeetingParties, accepted_meetings, seated
 from service.conference.schemas import SeatWrite
+from service.events import service as events
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound, field_problem
 from service.webhooks import outbox
 
 # A schedule edited by hand: no solver vouches for it being the best.
-EDITED = "edited"
+EDITED = HAND_EDITED
 
 
 def _refused(field: str, code: str, message: str) -> Conflict:
@@ -44,6 +46,9 @@ def move(
     someone else then or not free then, or an investor at its cap (409). The same seat
     again changes nothing."""
     refuse_when_over(session, event, now, "moving a meeting")
+    # One change of the event's schedule at a time: two officers moving meetings at once
+    # would each build on the same schedule, and the later would undo the earlier.
+    events.get(session=session, event_id=event.id, for_update=True)
     current = latest_schedule(session, event.id)
     if current is None:
         raise Conflict(
@@ -124,15 +129,18 @@ def _store(
         coverage_k=current.coverage_k,
         coverage=sum(1 for r in requests if per_request[r] >= current.coverage_k),
         greedy_coverage=current.greedy_coverage,
-        score_sum=sum(confirmed[m].meeting.score for m in seats),
+        score_sum=math.fsum(confirmed[m].meeting.score for m in sorted(seats)),
         greedy_score_sum=current.greedy_score_sum,
         gap=current.gap,
         kept=len(seats) - 1,  # every other seat stays where it was
         moved=1 if before is not None else 0,
         time_limit_seconds=0.0,
         wall_seconds=0.0,
+        # Still confirmed, and still without a seat.
         left_out=[
-            left for left in current.left_out if str(left["meeting_id"]) != moving.meeting.id
+            left
+            for left in current.left_out
+            if str(left["meeting_id"]) in confirmed and str(left["meeting_id"]) not in seats
         ],
         requests_below_k=sorted(r for r in requests if per_request[r] < current.coverage_k),
     )

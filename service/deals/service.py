@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -62,11 +63,13 @@ def recorded_keys(*, session: Session, profile: InvestorProfile) -> set[tuple[ob
 
 
 def deal_key(deal: Deal | DealWrite) -> tuple[object, ...]:
-    """The same company (case and surrounding spaces aside), sector, stage, region, amount
-    and day: the same deal."""
+    """The same company (case, width and spacing aside), sector, stage, region, amount and
+    day: the same deal."""
     amount = None if deal.amount is None else Decimal(deal.amount).normalize()
+    # Full-width letters and doubled spaces, as typed in Chinese input methods, aside.
+    company = " ".join(unicodedata.normalize("NFKC", deal.company).split()).casefold()
     return (
-        deal.company.strip().casefold(),
+        company,
         deal.sector,
         deal.stage,
         deal.region,

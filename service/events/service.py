@@ -102,22 +102,31 @@ def _move_programme(session: Session, event: Event, by: dt.timedelta, now: dt.da
     slots = session.scalars(
         select(EventSlot).where(EventSlot.event_id == event.id).order_by(EventSlot.starts_at)
     ).all()
-    if not slots:
-        return 0
+    zone = zoneinfo.ZoneInfo(event.time_zone)
+    if not slots or slots[-1].starts_at.astimezone(zone).date() < now.astimezone(zone).date():
+        return 0  # a held event keeps the programme it was held with; its date is a record
     if session.scalar(select(exists().where(Schedule.event_id == event.id))):
         message = "This event's meetings are scheduled at its slots; its day can no longer move"
         raise Conflict(message, errors=[field_problem("date", "event_scheduled", message)])
-    zone = zoneinfo.ZoneInfo(event.time_zone)
     if slots[0].starts_at.astimezone(zone).date() + by < now.astimezone(zone).date():
         message = "The moved programme would start before today"
         raise Invalid(message, errors=[field_problem("date", "day_in_the_past", message)])
     # Later slots first when moving later (earlier first when moving earlier), so that no
     # slot lands on a start another still holds: a start is unique within an event.
-    for slot in reversed(slots) if by > dt.timedelta(0) else slots:
+    moved: dict[tuple[str, str], dt.datetime] = {}
+    for slot in slots:
         for column in ("starts_at", "ends_at"):
             local = getattr(slot, column).astimezone(zone)
-            moved = dt.datetime.combine(local.date() + by, local.time(), tzinfo=zone)
-            setattr(slot, column, moved.astimezone(dt.UTC))
+            wall = dt.datetime.combine(local.date() + by, local.time(), tzinfo=zone)
+            instant = wall.astimezone(dt.UTC)
+            if instant.astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+                # The clocks jump past this time on the new day (summer time begins).
+                message = f"{wall:%H:%M} does not exist on {wall:%Y-%m-%d} in {event.time_zone}"
+                raise Invalid(message, errors=[field_problem("date", "no_such_time", message)])
+            moved[slot.id, column] = instant
+    for slot in reversed(slots) if by > dt.timedelta(0) else slots:
+        for column in ("starts_at", "ends_at"):
+            setattr(slot, column, moved[slot.id, column])
         session.flush()
     return by.days
 

@@ -40,6 +40,10 @@ _MESSAGES = {
     "account_exists": N_("An account of this kind already has this name."),
     "ticket_range": N_("The minimum is above the maximum."),
     "day_in_the_past": N_("Choose today or a later day: meetings are planned ahead."),
+    "no_such_time": N_(
+        "On that day the clocks skip a time of the programme (summer time begins): choose "
+        "another day, or change the programme's hours first."
+    ),
     "passwords_differ": N_("The two passwords differ."),
     "amount": N_("Write an amount such as 3.5 billion, 50 million, 30亿, 5000万 or 3,000,000,000."),
     # Money keeps 17 digits, two after the point (what SQLite stores exactly).

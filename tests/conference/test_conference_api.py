@@ -228,6 +228,20 @@ def test_the_side_that_declined_may_still_agree(
         conference.answer(conference.other_startup, proposal["id"], "accepted").json()["status"]
         == "accepted"
     )
+    # A request presented elsewhere since: agreeing to the old event's meeting is refused.
+    declined = conference.ask(
+        conference.other_investor, conference.request, conference.other_mandate
+    )
+    conference.answer(conference.startup, declined["id"], "declined", "Not now")
+    conference.post(f"/v1/meetings/{asked['id']}/cancel", {"reason": "Moving on"}, None)
+    later = conference.api.create_event("2038 conference", date="2038-11-04")
+    moved = conference.api.client.put(
+        f"/v1/events/{later}/roster/{conference.request}", headers=conference.api.admin
+    )
+    assert moved.status_code == 200, moved.text
+    refused = conference.answer(conference.startup, declined["id"], "accepted")
+    assert refused.status_code == 409
+    assert [e["code"] for e in refused.json()["errors"]] == ["not_presented"]
 
 
 def test_a_startup_asks_only_investors_that_showed_interest(conference: Conference) -> None:
@@ -859,6 +873,7 @@ def test_the_commission_moves_one_meeting_by_hand(
     assert moved.status_code == 200, moved.text
     assert seats(moved.json()) == {first: (seat_of[first][0], other_table), third: seat_of[third]}
     assert moved.json()["id"] != solved["id"]
+    assert (solved["status"], moved.json()["status"]) == ("optimal", "edited")
     assert c.get(f"{event}/schedules/current", None).json()["id"] == moved.json()["id"]
     assert put(first, seat_of[first][0], other_table).json()["id"] == moved.json()["id"]
     listed = c.get(f"/v1/meetings/{first}", c.startup).json()
@@ -896,3 +911,26 @@ def test_the_commission_moves_one_meeting_by_hand(
     ]
     # Investors and startups do not move meetings.
     assert put(first, other_slot, 1, c.investor).status_code == 403
+
+
+def test_a_new_date_where_the_clocks_skip_a_slot_is_refused(conference: Conference) -> None:
+    """New York moves its clocks from 02:00 to 03:00 on 2037-03-08: a 02:30 slot moved there
+    would not exist (or land on another slot), so the date is refused beside the field."""
+    event_id = conference.api.create_event("2037 New York roadshow", date="2037-03-01")
+    event = f"/v1/events/{event_id}"
+    early = programme(
+        time_zone="America/New_York",
+        days=["2037-03-01"],
+        slots=[{"start": "02:30", "minutes": 30}, {"start": "03:30", "minutes": 30}],
+    )
+    conference.api.client.put(
+        f"{event}/programme", json=early, headers=conference.api.admin
+    ).raise_for_status()
+    api = conference.api
+
+    refused = api.patch(event, json={"date": "2037-03-08"}, headers=api.admin)
+
+    assert refused.status_code == 422
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [("date", "no_such_time")]
+    assert conference.get(event, None).json()["date"] == "2037-03-01"
+    assert api.patch(event, json={"date": "2037-03-15"}, headers=api.admin).status_code == 200

@@ -396,7 +396,7 @@ def test_an_events_new_date_moves_its_programme_or_is_refused_once_scheduled(
     browser = commission_browser(api)
     path = f"/commission/events/{event_id}/edit"
     form = browser.get(path).text
-    assert "修改日期后，会面日期随之顺延或提前相同天数，时段不变。" in form
+    assert "修改日期后，会面日期随之顺延或提前相同天数，各时段的钟点不变。" in form
 
     def revision() -> str:
         found = re.search(r'name="revision" value="(\d+)"', browser.get(path).text)

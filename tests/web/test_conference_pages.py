@@ -945,10 +945,10 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
 
     empty = commission.post(f"{path}/seat", {"meeting_id": "", "slot_id": "", "table": ""})
     assert empty.status_code == 422
-    assert set(dict(ERROR.findall(empty.text))) == {
-        "move-meeting_id",
-        "move-slot_id",
-        "move-table",
+    assert dict(ERROR.findall(empty.text)) == {
+        "move-meeting_id": "此项为必填。",
+        "move-slot_id": "此项为必填。",
+        "move-table": "此项为必填。",
     }
     # 阶跃星辰 meets 启明 in the other slot: it cannot be at two tables then.
     other_slot = next(s["slot_id"] for m, s in seats.items() if m != first)
@@ -958,18 +958,39 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     assert busy.status_code == 422
     assert dict(ERROR.findall(busy.text)) == {"move-slot_id": "这一时段有一方已有其他会面。"}
     assert "未保存任何内容；请更正下方标出的栏目。" in busy.text
+    # Said at the top too, where the page opens, and the field is focused (scrolled to).
+    assert "会面未调整：请查看下方“调整一场会面”中标出的栏目。" in busy.text
+    assert 'aria-describedby="move-slot_id-error" autofocus' in busy.text
     assert {m["id"]: m["seat"] for m in world.meetings()} == seats
 
     other_table = 2 if table == 1 else 1
     moved = commission.post(
         f"{path}/seat", {"meeting_id": first, "slot_id": slot, "table": str(other_table)}
     )
-    assert moved.headers["location"] == f"{path}?done=moved"
+    assert moved.headers["location"] == f"{path}?done=moved&meeting={first}"
     after = commission.follow(moved).text
-    assert "会面已调整：双方会看到新的时间和桌号，以及原定安排。" in after
+    assert (
+        f"已调整：阶跃星辰 × 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {other_table}号桌。"
+        "双方会看到新的时间和桌号，以及原定安排。"
+    ) in after
     assert "生成后经过手动调整：这一版未经求解器检验。" in after
     assert world.meeting(first)["seat"]["table"] == other_table
     mine = world.investor_browser.get("/investor/meetings").text
     assert f"11月5日 {when}–" in mine
     assert f"{other_table}号桌" in mine
     assert f"{table}号桌" in mine.split("安排已调整")[1]  # where it was, for who noted it
+    # The same seat again changes nothing, and says so.
+    again = commission.post(
+        f"{path}/seat", {"meeting_id": first, "slot_id": slot, "table": str(other_table)}
+    )
+    assert again.headers["location"] == f"{path}?done=unmoved&meeting={first}"
+    assert "未作改动：阶跃星辰 × 高瓴资本 AI 基金" in commission.follow(again).text
+    # A second meeting moved by hand: the first one still says where it was solved.
+    second = next(m for m in seats if m != first)
+    free_table = 2 if seats[second]["table"] == 1 else 1
+    commission.post(
+        f"{path}/seat",
+        {"meeting_id": second, "slot_id": seats[second]["slot_id"], "table": str(free_table)},
+    )
+    still = world.investor_browser.get("/investor/meetings").text
+    assert f"{table}号桌" in still.split("安排已调整")[1]

@@ -3,8 +3,11 @@ imported from a file (all rows or none), and another investor's history is not f
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+from service.deals import service as deals
+from service.deals.schemas import DealWrite
 from tests.support.factories import ApiClient
 from tests.support.people import new_person
 from tests.support.web import Browser
@@ -109,7 +112,7 @@ def test_a_file_of_deals_is_imported_whole_or_not_at_all(api: ApiClient) -> None
     told = browser.get(
         f"/investor/mandates/{mandate_id}/deals", done="imported", count="1", skipped="3"
     )
-    assert "已导入 1 笔投资记录；另有 3 行与已有记录相同，未重复导入。" in told.text
+    assert "已导入 1 笔投资记录；另有 3 行与已有记录或文件中前面的行相同，未重复导入。" in told.text
     nothing = _upload(browser, path, "")
     assert "未导入任何记录：" in nothing
     assert "请修改以下各行" not in nothing
@@ -194,3 +197,14 @@ def test_commitments_through_the_matchmaker_are_listed_beside_the_deals(api: Api
     opening = outcomes.split("<h2>", 2)[2]  # the pairs a deal may be opened on
     assert "已承诺投资 · 5000万元" in opening
     assert "已表达意向" not in opening
+
+
+def test_a_deal_is_the_same_whatever_the_width_case_or_spacing_of_its_company() -> None:
+    def key(company: str) -> tuple[object, ...]:
+        written = DealWrite(
+            company=company, sector="ai", stage="series_b", closed_on=dt.date(2024, 5, 1)
+        )
+        return deals.deal_key(written)
+
+    assert key("Ｍoonshot  AI") == key(" moonshot ai") == key("MOONSHOT AI")
+    assert key("Moonshot AI") != key("Moonshot")

@@ -89,6 +89,8 @@ NOTICES = {
     ),
     "moved": N_("The meeting is moved: both sides see its new time and table, and where it was."),
 }
+# A left-out meeting's reason when it was confirmed after the schedule was made.
+CONFIRMED_AFTER = "confirmed_after"
 # The roster form's field (not financing_request_id: the proposal form on the same page has
 # that one).
 PRESENTED = "presented_request_id"
@@ -767,6 +769,11 @@ def _schedule_page(
     below: list[BelowK] = []
     if schedule is not None:
         reasons = {left.meeting_id: left.reason.value for left in schedule.left_out}
+        # Confirmed since this schedule was made, and not seated by hand: left out too.
+        seated_ids = {p.meeting_id for p in schedule.placements}
+        for confirmed in scheduling.accepted_meetings(session, event.id):
+            if confirmed.meeting.id not in seated_ids:
+                reasons.setdefault(confirmed.meeting.id, CONFIRMED_AFTER)
         stored = list(session.scalars(select(Meeting).where(Meeting.id.in_(list(reasons)))))
         left_out = [
             (view, reasons[view.id])
@@ -795,6 +802,7 @@ def _schedule_page(
             key=lambda b: (b.placed, b.request.company, b.request.id),
         )
     drift = scheduling.drift(session, event)
+    choices = seat_move_form.move_choices(session, event) if schedule else None
     k = str(schedule.coverage_k if schedule is not None else DEFAULT_COVERAGE_K)
     solves = session.scalar(
         select(func.count()).select_from(Schedule).where(Schedule.event_id == event.id)
@@ -813,12 +821,19 @@ def _schedule_page(
         or FormState(
             values={"coverage_k": k, "time_limit_seconds": f"{DEFAULT_TIME_LIMIT_SECONDS:g}"}
         ),
-        "problem": problem,
-        "notice": _notice(request),
-        "edited": current is not None and current.status == seat_moves.EDITED,
+        "problem": problem
+        or (
+            translate(
+                "The meeting was not moved: see the fields marked under “Move one meeting” below."
+            )
+            if move_state is not None and move_state.errors
+            else None
+        ),
+        "notice": _moved_notice(request, choices) or _notice(request),
+        "edited": schedule is not None and schedule.status == seat_moves.EDITED,
         "move_form": move_state
         or FormState(values={"meeting_id": request.query_params.get("move", "")}),
-        "move_choices": seat_move_form.move_choices(session, event) if schedule else None,
+        "move_choices": choices,
     }
     status_code = 422 if move_state is not None and move_state.errors else 200
     return render(
@@ -882,6 +897,21 @@ async def solve_schedule(
     return redirect(request, f"/commission/events/{event.id}/schedule?done=solved")
 
 
+def _moved_notice(request: Request, choices: seat_move_form.MoveChoices | None) -> str | None:
+    """After a move: which meeting, and where it sits now."""
+    query = request.query_params
+    if query.get("done") not in ("moved", "unmoved") or choices is None:
+        return None
+    label = dict(choices.meetings).get(query.get("meeting", ""))
+    if label is None:
+        return None
+    if query["done"] == "unmoved":
+        return translate("Nothing changed: %(meeting)s already.") % {"meeting": label}
+    return translate(
+        "Moved: %(meeting)s. Both sides see the new time and table, and where it was."
+    ) % {"meeting": label}
+
+
 @router.post("/commission/events/{event_id}/schedule/seat")
 async def move_meeting(
     request: Request,
@@ -895,14 +925,16 @@ async def move_meeting(
     solving again; every problem beside its field, nothing written."""
     values = {name: str(form.get(name, "")).strip() for name in seat_move_form.FIELDS}
     state = FormState(values=values)
+    for name, value in values.items():
+        if not value:  # a list left at 请选择…
+            state.add(name, "missing")
     checked = validated(SeatWrite, {"slot_id": values["slot_id"], "table": values["table"]}, state)
-    if not values["meeting_id"]:
-        state.add("meeting_id", "missing")
     if checked is None or state.errors:
         return _schedule_page(request, session, visitor, event, move_state=state)
     start_writing(session)
+    before = meetings.latest_schedule(session, event.id)
     try:
-        seat_moves.move(
+        after = seat_moves.move(
             session=session,
             principal=visitor,
             event=event,
@@ -912,14 +944,21 @@ async def move_meeting(
         )
     except EventOver:
         session.rollback()
-        return _schedule_page(request, session, visitor, event)
+        over = translate("The event is over: its schedule stays as it was.")
+        return _schedule_page(request, session, visitor, event, problem=over)
     except NotFound:
         state.errors["meeting_id"] = translate("Choose a meeting from the list.")
     except (Conflict, Invalid) as refusal:
         if not seat_move_form.note_refusal(state, refusal):
-            return _schedule_page(request, session, visitor, event)
+            session.rollback()
+            unsolved = translate("No schedule yet: solve it first, then move meetings in it.")
+            return _schedule_page(request, session, visitor, event, problem=unsolved)
     else:
-        return redirect(request, f"/commission/events/{event.id}/schedule?done=moved")
+        done = "unmoved" if before is not None and after.id == before.id else "moved"
+        return redirect(
+            request,
+            f"/commission/events/{event.id}/schedule?done={done}&meeting={values['meeting_id']}",
+        )
     session.rollback()
     return _schedule_page(request, session, visitor, event, move_state=state)
 
