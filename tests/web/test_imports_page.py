@@ -13,7 +13,7 @@ GOOD = (
     "导入科技,首轮融资,人工智能,5000万,人民币,A轮,徐汇区\n"
     "第二家,成长期融资,集成电路、芯片设计,3亿,CNY,growth,pudong\n"
 )
-BAD = GOOD + "坏数据,无效行,区块链,三十亿,CNY,seed,xuhui\n"
+BAD = GOOD + "坏数据,无效行,区块链,三十多亿,CNY,seed,xuhui\n"
 
 
 def _upload(browser: Browser, content: str | bytes, name: str = "roster.csv") -> str:
@@ -52,7 +52,7 @@ def test_a_file_with_errors_shows_them_and_writes_nothing(api: ApiClient) -> Non
     # The file's own headers, the problems in the officer's language.
     assert {problem for _, _, problem in rows} == {
         "第 1 项：“区块链”不是已知的行业：请填写代码，或其中文或英文名称。",
-        "“三十亿”不是金额：请写成 30亿、5000万、1.5亿、12亿5000万 或 3,000,000,000。",
+        "“三十多亿”不是金额：请写成 30亿、5000万、1.5亿、12亿5000万 或 3,000,000,000。",
     }
     assert "确认导入" not in page
     assert _companies(api).isdisjoint({"导入科技", "第二家", "坏数据"})

@@ -10,6 +10,12 @@ from typing import Any
 from tests.support.factories import Account, ApiClient
 from tests.support.web import Browser, signed_in_browser
 
+# The message beside an amount the form cannot read.
+UNREADABLE_AMOUNT = (
+    "无法识别该金额：请写出确切数额，如 30亿、5000万、五千万 或 3,000,000,000"
+    "（“三十多亿”这类约数无法识别）。"
+)
+
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
 GOOD_MANDATE = {
     "name": "高瓴 早期人工智能基金",
@@ -71,7 +77,7 @@ def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiC
     assert errors == {
         "name": "此项为必填。",
         "kind": "请从列表中选择类型。",
-        "ticket_min": "无法识别该金额，请写成 30亿、5000万 或 3,000,000,000 这样的形式。",
+        "ticket_min": UNREADABLE_AMOUNT,
         "ticket_max": "金额必须大于零。",
         "sectors": "请至少选择一项。",
         "stages": "请至少选择一项。",

@@ -19,6 +19,12 @@ from tests.support.factories import Account, ApiClient
 from tests.support.people import Person, new_person
 from tests.support.web import Browser
 
+# The message beside an amount the form cannot read.
+UNREADABLE_AMOUNT = (
+    "无法识别该金额：请写出确切数额，如 30亿、5000万、五千万 或 3,000,000,000"
+    "（“三十多亿”这类约数无法识别）。"
+)
+
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
 GOOD_FORM = {
     "company": "阶跃星辰",
@@ -148,13 +154,13 @@ def test_bad_input_is_named_beside_each_field_in_chinese_and_nothing_is_written(
     before = _count_requests(api)
     response = browser.post(
         "/startup/requests/new",
-        {**GOOD_FORM, "company": "", "amount": "三十亿", "stage": "", "sectors": []},
+        {**GOOD_FORM, "company": "", "amount": "三十多亿", "stage": "", "sectors": []},
     )
     assert response.status_code == 200
     errors = dict(FIELD_ERROR.findall(response.text))
     assert errors == {
         "company": "此项为必填。",
-        "amount": "无法识别该金额，请写成 30亿、5000万 或 3,000,000,000 这样的形式。",
+        "amount": UNREADABLE_AMOUNT,
         "stage": "请从列表中选择融资阶段。",
         "sectors": "请至少选择一项。",
     }
@@ -810,8 +816,8 @@ def test_events_over_are_offered_last_and_marked(api: ApiClient) -> None:
 
     page = browser.get("/startup/requests/new").text
 
-    assert page.index("下届大会 · 2099-05-01</option>") < page.index(
-        "往届大会 · 2001-05-01 · 已结束</option>"
+    assert page.index("下届大会 · 2099年5月1日</option>") < page.index(
+        "往届大会 · 2001年5月1日 · 已结束</option>"
     )
 
 
