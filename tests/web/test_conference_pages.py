@@ -951,12 +951,17 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
         "move-table": "此项为必填。",
     }
     # 阶跃星辰 meets 启明 in the other slot: it cannot be at two tables then.
-    other_slot = next(s["slot_id"] for m, s in seats.items() if m != first)
+    other_slot, other_table_then = next(
+        (s["slot_id"], s["table"]) for m, s in seats.items() if m != first
+    )
+    free_then = 2 if other_table_then == 1 else 1
     busy = commission.post(
-        f"{path}/seat", {"meeting_id": first, "slot_id": other_slot, "table": "1"}
+        f"{path}/seat", {"meeting_id": first, "slot_id": other_slot, "table": str(free_then)}
     )
     assert busy.status_code == 422
-    assert dict(ERROR.findall(busy.text)) == {"move-slot_id": "这一时段有一方已有其他会面。"}
+    assert dict(ERROR.findall(busy.text)) == {
+        "move-slot_id": f"阶跃星辰 这一时段已与 启明创投 早期基金 会面（{other_table_then}号桌）。"
+    }
     assert "未保存任何内容；请更正下方标出的栏目。" in busy.text
     # Said at the top too, where the page opens, and the field is focused (scrolled to).
     assert "会面未调整：请查看下方“调整一场会面”中标出的栏目。" in busy.text

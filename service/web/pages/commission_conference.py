@@ -949,7 +949,7 @@ async def move_meeting(
     except NotFound:
         state.errors["meeting_id"] = translate("Choose a meeting from the list.")
     except (Conflict, Invalid) as refusal:
-        if not seat_move_form.note_refusal(state, refusal):
+        if not seat_move_form.note_refusal(state, refusal, session, event):
             session.rollback()
             unsolved = translate("No schedule yet: solve it first, then move meetings in it.")
             return _schedule_page(request, session, visitor, event, problem=unsolved)

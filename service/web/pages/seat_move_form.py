@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from models import Event
-from service.conference import meetings, programme, scheduling
+from service.conference import availability, meetings, programme, scheduling
 from service.http.problems import Conflict, Invalid
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
@@ -66,13 +66,63 @@ def move_choices(session: Session, event: Event) -> MoveChoices:
     return MoveChoices(labelled, slots, list(range(1, (event.tables or 0) + 1)))
 
 
-def note_refusal(state: FormState, refusal: Conflict | Invalid) -> bool:
-    """Each problem of ``refusal`` beside its field; False when it names none (the event
-    has no schedule any more)."""
+def note_refusal(
+    state: FormState, refusal: Conflict | Invalid, session: Session, event: Event
+) -> bool:
+    """Each problem of ``refusal`` beside its field, naming who is busy or not free where it
+    can; False when it names none (the event has no schedule any more)."""
     for problem in refusal.errors or []:
         field = problem.field.split(".")[0] if problem.field else ""
         if field in FIELDS:
-            state.errors.setdefault(
-                field, translate(_REFUSALS.get(problem.code, "Choose one from the list."))
+            said = _who(session, event, state, problem.code) or translate(
+                _REFUSALS.get(problem.code, "Choose one from the list.")
             )
+            state.errors.setdefault(field, said)
     return bool(state.errors)
+
+
+def _who(session: Session, event: Event, state: FormState, code: str) -> str | None:
+    """A busy or not-free refusal with the side named: who meets whom then, at which table;
+    or who said it is not free then. None when it cannot be told."""
+    if code not in ("party_busy", "not_available"):
+        return None
+    confirmed = {m.meeting.id: m for m in scheduling.accepted_meetings(session, event.id)}
+    moving = confirmed.get(str(state.values.get("meeting_id", "")))
+    if moving is None:
+        return None
+    outs = {
+        out.id: out
+        for out in meetings.meetings_out(session, [m.meeting for m in confirmed.values()], event)
+    }
+    mine = outs[moving.meeting.id]
+    slot_id = str(state.values.get("slot_id", ""))
+    if code == "not_available":
+        stated = availability.stated_by(
+            session, event.id, [moving.investor_party, moving.startup_party]
+        )
+        for party, name in (
+            (moving.investor_party, mine.investor_name),
+            (moving.startup_party, mine.company),
+        ):
+            if party in stated and slot_id not in stated[party]:
+                return translate(
+                    "%(name)s has said it is not free at this time: they can tick it on "
+                    "their availability page first."
+                ) % {"name": name}
+        return None
+    for other_id, out in outs.items():
+        other = confirmed[other_id]
+        if other_id == moving.meeting.id or out.seat is None or out.seat.slot_id != slot_id:
+            continue
+        if other.investor_party == moving.investor_party:
+            busy, partner = mine.investor_name, out.company
+        elif other.startup_party == moving.startup_party:
+            busy, partner = mine.company, out.investor_name
+        else:
+            continue
+        return translate("%(busy)s meets %(partner)s at this time (table %(table)s).") % {
+            "busy": busy,
+            "partner": partner,
+            "table": out.seat.table,
+        }
+    return None
