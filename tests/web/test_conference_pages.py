@@ -937,6 +937,7 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     _confirmed(world, other, api.create_investor(other, name="启明创投 早期基金")["id"])
     commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
     seats = {m["id"]: m["seat"] for m in world.meetings()}
+    assert "（已调整）" not in world.investor_browser.get("/investor/agenda").text
     page = commission.get(path).text
     assert '<h2 id="move">调整一场会面</h2>' in page
     slot, table = seats[first]["slot_id"], seats[first]["table"]
@@ -984,6 +985,9 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     assert f"11月5日 {when}–" in mine
     assert f"{other_table}号桌" in mine
     assert f"{table}号桌" in mine.split("安排已调整")[1]  # where it was, for who noted it
+    # The printable agenda marks it too, for whoever printed or downloaded the old one.
+    agenda = world.investor_browser.get("/investor/agenda").text
+    assert agenda.count("（已调整）") == 1
     # The same seat again changes nothing, and says so.
     again = commission.post(
         f"{path}/seat", {"meeting_id": first, "slot_id": slot, "table": str(other_table)}
