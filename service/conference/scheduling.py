@@ -315,10 +315,7 @@ class ScheduleDrift:
 def drift(session: Session, event: Event) -> ScheduleDrift:
     """The confirmed meetings against the current schedule and everyone's availability now."""
     meetings = accepted_meetings(session, event.id)
-    seats = {
-        meeting_id: row.slot_id
-        for meeting_id, row in seated(session, latest_schedule(session, event.id)).items()
-    }
+    seats = _current_slots(session, event)
     confirmed = {m.meeting.id for m in meetings}
     return ScheduleDrift(
         confirmed=len(meetings),
@@ -331,11 +328,16 @@ def drift(session: Session, event: Event) -> ScheduleDrift:
 def seated_when_not_free(session: Session, event: Event) -> set[str]:
     """The confirmed meetings the current schedule seats at a time one side has since said
     it is not free: the next solve moves them, and their people are told so meanwhile."""
-    seats = {
+    meetings = accepted_meetings(session, event.id)
+    return _seated_when_not_free(session, event, meetings, _current_slots(session, event))
+
+
+def _current_slots(session: Session, event: Event) -> dict[str, str]:
+    """Each seated meeting's slot in the event's current schedule."""
+    return {
         meeting_id: row.slot_id
         for meeting_id, row in seated(session, latest_schedule(session, event.id)).items()
     }
-    return _seated_when_not_free(session, event, accepted_meetings(session, event.id), seats)
 
 
 def _seated_when_not_free(

@@ -23,9 +23,6 @@ from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound, field_problem
 from service.webhooks import outbox
 
-# A schedule edited by hand: no solver vouches for it being the best.
-EDITED = HAND_EDITED
-
 
 def _refused(field: str, code: str, message: str) -> Conflict:
     return Conflict(message, errors=[field_problem(field, code, message)])
@@ -74,11 +71,12 @@ def move(
         for seat_meeting, row in seated(session, current).items()
         if seat_meeting in confirmed  # a meeting called off since gives its seat up
     }
-    if seats.get(meeting_id) == (data.slot_id, data.table):
+    before = seats.get(meeting_id)
+    if before == (data.slot_id, data.table):
         return current
     _check_seat(session, event, confirmed, seats, moving, data)
     seats[meeting_id] = (data.slot_id, data.table)
-    return _store(session, principal, event, current, confirmed, seats, moving, data)
+    return _store(session, principal, event, current, confirmed, seats, moving, before)
 
 
 def _check_seat(
@@ -117,15 +115,16 @@ def _store(
     confirmed: dict[str, MeetingParties],
     seats: dict[str, tuple[str, int]],
     moving: MeetingParties,
-    data: SeatWrite,
+    before: tuple[str, int] | None,
 ) -> Schedule:
+    """The new schedule: ``seats`` (the moved meeting's new one among them) and the figures
+    they give; ``before``: where the moved meeting sat, if anywhere."""
     per_request = Counter(confirmed[m].meeting.financing_request_id for m in seats)
     requests = {m.meeting.financing_request_id for m in confirmed.values()}
-    before = seated(session, current).get(moving.meeting.id)
     schedule = Schedule(
         event_id=event.id,
         created_by_account_id=principal.account_id,
-        status=EDITED,
+        status=HAND_EDITED,
         coverage_k=current.coverage_k,
         coverage=sum(1 for r in requests if per_request[r] >= current.coverage_k),
         greedy_coverage=current.greedy_coverage,
@@ -160,8 +159,8 @@ def _store(
         changes={
             "event_id": event.id,
             "meeting_id": moving.meeting.id,
-            "from": None if before is None else {"slot_id": before.slot_id, "table": before.table},
-            "to": {"slot_id": data.slot_id, "table": data.table},
+            "from": None if before is None else {"slot_id": before[0], "table": before[1]},
+            "to": dict(zip(("slot_id", "table"), seats[moving.meeting.id], strict=True)),
         },
     )
     outbox.emit_scheduled(session, schedule)

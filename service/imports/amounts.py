@@ -93,7 +93,8 @@ def _said_in_chinese(text: str) -> Decimal | None:
     total = below_yi = section = 0
     number: int | None = None
     in_digits = zero_held = False
-    last_small, last_big = _NO_UNIT, _NO_UNIT * 10**5
+    last_small = _NO_UNIT
+    last_big: int | None = None  # 万 or 亿, once said
     for index, part in enumerate(parts):
         if part in "零〇":
             after_unit = index > 0 and parts[index - 1] in ("十", "百", "千", "万", "亿")
@@ -114,7 +115,11 @@ def _said_in_chinese(text: str) -> Decimal | None:
         else:  # 万 or 亿: everything said since the last larger unit is counted in it
             big = 10**4 if part == "万" else 10**8
             said = section + _closing(number, last_small, zero_held)
-            if big >= last_big or said == 0 or (big == 10**4 and said >= 10**4):
+            if (
+                (last_big is not None and big >= last_big)
+                or said == 0
+                or (big == 10**4 and said >= 10**4)
+            ):
                 return None  # 万万, 1亿12345万: a typo
             if big == 10**4:
                 below_yi += said * 10**4
@@ -123,13 +128,12 @@ def _said_in_chinese(text: str) -> Decimal | None:
                 below_yi = 0
             section, number, in_digits, zero_held = 0, None, False, False
             last_small, last_big = _NO_UNIT, big
-    after_big = last_big < _NO_UNIT * 10**5
-    if number is not None and in_digits and (after_big or section):
+    if number is not None and in_digits and (last_big is not None or section):
         return None
     if last_big == 10**8 and section and not zero_held:
         return None
     closing = _closing(number, last_small, zero_held)
-    if number is not None and after_big and last_small == _NO_UNIT and not zero_held:
+    if number is not None and last_big is not None and last_small == _NO_UNIT and not zero_held:
         closing = number * last_big // 10
     value = total + below_yi + section + closing
     return Decimal(value) if value > 0 else None

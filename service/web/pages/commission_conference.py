@@ -830,7 +830,7 @@ def _schedule_page(
             else None
         ),
         "notice": _moved_notice(request, choices) or _notice(request),
-        "edited": schedule is not None and schedule.status == seat_moves.EDITED,
+        "edited": schedule is not None and schedule.status == meetings.HAND_EDITED,
         "move_form": move_state
         or FormState(values={"meeting_id": request.query_params.get("move", "")}),
         "move_choices": choices,
