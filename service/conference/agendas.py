@@ -4,10 +4,10 @@ and as an iCalendar file in the event's time zone), and the commission's table p
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import icalendar
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -22,7 +22,7 @@ from models import (
     Schedule,
     ScheduledMeeting,
 )
-from service.conference.meetings import latest_schedule
+from service.conference.meetings import latest_schedule, previous_schedule, seats_in
 from service.conference.programme import local
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
@@ -43,6 +43,14 @@ class AgendaEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlierSeat:
+    """Where a meeting sat before the newest change of the schedule moved it."""
+
+    starts_at: dt.datetime  # in the event's time zone
+    table: int
+
+
+@dataclass(frozen=True, slots=True)
 class Agenda:
     event: Event
     # Whose agenda: the account's name.
@@ -50,6 +58,12 @@ class Agenda:
     role: Role
     entries: list[AgendaEntry]
     schedule: Schedule | None
+    # The meetings the newest change of the schedule moved, with where they were: whoever
+    # printed the agenda or added it to a calendar before needs to look again.
+    moved: dict[str, EarlierSeat] = field(default_factory=dict)
+    # How many times the schedule changed before the newest one (0 for the first solve): a
+    # calendar takes an imported meeting as newer only when its SEQUENCE grew (RFC 5545).
+    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +148,40 @@ def agenda_for(*, session: Session, event: Event, account_id: str) -> Agenda:
             _entry(*row, time_zone=event.time_zone) for row in session.execute(statement).tuples()
         ]
     return Agenda(
-        event=event, holder=account.name, role=account.role, entries=entries, schedule=schedule
+        event=event,
+        holder=account.name,
+        role=account.role,
+        entries=entries,
+        schedule=schedule,
+        moved=_moved(session, event, entries),
+        revision=_revision(session, event, schedule),
     )
+
+
+def _moved(session: Session, event: Event, entries: list[AgendaEntry]) -> dict[str, EarlierSeat]:
+    """The entries whose time or table differs from the schedule people last saw."""
+    time_zone = event.time_zone or "UTC"
+    before = seats_in(session, previous_schedule(session, event.id), time_zone)
+    moved: dict[str, EarlierSeat] = {}
+    for entry in entries:
+        was = before.get(entry.meeting_id)
+        if was is None:
+            continue
+        earlier = EarlierSeat(starts_at=local(was.starts_at, time_zone), table=was.table)
+        if (earlier.starts_at, earlier.table) != (entry.starts_at, entry.table):
+            moved[entry.meeting_id] = earlier
+    return moved
+
+
+def _revision(session: Session, event: Event, schedule: Schedule | None) -> int:
+    if schedule is None:
+        return 0
+    earlier = session.scalar(
+        select(func.count(Schedule.id)).where(
+            Schedule.event_id == event.id, Schedule.created_at < schedule.created_at
+        )
+    )
+    return int(earlier or 0)
 
 
 def table_plan(*, session: Session, event: Event) -> TablePlan:
@@ -167,10 +213,19 @@ def table_plan(*, session: Session, event: Event) -> TablePlan:
     )
 
 
+def _said_when(earlier: dt.datetime, now: dt.datetime) -> str:
+    """The earlier time, with its day when the move changed the day."""
+    if earlier.date() == now.date():
+        return earlier.strftime("%H:%M")
+    return earlier.strftime("%Y-%m-%d %H:%M")
+
+
 def as_icalendar(agenda: Agenda) -> bytes:
     """The agenda as an iCalendar file (RFC 5545): one event per meeting, its times in the
-    event's time zone with the zone's definition included, stable UIDs so a calendar that
-    imports it again updates the meetings instead of doubling them; its words in the reader's
+    event's time zone with the zone's definition included, stable UIDs and a SEQUENCE that
+    grows with each change of the schedule so a calendar that imports it again updates the
+    meetings instead of doubling or ignoring them, a moved meeting's earlier seat in its
+    description; its words in the reader's
     language (the browser's, for a link followed from a page)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
@@ -183,6 +238,7 @@ def as_icalendar(agenda: Agenda) -> bytes:
         meeting = icalendar.Event()
         meeting.add("uid", f"{entry.meeting_id}@matchmaker")
         meeting.add("dtstamp", stamp.astimezone(dt.UTC))
+        meeting.add("sequence", agenda.revision)
         meeting.add("dtstart", entry.starts_at)
         meeting.add("dtend", entry.ends_at)
         counterpart = entry.investor_name if agenda.role is Role.STARTUP else entry.company
@@ -190,16 +246,19 @@ def as_icalendar(agenda: Agenda) -> bytes:
         table = translate("Table %(number)s") % {"number": entry.table}
         place = agenda.event.place
         meeting.add("location", joined([place, table]) if place else table)
-        meeting.add(
-            "description",
-            translate("%(company)s (%(title)s) meets %(investor)s at %(table)s.")
-            % {
-                "company": entry.company,
-                "title": entry.request_title,
-                "investor": entry.investor_name,
-                "table": table,
-            },
-        )
+        description = translate("%(company)s (%(title)s) meets %(investor)s at %(table)s.") % {
+            "company": entry.company,
+            "title": entry.request_title,
+            "investor": entry.investor_name,
+            "table": table,
+        }
+        earlier = agenda.moved.get(entry.meeting_id)
+        if earlier is not None:
+            description += "\n" + translate("Moved: it was at %(time)s, table %(table)s.") % {
+                "time": _said_when(earlier.starts_at, entry.starts_at),
+                "table": earlier.table,
+            }
+        meeting.add("description", description)
         calendar.add_component(meeting)
     calendar.add_missing_timezones()
     ical: bytes = calendar.to_ical()

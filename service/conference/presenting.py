@@ -6,11 +6,12 @@ from sqlalchemy.orm import Session
 
 from models import Event
 from service.conference import meetings
-from service.conference.agendas import Agenda, AgendaEntry, TablePlan
+from service.conference.agendas import Agenda, AgendaEntry, EarlierSeat, TablePlan
 from service.conference.proposals import Proposals
 from service.conference.schemas import (
     AgendaEntryOut,
     AgendaOut,
+    EarlierSeatOut,
     OutreachTargetOut,
     ProposalsOut,
     TablePlanOut,
@@ -18,7 +19,7 @@ from service.conference.schemas import (
 )
 
 
-def _entry_out(entry: AgendaEntry) -> AgendaEntryOut:
+def _entry_out(entry: AgendaEntry, earlier: EarlierSeat | None = None) -> AgendaEntryOut:
     return AgendaEntryOut(
         meeting_id=entry.meeting_id,
         starts_at=entry.starts_at,
@@ -27,6 +28,11 @@ def _entry_out(entry: AgendaEntry) -> AgendaEntryOut:
         company=entry.company,
         request_title=entry.request_title,
         investor_name=entry.investor_name,
+        moved_from=(
+            None
+            if earlier is None
+            else EarlierSeatOut(starts_at=earlier.starts_at, table=earlier.table)
+        ),
     )
 
 
@@ -38,7 +44,7 @@ def agenda_out(agenda: Agenda) -> AgendaOut:
         time_zone=agenda.event.time_zone,
         holder=agenda.holder,
         schedule_id=agenda.schedule.id if agenda.schedule is not None else None,
-        entries=[_entry_out(entry) for entry in agenda.entries],
+        entries=[_entry_out(entry, agenda.moved.get(entry.meeting_id)) for entry in agenda.entries],
     )
 
 

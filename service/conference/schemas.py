@@ -429,6 +429,15 @@ class ProposalsOut(BaseModel):
     )
 
 
+class EarlierSeatOut(BaseModel):
+    """Where a meeting sat before the newest change of the schedule moved it."""
+
+    model_config = with_examples({"starts_at": "2026-11-05T10:00:00+08:00", "table": 3})
+
+    starts_at: dt.datetime = Field(description="In the event's time zone")
+    table: int
+
+
 class AgendaEntryOut(BaseModel):
     model_config = with_examples(
         {
@@ -449,6 +458,13 @@ class AgendaEntryOut(BaseModel):
     company: str
     request_title: str
     investor_name: str
+    moved_from: EarlierSeatOut | None = Field(
+        default=None,
+        description=(
+            "In an agenda, where the meeting sat before the newest change of the schedule moved"
+            " it (compared with the last solve after moves by hand); None if it did not move"
+        ),
+    )
 
 
 class AgendaOut(BaseModel):

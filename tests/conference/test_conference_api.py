@@ -878,6 +878,20 @@ def test_the_commission_moves_one_meeting_by_hand(
     assert put(first, seat_of[first][0], other_table).json()["id"] == moved.json()["id"]
     listed = c.get(f"/v1/meetings/{first}", c.startup).json()
     assert (listed["seat"]["slot_id"], listed["seat"]["table"]) == (seat_of[first][0], other_table)
+    # The startup's agenda says where the meeting was; its calendar file says so too, with a
+    # SEQUENCE grown past the first solve's so that a calendar takes the new table.
+    entry = c.get(f"{event}/agenda", c.startup).json()["entries"][0]
+    assert (entry["table"], entry["moved_from"]["table"]) == (other_table, seat_of[first][1])
+    assert entry["moved_from"]["starts_at"] == entry["starts_at"]
+    unmoved = c.get(f"{event}/agenda", c.other_startup).json()["entries"]
+    assert [e["moved_from"] for e in unmoved] == [None]
+    ics = c.api.client.get(f"{event}/agenda?format=ics", headers=c.startup.headers)
+    (calendar_entry,) = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
+    assert calendar_entry.decoded("sequence") == 1
+    time_then = calendar_entry.decoded("dtstart").strftime("%H:%M")
+    assert f"安排已调整：原定 {time_then}，{seat_of[first][1]}号桌。" in str(
+        calendar_entry["description"]
+    )
 
     # The left-out meeting seated by hand: Unitree meets Hillhouse in the other slot, and
     # Qiming has said it is free only then, so this slot is refused until it says more.

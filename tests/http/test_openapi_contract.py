@@ -34,7 +34,8 @@ side that declined may still accept, and an event's update saying that a new day
 programme (409 event_scheduled, 422 day_in_the_past), and the commission moving one meeting
 by hand (PUT /v1/events/{event_id}/schedules/current/seats/{meeting_id}, SeatWrite; a
 schedule's status may then be "edited"), and reopening a meeting refused once its request is
-presented elsewhere (not_presented). Change it only
+presented elsewhere (not_presented), and an agenda's entry saying where a moved meeting sat
+before (moved_from, EarlierSeatOut). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -45,7 +46,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "021baa2003fa2703d6736d6ace2946b9525a8419141f34219c0fa7f47fc6397d"
+RECORDED_SHA256 = "dd9be86efdd863f0077c845354c8b126b812c79cd2942d64929872dafb232829"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -409,28 +409,18 @@ class AgendaView:
 
     agenda: agendas.Agenda
     days: list[tuple[dt.date, list[agendas.AgendaEntry]]]
-    # The meetings the newest change of the schedule moved: whoever printed the agenda or
-    # added it to a calendar before needs to look again.
-    moved: frozenset[str] = frozenset()
+
+    @property
+    def moved(self) -> dict[str, agendas.EarlierSeat]:
+        return self.agenda.moved
 
     @classmethod
-    def of(cls, session: Session, agenda: agendas.Agenda) -> AgendaView:
+    def of(cls, agenda: agendas.Agenda) -> AgendaView:
         days = [
             (day, list(entries))
             for day, entries in itertools.groupby(agenda.entries, key=lambda e: e.starts_at.date())
         ]
-        event = agenda.event
-        before = meetings.seats_in(
-            session, meetings.previous_schedule(session, event.id), event.time_zone or "UTC"
-        )
-        moved = frozenset(
-            entry.meeting_id
-            for entry in agenda.entries
-            if (was := before.get(entry.meeting_id)) is not None
-            and (was.local_start.replace(tzinfo=None), was.table)
-            != (entry.starts_at.replace(tzinfo=None), entry.table)
-        )
-        return cls(agenda, days, moved)
+        return cls(agenda, days)
 
 
 def _agenda_page(request: Request, session: Session, visitor: Principal, party: Party) -> Response:
@@ -445,7 +435,7 @@ def _agenda_page(request: Request, session: Session, visitor: Principal, party: 
         shown = [e for e in shown if e.id == chosen_id]
     holder = visitor.account_id
     agenda_list = [
-        AgendaView.of(session, agendas.agenda_for(session=session, event=event, account_id=holder))
+        AgendaView.of(agendas.agenda_for(session=session, event=event, account_id=holder))
         for event in shown
     ]
     context = {
