@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,12 +33,22 @@ HELD_OUT_SHARE = 0.25
 
 
 def bounded_weights(
-    accounts: Sequence[str], base: FloatArray, *, cap: float = ACCOUNT_WEIGHT_CAP
+    accounts: Sequence[str],
+    base: FloatArray,
+    *,
+    cap: float = ACCOUNT_WEIGHT_CAP,
+    busier: Mapping[str, float] | None = None,
 ) -> FloatArray:
     """Each pair's training weight: its ``base`` weight, scaled down evenly within an account
     whose total exceeds ``cap`` times the median of the other accounts' totals, to exactly
     that bound. (The others' median, not everyone's: with few accounts the busy one would
-    raise its own bound.) A lone account is not bounded."""
+    raise its own bound.) A lone account is not bounded.
+
+    ``busier`` names the flagged accounts (``heavy_accounts``) with how many times the others'
+    median number of pairs each has: such an account's bound is divided by that many again.
+    Bounding it to a typical account's weight still gives it a typical account's say, and
+    with few accounts that say, turned against everyone's, flattens the ranking enough to
+    swap near neighbours at the top; past the flag, volume costs weight instead."""
     weights = np.asarray(base, dtype=np.float64).copy()
     if not accounts:
         return weights
@@ -50,6 +60,8 @@ def bounded_weights(
         if others.size == 0:
             continue
         bound = cap * float(np.median(others))
+        if busier is not None and names[account] in busier:
+            bound /= max(1.0, busier[names[account]])
         if totals[account] > bound:
             scale[account] = bound / totals[account]
     scaled: FloatArray = weights * scale[position]

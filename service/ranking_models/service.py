@@ -191,8 +191,14 @@ def train(
     ):
         raise TooLittleToLearn(len(pairs.outcomes), len(set(accounts)), min_pairs)
     train_accounts = [a for a, t in zip(accounts, test.tolist(), strict=True) if not t]
-    # Unsolicited answers count half; then no account outweighs the others' median.
-    weights = bounded_weights(train_accounts, pairs.base_weights[~test])
+    busy_accounts = heavy_accounts(accounts)
+    # Unsolicited answers count half; then no account outweighs the others' median, and one
+    # flagged as far busier than the others weighs that much less again.
+    weights = bounded_weights(
+        train_accounts,
+        pairs.base_weights[~test],
+        busier={h.account: h.pairs / h.median_pairs for h in busy_accounts if h.median_pairs > 0},
+    )
     candidate = LearnedRanker(feature_names=RANKING_FEATURES, regularization=REGULARIZATION).fit(
         pairs.features[~test],
         train_y,
@@ -219,7 +225,7 @@ def train(
             "pairs": heavy.pairs,
             "median_pairs_of_others": heavy.median_pairs,
         }
-        for heavy in heavy_accounts(accounts)
+        for heavy in busy_accounts
     ]
     changed_signs = sign_changes(candidate, serving_learned)
     comparison = compare_models(

@@ -65,3 +65,18 @@ def test_accounts_with_one_outcome_do_not_leave_the_held_out_set_without_the_oth
         held_outcomes = {o for a, o in zip(accounts, outcomes, strict=True) if a in held}
         assert held_outcomes == {0, 1}, (salt, held)
         assert 1 <= len(held) <= 3
+
+
+def test_an_account_flagged_as_far_busier_weighs_less_than_a_typical_one() -> None:
+    """Bounded to the typical account's weight, a flagged account would still have a typical
+    account's say; past the flag its bound is divided by how many times busier it is."""
+    accounts = ["a"] * 10 + ["b"] * 12 + ["c"] * 8 + ["busy"] * 66
+    (flag,) = heavy_accounts(accounts)
+    busier = {flag.account: flag.pairs / flag.median_pairs}
+    weights = bounded_weights(accounts, np.ones(len(accounts)), busier=busier)
+    totals = {a: float(weights[mask_of(accounts, {a})].sum()) for a in set(accounts)}
+    assert totals["busy"] == pytest.approx(10.0 / 6.6)  # the others' median, 6.6 times less
+    assert (totals["a"], totals["b"], totals["c"]) == pytest.approx((10.0, 10.0, 8.0))
+    # Naming an account no busier than the others changes nothing.
+    same = bounded_weights(accounts, np.ones(len(accounts)), busier={"a": 0.5})
+    assert np.allclose(same, bounded_weights(accounts, np.ones(len(accounts))))
