@@ -943,6 +943,15 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     slot, table = seats[first]["slot_id"], seats[first]["table"]
     when = "09:00" if seats[first]["local_start"].endswith("09:00:00+08:00") else "09:30"
     assert f"阶跃星辰 × 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {table}号桌</option>" in page
+    # Each time says which tables are free then, so the officer need not learn it by refusal.
+    label = re.search(rf'<option value="{slot}">([^<]*)</option>', page)
+    assert label is not None
+    tables = int(re.findall(r"(\d+)号桌", page.split('name="table"')[1].split("</select>")[0])[-1])
+    free = [str(n) for n in range(1, tables + 1) if n != table]
+    if len(free) <= 6:
+        assert label.group(1).endswith(f" · 空桌：{'、'.join(free)}号桌")
+    else:
+        assert label.group(1).endswith(f" · {len(free)}张空桌")
 
     empty = commission.post(f"{path}/seat", {"meeting_id": "", "slot_id": "", "table": ""})
     assert empty.status_code == 422

@@ -11,11 +11,14 @@ from models import Event
 from service.conference import availability, meetings, programme, scheduling
 from service.http.problems import Conflict, Invalid
 from service.i18n.catalogs import translate
+from service.i18n.languages import joined
 from service.i18n.reasons import N_
 from service.web.conference_labels import clock, short_day
 from service.web.forms import FormState
 
 FIELDS = ("meeting_id", "slot_id", "table")
+# A slot with this many free tables or fewer names them; one with more says how many.
+FREE_TABLES_NAMED = 6
 # A refusal's code, in words beside the field the service names.
 _REFUSALS = {
     "seat_taken": N_("Another meeting sits at this table then: choose another table or time."),
@@ -43,7 +46,10 @@ class MoveChoices:
 def move_choices(session: Session, event: Event) -> MoveChoices:
     confirmed = [m.meeting for m in scheduling.accepted_meetings(session, event.id)]
     labelled = []
+    taken: dict[str, set[int]] = {}
     for out in meetings.meetings_out(session, confirmed, event):
+        if out.seat is not None:
+            taken.setdefault(out.seat.slot_id, set()).add(out.seat.table)
         pair = translate("%(company)s with %(investor)s") % {
             "company": out.company,
             "investor": out.investor_name,
@@ -58,12 +64,25 @@ def move_choices(session: Session, event: Event) -> MoveChoices:
             }
         labelled.append((out.id, f"{pair} · {where}"))
     labelled.sort(key=lambda choice: choice[1])
+    tables = list(range(1, (event.tables or 0) + 1))
     slots = []
     for slot in programme.slots_of(session, event.id):
         start = programme.local(slot.starts_at, event.time_zone)
         end = programme.local(slot.ends_at, event.time_zone)
-        slots.append((slot.id, f"{short_day(start.date())} {clock(start)}–{clock(end)}"))
-    return MoveChoices(labelled, slots, list(range(1, (event.tables or 0) + 1)))
+        free = [t for t in tables if t not in taken.get(slot.id, set())]
+        label = f"{short_day(start.date())} {clock(start)}–{clock(end)}"
+        slots.append((slot.id, f"{label} · {_free_tables(free)}"))
+    return MoveChoices(labelled, slots, tables)
+
+
+def _free_tables(free: list[int]) -> str:
+    """The free tables of a slot, so the officer picks a seat that can hold the meeting
+    instead of learning it from a refusal: their numbers while few, else how many."""
+    if not free:
+        return translate("no table free")
+    if len(free) <= FREE_TABLES_NAMED:
+        return translate("free: table %(tables)s") % {"tables": joined(map(str, free))}
+    return translate("%(count)s tables free") % {"count": len(free)}
 
 
 def note_refusal(
