@@ -15,7 +15,7 @@ from service.accounts import service as accounts
 from service.api_keys.service import ACCOUNT_KEY_NAME
 from service.audit_log import service as audit
 from service.audit_log.object_names import object_names
-from service.conference import meetings
+from service.conference import meetings, moves_in_trail
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.events.schemas import EventCreate, EventUpdate
@@ -31,7 +31,7 @@ from service.reports.document import Scope
 from service.reports.findings import find
 from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording, display_time_zone
-from service.web.conference_labels import full_day
+from service.web.conference_labels import clock, full_day, short_day
 from service.web.forms import FormState, note_refusal, validated
 from service.web.pages.common import (
     CommissionVisitor,
@@ -276,6 +276,27 @@ _OBJECT_PAGES = {
 }
 
 
+def _move_details(session: Session, records: Sequence[Any]) -> dict[str, str]:
+    """Each hand move's meeting and seats, in the reader's words, by record id: the record
+    keeps ids, and "moved one meeting" alone does not say whose or where to."""
+
+    def seat(moved: moves_in_trail.MovedSeat) -> str:
+        table = translate("Table %(number)s") % {"number": moved.table}
+        if moved.starts_at is None:
+            return table
+        return f"{short_day(moved.starts_at.date())} {clock(moved.starts_at)} · {table}"
+
+    return {
+        record_id: translate("%(pair)s: %(before)s → %(after)s")
+        % {
+            "pair": move.pair,
+            "before": translate("no seat") if move.before is None else seat(move.before),
+            "after": seat(move.after),
+        }
+        for record_id, move in moves_in_trail.hand_moves(session, records).items()
+    }
+
+
 @router.get("/commission/audit")
 def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
     query = request.query_params
@@ -322,6 +343,7 @@ def audit_trail(request: Request, session: SessionDep, visitor: CommissionVisito
     }
     context = {
         "records": records,
+        "details": _move_details(session, records),
         "object_names": names,
         "object_links": links,
         "form": FormState(values=chosen, errors=errors),
