@@ -1018,3 +1018,22 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     )
     still = world.investor_browser.get("/investor/meetings").text
     assert f"{table}号桌" in still.split("安排已调整")[1]
+
+
+def test_a_party_free_in_fewer_slots_than_its_confirmed_meetings_is_told(
+    world: World, api: ApiClient
+) -> None:
+    """阶跃星辰 has two confirmed meetings and ticks one slot: one meeting cannot be placed,
+    and its availability page says so before the commission solves, not on the day."""
+    _confirmed(world, world.investor, world.mandate)
+    other = api.create_account("investor", "启明创投")
+    _confirmed(world, other, api.create_investor(other, name="启明创投 早期基金")["id"])
+    path = f"/startup/events/{world.event_id}/availability"
+    warning = "您在本次活动已确认 2 场会面，但只勾选了 1 个可会面时段：至少 1 场无法排入日程。"
+    # Not said yet: free in every slot (two), enough for both.
+    assert warning not in world.startup_browser.get(path).text
+    slot_ids = re.findall(r'name="slot_ids" value="([^"]+)"', world.startup_browser.get(path).text)
+    world.startup_browser.post(path, {"slot_ids": [slot_ids[0]]})
+    assert warning in world.startup_browser.get(path).text
+    world.startup_browser.post(path, {"slot_ids": slot_ids})
+    assert warning not in world.startup_browser.get(path).text

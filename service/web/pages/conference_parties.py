@@ -334,11 +334,21 @@ def _availability_page(
         every = [slot.id for day in days for slot in day.slots]
         state = FormState(values={"slot_ids": stated.slot_ids if stated.stated else every})
     notice, _ = _notices(request)
+    confirmed = sum(
+        1
+        for m in _my_meetings(session, visitor)
+        if m.event_id == event.id and m.status is MeetingStatus.ACCEPTED
+    )
+    free = len(stated.slot_ids) if stated.stated else sum(len(day.slots) for day in days)
     context = {
         "prefix": party.prefix,
         "event": event,
         "days": days,
         "stated": stated.stated,
+        # Each side meets once per slot: fewer free slots than confirmed meetings leaves some
+        # meetings out of any schedule, which the party should learn here, not on the day.
+        "confirmed": confirmed,
+        "free_slots": free,
         "form": state,
         "notice": notice,
         # So unticking a slot that holds a confirmed meeting is done knowingly.
