@@ -22,7 +22,7 @@ from models import (
     Schedule,
     ScheduledMeeting,
 )
-from service.conference.meetings import latest_schedule, previous_schedule, seats_in
+from service.conference.meetings import earlier_seats, latest_schedule
 from service.conference.programme import local
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
@@ -159,18 +159,14 @@ def agenda_for(*, session: Session, event: Event, account_id: str) -> Agenda:
 
 
 def _moved(session: Session, event: Event, entries: list[AgendaEntry]) -> dict[str, EarlierSeat]:
-    """The entries whose time or table differs from the schedule people last saw."""
+    """The entries whose meeting sat elsewhere before (``meetings.earlier_seats``)."""
+    before = earlier_seats(session, event)
     time_zone = event.time_zone or "UTC"
-    before = seats_in(session, previous_schedule(session, event.id), time_zone)
-    moved: dict[str, EarlierSeat] = {}
-    for entry in entries:
-        was = before.get(entry.meeting_id)
-        if was is None:
-            continue
-        earlier = EarlierSeat(starts_at=local(was.starts_at, time_zone), table=was.table)
-        if (earlier.starts_at, earlier.table) != (entry.starts_at, entry.table):
-            moved[entry.meeting_id] = earlier
-    return moved
+    return {
+        entry.meeting_id: EarlierSeat(starts_at=local(was.starts_at, time_zone), table=was.table)
+        for entry in entries
+        if (was := before.get(entry.meeting_id)) is not None
+    }
 
 
 def _revision(session: Session, event: Event, schedule: Schedule | None) -> int:

@@ -333,23 +333,41 @@ def latest_schedule(session: Session, event_id: str) -> Schedule | None:
     ).first()
 
 
-def previous_schedule(session: Session, event_id: str) -> Schedule | None:
-    """The schedule people last saw before the newest change, to say where a meeting was:
-    the one the newest replaced; after moves by hand, the last solve before them (so that a
-    second move does not hide the first, and a meeting moved twice says where it was
-    solved). None before a second schedule."""
-    newest_first = session.scalars(
-        select(Schedule)
-        .where(Schedule.event_id == event_id)
-        .order_by(Schedule.created_at.desc(), Schedule.id.desc())
-    )
-    newest = next(newest_first, None)
+def earlier_seats(session: Session, event: Event) -> dict[str, SeatOut]:
+    """Where each meeting seated in the event's newest schedule sat before it last moved:
+    walking back through the schedules, its most recent seat that differs from the one it
+    has now (another slot or table). A meeting never moved is not in the answer. Every
+    earlier schedule counts, not only the one the newest replaced: a solve after a move by
+    hand keeps the moved seat, and whoever printed the agenda before the move still needs
+    to learn where the meeting went."""
+    newest = latest_schedule(session, event.id)
     if newest is None:
-        return None
-    for earlier in newest_first:
-        if newest.status != HAND_EDITED or earlier.status != HAND_EDITED:
-            return earlier
-    return None
+        return {}
+    rows = session.execute(
+        select(ScheduledMeeting, EventSlot, Schedule.id)
+        .join(Schedule, Schedule.id == ScheduledMeeting.schedule_id)
+        .join(EventSlot, EventSlot.id == ScheduledMeeting.slot_id)
+        .where(Schedule.event_id == event.id)
+        .order_by(Schedule.created_at.desc(), Schedule.id.desc())
+    ).tuples()
+    now: dict[str, tuple[str, int]] = {}
+    earlier: dict[str, SeatOut] = {}
+    time_zone = event.time_zone or "UTC"
+    for seat, slot, schedule_id in rows:
+        if schedule_id == newest.id:
+            now[seat.meeting_id] = (slot.id, seat.table)
+            continue
+        current = now.get(seat.meeting_id)
+        if current is None or seat.meeting_id in earlier or current == (slot.id, seat.table):
+            continue
+        earlier[seat.meeting_id] = SeatOut(
+            slot_id=slot.id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            local_start=local(slot.starts_at, time_zone),
+            table=seat.table,
+        )
+    return earlier
 
 
 def seats_in(session: Session, schedule: Schedule | None, time_zone: str) -> dict[str, SeatOut]:

@@ -1,7 +1,7 @@
 """Moving one meeting by hand: the commission puts a confirmed meeting at another slot and
 table (or seats one the solver left out), on the conference day or before it, without
 solving again. The result is a new schedule, the event's current one, so that the people
-whose meeting moved are told where it was (``meetings.previous_schedule``)."""
+whose meeting moved are told where it was (``meetings.earlier_seats``)."""
 
 from __future__ import annotations
 

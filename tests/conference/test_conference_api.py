@@ -916,6 +916,16 @@ def test_the_commission_moves_one_meeting_by_hand(
     assert seats(placed.json())[second] == (free_slot, free_table)
     assert placed.json()["left_out"] == []
 
+    # Solved again after the moves: whatever the solver keeps, Stepfun's agenda still says
+    # where its meeting sat before it last moved, for whoever printed the first solve's.
+    c.post(f"{event}/schedules", {}, None).raise_for_status()
+    (entry,) = c.get(f"{event}/agenda", c.startup).json()["entries"]
+    assert entry["moved_from"] is not None
+    assert (entry["moved_from"]["starts_at"], entry["moved_from"]["table"]) != (
+        entry["starts_at"],
+        entry["table"],
+    )
+
     audited = db_session.scalars(
         select(AuditRecord.changes).where(AuditRecord.action == "schedule.move")
     ).all()

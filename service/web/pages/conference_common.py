@@ -107,9 +107,7 @@ def meeting_views(
         scheduled = meetings.latest_schedule(session, event.id) is not None
         over = programme.is_over(session, event, now)
         in_question = scheduling.seated_when_not_free(session, event) if scheduled else set()
-        before = meetings.seats_in(
-            session, meetings.previous_schedule(session, event.id), event.time_zone
-        )
+        before = meetings.earlier_seats(session, event)
         for out in meetings.meetings_out(session, of_event, event):
             answer = (
                 out.investor_answer
