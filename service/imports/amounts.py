@@ -7,14 +7,15 @@ import re
 import unicodedata
 from decimal import Decimal
 
-# 亿 is 10^8 and 万 is 10^4; 元 (yuan) only names the unit. One multiplier at most:
-# "30亿亿" is a typo, not 3 * 10^17.
+# 亿 is 10^8, 万 is 10^4 and 万亿 (a trillion) 10^12; 元 (yuan) only names the unit. One
+# multiplier at most: "30亿亿" is a typo, not 3 * 10^17.
 # The English words a foreign investor writes (any letter case): thousand, million, billion
 # and their usual short forms. "b" and "m" alone are how term sheets write them.
 _MULTIPLIERS = {
     "": 1,
     "万": 10**4,
     "亿": 10**8,
+    "万亿": 10**12,
     "k": 10**3,
     "thousand": 10**3,
     "m": 10**6,
@@ -29,15 +30,59 @@ _MULTIPLIERS = {
 # yuan, 3.5 billion元 from a form whose reader mixes both); it only names the unit.
 _AMOUNT = re.compile(
     r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?\s*"
-    r"(?:(?P<unit>[万亿])|(?P<word>k|thousand|mn?|million|bn?|billion))?"
+    r"(?:(?P<unit>万亿|[万亿])|(?P<word>k|thousand|mn?|million|bn?|billion))?"
     r"(?:\s*(?:元|yuan))?",
     flags=re.ASCII | re.IGNORECASE,
 )
 # 12亿5000万: 亿 and then up to four digits of 万, the way the amount is said.
 _YI_AND_WAN = re.compile(r"(?P<yi>\d+)\s*亿\s*(?P<wan>\d{1,4})\s*万\s*元?", flags=re.ASCII)
-# The traditional characters (億, 萬, as typed in Hong Kong and Taiwan) are the same units.
-_TRADITIONAL_UNITS = str.maketrans({"億": "亿", "萬": "万"})
+# The traditional characters (億, 萬, as typed in Hong Kong and Taiwan) are the same units,
+# and the capital numerals of cheques and contracts (伍亿元整, 叁仟万圆) the same numerals.
+_TRADITIONAL_UNITS = str.maketrans(
+    {"億": "亿", "萬": "万", "圆": "元", "圓": "元"}
+    | {"壹": "一", "贰": "二", "貳": "二", "叁": "三", "參": "三", "肆": "四", "伍": "五"}
+    | {"陆": "六", "陸": "六", "柒": "七", "捌": "八", "玖": "九", "拾": "十", "佰": "百"}
+    | {"仟": "千"}
+)
+# 整 closes an amount written out in full on a contract (伍亿元整): it says nothing more.
+_IN_FULL = re.compile(r"(?<=元)整$")
 EXAMPLES = "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万, 1.5亿, 12亿5000万, 3.5 billion or 50m"
+
+# Where an amount names its currency (人民币5亿元, 5亿美元, US$50m, ¥500,000,000): the
+# currencies each mark may mean. ¥ is the yuan's sign and the yen's.
+_CURRENCY_MARKS: dict[str, frozenset[str]] = {
+    mark: frozenset(codes)
+    for codes, marks in (
+        (("CNY",), ("人民币", "RMB", "CNY")),
+        (("CNY", "JPY"), ("¥",)),
+        (("USD",), ("美元", "美金", "USD", "US$", "$")),
+        (("EUR",), ("欧元", "EUR", "€")),
+        (("HKD",), ("港元", "港币", "HKD", "HK$")),
+        (("GBP",), ("英镑", "GBP", "£")),
+        (("JPY",), ("日元", "JPY")),
+        (("SGD",), ("新加坡元", "新元", "SGD", "S$")),
+        (("CHF",), ("瑞士法郎", "CHF")),
+        (("AUD",), ("澳大利亚元", "澳元", "AUD", "A$")),
+        (("CAD",), ("加拿大元", "加元", "CAD", "C$")),
+        (("KRW",), ("韩元", "KRW", "₩")),
+    )
+    for mark in marks
+}
+# Longest first, so that 新加坡元 is not read as 元 after 新加坡, nor HK$ as $.
+_MARKS_LONGEST_FIRST = sorted(_CURRENCY_MARKS, key=len, reverse=True)
+
+
+def split_currency(text: str) -> tuple[str, frozenset[str]]:
+    """``text`` without a currency named before or after the amount, and the currencies
+    that name may mean (empty when none is named). Only one name, at one end."""
+    normalised = unicodedata.normalize("NFKC", text).strip()
+    upper = normalised.upper()
+    for mark in _MARKS_LONGEST_FIRST:
+        if upper.startswith(mark.upper()):
+            return normalised[len(mark) :].strip(), _CURRENCY_MARKS[mark]
+        if upper.endswith(mark.upper()):
+            return normalised[: -len(mark)].strip(), _CURRENCY_MARKS[mark]
+    return normalised, frozenset()
 
 
 # Amounts said in Chinese numerals (五千万, 三十亿, 一亿五千万, 两亿, 3千万): digits, the
@@ -60,6 +105,7 @@ def parse_amount(text: str) -> Decimal:
     the number and misplaced thousands separators are refused rather than guessed at.
     """
     normalised = unicodedata.normalize("NFKC", text).strip().translate(_TRADITIONAL_UNITS)
+    normalised = _IN_FULL.sub("", normalised)
     compound = _YI_AND_WAN.fullmatch(normalised)
     if compound is not None:
         return Decimal(compound["yi"]) * 10**8 + Decimal(compound["wan"]) * 10**4

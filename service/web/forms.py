@@ -11,8 +11,10 @@ from pydantic import BaseModel, ValidationError
 
 from service.http.problems import Invalid
 from service.i18n.catalogs import translate
+from service.i18n.languages import current_language, joined
 from service.i18n.reasons import N_
-from service.imports.amounts import AmountError, parse_amount
+from service.imports.amounts import AmountError, parse_amount, split_currency
+from service.reference_data.catalog import get_reference_data
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -130,13 +132,41 @@ class FormState:
         self.errors.setdefault(name, message)
 
 
-def amount_field(state: FormState, name: str) -> str | None:
-    """The exact amount typed into ``name`` (30亿, 5000万, 3,000,000,000) as a decimal
-    string, or None with the field's problem noted."""
+def code_label(currency: str) -> str:
+    """A currency as the reader names it: 美元; US dollars."""
+    return get_reference_data().name_of("currency", currency, current_language())
+
+
+def amount_field(state: FormState, name: str, currency: str | None = None) -> str | None:
+    """The exact amount typed into ``name`` (30亿, 5000万, 3,000,000,000, 伍亿元整) as a
+    decimal string, or None with the field's problem noted. A currency named with it
+    (人民币5亿元, 5亿美元) is taken when it is the form's ``currency``, and refused, naming
+    both, when it is not: the amount would otherwise be read in a currency not meant."""
     typed = str(state.values.get(name, "")).strip()
     if not typed:
         state.add(name, "missing")
         return None
+    bare, named = split_currency(typed)
+    if named:
+        if currency is None:
+            state.errors.setdefault(
+                name, translate("Write the amount alone: its currency is given with the form.")
+            )
+            return None
+        if currency not in named:
+            state.errors.setdefault(
+                name,
+                translate(
+                    "The amount is written in %(written)s but the currency chosen is "
+                    "%(chosen)s: choose %(written)s as the currency, or write the amount alone."
+                )
+                % {
+                    "written": joined(code_label(code) for code in sorted(named)),
+                    "chosen": code_label(currency),
+                },
+            )
+            return None
+        typed = bare
     try:
         return format(parse_amount(typed), "f")
     except AmountError:

@@ -22,7 +22,7 @@ from scoring.text import stored_text_counts
 from service.core.database import create_db_engine, create_session_factory
 from service.financing_requests.service import text_to_match
 from service.imports import text_features, writing
-from service.imports.amounts import AmountError, parse_amount
+from service.imports.amounts import AmountError, parse_amount, split_currency
 from service.imports.reading import decode_csv_bytes
 from service.ranking import index as index_module
 from tests.imports.support import (
@@ -112,6 +112,15 @@ from tests.support.factories import Account, ApiClient
         ("一亿五", Decimal(150_000_000)),
         ("一千零五", Decimal(1_005)),
         ("一亿零五百", Decimal(100_000_500)),
+        # The capital numerals of contracts and cheques, with 圆 and a closing 整.
+        ("伍亿元", Decimal(500_000_000)),
+        ("伍亿元整", Decimal(500_000_000)),
+        ("叁仟万圆", Decimal(30_000_000)),
+        ("壹亿伍仟万元整", Decimal(150_000_000)),
+        ("贰拾亿", Decimal(2_000_000_000)),
+        # 万亿 is a trillion, as said.
+        ("1.2万亿", Decimal(1_200_000_000_000)),
+        ("3万亿元", Decimal(3_000_000_000_000)),
     ],
 )
 def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
@@ -135,7 +144,8 @@ def test_amounts_parse_exactly(text: str, expected: Decimal) -> None:
         "1,5",
         "3,00,000",
         "1亿万",
-        "5000万亿元",
+        "5000万亿亿元",
+        "伍亿整",  # 整 closes 元, not a number
         "12亿5000",  # 亿 and then yuan? refused, not guessed
         "三亿五千",  # 5000 yuan after 3亿, or 3亿5000万? refused, not guessed
         "一亿两千五",
@@ -548,3 +558,28 @@ def test_the_readmes_example_files_import(scratch_url: str, kind: str, example: 
     )
     assert result.exit_code == 0, result.output
     assert "imported" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "rest", "named"),
+    [
+        ("人民币5亿元", "5亿元", {"CNY"}),
+        ("5亿元人民币", "5亿元", {"CNY"}),
+        ("RMB 5亿", "5亿", {"CNY"}),
+        ("rmb5亿", "5亿", {"CNY"}),
+        ("¥500,000,000", "500,000,000", {"CNY", "JPY"}),
+        ("￥5亿", "5亿", {"CNY", "JPY"}),
+        ("5亿美元", "5亿", {"USD"}),
+        ("US$50m", "50m", {"USD"}),
+        ("$ 50m", "50m", {"USD"}),
+        ("HK$3 billion", "3 billion", {"HKD"}),
+        ("5亿日元", "5亿", {"JPY"}),
+        ("10亿新加坡元", "10亿", {"SGD"}),
+        ("30亿", "30亿", set()),
+        ("30亿元", "30亿元", set()),
+    ],
+)
+def test_a_currency_named_with_an_amount_is_told_apart(
+    text: str, rest: str, named: set[str]
+) -> None:
+    assert split_currency(text) == (rest, frozenset(named))

@@ -12,8 +12,8 @@ from tests.support.web import Browser, signed_in_browser
 
 # The message beside an amount the form cannot read.
 UNREADABLE_AMOUNT = (
-    "无法识别该金额：请写出确切数额，如 30亿、5000万、五千万 或 3,000,000,000"
-    "（“三十多亿”这类约数无法识别）。"
+    "无法识别该金额：请写成 30亿、5000万、五千万、伍亿元整 或 3,000,000,000 这样的数额；"
+    "“三十多亿”这类约数无法识别。"
 )
 
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')

@@ -21,8 +21,8 @@ from tests.support.web import Browser
 
 # The message beside an amount the form cannot read.
 UNREADABLE_AMOUNT = (
-    "无法识别该金额：请写出确切数额，如 30亿、5000万、五千万 或 3,000,000,000"
-    "（“三十多亿”这类约数无法识别）。"
+    "无法识别该金额：请写成 30亿、5000万、五千万、伍亿元整 或 3,000,000,000 这样的数额；"
+    "“三十多亿”这类约数无法识别。"
 )
 
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
@@ -946,3 +946,29 @@ def test_an_api_address_a_browser_may_not_read_is_a_page(api: ApiClient) -> None
         ]
         == "application/problem+json"
     )
+
+
+def test_an_amount_naming_its_currency_is_taken_in_that_currency_only(api: ApiClient) -> None:
+    """人民币5亿元 in a yuan request is 5亿; 5亿美元 there is refused, naming both currencies,
+    rather than read as 5亿 yuan; the capital numerals of a contract are read as written."""
+    _, _, browser = _signed_in(api, "startup")
+    before = _count_requests(api)
+    refused = browser.post("/startup/requests/new", {**GOOD_FORM, "amount": "5亿美元"})
+    assert dict(FIELD_ERROR.findall(refused.text)) == {
+        "amount": "金额写的是美元，而币种选的是人民币：请将币种改为美元，或只写数额。"
+    }
+    assert _count_requests(api) == before
+    for number, typed in enumerate(("人民币5亿元", "伍亿元整")):
+        form = {**GOOD_FORM, "amount": typed, "title": f"基础大模型C轮 {number}"}
+        saved = browser.post("/startup/requests/new", form)
+        assert saved.status_code == 303, dict(FIELD_ERROR.findall(saved.text))
+    amounts = [
+        r["amount"]
+        for r in api.client.get("/v1/financing-requests", headers=api.admin).json()["items"]
+    ]
+    assert amounts.count("500000000.00") == 2
+    dollars = browser.post(
+        "/startup/requests/new",
+        {**GOOD_FORM, "amount": "US$50m", "currency": "USD", "title": "Series C"},
+    )
+    assert dollars.status_code == 303, dict(FIELD_ERROR.findall(dollars.text))

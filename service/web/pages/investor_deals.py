@@ -115,8 +115,8 @@ def _deal_data(state: FormState) -> dict[str, Any]:
     data["region"] = state.values.get("region") or None
     data["closed_on"] = _iso_date(state.values.get("closed_on", "")) or None
     if state.values.get("amount"):
-        data["amount"] = amount_field(state, "amount")
         data["currency"] = state.values.get("currency") or "CNY"
+        data["amount"] = amount_field(state, "amount", data["currency"])
     return data
 
 

@@ -85,7 +85,7 @@ def _checked(schema: type[ModelT], typed: dict[str, Any], state: FormState) -> M
     }
     data.update({name: typed[name] for name in MANDATE_CODES})
     for name in ("ticket_min", "ticket_max"):
-        amount = amount_field(state, name)
+        amount = amount_field(state, name, typed.get("currency") or None)
         if amount is not None:
             data[name] = amount
     return validated(schema, data, state)

@@ -173,7 +173,7 @@ def _typed(form: Any) -> FormState:
 
 def _data(state: FormState) -> dict[str, Any] | None:
     """The typed values as the API's body: amounts parsed, empty choices left out."""
-    amount = amount_field(state, "amount")
+    amount = amount_field(state, "amount", state.values.get("currency") or None)
     data: dict[str, Any] = {
         name: state.values[name] for name in ("company", "title", "summary", "currency", "stage")
     }
