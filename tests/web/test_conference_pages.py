@@ -1037,3 +1037,40 @@ def test_a_party_free_in_fewer_slots_than_its_confirmed_meetings_is_told(
     assert warning in world.startup_browser.get(path).text
     world.startup_browser.post(path, {"slot_ids": slot_ids})
     assert warning not in world.startup_browser.get(path).text
+
+
+def test_a_taken_table_is_refused_naming_who_sits_there(world: World, api: ApiClient) -> None:
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/schedule"
+    first = _confirmed(world, world.investor, world.mandate)
+    # A pair sharing no side with the first: only the table can stand in its way.
+    investor = api.create_account("investor", "启明创投")
+    mandate = api.create_investor(investor, name="启明创投 早期基金")["id"]
+    startup = api.create_account("startup", "宇树科技")
+    request = api.create_request(
+        startup, company="宇树科技", title="四足机器人B轮", event_id=world.event_id
+    )["id"]
+    api.publish(request)
+    asked = api.client.post(
+        f"/v1/events/{world.event_id}/meetings",
+        json={"financing_request_id": request, "investor_profile_id": mandate},
+        headers=investor.headers,
+    )
+    other = asked.json()["id"]
+    api.client.post(
+        f"/v1/meetings/{other}/answer", json={"answer": "accepted"}, headers=startup.headers
+    ).raise_for_status()
+    commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    seats = {m["id"]: m["seat"] for m in world.meetings()}
+    taken = seats[other]
+    refused = commission.post(
+        f"{path}/seat",
+        {"meeting_id": first, "slot_id": taken["slot_id"], "table": str(taken["table"])},
+    )
+    assert refused.status_code == 422
+    assert dict(ERROR.findall(refused.text)) == {
+        "move-table": (
+            "该时段这张桌已安排 宇树科技 与 启明创投 早期基金 会面：请换一张桌或另一个时段。"
+        )
+    }
+    assert {m["id"]: m["seat"] for m in world.meetings()} == seats

@@ -29,6 +29,7 @@ from service.feedback.schemas import FeedbackWrite
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound
 from service.i18n.catalogs import translate
+from service.i18n.reasons import N_
 from service.impressions import service as impressions
 from service.impressions.dependencies import ImpressionLogDep
 from service.impressions.log import ImpressionLog
@@ -172,6 +173,21 @@ class AnswerProblem:
 
     request_id: str
     form: FormState
+
+    @property
+    def said(self) -> str:
+        """Each problem after the name of its field, for the banner at the top: the field
+        itself is further down the page, in the request's card."""
+        return " ".join(
+            f"{translate(_ANSWER_FIELDS[name])}{translate(': ')}{message}"
+            if name in _ANSWER_FIELDS
+            else message
+            for name, message in self.form.errors.items()
+        )
+
+
+# The answer's fields, as the card names them.
+_ANSWER_FIELDS = {"amount": N_("Amount committed"), "reason": N_("Reason")}
 
 
 def _matches_page(

@@ -101,9 +101,10 @@ def note_refusal(
 
 
 def _who(session: Session, event: Event, state: FormState, code: str) -> str | None:
-    """A busy or not-free refusal with the side named: who meets whom then, at which table;
-    or who said it is not free then. None when it cannot be told."""
-    if code not in ("party_busy", "not_available"):
+    """A busy, not-free or taken refusal with the side named: who meets whom then, at which
+    table; who said it is not free then; who sits at the table then. None when it cannot
+    be told."""
+    if code not in ("party_busy", "not_available", "seat_taken"):
         return None
     confirmed = {m.meeting.id: m for m in scheduling.accepted_meetings(session, event.id)}
     moving = confirmed.get(str(state.values.get("meeting_id", "")))
@@ -128,6 +129,20 @@ def _who(session: Session, event: Event, state: FormState, code: str) -> str | N
                     "%(name)s has said it is not free at this time: they can tick it on "
                     "their availability page first."
                 ) % {"name": name}
+        return None
+    if code == "seat_taken":
+        table = str(state.values.get("table", ""))
+        for other_id, out in outs.items():
+            seat = out.seat
+            if (
+                other_id != moving.meeting.id
+                and seat is not None
+                and (seat.slot_id, str(seat.table)) == (slot_id, table)
+            ):
+                return translate(
+                    "%(company)s meets %(investor)s at this table then: choose another "
+                    "table or time."
+                ) % {"company": out.company, "investor": out.investor_name}
         return None
     for other_id, out in outs.items():
         other = confirmed[other_id]
