@@ -370,6 +370,31 @@ def earlier_seats(session: Session, event: Event) -> dict[str, SeatOut]:
     return earlier
 
 
+def newly_seated(session: Session, event_id: str) -> int:
+    """How many meetings the newest schedule seats that the one before it did not (meetings
+    confirmed since, or left out before): neither kept in their seat nor moved, so a
+    comparison of the two schedules names them apart. 0 with fewer than two schedules."""
+    newest_two = session.scalars(
+        select(Schedule.id)
+        .where(Schedule.event_id == event_id)
+        .order_by(Schedule.created_at.desc(), Schedule.id.desc())
+        .limit(2)
+    ).all()
+    if len(newest_two) < 2:
+        return 0
+
+    def seated(schedule_id: str) -> set[str]:
+        return set(
+            session.scalars(
+                select(ScheduledMeeting.meeting_id).where(
+                    ScheduledMeeting.schedule_id == schedule_id
+                )
+            )
+        )
+
+    return len(seated(newest_two[0]) - seated(newest_two[1]))
+
+
 def seats_in(session: Session, schedule: Schedule | None, time_zone: str) -> dict[str, SeatOut]:
     """Each meeting's seat in ``schedule``, by meeting id."""
     if schedule is None:

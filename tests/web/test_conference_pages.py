@@ -937,7 +937,7 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     _confirmed(world, other, api.create_investor(other, name="启明创投 早期基金")["id"])
     commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
     seats = {m["id"]: m["seat"] for m in world.meetings()}
-    assert "（已调整）" not in world.investor_browser.get("/investor/agenda").text
+    assert "已调整" not in world.investor_browser.get("/investor/agenda").text
     page = commission.get(path).text
     assert '<h2 id="move">调整一场会面</h2>' in page
     slot, table = seats[first]["slot_id"], seats[first]["table"]
@@ -1002,7 +1002,8 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     assert f"{table}号桌" in mine.split("安排已调整")[1]  # where it was, for who noted it
     # The printable agenda marks it too, for whoever printed or downloaded the old one.
     agenda = world.investor_browser.get("/investor/agenda").text
-    assert agenda.count("（已调整）") == 1
+    assert agenda.count("（已调整，原定 ") == 1
+    assert f"（已调整，原定 {when} · {table}号桌）" in agenda
     # The same seat again changes nothing, and says so.
     again = commission.post(
         f"{path}/seat", {"meeting_id": first, "slot_id": slot, "table": str(other_table)}
@@ -1074,3 +1075,21 @@ def test_a_taken_table_is_refused_naming_who_sits_there(world: World, api: ApiCl
         )
     }
     assert {m["id"]: m["seat"] for m in world.meetings()} == seats
+
+
+def test_a_second_solve_names_the_meetings_it_seats_anew(world: World, api: ApiClient) -> None:
+    """Against the previous schedule: kept, moved or left out, and newly seated (a meeting
+    confirmed since), so that the three add up to what the new schedule holds."""
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/schedule"
+    _confirmed(world, world.investor, world.mandate)
+    commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    other = api.create_account("investor", "启明创投")
+    _confirmed(world, other, api.create_investor(other, name="启明创投 早期基金")["id"])
+    page = commission.follow(
+        commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    ).text
+    card = page.split("与上一版方案相比")[1].split("</dl>")[0]
+    facts = dict(re.findall(r"<dt>([^<]+)</dt><dd><strong>(\d+)</strong></dd>", card))
+    assert facts["新排入"] == "1"
+    assert int(facts["时间和桌位不变"]) + int(facts["调整或未能安排"]) == 1

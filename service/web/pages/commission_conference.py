@@ -817,6 +817,7 @@ def _schedule_page(
         "drift": drift,
         "has_programme": bool(event.tables),
         "first_schedule": (solves or 0) <= 1,
+        "newly_seated": meetings.newly_seated(session, event.id),
         "form": state
         or FormState(
             values={"coverage_k": k, "time_limit_seconds": f"{DEFAULT_TIME_LIMIT_SECONDS:g}"}

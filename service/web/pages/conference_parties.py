@@ -32,6 +32,7 @@ from service.i18n.languages import joined
 from service.i18n.reasons import N_
 from service.investors import service as investors
 from service.ranking.dependencies import MatchIndexDep
+from service.web.conference_labels import clock, short_day
 from service.web.forms import FormState, validated
 from service.web.pages.common import (
     InvestorVisitor,
@@ -423,6 +424,20 @@ class AgendaView:
     @property
     def moved(self) -> dict[str, agendas.EarlierSeat]:
         return self.agenda.moved
+
+    def earlier(self, entry: agendas.AgendaEntry) -> str | None:
+        """Where a moved meeting sat before, in the reader's words (its day too where the
+        move changed the day); None when it did not move."""
+        was = self.agenda.moved.get(entry.meeting_id)
+        if was is None:
+            return None
+        when = clock(was.starts_at)
+        if was.starts_at.date() != entry.starts_at.date():
+            when = f"{short_day(was.starts_at.date())} {when}"
+        return translate("(moved; it was at %(time)s, table %(table)s)") % {
+            "time": when,
+            "table": was.table,
+        }
 
     @classmethod
     def of(cls, agenda: agendas.Agenda) -> AgendaView:
