@@ -26,7 +26,6 @@ from service.conference.meetings import earlier_seats, latest_schedule
 from service.conference.programme import local
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
-from service.i18n.languages import joined
 
 PRODUCT_ID = "-//Matchmaker//Conference agenda//EN"
 
@@ -241,7 +240,7 @@ def as_icalendar(agenda: Agenda) -> bytes:
         meeting.add("summary", f"{counterpart}: {entry.request_title}")
         table = translate("Table %(number)s") % {"number": entry.table}
         place = agenda.event.place
-        meeting.add("location", joined([place, table]) if place else table)
+        meeting.add("location", f"{place} · {table}" if place else table)
         description = translate("%(company)s (%(title)s) meets %(investor)s at %(table)s.") % {
             "company": entry.company,
             "title": entry.request_title,

@@ -3,6 +3,7 @@ free. An account that has not said is taken to be free in every slot."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import Availability, Event, EventSlot
 from service.audit_log.writer import record_audit
+from service.conference.programme import refuse_when_over
 from service.conference.schemas import AvailabilityOut, AvailabilityWrite
 from service.http.auth import Principal
 from service.http.problems import Forbidden, Invalid, field_problem
@@ -33,8 +35,16 @@ def read(*, session: Session, principal: Principal, event: Event) -> Availabilit
 
 
 def replace(
-    *, session: Session, principal: Principal, event: Event, data: AvailabilityWrite
+    *,
+    session: Session,
+    principal: Principal,
+    event: Event,
+    data: AvailabilityWrite,
+    now: dt.datetime,
 ) -> AvailabilityOut:
+    """Say in which of the event's slots the principal's account can meet; refused once the
+    event is over (its schedule stays as it was)."""
+    refuse_when_over(session, event, now, "saying when you can meet")
     account_id = _account_of(principal)
     known = set(session.scalars(select(EventSlot.id).where(EventSlot.event_id == event.id)))
     unknown = [

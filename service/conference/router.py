@@ -265,10 +265,16 @@ def read_availability(
 
 @router.put("/v1/events/{event_id}/availability", response_model=AvailabilityOut)
 def replace_availability(
-    principal: PartyPrincipal, event: EventInPath, body: AvailabilityWrite, session: SessionDep
+    principal: PartyPrincipal,
+    event: EventInPath,
+    body: AvailabilityWrite,
+    session: SessionDep,
+    now: Now,
 ) -> AvailabilityOut:
-    """Say in which of the event's slots your people can meet."""
-    return availability.replace(session=session, principal=principal, event=event, data=body)
+    """Say in which of the event's slots your people can meet (409 once the event is over)."""
+    return availability.replace(
+        session=session, principal=principal, event=event, data=body, now=now
+    )
 
 
 @router.post("/v1/events/{event_id}/schedules", status_code=201, response_model=ScheduleOut)

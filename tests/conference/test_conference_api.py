@@ -745,6 +745,17 @@ def test_an_event_held_keeps_its_programme_and_its_last_day_counts(
     assert reopened.json()["type"] == "/problems/event-over"
     read = conference.get(path, None).json()
     assert [s["local_start"][:10] for s in read["slots"]] == ["2037-11-05"] * 2 + ["2037-11-06"] * 2
+    # Nor can a side say when it is free any more: its schedule stays as it was.
+    slot = read["slots"][0]["id"]
+    late = conference.api.client.put(
+        f"/v1/events/{conference.event_id}/availability",
+        json={"slot_ids": [slot]},
+        headers=conference.startup.headers,
+    )
+    assert late.status_code == 409
+    assert late.json()["type"] == "/problems/event-over"
+    stated = conference.get(f"/v1/events/{conference.event_id}/availability", conference.startup)
+    assert stated.json()["stated"] is False
 
 
 def test_a_new_date_moves_the_programme_until_its_meetings_are_scheduled(

@@ -35,7 +35,8 @@ programme (409 event_scheduled, 422 day_in_the_past), and the commission moving 
 by hand (PUT /v1/events/{event_id}/schedules/current/seats/{meeting_id}, SeatWrite; a
 schedule's status may then be "edited"), and reopening a meeting refused once its request is
 presented elsewhere (not_presented), and an agenda's entry saying where a moved meeting sat
-before (moved_from, EarlierSeatOut). Change it only
+before (moved_from, EarlierSeatOut), and availability refused once the event is over (409, said
+in its description). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -46,7 +47,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "dd9be86efdd863f0077c845354c8b126b812c79cd2942d64929872dafb232829"
+RECORDED_SHA256 = "4ad896607946c1aee0c68f71f70d113d807f8516348588c1ddbb049ec25df50f"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -1093,3 +1093,17 @@ def test_a_second_solve_names_the_meetings_it_seats_anew(world: World, api: ApiC
     facts = dict(re.findall(r"<dt>([^<]+)</dt><dd><strong>(\d+)</strong></dd>", card))
     assert facts["新排入"] == "1"
     assert int(facts["时间和桌位不变"]) + int(facts["调整或未能安排"]) == 1
+
+
+def test_an_event_held_asks_no_one_when_they_are_free(world: World, api: ApiClient) -> None:
+    held = api.create_event("2021 浦东投资促进大会", date="2021-06-01", place="浦东")
+    path = f"/startup/events/{held}/availability"
+    page = world.startup_browser.get(path)
+    assert page.status_code == 200
+    assert "活动已结束：日程方案保持原样。" in page.text
+    assert 'name="slot_ids"' not in page.text
+    assert "您尚未填写" not in page.text
+    refused = world.startup_browser.post(path, {"slot_ids": []})
+    assert "活动已结束：日程方案保持原样。" in refused.text
+    stated = api.client.get(f"/v1/events/{held}/availability", headers=world.startup.headers)
+    assert stated.json()["stated"] is False

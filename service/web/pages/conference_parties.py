@@ -346,6 +346,7 @@ def _availability_page(
         "event": event,
         "days": days,
         "stated": stated.stated,
+        "over": programme.is_over(session, event, page_now(request)),
         # Each side meets once per slot: fewer free slots than confirmed meetings leaves some
         # meetings out of any schedule, which the party should learn here, not on the day.
         "confirmed": confirmed,
@@ -399,7 +400,16 @@ async def _save_availability(
     if checked is not None:
         start_writing(session)
         try:
-            availability.replace(session=session, principal=visitor, event=event, data=checked)
+            availability.replace(
+                session=session,
+                principal=visitor,
+                event=event,
+                data=checked,
+                now=page_now(request),
+            )
+        except EventOver:
+            session.rollback()
+            state.errors["slot_ids"] = translate("The event is over: its schedule stays as it was.")
         except Invalid:
             state.errors["slot_ids"] = translate("Choose among this event's slots.")
         else:
