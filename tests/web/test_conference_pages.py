@@ -1107,3 +1107,13 @@ def test_an_event_held_asks_no_one_when_they_are_free(world: World, api: ApiClie
     assert "活动已结束：日程方案保持原样。" in refused.text
     stated = api.client.get(f"/v1/events/{held}/availability", headers=world.startup.headers)
     assert stated.json()["stated"] is False
+
+
+def test_a_startups_request_lists_the_investors_who_asked_to_meet(world: World) -> None:
+    """Asking to meet is interest too: the request's card names the investor and the event,
+    and whose answer is awaited, before any 有意向 click."""
+    heading = "<h3>约见的投资方</h3>"
+    assert heading not in world.startup_browser.get("/startup").text
+    _ask_from_matches(world)
+    card = world.startup_browser.get("/startup").text.split(heading)[1].split("</ul>")[0]
+    assert "高瓴资本 AI 基金 · 2037 浦东投资促进大会 · <strong>待您答复</strong>" in card

@@ -3,13 +3,24 @@ request, submitting it for review, and the investors who showed interest."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import FinancingRequest, RequestStatus
+from models import (
+    Event,
+    FinancingRequest,
+    InvestorProfile,
+    Meeting,
+    MeetingAnswer,
+    MeetingStatus,
+    RequestStatus,
+)
 from service.audit_log import service as audit
+from service.conference import meetings
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
@@ -75,6 +86,43 @@ def _own_request(
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingAsked:
+    """A meeting at a conference about one of the startup's requests, still to be held:
+    an investor's wish to meet is interest too, and stronger than a click."""
+
+    investor_name: str
+    event_name: str
+    confirmed: bool
+    waiting_for_you: bool
+
+
+def _asked_to_meet(session: Session, request_ids: list[str]) -> dict[str, list[MeetingAsked]]:
+    if not request_ids:
+        return {}
+    asked: dict[str, list[MeetingAsked]] = {}
+    rows = session.execute(
+        select(Meeting, InvestorProfile.name, Event.name)
+        .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
+        .join(Event, Event.id == Meeting.event_id)
+        .where(
+            Meeting.financing_request_id.in_(request_ids),
+            Meeting.status.in_(meetings.LIVE),
+        )
+        .order_by(Event.date, Meeting.created_at, Meeting.id)
+    ).tuples()
+    for meeting, investor_name, event_name in rows:
+        asked.setdefault(meeting.financing_request_id, []).append(
+            MeetingAsked(
+                investor_name=investor_name,
+                event_name=event_name,
+                confirmed=meeting.status is MeetingStatus.ACCEPTED,
+                waiting_for_you=meeting.startup_answer is MeetingAnswer.PENDING,
+            )
+        )
+    return asked
+
+
 @router.get("/startup")
 def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
     mine, _ = requests.list_page(
@@ -88,6 +136,7 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         cursor=None,
     )
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in mine])
+    asked_to_meet = _asked_to_meet(session, [r.id for r in mine])
     # What happened to each request and who did it: the startup's own people by name, the
     # commission as the commission (its officers' names are its own business).
     histories = audit.histories_of(
@@ -110,6 +159,7 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         {
             "requests": mine,
             "interest": interest,
+            "asked_to_meet": asked_to_meet,
             "histories": histories,
             "notice": notice,
             # Where each request is presented (the commission may have moved it).
