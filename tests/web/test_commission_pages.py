@@ -446,3 +446,25 @@ def test_an_events_new_date_moves_its_programme_or_is_refused_once_scheduled(
     stored = api.client.get(f"/v1/events/{event_id}", headers=api.admin).json()
     assert stored["date"] == "2037-11-12"
     assert programme_start() == "2037-11-12T13:30:00+08:00"
+
+
+def test_a_report_before_any_investor_read_matches_says_why_none_was_seen(
+    api: ApiClient,
+) -> None:
+    """ "Shown to none: 1" alone reads as if investors had looked and passed it by; before
+    any list of matches was read, the report says that exposure starts with reading."""
+    event_id = api.create_event("首场推介会", date="2037-09-01", place="临港")
+    startup = api.create_account("startup", "首发企业")
+    request = api.create_request(startup, company="首发企业", title="A轮", event_id=event_id)
+    api.publish(request["id"])
+    browser = commission_browser(api)
+    created = browser.post(
+        "/commission/reports", {"event_id": event_id, "top_k": "3", "min_score": "0.6"}
+    )
+    page = browser.get(created.headers["location"]).text
+    section = page.split('id="exposure"', 1)[1].split("</section>", 1)[0]
+    said = "范围内尚无投资方查看过匹配列表"
+    assert said in section
+    report_id = created.headers["location"].rsplit("/", 1)[1]
+    html = api.client.get(f"/v1/reports/{report_id}?format=html", headers=api.admin).text
+    assert said in html.split('id="exposure"', 1)[1]
