@@ -71,6 +71,9 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert "启用前请注意" in page.text
     assert 'name="confirm"' in page.text
     assert "<dt>默认权重的 ROC AUC</dt>" in page.text  # the model it was measured against
+    # The figure is explained in words an officer reads, not only named.
+    assert "0.5 相当于随机，1 表示总是排对" in page.text
+    assert "留出账户不参与训练" in browser.get("/commission/ranking-models").text
 
     model_id = trained.headers["location"].rsplit("/", 1)[1]
     compared_json = api.client.get(
