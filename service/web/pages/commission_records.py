@@ -280,19 +280,27 @@ def _move_details(session: Session, records: Sequence[Any]) -> dict[str, str]:
     """Each hand move's meeting and seats, in the reader's words, by record id: the record
     keeps ids, and "moved one meeting" alone does not say whose or where to."""
 
-    def seat(moved: moves_in_trail.MovedSeat) -> str:
+    def seat(moved: moves_in_trail.MovedSeat, day_said: dt.date | None = None) -> str:
+        """The seat's day (unless ``day_said`` already said it), time and table."""
         table = translate("Table %(number)s") % {"number": moved.table}
         if moved.starts_at is None:
             return table
-        return f"{short_day(moved.starts_at.date())} {clock(moved.starts_at)} · {table}"
+        when = clock(moved.starts_at)
+        if moved.starts_at.date() != day_said:
+            when = f"{short_day(moved.starts_at.date())} {when}"
+        return f"{when} · {table}"
+
+    def worded(move: moves_in_trail.HandMove) -> str:
+        before = move.before
+        said = before.starts_at.date() if before is not None and before.starts_at else None
+        return translate("%(pair)s: %(before)s → %(after)s") % {
+            "pair": move.pair,
+            "before": translate("no seat") if before is None else seat(before),
+            "after": seat(move.after, said),
+        }
 
     return {
-        record_id: translate("%(pair)s: %(before)s → %(after)s")
-        % {
-            "pair": move.pair,
-            "before": translate("no seat") if move.before is None else seat(move.before),
-            "after": seat(move.after),
-        }
+        record_id: worded(move)
         for record_id, move in moves_in_trail.hand_moves(session, records).items()
     }
 
