@@ -177,10 +177,8 @@ def train(
     # account say too little of what it wants to judge a model by, so an account with nothing
     # else is always trained on (its shown pairs still count where its account is held out).
     answered = ~np.isclose(pairs.graded_targets, OUTCOME_TARGETS["shown"])
-    held = held_out_accounts(
-        [a for a, keep in zip(accounts, answered.tolist(), strict=True) if keep],
-        pairs.outcomes[answered].tolist(),
-    )
+    answering = [a for a, keep in zip(accounts, answered.tolist(), strict=True) if keep]
+    held = held_out_accounts(answering, pairs.outcomes[answered].tolist())
     test = mask_of(accounts, held)
     train_y, test_y = pairs.outcomes[~test], pairs.outcomes[test]
     if (
@@ -191,7 +189,9 @@ def train(
     ):
         raise TooLittleToLearn(len(pairs.outcomes), len(set(accounts)), min_pairs)
     train_accounts = [a for a, t in zip(accounts, test.tolist(), strict=True) if not t]
-    busy_accounts = heavy_accounts(accounts)
+    # Busy in answers and deals, what feedback volume is: reading many pages of matches
+    # (pairs only shown) is no sign of an attack and costs no weight.
+    busy_accounts = heavy_accounts(answering)
     # Unsolicited answers count half; then no account outweighs the others' median, and one
     # flagged as far busier than the others weighs that much less again.
     weights = bounded_weights(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -184,3 +185,34 @@ def test_whichever_honest_account_is_held_out_the_attack_does_not_move_the_top(
     assert first["financing_request"]["company"] == "Stepfun"
     # Not a coin toss: the gap is most of the one the honest answers alone leave (0.011).
     assert first["score"] - second["score"] > 0.005
+
+
+def test_an_account_that_only_reads_many_matches_is_neither_flagged_nor_weighed_down(
+    api: ApiClient, db_session: Session, app: FastAPI
+) -> None:
+    """Six mandates read through, nothing answered: a busy reader, not an attacker. Its
+    shown pairs are not feedback volume, so it is not flagged and keeps its weight."""
+    load_demo(db_session)
+    db_session.flush()
+    _honest_investors(api, HONEST_ACCOUNTS, HONEST_ANSWERS)
+    reader = api.create_account("investor", name="Reader")
+    for number in range(ATTACK_MANDATES):
+        profile = api.create_investor(
+            reader,
+            name=f"Reading mandate {number}",
+            sectors=EVERY_SECTOR,
+            stages=["seed", "angel", "series_a", "series_b", "series_c", "growth", "strategic"],
+            ticket_min="1000000",
+            ticket_max="5000000000",
+            thesis="",
+            regions=[],
+        )
+        assert _ranking(api, reader.headers, profile["id"])
+    assert app.state.impression_log.flush() > 40  # what it read is on record
+    trained = api.client.post("/v1/ranking-models/train", headers=api.admin)
+    assert trained.status_code == 201, trained.text
+    model_id = trained.json()["model"]["id"]
+    compared = api.client.get(f"/v1/ranking-models/{model_id}/comparison", headers=api.admin)
+    assert compared.json()["flagged_accounts"] == []
+    reading = next(a for a in compared.json()["accounts"] if a["name"] == "Reader")
+    assert reading["pairs"] > 40
