@@ -44,8 +44,8 @@ _TRADITIONAL_UNITS = str.maketrans(
     | {"陆": "六", "陸": "六", "柒": "七", "捌": "八", "玖": "九", "拾": "十", "佰": "百"}
     | {"仟": "千"}
 )
-# 整 closes an amount written out in full on a contract (伍亿元整): it says nothing more.
-_IN_FULL = re.compile(r"(?<=元)整$")
+# 整 (or 正) closes an amount written out in full on a contract (伍亿元整): it says nothing more.
+_IN_FULL = re.compile(r"(?<=元)[整正]$")
 EXAMPLES = "3000000000, 3,000,000,000, 30亿, 30亿元, 5000万, 1.5亿, 12亿5000万, 3.5 billion or 50m"
 
 # Where an amount names its currency (人民币5亿元, 5亿美元, US$50m, ¥500,000,000): the
@@ -55,7 +55,9 @@ _CURRENCY_MARKS: dict[str, frozenset[str]] = {
     for codes, marks in (
         (("CNY",), ("人民币", "RMB", "CNY")),
         (("CNY", "JPY"), ("¥",)),
-        (("USD",), ("美元", "美金", "USD", "US$", "$")),
+        (("USD",), ("美元", "美金", "USD", "US$")),
+        # $ alone is the dollar of several currencies.
+        (("USD", "HKD", "SGD", "AUD", "CAD"), ("$",)),
         (("EUR",), ("欧元", "EUR", "€")),
         (("HKD",), ("港元", "港币", "HKD", "HK$")),
         (("GBP",), ("英镑", "GBP", "£")),
@@ -74,7 +76,9 @@ _MARKS_LONGEST_FIRST = sorted(_CURRENCY_MARKS, key=len, reverse=True)
 
 def split_currency(text: str) -> tuple[str, frozenset[str]]:
     """``text`` without a currency named before or after the amount, and the currencies
-    that name may mean (empty when none is named). Only one name, at one end."""
+    that name may mean (empty when none is named). Only one name, at one end. An amount
+    closed by the yuan's unit alone (30亿元, 3.5 billion yuan, 伍亿元整) names the yuan
+    too, and keeps its unit, which ``parse_amount`` reads."""
     normalised = unicodedata.normalize("NFKC", text).strip()
     upper = normalised.upper()
     for mark in _MARKS_LONGEST_FIRST:
@@ -82,7 +86,13 @@ def split_currency(text: str) -> tuple[str, frozenset[str]]:
             return normalised[len(mark) :].strip(), _CURRENCY_MARKS[mark]
         if upper.endswith(mark.upper()):
             return normalised[: -len(mark)].strip(), _CURRENCY_MARKS[mark]
+    if _YUAN_UNIT.search(normalised):
+        return normalised, _CURRENCY_MARKS["人民币"]
     return normalised, frozenset()
+
+
+# The yuan's unit closing an amount (元, 圆, "yuan"), as on a contract with 整 or 正 after it.
+_YUAN_UNIT = re.compile(r"(?:元|圆|圓|yuan)\s*[整正]?$", flags=re.IGNORECASE)
 
 
 # Amounts said in Chinese numerals (五千万, 三十亿, 一亿五千万, 两亿, 3千万): digits, the

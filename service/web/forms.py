@@ -132,6 +132,14 @@ class FormState:
         self.errors.setdefault(name, message)
 
 
+def _either(names: list[str]) -> str:
+    """Names of which any one may be meant: 人民币或日元; US dollars, Hong Kong dollars or
+    Singapore dollars."""
+    if len(names) < 2:
+        return "".join(names)
+    return joined(names[:-1]) + translate(" or ") + names[-1]
+
+
 def code_label(currency: str) -> str:
     """A currency as the reader names it: 美元; US dollars."""
     return get_reference_data().name_of("currency", currency, current_language())
@@ -161,7 +169,7 @@ def amount_field(state: FormState, name: str, currency: str | None = None) -> st
                     "%(chosen)s: choose %(written)s as the currency, or write the amount alone."
                 )
                 % {
-                    "written": joined(code_label(code) for code in sorted(named)),
+                    "written": _either([code_label(code) for code in sorted(named)]),
                     "chosen": code_label(currency),
                 },
             )

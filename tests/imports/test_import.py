@@ -115,6 +115,7 @@ from tests.support.factories import Account, ApiClient
         # The capital numerals of contracts and cheques, with 圆 and a closing 整.
         ("伍亿元", Decimal(500_000_000)),
         ("伍亿元整", Decimal(500_000_000)),
+        ("伍亿元正", Decimal(500_000_000)),
         ("叁仟万圆", Decimal(30_000_000)),
         ("壹亿伍仟万元整", Decimal(150_000_000)),
         ("贰拾亿", Decimal(2_000_000_000)),
@@ -571,12 +572,16 @@ def test_the_readmes_example_files_import(scratch_url: str, kind: str, example: 
         ("￥5亿", "5亿", {"CNY", "JPY"}),
         ("5亿美元", "5亿", {"USD"}),
         ("US$50m", "50m", {"USD"}),
-        ("$ 50m", "50m", {"USD"}),
         ("HK$3 billion", "3 billion", {"HKD"}),
         ("5亿日元", "5亿", {"JPY"}),
         ("10亿新加坡元", "10亿", {"SGD"}),
+        ("$ 50m", "50m", {"USD", "HKD", "SGD", "AUD", "CAD"}),
         ("30亿", "30亿", set()),
-        ("30亿元", "30亿元", set()),
+        ("50m", "50m", set()),
+        # The yuan's unit alone names the yuan, and stays for the amount's reading.
+        ("30亿元", "30亿元", {"CNY"}),
+        ("3.5 billion yuan", "3.5 billion yuan", {"CNY"}),
+        ("伍亿元整", "伍亿元整", {"CNY"}),
     ],
 )
 def test_a_currency_named_with_an_amount_is_told_apart(

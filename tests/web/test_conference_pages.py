@@ -1117,3 +1117,20 @@ def test_a_startups_request_lists_the_investors_who_asked_to_meet(world: World) 
     _ask_from_matches(world)
     card = world.startup_browser.get("/startup").text.split(heading)[1].split("</ul>")[0]
     assert "高瓴资本 AI 基金 · 2037 浦东投资促进大会 · <strong>待您答复</strong>" in card
+    # A meeting the startup asked for itself is not an investor's interest.
+    other = world.api.create_account("investor", "启明创投")
+    mandate = world.api.create_investor(other, name="启明创投 早期基金")["id"]
+    world.api.client.put(
+        f"/v1/investors/{mandate}/feedback/{world.request}",
+        json={"action": "interested"},
+        headers=other.headers,
+    ).raise_for_status()
+    asked = world.api.client.post(
+        f"/v1/events/{world.event_id}/meetings",
+        json={"financing_request_id": world.request, "investor_profile_id": mandate},
+        headers=world.startup.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    card = world.startup_browser.get("/startup").text.split(heading)[1].split("</ul>")[0]
+    assert "启明创投" not in card
+    assert "启明创投 早期基金" in world.startup_browser.get("/startup").text  # as interested

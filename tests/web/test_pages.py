@@ -975,3 +975,12 @@ def test_an_amount_naming_its_currency_is_taken_in_that_currency_only(api: ApiCl
         {**GOOD_FORM, "amount": "US$50m", "currency": "USD", "title": "Series C"},
     )
     assert dollars.status_code == 303, dict(FIELD_ERROR.findall(dollars.text))
+    # The yuan's unit alone names the yuan too; ¥ may mean the yuan or the yen.
+    for typed, written in (("30亿元", "人民币"), ("¥5亿", "人民币或日元")):
+        wrong = browser.post(
+            "/startup/requests/new",
+            {**GOOD_FORM, "amount": typed, "currency": "USD", "title": "Series D"},
+        )
+        assert dict(FIELD_ERROR.findall(wrong.text)) == {
+            "amount": f"金额写的是{written}，而币种选的是美元：请将币种改为{written}，或只写数额。"
+        }

@@ -310,7 +310,8 @@ async def give_feedback(
         if data["reason"] is None:
             state.add("reason", "pass_reason")
     if data["action"] == FeedbackAction.COMMITTED.value:
-        amount = amount_field(state, "amount")
+        answered = session.get(FinancingRequest, request_id)
+        amount = amount_field(state, "amount", answered.currency if answered else None)
         data["amount"] = Decimal(amount) if amount is not None else None
     checked = validated(FeedbackWrite, data, state)
     back = f"/investor/mandates/{mandate.id}/matches"

@@ -239,15 +239,16 @@ def one_deal(outcome_id: str, request: Request, session: SessionDep, visitor: Vi
     return render(request, reader, "outcomes/deal.html", context)
 
 
-def _step_data(state: FormState, kind: OutcomeStepKind | None) -> dict[str, Any]:
-    """The step as the API takes it: only the fields its kind states (others are ignored)."""
+def _step_data(state: FormState, kind: OutcomeStepKind | None, currency: str) -> dict[str, Any]:
+    """The step as the API takes it: only the fields its kind states (others are ignored);
+    its amount in the deal's ``currency``."""
     data: dict[str, Any] = {
         "kind": state.values["kind"],
         "happened_on": state.values["happened_on"] or None,
     }
     needed = NEEDS.get(kind, frozenset()) if kind is not None else frozenset()
     if "amount" in needed:
-        data["amount"] = amount_field(state, "amount")
+        data["amount"] = amount_field(state, "amount", currency)
     for name in ("credit_code", "reason"):
         if name in needed:
             data[name] = state.values[name] or None
@@ -275,7 +276,7 @@ async def record_step(
         kind = None
     if kind is None or kind not in outcomes.ALLOWED[outcome.stage]:
         state.errors["kind"] = translate(_STEP_NOT_ALLOWED)
-    checked = validated(OutcomeStepWrite, _step_data(state, kind), state)
+    checked = validated(OutcomeStepWrite, _step_data(state, kind, outcome.currency), state)
     if checked is not None and not state.errors:
         start_writing(session)
         try:

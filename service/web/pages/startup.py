@@ -3,6 +3,7 @@ request, submitting it for review, and the investors who showed interest."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,12 @@ from models import (
     InvestorProfile,
     Meeting,
     MeetingAnswer,
+    MeetingSide,
     MeetingStatus,
     RequestStatus,
 )
 from service.audit_log import service as audit
-from service.conference import meetings
+from service.conference import meetings, programme
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
@@ -48,6 +50,7 @@ from service.web.pages.common import (
     render,
 )
 from service.web.responses import redirect
+from service.web.visitors import page_now
 
 router = APIRouter(include_in_schema=False)
 TWIN = N_(
@@ -97,7 +100,11 @@ class MeetingAsked:
     waiting_for_you: bool
 
 
-def _asked_to_meet(session: Session, request_ids: list[str]) -> dict[str, list[MeetingAsked]]:
+def _asked_to_meet(
+    session: Session, request_ids: list[str], now: dt.datetime
+) -> dict[str, list[MeetingAsked]]:
+    """The meetings investors asked for (not those the startup asked for or the commission
+    proposed), at events still to come."""
     if not request_ids:
         return {}
     asked: dict[str, list[MeetingAsked]] = {}
@@ -108,10 +115,17 @@ def _asked_to_meet(session: Session, request_ids: list[str]) -> dict[str, list[M
         .where(
             Meeting.financing_request_id.in_(request_ids),
             Meeting.status.in_(meetings.LIVE),
+            Meeting.requested_by == MeetingSide.INVESTOR,
         )
         .order_by(Event.date, Meeting.created_at, Meeting.id)
     ).tuples()
+    over: dict[str, bool] = {}
     for meeting, investor_name, event_name in rows:
+        if meeting.event_id not in over:
+            event = session.get(Event, meeting.event_id)
+            over[meeting.event_id] = event is None or programme.is_over(session, event, now)
+        if over[meeting.event_id]:
+            continue
         asked.setdefault(meeting.financing_request_id, []).append(
             MeetingAsked(
                 investor_name=investor_name,
@@ -136,7 +150,7 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         cursor=None,
     )
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in mine])
-    asked_to_meet = _asked_to_meet(session, [r.id for r in mine])
+    asked_to_meet = _asked_to_meet(session, [r.id for r in mine], page_now(request))
     # What happened to each request and who did it: the startup's own people by name, the
     # commission as the commission (its officers' names are its own business).
     histories = audit.histories_of(
