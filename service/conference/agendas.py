@@ -43,7 +43,7 @@ class AgendaEntry:
 
 @dataclass(frozen=True, slots=True)
 class EarlierSeat:
-    """Where a meeting sat before the newest change of the schedule moved it."""
+    """Where a meeting sat before it last moved (``meetings.earlier_seats``)."""
 
     starts_at: dt.datetime  # in the event's time zone
     table: int
@@ -57,7 +57,7 @@ class Agenda:
     role: Role
     entries: list[AgendaEntry]
     schedule: Schedule | None
-    # The meetings the newest change of the schedule moved, with where they were: whoever
+    # The meetings that ever moved, with where they sat before their last move: whoever
     # printed the agenda or added it to a calendar before needs to look again.
     moved: dict[str, EarlierSeat] = field(default_factory=dict)
     # How many times the schedule changed before the newest one (0 for the first solve): a
@@ -159,7 +159,7 @@ def agenda_for(*, session: Session, event: Event, account_id: str) -> Agenda:
 
 def _moved(session: Session, event: Event, entries: list[AgendaEntry]) -> dict[str, EarlierSeat]:
     """The entries whose meeting sat elsewhere before (``meetings.earlier_seats``)."""
-    before = earlier_seats(session, event)
+    before = earlier_seats(session, event, [entry.meeting_id for entry in entries])
     time_zone = event.time_zone or "UTC"
     return {
         entry.meeting_id: EarlierSeat(starts_at=local(was.starts_at, time_zone), table=was.table)

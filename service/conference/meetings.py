@@ -5,7 +5,7 @@ are part of; the commission sees all."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -333,39 +333,51 @@ def latest_schedule(session: Session, event_id: str) -> Schedule | None:
     ).first()
 
 
-def earlier_seats(session: Session, event: Event) -> dict[str, SeatOut]:
-    """Where each meeting seated in the event's newest schedule sat before it last moved:
-    walking back through the schedules, its most recent seat that differs from the one it
-    has now (another slot or table). A meeting never moved is not in the answer. Every
-    earlier schedule counts, not only the one the newest replaced: a solve after a move by
-    hand keeps the moved seat, and whoever printed the agenda before the move still needs
-    to learn where the meeting went."""
+def earlier_seats(
+    session: Session, event: Event, meeting_ids: Iterable[str] | None = None
+) -> dict[str, SeatOut]:
+    """Where each meeting seated in the event's newest schedule (of ``meeting_ids``, or
+    every one) sat before it last moved: walking back through the schedules, its most
+    recent seat that differs from the one it has now (another slot or table). A meeting
+    never moved is not in the answer; one moved and moved back says where it was in
+    between. Every earlier schedule counts, not only the one the newest replaced: a solve
+    after a move by hand keeps the moved seat, and whoever printed the agenda before the
+    move still needs to learn where the meeting went."""
     newest = latest_schedule(session, event.id)
     if newest is None:
         return {}
-    rows = session.execute(
-        select(ScheduledMeeting, EventSlot, Schedule.id)
+    statement = (
+        select(
+            ScheduledMeeting.meeting_id,
+            ScheduledMeeting.table,
+            ScheduledMeeting.schedule_id,
+            EventSlot.id,
+            EventSlot.starts_at,
+            EventSlot.ends_at,
+        )
         .join(Schedule, Schedule.id == ScheduledMeeting.schedule_id)
         .join(EventSlot, EventSlot.id == ScheduledMeeting.slot_id)
         .where(Schedule.event_id == event.id)
         .order_by(Schedule.created_at.desc(), Schedule.id.desc())
-    ).tuples()
+    )
+    if meeting_ids is not None:
+        statement = statement.where(ScheduledMeeting.meeting_id.in_(list(meeting_ids)))
     now: dict[str, tuple[str, int]] = {}
     earlier: dict[str, SeatOut] = {}
     time_zone = event.time_zone or "UTC"
-    for seat, slot, schedule_id in rows:
+    for meeting_id, table, schedule_id, slot_id, starts_at, ends_at in session.execute(statement):
         if schedule_id == newest.id:
-            now[seat.meeting_id] = (slot.id, seat.table)
+            now[meeting_id] = (slot_id, table)
             continue
-        current = now.get(seat.meeting_id)
-        if current is None or seat.meeting_id in earlier or current == (slot.id, seat.table):
+        current = now.get(meeting_id)
+        if current is None or meeting_id in earlier or current == (slot_id, table):
             continue
-        earlier[seat.meeting_id] = SeatOut(
-            slot_id=slot.id,
-            starts_at=slot.starts_at,
-            ends_at=slot.ends_at,
-            local_start=local(slot.starts_at, time_zone),
-            table=seat.table,
+        earlier[meeting_id] = SeatOut(
+            slot_id=slot_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            local_start=local(starts_at, time_zone),
+            table=table,
         )
     return earlier
 

@@ -430,7 +430,7 @@ class ProposalsOut(BaseModel):
 
 
 class EarlierSeatOut(BaseModel):
-    """Where a meeting sat before the newest change of the schedule moved it."""
+    """Where a meeting sat before it last moved (by a solve or by hand)."""
 
     model_config = with_examples({"starts_at": "2026-11-05T10:00:00+08:00", "table": 3})
 
@@ -461,8 +461,9 @@ class AgendaEntryOut(BaseModel):
     moved_from: EarlierSeatOut | None = Field(
         default=None,
         description=(
-            "In an agenda, where the meeting sat before the newest change of the schedule moved"
-            " it (compared with the last solve after moves by hand); None if it did not move"
+            "In an agenda, where the meeting sat before it last moved: its most recent seat, in"
+            " any earlier schedule, that differs from the one it has now (kept through later"
+            " solves); None if it never moved"
         ),
     )
 

@@ -969,3 +969,32 @@ def test_a_new_date_where_the_clocks_skip_a_slot_is_refused(conference: Conferen
     assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [("date", "no_such_time")]
     assert conference.get(event, None).json()["date"] == "2037-03-01"
     assert api.patch(event, json={"date": "2037-03-15"}, headers=api.admin).status_code == 200
+
+
+def test_a_meeting_moved_and_moved_back_says_where_it_was_in_between(
+    conference: Conference,
+) -> None:
+    """Moved from table A to B and back to A: whoever printed the agenda while it was at B
+    needs to learn it went back, so the agenda says it was at B (its last different seat);
+    a meeting never moved says nothing."""
+    c = conference
+    event = f"/v1/events/{c.event_id}"
+    meeting = _accepted(c, c.investor, c.mandate, c.startup, c.request)
+    solved = c.post(f"{event}/schedules", {}, None).json()
+    (placed,) = solved["placements"]
+    slot, table = placed["seat"]["slot_id"], placed["seat"]["table"]
+    assert c.get(f"{event}/agenda", c.startup).json()["entries"][0]["moved_from"] is None
+    other = 2 if table == 1 else 1
+
+    def move_to(number: int) -> None:
+        c.api.client.put(
+            f"{event}/schedules/current/seats/{meeting}",
+            json={"slot_id": slot, "table": number},
+            headers=c.api.admin,
+        ).raise_for_status()
+
+    move_to(other)
+    move_to(table)
+    (entry,) = c.get(f"{event}/agenda", c.startup).json()["entries"]
+    assert entry["table"] == table
+    assert entry["moved_from"]["table"] == other

@@ -35,8 +35,8 @@ programme (409 event_scheduled, 422 day_in_the_past), and the commission moving 
 by hand (PUT /v1/events/{event_id}/schedules/current/seats/{meeting_id}, SeatWrite; a
 schedule's status may then be "edited"), and reopening a meeting refused once its request is
 presented elsewhere (not_presented), and an agenda's entry saying where a moved meeting sat
-before (moved_from, EarlierSeatOut), and availability refused once the event is over (409, said
-in its description). Change it only
+before it last moved, in any earlier schedule (moved_from, EarlierSeatOut), and availability
+refused once the event is over (409, said in its description). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -47,7 +47,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "4ad896607946c1aee0c68f71f70d113d807f8516348588c1ddbb049ec25df50f"
+RECORDED_SHA256 = "fe2f0cde7095887e91aea3c288e805ded85cbb0f467a0d9b827c5bf8b7677e69"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

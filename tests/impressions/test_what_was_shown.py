@@ -231,7 +231,7 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     section = page.text.split('id="exposure"', 1)[1].split("</section>", 1)[0]
     assert "曝光情况" in section
     assert "没有投资方看到的项目" in section
-    assert "范围内尚无投资方查看过匹配列表" not in section  # two were seen
+    assert "范围内尚无项目出现在投资方查看过的匹配列表前 20 名中" not in section  # two were seen
     assert "无人看到的疫苗厂" in section
     assert "Third" in section
     assert "First" not in section

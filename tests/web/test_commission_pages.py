@@ -463,7 +463,7 @@ def test_a_report_before_any_investor_read_matches_says_why_none_was_seen(
     )
     page = browser.get(created.headers["location"]).text
     section = page.split('id="exposure"', 1)[1].split("</section>", 1)[0]
-    said = "范围内尚无投资方查看过匹配列表"
+    said = "范围内尚无项目出现在投资方查看过的匹配列表前 20 名中"
     assert said in section
     report_id = created.headers["location"].rsplit("/", 1)[1]
     html = api.client.get(f"/v1/reports/{report_id}?format=html", headers=api.admin).text

@@ -1079,7 +1079,8 @@ def test_a_taken_table_is_refused_naming_who_sits_there(world: World, api: ApiCl
 
 def test_a_second_solve_names_the_meetings_it_seats_anew(world: World, api: ApiClient) -> None:
     """Against the previous schedule: kept, moved or left out, and newly seated (a meeting
-    confirmed since), so that the three add up to what the new schedule holds."""
+    confirmed since): with nothing left out, kept, moved and new add up to what the new
+    schedule holds."""
     commission = _commission(api)
     path = f"/commission/events/{world.event_id}/schedule"
     _confirmed(world, world.investor, world.mandate)

@@ -107,7 +107,7 @@ def meeting_views(
         scheduled = meetings.latest_schedule(session, event.id) is not None
         over = programme.is_over(session, event, now)
         in_question = scheduling.seated_when_not_free(session, event) if scheduled else set()
-        before = meetings.earlier_seats(session, event)
+        before = meetings.earlier_seats(session, event, [m.id for m in of_event])
         for out in meetings.meetings_out(session, of_event, event):
             answer = (
                 out.investor_answer

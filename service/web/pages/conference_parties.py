@@ -340,7 +340,9 @@ def _availability_page(
         for m in _my_meetings(session, visitor)
         if m.event_id == event.id and m.status is MeetingStatus.ACCEPTED
     )
-    free = len(stated.slot_ids) if stated.stated else sum(len(day.slots) for day in days)
+    slot_ids = {slot.id for day in days for slot in day.slots}
+    # Only the event's slots count: a stated slot the programme no longer has holds nothing.
+    free = len(slot_ids & set(stated.slot_ids)) if stated.stated else len(slot_ids)
     context = {
         "prefix": party.prefix,
         "event": event,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models import Event
 from service.conference import availability, meetings, programme, scheduling
 from service.http.problems import Conflict, Invalid
-from service.i18n.catalogs import translate
+from service.i18n.catalogs import translate, translate_plural
 from service.i18n.languages import joined
 from service.i18n.reasons import N_
 from service.web.conference_labels import clock, short_day
@@ -81,7 +81,9 @@ def _free_tables(free: list[int]) -> str:
     if not free:
         return translate("no table free")
     if len(free) <= FREE_TABLES_NAMED:
-        return translate("free: table %(tables)s") % {"tables": joined(map(str, free))}
+        return translate_plural("free: table %(tables)s", "free: tables %(tables)s", len(free)) % {
+            "tables": joined(map(str, free))
+        }
     return translate("%(count)s tables free") % {"count": len(free)}
 
 
