@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models import Role
 from service.financing_requests.schemas import FinancingRequestCreate
 from service.http.problems import Invalid
-from service.imports.amounts import EXAMPLES, AmountError, parse_amount
+from service.imports.amounts import EXAMPLES, AmountError, parse_amount, split_currency
 from service.imports.codes import CodeReader, unknown_code_message
 from service.imports.columns import (
     BoundColumn,
@@ -156,7 +156,36 @@ class _RowReader:
                     for problem in error.problems
                 ]
                 unread.add(bound.column.field)
+        errors += self._currency_said_apart(number, cells, data, unread)
         return data, errors, unread
+
+    def _currency_said_apart(
+        self, number: int, cells: Sequence[str], data: dict[str, Any], unread: set[str]
+    ) -> list[RowError]:
+        """An amount written in yuan (30亿元) in a row whose currency is another: read as that
+        currency, it would be off by the exchange rate, so the row is refused instead."""
+        if "currency" in unread:
+            return []
+        currency = str(data.get("currency") or "CNY")
+        refused = []
+        for bound in self.columns:
+            if bound.column.cell is not CellKind.AMOUNT or bound.column.field in unread:
+                continue
+            text = cells[bound.position].strip() if bound.position < len(cells) else ""
+            _, named = split_currency(text) if text else ("", frozenset[str]())
+            if named and currency not in named:
+                refused.append(
+                    RowError(
+                        number,
+                        bound.header,
+                        f"'{text}' is an amount in {'/'.join(sorted(named))} but the row's "
+                        f"currency is {currency}",
+                        code="currency_mismatch",
+                        values=(("text", text), ("currency", currency)),
+                    )
+                )
+                unread.add(bound.column.field)
+        return refused
 
     def _value(self, column: Column, text: str) -> Any:
         cell = column.cell

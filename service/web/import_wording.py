@@ -16,6 +16,10 @@ _PROBLEMS = {
     "amount": N_(
         "“%(text)s” is not an amount: write it as 30亿, 5000万, 1.5亿, 12亿5000万 or 3,000,000,000."
     ),
+    "currency_mismatch": N_(
+        "“%(text)s” is an amount in yuan but the row's currency is %(currency)s: write the "
+        "amount alone, or change the row's currency."
+    ),
     "unknown_code": N_(
         "“%(written)s” is not a known %(kind)s: write its code, or its Chinese or English name."
     ),

@@ -98,3 +98,17 @@ def test_a_file_refused_as_a_whole_says_why_in_chinese(api: ApiClient) -> None:
     assert "文件在列名之下没有数据行：没有可导入的内容。" in only_headers
     assert "所有行均已存在" not in only_headers
     assert _companies(api).isdisjoint({"甲"})
+
+
+def test_an_amount_in_yuan_in_a_row_of_another_currency_is_a_row_error(api: ApiClient) -> None:
+    """30亿元 in a dollar row would be read as 30亿 dollars: refused, not converted nor
+    guessed; the same amount in a yuan row, or written bare in the dollar row, is fine."""
+    browser = commission_browser(api)
+    mixed = GOOD + "美元企业,美元融资,人工智能,30亿元,USD,growth,pudong\n"
+    page = _upload(browser, mixed)
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", page)
+    assert rows == [
+        ("4", "amount", "“30亿元”是人民币金额，但该行的币种是 USD：请只写数额，或修改该行的币种。")
+    ]
+    clean = _upload(browser, GOOD + "美元企业,美元融资,人工智能,30亿,USD,growth,pudong\n")
+    assert not re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", clean)
