@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 
 from models import MeetingAnswer, MeetingSide, MeetingStatus
 from service.conference.exports import day_heading
@@ -72,6 +72,11 @@ def solver_status(status: str) -> str:
 def clock(moment: dt.datetime) -> str:
     """A local time of the event as its wall clock: 09:30."""
     return moment.strftime("%H:%M")
+
+
+def weekday_name(day: dt.date) -> str:
+    """星期六; Saturday."""
+    return format_date(day, "EEEE", locale=BABEL_LOCALES[current_language()])
 
 
 def full_day(day: dt.date) -> str:

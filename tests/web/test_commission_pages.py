@@ -468,3 +468,19 @@ def test_a_report_before_any_investor_read_matches_says_why_none_was_seen(
     report_id = created.headers["location"].rsplit("/", 1)[1]
     html = api.client.get(f"/v1/reports/{report_id}?format=html", headers=api.admin).text
     assert said in html.split('id="exposure"', 1)[1]
+
+
+def test_an_event_on_a_weekend_is_saved_with_a_word_about_the_day(api: ApiClient) -> None:
+    """Saved (some conferences are held at weekends, and adjusted working days make some
+    weekends workdays), but a Saturday picked by a slip of the calendar is pointed out."""
+    browser = commission_browser(api)
+    saturday = browser.post(
+        "/commission/events", {"name": "2037 周末推介会", "date": "2037-11-07", "place": "临港"}
+    )
+    assert saturday.status_code == 303
+    notice = browser.follow(saturday).text
+    assert "这一天是星期六：如非有意安排在周末，请更正日期。" in notice
+    thursday = browser.post(
+        "/commission/events", {"name": "2037 工作日推介会", "date": "2037-11-05", "place": "临港"}
+    )
+    assert "这一天是" not in browser.follow(thursday).text

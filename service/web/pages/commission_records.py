@@ -31,7 +31,7 @@ from service.reports.document import Scope
 from service.reports.findings import find
 from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording, display_time_zone
-from service.web.conference_labels import clock, full_day, short_day
+from service.web.conference_labels import clock, full_day, short_day, weekday_name
 from service.web.forms import FormState, note_refusal, validated
 from service.web.pages.common import (
     CommissionVisitor,
@@ -79,8 +79,22 @@ def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor
         if changed is not None
         else None
     )
+    shown = created or changed
+    if notice is not None and shown is not None and shown.date >= today and _weekend(shown.date):
+        # Not refused: conferences are held at weekends, and China's adjusted working days
+        # make some weekends workdays; but a slip of the calendar should not go unnoticed.
+        notice += translate(" That day is a %(weekday)s: if it is not meant, correct the date.") % {
+            "weekday": weekday_name(shown.date)
+        }
     context = {"events": _by_date(listed), "form": state, "notice": notice, "today": today}
     return render(request, visitor, "commission/events.html", context)
+
+
+def _weekend(day: dt.date) -> bool:
+    return day.isoweekday() >= ISO_SATURDAY
+
+
+ISO_SATURDAY = 6
 
 
 @router.post("/commission/events")
