@@ -143,6 +143,12 @@ def test_amounts_are_written_in_yi_and_wan_beside_the_exact_figure() -> None:
     )
 
 
+def test_a_trillion_is_written_in_wan_yi() -> None:
+    assert readable_amount(Decimal("1200000000000"), "CNY", "zh") == (
+        "1.2万亿元（1,200,000,000,000 CNY）"
+    )
+
+
 def test_amounts_under_wan_and_million_are_written_once_in_full() -> None:
     assert readable_amount(Decimal("5000"), "CNY", "zh") == "5,000元"
     assert readable_amount(Decimal("0"), "CNY", "zh") == "0元"
@@ -194,6 +200,7 @@ def test_amounts_are_offered_for_editing_as_people_type_them_and_read_back_exact
         ("50000000", "5000万", "50,000,000"),
         ("12345", "12,345", "12,345"),  # 1.2345万 would hide a digit's place
         ("1234567890.5", "1,234,567,890.5", "1,234,567,890.5"),
+        ("1200000000000", "1.2万亿", "1,200,000,000,000"),  # not 12000亿
     ):
         amount = Decimal(typed)
         assert amount_for_typing(amount, "zh") == zh
