@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import icalendar
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -22,6 +22,7 @@ from models import (
     Schedule,
     ScheduledMeeting,
 )
+from service.conference import seat_history
 from service.conference.meetings import earlier_seats, latest_schedule
 from service.conference.programme import local
 from service.http.problems import NotFound
@@ -50,6 +51,15 @@ class EarlierSeat:
 
 
 @dataclass(frozen=True, slots=True)
+class DroppedEntry:
+    """A meeting that lost its seat: its last one, and whether it was called off (else it is
+    still confirmed and waits for a seat)."""
+
+    entry: AgendaEntry
+    called_off: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Agenda:
     event: Event
     # Whose agenda: the account's name.
@@ -60,9 +70,14 @@ class Agenda:
     # The meetings that ever moved, with where they sat before their last move: whoever
     # printed the agenda or added it to a calendar before needs to look again.
     moved: dict[str, EarlierSeat] = field(default_factory=dict)
-    # How many times the schedule changed before the newest one (0 for the first solve): a
-    # calendar takes an imported meeting as newer only when its SEQUENCE grew (RFC 5545).
-    revision: int = 0
+    # Each meeting's SEQUENCE in a calendar file (RFC 5545): how many times its own seat
+    # changed, so a calendar takes a change, and only a change, as newer.
+    sequences: dict[str, int] = field(default_factory=dict)
+    # Meetings of the holder's that had a seat and have none now (left out, or called off):
+    # a calendar that imported them must be told, or it keeps their old time.
+    dropped: list[DroppedEntry] = field(default_factory=list)
+    # Confirmed meetings of the holder's with no seat in the newest schedule.
+    unplaced: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +161,25 @@ def agenda_for(*, session: Session, event: Event, account_id: str) -> Agenda:
         entries = [
             _entry(*row, time_zone=event.time_zone) for row in session.execute(statement).tuples()
         ]
+    mine = _holders_meetings(session, event, account)
+    past = seat_history.histories(session, event, [m.id for m, *_ in mine])
+    seated = {entry.meeting_id for entry in entries}
+    dropped = []
+    for meeting, company, title, investor_name in mine:
+        history = past.get(meeting.id)
+        last = None if history is None else history.last_seat
+        if meeting.id in seated or history is None or last is None:
+            continue
+        entry = AgendaEntry(
+            meeting_id=meeting.id,
+            starts_at=local(last.starts_at, event.time_zone),
+            ends_at=local(last.ends_at, event.time_zone),
+            table=last.table,
+            company=company,
+            request_title=title,
+            investor_name=investor_name,
+        )
+        dropped.append(DroppedEntry(entry, meeting.status is not MeetingStatus.ACCEPTED))
     return Agenda(
         event=event,
         holder=account.name,
@@ -153,8 +187,39 @@ def agenda_for(*, session: Session, event: Event, account_id: str) -> Agenda:
         entries=entries,
         schedule=schedule,
         moved=_moved(session, event, entries),
-        revision=_revision(session, event, schedule),
+        sequences={
+            meeting_id: history.changes
+            # A meeting called off keeps its seat in the schedule until the next solve: its
+            # cancellation is a change the seats do not show.
+            + (1 if history.seated_now and meeting_id not in seated else 0)
+            for meeting_id, history in past.items()
+        },
+        dropped=dropped,
+        unplaced=sum(
+            1
+            for meeting, *_ in mine
+            if meeting.status is MeetingStatus.ACCEPTED and meeting.id not in seated
+        ),
     )
+
+
+def _holders_meetings(
+    session: Session, event: Event, account: Account
+) -> list[tuple[Meeting, str, str, str]]:
+    """Every meeting of the account's at the event, whatever its status, with the names an
+    agenda shows."""
+    statement = (
+        select(Meeting, FinancingRequest.company, FinancingRequest.title, InvestorProfile.name)
+        .join(FinancingRequest, FinancingRequest.id == Meeting.financing_request_id)
+        .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
+        .where(Meeting.event_id == event.id)
+        .order_by(Meeting.created_at, Meeting.id)
+    )
+    if account.role is Role.INVESTOR:
+        statement = statement.where(InvestorProfile.owner_account_id == account.id)
+    else:
+        statement = statement.where(FinancingRequest.owner_account_id == account.id)
+    return list(session.execute(statement).tuples())
 
 
 def _moved(session: Session, event: Event, entries: list[AgendaEntry]) -> dict[str, EarlierSeat]:
@@ -166,17 +231,6 @@ def _moved(session: Session, event: Event, entries: list[AgendaEntry]) -> dict[s
         for entry in entries
         if (was := before.get(entry.meeting_id)) is not None
     }
-
-
-def _revision(session: Session, event: Event, schedule: Schedule | None) -> int:
-    if schedule is None:
-        return 0
-    earlier = session.scalar(
-        select(func.count(Schedule.id)).where(
-            Schedule.event_id == event.id, Schedule.created_at < schedule.created_at
-        )
-    )
-    return int(earlier or 0)
 
 
 def table_plan(*, session: Session, event: Event) -> TablePlan:
@@ -218,10 +272,11 @@ def _said_when(earlier: dt.datetime, now: dt.datetime) -> str:
 def as_icalendar(agenda: Agenda) -> bytes:
     """The agenda as an iCalendar file (RFC 5545): one event per meeting, its times in the
     event's time zone with the zone's definition included, stable UIDs and a SEQUENCE that
-    grows with each change of the schedule so a calendar that imports it again updates the
-    meetings instead of doubling or ignoring them, a moved meeting's earlier seat in its
-    description; its words in the reader's
-    language (the browser's, for a link followed from a page)."""
+    grows each time the meeting's seat changed, so a calendar that imports the file again
+    updates the meetings instead of doubling or ignoring them; a moved meeting's earlier seat
+    in its description; a meeting that lost its seat (left out, or called off) at its last
+    time with STATUS:CANCELLED, so the calendar drops it. Its words in the reader's language
+    (the browser's, for a link followed from a page)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -230,31 +285,55 @@ def as_icalendar(agenda: Agenda) -> bytes:
     calendar.add("x-wr-timezone", agenda.event.time_zone)
     stamp = agenda.schedule.created_at if agenda.schedule is not None else agenda.event.created_at
     for entry in agenda.entries:
-        meeting = icalendar.Event()
-        meeting.add("uid", f"{entry.meeting_id}@matchmaker")
-        meeting.add("dtstamp", stamp.astimezone(dt.UTC))
-        meeting.add("sequence", agenda.revision)
-        meeting.add("dtstart", entry.starts_at)
-        meeting.add("dtend", entry.ends_at)
-        counterpart = entry.investor_name if agenda.role is Role.STARTUP else entry.company
-        meeting.add("summary", f"{counterpart}: {entry.request_title}")
-        table = translate("Table %(number)s") % {"number": entry.table}
-        place = agenda.event.place
-        meeting.add("location", f"{place} · {table}" if place else table)
-        description = translate("%(company)s (%(title)s) meets %(investor)s at %(table)s.") % {
-            "company": entry.company,
-            "title": entry.request_title,
-            "investor": entry.investor_name,
-            "table": table,
-        }
+        description = _described(entry)
         earlier = agenda.moved.get(entry.meeting_id)
         if earlier is not None:
             description += "\n" + translate("Moved: it was at %(time)s, table %(table)s.") % {
                 "time": _said_when(earlier.starts_at, entry.starts_at),
                 "table": earlier.table,
             }
-        meeting.add("description", description)
+        calendar.add_component(_calendar_event(agenda, entry, stamp, description))
+    for dropped in agenda.dropped:
+        said = (
+            translate("Called off.")
+            if dropped.called_off
+            else translate(
+                "No longer in the schedule: the commission is finding it a new time, which "
+                "your agenda will show."
+            )
+        )
+        meeting = _calendar_event(
+            agenda, dropped.entry, stamp, f"{said}\n{_described(dropped.entry)}"
+        )
+        meeting.add("status", "CANCELLED")
         calendar.add_component(meeting)
     calendar.add_missing_timezones()
     ical: bytes = calendar.to_ical()
     return ical
+
+
+def _described(entry: AgendaEntry) -> str:
+    return translate("%(company)s (%(title)s) meets %(investor)s at %(table)s.") % {
+        "company": entry.company,
+        "title": entry.request_title,
+        "investor": entry.investor_name,
+        "table": translate("Table %(number)s") % {"number": entry.table},
+    }
+
+
+def _calendar_event(
+    agenda: Agenda, entry: AgendaEntry, stamp: dt.datetime, description: str
+) -> icalendar.Event:
+    meeting = icalendar.Event()
+    meeting.add("uid", f"{entry.meeting_id}@matchmaker")
+    meeting.add("dtstamp", stamp.astimezone(dt.UTC))
+    meeting.add("sequence", agenda.sequences.get(entry.meeting_id, 0))
+    meeting.add("dtstart", entry.starts_at)
+    meeting.add("dtend", entry.ends_at)
+    counterpart = entry.investor_name if agenda.role is Role.STARTUP else entry.company
+    meeting.add("summary", f"{counterpart}: {entry.request_title}")
+    table = translate("Table %(number)s") % {"number": entry.table}
+    place = agenda.event.place
+    meeting.add("location", f"{place} · {table}" if place else table)
+    meeting.add("description", description)
+    return meeting

@@ -998,3 +998,43 @@ def test_a_meeting_moved_and_moved_back_says_where_it_was_in_between(
     (entry,) = c.get(f"{event}/agenda", c.startup).json()["entries"]
     assert entry["table"] == table
     assert entry["moved_from"]["table"] == other
+
+
+def test_a_calendar_drops_a_meeting_that_lost_its_seat_and_leaves_the_others_alone(
+    conference: Conference,
+) -> None:
+    """A calendar that imported the .ics keeps whatever the new file does not contradict: a
+    meeting left out or called off comes back at its last time with STATUS:CANCELLED and a
+    grown SEQUENCE, and a meeting a solve did not touch keeps its SEQUENCE."""
+    c = conference
+    event = f"/v1/events/{c.event_id}"
+    first = _accepted(c, c.investor, c.mandate, c.startup, c.request)
+    second = _accepted(c, c.other_investor, c.other_mandate, c.other_startup, c.other_request)
+    c.post(f"{event}/schedules", {}, None)
+
+    def calendar(who: Account) -> dict[str, Any]:
+        ics = c.api.client.get(f"{event}/agenda?format=ics", headers=who.headers)
+        return {
+            str(item["uid"]).split("@")[0]: item
+            for item in icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
+        }
+
+    (seated,) = calendar(c.startup).values()
+    was = seated.decoded("dtstart")
+    assert seated.decoded("sequence") == 0
+    # Stepfun is free at no time now: solved again, its meeting has no seat.
+    c.api.client.put(
+        f"{event}/availability", json={"slot_ids": []}, headers=c.startup.headers
+    ).raise_for_status()
+    c.post(f"{event}/schedules", {}, None)
+    dropped = calendar(c.startup)[first]
+    assert (str(dropped["status"]), dropped.decoded("sequence")) == ("CANCELLED", 1)
+    assert dropped.decoded("dtstart") == was  # the time the calendar holds
+    assert c.get(f"{event}/agenda", c.startup).json()["entries"] == []
+    untouched = calendar(c.other_startup)[second]
+    assert ("status" not in untouched, untouched.decoded("sequence")) == (True, 0)
+    # Called off, its seat kept until the next solve: cancelled too, the sequence grown.
+    c.post(f"/v1/meetings/{second}/cancel", {"reason": "Moving on"}, None)
+    called_off = calendar(c.other_startup)[second]
+    assert (str(called_off["status"]), called_off.decoded("sequence")) == ("CANCELLED", 1)
+    assert "会面已取消。" in str(called_off["description"])

@@ -1135,3 +1135,19 @@ def test_a_startups_request_lists_the_investors_who_asked_to_meet(world: World) 
     card = world.startup_browser.get("/startup").text.split(heading)[1].split("</ul>")[0]
     assert "启明创投" not in card
     assert "启明创投 早期基金" in world.startup_browser.get("/startup").text  # as interested
+
+
+def test_an_agenda_says_a_confirmed_meeting_lost_its_time(world: World, api: ApiClient) -> None:
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/schedule"
+    _confirmed(world, world.investor, world.mandate)
+    commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    api.client.put(
+        f"/v1/events/{world.event_id}/availability",
+        json={"slot_ids": []},
+        headers=world.startup.headers,
+    ).raise_for_status()
+    commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    agenda = world.startup_browser.get("/startup/agenda").text
+    assert "还有 1 场已确认的会面暂未排入当前日程方案：商务委正在协调时间。" in agenda
+    assert "更新我的日历（.ics）：移除已不在日程中的会面" in agenda
