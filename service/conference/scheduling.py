@@ -332,6 +332,23 @@ def seated_when_not_free(session: Session, event: Event) -> set[str]:
     return _seated_when_not_free(session, event, meetings, _current_slots(session, event))
 
 
+def without_common_slot(session: Session, event: Event) -> set[str]:
+    """The confirmed meetings whose two sides share no free slot: no solve can seat them
+    until one side ticks more, which both are told before the commission solves."""
+    every_slot = set(session.scalars(select(EventSlot.id).where(EventSlot.event_id == event.id)))
+    if not every_slot:
+        return set()
+    meetings = accepted_meetings(session, event.id)
+    stated = availability.stated_by(
+        session, event.id, [p for m in meetings for p in (m.investor_party, m.startup_party)]
+    )
+
+    def free(party: str) -> set[str]:
+        return stated.get(party, every_slot) & every_slot
+
+    return {m.meeting.id for m in meetings if not free(m.investor_party) & free(m.startup_party)}
+
+
 def _current_slots(session: Session, event: Event) -> dict[str, str]:
     """Each seated meeting's slot in the event's current schedule."""
     return {

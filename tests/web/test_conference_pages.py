@@ -1151,3 +1151,21 @@ def test_an_agenda_says_a_confirmed_meeting_lost_its_time(world: World, api: Api
     agenda = world.startup_browser.get("/startup/agenda").text
     assert "还有 1 场已确认的会面暂未排入当前日程方案：商务委正在协调时间。" in agenda
     assert "更新我的日历（.ics）：移除已不在日程中的会面" in agenda
+
+
+def test_both_sides_are_told_when_they_share_no_free_slot(world: World, api: ApiClient) -> None:
+    """Each side ticked enough slots for its own meetings, but not the same ones: told on the
+    meeting's card before the commission solves, not by a left-out meeting after."""
+    _confirmed(world, world.investor, world.mandate)
+    slots = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
+    first, second = (slot["id"] for slot in slots["slots"])
+    said = "您与对方没有共同的空闲时段"
+    assert said not in world.startup_browser.get("/startup/meetings").text
+    for who, slot in ((world.startup, first), (world.investor, second)):
+        api.client.put(
+            f"/v1/events/{world.event_id}/availability",
+            json={"slot_ids": [slot]},
+            headers=who.headers,
+        ).raise_for_status()
+    assert said in world.startup_browser.get("/startup/meetings").text
+    assert said in world.investor_browser.get("/investor/meetings").text

@@ -83,6 +83,8 @@ class MeetingView:
     declined_by_you: bool = False
     # Seated at a time one side has since said it is not free: it will move.
     seat_in_question: bool = False
+    # Confirmed, but its two sides share no free slot: no schedule can seat it.
+    no_common_slot: bool = False
 
     @property
     def id(self) -> str:
@@ -107,6 +109,7 @@ def meeting_views(
         scheduled = meetings.latest_schedule(session, event.id) is not None
         over = programme.is_over(session, event, now)
         in_question = scheduling.seated_when_not_free(session, event) if scheduled else set()
+        no_common = scheduling.without_common_slot(session, event)
         before = meetings.earlier_seats(session, event, [m.id for m in of_event])
         for out in meetings.meetings_out(session, of_event, event):
             answer = (
@@ -133,6 +136,7 @@ def meeting_views(
                     over=over,
                     moved_from=_moved_from(before.get(out.id), out.seat),
                     seat_in_question=out.id in in_question and not over,
+                    no_common_slot=out.id in no_common and not over,
                     declined_by_you=(
                         out.status is MeetingStatus.DECLINED
                         and answer is MeetingAnswer.DECLINED
