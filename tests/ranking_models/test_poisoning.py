@@ -75,23 +75,30 @@ def _honest_investors(api: ApiClient, count: int, answers: int) -> None:
             )
 
 
+def _mandate_for_everything(api: ApiClient, account: Account, name: str) -> str:
+    """A mandate every published request fits: every sector and stage, any ticket."""
+    profile = api.create_investor(
+        account,
+        name=name,
+        sectors=EVERY_SECTOR,
+        stages=["seed", "angel", "series_a", "series_b", "series_c", "growth", "strategic"],
+        ticket_min="1000000",
+        ticket_max="5000000000",
+        thesis="",
+        regions=[],
+    )
+    profile_id: str = profile["id"]
+    return profile_id
+
+
 def _attacker(api: ApiClient) -> Account:
     attacker = api.create_account("investor", name="Attacker")
     for number in range(ATTACK_MANDATES):
-        profile = api.create_investor(
-            attacker,
-            name=f"Attack mandate {number}",
-            sectors=EVERY_SECTOR,
-            stages=["seed", "angel", "series_a", "series_b", "series_c", "growth", "strategic"],
-            ticket_min="1000000",
-            ticket_max="5000000000",
-            thesis="",
-            regions=[],
-        )
-        ranking = _ranking(api, attacker.headers, profile["id"])
+        mandate = _mandate_for_everything(api, attacker, f"Attack mandate {number}")
+        ranking = _ranking(api, attacker.headers, mandate)
         half = len(ranking) // 2
         for position, item in enumerate(ranking):
-            _answer(api, attacker, profile["id"], item["financing_request"]["id"], position >= half)
+            _answer(api, attacker, mandate, item["financing_request"]["id"], position >= half)
     return attacker
 
 
@@ -197,17 +204,8 @@ def test_an_account_that_only_reads_many_matches_is_neither_flagged_nor_weighed_
     _honest_investors(api, HONEST_ACCOUNTS, HONEST_ANSWERS)
     reader = api.create_account("investor", name="Reader")
     for number in range(ATTACK_MANDATES):
-        profile = api.create_investor(
-            reader,
-            name=f"Reading mandate {number}",
-            sectors=EVERY_SECTOR,
-            stages=["seed", "angel", "series_a", "series_b", "series_c", "growth", "strategic"],
-            ticket_min="1000000",
-            ticket_max="5000000000",
-            thesis="",
-            regions=[],
-        )
-        assert _ranking(api, reader.headers, profile["id"])
+        mandate = _mandate_for_everything(api, reader, f"Reading mandate {number}")
+        assert _ranking(api, reader.headers, mandate)
     assert app.state.impression_log.flush() > 40  # what it read is on record
     trained = api.client.post("/v1/ranking-models/train", headers=api.admin)
     assert trained.status_code == 201, trained.text
