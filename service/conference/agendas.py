@@ -23,7 +23,7 @@ from models import (
     ScheduledMeeting,
 )
 from service.conference import seat_history
-from service.conference.meetings import earlier_seats, latest_schedule
+from service.conference.meetings import latest_schedule
 from service.conference.programme import local
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
@@ -44,7 +44,7 @@ class AgendaEntry:
 
 @dataclass(frozen=True, slots=True)
 class EarlierSeat:
-    """Where a meeting sat before it last moved (``meetings.earlier_seats``)."""
+    """Where a meeting sat before it last moved (``SeatHistory.seat_before_last_move``)."""
 
     starts_at: dt.datetime  # in the event's time zone
     table: int
@@ -186,7 +186,7 @@ def agenda_for(*, session: Session, event: Event, account_id: str) -> Agenda:
         role=account.role,
         entries=entries,
         schedule=schedule,
-        moved=_moved(session, event, entries),
+        moved=_moved(event, entries, past),
         sequences={
             meeting_id: history.changes
             # A meeting called off keeps its seat in the schedule until the next solve: its
@@ -222,15 +222,19 @@ def _holders_meetings(
     return list(session.execute(statement).tuples())
 
 
-def _moved(session: Session, event: Event, entries: list[AgendaEntry]) -> dict[str, EarlierSeat]:
-    """The entries whose meeting sat elsewhere before (``meetings.earlier_seats``)."""
-    before = earlier_seats(session, event, [entry.meeting_id for entry in entries])
-    time_zone = event.time_zone or "UTC"
-    return {
-        entry.meeting_id: EarlierSeat(starts_at=local(was.starts_at, time_zone), table=was.table)
-        for entry in entries
-        if (was := before.get(entry.meeting_id)) is not None
-    }
+def _moved(
+    event: Event, entries: list[AgendaEntry], past: dict[str, seat_history.SeatHistory]
+) -> dict[str, EarlierSeat]:
+    """The entries whose meeting sat elsewhere before it last moved."""
+    moved: dict[str, EarlierSeat] = {}
+    for entry in entries:
+        history = past.get(entry.meeting_id)
+        was = None if history is None else history.seat_before_last_move
+        if was is not None:
+            moved[entry.meeting_id] = EarlierSeat(
+                starts_at=local(was.starts_at, event.time_zone), table=was.table
+            )
+    return moved
 
 
 def table_plan(*, session: Session, event: Event) -> TablePlan:

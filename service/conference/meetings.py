@@ -26,6 +26,7 @@ from models import (
     WebhookEventType,
 )
 from service.audit_log.writer import record_audit
+from service.conference import seat_history
 from service.conference.programme import local, refuse_when_over
 from service.conference.schemas import MeetingAnswerWrite, MeetingOut, SeatOut
 from service.feedback import service as feedback
@@ -333,53 +334,22 @@ def latest_schedule(session: Session, event_id: str) -> Schedule | None:
     ).first()
 
 
-def earlier_seats(
-    session: Session, event: Event, meeting_ids: Iterable[str] | None = None
-) -> dict[str, SeatOut]:
-    """Where each meeting seated in the event's newest schedule (of ``meeting_ids``, or
-    every one) sat before it last moved: walking back through the schedules, its most
-    recent seat that differs from the one it has now (another slot or table). A meeting
-    never moved is not in the answer; one moved and moved back says where it was in
-    between. Every earlier schedule counts, not only the one the newest replaced: a solve
-    after a move by hand keeps the moved seat, and whoever printed the agenda before the
-    move still needs to learn where the meeting went."""
-    newest = latest_schedule(session, event.id)
-    if newest is None:
-        return {}
-    statement = (
-        select(
-            ScheduledMeeting.meeting_id,
-            ScheduledMeeting.table,
-            ScheduledMeeting.schedule_id,
-            EventSlot.id,
-            EventSlot.starts_at,
-            EventSlot.ends_at,
-        )
-        .join(Schedule, Schedule.id == ScheduledMeeting.schedule_id)
-        .join(EventSlot, EventSlot.id == ScheduledMeeting.slot_id)
-        .where(Schedule.event_id == event.id)
-        .order_by(Schedule.created_at.desc(), Schedule.id.desc())
-    )
-    if meeting_ids is not None:
-        statement = statement.where(ScheduledMeeting.meeting_id.in_(list(meeting_ids)))
-    now: dict[str, tuple[str, int]] = {}
-    earlier: dict[str, SeatOut] = {}
+def earlier_seats(session: Session, event: Event, meeting_ids: Iterable[str]) -> dict[str, SeatOut]:
+    """Where each of ``meeting_ids`` seated in the event's newest schedule sat before it last
+    moved (``SeatHistory.seat_before_last_move``); a meeting never moved is not in the
+    answer."""
     time_zone = event.time_zone or "UTC"
-    for meeting_id, table, schedule_id, slot_id, starts_at, ends_at in session.execute(statement):
-        if schedule_id == newest.id:
-            now[meeting_id] = (slot_id, table)
-            continue
-        current = now.get(meeting_id)
-        if current is None or meeting_id in earlier or current == (slot_id, table):
-            continue
-        earlier[meeting_id] = SeatOut(
-            slot_id=slot_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            local_start=local(starts_at, time_zone),
-            table=table,
+    return {
+        meeting_id: SeatOut(
+            slot_id=was.slot_id,
+            starts_at=was.starts_at,
+            ends_at=was.ends_at,
+            local_start=local(was.starts_at, time_zone),
+            table=was.table,
         )
-    return earlier
+        for meeting_id, history in seat_history.histories(session, event, meeting_ids).items()
+        if (was := history.seat_before_last_move) is not None
+    }
 
 
 def newly_seated(session: Session, event_id: str) -> int:

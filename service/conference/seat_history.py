@@ -16,6 +16,7 @@ from models import Event, EventSlot, Schedule, ScheduledMeeting
 
 @dataclass(frozen=True, slots=True)
 class PastSeat:
+    slot_id: str
     starts_at: dt.datetime  # UTC, as stored
     ends_at: dt.datetime
     table: int
@@ -38,6 +39,20 @@ class SeatHistory:
         return bool(self.seats) and self.seats[-1] is not None
 
     @property
+    def seat_before_last_move(self) -> PastSeat | None:
+        """Where a meeting seated now sat before it last moved: its most recent earlier seat
+        that differs from the one it has (None if seated nowhere now, or never moved). One
+        moved and moved back says where it was in between; a solve after a move by hand keeps
+        the moved seat, and whoever printed the agenda before still learns where it went."""
+        now = self.seats[-1] if self.seats else None
+        if now is None:
+            return None
+        return next(
+            (seat for seat in reversed(self.seats[:-1]) if seat is not None and seat != now),
+            None,
+        )
+
+    @property
     def last_seat(self) -> PastSeat | None:
         """The most recent seat the meeting had (None if never seated)."""
         return next((seat for seat in reversed(self.seats) if seat is not None), None)
@@ -57,11 +72,12 @@ def histories(session: Session, event: Event, meeting_ids: Iterable[str]) -> dic
     )
     position = {schedule_id: index for index, schedule_id in enumerate(order)}
     seats: dict[str, list[PastSeat | None]] = {}
-    for meeting_id, table, schedule_id, starts_at, ends_at in session.execute(
+    for meeting_id, table, schedule_id, slot_id, starts_at, ends_at in session.execute(
         select(
             ScheduledMeeting.meeting_id,
             ScheduledMeeting.table,
             ScheduledMeeting.schedule_id,
+            EventSlot.id,
             EventSlot.starts_at,
             EventSlot.ends_at,
         )
@@ -72,5 +88,5 @@ def histories(session: Session, event: Event, meeting_ids: Iterable[str]) -> dic
         )
     ):
         row = seats.setdefault(meeting_id, [None] * len(order))
-        row[position[schedule_id]] = PastSeat(starts_at, ends_at, table)
+        row[position[schedule_id]] = PastSeat(slot_id, starts_at, ends_at, table)
     return {meeting_id: SeatHistory(row) for meeting_id, row in seats.items()}

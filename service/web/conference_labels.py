@@ -74,6 +74,13 @@ def clock(moment: dt.datetime) -> str:
     return moment.strftime("%H:%M")
 
 
+def time_of_day(moment: dt.datetime, day_said: dt.date | None) -> str:
+    """09:30, with its day first (11月5日 09:30) unless the reader was just told that day."""
+    if moment.date() == day_said:
+        return clock(moment)
+    return f"{short_day(moment.date())} {clock(moment)}"
+
+
 def weekday_name(day: dt.date) -> str:
     """星期六; Saturday."""
     return format_date(day, "EEEE", locale=BABEL_LOCALES[current_language()])

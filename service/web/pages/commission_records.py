@@ -31,7 +31,7 @@ from service.reports.document import Scope
 from service.reports.findings import find
 from service.reports.schemas import ReportCreate
 from service.reports.wording import Wording, display_time_zone
-from service.web.conference_labels import clock, full_day, short_day, weekday_name
+from service.web.conference_labels import full_day, time_of_day, weekday_name
 from service.web.forms import FormState, note_refusal, validated
 from service.web.pages.common import (
     CommissionVisitor,
@@ -299,10 +299,7 @@ def _move_details(session: Session, records: Sequence[Any]) -> dict[str, str]:
         table = translate("Table %(number)s") % {"number": moved.table}
         if moved.starts_at is None:
             return table
-        when = clock(moved.starts_at)
-        if moved.starts_at.date() != day_said:
-            when = f"{short_day(moved.starts_at.date())} {when}"
-        return f"{when} · {table}"
+        return f"{time_of_day(moved.starts_at, day_said)} · {table}"
 
     def worded(move: moves_in_trail.HandMove) -> str:
         before = move.before

@@ -32,7 +32,7 @@ from service.i18n.languages import joined
 from service.i18n.reasons import N_
 from service.investors import service as investors
 from service.ranking.dependencies import MatchIndexDep
-from service.web.conference_labels import clock, short_day
+from service.web.conference_labels import time_of_day
 from service.web.forms import FormState, validated
 from service.web.pages.common import (
     InvestorVisitor,
@@ -443,11 +443,8 @@ class AgendaView:
         was = self.agenda.moved.get(entry.meeting_id)
         if was is None:
             return None
-        when = clock(was.starts_at)
-        if was.starts_at.date() != entry.starts_at.date():
-            when = f"{short_day(was.starts_at.date())} {when}"
         return translate("(moved; it was at %(time)s, table %(table)s)") % {
-            "time": when,
+            "time": time_of_day(was.starts_at, entry.starts_at.date()),
             "table": was.table,
         }
 
