@@ -478,8 +478,11 @@ def test_an_event_on_a_weekend_is_saved_with_a_word_about_the_day(api: ApiClient
         "/commission/events", {"name": "2037 周末推介会", "date": "2037-11-07", "place": "临港"}
     )
     assert saturday.status_code == 303
-    notice = browser.follow(saturday).text
-    assert "这一天是星期六：如非有意安排在周末，请更正日期。" in notice
+    page = browser.follow(saturday).text
+    # The save is confirmed in the green notice; the day is questioned in the warning box.
+    assert '<p class="notice" role="status">已创建活动' in page
+    said = "这一天是星期六：如非有意安排在周末，请更正日期。"
+    assert f'<p class="conflict" role="status">{said}' in page
     thursday = browser.post(
         "/commission/events", {"name": "2037 工作日推介会", "date": "2037-11-05", "place": "临港"}
     )

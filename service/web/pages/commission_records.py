@@ -80,13 +80,21 @@ def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor
         else None
     )
     shown = created or changed
-    if notice is not None and shown is not None and shown.date >= today and _weekend(shown.date):
+    warning = None
+    if shown is not None and shown.date >= today and _weekend(shown.date):
         # Not refused: conferences are held at weekends, and China's adjusted working days
-        # make some weekends workdays; but a slip of the calendar should not go unnoticed.
-        notice += translate(" That day is a %(weekday)s: if it is not meant, correct the date.") % {
+        # make some weekends workdays; but a slip of the calendar should not go unnoticed,
+        # so it is said apart from the confirmation, in the page's warning box.
+        warning = translate("That day is a %(weekday)s: if it is not meant, correct the date.") % {
             "weekday": weekday_name(shown.date)
         }
-    context = {"events": _by_date(listed), "form": state, "notice": notice, "today": today}
+    context = {
+        "events": _by_date(listed),
+        "form": state,
+        "notice": notice,
+        "warning": warning,
+        "today": today,
+    }
     return render(request, visitor, "commission/events.html", context)
 
 
