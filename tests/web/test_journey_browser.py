@@ -285,6 +285,31 @@ def test_pages_fit_a_phone(browser: Browser, server: LiveServer, world: World) -
     assert phone.problems == []
 
 
+# The narrowest a column's name may be squeezed on a phone: under two Chinese characters' width
+# it reads one character a line ("已/确/认/洽/谈"), which nobody can read.
+SQUEEZED_COLUMN_PX = 40
+
+
+def test_table_columns_keep_their_names_readable_on_a_phone(
+    browser: Browser, server: LiveServer, world: World
+) -> None:
+    """A wide table (the commission's figures by event: eleven columns) scrolls sideways in its
+    box on a phone rather than squeezing each column to one character a line."""
+    phone = open_visit(browser, "table-phone", width=390, height=844)
+    sign_in(phone, server, world.commission_user, "/commission/outcomes", password=PASSWORD)
+    squeezed = phone.page.evaluate(
+        """(narrowest) => [...document.querySelectorAll('.table-wrap th')]
+            .filter((th) => th.innerText.trim().length >= 3)
+            .filter((th) => th.getBoundingClientRect().width < narrowest)
+            .map((th) => th.innerText.trim())""",
+        SQUEEZED_COLUMN_PX,
+    )
+    assert squeezed == [], f"columns squeezed to one character a line: {squeezed}"
+    width = phone.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
+    assert phone.problems == []
+
+
 def _investor_asks_to_meet(
     server: LiveServer, event_id: str, request_id: str, name: str
 ) -> dict[str, str]:
