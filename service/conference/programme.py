@@ -7,12 +7,15 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Sequence
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from models import Event, EventSlot, Schedule
 from service.audit_log.writer import record_audit
 from service.conference.schemas import ProgrammeOut, ProgrammeWrite, SlotOut
+from service.events.held import is_over as is_over
+from service.events.held import last_day as last_day
+from service.events.held import local as local
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, field_problem
 
@@ -33,24 +36,6 @@ class EventOver(Conflict):
     slug, title = "event-over", "The event is over"
 
 
-def last_day(session: Session, event: Event) -> dt.date:
-    """The event's last day in its own time zone: its date, or its last slot's day when
-    the meeting programme runs on past it."""
-    # The last slot's start: a slot ending at midnight belongs to the day it started.
-    last_start = session.scalar(
-        select(func.max(EventSlot.starts_at)).where(EventSlot.event_id == event.id)
-    )
-    if last_start is None:
-        return event.date
-    return max(event.date, local(last_start, event.time_zone).date())
-
-
-def is_over(session: Session, event: Event, now: dt.datetime) -> bool:
-    """Whether the event's last day has passed where it is held (its day itself is not
-    over: people still ask to meet between the sessions)."""
-    return local(now, event.time_zone).date() > last_day(session, event)
-
-
 def refuse_when_over(session: Session, event: Event, now: dt.datetime, doing: str) -> None:
     """Conflict when the event is over: meetings are asked for, answered, proposed and
     seated for a conference still to come, never for one that has been held."""
@@ -59,10 +44,6 @@ def refuse_when_over(session: Session, event: Event, now: dt.datetime, doing: st
             f"The event ended on {last_day(session, event).isoformat()}; {doing} is for "
             "events still to come."
         )
-
-
-def local(moment: dt.datetime, time_zone: str) -> dt.datetime:
-    return moment.astimezone(zoneinfo.ZoneInfo(time_zone))
 
 
 def slot_out(slot: EventSlot, time_zone: str) -> SlotOut:

@@ -46,6 +46,7 @@ from service.audit_log.writer import record_audit
 from service.conference import meetings, programme
 from service.conference.schemas import MeetingAnswerWrite, ProgrammeWrite
 from service.core.settings import get_settings
+from service.events import held
 from service.events import service as events
 from service.events.schemas import EventCreate
 from service.financing_requests import service as financing_requests
@@ -225,9 +226,15 @@ def _load(session: Session, data: dict[str, Any]) -> _Featured:
         )
         fields = {k: v for k, v in request.items() if k != "event"}
         fields["event_id"] = event_ids[request["event"]]
+        event = events.get(session=session, event_id=fields["event_id"])
+        filing = _principal(owner)
+        if held.is_over(session, event, dt.datetime.now(dt.UTC)):
+            # A request presented at a conference already held (2021) is the commission's
+            # record of it: a startup names only events still to come.
+            filing, fields["owner_account_id"] = acting, owner.id
         created = financing_requests.create(
             session=session,
-            principal=_principal(owner),
+            principal=filing,
             data=FinancingRequestCreate.model_validate(fields),
         )
         financing_requests.review(

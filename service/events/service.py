@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import Event, EventSlot, Schedule
 from service.audit_log.writer import record_audit
+from service.events import held
 from service.events.schemas import EventCreate, EventUpdate
 from service.http.auth import Principal
 from service.http.pagination import fetch_page
@@ -171,6 +172,22 @@ def check_exists(*, session: Session, event_id: str | None, field: str = "event_
         raise Invalid(
             f"No event {event_id}.",
             errors=[field_problem(field, "unknown_event", "No event with this id")],
+        )
+
+
+def check_still_to_come(
+    *, session: Session, event_id: str | None, now: dt.datetime, field: str = "event_id"
+) -> None:
+    """A request is put forward only for an event still to come: one that has been held is
+    bad input naming ``field``."""
+    if event_id is None:
+        return
+    event = session.get(Event, event_id)
+    if event is not None and held.is_over(session, event, now):
+        raise Invalid(
+            f"The event ended on {held.last_day(session, event).isoformat()}; choose an event "
+            "still to come, or none.",
+            errors=[field_problem(field, "event_over", "The event is over")],
         )
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from models import FinancingRequest, RequestStatus
+from service.core.clock import Now
 from service.core.database import SessionDep
 from service.financing_requests import service
 from service.financing_requests.dependencies import (
@@ -38,9 +39,11 @@ def create_financing_request(
     session: SessionDep,
     principal: StartupSidePrincipal,
     response: Response,
+    now: Now,
 ) -> FinancingRequestOut:
-    """File a financing request (submitted for review, or a draft)."""
-    financing_request = service.create(session=session, principal=principal, data=body)
+    """File a financing request (submitted for review, or a draft). A startup names only an
+    event still to come (``event_id``; a held one is refused with ``event_over``)."""
+    financing_request = service.create(session=session, principal=principal, data=body, now=now)
     tag_response(response, financing_request.revision)
     return FinancingRequestOut.from_model(financing_request, viewer=principal)
 
@@ -93,10 +96,15 @@ def update_financing_request(
     financing_request: EditableFinancingRequest,
     session: SessionDep,
     response: Response,
+    now: Now,
 ) -> FinancingRequestOut:
     """Edit a request before publication, or move its status (If-Match: the ETag you read)."""
     financing_request = service.update(
-        session=session, principal=principal, financing_request=financing_request, data=body
+        session=session,
+        principal=principal,
+        financing_request=financing_request,
+        data=body,
+        now=now,
     )
     tag_response(response, financing_request.revision)
     return FinancingRequestOut.from_model(financing_request, viewer=principal)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -102,7 +103,11 @@ def open_twin(
 
 
 def create(
-    *, session: Session, principal: Principal, data: FinancingRequestCreate
+    *,
+    session: Session,
+    principal: Principal,
+    data: FinancingRequestCreate,
+    now: dt.datetime | None = None,
 ) -> FinancingRequest:
     """File a request as a draft or straight into the review queue."""
     owner_id = resolve_owner(
@@ -112,6 +117,7 @@ def create(
         role=Role.STARTUP,
     )
     events.check_exists(session=session, event_id=data.event_id)
+    _check_event_choice(session, principal, data.event_id, now)
     financing_request = FinancingRequest(
         owner_account_id=owner_id,
         company=data.company,
@@ -142,6 +148,18 @@ def create(
     return financing_request
 
 
+def _check_event_choice(
+    session: Session, principal: Principal, event_id: str | None, now: dt.datetime | None
+) -> None:
+    """A startup chooses an event it will present at, so never one already held. The
+    commission may name a held one: it records where requests were presented (a spreadsheet
+    of last year's conference, the demo's 2021 conference)."""
+    if principal.role is Role.STARTUP:
+        events.check_still_to_come(
+            session=session, event_id=event_id, now=now or dt.datetime.now(dt.UTC)
+        )
+
+
 def _check_transition(current: RequestStatus, target: RequestStatus) -> None:
     allowed = OWNER_TRANSITIONS[current]
     if target != current and target not in allowed:
@@ -157,6 +175,7 @@ def update(
     principal: Principal,
     financing_request: FinancingRequest,
     data: FinancingRequestUpdate,
+    now: dt.datetime | None = None,
 ) -> FinancingRequest:
     """Edit content while the request is not yet published, and move its status."""
     changes = data.model_dump(exclude_unset=True)
@@ -167,6 +186,10 @@ def update(
             "withdraw it and file a new one."
         )
     events.check_exists(session=session, event_id=changes.get("event_id"))
+    if changes.get("event_id") not in (None, financing_request.event_id):
+        # Kept as it was, a held event stays (the request was presented there); a new choice
+        # must be still to come.
+        _check_event_choice(session, principal, changes["event_id"], now)
     audit: dict[str, Any] = {}
     for field, value in changes.items():
         if field == "sectors":

@@ -32,6 +32,7 @@ _MESSAGES = {
     "unknown_investor_kind": N_("Choose a kind from the list."),
     "unknown_origin": N_("Choose one from the list."),
     "unknown_event": N_("This event is no longer on the list: choose another, or none."),
+    "event_over": N_("This event has been held: choose an event still to come, or none."),
     "greater_than": N_("The amount must be above zero."),
     "less_than_equal": N_("Enter a number no larger than %(le)s."),
     "greater_than_equal": N_("Enter a number no smaller than %(ge)s."),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models import AuditRecord, Event
 from service.core.database import create_db_engine
 from service.core.migrations import downgrade, upgrade
-from tests.support.factories import ApiClient, bearer
+from tests.support.factories import ApiClient, bearer, request_payload
 
 PROBLEM = "application/problem+json"
 
@@ -76,10 +76,47 @@ def test_bad_event_input_names_the_field_and_writes_nothing(
     ] == counts
 
 
+def test_a_startup_names_only_an_event_still_to_come(api: ApiClient) -> None:
+    """Filed or moved to a held event by a startup: 422 naming event_id (``event_over``),
+    nothing written. The commission may record a request at a held event (where it was
+    presented), and a request kept at its held event saves its other changes."""
+    startup = api.create_account("startup")
+    held = api.create_event("2021 大会", date="2021-11-05")
+    coming = api.create_event("2036 大会", date="2036-11-05")
+
+    refused = api.client.post(
+        "/v1/financing-requests", json=request_payload(event_id=held), headers=startup.headers
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == PROBLEM
+    [error] = refused.json()["errors"]
+    assert (error["field"], error["code"]) == ("event_id", "event_over")
+    assert "2021-11-05" in refused.json()["detail"]
+
+    draft = api.create_request(startup, event_id=coming, status="draft")
+    path = f"/v1/financing-requests/{draft['id']}"
+    moved = api.patch(path, json={"event_id": held}, headers=startup.headers)
+    assert moved.status_code == 422
+    assert moved.json()["errors"][0]["code"] == "event_over"
+    assert api.client.get(path, headers=startup.headers).json()["event_id"] == coming
+
+    recorded = api.record_request(startup, event_id=held, status="draft")
+    assert recorded["event_id"] == held
+    kept = api.patch(
+        f"/v1/financing-requests/{recorded['id']}",
+        json={"title": "往届项目（修订）", "event_id": held},
+        headers=startup.headers,
+    )
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["event_id"] == held
+
+
 def test_a_request_names_its_event_and_lists_filter_by_it(api: ApiClient) -> None:
     startup = api.create_account("startup")
     investor = api.create_account("investor")
-    ciie, gipc = api.create_event("CIIE"), api.create_event("GIPC")
+    # Events still to come: a startup names only those (a held one is test_a_startup_...).
+    ciie = api.create_event("CIIE", date="2036-11-05")
+    gipc = api.create_event("GIPC", date="2036-09-10")
     at_ciie = api.create_request(startup, event_id=ciie)
     assert at_ciie["event_id"] == ciie
     at_gipc = api.create_request(startup, event_id=ciie)

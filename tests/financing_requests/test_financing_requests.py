@@ -382,7 +382,7 @@ def test_sector_filter_matches_parents_and_children(api: ApiClient) -> None:
 
 def test_stage_status_and_event_filters(api: ApiClient) -> None:
     startup = api.create_account("startup")
-    ciie = api.create_event("2025 CIIE")
+    ciie = api.create_event("2036 CIIE", date="2036-11-05")
     seed = api.create_request(startup, stage="seed", event_id=ciie, status="draft")["id"]
     growth = api.create_request(startup, stage="growth", event_id=None)["id"]
 

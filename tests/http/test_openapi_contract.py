@@ -36,7 +36,8 @@ by hand (PUT /v1/events/{event_id}/schedules/current/seats/{meeting_id}, SeatWri
 schedule's status may then be "edited"), and reopening a meeting refused once its request is
 presented elsewhere (not_presented), and an agenda's entry saying where a moved meeting sat
 before it last moved, in any earlier schedule (moved_from, EarlierSeatOut), and availability
-refused once the event is over (409, said in its description). Change it only
+refused once the event is over (409, said in its description), and filing a request saying
+a startup names only an event still to come (event_over). Change it only
 together with an
 intended change of the API, and say so in the commit.
 """
@@ -47,7 +48,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "fe2f0cde7095887e91aea3c288e805ded85cbb0f467a0d9b827c5bf8b7677e69"
+RECORDED_SHA256 = "226139a065ce90c37581fd666b91afa816738d0a454c6b164bcbbf964428f337"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -102,7 +102,10 @@ def test_a_full_fit_ranks_above_partial_fits_with_components(api: ApiClient) -> 
 
 def test_filters_min_score_and_paging(api: ApiClient) -> None:
     investor, profile, startup = _setup(api)
-    events = {"CIIE": api.create_event("CIIE"), "GIPC": api.create_event("GIPC")}
+    events = {
+        "CIIE": api.create_event("CIIE", date="2036-11-05"),
+        "GIPC": api.create_event("GIPC", date="2036-09-10"),
+    }
     created = [
         api.create_request(
             startup, company=f"Co {n}", region=region, stage=stage, event_id=events[event]

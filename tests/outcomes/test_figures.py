@@ -62,15 +62,16 @@ class World:
             "id"
         ]
         startup = api.create_account("startup", "S")
-        self.r1 = api.create_request(startup, event_id=self.e1, region="xuhui")["id"]
-        self.r2 = api.create_request(
+        # Conferences held (2026): the commission's records of the requests presented there.
+        self.r1 = api.record_request(startup, event_id=self.e1, region="xuhui")["id"]
+        self.r2 = api.record_request(
             startup,
             event_id=self.e1,
             region="pudong",
             company="BioCo",
             sectors=["life_science.drugs"],
         )["id"]
-        self.r3 = api.create_request(
+        self.r3 = api.record_request(
             startup, event_id=self.e2, region="xuhui", company="UsdCo", currency="USD", amount="1e7"
         )["id"]
         for request_id in (self.r1, self.r2, self.r3):

@@ -60,8 +60,9 @@ def parties(api: ApiClient) -> Parties:
     other_startup = api.create_account("startup", "Unitree")
     mandate = api.create_investor(investor)["id"]
     other_mandate = api.create_investor(other_investor, name="Qiming Venture")["id"]
-    request = api.create_request(startup, event_id=event_id)["id"]
-    other_request = api.create_request(other_startup, company="Unitree", event_id=event_id)["id"]
+    # The conference is held (2026-11-05): the commission's records of what was presented.
+    request = api.record_request(startup, event_id=event_id)["id"]
+    other_request = api.record_request(other_startup, company="Unitree", event_id=event_id)["id"]
     api.publish(request)
     api.publish(other_request)
     return Parties(

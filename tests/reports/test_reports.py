@@ -200,7 +200,7 @@ def test_a_report_is_frozen_and_listed(api: ApiClient) -> None:
     first = _create(api, event_id=fx.event_id, min_score=0.8, title="Before the fair")
     # Later data does not change a stored report.
     startup = api.create_account("startup")
-    late = api.create_request(startup, event_id=fx.event_id, sectors=["ai"], stage="series_a")
+    late = api.record_request(startup, event_id=fx.event_id, sectors=["ai"], stage="series_a")
     api.publish(late["id"])
     second = _create(api, event_id=fx.event_id, min_score=0.8)
     assert second["totals"]["requests"] == 5

@@ -96,6 +96,15 @@ class ApiClient:
         body: dict[str, Any] = response.json()
         return body
 
+    def record_request(self, owner: Account, **overrides: Any) -> dict[str, Any]:
+        """A request filed by the commission for ``owner``: its record of where a request was
+        presented, which may be an event already held (a startup names only events to come)."""
+        payload = {**request_payload(**overrides), "owner_account_id": owner.id}
+        response = self.client.post("/v1/financing-requests", json=payload, headers=self.admin)
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
     def create_event(
         self, name: str, date: str = "2026-11-05", place: str | None = "Shanghai"
     ) -> str:

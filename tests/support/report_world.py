@@ -89,7 +89,8 @@ def build_fixture(api: ApiClient, **request_overrides: dict[str, Any]) -> Fixtur
             **spec,
             **request_overrides.get(label, {}),
         }
-        requests[label] = api.create_request(startup, **fields)["id"]
+        # The commission's record of the conference (held by now: 2026-11-05).
+        requests[label] = api.record_request(startup, **fields)["id"]
         if label != "R6":
             api.publish(requests[label])
     return Fixture(event_id, investors, accounts, requests)

@@ -43,7 +43,8 @@ class Pair:
         self.startup = api.create_account("startup", company)
         self.profile_id = api.create_investor(self.investor, name=f"{company} 资本")["id"]
         event_id = api.create_event(f"{company} 大会")
-        self.request_id = api.create_request(self.startup, company=company, event_id=event_id)["id"]
+        # The event is held (2026-11-05): the commission's record of the request presented there.
+        self.request_id = api.record_request(self.startup, company=company, event_id=event_id)["id"]
         api.publish(self.request_id)
         db_session.add(
             Meeting(
@@ -74,7 +75,7 @@ def pair(api: ApiClient, db_session: Session) -> Pair:
 def _open(browser: Browser, pair: Pair) -> str:
     page = browser.get("/outcomes")
     assert page.status_code == 200
-    assert "开启项目" in page.text
+    assert "开始跟进落地" in page.text
     opened = browser.post(
         "/outcomes",
         {"investor_profile_id": pair.profile_id, "financing_request_id": pair.request_id},
@@ -98,7 +99,7 @@ def test_an_investor_opens_a_deal_from_its_meeting_and_records_its_steps(
     assert "洽谈中" in page
     assert "记录下一步" in page
     # Opened: the pair is no longer offered.
-    assert pair.request_id not in browser.get("/outcomes").text.split("开启项目")[-1]
+    assert pair.request_id not in browser.get("/outcomes").text.split("开始跟进落地")[-1]
 
     signed = _step(browser, outcome_id, kind="sign", amount="3亿")
     assert signed.status_code == 303

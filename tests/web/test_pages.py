@@ -812,16 +812,47 @@ def test_a_refusal_after_the_service_wrote_leaves_nothing_written(
     assert _filings_audited(api) == audit_before
 
 
-def test_events_over_are_offered_last_and_marked(api: ApiClient) -> None:
-    api.create_event("往届大会", date="2001-05-01")
+def test_a_startup_is_offered_only_events_to_come_and_a_held_one_is_refused(
+    api: ApiClient,
+) -> None:
+    """A startup presents at an event still to come: a held one is not offered, and naming it
+    anyway is refused beside the field, in Chinese, with nothing written."""
+    held = api.create_event("往届大会", date="2001-05-01")
     api.create_event("下届大会", date="2099-05-01")
     _, _, browser = _signed_in(api, "startup")
 
     page = browser.get("/startup/requests/new").text
+    assert "下届大会 · 2099年5月1日</option>" in page
+    assert "往届大会" not in page
 
-    assert page.index("下届大会 · 2099年5月1日</option>") < page.index(
+    before = _count_requests(api)
+    refused = browser.post("/startup/requests/new", {**GOOD_FORM, "event_id": held})
+    assert refused.status_code == 200  # the form again, as for every other field's problem
+    assert dict(FIELD_ERROR.findall(refused.text)) == {
+        "event_id": "该活动已举办过：请选择尚未举办的活动，或不选。"
+    }
+    assert _count_requests(api) == before
+
+
+def test_a_request_recorded_at_a_held_event_keeps_it_marked_over(api: ApiClient) -> None:
+    """The commission's record of a request presented at a held event: its startup's form
+    still offers that event (marked over, after those to come) and saving keeps it."""
+    held = api.create_event("往届大会", date="2001-05-01")
+    api.create_event("下届大会", date="2099-05-01")
+    account, _, browser = _signed_in(api, "startup")
+    recorded = api.record_request(account, event_id=held, status="draft")
+
+    form = browser.get(f"/startup/requests/{recorded['id']}/edit").text
+    assert form.index("下届大会 · 2099年5月1日</option>") < form.index(
         "往届大会 · 2001年5月1日 · 已结束</option>"
     )
+    saved = browser.post(
+        f"/startup/requests/{recorded['id']}/edit",
+        {**GOOD_FORM, "event_id": held, "revision": str(recorded["revision"])},
+    )
+    assert saved.status_code == 303
+    path = f"/v1/financing-requests/{recorded['id']}"
+    assert api.client.get(path, headers=account.headers).json()["event_id"] == held
 
 
 def test_a_new_startup_is_told_what_happens_and_its_name_is_offered(api: ApiClient) -> None:

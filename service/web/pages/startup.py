@@ -24,6 +24,7 @@ from models import (
 from service.audit_log import service as audit
 from service.conference import meetings, programme
 from service.core.database import SessionDep, start_writing
+from service.events import held
 from service.events import service as events
 from service.feedback import service as feedback
 from service.financing_requests import service as requests
@@ -184,18 +185,23 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
     )
 
 
-def _form_context(session: Session, state: FormState, **extra: Any) -> dict[str, Any]:
+def _form_context(
+    session: Session, state: FormState, now: dt.datetime, **extra: Any
+) -> dict[str, Any]:
     reference = get_reference_data()
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
     today = outcomes.today()
-    # Those over are offered too (a request may record where it was shown), marked.
+    # A startup presents at an event still to come; one already held is offered only when it
+    # is the request's own (presented there before: kept, marked as over).
+    chosen = state.values.get("event_id")
+    offered = [e for e in listed if e.id == chosen or not held.is_over(session, e, now)]
     return {
         "form": state,
         "sectors": reference.sectors,
         "stages": reference.stages,
         "regions": reference.regions,
         "currencies": reference.entries("currency"),
-        "events": events.soonest_first(listed, today),
+        "events": events.soonest_first(offered, today),
         "today": today,
         **extra,
     }
@@ -210,7 +216,7 @@ def _request_form(
     **extra: Any,
 ) -> Response:
     """The request form with ``state``'s values and problems (new when ``editing`` is None)."""
-    context = _form_context(session, state, editing=editing, **extra)
+    context = _form_context(session, state, page_now(request), editing=editing, **extra)
     return render(request, visitor, "startup/request_form.html", context)
 
 
@@ -277,7 +283,7 @@ async def create_request(
         state.errors["__all__"] = translate(TWIN) % {"status": label(twin.status)}
         return _request_form(request, session, visitor, state, None)
     try:
-        requests.create(session=session, principal=visitor, data=checked)
+        requests.create(session=session, principal=visitor, data=checked, now=page_now(request))
     except Invalid as refusal:
         session.rollback()  # nothing written on error
         note_refusal(state, refusal)
@@ -339,7 +345,11 @@ async def update_request(
         return _request_form(request, session, visitor, state, financing_request)
     try:
         requests.update(
-            session=session, principal=visitor, financing_request=financing_request, data=checked
+            session=session,
+            principal=visitor,
+            financing_request=financing_request,
+            data=checked,
+            now=page_now(request),
         )
     except Conflict:
         session.rollback()  # nothing written on error
