@@ -21,10 +21,15 @@ from service.http.problems import Invalid, NotFound, field_problem
 OBJECT_TYPE = "deal"
 
 
+def closes_after_today(closed_on: dt.date) -> bool:
+    """A deal is history: one dated after today is a slip of the keyboard."""
+    return closed_on > dt.datetime.now(dt.UTC).date()
+
+
 def record(
     *, session: Session, principal: Principal, profile: InvestorProfile, data: DealWrite
 ) -> Deal:
-    if data.closed_on > dt.datetime.now(dt.UTC).date():
+    if closes_after_today(data.closed_on):
         raise Invalid(
             "A deal cannot close in the future.",
             errors=[field_problem("closed_on", "future", "Must not be after today")],

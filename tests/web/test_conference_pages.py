@@ -695,7 +695,7 @@ def test_the_commission_opens_the_deal_of_an_accepted_meeting(world: World, api:
         "negotiating",
     )
     assert opened.headers["location"] == f"/outcomes/{deal['id']}?opened=1"
-    assert "项目已开启（洽谈中）" in commission.get(f"/outcomes/{deal['id']}", opened="1").text
+    assert "已开始跟进落地（洽谈中）" in commission.get(f"/outcomes/{deal['id']}", opened="1").text
     listed = commission.get(path).text
     assert f'href="/outcomes/{deal["id"]}">查看项目</a>' in listed
     assert deal_form not in listed
@@ -718,7 +718,7 @@ def test_the_commission_opens_the_deal_of_an_accepted_meeting(world: World, api:
     beside = commission.get(path, deal_problem=pending_id).text
     assert re.search(
         rf'<tr id="meeting-{pending_id}">.*?id="deal-{pending_id}-error" role="alert">'
-        r"只有已确认、且融资需求仍在发布中的洽谈才能开启项目。</p>",
+        r"只有已确认、且融资需求仍在发布中的洽谈才能开始跟进落地。</p>",
         beside,
         flags=re.DOTALL,
     )
@@ -925,6 +925,9 @@ def test_the_venues_zone_may_be_named_by_its_city(world: World, api: ApiClient) 
         read = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin)
         assert read.json()["time_zone"] == zone
         assert read.json()["slots"][0]["starts_at"] == utc_start
+        # The form opened again names the zone as the officer would: 伦敦, not Europe/London.
+        shown = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港", "Europe/London": "伦敦"}
+        assert f'name="time_zone" value="{shown[zone]}"' in commission.get(path).text
 
 
 def test_the_commission_moves_one_meeting_on_the_schedule_page(

@@ -178,7 +178,7 @@ def test_an_investor_takes_a_deal_to_funds_in_place_and_the_commission_reads_the
     investor.check("deals")
     assert page.get_by_role("link", name="项目落地").get_attribute("aria-current") == "page"
     with page.expect_navigation():
-        page.get_by_role("button", name="开启项目：高瓴资本 AI 基金 与 阶跃星辰").click()
+        page.get_by_role("button", name="开始跟进落地：高瓴资本 AI 基金 与 阶跃星辰").click()
     assert urlsplit(page.url).path.startswith("/outcomes/")
     deal_path = urlsplit(page.url).path
     assert page.locator("#deal-stage").inner_text() == "洽谈中"

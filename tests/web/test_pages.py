@@ -536,7 +536,9 @@ def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None
     beside = re.compile(r'class="field-error" id="([a-z0-9-]+)-error">([^<]+)<')
     asked = "请选择不考虑的理由。"
     assert dict(beside.findall(no_reason.text)) == {f"reason-{request['id']}": asked}
-    assert "您的答复未保存。原因：请选择不考虑的理由。" in no_reason.text
+    # The banner at the top names the request, whose card may be far down the page.
+    about = f"{request['company']} · {request['title']}"
+    assert f"您对“{about}”的答复未保存。原因：请选择不考虑的理由。" in no_reason.text
 
     too_much = investor.post(base, {"action": "committed", "amount": "999999999999999亿"})
     assert too_much.status_code == 422
@@ -550,7 +552,7 @@ def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None
     assert 'value="999999999999999亿"' in too_much.text  # what was typed is kept
     # The banner at the top names the field, which is further down, in the request's card.
     empty = investor.post(base, {"action": "committed", "amount": ""})
-    assert "您的答复未保存。承诺金额：此项为必填。" in empty.text
+    assert f"您对“{about}”的答复未保存。承诺金额：此项为必填。" in empty.text
     items = api.client.get(f"/v1/investors/{mandate['id']}/feedback", headers=account.headers)
     assert items.json()["items"] == []
 

@@ -134,7 +134,8 @@ def test_a_startup_registers_an_endpoint_and_reads_its_delivery_log(
     visit = open_visit(browser, "webhooks")
     sign_in(visit, server, world.startup_user, "/webhooks", password=PASSWORD)
     page = visit.page
-    assert page.get_by_role("link", name="Webhook 推送").get_attribute("aria-current") == "page"
+    menu_link = page.get_by_role("link", name="系统对接（Webhook）")
+    assert menu_link.get_attribute("aria-current") == "page"
     visit.check("empty")
 
     # A private address: named beside the field, in Chinese; nothing registered.

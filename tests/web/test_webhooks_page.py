@@ -34,7 +34,7 @@ def test_register_with_errors_beside_the_fields_then_see_it_listed(api: ApiClien
     browser, account = _signed_in(api, "investor")
     page = browser.get("/webhooks")
     assert page.status_code == 200
-    assert "Webhook 推送" in page.text
+    assert "系统对接（Webhook）" in page.text
     assert 'href="/webhooks"' in page.text  # in the navigation
     assert re.search(r'name="secret" value="whsec_[A-Za-z0-9+/=]{32}"', page.text)
     # The threshold says what it applies to, and the hint is read out with the field.

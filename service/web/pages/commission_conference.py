@@ -48,6 +48,7 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
+from service.i18n.languages import current_language
 from service.i18n.reasons import N_
 from service.investors import service as investors
 from service.outcomes import service as outcomes
@@ -179,7 +180,7 @@ def _programme_values(session: Session, event: Event) -> dict[str, Any]:
     days = slots_by_day(session, event)
     if not days:
         return {
-            "time_zone": event.time_zone,
+            "time_zone": zone_shown(event.time_zone),
             "first_day": event.date.isoformat(),
             "days": "1",
             "hours": "09:00-12:00, 14:00-17:00",
@@ -193,7 +194,7 @@ def _programme_values(session: Session, event: Event) -> dict[str, Any]:
         for s in first
     ]
     return {
-        "time_zone": event.time_zone,
+        "time_zone": zone_shown(event.time_zone),
         "first_day": days[0].day.isoformat(),
         "days": str(len(days)),
         "hours": _periods_of(times),
@@ -311,6 +312,13 @@ ZONE_NAMES = {
     "America/Los_Angeles": ("旧金山", "洛杉矶", "硅谷", "san francisco", "los angeles"),
 }
 _ZONE_BY_NAME = {name: zone for zone, names in ZONE_NAMES.items() for name in names}
+
+
+def zone_shown(zone: str) -> str:
+    """The venue's zone as a Chinese reader names it (北京时间, 香港); the zone's own name for
+    others, and for a zone the list does not name."""
+    names = ZONE_NAMES.get(zone)
+    return names[0] if names and current_language() == "zh" else zone
 
 
 def zone_typed(typed: str) -> str:

@@ -65,6 +65,13 @@ def _iso_date(written: str) -> str:
         return written
 
 
+def _parsed_day(iso: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
 # A file's column headers: the field names, or what a Chinese spreadsheet calls them.
 HEADERS = {
     "company": "company",
@@ -173,7 +180,14 @@ async def add_deal(
     form: SubmittedForm,
 ) -> Response:
     state = FormState(values={name: str(form.get(name, "")).strip() for name in FIELDS})
-    checked = validated(DealWrite, _deal_data(state), state)
+    data = _deal_data(state)
+    checked = validated(DealWrite, data, state)
+    # Said with the other problems, not on the next try: the service refuses the date only
+    # once every field is well formed.
+    day = _parsed_day(data["closed_on"])
+    if day is not None and deals.closes_after_today(day) and "closed_on" not in state.errors:
+        state.errors["closed_on"] = translate("A deal cannot close after today.")
+        checked = None
     if checked is not None:
         start_writing(session)
         try:
