@@ -48,6 +48,7 @@ from service.events import service as events
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestOut
 from service.http.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
+from service.http.downloads import content_disposition
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import (
     CursorQuery,
@@ -63,7 +64,9 @@ from service.http.problems import (
     ServiceUnavailable,
     field_problem,
 )
+from service.i18n.catalogs import translate
 from service.i18n.languages import current_language
+from service.i18n.reasons import N_
 from service.ranking.dependencies import MatchIndexDep
 
 # Role checks come first in each signature (FastAPI resolves dependencies in order), so a
@@ -398,8 +401,10 @@ def read_agenda(
             content=agendas.as_icalendar(agenda),
             media_type=ICALENDAR,
             headers={
-                "Content-Disposition": (
-                    f'attachment; filename="agenda-{event.date.isoformat()}-{event.id[:8]}.ics"'
+                "Content-Disposition": content_disposition(
+                    "attachment",
+                    f"agenda-{event.date.isoformat()}-{event.id[:8]}.ics",
+                    _readable_name(N_("My agenda"), event.date.isoformat(), "ics"),
                 )
             },
         )
@@ -436,8 +441,17 @@ def read_table_plan(
     except PdfUnavailable as error:
         raise ServiceUnavailable(str(error)) from error
     disposition = "attachment" if format == "xlsx" else "inline"
+    readable = _readable_name(N_("Table plan"), event.date.isoformat(), format)
     return Response(
         content=content,
         media_type=media_type,
-        headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
+        headers={"Content-Disposition": content_disposition(disposition, filename, readable)},
     )
+
+
+def _readable_name(what: str, day: str, extension: str) -> str | None:
+    """A file's name as a Chinese reader writes it (桌位表-2037-11-05.pdf); None for others,
+    whose ASCII name reads well enough."""
+    if current_language() != "zh":
+        return None
+    return f"{translate(what)}-{day}.{extension}"

@@ -7,9 +7,13 @@ from fastapi.responses import JSONResponse, Response
 
 from service.core.database import SessionDep
 from service.http.auth import CommissionPrincipal
+from service.http.downloads import content_disposition
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
 from service.http.problems import PROBLEM_RESPONSES, ServiceUnavailable
+from service.i18n.catalogs import translate
+from service.i18n.languages import current_language
+from service.i18n.reasons import N_
 from service.ranking.dependencies import MatchIndexDep
 from service.reports import service
 from service.reports.document import ReportDocument
@@ -91,8 +95,23 @@ def read_report(
         rendered.content,
         media_type=rendered.media_type,
         headers={
-            "Content-Disposition": (
-                f'{disposition}; filename="{rendered.filename(report.id, format)}"'
+            "Content-Disposition": content_disposition(
+                disposition,
+                rendered.filename(report.id, format),
+                _readable_name(document, format),
             )
         },
+    )
+
+
+def _readable_name(document: ReportDocument, format: ReportFormat) -> str | None:
+    """The report's file as a Chinese reader names it: 匹配报告-<event>-<day>.pdf (the day it
+    was computed, local); None for others, whose ASCII name reads well enough."""
+    if current_language() != "zh":
+        return None
+    day = document.created_at.astimezone(Wording.for_reader().zone).date().isoformat()
+    about = document.scope.event_name
+    return (
+        "-".join(part for part in (translate(N_("Match report")), about, day) if part)
+        + f".{format.value}"
     )

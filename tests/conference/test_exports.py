@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -108,8 +109,10 @@ def test_the_workbook_has_a_row_per_placed_meeting_in_local_time(solved: Solved)
     response = solved.plan("xlsx")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == XLSX
+    # An ASCII name for every client, and the name a Chinese reader saves (RFC 6266).
     assert response.headers["content-disposition"] == (
         f'attachment; filename="table-plan-2037-11-05-{solved.event_id[:8]}.xlsx"'
+        f"; filename*=UTF-8''{quote('桌位表-2037-11-05.xlsx')}"
     )
     workbook = load_workbook(filename=io.BytesIO(response.content))
     assert workbook.sheetnames == ["桌位表", "时段×桌号", "说明"]
@@ -172,6 +175,7 @@ def test_the_pdf_names_every_company_and_investor_as_text(solved: Solved, tmp_pa
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == (
         f'inline; filename="table-plan-2037-11-05-{solved.event_id[:8]}.pdf"'
+        f"; filename*=UTF-8''{quote('桌位表-2037-11-05.pdf')}"
     )
     assert response.content.startswith(b"%PDF-")
     text = _pdftotext(response.content, tmp_path)

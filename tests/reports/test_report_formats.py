@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -113,7 +114,16 @@ def test_pdf_has_pages_whose_text_names_requests_investors_and_sectors(
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"] == f'inline; filename="report-{report_id}.pdf"'
+    ascii_name, readable = response.headers["content-disposition"].split("; filename*=UTF-8''")
+    assert ascii_name == f'inline; filename="report-{report_id}.pdf"'
+    # The name a Chinese reader saves: the report, its event and the day it was computed.
+    assert re.fullmatch(r"匹配报告-2026 上海投资促进大会-\d{4}-\d{2}-\d{2}\.pdf", unquote(readable))
+    english = api.client.get(
+        f"/v1/reports/{report_id}",
+        params={"format": "pdf"},
+        headers={**api.admin, "Accept-Language": "en"},
+    )
+    assert english.headers["content-disposition"] == f'inline; filename="report-{report_id}.pdf"'
     assert response.content.startswith(b"%PDF-")
     text = _pdftotext(response.content, tmp_path)
     pages = text.split("\f")

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import icalendar
 import pytest
@@ -570,6 +571,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert b"DTSTART;TZID=Asia/Shanghai:20371105T093000" in ics.content
     assert ics.headers["content-disposition"] == (
         f'attachment; filename="agenda-2037-11-05-{world.event_id[:8]}.ics"'
+        f"; filename*=UTF-8''{quote('我的日程-2037-11-05.ics')}"
     )
     # In the reader's language, as the page that links it.
     described = icalendar.Calendar.from_ical(ics.content)

@@ -1,0 +1,22 @@
+"""A download's Content-Disposition: the file's name as the reader would write it.
+
+RFC 6266: ``filename`` is an ASCII name every client reads; ``filename*`` (RFC 8187, UTF-8,
+percent-encoded) is the name in the reader's language, which browsers prefer, so that a
+Chinese officer saves 桌位表-2037-11-05.pdf rather than table-plan-2037-11-05-8f1c6d0a.pdf."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+# What no file system takes in a name; an event's name may hold any of them.
+_NOT_IN_FILENAMES = str.maketrans(dict.fromkeys('/\\:*?"<>|', "-"))
+
+
+def content_disposition(disposition: str, ascii_name: str, readable_name: str | None) -> str:
+    """``disposition`` (inline or attachment) with ``ascii_name``, and ``readable_name`` as
+    ``filename*`` when there is one that differs from it."""
+    header = f'{disposition}; filename="{ascii_name}"'
+    if readable_name and readable_name != ascii_name:
+        safe = " ".join(readable_name.translate(_NOT_IN_FILENAMES).split())
+        header += f"; filename*=UTF-8''{quote(safe, safe='')}"
+    return header
