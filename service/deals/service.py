@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Deal, Feedback, FeedbackAction, FinancingRequest, InvestorProfile
 from scoring.history import InvestorHistory, PastDeal, histories_from_deals, own_rounds
 from service.audit_log.writer import record_audit
+from service.core.settings import get_settings
 from service.deals.schemas import DealWrite
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound, field_problem
@@ -22,8 +24,10 @@ OBJECT_TYPE = "deal"
 
 
 def closes_after_today(closed_on: dt.date) -> bool:
-    """A deal is history: one dated after today is a slip of the keyboard."""
-    return closed_on > dt.datetime.now(dt.UTC).date()
+    """A deal is history: one dated after today is a slip of the keyboard. Today where the
+    commission works: a deal closed today in Shanghai is not 'future' while UTC is still on
+    yesterday."""
+    return closed_on > dt.datetime.now(ZoneInfo(get_settings().display_time_zone)).date()
 
 
 def record(

@@ -148,8 +148,8 @@ def soonest_first(listed: Sequence[Event], today: dt.date) -> list[Event]:
     """Events as a person looks for one: those still to come first, soonest first; then
     those held, latest first."""
     coming = sorted((e for e in listed if e.date >= today), key=lambda e: (e.date, e.name))
-    held = sorted((e for e in listed if e.date < today), key=lambda e: (e.date, e.name))
-    return [*coming, *reversed(held)]
+    past = sorted((e for e in listed if e.date < today), key=lambda e: (e.date, e.name))
+    return [*coming, *reversed(past)]
 
 
 def names_of(*, session: Session, event_ids: set[str]) -> dict[str, str]:

@@ -42,7 +42,9 @@ def create_financing_request(
     now: Now,
 ) -> FinancingRequestOut:
     """File a financing request (submitted for review, or a draft). A startup names only an
-    event still to come (``event_id``; a held one is refused with ``event_over``)."""
+    event still to come: a held one is 422 with ``event_over`` on ``event_id``. The commission,
+    recording where a request was presented, may name a held event (presenting a published
+    request at one through the event's roster is refused: 409 ``/problems/event-over``)."""
     financing_request = service.create(session=session, principal=principal, data=body, now=now)
     tag_response(response, financing_request.revision)
     return FinancingRequestOut.from_model(financing_request, viewer=principal)
@@ -98,7 +100,9 @@ def update_financing_request(
     response: Response,
     now: Now,
 ) -> FinancingRequestOut:
-    """Edit a request before publication, or move its status (If-Match: the ETag you read)."""
+    """Edit a request before publication, or move its status (If-Match: the ETag you read). A
+    startup moving it to a held event is 422 with ``event_over`` on ``event_id``; a request
+    kept at the held event it sits at saves its other changes."""
     financing_request = service.update(
         session=session,
         principal=principal,

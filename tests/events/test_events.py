@@ -92,6 +92,8 @@ def test_a_startup_names_only_an_event_still_to_come(api: ApiClient) -> None:
     [error] = refused.json()["errors"]
     assert (error["field"], error["code"]) == ("event_id", "event_over")
     assert "2021-11-05" in refused.json()["detail"]
+    listed = api.client.get("/v1/financing-requests", headers=startup.headers).json()["items"]
+    assert listed == []  # nothing written
 
     draft = api.create_request(startup, event_id=coming, status="draft")
     path = f"/v1/financing-requests/{draft['id']}"

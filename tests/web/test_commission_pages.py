@@ -41,10 +41,15 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     location = made.headers["location"]
     assert location.startswith("/commission/events?created=")
     shown = browser.get("/commission/events", created=location.split("=", 1)[1]).text
-    # A day gone by is allowed (a conference held, recorded for its deals), and said so.
+    # A day gone by is allowed (a conference held, recorded for its deals), and said so in
+    # the warning box, apart from the green confirmation.
     assert (
-        "已创建活动“2026 浦东投资促进大会”，日期为2026年11月5日星期四。该日期已过：此活动记为"
-        "已举办，可用于项目落地记录和报告，但不能再约见会面。"
+        '<p class="notice" role="status">'
+        "已创建活动“2026 浦东投资促进大会”，日期为2026年11月5日星期四。</p>"
+    ) in shown
+    assert (
+        '<p class="conflict" role="status">该日期已过：此活动记为'
+        "已举办，可用于项目落地记录和报告，但不能再约见会面。</p>"
     ) in shown
     assert (
         '<td data-label="日期" class="nowrap">2026年11月5日星期四 <span class="muted">（已举办）'

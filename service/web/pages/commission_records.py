@@ -65,14 +65,6 @@ def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor
     notice = (
         translate("Event created: %(name)s, on %(day)s.")
         % {"name": created.name, "day": full_day(created.date)}
-        + (
-            translate(
-                " That day has passed: the event is on record as held, for its deals and "
-                "reports; no meetings can be asked for at it."
-            )
-            if created.date < today
-            else ""
-        )
         if created is not None
         else translate("Event saved: %(name)s, on %(day)s.")
         % {"name": changed.name, "day": full_day(changed.date)}
@@ -81,7 +73,12 @@ def event_list(request: Request, session: SessionDep, visitor: CommissionVisitor
     )
     shown = created or changed
     warning = None
-    if shown is not None and shown.date >= today and _weekend(shown.date):
+    if created is not None and created.date < today:
+        warning = translate(
+            "That day has passed: the event is on record as held, for its deals and reports; "
+            "no meetings can be asked for at it."
+        )
+    elif shown is not None and shown.date >= today and _weekend(shown.date):
         # Not refused: conferences are held at weekends, and China's adjusted working days
         # make some weekends workdays; but a slip of the calendar should not go unnoticed,
         # so it is said apart from the confirmation, in the page's warning box.

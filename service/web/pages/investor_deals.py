@@ -213,7 +213,6 @@ async def import_deals(
     content = await upload.read() if isinstance(upload, UploadFile) else b""
     await form.close()
     problems: list[tuple[int, str]] = []
-    today = dt.datetime.now(dt.UTC).date()
     checked_rows: list[DealWrite] = []
     if suffix not in {".csv", ".xlsx"}:
         problems.append((0, translate("Choose a .csv or .xlsx file.")))
@@ -234,7 +233,7 @@ async def import_deals(
                 }
                 state = FormState(values={name: values.get(name, "") for name in FIELDS})
                 checked = validated(DealWrite, _deal_data(state), state)
-                if checked is not None and checked.closed_on > today:
+                if checked is not None and deals.closes_after_today(checked.closed_on):
                     state.errors["closed_on"] = translate("A deal cannot close after today.")
                 if state.errors:
                     problems.extend(

@@ -186,15 +186,21 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
 
 
 def _form_context(
-    session: Session, state: FormState, now: dt.datetime, **extra: Any
+    session: Session,
+    state: FormState,
+    now: dt.datetime,
+    editing: FinancingRequest | None,
+    **extra: Any,
 ) -> dict[str, Any]:
     reference = get_reference_data()
     listed, _ = events.list_page(session=session, limit=100, cursor=None)
     today = outcomes.today()
+    # No event dated after today (Shanghai) is over anywhere: only the others are looked up.
+    over = {e.id for e in listed if e.date <= today and held.is_over(session, e, now)}
     # A startup presents at an event still to come; one already held is offered only when it
     # is the request's own (presented there before: kept, marked as over).
-    chosen = state.values.get("event_id")
-    offered = [e for e in listed if e.id == chosen or not held.is_over(session, e, now)]
+    own = editing.event_id if editing is not None else None
+    offered = [e for e in listed if e.id not in over or e.id == own]
     return {
         "form": state,
         "sectors": reference.sectors,
@@ -202,7 +208,9 @@ def _form_context(
         "regions": reference.regions,
         "currencies": reference.entries("currency"),
         "events": events.soonest_first(offered, today),
+        "over": over,
         "today": today,
+        "editing": editing,
         **extra,
     }
 
@@ -216,7 +224,7 @@ def _request_form(
     **extra: Any,
 ) -> Response:
     """The request form with ``state``'s values and problems (new when ``editing`` is None)."""
-    context = _form_context(session, state, page_now(request), editing=editing, **extra)
+    context = _form_context(session, state, page_now(request), editing, **extra)
     return render(request, visitor, "startup/request_form.html", context)
 
 
