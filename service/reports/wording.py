@@ -294,8 +294,8 @@ class Wording:
         first = findings.uncovered[:SUMMARY_REQUESTS]
         if findings.uncovered_total > len(first):
             start = _(
-                "Start with these (the fewest matches first, then the largest ask); the table "
-                "of requests not covered below lists the others.",
+                "Start with these (the fewest matches first, then the largest ask); the "
+                "report's table of requests not covered lists the others.",
                 self.language,
             )
         else:

@@ -74,6 +74,7 @@ _NAVIGATION = {
     Role.COMMISSION: [
         ("/commission", N_("Dashboard")),
         ("/commission/review", N_("Review queue")),
+        ("/commission/requests", N_("Financing requests")),
         ("/commission/events", N_("Events")),
         ("/commission/conference", N_("Conference day")),
         ("/commission/outcomes", N_("Outcomes")),

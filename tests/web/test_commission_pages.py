@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from service.web.pages import commission_records
 from tests.support.factories import COMING_DAY, ApiClient
-from tests.support.web import commission_browser
+from tests.support.web import commission_browser, signed_in_browser
 
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
 
@@ -492,3 +492,31 @@ def test_an_event_on_a_weekend_is_saved_with_a_word_about_the_day(api: ApiClient
         "/commission/events", {"name": "2037 工作日推介会", "date": "2037-11-05", "place": "临港"}
     )
     assert "这一天是" not in browser.follow(thursday).text
+
+
+def test_the_commission_finds_a_request_again_once_it_has_left_the_queue(api: ApiClient) -> None:
+    """Published, sent back, withdrawn or closed, a request is listed by its status, linked to
+    its page; the dashboard's figures link each list. Nobody else reaches the list."""
+    startup = api.create_account("startup", "阶跃星辰")
+    published = api.create_request(startup, company="阶跃星辰", title="推理集群扩建")
+    api.publish(published["id"])
+    waiting = api.create_request(startup, company="阶跃星辰", title="仍在审核")
+    browser = commission_browser(api)
+
+    listed = browser.get("/commission/requests").text  # published unless asked otherwise
+    assert f'<a href="/commission/requests/{published["id"]}">推理集群扩建</a>' in listed
+    assert "仍在审核" not in listed
+    assert 'aria-current="page">已发布（1）</a>' in listed
+    submitted = browser.get("/commission/requests", status="submitted").text
+    assert "仍在审核" in submitted
+    assert "推理集群扩建" not in submitted
+    assert '<a href="/commission/review">在审核队列中审核</a>' in submitted
+    # An address typed by hand (an unknown status, a cursor not issued) reads as the first page.
+    assert "推理集群扩建" in browser.get("/commission/requests", status="x", cursor="y").text
+    dashboard = browser.get("/commission").text
+    assert 'href="/commission/requests?status=published"' in dashboard
+    assert f"/commission/requests/{waiting['id']}" not in dashboard
+
+    for role in ("investor", "startup"):
+        other = signed_in_browser(api, api.create_account(role))
+        assert other.get("/commission/requests").status_code == 403

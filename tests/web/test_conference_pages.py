@@ -125,6 +125,7 @@ def test_an_investor_asks_and_the_startup_agrees(world: World) -> None:
     assert world.meeting(meeting_id)["status"] == "accepted"
     confirmed = world.startup_browser.get("/startup/meetings", done="confirmed")
     assert "会面已确认" in confirmed.text
+    assert "如尚未勾选可会面时段，请勾选" in confirmed.text  # what to do next
     assert "尚未排定" in confirmed.text
 
 

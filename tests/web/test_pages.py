@@ -481,14 +481,16 @@ def test_the_credit_code_is_checked_beside_its_field(api: ApiClient) -> None:
 
 def test_feedback_can_be_undone(api: ApiClient) -> None:
     request, account, investor, mandate, base = _answering_investor(api)
-    investor.post(base, {"action": "interested"})
+    interested = investor.post(base, {"action": "interested"})
+    # The notice says what the answer did: who sees it now.
+    assert "该企业现在可以在“有意向的投资方”中看到贵基金。" in investor.follow(interested).text
     passed = investor.post(base, {"action": "pass", "reason": "valuation"})
     # Back where the pass now is, with the notice there rather than at the top of the page.
-    assert passed.headers["location"].endswith(f"?done=1&answered={request['id']}#passed")
+    assert passed.headers["location"].endswith(f"?done=pass&answered={request['id']}#passed")
     told = investor.get(
-        f"/investor/mandates/{mandate['id']}/matches", done="1", answered=request["id"]
+        f"/investor/mandates/{mandate['id']}/matches", done="pass", answered=request["id"]
     )
-    notice = '<p class="notice" role="status">已保存。</p>'
+    notice = '<p class="notice" role="status">已保存：不考虑。该需求已移到下方“已不考虑”列表。</p>'
     assert told.text.count(notice) == 1
     assert told.text.index(notice) > told.text.index('id="passed"')
 
@@ -539,6 +541,9 @@ def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None
     # The banner at the top names the request, whose card may be far down the page.
     about = f"{request['company']} · {request['title']}"
     assert f"您对“{about}”的答复未保存。原因：请选择不考虑的理由。" in no_reason.text
+    # The page stands at the answer's address (POST only): its filters still go to the page.
+    matches_page = f"/investor/mandates/{mandate['id']}/matches"
+    assert f'<form method="get" action="{matches_page}" class="filters card"' in no_reason.text
 
     too_much = investor.post(base, {"action": "committed", "amount": "999999999999999亿"})
     assert too_much.status_code == 422

@@ -60,8 +60,8 @@ router = APIRouter(include_in_schema=False)
 NOTICES = {
     "requested": N_("Your request to meet is sent; the other side answers on their page."),
     "confirmed": N_(
-        "The meeting is confirmed. Once the commission sets the times, its time and table "
-        "appear in your agenda."
+        "The meeting is confirmed. Tick the slots you are free in, if you have not yet: the "
+        "commission places it in one of them, and its time and table then appear in your agenda."
     ),
     "accepted": N_("You agreed; the meeting is confirmed once the other side agrees too."),
     "declined": N_("You declined; the other side reads your reason."),

@@ -131,7 +131,22 @@ def _matches_notice(done: str | None) -> str | None:
         return translate("Your answer was taken back.")
     if done == "created":
         return translate("The mandate is created. These are the requests that fit it best.")
+    if done in _ANSWER_NOTICES:
+        return translate(_ANSWER_NOTICES[done])
     return translate("Saved.") if done else None
+
+
+# What an answer did, said after it: who now sees it, or where the request went.
+_ANSWER_NOTICES = {
+    FeedbackAction.INTERESTED.value: N_(
+        "Saved: you are interested. The startup now sees your fund among the interested investors."
+    ),
+    FeedbackAction.PASS.value: N_("Saved: passed. The request is in the list of passes below."),
+    FeedbackAction.MEETING.value: N_("Saved: you have met this company."),
+    FeedbackAction.COMMITTED.value: N_(
+        "Saved: your commitment is recorded, and counts in your deal history."
+    ),
+}
 
 
 @router.get("/investor/mandates/{mandate_id}/matches")
@@ -337,7 +352,7 @@ async def give_feedback(
         return not_found(request, visitor)
     # A request passed on leaves the matches for the list of passes below them.
     anchor = "passed" if checked.action is FeedbackAction.PASS else f"request-{request_id}"
-    return redirect(request, f"{back}?done=1&answered={request_id}#{anchor}")
+    return redirect(request, f"{back}?done={checked.action.value}&answered={request_id}#{anchor}")
 
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}/undo")
