@@ -596,7 +596,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert "未能排入日程" in listed.text
 
     # Solving again, asked to keep everyone's seat: the placed meeting keeps its seat.
-    assert "保留所有人的座位" in page.text
+    assert "保留所有人的桌位" in page.text
     again = commission.post(
         path, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"}
     )
