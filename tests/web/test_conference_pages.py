@@ -559,6 +559,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     for output_format in ("pdf", "xlsx", "html"):
         link = f"/v1/events/{world.event_id}/table-plan?format={output_format}"
         assert link in plan.text
+    assert "PDF 在您点击时排版生成，需要几秒钟才会开始下载。" in plan.text  # not a frozen click
     download = commission.get(f"/v1/events/{world.event_id}/table-plan", format="xlsx")
     assert download.status_code == 200  # the page's link works with the browser's session
 
