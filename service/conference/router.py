@@ -48,7 +48,7 @@ from service.events import service as events
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestOut
 from service.http.auth import CommissionPrincipal, CurrentPrincipal, Principal, require_roles
-from service.http.downloads import content_disposition
+from service.http.downloads import content_disposition, name_for_reader
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import (
     CursorQuery,
@@ -64,7 +64,6 @@ from service.http.problems import (
     ServiceUnavailable,
     field_problem,
 )
-from service.i18n.catalogs import translate
 from service.i18n.languages import current_language
 from service.i18n.reasons import N_
 from service.ranking.dependencies import MatchIndexDep
@@ -404,7 +403,7 @@ def read_agenda(
                 "Content-Disposition": content_disposition(
                     "attachment",
                     f"agenda-{event.date.isoformat()}-{event.id[:8]}.ics",
-                    _readable_name(N_("My agenda"), event.date.isoformat(), "ics"),
+                    name_for_reader(N_("My agenda"), event.date.isoformat(), extension="ics"),
                 )
             },
         )
@@ -441,17 +440,9 @@ def read_table_plan(
     except PdfUnavailable as error:
         raise ServiceUnavailable(str(error)) from error
     disposition = "attachment" if format == "xlsx" else "inline"
-    readable = _readable_name(N_("Table plan"), event.date.isoformat(), format)
+    readable = name_for_reader(N_("Table plan"), event.date.isoformat(), extension=format)
     return Response(
         content=content,
         media_type=media_type,
         headers={"Content-Disposition": content_disposition(disposition, filename, readable)},
     )
-
-
-def _readable_name(what: str, day: str, extension: str) -> str | None:
-    """A file's name as a Chinese reader writes it (桌位表-2037-11-05.pdf); None for others,
-    whose ASCII name reads well enough."""
-    if current_language() != "zh":
-        return None
-    return f"{translate(what)}-{day}.{extension}"

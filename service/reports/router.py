@@ -7,12 +7,10 @@ from fastapi.responses import JSONResponse, Response
 
 from service.core.database import SessionDep
 from service.http.auth import CommissionPrincipal
-from service.http.downloads import content_disposition
+from service.http.downloads import content_disposition, name_for_reader
 from service.http.idempotency import IdempotentRoute
 from service.http.pagination import CursorQuery, LimitQuery, Page
 from service.http.problems import PROBLEM_RESPONSES, ServiceUnavailable
-from service.i18n.catalogs import translate
-from service.i18n.languages import current_language
 from service.i18n.reasons import N_
 from service.ranking.dependencies import MatchIndexDep
 from service.reports import service
@@ -106,12 +104,8 @@ def read_report(
 
 def _readable_name(document: ReportDocument, format: ReportFormat) -> str | None:
     """The report's file as a Chinese reader names it: 匹配报告-<event>-<day>.pdf (the day it
-    was computed, local); None for others, whose ASCII name reads well enough."""
-    if current_language() != "zh":
-        return None
+    was computed, local)."""
     day = document.created_at.astimezone(Wording.for_reader().zone).date().isoformat()
-    about = document.scope.event_name
-    return (
-        "-".join(part for part in (translate(N_("Match report")), about, day) if part)
-        + f".{format.value}"
+    return name_for_reader(
+        N_("Match report"), document.scope.event_name, day, extension=format.value
     )
