@@ -187,7 +187,8 @@ def test_times_are_shown_in_the_display_time_zone(display_zone: pytest.MonkeyPat
     display_zone.setenv("MATCHMAKER_DISPLAY_TIME_ZONE", "Europe/Berlin")
     get_settings.cache_clear()
     berlin = render_report_html(document, Wording.for_reader("en"))
-    assert "2026-11-21 21:30:00 (Europe/Berlin, UTC+01:00)" in berlin
+    assert "2026-11-21 21:30:00 (Berlin time, UTC+01:00)" in berlin
+    assert "2026-11-21 21:30:00（柏林时间，UTC+01:00）" in render_report_html(document)
 
 
 def test_an_unknown_display_time_zone_is_refused_at_start(

@@ -908,7 +908,8 @@ def test_an_agenda_lists_only_conferences_with_a_meeting(world: World) -> None:
 
 def test_the_venues_zone_may_be_named_by_its_city(world: World, api: ApiClient) -> None:
     """An officer writes 北京时间 or 香港, as people name a clock; the programme keeps the
-    zone (Asia/Shanghai, Asia/Hong_Kong) and its slots are that zone's wall-clock times."""
+    zone (Asia/Shanghai, Asia/Hong_Kong) and its slots are that zone's wall-clock times. The
+    pages name the clock back (伦敦时间, never Europe/London), and that name reads back too."""
     commission = _commission(api)
     path = f"/commission/events/{world.event_id}/programme"
     form = {
@@ -923,15 +924,26 @@ def test_the_venues_zone_may_be_named_by_its_city(world: World, api: ApiClient) 
         ("北京时间", "Asia/Shanghai", "2037-11-05T01:00:00Z"),
         (" Hong  Kong ", "Asia/Hong_Kong", "2037-11-05T01:00:00Z"),
         ("伦敦", "Europe/London", "2037-11-05T09:00:00Z"),
+        ("伦敦时间", "Europe/London", "2037-11-05T09:00:00Z"),
+        ("london TIME", "Europe/London", "2037-11-05T09:00:00Z"),
+        ("新加坡时间", "Asia/Singapore", "2037-11-05T01:00:00Z"),
     ):
         saved = commission.post(path, {**form, "time_zone": typed})
         assert saved.status_code == 303, saved.text
         read = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin)
         assert read.json()["time_zone"] == zone
         assert read.json()["slots"][0]["starts_at"] == utc_start
-        # The form opened again names the zone as the officer would: 伦敦, not Europe/London.
-        shown = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港", "Europe/London": "伦敦"}
+        # The form opened again names the clock as the officer would, not Europe/London.
+        shown = {
+            "Asia/Shanghai": "北京时间",
+            "Asia/Hong_Kong": "香港时间",
+            "Europe/London": "伦敦时间",
+            "Asia/Singapore": "新加坡时间",
+        }
         assert f'name="time_zone" value="{shown[zone]}"' in commission.get(path).text
+        availability_page = f"/investor/events/{world.event_id}/availability"
+        availability = world.investor_browser.get(availability_page).text
+        assert f"活动当地时间（{shown[zone]}）" in availability, availability
 
 
 def test_the_commission_moves_one_meeting_on_the_schedule_page(

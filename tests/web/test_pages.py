@@ -333,16 +333,22 @@ def test_every_page_has_an_icon_and_says_which_clock_its_times_are_on(
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
 
-    monkeypatch.setenv("MATCHMAKER_DISPLAY_TIME_ZONE", "Asia/Tokyo")  # no summer time
-    get_settings.cache_clear()
-    try:
-        english = Browser(api.client, accept_language="en").get("/sign-in")
-    finally:
-        monkeypatch.delenv("MATCHMAKER_DISPLAY_TIME_ZONE")
+    # Zones without summer time. A clock people name is named; another keeps its exact name.
+    for zone, named in (("Asia/Tokyo", "Tokyo time"), ("Asia/Kolkata", "Asia/Kolkata")):
+        monkeypatch.setenv("MATCHMAKER_DISPLAY_TIME_ZONE", zone)
         get_settings.cache_clear()
-    assert "Times are Asia/Tokyo (UTC+09:00); conference schedules are in the venue" in (
-        english.text
-    )
+        try:
+            english = Browser(api.client, accept_language="en").get("/sign-in")
+            chinese = Browser(api.client).get("/sign-in")
+        finally:
+            monkeypatch.delenv("MATCHMAKER_DISPLAY_TIME_ZONE")
+            get_settings.cache_clear()
+        offset = "UTC+09:00" if zone == "Asia/Tokyo" else "UTC+05:30"
+        assert f"Times are {named} ({offset}); conference schedules are in the venue" in (
+            english.text
+        )
+        named_in_chinese = "东京时间" if zone == "Asia/Tokyo" else zone
+        assert f"页面时间均为{named_in_chinese}（{offset}）" in chinese.text
 
 
 def test_opening_the_address_a_form_posts_to_is_a_page_too(api: ApiClient) -> None:

@@ -48,8 +48,9 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
-from service.i18n.languages import current_language
+from service.i18n.languages import SUPPORTED_LANGUAGES
 from service.i18n.reasons import N_
+from service.i18n.zones import ZONE_NAMES, zone_name
 from service.investors import service as investors
 from service.outcomes import service as outcomes
 from service.outcomes.pairs import live_deals
@@ -298,10 +299,10 @@ def _explained(state: FormState) -> FormState:
     return state
 
 
-# A venue's zone as an officer names it: the city or what the clock is called, in Chinese or
-# English (letter case aside), for the venues a Shanghai commission meets investors at.
-ZONE_NAMES = {
-    "Asia/Shanghai": ("北京时间", "北京", "上海", "中国", "beijing", "shanghai", "china"),
+# What an officer may type for a venue's zone besides the clock's name in either language
+# (zone_name): the city or the country, in Chinese or English (letter case aside).
+ZONE_ALIASES = {
+    "Asia/Shanghai": ("北京", "上海", "中国", "beijing", "shanghai", "china"),
     "Asia/Hong_Kong": ("香港", "hong kong", "hongkong"),
     "Asia/Singapore": ("新加坡", "singapore"),
     "Asia/Tokyo": ("东京", "日本", "tokyo", "japan"),
@@ -311,20 +312,26 @@ ZONE_NAMES = {
     "America/New_York": ("纽约", "new york"),
     "America/Los_Angeles": ("旧金山", "洛杉矶", "硅谷", "san francisco", "los angeles"),
 }
-_ZONE_BY_NAME = {name: zone for zone, names in ZONE_NAMES.items() for name in names}
+
+
+def _zone_by_name() -> dict[str, str]:
+    names = {alias: zone for zone, aliases in ZONE_ALIASES.items() for alias in aliases}
+    for zone in ZONE_NAMES:
+        for language in SUPPORTED_LANGUAGES:
+            names[zone_name(zone, language).casefold()] = zone
+    return names
 
 
 def zone_shown(zone: str) -> str:
-    """The venue's zone as a Chinese reader names it (北京时间, 香港); the zone's own name for
-    others, and for a zone the list does not name."""
-    names = ZONE_NAMES.get(zone)
-    return names[0] if names and current_language() == "zh" else zone
+    """The venue's zone as the reader names its clock (北京时间, 香港时间, London time); the
+    zone's own name for a zone the list does not name. zone_typed reads it back."""
+    return zone_name(zone)
 
 
 def zone_typed(typed: str) -> str:
-    """The IANA zone an officer means: a known city or clock name, else what was typed (the
-    schema judges it)."""
-    return _ZONE_BY_NAME.get(" ".join(typed.split()).casefold(), typed)
+    """The IANA zone an officer means: a known clock, city or country name, else what was
+    typed (the schema judges it)."""
+    return _zone_by_name().get(" ".join(typed.split()).casefold(), typed)
 
 
 # Where the schema's fields stand on the form.
