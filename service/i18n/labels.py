@@ -18,7 +18,7 @@ _LABELS: dict[str, str] = {
     RequestStatus.WITHDRAWN: N_("Withdrawn"),
     FeedbackAction.INTERESTED: N_("Interested"),
     FeedbackAction.PASS: N_("Pass"),
-    FeedbackAction.MEETING: N_("Meeting"),
+    FeedbackAction.MEETING: N_("Met"),
     FeedbackAction.COMMITTED: N_("Committed"),
     PassReason.SECTOR: N_("Not our sector"),
     PassReason.TICKET: N_("Ticket size"),

@@ -72,12 +72,15 @@ SENTENCES: dict[tuple[str, str], tuple[str, str]] = {
         N_("Ticket: {amount} is within {investor}'s range of {low} to {high}"),
     ),
     ("ticket", "above"): (
-        N_("Ticket: {amount} is {ratio}× above your maximum of {high}"),
-        N_("Ticket: {amount} is {ratio}× above {investor}'s maximum of {high}"),
+        N_("Ticket: {amount} is {ratio} times your maximum of {high}"),
+        N_("Ticket: {amount} is {ratio} times {investor}'s maximum of {high}"),
     ),
     ("ticket", "below"): (
-        N_("Ticket: {amount} is {ratio}× below your minimum of {low}"),
-        N_("Ticket: {amount} is {ratio}× below {investor}'s minimum of {low}"),
+        N_("Ticket: {amount} is under your minimum of {low}, which is {ratio} times as much"),
+        N_(
+            "Ticket: {amount} is under {investor}'s minimum of {low}, which is {ratio} times "
+            "as much"
+        ),
     ),
     ("ticket", "no_rate"): (
         N_("Ticket: {amount} cannot be compared with your range: no exchange rate for it"),

@@ -121,6 +121,12 @@ class ReferenceData:
         rank = {stage.code: index for index, stage in enumerate(self.stages)}
         return sorted(codes, key=lambda code: (rank.get(code, len(rank)), code))
 
+    def in_listed_order(self, kind: CodeKind, codes: list[str]) -> list[str]:
+        """Codes in the order the reference data lists them (the taxonomy's order: a sector
+        beside its parent, stages along the funding chain); unknown codes last."""
+        rank = {code: index for index, code in enumerate(self._by_code[kind])}
+        return sorted(codes, key=lambda code: (rank.get(code, len(rank)), code))
+
     def related_sectors(self, code: str) -> set[str]:
         """The code itself, its ancestors and its descendants: every code that overlaps it."""
         related = {c for c in self.sector_codes if c == code or c.startswith(code + ".")}

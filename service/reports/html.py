@@ -140,7 +140,7 @@ def funnel_chart(funnel: Funnel, language: Language) -> Markup:
     steps = (
         (_("Matched", language), funnel.matched, "neutral"),
         (_("Interested", language), funnel.interested, "neutral"),
-        (_("Meeting", language), funnel.meeting, "neutral"),
+        (_("Met", language), funnel.meeting, "neutral"),
         (_("Committed", language), funnel.committed, "good"),
     )
     bars = [

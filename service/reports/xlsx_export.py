@@ -321,7 +321,7 @@ def _funnel(document: ReportDocument, words: Wording) -> Table:
     for label, count in (
         (_("Matched"), funnel.matched),
         (_("Interested"), funnel.interested),
-        (_("Meeting"), funnel.meeting),
+        (_("Met"), funnel.meeting),
         (_("Committed"), funnel.committed),
     ):
         table.rows.append([label, count, format_share(count, funnel.matched)])

@@ -48,7 +48,10 @@ _MESSAGES = {
         "another day, or change the programme's hours first."
     ),
     "passwords_differ": N_("The two passwords differ."),
-    "amount": N_("Write an amount such as 3.5 billion, 50 million, 30亿, 5000万 or 3,000,000,000."),
+    "amount": N_(
+        "Write an amount such as 3.5 billion, 50 million or 3,000,000,000 (Chinese units "
+        "such as 30亿 or 5000万 work too)."
+    ),
     # Money keeps 17 digits, two after the point (what SQLite stores exactly).
     "decimal_max_digits": N_("This amount is too large: at most 999,999,999,999,999.99."),
     "decimal_whole_digits": N_("This amount is too large: at most 999,999,999,999,999.99."),

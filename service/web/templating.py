@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,12 @@ def code_name(code: str | None, kind: CodeKind) -> str:
     if code is None:
         return ""
     return get_reference_data().name_of(kind, code, current_language())
+
+
+def in_listed_order(codes: Iterable[str], kind: CodeKind) -> list[str]:
+    """Codes as the taxonomy lists them: stages along the funding chain, a sector beside its
+    parent (the database keeps them by code, which reads as alphabetical)."""
+    return get_reference_data().in_listed_order(kind, list(codes))
 
 
 def money(amount: Decimal | None, currency: str) -> str:
@@ -106,6 +113,7 @@ def environment() -> Environment:
         newstyle=True,
     )
     env.filters["code_name"] = code_name
+    env.filters["in_listed_order"] = in_listed_order
     env.filters["money"] = money
     env.filters["local_time"] = local_time
     env.filters["model_name"] = model_name

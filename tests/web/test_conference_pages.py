@@ -1188,3 +1188,29 @@ def test_both_sides_are_told_when_they_share_no_free_slot(world: World, api: Api
         ).raise_for_status()
     assert said in world.startup_browser.get("/startup/meetings").text
     assert said in world.investor_browser.get("/investor/meetings").text
+
+
+def test_before_the_schedule_an_agenda_counts_the_meetings_waiting_and_offers_no_calendar(
+    world: World, api: ApiClient
+) -> None:
+    """The walk read "add the meetings to your calendar with the .ics file" on an agenda
+    with no file to add: the line waits for a schedule, and the page says how many confirmed
+    meetings wait for their time. A meeting page names the side that asked as 您 to itself."""
+    before = world.investor_browser.get("/investor/agenda").text
+    assert ".ics" not in before
+    _confirmed(world, world.investor, world.mandate)
+    waiting = world.investor_browser.get("/investor/agenda").text
+    assert "1 场已确认的会面正等待商务委安排时间和桌位" in waiting, waiting
+    assert "打印本页" not in waiting.split("<section")[0]
+    assert "商务委尚未排定会面时间" not in waiting
+
+    mine = world.investor_browser.get("/investor/meetings").text
+    assert "<dt>发起方</dt><dd>您</dd>" in mine, mine
+    theirs = world.startup_browser.get("/startup/meetings").text
+    assert "<dt>发起方</dt><dd>投资方</dd>" in theirs, theirs
+
+    commission = _commission(api)
+    path = f"/commission/events/{world.event_id}/schedule"
+    commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    scheduled = world.investor_browser.get("/investor/agenda").text
+    assert ".ics" in scheduled.split("<section")[0]
