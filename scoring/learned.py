@@ -28,6 +28,10 @@ REGULARIZATION = 0.1
 """Inverse L2 strength of the logistic regression."""
 TRAINING_WINDOW_DAYS = 365
 """Deals in this window before the training date are the outcomes; older ones the history."""
+SCALE_KNOTS = 101
+"""Quantiles the fit scale is read at (every percentile)."""
+SCALE_STEP = 1e-6
+"""The least rise between two knots of the fit scale, so that it stays strictly increasing."""
 NEGATIVES_PER_POSITIVE = 20
 """Pairs without a deal sampled per deal: half its round with other investors, half its
 investor with other rounds."""
@@ -70,6 +74,9 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
     coefficients_ : ndarray
         One weight per feature and per pairwise product.
     intercept_ : float
+    scale_ : tuple of two ndarrays, or None
+        Knots of the increasing map from the learned probability to the fit scale people and
+        thresholds read (``fit_scale``); None: scores are the probabilities themselves.
     """
 
     def __init__(
@@ -117,6 +124,41 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         ).fit(rows, labels, sample_weight=weights)
         self.coefficients_ = model.coef_.ravel().astype(np.float64)
         self.intercept_ = float(model.intercept_[0])
+        self.scale_: tuple[FloatArray, FloatArray] | None = None
+        return self
+
+    def fit_scale(self, probabilities: FloatArray, fits: FloatArray) -> LearnedRanker:
+        """Put scores on the scale of ``fits`` by their quantiles: the score of a pair whose
+        probability is at quantile q of ``probabilities`` is quantile q of ``fits``.
+
+        A learned probability of acting is not a fit: trained on few answers it may sit far
+        below the formula's 0 to 1, and a report's "at least 0.6" would then count nothing.
+        Given the probabilities of the pairs people are shown (each mandate's first matches
+        under this model) and the formula's fits of its own first matches, a score says as
+        much as a fit does: as many pages' pairs clear a threshold under either. The map is
+        strictly increasing and runs from (0, 0) to (1, 1), so it never reorders two pairs.
+        Without a sample of each it leaves the probabilities as they are.
+        """
+        check_is_fitted(self, "coefficients_")
+        probabilities = np.asarray(probabilities, dtype=np.float64)
+        fits = np.asarray(fits, dtype=np.float64)
+        if probabilities.size == 0 or fits.size == 0:
+            self.scale_ = None
+            return self
+        levels = np.linspace(0.0, 1.0, SCALE_KNOTS)
+        raw = np.quantile(probabilities, levels)
+        scaled = np.clip(np.quantile(fits, levels), 0.0, 1.0)
+        # Equal probabilities are one knot (the highest fit among them); then both ends.
+        raw, first = np.unique(raw, return_index=True)
+        last = np.r_[first[1:] - 1, levels.size - 1]
+        scaled = scaled[last]
+        keep = (raw > 0.0) & (raw < 1.0)
+        raw = np.r_[0.0, raw[keep], 1.0]
+        scaled = np.r_[0.0, scaled[keep], 1.0]
+        # Strictly increasing: a flat stretch would tie pairs the model tells apart.
+        steps = np.maximum(np.diff(scaled), SCALE_STEP)
+        scaled = np.r_[0.0, np.cumsum(steps)]
+        self.scale_ = (raw, scaled / scaled[-1])
         return self
 
     @property
@@ -125,7 +167,8 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         return any(name in HISTORY_FEATURES for name in self.feature_names)
 
     def predict_scores(self, features: FloatArray) -> FloatArray:
-        """Probability of a positive outcome for each row, in [0, 1]."""
+        """Probability of a positive outcome for each row, in [0, 1]; on the fit scale when
+        ``fit_scale`` set one."""
         check_is_fitted(self, "coefficients_")
         features = np.asarray(features, dtype=np.float64)
         width = features.shape[1]
@@ -136,18 +179,25 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         weights[np.triu_indices(width, k=1)] = pairwise
         logits = features @ linear + np.einsum("ij,ij->i", features @ weights, features)
         scores: FloatArray = 1.0 / (1.0 + np.exp(-(logits + self.intercept_)))
+        scale = getattr(self, "scale_", None)
+        if scale is not None:
+            scores = np.interp(scores, scale[0], scale[1])
         return scores
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted model as JSON-safe data."""
         check_is_fitted(self, "coefficients_")
-        return {
+        stored: dict[str, Any] = {
             "kind": "logistic-interactions-v1",
             "feature_names": list(self.feature_names),
             "regularization": self.regularization,
             "coefficients": self.coefficients_.tolist(),
             "intercept": self.intercept_,
         }
+        scale = getattr(self, "scale_", None)
+        if scale is not None:
+            stored["scale"] = {"probability": scale[0].tolist(), "fit": scale[1].tolist()}
+        return stored
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LearnedRanker:
@@ -162,4 +212,14 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
             raise ValueError("coefficients do not match the feature names")
         ranker.coefficients_ = coefficients
         ranker.intercept_ = float(data["intercept"])
+        ranker.scale_ = None
+        # Models trained before scores were put on the fit scale have none: probabilities.
+        if "scale" in data:
+            raw = np.asarray(data["scale"]["probability"], dtype=np.float64)
+            fit = np.asarray(data["scale"]["fit"], dtype=np.float64)
+            if raw.shape != fit.shape or raw.size < 2 or (np.diff(raw) <= 0).any():
+                raise ValueError("the score scale is not an increasing map")
+            if (np.diff(fit) <= 0).any():
+                raise ValueError("the score scale is not an increasing map")
+            ranker.scale_ = (raw, fit)
         return ranker

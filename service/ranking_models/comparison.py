@@ -37,8 +37,9 @@ MOVED_SHOWN = 20
 SelectedSegments = list[tuple[Segment, npt.NDArray[np.bool_]]]
 REPORT_MIN_SCORE = 0.6
 """A report's default ``min_score`` (``ReportCreate``; a test keeps the two equal): how many
-requests clear it under each model says what activating does to the reports, whose scores
-are each model's own."""
+requests clear it under each model says what activating does to the reports. A model
+trained here has its scores put on the formula's scale (``LearnedRanker.fit_scale``), so the
+two counts differ by what it ranks differently; one stored before that may count far fewer."""
 
 
 class ClearingRequests(TypedDict):
@@ -188,6 +189,30 @@ def compare_models(
             "candidate": len(clearing_candidate),
         },
     }
+
+
+def scale_samples(
+    *, session: Session, index: MatchIndex, candidate: LearnedRanker
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The scores of each mandate's first ``DEPTH`` requests under ``candidate`` (as it
+    scores before ``fit_scale``), and the formula's fits of each mandate's first ``DEPTH``
+    under the default weights: the pairs people are shown and reports count, under each."""
+    state = index.current(session)
+    scorer = state.scorer
+    roster = mandate_roster(session, index, state)
+    segments = selected_segments(state, RequestSelection())
+    histories: list[InvestorHistory | None] = (
+        list(investor_histories(session, [r.id for r in roster.records]))
+        if candidate.uses_history and roster.records
+        else [None] * len(roster.records)
+    )
+    learned: list[float] = []
+    formula: list[float] = []
+    for features, history in zip(roster.features, histories, strict=True):
+        mandate = (features, history)
+        learned.extend(r.score for r in _rank(index, scorer, mandate, segments, candidate, DEPTH))
+        formula.extend(r.score for r in _rank(index, scorer, mandate, segments, None, DEPTH))
+    return np.asarray(learned, dtype=np.float64), np.asarray(formula, dtype=np.float64)
 
 
 def _clearing(page: Sequence[RankedRequest]) -> list[str]:

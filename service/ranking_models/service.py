@@ -30,7 +30,7 @@ from service.http.problems import Conflict, NotFound
 from service.ranking.index import MatchIndex
 from service.ranking.serving import DEFAULT_MODEL_VERSION, serving_ranker
 from service.ranking.training_pairs import labelled_pairs
-from service.ranking_models.comparison import compare_models
+from service.ranking_models.comparison import compare_models, scale_samples
 
 MIN_TRAINING_PAIRS = 30
 SIGN_TOLERANCE = 0.05
@@ -205,6 +205,8 @@ def train(
         sample_weight=weights,
         targets=pairs.graded_targets[~test],
     )
+    # Its scores on the scale of the formula's fits, which thresholds and people read.
+    candidate.fit_scale(*scale_samples(session=session, index=index, candidate=candidate))
     serving_model = active_model(session)
     serving_learned = (
         None if serving_model is None else LearnedRanker.from_dict(serving_model.parameters)

@@ -209,3 +209,26 @@ def test_only_the_commission_trains_and_activates(api: ApiClient) -> None:
     assert api.client.post("/v1/ranking-models/train").status_code == 401
     missing = "/v1/ranking-models/00000000-0000-0000-0000-000000000000/activate"
     assert api.client.post(missing, headers=api.admin).status_code == 404
+
+
+def test_a_report_under_a_trained_version_still_counts_good_matches(api: ApiClient) -> None:
+    """A learned probability of acting is not a fit: trained on a few hundred answers its
+    scores sat far below 0.6, and a report made once it served counted no investor at the
+    reports' default score. Its scores are put on the formula's scale when it is trained,
+    so the report counts as many requests with a good match as under the default weights."""
+    investor, profile_id = contrarian_world(api, likes_the_mandate=False)
+    before = api.client.post("/v1/reports", json={}, headers=api.admin).json()
+    trained = api.client.post("/v1/ranking-models/train", headers=api.admin).json()["model"]
+    assert set(trained["parameters"]["scale"]) == {"probability", "fit"}
+    api.client.post(f"/v1/ranking-models/{trained['id']}/activate", headers=api.admin)
+    after = api.client.post("/v1/reports", json={}, headers=api.admin).json()
+
+    def good(report: dict[str, Any]) -> int:
+        return sum(1 for r in report["requests"] if r["investors_above_min_score"] > 0)
+
+    assert good(before) > 0
+    assert good(after) == good(before)
+    # The version ranks the contrarians' favourites first, on the same 0-to-1 scale.
+    scores = [m["score"] for m in _serving(api, investor, profile_id)["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= score <= 1.0 for score in scores)
