@@ -22,6 +22,7 @@ from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
 from service.deals.service import investor_histories
 from service.feedback.service import passed_by_profile
+from service.ranking.compliance import foreign_mask, open_to_foreign
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import mandate_roster
 from service.ranking.records import request_record
@@ -117,16 +118,22 @@ def compare_models(
     clearing_serving: set[str] = set()
     clearing_candidate: set[str] = set()
     passed = passed_by_profile(session=session)
+    # A foreign mandate's matches never hold what its negative list closes: nor does the
+    # comparison (the walk found a pair "moving" that its investor can never see).
+    foreign = foreign_mask(session, roster.records) if roster.records else np.zeros(0, bool)
+    open_segments = open_to_foreign(scorer, segments)
     for position, (record, features, history) in enumerate(
         zip(roster.records, roster.features, histories, strict=True)
     ):
+        mandate_segments = open_segments if foreign[position] else segments
         # A report ranks every pair; a mandate's matches leave out what it passed on, and so
         # do its overlap and its moved pairs. Ranking as many more as it passed on gives both
         # from one ranking per model (ties are broken by id, so the order is the same).
         left_out = passed.get(record.id, frozenset())
         depth = DEPTH + len(left_out)
-        serving_page = _rank(index, scorer, (features, history), segments, serving.learned, depth)
-        candidate_page = _rank(index, scorer, (features, history), segments, candidate, depth)
+        mandate = (features, history)
+        serving_page = _rank(index, scorer, mandate, mandate_segments, serving.learned, depth)
+        candidate_page = _rank(index, scorer, mandate, mandate_segments, candidate, depth)
         clearing_serving.update(_clearing(serving_page[:DEPTH]))
         clearing_candidate.update(_clearing(candidate_page[:DEPTH]))
         before = _ranked(_without(serving_page, left_out))
@@ -206,12 +213,15 @@ def scale_samples(
         if candidate.uses_history and roster.records
         else [None] * len(roster.records)
     )
+    foreign = foreign_mask(session, roster.records) if roster.records else np.zeros(0, bool)
+    open_segments = open_to_foreign(scorer, segments)
     learned: list[float] = []
     formula: list[float] = []
-    for features, history in zip(roster.features, histories, strict=True):
+    for position, (features, history) in enumerate(zip(roster.features, histories, strict=True)):
         mandate = (features, history)
-        learned.extend(r.score for r in _rank(index, scorer, mandate, segments, candidate, DEPTH))
-        formula.extend(r.score for r in _rank(index, scorer, mandate, segments, None, DEPTH))
+        shown = open_segments if foreign[position] else segments
+        learned.extend(r.score for r in _rank(index, scorer, mandate, shown, candidate, DEPTH))
+        formula.extend(r.score for r in _rank(index, scorer, mandate, shown, None, DEPTH))
     return np.asarray(learned, dtype=np.float64), np.asarray(formula, dtype=np.float64)
 
 

@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Account, InvestorProfile, ModelStatus, RankingModel
+from models import Account, Deal, Feedback, InvestorProfile, ModelStatus, RankingModel
 from models.types import utc_now
 from scoring.account_balance import (
     bounded_weights,
@@ -50,6 +50,31 @@ class TooLittleToLearn(Conflict):
             "out; the serving model stays."
         )
         self.pairs, self.accounts = pairs, accounts
+
+
+@dataclass(frozen=True, slots=True)
+class LearningMaterial:
+    """What training would learn from now, as an officer counts it: investors' answers, the
+    accounts that gave them, and recorded deals (training adds the matches shown and sampled
+    non-deals, so its count of labelled pairs is larger)."""
+
+    answers: int
+    answering_accounts: int
+    deals: int
+
+
+def learning_material(session: Session) -> LearningMaterial:
+    answers = session.scalar(select(func.count()).select_from(Feedback)) or 0
+    accounts = (
+        session.scalar(
+            select(func.count(func.distinct(InvestorProfile.owner_account_id))).where(
+                InvestorProfile.id.in_(select(Feedback.investor_profile_id))
+            )
+        )
+        or 0
+    )
+    deals = session.scalar(select(func.count()).select_from(Deal)) or 0
+    return LearningMaterial(answers=answers, answering_accounts=accounts, deals=deals)
 
 
 def version_label(model: RankingModel | None) -> str:

@@ -232,3 +232,45 @@ def test_a_report_under_a_trained_version_still_counts_good_matches(api: ApiClie
     scores = [m["score"] for m in _serving(api, investor, profile_id)["items"]]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= score <= 1.0 for score in scores)
+
+
+def test_the_comparison_counts_and_moves_only_pairs_an_investor_can_see(api: ApiClient) -> None:
+    """A foreign mandate never sees what its negative list closes (a video platform, for
+    one): the comparison ranked it anyway, listed such a pair as "moving", and counted the
+    request among those with a good match where a report counts it as blocked."""
+    contrarian_world(api, likes_the_mandate=False)
+    owner = api.create_account("investor", "Foreign fund")
+    foreign = api.create_investor(
+        owner,
+        name="Blackstone",
+        origin="foreign",
+        sectors=["digital_economy"],
+        stages=["growth"],
+        ticket_min="100000000",
+        ticket_max="3000000000",
+        regions=[],
+        thesis="",
+    )
+    startup = api.create_account("startup")
+    video = api.create_request(
+        startup,
+        company="Bilibili",
+        title="Bilibili round",
+        summary="",
+        sectors=["digital_economy.platforms"],
+        stage="growth",
+        amount="1000000000",
+        region="yangpu",
+    )
+    api.publish(video["id"])
+    report = api.client.post("/v1/reports", json={}, headers=api.admin).json()
+    good = sum(1 for r in report["requests"] if r["investors_above_min_score"] > 0)
+    trained = api.client.post("/v1/ranking-models/train", headers=api.admin).json()["model"]
+    comparison = api.client.get(
+        f"/v1/ranking-models/{trained['id']}/comparison", headers=api.admin
+    ).json()
+    assert comparison["clearing_serving"] == good
+    assert not any(
+        pair["investor_profile_id"] == foreign["id"] and pair["financing_request_id"] == video["id"]
+        for pair in comparison["moved"]
+    )

@@ -7,7 +7,9 @@ import re
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 
+from models import RankingModel
 from service.ranking_models.comparison import REPORT_MIN_SCORE
 from service.ranking_models.schemas import InvestorOverlapOut
 from service.reports.schemas import ReportCreate
@@ -42,21 +44,28 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     empty = browser.get("/commission/ranking-models")
     assert "尚未训练任何版本" in empty.text
     refused = browser.post("/commission/ranking-models/train", {})
-    assert refused.headers["location"] == (
-        "/commission/ranking-models?problem=too_little&pairs=0&accounts=0"
-    )
+    assert refused.headers["location"] == "/commission/ranking-models?problem=too_little"
     told = _follow(browser, refused.headers["location"])
     assert "可供学习的反馈和投资记录太少" in told
-    assert "目前已有 0 条标注配对，来自 0 个账户。" in told
+    # What there is to learn from is counted on every visit (a count carried in the address
+    # stayed 0 after answers came in), with where it comes from.
+    assert "目前可供学习：投资方的答复 0 条（来自 0 个账户），已记录的投资 0 笔。" in told
+    assert "学习样本来自：投资方在匹配项目页面上的答复" in told
     assert api.client.get("/v1/ranking-models", headers=api.admin).json()["items"] == []
 
     contrarian_world(api, likes_the_mandate=False)
+    counted = _follow(browser, refused.headers["location"])
+    assert re.search(r"目前可供学习：投资方的答复 [1-9]\d* 条（来自 [2-9] 个账户）", counted), (
+        counted
+    )
     trained = browser.post("/commission/ranking-models/train", {})
     assert trained.status_code == 303
     page = browser.get(trained.headers["location"])
     assert page.status_code == 200
     assert "<h1>学习版本1 · 候选</h1>" in page.text
-    assert "<dt>在留出账户上更好</dt><dd>是</dd>" in page.text
+    assert "<dt>在检验账户上更好</dt><dd>是</dd>" in page.text
+    # The officer reads, beside the button, that no account was flagged.
+    assert "没有账户的答复量异常" in page.text.split("启用此版本</button>")[0]
     assert "权重符号发生变化" in page.text  # contrarians count the fit against a pair
     # Each feature by its name in the reader's language, never its code.
     flipped = re.search(r"权重符号发生变化[^<]*", page.text)
@@ -70,10 +79,14 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
 
     assert "启用前请注意" in page.text
     assert 'name="confirm"' in page.text
-    assert "<dt>默认权重的 ROC AUC</dt>" in page.text  # the model it was measured against
+    assert "<dt>默认权重的排序准确率</dt>" in page.text  # the model it was measured against
     # The figure is explained in words an officer reads, not only named.
     assert "0.5 相当于随机，1 表示总是排对" in page.text
-    assert "留出账户不参与训练" in browser.get("/commission/ranking-models").text
+    assert "检验账户不参与训练" in page.text
+    assert "ROC AUC" not in page.text.replace("专业上称 ROC AUC", "")  # named once, explained
+    assert (
+        "训练从投资方的答复和已记录的投资中学习" in browser.get("/commission/ranking-models").text
+    )
 
     model_id = trained.headers["location"].rsplit("/", 1)[1]
     compared_json = api.client.get(
@@ -99,7 +112,10 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert _serving_version(api) == "learned-v1"
     compared = browser.post(f"/commission/ranking-models/{model_id}/compare", {})
     assert "已与当前模型重新对比" in _follow(browser, compared.headers["location"])
-    assert "对比对象：学习版本1" in browser.get(f"/commission/ranking-models/{model_id}").text
+    serving_page = browser.get(f"/commission/ranking-models/{model_id}").text
+    assert "对比对象：学习版本1" in serving_page
+    # The way back is on the serving version's own page too.
+    assert 'action="/commission/ranking-models/default"' in serving_page
 
     serving_learned = browser.get("/commission/ranking-models").text
     # Going back to the default weights asks first, and is offered only when they do not serve.
@@ -204,3 +220,28 @@ def test_only_mandates_whose_top_ten_changes_are_listed_least_overlap_first() ->
     assert [i.name for i in listed] == ["none", "half", "most"]
     many = changing_most([overlap(f"m{n:02d}", 0.5) for n in range(30)])
     assert len(many) == 20
+
+
+def test_a_version_judged_on_few_held_out_pairs_says_so(
+    api: ApiClient, db_session: Session
+) -> None:
+    """The walk trained on a demo's first answers: 6 held-out pairs scored 1.000 against
+    1.000 and the page said "better: no". Equal figures read as level, and too few pairs
+    are named as too few to tell the versions apart."""
+    contrarian_world(api, likes_the_mandate=False)
+    model_id = api.client.post("/v1/ranking-models/train", headers=api.admin).json()["model"]["id"]
+    browser = _signed_in(api, "commission")
+    assert "检验样本只有" not in browser.get(f"/commission/ranking-models/{model_id}").text
+    model = db_session.get(RankingModel, model_id)
+    assert model is not None
+    model.metrics = {
+        **model.metrics,
+        "held_out_pairs": 6,
+        "held_out_auc": 1.0,
+        "serving_held_out_auc": 1.0,
+        "better_on_held_out": False,
+    }
+    db_session.commit()
+    page = browser.get(f"/commission/ranking-models/{model_id}").text
+    assert "检验样本只有 6 条，太少" in page
+    assert "<dt>在检验账户上更好</dt><dd>持平：两者对检验样本排得一样好</dd>" in page

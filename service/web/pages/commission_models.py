@@ -55,14 +55,6 @@ def _notice(request: Request) -> str | None:
     return translate(NOTICES[done]) if done in NOTICES else None
 
 
-def _counts(request: Request, *names: str) -> dict[str, int] | None:
-    """The whole numbers ``names`` of the query, or None unless every one is there."""
-    values = [request.query_params.get(name, "") for name in names]
-    if not all(value.isdecimal() for value in values):
-        return None
-    return {name: int(value) for name, value in zip(names, values, strict=True)}
-
-
 def model_in_path(
     model_id: str, request: Request, session: SessionDep, visitor: CommissionVisitor
 ) -> RankingModel:
@@ -82,7 +74,9 @@ def model_list(request: Request, session: SessionDep, visitor: CommissionVisitor
         "versions": models.list_all(session=session),
         "serving": models.version_label(models.active_model(session)),
         "error": request.query_params.get("problem") == "too_little",
-        "had": _counts(request, "pairs", "accounts"),
+        # Counted now, not carried in the address: a reload after answers came in shows them.
+        "material": models.learning_material(session),
+        "min_pairs": models.MIN_TRAINING_PAIRS,
         "notice": _notice(request),
     }
     return render(request, visitor, "commission/ranking_models.html", context)
@@ -102,9 +96,8 @@ async def train_candidate(
         model, _ = await run_in_threadpool(
             models.train, session=session, principal=visitor, index=index, settings=get_settings()
         )
-    except models.TooLittleToLearn as refused:
-        counts = f"pairs={refused.pairs}&accounts={refused.accounts}"
-        return redirect(request, f"/commission/ranking-models?problem=too_little&{counts}")
+    except models.TooLittleToLearn:
+        return redirect(request, "/commission/ranking-models?problem=too_little")
     return redirect(request, f"/commission/ranking-models/{model.id}")
 
 
@@ -188,6 +181,8 @@ def _detail_page(
         "warnings": warnings_of(comparison),
         "form": form,
         "least_overlap": changing_most(comparison.investors),
+        # Fewer held-out pairs than training needs tell two versions apart by chance.
+        "few_pairs": models.MIN_TRAINING_PAIRS,
         "online": impressions.online_summary(
             session=session, model_version=models.version_label(model)
         ),
