@@ -25,6 +25,7 @@ from service.reports.document import (
     OutcomeFigure,
     OutcomeFigures,
     ReportDocument,
+    RequestMatches,
     UnmatchedRequest,
 )
 from service.reports.findings import UncoveredRequest, find
@@ -267,6 +268,33 @@ def _sections(
         yield from _outcome_sections(report.outcomes, words)
     if report.exposure is not None:
         yield from _exposure_sections(report.exposure, words)
+        yield (
+            f"Investors who saw each request in their first {report.exposure.top} matches "
+            "(least seen first)",
+            (
+                "financing_request_id",
+                "company",
+                "title",
+                "seen_by_investors",
+                "investors_above_min_score",
+            ),
+            [
+                [
+                    r.financing_request_id,
+                    r.company,
+                    r.title,
+                    r.seen_by_investors,
+                    r.investors_above_min_score,
+                ]
+                for r in least_seen_first(report.requests)
+            ],
+        )
+
+
+def least_seen_first(requests: Sequence[RequestMatches]) -> list[RequestMatches]:
+    """The requests by how many investors saw them, fewest first (the outreach order); equal
+    counts keep the report's order."""
+    return sorted(requests, key=lambda request: request.seen_by_investors)
 
 
 def _exposure_sections(

@@ -27,6 +27,7 @@ from service.i18n.amounts import compact_amount, readable_amount
 from service.i18n.catalogs import translate as _
 from service.i18n.catalogs import translate_plural as ngettext
 from service.i18n.languages import current_language
+from service.i18n.model_names import is_learned, model_name
 from service.i18n.reasons import Reader, render_reason
 from service.reference_data.catalog import CodeKind, Language, get_reference_data
 from service.reports.compute import default_title
@@ -166,19 +167,34 @@ class Wording:
         return _("Match report: %(scope)s", self.language) % {"scope": described}
 
     def model(self, document: ReportDocument) -> str:
-        """Which model ranked, and its weights by name: 版本 default-v1；权重 行业匹配 0.4、…"""
+        """Which model ranked, as the pages name it, with the default weights by name
+        (默认权重：行业匹配 0.4、…); a learned version's many weights are listed apart
+        (``model_weights``)."""
         model = document.model
-        version = _("version %(version)s", self.language) % {"version": model.version}
-        if not model.weights:
-            return version
-        weights = self.listing(
-            f"{feature_name(name, self.language)} {format_threshold(weight)}"
-            for name, weight in model.weights.items()
-        )
-        return _("version %(version)s; weights %(weights)s", self.language) % {
-            "version": model.version,
+        name = model_name(model.version, self.language)
+        if not model.weights or is_learned(model.version):
+            return name
+        weights = self.model_weights(document)
+        if name == model.version:  # a version the pages have no name for
+            return _("version %(version)s; weights %(weights)s", self.language) % {
+                "version": model.version,
+                "weights": weights,
+            }
+        return _("%(model)s, weights %(weights)s", self.language) % {
+            "model": name,
             "weights": weights,
         }
+
+    def model_label(self, document: ReportDocument) -> str:
+        """The model's name alone: 学习版本 1, 默认权重."""
+        return model_name(document.model.version, self.language)
+
+    def model_weights(self, document: ReportDocument) -> str:
+        """The model's weights by name: 行业匹配 0.4、投资额度匹配 0.3和阶段匹配 0.3."""
+        return self.listing(
+            f"{feature_name(name, self.language)} {format_threshold(weight)}"
+            for name, weight in document.model.weights.items()
+        )
 
     def summary(self, findings: Findings, min_score: float) -> list[Paragraph]:
         """The written summary the report opens with: coverage, the sectors with the largest

@@ -100,6 +100,9 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
             },
         ],
     ]
+    # A learned version's many weights, for the record, apart from its name.
+    if document.model.weights and words.model(document) == words.model_label(document):
+        rows.append([_("The ranking model's weights"), words.model_weights(document)])
     if totals.blocked_pairs is not None:
         rows.append(
             [

@@ -4,7 +4,6 @@ catalogs in the reader's language, with filters for names, amounts and times."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
@@ -20,6 +19,7 @@ from service.i18n.catalogs import translate, translate_plural
 from service.i18n.feature_wording import feature_name
 from service.i18n.labels import label
 from service.i18n.languages import current_language, joined, list_separator
+from service.i18n.model_names import model_name
 from service.i18n.zones import zone_name
 from service.imports.amounts import AmountError, parse_amount
 from service.reference_data.catalog import CodeKind, get_reference_data
@@ -60,22 +60,6 @@ def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
         moment = moment.replace(tzinfo=dt.UTC)
     local = moment.astimezone(ZoneInfo(get_settings().display_time_zone))
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-
-
-_LEARNED_VERSION = re.compile(r"learned-v(\d+)")
-
-
-def model_name(version: str | None) -> str:
-    """A ranking model as the commission reads it: 默认权重, 学习版本 3 (the API's
-    ``default-v1``, ``learned-v3``)."""
-    if version is None:
-        return ""
-    if version == "default-v1":
-        return translate("default weights")
-    learned = _LEARNED_VERSION.fullmatch(version)
-    if learned is not None:
-        return translate("learned version %(number)s") % {"number": learned.group(1)}
-    return version
 
 
 def time_zone_note() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -232,10 +233,17 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     assert "曝光情况" in section
     assert "没有投资方看到的项目" in section
     assert "范围内尚无项目出现在投资方查看过的匹配列表前 20 名中" not in section  # two were seen
-    assert "无人看到的疫苗厂" in section
-    assert "Third" in section
-    assert "First" not in section
-    assert "Second" not in section
+    unseen_table = section.split("<table>", 1)[1].split("</table>", 1)[0]
+    assert "无人看到的疫苗厂" in unseen_table
+    assert "Third" in unseen_table
+    assert "First" not in unseen_table
+    # Then every request with how many investors saw it, the fewest first (the walk found
+    # the count only beside each request's top investors, in the downloads).
+    each = section.split("各项目进入了多少家投资方的前 20 名匹配", 1)[1]
+    seen_rows = re.findall(r"<tr><td>([^<]*)</td><td>[^<]*</td><td>(\d+)</td>", each)
+    assert sorted(seen_rows[2:]) == [("First", "1"), ("Second", "1")]
+    assert sorted(seen_rows[:2]) == [("Third", "0"), ("无人看到的疫苗厂", "0")]
+    assert "Second" not in unseen_table
 
 
 def test_online_metrics_count_each_pair_where_it_was_first_shown(

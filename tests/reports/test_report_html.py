@@ -293,3 +293,23 @@ def test_complete_lists_carry_no_listing_note() -> None:
     report["totals"]["investors"] = len(report["investors"])
 
     assert "Listed:" not in render_report_html(as_document(report), ENGLISH)
+
+
+def test_the_model_is_named_as_the_pages_name_it_with_a_learned_versions_weights_apart() -> None:
+    """The walk read "版本 learned-v1；权重 行业匹配 0.0159318、…" (17 weights) at the head
+    of a report: the head names the model as every page does, and a learned version's many
+    weights are kept for the record at the end."""
+    report = sample_report()
+    report["model"] = {"version": "default-v1", "weights": {"sector": 0.4, "ticket": 0.3}}
+    default = render_report_html(as_document(report))
+    assert "默认权重，各项权重为行业匹配 0.4和投资额度匹配 0.3" in default
+    assert "排序模型的权重" not in default
+
+    report["model"] = {"version": "learned-v2", "weights": {"sector": 0.0159, "ticket": -0.2}}
+    learned = render_report_html(as_document(report))
+    head = learned.split("<dt>模型</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert head == "学习版本2"
+    assert "learned-v2" not in learned
+    appendix = learned.split('id="model-weights"', 1)[1].split("</section>", 1)[0]
+    assert "行业匹配 0.0159" in appendix
+    assert "模型：学习版本2" in learned.split("<footer>", 1)[1]

@@ -97,3 +97,25 @@ def test_amount_hints_in_english_give_english_examples_first(api: ApiClient) -> 
     browser.sign_in(new_person(api, account, signed_in=False))
     form = browser.get("/investor/mandates/new").text
     assert "Write amounts as you say them: 50m or 3.5 billion (Chinese units" in form
+
+
+def test_the_address_people_type_to_sign_in_leads_there(api: ApiClient) -> None:
+    answer = api.client.get("/login", follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (301, "/sign-in")
+
+
+def test_the_report_page_names_its_downloads_by_what_opens_them_and_the_score_range(
+    api: ApiClient,
+) -> None:
+    _, officer = _browser(api, "commission")
+    form = officer.get("/commission/reports").text
+    assert "匹配度从 0 到 1" in form
+    assert 'aria-describedby="min_score-hint"' in form
+    created = officer.post(
+        "/commission/reports", {"event_id": "", "top_k": "5", "min_score": "0.6"}
+    )
+    assert created.status_code == 303, created.text
+    page = officer.get(created.headers["location"]).text
+    for name in ("下载网页版（HTML）", "下载 PDF", "下载 Excel", "下载 CSV（供其他系统导入）"):
+        assert name in page
+    assert "下载 XLSX" not in page

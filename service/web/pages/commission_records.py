@@ -23,6 +23,7 @@ from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.audit_wording import AUDIT_OBJECT_TYPES
 from service.i18n.catalogs import translate
+from service.i18n.model_names import model_name
 from service.outcomes import service as outcomes
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.serving import DEFAULT_MODEL_VERSION
@@ -41,7 +42,6 @@ from service.web.pages.common import (
 )
 from service.web.pages.conference_common import find_event
 from service.web.responses import redirect
-from service.web.templating import model_name
 from service.web.visitors import page_now
 
 router = APIRouter(include_in_schema=False)

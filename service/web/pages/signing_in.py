@@ -36,6 +36,12 @@ def start_page(request: Request, visitor: Visitor) -> Response:
     return redirect(request, HOME_OF_ROLE[visitor.role])
 
 
+@router.get("/login")
+def login_address() -> Response:
+    """The address people type for signing in elsewhere (the walk tried it first)."""
+    return redirect_permanently("/sign-in")
+
+
 @router.get("/favicon.ico")
 def favicon() -> Response:
     """Browsers and tools that ask for the classic address get the page icon."""
