@@ -19,6 +19,10 @@ class Event(IdMixin, Base):
     date: Mapped[dt.date] = mapped_column(Date)
     # A campaign may run in no single place.
     place: Mapped[str | None] = mapped_column(String(200))
+    # The name and place as English readers read them (foreign investors), where the
+    # commission gave them; else they read the name above, as written.
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    place_en: Mapped[str | None] = mapped_column(String(200))
     # Conference day: slot times are shown in this zone (an IANA name), meetings sit at this
     # many tables per slot, and an investor account has at most this many meetings (None: no
     # cap). No tables: the event has no meeting programme yet.

@@ -27,6 +27,7 @@ from service.conference.meetings import latest_schedule
 from service.conference.programme import local
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
+from service.i18n.event_names import event_name, event_place
 
 PRODUCT_ID = "-//Matchmaker//Conference agenda//EN"
 
@@ -285,7 +286,7 @@ def as_icalendar(agenda: Agenda) -> bytes:
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{agenda.event.name}: {agenda.holder}")
+    calendar.add("x-wr-calname", f"{event_name(agenda.event)}: {agenda.holder}")
     calendar.add("x-wr-timezone", agenda.event.time_zone)
     stamp = agenda.schedule.created_at if agenda.schedule is not None else agenda.event.created_at
     for entry in agenda.entries:
@@ -337,7 +338,7 @@ def _calendar_event(
     counterpart = entry.investor_name if agenda.role is Role.STARTUP else entry.company
     meeting.add("summary", f"{counterpart}: {entry.request_title}")
     table = translate("Table %(number)s") % {"number": entry.table}
-    place = agenda.event.place
+    place = event_place(agenda.event)
     meeting.add("location", f"{place} · {table}" if place else table)
     meeting.add("description", description)
     return meeting

@@ -29,13 +29,26 @@ class EventCreate(BaseModel):
 
     model_config = with_examples(
         {"name": "2026 Shanghai Investment Conference", "date": "2026-11-05", "place": "Shanghai"},
+        {
+            "name": "2026上海城市推介大会",
+            "name_en": "2026 Shanghai City Investment Promotion Conference",
+            "date": "2026-11-05",
+            "place": "上海",
+            "place_en": "Shanghai",
+        },
         {"name": "Pudong AI campaign 2027", "date": "2027-03-01"},
         write=True,
     )
 
     name: EventName = Field(examples=["2026 Shanghai Investment Conference"])
+    name_en: EventName | None = Field(
+        default=None, description="The name English readers see; none: they read name"
+    )
     date: EventDate
     place: Place | None = Field(default=None, description="Where; a campaign may have none")
+    place_en: Place | None = Field(
+        default=None, description="The place English readers see; none: they read place"
+    )
     registration_due_months: int = Field(
         default=3, ge=1, le=60, description="A deal is due registered this long after signing"
     )
@@ -54,8 +67,10 @@ class EventUpdate(BaseModel):
     )
 
     name: EventName | None = Field(default=None, description="Unique among events")
+    name_en: EventName | None = Field(default=None, description="null: English readers read name")
     date: EventDate | None = None
     place: Place | None = Field(default=None, description="Where; null: no single place")
+    place_en: Place | None = Field(default=None, description="null: English readers read place")
     registration_due_months: int | None = Field(default=None, ge=1, le=60)
     production_due_months: int | None = Field(default=None, ge=1, le=120)
 
@@ -64,9 +79,11 @@ class EventOut(BaseModel):
     model_config = with_examples(
         {
             "id": "2b8f6e3d-1a9c-4d7e-b5f2-4c3a1e0d9f65",
-            "name": "2026 Shanghai Investment Conference",
+            "name": "2026上海城市推介大会",
+            "name_en": "2026 Shanghai City Investment Promotion Conference",
             "date": "2026-11-05",
-            "place": "Shanghai",
+            "place": "上海",
+            "place_en": "Shanghai",
             "registration_due_months": 3,
             "production_due_months": 12,
             "created_at": "2026-11-21T09:30:00Z",
@@ -77,8 +94,10 @@ class EventOut(BaseModel):
 
     id: str
     name: str
+    name_en: str | None
     date: dt.date
     place: str | None
+    place_en: str | None
     registration_due_months: int
     production_due_months: int
     created_at: dt.datetime
@@ -90,8 +109,10 @@ class EventOut(BaseModel):
         return cls(
             id=event.id,
             name=event.name,
+            name_en=event.name_en,
             date=event.date,
             place=event.place,
+            place_en=event.place_en,
             registration_due_months=event.registration_due_months,
             production_due_months=event.production_due_months,
             created_at=event.created_at,

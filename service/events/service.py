@@ -16,6 +16,7 @@ from service.events.schemas import EventCreate, EventUpdate
 from service.http.auth import Principal
 from service.http.pagination import fetch_page
 from service.http.problems import Conflict, Invalid, NotFound, field_problem
+from service.i18n.event_names import event_name
 
 OBJECT_TYPE = "event"
 
@@ -25,8 +26,10 @@ def create(*, session: Session, principal: Principal, data: EventCreate) -> Even
         raise Conflict(f"An event named {data.name!r} exists already; names are unique.")
     event = Event(
         name=data.name,
+        name_en=data.name_en,
         date=data.date,
         place=data.place,
+        place_en=data.place_en,
         registration_due_months=data.registration_due_months,
         production_due_months=data.production_due_months,
     )
@@ -153,11 +156,12 @@ def soonest_first(listed: Sequence[Event], today: dt.date) -> list[Event]:
 
 
 def names_of(*, session: Session, event_ids: set[str]) -> dict[str, str]:
-    """Each of these events' names, by id (an id of no event is left out)."""
+    """Each of these events' names in the reader's language, by id (an id of no event is
+    left out)."""
     if not event_ids:
         return {}
-    rows = session.execute(select(Event.id, Event.name).where(Event.id.in_(event_ids)))
-    return dict(rows.tuples().all())
+    found = session.scalars(select(Event).where(Event.id.in_(event_ids)))
+    return {event.id: event_name(event) for event in found}
 
 
 def by_name(*, session: Session, name: str) -> Event | None:

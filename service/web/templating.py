@@ -16,6 +16,7 @@ from service.core.settings import get_settings
 from service.i18n.amounts import readable_amount
 from service.i18n.audit_wording import audit_action, audit_object
 from service.i18n.catalogs import translate, translate_plural
+from service.i18n.event_names import event_name, event_place
 from service.i18n.feature_wording import feature_name
 from service.i18n.labels import label
 from service.i18n.languages import current_language, joined, list_separator
@@ -98,6 +99,8 @@ def environment() -> Environment:
     )
     env.filters["code_name"] = code_name
     env.filters["in_listed_order"] = in_listed_order
+    env.filters["event_name"] = event_name
+    env.filters["event_place"] = event_place
     env.filters["money"] = money
     env.filters["local_time"] = local_time
     env.filters["model_name"] = model_name

@@ -37,9 +37,9 @@ schedule's status may then be "edited"), and reopening a meeting refused once it
 presented elsewhere (not_presented), and an agenda's entry saying where a moved meeting sat
 before it last moved, in any earlier schedule (moved_from, EarlierSeatOut), and availability
 refused once the event is over (409, said in its description), and filing a request saying
-a startup names only an event still to come (event_over, on filing and on editing). Change it
-only
-together with an
+a startup names only an event still to come (event_over, on filing and on editing). And for
+an event's name and place in English (name_en, place_en: optional, what English readers
+see). Change it only together with an
 intended change of the API, and say so in the commit.
 """
 
@@ -49,7 +49,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "e3204c35981374299276cc69c06af74a4cc8115e07eb6fecc9306a14967e9f0a"
+RECORDED_SHA256 = "b30792a0898f248ac4830cb079d5352b7771401d42007743f281c9370310720e"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

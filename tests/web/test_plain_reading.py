@@ -119,3 +119,60 @@ def test_the_report_page_names_its_downloads_by_what_opens_them_and_the_score_ra
     for name in ("下载网页版（HTML）", "下载 PDF", "下载 Excel", "下载 CSV（供其他系统导入）"):
         assert name in page
     assert "下载 XLSX" not in page
+
+
+def test_an_english_reader_sees_the_events_english_name_and_a_chinese_reader_its_own(
+    api: ApiClient,
+) -> None:
+    """The walk read "Presented at 上海城市推介大会 (CIIE)" in the English pages: the
+    commission may name an event (and its place) in English too, and English readers see
+    that; left empty, everyone reads the name as written."""
+    _, officer = _browser(api, "commission")
+    created = officer.post(
+        "/commission/events",
+        {
+            "name": "2037上海城市推介大会",
+            "name_en": "2037 Shanghai City Investment Promotion Conference",
+            "date": "2037-11-05",
+            "place": "上海",
+            "place_en": "Shanghai",
+        },
+    )
+    assert created.status_code == 303, created.text
+    listed = api.client.get("/v1/events", headers=api.admin).json()["items"]
+    event = next(e for e in listed if e["name"] == "2037上海城市推介大会")
+    assert (event["name_en"], event["place_en"]) == (
+        "2037 Shanghai City Investment Promotion Conference",
+        "Shanghai",
+    )
+    startup = api.create_account("startup")
+    request = api.record_request(startup, event_id=event["id"])
+    api.publish(request["id"])
+    investor = api.create_account("investor")
+    mandate = api.create_investor(investor)
+    english = Browser(api.client, accept_language="en")
+    english.sign_in(new_person(api, investor, signed_in=False))
+    chinese = Browser(api.client)
+    chinese.sign_in(new_person(api, investor, signed_in=False))
+    matches = f"/investor/mandates/{mandate['id']}/matches"
+    english_page = english.get(matches).text
+    assert "2037 Shanghai City Investment Promotion Conference" in english_page
+    assert "2037上海城市推介大会" not in english_page
+    chinese_page = chinese.get(matches).text
+    assert "2037上海城市推介大会" in chinese_page
+    assert "2037 Shanghai City Investment Promotion Conference" not in chinese_page
+
+    # Emptied again on the form: English readers read the name as written.
+    edited = officer.post(
+        f"/commission/events/{event['id']}/edit",
+        {
+            "revision": str(event["revision"]),
+            "name": "2037上海城市推介大会",
+            "name_en": "",
+            "date": "2037-11-05",
+            "place": "上海",
+            "place_en": "",
+        },
+    )
+    assert edited.status_code == 303, edited.text
+    assert "2037上海城市推介大会" in english.get(matches).text

@@ -102,13 +102,25 @@ def _weekend(day: dt.date) -> bool:
 ISO_SATURDAY = 6
 
 
+EVENT_FIELDS = ("name", "name_en", "date", "place", "place_en")
+OPTIONAL_EVENT_FIELDS = ("name_en", "place", "place_en")
+"""Left empty, these are none: no English name (English readers read the name), no place."""
+
+
+def _event_data(values: dict[str, str]) -> dict[str, str | None]:
+    return {
+        name: (value or None) if name in OPTIONAL_EVENT_FIELDS else value
+        for name, value in values.items()
+    }
+
+
 @router.post("/commission/events")
 async def create_event(
     request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm
 ) -> Response:
-    values = {name: str(form.get(name, "")).strip() for name in ("name", "date", "place")}
+    values = {name: str(form.get(name, "")).strip() for name in EVENT_FIELDS}
     state = FormState(values=values)
-    checked = validated(EventCreate, {**values, "place": values["place"] or None}, state)
+    checked = validated(EventCreate, _event_data(values), state)
     if checked is not None and events.by_name(session=session, name=checked.name) is not None:
         state.errors["name"] = translate("An event with this name exists already.")
         checked = None
@@ -123,7 +135,13 @@ async def create_event(
 
 def _event_form(event: Event) -> FormState:
     return FormState(
-        values={"name": event.name, "date": event.date.isoformat(), "place": event.place or ""}
+        values={
+            "name": event.name,
+            "name_en": event.name_en or "",
+            "date": event.date.isoformat(),
+            "place": event.place or "",
+            "place_en": event.place_en or "",
+        }
     )
 
 
@@ -170,9 +188,9 @@ async def update_event(
         return not_found(request, visitor)
     if str(form.get("revision", "")) != str(event.revision):
         return _edit_page(request, session, visitor, event, _event_form(event), stale=True)
-    values = {name: str(form.get(name, "")).strip() for name in ("name", "date", "place")}
+    values = {name: str(form.get(name, "")).strip() for name in EVENT_FIELDS}
     state = FormState(values=values)
-    checked = validated(EventUpdate, {**values, "place": values["place"] or None}, state)
+    checked = validated(EventUpdate, _event_data(values), state)
     if checked is not None:
         try:
             events.update(

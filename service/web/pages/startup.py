@@ -37,6 +37,7 @@ from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.amounts import amount_for_typing
 from service.i18n.catalogs import translate
+from service.i18n.event_names import event_name
 from service.i18n.labels import label
 from service.i18n.reasons import N_
 from service.outcomes import service as outcomes
@@ -121,16 +122,16 @@ def _asked_to_meet(
         .order_by(Event.date, Meeting.created_at, Meeting.id)
     ).tuples()
     over: dict[str, bool] = {}
-    for meeting, investor_name, event_name in rows:
+    for meeting, investor_name, written_name in rows:
+        event = session.get(Event, meeting.event_id)
         if meeting.event_id not in over:
-            event = session.get(Event, meeting.event_id)
             over[meeting.event_id] = event is None or programme.is_over(session, event, now)
         if over[meeting.event_id]:
             continue
         asked.setdefault(meeting.financing_request_id, []).append(
             MeetingAsked(
                 investor_name=investor_name,
-                event_name=event_name,
+                event_name=written_name if event is None else event_name(event),
                 confirmed=meeting.status is MeetingStatus.ACCEPTED,
                 waiting_for_you=meeting.startup_answer is MeetingAnswer.PENDING,
             )
