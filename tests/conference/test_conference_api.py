@@ -425,6 +425,25 @@ def test_a_schedule_respects_availability_and_agendas_have_the_right_times(
     assert start.utcoffset() == dt.timedelta(hours=8)
     assert meetings[0].decoded("dtend") - start == dt.timedelta(minutes=30)
     assert list(calendar.walk("VTIMEZONE")), "the zone's definition travels with the file"
+    # Named in English, the event is read so by an English reader's calendar.
+    conference.api.client.patch(
+        f"/v1/events/{conference.event_id}",
+        json={"name_en": "Pudong Investment Conference", "place_en": "Pudong"},
+        headers={
+            **conference.api.admin,
+            "If-Match": conference.api.client.get(
+                f"/v1/events/{conference.event_id}", headers=conference.api.admin
+            ).headers["ETag"],
+        },
+    )
+    english = icalendar.Calendar.from_ical(
+        conference.api.client.get(
+            f"/v1/events/{conference.event_id}/agenda?format=ics",
+            headers={**conference.investor.headers, "Accept-Language": "en"},
+        ).content
+    )
+    assert str(english["x-wr-calname"]).startswith("Pudong Investment Conference: ")
+    assert str(next(iter(english.walk("VEVENT")))["location"]).startswith("Pudong · ")
 
     # The startup whose meeting was left out has an empty agenda; the other has its meeting.
     agendas = {
