@@ -30,8 +30,6 @@ TRAINING_WINDOW_DAYS = 365
 """Deals in this window before the training date are the outcomes; older ones the history."""
 SCALE_KNOTS = 101
 """Quantiles the fit scale is read at (every percentile)."""
-SCALE_STEP = 1e-6
-"""The least rise between two knots of the fit scale, so that it stays strictly increasing."""
 NEGATIVES_PER_POSITIVE = 20
 """Pairs without a deal sampled per deal: half its round with other investors, half its
 investor with other rounds."""
@@ -57,6 +55,29 @@ def _graded_rows(
     labels = np.repeat(np.array([1, 0], dtype=np.int64), rows.shape[0])
     kept = shares > 0
     return np.vstack([rows, rows])[kept], labels[kept], shares[kept]
+
+
+def _spread_plateaus(values: FloatArray) -> FloatArray:
+    """``values`` (non-decreasing, from 0 to 1) made strictly increasing: a run of equal
+    values v keeps v at its start and rises evenly over half the gap to the next value (at
+    the top, where no value follows, it falls into half the gap from the one before)."""
+    spread = values.copy()
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and values[end + 1] == values[start]:
+            end += 1
+        if end > start:
+            level = values[start]
+            if end + 1 < len(values):
+                top = level + (values[end + 1] - level) / 2
+                spread[start : end + 1] = np.linspace(level, top, end - start + 2)[:-1]
+            else:
+                below = values[start - 1] if start > 0 else 0.0
+                bottom = level - (level - below) / 2
+                spread[start : end + 1] = np.linspace(bottom, level, end - start + 2)[1:]
+        start = end + 1
+    return spread
 
 
 class LearnedRanker(BaseEstimator):  # type: ignore[misc]
@@ -127,38 +148,38 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         self.scale_: tuple[FloatArray, FloatArray] | None = None
         return self
 
-    def fit_scale(self, probabilities: FloatArray, fits: FloatArray) -> LearnedRanker:
-        """Put scores on the scale of ``fits`` by their quantiles: the score of a pair whose
-        probability is at quantile q of ``probabilities`` is quantile q of ``fits``.
+    def fit_scale(self, scores: FloatArray, fits: FloatArray) -> LearnedRanker:
+        """Put rankings' scores on the scale of ``fits`` by their quantiles: a score at
+        quantile q of ``scores`` becomes quantile q of ``fits``.
 
         A learned probability of acting is not a fit: trained on few answers it may sit far
         below the formula's 0 to 1, and a report's "at least 0.6" would then count nothing.
-        Given the probabilities of the pairs people are shown (each mandate's first matches
-        under this model) and the formula's fits of its own first matches, a score says as
-        much as a fit does: as many pages' pairs clear a threshold under either. The map is
-        strictly increasing and runs from (0, 0) to (1, 1), so it never reorders two pairs.
-        Without a sample of each it leaves the probabilities as they are.
+        Given this model's scores of the pairs people are shown (each mandate's first
+        matches, probability times region factor, as rankings weigh them) and the formula's
+        fits of its own first matches, a scaled score says as much as a fit does: as many
+        pages' pairs clear a threshold under either. Where many fits are equal (a formula of
+        few components gives plateaus), the model's scores there are spread over the lower
+        half of the gap to the next fit, starting at the plateau's own value, so the pairs
+        the model tells apart stay apart and none falls below the plateau. The map is
+        strictly increasing from (0, 0) to (1, 1): it never reorders two pairs (beyond the
+        six decimals scores are kept to). Without a sample of each it sets no scale.
         """
         check_is_fitted(self, "coefficients_")
-        probabilities = np.asarray(probabilities, dtype=np.float64)
+        scores = np.asarray(scores, dtype=np.float64)
         fits = np.asarray(fits, dtype=np.float64)
-        if probabilities.size == 0 or fits.size == 0:
+        if scores.size == 0 or fits.size == 0:
             self.scale_ = None
             return self
         levels = np.linspace(0.0, 1.0, SCALE_KNOTS)
-        raw = np.quantile(probabilities, levels)
+        raw = np.clip(np.quantile(scores, levels), 0.0, 1.0)
         scaled = np.clip(np.quantile(fits, levels), 0.0, 1.0)
-        # Equal probabilities are one knot (the highest fit among them); then both ends.
-        raw, first = np.unique(raw, return_index=True)
-        last = np.r_[first[1:] - 1, levels.size - 1]
-        scaled = scaled[last]
+        # Equal scores are one knot, at the fit in the middle of their quantiles.
+        raw, first, counts = np.unique(raw, return_index=True, return_counts=True)
+        scaled = scaled[first + (counts - 1) // 2]
         keep = (raw > 0.0) & (raw < 1.0)
         raw = np.r_[0.0, raw[keep], 1.0]
-        scaled = np.r_[0.0, scaled[keep], 1.0]
-        # Strictly increasing: a flat stretch would tie pairs the model tells apart.
-        steps = np.maximum(np.diff(scaled), SCALE_STEP)
-        scaled = np.r_[0.0, np.cumsum(steps)]
-        self.scale_ = (raw, scaled / scaled[-1])
+        scaled = _spread_plateaus(np.r_[0.0, scaled[keep], 1.0])
+        self.scale_ = (raw, scaled)
         return self
 
     @property
@@ -167,8 +188,8 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         return any(name in HISTORY_FEATURES for name in self.feature_names)
 
     def predict_scores(self, features: FloatArray) -> FloatArray:
-        """Probability of a positive outcome for each row, in [0, 1]; on the fit scale when
-        ``fit_scale`` set one."""
+        """Probability of a positive outcome for each row, in [0, 1] (``on_fit_scale`` puts
+        a ranking's scores on the fit scale)."""
         check_is_fitted(self, "coefficients_")
         features = np.asarray(features, dtype=np.float64)
         width = features.shape[1]
@@ -179,10 +200,16 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         weights[np.triu_indices(width, k=1)] = pairwise
         logits = features @ linear + np.einsum("ij,ij->i", features @ weights, features)
         scores: FloatArray = 1.0 / (1.0 + np.exp(-(logits + self.intercept_)))
-        scale = getattr(self, "scale_", None)
-        if scale is not None:
-            scores = np.interp(scores, scale[0], scale[1])
         return scores
+
+    def on_fit_scale(self, scores: FloatArray) -> FloatArray:
+        """``scores`` (probabilities, times the region factor as rankings weigh them) on the
+        fit scale ``fit_scale`` set; as they are when it set none."""
+        scale = getattr(self, "scale_", None)
+        if scale is None:
+            return scores
+        scaled: FloatArray = np.interp(scores, scale[0], scale[1])
+        return scaled
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted model as JSON-safe data."""
@@ -215,11 +242,16 @@ class LearnedRanker(BaseEstimator):  # type: ignore[misc]
         ranker.scale_ = None
         # Models trained before scores were put on the fit scale have none: probabilities.
         if "scale" in data:
-            raw = np.asarray(data["scale"]["probability"], dtype=np.float64)
-            fit = np.asarray(data["scale"]["fit"], dtype=np.float64)
+            scale = data["scale"]
+            if not isinstance(scale, dict) or not {"probability", "fit"} <= set(scale):
+                raise ValueError("the score scale is not an increasing map from 0 to 1")
+            raw = np.asarray(scale["probability"], dtype=np.float64)
+            fit = np.asarray(scale["fit"], dtype=np.float64)
             if raw.shape != fit.shape or raw.size < 2 or (np.diff(raw) <= 0).any():
                 raise ValueError("the score scale is not an increasing map")
-            if (np.diff(fit) <= 0).any():
-                raise ValueError("the score scale is not an increasing map")
+            if (np.diff(fit) <= 0).any() or fit[0] != 0.0 or fit[-1] != 1.0:
+                raise ValueError("the score scale is not an increasing map from 0 to 1")
+            if raw[0] != 0.0 or raw[-1] != 1.0:
+                raise ValueError("the score scale is not an increasing map from 0 to 1")
             ranker.scale_ = (raw, fit)
         return ranker

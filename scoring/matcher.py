@@ -290,8 +290,8 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
         the one scoring path of rankings and reports.
 
         With ``learned``, the learned ranker's probability over its features (the components
-        and, if it uses them, the investor's deal ``history``) times the region factor is the
-        score.
+        and, if it uses them, the investor's deal ``history``) times the region factor, on
+        the fit scale its training set (``LearnedRanker.on_fit_scale``), is the score.
         """
         if learned is None:
             return self.formula.segment_scores_and_fits(features, segment, rows)
@@ -299,7 +299,7 @@ class MatchScorer(BaseEstimator):  # type: ignore[misc]
             features, segment, rows, names=learned.feature_names, history=history
         )
         return (
-            learned.predict_scores(matrix) * components.region,
+            learned.on_fit_scale(learned.predict_scores(matrix) * components.region),
             components.text,
             components.fits,
         )

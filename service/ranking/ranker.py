@@ -283,10 +283,12 @@ def rank_investors(
     if learned is None:
         raw_scores = components.score
     elif not learned.uses_history:
-        raw_scores = learned.predict_scores(components.matrix()) * components.region
+        raw_scores = learned.on_fit_scale(
+            learned.predict_scores(components.matrix()) * components.region
+        )
     elif investors:
         histories = list(investor_histories(session, [i.id for i in investors]))
-        raw_scores = (
+        raw_scores = learned.on_fit_scale(
             _scores_with_history(scorer, learned, roster.features, histories, segment)
             * components.region
         )

@@ -134,10 +134,13 @@ def compare_models(
         mandate = (features, history)
         serving_page = _rank(index, scorer, mandate, mandate_segments, serving.learned, depth)
         candidate_page = _rank(index, scorer, mandate, mandate_segments, candidate, depth)
-        clearing_serving.update(_clearing(serving_page[:DEPTH]))
-        clearing_candidate.update(_clearing(candidate_page[:DEPTH]))
-        before = _ranked(_without(serving_page, left_out))
-        after = _ranked(_without(candidate_page, left_out))
+        # What it passed on is no match in a report either: not counted as clearing.
+        serving_shown = _without(serving_page, left_out)
+        candidate_shown = _without(candidate_page, left_out)
+        clearing_serving.update(_clearing(serving_shown))
+        clearing_candidate.update(_clearing(candidate_shown))
+        before = _ranked(serving_shown)
+        after = _ranked(candidate_shown)
         investors.append(
             {
                 "investor_profile_id": record.id,
@@ -215,13 +218,20 @@ def scale_samples(
     )
     foreign = foreign_mask(session, roster.records) if roster.records else np.zeros(0, bool)
     open_segments = open_to_foreign(scorer, segments)
+    passed = passed_by_profile(session=session)
     learned: list[float] = []
     formula: list[float] = []
-    for position, (features, history) in enumerate(zip(roster.features, histories, strict=True)):
+    for position, (record, features, history) in enumerate(
+        zip(roster.records, roster.features, histories, strict=True)
+    ):
         mandate = (features, history)
         shown = open_segments if foreign[position] else segments
-        learned.extend(r.score for r in _rank(index, scorer, mandate, shown, candidate, DEPTH))
-        formula.extend(r.score for r in _rank(index, scorer, mandate, shown, None, DEPTH))
+        # The pairs its pages show: what it passed on is left out, as there.
+        left_out = passed.get(record.id, frozenset())
+        depth = DEPTH + len(left_out)
+        for model, scores in ((candidate, learned), (None, formula)):
+            page = _rank(index, scorer, mandate, shown, model, depth)
+            scores.extend(r.score for r in _without(page, left_out))
     return np.asarray(learned, dtype=np.float64), np.asarray(formula, dtype=np.float64)
 
 

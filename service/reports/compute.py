@@ -14,12 +14,14 @@ from decimal import Decimal
 from typing import TypedDict
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from models.types import HUNDREDTHS
 from scoring.catalogue import Segment, merge_segments
 from scoring.history import InvestorHistory
 from service.deals.service import investor_histories
+from service.feedback.service import passed_by_profile
 from service.impressions.service import EXPOSURE_TOP, investors_who_saw
 from service.ranking.compliance import (
     closed_rows,
@@ -52,6 +54,7 @@ from service.reports.loading import (
     CNY,
     ReportScope,
     RequestDetails,
+    ScopedInvestor,
     load_amounts,
     load_details,
     load_feedback,
@@ -112,6 +115,23 @@ def _scope_segment(state: IndexState, scope: ReportScope) -> Segment:
     )
 
 
+def _passed_rows(
+    session: Session, investors: Sequence[ScopedInvestor], ids: Sequence[str]
+) -> dict[int, npt.NDArray[np.bool_]]:
+    """By investor position, the rows of the requests it passed on (investors that passed on
+    none in scope are left out)."""
+    passed = passed_by_profile(session=session)
+    row_of = {request_id: row for row, request_id in enumerate(ids)}
+    rows: dict[int, npt.NDArray[np.bool_]] = {}
+    for position, investor in enumerate(investors):
+        declined = [row_of[r] for r in passed.get(investor.profile_id, ()) if r in row_of]
+        if declined:
+            mask = np.zeros(len(ids), dtype=np.bool_)
+            mask[declined] = True
+            rows[position] = mask
+    return rows
+
+
 def compute_report(
     *,
     session: Session,
@@ -170,6 +190,7 @@ def compute_report(
         min_score=min_score,
         closed=closed_rows(scorer, segment),
         foreign=foreign,
+        passed=_passed_rows(session, investors, ids),
     )
     unmatched_rows = ordered[tally.above[ordered] == 0][:MAX_LISTED]
     seen = investors_who_saw(session=session, request_ids=ids)

@@ -36,7 +36,7 @@ import itertools
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,8 @@ class _Block:
     listed_positions: IntArray
     closed: npt.NDArray[np.bool_] | None = None
     """The block's rows closed to foreign investors (None: none)."""
+    passed: Mapping[int, npt.NDArray[np.bool_]] | None = None
+    """By investor position, the block's rows that investor passed on."""
 
 
 def _tally_block(shared: _Shared, block: _Block, directory: str) -> str:
@@ -121,6 +123,7 @@ def _tally_block(shared: _Shared, block: _Block, directory: str) -> str:
         min_score=shared.min_score,
         closed=block.closed,
         foreign=shared.foreign,
+        passed=block.passed,
     )
     out = Path(directory) / f"block-{block.number:06d}"
     out.mkdir(parents=True, exist_ok=True)
@@ -234,6 +237,7 @@ class DaskEngine:
         min_score: float,
         closed: npt.NDArray[np.bool_] | None = None,
         foreign: Sequence[bool] = (),
+        passed: Mapping[int, npt.NDArray[np.bool_]] | None = None,
     ) -> PairTally:
         """``tally_pairs``'s result, computed a block of requests per task (``index`` is the
         driver's; the workers need only its scorer, which comes as an argument)."""
@@ -253,6 +257,7 @@ class DaskEngine:
                 min_score=min_score,
                 closed=closed,
                 foreign=foreign,
+                passed=passed,
             )
         by_row = segment.inverted_text.by_row()
         shared = _Shared(
@@ -278,6 +283,7 @@ class DaskEngine:
                     listed_rows,
                     self.block_rows,
                     closed,
+                    passed,
                 ),
                 run,
             )
@@ -330,6 +336,7 @@ def _blocks(
     listed_rows: IntArray,
     block_rows: int,
     closed: npt.NDArray[np.bool_] | None = None,
+    passed: Mapping[int, npt.NDArray[np.bool_]] | None = None,
 ) -> Iterator[_Block]:
     """The scope's rows, ``block_rows`` at a time, each made when its task is submitted."""
     for number, start in enumerate(range(0, len(segment), block_rows)):
@@ -344,6 +351,9 @@ def _blocks(
             listed_rows=listed_rows[inside] - start,
             listed_positions=np.flatnonzero(inside),
             closed=None if closed is None else closed[start:stop],
+            passed=None
+            if passed is None
+            else {investor: rows[start:stop] for investor, rows in passed.items()},
         )
 
 

@@ -11,7 +11,7 @@ investor.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -175,11 +175,14 @@ def tally_pairs(
     min_score: float,
     closed: npt.NDArray[np.bool_] | None = None,
     foreign: Sequence[bool] = (),
+    passed: Mapping[int, npt.NDArray[np.bool_]] | None = None,
 ) -> PairTally:
     """Score every investor against every in-scope request, a batch of investors at a time.
 
     ``closed`` marks the requests the negative list of their region closes to foreign
-    investment (None: none), ``foreign`` the foreign investors: their pairs are no matches."""
+    investment (None: none), ``foreign`` the foreign investors: their pairs are no matches.
+    ``passed``, by investor position, marks the requests that investor passed on: it said
+    they are no fit, so they are no match either (its matches leave them out too)."""
     count, listed, investors = len(segment), listed_rows.size, len(features)
     tally = PairTally(
         above=np.zeros(count, dtype=np.int32),
@@ -212,6 +215,9 @@ def tally_pairs(
             if closed is not None and foreign and foreign[start + j]:
                 tally.blocked_by_request += fits & closed & (scores >= min_score)
                 fits = fits & ~closed
+            declined = None if passed is None else passed.get(start + j)
+            if declined is not None:
+                fits = fits & ~declined
             above = (scores >= min_score) & fits
             tally.above += above
             np.maximum(tally.best, np.where(fits, scores, -np.inf), out=tally.best)

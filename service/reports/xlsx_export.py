@@ -243,6 +243,20 @@ def _exposure(document: ReportDocument, words: Wording) -> Table:
     )
 
 
+def _seen_by(document: ReportDocument, words: Wording) -> Table:
+    """How many investors saw each listed request in their first matches, the fewest first
+    (the ones to present again)."""
+    _ = words.text  # `_`: the name `make messages` extracts
+    return Table(
+        _("Seen by investors"),
+        (_("Company"), _("Title"), _("Investors who saw it"), _("Matching investors")),
+        [
+            [r.company, r.title, r.seen_by_investors, r.investors_above_min_score]
+            for r in sorted(document.requests, key=lambda request: request.seen_by_investors)
+        ],
+    )
+
+
 def _top_investors(document: ReportDocument, words: Wording) -> Table:
     _ = words.text  # `_`: the name `make messages` extracts
     return Table(
@@ -419,6 +433,7 @@ def report_tables(document: ReportDocument, words: Wording) -> list[Table]:
         _top_requests(document, words),
         _funnel(document, words),
         _exposure(document, words),
+        *([_seen_by(document, words)] if document.exposure is not None else []),
         _outcomes(document, words),
     ]
 

@@ -110,7 +110,8 @@ def test_the_comparison_leaves_out_what_each_mandate_passed_on(api: ApiClient) -
     pairs the comparison says would move. The contrarians passed on the 20 best fits; three
     fits nobody answered are ordered backwards by the candidate (it counts the match
     components against a pair), and the first contrarian passes on the loosest of them too.
-    A report still ranks every pair, passed or not."""
+    A report leaves out the passed pairs as well, and so does the count of requests clearing
+    its default score."""
     investor, profile_id = contrarian_world(api, likes_the_mandate=False)
     startup = api.create_account("startup")
     unanswered = {}
@@ -155,9 +156,10 @@ def test_the_comparison_leaves_out_what_each_mandate_passed_on(api: ApiClient) -
     assert len(others) == 3
     assert all((m["serving_rank"], m["candidate_rank"]) == (3, 1) for m in others)
     assert comparison["mean_top10_overlap"] == 1.0
-    # A report ranks every pair: the 20 passed fits clear 0.6, and so do the three others
-    # (0.94, 0.66 and 0.63 under the default weights), the loosest though one passed on it.
-    assert comparison["clearing_serving"] == 23
+    # The 20 fits every contrarian passed on clear 0.6 for nobody; the three others do (0.94,
+    # 0.66 and 0.63 under the default weights), the loosest through the mandates that did
+    # not pass on it.
+    assert comparison["clearing_serving"] == 3
 
 
 def test_automatic_activation_stays_within_bounds(
@@ -216,7 +218,9 @@ def test_a_report_under_a_trained_version_still_counts_good_matches(api: ApiClie
     scores sat far below 0.6, and a report made once it served counted no investor at the
     reports' default score. Its scores are put on the formula's scale when it is trained,
     so the report counts as many requests with a good match as under the default weights."""
-    investor, profile_id = contrarian_world(api, likes_the_mandate=False)
+    # Investors who like their fits: a contrarian passes on every fit, and a pass is no
+    # match in a report under any model.
+    investor, profile_id = contrarian_world(api, likes_the_mandate=True)
     before = api.client.post("/v1/reports", json={}, headers=api.admin).json()
     trained = api.client.post("/v1/ranking-models/train", headers=api.admin).json()["model"]
     assert set(trained["parameters"]["scale"]) == {"probability", "fit"}
@@ -228,7 +232,7 @@ def test_a_report_under_a_trained_version_still_counts_good_matches(api: ApiClie
 
     assert good(before) > 0
     assert good(after) == good(before)
-    # The version ranks the contrarians' favourites first, on the same 0-to-1 scale.
+    # The version ranks on the same 0-to-1 scale.
     scores = [m["score"] for m in _serving(api, investor, profile_id)["items"]]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= score <= 1.0 for score in scores)

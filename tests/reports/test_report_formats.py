@@ -33,6 +33,7 @@ SHEETS_ZH = [
     "各投资方的首选需求",
     "反馈漏斗",
     "曝光情况",
+    "各项目曝光",
     "项目落地",
 ]
 SHEETS_EN = [
@@ -45,6 +46,7 @@ SHEETS_EN = [
     "Top requests per investor",
     "Feedback funnel",
     "Exposure",
+    "Seen by investors",
     "Outcomes",
 ]
 

@@ -168,7 +168,9 @@ def test_the_funnel_counts_feedback_in_scope(api: ApiClient) -> None:
     _feedback(api, fx, "I1", "R5", action="committed", amount="999", currency="CNY")  # elsewhere
     report = _create(api, event_id=fx.event_id, top_k=2, min_score=0.8)
     assert report["funnel"] == {
-        "matched": 7,  # pairs at or above min_score: 2 + 2 + 0 + 3
+        # Pairs at or above min_score, 2 + 2 + 0 + 3, less I2's pass on R2: a pair the
+        # investor declined is no match.
+        "matched": 6,
         "interested": 2,
         "meeting": 2,
         "committed": 1,
@@ -349,3 +351,37 @@ def test_report_scores_are_the_matches_scores(
         ] == [
             (r["financing_request_id"], r["score"], r["reasons"]) for r in investor["top_requests"]
         ]
+
+
+def test_a_pair_the_investor_passed_on_is_no_match_in_a_report(api: ApiClient) -> None:
+    """The walk found a report putting an investor first for a request it had declined
+    (不考虑), and counting it among the request's matching investors: the commission would
+    follow up with someone who said no. A pass takes the pair out, as the investor's own
+    matches do; answered otherwise later, the pair counts again."""
+    startup = api.create_account("startup")
+    request = api.create_request(startup)
+    api.publish(request["id"])
+    investor = api.create_account("investor")
+    mandate = api.create_investor(investor)
+
+    def listed() -> tuple[int, list[str]]:
+        report = _create(api)
+        row = next(r for r in report["requests"] if r["financing_request_id"] == request["id"])
+        names = [i["investor_profile_id"] for i in row["top_investors"]]
+        return row["investors_above_min_score"], names
+
+    matched, names = listed()
+    assert names == [mandate["id"]]
+    path = f"/v1/investors/{mandate['id']}/feedback/{request['id']}"
+    passed = api.client.put(
+        path, json={"action": "pass", "reason": "valuation"}, headers=investor.headers
+    )
+    assert passed.status_code in (200, 201), passed.text
+    assert listed() == (matched - 1, [])
+    changed = api.client.put(
+        path,
+        json={"action": "interested"},
+        headers={**investor.headers, "If-Match": passed.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert listed() == (matched, [mandate["id"]])
