@@ -51,7 +51,7 @@ def test_an_english_investor_tells_answering_a_match_from_recording_that_they_me
     page = browser.get(f"/investor/mandates/{mandate['id']}/matches").text
     card = page.split(f'id="request-{request["id"]}"')[1].split("</article>")[0]
     answer, progress = card.split('role="group"')[1:3]
-    assert "Your answer:" in answer
+    assert "Answer:" in answer
     assert 'value="interested"' in answer
     assert 'value="pass"' in answer
     assert "Record how it went on:" in progress
@@ -176,3 +176,12 @@ def test_an_english_reader_sees_the_events_english_name_and_a_chinese_reader_its
     )
     assert edited.status_code == 303, edited.text
     assert "2037上海城市推介大会" in english.get(matches).text
+
+
+def test_the_report_page_names_the_model_that_ranked_it(api: ApiClient) -> None:
+    _, officer = _browser(api, "commission")
+    created = officer.post(
+        "/commission/reports", {"event_id": "", "top_k": "5", "min_score": "0.6"}
+    )
+    page = officer.get(created.headers["location"]).text
+    assert "排序模型：默认权重" in page
