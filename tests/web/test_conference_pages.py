@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import icalendar
 import pytest
@@ -1214,3 +1214,20 @@ def test_before_the_schedule_an_agenda_counts_the_meetings_waiting_and_offers_no
     commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
     scheduled = world.investor_browser.get("/investor/agenda").text
     assert ".ics" in scheduled.split("<section")[0]
+
+
+def test_passing_on_a_request_with_a_meeting_says_the_meeting_still_stands(
+    world: World, api: ApiClient
+) -> None:
+    """A pass does not call a meeting off; the walk's investor declined a company it had a
+    confirmed meeting with and was not told. The notice says where to call it off."""
+    _confirmed(world, world.investor, world.mandate)
+    passed = world.investor_browser.post(
+        f"/investor/mandates/{world.mandate}/feedback/{world.request}",
+        {"action": "pass", "reason": "valuation"},
+    )
+    assert passed.status_code == 303, passed.text
+    path, _, query = passed.headers["location"].split("#")[0].partition("?")
+    page = world.investor_browser.get(path, **dict(parse_qsl(query))).text
+    assert "您与该企业在大会上仍有一场会面：如不再会面，请在“我的会面”中取消。" in page
+    assert world.meetings()[0]["status"] == "accepted"  # a pass changes no meeting

@@ -255,6 +255,25 @@ def _matches_page(
     if answered not in shown_ids and answered not in passed_ids:
         answered = None
     notice = _matches_notice(query.get("done"))
+    if notice and query.get("done") == FeedbackAction.PASS.value and answered in passed_ids:
+        # A pass does not call a meeting off: the startup still expects it, so say so.
+        still_meeting = session.scalars(
+            meetings.visible_to(visitor).where(
+                Meeting.investor_profile_id == mandate.id,
+                Meeting.financing_request_id == answered,
+                Meeting.status.in_(meetings.LIVE),
+            )
+        ).first()
+        if still_meeting is not None:
+            notice = " ".join(
+                (
+                    notice,
+                    translate(
+                        "You still have a meeting with this company at the conference: if you "
+                        "will not meet, call it off under My meetings."
+                    ),
+                )
+            )
     with_programme = programme_events(session)
     context = {
         "mandate": mandate,
