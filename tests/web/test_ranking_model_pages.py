@@ -175,6 +175,19 @@ def test_the_commission_reads_what_each_version_showed_investors(
     browser = _signed_in(api, "commission")
     listed = browser.get("/commission/ranking-models")
     assert 'href="/commission/ranking-models/default"' in listed.text
+    # Side by side on the list: each ranking that showed anything, with its share interested
+    # (overall and in the first three ranks), and a caution where it showed too few.
+    side = listed.text.split("各排序方式在投资方那里的表现", 1)[1].split("</table>", 1)[0]
+    row = re.search(r'<th scope="row">默认权重</th>(.*?)</tr>', side, re.S)
+    assert row is not None, side
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    assert cells[1:] == [
+        '2 <span class="muted">（样本太少，不宜比较）</span>',
+        "50.0%",
+        "50.0%",
+        "1",
+        "0",
+    ]
     page = browser.get("/commission/ranking-models/default")
     assert page.status_code == 200
     assert "<h1>默认权重</h1>" in page.text

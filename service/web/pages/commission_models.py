@@ -34,6 +34,8 @@ from service.web.responses import redirect
 
 router = APIRouter(include_in_schema=False)
 INVESTORS_SHOWN = 20
+FEW_SHOWN = 100
+"""Fewer pairs shown than this, and a version's share of interest says little yet."""
 
 
 def changing_most(investors: Sequence[InvestorOverlapOut]) -> list[InvestorOverlapOut]:
@@ -70,8 +72,22 @@ ModelInPath = Annotated[RankingModel, Depends(model_in_path)]
 
 @router.get("/commission/ranking-models")
 def model_list(request: Request, session: SessionDep, visitor: CommissionVisitor) -> Response:
+    versions = models.list_all(session=session)
+    # How each ranking did with investors, side by side: the default weights and every
+    # version that has shown anything.
+    online = [
+        summary
+        for summary in (
+            impressions.online_summary(session=session, model_version=version)
+            for version in [DEFAULT_MODEL_VERSION, *(models.version_label(v) for v in versions)]
+        )
+        if summary.shown
+    ]
     context = {
-        "versions": models.list_all(session=session),
+        "versions": versions,
+        "online_side_by_side": online,
+        "few_shown": FEW_SHOWN,
+        "rate": rate_text,
         "serving": models.version_label(models.active_model(session)),
         "error": request.query_params.get("problem") == "too_little",
         # Counted now, not carried in the address: a reload after answers came in shows them.
