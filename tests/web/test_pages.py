@@ -496,7 +496,7 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     told = investor.get(
         f"/investor/mandates/{mandate['id']}/matches", done="pass", answered=request["id"]
     )
-    notice = '<p class="notice" role="status">已保存：不考虑。该需求已移到下方“已不考虑”列表。</p>'
+    notice = '<p class="notice" role="status">已保存：不考虑。该项目已移入“已不考虑”列表。</p>'
     assert told.text.count(notice) == 1
     assert told.text.index(notice) > told.text.index('id="passed"')
 

@@ -54,7 +54,7 @@ def test_an_english_investor_tells_answering_a_match_from_recording_that_they_me
     assert "Answer:" in answer
     assert 'value="interested"' in answer
     assert 'value="pass"' in answer
-    assert "Record how it went on:" in progress
+    assert "Record progress:" in progress
     assert re.search(r'value="meeting"[^>]*>Met</button>', progress), progress
     assert 'value="committed"' in progress
     assert ">Meeting</button>" not in page

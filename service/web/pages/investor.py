@@ -141,7 +141,7 @@ _ANSWER_NOTICES = {
     FeedbackAction.INTERESTED.value: N_(
         "Saved: you are interested. The startup now sees your fund among the interested investors."
     ),
-    FeedbackAction.PASS.value: N_("Saved: passed. The request is in the list of passes below."),
+    FeedbackAction.PASS.value: N_("Saved: passed. The request is now in your list of passes."),
     FeedbackAction.MEETING.value: N_("Saved: you have met this company."),
     FeedbackAction.COMMITTED.value: N_(
         "Saved: your commitment is recorded, and counts in your deal history."
