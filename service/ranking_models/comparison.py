@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import FinancingRequest, InvestorProfile
-from scoring import InvestorFeatures, MatchScorer, RankedRequest, Segment
+from scoring import InvestorFeatures, InvestorRecord, MatchScorer, RankedRequest, Segment
 from scoring.history import InvestorHistory
 from scoring.learned import LearnedRanker
 from service.deals.service import investor_histories
@@ -93,6 +93,60 @@ def overlap_of(serving_top: Sequence[str], candidate_top: Sequence[str]) -> floa
     return len(set(serving_top) & set(candidate_top)) / max(len(serving_top), len(candidate_top))
 
 
+@dataclass(frozen=True, slots=True)
+class _Mandate:
+    """One mandate as its pages rank it: its features and deal history, the requests it may
+    be shown (a foreign mandate's negative list closes some), and what it passed on."""
+
+    record: InvestorRecord
+    features: InvestorFeatures
+    history: InvestorHistory | None
+    segments: SelectedSegments
+    passed: frozenset[str]
+
+    def shown(
+        self, index: MatchIndex, scorer: MatchScorer, learned: LearnedRanker | None
+    ) -> list[RankedRequest]:
+        """Its first ``DEPTH`` requests under ``learned`` (None: the default weights) that it
+        did not pass on, as its matches show them: ranking as many more as it passed on
+        gives them from one ranking (ties are broken by id, so the order is the same)."""
+        depth = DEPTH + len(self.passed)
+        page = _rank(index, scorer, (self.features, self.history), self.segments, learned, depth)
+        return _without(page, self.passed)
+
+
+def _mandates(
+    session: Session, index: MatchIndex, *, reads_history: bool
+) -> tuple[MatchScorer, list[_Mandate]]:
+    """The index's scorer and every mandate, ranked as its own pages rank it."""
+    state = index.current(session)
+    scorer = state.scorer
+    roster = mandate_roster(session, index, state)
+    segments = selected_segments(state, RequestSelection())
+    histories: list[InvestorHistory | None] = (
+        list(investor_histories(session, [r.id for r in roster.records]))
+        if reads_history and roster.records
+        else [None] * len(roster.records)
+    )
+    # A foreign mandate's matches never hold what its negative list closes (the walk found a
+    # pair "moving" in a comparison that its investor can never see).
+    foreign = foreign_mask(session, roster.records) if roster.records else np.zeros(0, bool)
+    open_segments = open_to_foreign(scorer, segments)
+    passed = passed_by_profile(session=session)
+    return scorer, [
+        _Mandate(
+            record=record,
+            features=features,
+            history=history,
+            segments=open_segments if foreign[position] else segments,
+            passed=passed.get(record.id, frozenset()),
+        )
+        for position, (record, features, history) in enumerate(
+            zip(roster.records, roster.features, histories, strict=True)
+        )
+    ]
+
+
 def compare_models(
     *,
     session: Session,
@@ -102,41 +156,20 @@ def compare_models(
 ) -> StoredComparison:
     """Every mandate ranked by both models over the published requests; JSON-safe, to be
     stored with the candidate (reasons as structure, worded when read)."""
-    state = index.current(session)
-    scorer = state.scorer
-    roster = mandate_roster(session, index, state)
-    segments = selected_segments(state, RequestSelection())
-    reads_history = serving.reads_history or candidate.uses_history
-    histories: list[InvestorHistory | None] = (
-        list(investor_histories(session, [r.id for r in roster.records]))
-        if reads_history and roster.records
-        else [None] * len(roster.records)
+    scorer, mandates = _mandates(
+        session, index, reads_history=serving.reads_history or candidate.uses_history
     )
     names = dict(session.execute(select(InvestorProfile.id, InvestorProfile.name)).tuples().all())
     investors: list[InvestorOverlap] = []
     moves: list[tuple[int, str, str, _Ranked, _Ranked, int]] = []
     clearing_serving: set[str] = set()
     clearing_candidate: set[str] = set()
-    passed = passed_by_profile(session=session)
-    # A foreign mandate's matches never hold what its negative list closes: nor does the
-    # comparison (the walk found a pair "moving" that its investor can never see).
-    foreign = foreign_mask(session, roster.records) if roster.records else np.zeros(0, bool)
-    open_segments = open_to_foreign(scorer, segments)
-    for position, (record, features, history) in enumerate(
-        zip(roster.records, roster.features, histories, strict=True)
-    ):
-        mandate_segments = open_segments if foreign[position] else segments
-        # A report ranks every pair; a mandate's matches leave out what it passed on, and so
-        # do its overlap and its moved pairs. Ranking as many more as it passed on gives both
-        # from one ranking per model (ties are broken by id, so the order is the same).
-        left_out = passed.get(record.id, frozenset())
-        depth = DEPTH + len(left_out)
-        mandate = (features, history)
-        serving_page = _rank(index, scorer, mandate, mandate_segments, serving.learned, depth)
-        candidate_page = _rank(index, scorer, mandate, mandate_segments, candidate, depth)
-        # What it passed on is no match in a report either: not counted as clearing.
-        serving_shown = _without(serving_page, left_out)
-        candidate_shown = _without(candidate_page, left_out)
+    for position, mandate in enumerate(mandates):
+        record = mandate.record
+        # A mandate's matches leave out what it passed on, and so do its overlap, its moved
+        # pairs and, as a report does, the requests counted as clearing.
+        serving_shown = mandate.shown(index, scorer, serving.learned)
+        candidate_shown = mandate.shown(index, scorer, candidate)
         clearing_serving.update(_clearing(serving_shown))
         clearing_candidate.update(_clearing(candidate_shown))
         before = _ranked(serving_shown)
@@ -164,10 +197,10 @@ def compare_models(
             continue
         either = after.by_id.get(request_id) or before.by_id[request_id]
         reasons = scorer.explain(
-            roster.records[position],
+            mandates[position].record,
             request_record(found, codes_of(found.sector_links)),
             either.text,
-            histories[position],
+            mandates[position].history,
         )
         moved_pairs.append(
             {
@@ -207,31 +240,12 @@ def scale_samples(
     """The scores of each mandate's first ``DEPTH`` requests under ``candidate`` (as it
     scores before ``fit_scale``), and the formula's fits of each mandate's first ``DEPTH``
     under the default weights: the pairs people are shown and reports count, under each."""
-    state = index.current(session)
-    scorer = state.scorer
-    roster = mandate_roster(session, index, state)
-    segments = selected_segments(state, RequestSelection())
-    histories: list[InvestorHistory | None] = (
-        list(investor_histories(session, [r.id for r in roster.records]))
-        if candidate.uses_history and roster.records
-        else [None] * len(roster.records)
-    )
-    foreign = foreign_mask(session, roster.records) if roster.records else np.zeros(0, bool)
-    open_segments = open_to_foreign(scorer, segments)
-    passed = passed_by_profile(session=session)
+    scorer, mandates = _mandates(session, index, reads_history=candidate.uses_history)
     learned: list[float] = []
     formula: list[float] = []
-    for position, (record, features, history) in enumerate(
-        zip(roster.records, roster.features, histories, strict=True)
-    ):
-        mandate = (features, history)
-        shown = open_segments if foreign[position] else segments
-        # The pairs its pages show: what it passed on is left out, as there.
-        left_out = passed.get(record.id, frozenset())
-        depth = DEPTH + len(left_out)
-        for model, scores in ((candidate, learned), (None, formula)):
-            page = _rank(index, scorer, mandate, shown, model, depth)
-            scores.extend(r.score for r in _without(page, left_out))
+    for mandate in mandates:
+        learned.extend(r.score for r in mandate.shown(index, scorer, candidate))
+        formula.extend(r.score for r in mandate.shown(index, scorer, None))
     return np.asarray(learned, dtype=np.float64), np.asarray(formula, dtype=np.float64)
 
 

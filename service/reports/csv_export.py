@@ -25,10 +25,9 @@ from service.reports.document import (
     OutcomeFigure,
     OutcomeFigures,
     ReportDocument,
-    RequestMatches,
     UnmatchedRequest,
 )
-from service.reports.findings import UncoveredRequest, find
+from service.reports.findings import UncoveredRequest, find, least_seen_first
 from service.reports.outcome_wording import rate_text, row_name
 from service.reports.wording import Wording
 
@@ -289,12 +288,6 @@ def _sections(
                 for r in least_seen_first(report.requests)
             ],
         )
-
-
-def least_seen_first(requests: Sequence[RequestMatches]) -> list[RequestMatches]:
-    """The requests by how many investors saw them, fewest first (the outreach order); equal
-    counts keep the report's order."""
-    return sorted(requests, key=lambda request: request.seen_by_investors)
 
 
 def _exposure_sections(

@@ -13,10 +13,11 @@ so a request whose only candidates are near misses has no match here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from service.reports.document import ReportDocument
+from service.reports.document import ReportDocument, RequestMatches
 
 # The summary names this many sectors with the largest gap between capital asked and available.
 GAP_SECTORS = 3
@@ -142,3 +143,9 @@ def find(document: ReportDocument) -> Findings:
         uncovered_total=document.coverage.uncovered,
         without_a_match=without_a_match,
     )
+
+
+def least_seen_first(requests: Sequence[RequestMatches]) -> list[RequestMatches]:
+    """The requests by how many investors saw them in their first matches, fewest first (the
+    outreach order); equal counts keep the report's order."""
+    return sorted(requests, key=lambda request: request.seen_by_investors)

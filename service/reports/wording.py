@@ -189,6 +189,12 @@ class Wording:
         """The model's name alone: 学习版本 1, 默认权重."""
         return model_name(document.model.version, self.language)
 
+    def learned_weights(self, document: ReportDocument) -> str | None:
+        """A learned version's weights, kept for the record apart from its name (``model``
+        names it alone); None for a model ``model`` words with its weights."""
+        model = document.model
+        return self.model_weights(document) if model.weights and is_learned(model.version) else None
+
     def model_weights(self, document: ReportDocument) -> str:
         """The model's weights by name: 行业匹配 0.4、投资额度匹配 0.3和阶段匹配 0.3."""
         return self.listing(

@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from service.reference_data.catalog import CodeKind
 from service.reports.document import CapitalRow, ReportDocument, UnmatchedRequest
-from service.reports.findings import UncoveredRequest, find
+from service.reports.findings import UncoveredRequest, find, least_seen_first
 from service.reports.formatting import format_share, format_threshold
 from service.reports.outcome_wording import heading, rate_text, row_name
 from service.reports.wording import Wording
@@ -100,9 +100,9 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
             },
         ],
     ]
-    # A learned version's many weights, for the record, apart from its name.
-    if document.model.weights and words.model(document) == words.model_label(document):
-        rows.append([_("The ranking model's weights"), words.model_weights(document)])
+    learned_weights = words.learned_weights(document)
+    if learned_weights is not None:
+        rows.append([_("The ranking model's weights"), learned_weights])
     if totals.blocked_pairs is not None:
         rows.append(
             [
@@ -252,7 +252,7 @@ def _seen_by(document: ReportDocument, words: Wording) -> Table:
         (_("Company"), _("Title"), _("Investors who saw it"), _("Matching investors")),
         [
             [r.company, r.title, r.seen_by_investors, r.investors_above_min_score]
-            for r in sorted(document.requests, key=lambda request: request.seen_by_investors)
+            for r in least_seen_first(document.requests)
         ],
     )
 
