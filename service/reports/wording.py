@@ -180,7 +180,7 @@ class Wording:
                 "version": model.version,
                 "weights": weights,
             }
-        return _("%(model)s, weights %(weights)s", self.language) % {
+        return _("%(model)s: %(weights)s", self.language) % {
             "model": name,
             "weights": weights,
         }
