@@ -21,7 +21,6 @@ SHOTS = ARTIFACTS / "web"
 DOCS = ROOT / "docs"
 
 
-
 @dataclass
 class Visit:
     """A person's browser: every request off 127.0.0.1 refused and noted, console errors
