@@ -117,8 +117,10 @@ def test_the_officer_reads_blocked_pairs_and_why(
     assert "5G 谷" in affected.get_by_role("row").filter(has_text="限制").inner_text()
     mandates = page.get_by_role("table", name="受影响的外资投资方画像 (1)")
     assert "Blackstone 成长基金" in mandates.inner_text()
-    lists = page.get_by_role(
-        "region", name="自由贸易试验区外商投资准入特别管理措施（负面清单）（2021年版）"
+    lists = page.locator("section").filter(
+        has=page.get_by_role(
+            "heading", name="自由贸易试验区外商投资准入特别管理措施（负面清单）（2021年版）"
+        )
     )
     assert "适用区域：临港新片区。" in lists.inner_text()
     visit.check("zh")

@@ -307,6 +307,14 @@ def test_table_columns_keep_their_names_readable_on_a_phone(
     assert squeezed == [], f"columns squeezed to one character a line: {squeezed}"
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
+    # A table that scrolls sideways can be scrolled from the keyboard too (axe:
+    # scrollable-region-focusable), also where it holds no link to tab to.
+    for path, label in (
+        ("/commission/ranking-models", "ranking-models-phone"),
+        ("/commission/compliance", "compliance-phone"),
+    ):
+        phone.page.goto(f"{server.url}{path}")
+        phone.check(label)
     assert phone.problems == []
 
 

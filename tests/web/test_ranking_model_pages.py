@@ -178,7 +178,7 @@ def test_the_commission_reads_what_each_version_showed_investors(
     # Side by side on the list: each ranking that showed anything, with its share interested
     # (overall and in the first three ranks), and a caution where it showed too few.
     assert "<title>排序模型 · " in listed.text  # the page's title is its name alone
-    side = listed.text.split("<h2>各排序方式在投资方那里的表现</h2>", 1)[1].split("</table>", 1)[0]
+    side = listed.text.split(">各排序方式在投资方那里的表现</h2>", 1)[1].split("</table>", 1)[0]
     row = re.search(r'<th scope="row">默认权重</th>(.*?)</tr>', side, re.S)
     assert row is not None, side
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
