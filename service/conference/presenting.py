@@ -73,6 +73,7 @@ def proposals_out(session: Session, event: Event, made: Proposals) -> ProposalsO
             OutreachTargetOut(
                 financing_request_id=target.financing_request.id,
                 company=target.financing_request.company,
+                request_title=target.financing_request.title,
                 meetings=target.meetings,
             )
             for target in made.outreach_targets

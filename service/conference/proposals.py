@@ -1,6 +1,7 @@
-"""Proposals for coverage: for each of the event's requests with fewer than k live meetings,
-the commission proposes the ranking's best remaining investors above a minimum score, within
-the investors' caps; the requests that stay below k are the outreach targets."""
+"""Proposals for coverage: for the event's requests with fewer than k live meetings, the
+commission proposes the ranking's best remaining investors above a minimum score, within the
+investors' caps, the requests furthest below k served first (``allocation``); the requests
+that stay below k are the outreach targets."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from models import (
     WebhookEventType,
 )
 from service.audit_log.writer import record_audit
+from service.conference.allocation import Candidate, allocate
 from service.conference.meetings import LIVE, OBJECT_TYPE
 from service.conference.programme import refuse_when_over
 from service.conference.scheduling import investor_party
@@ -85,8 +87,7 @@ def propose(
             live_per_request[meeting.financing_request_id] += 1
             live_per_investor[investor_party(owner, meeting.investor_profile_id)] += 1
     cap = event.investor_meeting_cap
-    proposed: list[Meeting] = []
-    targets: list[OutreachTarget] = []
+    candidates: list[Candidate] = []
     for financing_request in requests:
         wanted = data.coverage_k - live_per_request[financing_request.id]
         if wanted <= 0:
@@ -98,34 +99,44 @@ def propose(
             window=RankingWindow(limit=wanted + CANDIDATE_SLACK, min_score=data.min_score),
         )
         for position in ranked.page:
-            if wanted == 0:
-                break
             profile = ranked.profiles[position]
-            party = investor_party(profile.owner_account_id, profile.id)
             if (financing_request.id, profile.id) in asked:
                 continue
-            if cap is not None and live_per_investor[party] >= cap:
-                continue
-            meeting = Meeting(
-                event_id=event.id,
-                financing_request_id=financing_request.id,
-                investor_profile_id=profile.id,
-                requested_by=MeetingSide.COMMISSION,
-                investor_answer=MeetingAnswer.PENDING,
-                startup_answer=MeetingAnswer.PENDING,
-                status=MeetingStatus.PENDING,
-                score=rounded_score(float(ranked.scores[position])),
+            candidates.append(
+                Candidate(
+                    request_id=financing_request.id,
+                    profile_id=profile.id,
+                    party=investor_party(profile.owner_account_id, profile.id),
+                    score=rounded_score(float(ranked.scores[position])),
+                )
             )
-            session.add(meeting)
-            proposed.append(meeting)
-            asked.add((financing_request.id, profile.id))
-            live_per_request[financing_request.id] += 1
-            live_per_investor[party] += 1
-            wanted -= 1
-        if wanted > 0:
-            targets.append(
-                OutreachTarget(financing_request, live_per_request[financing_request.id])
-            )
+    parties = {c.party for c in candidates}
+    free: dict[str, int | None] = {
+        party: None if cap is None else cap - live_per_investor[party] for party in parties
+    }
+    chosen = allocate(
+        candidates=candidates, held=live_per_request, coverage_k=data.coverage_k, free=free
+    )
+    proposed: list[Meeting] = []
+    for candidate in chosen:
+        meeting = Meeting(
+            event_id=event.id,
+            financing_request_id=candidate.request_id,
+            investor_profile_id=candidate.profile_id,
+            requested_by=MeetingSide.COMMISSION,
+            investor_answer=MeetingAnswer.PENDING,
+            startup_answer=MeetingAnswer.PENDING,
+            status=MeetingStatus.PENDING,
+            score=candidate.score,
+        )
+        session.add(meeting)
+        proposed.append(meeting)
+        live_per_request[candidate.request_id] += 1
+    targets = [
+        OutreachTarget(r, live_per_request[r.id])
+        for r in requests
+        if live_per_request[r.id] < data.coverage_k
+    ]
     session.flush()
     for meeting in proposed:
         record_audit(

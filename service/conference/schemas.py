@@ -400,16 +400,28 @@ class ProposalsCreate(BaseModel):
     model_config = with_examples({}, {"coverage_k": 3, "min_score": 0.6}, write=True)
 
     coverage_k: int = Field(default=DEFAULT_COVERAGE_K, ge=1, le=MAX_COVERAGE_K)
-    min_score: float = Field(default=0.5, ge=0, le=1)
+    min_score: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Only pairs scoring at least this: a good match scores 0.6, as in reports",
+    )
 
 
 class OutreachTargetOut(BaseModel):
     model_config = with_examples(
-        {"financing_request_id": EXAMPLE_REQUEST, "company": "StepFun", "meetings": 1}
+        {
+            "financing_request_id": EXAMPLE_REQUEST,
+            "company": "StepFun",
+            "request_title": "基础大模型C轮融资",
+            "meetings": 1,
+        }
     )
 
     financing_request_id: str
     company: str
+    request_title: str
     meetings: int = Field(description="Accepted or pending meetings after the proposals")
 
 

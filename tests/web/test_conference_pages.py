@@ -454,6 +454,9 @@ def test_the_commission_proposes_filters_and_calls_off_meetings(
     assert dict(ERROR.findall(bare.text)) == {
         f"cancel-{meeting['id']}": "请说明原因：双方都会看到。"
     }
+    # The page's other forms keep their defaults after this one's error.
+    assert 'name="coverage_k" type="number" min="1" max="20" value="3"' in bare.text
+    assert 'name="min_score" type="number" min="0" max="1" step="0.05" value="0.6"' in bare.text
     assert commission.post(cancel, {"reason": "企业已完成本轮融资"}).status_code == 303
     assert world.meeting(meeting["id"])["status"] == "cancelled"
     other_event = api.create_event("另一场活动", date=COMING_DAY)
@@ -474,6 +477,10 @@ def test_proposals_for_coverage_list_what_was_proposed_and_who_needs_outreach(
         "min_score": "请填写0至1之间的匹配度，例如 0.6。",
     }
     assert world.meetings() == []
+    # Empty boxes are asked for again, not read as some other default (0.5 before).
+    blank = commission.post(path, {"coverage_k": "", "min_score": ""})
+    assert set(dict(ERROR.findall(blank.text))) == {"coverage_k", "min_score"}
+    assert world.meetings() == []
     made = commission.post(path, {"coverage_k": "2", "min_score": "0"})
     assert made.status_code == 200
     proposed = world.meetings()
@@ -482,7 +489,9 @@ def test_proposals_for_coverage_list_what_was_proposed_and_who_needs_outreach(
     assert "高瓴资本 AI 基金" in made.text
     # One mandate in all: the request stays below two meetings, an outreach target.
     assert "仍未达到目标：需人工对接" in made.text
-    assert f'href="/commission/requests/{world.request}">阶跃星辰</a>' in made.text
+    # Each target by company and request: a company may present several.
+    assert "<strong>阶跃星辰</strong>" in made.text
+    assert f'href="/commission/requests/{world.request}">基础大模型C轮融资</a>' in made.text
     assert "1 / 2" in made.text
 
 

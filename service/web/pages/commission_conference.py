@@ -525,12 +525,26 @@ def _meetings_page(
         ],
         "presented_field": PRESENTED,
         "mandates": sorted(mandates, key=lambda m: m.name),
-        "form": state or FormState(values={"coverage_k": "3", "min_score": "0.6"}),
+        "form": _with_proposal_defaults(state),
         "cancel": CANCEL,
         "notice": _notice(request),
         **extra,
     }
     return render(request, visitor, "commission/conference_meetings.html", context)
+
+
+# What the proposals form offers until the officer types otherwise: k and a good match's score.
+PROPOSAL_DEFAULTS = {"coverage_k": "3", "min_score": "0.6"}
+
+
+def _with_proposal_defaults(state: FormState | None) -> FormState:
+    """The page's form state, the proposals boxes filled with their defaults where another
+    form on the page (a cancellation, a pairing) failed and sent back only its own values."""
+    if state is None:
+        return FormState(values=dict(PROPOSAL_DEFAULTS))
+    for name, value in PROPOSAL_DEFAULTS.items():
+        state.values.setdefault(name, value)
+    return state
 
 
 @router.get("/commission/events/{event_id}/meetings")
@@ -732,8 +746,11 @@ async def propose_for_coverage(
     investors; the page lists what was proposed and the requests still below k."""
     names = ("coverage_k", "min_score")
     state = FormState(values={name: str(form.get(name, "")).strip() for name in names})
-    data = {name: state.values[name] or None for name in names}
-    checked = validated(ProposalsCreate, {k: v for k, v in data.items() if v is not None}, state)
+    # Both boxes are asked for: a box left empty is not quietly some other default.
+    for name in names:
+        if not state.values[name]:
+            state.add(name, "missing")
+    checked = validated(ProposalsCreate, state.values, state) if not state.errors else None
     if checked is None:
         return _meetings_page(request, session, visitor, event, _explained(state))
     start_writing(session)
