@@ -23,9 +23,9 @@ def test_an_investors_last_meeting_goes_to_the_request_with_none() -> None:
     assert chosen == [candidates[1]]
     # Also when the request with none scores lower: coverage comes before score.
     low = [_pair("a-stepfun", "sequoia", 0.95), _pair("b-qboson", "sequoia", 0.61)]
-    assert allocate(
-        candidates=low, held={"a-stepfun": 1}, coverage_k=3, free={"sequoia": 1}
-    ) == [low[1]]
+    assert allocate(candidates=low, held={"a-stepfun": 1}, coverage_k=3, free={"sequoia": 1}) == [
+        low[1]
+    ]
 
 
 def test_caps_are_kept_and_a_request_at_the_aim_gets_nothing() -> None:
@@ -43,7 +43,8 @@ def test_caps_are_kept_and_a_request_at_the_aim_gets_nothing() -> None:
     )
     assert all(c.request_id != "r3" for c in chosen)
     per_investor = {i: sum(c.party == i for c in chosen) for i in ("i1", "i2", "i3")}
-    assert per_investor["i1"] <= 1 and per_investor["i2"] <= 1
+    assert per_investor["i1"] <= 1
+    assert per_investor["i2"] <= 1
     per_request = {r: sum(c.request_id == r for c in chosen) for r in ("r1", "r2")}
     assert per_request == {"r1": 2, "r2": 2}  # i3 has no cap: both reach the aim
 
