@@ -180,6 +180,10 @@ def test_either_side_calls_a_meeting_off_with_a_reason(world: World) -> None:
     assert dict(ERROR.findall(bare.text)) == {
         f"cancel-{meeting_id}": "请说明取消的原因：对方会看到。"
     }
+    # The cursor waits in the field: the page reloads at its top, the card may be far below.
+    field = re.search(rf'<input id="cancel-{meeting_id}"[^>]*>', bare.text)
+    assert field is not None and " autofocus" in field.group(0)
+    assert bare.text.count(" autofocus") == 1
     assert world.meeting(meeting_id)["status"] == "accepted"
     cancelled = world.investor_browser.post(
         f"/investor/meetings/{meeting_id}/cancel", {"reason": "合伙人无法出差"}
