@@ -182,7 +182,8 @@ def test_either_side_calls_a_meeting_off_with_a_reason(world: World) -> None:
     }
     # The cursor waits in the field: the page reloads at its top, the card may be far below.
     field = re.search(rf'<input id="cancel-{meeting_id}"[^>]*>', bare.text)
-    assert field is not None and " autofocus" in field.group(0)
+    assert field is not None
+    assert " autofocus" in field.group(0)
     assert bare.text.count(" autofocus") == 1
     assert world.meeting(meeting_id)["status"] == "accepted"
     cancelled = world.investor_browser.post(
