@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Enum,
     Float,
     ForeignKey,
@@ -99,6 +100,11 @@ class Meeting(IdMixin, Base):
     reason: Mapped[str | None] = mapped_column(Text)
     # The pair's match score when the meeting was asked for: the schedule's second objective.
     score: Mapped[float] = mapped_column(Float)
+    # Whether the pair was a match when asked for (the request within the mandate's sectors,
+    # ticket and stages, and open to it under the negative list): a pair outside it may score
+    # 0.6 on ticket and stage alone, which reads as a good fit unless said. None: asked before
+    # this was kept.
+    within_mandate: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utc_now, onupdate=utc_now

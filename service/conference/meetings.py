@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Forbidden, Invalid, NotFound, field_problem
 from service.investors import service as investors
+from service.ranking.compliance import request_compliance
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow, rank_investors
 from service.ranking.serving import rounded_score
@@ -80,21 +82,36 @@ def list_for_event(
     return list(session.scalars(statement.order_by(Meeting.created_at, Meeting.id)))
 
 
-def pair_score(
+@dataclass(frozen=True, slots=True)
+class PairFit:
+    """A pair as the serving ranker sees it: its score, and whether it is a match at all."""
+
+    score: float
+    within_mandate: bool
+
+
+def pair_fit(
     *, session: Session, index: MatchIndex, financing_request: FinancingRequest, profile_id: str
-) -> float:
+) -> PairFit:
     """The pair's score from the serving ranker (near misses too: a meeting asked for by
-    people is theirs to ask, whatever the ranking says)."""
+    people is theirs to ask, whatever the ranking says) and whether it is a match: the
+    request within the mandate's sectors, ticket and stages, and not closed to a foreign
+    investor by the negative list."""
     ranked = rank_investors(
         session=session,
         index=index,
         financing_request=financing_request,
         window=RankingWindow(limit=0, include_near_misses=True),
     )
+    closed = request_compliance(ranked.request).is_prohibited
     for position, investor in enumerate(ranked.investors):
         if investor.id == profile_id:
-            return rounded_score(float(ranked.scores[position]))
-    return 0.0
+            foreign = ranked.foreign is not None and bool(ranked.foreign[position])
+            return PairFit(
+                score=rounded_score(float(ranked.scores[position])),
+                within_mandate=bool(ranked.components.fits[position]) and not (closed and foreign),
+            )
+    return PairFit(score=0.0, within_mandate=False)
 
 
 def _presented_request(
@@ -177,6 +194,9 @@ def create(
     )
     if existing is not None:
         raise Conflict(f"This pair has a meeting at this event already: {existing}.")
+    fit = pair_fit(
+        session=session, index=index, financing_request=financing_request, profile_id=profile.id
+    )
     meeting = Meeting(
         event_id=event.id,
         financing_request_id=financing_request.id,
@@ -189,12 +209,8 @@ def create(
             MeetingAnswer.ACCEPTED if side is MeetingSide.STARTUP else MeetingAnswer.PENDING
         ),
         status=MeetingStatus.PENDING,
-        score=pair_score(
-            session=session,
-            index=index,
-            financing_request=financing_request,
-            profile_id=profile.id,
-        ),
+        score=fit.score,
+        within_mandate=fit.within_mandate,
     )
     session.add(meeting)
     session.flush()
@@ -436,6 +452,7 @@ def meetings_out(session: Session, meetings: Sequence[Meeting], event: Event) ->
             status=m.status,
             reason=m.reason,
             score=m.score,
+            within_mandate=m.within_mandate,
             seat=seats.get(m.id) if m.status is MeetingStatus.ACCEPTED else None,
             created_at=m.created_at,
             updated_at=m.updated_at,

@@ -128,6 +128,7 @@ def propose(
             startup_answer=MeetingAnswer.PENDING,
             status=MeetingStatus.PENDING,
             score=candidate.score,
+            within_mandate=True,  # the ranking offered it as a match
         )
         session.add(meeting)
         proposed.append(meeting)

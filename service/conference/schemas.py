@@ -235,6 +235,7 @@ class MeetingOut(BaseModel):
             "status": "pending",
             "reason": None,
             "score": 0.874,
+            "within_mandate": True,
             "seat": None,
             "created_at": "2026-11-21T09:30:00Z",
             "updated_at": "2026-11-21T09:30:00Z",
@@ -255,6 +256,14 @@ class MeetingOut(BaseModel):
     status: MeetingStatus
     reason: str | None = Field(description="Why it was declined or cancelled")
     score: float = Field(description="The pair's match score when the meeting was asked for")
+    within_mandate: bool | None = Field(
+        description=(
+            "Whether the pair was a match when the meeting was asked for: the request within "
+            "the mandate's sectors, ticket and stages and open to it under the negative list. "
+            "A pair outside may still score 0.6 on ticket and stage alone. Null for meetings "
+            "asked before this was kept"
+        )
+    )
     seat: SeatOut | None = Field(description="Its slot and table in the newest schedule")
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -285,6 +285,30 @@ def test_a_commission_proposal_waits_for_both_sides(conference: Conference) -> N
     )
 
 
+def test_a_pair_outside_the_mandate_is_said_to_be_no_match_whatever_it_scores(
+    conference: Conference, api: ApiClient
+) -> None:
+    """A life-sciences mandate whose ticket and stages fit an AI request scores 0.6 on those
+    alone (the officer's walk: AstraZeneca and a quantum-computing request read as "score
+    0.60", a good fit); the meeting says the pair is no match."""
+    life_sciences = api.create_account("investor", "AstraZeneca")
+    outside = api.create_investor(
+        life_sciences,
+        name="AstraZeneca",
+        sectors=["life_science"],
+        thesis="创新药与医疗器械; innovative medicines and medical devices",
+        regions=[],
+    )["id"]
+    proposed = conference.ask(None, conference.request, outside)
+    assert proposed["score"] >= 0.6
+    assert proposed["within_mandate"] is False
+    within = conference.ask(None, conference.request, conference.mandate)
+    assert within["within_mandate"] is True
+    listed = conference.get(f"/v1/events/{conference.event_id}/meetings", None).json()
+    by_id = {m["id"]: m["within_mandate"] for m in listed["items"]}
+    assert (by_id[proposed["id"]], by_id[within["id"]]) == (False, True)
+
+
 def test_an_unpublished_or_other_events_request_cannot_be_met(
     conference: Conference, api: ApiClient
 ) -> None:

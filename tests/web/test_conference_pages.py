@@ -471,6 +471,28 @@ def test_the_commission_proposes_filters_and_calls_off_meetings(
     assert elsewhere.status_code == 404
 
 
+def test_a_pair_proposed_outside_the_mandate_reads_as_no_match(
+    world: World, api: ApiClient
+) -> None:
+    commission = _commission(api)
+    owner = api.create_account("investor", "阿斯利康")
+    outside = api.create_investor(
+        owner,
+        name="阿斯利康中国投资基金",
+        sectors=["life_science"],
+        thesis="创新药与医疗器械",
+        regions=[],
+    )["id"]
+    path = f"/commission/events/{world.event_id}/meetings"
+    commission.post(path, {"financing_request_id": world.request, "investor_profile_id": outside})
+    listed = commission.get(path).text
+    row = listed.split("阿斯利康中国投资基金", 1)[1].split("</td>", 1)[0]
+    assert "超出投资要求范围，不属于匹配" in row
+    # The investor's own card says it too.
+    owner_browser = _browser(api, owner)
+    assert "超出投资要求范围，不属于匹配" in owner_browser.get("/investor/meetings").text
+
+
 def test_proposals_for_coverage_list_what_was_proposed_and_who_needs_outreach(
     world: World, api: ApiClient
 ) -> None:
