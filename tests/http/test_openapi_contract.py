@@ -40,8 +40,8 @@ refused once the event is over (409, said in its description), and filing a requ
 a startup names only an event still to come (event_over, on filing and on editing). And for
 an event's name and place in English (name_en, place_en: optional, what English readers
 see). And for proposals for coverage: a minimum score of 0.6 unless given (a good match, as
-in reports; it was 0.5) and each outreach target's request title; a meeting's within_mandate (whether its pair was a
-match when asked for). Change it only together with an
+in reports; it was 0.5) and each outreach target's request title; a meeting's
+within_mandate (whether its pair was a match when asked for). Change it only together with an
 intended change of the API, and say so in the commit.
 """
 
