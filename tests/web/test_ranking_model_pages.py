@@ -257,4 +257,41 @@ def test_a_version_judged_on_few_held_out_pairs_says_so(
     db_session.commit()
     page = browser.get(f"/commission/ranking-models/{model_id}").text
     assert "检验样本只有 6 条，太少" in page
-    assert "<dt>在检验账户上更好</dt><dd>持平：两者对检验样本排得一样好</dd>" in page
+    assert (
+        "<dt>在检验账户上更好</dt><dd>持平：两者对检验样本排得一样好 （样本太少，无法据此判断）</dd>"
+        in page
+    )
+    # Said where the decision is made too: among the warnings above the activation button,
+    # which then asks to confirm (the walk read "better: yes" there and the caution far below).
+    warnings = page.split("启用前请注意", 1)[1].split("</ul>", 1)[0]
+    assert "检验样本只有 6 条，太少，无法判断此版本比对照版本排得更好还是更差。" in warnings
+
+
+def test_a_pair_that_moves_with_its_score_unchanged_says_why(
+    api: ApiClient, db_session: Session
+) -> None:
+    """The walk read "rank 2 → 6 · score 0.94 → 0.94" and could not tell why it moved."""
+    contrarian_world(api, likes_the_mandate=False)
+    model_id = api.client.post("/v1/ranking-models/train", headers=api.admin).json()["model"]["id"]
+    model = db_session.get(RankingModel, model_id)
+    assert model is not None
+    still = {
+        "investor_profile_id": "still",
+        "investor_name": "启明创投",
+        "financing_request_id": "r-still",
+        "company": "玻色量子",
+        "serving_rank": 2,
+        "candidate_rank": 6,
+        "serving_score": 0.9412,
+        "candidate_score": 0.9405,
+        "moved": 4,
+        "reasons": [],
+    }
+    rising = {**still, "company": "黑湖科技", "candidate_score": 0.97, "candidate_rank": 1}
+    comparison = {**model.metrics["comparison"], "moved": [still, rising]}
+    model.metrics = {**model.metrics, "comparison": comparison}
+    db_session.commit()
+    page = _signed_in(api, "commission").get(f"/commission/ranking-models/{model_id}").text
+    explained = "其匹配度未变：是该投资方列表中的其他项目排到了它的前面或后面。"
+    assert page.count(explained) == 1
+    assert explained in page.split("玻色量子", 1)[1].split("</article>", 1)[0]

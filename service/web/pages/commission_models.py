@@ -147,6 +147,18 @@ def warnings_of(comparison: ModelComparisonOut) -> list[str]:
     """Why activating this version deserves a second look: each is shown beside the button,
     which then asks to confirm that the comparison was read."""
     warnings = []
+    held_out_pairs = comparison.model.metrics.get("held_out_pairs")
+    if isinstance(held_out_pairs, int) and held_out_pairs < models.MIN_TRAINING_PAIRS:
+        # Said first: "better on held-out accounts: yes" on so few pairs may be chance.
+        warnings.append(
+            translate(
+                N_(
+                    "Only %(pairs)s pairs were held out: too few to tell whether this version "
+                    "ranks better or worse than the one it was compared with."
+                )
+            )
+            % {"pairs": held_out_pairs}
+        )
     if not comparison.better_on_held_out:
         warnings.append(
             translate(
