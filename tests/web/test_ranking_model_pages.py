@@ -257,10 +257,8 @@ def test_a_version_judged_on_few_held_out_pairs_says_so(
     db_session.commit()
     page = browser.get(f"/commission/ranking-models/{model_id}").text
     assert "检验样本只有 6 条，太少" in page
-    assert (
-        "<dt>在检验账户上更好</dt><dd>持平：两者对检验样本排得一样好 （样本太少，无法据此判断）</dd>"
-        in page
-    )
+    level = "持平：两者对检验样本排得一样好 （样本太少，无法据此判断）"
+    assert f"<dt>在检验账户上更好</dt><dd>{level}</dd>" in page
     # Said where the decision is made too: among the warnings above the activation button,
     # which then asks to confirm (the walk read "better: yes" there and the caution far below).
     warnings = page.split("启用前请注意", 1)[1].split("</ul>", 1)[0]
