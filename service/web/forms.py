@@ -149,11 +149,15 @@ def code_label(currency: str) -> str:
     return get_reference_data().name_of("currency", currency, current_language())
 
 
-def amount_field(state: FormState, name: str, currency: str | None = None) -> str | None:
+def amount_field(
+    state: FormState, name: str, currency: str | None = None, *, currency_fixed: bool = False
+) -> str | None:
     """The exact amount typed into ``name`` (30亿, 5000万, 3,000,000,000, 伍亿元整) as a
     decimal string, or None with the field's problem noted. A currency named with it
     (人民币5亿元, 5亿美元) is taken when it is the form's ``currency``, and refused, naming
-    both, when it is not: the amount would otherwise be read in a currency not meant."""
+    both, when it is not: the amount would otherwise be read in a currency not meant.
+    ``currency_fixed``: the form offers no currency to choose (a commitment is in the
+    request's currency), so the refusal does not ask to choose one."""
     typed = str(state.values.get(name, "")).strip()
     if not typed:
         state.add(name, "missing")
@@ -163,6 +167,19 @@ def amount_field(state: FormState, name: str, currency: str | None = None) -> st
         if currency is None:
             state.errors.setdefault(
                 name, translate("Write the amount alone: its currency is given with the form.")
+            )
+            return None
+        if currency not in named and currency_fixed:
+            state.errors.setdefault(
+                name,
+                translate(
+                    "The amount is written in %(written)s, but this one is counted in "
+                    "%(chosen)s: write it in %(chosen)s."
+                )
+                % {
+                    "written": _either([code_label(code) for code in sorted(named)]),
+                    "chosen": code_label(currency),
+                },
             )
             return None
         if currency not in named:

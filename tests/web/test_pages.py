@@ -561,6 +561,12 @@ def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None
         f"amount-{request['id']}": "最多保留两位小数（精确到分）。"
     }
     assert 'value="999999999999999亿"' in too_much.text  # what was typed is kept
+    # The request is in yuan and the card offers no currency: the refusal asks for yuan, not
+    # for a currency to choose (the walk's "$5m" read "choose US dollars as the currency").
+    dollars = investor.post(base, {"action": "committed", "amount": "5000万美元"})
+    assert dict(beside.findall(dollars.text)) == {
+        f"amount-{request['id']}": "金额写的是美元，但此处以人民币计：请按人民币填写。"
+    }
     # The banner at the top names the field, which is further down, in the request's card.
     empty = investor.post(base, {"action": "committed", "amount": ""})
     assert f"您对“{about}”的答复未保存。承诺金额：此项为必填。" in empty.text

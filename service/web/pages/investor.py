@@ -345,7 +345,9 @@ async def give_feedback(
             state.add("reason", "pass_reason")
     if data["action"] == FeedbackAction.COMMITTED.value:
         answered = session.get(FinancingRequest, request_id)
-        amount = amount_field(state, "amount", answered.currency if answered else None)
+        amount = amount_field(
+            state, "amount", answered.currency if answered else None, currency_fixed=True
+        )
         data["amount"] = Decimal(amount) if amount is not None else None
     checked = validated(FeedbackWrite, data, state)
     back = f"/investor/mandates/{mandate.id}/matches"
