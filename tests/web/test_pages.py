@@ -395,6 +395,19 @@ def test_the_commission_reviews_several_requests_at_once(api: ApiClient) -> None
     assert dict(FIELD_ERROR.findall(no_note.text)) == {"note": "退回时需要给企业留言说明。"}
     for value in ours:
         assert f'value="{value}" id="choose-{value.split(":")[0]}" checked' in no_note.text
+    # Sent back from the request's own page without a note: the problem is shown there,
+    # the request still in view (the walk was taken to the queue instead).
+    own_page = browser.get(f"/commission/requests/{first['id']}")
+    from_page = re.search(r'name="chosen" value="([^"]+)"', own_page.text)
+    assert from_page is not None
+    on_page = browser.post(
+        "/commission/review",
+        {"chosen": [from_page.group(1)], "from_request": first["id"], "decision": "reject"},
+    )
+    assert on_page.status_code == 422
+    assert dict(FIELD_ERROR.findall(on_page.text)) == {"note": "退回时需要给企业留言说明。"}
+    assert "<title>First" in on_page.text
+    assert 'id="note" name="note" maxlength="10000" aria-invalid="true"' in on_page.text
     nothing = browser.post("/commission/review", {"decision": "publish"})
     assert dict(FIELD_ERROR.findall(nothing.text)) == {"chosen": "请至少选择一个项目。"}
     published = browser.post("/commission/review", {"chosen": ours, "decision": "publish"})

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from models import RequestStatus
+from models import FinancingRequest, RequestStatus
 from service.audit_log import service as audit
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
@@ -24,6 +24,7 @@ from service.matches.service import rank_investors_for_request
 from service.outcomes.figures import FiguresBy, commission_figures
 from service.outcomes.presenting import figures_out
 from service.ranking.dependencies import MatchIndexDep
+from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow
 from service.reference_data.code_links import codes_of
 from service.reports import service as reports
@@ -120,7 +121,11 @@ def review_queue(request: Request, session: SessionDep, visitor: CommissionVisit
 
 @router.post("/commission/review")
 async def review_requests(
-    request: Request, session: SessionDep, visitor: CommissionVisitor, form: SubmittedForm
+    request: Request,
+    session: SessionDep,
+    visitor: CommissionVisitor,
+    form: SubmittedForm,
+    index: MatchIndexDep,
 ) -> Response:
     """Publish or reject every chosen request; one that changed since the page was opened
     is left for another look (counted as skipped). Nothing is reviewed while a problem is
@@ -138,6 +143,17 @@ async def review_requests(
     if decision not in _REVIEWED_NOTICES:
         state.errors["decision"] = translate("Choose to publish or to send back.")
     if state.errors:
+        # Decided on the request's own page: its problem is shown there, beside the note,
+        # with the request still in view (not in the queue, where the officer must find it).
+        from_page = str(form.get("from_request", ""))
+        if from_page and [value for value, _, _ in chosen] == [from_page]:
+            try:
+                found = requests.get_visible(
+                    session=session, principal=visitor, request_id=from_page
+                )
+            except NotFound:
+                return not_found(request, visitor)
+            return _request_page(request, session, visitor, index, found, form=state)
         return _review_page(request, session, visitor, form=state, chosen=frozenset(ticked))
     checked = ReviewDecision.model_validate({"decision": decision, "note": note})
     start_writing(session)
@@ -178,6 +194,20 @@ def request_detail(
         found = requests.get_visible(session=session, principal=visitor, request_id=request_id)
     except NotFound:
         return not_found(request, visitor)
+    return _request_page(request, session, visitor, index, found)
+
+
+def _request_page(
+    request: Request,
+    session: Session,
+    visitor: Principal,
+    index: MatchIndex,
+    found: FinancingRequest,
+    *,
+    form: FormState | None = None,
+) -> Response:
+    """A request as the commission reads it; with ``form``, its review decision that was not
+    made, each problem beside its field (422)."""
     ranked = (
         rank_investors_for_request(
             session=session,
@@ -203,5 +233,7 @@ def request_detail(
         "ranked": ranked,
         "interested": interested,
         "history": history,
+        "form": form or FormState(values={}),
     }
-    return render(request, visitor, "commission/request.html", context)
+    status_code = 422 if form is not None and form.errors else 200
+    return render(request, visitor, "commission/request.html", context, status_code=status_code)
