@@ -84,6 +84,44 @@ def _slot_spans(data: ProgrammeWrite) -> list[tuple[dt.datetime, dt.datetime]]:
     return spans
 
 
+EXTEND_ONLY = (
+    "This event has a solved schedule whose seats point at its slots and tables: slots, "
+    "tables and the meeting cap can now only be added to or raised, every slot already there "
+    "kept as it is, in the same time zone."
+)
+
+
+def _extended(session: Session, event: Event, data: ProgrammeWrite) -> list[EventSlot]:
+    """The programme of a scheduled event, grown: every existing slot kept (the seats and
+    availability pointing at it stay true), new slots added and all renumbered in time order,
+    tables and the cap not lowered. Anything else is a Conflict naming what may change."""
+    existing = slots_of(session, event.id)
+    spans = _slot_spans(data)
+    kept = {(slot.starts_at, slot.ends_at) for slot in existing}
+    lowered_cap = event.investor_meeting_cap is not None and (
+        data.investor_meeting_cap is not None
+        and data.investor_meeting_cap < event.investor_meeting_cap
+    )
+    if (
+        data.time_zone != event.time_zone
+        or not kept <= set(spans)
+        or data.tables < (event.tables or 0)
+        or lowered_cap
+    ):
+        raise Conflict(EXTEND_ONLY)
+    added = [
+        EventSlot(event_id=event.id, position=0, starts_at=start, ends_at=end)
+        for start, end in spans
+        if (start, end) not in kept
+    ]
+    session.add_all(added)
+    slots = sorted([*existing, *added], key=lambda slot: slot.starts_at)
+    # Positions are unique only by convention (no constraint): renumbered in one pass.
+    for position, slot in enumerate(slots):
+        slot.position = position
+    return slots
+
+
 def replace(
     *,
     session: Session,
@@ -92,7 +130,8 @@ def replace(
     data: ProgrammeWrite,
     now: dt.datetime,
 ) -> list[EventSlot]:
-    """Set the programme; its slots are replaced while no schedule points at them. Its days
+    """Set the programme; its slots are replaced while no schedule points at them, and only
+    added to (with tables and the cap raised, never lowered) once one does. Its days
     are today or later where the event is held: meetings are planned, not recorded. An
     event that is over keeps the programme it was held with (new days would reopen it)."""
     refuse_when_over(session, event, now, "changing the programme")
@@ -104,16 +143,14 @@ def replace(
         )
     scheduled = session.scalar(select(exists().where(Schedule.event_id == event.id)))
     if scheduled:
-        raise Conflict(
-            "This event has a solved schedule whose seats point at its slots; the slots can no "
-            "longer be replaced (tables and the cap still can, through a new event)."
-        )
-    session.execute(delete(EventSlot).where(EventSlot.event_id == event.id))
-    slots = [
-        EventSlot(event_id=event.id, position=position, starts_at=start, ends_at=end)
-        for position, (start, end) in enumerate(_slot_spans(data))
-    ]
-    session.add_all(slots)
+        slots = _extended(session, event, data)
+    else:
+        session.execute(delete(EventSlot).where(EventSlot.event_id == event.id))
+        slots = [
+            EventSlot(event_id=event.id, position=position, starts_at=start, ends_at=end)
+            for position, (start, end) in enumerate(_slot_spans(data))
+        ]
+        session.add_all(slots)
     event.time_zone = data.time_zone
     event.tables = data.tables
     event.investor_meeting_cap = data.investor_meeting_cap

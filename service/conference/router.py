@@ -108,7 +108,9 @@ def replace_programme(
     now: Now,
 ) -> ProgrammeOut:
     """Set the event's days, slots, tables and cap per investor (commission only). The days
-    are today or later in the event's time zone (422 otherwise)."""
+    are today or later in the event's time zone (422 otherwise). Once a schedule is solved,
+    the programme can only grow: every slot kept as it is, in the same time zone, tables and
+    the cap not lowered (409 otherwise)."""
     slots = programme.replace(session=session, principal=principal, event=event, data=body, now=now)
     tag_response(response, event.revision)
     return programme.programme_out(event, slots)

@@ -528,6 +528,58 @@ def test_a_cancellation_re_solves_keeping_the_other_meetings_in_place(
     assert (kept.json()["kept"], kept.json()["moved"]) == (len(again["placements"]), 0)
 
 
+def test_a_scheduled_programme_can_grow_but_not_shrink(conference: Conference) -> None:
+    """The officer's walk could not add a table or raise the cap to place the meetings a
+    schedule left out: once scheduled, the programme was frozen whole."""
+    _accepted(
+        conference, conference.investor, conference.mandate, conference.startup, conference.request
+    )
+    path = f"/v1/events/{conference.event_id}"
+    solved = conference.post(f"{path}/schedules", {"coverage_k": 1}, None)
+    assert solved.status_code == 201, solved.text
+    before = conference.get(f"{path}/programme", None).json()["slots"]
+    admin = conference.api.admin
+    client = conference.api.client
+    for shrunk in (
+        programme(tables=1),
+        programme(investor_meeting_cap=3),
+        programme(slots=[{"start": "09:00", "minutes": 30}]),
+        programme(slots=[{"start": "09:00", "minutes": 60}]),
+        programme(time_zone="Asia/Hong_Kong"),
+    ):
+        refused = client.put(f"{path}/programme", json=shrunk, headers=admin)
+        assert refused.status_code == 409, (shrunk, refused.text)
+        assert "only be added to or raised" in refused.json()["detail"]
+    assert conference.get(f"{path}/programme", None).json()["slots"] == before
+    grown = client.put(
+        f"{path}/programme",
+        json=programme(
+            tables=3,
+            investor_meeting_cap=6,
+            slots=[
+                {"start": "08:30", "minutes": 30},
+                {"start": "09:00", "minutes": 30},
+                {"start": "09:30", "minutes": 30},
+            ],
+        ),
+        headers=admin,
+    )
+    assert grown.status_code == 200, grown.text
+    after = grown.json()
+    assert (after["tables"], after["investor_meeting_cap"]) == (3, 6)
+    # The slots already there keep their ids (seats point at them); the new one comes first.
+    assert [slot["id"] for slot in after["slots"][1:]] == [slot["id"] for slot in before]
+    assert [slot["position"] for slot in after["slots"]] == [0, 1, 2]
+    current = conference.get(f"{path}/schedules/current", None)
+    assert current.status_code == 200
+    assert (
+        client.put(
+            f"{path}/programme", json=programme(tables=3, investor_meeting_cap=None), headers=admin
+        ).status_code
+        == 409
+    )  # dropping the new slot
+
+
 def test_nothing_to_schedule_is_a_clear_problem(conference: Conference, api: ApiClient) -> None:
     empty = conference.post(f"/v1/events/{conference.event_id}/schedules", {}, None)
     assert empty.status_code == 409

@@ -566,10 +566,20 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     }
     solved = commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
     assert solved.headers["location"] == f"{path}?done=solved"
-    # The programme is fixed now: its form is shown read-only, without a button to save.
-    locked = commission.get(f"/commission/events/{world.event_id}/programme").text
-    assert '<fieldset class="plain" disabled>' in locked
-    assert "保存时段与桌位" not in locked
+    # The programme can only grow now: the form says so, refuses a table fewer and takes
+    # one more (the walk could not add a table for the meetings a schedule left out).
+    programme_path = f"/commission/events/{world.event_id}/programme"
+    grown_only = commission.get(programme_path).text
+    assert '<fieldset class="plain" disabled>' not in grown_only
+    assert "时段、桌数和会面上限现在只能增加、不能减少" in grown_only
+    typed = {
+        name: re.search(rf'name="{name}"[^>]* value="([^"]*)"', grown_only)
+        for name in ("first_day", "days", "hours", "minutes", "tables", "cap")
+    }
+    values = {name: found.group(1) if found else "" for name, found in typed.items()}
+    values["time_zone"] = "Asia/Shanghai"
+    fewer = commission.post(programme_path, {**values, "tables": "1"})
+    assert "本活动已生成日程方案，未作任何保存。" in fewer.text
     page = commission.get(path, done="solved")
     assert "日程方案已生成" in page.text
     assert "最佳方案：已确认没有更好的排法" in page.text
@@ -669,6 +679,12 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     )
     assert cancelled.status_code == 200, cancelled.text
     assert "有 0 场会面排在一方已表示没空的时段，另有 1 场已不再确认" in commission.get(path).text
+    # Last, since the plan above has two tables: one more is taken.
+    more = commission.post(programme_path, {**values, "tables": "3"})
+    assert more.status_code == 303, more.text
+    stored = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
+    assert stored["tables"] == 3
+    assert [slot["id"] for slot in stored["slots"]] == [slot["id"] for slot in slots["slots"]]
 
 
 def test_the_commissions_pages_are_its_own(world: World, api: ApiClient) -> None:

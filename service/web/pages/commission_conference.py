@@ -448,7 +448,9 @@ async def save_programme(
         return _programme_page(request, session, visitor, event, state)
     except Conflict:
         problem = translate(
-            "A schedule is solved for this event: its slots, tables and cap can no longer change."
+            "A schedule is solved for this event: nothing was saved. Slots, tables and the "
+            "meeting cap can now only be added to or raised; keep every slot already there, "
+            "the same time zone, and no fewer tables or a lower cap."
         )
         return _programme_page(request, session, visitor, event, state, problem)
     return redirect(request, f"/commission/events/{event.id}/programme?done=programme")
