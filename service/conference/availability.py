@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Availability, Event, EventSlot
+from models import (
+    Account,
+    Availability,
+    Event,
+    EventSlot,
+    FinancingRequest,
+    InvestorProfile,
+    Meeting,
+    MeetingStatus,
+    Role,
+)
 from service.audit_log.writer import record_audit
 from service.conference.programme import refuse_when_over
 from service.conference.schemas import AvailabilityOut, AvailabilityWrite
@@ -17,6 +28,8 @@ from service.http.auth import Principal
 from service.http.problems import Forbidden, Invalid, field_problem
 
 OBJECT_TYPE = "event"
+# Meetings whose parties' free slots matter: asked for or confirmed.
+LIVE_STATUSES = (MeetingStatus.PENDING, MeetingStatus.ACCEPTED)
 
 
 def _account_of(principal: Principal) -> str:
@@ -89,3 +102,50 @@ def stated_by(session: Session, event_id: str, account_ids: Iterable[str]) -> di
             )
         )
     }
+
+
+@dataclass(frozen=True, slots=True)
+class PartyAvailability:
+    """One account meeting at the event, for the commission: the slots it said it is free
+    in, in time order, or None where it has not said (free throughout)."""
+
+    account_id: str
+    name: str
+    role: Role
+    slots: list[EventSlot] | None
+
+
+def overview(session: Session, event: Event) -> list[PartyAvailability]:
+    """Every account with a meeting asked or confirmed at the event, investors first, then
+    startups, by name: what the commission needs to see why a meeting found no slot and whom
+    to call about another."""
+    investors = select(InvestorProfile.owner_account_id).join(
+        Meeting, Meeting.investor_profile_id == InvestorProfile.id
+    )
+    startups = select(FinancingRequest.owner_account_id).join(
+        Meeting, Meeting.financing_request_id == FinancingRequest.id
+    )
+    live = (Meeting.event_id == event.id, Meeting.status.in_(LIVE_STATUSES))
+    owners = [*session.scalars(investors.where(*live)), *session.scalars(startups.where(*live))]
+    account_ids = {owner for owner in owners if owner is not None}
+    if not account_ids:
+        return []
+    accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
+    stated = stated_by(session, event.id, account_ids)
+    slots = session.scalars(
+        select(EventSlot).where(EventSlot.event_id == event.id).order_by(EventSlot.position)
+    ).all()
+    order = {Role.INVESTOR: 0, Role.STARTUP: 1}
+    return [
+        PartyAvailability(
+            account_id=account.id,
+            name=account.name,
+            role=account.role,
+            slots=[s for s in slots if s.id in stated[account.id]]
+            if account.id in stated
+            else None,
+        )
+        for account in sorted(
+            accounts, key=lambda a: (order.get(a.role, 2), a.name.casefold(), a.id)
+        )
+    ]

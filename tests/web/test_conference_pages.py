@@ -587,9 +587,16 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert "最多相差" not in page.text  # a proven best has no gap to speak of
     assert "在双方都有空且有空桌的时段里，其中一方已有其他会面。" in page.text
     assert "这是本活动的第一版日程方案。" in page.text
+    # Who said they can meet when: the startup only at 09:30, the investors never said.
+    free = page.text.split("各方可会面的时段", 1)[1].split("</table>", 1)[0]
+    rows = dict(
+        re.findall(r'<th scope="row">([^<]+) <span[^>]*>[^<]*</span></th>\s*<td>(.*?)</td>', free)
+    )
+    assert rows["启明创投"] == '<span class="muted">全部时段（尚未说明）</span>'
+    assert rows["阶跃星辰"].endswith(" 09:30"), rows
     # The outreach list names the request nobody asked to meet (the solver never saw it);
     # 阶跃星辰, seated once, reaches k = 1 and is not on it.
-    outreach = page.text.split("会面不足1场的项目")[1]
+    outreach = page.text.split("会面不足1场的项目")[1].split("各方可会面的时段")[0]
     assert "(1)" in outreach.split("</h2>")[0]
     assert f'href="/commission/requests/{unmet_id}">黑湖科技</a>' in outreach
     assert "<td>0 / 1</td>" in outreach

@@ -18,9 +18,18 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from models import Event, FinancingRequest, Meeting, MeetingStatus, RequestStatus, Schedule
+from models import (
+    Event,
+    FinancingRequest,
+    Meeting,
+    MeetingStatus,
+    RequestStatus,
+    Role,
+    Schedule,
+)
 from service.conference import (
     agendas,
+    availability,
     meetings,
     programme,
     proposals,
@@ -48,7 +57,7 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
-from service.i18n.languages import SUPPORTED_LANGUAGES
+from service.i18n.languages import SUPPORTED_LANGUAGES, list_separator
 from service.i18n.reasons import N_
 from service.i18n.zones import ZONE_NAMES, zone_name
 from service.investors import service as investors
@@ -56,7 +65,7 @@ from service.outcomes import service as outcomes
 from service.outcomes.pairs import live_deals
 from service.outcomes.schemas import OutcomeWrite
 from service.ranking.dependencies import MatchIndexDep
-from service.web.conference_labels import meeting_status
+from service.web.conference_labels import clock, meeting_status, short_day
 from service.web.forms import FormState, validated
 from service.web.pages import seat_move_form
 from service.web.pages.common import (
@@ -783,6 +792,37 @@ async def propose_for_coverage(
 
 
 @dataclass(frozen=True, slots=True)
+class FreeSlots:
+    """One account's free slots as read on the schedule page: 11月5日 09:00、09:30；11月6日
+    14:00, or None where it has not said."""
+
+    name: str
+    role: Role
+    said: str | None
+    count: int
+
+
+def _free_slots(session: Session, event: Event) -> list[FreeSlots]:
+    rows = []
+    for party in availability.overview(session, event):
+        said = None
+        if party.slots is not None:
+            days: dict[dt.date, list[str]] = {}
+            for slot in party.slots:
+                start = programme.local(slot.starts_at, event.time_zone)
+                days.setdefault(start.date(), []).append(clock(start))
+            said = "; ".join(
+                f"{short_day(day)} {list_separator().join(times)}" for day, times in days.items()
+            )
+        rows.append(
+            FreeSlots(
+                party.name, party.role, said, len(party.slots) if party.slots is not None else 0
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
 class BelowK:
     request: FinancingRequest
     placed: int
@@ -869,6 +909,7 @@ def _schedule_page(
         "move_form": move_state
         or FormState(values={"meeting_id": request.query_params.get("move", "")}),
         "move_choices": choices,
+        "free_slots": _free_slots(session, event),
     }
     status_code = 422 if move_state is not None and move_state.errors else 200
     return render(
