@@ -4,6 +4,9 @@ database; an action not listed here is shown as its code."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from service.i18n.catalogs import translate
 from service.i18n.labels import label
 from service.i18n.reasons import N_
@@ -96,6 +99,28 @@ def audit_action(action: str) -> str | None:
     """What the action did, in the reader's language; None for an action not named here."""
     text = _ACTIONS.get(action)
     return None if text is None else translate(text)
+
+
+# A request's update that moved it to a status says so: "changed" hides that it was
+# submitted, withdrawn or closed, which is what its history is read for.
+_STATUS_STEPS = {
+    "submitted": N_("Submitted the financing request for review"),
+    "withdrawn": N_("Withdrew the financing request"),
+    "closed": N_("Closed the financing request"),
+    "draft": N_("Took the financing request back to a draft"),
+}
+
+
+def audit_step(action: str, changes: Mapping[str, Any]) -> str | None:
+    """``audit_action``, naming a request's change of status where the update made one."""
+    if action == "financing_request.update":
+        status = changes.get("status")
+        target = status.get("to") if isinstance(status, Mapping) else None
+        if isinstance(target, str) and target in _STATUS_STEPS:
+            edited = [field for field in changes if field != "status"]
+            step = translate(_STATUS_STEPS[target])
+            return step if not edited else f"{step}{translate(' (with changes)')}"
+    return audit_action(action)
 
 
 def audit_object(object_type: str) -> str:

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from service.core.settings import get_settings
 from service.i18n.amounts import readable_amount
-from service.i18n.audit_wording import audit_action, audit_object
+from service.i18n.audit_wording import audit_action, audit_object, audit_step
 from service.i18n.catalogs import translate, translate_plural
 from service.i18n.event_names import event_name, event_place
 from service.i18n.feature_wording import feature_name
@@ -107,6 +107,7 @@ def environment() -> Environment:
     env.filters["zone_name"] = zone_name
     env.filters["joined"] = joined
     env.filters["audit_action"] = audit_action
+    env.globals["audit_step"] = audit_step
     env.filters["audit_object"] = audit_object
     env.filters["feature_name"] = feature_name
     env.filters["label"] = label

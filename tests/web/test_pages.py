@@ -252,6 +252,33 @@ def test_a_startup_reads_each_requests_history_the_commission_unnamed(api: ApiCl
     assert "Not ours" not in page
 
 
+def test_a_draft_sent_for_review_says_so_in_its_history_and_its_form(api: ApiClient) -> None:
+    """The walk's founder found no 'submitted' step in the history (it read 'changed'), and
+    a 'save as draft' button on a request waiting for review that kept it waiting."""
+    account, _, browser = _signed_in(api, "startup")
+    assert browser.post("/startup/requests/new", {**GOOD_FORM, "action": "save"}).status_code == 303
+    (request_id,) = [
+        r["id"]
+        for r in api.client.get("/v1/financing-requests", headers=account.headers).json()["items"]
+    ]
+    draft_form = browser.get(f"/startup/requests/{request_id}/edit").text
+    assert "保存草稿" in draft_form
+    sent = browser.post(
+        f"/startup/requests/{request_id}/edit",
+        {**_open_edit_form(browser, request_id), "action": "submit"},
+    )
+    assert sent.status_code == 303
+    history = browser.get("/startup").text.split("<summary>历史记录</summary>")[1]
+    steps = re.findall(r"<li>[^·]+ · [^·]+ · ([^<]+)</li>", history.split("</details>")[0])
+    assert steps[:2] == ["提交融资需求审核", "创建融资需求"]
+    waiting_form = browser.get(f"/startup/requests/{request_id}/edit").text
+    assert "保存草稿" not in waiting_form
+    assert "保存修改（仍为待审核）" in waiting_form
+    # The commission reads the same step on the request's page.
+    _, _, officer = _signed_in(api, "commission")
+    assert "提交融资需求审核" in officer.get(f"/commission/requests/{request_id}").text
+
+
 def _open_edit_form(browser: Browser, request_id: str) -> dict[str, Any]:
     page = browser.get(f"/startup/requests/{request_id}/edit")
     assert page.status_code == 200
