@@ -675,15 +675,26 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
     assert "30亿元（3,000,000,000 CNY） → 60亿元（6,000,000,000 CNY）" in stale.text
     stored = api.client.get(f"/v1/investors/{mandate['id']}", headers=account.headers).json()
     assert stored["name"] == "Renamed by a colleague"  # nothing overwritten
-
-    again = investor.post(f"/investor/mandates/{mandate['id']}/edit", {**form, "revision": "2"})
+    # The form sent back keeps what this investor changed (the name) and shows the colleague's
+    # new maximum where this investor had left it alone: sending it again does not undo it.
+    assert 'name="name" value="My new name"' in stale.text
+    assert re.search(r'name="ticket_max" value="60亿"', stale.text)
+    assert "您和对方都改动了以下栏目，已保留您的填写：名称。" in stale.text
+    resent = {
+        **form,
+        "ticket_max": "60亿",
+        "revision": "2",
+        "original_name": "Renamed by a colleague",
+        "original_ticket_max": "60亿",
+    }
+    again = investor.post(f"/investor/mandates/{mandate['id']}/edit", resent)
     assert again.headers["location"] == "/investor?done=1"
     assert (
         '<p class="notice" role="status">已保存。</p>' in investor.get("/investor", done="1").text
     )
     stored = api.client.get(f"/v1/investors/{mandate['id']}", headers=account.headers).json()
     assert (stored["name"], stored["kind"], stored["origin"]) == ("My new name", "cvc", "foreign")
-    assert (stored["ticket_max"], stored["stages"]) == ("3000000000.00", ["series_b"])
+    assert (stored["ticket_max"], stored["stages"]) == ("6000000000.00", ["series_b"])
 
 
 def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None:

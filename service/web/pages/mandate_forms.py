@@ -149,6 +149,24 @@ def _changed_meanwhile(
     ]
 
 
+def _same(name: str, one: Any, other: Any) -> bool:
+    """Two values of a field alike: lists of codes whatever their order, text as typed."""
+    if name in MANDATE_CODES:
+        return sorted(one or []) == sorted(other or [])
+    return (one or "") == (other or "")
+
+
+def _merged(
+    typed: dict[str, Any], original: dict[str, Any], current: dict[str, Any]
+) -> dict[str, Any]:
+    """The visitor's form on top of the current mandate: each field the visitor changed as
+    typed, each it left as opened at its current value."""
+    return {
+        name: typed[name] if not _same(name, typed[name], original.get(name)) else current[name]
+        for name in (*MANDATE_TEXT, *MANDATE_CODES)
+    }
+
+
 @router.post("/investor/mandates/{mandate_id}/edit")
 async def update_mandate(
     mandate_id: str,
@@ -173,12 +191,19 @@ async def update_mandate(
         original[name] = [str(code) for code in form.getlist(f"original_{name}")]
     current = _mandate_values(mandate)
     if state.values["revision"] != str(mandate.revision):
-        # Someone changed the mandate since this form was opened: say what, keep the
-        # visitor's typing, and let them send it again on top of the current revision.
-        state.values["revision"] = str(mandate.revision)
-        context = _form_context(
-            state, mandate, original=current, changed=_changed_meanwhile(original, current)
-        )
+        # Someone changed the mandate since this form was opened: say what, keep what the
+        # visitor changed, take the current value of every field the visitor left alone (else
+        # sending it again would quietly undo the other person's change), and let them send
+        # it again on top of the current revision.
+        changed = _changed_meanwhile(original, current)
+        merged = _merged(typed, original, current)
+        state = FormState(values={**merged, "revision": str(mandate.revision)})
+        both = [
+            translate(FIELD_LABELS[name])
+            for name, _, _ in changed
+            if not _same(name, typed[name], original[name])
+        ]
+        context = _form_context(state, mandate, original=current, changed=changed, both=both)
         return render(request, visitor, TEMPLATE, context)
     checked = _checked(InvestorUpdate, typed, state)
     if checked is None:
