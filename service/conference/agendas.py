@@ -22,7 +22,7 @@ from models import (
     Schedule,
     ScheduledMeeting,
 )
-from service.conference import seat_history
+from service.conference import availability, seat_history
 from service.conference.meetings import latest_schedule
 from service.conference.programme import local
 from service.http.problems import NotFound
@@ -79,6 +79,9 @@ class Agenda:
     dropped: list[DroppedEntry] = field(default_factory=list)
     # Confirmed meetings of the holder's with no seat in the newest schedule.
     unplaced: int = 0
+    # Seated meetings in a slot the holder has since said it is not free in: they stand
+    # until the commission moves them, and the holder should not read them as settled.
+    not_free: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,15 +156,18 @@ def agenda_for(*, session: Session, event: Event, account_id: str) -> Agenda:
         raise NotFound(f"No investor or startup account {account_id}.")
     schedule = latest_schedule(session, event.id)
     entries: list[AgendaEntry] = []
+    not_free: frozenset[str] = frozenset()
     if schedule is not None:
         statement = _seated(schedule)
         if account.role is Role.INVESTOR:
             statement = statement.where(InvestorProfile.owner_account_id == account.id)
         else:
             statement = statement.where(FinancingRequest.owner_account_id == account.id)
-        entries = [
-            _entry(*row, time_zone=event.time_zone) for row in session.execute(statement).tuples()
-        ]
+        rows = session.execute(statement).tuples().all()
+        entries = [_entry(*row, time_zone=event.time_zone) for row in rows]
+        free = availability.stated_by(session, event.id, [account.id]).get(account.id)
+        if free is not None:
+            not_free = frozenset(meeting.id for meeting, _, slot, *_ in rows if slot.id not in free)
     mine = _holders_meetings(session, event, account)
     past = seat_history.histories(session, event, [m.id for m, *_ in mine])
     seated = {entry.meeting_id for entry in entries}
@@ -201,6 +207,7 @@ def agenda_for(*, session: Session, event: Event, account_id: str) -> Agenda:
             for meeting, *_ in mine
             if meeting.status is MeetingStatus.ACCEPTED and meeting.id not in seated
         ),
+        not_free=not_free,
     )
 
 

@@ -634,6 +634,19 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert str(meeting["location"]).endswith("号桌")
     assert "会面。" in str(meeting["description"])
     assert " meets " not in str(meeting["description"])
+    not_free = "您之后已表示此时段没空：在商务委调整之前，会面仍排在这里。"
+    assert not_free not in agenda.text
+    # The startup now says it is free only at 09:00: its 09:30 meeting stands, flagged.
+    world.startup_browser.post(
+        f"/startup/events/{world.event_id}/availability",
+        {"slot_ids": [slots["slots"][0]["id"]]},
+    )
+    assert not_free in world.startup_browser.get("/startup/agenda").text
+    world.startup_browser.post(
+        f"/startup/events/{world.event_id}/availability",
+        {"slot_ids": [slots["slots"][1]["id"]]},
+    )
+    assert not_free not in world.startup_browser.get("/startup/agenda").text
     other_browser = _browser(api, other)
     placed_investor, left_investor = (
         (world.investor_browser, other_browser)
