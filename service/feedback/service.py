@@ -170,6 +170,15 @@ def interest_in_each(
     return dict(interest)
 
 
+def answers_on(*, session: Session, financing_request_id: str) -> dict[str, Feedback]:
+    """Each mandate's latest answer on one request, by mandate id (the commission's view of
+    the request: who said what)."""
+    rows = session.scalars(
+        select(Feedback).where(Feedback.financing_request_id == financing_request_id)
+    )
+    return {row.investor_profile_id: row for row in rows}
+
+
 def latest_for(
     *, session: Session, profile_id: str, request_ids: Sequence[str]
 ) -> dict[str, Feedback]:

@@ -493,6 +493,31 @@ def test_a_pair_proposed_outside_the_mandate_reads_as_no_match(
     assert "超出投资要求范围，不属于匹配" in owner_browser.get("/investor/meetings").text
 
 
+def test_the_request_page_says_each_ranked_investors_answer_and_meeting(
+    world: World, api: ApiClient
+) -> None:
+    """The officer's walk read bare scores on a request's page, and its meetings only on the
+    startup's pages."""
+    commission = _commission(api)
+    page = commission.get(f"/commission/requests/{world.request}").text
+    card = page.split("高瓴资本 AI 基金</h3>", 1)[1].split("</article>", 1)[0]
+    assert "匹配度 " in card
+    assert "对方答复" not in card
+    answered = api.client.put(
+        f"/v1/investors/{world.mandate}/feedback/{world.request}",
+        json={"action": "interested"},
+        headers=world.investor.headers,
+    )
+    assert answered.is_success, answered.text
+    commission.post(
+        f"/commission/events/{world.event_id}/meetings",
+        {"financing_request_id": world.request, "investor_profile_id": world.mandate},
+    )
+    page = commission.get(f"/commission/requests/{world.request}").text
+    card = page.split("高瓴资本 AI 基金</h3>", 1)[1].split("</article>", 1)[0]
+    assert "对方答复：有意向 · 会面：待答复" in card
+
+
 def test_proposals_for_coverage_list_what_was_proposed_and_who_needs_outreach(
     world: World, api: ApiClient
 ) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import FinancingRequest, RequestStatus
+from models import FinancingRequest, Meeting, RequestStatus
 from service.audit_log import service as audit
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
@@ -219,6 +220,15 @@ def _request_page(
         else None
     )
     interested = feedback.interest_in(session=session, financing_request=found)
+    # Who answered what and who meets it where: beside each ranked investor, so the officer
+    # reads a ranking and its follow-up together.
+    answers = feedback.answers_on(session=session, financing_request_id=found.id)
+    request_meetings = session.scalars(
+        select(Meeting)
+        .where(Meeting.financing_request_id == found.id)
+        .order_by(Meeting.created_at, Meeting.id)
+    ).all()
+    meetings_by_mandate = {m.investor_profile_id: m for m in request_meetings}
     history, _ = audit.list_page(
         session=session,
         filters=audit.AuditFilters(object_id=found.id),
@@ -232,6 +242,8 @@ def _request_page(
         "event": events.get(session=session, event_id=found.event_id) if found.event_id else None,
         "ranked": ranked,
         "interested": interested,
+        "answers": answers,
+        "meetings_by_mandate": meetings_by_mandate,
         "history": history,
         "form": form or FormState(values={}),
     }
