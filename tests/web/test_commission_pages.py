@@ -66,6 +66,9 @@ def test_events_are_listed_and_created_with_errors_beside_the_fields(api: ApiCli
     assert dict(FIELD_ERROR.findall(again.text)) == {"name": "已有同名活动。"}
     page = browser.get("/commission/events")
     assert page.text.count('<td data-label="名称">2026 浦东投资促进大会</td>') == 1
+    # Each event leads to its meetings and schedule, not only to its form.
+    assert page.text.count('">会面与日程</a>') >= 1
+    assert page.text.count('">会面与日程</a>') == page.text.count('">修改</a>')
     # Listed by date, whatever the order they were made in: coming events first, soonest
     # first, then those held, latest first.
     for name, day in (("更早的活动", "2026-03-01"), ("下届大会", "2099-03-01")):
@@ -283,6 +286,11 @@ def test_the_dashboard_shows_statuses_and_the_latest_reports_coverage(api: ApiCl
         r"覆盖情况（取自最新报告）：<a href=\"/commission/reports/[^\"]+\">匹配报告：", after.text
     )
     assert "看板科技" in after.text  # named among the requests to work on by hand
+    # The report's page leads back to the list of reports.
+    report_link = re.search(r'<a href="(/commission/reports/[^"]+)">匹配报告：', after.text)
+    assert report_link is not None
+    report_page = browser.get(report_link.group(1)).text
+    assert '<p class="breadcrumb no-print"><a href="/commission/reports">报告</a> › ' in report_page
     assert "人工智能" in after.text  # capital by sector, named
 
 

@@ -1058,7 +1058,10 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     assert '<h2 id="move">调整一场会面</h2>' in page
     slot, table = seats[first]["slot_id"], seats[first]["table"]
     when = "09:00" if seats[first]["local_start"].endswith("09:00:00+08:00") else "09:30"
-    assert f"阶跃星辰 × 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {table}号桌</option>" in page
+    assert (
+        f"阶跃星辰（基础大模型C轮融资）× 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {table}号桌</option>"
+        in page
+    )
     # Each time says which tables are free then, so the officer need not learn it by refusal.
     label = re.search(rf'<option value="{slot}">([^<]*)</option>', page)
     assert label is not None
@@ -1101,7 +1104,7 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     assert moved.headers["location"] == f"{path}?done=moved&meeting={first}"
     after = commission.follow(moved).text
     assert (
-        f"已调整：阶跃星辰 × 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {other_table}号桌。"
+        f"已调整：阶跃星辰（基础大模型C轮融资）× 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {other_table}号桌。"
         "双方会看到新的时间和桌号，以及原定安排。"
     ) in after
     assert "生成后经过手动调整：这一版未经求解器检验。" in after
@@ -1125,7 +1128,9 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
         f"{path}/seat", {"meeting_id": first, "slot_id": slot, "table": str(other_table)}
     )
     assert again.headers["location"] == f"{path}?done=unmoved&meeting={first}"
-    assert "未作改动：阶跃星辰 × 高瓴资本 AI 基金" in commission.follow(again).text
+    assert (
+        "未作改动：阶跃星辰（基础大模型C轮融资）× 高瓴资本 AI 基金" in commission.follow(again).text
+    )
     # A second meeting moved by hand: the first one still says where it was solved.
     second = next(m for m in seats if m != first)
     free_table = 2 if seats[second]["table"] == 1 else 1

@@ -50,8 +50,10 @@ def move_choices(session: Session, event: Event) -> MoveChoices:
     for out in meetings.meetings_out(session, confirmed, event):
         if out.seat is not None:
             taken.setdefault(out.seat.slot_id, set()).add(out.seat.table)
-        pair = translate("%(company)s with %(investor)s") % {
+        # With the request's title: a company may present several requests at one event.
+        pair = translate("%(company)s (%(title)s) with %(investor)s") % {
             "company": out.company,
+            "title": out.request_title,
             "investor": out.investor_name,
         }
         if out.seat is None:
