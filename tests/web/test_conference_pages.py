@@ -1059,8 +1059,8 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     slot, table = seats[first]["slot_id"], seats[first]["table"]
     when = "09:00" if seats[first]["local_start"].endswith("09:00:00+08:00") else "09:30"
     assert (
-        f"阶跃星辰（基础大模型C轮融资）× 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {table}号桌</option>"
-        in page
+        "阶跃星辰（基础大模型C轮融资）× 高瓴资本 AI 基金 · "
+        f"现在 2037年11月5日 {when} · {table}号桌</option>" in page
     )
     # Each time says which tables are free then, so the officer need not learn it by refusal.
     label = re.search(rf'<option value="{slot}">([^<]*)</option>', page)
@@ -1104,7 +1104,8 @@ def test_the_commission_moves_one_meeting_on_the_schedule_page(
     assert moved.headers["location"] == f"{path}?done=moved&meeting={first}"
     after = commission.follow(moved).text
     assert (
-        f"已调整：阶跃星辰（基础大模型C轮融资）× 高瓴资本 AI 基金 · 现在 2037年11月5日 {when} · {other_table}号桌。"
+        "已调整：阶跃星辰（基础大模型C轮融资）× 高瓴资本 AI 基金 · "
+        f"现在 2037年11月5日 {when} · {other_table}号桌。"
         "双方会看到新的时间和桌号，以及原定安排。"
     ) in after
     assert "生成后经过手动调整：这一版未经求解器检验。" in after
