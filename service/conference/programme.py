@@ -141,6 +141,12 @@ def replace(
             f"A day of meetings is before today ({today.isoformat()} in {data.time_zone}).",
             errors=[field_problem("days", "day_in_the_past", "Before today")],
         )
+    if min(data.days) < event.date:
+        # A slip of the calendar: a conference's meetings are on its day or after it.
+        raise Invalid(
+            f"A day of meetings is before the event's date ({event.date.isoformat()}).",
+            errors=[field_problem("days", "day_before_event", "Before the event's date")],
+        )
     scheduled = session.scalar(select(exists().where(Schedule.event_id == event.id)))
     if scheduled:
         slots = _extended(session, event, data)

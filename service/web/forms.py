@@ -43,6 +43,7 @@ _MESSAGES = {
     "account_exists": N_("An account of this kind already has this name."),
     "ticket_range": N_("The minimum is above the maximum."),
     "day_in_the_past": N_("Choose today or a later day: meetings are planned ahead."),
+    "day_before_event": N_("The event is on %(date)s: its meetings are on that day or later."),
     "no_such_time": N_(
         "On that day the clocks skip a time of the programme (summer time begins): choose "
         "another day, or change the programme's hours first."

@@ -528,6 +528,20 @@ def test_a_cancellation_re_solves_keeping_the_other_meetings_in_place(
     assert (kept.json()["kept"], kept.json()["moved"]) == (len(again["placements"]), 0)
 
 
+def test_a_programme_day_before_the_events_date_is_refused(conference: Conference) -> None:
+    """The officer's walk saved meeting slots on the day before its event, unwarned."""
+    path = f"/v1/events/{conference.event_id}/programme"
+    early = conference.api.client.put(
+        path, json=programme(days=["2037-11-04", "2037-11-05"]), headers=conference.api.admin
+    )
+    assert early.status_code == 422, early.text
+    assert [(e["field"], e["code"]) for e in early.json()["errors"]] == [
+        ("days", "day_before_event")
+    ]
+    starts = [slot["local_start"][:10] for slot in conference.get(path, None).json()["slots"]]
+    assert set(starts) == {"2037-11-05"}  # nothing written
+
+
 def test_a_scheduled_programme_can_grow_but_not_shrink(conference: Conference) -> None:
     """The officer's walk could not add a table or raise the cap to place the meetings a
     schedule left out: once scheduled, the programme was frozen whole."""

@@ -42,7 +42,8 @@ an event's name and place in English (name_en, place_en: optional, what English 
 see). And for proposals for coverage: a minimum score of 0.6 unless given (a good match, as
 in reports; it was 0.5) and each outreach target's request title; a meeting's
 within_mandate (whether its pair was a match when asked for); a scheduled programme that
-may grow (the programme operation's description). Change it only together with an
+may grow and a programme day not before the event's date (the programme operation's
+description). Change it only together with an
 intended change of the API, and say so in the commit.
 """
 
@@ -52,7 +53,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "0773a87b9450b88ff9923cdb2be52572d05e73e3ec9c73181e4d00f6d6049870"
+RECORDED_SHA256 = "a6fcf83bde7bace6d7bfe728ba98873e74af16b76f40d3d74f27257b21260a1e"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -348,6 +348,22 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     assert dict(ERROR.findall(past.text)) == {
         "first_day": "请选择今天或之后的日期：会面需提前安排。"
     }
+    # The day before the event's own date: a slip of the calendar, refused beside the day.
+    early = commission.post(
+        path,
+        {
+            "first_day": "2037-11-04",
+            "days": "2",
+            "hours": "09:00-10:00",
+            "minutes": "30",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(early.text)) == {
+        "first_day": "本活动在2037年11月5日星期四举行：会面日不能早于这一天。"
+    }
     # Five-minute meetings over a long day are too many slots: said beside the length.
     too_fine = commission.post(
         path,

@@ -65,7 +65,7 @@ from service.outcomes import service as outcomes
 from service.outcomes.pairs import live_deals
 from service.outcomes.schemas import OutcomeWrite
 from service.ranking.dependencies import MatchIndexDep
-from service.web.conference_labels import clock, meeting_status, short_day
+from service.web.conference_labels import clock, full_day, meeting_status, short_day
 from service.web.forms import FormState, validated
 from service.web.pages import seat_move_form
 from service.web.pages.common import (
@@ -451,9 +451,12 @@ async def save_programme(
     start_writing(session)
     try:
         programme.replace(session=session, principal=visitor, event=event, data=checked, now=now)
-    except Invalid:
+    except Invalid as refusal:
         session.rollback()
-        state.add("first_day", "day_in_the_past")
+        if any(e.code == "day_before_event" for e in refusal.errors or []):
+            state.add("first_day", "day_before_event", {"date": full_day(event.date)})
+        else:
+            state.add("first_day", "day_in_the_past")
         return _programme_page(request, session, visitor, event, state)
     except Conflict:
         problem = translate(
