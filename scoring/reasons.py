@@ -58,6 +58,9 @@ class Reason:
     high: Decimal | None = None
     converted_from: str | None = None
     """The mandate's own currency, when its range was converted into the request's."""
+    own_low: Decimal | None = None
+    own_high: Decimal | None = None
+    """The mandate's range as it wrote it, in ``converted_from``: what its reader knows."""
     ratio: Decimal | None = None
     steps: int = 0
     terms: tuple[str, ...] = ()
@@ -76,7 +79,13 @@ class Reason:
             values["request_codes"] = list(self.request_codes)
         if self.mandate_codes:
             values["mandate_codes"] = list(self.mandate_codes)
-        for name, amount in (("amount", self.amount), ("low", self.low), ("high", self.high)):
+        for name, amount in (
+            ("amount", self.amount),
+            ("low", self.low),
+            ("high", self.high),
+            ("own_low", self.own_low),
+            ("own_high", self.own_high),
+        ):
             if amount is not None:
                 values[name] = format(amount, "f")
         if self.currency:
@@ -126,6 +135,8 @@ def reason_from_values(kind: str, outcome: str, values: Mapping[str, str | list[
         low=amount("low"),
         high=amount("high"),
         converted_from=text("converted_from") or None,
+        own_low=amount("own_low"),
+        own_high=amount("own_high"),
         ratio=amount("ratio"),
         steps=int(text("steps") or 0),
         terms=codes("terms"),
@@ -214,6 +225,7 @@ def ticket_reason(
         outcome, ratio = "above", (request.amount / high).quantize(tenth, ROUND_HALF_UP)
     elif request.amount < low:
         outcome, ratio = "below", (low / request.amount).quantize(tenth, ROUND_HALF_UP)
+    converted = investor.currency != request.currency
     return Reason(
         "ticket",
         outcome,
@@ -221,7 +233,9 @@ def ticket_reason(
         currency=request.currency,
         low=low,
         high=high,
-        converted_from=None if investor.currency == request.currency else investor.currency,
+        converted_from=investor.currency if converted else None,
+        own_low=investor.ticket_min if converted else None,
+        own_high=investor.ticket_max if converted else None,
         ratio=ratio,
     )
 

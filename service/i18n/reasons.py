@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from scoring.reasons import Reason
-from service.i18n.amounts import readable_amount
+from service.i18n.amounts import compact_amount, readable_amount
 from service.i18n.catalogs import translate, translate_plural
 from service.i18n.languages import current_language, joined
 from service.reference_data.catalog import CodeKind, Language, get_reference_data
@@ -148,6 +148,9 @@ SENTENCES: dict[tuple[str, str], tuple[str, str]] = {
     ),
 }
 CONVERTED = N_("{range} (converted from {currency})")
+# The mandate's own figure first, the request's currency after it: US$10 million (about CNY
+# 71 million). The reader wrote the first; the second is what the ask is compared with.
+CONVERTED_OWN = N_("{own} (about {range})")
 ILLUSTRATIVE = N_("{sentence} (illustrative list item: check the official text)")
 # How a negative-list item restricts foreign investment, by restriction kind.
 RESTRICTIONS: dict[str, str] = {
@@ -224,10 +227,23 @@ def _values(reason: Reason, reader: Reader, language: Language) -> dict[str, str
     }
     if reason.converted_from is not None:
         currency = get_reference_data().name_of("currency", reason.converted_from, language)
-        for bound in ("low", "high"):
-            values[bound] = translate(CONVERTED, language).format(
-                range=values[bound], currency=currency
-            )
+        for bound, own in (("low", reason.own_low), ("high", reason.own_high)):
+            if own is not None:
+                # Compact, both: two exact figures in brackets each would bury the sentence.
+                converted = getattr(reason, bound)
+                values[bound] = translate(CONVERTED_OWN, language).format(
+                    own=compact_amount(own, reason.converted_from, language),
+                    range=""
+                    if converted is None
+                    # The sentence says "about" already: not "about about".
+                    else compact_amount(converted, reason.currency, language)
+                    .removeprefix("约")
+                    .removeprefix("about "),
+                )
+            else:  # a reason stored before the mandate's own figures were kept
+                values[bound] = translate(CONVERTED, language).format(
+                    range=values[bound], currency=currency
+                )
     return values
 
 

@@ -4,11 +4,12 @@ instead of similarity numbers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
-from scoring.reasons import Reason, shared_terms
+from scoring.reasons import Reason, reason_from_values, shared_terms
 from service.i18n.amounts import amount_for_typing, readable_amount
 from service.i18n.reasons import SENTENCES, THE_INVESTOR, Reader, render_reason
 from service.imports.amounts import parse_amount
@@ -158,11 +159,27 @@ def test_amounts_under_wan_and_million_are_written_once_in_full() -> None:
     assert readable_amount(Decimal("50000"), "CNY", "en") == "50,000 CNY"
 
 
-def test_a_converted_range_names_its_currency() -> None:
+def test_a_converted_range_stored_without_its_own_figures_names_its_currency() -> None:
+    # A reason kept in a report before the mandate's own figures were kept with it.
     below = EVERY_REASON[7]
     assert "（由美元换算）" in render_reason(below, THE_INVESTOR, "zh")
     assert "(converted from US dollar)" in render_reason(below, THE_INVESTOR, "en")
     assert "5000万元" in render_reason(below, THE_INVESTOR, "zh")
+
+
+def test_a_converted_range_reads_in_the_mandates_own_currency_first() -> None:
+    """The investor walk's mandate was USD 10 to 100 million and every reason read "CNY 71
+    million (converted from US dollar)": figures it never wrote."""
+    below = replace(EVERY_REASON[7], own_low=Decimal("100000000"), own_high=Decimal("500000000"))
+    assert render_reason(below, THE_INVESTOR, "zh") == (
+        "金额：5000万元（50,000,000 CNY）低于您的单笔下限1亿美元（约合7.1亿元），"
+        "下限为该金额的14.2倍"
+    )
+    english = render_reason(below, THE_INVESTOR, "en")
+    assert "USD 100 million (about CNY 710 million)" in english
+    assert "about about" not in english
+    # Kept with the reason, so a stored report reads the same way.
+    assert reason_from_values("ticket", "below", below.values()) == below
 
 
 def test_sectors_and_stages_are_named_not_coded() -> None:

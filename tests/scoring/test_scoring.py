@@ -208,6 +208,8 @@ def test_reasons_convert_the_range_into_the_request_currency() -> None:
         Decimal("100000000"),
         "CNY",
     )
+    # The mandate's own figures ride along, for a reason that names them first.
+    assert (ticket.own_low, ticket.own_high) == (Decimal("71000000"), Decimal("710000000"))
 
 
 def test_ties_are_broken_by_id_whatever_the_input_order() -> None:
