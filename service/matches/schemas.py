@@ -54,7 +54,8 @@ class ReasonOut(BaseModel):
     values: dict[str, str | list[str]] = Field(
         description=(
             "Codes (request_codes, mandate_codes), exact amounts in the request's currency "
-            "(amount, low, high, currency, converted_from), ratio, steps, shared terms, "
+            "(amount, low, high, currency, converted_from; with converted_from, the mandate's "
+            "own range in that currency: own_low, own_high), ratio, steps, shared terms, "
             "deal counts (count, total) or company, as the kind has them; foreign_investment: "
             "the negative list (list) and its items (items), described by GET "
             "/v1/compliance/lists"
