@@ -98,9 +98,9 @@ def _extended(session: Session, event: Event, data: ProgrammeWrite) -> list[Even
     existing = slots_of(session, event.id)
     spans = _slot_spans(data)
     kept = {(slot.starts_at, slot.ends_at) for slot in existing}
-    lowered_cap = event.investor_meeting_cap is not None and (
-        data.investor_meeting_cap is not None
-        and data.investor_meeting_cap < event.investor_meeting_cap
+    # No cap is the highest; a cap where there was none lowers it.
+    lowered_cap = data.investor_meeting_cap is not None and (
+        event.investor_meeting_cap is None or data.investor_meeting_cap < event.investor_meeting_cap
     )
     if (
         data.time_zone != event.time_zone
@@ -122,6 +122,24 @@ def _extended(session: Session, event: Event, data: ProgrammeWrite) -> list[Even
     return slots
 
 
+def _check_days(days: set[dt.date], event: Event, now: dt.datetime, time_zone: str) -> None:
+    """Days of meetings are today or later where the event is held, and not before the
+    event's own date (a slip of the calendar); Invalid naming the field otherwise."""
+    if not days:
+        return
+    today = local(now, time_zone).date()
+    if min(days) < today:
+        raise Invalid(
+            f"A day of meetings is before today ({today.isoformat()} in {time_zone}).",
+            errors=[field_problem("days", "day_in_the_past", "Before today")],
+        )
+    if min(days) < event.date:
+        raise Invalid(
+            f"A day of meetings is before the event's date ({event.date.isoformat()}).",
+            errors=[field_problem("days", "day_before_event", "Before the event's date")],
+        )
+
+
 def replace(
     *,
     session: Session,
@@ -135,19 +153,15 @@ def replace(
     are today or later where the event is held: meetings are planned, not recorded. An
     event that is over keeps the programme it was held with (new days would reopen it)."""
     refuse_when_over(session, event, now, "changing the programme")
-    today = local(now, data.time_zone).date()
-    if min(data.days) < today:
-        raise Invalid(
-            f"A day of meetings is before today ({today.isoformat()} in {data.time_zone}).",
-            errors=[field_problem("days", "day_in_the_past", "Before today")],
-        )
-    if min(data.days) < event.date:
-        # A slip of the calendar: a conference's meetings are on its day or after it.
-        raise Invalid(
-            f"A day of meetings is before the event's date ({event.date.isoformat()}).",
-            errors=[field_problem("days", "day_before_event", "Before the event's date")],
-        )
     scheduled = session.scalar(select(exists().where(Schedule.event_id == event.id)))
+    days = set(data.days)
+    if scheduled:
+        # Growing a scheduled programme sends its days again, the first perhaps already
+        # past (day 2 of a conference): only the days it adds are checked.
+        days -= {
+            local(slot.starts_at, event.time_zone).date() for slot in slots_of(session, event.id)
+        }
+    _check_days(days, event, now, data.time_zone)
     if scheduled:
         slots = _extended(session, event, data)
     else:

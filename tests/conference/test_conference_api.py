@@ -592,6 +592,41 @@ def test_a_scheduled_programme_can_grow_but_not_shrink(conference: Conference) -
         ).status_code
         == 409
     )  # dropping the new slot
+    three_slots = [
+        {"start": "08:30", "minutes": 30},
+        {"start": "09:00", "minutes": 30},
+        {"start": "09:30", "minutes": 30},
+    ]
+    uncapped = programme(tables=3, investor_meeting_cap=None, slots=three_slots)
+    assert client.put(f"{path}/programme", json=uncapped, headers=admin).status_code == 200
+    # No cap is the highest: a cap where there was none lowers it (seats may exceed it).
+    capped = programme(tables=3, investor_meeting_cap=6, slots=three_slots)
+    assert client.put(f"{path}/programme", json=capped, headers=admin).status_code == 409
+
+
+def test_a_scheduled_programme_grows_on_its_second_day(
+    conference: Conference, app: FastAPI
+) -> None:
+    """Growing sends the programme's days again, the first already past on the second day:
+    only the days added are checked against today."""
+    clock = Clock(dt.datetime(2037, 11, 1, tzinfo=dt.UTC)).install(app)
+    path = f"/v1/events/{conference.event_id}"
+    admin, client = conference.api.admin, conference.api.client
+    two_days = programme(days=["2037-11-05", "2037-11-06"])
+    assert client.put(f"{path}/programme", json=two_days, headers=admin).is_success
+    _accepted(
+        conference, conference.investor, conference.mandate, conference.startup, conference.request
+    )
+    assert conference.post(f"{path}/schedules", {"coverage_k": 1}, None).status_code == 201
+    clock.now = dt.datetime(2037, 11, 6, 2, tzinfo=dt.UTC)  # 10:00 on the second day
+    more_tables = programme(days=["2037-11-05", "2037-11-06"], tables=3)
+    grown = client.put(f"{path}/programme", json=more_tables, headers=admin)
+    assert grown.status_code == 200, grown.text
+    assert grown.json()["tables"] == 3
+    # A day added before today is still refused.
+    earlier = programme(days=["2037-11-04", "2037-11-05", "2037-11-06"], tables=3)
+    refused = client.put(f"{path}/programme", json=earlier, headers=admin)
+    assert refused.status_code == 422, refused.text
 
 
 def test_nothing_to_schedule_is_a_clear_problem(conference: Conference, api: ApiClient) -> None:

@@ -450,6 +450,25 @@ def test_the_commission_reviews_several_requests_at_once(api: ApiClient) -> None
     assert again.headers["location"] == "/commission/review?done=0&skipped=2&decision=publish"
 
 
+def test_a_request_reviewed_meanwhile_says_so_on_its_page(api: ApiClient) -> None:
+    """Another officer published it while this one pressed 退回 without a note on its page:
+    the page, which has no review form any more, says so (it showed nothing at all)."""
+    startup = api.create_account("startup")
+    created = api.create_request(startup, title="Reviewed meanwhile")
+    _, _, browser = _signed_in(api, "commission")
+    own_page = browser.get(f"/commission/requests/{created['id']}")
+    chosen = re.search(r'name="chosen" value="([^"]+)"', own_page.text)
+    assert chosen is not None
+    api.publish(created["id"])
+    late = browser.post(
+        "/commission/review",
+        {"chosen": [chosen.group(1)], "from_request": created["id"], "decision": "reject"},
+    )
+    assert late.status_code == 409
+    assert "未作任何改动：此项目已在此期间被审核，当前状态为“已发布”。" in late.text
+    assert "<title>Reviewed meanwhile" in late.text
+
+
 def test_the_investor_reads_its_matches_and_its_interest_reaches_the_startup(
     api: ApiClient,
 ) -> None:
@@ -695,6 +714,43 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
     stored = api.client.get(f"/v1/investors/{mandate['id']}", headers=account.headers).json()
     assert (stored["name"], stored["kind"], stored["origin"]) == ("My new name", "cvc", "foreign")
     assert (stored["ticket_max"], stored["stages"]) == ("6000000000.00", ["series_b"])
+
+
+def test_a_clash_over_the_ticket_keeps_its_currency_with_its_amounts(api: ApiClient) -> None:
+    """A colleague moved the mandate to US dollars while this investor typed a new minimum
+    in yuan: the form sent back must not show "1亿" beside US dollars."""
+    account, _, investor = _signed_in(api, "investor")
+    mandate = api.create_investor(account)
+    page = investor.get(f"/investor/mandates/{mandate['id']}/edit").text
+    opened = {
+        name: re.findall(rf'name="original_{name}" value="([^"]*)"', page)
+        for name in (
+            "name",
+            "kind",
+            "origin",
+            "thesis",
+            "ticket_min",
+            "ticket_max",
+            "currency",
+            "sectors",
+            "stages",
+            "regions",
+        )
+    }
+    form: dict[str, Any] = {f"original_{k}": v if len(v) != 1 else v[0] for k, v in opened.items()}
+    typed = {k.removeprefix("original_"): v for k, v in form.items()}
+    form.update({**typed, "revision": "1", "ticket_min": "1亿"})
+    moved = api.client.patch(
+        f"/v1/investors/{mandate['id']}",
+        json={"currency": "USD", "ticket_min": "10000000", "ticket_max": "100000000"},
+        headers={**account.headers, "If-Match": '"1"'},
+    )
+    assert moved.status_code == 200, moved.text
+    stale = investor.post(f"/investor/mandates/{mandate['id']}/edit", form).text
+    assert 'name="ticket_min" value="1亿"' in stale
+    assert re.search(r'<option value="CNY"[^>]* selected', stale)
+    assert "您和对方都改动了以下栏目，已保留您的填写：" in stale
+    assert "币种" in stale.split("已保留您的填写：", 1)[1].split("</p>", 1)[0]
 
 
 def test_a_request_page_shows_its_history_and_reviews_it(api: ApiClient) -> None:

@@ -19,6 +19,7 @@ from service.financing_requests.schemas import ReviewDecision
 from service.http.auth import Principal
 from service.http.problems import Conflict, NotFound
 from service.i18n.catalogs import translate
+from service.i18n.labels import label
 from service.i18n.languages import current_language
 from service.i18n.reasons import N_
 from service.matches.service import rank_investors_for_request
@@ -154,7 +155,14 @@ async def review_requests(
                 )
             except NotFound:
                 return not_found(request, visitor)
-            return _request_page(request, session, visitor, index, found, form=state)
+            if found.status is RequestStatus.SUBMITTED:
+                return _request_page(request, session, visitor, index, found, form=state)
+            # Reviewed by someone else meanwhile: its page has no review form any more, so it
+            # says what happened instead of a problem with a note nobody needs now.
+            problem = translate(
+                "Nothing was changed: this request was reviewed meanwhile and is now %(status)s."
+            ) % {"status": label(found.status)}
+            return _request_page(request, session, visitor, index, found, problem=problem)
         return _review_page(request, session, visitor, form=state, chosen=frozenset(ticked))
     checked = ReviewDecision.model_validate({"decision": decision, "note": note})
     start_writing(session)
@@ -206,9 +214,10 @@ def _request_page(
     found: FinancingRequest,
     *,
     form: FormState | None = None,
+    problem: str | None = None,
 ) -> Response:
     """A request as the commission reads it; with ``form``, its review decision that was not
-    made, each problem beside its field (422)."""
+    made, each problem beside its field (422); with ``problem``, why nothing was done (409)."""
     ranked = (
         rank_investors_for_request(
             session=session,
@@ -246,6 +255,7 @@ def _request_page(
         "meetings_by_mandate": meetings_by_mandate,
         "history": history,
         "form": form or FormState(values={}),
+        "problem": problem,
     }
-    status_code = 422 if form is not None and form.errors else 200
+    status_code = 422 if form is not None and form.errors else 409 if problem else 200
     return render(request, visitor, "commission/request.html", context, status_code=status_code)

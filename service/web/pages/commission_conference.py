@@ -814,7 +814,7 @@ def _free_slots(session: Session, event: Event) -> list[FreeSlots]:
             for slot in party.slots:
                 start = programme.local(slot.starts_at, event.time_zone)
                 days.setdefault(start.date(), []).append(clock(start))
-            said = "; ".join(
+            said = translate("; ").join(
                 f"{short_day(day)} {list_separator().join(times)}" for day, times in days.items()
             )
         rows.append(

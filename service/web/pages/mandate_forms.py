@@ -149,20 +149,39 @@ def _changed_meanwhile(
     ]
 
 
+# Amounts are read in the currency beside them: the three are merged as one.
+TICKET_FIELDS = ("currency", "ticket_min", "ticket_max")
+
+
 def _same(name: str, one: Any, other: Any) -> bool:
-    """Two values of a field alike: lists of codes whatever their order, text as typed."""
+    """Two values of a field alike: lists of codes whatever their order, text as typed
+    (ends stripped: the form strips what it sends, a stored text may not be)."""
     if name in MANDATE_CODES:
         return sorted(one or []) == sorted(other or [])
-    return (one or "") == (other or "")
+    return str(one or "").strip() == str(other or "").strip()
+
+
+def _changed_by_visitor(typed: dict[str, Any], original: dict[str, Any]) -> set[str]:
+    """The fields the visitor changed; the ticket's three together when any of them was."""
+    changed = {
+        name
+        for name in (*MANDATE_TEXT, *MANDATE_CODES)
+        if not _same(name, typed[name], original.get(name))
+    }
+    if changed & set(TICKET_FIELDS):
+        changed |= set(TICKET_FIELDS)
+    return changed
 
 
 def _merged(
     typed: dict[str, Any], original: dict[str, Any], current: dict[str, Any]
 ) -> dict[str, Any]:
     """The visitor's form on top of the current mandate: each field the visitor changed as
-    typed, each it left as opened at its current value."""
+    typed, each it left as opened at its current value. The ticket's currency and amounts
+    go together: "1亿" typed in yuan never lands beside a currency someone else chose."""
+    theirs = _changed_by_visitor(typed, original)
     return {
-        name: typed[name] if not _same(name, typed[name], original.get(name)) else current[name]
+        name: typed[name] if name in theirs else current[name]
         for name in (*MANDATE_TEXT, *MANDATE_CODES)
     }
 
@@ -198,11 +217,8 @@ async def update_mandate(
         changed = _changed_meanwhile(original, current)
         merged = _merged(typed, original, current)
         state = FormState(values={**merged, "revision": str(mandate.revision)})
-        both = [
-            translate(FIELD_LABELS[name])
-            for name, _, _ in changed
-            if not _same(name, typed[name], original[name])
-        ]
+        theirs = _changed_by_visitor(typed, original)
+        both = [translate(FIELD_LABELS[name]) for name, _, _ in changed if name in theirs]
         context = _form_context(state, mandate, original=current, changed=changed, both=both)
         return render(request, visitor, TEMPLATE, context)
     checked = _checked(InvestorUpdate, typed, state)
