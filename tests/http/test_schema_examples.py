@@ -269,8 +269,10 @@ SENDERS: dict[str, Callable[[Sender, dict[str, Any]], Response]] = {
         lambda c: s.post(f"/v1/meetings/{c.meeting(s)}/cancel", body)
     )(Conference.set_up(s)),
     "MeetingCreate": _meeting_create,
+    # The event on the example's first day: a programme's days are not before its event's.
     "ProgrammeWrite": lambda s, body: s.api.client.put(
-        f"/v1/events/{s.api.create_event(f'Programme {uuid.uuid4()}', date=COMING_DAY)}/programme",
+        f"/v1/events/{s.api.create_event(f'Programme {uuid.uuid4()}', date=min(body['days']))}"
+        "/programme",
         json=body,
         headers=s.headers,
     ),
