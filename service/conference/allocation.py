@@ -36,6 +36,11 @@ class AllocationFailed(RuntimeError):
     """The solver did not find the optimum (it always should: the problem is feasible)."""
 
 
+def _has_room(free: int | None) -> bool:
+    """A party may take another meeting: it has no cap (None) or meetings left under it."""
+    return free is None or free > 0
+
+
 def allocate(
     *,
     candidates: Sequence[Candidate],
@@ -52,8 +57,7 @@ def allocate(
     usable = [
         c
         for c in candidates
-        if held.get(c.request_id, 0) < coverage_k
-        and (free.get(c.party) is None or (free.get(c.party) or 0) > 0)
+        if held.get(c.request_id, 0) < coverage_k and _has_room(free.get(c.party))
     ]
     if not usable:
         return []

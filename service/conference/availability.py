@@ -22,7 +22,7 @@ from models import (
     Role,
 )
 from service.audit_log.writer import record_audit
-from service.conference.programme import refuse_when_over
+from service.conference.programme import refuse_when_over, slots_of
 from service.conference.schemas import AvailabilityOut, AvailabilityWrite
 from service.http.auth import Principal
 from service.http.problems import Forbidden, Invalid, field_problem
@@ -132,9 +132,7 @@ def overview(session: Session, event: Event) -> list[PartyAvailability]:
         return []
     accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
     stated = stated_by(session, event.id, account_ids)
-    slots = session.scalars(
-        select(EventSlot).where(EventSlot.event_id == event.id).order_by(EventSlot.position)
-    ).all()
+    slots = slots_of(session, event.id)
     order = {Role.INVESTOR: 0, Role.STARTUP: 1}
     return [
         PartyAvailability(

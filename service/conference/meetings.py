@@ -35,7 +35,6 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Forbidden, Invalid, NotFound, field_problem
 from service.investors import service as investors
-from service.ranking.compliance import request_compliance
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow, rank_investors
 from service.ranking.serving import rounded_score
@@ -64,6 +63,17 @@ def visible_to(principal: Principal) -> Select[tuple[Meeting]]:
         FinancingRequest.owner_account_id == principal.account_id
     )
     return statement.where(Meeting.financing_request_id.in_(own_requests))
+
+
+def latest_by_mandate(session: Session, financing_request_id: str) -> dict[str, Meeting]:
+    """A request's meetings by mandate, the latest asked where a mandate has several (at
+    different events): for the commission's page of the request."""
+    asked = session.scalars(
+        select(Meeting)
+        .where(Meeting.financing_request_id == financing_request_id)
+        .order_by(Meeting.created_at, Meeting.id)
+    )
+    return {meeting.investor_profile_id: meeting for meeting in asked}
 
 
 def get_visible(*, session: Session, principal: Principal, meeting_id: str) -> Meeting:
@@ -103,13 +113,11 @@ def pair_fit(
         financing_request=financing_request,
         window=RankingWindow(limit=0, include_near_misses=True),
     )
-    closed = request_compliance(ranked.request).is_prohibited
     for position, investor in enumerate(ranked.investors):
         if investor.id == profile_id:
-            foreign = ranked.foreign is not None and bool(ranked.foreign[position])
             return PairFit(
                 score=rounded_score(float(ranked.scores[position])),
-                within_mandate=bool(ranked.components.fits[position]) and not (closed and foreign),
+                within_mandate=bool(ranked.matches[position]),
             )
     return PairFit(score=0.0, within_mandate=False)
 

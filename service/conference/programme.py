@@ -91,11 +91,12 @@ EXTEND_ONLY = (
 )
 
 
-def _extended(session: Session, event: Event, data: ProgrammeWrite) -> list[EventSlot]:
+def _extended(
+    session: Session, event: Event, data: ProgrammeWrite, existing: list[EventSlot]
+) -> list[EventSlot]:
     """The programme of a scheduled event, grown: every existing slot kept (the seats and
     availability pointing at it stay true), new slots added and all renumbered in time order,
     tables and the cap not lowered. Anything else is a Conflict naming what may change."""
-    existing = slots_of(session, event.id)
     spans = _slot_spans(data)
     kept = {(slot.starts_at, slot.ends_at) for slot in existing}
     # No cap is the highest; a cap where there was none lowers it.
@@ -154,16 +155,13 @@ def replace(
     event that is over keeps the programme it was held with (new days would reopen it)."""
     refuse_when_over(session, event, now, "changing the programme")
     scheduled = session.scalar(select(exists().where(Schedule.event_id == event.id)))
-    days = set(data.days)
+    existing = slots_of(session, event.id) if scheduled else []
+    # Growing a scheduled programme sends its days again, the first perhaps already past
+    # (day 2 of a conference): only the days it adds are checked.
+    held = {local(slot.starts_at, event.time_zone).date() for slot in existing}
+    _check_days(set(data.days) - held, event, now, data.time_zone)
     if scheduled:
-        # Growing a scheduled programme sends its days again, the first perhaps already
-        # past (day 2 of a conference): only the days it adds are checked.
-        days -= {
-            local(slot.starts_at, event.time_zone).date() for slot in slots_of(session, event.id)
-        }
-    _check_days(days, event, now, data.time_zone)
-    if scheduled:
-        slots = _extended(session, event, data)
+        slots = _extended(session, event, data, existing)
     else:
         session.execute(delete(EventSlot).where(EventSlot.event_id == event.id))
         slots = [

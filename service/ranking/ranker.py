@@ -174,6 +174,9 @@ class RankedInvestors:
     scores: FloatArray
     scorer: MatchScorer
     serving: ServingRanker
+    matches: npt.NDArray[np.bool_]
+    """Which investors the request is a match for (sector, ticket and stage each fit, and
+    not closed to a foreign investor), near misses or not on the page."""
     foreign: npt.NDArray[np.bool_] | None = None
     """Which investors are foreign, read only when the request's negative list restricts or
     closes it (None: it does neither)."""
@@ -295,14 +298,17 @@ def rank_investors(
     else:
         raw_scores = components.score
     scores = np.round(raw_scores, SCORE_DECIMALS)
-    wanted = scores >= window.min_score
-    if not window.include_near_misses:
-        wanted &= components.fits
     compliance = request_compliance(request)
     foreign = foreign_mask(session, investors) if compliance.affected and investors else None
+    matches = components.fits
+    wanted = scores >= window.min_score
     if foreign is not None and compliance.is_prohibited:
-        # A request the negative list closes is no match for a foreign investor.
+        # A request the negative list closes is no match for a foreign investor, nor shown
+        # to one among the near misses.
+        matches = matches & ~foreign
         wanted &= ~foreign
+    if not window.include_near_misses:
+        wanted &= matches
     qualifying = np.flatnonzero(wanted)
     page = _page_positions(scores, qualifying, window)
     # The page's rows only, their own columns kept by the roster (which the probe above
@@ -324,6 +330,7 @@ def rank_investors(
         scores=raw_scores,
         scorer=scorer,
         serving=serving,
+        matches=matches,
         foreign=foreign,
     )
 

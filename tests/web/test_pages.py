@@ -642,15 +642,10 @@ def test_an_answer_given_once_and_undone_leaves_no_answer(api: ApiClient) -> Non
     assert investor.post(f"{base}/undo", {}).status_code == 404
 
 
-def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
-    account, _, investor = _signed_in(api, "investor")
-    mandate = api.create_investor(account)
-    page = investor.get(f"/investor/mandates/{mandate['id']}/edit")
-    assert page.status_code == 200
-    # Amounts are offered for editing as people type them (the factory's 300,000,000).
-    assert '<input id="ticket_min" name="ticket_min" value="3亿" inputmode="decimal"' in page.text
+def _opened_mandate(page: str) -> dict[str, Any]:
+    """The mandate form's hidden original_* fields as a browser sends them back."""
     opened = {
-        name: re.findall(rf'name="original_{name}" value="([^"]*)"', page.text)
+        name: re.findall(rf'name="original_{name}" value="([^"]*)"', page)
         for name in (
             "name",
             "kind",
@@ -664,7 +659,17 @@ def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
             "regions",
         )
     }
-    form: dict[str, Any] = {f"original_{k}": v if len(v) != 1 else v[0] for k, v in opened.items()}
+    return {f"original_{k}": v if len(v) != 1 else v[0] for k, v in opened.items()}
+
+
+def test_a_mandate_changed_meanwhile_shows_what_changed(api: ApiClient) -> None:
+    account, _, investor = _signed_in(api, "investor")
+    mandate = api.create_investor(account)
+    page = investor.get(f"/investor/mandates/{mandate['id']}/edit")
+    assert page.status_code == 200
+    # Amounts are offered for editing as people type them (the factory's 300,000,000).
+    assert '<input id="ticket_min" name="ticket_min" value="3亿" inputmode="decimal"' in page.text
+    form = _opened_mandate(page.text)
     form.update(
         {
             "revision": "1",
@@ -722,22 +727,7 @@ def test_a_clash_over_the_ticket_keeps_its_currency_with_its_amounts(api: ApiCli
     account, _, investor = _signed_in(api, "investor")
     mandate = api.create_investor(account)
     page = investor.get(f"/investor/mandates/{mandate['id']}/edit").text
-    opened = {
-        name: re.findall(rf'name="original_{name}" value="([^"]*)"', page)
-        for name in (
-            "name",
-            "kind",
-            "origin",
-            "thesis",
-            "ticket_min",
-            "ticket_max",
-            "currency",
-            "sectors",
-            "stages",
-            "regions",
-        )
-    }
-    form: dict[str, Any] = {f"original_{k}": v if len(v) != 1 else v[0] for k, v in opened.items()}
+    form = _opened_mandate(page)
     typed = {k.removeprefix("original_"): v for k, v in form.items()}
     form.update({**typed, "revision": "1", "ticket_min": "1亿"})
     moved = api.client.patch(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import FinancingRequest, Meeting, RequestStatus
+from models import FinancingRequest, RequestStatus
 from service.audit_log import service as audit
+from service.conference import meetings
 from service.core.database import SessionDep, start_writing
 from service.events import service as events
 from service.feedback import service as feedback
@@ -232,12 +232,7 @@ def _request_page(
     # Who answered what and who meets it where: beside each ranked investor, so the officer
     # reads a ranking and its follow-up together.
     answers = feedback.answers_on(session=session, financing_request_id=found.id)
-    request_meetings = session.scalars(
-        select(Meeting)
-        .where(Meeting.financing_request_id == found.id)
-        .order_by(Meeting.created_at, Meeting.id)
-    ).all()
-    meetings_by_mandate = {m.investor_profile_id: m for m in request_meetings}
+    meetings_by_mandate = meetings.latest_by_mandate(session, found.id)
     history, _ = audit.list_page(
         session=session,
         filters=audit.AuditFilters(object_id=found.id),

@@ -797,12 +797,11 @@ async def propose_for_coverage(
 @dataclass(frozen=True, slots=True)
 class FreeSlots:
     """One account's free slots as read on the schedule page: 11月5日 09:00、09:30；11月6日
-    14:00, or None where it has not said."""
+    14:00; empty where it ticked none, None where it has not said."""
 
     name: str
     role: Role
     said: str | None
-    count: int
 
 
 def _free_slots(session: Session, event: Event) -> list[FreeSlots]:
@@ -817,11 +816,7 @@ def _free_slots(session: Session, event: Event) -> list[FreeSlots]:
             said = translate("; ").join(
                 f"{short_day(day)} {list_separator().join(times)}" for day, times in days.items()
             )
-        rows.append(
-            FreeSlots(
-                party.name, party.role, said, len(party.slots) if party.slots is not None else 0
-            )
-        )
+        rows.append(FreeSlots(party.name, party.role, said))
     return rows
 
 

@@ -143,12 +143,19 @@ def default_weights_detail(
 CONFIRM_FIELD = "confirm"
 
 
+def too_few_held_out(comparison: ModelComparisonOut) -> int | None:
+    """The held-out pairs the version was judged on when they are too few to tell two
+    versions apart (fewer than training needs), else None."""
+    pairs = comparison.model.metrics.get("held_out_pairs")
+    return pairs if isinstance(pairs, int) and pairs < models.MIN_TRAINING_PAIRS else None
+
+
 def warnings_of(comparison: ModelComparisonOut) -> list[str]:
     """Why activating this version deserves a second look: each is shown beside the button,
     which then asks to confirm that the comparison was read."""
     warnings = []
-    held_out_pairs = comparison.model.metrics.get("held_out_pairs")
-    if isinstance(held_out_pairs, int) and held_out_pairs < models.MIN_TRAINING_PAIRS:
+    held_out_pairs = too_few_held_out(comparison)
+    if held_out_pairs is not None:
         # Said first: "better on held-out accounts: yes" on so few pairs may be chance.
         warnings.append(
             translate(
@@ -210,7 +217,7 @@ def _detail_page(
         "form": form,
         "least_overlap": changing_most(comparison.investors),
         # Fewer held-out pairs than training needs tell two versions apart by chance.
-        "few_pairs": models.MIN_TRAINING_PAIRS,
+        "few_held_out": too_few_held_out(comparison),
         "online": impressions.online_summary(
             session=session, model_version=models.version_label(model)
         ),

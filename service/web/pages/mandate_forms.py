@@ -173,13 +173,11 @@ def _changed_by_visitor(typed: dict[str, Any], original: dict[str, Any]) -> set[
     return changed
 
 
-def _merged(
-    typed: dict[str, Any], original: dict[str, Any], current: dict[str, Any]
-) -> dict[str, Any]:
-    """The visitor's form on top of the current mandate: each field the visitor changed as
-    typed, each it left as opened at its current value. The ticket's currency and amounts
-    go together: "1亿" typed in yuan never lands beside a currency someone else chose."""
-    theirs = _changed_by_visitor(typed, original)
+def _merged(typed: dict[str, Any], current: dict[str, Any], theirs: set[str]) -> dict[str, Any]:
+    """The visitor's form on top of the current mandate: each field the visitor changed
+    (``theirs``) as typed, each it left as opened at its current value. The ticket's currency
+    and amounts go together: "1亿" typed in yuan never lands beside a currency someone else
+    chose."""
     return {
         name: typed[name] if name in theirs else current[name]
         for name in (*MANDATE_TEXT, *MANDATE_CODES)
@@ -215,9 +213,9 @@ async def update_mandate(
         # sending it again would quietly undo the other person's change), and let them send
         # it again on top of the current revision.
         changed = _changed_meanwhile(original, current)
-        merged = _merged(typed, original, current)
-        state = FormState(values={**merged, "revision": str(mandate.revision)})
         theirs = _changed_by_visitor(typed, original)
+        merged = _merged(typed, current, theirs)
+        state = FormState(values={**merged, "revision": str(mandate.revision)})
         both = [translate(FIELD_LABELS[name]) for name, _, _ in changed if name in theirs]
         context = _form_context(state, mandate, original=current, changed=changed, both=both)
         return render(request, visitor, TEMPLATE, context)
