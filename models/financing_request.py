@@ -35,6 +35,10 @@ class FinancingRequest(IdMixin, Base):
     company: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The title and summary for investors who read English, both optional: the startup
+    # writes them; a request without them reads as written in every language.
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    summary_en: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[Decimal] = mapped_column(ExactMoney())
     currency: Mapped[str] = mapped_column(String(3))
     stage: Mapped[str] = mapped_column(String(32), index=True)

@@ -25,6 +25,7 @@ from models import (
 from service.conference import availability, seat_history
 from service.conference.meetings import latest_schedule
 from service.conference.programme import local
+from service.financing_requests.titles import title_as_read
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
 from service.i18n.event_names import event_name, event_place
@@ -114,7 +115,7 @@ def _seated(
             ScheduledMeeting,
             EventSlot,
             FinancingRequest.company,
-            FinancingRequest.title,
+            title_as_read(),
             InvestorProfile.name,
         )
         .join(ScheduledMeeting, ScheduledMeeting.meeting_id == Meeting.id)
@@ -217,7 +218,7 @@ def _holders_meetings(
     """Every meeting of the account's at the event, whatever its status, with the names an
     agenda shows."""
     statement = (
-        select(Meeting, FinancingRequest.company, FinancingRequest.title, InvestorProfile.name)
+        select(Meeting, FinancingRequest.company, title_as_read(), InvestorProfile.name)
         .join(FinancingRequest, FinancingRequest.id == Meeting.financing_request_id)
         .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
         .where(Meeting.event_id == event.id)

@@ -32,6 +32,7 @@ from service.conference.programme import local, refuse_when_over
 from service.conference.schemas import MeetingAnswerWrite, MeetingOut, SeatOut
 from service.feedback import service as feedback
 from service.financing_requests import service as financing_requests
+from service.financing_requests.titles import title_as_read
 from service.http.auth import Principal
 from service.http.problems import Conflict, Forbidden, Invalid, NotFound, field_problem
 from service.investors import service as investors
@@ -430,7 +431,7 @@ def meetings_out(session: Session, meetings: Sequence[Meeting], event: Event) ->
     requests = {
         row.id: (row.company, row.title)
         for row in session.execute(
-            select(FinancingRequest.id, FinancingRequest.company, FinancingRequest.title).where(
+            select(FinancingRequest.id, FinancingRequest.company, title_as_read()).where(
                 FinancingRequest.id.in_(request_ids)
             )
         )

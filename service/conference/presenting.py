@@ -17,6 +17,7 @@ from service.conference.schemas import (
     TablePlanOut,
     TablePlanSlotOut,
 )
+from service.i18n.request_text import request_title
 
 
 def _entry_out(entry: AgendaEntry, earlier: EarlierSeat | None = None) -> AgendaEntryOut:
@@ -73,7 +74,7 @@ def proposals_out(session: Session, event: Event, made: Proposals) -> ProposalsO
             OutreachTargetOut(
                 financing_request_id=target.financing_request.id,
                 company=target.financing_request.company,
-                request_title=target.financing_request.title,
+                request_title=request_title(target.financing_request),
                 meetings=target.meetings,
             )
             for target in made.outreach_targets

@@ -17,6 +17,7 @@ from scoring.history import InvestorHistory, PastDeal, histories_from_deals, own
 from service.audit_log.writer import record_audit
 from service.core.settings import get_settings
 from service.deals.schemas import DealWrite
+from service.financing_requests.titles import title_as_read
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound, field_problem
 
@@ -137,7 +138,7 @@ def commitments_of(*, session: Session, profile: InvestorProfile) -> list[Commit
         select(
             FinancingRequest.id,
             FinancingRequest.company,
-            FinancingRequest.title,
+            title_as_read(),
             Feedback.amount,
             Feedback.currency,
             Feedback.updated_at,

@@ -29,6 +29,21 @@ from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
+EnglishTitle = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=300,
+        description="The title for investors who read English (optional)",
+    ),
+]
+EnglishSummary = Annotated[
+    str,
+    Field(
+        max_length=10000,
+        description="The summary for investors who read English (optional)",
+    ),
+]
 
 
 def _checked_credit_code(value: str) -> str:
@@ -112,8 +127,10 @@ class FinancingRequestCreate(BaseModel):
         },
         {
             "company": "Bose Quantum",
-            "title": "Quantum computing Series A",
+            "title": "相干光量子计算机A轮融资",
             "summary": "相干光量子计算机",
+            "title_en": "Quantum computing Series A",
+            "summary_en": "Coherent optical quantum computers",
             "sectors": ["quantum"],
             "amount": "300000000",
             "stage": "series_a",
@@ -125,6 +142,8 @@ class FinancingRequestCreate(BaseModel):
     company: Name
     title: Title
     summary: LongText = ""
+    title_en: EnglishTitle | None = None
+    summary_en: EnglishSummary | None = None
     sectors: SectorList
     amount: Money
     currency: CurrencyCode = "CNY"
@@ -158,12 +177,22 @@ class FinancingRequestUpdate(PatchModel):
     )
 
     nullable_fields: ClassVar[frozenset[str]] = frozenset(
-        {"region", "event_id", "contact_name", "contact_phone", "credit_code"}
+        {
+            "title_en",
+            "summary_en",
+            "region",
+            "event_id",
+            "contact_name",
+            "contact_phone",
+            "credit_code",
+        }
     )
 
     company: Name | None = None
     title: Title | None = None
     summary: LongText | None = None
+    title_en: EnglishTitle | None = None
+    summary_en: EnglishSummary | None = None
     sectors: SectorList | None = None
     amount: Money | None = None
     currency: CurrencyCode | None = None
@@ -237,8 +266,10 @@ class FinancingRequestOut(BaseModel):
             "owner_account_id": "8a2d4e61-3b5c-4f9a-a1d7-6c0e9b8f7a21",
             "display": REQUEST_DISPLAY_EXAMPLE,
             "company": "Stepfun",
-            "title": "Foundation model training round",
+            "title": "基础大模型C轮融资",
             "summary": "基础大模型研发与训练算力",
+            "title_en": "Foundation model training round",
+            "summary_en": "Research and training compute for a foundation model",
             "sectors": ["ai.foundation_models"],
             "amount": "3000000000.00",
             "currency": "CNY",
@@ -261,6 +292,8 @@ class FinancingRequestOut(BaseModel):
     company: str
     title: str
     summary: str
+    title_en: str | None = Field(description="The title for investors who read English")
+    summary_en: str | None = Field(description="The summary for investors who read English")
     sectors: list[str]
     amount: Money
     currency: str
@@ -295,6 +328,8 @@ class FinancingRequestOut(BaseModel):
             company=request.company,
             title=request.title,
             summary=request.summary,
+            title_en=request.title_en,
+            summary_en=request.summary_en,
             sectors=sectors,
             amount=request.amount,
             currency=request.currency,
@@ -327,6 +362,10 @@ class StoredRequestFields(Protocol):
     def title(self) -> str: ...
     @property
     def summary(self) -> str: ...
+    @property
+    def title_en(self) -> str | None: ...
+    @property
+    def summary_en(self) -> str | None: ...
     @property
     def amount(self) -> Decimal: ...
     @property

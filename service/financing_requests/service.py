@@ -70,11 +70,20 @@ def get_visible(
 
 def matching_text(financing_request: StoredRequestFields) -> str:
     """The words the ranker compares with an investor's thesis."""
-    return text_to_match(financing_request.title, financing_request.summary)
+    return text_to_match(
+        financing_request.title,
+        financing_request.summary,
+        financing_request.title_en,
+        financing_request.summary_en,
+    )
 
 
-def text_to_match(title: str, summary: str) -> str:
-    return f"{title}\n{summary}"
+def text_to_match(
+    title: str, summary: str, title_en: str | None = None, summary_en: str | None = None
+) -> str:
+    """Title and summary, then their English versions when given: a foreign investor's
+    thesis is often written in English, and should find the request's English words."""
+    return "\n".join(text for text in (title, summary, title_en, summary_en) if text is not None)
 
 
 def _refresh_text_features(financing_request: FinancingRequest) -> None:
@@ -123,6 +132,8 @@ def create(
         company=data.company,
         title=data.title,
         summary=data.summary,
+        title_en=data.title_en,
+        summary_en=data.summary_en,
         amount=data.amount,
         currency=data.currency,
         stage=data.stage,
@@ -204,7 +215,7 @@ def update(
         if old != value:
             audit[field] = {"from": audit_value(old), "to": audit_value(value)}
             setattr(financing_request, field, value)
-    if "title" in audit or "summary" in audit:
+    if audit.keys() & {"title", "summary", "title_en", "summary_en"}:
         _refresh_text_features(financing_request)
     if target is not None:
         new_status = RequestStatus(target)

@@ -199,7 +199,12 @@ def write_financing_requests(
     created_at = utc_now()
     chunks = list(_chunks(rows))
     texts_by_chunk = [
-        [financing_requests.text_to_match(row.data.title, row.data.summary) for row in chunk]
+        [
+            financing_requests.text_to_match(
+                row.data.title, row.data.summary, row.data.title_en, row.data.summary_en
+            )
+            for row in chunk
+        ]
         for chunk in chunks
     ]
     ids: list[str] = []
@@ -239,6 +244,8 @@ def _write_request_chunk(
                 "company": data.company,
                 "title": data.title,
                 "summary": data.summary,
+                "title_en": data.title_en,
+                "summary_en": data.summary_en,
                 "amount": data.amount,
                 "currency": data.currency,
                 "stage": data.stage,

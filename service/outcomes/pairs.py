@@ -23,6 +23,7 @@ from models import (
     RequestStatus,
     Role,
 )
+from service.financing_requests.titles import title_as_read
 from service.http.auth import Principal
 
 INTEREST = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
@@ -66,7 +67,7 @@ def sides_of(session: Session, pairs: Iterable[tuple[str, str]]) -> Sides:
         )
     if request_ids:
         for request_id, company, title in session.execute(
-            select(FinancingRequest.id, FinancingRequest.company, FinancingRequest.title).where(
+            select(FinancingRequest.id, FinancingRequest.company, title_as_read()).where(
                 FinancingRequest.id.in_(request_ids)
             )
         ).tuples():

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models import FinancingRequest, FinancingRequestSector, RequestStatus
 from models.types import amount_as_float
 from scoring.records import RequestColumns
+from service.financing_requests.service import text_to_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +115,17 @@ def load_published(session: Session, ids: Sequence[str] | IdRange | None = None)
         batch = [ids_loaded[i] for i in missing[start : start + 1000]]
         text_rows = connection.execute(
             select(
-                FinancingRequest.id, FinancingRequest.title + "\n" + FinancingRequest.summary
+                FinancingRequest.id,
+                FinancingRequest.title,
+                FinancingRequest.summary,
+                FinancingRequest.title_en,
+                FinancingRequest.summary_en,
             ).where(FinancingRequest.id.in_(batch))
+        ).tuples()
+        text_by_id.update(
+            (request_id, text_to_match(title, summary, title_en, summary_en))
+            for request_id, title, summary, title_en, summary_en in text_rows
         )
-        text_by_id.update((str(row[0]), str(row[1])) for row in text_rows)
     for i in missing:
         texts[i] = text_by_id[ids_loaded[i]]
     return LoadedCatalogue(

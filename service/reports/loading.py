@@ -68,6 +68,8 @@ class RequestDetails:
     currency: str
     region: str | None = None
     summary: str = ""
+    title_en: str | None = None
+    summary_en: str | None = None
 
     def record(self) -> RequestRecord:
         """The request as the matches explain it: region and text included, so a report
@@ -78,7 +80,7 @@ class RequestDetails:
             stage=self.stage,
             amount=self.amount,
             currency=self.currency,
-            text=text_to_match(self.title, self.summary),
+            text=text_to_match(self.title, self.summary, self.title_en, self.summary_en),
             region=self.region,
             company=self.company,
         )
@@ -149,6 +151,8 @@ def load_details(session: Session, ids: Sequence[str]) -> dict[str, RequestDetai
                 FinancingRequest.currency,
                 FinancingRequest.region,
                 FinancingRequest.summary,
+                FinancingRequest.title_en,
+                FinancingRequest.summary_en,
             ).where(FinancingRequest.id.in_(chunk))
         ).all()
     return {
@@ -162,6 +166,8 @@ def load_details(session: Session, ids: Sequence[str]) -> dict[str, RequestDetai
             currency=row.currency,
             region=row.region,
             summary=row.summary,
+            title_en=row.title_en,
+            summary_en=row.summary_en,
         )
         for row in rows
     }

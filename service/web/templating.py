@@ -21,6 +21,7 @@ from service.i18n.feature_wording import feature_name
 from service.i18n.labels import label
 from service.i18n.languages import current_language, joined, list_separator
 from service.i18n.model_names import model_name
+from service.i18n.request_text import request_summary, request_title
 from service.i18n.zones import zone_name
 from service.imports.amounts import AmountError, parse_amount
 from service.reference_data.catalog import CodeKind, get_reference_data
@@ -101,6 +102,8 @@ def environment() -> Environment:
     env.filters["in_listed_order"] = in_listed_order
     env.filters["event_name"] = event_name
     env.filters["event_place"] = event_place
+    env.filters["request_title"] = request_title
+    env.filters["request_summary"] = request_summary
     env.filters["money"] = money
     env.filters["local_time"] = local_time
     env.filters["model_name"] = model_name

@@ -43,8 +43,9 @@ see). And for proposals for coverage: a minimum score of 0.6 unless given (a goo
 in reports; it was 0.5) and each outreach target's request title; a meeting's
 within_mandate (whether its pair was a match when asked for); a scheduled programme that
 may grow and a programme day not before the event's date (the programme operation's
-description); a reason's values naming the mandate's own range (own_low, own_high). Change
-it only together with an
+description); a reason's values naming the mandate's own range (own_low, own_high); a
+financing request's title and summary in English (title_en, summary_en: optional, what
+English readers see). Change it only together with an
 intended change of the API, and say so in the commit.
 """
 
@@ -54,7 +55,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "69f79fb8b4de741b90ee8a8565a1f694cc9d1e3e3bd52dd3a77cae8a28b54556"
+RECORDED_SHA256 = "df929db3f4bd888137db922d138e748b6135e2bff2147753043bf81eda0e966d"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

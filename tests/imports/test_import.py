@@ -518,6 +518,38 @@ def test_long_files_show_progress_on_stderr(scratch_url: str, tmp_path: Path) ->
     assert count_rows(scratch_url, FinancingRequest) == 1200
 
 
+def test_english_titles_and_summaries_import_under_their_chinese_headers(
+    scratch_url: str, tmp_path: Path
+) -> None:
+    """A roster for a conference with foreign investors carries the English text too; it is
+    stored, and hashed with the rest for the ranker."""
+    headers = ["企业名称", "项目名称", "英文项目名称", "英文简介", "行业", "融资金额", "融资阶段"]
+    rows: list[Cells] = [
+        [
+            "玻色量子",
+            "相干光量子计算机",
+            "Coherent optical quantum computers",
+            "Series A",
+            "quantum",
+            "3亿",
+            "series_a",
+        ],
+        ["MiniMax", "大模型", "", "", "ai.foundation_models", "30亿", "growth"],
+    ]
+    result = run_import("requests", write_xlsx(tmp_path / "roster.xlsx", headers, rows))
+    assert result.exit_code == 0, result.output
+    stored = stored_requests(scratch_url, with_text_features=True)
+    quantum = stored["玻色量子"]
+    assert (quantum.title_en, quantum.summary_en) == (
+        "Coherent optical quantum computers",
+        "Series A",
+    )
+    assert quantum.text_features == stored_text_counts(
+        text_to_match("相干光量子计算机", "", "Coherent optical quantum computers", "Series A")
+    )
+    assert (stored["MiniMax"].title_en, stored["MiniMax"].summary_en) == (None, None)
+
+
 @pytest.mark.parametrize("helper_process", [False, True])
 def test_stored_text_features_are_the_apis(
     scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helper_process: bool
@@ -532,7 +564,9 @@ def test_stored_text_features_are_the_apis(
     stored = stored_requests(scratch_url, with_text_features=True)
     assert len(stored) == 3
     for request in stored.values():
-        expected = stored_text_counts(text_to_match(request.title, request.summary))
+        expected = stored_text_counts(
+            text_to_match(request.title, request.summary, request.title_en, request.summary_en)
+        )
         assert request.text_features == expected
 
 

@@ -53,7 +53,7 @@ def test_a_form_sent_after_signing_out_elsewhere_is_kept_and_sent_after_signing_
     form = visit.page
     notice = form.locator("#session-ended")
     assert notice.is_hidden()
-    form.get_by_label("标题").fill(TITLE)
+    form.get_by_label("标题", exact=True).fill(TITLE)
     form.get_by_label("融资金额").fill("2亿")
     form.locator('select[name="stage"]').select_option("series_a")
     form.locator('input[name="sectors"]').first.check()
@@ -70,7 +70,7 @@ def test_a_form_sent_after_signing_out_elsewhere_is_kept_and_sent_after_signing_
     notice.wait_for(state="visible")
     assert "本页及您填写的内容都会保留" in notice.inner_text()
     assert urlsplit(form.url).path == "/startup/requests/new"
-    assert form.get_by_label("标题").input_value() == TITLE
+    assert form.get_by_label("标题", exact=True).input_value() == TITLE
     assert form.get_by_label("融资金额").input_value() == "2亿"
     assert _filed(server, startup["id"]) == []
     visit.check("signed-out-notice")

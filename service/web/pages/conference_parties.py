@@ -30,6 +30,7 @@ from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.languages import joined
 from service.i18n.reasons import N_
+from service.i18n.request_text import request_title
 from service.investors import service as investors
 from service.ranking.dependencies import MatchIndexDep
 from service.web.conference_labels import time_of_day
@@ -188,7 +189,7 @@ def _invitable(
             if (item.id, profile.id, item.event_id) not in asked
         ]
         if profiles:
-            listed.append(Invitable(item.id, item.title, by_id[item.event_id], profiles))
+            listed.append(Invitable(item.id, request_title(item), by_id[item.event_id], profiles))
     return listed
 
 

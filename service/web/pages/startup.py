@@ -67,6 +67,8 @@ TEXT_FIELDS = (
     "company",
     "title",
     "summary",
+    "title_en",
+    "summary_en",
     "amount",
     "currency",
     "stage",
@@ -76,7 +78,15 @@ TEXT_FIELDS = (
     "contact_phone",
     "credit_code",
 )
-OPTIONAL_FIELDS = ("region", "event_id", "contact_name", "contact_phone", "credit_code")
+OPTIONAL_FIELDS = (
+    "title_en",
+    "summary_en",
+    "region",
+    "event_id",
+    "contact_name",
+    "contact_phone",
+    "credit_code",
+)
 
 
 def _own_request(

@@ -1,0 +1,140 @@
+"""A request described for English readers too: the startup writes an English title and
+summary (optional) on its form; a foreign investor reading in English sees them on its
+matches and meetings, a Chinese reader the title as written, and the commission reviews both.
+Found by walking the web application as a foreign investor (2026-12-07): every new request
+read in Chinese only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.factories import COMING_DAY, ApiClient
+from tests.support.people import new_person
+from tests.support.web import Browser, commission_browser
+
+FORM: dict[str, Any] = {
+    "company": "玻色量子",
+    "title": "相干光量子计算机A轮融资",
+    "summary": "相干光量子计算机的研发与量产",
+    "title_en": "Coherent optical quantum computers, Series A",
+    "summary_en": "Research and volume production of coherent optical quantum computers",
+    "amount": "3亿",
+    "currency": "CNY",
+    "stage": "series_a",
+    "region": "",
+    "event_id": "",
+    "contact_name": "",
+    "contact_phone": "",
+    "credit_code": "",
+    "sectors": ["quantum"],
+}
+PROGRAMME = {
+    "time_zone": "Asia/Shanghai",
+    "days": [COMING_DAY],
+    "slots": [{"start": "09:00", "minutes": 30}],
+    "tables": 2,
+}
+
+
+def _signed_in(api: ApiClient, role: str, language: str = "zh") -> tuple[str, Browser]:
+    account = api.create_account(role)
+    browser = Browser(api.client, accept_language=language)
+    browser.sign_in(new_person(api, account, signed_in=False))
+    return account.id, browser
+
+
+def _own_request(api: ApiClient, owner_id: str) -> dict[str, object]:
+    listed = api.client.get("/v1/financing-requests", headers=api.admin).json()["items"]
+    (found,) = [r for r in listed if r["owner_account_id"] == owner_id]
+    return dict(found)
+
+
+def test_the_startup_writes_english_text_that_english_readers_see(api: ApiClient) -> None:
+    startup_id, founder = _signed_in(api, "startup")
+    form = founder.get("/startup/requests/new").text
+    assert "供英文读者阅读（选填）" in form
+    sent = founder.post("/startup/requests/new", {**FORM, "action": "submit"})
+    assert sent.status_code == 303, sent.text
+    stored = _own_request(api, startup_id)
+    assert (stored["title_en"], stored["summary_en"]) == (FORM["title_en"], FORM["summary_en"])
+    # The commission publishes what foreign investors read: its page shows the English too.
+    officer = commission_browser(api)
+    reviewed = officer.get(f"/commission/requests/{stored['id']}").text
+    assert FORM["summary_en"] in reviewed
+    api.publish(str(stored["id"]))
+
+    investor = api.create_account("investor")
+    mandate = api.create_investor(investor, sectors=["quantum"], stages=["series_a"])
+    matches = f"/investor/mandates/{mandate['id']}/matches"
+    english = Browser(api.client, accept_language="en")
+    english.sign_in(new_person(api, investor, signed_in=False))
+    english_page = english.get(matches).text
+    assert FORM["title_en"] in english_page
+    assert FORM["summary_en"] in english_page
+    assert FORM["title"] not in english_page
+    chinese = Browser(api.client)
+    chinese.sign_in(new_person(api, investor, signed_in=False))
+    chinese_page = chinese.get(matches).text
+    assert FORM["title"] in chinese_page
+    assert FORM["summary"] in chinese_page
+    assert FORM["title_en"] not in chinese_page
+
+
+def test_emptied_english_fields_are_cleared_and_english_readers_read_the_title_as_written(
+    api: ApiClient,
+) -> None:
+    startup_id, founder = _signed_in(api, "startup")
+    saved = founder.post("/startup/requests/new", {**FORM, "action": "save"})
+    assert saved.status_code == 303, saved.text
+    stored = _own_request(api, startup_id)
+    assert FORM["title_en"] in founder.get("/startup").text
+    edited = founder.post(
+        f"/startup/requests/{stored['id']}/edit",
+        {**FORM, "title_en": " ", "summary_en": "", "revision": str(stored["revision"])},
+    )
+    assert edited.status_code == 303, edited.text
+    cleared = _own_request(api, startup_id)
+    assert (cleared["title_en"], cleared["summary_en"]) == (None, None)
+
+
+def test_a_too_long_english_title_is_refused_beside_its_field_and_nothing_is_written(
+    api: ApiClient,
+) -> None:
+    startup_id, founder = _signed_in(api, "startup")
+    refused = founder.post("/startup/requests/new", {**FORM, "title_en": "Q" * 301})
+    assert refused.status_code == 200
+    assert 'id="title_en-error"' in refused.text
+    listed = api.client.get("/v1/financing-requests", headers=api.admin).json()["items"]
+    assert not [r for r in listed if r["owner_account_id"] == startup_id]
+
+
+def test_an_english_investors_meetings_and_agenda_name_the_request_in_english(
+    api: ApiClient,
+) -> None:
+    event_id = api.create_event("2037 浦东投资促进大会", date=COMING_DAY, place="浦东")
+    set_up = api.client.put(f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=api.admin)
+    assert set_up.status_code == 200, set_up.text
+    startup = api.create_account("startup")
+    request = api.create_request(
+        startup,
+        company="玻色量子",
+        title=FORM["title"],
+        title_en=FORM["title_en"],
+        sectors=["quantum"],
+        stage="series_a",
+        amount="300000000",
+        event_id=event_id,
+    )
+    api.publish(request["id"])
+    investor = api.create_account("investor")
+    mandate = api.create_investor(investor, sectors=["quantum"], stages=["series_a"])
+    english = Browser(api.client, accept_language="en")
+    english.sign_in(new_person(api, investor, signed_in=False))
+    asked = english.post(f"/investor/mandates/{mandate['id']}/meetings/{request['id']}", {})
+    assert asked.status_code == 303, asked.text
+    meetings_page = english.get("/investor/meetings").text
+    assert FORM["title_en"] in meetings_page
+    assert FORM["title"] not in meetings_page
+    chinese = Browser(api.client)
+    chinese.sign_in(new_person(api, investor, signed_in=False))
+    assert FORM["title"] in chinese.get("/investor/meetings").text
