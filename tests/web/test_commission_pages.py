@@ -528,3 +528,37 @@ def test_the_commission_finds_a_request_again_once_it_has_left_the_queue(api: Ap
     for role in ("investor", "startup"):
         other = signed_in_browser(api, api.create_account(role))
         assert other.get("/commission/requests").status_code == 403
+
+
+def test_the_dashboard_and_the_report_name_matching_investors_alike_and_say_when_a_request_counts_twice(  # noqa: E501
+    api: ApiClient,
+) -> None:
+    """The dashboard called the report's "匹配投资方" column "契合的投资方", and neither said
+    that a request in two sectors is counted in both rows."""
+    startup = api.create_account("startup")
+    both = api.create_request(
+        startup, company="两栖科技", sectors=["ai.foundation_models", "semiconductors.design"]
+    )
+    api.publish(both["id"])
+    browser = commission_browser(api)
+    browser.post("/commission/reports", {"event_id": "", "top_k": "3", "min_score": "0.6"})
+    dashboard = browser.get("/commission").text
+    assert '<th scope="col">匹配投资方</th>' in dashboard
+    assert "契合的投资方" not in dashboard
+    assert "属于多个行业的项目在每个所属行业中各计一次" in dashboard
+    report_link = re.search(r'<a href="/commission/reports/([^"]+)">匹配报告：', dashboard)
+    assert report_link is not None
+    document = api.client.get(
+        f"/v1/reports/{report_link.group(1)}?format=html", headers=api.admin
+    ).text
+    assert "属于多个行业的项目在每个所属行业中各计一次" in document
+
+
+def test_a_report_whose_requests_each_have_one_sector_says_nothing_of_counting_twice(
+    api: ApiClient,
+) -> None:
+    startup = api.create_account("startup")
+    api.publish(api.create_request(startup, sectors=["ai.foundation_models"])["id"])
+    browser = commission_browser(api)
+    browser.post("/commission/reports", {"event_id": "", "top_k": "3", "min_score": "0.6"})
+    assert "各计一次" not in browser.get("/commission").text
