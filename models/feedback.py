@@ -56,6 +56,9 @@ class Feedback(Base):
     reason: Mapped[PassReason | None] = mapped_column(_enum(PassReason, "pass_reason"))
     amount: Mapped[Decimal | None] = mapped_column(ExactMoney())
     currency: Mapped[str | None] = mapped_column(String(3))
+    # A pass's own words (why "other", what would change the answer): read by the investor
+    # and the commission, never by the startup.
+    note: Mapped[str | None] = mapped_column(String(500))
     shown: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     """Whether the request had been shown to this mandate on a page of matches before the
     first answer; unsolicited answers count for less in training. Answers from before
@@ -88,5 +91,6 @@ class FeedbackEvent(IdMixin, Base):
     reason: Mapped[PassReason | None] = mapped_column(_enum(PassReason, "pass_reason"))
     amount: Mapped[Decimal | None] = mapped_column(ExactMoney())
     currency: Mapped[str | None] = mapped_column(String(3))
+    note: Mapped[str | None] = mapped_column(String(500))
     actor_account_id: Mapped[str | None] = mapped_column(String(36))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)

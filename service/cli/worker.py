@@ -105,6 +105,8 @@ def _match_data(
         "investor_profile_name": profile.name,
         "financing_request_id": request.id,
         "title": request.title,
+        # For an investor's system that shows English: null when the startup wrote none.
+        "title_en": request.title_en,
         "event_id": request.event_id,
         "score": score,
     }

@@ -19,6 +19,7 @@ from models import FinancingRequest
 from scoring.mandate_stack import MandateStack
 from scoring.reasons import Reason
 from service.i18n.reasons import Reader, render_reason
+from service.i18n.request_text import request_title
 from service.ranking.compliance import (
     OPEN,
     compliance_reason,
@@ -130,7 +131,7 @@ def check_compliance(session: Session, index: MatchIndex, language: Language) ->
                     investor_name=profile.name,
                     financing_request_id=row.id,
                     company=row.company,
-                    title=row.title,
+                    title=request_title(row, language),
                     score=rounded_score(float(components.score[position])),
                     reason=reason,
                     text=render_reason(reason, Reader(profile.name), language),
@@ -147,7 +148,7 @@ def check_compliance(session: Session, index: MatchIndex, language: Language) ->
             AffectedRequest(
                 id=row.id,
                 company=row.company,
-                title=row.title,
+                title=request_title(row, language),
                 sectors=request.sectors,
                 region=row.region,
                 compliance=compliance,

@@ -17,6 +17,7 @@ from service.conference.schemas import (
     TablePlanOut,
     TablePlanSlotOut,
 )
+from service.i18n.event_names import event_name, event_place
 from service.i18n.request_text import request_title
 
 
@@ -40,8 +41,8 @@ def _entry_out(entry: AgendaEntry, earlier: EarlierSeat | None = None) -> Agenda
 def agenda_out(agenda: Agenda) -> AgendaOut:
     return AgendaOut(
         event_id=agenda.event.id,
-        event_name=agenda.event.name,
-        place=agenda.event.place,
+        event_name=event_name(agenda.event),
+        place=event_place(agenda.event),
         time_zone=agenda.event.time_zone,
         holder=agenda.holder,
         schedule_id=agenda.schedule.id if agenda.schedule is not None else None,
@@ -52,7 +53,7 @@ def agenda_out(agenda: Agenda) -> AgendaOut:
 def table_plan_out(plan: TablePlan) -> TablePlanOut:
     return TablePlanOut(
         event_id=plan.event.id,
-        event_name=plan.event.name,
+        event_name=event_name(plan.event),
         time_zone=plan.event.time_zone,
         schedule_id=plan.schedule.id,
         meetings=plan.meetings,

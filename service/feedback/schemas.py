@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,8 @@ from service.i18n.labels import label
 from service.i18n.languages import DISPLAY_DESCRIPTION, current_language
 from service.reference_data.catalog import get_reference_data
 
+PassNote = Annotated[str, Field(min_length=1, max_length=500)]
+
 
 class FeedbackWrite(CheckedTogether):
     """An investor's action on a match; ``pass`` takes a reason, ``committed`` an amount."""
@@ -26,6 +28,7 @@ class FeedbackWrite(CheckedTogether):
     model_config = with_examples(
         {"action": "interested"},
         {"action": "pass", "reason": "ticket"},
+        {"action": "pass", "reason": "other", "note": "Already invested in a competitor"},
         {"action": "committed", "amount": "500000000", "currency": "CNY"},
         write=True,
     )
@@ -35,6 +38,13 @@ class FeedbackWrite(CheckedTogether):
     amount: Money | None = Field(default=None, description="Required with committed")
     currency: CurrencyCode | None = Field(
         default=None, description="Of the amount; the request's currency when omitted"
+    )
+    note: PassNote | None = Field(
+        default=None,
+        description=(
+            "With pass only: the investor's own words (the commission reads them, the "
+            "startup does not)"
+        ),
     )
 
     @classmethod
@@ -53,6 +63,8 @@ class FeedbackWrite(CheckedTogether):
             if not committing and values["amount"] is not None:
                 message = "Only a commitment takes an amount"
                 yield CrossFieldProblem(("amount",), "not_allowed", message)
+        if action is not None and not passing and values.get("note") is not None:
+            yield CrossFieldProblem(("note",), "not_allowed", "Only a pass takes a note")
         if values.get("amount", 0) is None and values.get("currency") is not None:
             yield CrossFieldProblem(("currency",), "not_allowed", "Currency goes with amount")
 
@@ -64,6 +76,7 @@ class FeedbackEventOut(BaseModel):
             "reason": None,
             "amount": None,
             "currency": None,
+            "note": None,
             "occurred_at": "2026-11-21T09:30:00Z",
         }
     )
@@ -72,6 +85,7 @@ class FeedbackEventOut(BaseModel):
     reason: PassReason | None
     amount: Money | None
     currency: str | None
+    note: str | None = Field(description="A pass's own words")
     occurred_at: dt.datetime
 
     @classmethod
@@ -81,6 +95,7 @@ class FeedbackEventOut(BaseModel):
             reason=event.reason,
             amount=event.amount,
             currency=event.currency,
+            note=event.note,
             occurred_at=event.occurred_at,
         )
 
@@ -123,6 +138,7 @@ class FeedbackOut(BaseModel):
             "reason": None,
             "amount": None,
             "currency": None,
+            "note": None,
             "shown": True,
             "updated_at": "2026-11-24T09:30:00Z",
             "history": [
@@ -131,6 +147,7 @@ class FeedbackOut(BaseModel):
                     "reason": None,
                     "amount": None,
                     "currency": None,
+                    "note": None,
                     "occurred_at": "2026-11-21T09:30:00Z",
                 },
                 {
@@ -138,6 +155,7 @@ class FeedbackOut(BaseModel):
                     "reason": None,
                     "amount": None,
                     "currency": None,
+                    "note": None,
                     "occurred_at": "2026-11-24T09:30:00Z",
                 },
             ],
@@ -151,6 +169,7 @@ class FeedbackOut(BaseModel):
     reason: PassReason | None
     amount: Money | None
     currency: str | None
+    note: str | None = Field(description="A pass's own words")
     shown: bool = Field(
         description=(
             "Whether the investor's pages of matches had shown it this request before its "
@@ -170,6 +189,7 @@ class FeedbackOut(BaseModel):
             reason=feedback.reason,
             amount=feedback.amount,
             currency=feedback.currency,
+            note=feedback.note,
             shown=feedback.shown,
             updated_at=feedback.updated_at,
             history=[FeedbackEventOut.from_model(event) for event in history],

@@ -54,6 +54,7 @@ def record(
     feedback.reason = data.reason
     feedback.amount = data.amount
     feedback.currency = currency
+    feedback.note = data.note
     feedback.updated_at = utc_now()
     session.add(
         FeedbackEvent(
@@ -63,6 +64,7 @@ def record(
             reason=data.reason,
             amount=data.amount,
             currency=currency,
+            note=data.note,
             actor_account_id=principal.account_id,
         )
     )
@@ -212,6 +214,7 @@ def undo(
         feedback.reason = previous.reason
         feedback.amount = previous.amount
         feedback.currency = previous.currency
+        feedback.note = previous.note
         feedback.updated_at = utc_now()
         session.add(
             FeedbackEvent(
@@ -221,6 +224,7 @@ def undo(
                 reason=previous.reason,
                 amount=previous.amount,
                 currency=previous.currency,
+                note=previous.note,
                 actor_account_id=principal.account_id,
             )
         )

@@ -40,6 +40,7 @@ EnglishTitle = Annotated[
 EnglishSummary = Annotated[
     str,
     Field(
+        min_length=1,
         max_length=10000,
         description="The summary for investors who read English (optional)",
     ),

@@ -14,5 +14,6 @@ def title_as_read() -> ColumnElement[str]:
     """The English title for an English reader when the startup gave one, else the title as
     written; labelled ``title``."""
     if current_language() == "en":
-        return func.coalesce(FinancingRequest.title_en, FinancingRequest.title).label("title")
+        english = func.nullif(FinancingRequest.title_en, "")
+        return func.coalesce(english, FinancingRequest.title).label("title")
     return FinancingRequest.title.label("title")

@@ -111,8 +111,14 @@ _STATUS_STEPS = {
 }
 
 
+_CREATED_AND_SUBMITTED = N_("Created the financing request and submitted it for review")
+
+
 def audit_step(action: str, changes: Mapping[str, Any]) -> str | None:
-    """``audit_action``, naming a request's change of status where the update made one."""
+    """``audit_action``, naming a request's change of status where the update made one, and
+    a request filed straight into review as such (not as a draft)."""
+    if action == "financing_request.create" and changes.get("status") == "submitted":
+        return translate(_CREATED_AND_SUBMITTED)
     if action == "financing_request.update":
         status = changes.get("status")
         target = status.get("to") if isinstance(status, Mapping) else None

@@ -25,13 +25,8 @@ def _english(language: Language | None) -> bool:
     return (language or current_language()) == "en"
 
 
-def title_for_reader(title: str, title_en: str | None, language: Language | None = None) -> str:
-    """For a title read from a query's columns rather than a whole request."""
-    return title_en if _english(language) and title_en else title
-
-
 def request_title(request: DescribedRequest, language: Language | None = None) -> str:
-    return title_for_reader(request.title, request.title_en, language)
+    return request.title_en if _english(language) and request.title_en else request.title
 
 
 def request_summary(request: DescribedRequest, language: Language | None = None) -> str:

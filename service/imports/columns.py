@@ -67,7 +67,7 @@ REQUEST_COLUMNS = (
     _column("title", CellKind.TEXT, True, ("项目", "项目名称", "标题")),
     _column("summary", CellKind.TEXT, False, ("简介", "项目简介", "摘要")),
     _column("title_en", CellKind.TEXT, False, ("英文项目名称", "英文标题", "English title")),
-    _column("summary_en", CellKind.TEXT, False, ("英文简介", "English summary")),
+    _column("summary_en", CellKind.TEXT, False, ("英文摘要", "英文简介", "English summary")),
     _coded("sectors", "sector", CellKind.CODES, True, ("行业", "所属行业", "领域")),
     _column("amount", CellKind.AMOUNT, True, ("金额", "融资金额", "拟融资金额")),
     _coded("currency", "currency", CellKind.CODE, False, ("币种", "货币")),

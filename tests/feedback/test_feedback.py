@@ -133,3 +133,40 @@ def test_a_startup_learns_only_of_interest_in_its_own_requests(api: ApiClient) -
     assert api.client.get(path, headers=other_startup.headers).status_code == 404
     assert api.client.get(path, headers=investor.headers).status_code == 403
     assert api.client.get(path, headers=api.admin).status_code == 200
+
+
+def test_a_pass_keeps_its_note_and_only_a_pass_takes_one(
+    api: ApiClient, db_session: Session
+) -> None:
+    """Passing for "other" said nothing of why: a pass may carry the investor's own words,
+    kept in its history; the startup never reads them."""
+    investor, profile, startup, request = _world(api)
+    note = "已投资其竞争对手"
+    passed = _put(
+        api,
+        investor.headers,
+        profile["id"],
+        request["id"],
+        {"action": "pass", "reason": "other", "note": note},
+    )
+    assert passed.status_code == 200, passed.text
+    assert passed.json()["note"] == note
+    assert [e["note"] for e in passed.json()["history"]] == [note]
+
+    for body in (
+        {"action": "interested", "note": "why not"},
+        {"action": "pass", "reason": "other", "note": ""},
+        {"action": "pass", "reason": "other", "note": "x" * 501},
+    ):
+        refused = _put(api, investor.headers, profile["id"], request["id"], body)
+        assert refused.status_code == 422, body
+        assert [e["field"] for e in refused.json()["errors"]] == ["note"], body
+    assert db_session.scalar(select(func.count()).select_from(FeedbackEvent)) == 1
+
+    interested = _put(api, investor.headers, profile["id"], request["id"], {"action": "interested"})
+    assert interested.json()["note"] is None
+    assert [e["note"] for e in interested.json()["history"]] == [note, None]
+    interest = api.client.get(
+        f"/v1/financing-requests/{request['id']}/interest", headers=startup.headers
+    )
+    assert note not in interest.text

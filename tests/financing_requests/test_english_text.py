@@ -46,18 +46,26 @@ def test_english_text_is_stored_read_back_and_cleared(api: ApiClient, db_session
     cleared = api.patch(path, json={"title_en": None, "summary_en": None}, headers=startup.headers)
     assert cleared.status_code == 200, cleared.text
     assert (cleared.json()["title_en"], cleared.json()["summary_en"]) == (None, None)
+    assert _stored_features(db_session, body["id"]) == stored_text_counts(
+        text_to_match("基础大模型C轮融资", body["summary"])
+    )
 
 
-def test_an_empty_or_too_long_english_title_is_a_problem_naming_the_field(
+def test_an_empty_or_too_long_english_text_is_a_problem_naming_the_field(
     api: ApiClient,
 ) -> None:
     startup = api.create_account("startup")
-    for title_en in ("", "Q" * 301):
+    for field, value in (
+        ("title_en", ""),
+        ("title_en", "Q" * 301),
+        ("summary_en", " "),
+        ("summary_en", "Q" * 10001),
+    ):
         refused = api.client.post(
             "/v1/financing-requests",
-            json=request_payload(title_en=title_en),
+            json=request_payload(**{field: value}),
             headers=startup.headers,
         )
         assert refused.status_code == 422
         assert refused.headers["content-type"] == "application/problem+json"
-        assert [e["field"] for e in refused.json()["errors"]] == ["title_en"]
+        assert [e["field"] for e in refused.json()["errors"]] == [field]

@@ -45,7 +45,8 @@ within_mandate (whether its pair was a match when asked for); a scheduled progra
 may grow and a programme day not before the event's date (the programme operation's
 description); a reason's values naming the mandate's own range (own_low, own_high); a
 financing request's title and summary in English (title_en, summary_en: optional, what
-English readers see). Change it only together with an
+English readers see); a pass's note (FeedbackWrite, FeedbackOut and its history: with a
+pass only, the investor's own words). Change it only together with an
 intended change of the API, and say so in the commit.
 """
 
@@ -55,7 +56,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "df929db3f4bd888137db922d138e748b6135e2bff2147753043bf81eda0e966d"
+RECORDED_SHA256 = "cf6c8930a59c957ff81d82264a895bd26e44019b5118b11e6a8fec57dbfbaba2"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

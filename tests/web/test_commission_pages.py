@@ -232,13 +232,13 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     )
     assert '审计测试企业 <span class="muted">账户</span>' in everything.text
     # Actions and objects in words, never their codes.
-    assert "<td>创建融资需求</td>" in everything.text
+    assert "<td>创建融资需求并提交审核</td>" in everything.text
     assert "financing_request.create" not in everything.text
     assert '<option value="meeting">会面</option>' in everything.text
     only_events = browser.get("/commission/audit", object_type="event")
     assert "创建融资需求" not in only_events.text
     by_startup = browser.get("/commission/audit", actor=startup.id)
-    assert "<td>创建融资需求</td>" in by_startup.text
+    assert "<td>创建融资需求并提交审核</td>" in by_startup.text
     assert "<td>创建账户</td>" not in by_startup.text  # the admin created the account
     assert "<td>创建账户</td>" in everything.text
     long_ago = browser.get("/commission/audit", since="2001-01-01", until="2001-01-02")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import icalendar
+
 from tests.support.factories import COMING_DAY, ApiClient
 from tests.support.people import new_person
 from tests.support.web import Browser, commission_browser
@@ -57,8 +59,12 @@ def test_the_startup_writes_english_text_that_english_readers_see(api: ApiClient
     assert sent.status_code == 303, sent.text
     stored = _own_request(api, startup_id)
     assert (stored["title_en"], stored["summary_en"]) == (FORM["title_en"], FORM["summary_en"])
-    # The commission publishes what foreign investors read: its page shows the English too.
+    # The commission publishes what foreign investors read: the queue says a request has
+    # English text, and its page shows it.
     officer = commission_browser(api)
+    queue = officer.get("/commission/review").text
+    row = queue.split(f'href="/commission/requests/{stored["id"]}"')[1].split("</tr>")[0]
+    assert "附英文版本" in row
     reviewed = officer.get(f"/commission/requests/{stored['id']}").text
     assert FORM["summary_en"] in reviewed
     api.publish(str(stored["id"]))
@@ -72,6 +78,11 @@ def test_the_startup_writes_english_text_that_english_readers_see(api: ApiClient
     assert FORM["title_en"] in english_page
     assert FORM["summary_en"] in english_page
     assert FORM["title"] not in english_page
+    # An answer refused names the request as the card does.
+    refused = english.post(
+        f"/investor/mandates/{mandate['id']}/feedback/{stored['id']}", {"action": "pass"}
+    )
+    assert f"Your answer on 玻色量子 · {FORM['title_en']} was not saved." in refused.text
     chinese = Browser(api.client)
     chinese.sign_in(new_person(api, investor, signed_in=False))
     chinese_page = chinese.get(matches).text
@@ -90,11 +101,25 @@ def test_emptied_english_fields_are_cleared_and_english_readers_read_the_title_a
     assert FORM["title_en"] in founder.get("/startup").text
     edited = founder.post(
         f"/startup/requests/{stored['id']}/edit",
-        {**FORM, "title_en": " ", "summary_en": "", "revision": str(stored["revision"])},
+        {
+            **FORM,
+            "title_en": " ",
+            "summary_en": "",
+            "revision": str(stored["revision"]),
+            "action": "submit",
+        },
     )
     assert edited.status_code == 303, edited.text
     cleared = _own_request(api, startup_id)
     assert (cleared["title_en"], cleared["summary_en"]) == (None, None)
+    api.publish(str(cleared["id"]))
+    investor = api.create_account("investor")
+    mandate = api.create_investor(investor, sectors=["quantum"], stages=["series_a"])
+    english = Browser(api.client, accept_language="en")
+    english.sign_in(new_person(api, investor, signed_in=False))
+    page = english.get(f"/investor/mandates/{mandate['id']}/matches").text
+    assert FORM["title"] in page
+    assert FORM["summary"] in page
 
 
 def test_a_too_long_english_title_is_refused_beside_its_field_and_nothing_is_written(
@@ -108,10 +133,22 @@ def test_a_too_long_english_title_is_refused_beside_its_field_and_nothing_is_wri
     assert not [r for r in listed if r["owner_account_id"] == startup_id]
 
 
-def test_an_english_investors_meetings_and_agenda_name_the_request_in_english(
+def test_an_english_investors_meetings_agenda_and_calendar_name_the_request_in_english(
     api: ApiClient,
 ) -> None:
-    event_id = api.create_event("2037 浦东投资促进大会", date=COMING_DAY, place="浦东")
+    created = api.client.post(
+        "/v1/events",
+        json={
+            "name": "2037 浦东投资促进大会",
+            "name_en": "2037 Pudong Investment Conference",
+            "date": COMING_DAY,
+            "place": "浦东",
+            "place_en": "Pudong",
+        },
+        headers=api.admin,
+    )
+    assert created.status_code == 201, created.text
+    event_id = created.json()["id"]
     set_up = api.client.put(f"/v1/events/{event_id}/programme", json=PROGRAMME, headers=api.admin)
     assert set_up.status_code == 200, set_up.text
     startup = api.create_account("startup")
@@ -138,3 +175,32 @@ def test_an_english_investors_meetings_and_agenda_name_the_request_in_english(
     chinese = Browser(api.client)
     chinese.sign_in(new_person(api, investor, signed_in=False))
     assert FORM["title"] in chinese.get("/investor/meetings").text
+
+    (meeting,) = api.client.get(f"/v1/events/{event_id}/meetings", headers=api.admin).json()[
+        "items"
+    ]
+    accepted = api.client.post(
+        f"/v1/meetings/{meeting['id']}/answer", json={"answer": "accepted"}, headers=startup.headers
+    )
+    assert accepted.json()["status"] == "accepted"
+    solved = commission_browser(api).post(
+        f"/commission/events/{event_id}/schedule", {"coverage_k": "1", "time_limit_seconds": "5"}
+    )
+    assert solved.status_code == 303, solved.text
+    agenda = english.get("/investor/agenda").text
+    assert FORM["title_en"] in agenda
+    assert FORM["title"] not in agenda
+    calendar = icalendar.Calendar.from_ical(
+        english.get(f"/v1/events/{event_id}/agenda", format="ics").content
+    )
+    (entry,) = calendar.walk("VEVENT")
+    assert FORM["title_en"] in str(entry["SUMMARY"])
+    assert FORM["title"] not in str(entry["SUMMARY"])
+    assert FORM["title"] in chinese.get("/investor/agenda").text
+    # The agenda's JSON, read in English, names the event, the place and the request alike.
+    as_json = english.get(f"/v1/events/{event_id}/agenda").json()
+    assert (as_json["event_name"], as_json["place"]) == (
+        "2037 Pudong Investment Conference",
+        "Pudong",
+    )
+    assert [e["request_title"] for e in as_json["entries"]] == [FORM["title_en"]]

@@ -119,17 +119,20 @@ def test_pages_forbid_framing_and_inline_scripts(api: ApiClient) -> None:
     assert " style=" not in response.text
 
 
-def test_a_signed_in_page_loads_its_one_script_from_the_application(api: ApiClient) -> None:
-    """session-keeper.js, served here (never inline, never a CDN), and the state it asks
-    for: signed in while the session lasts, signed out (still 200) once it has ended."""
+def test_a_signed_in_page_loads_its_scripts_from_the_application(api: ApiClient) -> None:
+    """session-keeper.js and typing-keeper.js, served here (never inline, never a CDN), and
+    the state the first asks for: signed in while the session lasts, signed out (still 200)
+    once it has ended."""
     _, _, browser = _signed_in(api, "startup")
 
     page = browser.get("/startup/requests/new")
 
     assert re.findall(r"<script[^>]*>", page.text) == [
-        '<script src="/static/session-keeper.js" defer>'
+        '<script src="/static/session-keeper.js" defer>',
+        '<script src="/static/typing-keeper.js" defer>',
     ]
     assert api.client.get("/static/session-keeper.js").status_code == 200
+    assert api.client.get("/static/typing-keeper.js").status_code == 200
     assert browser.get("/session/state").json() == {"signed_in": True}
     browser.post("/sign-out", {})
     ended = browser.get("/session/state")
@@ -247,7 +250,7 @@ def test_a_startup_reads_each_requests_history_the_commission_unnamed(api: ApiCl
     # Newest first: the commission sent it back with its note, after this person created it.
     assert steps[0] == ("商务委", "退回融资需求 · 请补充财务报表")
     # The startup's own person by name.
-    assert steps[-1][1] == "创建融资需求"
+    assert steps[-1][1] == "创建融资需求并提交审核"
     assert steps[-1][0] not in {"商务委", "—"}
     assert "Not ours" not in page
 

@@ -57,7 +57,7 @@ def test_a_form_sent_after_signing_out_elsewhere_is_kept_and_sent_after_signing_
     form.get_by_label("融资金额").fill("2亿")
     form.locator('select[name="stage"]').select_option("series_a")
     form.locator('input[name="sectors"]').first.check()
-    form.get_by_label("摘要").fill("人形机器人整机与灵巧手")
+    form.get_by_label("摘要", exact=True).fill("人形机器人整机与灵巧手")
 
     elsewhere = form.context.new_page()
     elsewhere.goto(f"{server.url}/startup")
@@ -198,4 +198,35 @@ def test_a_download_after_signing_out_elsewhere_waits_for_signing_in(
     # Saved under the name a Chinese reader writes (the header's filename*).
     assert saved.value.suggested_filename.startswith("我的日程-")
     assert saved.value.suggested_filename.endswith(".ics")
+    assert visit.problems == []
+
+
+def test_typing_survives_switching_language_and_is_put_back_only_once(
+    browser: Browser, server: LiveServer
+) -> None:
+    """A walk lost a whole request by pressing "English" to see how its English part reads
+    (``typing-keeper.js``): the typed fields come back in the other language, once."""
+    startup = call_api(
+        server, "POST", "/v1/accounts", json={"role": "startup", "name": "双语机器人"}
+    ).json()
+    username = invite_person(server, startup["id"], "bilingual.keeper", password=PASSWORD)
+    visit: Visit = open_visit(browser, "typing-keeper")
+    sign_in(visit, server, username, "/startup/requests/new", password=PASSWORD)
+    page = visit.page
+    page.get_by_label("标题", exact=True).fill(TITLE)
+    page.get_by_label("英文标题").fill("Embodied robots, Series A")
+    page.locator('select[name="stage"]').select_option("series_a")
+    page.locator('input[name="sectors"]').first.check()
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("Title", exact=True).input_value() == TITLE
+    assert page.get_by_label("Title in English").input_value() == "Embodied robots, Series A"
+    assert page.locator('select[name="stage"]').input_value() == "series_a"
+    assert page.locator('input[name="sectors"]').first.is_checked()
+    visit.check("typed-after-language-switch")
+
+    page.reload()
+    assert page.get_by_label("Title", exact=True).input_value() == ""
     assert visit.problems == []

@@ -176,6 +176,10 @@ def test_a_publication_becomes_match_events_for_owned_mandates_above_the_thresho
     [match] = payloads(db_session, anyone, "match.created")
     assert match["data"]["investor_profile_id"] == mine
     assert match["data"]["financing_request_id"] == request_id
+    assert (match["data"]["title"], match["data"]["title_en"]) == (
+        "Foundation model training round",
+        None,
+    )
     assert 0.0 < match["data"]["score"] <= 1.0
     assert payloads(db_session, picky, "match.created") == []
     [their_match] = payloads(db_session, rival, "match.created")

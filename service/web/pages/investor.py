@@ -202,7 +202,11 @@ class AnswerProblem:
 
 
 # The answer's fields, as the card names them.
-_ANSWER_FIELDS = {"amount": N_("Amount committed"), "reason": N_("Reason")}
+_ANSWER_FIELDS = {
+    "amount": N_("Amount committed"),
+    "reason": N_("Reason"),
+    "note": N_("Your note"),
+}
 
 
 def _matches_page(
@@ -343,6 +347,7 @@ async def give_feedback(
         data["reason"] = state.values.get("reason") or None
         if data["reason"] is None:
             state.add("reason", "pass_reason")
+        data["note"] = state.values.get("note", "").strip() or None
     if data["action"] == FeedbackAction.COMMITTED.value:
         answered = session.get(FinancingRequest, request_id)
         amount = amount_field(

@@ -40,6 +40,7 @@ from service.i18n.catalogs import translate
 from service.i18n.event_names import event_name
 from service.i18n.labels import label
 from service.i18n.reasons import N_
+from service.impressions import service as impressions
 from service.outcomes import service as outcomes
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
@@ -162,6 +163,12 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         cursor=None,
     )
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in mine])
+    # How far a published request reaches: how many mandates' pages showed it near the top
+    # (a count only, never who: that is the investors' own business).
+    seen = impressions.investors_who_saw(
+        session=session,
+        request_ids=[r.id for r in mine if r.status is RequestStatus.PUBLISHED],
+    )
     asked_to_meet = _asked_to_meet(session, [r.id for r in mine], page_now(request))
     # What happened to each request and who did it: the startup's own people by name, the
     # commission as the commission (its officers' names are its own business).
@@ -185,6 +192,8 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         {
             "requests": mine,
             "interest": interest,
+            "seen": seen,
+            "seen_top": impressions.EXPOSURE_TOP,
             "asked_to_meet": asked_to_meet,
             "histories": histories,
             "notice": notice,
