@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from models import Feedback, FeedbackAction, FeedbackEvent, Impression
@@ -220,10 +220,14 @@ def online_metrics(*, session: Session, model_version: str) -> list[PositionCoun
 
 
 def investors_who_saw(
-    *, session: Session, request_ids: Sequence[str], top: int = EXPOSURE_TOP
+    *,
+    session: Session,
+    request_ids: Sequence[str],
+    top: int = EXPOSURE_TOP,
+    shown_before: dt.datetime | None = None,
 ) -> dict[str, int]:
     """For each request, how many mandates had it among their first ``top`` matches on some
-    page; requests nobody saw are absent."""
+    page (before ``shown_before``, when given); requests nobody saw are absent."""
     seen: dict[str, int] = {}
     ids = sorted(set(request_ids))
     for start in range(0, len(ids), ID_BATCH):
@@ -235,6 +239,7 @@ def investors_who_saw(
             .where(
                 Impression.financing_request_id.in_(ids[start : start + ID_BATCH]),
                 Impression.position <= top,
+                true() if shown_before is None else Impression.shown_at < shown_before,
             )
             .group_by(Impression.financing_request_id)
         ).tuples()

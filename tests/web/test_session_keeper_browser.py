@@ -229,4 +229,17 @@ def test_typing_survives_switching_language_and_is_put_back_only_once(
 
     page.reload()
     assert page.get_by_label("Title", exact=True).input_value() == ""
+
+    # Sent without an amount, the form comes back with its errors and what was typed; the
+    # language switch keeps that too (it was typed before sending, not after).
+    page.get_by_label("Title", exact=True).fill(TITLE)
+    page.get_by_label("Title in English").fill("Embodied robots, Series A")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit for review").click()
+    assert page.locator("#amount-error").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="中文").click()
+    assert urlsplit(page.url).path == "/startup/requests/new"
+    assert page.get_by_label("标题", exact=True).input_value() == TITLE
+    assert page.get_by_label("英文标题").input_value() == "Embodied robots, Series A"
     assert visit.problems == []

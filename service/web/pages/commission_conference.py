@@ -59,6 +59,7 @@ from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
 from service.i18n.languages import SUPPORTED_LANGUAGES, list_separator
 from service.i18n.reasons import N_
+from service.i18n.request_text import request_title
 from service.i18n.zones import ZONE_NAMES, zone_name
 from service.investors import service as investors
 from service.outcomes import service as outcomes
@@ -530,11 +531,11 @@ def _meetings_page(
         "statuses": list(MeetingStatus),
         "chosen": chosen,
         "counts": counts,
-        "requests": sorted(presented, key=lambda r: (r.company, r.title)),
+        "requests": sorted(presented, key=lambda r: (r.company, request_title(r))),
         # Published requests presented elsewhere or nowhere, with where: for the roster form.
         "others": [
             (r, event_names.get(r.event_id or ""))
-            for r in sorted(published, key=lambda r: (r.company, r.title))
+            for r in sorted(published, key=lambda r: (r.company, request_title(r)))
             if r.event_id != event.id
         ],
         "presented_field": PRESENTED,

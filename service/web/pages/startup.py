@@ -41,6 +41,7 @@ from service.i18n.event_names import event_name
 from service.i18n.labels import label
 from service.i18n.reasons import N_
 from service.impressions import service as impressions
+from service.impressions.dependencies import ImpressionLogDep
 from service.outcomes import service as outcomes
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
@@ -63,6 +64,7 @@ TWIN = N_(
 # A form shown again with its problems is a page like any other (200): the problems are
 # written beside the fields, and the browser logs no failed load.
 HISTORY_SHOWN = 20  # a request's latest steps on its card
+REACH_LAG = dt.timedelta(days=1)
 EDITABLE = frozenset({RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.REJECTED})
 TEXT_FIELDS = (
     "company",
@@ -151,7 +153,9 @@ def _asked_to_meet(
 
 
 @router.get("/startup")
-def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
+def my_requests(
+    request: Request, session: SessionDep, visitor: StartupVisitor, log: ImpressionLogDep
+) -> Response:
     mine, _ = requests.list_page(
         session=session,
         principal=visitor,
@@ -163,11 +167,17 @@ def my_requests(request: Request, session: SessionDep, visitor: StartupVisitor) 
         cursor=None,
     )
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in mine])
-    # How far a published request reaches: how many mandates' pages showed it near the top
-    # (a count only, never who: that is the investors' own business).
-    seen = impressions.investors_who_saw(
-        session=session,
-        request_ids=[r.id for r in mine if r.status is RequestStatus.PUBLISHED],
+    # How far a published request reaches: how many mandates' pages showed it near the top;
+    # a count only, never who, and counted to a day ago, so that reloading the page cannot
+    # time one investor's visit. Where impressions are not recorded, nothing is said.
+    seen = (
+        impressions.investors_who_saw(
+            session=session,
+            request_ids=[r.id for r in mine if r.status is RequestStatus.PUBLISHED],
+            shown_before=page_now(request) - REACH_LAG,
+        )
+        if log.enabled
+        else None
     )
     asked_to_meet = _asked_to_meet(session, [r.id for r in mine], page_now(request))
     # What happened to each request and who did it: the startup's own people by name, the

@@ -1,12 +1,20 @@
 // Switching language keeps what was typed. The language button reloads the page in the other
 // language, which would empty every form on it: a founder checking how the English part of
-// a request reads lost the whole request. So, when the language form is sent, the values
-// typed into the page's other forms are kept for this tab (sessionStorage), and put back
-// once, when the same page comes back. Passwords, files and hidden fields are never kept,
-// and nothing is kept when nothing was typed.
+// a request reads lost the whole request. So, when the language form is sent, the forms that
+// were typed into (or that the server sent back with errors) are kept for this tab
+// (sessionStorage) and put back once, when the page the language form returns to comes back.
+//
+// Each value is kept under its form's address and its field's name (a box also under its
+// value), never by position: the page comes back drawn from the database as it is now, and a
+// tick or a note must land on the request it was given to, or nowhere. A form that carries
+// a revision is put back only at the same revision, so an edit made meanwhile is not hidden
+// under older typing. Passwords, files, hidden fields and fields marked autocomplete="off"
+// (secrets, invitation codes) are never kept; what is kept is dropped after a minute, and
+// when the person signs out.
 (function () {
   "use strict";
   var storageKey = "matchmaker.typed-before-language-switch";
+  var keptForMs = 60000;
   var skipped = ["password", "file", "hidden", "submit", "button", "reset", "image"];
 
   function storage() {
@@ -23,18 +31,28 @@
     });
   }
 
+  function kept(field) {
+    return (
+      field.name &&
+      skipped.indexOf(field.type) < 0 &&
+      (field.getAttribute("autocomplete") || "").toLowerCase() !== "off"
+    );
+  }
+
   function fields(form) {
-    return Array.prototype.filter.call(form.elements, function (field) {
-      return field.name && skipped.indexOf(field.type) < 0;
-    });
+    return Array.prototype.filter.call(form.elements, kept);
   }
 
   function options(select) {
     return Array.prototype.slice.call(select.options);
   }
 
+  function isBox(field) {
+    return field.type === "checkbox" || field.type === "radio";
+  }
+
   function changed(field) {
-    if (field.type === "checkbox" || field.type === "radio") {
+    if (isBox(field)) {
       return field.checked !== field.defaultChecked;
     }
     if (field.tagName === "SELECT") {
@@ -46,7 +64,7 @@
   }
 
   function valueOf(field) {
-    if (field.type === "checkbox" || field.type === "radio") {
+    if (isBox(field)) {
       return field.checked;
     }
     if (field.tagName === "SELECT") {
@@ -62,7 +80,7 @@
   }
 
   function restore(field, value) {
-    if (field.type === "checkbox" || field.type === "radio") {
+    if (isBox(field)) {
       field.checked = value === true;
     } else if (field.tagName === "SELECT") {
       options(field).forEach(function (option) {
@@ -71,6 +89,25 @@
     } else {
       field.value = value;
     }
+  }
+
+  // A form's fields by key: its name, a box's value too, and a count for names repeated.
+  function keyed(form) {
+    var seen = {};
+    return fields(form).map(function (field) {
+      var key = isBox(field) ? field.name + "=" + field.value : field.name;
+      seen[key] = (seen[key] || 0) + 1;
+      return { key: key + "#" + seen[key], field: field };
+    });
+  }
+
+  function revisionOf(form) {
+    var revision = form.querySelector('input[type="hidden"][name="revision"]');
+    return revision ? revision.value : null;
+  }
+
+  function formKey(form) {
+    return form.getAttribute("action") || window.location.pathname;
   }
 
   function here() {
@@ -82,25 +119,23 @@
     return;
   }
 
-  // Put back what the page had before its language changed, once.
-  var kept = null;
+  // Put back what was typed before the language changed, once.
+  var saved = null;
   try {
-    kept = JSON.parse(store.getItem(storageKey) || "null");
+    saved = JSON.parse(store.getItem(storageKey) || "null");
   } catch (unreadable) {
-    kept = null;
+    saved = null;
   }
   store.removeItem(storageKey);
-  if (kept && kept.page === here()) {
-    typingForms().forEach(function (form, formIndex) {
-      var values = kept.forms[formIndex];
-      var shown = fields(form);
-      // The same page in the other language has the same fields; anything else is left be.
-      if (!values || values.length !== shown.length) {
-        return;
+  if (saved && saved.page === here() && Date.now() - saved.at < keptForMs) {
+    typingForms().forEach(function (form) {
+      var typed = saved.forms[formKey(form)];
+      if (!typed || typed.revision !== revisionOf(form)) {
+        return; // not typed into, or changed since: left as the page draws it
       }
-      shown.forEach(function (field, fieldIndex) {
-        if (values[fieldIndex] !== null) {
-          restore(field, values[fieldIndex]);
+      keyed(form).forEach(function (entry) {
+        if (Object.prototype.hasOwnProperty.call(typed.values, entry.key)) {
+          restore(entry.field, typed.values[entry.key]);
         }
       });
     });
@@ -108,22 +143,47 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || form.getAttribute("action") !== "/language") {
+    if (!(form instanceof HTMLFormElement)) {
       return;
     }
+    var action = form.getAttribute("action");
+    if (action === "/sign-out") {
+      store.removeItem(storageKey);
+      return;
+    }
+    if (action !== "/language") {
+      return;
+    }
+    var next = form.querySelector('input[name="next"]');
+    var forms = {};
     var anything = false;
-    var forms = typingForms().map(function (typing) {
-      return fields(typing).map(function (field) {
-        if (!changed(field)) {
-          return null;
-        }
-        anything = true;
-        return valueOf(field);
+    typingForms().forEach(function (typing) {
+      var entries = keyed(typing);
+      // A form the server sent back with errors holds what was typed before sending it.
+      var refused = typing.querySelector('[aria-invalid="true"]') !== null;
+      var typedInto = entries.some(function (entry) {
+        return changed(entry.field);
       });
+      if (!refused && !typedInto) {
+        return;
+      }
+      var values = {};
+      entries.forEach(function (entry) {
+        values[entry.key] = valueOf(entry.field);
+      });
+      forms[formKey(typing)] = { revision: revisionOf(typing), values: values };
+      anything = true;
     });
     if (anything) {
       try {
-        store.setItem(storageKey, JSON.stringify({ page: here(), forms: forms }));
+        store.setItem(
+          storageKey,
+          JSON.stringify({
+            page: next && next.value ? next.value : here(),
+            at: Date.now(),
+            forms: forms,
+          })
+        );
       } catch (full) {
         // Storage full or refused: the switch goes on as before.
       }
