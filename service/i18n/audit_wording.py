@@ -23,7 +23,7 @@ _ACTIONS: dict[str, str] = {
     "event.update": N_("Changed the event"),
     "event.programme": N_("Changed the event's programme"),
     "feedback.interested": N_("Answered: interested"),
-    "feedback.pass": N_("Answered: not considering"),
+    "feedback.pass": N_("Answered: pass"),
     "feedback.meeting": N_("Answered: met"),
     "feedback.committed": N_("Answered: committed"),
     "feedback.undo": N_("Took an answer back"),

@@ -243,3 +243,69 @@ def test_typing_survives_switching_language_and_is_put_back_only_once(
     assert page.get_by_label("标题", exact=True).input_value() == TITLE
     assert page.get_by_label("英文标题").input_value() == "Embodied robots, Series A"
     assert visit.problems == []
+
+
+def test_a_cards_pass_and_commitment_typed_before_switching_language_both_come_back(
+    browser: Browser, server: LiveServer
+) -> None:
+    """A card's pass and its commitment post to one address: the walk typed a reason, a note
+    and an amount, switched language and found only the amount again."""
+    startup = call_api(
+        server, "POST", "/v1/accounts", json={"role": "startup", "name": "卡片科技"}
+    ).json()
+    request_id = call_api(
+        server,
+        "POST",
+        "/v1/financing-requests",
+        json={
+            "owner_account_id": startup["id"],
+            "company": "卡片科技",
+            "title": "卡片测试A轮",
+            "sectors": ["ai"],
+            "amount": "200000000",
+            "currency": "CNY",
+            "stage": "series_a",
+        },
+    ).json()["id"]
+    revision = call_api(server, "GET", f"/v1/financing-requests/{request_id}").headers["etag"]
+    call_api(
+        server,
+        "POST",
+        f"/v1/financing-requests/{request_id}/review",
+        json={"decision": "publish"},
+        headers={"If-Match": revision},
+    )
+    investor = call_api(
+        server, "POST", "/v1/accounts", json={"role": "investor", "name": "卡片资本"}
+    ).json()
+    mandate = call_api(
+        server,
+        "POST",
+        "/v1/investors",
+        json={
+            "owner_account_id": investor["id"],
+            "name": "卡片资本一期",
+            "kind": "vc",
+            "origin": "domestic",
+            "sectors": ["ai"],
+            "stages": ["series_a"],
+            "ticket_min": "10000000",
+            "ticket_max": "1000000000",
+            "currency": "CNY",
+        },
+    ).json()["id"]
+    username = invite_person(server, investor["id"], "card.keeper", password=PASSWORD)
+    visit: Visit = open_visit(browser, "typing-keeper-card")
+    matches = f"/investor/mandates/{mandate}/matches"
+    sign_in(visit, server, username, matches, password=PASSWORD)
+    page = visit.page
+    page.locator(f"#reason-{request_id}").select_option("team")
+    page.locator(f"#note-{request_id}").fill("团队太薄，暂不考虑")
+    page.locator(f"#request-{request_id} input[name='amount']").fill("5000万")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.locator(f"#reason-{request_id}").input_value() == "team"
+    assert page.locator(f"#note-{request_id}").input_value() == "团队太薄，暂不考虑"
+    assert page.locator(f"#request-{request_id} input[name='amount']").input_value() == "5000万"
+    assert visit.problems == []

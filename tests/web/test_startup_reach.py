@@ -12,13 +12,15 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from models import Impression
+from models import FinancingRequest, Impression
 from service.impressions.log import ImpressionLog, connection_writer
 from tests.support.factories import Account, ApiClient
 from tests.support.people import new_person
 from tests.support.web import Browser
 
 NOT_YET = "截至一天前，尚未出现在任何投资要求的前 20 个匹配结果中。"
+JUST_PUBLISHED = "发布不足一天：曝光情况将从明天起统计。"
+TWO_DAYS_AGO = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
 
 
 def _founder_with_two_requests(api: ApiClient) -> tuple[Account, Browser]:
@@ -43,6 +45,11 @@ def test_a_founder_reads_how_many_mandates_saw_the_request_a_day_ago_and_never_w
     api: ApiClient, app: FastAPI, db_session: Session
 ) -> None:
     _, founder = _founder_with_two_requests(api)
+    just_published = founder.get("/startup").text
+    assert just_published.count(JUST_PUBLISHED) == 1
+    assert NOT_YET not in just_published
+    db_session.execute(update(FinancingRequest).values(published_at=TWO_DAYS_AGO))
+    db_session.flush()
     assert founder.get("/startup").text.count(NOT_YET) == 1
 
     for name in ("高瓴资本 AI 基金", "红杉中国 成长基金"):
@@ -51,8 +58,7 @@ def test_a_founder_reads_how_many_mandates_saw_the_request_a_day_ago_and_never_w
     # Seen just now: not counted yet.
     assert founder.get("/startup").text.count(NOT_YET) == 1
 
-    two_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
-    db_session.execute(update(Impression).values(shown_at=two_days_ago))
+    db_session.execute(update(Impression).values(shown_at=TWO_DAYS_AGO))
     db_session.flush()
     _read_matches(api, "启明创投 早期基金")  # today: not counted
     app.state.impression_log.flush()

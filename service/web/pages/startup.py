@@ -170,11 +170,12 @@ def my_requests(
     # How far a published request reaches: how many mandates' pages showed it near the top;
     # a count only, never who, and counted to a day ago, so that reloading the page cannot
     # time one investor's visit. Where impressions are not recorded, nothing is said.
+    counted_to = page_now(request) - REACH_LAG
     seen = (
         impressions.investors_who_saw(
             session=session,
             request_ids=[r.id for r in mine if r.status is RequestStatus.PUBLISHED],
-            shown_before=page_now(request) - REACH_LAG,
+            shown_before=counted_to,
         )
         if log.enabled
         else None
@@ -203,6 +204,7 @@ def my_requests(
             "requests": mine,
             "interest": interest,
             "seen": seen,
+            "counted_to": counted_to,
             "seen_top": impressions.EXPOSURE_TOP,
             "asked_to_meet": asked_to_meet,
             "histories": histories,

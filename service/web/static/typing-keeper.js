@@ -4,13 +4,16 @@
 // were typed into (or that the server sent back with errors) are kept for this tab
 // (sessionStorage) and put back once, when the page the language form returns to comes back.
 //
-// Each value is kept under its form's address and its field's name (a box also under its
-// value), never by position: the page comes back drawn from the database as it is now, and a
-// tick or a note must land on the request it was given to, or nowhere. A form that carries
-// a revision is put back only at the same revision, so an edit made meanwhile is not hidden
-// under older typing. Passwords, files, hidden fields and fields marked autocomplete="off"
-// (secrets, invitation codes) are never kept; what is kept is dropped after a minute, and
-// when the person signs out.
+// Each value is kept under its form (its address and the names of its fields: a card's pass
+// and its commitment post to one address) and its field's name (a box also under its value),
+// never by position: the page comes back drawn from the database as it is now, and a tick or
+// a note must land on the request it was given to, or nowhere. Only the fields typed into
+// are kept (the page draws the others itself, amounts in its own language's words), except
+// for a form the server sent back (with errors, or after an edit clash), whose every field
+// holds what was typed before sending. A form that carries a revision is put back only at
+// the same revision, so an edit made meanwhile is not hidden under older typing. Passwords,
+// files, hidden fields and fields marked autocomplete="off" (secrets, invitation codes) are
+// never kept; what is kept is dropped after a minute, and when the person signs out.
 (function () {
   "use strict";
   var storageKey = "matchmaker.typed-before-language-switch";
@@ -107,7 +110,24 @@
   }
 
   function formKey(form) {
-    return form.getAttribute("action") || window.location.pathname;
+    var names = fields(form)
+      .map(function (field) {
+        return field.name;
+      })
+      .filter(function (name, index, all) {
+        return all.indexOf(name) === index;
+      })
+      .sort();
+    return (form.getAttribute("action") || window.location.pathname) + " " + names.join(",");
+  }
+
+  // Sent back by the server with what was typed: marked fields, or an edit clash (the page
+  // says so above the form, whose fields hold the merged typing).
+  function sentBack(form) {
+    if (form.querySelector('[aria-invalid="true"]') !== null) {
+      return true;
+    }
+    return revisionOf(form) !== null && document.querySelector('.conflict[role="alert"]') !== null;
   }
 
   function here() {
@@ -158,19 +178,18 @@
     var forms = {};
     var anything = false;
     typingForms().forEach(function (typing) {
-      var entries = keyed(typing);
-      // A form the server sent back with errors holds what was typed before sending it.
-      var refused = typing.querySelector('[aria-invalid="true"]') !== null;
-      var typedInto = entries.some(function (entry) {
-        return changed(entry.field);
+      var whole = sentBack(typing);
+      var values = {};
+      var typedInto = false;
+      keyed(typing).forEach(function (entry) {
+        if (whole || changed(entry.field)) {
+          values[entry.key] = valueOf(entry.field);
+          typedInto = true;
+        }
       });
-      if (!refused && !typedInto) {
+      if (!typedInto) {
         return;
       }
-      var values = {};
-      entries.forEach(function (entry) {
-        values[entry.key] = valueOf(entry.field);
-      });
       forms[formKey(typing)] = { revision: revisionOf(typing), values: values };
       anything = true;
     });
