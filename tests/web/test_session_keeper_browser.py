@@ -309,3 +309,59 @@ def test_a_cards_pass_and_commitment_typed_before_switching_language_both_come_b
     assert page.locator(f"#note-{request_id}").input_value() == "团队太薄，暂不考虑"
     assert page.locator(f"#request-{request_id} input[name='amount']").input_value() == "5000万"
     assert visit.problems == []
+
+
+def test_a_switch_puts_back_only_what_was_typed_and_says_when_a_form_was_saved_meanwhile(
+    browser: Browser, server: LiveServer
+) -> None:
+    """Only fields typed into come back (a mandate's tickets are drawn again in the new
+    language's words, as its hidden originals are); a form someone saved meanwhile keeps what
+    is stored, and the page says the typing was not put back."""
+    investor = call_api(
+        server, "POST", "/v1/accounts", json={"role": "investor", "name": "切换资本"}
+    ).json()
+    mandate = call_api(
+        server,
+        "POST",
+        "/v1/investors",
+        json={
+            "owner_account_id": investor["id"],
+            "name": "切换资本一期",
+            "kind": "vc",
+            "origin": "domestic",
+            "sectors": ["ai"],
+            "stages": ["series_a"],
+            "ticket_min": "150000000",
+            "ticket_max": "5000000000",
+            "currency": "CNY",
+        },
+    ).json()["id"]
+    username = invite_person(server, investor["id"], "switch.keeper", password=PASSWORD)
+    visit: Visit = open_visit(browser, "typing-keeper-mandate")
+    edit = f"/investor/mandates/{mandate}/edit"
+    sign_in(visit, server, username, edit, password=PASSWORD)
+    page = visit.page
+    page.locator("#thesis").fill("具身智能与机器人")
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.locator("#thesis").input_value() == "具身智能与机器人"
+    drawn_after_switch = page.locator("#ticket_min").input_value()
+    page.reload()
+    assert page.locator("#ticket_min").input_value() == drawn_after_switch
+    assert page.locator("#typing-not-restored").is_hidden()
+
+    page.locator("#thesis").fill("Typed, then saved elsewhere")
+    etag = call_api(server, "GET", f"/v1/investors/{mandate}").headers["etag"]
+    call_api(
+        server,
+        "PATCH",
+        f"/v1/investors/{mandate}",
+        json={"thesis": "A colleague's thesis"},
+        headers={"If-Match": etag},
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="中文").click()
+    assert page.locator("#thesis").input_value() == "A colleague's thesis"
+    assert page.locator("#typing-not-restored").is_visible()
+    assert "切换语言前填写的内容未恢复" in page.locator("#typing-not-restored").inner_text()
+    assert visit.problems == []

@@ -127,7 +127,8 @@
     if (form.querySelector('[aria-invalid="true"]') !== null) {
       return true;
     }
-    return revisionOf(form) !== null && document.querySelector('.conflict[role="alert"]') !== null;
+    var clash = document.querySelector('.conflict[role="alert"]:not([hidden])');
+    return revisionOf(form) !== null && clash !== null;
   }
 
   function here() {
@@ -150,8 +151,16 @@
   if (saved && saved.page === here() && Date.now() - saved.at < keptForMs) {
     typingForms().forEach(function (form) {
       var typed = saved.forms[formKey(form)];
-      if (!typed || typed.revision !== revisionOf(form)) {
-        return; // not typed into, or changed since: left as the page draws it
+      if (!typed) {
+        return; // not typed into
+      }
+      if (typed.revision !== revisionOf(form)) {
+        // Saved by someone meanwhile: left as the page draws it, and said.
+        var dropped = document.getElementById("typing-not-restored");
+        if (dropped) {
+          dropped.hidden = false;
+        }
+        return;
       }
       keyed(form).forEach(function (entry) {
         if (Object.prototype.hasOwnProperty.call(typed.values, entry.key)) {
