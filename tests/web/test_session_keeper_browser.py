@@ -245,6 +245,33 @@ def test_typing_survives_switching_language_and_is_put_back_only_once(
     assert visit.problems == []
 
 
+def _investor_with_mandate(
+    server: LiveServer, name: str, username: str, ticket_min: str
+) -> tuple[str, str]:
+    """An investor account with one AI series A mandate and a person to sign in: the
+    person's username and the mandate's id."""
+    investor = call_api(
+        server, "POST", "/v1/accounts", json={"role": "investor", "name": name}
+    ).json()
+    mandate: str = call_api(
+        server,
+        "POST",
+        "/v1/investors",
+        json={
+            "owner_account_id": investor["id"],
+            "name": f"{name}一期",
+            "kind": "vc",
+            "origin": "domestic",
+            "sectors": ["ai"],
+            "stages": ["series_a"],
+            "ticket_min": ticket_min,
+            "ticket_max": "5000000000",
+            "currency": "CNY",
+        },
+    ).json()["id"]
+    return invite_person(server, investor["id"], username, password=PASSWORD), mandate
+
+
 def test_a_cards_pass_and_commitment_typed_before_switching_language_both_come_back(
     browser: Browser, server: LiveServer
 ) -> None:
@@ -275,26 +302,7 @@ def test_a_cards_pass_and_commitment_typed_before_switching_language_both_come_b
         json={"decision": "publish"},
         headers={"If-Match": revision},
     )
-    investor = call_api(
-        server, "POST", "/v1/accounts", json={"role": "investor", "name": "卡片资本"}
-    ).json()
-    mandate = call_api(
-        server,
-        "POST",
-        "/v1/investors",
-        json={
-            "owner_account_id": investor["id"],
-            "name": "卡片资本一期",
-            "kind": "vc",
-            "origin": "domestic",
-            "sectors": ["ai"],
-            "stages": ["series_a"],
-            "ticket_min": "10000000",
-            "ticket_max": "1000000000",
-            "currency": "CNY",
-        },
-    ).json()["id"]
-    username = invite_person(server, investor["id"], "card.keeper", password=PASSWORD)
+    username, mandate = _investor_with_mandate(server, "卡片资本", "card.keeper", "10000000")
     visit: Visit = open_visit(browser, "typing-keeper-card")
     matches = f"/investor/mandates/{mandate}/matches"
     sign_in(visit, server, username, matches, password=PASSWORD)
@@ -317,26 +325,7 @@ def test_a_switch_puts_back_only_what_was_typed_and_says_when_a_form_was_saved_m
     """Only fields typed into come back (a mandate's tickets are drawn again in the new
     language's words, as its hidden originals are); a form someone saved meanwhile keeps what
     is stored, and the page says the typing was not put back."""
-    investor = call_api(
-        server, "POST", "/v1/accounts", json={"role": "investor", "name": "切换资本"}
-    ).json()
-    mandate = call_api(
-        server,
-        "POST",
-        "/v1/investors",
-        json={
-            "owner_account_id": investor["id"],
-            "name": "切换资本一期",
-            "kind": "vc",
-            "origin": "domestic",
-            "sectors": ["ai"],
-            "stages": ["series_a"],
-            "ticket_min": "150000000",
-            "ticket_max": "5000000000",
-            "currency": "CNY",
-        },
-    ).json()["id"]
-    username = invite_person(server, investor["id"], "switch.keeper", password=PASSWORD)
+    username, mandate = _investor_with_mandate(server, "切换资本", "switch.keeper", "150000000")
     visit: Visit = open_visit(browser, "typing-keeper-mandate")
     edit = f"/investor/mandates/{mandate}/edit"
     sign_in(visit, server, username, edit, password=PASSWORD)

@@ -81,15 +81,8 @@ TEXT_FIELDS = (
     "contact_phone",
     "credit_code",
 )
-OPTIONAL_FIELDS = (
-    "title_en",
-    "summary_en",
-    "region",
-    "event_id",
-    "contact_name",
-    "contact_phone",
-    "credit_code",
-)
+# The fields a form may leave empty are those the API clears with null.
+OPTIONAL_FIELDS = tuple(sorted(FinancingRequestUpdate.nullable_fields))
 
 
 def _own_request(
