@@ -185,3 +185,30 @@ def test_the_report_page_names_the_model_that_ranked_it(api: ApiClient) -> None:
     )
     page = officer.get(created.headers["location"]).text
     assert "排序模型：默认权重" in page
+
+
+def test_an_officer_reading_english_sees_the_events_english_name_on_conference_pages(
+    api: ApiClient,
+) -> None:
+    """The walk read "上海城市推介大会 (CIIE)" on an English officer's pages while investors
+    read the English name the commission itself had given."""
+    created = api.client.post(
+        "/v1/events",
+        json={
+            "name": "2037上海城市推介大会",
+            "name_en": "2037 Shanghai City Investment Promotion Conference",
+            "date": "2037-11-05",
+            "place": "上海",
+            "place_en": "Shanghai",
+        },
+        headers=api.admin,
+    )
+    assert created.status_code == 201, created.text
+    event_id = created.json()["id"]
+    _, english = _browser(api, "commission", "en")
+    for path in ("/commission/conference", f"/commission/events/{event_id}/meetings"):
+        page = english.get(path).text
+        assert "2037 Shanghai City Investment Promotion Conference" in page, path
+        assert "2037上海城市推介大会" not in page, path
+    _, chinese = _browser(api, "commission")
+    assert "2037上海城市推介大会" in chinese.get(f"/commission/events/{event_id}/meetings").text
