@@ -552,6 +552,11 @@ def test_the_dashboard_and_the_report_name_matching_investors_alike_and_say_when
         f"/v1/reports/{report_link.group(1)}?format=html", headers=api.admin
     ).text
     assert "属于多个行业的项目在每个所属行业中各计一次" in document
+    english = api.client.get(
+        f"/v1/reports/{report_link.group(1)}?format=html",
+        headers={**api.admin, "Accept-Language": "en"},
+    ).text
+    assert "so the rows add up to more than the 1 request in scope." in english
 
 
 def test_a_report_whose_requests_each_have_one_sector_says_nothing_of_counting_twice(

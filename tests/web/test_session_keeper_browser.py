@@ -354,3 +354,46 @@ def test_a_switch_puts_back_only_what_was_typed_and_says_when_a_form_was_saved_m
     assert page.locator("#typing-not-restored").is_visible()
     assert "切换语言前填写的内容未恢复" in page.locator("#typing-not-restored").inner_text()
     assert visit.problems == []
+
+
+def test_an_untouched_form_saved_elsewhere_switches_language_without_a_notice(
+    browser: Browser, server: LiveServer
+) -> None:
+    """A request's edit form without a region or an event: those choices show their first
+    option without it being marked, which once read as typing, so a switch after a colleague
+    saved said that typing was not put back when nobody had typed anything."""
+    startup = call_api(
+        server, "POST", "/v1/accounts", json={"role": "startup", "name": "未动科技"}
+    ).json()
+    request_id = call_api(
+        server,
+        "POST",
+        "/v1/financing-requests",
+        json={
+            "owner_account_id": startup["id"],
+            "company": "未动科技",
+            "title": "未动测试A轮",
+            "sectors": ["ai"],
+            "amount": "200000000",
+            "currency": "CNY",
+            "stage": "series_a",
+            "status": "draft",
+        },
+    ).json()["id"]
+    username = invite_person(server, startup["id"], "untouched.keeper", password=PASSWORD)
+    visit: Visit = open_visit(browser, "typing-keeper-untouched")
+    sign_in(visit, server, username, f"/startup/requests/{request_id}/edit", password=PASSWORD)
+    page = visit.page
+    path = f"/v1/financing-requests/{request_id}"
+    call_api(
+        server,
+        "PATCH",
+        path,
+        json={"summary": "同事保存的摘要"},
+        headers={"If-Match": call_api(server, "GET", path).headers["etag"]},
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.get_by_label("Summary", exact=True).input_value() == "同事保存的摘要"
+    assert page.locator("#typing-not-restored").is_hidden()
+    assert visit.problems == []

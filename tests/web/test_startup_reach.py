@@ -1,7 +1,8 @@
 """A founder reads how far a published request reaches: how many investor mandates had it
-among their first matches (a count, never who), counted to a day ago so that reloading the
-page cannot time one investor's visit, or that none has yet and that the commission sees so
-too. Nothing of the kind on a request not published, nor where impressions are not kept."""
+among their first matches (a count, never who), counted to the start of today so that
+reloading the page cannot time one investor's visit, or that none has yet and that the
+commission sees so too. Nothing of the kind on a request not published, nor where
+impressions are not kept."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from tests.support.factories import Account, ApiClient
 from tests.support.people import new_person
 from tests.support.web import Browser
 
-NOT_YET = "截至一天前，尚未出现在任何投资要求的前 20 个匹配结果中。"
-JUST_PUBLISHED = "发布不足一天：曝光情况将从明天起统计。"
+NOT_YET = "截至今日零时，尚未出现在任何投资要求的前 20 个匹配结果中。"
+JUST_PUBLISHED = "今日发布：曝光情况将从明天起统计。"
 TWO_DAYS_AGO = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
 
 
@@ -41,7 +42,7 @@ def _read_matches(api: ApiClient, name: str) -> None:
     assert reader.get(f"/investor/mandates/{mandate['id']}/matches").status_code == 200
 
 
-def test_a_founder_reads_how_many_mandates_saw_the_request_a_day_ago_and_never_who(
+def test_a_founder_reads_how_many_mandates_saw_the_request_before_today_and_never_who(
     api: ApiClient, app: FastAPI, db_session: Session
 ) -> None:
     _, founder = _founder_with_two_requests(api)
@@ -63,7 +64,7 @@ def test_a_founder_reads_how_many_mandates_saw_the_request_a_day_ago_and_never_w
     _read_matches(api, "启明创投 早期基金")  # today: not counted
     app.state.impression_log.flush()
     after = founder.get("/startup").text
-    assert "曝光情况（统计截至一天前）：已出现在 2 个投资要求的前 20 个匹配结果中。" in after
+    assert "曝光情况（统计截至今日零时）：已出现在 2 个投资要求的前 20 个匹配结果中。" in after
     assert NOT_YET not in after
     for name in ("高瓴资本", "红杉中国", "启明创投"):
         assert name not in after

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from models import (
 from service.audit_log import service as audit
 from service.conference import meetings, programme
 from service.core.database import SessionDep, start_writing
+from service.core.settings import get_settings
 from service.events import held
 from service.events import service as events
 from service.feedback import service as feedback
@@ -64,7 +66,6 @@ TWIN = N_(
 # A form shown again with its problems is a page like any other (200): the problems are
 # written beside the fields, and the browser logs no failed load.
 HISTORY_SHOWN = 20  # a request's latest steps on its card
-REACH_LAG = dt.timedelta(days=1)
 EDITABLE = frozenset({RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.REJECTED})
 TEXT_FIELDS = (
     "company",
@@ -145,6 +146,12 @@ def _asked_to_meet(
     return asked
 
 
+def _start_of_today(now: dt.datetime) -> dt.datetime:
+    zone = ZoneInfo(get_settings().display_time_zone)
+    midnight = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), tzinfo=zone)
+    return midnight.astimezone(dt.UTC)
+
+
 @router.get("/startup")
 def my_requests(
     request: Request, session: SessionDep, visitor: StartupVisitor, log: ImpressionLogDep
@@ -161,9 +168,10 @@ def my_requests(
     )
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in mine])
     # How far a published request reaches: how many mandates' pages showed it near the top;
-    # a count only, never who, and counted to a day ago, so that reloading the page cannot
-    # time one investor's visit. Where impressions are not recorded, nothing is said.
-    counted_to = page_now(request) - REACH_LAG
+    # a count only, never who, and counted to the start of today (the pages' clock): a
+    # boundary that moves once a day, so reloading the page cannot time one investor's visit.
+    # Where impressions are not recorded, nothing is said.
+    counted_to = _start_of_today(page_now(request))
     seen = (
         impressions.investors_who_saw(
             session=session,

@@ -54,17 +54,6 @@
     return field.type === "checkbox" || field.type === "radio";
   }
 
-  function changed(field) {
-    if (isBox(field)) {
-      return field.checked !== field.defaultChecked;
-    }
-    if (field.tagName === "SELECT") {
-      return options(field).some(function (option) {
-        return option.selected !== option.defaultSelected;
-      });
-    }
-    return field.value !== field.defaultValue;
-  }
 
   function valueOf(field) {
     if (isBox(field)) {
@@ -138,6 +127,25 @@
   var store = storage();
   if (!store) {
     return;
+  }
+
+  // What each field held as the page was drawn, before anything was put back: a field is
+  // typed into when it holds something else. (A select with no option marked selected shows
+  // its first one without that option being its default, so the defaults cannot tell.)
+  var drawn = [];
+  typingForms().forEach(function (form) {
+    fields(form).forEach(function (field) {
+      drawn.push({ field: field, value: JSON.stringify(valueOf(field)) });
+    });
+  });
+
+  function changed(field) {
+    for (var i = 0; i < drawn.length; i += 1) {
+      if (drawn[i].field === field) {
+        return drawn[i].value !== JSON.stringify(valueOf(field));
+      }
+    }
+    return true; // added to the page since: typed into, as far as can be told
   }
 
   // Put back what was typed before the language changed, once.
