@@ -245,6 +245,30 @@ def test_typing_survives_switching_language_and_is_put_back_only_once(
     assert visit.problems == []
 
 
+def _startup_request(server: LiveServer, company: str, **fields: str) -> tuple[str, str]:
+    """A startup account named ``company`` with one AI series A request (submitted unless
+    ``fields`` say otherwise): the account's id and the request's."""
+    startup: str = call_api(
+        server, "POST", "/v1/accounts", json={"role": "startup", "name": company}
+    ).json()["id"]
+    request_id: str = call_api(
+        server,
+        "POST",
+        "/v1/financing-requests",
+        json={
+            "owner_account_id": startup,
+            "company": company,
+            "title": f"{company}A轮",
+            "sectors": ["ai"],
+            "amount": "200000000",
+            "currency": "CNY",
+            "stage": "series_a",
+            **fields,
+        },
+    ).json()["id"]
+    return startup, request_id
+
+
 def _investor_with_mandate(
     server: LiveServer, name: str, username: str, ticket_min: str
 ) -> tuple[str, str]:
@@ -277,23 +301,7 @@ def test_a_cards_pass_and_commitment_typed_before_switching_language_both_come_b
 ) -> None:
     """A card's pass and its commitment post to one address: the walk typed a reason, a note
     and an amount, switched language and found only the amount again."""
-    startup = call_api(
-        server, "POST", "/v1/accounts", json={"role": "startup", "name": "卡片科技"}
-    ).json()
-    request_id = call_api(
-        server,
-        "POST",
-        "/v1/financing-requests",
-        json={
-            "owner_account_id": startup["id"],
-            "company": "卡片科技",
-            "title": "卡片测试A轮",
-            "sectors": ["ai"],
-            "amount": "200000000",
-            "currency": "CNY",
-            "stage": "series_a",
-        },
-    ).json()["id"]
+    _, request_id = _startup_request(server, "卡片科技")
     revision = call_api(server, "GET", f"/v1/financing-requests/{request_id}").headers["etag"]
     call_api(
         server,
@@ -362,25 +370,8 @@ def test_an_untouched_form_saved_elsewhere_switches_language_without_a_notice(
     """A request's edit form without a region or an event: those choices show their first
     option without it being marked, which once read as typing, so a switch after a colleague
     saved said that typing was not put back when nobody had typed anything."""
-    startup = call_api(
-        server, "POST", "/v1/accounts", json={"role": "startup", "name": "未动科技"}
-    ).json()
-    request_id = call_api(
-        server,
-        "POST",
-        "/v1/financing-requests",
-        json={
-            "owner_account_id": startup["id"],
-            "company": "未动科技",
-            "title": "未动测试A轮",
-            "sectors": ["ai"],
-            "amount": "200000000",
-            "currency": "CNY",
-            "stage": "series_a",
-            "status": "draft",
-        },
-    ).json()["id"]
-    username = invite_person(server, startup["id"], "untouched.keeper", password=PASSWORD)
+    startup_id, request_id = _startup_request(server, "未动科技", status="draft")
+    username = invite_person(server, startup_id, "untouched.keeper", password=PASSWORD)
     visit: Visit = open_visit(browser, "typing-keeper-untouched")
     sign_in(visit, server, username, f"/startup/requests/{request_id}/edit", password=PASSWORD)
     page = visit.page

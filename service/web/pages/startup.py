@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
@@ -25,7 +24,6 @@ from models import (
 from service.audit_log import service as audit
 from service.conference import meetings, programme
 from service.core.database import SessionDep, start_writing
-from service.core.settings import get_settings
 from service.events import held
 from service.events import service as events
 from service.feedback import service as feedback
@@ -47,6 +45,7 @@ from service.impressions.dependencies import ImpressionLogDep
 from service.outcomes import service as outcomes
 from service.reference_data.catalog import get_reference_data
 from service.reference_data.code_links import codes_of
+from service.reports.wording import display_time_zone
 from service.web.forms import FormState, amount_field, note_refusal, validated
 from service.web.pages.common import (
     StartupVisitor,
@@ -147,7 +146,7 @@ def _asked_to_meet(
 
 
 def _start_of_today(now: dt.datetime) -> dt.datetime:
-    zone = ZoneInfo(get_settings().display_time_zone)
+    zone = display_time_zone()
     midnight = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), tzinfo=zone)
     return midnight.astimezone(dt.UTC)
 

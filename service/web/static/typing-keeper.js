@@ -132,20 +132,16 @@
   // What each field held as the page was drawn, before anything was put back: a field is
   // typed into when it holds something else. (A select with no option marked selected shows
   // its first one without that option being its default, so the defaults cannot tell.)
-  var drawn = [];
+  var drawn = new Map();
   typingForms().forEach(function (form) {
     fields(form).forEach(function (field) {
-      drawn.push({ field: field, value: JSON.stringify(valueOf(field)) });
+      drawn.set(field, JSON.stringify(valueOf(field)));
     });
   });
 
   function changed(field) {
-    for (var i = 0; i < drawn.length; i += 1) {
-      if (drawn[i].field === field) {
-        return drawn[i].value !== JSON.stringify(valueOf(field));
-      }
-    }
-    return true; // added to the page since: typed into, as far as can be told
+    // A field added to the page since it was drawn counts as typed into.
+    return !drawn.has(field) || drawn.get(field) !== JSON.stringify(valueOf(field));
   }
 
   // Put back what was typed before the language changed, once.
