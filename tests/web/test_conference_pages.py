@@ -91,13 +91,13 @@ def _ask_from_matches(world: World) -> str:
         f"/investor/mandates/{world.mandate}/matches", event_id=world.event_id
     )
     assert "在会上约见" in matches.text
-    action = f"/investor/mandates/{world.mandate}/meetings/{world.request}"
-    assert f'action="{action}"' in matches.text
+    # The form posts with the page's filters, to come back to the page as it was filtered.
     filters = f"event_id={world.event_id}"
-    assert f'name="filters" value="{filters}"' in matches.text
-    asked = world.investor_browser.post(action, {"filters": filters})
+    action = f"/investor/mandates/{world.mandate}/meetings/{world.request}?{filters}"
+    assert f'action="{action}"' in matches.text
+    asked = world.investor_browser.post(action, {})
     assert asked.status_code == 303, asked.text
-    back = f"/investor/mandates/{world.mandate}/matches?{filters}&done=meeting"
+    back = f"/investor/mandates/{world.mandate}/matches?{filters}&done=meeting_requested"
     assert asked.headers["location"] == f"{back}&answered={world.request}#request-{world.request}"
     # The page opens at the request, and says there (not at the top) that the ask was sent.
     landed = world.investor_browser.follow(asked).text

@@ -593,6 +593,48 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     assert latest() == [(request["id"], "pass")]
 
 
+def test_an_answer_comes_back_to_the_matches_as_they_were_filtered(api: ApiClient) -> None:
+    """The walk found every answer (and its undo) dropped the page's filters: an investor
+    looking at 6 of 8 matches came back to all 8. The forms post with the filters, and an
+    answer not saved keeps them too."""
+    request, _, investor, mandate, base = _answering_investor(api)
+    matches = f"/investor/mandates/{mandate['id']}/matches"
+    filtered = investor.get(matches, stage=request["stage"], min_score="0.1").text
+    query = f"stage={request['stage']}&min_score=0.1"
+    in_html = query.replace("&", "&amp;")
+    assert f'action="{base}?{in_html}"' in filtered
+    answered = investor.post(f"{base}?{query}", {"action": "interested"})
+    assert answered.headers["location"] == (
+        f"{matches}?{query}&done=interested&answered={request['id']}#request-{request['id']}"
+    )
+    assert f'action="{base}/undo?{in_html}"' in investor.follow(answered).text
+    undone = investor.post(f"{base}/undo?{query}", {})
+    assert undone.headers["location"] == (
+        f"{matches}?{query}&done=undone&answered={request['id']}#request-{request['id']}"
+    )
+    refused = investor.post(f"{base}?{query}", {"action": "pass", "reason": ""})
+    assert refused.status_code == 422
+    assert f'<option value="{request["stage"]}" selected>' in refused.text
+    assert 'name="min_score" type="number" min="0" max="1" step="0.05" value="0.10"' in (
+        refused.text
+    )
+    # A filter the page does not know is not carried.
+    stray = investor.post(f"{base}?next=https://example.com", {"action": "interested"})
+    assert stray.headers["location"].startswith(f"{matches}?done=interested&")
+
+
+def test_recording_a_meeting_says_it_was_recorded(api: ApiClient) -> None:
+    """'Met' (the answer "meeting") said "your request to meet is sent": the walk read a
+    conference ask into a record of a meeting held, on a request at no conference."""
+    request, _, investor, _, base = _answering_investor(api)
+    met = investor.post(base, {"action": "meeting"})
+    at_request = f"answered={request['id']}#request-{request['id']}"
+    assert met.headers["location"].endswith(f"?done=meeting&{at_request}")
+    card = investor.follow(met).text.split(f'id="request-{request["id"]}"', 1)[1]
+    card = card.split("</article>", 1)[0]
+    assert re.findall(r'class="notice" role="status">([^<]+)<', card) == ["已保存：已会面洽谈。"]
+
+
 def test_an_answer_not_saved_is_shown_beside_its_request(api: ApiClient) -> None:
     """A pass needs a reason the investor chose (none is chosen for it) and a commitment an
     amount; either problem is written beside the field of that request, in Chinese, what was

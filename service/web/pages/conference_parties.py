@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -92,12 +92,30 @@ PROBLEMS = {
 }
 
 
-# The matches page's filters, kept on the way back from asking to meet.
+# What the matches page is told after an ask to meet: not "meeting", which is the answer
+# "met" (the investor records that it has met the company).
+MEETING_REQUESTED = "meeting_requested"
+
+# The matches page's filters, kept on the way back from an answer or an ask to meet.
 MATCH_FILTERS = ("sector", "stage", "region", "event_id", "min_score")
 
 
 def kept_filters(items: Iterable[tuple[str, str]]) -> str:
     return urlencode([(k, v) for k, v in items if k in MATCH_FILTERS and v])
+
+
+def filters_query(items: Iterable[tuple[str, str]]) -> str:
+    """The matches page's filters as a query string ("" when none): the forms on the page
+    post to their address with it, so an answer comes back to the page as it was filtered."""
+    kept = kept_filters(items)
+    return f"?{kept}" if kept else ""
+
+
+def back_to_matches(mandate_id: str, items: Iterable[tuple[str, str]], outcome: str) -> str:
+    """The matches page, filtered as it was when a form on it was sent, then ``outcome``
+    (what became of the form, and where the page opens)."""
+    kept = kept_filters(items)
+    return f"/investor/mandates/{mandate_id}/matches?{kept}{'&' if kept else ''}{outcome}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,8 +569,7 @@ async def investor_requests_meeting(
     now: Now,
 ) -> Response:
     """Ask to meet the company of a matched request at the event presenting it."""
-    filters = kept_filters(parse_qsl(str(form.get("filters", ""))))
-    back = f"/investor/mandates/{mandate.id}/matches?{filters}{'&' if filters else ''}"
+    filters = request.query_params.multi_items()
     # The page opens at the request and says there what became of the ask.
     at_request = f"answered={request_id}#request-{request_id}"
     start_writing(session)
@@ -564,7 +581,9 @@ async def investor_requests_meeting(
         return not_found(request, visitor)
     event = find_event(session, financing_request.event_id)
     if event is None or not event.tables:
-        return redirect(request, f"{back}problem=not_presented&{at_request}")
+        return redirect(
+            request, back_to_matches(mandate.id, filters, f"problem=not_presented&{at_request}")
+        )
     try:
         meetings.create(
             session=session,
@@ -576,12 +595,18 @@ async def investor_requests_meeting(
             now=now,
         )
     except EventOver:
-        return redirect(request, f"{back}problem=over&{at_request}")
+        return redirect(request, back_to_matches(mandate.id, filters, f"problem=over&{at_request}"))
     except Conflict:
-        return redirect(request, f"{back}problem=exists&{at_request}")
+        return redirect(
+            request, back_to_matches(mandate.id, filters, f"problem=exists&{at_request}")
+        )
     except Invalid:
-        return redirect(request, f"{back}problem=not_presented&{at_request}")
-    return redirect(request, f"{back}done=meeting&{at_request}")
+        return redirect(
+            request, back_to_matches(mandate.id, filters, f"problem=not_presented&{at_request}")
+        )
+    return redirect(
+        request, back_to_matches(mandate.id, filters, f"done={MEETING_REQUESTED}&{at_request}")
+    )
 
 
 # The startup's pages.

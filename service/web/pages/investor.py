@@ -125,7 +125,7 @@ def _lowest_score_shown_as(figure: Decimal) -> float:
 
 
 def _matches_notice(done: str | None) -> str | None:
-    if done == "meeting":
+    if done == conference_parties.MEETING_REQUESTED:
         return translate(conference_parties.NOTICES["requested"])
     if done == "undone":
         return translate("Your answer was taken back.")
@@ -310,8 +310,8 @@ def _matches_page(
         "answered": answered,
         "notice": None if answered else notice,
         "answered_notice": notice,
-        # The filters the page was opened with, for the way back after asking to meet.
-        "filters": conference_parties.kept_filters(query.multi_items()),
+        # The filters the page was opened with: its forms post with them, to come back to it.
+        "filters_query": conference_parties.filters_query(query.multi_items()),
         "problem": (
             translate(conference_parties.PROBLEMS[query["problem"]])
             if query.get("problem") in conference_parties.PROBLEMS
@@ -355,7 +355,6 @@ async def give_feedback(
         )
         data["amount"] = Decimal(amount) if amount is not None else None
     checked = validated(FeedbackWrite, data, state)
-    back = f"/investor/mandates/{mandate.id}/matches"
     if checked is None:
         problem = AnswerProblem(request_id=request_id, form=state)
         return _matches_page(request, session, visitor, mandate, index, log, problem)
@@ -378,7 +377,14 @@ async def give_feedback(
         return not_found(request, visitor)
     # A request passed on leaves the matches for the list of passes below them.
     anchor = "passed" if checked.action is FeedbackAction.PASS else f"request-{request_id}"
-    return redirect(request, f"{back}?done={checked.action.value}&answered={request_id}#{anchor}")
+    return redirect(
+        request,
+        conference_parties.back_to_matches(
+            mandate.id,
+            request.query_params.multi_items(),
+            f"done={checked.action.value}&answered={request_id}#{anchor}",
+        ),
+    )
 
 
 @router.post("/investor/mandates/{mandate_id}/feedback/{request_id}/undo")
@@ -400,6 +406,9 @@ async def undo_feedback(
         return not_found(request, visitor)
     return redirect(
         request,
-        f"/investor/mandates/{mandate.id}/matches"
-        f"?done=undone&answered={request_id}#request-{request_id}",
+        conference_parties.back_to_matches(
+            mandate.id,
+            request.query_params.multi_items(),
+            f"done=undone&answered={request_id}#request-{request_id}",
+        ),
     )
