@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from service.i18n.catalogs import translate
-from service.i18n.languages import current_language
 
 # What no file system takes in a name; an event's name may hold any of them.
 _NOT_IN_FILENAMES = str.maketrans(dict.fromkeys('/\\:*?"<>|', "-"))
@@ -25,9 +24,8 @@ def content_disposition(disposition: str, ascii_name: str, readable_name: str | 
     return header
 
 
-def name_for_reader(what: str, *details: str | None, extension: str) -> str | None:
-    """A file's name as a Chinese reader writes it (``what`` translated, then the details that
-    are given: 桌位表-2037-11-05.pdf); None for others, whose ASCII name reads well enough."""
-    if current_language() != "zh":
-        return None
+def name_for_reader(what: str, *details: str | None, extension: str) -> str:
+    """A file's name as its reader writes it: ``what`` in their language, then the details
+    that are given (桌位表-2037-11-05.pdf; Match report-Pudong Investment Forum-2037-11-05.pdf).
+    The ASCII name beside it carries an id, which tells files apart but reads as a code."""
     return "-".join(part for part in (translate(what), *details) if part) + f".{extension}"

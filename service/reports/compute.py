@@ -72,6 +72,7 @@ class _RequestColumns(TypedDict):
     financing_request_id: str
     company: str
     title: str
+    title_en: str | None
     sectors: list[str]
     stage: str
     amount: Decimal
@@ -84,6 +85,7 @@ def _request_columns(shown: RequestDetails, investors_above_min_score: int) -> _
         financing_request_id=shown.id,
         company=shown.company,
         title=shown.title,
+        title_en=shown.title_en or None,
         sectors=list(shown.sectors),
         stage=shown.stage,
         amount=cents(shown.amount),
@@ -242,6 +244,8 @@ def compute_report(
             stages=list(scope.stages),
             event_date=scope.event_date,
             event_place=scope.event_place,
+            event_name_en=scope.event_name_en or None,
+            event_place_en=scope.event_place_en or None,
         ),
         top_k=top_k,
         min_score=min_score,
@@ -293,6 +297,7 @@ def compute_report(
                         financing_request_id=ids[p.row],
                         company=details[ids[p.row]].company,
                         title=details[ids[p.row]].title,
+                        title_en=details[ids[p.row]].title_en or None,
                         score=rounded_score(p.score),
                         reasons=reasons[(p.investor, p.row)],
                     )

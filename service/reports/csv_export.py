@@ -57,7 +57,12 @@ _REQUEST_COLUMNS = (
     "amount",
     "currency",
 )
-_READABLE_REQUEST_COLUMNS = ("amount_readable", "sectors_readable", "stage_readable")
+_READABLE_REQUEST_COLUMNS = (
+    "amount_readable",
+    "sectors_readable",
+    "stage_readable",
+    "title_readable",
+)
 
 
 def _request_columns(*figures: str) -> tuple[str, ...]:
@@ -79,6 +84,7 @@ def _request_row(
         words.amount(request.amount, request.currency),
         words.names("sector", request.sectors),
         words.name("stage", request.stage) if request.stage else "",
+        words.request_title(request),
     ]
 
 
@@ -90,7 +96,7 @@ def _sections(
     if scope.event_date is not None:
         event.append(["event_date", scope.event_date.isoformat(), words.day(scope.event_date)])
     if scope.event_place is not None:
-        event.append(["event_place", scope.event_place])
+        event.append(["event_place", scope.event_place, words.event_place(scope)])
     yield (
         "Report",
         ("field", "value", "readable"),
@@ -102,7 +108,7 @@ def _sections(
                 _TIMESTAMP.dump_python(report.created_at, mode="json"),
                 words.time(report.created_at),
             ],
-            ["event", scope.event_name or ""],
+            ["event", scope.event_name or "", words.event_name(scope) or ""],
             ["event_id", scope.event_id or ""],
             *event,
             [
@@ -192,6 +198,7 @@ def _sections(
             "score",
             "reasons",
             "amount_readable",
+            "title_readable",
         ),
         [
             [
@@ -206,6 +213,7 @@ def _sections(
                 m.score,
                 " | ".join(words.reasons(m.name, m.reasons)),
                 words.amount(r.amount, r.currency),
+                words.request_title(r),
             ]
             for r in report.requests
             for rank, m in enumerate(r.top_investors, start=1)
@@ -222,6 +230,7 @@ def _sections(
             "title",
             "score",
             "reasons",
+            "title_readable",
         ),
         [
             [
@@ -233,6 +242,7 @@ def _sections(
                 m.title,
                 m.score,
                 " | ".join(words.reasons(i.name, m.reasons)),
+                words.request_title(m),
             ]
             for i in report.investors
             for rank, m in enumerate(i.top_requests, start=1)
@@ -276,6 +286,7 @@ def _sections(
                 "title",
                 "seen_by_investors",
                 "investors_above_min_score",
+                "title_readable",
             ),
             [
                 [
@@ -284,6 +295,7 @@ def _sections(
                     r.title,
                     r.seen_by_investors,
                     r.investors_above_min_score,
+                    words.request_title(r),
                 ]
                 for r in least_seen_first(report.requests)
             ],

@@ -63,6 +63,10 @@ class Scope(_Part):
     # byte for byte without them.
     event_date: date | None = Field(default=None, exclude_if=_absent)
     event_place: str | None = Field(default=None, exclude_if=_absent)
+    # The event's English name and place, for readers in English; written only when the
+    # event has them.
+    event_name_en: str | None = Field(default=None, exclude_if=_absent)
+    event_place_en: str | None = Field(default=None, exclude_if=_absent)
 
 
 class RankingModel(_Part):
@@ -108,6 +112,8 @@ class UnmatchedRequest(_Part):
     financing_request_id: str
     company: str
     title: str
+    # The English title, for readers in English; written only when the request has one.
+    title_en: str | None = Field(default=None, exclude_if=_absent)
     sectors: list[str] = Field(default_factory=list)
     stage: str | None = None
     amount: ExactAmount
@@ -147,6 +153,8 @@ class RequestMatches(_Part):
     financing_request_id: str
     company: str
     title: str
+    # The English title, for readers in English; written only when the request has one.
+    title_en: str | None = Field(default=None, exclude_if=_absent)
     sectors: SkipJsonSchema[list[str]]
     stage: SkipJsonSchema[str]
     amount: ExactAmount
@@ -162,6 +170,8 @@ class RankedRequest(_Part):
     financing_request_id: str
     company: str
     title: str
+    # The English title, for readers in English; written only when the request has one.
+    title_en: str | None = Field(default=None, exclude_if=_absent)
     score: float
     reasons: list[StoredReason] = Field(default_factory=list)
 

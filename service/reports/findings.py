@@ -45,6 +45,7 @@ class UncoveredRequest:
     financing_request_id: str
     company: str
     title: str
+    title_en: str | None
     sectors: tuple[str, ...]
     stage: str | None
     amount: Decimal
@@ -83,6 +84,7 @@ def _uncovered(document: ReportDocument) -> list[UncoveredRequest]:
             financing_request_id=r.financing_request_id,
             company=r.company,
             title=r.title,
+            title_en=r.title_en,
             sectors=tuple(r.sectors),
             stage=r.stage,
             amount=r.amount,
@@ -104,6 +106,7 @@ def _uncovered(document: ReportDocument) -> list[UncoveredRequest]:
             financing_request_id=u.financing_request_id,
             company=u.company,
             title=u.title,
+            title_en=u.title_en,
             sectors=tuple(u.sectors),
             stage=u.stage,
             amount=u.amount,

@@ -53,6 +53,8 @@ class ReportScope:
     stages: tuple[str, ...] = ()
     event_date: date | None = None
     event_place: str | None = None
+    event_name_en: str | None = None
+    event_place_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,9 +103,10 @@ def read_report(
 
 
 def _readable_name(document: ReportDocument, format: ReportFormat) -> str | None:
-    """The report's file as a Chinese reader names it: 匹配报告-<event>-<day>.pdf (the day it
-    was computed, local)."""
-    day = document.created_at.astimezone(Wording.for_reader().zone).date().isoformat()
+    """The report's file as its reader names it: 匹配报告-<event>-<day>.pdf, or the event's
+    English name for an English reader (the day it was computed, local)."""
+    words = Wording.for_reader()
+    day = document.created_at.astimezone(words.zone).date().isoformat()
     return name_for_reader(
-        N_("Match report"), document.scope.event_name, day, extension=format.value
+        N_("Match report"), words.event_name(document.scope), day, extension=format.value
     )

@@ -49,6 +49,8 @@ def create(
             stages=tuple(data.stages),
             event_date=None if event is None else event.date,
             event_place=None if event is None else event.place,
+            event_name_en=None if event is None else event.name_en,
+            event_place_en=None if event is None else event.place_en,
         ),
         top_k=data.top_k,
         min_score=data.min_score,

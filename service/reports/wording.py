@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
@@ -59,6 +60,13 @@ class Paragraph:
 def display_time_zone() -> ZoneInfo:
     """The zone every printed time is in (``MATCHMAKER_DISPLAY_TIME_ZONE``, checked at start)."""
     return ZoneInfo(get_settings().display_time_zone)
+
+
+class TitledRequest(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def title_en(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +159,9 @@ class Wording:
         if title != default_title(scope):
             return title
         parts = []
-        if scope.event_name is not None:
-            parts.append(scope.event_name)
+        event_name = self.event_name(scope)
+        if event_name is not None:
+            parts.append(event_name)
         if scope.sectors:
             sectors = self.names("sector", scope.sectors)
             parts.append(_("sectors %(names)s", self.language) % {"names": sectors})
@@ -165,6 +174,20 @@ class Wording:
             else _("all published requests", self.language)
         )
         return _("Match report: %(scope)s", self.language) % {"scope": described}
+
+    # What the commission and the startups wrote, in English for English readers when they
+    # wrote it in English too.
+
+    def event_name(self, scope: Scope) -> str | None:
+        english = self.language == "en" and scope.event_name_en
+        return scope.event_name_en if english else scope.event_name
+
+    def event_place(self, scope: Scope) -> str | None:
+        english = self.language == "en" and scope.event_place_en
+        return scope.event_place_en if english else scope.event_place
+
+    def request_title(self, request: TitledRequest) -> str:
+        return request.title_en if self.language == "en" and request.title_en else request.title
 
     def model(self, document: ReportDocument) -> str:
         """Which model ranked, as the pages name it, with the default weights by name
@@ -331,7 +354,7 @@ class Wording:
             self.language,
         ) % {
             "company": request.company,
-            "title": request.title,
+            "title": self.request_title(request),
             "amount": self.amount(request.amount, request.currency),
             "matches": request.matches,
         }

@@ -63,12 +63,12 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
     rows: list[list[Value]] = [
         [_("Title"), words.title(document)],
         [_("Report"), document.id],
-        [_("Event"), scope.event_name or _("All events")],
+        [_("Event"), words.event_name(scope) or _("All events")],
     ]
     if scope.event_date is not None:
         rows.append([_("Date"), words.day(scope.event_date)])
     if scope.event_place is not None:
-        rows.append([_("Place"), scope.event_place])
+        rows.append([_("Place"), words.event_place(scope)])
     rows += [
         [_("Sectors"), words.names("sector", scope.sectors) if scope.sectors else _("All sectors")],
         [_("Stages"), words.names("stage", scope.stages) if scope.stages else _("All stages")],
@@ -202,7 +202,7 @@ def _request_row(
 ) -> list[Value]:
     return [
         request.company,
-        request.title,
+        words.request_title(request),
         words.names("sector", request.sectors),
         words.name("stage", request.stage) if request.stage else None,
         request.amount,
@@ -251,7 +251,7 @@ def _seen_by(document: ReportDocument, words: Wording) -> Table:
         _("Seen by investors"),
         (_("Company"), _("Title"), _("Investors who saw it"), _("Matching investors")),
         [
-            [r.company, r.title, r.seen_by_investors, r.investors_above_min_score]
+            [r.company, words.request_title(r), r.seen_by_investors, r.investors_above_min_score]
             for r in least_seen_first(document.requests)
         ],
     )
@@ -277,7 +277,7 @@ def _top_investors(document: ReportDocument, words: Wording) -> Table:
         [
             [
                 request.company,
-                request.title,
+                words.request_title(request),
                 request.amount,
                 words.name("currency", request.currency),
                 words.amount(request.amount, request.currency),
@@ -315,7 +315,7 @@ def _top_requests(document: ReportDocument, words: Wording) -> Table:
                 investor.name,
                 rank,
                 match.company,
-                match.title,
+                words.request_title(match),
                 match.score,
                 "\n".join(words.reasons(investor.name, match.reasons)),
                 investor.investor_profile_id,

@@ -46,8 +46,9 @@ may grow and a programme day not before the event's date (the programme operatio
 description); a reason's values naming the mandate's own range (own_low, own_high); a
 financing request's title and summary in English (title_en, summary_en: optional, what
 English readers see); a pass's note (FeedbackWrite, FeedbackOut and its history: with a
-pass only, the investor's own words). Change it only together with an
-intended change of the API, and say so in the commit.
+pass only, the investor's own words); a report's event and requests in English where they
+have it (Scope.event_name_en, event_place_en; title_en on the requests it lists). Change it
+only together with an intended change of the API, and say so in the commit.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "cf6c8930a59c957ff81d82264a895bd26e44019b5118b11e6a8fec57dbfbaba2"
+RECORDED_SHA256 = "365884d9c5ba5e8981d57ddae5a2d63d5bd7dee4975bb1b616f5db5dcc69b794"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -122,6 +122,7 @@ def test_the_published_schema_is_the_one_recorded_before_the_model_was_written()
         "financing_request_id",
         "company",
         "title",
+        "title_en",
         "amount",
         "currency",
         "seen_by_investors",

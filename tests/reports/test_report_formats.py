@@ -125,7 +125,12 @@ def test_pdf_has_pages_whose_text_names_requests_investors_and_sectors(
         params={"format": "pdf"},
         headers={**api.admin, "Accept-Language": "en"},
     )
-    assert english.headers["content-disposition"] == f'inline; filename="report-{report_id}.pdf"'
+    # An English reader's name too, not only the id (the event has no English name here).
+    ascii_name, readable = english.headers["content-disposition"].split("; filename*=UTF-8''")
+    assert ascii_name == f'inline; filename="report-{report_id}.pdf"'
+    assert re.fullmatch(
+        r"Match report-2026 上海投资促进大会-\d{4}-\d{2}-\d{2}\.pdf", unquote(readable)
+    )
     assert response.content.startswith(b"%PDF-")
     text = _pdftotext(response.content, tmp_path)
     pages = text.split("\f")
@@ -222,3 +227,64 @@ def test_csv_keeps_its_exact_columns_and_adds_readable_ones(api: ApiClient) -> N
         ["# Requests not covered (fewer than 3 investors at or above min_score)"]
     )
     assert rows[not_covered + 2][1:3] == ["QBoson", "R3 round"]
+
+
+def test_an_english_reader_reads_the_english_names_the_event_and_requests_have(
+    api: ApiClient,
+) -> None:
+    """The walk read "Match report: 上海城市推介大会" and Chinese titles in quotes in the
+    English report, though the event and the requests had English names: every form of the
+    report now reads them in English (and as written in Chinese)."""
+    fx = build_fixture(
+        api, R1={"title_en": "Foundation model round"}, R3={"title_en": "Quantum chip round"}
+    )
+    path = f"/v1/events/{fx.event_id}"
+    named = api.client.patch(
+        path,
+        json={"name_en": "2026 Shanghai Investment Forum", "place_en": "Shanghai, China"},
+        headers={**api.admin, **api.if_match(path)},
+    )
+    assert named.status_code == 200, named.text
+    created = api.client.post(
+        "/v1/reports", json={"event_id": fx.event_id, "min_score": 0.8}, headers=api.admin
+    )
+    report_id = created.json()["id"]
+    scope = created.json()["scope"]
+    assert (scope["event_name_en"], scope["event_place_en"]) == (
+        "2026 Shanghai Investment Forum",
+        "Shanghai, China",
+    )
+
+    english = _get(api, report_id, "html", "en").text
+    assert "<title>Match report: 2026 Shanghai Investment Forum</title>" in english
+    assert "Place</dt><dd>Shanghai, China" in english
+    assert "QBoson, “Quantum chip round”" in english
+    assert "R3 round" not in english
+    chinese = _get(api, report_id, "html").text
+    assert "<title>匹配报告：2026 上海投资促进大会</title>" in chinese
+    assert "QBoson「R3 round」" in chinese
+    assert "Quantum chip round" not in chinese
+
+    workbook = load_workbook(io.BytesIO(_get(api, report_id, "xlsx", "en").content))
+    summary = {row[0]: row[1:] for row in _rows(workbook["Summary"])}
+    assert summary["Event"][0] == "2026 Shanghai Investment Forum"
+    assert _rows(workbook["Requests not covered"])[1][:2] == ("QBoson", "Quantum chip round")
+
+    rows = list(csv.reader(io.StringIO(_get(api, report_id, "csv", "en").text.lstrip("\ufeff"))))
+    assert next(row for row in rows if row[:1] == ["event"])[1:] == [
+        "2026 上海投资促进大会",  # as stored, for programs
+        "2026 Shanghai Investment Forum",
+    ]
+    not_covered = next(
+        i for i, row in enumerate(rows) if row[:1] and row[0].startswith("# Requests not covered")
+    )
+    header, first = rows[not_covered + 1], rows[not_covered + 2]
+    assert (first[header.index("title")], first[header.index("title_readable")]) == (
+        "R3 round",
+        "Quantum chip round",
+    )
+    download = _get(api, report_id, "pdf", "en").headers["content-disposition"]
+    assert re.fullmatch(
+        r"Match report-2026 Shanghai Investment Forum-\d{4}-\d{2}-\d{2}\.pdf",
+        unquote(download.split("filename*=UTF-8''")[1]),
+    )
