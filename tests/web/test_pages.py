@@ -253,6 +253,11 @@ def test_a_startup_reads_each_requests_history_the_commission_unnamed(api: ApiCl
     assert steps[-1][1] == "创建融资需求并提交审核"
     assert steps[-1][0] not in {"商务委", "—"}
     assert "Not ours" not in page
+    # What to do next: the walk found a returned request's card said nothing of it.
+    assert (
+        "商务委已退回该需求，投资方看不到它。请按审核意见修改，再点“编辑”，然后点“提交审核”重新提交。"
+        in (page)
+    )
 
 
 def test_a_draft_sent_for_review_says_so_in_its_history_and_its_form(api: ApiClient) -> None:
@@ -887,6 +892,10 @@ def test_a_startup_withdraws_closes_or_deletes_its_own_requests(api: ApiClient) 
     closed = browser.post(f"/startup/requests/{done['id']}/close", {})
     assert closed.headers["location"] == "/startup?done=closed"
     assert status_of(done["id"]) == "closed"
+    # Each card says where its request now stands, and what is left to do with it.
+    cards = browser.get("/startup").text
+    assert "已撤回，投资方不再看到它。如需再次寻找投资方，请新建一个融资需求。" in cards
+    assert "已关闭：本轮融资已完成，投资方不再看到它；记录会保留。" in cards
     # A request investors saw is kept on record: no deleting it, even once withdrawn.
     refused = browser.post(f"/startup/requests/{published['id']}/delete", {})
     assert refused.status_code == 409
