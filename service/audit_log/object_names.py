@@ -1,9 +1,9 @@
-"""What each audited object is called, for people reading the trail: the company of a financing
-request, the name of a mandate, account, person, key or event, the investor and company of a
+"""What each audited object is called, for people reading the trail: the company and title of a
+financing request (a startup may have several), the name of a mandate, account, person, key or event, the investor and company of a
 meeting or a followed deal. Read in one query per object type on the page, never per row.
 
-An answer to a match is recorded against the financing request answered, so it is named by that
-request's company (the investor who answered is the row's actor). An object deleted since keeps
+An answer to a match is recorded against the financing request answered, so it is named as that
+request is (the investor who answered is the row's actor). An object deleted since keeps
 only its id (the trail shows its first characters). A sign-in has no name of its own: the
 person who signed in is the row's actor.
 """
@@ -38,8 +38,6 @@ from models import (
 ObjectKey = tuple[str, str]  # (object type, object id)
 # Object type -> its model and the column that names it.
 _NAMED_BY_COLUMN: Mapping[str, tuple[type[Any], Any]] = {
-    "financing_request": (FinancingRequest, FinancingRequest.company),
-    "feedback": (FinancingRequest, FinancingRequest.company),
     "investor_profile": (InvestorProfile, InvestorProfile.name),
     "account": (Account, Account.name),
     "user": (User, User.name),
@@ -49,8 +47,11 @@ _NAMED_BY_COLUMN: Mapping[str, tuple[type[Any], Any]] = {
     "deal": (Deal, Deal.company),
     "webhook_endpoint": (WebhookEndpoint, WebhookEndpoint.url),
 }
-# Between an investor's name and a company's: 红杉中国 · 阶跃星辰.
+# Between an investor's name and a company's: 红杉中国 · 阶跃星辰; a company's and its
+# request's title: 阶跃星辰 · 基础模型训练轮.
 PAIR_SEPARATOR = " · "
+# Audited against a financing request: the request itself, and the answers to it.
+_REQUEST_KINDS = ("financing_request", "feedback")
 
 
 def object_names(
@@ -76,6 +77,16 @@ def object_names(
             ):
                 if name:
                     names[(object_type, object_id)] = name
+    request_ids = set().union(*(ids[kind] for kind in _REQUEST_KINDS))
+    if request_ids:
+        for object_id, company, title in session.execute(
+            select(FinancingRequest.id, FinancingRequest.company, FinancingRequest.title).where(
+                FinancingRequest.id.in_(request_ids)
+            )
+        ):
+            for kind in _REQUEST_KINDS:
+                if object_id in ids[kind]:
+                    names[(kind, object_id)] = f"{company}{PAIR_SEPARATOR}{title}"
     for key in [key for key in names if key[0] == "api_key"]:
         names[key] = account_key_name(names[key])
     if ids["ranking_model"]:

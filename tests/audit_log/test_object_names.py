@@ -37,14 +37,19 @@ def test_every_kind_of_object_is_named_as_people_call_it(
 
     names = _names(db_session)
 
-    assert names[("financing_request", ids["RX_pub"])] == "Stepfun"
+    # A startup may have several requests: each is named by its title too.
+    title = api.client.get(
+        f"/v1/financing-requests/{ids['RX_pub']}", headers=world.headers["su_x"]
+    ).json()["title"]
+    assert names[("financing_request", ids["RX_pub"])] == f"Stepfun{PAIR_SEPARATOR}{title}"
     assert names[("investor_profile", ids["PA"])] == "PA"
     assert names[("event", ids["EV"])] == "matrix conference"
     assert names[("api_key", ids["KA"])] == "key KA"  # worded by the caller
     assert names[("invitation", ids["IA"])] == "UA"
     assert names[("meeting", ids["MA"])] == f"PA{PAIR_SEPARATOR}Stepfun"
     assert names[("outcome", ids["OB"])] == f"PB{PAIR_SEPARATOR}Stepfun"
-    assert names[("feedback", ids["RX_pub"])] == "Stepfun"  # recorded against the request
+    # Recorded against the request, and named as it is.
+    assert names[("feedback", ids["RX_pub"])] == f"Stepfun{PAIR_SEPARATOR}{title}"
     assert names[("schedule", ids["SC"])] == "matrix conference"
     assert names[("report", ids["RP"])].startswith("titled Match report")
     account_names = {name for (kind, _), name in names.items() if kind == "account"}

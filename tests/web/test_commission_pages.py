@@ -211,9 +211,10 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     assert api.client.post("/v1/reports", json={}, headers=api.admin).status_code == 201
     browser = commission_browser(api)
     everything = browser.get("/commission/audit")
-    # An answer to a match names the company answered and links to its request.
+    # An answer to a match names the company and request answered, and links to the request
+    # (the walk could not tell one startup's requests apart by the company alone).
     assert re.search(
-        r'<a href="/commission/requests/[^"]+">审计测试公司</a> '
+        rf'<a href="/commission/requests/[^"]+">审计测试公司 · {re.escape(answered["title"])}</a> '
         r'<span class="muted">反馈</span>',
         everything.text,
     )
@@ -226,7 +227,7 @@ def test_the_audit_trail_filters_by_object_account_and_day(api: ApiClient) -> No
     # Each object by its name, its kind beside it.
     # A request links to its page.
     assert re.search(
-        r'<a href="/commission/requests/[^"]+">审计测试公司</a> '
+        rf'<a href="/commission/requests/[^"]+">审计测试公司 · {re.escape(answered["title"])}</a> '
         r'<span class="muted">融资需求</span>',
         everything.text,
     )
