@@ -1,6 +1,7 @@
-"""What each audited object is called, for people reading the trail: the company and title of a
-financing request (a startup may have several), the name of a mandate, account, person, key or event, the investor and company of a
-meeting or a followed deal. Read in one query per object type on the page, never per row.
+"""What each audited object is called, for people reading the trail: the company and title of
+a financing request (a startup may have several), the name of a mandate, account, person, key
+or event, the investor and company of a meeting or a followed deal. Read in one query per
+object type on the page, never per row.
 
 An answer to a match is recorded against the financing request answered, so it is named as that
 request is (the investor who answered is the row's actor). An object deleted since keeps
