@@ -11,7 +11,11 @@ from service.reference_data.catalog import Language, get_reference_data
 _CENT = Decimal("0.01")
 # Chinese counts in 万 (10^4) and 亿 (10^8); English in million and billion.
 _ZH_UNITS = ((Decimal(10) ** 12, "万亿"), (Decimal(10) ** 8, "亿"), (Decimal(10) ** 4, "万"))
-_EN_UNITS = ((Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million"))
+_EN_UNITS = (
+    (Decimal(10) ** 12, "trillion"),
+    (Decimal(10) ** 9, "billion"),
+    (Decimal(10) ** 6, "million"),
+)
 
 
 def _scaled(amount: Decimal, scale: Decimal) -> tuple[str, bool]:

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 # 亿 is 10^8, 万 is 10^4 and 万亿 (a trillion) 10^12; 元 (yuan) only names the unit. One
 # multiplier at most: "30亿亿" is a typo, not 3 * 10^17.
-# The English words a foreign investor writes (any letter case): thousand, million, billion
-# and their usual short forms. "b" and "m" alone are how term sheets write them.
+# The English words a foreign investor writes (any letter case): thousand, million, billion,
+# trillion and their usual short forms. "b" and "m" alone are how term sheets write them.
 _MULTIPLIERS = {
     "": 1,
     "万": 10**4,
@@ -24,13 +24,15 @@ _MULTIPLIERS = {
     "b": 10**9,
     "bn": 10**9,
     "billion": 10**9,
+    "tn": 10**12,
+    "trillion": 10**12,
 }
 # A space may stand between the number and its unit (30 亿, 5000 万元, 3.5 billion), never
 # inside it. The currency's name may close the amount, 元 or "yuan" (30亿元, 3.5 billion
 # yuan, 3.5 billion元 from a form whose reader mixes both); it only names the unit.
 _AMOUNT = re.compile(
     r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?\s*"
-    r"(?:(?P<unit>万亿|[万亿])|(?P<word>k|thousand|mn?|million|bn?|billion))?"
+    r"(?:(?P<unit>万亿|[万亿])|(?P<word>k|thousand|mn?|million|bn?|billion|tn|trillion))?"
     r"(?:\s*(?:元|yuan))?",
     flags=re.ASCII | re.IGNORECASE,
 )

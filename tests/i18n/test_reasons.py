@@ -148,6 +148,13 @@ def test_a_trillion_is_written_in_wan_yi() -> None:
     assert readable_amount(Decimal("1200000000000"), "CNY", "zh") == (
         "1.2万亿元（1,200,000,000,000 CNY）"
     )
+    # In English too: the walk read "CNY 100,000 billion" for 10^14.
+    assert readable_amount(Decimal("100000000000000"), "CNY", "en") == (
+        "CNY 100 trillion (100,000,000,000,000 CNY)"
+    )
+    assert readable_amount(Decimal("999000000000"), "CNY", "en") == (
+        "CNY 999 billion (999,000,000,000 CNY)"
+    )
 
 
 def test_amounts_under_wan_and_million_are_written_once_in_full() -> None:
