@@ -605,6 +605,12 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
         "coverage_k": "请填写1至20之间的整数。",
         "time_limit_seconds": "请填写1至120之间的秒数。",
     }
+    # A solver's setting, said for an officer: what the seconds are for.
+    assert 'aria-describedby="time_limit_seconds-hint time_limit_seconds-error"' in bad.text
+    assert (
+        "系统最多用这么长时间寻找更好的排程，然后采用找到的最佳方案。大多数会议 30 秒即可。"
+        in bad.text
+    )
     solved = commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
     assert solved.headers["location"] == f"{path}?done=solved"
     # The programme can only grow now: the form says so, refuses a table fewer and takes

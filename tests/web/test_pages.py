@@ -1043,7 +1043,14 @@ def test_a_new_startup_is_told_what_happens_and_its_name_is_offered(api: ApiClie
     form = browser.get("/startup/requests/new").text
     assert '<input id="company" name="company" value="星河智算"' in form
 
-    created = api.create_request(startup)
+    created = api.create_request(startup, company="星河智算（上海）科技有限公司")
+    # The next request's company as the latest one wrote it, not the account's name (the
+    # walk's founder was offered "Stepfun (demo)").
+    another = browser.get("/startup/requests/new").text
+    assert '<input id="company" name="company" value="星河智算（上海）科技有限公司"' in another
+    other = api.create_account("startup", name="别家公司")
+    api.create_request(other, company="别家的公司名")
+    assert "别家的公司名" not in browser.get("/startup/requests/new").text
     waiting = browser.get("/startup").text
     assert "等待商务委审核" in waiting
     api.publish(created["id"])

@@ -909,6 +909,7 @@ def _schedule_page(
         or FormState(values={"meeting_id": request.query_params.get("move", "")}),
         "move_choices": choices,
         "free_slots": _free_slots(session, event),
+        "default_seconds": f"{DEFAULT_TIME_LIMIT_SECONDS:g}",
     }
     status_code = 422 if move_state is not None and move_state.errors else 200
     return render(

@@ -260,9 +260,18 @@ def _request_form(
     return render(request, visitor, "startup/request_form.html", context)
 
 
-def _blank_form(visitor: Principal) -> FormState:
-    # The account is the company raising: its name is the likeliest company, still editable.
-    return FormState(values={"company": visitor.name, "currency": "CNY", "sectors": []})
+def _blank_form(session: Session, visitor: Principal) -> FormState:
+    """A new request's form, the company filled in (still editable): as the account's latest
+    request names it, else the account's name (an account may be named otherwise than the
+    company writes itself: the demo's "Stepfun (demo)")."""
+    latest_company = session.scalar(
+        select(FinancingRequest.company)
+        .where(FinancingRequest.owner_account_id == visitor.account_id)
+        .order_by(FinancingRequest.created_at.desc(), FinancingRequest.id.desc())
+        .limit(1)
+    )
+    company = latest_company or visitor.name
+    return FormState(values={"company": company, "currency": "CNY", "sectors": []})
 
 
 def _filled_form(financing_request: FinancingRequest) -> FormState:
@@ -297,7 +306,7 @@ def _data(state: FormState) -> dict[str, Any] | None:
 
 @router.get("/startup/requests/new")
 def new_request_form(request: Request, session: SessionDep, visitor: StartupVisitor) -> Response:
-    return _request_form(request, session, visitor, _blank_form(visitor), None)
+    return _request_form(request, session, visitor, _blank_form(session, visitor), None)
 
 
 @router.post("/startup/requests/new")
