@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.core.request_context import current_request_id
@@ -314,6 +315,29 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     return problems
 
 
+# The methods a 405's Allow may name: the ones the service's routes are declared with.
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request, exc: StarletteHTTPException) -> dict[str, str]:
+    """A 405's headers with ``Allow`` naming every method the path takes (RFC 9110, 15.5.6).
+    The router names only the first route matching the path: a path served by two routes
+    (GET lists, POST creates) said ``Allow: POST`` to a DELETE. Each method is asked of the
+    routes as a request would be (``matches``), so routers included in others count too."""
+    routes = request.app.router.routes
+    methods = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    headers = dict(exc.headers or {})
+    if methods:
+        headers["Allow"] = ", ".join(methods)
+    return headers
+
+
 async def http_error_problem(request: Request, exc: Exception) -> Response:
     """An HTTP error raised by routing or Starlette (no such path, method not allowed) as a
     problem document."""
@@ -330,7 +354,7 @@ async def http_error_problem(request: Request, exc: Exception) -> Response:
         title=title,
         request=request,
         detail=detail,
-        headers=exc.headers,
+        headers=allowed_methods(request, exc) if exc.status_code == 405 else exc.headers,
     )
 
 

@@ -13,6 +13,7 @@ from service.http.problems import (
     Forbidden,
     NotFound,
     Unauthorized,
+    allowed_methods,
     http_error_problem,
     service_error_problem,
 )
@@ -77,7 +78,7 @@ async def page_or_problem(request: Request, exc: Exception) -> Response:
                 ),
                 405,
             )
-            refused.headers.update(exc.headers or {})  # Allow: the methods it takes
+            refused.headers.update(allowed_methods(request, exc))  # Allow: the methods it takes
             return refused
         page = not_found(request, visitor)
         page.status_code = exc.status_code

@@ -1,5 +1,6 @@
 """Error answers stay small whatever was sent, out-of-range times are 422s naming the field,
-and a 500 carries the request id it asks the caller to quote."""
+a 405 names every method its path takes, and a 500 carries the request id it asks the caller
+to quote."""
 
 from __future__ import annotations
 
@@ -90,6 +91,28 @@ class _RequestIds(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.seen.append((record.getMessage(), current_request_id(), bool(record.exc_info)))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        # Two routes on one path (list and create): the router named only the first's.
+        ("DELETE", "/v1/events", "GET, POST"),
+        ("PUT", "/v1/api-keys", "GET, POST"),
+        ("POST", "/v1/taxonomy", "GET"),
+        ("POST", "/v1/events/2b8f6e3d-1a9c-4d7e-b5f2-4c3a1e0d9f65", "GET, PATCH"),
+    ],
+)
+def test_a_405_names_every_method_its_path_takes(
+    api: ApiClient, method: str, path: str, allowed: str
+) -> None:
+    """RFC 9110: a 405 lists the target's methods in Allow (a fuzzer read ``Allow: POST`` for
+    /v1/events, which lists events too)."""
+    response = api.client.request(method, path, headers=api.admin)
+
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM
+    assert response.headers["allow"] == allowed
 
 
 def test_a_500_carries_the_request_id_it_asks_to_quote(app: FastAPI, api: ApiClient) -> None:
