@@ -31,10 +31,12 @@ from models import (
     Account,
     ApiKey,
     Event,
+    FeedbackAction,
     FinancingRequest,
     IdempotencyKey,
     InvestorProfile,
     Invitation,
+    PassReason,
     Report,
     Role,
     User,
@@ -49,13 +51,18 @@ from service.core.settings import get_settings
 from service.events import held
 from service.events import service as events
 from service.events.schemas import EventCreate
+from service.feedback import service as feedback
+from service.feedback.schemas import FeedbackWrite
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestCreate, ReviewDecision
 from service.http.auth import Principal, hash_api_key
+from service.impressions.log import ImpressionLog, connection_writer
 from service.investors import service as investors
 from service.investors.schemas import InvestorCreate
+from service.matches.service import MatchFilters, note_shown, rank_requests_for_investor
 from service.outcomes import service as outcomes
 from service.ranking.index import MatchIndex
+from service.ranking.ranker import RankingWindow
 from service.ranking.serving import make_default_scorer
 from service.users import service as users
 from service.users.passwords import hash_password
@@ -250,6 +257,7 @@ def _load(session: Session, data: dict[str, Any]) -> _Featured:
     if featured_investor is None or featured_startup is None:
         raise RuntimeError("The demo data names no featured investor or startup.")
     _conference_day(session, acting, data, event_ids, mandates, presented)
+    _answers(session, data, mandates)
     return _Featured(commission, featured_investor, featured_startup, featured_profile_id, new_keys)
 
 
@@ -306,6 +314,66 @@ def _conference_day(
                 meeting=meeting,
                 data=MeetingAnswerWrite.model_validate({"answer": "accepted"}),
                 now=now,
+            )
+
+
+# A page of matches as an investor first opens it, and how far down it looks for passes.
+_FIRST_PAGE = 20
+_EVERY_PAIR = 100
+
+
+def _answers(
+    session: Session, data: dict[str, Any], mandates: dict[str, tuple[Account, str]]
+) -> None:
+    """Illustrative answers, so that the commission can train a candidate model and compare
+    it in the demo: each investor the data names opens its matches once (recorded as shown)
+    and is interested in its best real fits, then passes on the requests that miss its
+    mandate most, giving the first part missed as the reason (unsolicited: never shown)."""
+    plan = data.get("answers")
+    if not plan:
+        return
+    index = MatchIndex(make_default_scorer)
+    log = ImpressionLog(connection_writer(session.connection()), interval=None)
+    each = int(plan["per_investor"])
+    for key in plan["investors"]:
+        owner, profile_id = mandates[key]
+        profile = session.get_one(InvestorProfile, profile_id)
+        viewer = _principal(owner)
+        first_page = RankingWindow(_FIRST_PAGE)
+        page = rank_requests_for_investor(
+            session=session,
+            index=index,
+            profile=profile,
+            viewer=viewer,
+            filters=MatchFilters(),
+            window=first_page,
+        )
+        note_shown(log=log, profile=profile, viewer=viewer, page=page, window=first_page)
+        log.flush()
+        every_pair = rank_requests_for_investor(
+            session=session,
+            index=index,
+            profile=profile,
+            viewer=viewer,
+            filters=MatchFilters(),
+            window=RankingWindow(_EVERY_PAIR, include_near_misses=True),
+        ).items
+        shown = {item.financing_request.id for item in page.items}
+        misses = [item for item in every_pair if item.misses]
+        answers = [
+            (item, FeedbackWrite(action=FeedbackAction.INTERESTED)) for item in page.items[:each]
+        ] + [
+            (item, FeedbackWrite(action=FeedbackAction.PASS, reason=PassReason(item.misses[0])))
+            for item in misses[::-1][:each]
+        ]
+        for item, answer in answers:
+            feedback.record(
+                session=session,
+                principal=viewer,
+                profile=profile,
+                financing_request_id=item.financing_request.id,
+                data=answer,
+                shown=item.financing_request.id in shown,
             )
 
 

@@ -202,7 +202,8 @@ def test_reset_reloads_the_demo_with_new_keys_and_keeps_other_data(
     assert rows["accounts"] == fresh_rows["accounts"] + 2
     assert rows["investor_profiles"] == fresh_rows["investor_profiles"] + 1
     assert rows["financing_requests"] == fresh_rows["financing_requests"] + 1
-    assert rows["feedback"] == 0
+    # The demo's own illustrative answers, loaded again; the featured investor's is gone.
+    assert rows["feedback"] == fresh_rows["feedback"] > 0
     assert rows["events"] == 2
     demo_names = demo_account_names(read_demo_data())
     assert _values(scratch_settings, Account.name) == sorted(

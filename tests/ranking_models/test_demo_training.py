@@ -1,0 +1,48 @@
+"""The demo lets the commission try training: its illustrative answers are enough for a
+candidate, which does not serve until activated (a walk found training refused on the demo,
+so nobody could see a candidate's comparison there)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Feedback, Impression
+from service.demo.loader import load_demo
+from tests.support.factories import ApiClient
+
+
+def test_the_demo_trains_a_candidate_the_commission_then_decides_on(
+    api: ApiClient, db_session: Session
+) -> None:
+    load_demo(db_session)
+    db_session.flush()
+    # Interest was given on requests the investors' pages had shown them; passes were not.
+    solicited = db_session.scalars(select(Feedback.shown).where(Feedback.action == "interested"))
+    assert set(solicited) == {True}
+    passes = db_session.scalars(select(Feedback.reason).where(Feedback.action == "pass")).all()
+    assert (
+        passes
+        and None not in passes
+        and all(
+            not shown
+            for shown in db_session.scalars(select(Feedback.shown).where(Feedback.action == "pass"))
+        )
+    )
+    assert db_session.scalar(select(func.count()).select_from(Impression)) > 0
+
+    trained = api.client.post("/v1/ranking-models/train", headers=api.admin)
+
+    assert trained.status_code == 201, trained.text
+    outcome = trained.json()
+    assert outcome["model"]["status"] == "candidate"
+    assert outcome["activated"] is False
+    metrics = outcome["model"]["metrics"]
+    assert metrics["held_out_accounts"] >= 1
+    assert metrics["pairs_by_outcome"]["interested"] > 0
+    assert metrics["pairs_by_outcome"]["passed"] == len(passes)
+    compared = api.client.get(
+        f"/v1/ranking-models/{outcome['model']['id']}/comparison", headers=api.admin
+    )
+    assert compared.status_code == 200, compared.text
+    assert compared.json()["accounts"]
