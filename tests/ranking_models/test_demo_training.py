@@ -25,7 +25,9 @@ def test_the_demo_trains_a_candidate_the_commission_then_decides_on(
     assert None not in passes
     passes_shown = db_session.scalars(select(Feedback.shown).where(Feedback.action == "pass"))
     assert set(passes_shown) == {False}
-    assert db_session.scalar(select(func.count()).select_from(Impression)) > 0
+    impressions = db_session.scalar(select(func.count()).select_from(Impression))
+    assert impressions is not None
+    assert impressions > 0
 
     trained = api.client.post("/v1/ranking-models/train", headers=api.admin)
 
