@@ -35,6 +35,7 @@ from models import (
     Outcome,
     OutcomeStage,
 )
+from service.i18n.event_names import event_name
 from service.outcomes.deadlines import Overdue, deadlines_of
 from service.outcomes.service import today
 from service.reference_data.catalog import Language, get_reference_data
@@ -282,7 +283,7 @@ def _names(
             names[key] = "—"
         elif by is FiguresBy.EVENT:
             event = events.get(key)
-            names[key] = event.name if event is not None else key
+            names[key] = event_name(event, language) if event is not None else key
         else:
             kind = {"sector": "sector", "region": "region", "origin": "origin"}[by.value]
             names[key] = reference.name_of(kind, key, language)  # type: ignore[arg-type]

@@ -216,6 +216,8 @@ class OutcomeFigure(_Part):
 
     key: str
     name: str
+    # An event's English name, for readers in English; written only for an event with one.
+    name_en: str | None = Field(default=None, exclude_if=_absent)
     meetings: int
     met_and_signed: int
     deals: int

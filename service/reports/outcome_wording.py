@@ -32,11 +32,14 @@ def rate_text(rate: Decimal | None) -> str:
 
 
 def row_name(words: Wording, by: str, figure: OutcomeFigure) -> str:
-    """The row's name: the event's as stored, a code's in the reader's language."""
+    """The row's name: the event's as stored (its English name for an English reader, where
+    it has one), a code's in the reader's language."""
     if figure.key == NO_KEY:
         return words.text(NOT_STATED)
     kind = _KINDS.get(by)
-    return figure.name if kind is None else words.name(kind, figure.key, figure.name)
+    if kind is None:
+        return figure.name_en if words.language == "en" and figure.name_en else figure.name
+    return words.name(kind, figure.key, figure.name)
 
 
 def cny(words: Wording, amount: Decimal) -> str:

@@ -47,8 +47,9 @@ description); a reason's values naming the mandate's own range (own_low, own_hig
 financing request's title and summary in English (title_en, summary_en: optional, what
 English readers see); a pass's note (FeedbackWrite, FeedbackOut and its history: with a
 pass only, the investor's own words); a report's event and requests in English where they
-have it (Scope.event_name_en, event_place_en; title_en on the requests it lists). Change it
-only together with an intended change of the API, and say so in the commit.
+have it (Scope.event_name_en, event_place_en; title_en on the requests it lists; name_en on an
+outcome row of an event). Change it only together with an intended change of the API, and say
+so in the commit.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "365884d9c5ba5e8981d57ddae5a2d63d5bd7dee4975bb1b616f5db5dcc69b794"
+RECORDED_SHA256 = "f9b6245fb88b339f151f7196d717a0c209adee10c6e07496f27f1517ddf79120"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -100,6 +100,13 @@ def test_json_carries_the_events_figures_or_everyones(world: World) -> None:
 
 
 def test_html_shows_the_figures_in_chinese_and_english(world: World) -> None:
+    path = f"/v1/events/{world.e1}"
+    named = world.api.client.patch(
+        path,
+        json={"name_en": "First fair"},
+        headers={**world.api.admin, **world.api.if_match(path)},
+    )
+    assert named.status_code == 200, named.text
     report_id = _report(world, world.e1)
     page = _get(world, report_id, "html").text
     assert "项目落地：洽谈之后的成果" in page
@@ -117,6 +124,11 @@ def test_html_shows_the_figures_in_chinese_and_english(world: World) -> None:
 
     english = _get(world, report_id, "html", "en").text
     assert "Outcomes: what the meetings became" in english
+    # The row of the event by its English name (the walk read the Chinese one there).
+    by_event = english.split("By event", 1)[1].split("</table>", 1)[0]
+    assert "First fair" in by_event
+    assert "E1" not in by_event.replace("First fair", "")
+    assert "First fair" not in page
     assert "By investor origin" in english
     assert "66.7%" in english
 

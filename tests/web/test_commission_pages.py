@@ -154,7 +154,9 @@ def test_an_event_is_corrected_on_its_page(api: ApiClient) -> None:
 
 def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> None:
     startup = api.create_account("startup")
-    request = api.create_request(startup, company="孤立科技", title="无人问津的项目")
+    request = api.create_request(
+        startup, company="孤立科技", title="无人问津的项目", title_en="A project nobody asked for"
+    )
     api.publish(request["id"])
     browser = commission_browser(api)
     created = browser.post(
@@ -167,6 +169,12 @@ def test_a_report_is_created_read_in_the_page_and_downloaded(api: ApiClient) -> 
     assert "摘要" in page.text
     assert "孤立科技" in page.text  # named among the requests not covered
     report_id = location.rsplit("/", 1)[1]
+    # An officer reading English reads the English title in every table of the page.
+    browser.accept_language = "en"
+    english = browser.get(location).text
+    assert "<td>A project nobody asked for</td>" in english
+    assert "无人问津的项目" not in english
+    browser.accept_language = None
     # "下载" downloads: the browser saves the file even where it could show it.
     assert f'href="/v1/reports/{report_id}?format=pdf" download>' in page.text
     listed = browser.get("/commission/reports")
