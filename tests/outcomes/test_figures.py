@@ -215,6 +215,13 @@ def test_the_figures_by_event_and_in_total(world: World) -> None:
         4, 4, 3, "0.7500", "221000000.00", "40000000.00", "0.1810", (1, 1), 1
     )
     assert [g["name"] for g in figures["groups"]] == ["E1", "E2"]
+    # Read in English, an event with an English name is named by it.
+    path = f"/v1/events/{world.e2}"
+    named = world.api.client.patch(
+        path, json={"name_en": "A fair"}, headers={**world.api.admin, **world.api.if_match(path)}
+    )
+    assert named.status_code == 200, named.text
+    assert [g["name"] for g in world.figures("event")["groups"]] == ["A fair", "E1"]
     assert figures["double_claims"] == [
         {
             "credit_code": CREDIT_CODE,
