@@ -56,10 +56,11 @@ from service.feedback.schemas import FeedbackWrite
 from service.financing_requests import service as financing_requests
 from service.financing_requests.schemas import FinancingRequestCreate, ReviewDecision
 from service.http.auth import Principal, hash_api_key
-from service.impressions.log import ImpressionLog, connection_writer
+from service.impressions.log import ImpressionLog, Shown, connection_writer
 from service.investors import service as investors
 from service.investors.schemas import InvestorCreate
-from service.matches.service import MatchFilters, note_shown, rank_requests_for_investor
+from service.matches.schemas import MatchPage, RequestMatchOut
+from service.matches.service import MatchFilters, rank_requests_for_investor
 from service.outcomes import service as outcomes
 from service.ranking.index import MatchIndex
 from service.ranking.ranker import RankingWindow
@@ -257,7 +258,7 @@ def _load(session: Session, data: dict[str, Any]) -> _Featured:
     if featured_investor is None or featured_startup is None:
         raise RuntimeError("The demo data names no featured investor or startup.")
     _conference_day(session, acting, data, event_ids, mandates, presented)
-    _answers(session, data, mandates)
+    _answers(session, data, mandates, presented)
     return _Featured(commission, featured_investor, featured_startup, featured_profile_id, new_keys)
 
 
@@ -322,46 +323,74 @@ _FIRST_PAGE = 20
 _EVERY_PAIR = 100
 
 
+def _ranked(
+    session: Session,
+    index: MatchIndex,
+    profile: InvestorProfile,
+    viewer: Principal,
+    window: RankingWindow,
+) -> MatchPage[RequestMatchOut]:
+    return rank_requests_for_investor(
+        session=session,
+        index=index,
+        profile=profile,
+        viewer=viewer,
+        filters=MatchFilters(),
+        window=window,
+    )
+
+
 def _answers(
-    session: Session, data: dict[str, Any], mandates: dict[str, tuple[Account, str]]
+    session: Session,
+    data: dict[str, Any],
+    mandates: dict[str, tuple[Account, str]],
+    presented: dict[str, tuple[Account, FinancingRequest]],
 ) -> None:
     """Illustrative answers, so that the commission can train a candidate model and compare
-    it in the demo: each investor the data names opens its matches once (recorded as shown)
-    and is interested in its best real fits, then passes on the requests that miss its
-    mandate most, giving the first part missed as the reason (unsolicited: never shown)."""
+    it in the demo: each investor the data names opens its matches once (recorded as shown,
+    where the deployment records what was shown) and is interested in its best real fits,
+    then passes on the requests that miss its mandate most, giving the first part missed as
+    the reason (unsolicited: never shown). Only the demo's own requests are answered and
+    noted as shown: another account's request in the same database is left as it is."""
     plan = data.get("answers")
     if not plan:
         return
+    own = {financing_request.id for _, financing_request in presented.values()}
     index = MatchIndex(make_default_scorer)
-    log = ImpressionLog(connection_writer(session.connection()), interval=None)
+    log = ImpressionLog(
+        connection_writer(session.connection()),
+        interval=None,
+        enabled=get_settings().record_impressions,
+    )
     each = int(plan["per_investor"])
     for key in plan["investors"]:
         owner, profile_id = mandates[key]
         profile = session.get_one(InvestorProfile, profile_id)
         viewer = _principal(owner)
-        first_page = RankingWindow(_FIRST_PAGE)
-        page = rank_requests_for_investor(
-            session=session,
-            index=index,
-            profile=profile,
-            viewer=viewer,
-            filters=MatchFilters(),
-            window=first_page,
-        )
-        note_shown(log=log, profile=profile, viewer=viewer, page=page, window=first_page)
+
+        page = _ranked(session, index, profile, viewer, RankingWindow(_FIRST_PAGE))
+        shown = [
+            Shown(item.financing_request.id, position, item.score)
+            for position, item in enumerate(page.items, start=1)
+            if item.financing_request.id in own
+        ]
+        log.record(profile.id, page.model.version, shown)
         log.flush()
-        every_pair = rank_requests_for_investor(
-            session=session,
-            index=index,
-            profile=profile,
-            viewer=viewer,
-            filters=MatchFilters(),
-            window=RankingWindow(_EVERY_PAIR, include_near_misses=True),
-        ).items
-        shown = {item.financing_request.id for item in page.items}
-        misses = [item for item in every_pair if item.misses]
+        noted = {s.financing_request_id for s in shown} if log.enabled else set()
+        fits = [item for item in page.items if item.financing_request.id in own]
+        misses = [
+            item
+            for item in _ranked(
+                session,
+                index,
+                profile,
+                viewer,
+                RankingWindow(_EVERY_PAIR, include_near_misses=True),
+            ).items
+            if item.misses and item.financing_request.id in own
+        ]
         answers = [
-            (item, FeedbackWrite(action=FeedbackAction.INTERESTED)) for item in page.items[:each]
+            (item, FeedbackWrite(action=FeedbackAction.INTERESTED)) for item in fits[:each]
         ] + [
             (item, FeedbackWrite(action=FeedbackAction.PASS, reason=PassReason(item.misses[0])))
             for item in misses[::-1][:each]
@@ -373,7 +402,7 @@ def _answers(
                 profile=profile,
                 financing_request_id=item.financing_request.id,
                 data=answer,
-                shown=item.financing_request.id in shown,
+                shown=item.financing_request.id in noted,
             )
 
 

@@ -4,10 +4,12 @@ so nobody could see a candidate's comparison there)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Feedback, Impression
+from service.core.settings import get_settings
 from service.demo.loader import load_demo
 from tests.support.factories import ApiClient
 
@@ -44,3 +46,45 @@ def test_the_demo_trains_a_candidate_the_commission_then_decides_on(
     )
     assert compared.status_code == 200, compared.text
     assert compared.json()["accounts"]
+
+
+def test_the_demo_answers_only_its_own_requests(api: ApiClient, db_session: Session) -> None:
+    """A review found the demo's answers landing on another account's published request in
+    the same database: its founder would read a demo fund among its interested investors."""
+    startup = api.create_account("startup", "Real Startup Co")
+    real = api.create_request(
+        startup, company="Real Startup Co", sectors=["ai.applications"], stage="series_a"
+    )
+    api.publish(real["id"])
+
+    load_demo(db_session)
+    db_session.flush()
+
+    answered = db_session.scalars(
+        select(Feedback).where(Feedback.financing_request_id == real["id"])
+    ).all()
+    assert answered == []
+    noted = db_session.scalar(
+        select(func.count())
+        .select_from(Impression)
+        .where(Impression.financing_request_id == real["id"])
+    )
+    assert noted == 0
+    assert db_session.scalar(select(func.count()).select_from(Feedback)) > 0
+
+
+def test_the_demo_notes_nothing_shown_where_the_deployment_records_nothing(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MATCHMAKER_RECORD_IMPRESSIONS", "false")
+    get_settings.cache_clear()
+    try:
+        load_demo(db_session)
+        db_session.flush()
+    finally:
+        monkeypatch.delenv("MATCHMAKER_RECORD_IMPRESSIONS")
+        get_settings.cache_clear()
+
+    assert db_session.scalar(select(func.count()).select_from(Impression)) == 0
+    # As the pages would record them then: no answer was given to something noted as shown.
+    assert set(db_session.scalars(select(Feedback.shown))) == {False}

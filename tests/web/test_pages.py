@@ -623,8 +623,11 @@ def test_an_answer_comes_back_to_the_matches_as_they_were_filtered(api: ApiClien
     assert 'name="min_score" type="number" min="0" max="1" step="0.05" value="0.10"' in (
         refused.text
     )
-    # A filter the page does not know is not carried.
-    stray = investor.post(f"{base}?next=https://example.com", {"action": "interested"})
+    # A filter the page does not know, a code naming nothing, an overlong value: not carried.
+    stray = investor.post(
+        f"{base}?next=https://example.com&sector=nonsense&event_id={'x' * 5000}",
+        {"action": "interested"},
+    )
     assert stray.headers["location"].startswith(f"{matches}?done=interested&")
 
 

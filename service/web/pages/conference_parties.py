@@ -33,6 +33,7 @@ from service.i18n.reasons import N_
 from service.i18n.request_text import request_title
 from service.investors import service as investors
 from service.ranking.dependencies import MatchIndexDep
+from service.reference_data.catalog import CodeKind, get_reference_data
 from service.web.conference_labels import time_of_day
 from service.web.forms import FormState, validated
 from service.web.pages.common import (
@@ -100,8 +101,26 @@ MEETING_REQUESTED = "meeting_requested"
 MATCH_FILTERS = ("sector", "stage", "region", "event_id", "min_score")
 
 
+# Longer than any filter's value (an id, a code, a score): not a filter, and not echoed back
+# into every form's address and the next redirect.
+_LONGEST_FILTER = 64
+_CODED_FILTERS: dict[str, CodeKind] = {"sector": "sector", "stage": "stage", "region": "region"}
+
+
 def kept_filters(items: Iterable[tuple[str, str]]) -> str:
-    return urlencode([(k, v) for k, v in items if k in MATCH_FILTERS and v])
+    """The matches page's filters among ``items``, as a query string: a code only when it
+    names one, nothing overlong."""
+    reference = get_reference_data()
+    return urlencode(
+        [
+            (name, value)
+            for name, value in items
+            if name in MATCH_FILTERS
+            and value
+            and len(value) <= _LONGEST_FILTER
+            and (name not in _CODED_FILTERS or reference.resolve(_CODED_FILTERS[name], value))
+        ]
+    )
 
 
 def filters_query(items: Iterable[tuple[str, str]]) -> str:
