@@ -70,7 +70,7 @@ def test_the_demo_answers_only_its_own_requests(api: ApiClient, db_session: Sess
         .where(Impression.financing_request_id == real["id"])
     )
     assert noted == 0
-    assert db_session.scalar(select(func.count()).select_from(Feedback)) > 0
+    assert db_session.scalars(select(Feedback)).first() is not None  # the demo's own
 
 
 def test_the_demo_notes_nothing_shown_where_the_deployment_records_nothing(
