@@ -324,8 +324,22 @@ def train(
     return model, activated
 
 
+class ServingAlready(Conflict):
+    """A comparison asked of the version serving now: it would be compared with itself."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This version is the one serving now: compared with itself it would change "
+            "nothing, so its comparison stays as it was when it was last compared."
+        )
+
+
 def compare_again(*, session: Session, index: MatchIndex, model: RankingModel) -> RankingModel:
-    """The stored comparison, computed again against the model serving now."""
+    """The stored comparison, computed again against the model serving now (never the
+    version serving: a walk's "compare again" on it overwrote its comparison with one of
+    itself, which then said it changed nothing)."""
+    if model.status is ModelStatus.ACTIVE:
+        raise ServingAlready()
     scorer = index.current(session).scorer
     comparison = compare_models(
         session=session,

@@ -109,10 +109,19 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert activated.status_code == 303
     assert "此版本现在为所有匹配排序" in _follow(browser, activated.headers["location"])
     assert _serving_version(api) == "learned-v1"
-    compared = browser.post(f"/commission/ranking-models/{model_id}/compare", {})
-    assert "已与当前模型重新对比" in _follow(browser, compared.headers["location"])
+    # The serving version is not compared with itself (a walk's "compare again" on it
+    # overwrote its comparison with one saying it changed nothing): no button, and a form
+    # sent from a page drawn before it served changes nothing.
     serving_page = browser.get(f"/commission/ranking-models/{model_id}").text
-    assert "对比对象：学习版本1" in serving_page
+    assert f'action="/commission/ranking-models/{model_id}/compare"' not in serving_page
+    assert "对比对象：默认权重" in serving_page
+    late = browser.post(f"/commission/ranking-models/{model_id}/compare", {})
+    assert late.headers["location"] == f"/commission/ranking-models/{model_id}"
+    refused = api.client.post(f"/v1/ranking-models/{model_id}/comparison", headers=api.admin)
+    assert refused.status_code == 409
+    assert "serving now" in refused.json()["detail"]
+    stored = api.client.get(f"/v1/ranking-models/{model_id}/comparison", headers=api.admin)
+    assert stored.json()["compared_with"] == "default-v1"
     # The way back is on the serving version's own page too.
     assert 'action="/commission/ranking-models/default"' in serving_page
 
@@ -127,6 +136,10 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert "学习版本1" in listed.text
     assert "已停用" in listed.text
     assert "恢复默认权重" not in listed.text  # they serve already
+    # Retired, it is compared again with what serves now.
+    compared = browser.post(f"/commission/ranking-models/{model_id}/compare", {})
+    assert "已与当前模型重新对比" in _follow(browser, compared.headers["location"])
+    assert "对比对象：默认权重" in browser.get(f"/commission/ranking-models/{model_id}").text
 
 
 def test_the_comparison_counts_requests_at_the_reports_default_score() -> None:

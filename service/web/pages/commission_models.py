@@ -268,5 +268,9 @@ async def compare_version_again(
     form: SubmittedForm,
 ) -> Response:
     start_writing(session)
-    await run_in_threadpool(models.compare_again, session=session, index=index, model=model)
+    try:
+        await run_in_threadpool(models.compare_again, session=session, index=index, model=model)
+    except models.ServingAlready:
+        # Activated meanwhile (another officer, another tab): its page says it is serving.
+        return redirect(request, f"/commission/ranking-models/{model.id}")
     return redirect(request, f"/commission/ranking-models/{model.id}?done=compared")
