@@ -79,7 +79,8 @@ def ranking_model_comparison(
 def compare_ranking_model_again(
     model_id: str, principal: CommissionPrincipal, session: SessionDep, index: MatchIndexDep
 ) -> ModelComparisonOut:
-    """Rank every mandate again with this version and the one serving now."""
+    """Rank every mandate again with this version and the one serving now (409 for the
+    version serving now, which would be compared with itself)."""
     model = service.get(session=session, model_id=model_id)
     service.compare_again(session=session, index=index, model=model)
     return comparison_out(model, service.version_label(service.active_model(session)))
