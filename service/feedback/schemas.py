@@ -78,6 +78,7 @@ class FeedbackEventOut(BaseModel):
             "currency": None,
             "note": None,
             "occurred_at": "2026-11-21T09:30:00Z",
+            "taken_back": False,
         }
     )
 
@@ -87,6 +88,13 @@ class FeedbackEventOut(BaseModel):
     currency: str | None
     note: str | None = Field(description="A pass's own words")
     occurred_at: dt.datetime
+    taken_back: bool = Field(
+        default=False,
+        description=(
+            "True: the investor took this answer back here (the answer given before it stands "
+            "again, or none); false: the answer was given here"
+        ),
+    )
 
     @classmethod
     def from_model(cls, event: FeedbackEvent) -> FeedbackEventOut:
@@ -97,6 +105,7 @@ class FeedbackEventOut(BaseModel):
             currency=event.currency,
             note=event.note,
             occurred_at=event.occurred_at,
+            taken_back=event.undoes,
         )
 
 

@@ -196,18 +196,44 @@ def latest_for(
     return {row.financing_request_id: row for row in rows}
 
 
+def standing(events: Sequence[FeedbackEvent]) -> list[FeedbackEvent]:
+    """The answers still standing after ``events`` (a pair's history, oldest first), the
+    latest last: each answer is put on top, each undo takes the top one off."""
+    stack: list[FeedbackEvent] = []
+    for event in events:
+        if event.undoes:
+            if stack:
+                stack.pop()
+        else:
+            stack.append(event)
+    return stack
+
+
 def undo(
     *, session: Session, principal: Principal, profile: InvestorProfile, financing_request_id: str
 ) -> Feedback | None:
-    """Take back the latest action on a request: the one before it is the latest again (and
-    recorded again in the history), or, when there was none, the request has no answer.
-    The history keeps everything that happened."""
+    """Take back the latest answer on a request: the one given before it stands again, or,
+    when there was none, the request has no answer. Each undo goes one answer further back.
+    The history keeps everything that happened, the undo included."""
     feedback = session.get(Feedback, (profile.id, financing_request_id))
     if feedback is None:
         raise NotFound(f"No feedback on financing request {financing_request_id}.")
     events = history(session=session, profile_id=profile.id, request_ids=[financing_request_id])
-    earlier = events[financing_request_id][:-1]
+    earlier = standing(events[financing_request_id])[:-1]
     taken_back = feedback.action.value
+    session.add(
+        FeedbackEvent(
+            investor_profile_id=profile.id,
+            financing_request_id=financing_request_id,
+            action=feedback.action,
+            reason=feedback.reason,
+            amount=feedback.amount,
+            currency=feedback.currency,
+            note=feedback.note,
+            actor_account_id=principal.account_id,
+            undoes=True,
+        )
+    )
     if earlier:
         previous = earlier[-1]
         feedback.action = previous.action
@@ -216,18 +242,6 @@ def undo(
         feedback.currency = previous.currency
         feedback.note = previous.note
         feedback.updated_at = utc_now()
-        session.add(
-            FeedbackEvent(
-                investor_profile_id=profile.id,
-                financing_request_id=financing_request_id,
-                action=previous.action,
-                reason=previous.reason,
-                amount=previous.amount,
-                currency=previous.currency,
-                note=previous.note,
-                actor_account_id=principal.account_id,
-            )
-        )
     else:
         session.delete(feedback)
     session.flush()

@@ -190,6 +190,7 @@ def online_metrics(*, session: Session, model_version: str) -> list[PositionCoun
                     FeedbackEvent.financing_request_id == first.c.request,
                     FeedbackEvent.occurred_at >= first.c.shown_at,
                     FeedbackEvent.action.in_(actions),
+                    FeedbackEvent.undoes.is_(False),
                 ),
             )
             .join(

@@ -49,8 +49,8 @@ English readers see); a pass's note (FeedbackWrite, FeedbackOut and its history:
 pass only, the investor's own words); a report's event and requests in English where they
 have it (Scope.event_name_en, event_place_en; title_en on the requests it lists; name_en on an
 outcome row of an event); comparing the serving version again refused (409, in the
-operation's description). Change it only together with an intended change of the API, and say
-so in the commit.
+operation's description); an answer's history marking the answers taken back (taken_back).
+Change it only together with an intended change of the API, and say so in the commit.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "b45f03b2134792c7a70d7298f88e9c1851c5147dd57953695a0ed6469b549924"
+RECORDED_SHA256 = "7f23be24fd4cafb53e88d0faea5f7405bb6bf404bcd3c9bc422ed8b480e65e08"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -594,8 +594,33 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     assert card.index("已撤回您的答复。") < card.index("</article>")  # inside the card
     assert "您的答复：有意向" in page.text
     assert 'id="passed"' not in page.text  # nothing passed any more
-    investor.post(f"{base}/undo", {})  # pressed again: the pass is back
-    assert latest() == [(request["id"], "pass")]
+    # Pressed again: one answer further back, to none (it restored the pass, so a walk
+    # could never take an answer back whole: interested, pass, interested, pass...).
+    investor.post(f"{base}/undo", {})
+    assert latest() == []
+    history = api.client.get(
+        f"/v1/investors/{mandate['id']}/feedback", headers=account.headers
+    ).json()
+    assert history["items"] == []
+    # Answered again after that, the undo steps back through the new answers only.
+    investor.post(base, {"action": "meeting"})
+    investor.post(base, {"action": "committed", "amount": "1亿"})
+    investor.post(f"{base}/undo", {})
+    assert latest() == [(request["id"], "meeting")]
+    (answer,) = api.client.get(
+        f"/v1/investors/{mandate['id']}/feedback", headers=account.headers
+    ).json()["items"]
+    assert [(e["action"], e["taken_back"]) for e in answer["history"]] == [
+        ("interested", False),
+        ("pass", False),
+        ("pass", True),
+        ("interested", True),
+        ("meeting", False),
+        ("committed", False),
+        ("committed", True),
+    ]
+    investor.post(f"{base}/undo", {})
+    assert latest() == []
 
 
 def test_an_answer_comes_back_to_the_matches_as_they_were_filtered(api: ApiClient) -> None:
