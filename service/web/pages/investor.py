@@ -396,7 +396,7 @@ async def undo_feedback(
     mandate: OwnMandate,
     form: SubmittedForm,
 ) -> Response:
-    """Take the latest answer back (pressing it again restores it)."""
+    """Take the latest answer back; pressed again, the one before it too, down to none."""
     start_writing(session)
     try:
         feedback.undo(
