@@ -253,11 +253,23 @@ def test_a_startup_reads_each_requests_history_the_commission_unnamed(api: ApiCl
     assert steps[-1][1] == "创建融资需求并提交审核"
     assert steps[-1][0] not in {"商务委", "—"}
     assert "Not ours" not in page
+    # The edit form shows what the commission asked for (a walk edited without it).
+    form = browser.get(f"/startup/requests/{request_id}/edit").text
+    assert "商务委退回了该需求，审核意见如下：" in form
+    assert "<blockquote>请补充财务报表</blockquote>" in form
     # What to do next: the walk found a returned request's card said nothing of it.
     assert (
         "商务委已退回该需求，投资方看不到它。请按审核意见修改，再点“编辑”，然后点“提交审核”重新提交。"
-        in (page)
+        in page
     )
+    # Sent again, its card names the note as the last review's, not as a standing refusal.
+    sent = browser.post(
+        f"/startup/requests/{request_id}/edit",
+        {**_open_edit_form(browser, request_id), "action": "submit"},
+    )
+    assert sent.status_code == 303
+    again = browser.get("/startup").text
+    assert "<dt>上次审核意见</dt><dd>请补充财务报表</dd>" in again
 
 
 def test_a_draft_sent_for_review_says_so_in_its_history_and_its_form(api: ApiClient) -> None:
@@ -1082,7 +1094,7 @@ def test_a_new_startup_is_told_what_happens_and_its_name_is_offered(api: ApiClie
     waiting = browser.get("/startup").text
     assert "等待商务委审核" in waiting
     api.publish(created["id"])
-    assert "如需更改，请撤回后重新提交" in browser.get("/startup").text
+    assert "如需更改，请撤回它，再新建一个融资需求" in browser.get("/startup").text
 
 
 def test_signing_in_with_an_empty_box_asks_to_fill_it_in(api: ApiClient) -> None:
