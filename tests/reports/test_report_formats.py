@@ -16,7 +16,9 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
 
+from service.demo.loader import load_demo
 from service.reports import pdf
 from tests.support.factories import ApiClient
 from tests.support.report_world import build_fixture
@@ -288,3 +290,28 @@ def test_an_english_reader_reads_the_english_names_the_event_and_requests_have(
         r"Match report-2026 Shanghai Investment Forum-\d{4}-\d{2}-\d{2}\.pdf",
         unquote(download.split("filename*=UTF-8''")[1]),
     )
+
+
+def test_the_english_pdfs_tables_fit_the_page(
+    api: ApiClient, db_session: Session, tmp_path: Path
+) -> None:
+    """A walk's English PDF of the demo's conference cut its tables at the page's edge:
+    "Best s" for "Best score", the capital available lost, as each English amount (twice as
+    long as the Chinese) was kept on one line. Every table's last column is whole now."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is missing (Debian's poppler-utils; scripts/install-browser.sh)")
+    load_demo(db_session)
+    db_session.flush()
+    events = api.client.get("/v1/events", headers=api.admin).json()["items"]
+    conference = next(e["id"] for e in events if "CIIE" in e["name"])
+    created = api.client.post("/v1/reports", json={"event_id": conference}, headers=api.admin)
+    path = tmp_path / "english.pdf"
+    path.write_bytes(_get(api, created.json()["id"], "pdf", "en").content)
+
+    # In reading order, each cell whole: a cell cut at the page's edge reads "Best s".
+    words = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout.split()
+    assert "Best" in words
+    assert words[words.index("Best") + 1] == "score"
+    assert "(10,800,000,000" in words
