@@ -109,6 +109,13 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     assert activated.status_code == 303
     assert "此版本现在为所有匹配排序" in _follow(browser, activated.headers["location"])
     assert _serving_version(api) == "learned-v1"
+    # An investor's matches say which ranking ordered them (the walk found nothing said so).
+    reader = api.create_account("investor")
+    mandate = api.create_investor(reader)
+    investor = Browser(api.client)
+    investor.sign_in(new_person(api, reader, signed_in=False))
+    matches_path = f"/investor/mandates/{mandate['id']}/matches"
+    assert "排序模型：学习版本1" in investor.get(matches_path).text
     # The serving version is not compared with itself (a walk's "compare again" on it
     # overwrote its comparison with one saying it changed nothing): no button, and a form
     # sent from a page drawn before it served changes nothing.
@@ -132,6 +139,7 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     restored = browser.post("/commission/ranking-models/default", {})
     assert restored.headers["location"] == "/commission/ranking-models?done=default"
     assert _serving_version(api) == "default-v1"
+    assert "排序模型：默认权重" in investor.get(matches_path).text
     listed = browser.get("/commission/ranking-models")
     assert "学习版本1" in listed.text
     assert "已停用" in listed.text
