@@ -187,7 +187,15 @@ def compare_models(
             )
             if moved:
                 moves.append((moved, record.id, request_id, before, after, position))
-    moves.sort(key=lambda move: (-move[0], move[1], move[2]))
+    moves.sort(
+        key=lambda move: move_order(
+            move[0],
+            _shown_score(move[3], move[2]),
+            _shown_score(move[4], move[2]),
+            move[1],
+            move[2],
+        )
+    )
     shown = moves[:MOVED_SHOWN]
     requests = _requests(session, sorted({move[2] for move in shown}))
     moved_pairs: list[dict[str, object]] = []
@@ -275,6 +283,22 @@ def _rank(
 def _without(page: Sequence[RankedRequest], left_out: frozenset[str]) -> list[RankedRequest]:
     """The first ``DEPTH`` of ``page`` that are not ``left_out``."""
     return [r for r in page if r.id not in left_out][:DEPTH]
+
+
+def move_order(
+    moved: int, shown_before: str, shown_after: str, investor_id: str, request_id: str
+) -> tuple[bool, int, str, str]:
+    """Where a moved pair comes in the list of those that moved most: first the moves an
+    officer sees a reason for, the score shown (two decimals) changing; then by how far it
+    moved. A reordering among requests shown with equal scores is a tie broken anew, which
+    a walk found filling the list."""
+    return (shown_before == shown_after, -moved, investor_id, request_id)
+
+
+def _shown_score(ranked: _Ranked, request_id: str) -> str:
+    """The score as the pages show it, two decimals ("" when not ranked)."""
+    score = _score(ranked, request_id)
+    return "" if score is None else f"{score:.2f}"
 
 
 def _score(ranked: _Ranked, request_id: str) -> float | None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from service.core.settings import get_settings
+from service.ranking_models.comparison import move_order
 from tests.support.factories import Account, ApiClient
 from tests.support.feedback_worlds import contrarian_world
 
@@ -278,3 +279,12 @@ def test_the_comparison_counts_and_moves_only_pairs_an_investor_can_see(api: Api
         pair["investor_profile_id"] == foreign["id"] and pair["financing_request_id"] == video["id"]
         for pair in comparison["moved"]
     )
+
+
+def test_the_pairs_that_moved_most_put_a_changed_score_before_a_tie_broken_anew() -> None:
+    """A walk's comparison listed Sequoia's five requests shown at 0.94 under both versions
+    (ranks swapped among equals) before any move the scores explained."""
+    cosmetic = move_order(4, "0.94", "0.94", "sequoia", "r1")
+    explained = move_order(1, "0.94", "0.51", "blackstone", "r2")
+    further = move_order(3, "0.90", "0.60", "hillhouse", "r3")
+    assert sorted([cosmetic, explained, further]) == [further, explained, cosmetic]
