@@ -26,6 +26,24 @@ INTEREST = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.CO
 OBJECT_TYPE = "feedback"
 
 
+def _event_of(
+    feedback: Feedback, actor_account_id: str | None, *, undoes: bool = False
+) -> FeedbackEvent:
+    """The history's entry for the answer ``feedback`` holds now: given, or (``undoes``)
+    taken back."""
+    return FeedbackEvent(
+        investor_profile_id=feedback.investor_profile_id,
+        financing_request_id=feedback.financing_request_id,
+        action=feedback.action,
+        reason=feedback.reason,
+        amount=feedback.amount,
+        currency=feedback.currency,
+        note=feedback.note,
+        actor_account_id=actor_account_id,
+        undoes=undoes,
+    )
+
+
 def record(
     *,
     session: Session,
@@ -56,18 +74,7 @@ def record(
     feedback.currency = currency
     feedback.note = data.note
     feedback.updated_at = utc_now()
-    session.add(
-        FeedbackEvent(
-            investor_profile_id=profile.id,
-            financing_request_id=financing_request_id,
-            action=data.action,
-            reason=data.reason,
-            amount=data.amount,
-            currency=currency,
-            note=data.note,
-            actor_account_id=principal.account_id,
-        )
-    )
+    session.add(_event_of(feedback, principal.account_id))
     session.flush()
     record_audit(
         session=session,
@@ -221,19 +228,7 @@ def undo(
     events = history(session=session, profile_id=profile.id, request_ids=[financing_request_id])
     earlier = standing(events[financing_request_id])[:-1]
     taken_back = feedback.action.value
-    session.add(
-        FeedbackEvent(
-            investor_profile_id=profile.id,
-            financing_request_id=financing_request_id,
-            action=feedback.action,
-            reason=feedback.reason,
-            amount=feedback.amount,
-            currency=feedback.currency,
-            note=feedback.note,
-            actor_account_id=principal.account_id,
-            undoes=True,
-        )
-    )
+    session.add(_event_of(feedback, principal.account_id, undoes=True))
     if earlier:
         previous = earlier[-1]
         feedback.action = previous.action
