@@ -13,7 +13,7 @@ _LABELS: dict[str, str] = {
     RequestStatus.DRAFT: N_("Draft"),
     RequestStatus.SUBMITTED: N_("Submitted"),
     RequestStatus.PUBLISHED: N_("Published"),
-    RequestStatus.REJECTED: N_("Rejected"),
+    RequestStatus.REJECTED: N_("Sent back"),
     RequestStatus.CLOSED: N_("Closed"),
     RequestStatus.WITHDRAWN: N_("Withdrawn"),
     FeedbackAction.INTERESTED: N_("Interested"),

@@ -253,6 +253,10 @@ def test_a_startup_reads_each_requests_history_the_commission_unnamed(api: ApiCl
     assert steps[-1][1] == "创建融资需求并提交审核"
     assert steps[-1][0] not in {"商务委", "—"}
     assert "Not ours" not in page
+    # In English its status is what the card says happened: sent back, not "rejected".
+    browser.accept_language = "en"
+    assert ">Sent back</span>" in browser.get("/startup").text
+    browser.accept_language = None
     # The edit form shows what the commission asked for (a walk edited without it).
     form = browser.get(f"/startup/requests/{request_id}/edit").text
     assert "商务委退回了该需求，审核意见如下：" in form
