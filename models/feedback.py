@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, false, true
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdMixin
@@ -94,7 +94,7 @@ class FeedbackEvent(IdMixin, Base):
     note: Mapped[str | None] = mapped_column(String(500))
     actor_account_id: Mapped[str | None] = mapped_column(String(36))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utc_now)
-    # An undo: the answer recorded here was taken back, and the one before it stands again.
-    # Replaying the history (an answer pushes, an undo pops) gives what stands after each
-    # step, so pressing undo again goes one answer further back, down to none.
-    undoes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An undo: the answer entry it took back (this entry repeats that answer's values). An
+    # answer stands until an undo names it, so pressing undo again takes back the one before,
+    # down to none, whatever order equal timestamps sort in.
+    undoes_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

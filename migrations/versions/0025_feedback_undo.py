@@ -1,6 +1,9 @@
-"""An undo is kept in an answer's history as what it is: the answer taken back, marked as an
-undo, so that undoing again goes one answer further back instead of restoring the one just
-taken back.
+"""An undo is kept in an answer's history as what it is: an entry naming the answer entry it
+took back, so that undoing again takes back the answer before it instead of restoring the one
+just taken back, and so that an answer taken back counts nowhere.
+
+Histories written before it recorded an undo as the answer restored, which reads as an answer
+given again; they are left as they are.
 
 Revision ID: feedback_undo
 Revises: feedback_note
@@ -22,11 +25,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("feedback_events") as table:
-        table.add_column(
-            sa.Column("undoes", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        table.add_column(sa.Column("undoes_event_id", sa.String(36), nullable=True))
 
 
 def downgrade() -> None:
+    # Without the column an undo entry would read as the answer it took back, given again.
+    op.execute("DELETE FROM feedback_events WHERE undoes_event_id IS NOT NULL")
     with op.batch_alter_table("feedback_events") as table:
-        table.drop_column("undoes")
+        table.drop_column("undoes_event_id")

@@ -105,7 +105,7 @@ class FeedbackEventOut(BaseModel):
             currency=event.currency,
             note=event.note,
             occurred_at=event.occurred_at,
-            taken_back=event.undoes,
+            taken_back=event.undoes_event_id is not None,
         )
 
 
@@ -186,7 +186,13 @@ class FeedbackOut(BaseModel):
         )
     )
     updated_at: dt.datetime
-    history: list[FeedbackEventOut] = Field(description="Every action given, oldest first")
+    history: list[FeedbackEventOut] = Field(
+        description=(
+            "Every answer given and every one taken back (taken_back: true, repeating the "
+            "answer it took back), oldest first; an undo takes back the latest answer still "
+            "standing"
+        )
+    )
 
     @classmethod
     def from_model(cls, feedback: Feedback, history: list[FeedbackEvent]) -> FeedbackOut:

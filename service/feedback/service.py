@@ -20,17 +20,17 @@ from models.types import utc_now
 from service.audit_log.writer import audit_value, record_audit
 from service.feedback.schemas import FeedbackWrite
 from service.http.auth import Principal
-from service.http.problems import NotFound
+from service.http.problems import Conflict, NotFound
 
 INTEREST = (FeedbackAction.INTERESTED, FeedbackAction.MEETING, FeedbackAction.COMMITTED)
 OBJECT_TYPE = "feedback"
 
 
 def _event_of(
-    feedback: Feedback, actor_account_id: str | None, *, undoes: bool = False
+    feedback: Feedback, actor_account_id: str | None, *, undoes: str | None = None
 ) -> FeedbackEvent:
-    """The history's entry for the answer ``feedback`` holds now: given, or (``undoes``)
-    taken back."""
+    """The history's entry for the answer ``feedback`` holds now: given, or taken back
+    (``undoes``: the entry of the answer taken back)."""
     return FeedbackEvent(
         investor_profile_id=feedback.investor_profile_id,
         financing_request_id=feedback.financing_request_id,
@@ -40,7 +40,7 @@ def _event_of(
         currency=feedback.currency,
         note=feedback.note,
         actor_account_id=actor_account_id,
-        undoes=undoes,
+        undoes_event_id=undoes,
     )
 
 
@@ -204,31 +204,44 @@ def latest_for(
 
 
 def standing(events: Sequence[FeedbackEvent]) -> list[FeedbackEvent]:
-    """The answers still standing after ``events`` (a pair's history, oldest first), the
-    latest last: each answer is put on top, each undo takes the top one off."""
-    stack: list[FeedbackEvent] = []
-    for event in events:
-        if event.undoes:
-            if stack:
-                stack.pop()
-        else:
-            stack.append(event)
-    return stack
+    """The answers still standing among ``events`` (a pair's history, oldest first), the
+    latest last: every answer no undo has named."""
+    taken_back = {event.undoes_event_id for event in events if event.undoes_event_id}
+    return [
+        event for event in events if event.undoes_event_id is None and event.id not in taken_back
+    ]
+
+
+class StaleAnswer(Conflict):
+    """An undo sent for an answer that has changed since (a second press, another tab)."""
+
+    def __init__(self) -> None:
+        super().__init__("The answer changed since this page was drawn; nothing was taken back.")
 
 
 def undo(
-    *, session: Session, principal: Principal, profile: InvestorProfile, financing_request_id: str
+    *,
+    session: Session,
+    principal: Principal,
+    profile: InvestorProfile,
+    financing_request_id: str,
+    revision: int | None = None,
 ) -> Feedback | None:
     """Take back the latest answer on a request: the one given before it stands again, or,
     when there was none, the request has no answer. Each undo goes one answer further back.
-    The history keeps everything that happened, the undo included."""
+    The history keeps everything that happened, the undo included. ``revision``: the answer's
+    revision the investor saw; another (a second press, another tab) takes nothing back."""
     feedback = session.get(Feedback, (profile.id, financing_request_id))
     if feedback is None:
         raise NotFound(f"No feedback on financing request {financing_request_id}.")
+    if revision is not None and revision != feedback.revision:
+        raise StaleAnswer()
     events = history(session=session, profile_id=profile.id, request_ids=[financing_request_id])
-    earlier = standing(events[financing_request_id])[:-1]
+    answers = standing(events[financing_request_id])
+    earlier = answers[:-1]
     taken_back = feedback.action.value
-    session.add(_event_of(feedback, principal.account_id, undoes=True))
+    if answers:
+        session.add(_event_of(feedback, principal.account_id, undoes=answers[-1].id))
     if earlier:
         previous = earlier[-1]
         feedback.action = previous.action

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import Feedback, FeedbackAction, FeedbackEvent, Impression
 from service.impressions.log import ImpressionLog
@@ -180,6 +180,9 @@ def online_metrics(*, session: Session, model_version: str) -> list[PositionCoun
         select(first.c.position, func.count()).group_by(first.c.position)
     ).tuples():
         counts[int(position)] = {"shown": int(shown)}
+    # Answers taken back count nowhere, even where a pass came after them.
+    undo = aliased(FeedbackEvent)
+    taken_back = select(undo.undoes_event_id).where(undo.undoes_event_id.is_not(None))
     for stage, actions in FUNNEL.items():
         reached = (
             select(first.c.position, first.c.investor, first.c.request)
@@ -190,7 +193,8 @@ def online_metrics(*, session: Session, model_version: str) -> list[PositionCoun
                     FeedbackEvent.financing_request_id == first.c.request,
                     FeedbackEvent.occurred_at >= first.c.shown_at,
                     FeedbackEvent.action.in_(actions),
-                    FeedbackEvent.undoes.is_(False),
+                    FeedbackEvent.undoes_event_id.is_(None),
+                    FeedbackEvent.id.not_in(taken_back),
                 ),
             )
             .join(

@@ -49,8 +49,9 @@ English readers see); a pass's note (FeedbackWrite, FeedbackOut and its history:
 pass only, the investor's own words); a report's event and requests in English where they
 have it (Scope.event_name_en, event_place_en; title_en on the requests it lists; name_en on an
 outcome row of an event); comparing the serving version again refused (409, in the
-operation's description); an answer's history marking the answers taken back (taken_back).
-Change it only together with an intended change of the API, and say so in the commit.
+operation's description); an answer's history marking the answers taken back (taken_back,
+and the history's description of it). Change it only together with an intended change of the
+API, and say so in the commit.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "7f23be24fd4cafb53e88d0faea5f7405bb6bf404bcd3c9bc422ed8b480e65e08"
+RECORDED_SHA256 = "81d865a0cfc8db0ce7d431722e000970ef5578679e2237c78d6de04c7f0136ce"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -143,6 +143,13 @@ def test_online_metrics_count_what_each_position_led_to(api: ApiClient, app: Fas
         (p["position"], p["shown"], p["interested"], p["meeting"], p["committed"])
         for p in after["positions"]
     ] == [(1, 1, 1, 0, 0), (2, 1, 1, 1, 0), (3, 1, 0, 0, 0)]
+    # Taken back, then passed on: the commitment still counts nowhere (a review found the
+    # pass letting the taken-back commitment count as progress).
+    api.client.put(
+        f"{path}/{third}", json={"action": "pass", "reason": "other"}, headers=investor.headers
+    )
+    taken_back = api.client.get("/v1/ranking-models/default/online-metrics", headers=api.admin)
+    assert taken_back.json()["positions"][2]["committed"] == 0
     # Real progress followed by a no still counts: met, then passed.
     api.client.put(
         f"{path}/{second}", json={"action": "pass", "reason": "other"}, headers=investor.headers

@@ -637,6 +637,23 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     ]
     investor.post(f"{base}/undo", {})
     assert latest() == []
+    # An undo is for the answer the page showed: pressed twice (or from a stale tab), the
+    # second takes nothing more back, and says so.
+    investor.post(base, {"action": "interested"})
+    investor.post(base, {"action": "committed", "amount": "2亿"})
+    drawn = investor.get(f"/investor/mandates/{mandate['id']}/matches").text
+    card = drawn.split(f'id="request-{request["id"]}"', 1)[1]
+    revision = re.search(r'name="revision" value="(\d+)"', card)
+    assert revision is not None
+    first = investor.post(f"{base}/undo", {"revision": revision.group(1)})
+    assert first.status_code == 303
+    assert latest() == [(request["id"], "interested")]
+    second = investor.post(f"{base}/undo", {"revision": revision.group(1)})
+    assert second.headers["location"].endswith(
+        f"?done=undo_stale&answered={request['id']}#request-{request['id']}"
+    )
+    assert latest() == [(request["id"], "interested")]
+    assert "页面打开后您的答复已有变化，因此没有撤回任何答复。" in investor.follow(second).text
 
 
 def test_an_answer_comes_back_to_the_matches_as_they_were_filtered(api: ApiClient) -> None:

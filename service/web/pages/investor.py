@@ -129,6 +129,11 @@ def _matches_notice(done: str | None) -> str | None:
         return translate(conference_parties.NOTICES["requested"])
     if done == "undone":
         return translate("Your answer was taken back.")
+    if done == "undo_stale":
+        return translate(
+            "Your answer had changed since the page was drawn, so nothing was taken back. "
+            "This is your answer now."
+        )
     if done == "created":
         return translate("The mandate is created. These are the requests that fit it best.")
     if done in _ANSWER_NOTICES:
@@ -397,13 +402,27 @@ async def undo_feedback(
     form: SubmittedForm,
 ) -> Response:
     """Take the latest answer back; pressed again, the one before it too, down to none."""
+    revision = str(form.get("revision", ""))
     start_writing(session)
     try:
         feedback.undo(
-            session=session, principal=visitor, profile=mandate, financing_request_id=request_id
+            session=session,
+            principal=visitor,
+            profile=mandate,
+            financing_request_id=request_id,
+            revision=int(revision) if revision.isdigit() else None,
         )
     except NotFound:
         return not_found(request, visitor)
+    except feedback.StaleAnswer:
+        return redirect(
+            request,
+            conference_parties.back_to_matches(
+                mandate.id,
+                request.query_params.multi_items(),
+                f"done=undo_stale&answered={request_id}#request-{request_id}",
+            ),
+        )
     return redirect(
         request,
         conference_parties.back_to_matches(
