@@ -226,6 +226,20 @@ class World:
         model_id: str = self.once("model", train)
         return model_id
 
+    def candidate_id(self) -> str:
+        """A version that never serves (the one above is activated by another recipe, and
+        the serving version is not compared again: 409)."""
+
+        def train() -> str:
+            self.model_id()
+            response = self.api.client.post("/v1/ranking-models/train", headers=self.api.admin)
+            assert response.status_code == 201, response.text
+            model_id: str = response.json()["model"]["id"]
+            return model_id
+
+        candidate: str = self.once("candidate", train)
+        return candidate
+
 
 @dataclass(frozen=True)
 class ConferenceDay:
@@ -396,7 +410,7 @@ RECIPES: dict[str, Recipe] = {
         w.api.admin,
     ),
     "/v1/ranking-models/{model_id}/comparison": lambda w: (
-        f"/v1/ranking-models/{w.model_id()}/comparison",
+        f"/v1/ranking-models/{w.candidate_id()}/comparison",
         None,
         w.api.admin,
     ),
