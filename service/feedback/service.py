@@ -212,6 +212,20 @@ def standing(events: Sequence[FeedbackEvent]) -> list[FeedbackEvent]:
     ]
 
 
+def undo_tokens(*, session: Session, profile_id: str, request_ids: Sequence[str]) -> dict[str, str]:
+    """For each of these requests with an answer, the history entry an undo would take back:
+    a page's undo names it, so that an undo sent from a page drawn before the answer changed
+    (a second press, another tab) takes nothing back. An entry's id, not the answer's
+    revision: an answer taken back whole and given again starts at revision 1 again."""
+    events = history(session=session, profile_id=profile_id, request_ids=list(request_ids))
+    tokens = {}
+    for request_id, entries in events.items():
+        answers = standing(entries)
+        if answers:
+            tokens[request_id] = answers[-1].id
+    return tokens
+
+
 class StaleAnswer(Conflict):
     """An undo sent for an answer that has changed since (a second press, another tab)."""
 
@@ -225,19 +239,22 @@ def undo(
     principal: Principal,
     profile: InvestorProfile,
     financing_request_id: str,
-    revision: int | None = None,
+    answer_id: str | None = None,
 ) -> Feedback | None:
     """Take back the latest answer on a request: the one given before it stands again, or,
     when there was none, the request has no answer. Each undo goes one answer further back.
-    The history keeps everything that happened, the undo included. ``revision``: the answer's
-    revision the investor saw; another (a second press, another tab) takes nothing back."""
+    The history keeps everything that happened, the undo included. ``answer_id``: the entry
+    of the answer the investor saw (``undo_tokens``); when another stands now, or none, a
+    second press or another tab, nothing is taken back."""
     feedback = session.get(Feedback, (profile.id, financing_request_id))
     if feedback is None:
+        if answer_id is not None:
+            raise StaleAnswer()
         raise NotFound(f"No feedback on financing request {financing_request_id}.")
-    if revision is not None and revision != feedback.revision:
-        raise StaleAnswer()
     events = history(session=session, profile_id=profile.id, request_ids=[financing_request_id])
     answers = standing(events[financing_request_id])
+    if answer_id is not None and (not answers or answers[-1].id != answer_id):
+        raise StaleAnswer()
     earlier = answers[:-1]
     taken_back = feedback.action.value
     if answers:

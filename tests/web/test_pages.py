@@ -637,23 +637,42 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
     ]
     investor.post(f"{base}/undo", {})
     assert latest() == []
+
     # An undo is for the answer the page showed: pressed twice (or from a stale tab), the
     # second takes nothing more back, and says so.
+    def drawn_undo() -> str:
+        page = investor.get(f"/investor/mandates/{mandate['id']}/matches").text
+        card = page.split(f'id="request-{request["id"]}"', 1)[1]
+        token = re.search(r'name="answer" value="([^"]+)"', card)
+        assert token is not None
+        return token.group(1)
+
+    stale = "页面打开后您的答复已有变化，因此没有撤回任何答复。"
     investor.post(base, {"action": "interested"})
     investor.post(base, {"action": "committed", "amount": "2亿"})
-    drawn = investor.get(f"/investor/mandates/{mandate['id']}/matches").text
-    card = drawn.split(f'id="request-{request["id"]}"', 1)[1]
-    revision = re.search(r'name="revision" value="(\d+)"', card)
-    assert revision is not None
-    first = investor.post(f"{base}/undo", {"revision": revision.group(1)})
+    token = drawn_undo()
+    first = investor.post(f"{base}/undo", {"answer": token})
     assert first.status_code == 303
     assert latest() == [(request["id"], "interested")]
-    second = investor.post(f"{base}/undo", {"revision": revision.group(1)})
+    second = investor.post(f"{base}/undo", {"answer": token})
     assert second.headers["location"].endswith(
         f"?done=undo_stale&answered={request['id']}#request-{request['id']}"
     )
     assert latest() == [(request["id"], "interested")]
-    assert "页面打开后您的答复已有变化，因此没有撤回任何答复。" in investor.follow(second).text
+    assert stale in investor.follow(second).text
+    # A tab drawn while "interested" stood: the answer taken back whole, then given anew
+    # (its revision starts again at 1), the old tab's undo still takes nothing back; and
+    # with no answer left at all, it says so too, rather than "not found".
+    old_tab = drawn_undo()
+    investor.post(f"{base}/undo", {"answer": old_tab})
+    assert latest() == []
+    gone = investor.post(f"{base}/undo", {"answer": old_tab})
+    assert gone.status_code == 303
+    assert "done=undo_stale" in gone.headers["location"]
+    investor.post(base, {"action": "pass", "reason": "team"})
+    anew = investor.post(f"{base}/undo", {"answer": old_tab})
+    assert "done=undo_stale" in anew.headers["location"]
+    assert latest() == [(request["id"], "pass")]
 
 
 def test_an_answer_comes_back_to_the_matches_as_they_were_filtered(api: ApiClient) -> None:

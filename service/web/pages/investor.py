@@ -324,6 +324,11 @@ def _matches_page(
         ),
         "answer_problem": problem,
         "passed": _passed_requests(session, mandate.id, passed_ids),
+        # What each undo on the page takes back: an undo from a page drawn before the answer
+        # changed takes nothing back.
+        "undo_tokens": feedback.undo_tokens(
+            session=session, profile_id=mandate.id, request_ids=[*shown_ids, *passed_ids]
+        ),
         "passed_ids": passed_ids,
     }
     return render(
@@ -402,7 +407,7 @@ async def undo_feedback(
     form: SubmittedForm,
 ) -> Response:
     """Take the latest answer back; pressed again, the one before it too, down to none."""
-    revision = str(form.get("revision", ""))
+    answer_id = str(form.get("answer", "")) or None
     start_writing(session)
     try:
         feedback.undo(
@@ -410,7 +415,7 @@ async def undo_feedback(
             principal=visitor,
             profile=mandate,
             financing_request_id=request_id,
-            revision=int(revision) if revision.isdigit() else None,
+            answer_id=answer_id,
         )
     except NotFound:
         return not_found(request, visitor)
