@@ -215,29 +215,22 @@ class World:
         )
         return investor
 
-    def model_id(self) -> str:
-        def train() -> str:
-            self.trained_world()
-            response = self.api.client.post("/v1/ranking-models/train", headers=self.api.admin)
-            assert response.status_code == 201, response.text
-            model_id: str = response.json()["model"]["id"]
-            return model_id
+    def _train(self) -> str:
+        self.trained_world()
+        response = self.api.client.post("/v1/ranking-models/train", headers=self.api.admin)
+        assert response.status_code == 201, response.text
+        model_id: str = response.json()["model"]["id"]
+        return model_id
 
-        model_id: str = self.once("model", train)
+    def model_id(self) -> str:
+        model_id: str = self.once("model", self._train)
         return model_id
 
     def candidate_id(self) -> str:
         """A version that never serves (the one above is activated by another recipe, and
         the serving version is not compared again: 409)."""
-
-        def train() -> str:
-            self.model_id()
-            response = self.api.client.post("/v1/ranking-models/train", headers=self.api.admin)
-            assert response.status_code == 201, response.text
-            model_id: str = response.json()["model"]["id"]
-            return model_id
-
-        candidate: str = self.once("candidate", train)
+        self.model_id()
+        candidate: str = self.once("candidate", self._train)
         return candidate
 
 

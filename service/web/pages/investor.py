@@ -420,19 +420,14 @@ async def undo_feedback(
     except NotFound:
         return not_found(request, visitor)
     except feedback.StaleAnswer:
-        return redirect(
-            request,
-            conference_parties.back_to_matches(
-                mandate.id,
-                request.query_params.multi_items(),
-                f"done=undo_stale&answered={request_id}#request-{request_id}",
-            ),
-        )
+        done = "undo_stale"
+    else:
+        done = "undone"
     return redirect(
         request,
         conference_parties.back_to_matches(
             mandate.id,
             request.query_params.multi_items(),
-            f"done=undone&answered={request_id}#request-{request_id}",
+            f"done={done}&answered={request_id}#request-{request_id}",
         ),
     )
