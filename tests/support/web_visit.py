@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, Route
 
 from tests.support.browser import ARTIFACTS, ROOT
 from tests.support.live_server import LiveServer
@@ -31,9 +31,11 @@ class Visit:
     name: str
     problems: list[str] = field(default_factory=list)
     pages_checked: list[str] = field(default_factory=list)
+    refused_forms: int = 0  # forms sent back (422) whose console line is not yet seen
 
     def watch(self) -> None:
         self.page.route("**/*", self._only_local)
+        self.page.on("response", self._response)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
 
@@ -45,9 +47,20 @@ class Visit:
             self.problems.append(f"outside request: {url}")
             route.abort()
 
+    def _response(self, response: Response) -> None:
+        request = response.request
+        if (request.resource_type, request.method, response.status) == ("document", "POST", 422):
+            self.refused_forms += 1
+
     def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text}")
+        if message.type != "error":
+            return
+        if self.refused_forms and "status of 422" in message.text:
+            # A form sent back with its problems is a page the person reads, not a fault;
+            # the browser logs it like a failed load all the same.
+            self.refused_forms -= 1
+            return
+        self.problems.append(f"console error: {message.text}")
 
     def check(self, label: str, *, docs: str | None = None) -> None:
         """axe on the page as it is now, and a screenshot (also into docs/ when named).

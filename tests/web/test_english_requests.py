@@ -127,7 +127,7 @@ def test_a_too_long_english_title_is_refused_beside_its_field_and_nothing_is_wri
 ) -> None:
     startup_id, founder = _signed_in(api, "startup")
     refused = founder.post("/startup/requests/new", {**FORM, "title_en": "Q" * 301})
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert 'id="title_en-error"' in refused.text
     listed = api.client.get("/v1/financing-requests", headers=api.admin).json()["items"]
     assert not [r for r in listed if r["owner_account_id"] == startup_id]

@@ -72,7 +72,7 @@ def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiC
 
     page = browser.post("/investor/mandates/new", typed)
 
-    assert page.status_code == 200
+    assert page.status_code == 422
     errors = dict(FIELD_ERROR.findall(page.text))
     assert errors == {
         "name": "此项为必填。",

@@ -29,7 +29,7 @@ def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiC
 
     page = browser.post("/commission/people/accounts", {"name": " ", "person_name": "张伟"})
 
-    assert page.status_code == 200
+    assert page.status_code == 422
     assert dict(FIELD_ERROR.findall(page.text)) == {
         "name": "此项为必填。",
         "role": "请从列表中选择。",

@@ -142,7 +142,7 @@ def test_errors_stand_beside_their_field_in_chinese_and_nothing_is_written(
     outcome_id = _open(browser, pair)
 
     too_early = _step(browser, outcome_id, kind="tranche", amount="1亿")
-    assert too_early.status_code == 200  # the form again, as every page's form comes back
+    assert too_early.status_code == 422  # the form again, as every page's form comes back
     assert _errors(too_early.text) == {"kind": "该项目当前不能进行这一步。"}
     assert _errors(_step(browser, outcome_id, kind="sign", amount="").text) == {
         "amount": "此项为必填。"

@@ -159,7 +159,7 @@ def test_bad_input_is_named_beside_each_field_in_chinese_and_nothing_is_written(
         "/startup/requests/new",
         {**GOOD_FORM, "company": "", "amount": "三十多亿", "stage": "", "sectors": []},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     errors = dict(FIELD_ERROR.findall(response.text))
     assert errors == {
         "company": "此项为必填。",
@@ -1010,7 +1010,7 @@ def test_an_event_gone_from_the_list_is_said_beside_its_field(api: ApiClient) ->
 
     page = browser.post("/startup/requests/new", {**GOOD_FORM, "event_id": "no-such-event"})
 
-    assert page.status_code == 200
+    assert page.status_code == 422
     assert page.headers["content-type"].startswith("text/html")
     assert dict(FIELD_ERROR.findall(page.text)) == {
         "event_id": "该活动已不在列表中：请另选一个，或选择“无”。"
@@ -1077,7 +1077,7 @@ def test_a_startup_is_offered_only_events_to_come_and_a_held_one_is_refused(
 
     before = _count_requests(api)
     refused = browser.post("/startup/requests/new", {**GOOD_FORM, "event_id": held})
-    assert refused.status_code == 200  # the form again, as for every other field's problem
+    assert refused.status_code == 422  # the form again, as for every other field's problem
     assert dict(FIELD_ERROR.findall(refused.text)) == {
         "event_id": "该活动已举办过：请选择尚未举办的活动，或选择“无”。"
     }
@@ -1143,7 +1143,7 @@ def test_signing_in_with_an_empty_box_asks_to_fill_it_in(api: ApiClient) -> None
 
     empty = browser.post("/sign-in", {"username": "", "password": ""})
 
-    assert empty.status_code == 200
+    assert empty.status_code == 422
     assert dict(FIELD_ERROR.findall(empty.text)) == {
         "username": "此项为必填。",
         "password": "此项为必填。",
@@ -1170,7 +1170,7 @@ def test_the_same_round_is_not_filed_twice(api: ApiClient) -> None:
 
     twice = browser.post("/startup/requests/new", {**GOOD_FORM, "action": "save"})
 
-    assert twice.status_code == 200
+    assert twice.status_code == 422
     assert "您已有一份公司、标题、金额和阶段都相同的融资需求（待审核）" in twice.text
     assert _count_requests(api) == before
     # Another amount is another round; a withdrawn one no longer stands in the way.

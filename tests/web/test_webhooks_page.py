@@ -46,7 +46,7 @@ def test_register_with_errors_beside_the_fields_then_see_it_listed(api: ApiClien
         "/webhooks",
         {"url": "https://10.0.0.8/in", "min_score": "2", "secret": "not a secret"},
     )
-    assert bad.status_code == 200  # the form again, as every page shows it
+    assert bad.status_code == 422  # the form again, as every page shows it
     # With an error, the field is described by its hint and its error, each attribute once.
     field = re.search(r'<input id="min_score"[^>]*>', bad.text)
     assert field is not None
@@ -167,7 +167,7 @@ def test_the_secret_is_changed_on_the_page_with_a_days_overlap(
     assert offered.group(1) != SECRET
 
     bad = browser.post(f"{path}/secret", {"secret": "not a secret"})
-    assert bad.status_code == 200
+    assert bad.status_code == 422
     assert dict(FIELD_ERROR.findall(bad.text)) == {
         "secret": "请填写 whsec_ 加上 24 至 64 个随机字节的 base64 编码。"
     }
@@ -187,7 +187,7 @@ def test_the_secret_is_changed_on_the_page_with_a_days_overlap(
     assert offered.group(1) not in shown  # the new secret is not shown again
     # A second change while the first's overlap runs is refused beside the field.
     second = browser.post(f"{path}/secret", {"secret": "whsec_" + "B" * 32})
-    assert second.status_code == 200
+    assert second.status_code == 422
     assert "请在此之后再更换密钥" in dict(FIELD_ERROR.findall(second.text))["secret"]
     db_session.refresh(stored)
     assert stored.secret == offered.group(1)
@@ -220,7 +220,7 @@ def test_the_endpoint_is_changed_on_its_page_with_errors_beside_the_fields(
     bad = browser.post(
         f"{path}/edit", {"url": "https://10.0.0.8/hooks", "description": "", "min_score": "2"}
     )
-    assert bad.status_code == 200
+    assert bad.status_code == 422
     assert dict(FIELD_ERROR.findall(bad.text)) == {
         "min_score": "请填写 0 到 1 之间的数，例如 0.6。",
         "event_types": "请至少选择一项。",

@@ -13,6 +13,7 @@ from service.http.auth import Principal
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
 from service.web.csrf import CSRF_FIELD, form_token_is_valid
+from service.web.forms import FormState
 from service.web.responses import page, sign_in_location
 from service.web.responses import redirect as redirect_to
 from service.web.visitors import Visitor, navigation
@@ -29,12 +30,22 @@ def render(
     status_code: int = 200,
 ) -> Response:
     values = {"visitor": visitor, "nav": navigation(visitor), **(context or {})}
+    if status_code == 200 and _refuses_a_form(request, values):
+        # A form sent back with its problems wrote nothing: every page answers it alike, so
+        # a script, a log or a test can tell a refused submission from an accepted one.
+        status_code = 422
     if visitor is not None and request.query_params.get(WELCOME) and not values.get("notice"):
         # The first page after accepting an invitation says whom the person joined.
         values["notice"] = translate(
             "Welcome, %(person)s: you have joined %(account)s. Your pages are in the menu above."
         ) % {"person": visitor.user_name or visitor.name, "account": visitor.name}
     return page(request, template, values, status_code=status_code)
+
+
+def _refuses_a_form(request: Request, values: Mapping[str, Any]) -> bool:
+    if request.method != "POST":
+        return False
+    return any(isinstance(value, FormState) and value.errors for value in values.values())
 
 
 def message_page(
