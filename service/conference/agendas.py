@@ -25,6 +25,7 @@ from models import (
 from service.conference import availability, seat_history
 from service.conference.meetings import latest_schedule
 from service.conference.programme import local
+from service.conference.scheduling import ScheduleDrift, drift_since_solved
 from service.financing_requests.titles import title_as_read
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
@@ -98,6 +99,9 @@ class TablePlan:
     event: Event
     schedule: Schedule
     slots: list[TablePlanSlot]
+    # What has moved since the schedule was solved: a plan printed from a stale schedule
+    # would send people to tables at times they said they cannot come.
+    drift: ScheduleDrift
 
     @property
     def meetings(self) -> int:
@@ -272,6 +276,7 @@ def table_plan(*, session: Session, event: Event) -> TablePlan:
             )
             for slot in slots
         ],
+        drift=drift_since_solved(session, event),
     )
 
 

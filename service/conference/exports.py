@@ -27,10 +27,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from service.conference import drift_wording
 from service.conference.agendas import AgendaEntry, TablePlan, TablePlanSlot
 from service.conference.programme import local
 from service.i18n.catalogs import translate
 from service.i18n.languages import joined
+from service.i18n.reasons import N_
 from service.i18n.zones import zone_name
 from service.reference_data.catalog import Language
 from service.reports.charts import FONT_STACK
@@ -139,6 +141,8 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #d5dbe3;
 th { background: #eef1f5; font-weight: 600; }
 td.table-number, th.table-number { width: 4.5em; text-align: right; font-weight: 700; }
 .muted { color: #5b6675; margin: 2px 0 0; }
+.warning { border-left: 4px solid #b3261e; background: #fdecea; padding: 6px 10px;
+  margin: 10px 0 0; }
 section.slot { margin-bottom: 10px; }
 @page {
   size: A4;
@@ -166,6 +170,8 @@ section.slot { margin-bottom: 10px; }
     <dt>{{ labels.tables }}</dt><dd>{{ tables }}</dd>
     <dt>{{ labels.solved }}</dt><dd>{{ solved_at }}</dd>
   </dl>
+  {% if warning %}<p class="warning" role="alert">{{ warning }}</p>{% endif %}
+  {% if unplaced %}<p class="muted">{{ unplaced }}</p>{% endif %}
 </header>
 {% for day in days %}
 <h2{% if loop.first %} class="first"{% endif %}>{{ day.heading }}</h2>
@@ -216,6 +222,21 @@ def _title(plan: TablePlan, language: Language) -> str:
     return _("Table plan: %(event)s") % {"event": plan.event.name}
 
 
+def _stale_warning(plan: TablePlan, language: Language) -> str | None:
+    """Printed on a plan whose schedule the event has moved away from, so nobody hands out a
+    plan that seats people when they said they cannot come."""
+    return drift_wording.out_of_date(
+        plan.drift, _words(language), N_("Solve the schedule again before handing this plan out.")
+    )
+
+
+def _unplaced_note(plan: TablePlan, language: Language) -> str | None:
+    _ = _words(language)
+    if not plan.drift.unplaced:
+        return None
+    return _("Confirmed meetings not in this plan: %(num)s") % {"num": plan.drift.unplaced}
+
+
 def render_table_plan_html(plan: TablePlan, language: Language) -> str:
     _ = _words(language)
     template = _template()
@@ -231,6 +252,8 @@ def render_table_plan_html(plan: TablePlan, language: Language) -> str:
         tables=plan.event.tables or 0,
         solved_at=solved.strftime("%Y-%m-%d %H:%M"),
         days=days_of(plan, language),
+        warning=_stale_warning(plan, language),
+        unplaced=_unplaced_note(plan, language),
         labels={
             "place": _("Place"),
             "times": _("Times"),
@@ -343,6 +366,16 @@ def _grid_rows(slots: Sequence[TablePlanSlot]) -> list[list[Value]]:
     ]
 
 
+def _notes_rows(plan: TablePlan, language: Language) -> list[list[Value]]:
+    _ = _words(language)
+    rows: list[list[Value]] = []
+    if (warning := _stale_warning(plan, language)) is not None:
+        rows.append([_("Warning"), warning])
+    if (unplaced := _unplaced_note(plan, language)) is not None:
+        rows.append([_("Note"), unplaced])
+    return rows
+
+
 def render_table_plan_xlsx(plan: TablePlan, language: Language) -> bytes:
     _ = _words(language)
     workbook = Workbook()
@@ -389,6 +422,7 @@ def render_table_plan_xlsx(plan: TablePlan, language: Language) -> bytes:
             [_("Tables"), tables],
             [_("Slots"), len(plan.slots)],
             [_("Schedule solved at"), solved.strftime("%Y-%m-%d %H:%M")],
+            *_notes_rows(plan, language),
         ],
     )
     workbook.properties.title = _title(plan, language)

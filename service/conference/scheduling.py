@@ -312,7 +312,7 @@ class ScheduleDrift:
         return bool(self.no_longer_free or self.called_off)
 
 
-def drift(session: Session, event: Event) -> ScheduleDrift:
+def drift_since_solved(session: Session, event: Event) -> ScheduleDrift:
     """The confirmed meetings against the current schedule and everyone's availability now."""
     meetings = accepted_meetings(session, event.id)
     seats = _current_slots(session, event)

@@ -533,6 +533,10 @@ class TablePlanOut(BaseModel):
             "time_zone": "Asia/Shanghai",
             "schedule_id": EXAMPLE_SCHEDULE,
             "meetings": 1,
+            "out_of_date": False,
+            "no_longer_free": 0,
+            "called_off": 0,
+            "unplaced": 0,
             "slots": [TablePlanSlotOut.model_config["json_schema_extra"]["examples"][0]],  # type: ignore[index]
         }
     )
@@ -542,4 +546,13 @@ class TablePlanOut(BaseModel):
     time_zone: str
     schedule_id: str
     meetings: int
+    out_of_date: bool = Field(
+        description="The event has moved since the schedule was solved (the counts below "
+        "say how): solve again before printing the plan"
+    )
+    no_longer_free: int = Field(
+        description="Seated meetings at a time one side has since said it is not free"
+    )
+    called_off: int = Field(description="Seats of meetings no longer confirmed (left empty)")
+    unplaced: int = Field(description="Confirmed meetings without a seat in this plan")
     slots: list[TablePlanSlotOut]

@@ -50,8 +50,9 @@ pass only, the investor's own words); a report's event and requests in English w
 have it (Scope.event_name_en, event_place_en; title_en on the requests it lists; name_en on an
 outcome row of an event); comparing the serving version again refused (409, in the
 operation's description); an answer's history marking the answers taken back (taken_back,
-and the history's description of it). Change it only together with an intended change of the
-API, and say so in the commit.
+and the history's description of it); a table plan saying whether the event has moved
+since its schedule was solved (out_of_date, no_longer_free, called_off, unplaced). Change it
+only together with an intended change of the API, and say so in the commit.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "81d865a0cfc8db0ce7d431722e000970ef5578679e2237c78d6de04c7f0136ce"
+RECORDED_SHA256 = "cb0c86f80260f53d0bff9c9c2131de45f6c7c975ad71003488befe603338da8f"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

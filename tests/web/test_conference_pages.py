@@ -7,12 +7,14 @@ the schedule and reads the table plan. Another account's meeting is not found.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import icalendar
+import openpyxl
 import pytest
 from fastapi import FastAPI
 
@@ -733,9 +735,28 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     # The investor whose seat is in question is told before the commission solves again.
     in_question = "有一方已表示这一时段没空：商务委会调整这场会面，届时通知您。"
     assert in_question in placed_investor.get("/investor/meetings").text
-    assert "有 1 场会面排在一方已表示没空的时段，另有 0 场已不再确认" in stale
+    assert "当前日程方案已过时（排在一方已表示没空时段的会面 1 场）。" in stale
+    assert "0 场" not in stale  # only what holds is named
+    # The table plan says it too, on the page and on what is printed from it.
+    plan_path = f"/commission/events/{world.event_id}/table-plan"
+    assert 'id="plan-stale"' in commission.get(plan_path).text
+    plan_api = f"/v1/events/{world.event_id}/table-plan"
+    printed = commission.get(plan_api, format="html").text
+    assert "当前日程方案已过时（排在一方已表示没空时段的会面 1 场）。" in printed
+    assert "分发此桌位表前，请重新生成日程方案。" in printed
+    workbook = openpyxl.load_workbook(io.BytesIO(commission.get(plan_api, format="xlsx").content))
+    about = {row[0]: row[1] for row in workbook["说明"].iter_rows(values_only=True)}
+    assert about["注意"] == (
+        "当前日程方案已过时（排在一方已表示没空时段的会面 1 场）。"
+        "分发此桌位表前，请重新生成日程方案。"
+    )
+    stale_plan = api.client.get(plan_api, headers=api.admin).json()
+    assert (stale_plan["out_of_date"], stale_plan["no_longer_free"]) == (True, 1)
     commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"})
     assert 'id="schedule-stale"' not in commission.get(path).text
+    assert 'id="plan-stale"' not in commission.get(plan_path).text
+    assert "当前日程方案已过时" not in commission.get(plan_api, format="html").text
+    assert api.client.get(plan_api, headers=api.admin).json()["out_of_date"] is False
     assert in_question not in placed_investor.get("/investor/meetings").text
     # A seated meeting called off: the schedule still holds its seat, and says so.
     (seated,) = [m for m in world.meetings() if m["seat"] is not None]
@@ -745,7 +766,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
         headers={**api.admin, **api.if_match(f"/v1/meetings/{seated['id']}")},
     )
     assert cancelled.status_code == 200, cancelled.text
-    assert "有 0 场会面排在一方已表示没空的时段，另有 1 场已不再确认" in commission.get(path).text
+    assert "当前日程方案已过时（已排桌位但不再确认的会面 1 场）。" in commission.get(path).text
     # Last, since the plan above has two tables: one more is taken.
     more = commission.post(programme_path, {**values, "tables": "3"})
     assert more.status_code == 303, more.text

@@ -30,6 +30,7 @@ from models import (
 from service.conference import (
     agendas,
     availability,
+    drift_wording,
     meetings,
     programme,
     proposals,
@@ -874,7 +875,7 @@ def _schedule_page(
             ),
             key=lambda b: (b.placed, b.request.company, b.request.id),
         )
-    drift = scheduling.drift(session, event)
+    drift = scheduling.drift_since_solved(session, event)
     choices = seat_move_form.move_choices(session, event) if schedule else None
     k = str(schedule.coverage_k if schedule is not None else DEFAULT_COVERAGE_K)
     solves = session.scalar(
@@ -888,6 +889,9 @@ def _schedule_page(
         "left_out": left_out,
         "below": below,
         "drift": drift,
+        "out_of_date": drift_wording.out_of_date(
+            drift, translate, N_("Solve again; tick “keep everyone's seat” to move only those.")
+        ),
         "has_programme": bool(event.tables),
         "first_schedule": (solves or 0) <= 1,
         "newly_seated": meetings.newly_seated(session, event.id),
@@ -1061,6 +1065,15 @@ def table_plan_page(
         "tab": "table-plan",
         "over": programme.is_over(session, event, page_now(request)),
         "plan": plan,
+        "out_of_date": (
+            drift_wording.out_of_date(
+                plan.drift,
+                translate,
+                N_("Solve it again on the Schedule tab before printing this plan."),
+            )
+            if plan
+            else None
+        ),
         "days": days,
         "tables": list(range(1, (event.tables or 0) + 1)),
     }
