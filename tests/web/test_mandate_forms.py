@@ -5,10 +5,13 @@ new mandate's matches straight after."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from tests.support.factories import Account, ApiClient
 from tests.support.web import Browser, signed_in_browser
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "web" / "templates"
 
 # The message beside an amount the form cannot read.
 UNREADABLE_AMOUNT = (
@@ -89,6 +92,33 @@ def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiC
     assert page.text.count(" autofocus") == 1
     assert '<input type="checkbox" name="regions" value="pudong" checked>' in page.text
     assert _mandates_of(api, account) == []
+
+
+def test_a_thesis_and_a_currency_refused_are_said_beside_their_fields(api: ApiClient) -> None:
+    # The textarea's maxlength stops a person typing more; a script or an old browser may not.
+    account, browser = _investor(api)
+
+    page = browser.post(
+        "/investor/mandates/new", {**GOOD_MANDATE, "thesis": "长" * 10_001, "currency": "XYZ"}
+    )
+
+    assert page.status_code == 422
+    errors = dict(FIELD_ERROR.findall(page.text))
+    assert set(errors) == {"thesis", "currency"}, errors
+    assert errors == {"thesis": "内容过长：最多10000个字符。", "currency": "请从列表中选择币种。"}
+    assert _mandates_of(api, account) == []
+
+
+def test_every_field_marked_invalid_has_its_message_beside_it() -> None:
+    # A field pointing at a message that is not on the page (aria-describedby="x-error")
+    # leaves its person with an outline and no words.
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        marked = set(re.findall(r'invalid\("([^"]+)"', text))
+        said = set(re.findall(r'with name="([^"]+)"', text)) | set(
+            re.findall(r'id="([^"{]+)-error"', text)
+        )
+        assert marked <= said, f"{template.name}: {sorted(marked - said)}"
 
 
 def test_a_minimum_above_the_maximum_is_refused_once_beside_the_maximum(api: ApiClient) -> None:
