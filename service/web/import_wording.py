@@ -14,7 +14,8 @@ from service.web.forms import message_for
 
 _PROBLEMS = {
     "amount": N_(
-        "“%(text)s” is not an amount: write it as 30亿, 5000万, 1.5亿, 12亿5000万 or 3,000,000,000."
+        "“%(text)s” is not an amount: write it as 50m, 3.5 billion or 3,000,000,000 (Chinese "
+        "units such as 30亿 or 5000万 work too)."
     ),
     "currency_mismatch": N_(
         "“%(text)s” is an amount in yuan but the row's currency is %(currency)s: write the "

@@ -74,3 +74,17 @@ def test_translations_keep_their_placeholders() -> None:
         for string in strings:
             found = set(PLACEHOLDER.findall(str(string or "")))
             assert found == set(PLACEHOLDER.findall(source_text)), message.id
+
+
+CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_english_readers_see_chinese_only_as_an_example_of_what_they_may_type() -> None:
+    # The message ids are what English readers read: a Chinese city or unit in one of them
+    # (上海 as a time zone, 30亿 alone as an amount's example) is a word they cannot read.
+    with catalog_path("zh").open("rb") as source:
+        catalog = read_po(source)
+    for message in catalog:
+        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+            if text and CHINESE.search(str(text)):
+                assert "Chinese" in text, text

@@ -369,7 +369,8 @@ def _checked_programme(data: dict[str, Any], state: FormState) -> ProgrammeWrite
             code = str(error["type"])
             if name == "time_zone":
                 state.errors.setdefault(
-                    name, translate("Write a city such as 上海 or a zone such as Asia/Shanghai.")
+                    name,
+                    translate("Write a city such as Shanghai or a zone such as Asia/Shanghai."),
                 )
             elif name == "minutes":
                 state.errors.setdefault(name, translate("A meeting lasts 5 to 240 minutes."))
