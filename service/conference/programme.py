@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Event, EventSlot, Schedule
 from service.audit_log.writer import record_audit
-from service.conference.schemas import ProgrammeOut, ProgrammeWrite, SlotOut
+from service.conference.schemas import MAX_DAYS, ProgrammeOut, ProgrammeWrite, SlotOut
 from service.events.held import is_over as is_over
 from service.events.held import last_day as last_day
 from service.events.held import local as local
@@ -124,8 +124,9 @@ def _extended(
 
 
 def _check_days(days: set[dt.date], event: Event, now: dt.datetime, time_zone: str) -> None:
-    """Days of meetings are today or later where the event is held, and not before the
-    event's own date (a slip of the calendar); Invalid naming the field otherwise."""
+    """Days of meetings are today or later where the event is held, from the event's own
+    date to at most MAX_DAYS - 1 days after it (a slip of the calendar otherwise); Invalid
+    naming the field otherwise."""
     if not days:
         return
     today = local(now, time_zone).date()
@@ -138,6 +139,15 @@ def _check_days(days: set[dt.date], event: Event, now: dt.datetime, time_zone: s
         raise Invalid(
             f"A day of meetings is before the event's date ({event.date.isoformat()}).",
             errors=[field_problem("days", "day_before_event", "Before the event's date")],
+        )
+    # Meetings belong to the event they are planned for: a day a year on is a slip of the
+    # calendar too, and would leave the event's pages naming one date and its slots another.
+    last = event.date + dt.timedelta(days=MAX_DAYS - 1)
+    if max(days) > last:
+        raise Invalid(
+            f"A day of meetings is more than {MAX_DAYS - 1} days after the event's date "
+            f"({event.date.isoformat()}): the last allowed is {last.isoformat()}.",
+            errors=[field_problem("days", "day_after_event", "Too long after the event's date")],
         )
 
 

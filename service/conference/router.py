@@ -108,8 +108,9 @@ def replace_programme(
     now: Now,
 ) -> ProgrammeOut:
     """Set the event's days, slots, tables and cap per investor (commission only). The days
-    are today or later in the event's time zone, and not before the event's date (422
-    day_in_the_past or day_before_event otherwise). Once a schedule is solved,
+    are today or later in the event's time zone, from the event's date to 13 days after it
+    (422 day_in_the_past, day_before_event or day_after_event otherwise). Once a schedule is
+    solved,
     the programme can only grow: every slot kept as it is, in the same time zone, tables and
     the cap not lowered (409 otherwise)."""
     slots = programme.replace(session=session, principal=principal, event=event, data=body, now=now)

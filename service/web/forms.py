@@ -44,6 +44,10 @@ _MESSAGES = {
     "ticket_range": N_("The minimum is above the maximum."),
     "day_in_the_past": N_("Choose today or a later day: meetings are planned ahead."),
     "day_before_event": N_("The event is on %(date)s: its meetings are on that day or later."),
+    "day_after_event": N_(
+        "The event is on %(date)s: its meetings are on that day or within %(days)s days after "
+        "it (the last day of meetings is %(last)s at the latest)."
+    ),
     "no_such_time": N_(
         "On that day the clocks skip a time of the programme (summer time begins): choose "
         "another day, or change the programme's hours first."

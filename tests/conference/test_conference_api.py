@@ -542,6 +542,23 @@ def test_a_programme_day_before_the_events_date_is_refused(conference: Conferenc
     assert set(starts) == {"2037-11-05"}  # nothing written
 
 
+def test_a_programme_day_long_after_the_events_date_is_refused(conference: Conference) -> None:
+    """A walk saved meeting slots a year after their event, unwarned: the event's pages named
+    one date and its slots another."""
+    path = f"/v1/events/{conference.event_id}/programme"
+    last_allowed = programme(days=["2037-11-05", "2037-11-18"])
+    assert conference.api.client.put(
+        path, json=last_allowed, headers=conference.api.admin
+    ).is_success
+    late = conference.api.client.put(
+        path, json=programme(days=["2037-11-05", "2037-11-19"]), headers=conference.api.admin
+    )
+    assert late.status_code == 422, late.text
+    assert [(e["field"], e["code"]) for e in late.json()["errors"]] == [("days", "day_after_event")]
+    starts = [slot["local_start"][:10] for slot in conference.get(path, None).json()["slots"]]
+    assert set(starts) == {"2037-11-05", "2037-11-18"}  # nothing written
+
+
 def test_a_scheduled_programme_can_grow_but_not_shrink(conference: Conference) -> None:
     """The officer's walk could not add a table or raise the cap to place the meetings a
     schedule left out: once scheduled, the programme was frozen whole."""

@@ -366,6 +366,51 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     assert dict(ERROR.findall(early.text)) == {
         "first_day": "本活动在2037年11月5日星期四举行：会面日不能早于这一天。"
     }
+    # A day long after the event's date is as much a slip as a day before it.
+    late = commission.post(
+        path,
+        {
+            "first_day": "2038-06-01",
+            "days": "1",
+            "hours": "09:00-10:00",
+            "minutes": "30",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(late.text)) == {
+        "first_day": "本活动在2037年11月5日星期四举行：会面日须在当天或其后13天之内"
+        "（最晚为2037年11月18日星期三）。"
+    }
+    # A period typed twice overlaps itself: said so, not as too many slots a day.
+    twice = commission.post(
+        path,
+        {
+            "first_day": "2037-11-05",
+            "days": "1",
+            "hours": ", ".join(["09:00-10:00"] * 30),
+            "minutes": "30",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(twice.text)) == {"hours": "时间段有重叠。"}
+    # Meetings last whole fives of minutes, as the field steps.
+    odd = commission.post(
+        path,
+        {
+            "first_day": "2037-11-05",
+            "days": "1",
+            "hours": "09:00-10:00",
+            "minutes": "7",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert dict(ERROR.findall(odd.text)) == {"minutes": "每场会面时长为5至240分钟，且为5的倍数。"}
     # Five-minute meetings over a long day are too many slots: said beside the length.
     too_fine = commission.post(
         path,

@@ -259,6 +259,12 @@ def _periods_from(state: FormState) -> list[tuple[int, int]] | None:
             "Write periods such as 09:00-12:00, 14:00-17:30 (from–to, separated by commas)."
         )
         return None
+    ordered = sorted(periods)
+    if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(ordered)):
+        # Said here, before the periods are cut into slots: a period typed twice would
+        # otherwise read as too many slots a day.
+        state.errors["hours"] = translate("The periods overlap.")
+        return None
     return periods
 
 
@@ -267,8 +273,9 @@ def _slots_from(state: FormState) -> list[dict[str, Any]] | None:
     with the problems noted beside the fields."""
     periods = _periods_from(state)
     typed = str(state.values["minutes"])
-    if not typed.isdigit() or not 5 <= int(typed) <= 240:
-        state.errors["minutes"] = translate("A meeting lasts 5 to 240 minutes.")
+    if not typed.isdigit() or not 5 <= int(typed) <= 240 or int(typed) % 5:
+        # Whole fives, as the field steps: 13:30–13:37 is no time anyone writes in a diary.
+        state.errors["minutes"] = translate("A meeting lasts 5 to 240 minutes, in steps of 5.")
         return None
     if periods is None:
         return None
@@ -373,7 +380,9 @@ def _checked_programme(data: dict[str, Any], state: FormState) -> ProgrammeWrite
                     translate("Write a city such as Shanghai or a zone such as Asia/Shanghai."),
                 )
             elif name == "minutes":
-                state.errors.setdefault(name, translate("A meeting lasts 5 to 240 minutes."))
+                state.errors.setdefault(
+                    name, translate("A meeting lasts 5 to 240 minutes, in steps of 5.")
+                )
             elif name == "hours" and code == "overlap":
                 state.errors.setdefault(name, translate("The periods overlap."))
             elif name in RANGES and code != "missing":
@@ -456,8 +465,16 @@ async def save_programme(
         programme.replace(session=session, principal=visitor, event=event, data=checked, now=now)
     except Invalid as refusal:
         session.rollback()
-        if any(e.code == "day_before_event" for e in refusal.errors or []):
+        codes = {e.code for e in refusal.errors or []}
+        if "day_before_event" in codes:
             state.add("first_day", "day_before_event", {"date": full_day(event.date)})
+        elif "day_after_event" in codes:
+            last = event.date + dt.timedelta(days=MAX_DAYS - 1)
+            state.add(
+                "first_day",
+                "day_after_event",
+                {"date": full_day(event.date), "days": MAX_DAYS - 1, "last": full_day(last)},
+            )
         else:
             state.add("first_day", "day_in_the_past")
         return _programme_page(request, session, visitor, event, state)
