@@ -103,13 +103,31 @@ def _extended(
     lowered_cap = data.investor_meeting_cap is not None and (
         event.investor_meeting_cap is None or data.investor_meeting_cap < event.investor_meeting_cap
     )
-    if (
-        data.time_zone != event.time_zone
-        or not kept <= set(spans)
-        or data.tables < (event.tables or 0)
-        or lowered_cap
-    ):
-        raise Conflict(EXTEND_ONLY)
+    problems = []
+    if data.time_zone != event.time_zone:
+        problems.append(
+            field_problem("time_zone", "scheduled_kept", f"Kept as scheduled: {event.time_zone}")
+        )
+    if not kept <= set(spans):
+        problems.append(
+            field_problem("slots", "scheduled_kept", "Every slot already there is kept")
+        )
+    if data.tables < (event.tables or 0):
+        problems.append(field_problem("tables", "scheduled_lowered", f"At least {event.tables}"))
+    if lowered_cap:
+        problems.append(
+            field_problem(
+                "investor_meeting_cap",
+                "scheduled_lowered",
+                f"At least {event.investor_meeting_cap}, or none"
+                if event.investor_meeting_cap is not None
+                else "None, as scheduled",
+            )
+        )
+    if problems:
+        # Each field named, so a form marks the one to correct (a page said only "nothing
+        # saved" and left the officer to find which of seven fields was at fault).
+        raise Conflict(EXTEND_ONLY, errors=problems)
     added = [
         EventSlot(event_id=event.id, position=0, starts_at=start, ends_at=end)
         for start, end in spans

@@ -571,16 +571,18 @@ def test_a_scheduled_programme_can_grow_but_not_shrink(conference: Conference) -
     before = conference.get(f"{path}/programme", None).json()["slots"]
     admin = conference.api.admin
     client = conference.api.client
-    for shrunk in (
-        programme(tables=1),
-        programme(investor_meeting_cap=3),
-        programme(slots=[{"start": "09:00", "minutes": 30}]),
-        programme(slots=[{"start": "09:00", "minutes": 60}]),
-        programme(time_zone="Asia/Hong_Kong"),
+    for shrunk, field in (
+        (programme(tables=1), "tables"),
+        (programme(investor_meeting_cap=3), "investor_meeting_cap"),
+        (programme(slots=[{"start": "09:00", "minutes": 30}]), "slots"),
+        (programme(slots=[{"start": "09:00", "minutes": 60}]), "slots"),
+        (programme(time_zone="Asia/Hong_Kong"), "time_zone"),
     ):
         refused = client.put(f"{path}/programme", json=shrunk, headers=admin)
         assert refused.status_code == 409, (shrunk, refused.text)
         assert "only be added to or raised" in refused.json()["detail"]
+        # The field to correct is named, as for any other refusal of a body.
+        assert [e["field"] for e in refused.json()["errors"]] == [field], refused.text
     assert conference.get(f"{path}/programme", None).json()["slots"] == before
     grown = client.put(
         f"{path}/programme",

@@ -674,6 +674,25 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     values["time_zone"] = "Asia/Shanghai"
     fewer = commission.post(programme_path, {**values, "tables": "1"})
     assert "本活动已生成日程方案，未作任何保存。" in fewer.text
+    # Each field the schedule keeps is marked with what it must keep.
+    assert dict(ERROR.findall(fewer.text)) == {
+        "tables": "已生成日程方案：桌数只能增加，请填写 2 或更多。"
+    }
+    shrunk = commission.post(
+        programme_path, {**values, "hours": "09:00-09:30", "time_zone": "Europe/London"}
+    )
+    assert values["cap"] == "4"  # the world's programme caps each investor at 4
+    capped = commission.post(programme_path, {**values, "cap": "1"})
+    assert dict(ERROR.findall(capped.text)) == {
+        "cap": "已生成日程方案：会面上限只能提高，请填写 4 或更多，或留空表示不设上限。"
+    }
+    marked = dict(ERROR.findall(shrunk.text))
+    assert set(marked) == {"hours", "time_zone"}, marked
+    assert marked["time_zone"] == "已生成日程方案：会场时区须保持为北京时间。"
+    assert marked["hours"].startswith(
+        f"已生成日程方案：原有时段须全部保留（{values['hours']}，每场 30 分钟，"
+        "自2037年11月5日星期四起共"
+    ), marked
     page = commission.get(path, done="solved")
     assert "日程方案已生成" in page.text
     assert "最佳方案：已确认没有更好的排法" in page.text

@@ -478,7 +478,9 @@ async def save_programme(
         else:
             state.add("first_day", "day_in_the_past")
         return _programme_page(request, session, visitor, event, state)
-    except Conflict:
+    except Conflict as refusal:
+        session.rollback()
+        _mark_kept_as_scheduled(session, event, state, refusal)
         problem = translate(
             "A schedule is solved for this event: nothing was saved. Slots, tables and the "
             "meeting cap can now only be added to or raised; keep every slot already there, "
@@ -486,6 +488,44 @@ async def save_programme(
         )
         return _programme_page(request, session, visitor, event, state, problem)
     return redirect(request, f"/commission/events/{event.id}/programme?done=programme")
+
+
+def _mark_kept_as_scheduled(
+    session: Session, event: Event, state: FormState, refusal: Conflict
+) -> None:
+    """Beside each field a solved schedule keeps, what it must keep: the officer sees which
+    of the seven fields to correct, and to what."""
+    now = _programme_values(session, event)
+    for problem in refusal.errors or []:
+        if problem.field == "time_zone":
+            state.errors["time_zone"] = translate(
+                "A schedule is solved: the venue's time zone stays %(zone)s."
+            ) % {"zone": now["time_zone"]}
+        elif problem.field == "slots":
+            state.errors["hours"] = translate(
+                "A schedule is solved: keep every slot already there (%(hours)s, meetings of "
+                "%(minutes)s minutes, %(days)s days from %(first)s); you may add periods or "
+                "days."
+            ) % {
+                "hours": now["hours"],
+                "minutes": now["minutes"],
+                "days": now["days"],
+                "first": full_day(dt.date.fromisoformat(now["first_day"])),
+            }
+        elif problem.field == "tables":
+            state.errors["tables"] = translate(
+                "A schedule is solved: tables can only be added; write %(num)s or more."
+            ) % {"num": event.tables}
+        elif problem.field == "investor_meeting_cap":
+            state.errors["cap"] = (
+                translate(
+                    "A schedule is solved: the cap can only be raised; write %(num)s or more, "
+                    "or leave it empty for no cap."
+                )
+                % {"num": event.investor_meeting_cap}
+                if event.investor_meeting_cap is not None
+                else translate("A schedule is solved with no cap per investor: leave it empty.")
+            )
 
 
 # Meetings.
