@@ -82,6 +82,11 @@ def list_separator(language: Language | None = None) -> str:
     return "、" if (language or current_language()) == "zh" else ", "
 
 
+def sentences(items: Iterable[str], language: Language | None = None) -> str:
+    """Sentences one after another: Chinese sets none between them (each ends in 。)."""
+    return ("" if (language or current_language()) == "zh" else " ").join(items)
+
+
 def joined(items: Iterable[str], language: Language | None = None) -> str:
     """A list as the reader writes one: 人工智能、集成电路; AI, integrated circuits."""
     return list_separator(language).join(items)

@@ -473,6 +473,26 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     assert 'value="09:00-10:00, 14:00-15:00"' in again.text
     assert "2037年11月6日星期五" in again.text
     assert "本表单无法完整显示" not in again.text
+    assert 'id="programme-unfilled"' not in again.text  # every period filled to its end
+    # A period that meetings do not fill to its end is saved as they fill it, and said so
+    # (the form shows 14:00-17:00 afterwards: it would otherwise change without a word).
+    cut = commission.post(
+        path,
+        {
+            "first_day": "2037-11-05",
+            "days": "1",
+            "hours": "09:00-12:00, 14:00-17:30",
+            "minutes": "45",
+            "tables": "3",
+            "cap": "5",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert cut.status_code == 303, cut.text
+    shown = commission.follow(cut).text
+    assert "按每场会面时长，14:00-17:30 只能排到 17:00，之后的时间不安排会面。" in shown
+    assert "09:00-12:00 只能" not in shown  # four meetings of 45 minutes fill it
+    assert 'value="09:00-12:00, 14:00-17:00"' in shown
     # Days the form cannot show (set through the API) are said before they are replaced.
     gapped = api.client.put(
         f"/v1/events/{world.event_id}/programme",

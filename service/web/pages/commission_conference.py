@@ -58,7 +58,7 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
-from service.i18n.languages import SUPPORTED_LANGUAGES, list_separator
+from service.i18n.languages import SUPPORTED_LANGUAGES, list_separator, sentences
 from service.i18n.reasons import N_
 from service.i18n.request_text import request_title
 from service.i18n.zones import ZONE_NAMES, zone_name
@@ -268,10 +268,11 @@ def _periods_from(state: FormState) -> list[tuple[int, int]] | None:
     return periods
 
 
-def _slots_from(state: FormState) -> list[dict[str, Any]] | None:
+def _slots_from(
+    state: FormState, periods: list[tuple[int, int]] | None
+) -> list[dict[str, Any]] | None:
     """A day's slots: each period cut into back-to-back meetings of the typed length; None
     with the problems noted beside the fields."""
-    periods = _periods_from(state)
     typed = str(state.values["minutes"])
     if not typed.isdigit() or not 5 <= int(typed) <= 240 or int(typed) % 5:
         # Whole fives, as the field steps: 13:30–13:37 is no time anyone writes in a diary.
@@ -421,6 +422,7 @@ def _programme_page(
         "scheduled": meetings.latest_schedule(session, event.id) is not None,
         "problem": problem,
         "notice": _notice(request),
+        "unfilled": _unfilled_notice(request),
     }
     return render(request, visitor, "commission/conference_programme.html", context)
 
@@ -445,7 +447,8 @@ async def save_programme(
     the API's schema with every problem beside its field, nothing written on any."""
     names = ("time_zone", "first_day", "days", "hours", "minutes", "tables", "cap")
     state = FormState(values={name: str(form.get(name, "")).strip() for name in names})
-    slots = _slots_from(state)
+    periods = _periods_from(state)
+    slots = _slots_from(state, periods)
     days = _days_from(state)
     data: dict[str, Any] = {
         "time_zone": zone_typed(state.values["time_zone"]) or "Asia/Shanghai",
@@ -487,7 +490,44 @@ async def save_programme(
             "the same time zone, and no fewer tables or a lower cap."
         )
         return _programme_page(request, session, visitor, event, state, problem)
-    return redirect(request, f"/commission/events/{event.id}/programme?done=programme")
+    tails = "".join(
+        f"&{UNFILLED}={_clock(start)}-{_clock(end)}~{_clock(filled)}"
+        for start, end, filled in _unfilled(periods or [], int(state.values["minutes"]))
+    )
+    return redirect(request, f"/commission/events/{event.id}/programme?done=programme{tails}")
+
+
+# The address's parameter naming a period whose end no meeting fills: 14:00-17:30~17:00.
+UNFILLED = "unfilled"
+_UNFILLED_VALUE = re.compile(r"^(\d\d:\d\d)-(\d\d:\d\d)~(\d\d:\d\d)$")
+
+
+def _unfilled(periods: list[tuple[int, int]], minutes: int) -> list[tuple[int, int, int]]:
+    """The periods whose last minutes hold no meeting (14:00-17:30 in meetings of 45 minutes
+    ends at 17:00): each with where its meetings end."""
+    tails = []
+    for start, end in sorted(periods):
+        filled = start + (end - start) // minutes * minutes
+        if filled < end:
+            tails.append((start, end, filled))
+    return tails
+
+
+def _unfilled_notice(request: Request) -> str | None:
+    """Said after saving: the form shows the periods as the meetings fill them, so a period
+    cut short would otherwise change without a word."""
+    said = []
+    for value in request.query_params.getlist(UNFILLED)[:MAX_SLOTS_PER_DAY]:
+        found = _UNFILLED_VALUE.match(value)
+        if found is not None:
+            start, end, filled = found.groups()
+            said.append(
+                translate(
+                    "%(period)s holds meetings until %(filled)s; the time after it stays free."
+                )
+                % {"period": f"{start}-{end}", "filled": filled}
+            )
+    return sentences(said) or None
 
 
 def _mark_kept_as_scheduled(
