@@ -249,6 +249,9 @@ def test_availability_is_ticked_per_slot_in_local_time(world: World) -> None:
     assert none.headers["location"] == f"{path}?done=availability_none"
     warned = world.investor_browser.get(path, done="availability_none").text
     assert "您没有任何空闲时段" in warned
+    # As a caution, not as the plain "saved" of the slots kept above.
+    assert re.search(r'<p class="conflict" role="status">已保存：您没有任何空闲时段', warned)
+    assert '<p class="notice"' not in warned
 
 
 def test_another_accounts_meeting_is_not_found(world: World, api: ApiClient) -> None:

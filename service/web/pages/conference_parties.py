@@ -80,6 +80,8 @@ NOTICES = {
         "you can meet in."
     ),
 }
+# Saved, but the party should read it as a caution, not as a plain "done".
+CAUTIONS = frozenset({"availability_moving", "availability_none"})
 PROBLEMS = {
     "over": N_(
         "This event is over: meetings there can no longer be asked for or answered. Meetings "
@@ -373,6 +375,7 @@ def _availability_page(
         every = [slot.id for day in days for slot in day.slots]
         state = FormState(values={"slot_ids": stated.slot_ids if stated.stated else every})
     notice, _ = _notices(request)
+    cautioned = request.query_params.get("done", "") in CAUTIONS
     confirmed = sum(
         1
         for m in _my_meetings(session, visitor)
@@ -392,7 +395,8 @@ def _availability_page(
         "confirmed": confirmed,
         "free_slots": free,
         "form": state,
-        "notice": notice,
+        "notice": None if cautioned else notice,
+        "warning": notice if cautioned else None,
         # So unticking a slot that holds a confirmed meeting is done knowingly.
         "seated": _seated(session, visitor, event, party),
     }
