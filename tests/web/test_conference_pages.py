@@ -827,6 +827,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     # The table plan says it too, on the page and on what is printed from it.
     plan_path = f"/commission/events/{world.event_id}/table-plan"
     assert 'id="plan-stale"' in commission.get(plan_path).text
+    assert f'id="stale-{world.event_id}">已过时' in commission.get("/commission/conference").text
     plan_api = f"/v1/events/{world.event_id}/table-plan"
     printed = commission.get(plan_api, format="html").text
     assert "当前日程方案已过时（排在一方已表示没空时段的会面 1 场）。" in printed
@@ -842,6 +843,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"})
     assert 'id="schedule-stale"' not in commission.get(path).text
     assert 'id="plan-stale"' not in commission.get(plan_path).text
+    assert f'id="stale-{world.event_id}"' not in commission.get("/commission/conference").text
     assert "当前日程方案已过时" not in commission.get(plan_api, format="html").text
     assert api.client.get(plan_api, headers=api.admin).json()["out_of_date"] is False
     assert in_question not in placed_investor.get("/investor/meetings").text

@@ -138,6 +138,8 @@ class EventSummary:
     meetings: Counter[str]
     schedule: Schedule | None
     over: bool = False
+    # The schedule seats a meeting when a side is no longer free, or one called off.
+    out_of_date: bool = False
 
 
 @router.get("/commission/conference")
@@ -156,14 +158,21 @@ def conference_events(
     summaries = []
     for event in events.soonest_first(listed, outcomes.today()):
         days = slots_by_day(session, event)
+        schedule = meetings.latest_schedule(session, event.id)
+        over = programme.is_over(session, event, page_now(request))
         summaries.append(
             EventSummary(
                 event=event,
                 days=len(days),
                 slots=sum(len(day.slots) for day in days),
                 meetings=counts.get(event.id, Counter()),
-                schedule=meetings.latest_schedule(session, event.id),
-                over=programme.is_over(session, event, page_now(request)),
+                schedule=schedule,
+                over=over,
+                out_of_date=(
+                    schedule is not None
+                    and not over
+                    and scheduling.drift_since_solved(session, event).stale
+                ),
             )
         )
     return render(request, visitor, "commission/conference.html", {"summaries": summaries})
