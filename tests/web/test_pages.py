@@ -607,19 +607,25 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
         f"/investor/mandates/{mandate['id']}/matches", done="undone", answered=request["id"]
     )
     card = page.text.split(f'id="request-{request["id"]}"', 1)[1]
-    assert card.index("已撤回您的答复。") < card.index("</article>")  # inside the card
+    # Inside the card, saying which answer stands now.
+    assert card.index("已撤回您的答复。您现在的答复：有意向。") < card.index("</article>")
     assert "您的答复：有意向" in page.text
     assert 'id="passed"' not in page.text  # nothing passed any more
     # Pressed again: one answer further back, to none (it restored the pass, so a walk
     # could never take an answer back whole: interested, pass, interested, pass...).
-    investor.post(f"{base}/undo", {})
+    to_none = investor.post(f"{base}/undo", {})
     assert latest() == []
+    assert "已撤回您的答复。您对这个需求现在没有答复。" in investor.follow(to_none).text
     history = api.client.get(
         f"/v1/investors/{mandate['id']}/feedback", headers=account.headers
     ).json()
     assert history["items"] == []
     # Answered again after that, the undo steps back through the new answers only.
     investor.post(base, {"action": "meeting"})
+    investor.post(base, {"action": "pass", "reason": "team"})
+    # A pass taken back to the meeting before it: said on the card back among the matches.
+    to_meeting = investor.post(f"{base}/undo", {})
+    assert "已撤回您的答复。您现在的答复：已会面洽谈。" in investor.follow(to_meeting).text
     investor.post(base, {"action": "committed", "amount": "1亿"})
     investor.post(f"{base}/undo", {})
     assert latest() == [(request["id"], "meeting")]
@@ -632,6 +638,8 @@ def test_feedback_can_be_undone(api: ApiClient) -> None:
         ("pass", True),
         ("interested", True),
         ("meeting", False),
+        ("pass", False),
+        ("pass", True),
         ("committed", False),
         ("committed", True),
     ]

@@ -29,6 +29,7 @@ from service.feedback.schemas import FeedbackWrite
 from service.http.auth import Principal
 from service.http.problems import Invalid, NotFound
 from service.i18n.catalogs import translate
+from service.i18n.labels import label
 from service.i18n.reasons import N_
 from service.impressions import service as impressions
 from service.impressions.dependencies import ImpressionLogDep
@@ -283,6 +284,19 @@ def _matches_page(
                     ),
                 )
             )
+    if notice and query.get("done") == "undone" and answered is not None:
+        # What stands after the undo, said where the investor looks: an undo steps back one
+        # answer, so the one before it may stand now, or none.
+        # (Read for this request alone: a pass standing now takes it off the ranked list.)
+        standing = feedback.latest_for(
+            session=session, profile_id=mandate.id, request_ids=[answered]
+        ).get(answered)
+        notice = (
+            translate("Your answer was taken back. Your answer now: %(answer)s.")
+            % {"answer": label(standing.action)}
+            if standing is not None
+            else translate("Your answer was taken back. You have no answer on this request now.")
+        )
     with_programme = programme_events(session)
     context = {
         "mandate": mandate,
