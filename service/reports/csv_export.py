@@ -28,7 +28,7 @@ from service.reports.document import (
     UnmatchedRequest,
 )
 from service.reports.findings import UncoveredRequest, find, least_seen_first
-from service.reports.outcome_wording import rate_text, row_name
+from service.reports.outcome_wording import named_rows, rate_text
 from service.reports.wording import Wording
 
 BOM = "\ufeff"
@@ -375,8 +375,8 @@ def _outcome_sections(
             OUTCOME_COLUMNS,
             [
                 *(
-                    _outcome_row(words, breakdown.by, g, row_name(words, breakdown.by, g))
-                    for g in breakdown.groups
+                    _outcome_row(words, breakdown.by, g, name)
+                    for name, g in named_rows(words, breakdown)
                 ),
                 _outcome_row(words, breakdown.by, outcomes.total, words.text("All")),
             ],

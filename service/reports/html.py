@@ -29,7 +29,7 @@ from service.reports.formatting import (
     format_share,
     format_threshold,
 )
-from service.reports.outcome_wording import cny, heading, rate_text, row_name
+from service.reports.outcome_wording import cny, heading, named_rows, rate_text, row_name
 from service.reports.wording import Wording
 
 TEMPLATE = "report.html"
@@ -65,7 +65,11 @@ def _environment(language: Language) -> Environment:
     # The font stack goes into <style>, where entities are not decoded: it is a constant, not input.
     environment.globals.update(share=format_share, font_stack=Markup(charts.FONT_STACK))  # noqa: S704
     environment.globals.update(
-        rate=rate_text, outcome_name=row_name, outcome_heading=heading, cny=cny
+        rate=rate_text,
+        outcome_name=row_name,
+        outcome_rows=named_rows,
+        outcome_heading=heading,
+        cny=cny,
     )
     return environment
 

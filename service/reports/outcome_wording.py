@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from service.i18n.reasons import N_
 from service.reference_data.catalog import CodeKind
-from service.reports.document import OutcomeFigure
+from service.reports.document import OutcomeBreakdown, OutcomeFigure
 from service.reports.wording import Wording
 
 NO_KEY = "none"
@@ -40,6 +40,14 @@ def row_name(words: Wording, by: str, figure: OutcomeFigure) -> str:
     if kind is None:
         return figure.name_en if words.language == "en" and figure.name_en else figure.name
     return words.name(kind, figure.key, figure.name)
+
+
+def named_rows(words: Wording, breakdown: OutcomeBreakdown) -> list[tuple[str, OutcomeFigure]]:
+    """The breakdown's rows with their names, in the reader's alphabetical order (the
+    document keeps them by the stored Chinese name, which is no order to an English reader),
+    "not stated" last."""
+    rows = [(row_name(words, breakdown.by, figure), figure) for figure in breakdown.groups]
+    return sorted(rows, key=lambda row: (row[1].key == NO_KEY, row[0].casefold(), row[1].key))
 
 
 def cny(words: Wording, amount: Decimal) -> str:

@@ -26,7 +26,7 @@ from service.reference_data.catalog import CodeKind
 from service.reports.document import CapitalRow, ReportDocument, UnmatchedRequest
 from service.reports.findings import UncoveredRequest, find, least_seen_first
 from service.reports.formatting import format_share, format_threshold
-from service.reports.outcome_wording import heading, rate_text, row_name
+from service.reports.outcome_wording import heading, named_rows, rate_text
 from service.reports.wording import Wording
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -381,7 +381,7 @@ def _outcomes(document: ReportDocument, words: Wording) -> Table:
         table.rows.append([_("This report was made before outcomes were tracked.")])
         return table
     for breakdown in outcomes.breakdowns:
-        rows = [(row_name(words, breakdown.by, g), g) for g in breakdown.groups]
+        rows = named_rows(words, breakdown)
         for name, figure in [*rows, (_("All"), outcomes.total)]:
             table.rows.append(
                 [
