@@ -282,6 +282,13 @@ def test_pages_fit_a_phone(browser: Browser, server: LiveServer, world: World) -
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
     phone.check("matches-phone")
+    # The folded menu opens, and closes with Escape, the focus back on its button.
+    menu = phone.page.locator("details.nav-menu")
+    menu.locator("summary").click()
+    assert menu.evaluate("(element) => element.open")
+    phone.page.keyboard.press("Escape")
+    assert not menu.evaluate("(element) => element.open")
+    assert phone.page.evaluate("document.activeElement.tagName") == "SUMMARY"
     assert phone.problems == []
 
 

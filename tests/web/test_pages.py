@@ -120,7 +120,7 @@ def test_pages_forbid_framing_and_inline_scripts(api: ApiClient) -> None:
 
 
 def test_a_signed_in_page_loads_its_scripts_from_the_application(api: ApiClient) -> None:
-    """session-keeper.js and typing-keeper.js, served here (never inline, never a CDN), and
+    """session-keeper.js, typing-keeper.js and menu-closer.js, served here (never inline, never a CDN), and
     the state the first asks for: signed in while the session lasts, signed out (still 200)
     once it has ended."""
     _, _, browser = _signed_in(api, "startup")
@@ -130,9 +130,10 @@ def test_a_signed_in_page_loads_its_scripts_from_the_application(api: ApiClient)
     assert re.findall(r"<script[^>]*>", page.text) == [
         '<script src="/static/session-keeper.js" defer>',
         '<script src="/static/typing-keeper.js" defer>',
+        '<script src="/static/menu-closer.js" defer>',
     ]
-    assert api.client.get("/static/session-keeper.js").status_code == 200
-    assert api.client.get("/static/typing-keeper.js").status_code == 200
+    for script in ("session-keeper.js", "typing-keeper.js", "menu-closer.js"):
+        assert api.client.get(f"/static/{script}").status_code == 200
     assert browser.get("/session/state").json() == {"signed_in": True}
     browser.post("/sign-out", {})
     ended = browser.get("/session/state")
