@@ -120,9 +120,9 @@ def test_pages_forbid_framing_and_inline_scripts(api: ApiClient) -> None:
 
 
 def test_a_signed_in_page_loads_its_scripts_from_the_application(api: ApiClient) -> None:
-    """session-keeper.js, typing-keeper.js and menu-closer.js, served here (never inline, never a CDN), and
-    the state the first asks for: signed in while the session lasts, signed out (still 200)
-    once it has ended."""
+    """session-keeper.js, typing-keeper.js and menu-closer.js, served here (never inline,
+    never a CDN), and the state the first asks for: signed in while the session lasts, signed
+    out (still 200) once it has ended."""
     _, _, browser = _signed_in(api, "startup")
 
     page = browser.get("/startup/requests/new")
