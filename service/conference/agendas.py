@@ -24,7 +24,7 @@ from models import (
 )
 from service.conference import availability, seat_history
 from service.conference.meetings import latest_schedule
-from service.conference.programme import local
+from service.conference.programme import is_over, local
 from service.conference.scheduling import ScheduleDrift, drift_since_solved
 from service.financing_requests.titles import title_as_read
 from service.http.problems import NotFound
@@ -102,6 +102,14 @@ class TablePlan:
     # What has moved since the schedule was solved: a plan printed from a stale schedule
     # would send people to tables at times they said they cannot come.
     drift: ScheduleDrift
+    # Held already: the plan is the record of the day, and nothing can be solved again.
+    over: bool = False
+
+    @property
+    def seats_out_of_date(self) -> bool:
+        """Whether the plan seats a meeting at a time one side has since said it is not free
+        (a called-off meeting's seat is already shown free), while it can still be solved."""
+        return not self.over and self.drift.no_longer_free > 0
 
     @property
     def meetings(self) -> int:
@@ -250,7 +258,7 @@ def _moved(
     return moved
 
 
-def table_plan(*, session: Session, event: Event) -> TablePlan:
+def table_plan(*, session: Session, event: Event, now: dt.datetime) -> TablePlan:
     """Every slot of the event with every table: who sits there, or free."""
     schedule = latest_schedule(session, event.id)
     if schedule is None:
@@ -277,6 +285,7 @@ def table_plan(*, session: Session, event: Event) -> TablePlan:
             for slot in slots
         ],
         drift=drift_since_solved(session, event),
+        over=is_over(session, event, now),
     )
 
 

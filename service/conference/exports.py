@@ -225,8 +225,16 @@ def _title(plan: TablePlan, language: Language) -> str:
 def _stale_warning(plan: TablePlan, language: Language) -> str | None:
     """Printed on a plan whose schedule the event has moved away from, so nobody hands out a
     plan that seats people when they said they cannot come."""
+    if plan.over:
+        return None
     return drift_wording.out_of_date(
-        plan.drift, _words(language), N_("Solve the schedule again before handing this plan out.")
+        plan.drift,
+        _words(language),
+        N_(
+            "Solve the schedule again, keeping everyone's seat so that only those meetings "
+            "move, before handing this plan out."
+        ),
+        seats_only=True,
     )
 
 
@@ -425,6 +433,15 @@ def render_table_plan_xlsx(plan: TablePlan, language: Language) -> bytes:
             *_notes_rows(plan, language),
         ],
     )
+    warning = _stale_warning(plan, language)
+    if warning is not None:
+        # On every printed page of the sheets people print, and their tabs red: the About
+        # sheet that also says it is seldom printed.
+        for sheet in workbook.worksheets[:2]:
+            header = sheet.oddHeader
+            assert header is not None  # every new sheet has one
+            header.center.text = warning
+            sheet.sheet_properties.tabColor = "C0392B"
     workbook.properties.title = _title(plan, language)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -57,7 +57,7 @@ def table_plan_out(plan: TablePlan) -> TablePlanOut:
         time_zone=plan.event.time_zone,
         schedule_id=plan.schedule.id,
         meetings=plan.meetings,
-        out_of_date=plan.drift.stale,
+        out_of_date=plan.seats_out_of_date,
         no_longer_free=plan.drift.no_longer_free,
         called_off=plan.drift.called_off,
         unplaced=plan.drift.unplaced,

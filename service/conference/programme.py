@@ -98,6 +98,9 @@ def _extended(
     availability pointing at it stay true), new slots added and all renumbered in time order,
     tables and the cap not lowered. Anything else is a Conflict naming what may change."""
     spans = _slot_spans(data)
+    # The slots typed, read on the event's own clock: a changed time zone is one problem,
+    # not also every slot seeming gone.
+    on_its_clock = _slot_spans(data.model_copy(update={"time_zone": event.time_zone}))
     kept = {(slot.starts_at, slot.ends_at) for slot in existing}
     # No cap is the highest; a cap where there was none lowers it.
     lowered_cap = data.investor_meeting_cap is not None and (
@@ -108,7 +111,7 @@ def _extended(
         problems.append(
             field_problem("time_zone", "scheduled_kept", f"Kept as scheduled: {event.time_zone}")
         )
-    if not kept <= set(spans):
+    if not kept <= set(on_its_clock):
         problems.append(
             field_problem("slots", "scheduled_kept", "Every slot already there is kept")
         )

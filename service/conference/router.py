@@ -109,10 +109,10 @@ def replace_programme(
 ) -> ProgrammeOut:
     """Set the event's days, slots, tables and cap per investor (commission only). The days
     are today or later in the event's time zone, from the event's date to 13 days after it
-    (422 day_in_the_past, day_before_event or day_after_event otherwise). Once a schedule is
-    solved,
-    the programme can only grow: every slot kept as it is, in the same time zone, tables and
-    the cap not lowered (409 otherwise)."""
+    (422 day_in_the_past, day_before_event or day_after_event otherwise); meetings last whole
+    fives of minutes. Once a schedule is solved, the programme can only grow: every slot kept
+    as it is, in the same time zone, tables and the cap not lowered (409 otherwise, its
+    errors naming each field to correct)."""
     slots = programme.replace(session=session, principal=principal, event=event, data=body, now=now)
     tag_response(response, event.revision)
     return programme.programme_out(event, slots)
@@ -428,6 +428,7 @@ def read_table_plan(
     principal: CommissionPrincipal,
     event: EventInPath,
     session: SessionDep,
+    now: Now,
     format: Annotated[
         Literal["json", "html", "pdf", "xlsx"],
         Query(description="html, pdf or xlsx: the plan for people, in the reader's language"),
@@ -436,7 +437,7 @@ def read_table_plan(
     """Who sits at which table in every slot of the newest schedule (commission only); as a
     page to print, a PDF or an Excel workbook with format, in the language of
     Accept-Language (Chinese unless English comes first), times in the event's zone."""
-    plan = agendas.table_plan(session=session, event=event)
+    plan = agendas.table_plan(session=session, event=event, now=now)
     if format == "json":
         return table_plan_out(plan)
     try:

@@ -64,7 +64,8 @@ class SlotTime(BaseModel):
     model_config = with_examples({"start": "09:00", "minutes": 30}, write=True)
 
     start: dt.time = Field(examples=["09:00"])
-    minutes: int = Field(ge=5, le=240, examples=[30])
+    # Whole fives, as people write meeting times: 13:30-13:37 fits no diary.
+    minutes: int = Field(ge=5, le=240, multiple_of=5, examples=[30])
 
 
 class ProgrammeWrite(CheckedTogether):
@@ -547,8 +548,9 @@ class TablePlanOut(BaseModel):
     schedule_id: str
     meetings: int
     out_of_date: bool = Field(
-        description="The event has moved since the schedule was solved (the counts below "
-        "say how): solve again before printing the plan"
+        description="The plan seats a meeting at a time one side has since said it is not "
+        "free (no_longer_free): solve again, keeping everyone's seat, before printing it. "
+        "False once the event is over (the plan is then the record of the day)"
     )
     no_longer_free: int = Field(
         description="Seated meetings at a time one side has since said it is not free"

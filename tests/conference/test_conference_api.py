@@ -542,6 +542,19 @@ def test_a_programme_day_before_the_events_date_is_refused(conference: Conferenc
     assert set(starts) == {"2037-11-05"}  # nothing written
 
 
+def test_meetings_last_whole_fives_of_minutes(conference: Conference) -> None:
+    path = f"/v1/events/{conference.event_id}/programme"
+    odd = conference.api.client.put(
+        path,
+        json=programme(slots=[{"start": "09:00", "minutes": 7}]),
+        headers=conference.api.admin,
+    )
+    assert odd.status_code == 422, odd.text
+    assert [(e["field"], e["code"]) for e in odd.json()["errors"]] == [
+        ("slots.0.minutes", "multiple_of")
+    ]
+
+
 def test_a_programme_day_long_after_the_events_date_is_refused(conference: Conference) -> None:
     """A walk saved meeting slots a year after their event, unwarned: the event's pages named
     one date and its slots another."""
@@ -577,6 +590,8 @@ def test_a_scheduled_programme_can_grow_but_not_shrink(conference: Conference) -
         (programme(slots=[{"start": "09:00", "minutes": 30}]), "slots"),
         (programme(slots=[{"start": "09:00", "minutes": 60}]), "slots"),
         (programme(time_zone="Asia/Hong_Kong"), "time_zone"),
+        # Another offset: the zone is the one problem (the slots typed are the ones kept).
+        (programme(time_zone="Europe/London"), "time_zone"),
     ):
         refused = client.put(f"{path}/programme", json=shrunk, headers=admin)
         assert refused.status_code == 409, (shrunk, refused.text)

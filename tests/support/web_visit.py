@@ -31,7 +31,8 @@ class Visit:
     name: str
     problems: list[str] = field(default_factory=list)
     pages_checked: list[str] = field(default_factory=list)
-    refused_forms: int = 0  # forms sent back (422) whose console line is not yet seen
+    # Forms sent back (422), by address, whose console line is not yet seen.
+    refused_forms: list[str] = field(default_factory=list)
 
     def watch(self) -> None:
         self.page.route("**/*", self._only_local)
@@ -50,15 +51,16 @@ class Visit:
     def _response(self, response: Response) -> None:
         request = response.request
         if (request.resource_type, request.method, response.status) == ("document", "POST", 422):
-            self.refused_forms += 1
+            self.refused_forms.append(response.url)
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
-        if self.refused_forms and "status of 422" in message.text:
+        address = message.location.get("url")
+        if "status of 422" in message.text and address in self.refused_forms:
             # A form sent back with its problems is a page the person reads, not a fault;
             # the browser logs it like a failed load all the same.
-            self.refused_forms -= 1
+            self.refused_forms.remove(address)
             return
         self.problems.append(f"console error: {message.text}")
 

@@ -386,6 +386,20 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
         "first_day": "本活动在2037年11月5日星期四举行：会面日须在当天或其后13天之内"
         "（最晚为2037年11月18日星期三）。"
     }
+    # A first day in time but too many days: said beside the number of days.
+    long_run = commission.post(
+        path,
+        {
+            "first_day": "2037-11-15",
+            "days": "14",
+            "hours": "09:00-10:00",
+            "minutes": "30",
+            "tables": "3",
+            "cap": "",
+            "time_zone": "Asia/Shanghai",
+        },
+    )
+    assert set(dict(ERROR.findall(long_run.text))) == {"days"}
     # A period typed twice overlaps itself: said so, not as too many slots a day.
     twice = commission.post(
         path,
@@ -496,6 +510,10 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     assert "按每场会面时长，14:00-17:30 只能排到 17:00，之后的时间不安排会面。" in shown
     assert "09:00-12:00 只能" not in shown  # four meetings of 45 minutes fill it
     assert 'value="09:00-12:00, 14:00-17:00"' in shown
+    # Only what a save said: not without it, nor times no save can have written.
+    forged = commission.get(path, unfilled="00:00-99:99~12:34", done="programme").text
+    assert 'id="programme-unfilled"' not in forged
+    assert 'id="programme-unfilled"' not in commission.get(path, unfilled="14:00-17:30~17:00").text
     # Days the form cannot show (set through the API) are said before they are replaced.
     gapped = api.client.put(
         f"/v1/events/{world.event_id}/programme",
@@ -656,6 +674,7 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     commission = _commission(api)
     path = f"/commission/events/{world.event_id}/schedule"
     empty = commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5"})
+    assert empty.status_code == 409  # the event's state refuses it, as the API says
     assert "还没有已确认的会面" in empty.text
     # The startup can meet only at 09:30; two investors want to meet it.
     slots = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
@@ -696,7 +715,9 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     values = {name: found.group(1) if found else "" for name, found in typed.items()}
     values["time_zone"] = "Asia/Shanghai"
     fewer = commission.post(programme_path, {**values, "tables": "1"})
+    assert fewer.status_code == 422
     assert "本活动已生成日程方案，未作任何保存。" in fewer.text
+    assert "未保存任何内容" not in fewer.text  # said once, not again over the fields
     # Each field the schedule keeps is marked with what it must keep.
     assert dict(ERROR.findall(fewer.text)) == {
         "tables": "已生成日程方案：桌数只能增加，请填写 2 或更多。"
@@ -708,6 +729,11 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     capped = commission.post(programme_path, {**values, "cap": "1"})
     assert dict(ERROR.findall(capped.text)) == {
         "cap": "已生成日程方案：会面上限只能提高，请填写 4 或更多，或留空表示不设上限。"
+    }
+    # Only the zone changed: that is the one field marked (the slots typed are those kept).
+    moved = commission.post(programme_path, {**values, "time_zone": "Europe/London"})
+    assert dict(ERROR.findall(moved.text)) == {
+        "time_zone": "已生成日程方案：会场时区须保持为北京时间。"
     }
     marked = dict(ERROR.findall(shrunk.text))
     assert set(marked) == {"hours", "time_zone"}, marked
@@ -826,18 +852,25 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     assert "0 场" not in stale  # only what holds is named
     # The table plan says it too, on the page and on what is printed from it.
     plan_path = f"/commission/events/{world.event_id}/table-plan"
-    assert 'id="plan-stale"' in commission.get(plan_path).text
+    plan_page = commission.get(plan_path).text
+    assert 'id="plan-stale"' in plan_page
+    assert "勾选“保留所有人的桌位”，只调整这些会面" in plan_page  # nobody else moves
     assert f'id="stale-{world.event_id}">已过时' in commission.get("/commission/conference").text
     plan_api = f"/v1/events/{world.event_id}/table-plan"
     printed = commission.get(plan_api, format="html").text
     assert "当前日程方案已过时（排在一方已表示没空时段的会面 1 场）。" in printed
-    assert "分发此桌位表前，请重新生成日程方案。" in printed
+    warning = (
+        "当前日程方案已过时（排在一方已表示没空时段的会面 1 场）。"
+        "分发此桌位表前，请重新生成日程方案（保留所有人的桌位，只调整这些会面）。"
+    )
+    assert warning in printed
     workbook = openpyxl.load_workbook(io.BytesIO(commission.get(plan_api, format="xlsx").content))
     about = {row[0]: row[1] for row in workbook["说明"].iter_rows(values_only=True)}
-    assert about["注意"] == (
-        "当前日程方案已过时（排在一方已表示没空时段的会面 1 场）。"
-        "分发此桌位表前，请重新生成日程方案。"
-    )
+    assert about["警告"] == warning
+    # On every printed page of the sheet people print first.
+    printed_header = workbook.worksheets[0].oddHeader
+    assert printed_header is not None
+    assert printed_header.center.text == warning
     stale_plan = api.client.get(plan_api, headers=api.admin).json()
     assert (stale_plan["out_of_date"], stale_plan["no_longer_free"]) == (True, 1)
     commission.post(path, {"coverage_k": "1", "time_limit_seconds": "5", "keep_seats": "on"})
@@ -856,6 +889,11 @@ def test_the_schedule_is_solved_and_read_with_the_table_plan_and_agendas(
     )
     assert cancelled.status_code == 200, cancelled.text
     assert "当前日程方案已过时（已排桌位但不再确认的会面 1 场）。" in commission.get(path).text
+    # The table plan already shows that seat free: it is right as it stands, and says nothing.
+    assert 'id="plan-stale"' not in commission.get(plan_path).text
+    assert "当前日程方案已过时" not in commission.get(plan_api, format="html").text
+    called_off_plan = api.client.get(plan_api, headers=api.admin).json()
+    assert (called_off_plan["out_of_date"], called_off_plan["called_off"]) == (False, 1)
     # Last, since the plan above has two tables: one more is taken.
     more = commission.post(programme_path, {**values, "tables": "3"})
     assert more.status_code == 303, more.text

@@ -482,8 +482,11 @@ async def save_programme(
             state.add("first_day", "day_before_event", {"date": full_day(event.date)})
         elif "day_after_event" in codes:
             last = event.date + dt.timedelta(days=MAX_DAYS - 1)
+            # Beside the field to correct: the first day when it is itself too late, else
+            # the number of days that runs past the last.
+            first_in_time = days is not None and dt.date.fromisoformat(days[0]) <= last
             state.add(
-                "first_day",
+                "days" if first_in_time else "first_day",
                 "day_after_event",
                 {"date": full_day(event.date), "days": MAX_DAYS - 1, "last": full_day(last)},
             )
@@ -508,7 +511,8 @@ async def save_programme(
 
 # The address's parameter naming a period whose end no meeting fills: 14:00-17:30~17:00.
 UNFILLED = "unfilled"
-_UNFILLED_VALUE = re.compile(r"^(\d\d:\d\d)-(\d\d:\d\d)~(\d\d:\d\d)$")
+_CLOCK = r"([0-2]\d:[0-5]\d)"
+_UNFILLED_VALUE = re.compile(f"{_CLOCK}-{_CLOCK}~{_CLOCK}")
 
 
 def _unfilled(periods: list[tuple[int, int]], minutes: int) -> list[tuple[int, int, int]]:
@@ -525,11 +529,16 @@ def _unfilled(periods: list[tuple[int, int]], minutes: int) -> list[tuple[int, i
 def _unfilled_notice(request: Request) -> str | None:
     """Said after saving: the form shows the periods as the meetings fill them, so a period
     cut short would otherwise change without a word."""
+    if request.query_params.get("done") != "programme":
+        return None
     said = []
     for value in request.query_params.getlist(UNFILLED)[:MAX_SLOTS_PER_DAY]:
-        found = _UNFILLED_VALUE.match(value)
-        if found is not None:
-            start, end, filled = found.groups()
+        found = _UNFILLED_VALUE.fullmatch(value)
+        if found is None:
+            continue
+        start, end, filled = found.groups()
+        # Only what a save can have said: times of the day, the meetings ending inside.
+        if _minutes_of(start) < _minutes_of(filled) < _minutes_of(end) <= 24 * 60:
             said.append(
                 translate(
                     "%(period)s holds meetings until %(filled)s; the time after it stays free."
@@ -539,27 +548,32 @@ def _unfilled_notice(request: Request) -> str | None:
     return sentences(said) or None
 
 
+def _minutes_of(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 def _mark_kept_as_scheduled(
     session: Session, event: Event, state: FormState, refusal: Conflict
 ) -> None:
     """Beside each field a solved schedule keeps, what it must keep: the officer sees which
     of the seven fields to correct, and to what."""
-    now = _programme_values(session, event)
+    kept = _programme_values(session, event)
     for problem in refusal.errors or []:
         if problem.field == "time_zone":
             state.errors["time_zone"] = translate(
                 "A schedule is solved: the venue's time zone stays %(zone)s."
-            ) % {"zone": now["time_zone"]}
+            ) % {"zone": kept["time_zone"]}
         elif problem.field == "slots":
             state.errors["hours"] = translate(
                 "A schedule is solved: keep every slot already there (%(hours)s, meetings of "
                 "%(minutes)s minutes, %(days)s days from %(first)s); you may add periods or "
                 "days."
             ) % {
-                "hours": now["hours"],
-                "minutes": now["minutes"],
-                "days": now["days"],
-                "first": full_day(dt.date.fromisoformat(now["first_day"])),
+                "hours": kept["hours"],
+                "minutes": kept["minutes"],
+                "days": kept["days"],
+                "first": full_day(dt.date.fromisoformat(kept["first_day"])),
             }
         elif problem.field == "tables":
             state.errors["tables"] = translate(
@@ -1022,7 +1036,9 @@ def _schedule_page(
         "free_slots": _free_slots(session, event),
         "default_seconds": f"{DEFAULT_TIME_LIMIT_SECONDS:g}",
     }
-    status_code = 422 if move_state is not None and move_state.errors else 200
+    # A refusal the page words at its top (no programme, nothing confirmed, over) is the
+    # event's state, not a field's: 409, as the API says it.
+    status_code = 422 if move_state is not None and move_state.errors else 409 if problem else 200
     return render(
         request,
         visitor,
@@ -1158,7 +1174,7 @@ def table_plan_page(
     request: Request, session: SessionDep, visitor: CommissionVisitor, event: EventInPath
 ) -> Response:
     try:
-        plan = agendas.table_plan(session=session, event=event)
+        plan = agendas.table_plan(session=session, event=event, now=page_now(request))
     except NotFound:
         plan = None
     days: list[tuple[dt.date, list[agendas.TablePlanSlot]]] = []
@@ -1176,9 +1192,13 @@ def table_plan_page(
             drift_wording.out_of_date(
                 plan.drift,
                 translate,
-                N_("Solve it again on the Schedule tab before printing this plan."),
+                N_(
+                    "Solve it again on the Schedule tab, ticking “keep everyone's seat” so "
+                    "that only those meetings move, before printing this plan."
+                ),
+                seats_only=True,
             )
-            if plan
+            if plan and not plan.over
             else None
         ),
         "days": days,

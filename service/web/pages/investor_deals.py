@@ -266,4 +266,5 @@ async def import_deals(
     if not problems:
         problems.append((0, translate("The file has no rows.")))
     context = _context(session, mandate, import_problems=problems)
-    return render(request, visitor, "investor/deals.html", context)
+    # Refused, nothing recorded: as any form sent back with its problems.
+    return render(request, visitor, "investor/deals.html", context, status_code=422)
