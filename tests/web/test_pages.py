@@ -1289,3 +1289,33 @@ def test_an_amount_naming_its_currency_is_taken_in_that_currency_only(api: ApiCl
         assert dict(FIELD_ERROR.findall(wrong.text)) == {
             "amount": f"金额写的是{written}，而币种选的是美元：请将币种改为{written}，或只写数额。"
         }
+
+
+def test_a_firms_funds_that_showed_interest_are_listed_under_the_firm(api: ApiClient) -> None:
+    """An English walk saw "Sequoia USD Growth Fund" and "Sequoia China Deep Tech" listed as
+    two investors on the founder's page: nothing said they are one firm."""
+    startup, _, founder = _signed_in(api, "startup")
+    request = api.create_request(startup)
+    api.publish(request["id"])
+    firm = api.create_account("investor", "红杉中国")
+    funds = [api.create_investor(firm, name=name) for name in ("红杉美元成长基金", "红杉深科技")]
+    alone = api.create_account("investor", "高瓴资本")
+    single = api.create_investor(alone, name="高瓴创投一期")
+    for mandate, owner in ((*funds[:1], firm), (funds[1], firm), (single, alone)):
+        answered = api.client.put(
+            f"/v1/investors/{mandate['id']}/feedback/{request['id']}",
+            json={"action": "interested"},
+            headers=owner.headers,
+        )
+        assert answered.is_success, answered.text
+
+    page = founder.get("/startup").text
+    assert "有意向的投资方" in page, page[-3000:]
+    shown = page.split("有意向的投资方", 1)[1].split("</h3>", 2)[1]
+    assert re.search(r"<li>红杉中国\s*<ul>", shown), shown
+    assert shown.count("红杉中国") == 1
+    assert "红杉美元成长基金 · 有意向" in shown
+    assert "红杉深科技 · 有意向" in shown
+    # A firm with one fund answering is listed as before, by that fund.
+    assert "<li>高瓴创投一期 · 有意向" in shown
+    assert "高瓴资本" not in shown

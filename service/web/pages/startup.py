@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
+    Account,
     Event,
+    Feedback,
     FinancingRequest,
     InvestorProfile,
     Meeting,
@@ -145,6 +147,39 @@ def _asked_to_meet(
     return asked
 
 
+@dataclass(frozen=True, slots=True)
+class InterestedFirm:
+    """One investor firm's interest in a request: its funds (mandates) that answered, each
+    with its answer. ``firm`` is named only when several of its funds answered, so a founder
+    sees that "USD Growth Fund" and "China Deep Tech" are one firm."""
+
+    firm: str | None
+    answers: list[tuple[InvestorProfile, Feedback]]
+
+
+def _by_firm(
+    session: Session, interest: dict[str, list[tuple[InvestorProfile, Feedback]]]
+) -> dict[str, list[InterestedFirm]]:
+    owners = {
+        profile.owner_account_id
+        for answers in interest.values()
+        for profile, _ in answers
+        if profile.owner_account_id
+    }
+    chosen = select(Account.id, Account.name).where(Account.id.in_(owners))
+    names = dict(session.execute(chosen).tuples().all())
+    grouped: dict[str, list[InterestedFirm]] = {}
+    for request_id, answers in interest.items():
+        by_owner: dict[str, list[tuple[InvestorProfile, Feedback]]] = {}
+        for profile, given in answers:  # newest answer first: a firm stands where its newest is
+            by_owner.setdefault(profile.owner_account_id or profile.id, []).append((profile, given))
+        grouped[request_id] = [
+            InterestedFirm(names.get(owner) if len(funds) > 1 else None, funds)
+            for owner, funds in by_owner.items()
+        ]
+    return grouped
+
+
 def _start_of_today(now: dt.datetime) -> dt.datetime:
     zone = display_time_zone()
     midnight = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), tzinfo=zone)
@@ -202,7 +237,7 @@ def my_requests(
         "startup/requests.html",
         {
             "requests": mine,
-            "interest": interest,
+            "interest": _by_firm(session, interest),
             "seen": seen,
             "counted_to": counted_to,
             "seen_top": impressions.EXPOSURE_TOP,
