@@ -1301,7 +1301,7 @@ def test_a_firms_funds_that_showed_interest_are_listed_under_the_firm(api: ApiCl
     funds = [api.create_investor(firm, name=name) for name in ("红杉美元成长基金", "红杉深科技")]
     alone = api.create_account("investor", "高瓴资本")
     single = api.create_investor(alone, name="高瓴创投一期")
-    for mandate, owner in ((*funds[:1], firm), (funds[1], firm), (single, alone)):
+    for mandate, owner in ((funds[0], firm), (funds[1], firm), (single, alone)):
         answered = api.client.put(
             f"/v1/investors/{mandate['id']}/feedback/{request['id']}",
             json={"action": "interested"},
