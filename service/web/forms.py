@@ -83,7 +83,7 @@ _USERNAME_RULE = N_("This username does not follow the rule above.")
 # answered with what a phone number looks like, not with "fill this in".
 _FIELD_MESSAGES = {
     ("contact_phone", "string_too_short"): _MESSAGES["string_pattern_mismatch"],
-    ("reason", "pass_reason"): N_("Choose why you do not consider it."),
+    ("reason", "pass_reason"): N_("Choose a reason for passing."),
     ("date", "greater_than_equal"): N_("Choose a day from 2000 to 2099."),
     ("date", "less_than_equal"): N_("Choose a day from 2000 to 2099."),
     ("username", "string_too_short"): _USERNAME_RULE,
@@ -178,8 +178,8 @@ def amount_field(
             state.errors.setdefault(
                 name,
                 translate(
-                    "The amount is written in %(written)s, but this one is counted in "
-                    "%(chosen)s: write it in %(chosen)s."
+                    "The amount names %(written)s, but this one is counted in %(chosen)s: "
+                    "write it in %(chosen)s."
                 )
                 % {
                     "written": _either([code_label(code) for code in sorted(named)]),
@@ -191,8 +191,8 @@ def amount_field(
             state.errors.setdefault(
                 name,
                 translate(
-                    "The amount is written in %(written)s but the currency chosen is "
-                    "%(chosen)s: choose %(written)s as the currency, or write the amount alone."
+                    "The amount names %(written)s, but the currency chosen is %(chosen)s: "
+                    "choose %(written)s as the currency, or write the amount alone."
                 )
                 % {
                     "written": _either([code_label(code) for code in sorted(named)]),

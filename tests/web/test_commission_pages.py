@@ -9,7 +9,8 @@ from urllib.parse import unquote
 
 from service.web.pages import commission_records
 from tests.support.factories import COMING_DAY, ApiClient
-from tests.support.web import commission_browser, signed_in_browser
+from tests.support.people import new_person
+from tests.support.web import Browser, commission_browser, signed_in_browser
 
 FIELD_ERROR = re.compile(r'class="field-error" id="([a-z_]+)-error">([^<]+)<')
 
@@ -576,3 +577,17 @@ def test_a_report_whose_requests_each_have_one_sector_says_nothing_of_counting_t
     browser = commission_browser(api)
     browser.post("/commission/reports", {"event_id": "", "top_k": "3", "min_score": "0.6"})
     assert "各计一次" not in browser.get("/commission").text
+
+
+def test_an_english_reader_reads_english_punctuation_and_plain_totals(api: ApiClient) -> None:
+    """An English walk read "Draft（0）" with Chinese brackets, and "Nothing yet in place of
+    Nothing yet signed" before anything was signed."""
+    english = Browser(api.client, accept_language="en")
+    english.sign_in(new_person(api, api.create_account("commission"), signed_in=False))
+
+    listed = english.get("/commission/requests").text
+    assert re.search(r">Draft \(\d+\)</a>", listed), listed
+    assert "（" not in listed
+    outcomes = english.get("/commission/outcomes").text
+    assert "Nothing signed yet" in outcomes
+    assert "in place of" not in outcomes

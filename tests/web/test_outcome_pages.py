@@ -148,6 +148,11 @@ def test_errors_stand_beside_their_field_in_chinese_and_nothing_is_written(
         "amount": "此项为必填。"
     }
     assert "amount" in _errors(_step(browser, outcome_id, kind="sign", amount="很多").text)
+    # The deal is counted in its request's currency, with none to choose: said so.
+    in_dollars = _step(browser, outcome_id, kind="sign", amount="USD 30m")
+    assert _errors(in_dollars.text) == {
+        "amount": "金额写的是美元，但此处以人民币计：请按人民币填写。"
+    }
     tomorrow = (today() + dt.timedelta(days=1)).isoformat()
     future = _step(browser, outcome_id, kind="sign", amount="3亿", happened_on=tomorrow)
     assert _errors(future.text) == {"happened_on": "步骤日期不能晚于今天。"}

@@ -248,7 +248,7 @@ def _step_data(state: FormState, kind: OutcomeStepKind | None, currency: str) ->
     }
     needed = NEEDS.get(kind, frozenset()) if kind is not None else frozenset()
     if "amount" in needed:
-        data["amount"] = amount_field(state, "amount", currency)
+        data["amount"] = amount_field(state, "amount", currency, currency_fixed=True)
     for name in ("credit_code", "reason"):
         if name in needed:
             data[name] = state.values[name] or None
