@@ -204,3 +204,23 @@ def test_an_english_investors_meetings_agenda_and_calendar_name_the_request_in_e
         "Pudong",
     )
     assert [e["request_title"] for e in as_json["entries"]] == [FORM["title_en"]]
+
+
+def test_english_readers_see_the_english_title_on_the_founders_and_commissions_lists(
+    api: ApiClient,
+) -> None:
+    """An English walk saw the founder's own card headed by the Chinese title, with the
+    English one as a row beneath, and the commission's list of requests in Chinese."""
+    _, founder = _signed_in(api, "startup", "en")
+    filed = founder.post("/startup/requests/new", {**FORM, "action": "submit"})
+    assert filed.status_code == 303, filed.text
+
+    card = founder.get("/startup").text
+    assert f"<h2>{FORM['title_en']}</h2>" in card
+    assert f'<dd lang="zh">{FORM["title"]}</dd>' in card  # the original, beside it
+    _, commission = _signed_in(api, "commission", "en")
+    listed = commission.get("/commission/requests", status="submitted").text
+    assert f">{FORM['title_en']}</a>" in listed
+    _, chinese = _signed_in(api, "commission")
+    in_chinese = chinese.get("/commission/requests", status="submitted").text
+    assert f">{FORM['title']}</a>" in in_chinese  # a Chinese reader's list is unchanged
