@@ -76,6 +76,11 @@ def time_zone_note() -> str:
     ) % {"zone": name, "offset": utc_offset}
 
 
+def api_docs_served() -> bool:
+    """Whether /docs is served here (a deployment may turn it off): pages link to it only then."""
+    return get_settings().api_docs
+
+
 def session_check_seconds() -> int:
     """How often a page confirms the session of someone typing (session-keeper.js): three
     times per idle period, so typing keeps it alive and an ended one is noticed early."""
@@ -127,4 +132,5 @@ def environment() -> Environment:
     env.globals["time_zone_note"] = time_zone_note
     env.globals["list_separator"] = list_separator
     env.globals["session_check_seconds"] = session_check_seconds
+    env.globals["api_docs_served"] = api_docs_served
     return env

@@ -36,6 +36,9 @@ def test_register_with_errors_beside_the_fields_then_see_it_listed(api: ApiClien
     assert page.status_code == 200
     assert "系统对接（Webhook）" in page.text
     assert 'href="/webhooks"' in page.text  # in the navigation
+    # The IT staff it speaks to find the API's reference from here, and it is there.
+    assert '<a href="/docs" id="api-docs-link">API 参考文档</a>' in page.text
+    assert api.client.get("/docs").status_code == 200
     assert re.search(r'name="secret" value="whsec_[A-Za-z0-9+/=]{32}"', page.text)
     # The threshold says what it applies to, and the hint is read out with the field.
     hint = "此分数只用于筛选新匹配事件；其他事件不受其限制，照常推送。"
