@@ -76,6 +76,12 @@ def time_zone_note() -> str:
     ) % {"zone": name, "offset": utc_offset}
 
 
+def sentence_start(text: str) -> str:
+    """``text`` opening a heading or sentence: its first letter upper case, the rest as it is
+    (Jinja's capitalize would lower "Series A")."""
+    return text[:1].upper() + text[1:]
+
+
 def api_docs_served() -> bool:
     """Whether /docs is served here (a deployment may turn it off): pages link to it only then."""
     return get_settings().api_docs
@@ -112,6 +118,7 @@ def environment() -> Environment:
     env.filters["money"] = money
     env.filters["local_time"] = local_time
     env.filters["model_name"] = model_name
+    env.filters["sentence_start"] = sentence_start
     env.filters["zone_name"] = zone_name
     env.filters["joined"] = joined
     env.filters["audit_action"] = audit_action

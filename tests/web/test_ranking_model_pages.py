@@ -63,6 +63,10 @@ def test_a_candidate_is_trained_compared_and_activated_from_the_pages(api: ApiCl
     page = browser.get(trained.headers["location"])
     assert page.status_code == 200
     assert "<h1>学习版本1 · 候选</h1>" in page.text
+    english = Browser(api.client, accept_language="en")
+    english.sign_in(new_person(api, api.create_account("commission"), signed_in=False))
+    in_english = english.get(trained.headers["location"]).text
+    assert "<h1>Learned version 1 · Candidate</h1>" in in_english  # a heading starts upper case
     assert "<dt>在检验账户上更好</dt><dd>是</dd>" in page.text
     # The officer reads, beside the button, that no account was flagged.
     assert "没有账户的答复量异常" in page.text.split("启用此版本</button>")[0]
