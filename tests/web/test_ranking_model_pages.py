@@ -7,9 +7,10 @@ import re
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import RankingModel
+from models import FinancingRequest, RankingModel
 from service.ranking_models.comparison import REPORT_MIN_SCORE
 from service.ranking_models.schemas import InvestorOverlapOut
 from service.reports.schemas import ReportCreate
@@ -310,7 +311,14 @@ def test_a_pair_that_moves_with_its_score_unchanged_says_why(
         "moved": 4,
         "reasons": [],
     }
-    rising = {**still, "company": "黑湖科技", "candidate_score": 0.97, "candidate_rank": 1}
+    filed = db_session.scalars(select(FinancingRequest).limit(1)).one()
+    rising = {
+        **still,
+        "company": "黑湖科技",
+        "candidate_score": 0.97,
+        "candidate_rank": 1,
+        "financing_request_id": filed.id,
+    }
     comparison = {**model.metrics["comparison"], "moved": [still, rising]}
     model.metrics = {**model.metrics, "comparison": comparison}
     db_session.commit()
@@ -320,4 +328,6 @@ def test_a_pair_that_moves_with_its_score_unchanged_says_why(
         "保留两位小数时其匹配度相同：名次变化来自细微差别，这些项目与该投资方的契合程度几乎一样。"
     )
     assert page.count(explained) == 1
+    # A moved pair names its request, not the company alone (a company may file two).
+    assert f'黑湖科技 <span class="muted">{filed.title}</span></h3>' in page
     assert explained in page.split("玻色量子", 1)[1].split("</article>", 1)[0]

@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from models import RankingModel
+from models import FinancingRequest, RankingModel
 from service.core.database import SessionDep, start_writing
 from service.core.settings import get_settings
 from service.http.problems import NotFound
 from service.i18n.catalogs import translate
 from service.i18n.reasons import N_
+from service.i18n.request_text import request_title
 from service.impressions import service as impressions
 from service.ranking.dependencies import MatchIndexDep
 from service.ranking.serving import DEFAULT_MODEL_VERSION
@@ -223,6 +225,15 @@ def _detail_page(
         ),
         "rate": rate_text,
         "notice": _notice(request),
+        # A company may file more than one request: each moved pair names which one.
+        "titles": {
+            found.id: request_title(found)
+            for found in session.scalars(
+                select(FinancingRequest).where(
+                    FinancingRequest.id.in_({m.financing_request_id for m in comparison.moved})
+                )
+            )
+        },
     }
     return render(
         request, visitor, "commission/ranking_model.html", context, status_code=status_code
