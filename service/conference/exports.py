@@ -31,6 +31,7 @@ from service.conference import drift_wording
 from service.conference.agendas import AgendaEntry, TablePlan, TablePlanSlot
 from service.conference.programme import local
 from service.i18n.catalogs import translate
+from service.i18n.event_names import event_name, event_place
 from service.i18n.languages import joined
 from service.i18n.reasons import N_
 from service.i18n.zones import zone_name
@@ -219,7 +220,7 @@ def _template() -> Template:
 
 def _title(plan: TablePlan, language: Language) -> str:
     _ = _words(language)
-    return _("Table plan: %(event)s") % {"event": plan.event.name}
+    return _("Table plan: %(event)s") % {"event": event_name(plan.event, language)}
 
 
 def _stale_warning(plan: TablePlan, language: Language) -> str | None:
@@ -253,7 +254,7 @@ def render_table_plan_html(plan: TablePlan, language: Language) -> str:
         page_language=PAGE_LANGUAGES[language],
         font_stack=Markup(FONT_STACK),  # noqa: S704 a constant, not input
         title=_title(plan, language),
-        place=plan.event.place,
+        place=event_place(plan.event, language),
         time_zone_note=_("Local time of the event (%(zone)s)")
         % {"zone": zone_name(plan.event.time_zone, language)},
         meetings=plan.meetings,
@@ -418,9 +419,9 @@ def render_table_plan_xlsx(plan: TablePlan, language: Language) -> bytes:
         workbook.create_sheet(sheet_name(_("About"))),
         (_("Item"), _("Value")),
         [
-            [_("Event"), plan.event.name],
+            [_("Event"), event_name(plan.event, language)],
             [_("Date"), plan.event.date],
-            [_("Place"), plan.event.place or "—"],
+            [_("Place"), event_place(plan.event, language) or "—"],
             [
                 _("Times"),
                 _("Local time of the event (%(zone)s)")

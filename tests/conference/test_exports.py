@@ -237,3 +237,26 @@ def test_free_tables_read_as_runs() -> None:
     assert table_ranges([9, 2, 4, 5, 6], "zh") == "2、4–6、9"
     assert table_ranges([1, 2, 3], "en") == "1–3"
     assert table_ranges([], "en") == ""
+
+
+def test_english_readers_read_the_events_english_name_on_the_plan(solved: Solved) -> None:
+    """The English PDF was headed "Table plan: 上海城市推介大会 (CIIE)", place 上海, though the
+    event has English ones."""
+    api = solved.api
+    changed = api.patch(
+        f"/v1/events/{solved.event_id}",
+        json={"name_en": "2037 Pudong Investment Conference", "place_en": "Kerry Centre, Pudong"},
+        headers=api.admin,
+    )
+    assert changed.status_code == 200, changed.text
+
+    page = solved.plan("html", "en").text
+    assert "Table plan: 2037 Pudong Investment Conference" in page
+    assert "Kerry Centre, Pudong" in page
+    workbook = load_workbook(filename=io.BytesIO(solved.plan("xlsx", "en").content))
+    about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
+    assert (about["Event"], about["Place"]) == (
+        "2037 Pudong Investment Conference",
+        "Kerry Centre, Pudong",
+    )
+    assert "桌位表：2037 浦东投资促进大会" in solved.plan("html", "zh").text
