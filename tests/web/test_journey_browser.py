@@ -595,3 +595,25 @@ def test_conference_day_from_the_programme_to_the_table_plan(
 
     for visit in (commission, investor, startup, phone, office_phone):
         assert visit.problems == [], visit.problems
+
+
+def test_english_pages_draw_quotes_in_a_latin_face(browser: Browser, server: LiveServer) -> None:
+    """An English walk read wide gaps around “quoted” words: the pages' first face was a CJK
+    one, which draws quotes full-width. Chinese pages keep it (their quotes are full-width)."""
+    widths = {}
+    for locale in ("en-US", "zh-CN"):
+        context = browser.new_context(locale=locale)
+        page = context.new_page()
+        page.goto(f"{server.url}/sign-in")
+        widths[locale] = page.evaluate(
+            """() => {
+                const probe = document.createElement('span');
+                probe.textContent = '\\u201c';
+                document.querySelector('main').appendChild(probe);
+                const size = parseFloat(getComputedStyle(probe).fontSize);
+                return probe.getBoundingClientRect().width / size;
+            }"""
+        )
+        context.close()
+    assert widths["en-US"] < 0.6, widths  # a Latin quote, about half an em or less
+    assert widths["zh-CN"] > 0.8, widths  # a full-width quote, as Chinese sets it
