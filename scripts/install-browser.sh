@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the browser test of the HTML report needs, from Debian's packages: Chromium
 # (driven by Playwright with executable_path=/usr/bin/chromium; Playwright's own browser
-# download is never used) and the Noto CJK fonts so Chinese names render in text and charts.
+# download is never used) and the Noto CJK fonts so Chinese names render in text and charts,
+# with Noto Sans (fonts-noto-core) for Latin text: a CJK face draws English “quotes” and
+# apostrophes full-width, which reads as gaps in an English report.
 # poppler-utils gives pdftotext, with which the PDF report's test reads its text back.
 # The PDF report itself needs no browser: WeasyPrint draws it with Pango (libpango-1.0-0,
 # libpangoft2-1.0-0, and HarfBuzz's subsetter libharfbuzz-subset0) and the same CJK fonts; a
@@ -14,7 +16,8 @@ set -euo pipefail
 CHROMIUM=/usr/bin/chromium
 
 fonts_present() {
-    command -v fc-list >/dev/null 2>&1 && fc-list ':lang=zh' family | grep -q "Noto Sans CJK"
+    command -v fc-list >/dev/null 2>&1 && fc-list ':lang=zh' family | grep -q "Noto Sans CJK" \
+        && fc-list ':lang=en' family | grep -qx "Noto Sans"
 }
 
 pdf_libraries_present() {
@@ -50,7 +53,7 @@ APT_OPTIONS=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get "${APT_OPTIONS[@]}" update -qq
 $SUDO apt-get "${APT_OPTIONS[@]}" install -y -qq --no-install-recommends \
-    chromium fonts-noto-cjk fontconfig poppler-utils \
+    chromium fonts-noto-cjk fonts-noto-core fontconfig poppler-utils \
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null
 
 if [ -x "$CHROMIUM" ] && fonts_present && pdf_libraries_present; then

@@ -19,6 +19,13 @@ FONT_STACK = (
     "'Noto Sans', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', "
     "'Hiragino Sans GB', 'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif"
 )
+# A Chinese page sets its punctuation full-width, as Chinese is written: the CJK face first
+# (the Latin one first would draw “引号” narrow). English pages keep FONT_STACK, whose Latin
+# face draws English quotes and apostrophes at their width.
+CJK_FIRST_FONT_STACK = (
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Hiragino Sans GB', "
+    "'Microsoft YaHei', 'WenQuanYi Micro Hei', 'Noto Sans', sans-serif"
+)
 FONT_SIZE = 12
 # Okabe-Ito colours: distinguishable with colour-blindness and in greyscale print.
 TONES = {

@@ -63,7 +63,11 @@ def _environment(language: Language) -> Environment:
         threshold=format_threshold,
     )
     # The font stack goes into <style>, where entities are not decoded: it is a constant, not input.
-    environment.globals.update(share=format_share, font_stack=Markup(charts.FONT_STACK))  # noqa: S704
+    environment.globals.update(
+        share=format_share,
+        font_stack=Markup(charts.FONT_STACK),  # noqa: S704
+        cjk_font_stack=Markup(charts.CJK_FIRST_FONT_STACK),  # noqa: S704
+    )
     environment.globals.update(
         rate=rate_text,
         outcome_name=row_name,

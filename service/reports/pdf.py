@@ -2,7 +2,8 @@
 
 WeasyPrint is Python; it draws text with Pango, a system library (Debian's libpango-1.0-0 and
 libpangoft2-1.0-0), and Chinese needs a font with Chinese glyphs that fontconfig can find
-(Debian's fonts-noto-cjk). ``scripts/install-browser.sh`` installs all three. Without the font
+(Debian's fonts-noto-cjk; fonts-noto-core gives English text its Latin face, see
+``charts.CJK_FIRST_FONT_STACK``). ``scripts/install-browser.sh`` installs them. Without the font
 a PDF would show boxes where the Chinese names belong, so the service refuses instead:
 ``render_report_pdf`` raises ``PdfUnavailable`` naming the package to install, which the API
 answers as a 503 problem and the command line as an error.

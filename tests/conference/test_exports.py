@@ -260,3 +260,13 @@ def test_english_readers_read_the_events_english_name_on_the_plan(solved: Solved
         "Kerry Centre, Pudong",
     )
     assert "桌位表：2037 浦东投资促进大会" in solved.plan("html", "zh").text
+
+
+def test_each_reader_gets_their_scripts_face_first(solved: Solved) -> None:
+    """English quotes and apostrophes drawn by a CJK face are full-width, which reads as
+    gaps; Chinese punctuation drawn by a Latin face is narrow. Each page puts its reader's
+    face first."""
+    english = solved.plan("html", "en").text
+    chinese = solved.plan("html", "zh").text
+    assert "body { font-family: 'Noto Sans', 'Noto Sans CJK SC'" in english
+    assert "body { font-family: 'Noto Sans CJK SC'" in chinese
