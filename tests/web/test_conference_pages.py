@@ -281,6 +281,18 @@ def _commission(api: ApiClient) -> Browser:
     return _browser(api, api.create_account("commission", "上海市商务委员会"))
 
 
+# A programme the form takes: one day of the test event, one hour of meetings.
+ONE_DAY = {
+    "first_day": "2037-11-05",
+    "days": "1",
+    "hours": "09:00-10:00",
+    "minutes": "30",
+    "tables": "3",
+    "cap": "",
+    "time_zone": "Asia/Shanghai",
+}
+
+
 def test_the_programme_form_names_each_problem_and_writes_nothing(
     world: World, api: ApiClient
 ) -> None:
@@ -292,12 +304,11 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     bad = commission.post(
         path,
         {
+            **ONE_DAY,
             "first_day": "",
             "days": "2",
             "hours": "9点到12点",
-            "minutes": "30",
             "tables": "0",
-            "cap": "",
             "time_zone": "Mars/Olympus",
         },
     )
@@ -309,96 +320,30 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
         "time_zone": "请填写城市（如 上海）或时区（如 Asia/Shanghai）。",
     }
     assert 'value="9点到12点"' in bad.text  # what was typed is kept
-    overlapping = commission.post(
-        path,
-        {
-            "first_day": "2037-11-05",
-            "days": "1",
-            "hours": "09:00-11:00, 10:00-12:00",
-            "minutes": "30",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    overlapping = commission.post(path, {**ONE_DAY, "hours": "09:00-11:00, 10:00-12:00"})
     assert dict(ERROR.findall(overlapping.text)) == {"hours": "时间段有重叠。"}
-    backwards = commission.post(
-        path,
-        {
-            "first_day": "2037-11-05",
-            "days": "1",
-            "hours": "09:00-11:00, 14:00-12:00",
-            "minutes": "30",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    backwards = commission.post(path, {**ONE_DAY, "hours": "09:00-11:00, 14:00-12:00"})
     assert dict(ERROR.findall(backwards.text)) == {
         "hours": "时间段 14:00-12:00 的结束时间早于开始时间：请先写较早的时间。"
     }
     # A first day already past: meetings are planned, not recorded.
-    past = commission.post(
-        path,
-        {
-            "first_day": "2020-01-01",
-            "days": "1",
-            "hours": "09:00-10:00",
-            "minutes": "30",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    past = commission.post(path, {**ONE_DAY, "first_day": "2020-01-01"})
     assert dict(ERROR.findall(past.text)) == {
         "first_day": "请选择今天或之后的日期：会面需提前安排。"
     }
     # The day before the event's own date: a slip of the calendar, refused beside the day.
-    early = commission.post(
-        path,
-        {
-            "first_day": "2037-11-04",
-            "days": "2",
-            "hours": "09:00-10:00",
-            "minutes": "30",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    early = commission.post(path, {**ONE_DAY, "first_day": "2037-11-04", "days": "2"})
     assert dict(ERROR.findall(early.text)) == {
         "first_day": "本活动在2037年11月5日星期四举行：会面日不能早于这一天。"
     }
     # A day long after the event's date is as much a slip as a day before it.
-    late = commission.post(
-        path,
-        {
-            "first_day": "2038-06-01",
-            "days": "1",
-            "hours": "09:00-10:00",
-            "minutes": "30",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    late = commission.post(path, {**ONE_DAY, "first_day": "2038-06-01"})
     assert dict(ERROR.findall(late.text)) == {
         "first_day": "本活动在2037年11月5日星期四举行：会面日须在当天或其后13天之内"
         "（最晚为2037年11月18日星期三）。"
     }
     # A first day in time but too many days: said beside the number of days.
-    long_run = commission.post(
-        path,
-        {
-            "first_day": "2037-11-15",
-            "days": "14",
-            "hours": "09:00-10:00",
-            "minutes": "30",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    long_run = commission.post(path, {**ONE_DAY, "first_day": "2037-11-15", "days": "14"})
     assert set(dict(ERROR.findall(long_run.text))) == {"days"}
     # A period typed twice overlaps itself: said so, not as too many slots a day.
     twice = commission.post(
@@ -415,63 +360,21 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     )
     assert dict(ERROR.findall(twice.text)) == {"hours": "时间段有重叠。"}
     # Meetings last whole fives of minutes, as the field steps.
-    odd = commission.post(
-        path,
-        {
-            "first_day": "2037-11-05",
-            "days": "1",
-            "hours": "09:00-10:00",
-            "minutes": "7",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    odd = commission.post(path, {**ONE_DAY, "minutes": "7"})
     assert dict(ERROR.findall(odd.text)) == {"minutes": "每场会面时长为5至240分钟，且为5的倍数。"}
     # Five-minute meetings over a long day are too many slots: said beside the length.
-    too_fine = commission.post(
-        path,
-        {
-            "first_day": "2037-11-05",
-            "days": "1",
-            "hours": "09:00-17:00",
-            "minutes": "5",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    too_fine = commission.post(path, {**ONE_DAY, "hours": "09:00-17:00", "minutes": "5"})
     assert dict(ERROR.findall(too_fine.text)) == {
         "minutes": "每场会面 5 分钟，每天会有 96 个时段，最多只能 48 个。"
         "请加长每场会面的时间，或缩短时段。"
     }
-    empty_period = commission.post(
-        path,
-        {
-            "first_day": "2037-11-05",
-            "days": "1",
-            "hours": "12:00-12:00",
-            "minutes": "30",
-            "tables": "3",
-            "cap": "",
-            "time_zone": "Asia/Shanghai",
-        },
-    )
+    empty_period = commission.post(path, {**ONE_DAY, "hours": "12:00-12:00"})
     assert dict(ERROR.findall(empty_period.text))["hours"].startswith("请按“开始-结束”填写时间段")
     stored = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
     assert (len(stored["slots"]), stored["tables"]) == (2, 2)  # nothing written
 
     saved = commission.post(
-        path,
-        {
-            "first_day": "2037-11-05",
-            "days": "2",
-            "hours": "09:00-10:00，14:00至15:00",
-            "minutes": "30",
-            "tables": "3",
-            "cap": "5",
-            "time_zone": "Asia/Shanghai",
-        },
+        path, {**ONE_DAY, "days": "2", "hours": "09:00-10:00，14:00至15:00", "cap": "5"}
     )
     assert saved.headers["location"] == f"{path}?done=programme"
     stored = api.client.get(f"/v1/events/{world.event_id}/programme", headers=api.admin).json()
@@ -494,16 +397,7 @@ def test_the_programme_form_names_each_problem_and_writes_nothing(
     # A period that meetings do not fill to its end is saved as they fill it, and said so
     # (the form shows 14:00-17:00 afterwards: it would otherwise change without a word).
     cut = commission.post(
-        path,
-        {
-            "first_day": "2037-11-05",
-            "days": "1",
-            "hours": "09:00-12:00, 14:00-17:30",
-            "minutes": "45",
-            "tables": "3",
-            "cap": "5",
-            "time_zone": "Asia/Shanghai",
-        },
+        path, {**ONE_DAY, "hours": "09:00-12:00, 14:00-17:30", "minutes": "45", "cap": "5"}
     )
     assert cut.status_code == 303, cut.text
     shown = commission.follow(cut).text
