@@ -217,7 +217,8 @@ def test_english_readers_see_the_english_title_on_the_founders_and_commissions_l
 
     card = founder.get("/startup").text
     assert f"<h2>{FORM['title_en']}</h2>" in card
-    assert f'<dd lang="zh">{FORM["title"]}</dd>' in card  # the original, beside it
+    assert f'<dd lang="zh-CN">{FORM["title"]}</dd>' in card  # the original, beside it
+    assert f'aria-label="Delete {FORM["title_en"]}"' in card  # its buttons name it so too
     _, commission = _signed_in(api, "commission", "en")
     listed = commission.get("/commission/requests", status="submitted").text
     assert f">{FORM['title_en']}</a>" in listed

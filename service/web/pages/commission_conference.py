@@ -58,6 +58,7 @@ from service.financing_requests import service as financing_requests
 from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.catalogs import translate
+from service.i18n.event_names import event_name
 from service.i18n.languages import SUPPORTED_LANGUAGES, list_separator, sentences
 from service.i18n.reasons import N_
 from service.i18n.request_text import request_title
@@ -860,7 +861,7 @@ async def present_at_event(
         session.rollback()
         state.errors[PRESENTED] = translate(
             "It has %(live)s meetings still to come at “%(event)s”: call them off there first."
-        ) % {"live": busy.live, "event": busy.event.name}
+        ) % {"live": busy.live, "event": event_name(busy.event)}
         return _meetings_page(request, session, visitor, event, state)
     except (Invalid, NotFound):
         session.rollback()

@@ -18,6 +18,7 @@ from service.http.auth import Principal
 from service.http.problems import Conflict, Invalid, NotFound
 from service.i18n.amounts import compact_amount
 from service.i18n.catalogs import translate
+from service.i18n.event_names import event_name
 from service.i18n.languages import current_language
 from service.i18n.reasons import N_
 from service.outcomes import service as outcomes
@@ -335,7 +336,7 @@ def every_deal(request: Request, session: SessionDep, visitor: CommissionVisitor
         "sides": sides,
         "claim_sides": claim_sides,
         "claim_names": claim_names,
-        "events": {event_id: event.name for event_id, event in events.items()},
+        "events": {event_id: event_name(event) for event_id, event in events.items()},
         **LABELS,
     }
     return render(request, visitor, "commission/outcomes.html", context)
