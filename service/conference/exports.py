@@ -376,18 +376,9 @@ def _grid_rows(slots: Sequence[TablePlanSlot]) -> list[list[Value]]:
     ]
 
 
-def _notes_rows(plan: TablePlan, language: Language) -> list[list[Value]]:
-    _ = _words(language)
-    rows: list[list[Value]] = []
-    if (warning := _stale_warning(plan, language)) is not None:
-        rows.append([_("Warning"), warning])
-    if (unplaced := _unplaced_note(plan, language)) is not None:
-        rows.append([_("Note"), unplaced])
-    return rows
-
-
 def render_table_plan_xlsx(plan: TablePlan, language: Language) -> bytes:
     _ = _words(language)
+    warning, unplaced = _stale_warning(plan, language), _unplaced_note(plan, language)
     workbook = Workbook()
     listing = workbook.active
     assert listing is not None  # every new workbook starts with a sheet
@@ -432,10 +423,10 @@ def render_table_plan_xlsx(plan: TablePlan, language: Language) -> bytes:
             [_("Tables"), tables],
             [_("Slots"), len(plan.slots)],
             [_("Schedule solved at"), solved.strftime("%Y-%m-%d %H:%M")],
-            *_notes_rows(plan, language),
+            *([[_("Warning"), warning]] if warning else []),
+            *([[_("Note"), unplaced]] if unplaced else []),
         ],
     )
-    warning = _stale_warning(plan, language)
     if warning is not None:
         # On every printed page of the sheets people print, and their tabs red: the About
         # sheet that also says it is seldom printed.
