@@ -152,7 +152,7 @@ def measure(investors: int, requests: int, samples: int, port: int) -> Result:
     url = scratch_database("sqlite", f"commission_{investors}_{requests}", WORK_DIR)
     upgrade(url)
     engine = create_db_engine(url)
-    populate(engine, requests=requests, investors=investors)
+    populate(engine, requests=requests, investors=investors, firms=max(1, investors // 2))
     key = commission_key(engine)
     with engine.connect() as connection:
         request_ids = list(

@@ -120,7 +120,7 @@ def _catalogue(investors: int, requests: int, reuse: bool) -> tuple[str, str, fl
     upgrade(url)
     engine = create_db_engine(url)
     started = time.perf_counter()
-    info = populate(engine, requests=requests, investors=investors)
+    info = populate(engine, requests=requests, investors=investors, firms=max(1, investors // 2))
     seconds = time.perf_counter() - started
     engine.dispose()
     marker.write_text(json.dumps({"event_id": info["event_id"]}))

@@ -77,7 +77,9 @@ def main() -> None:
     upgrade(url)
     engine = create_db_engine(url)
     started = time.perf_counter()
-    info = populate(engine, requests=args.requests, investors=args.investors)
+    info = populate(
+        engine, requests=args.requests, investors=args.investors, firms=max(1, args.investors // 2)
+    )
     populate_seconds = time.perf_counter() - started
     sessions = create_session_factory(engine)
     index = MatchIndex(make_default_scorer)

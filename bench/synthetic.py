@@ -49,8 +49,16 @@ def _uuid(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
-def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -> dict[str, str]:
-    """Insert published requests and investor profiles; return an investor API key and id."""
+def populate(
+    engine: Engine, *, requests: int, investors: int, seed: int = 42, firms: int = 1
+) -> dict[str, str]:
+    """Insert published requests and investor profiles; return an investor API key and id.
+
+    The profiles are dealt in turn to ``firms`` investor accounts, the first the key's (so
+    with the default of one, the key reaches every profile; a report counts each firm once,
+    so a report's benchmark wants many)."""
+    if not 1 <= firms <= max(investors, 1):
+        raise ValueError(f"firms must be between 1 and the number of investors, not {firms}")
     rng = np.random.default_rng(seed)
     reference = get_reference_data()
     sectors = [s.code for s in reference.sectors]
@@ -62,6 +70,7 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
     api_key = "mk_bench_" + uuid.uuid4().hex
     owner_id = _uuid(rng)
     event_id = _uuid(rng)
+    firm_ids = [owner_id, *(_uuid(rng) for _ in range(firms - 1))]
     with engine.begin() as connection:
         connection.execute(
             insert(Event),
@@ -81,11 +90,12 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
             insert(Account),
             [
                 {
-                    "id": owner_id,
+                    "id": firm_id,
                     "role": Role.INVESTOR,
-                    "name": "Benchmark investor",
+                    "name": "Benchmark investor" if n == 0 else f"Benchmark firm {n}",
                     "created_at": now,
                 }
+                for n, firm_id in enumerate(firm_ids)
             ],
         )
         connection.execute(
@@ -110,7 +120,7 @@ def populate(engine: Engine, *, requests: int, investors: int, seed: int = 42) -
             profile_rows.append(
                 {
                     "id": profile_id,
-                    "owner_account_id": owner_id,
+                    "owner_account_id": firm_ids[n % firms],
                     "name": f"Investor {n}",
                     "kind": "vc",
                     "origin": "domestic",

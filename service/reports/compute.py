@@ -173,6 +173,8 @@ def compute_report(
     stages = list(reference.stages)
     foreign_ids = foreign_profile_ids(session)
     foreign = [investor.profile_id in foreign_ids for investor in investors]
+    firm_numbers: dict[str, int] = {}
+    firms = [firm_numbers.setdefault(investor.firm, len(firm_numbers)) for investor in investors]
     sector_membership = row_sectors(scorer, segment, sectors)
     stage_membership = row_stages(segment, stages)
     # Every list runs from the largest ask (in CNY) down, ties by id (the row order).
@@ -193,8 +195,9 @@ def compute_report(
         closed=closed_rows(scorer, segment),
         foreign=foreign,
         passed=_passed_rows(session, investors, ids),
+        firms=firms,
     )
-    unmatched_rows = ordered[tally.above[ordered] == 0][:MAX_LISTED]
+    unmatched_rows = ordered[tally.firms_above[ordered] == 0][:MAX_LISTED]
     seen = investors_who_saw(session=session, request_ids=ids)
     seen_count = np.array([seen.get(i, 0) for i in ids], dtype=np.int64)
     unseen_rows = ordered[seen_count[ordered] == 0][:MAX_LISTED]
@@ -261,20 +264,20 @@ def compute_report(
         coverage=tally.coverage(),
         unmatched=[
             UnmatchedRequest(
-                **_request_columns(details[ids[row]], int(tally.above[row])),
+                **_request_columns(details[ids[row]], int(tally.firms_above[row])),
                 best_score=rounded_score(tally.best[row]) if np.isfinite(tally.best[row]) else None,
             )
             for row in unmatched_rows.tolist()
         ],
         by_sector=capital_rows(
-            sectors, sector_membership, amount_cny, tally.fits_sector, ticket_max_cny
+            sectors, sector_membership, amount_cny, tally.fits_sector, ticket_max_cny, firms
         ),
         by_stage=capital_rows(
-            stages, stage_membership, amount_cny, tally.fits_stage, ticket_max_cny
+            stages, stage_membership, amount_cny, tally.fits_stage, ticket_max_cny, firms
         ),
         requests=[
             RequestMatches(
-                **_request_columns(details[ids[row]], int(tally.above[row])),
+                **_request_columns(details[ids[row]], int(tally.firms_above[row])),
                 seen_by_investors=int(seen_count[row]),
                 top_investors=[
                     RankedInvestor(
@@ -322,7 +325,7 @@ def compute_report(
             unseen=int((seen_count == 0).sum()),
             unseen_requests=[
                 UnmatchedRequest(
-                    **_request_columns(details[ids[row]], int(tally.above[row])),
+                    **_request_columns(details[ids[row]], int(tally.firms_above[row])),
                     best_score=rounded_score(tally.best[row])
                     if np.isfinite(tally.best[row])
                     else None,

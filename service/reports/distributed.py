@@ -8,8 +8,8 @@ consecutive rows (id order), and each block is one task on a worker: that same
 ``tally_pairs`` over the block's rows against every investor, whose result is written as
 Parquet files in a work directory that the driver and the workers share:
 
-- ``requests.parquet``: per row, how many matching investors score at least min_score, and
-  the best score of a matching investor;
+- ``requests.parquet``: per row, how many matching mandates and how many firms score at least
+  min_score, and the best score of a matching investor;
 - ``listed.parquet``: each listed request of the block's best ``top_k`` investors (every
   investor is in every block, so these are final);
 - ``investors.parquet``: each investor's best ``top_k`` rows of the block;
@@ -85,6 +85,8 @@ class _Shared:
     min_score: float
     foreign: Sequence[bool] = ()
     """Which investors are foreign (the negative lists' ``tally_pairs`` argument)."""
+    firms: Sequence[int] = ()
+    """Each investor's firm (``tally_pairs``'s argument)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,12 +126,18 @@ def _tally_block(shared: _Shared, block: _Block, directory: str) -> str:
         closed=block.closed,
         foreign=shared.foreign,
         passed=block.passed,
+        firms=shared.firms,
     )
     out = Path(directory) / f"block-{block.number:06d}"
     out.mkdir(parents=True, exist_ok=True)
     _write(
         out / "requests.parquet",
-        {"above": tally.above, "best": tally.best, "blocked": tally.blocked_by_request},
+        {
+            "above": tally.above,
+            "firms_above": tally.firms_above,
+            "best": tally.best,
+            "blocked": tally.blocked_by_request,
+        },
     )
     top_k = tally.listed_scores.shape[1]
     _write(
@@ -238,6 +246,7 @@ class DaskEngine:
         closed: npt.NDArray[np.bool_] | None = None,
         foreign: Sequence[bool] = (),
         passed: Mapping[int, npt.NDArray[np.bool_]] | None = None,
+        firms: Sequence[int] = (),
     ) -> PairTally:
         """``tally_pairs``'s result, computed a block of requests per task (``index`` is the
         driver's; the workers need only its scorer, which comes as an argument)."""
@@ -258,6 +267,7 @@ class DaskEngine:
                 closed=closed,
                 foreign=foreign,
                 passed=passed,
+                firms=firms,
             )
         by_row = segment.inverted_text.by_row()
         shared = _Shared(
@@ -268,6 +278,7 @@ class DaskEngine:
             top_k=top_k,
             min_score=min_score,
             foreign=list(foreign),
+            firms=list(firms),
         )
         # One object, so one future: scattering a list would scatter each element.
         shared_future = self.client.scatter(shared, broadcast=True, hash=False)
@@ -392,6 +403,7 @@ def _merged(
         listed_investors=np.full((listed, top_k), investors, dtype=np.int64),
         listed_text=np.zeros((listed, top_k)),
         blocked_by_request=requests["blocked"].astype(np.int32),
+        firms_above=requests["firms_above"].astype(np.int32),
     )
     fits = _read(paths, "fits.parquet")
     kind, investor, column = fits["kind"], fits["investor"], fits["column"]

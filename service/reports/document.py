@@ -102,6 +102,9 @@ class CoverageBucket(_Part):
 
 
 class Coverage(_Part):
+    """Requests by how many investors match them at or above min_score: an investor is a
+    firm, counted once however many of its mandates match."""
+
     min_investors: int
     covered: int
     uncovered: int
@@ -118,7 +121,10 @@ class UnmatchedRequest(_Part):
     stage: str | None = None
     amount: ExactAmount
     currency: str
-    investors_above_min_score: int
+    investors_above_min_score: int = Field(
+        description="Investor firms with a mandate matching at or above min_score (a firm "
+        "counts once)"
+    )
     best_score: float | None = None
 
 
@@ -129,8 +135,14 @@ class CapitalRow(_Part):
     name: str
     requests: int
     capital_asked: ExactAmount
-    fitting_investors: int
-    capital_available: ExactAmount
+    fitting_investors: int = Field(
+        description="Investor firms with a mandate matching a request of this sector or stage "
+        "at or above min_score (a firm counts once)"
+    )
+    capital_available: ExactAmount = Field(
+        description="The sum of the ticket maximum of every such mandate: a firm's funds are "
+        "separate pools, so each adds its own"
+    )
 
 
 class StoredReason(_Part):

@@ -94,6 +94,9 @@ class ScopedInvestor:
     name: str
     record: InvestorRecord
     ticket_max_cny: Decimal
+    firm: str
+    """The account that keeps the mandate (the profile's own id when no account does): the
+    investor a startup meets, however many of its mandates match."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,7 @@ def load_investors(
     profiles = connection.execute(
         select(
             InvestorProfile.id,
+            InvestorProfile.owner_account_id,
             InvestorProfile.name,
             InvestorProfile.thesis,
             InvestorProfile.ticket_min,
@@ -225,6 +229,7 @@ def load_investors(
                 name=profile.name,
                 record=record,
                 ticket_max_cny=profile.ticket_max * reference.cny_per_unit[profile.currency],
+                firm=profile.owner_account_id or profile.id,
             )
         )
     return scoped, len(profiles)

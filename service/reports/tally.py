@@ -4,9 +4,9 @@ Scores come from the matches' own scorer (``MatchScorer.score_rows`` on the work
 index, with the serving learned model if one is active), a batch of investors at a time, so
 memory stays bounded by a batch: no investor x request matrix is ever held whole. Only matches
 count (sector, ticket and stage each fit; a near miss is never tallied). What is kept: how many
-investors match at or above min_score per request (coverage), which sectors and stages each
-investor fits (capital available), and the best pairs of the listed requests and of each
-investor.
+investors match at or above min_score per request (coverage: an investor firm counts once, however
+many of its mandates match), which sectors and stages each mandate fits (capital available), and
+the best pairs of the listed requests and of each mandate.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Pair:
 class PairTally:
     """What the batches accumulate over every (investor, request) pair in scope."""
 
-    above: npt.NDArray[np.int32]  # per request: matching investors at or above min_score
+    above: npt.NDArray[np.int32]  # per request: matching mandates at or above min_score
     best: FloatArray  # per request: best score of a matching investor
     fits_sector: npt.NDArray[np.bool_]  # investor x sector: a match at or above min_score
     fits_stage: npt.NDArray[np.bool_]  # investor x stage
@@ -60,6 +60,10 @@ class PairTally:
     )
     """Per request: foreign investors that would have matched it at or above min_score but
     the negative list of its region closes it to them (left out of every figure above)."""
+
+    firms_above: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    """Per request: investor firms with at least one mandate matching at or above min_score
+    (what coverage counts: a firm's three funds are one investor a startup gets to meet)."""
 
     @property
     def blocked(self) -> int:
@@ -94,12 +98,14 @@ class PairTally:
 
     def coverage(self) -> Coverage:
         """Requests by how many investors score at least min_score: 0, 1, ..., MIN_INVESTORS+."""
-        buckets = np.bincount(np.minimum(self.above, MIN_INVESTORS), minlength=MIN_INVESTORS + 1)
+        buckets = np.bincount(
+            np.minimum(self.firms_above, MIN_INVESTORS), minlength=MIN_INVESTORS + 1
+        )
         covered = int(buckets[MIN_INVESTORS])
         return Coverage(
             min_investors=MIN_INVESTORS,
             covered=covered,
-            uncovered=int(self.above.size) - covered,
+            uncovered=int(self.firms_above.size) - covered,
             buckets=[
                 CoverageBucket(label=str(n), requests=int(buckets[n])) for n in range(MIN_INVESTORS)
             ]
@@ -144,13 +150,14 @@ def _top_rows(
 
 
 def _merge_listed(
-    tally: PairTally, scores: FloatArray, text: FloatArray, first_investor: int, top_k: int
+    tally: PairTally, scores: FloatArray, text: FloatArray, positions: IntArray, top_k: int
 ) -> None:
-    """Keep each listed request's best ``top_k`` investors so far, ties by investor id."""
+    """Keep each listed request's best ``top_k`` investors so far, ties by investor position
+    (the id order), whatever order the batches come in."""
     listed, batch = tally.listed_scores.shape[0], scores.shape[0]
     if listed == 0:
         return
-    investors = np.broadcast_to(np.arange(first_investor, first_investor + batch), (listed, batch))
+    investors = np.broadcast_to(positions.astype(np.int64), (listed, batch))
     all_scores = np.hstack([tally.listed_scores, scores.T])
     all_investors = np.hstack([tally.listed_investors, investors])
     all_text = np.hstack([tally.listed_text, text.T])
@@ -176,14 +183,20 @@ def tally_pairs(
     closed: npt.NDArray[np.bool_] | None = None,
     foreign: Sequence[bool] = (),
     passed: Mapping[int, npt.NDArray[np.bool_]] | None = None,
+    firms: Sequence[int] = (),
 ) -> PairTally:
     """Score every investor against every in-scope request, a batch of investors at a time.
 
     ``closed`` marks the requests the negative list of their region closes to foreign
     investment (None: none), ``foreign`` the foreign investors: their pairs are no matches.
     ``passed``, by investor position, marks the requests that investor passed on: it said
-    they are no fit, so they are no match either (its matches leave them out too)."""
+    they are no fit, so they are no match either (its matches leave them out too).
+    ``firms``, by investor position, numbers the firm whose mandate it is (empty: each mandate
+    its own firm): the mandates are scored a firm at a time, so that a firm counts once per
+    request with one array of the requests' length, however many mandates it keeps."""
     count, listed, investors = len(segment), listed_rows.size, len(features)
+    if firms and len(firms) != investors:
+        raise ValueError(f"{len(firms)} firms given for {investors} investors")
     tally = PairTally(
         above=np.zeros(count, dtype=np.int32),
         best=np.full(count, -np.inf),
@@ -193,44 +206,58 @@ def tally_pairs(
         listed_investors=np.full((listed, top_k), investors, dtype=np.int64),
         listed_text=np.zeros((listed, top_k)),
         blocked_by_request=np.zeros(count, dtype=np.int32),
+        firms_above=np.zeros(count, dtype=np.int32),
     )
     if count == 0:
         empty = (np.empty(0, dtype=np.intp), np.empty(0), np.empty(0))
         tally.investor_top = [empty for _ in features]
         return tally
+    firm_of = np.asarray(firms, dtype=np.int64) if firms else np.arange(investors)
+    # A firm's mandates one after another (stable: by position within a firm).
+    order = np.argsort(firm_of, kind="stable")
+    tops: list[tuple[IntArray, FloatArray, FloatArray] | None] = [None] * investors
+    firm_above = np.zeros(count, dtype=np.bool_)  # the current firm's matches so far
+    current_firm = -1
     batch_above = np.zeros((INVESTOR_BATCH, count), dtype=np.float32)
     batch_scores = np.full((INVESTOR_BATCH, listed), -np.inf)
     batch_text = np.zeros((INVESTOR_BATCH, listed))
     for start in range(0, investors, INVESTOR_BATCH):
-        batch = features[start : start + INVESTOR_BATCH]
+        positions = order[start : start + INVESTOR_BATCH]
         scored = score_mandates(
             index=index,
             scorer=scorer,
             serving=serving,
             segment=segment,
-            features=batch,
-            histories=histories[start : start + INVESTOR_BATCH],
+            features=[features[p] for p in positions],
+            histories=[histories[p] for p in positions],
         )
         for j, (scores, text, fits) in enumerate(scored):
-            if closed is not None and foreign and foreign[start + j]:
+            position = int(positions[j])
+            if closed is not None and foreign and foreign[position]:
                 tally.blocked_by_request += fits & closed & (scores >= min_score)
                 fits = fits & ~closed
-            declined = None if passed is None else passed.get(start + j)
+            declined = None if passed is None else passed.get(position)
             if declined is not None:
                 fits = fits & ~declined
             above = (scores >= min_score) & fits
             tally.above += above
+            if firm_of[position] != current_firm:
+                tally.firms_above += firm_above
+                firm_above[:] = False
+                current_firm = int(firm_of[position])
+            firm_above |= above
             np.maximum(tally.best, np.where(fits, scores, -np.inf), out=tally.best)
             batch_above[j] = above
             listed_scores = scores[listed_rows]
             batch_scores[j] = np.where(above[listed_rows], listed_scores, -np.inf)
             batch_text[j] = text[listed_rows]
-            tally.investor_top.append(_top_rows(scores, text, above, top_k))
-        size = len(batch)
-        rows = slice(start, start + size)
-        tally.fits_sector[rows] = (batch_above[:size] @ sector_membership) > 0
-        tally.fits_stage[rows] = (batch_above[:size] @ stage_membership) > 0
-        _merge_listed(tally, batch_scores[:size], batch_text[:size], start, top_k)
+            tops[position] = _top_rows(scores, text, above, top_k)
+        size = positions.size
+        tally.fits_sector[positions] = (batch_above[:size] @ sector_membership) > 0
+        tally.fits_stage[positions] = (batch_above[:size] @ stage_membership) > 0
+        _merge_listed(tally, batch_scores[:size], batch_text[:size], positions, top_k)
+    tally.firms_above += firm_above
+    tally.investor_top = [top for top in tops if top is not None]
     return tally
 
 
@@ -240,9 +267,12 @@ def capital_rows(
     amount_cny: Sequence[Decimal],
     fits: npt.NDArray[np.bool_],
     ticket_max_cny: Sequence[Decimal],
+    firms: Sequence[int],
 ) -> list[CapitalRow]:
-    """Capital asked against capital available from fitting investors (their ticket maximum),
-    per code, for the codes with at least one request."""
+    """Capital asked against capital available from fitting mandates (their ticket maximum:
+    a firm's funds are separate pools, so each adds its own), per code, for the codes with at
+    least one request; the fitting investors are counted as firms."""
+    firm_of = np.asarray(firms, dtype=np.int64)
     rows = []
     for column, entry in enumerate(entries):
         members = np.flatnonzero(membership[:, column])
@@ -255,7 +285,7 @@ def capital_rows(
                 name=entry.name,
                 requests=int(members.size),
                 capital_asked=cents(sum((amount_cny[r] for r in members.tolist()), Decimal(0))),
-                fitting_investors=int(fitting.size),
+                fitting_investors=int(np.unique(firm_of[fitting]).size),
                 capital_available=cents(
                     sum((ticket_max_cny[i] for i in fitting.tolist()), Decimal(0))
                 ),

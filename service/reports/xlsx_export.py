@@ -78,7 +78,7 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
         rows.append([_("Ran by"), words.runner(document.created_by_name)])
     rows += [
         [_("Requests"), totals.requests],
-        [_("Investors"), totals.investors],
+        [_("Investor profiles"), totals.investors],
         [_("Capital asked"), totals.capital_asked, words.amount(totals.capital_asked, currency)],
         [
             _("Covered (at least %(count)s investors)") % {"count": coverage.min_investors},

@@ -66,7 +66,7 @@ def catalogue(scratch_database_url: str) -> Iterator[Engine]:
     sector and stage, an ask inside the ticket), so ties are broken as often as not."""
     upgrade(scratch_database_url)
     engine = create_db_engine(scratch_database_url)
-    populate(engine, requests=REQUESTS, investors=INVESTORS, seed=11)
+    populate(engine, requests=REQUESTS, investors=INVESTORS, seed=11, firms=INVESTORS // 2)
     yield engine
     engine.dispose()
 
@@ -167,7 +167,7 @@ def test_matchmaker_report_on_the_cluster_writes_the_local_report(
     upgrade(scratch_settings)
     engine = create_db_engine(scratch_settings)
     try:
-        populate(engine, requests=800, investors=60, seed=3)
+        populate(engine, requests=800, investors=60, seed=3, firms=30)
     finally:
         engine.dispose()
     documents = {}
