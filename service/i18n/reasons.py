@@ -147,6 +147,16 @@ SENTENCES: dict[tuple[str, str], tuple[str, str]] = {
         ),
     ),
 }
+# "1 of your 5 deals was", and an only deal, read in the singular (the table's sentence is for
+# two or more of several).
+ONE_OF_SEVERAL_DEALS = (
+    N_("Track record: 1 of your {total} deals was in {sector}"),
+    N_("Track record: 1 of {investor}'s {total} deals was in {sector}"),
+)
+ONLY_DEAL = (
+    N_("Track record: your only deal was in {sector}"),
+    N_("Track record: {investor}'s only deal was in {sector}"),
+)
 CONVERTED = N_("{range} (converted from {currency})")
 # The mandate's own figure first, the request's currency after it: US$10 million (about CNY
 # 71 million). The reader wrote the first; the second is what the ask is compared with.
@@ -251,6 +261,8 @@ def render_reason(reason: Reason, reader: Reader, language: Language | None = No
     """One reason as a sentence for ``reader`` in ``language`` (the current reader's)."""
     language = language or current_language()
     for_investor, for_others = SENTENCES[(reason.kind, reason.outcome)]
+    if (reason.kind, reason.outcome) == ("track_record", "sector_deals") and reason.count == 1:
+        for_investor, for_others = ONLY_DEAL if reason.total == 1 else ONE_OF_SEVERAL_DEALS
     template = for_investor if reader.is_the_investor else for_others
     values = _values(reason, reader, language)
     if reason.kind != "foreign_investment":

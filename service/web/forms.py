@@ -178,8 +178,8 @@ def amount_field(
             state.errors.setdefault(
                 name,
                 translate(
-                    "The amount names %(written)s, but this one is counted in %(chosen)s: "
-                    "write it in %(chosen)s."
+                    "The amount is written in %(written)s, but this one is counted in "
+                    "%(chosen)s: write it in %(chosen)s."
                 )
                 % {
                     "written": _either([code_label(code) for code in sorted(named)]),
@@ -191,8 +191,8 @@ def amount_field(
             state.errors.setdefault(
                 name,
                 translate(
-                    "The amount names %(written)s, but the currency chosen is %(chosen)s: "
-                    "choose %(written)s as the currency, or write the amount alone."
+                    "The amount is written in %(written)s, but the currency chosen is "
+                    "%(chosen)s: choose %(written)s as the currency, or write the amount alone."
                 )
                 % {
                     "written": _either([code_label(code) for code in sorted(named)]),

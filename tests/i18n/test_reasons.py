@@ -230,3 +230,22 @@ def test_amounts_are_offered_for_editing_as_people_type_them_and_read_back_exact
         assert amount_for_typing(amount, "zh") == zh
         assert amount_for_typing(amount, "en") == en
         assert parse_amount(zh) == parse_amount(en) == amount
+
+
+@pytest.mark.parametrize(
+    ("count", "total", "english", "chinese"),
+    [
+        (1, 1, "Track record: Hillhouse's only deal was in", "投资记录：Hillhouse唯一的一笔投资在"),
+        (1, 5, "Track record: 1 of Hillhouse's 5 deals was in", "Hillhouse的5笔投资中有1笔在"),
+        (3, 5, "Track record: 3 of Hillhouse's 5 deals were in", "Hillhouse的5笔投资中有3笔在"),
+    ],
+)
+def test_a_track_record_reads_in_the_singular_for_one_deal(
+    count: int, total: int, english: str, chinese: str
+) -> None:
+    """'1 of Hillhouse's 1 deals were in' read wrong: one deal is said in the singular."""
+    reason = Reason(
+        "track_record", "sector_deals", request_codes=("ai.embodied",), count=count, total=total
+    )
+    assert render_reason(reason, Reader("Hillhouse"), "en").startswith(english)
+    assert chinese in render_reason(reason, Reader("Hillhouse"), "zh")
