@@ -1,12 +1,17 @@
-"""Proposals for coverage: for the event's requests with fewer than k live meetings, the
+"""Proposals for coverage: for the event's requests that meet fewer than k investors, the
 commission proposes the ranking's best remaining investors above a minimum score, within the
 investors' caps, the requests furthest below k served first (``allocation``); the requests
-that stay below k are the outreach targets."""
+that stay below k are the outreach targets.
+
+An investor is a firm (its account): a startup meeting three of one firm's funds has met one
+investor, so a request's investors are counted by firm, and a firm is proposed once per
+request (its best-scoring mandate) and not at all where one of its mandates was asked
+already, whatever that meeting's answer."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -77,15 +82,17 @@ def propose(
         .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
         .where(Meeting.event_id == event.id)
     ).tuples()
-    asked: set[tuple[str, str]] = set()
-    live_per_request: Counter[str] = Counter()
+    asked: set[tuple[str, str]] = set()  # (request, party)
+    meeting_parties: defaultdict[str, set[str]] = defaultdict(set)  # live, by request
     live_per_investor: Counter[str] = Counter()
     for meeting, owner in meetings:
-        # A declined or cancelled pair is not proposed again.
-        asked.add((meeting.financing_request_id, meeting.investor_profile_id))
+        party = investor_party(owner, meeting.investor_profile_id)
+        # A declined or cancelled pair is not proposed again, nor another of the firm's funds.
+        asked.add((meeting.financing_request_id, party))
         if meeting.status in LIVE:
-            live_per_request[meeting.financing_request_id] += 1
-            live_per_investor[investor_party(owner, meeting.investor_profile_id)] += 1
+            meeting_parties[meeting.financing_request_id].add(party)
+            live_per_investor[party] += 1
+    live_per_request = Counter({r: len(parties) for r, parties in meeting_parties.items()})
     cap = event.investor_meeting_cap
     candidates: list[Candidate] = []
     for financing_request in requests:
@@ -98,15 +105,18 @@ def propose(
             financing_request=financing_request,
             window=RankingWindow(limit=wanted + CANDIDATE_SLACK, min_score=data.min_score),
         )
+        offered: set[str] = set()  # parties offered for this request: its best mandate only
         for position in ranked.page:
             profile = ranked.profiles[position]
-            if (financing_request.id, profile.id) in asked:
+            party = investor_party(profile.owner_account_id, profile.id)
+            if (financing_request.id, party) in asked or party in offered:
                 continue
+            offered.add(party)
             candidates.append(
                 Candidate(
                     request_id=financing_request.id,
                     profile_id=profile.id,
-                    party=investor_party(profile.owner_account_id, profile.id),
+                    party=party,
                     score=rounded_score(float(ranked.scores[position])),
                 )
             )

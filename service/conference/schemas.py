@@ -432,7 +432,10 @@ class OutreachTargetOut(BaseModel):
     financing_request_id: str
     company: str
     request_title: str
-    meetings: int = Field(description="Accepted or pending meetings after the proposals")
+    meetings: int = Field(
+        description="Investors with an accepted or pending meeting after the proposals: a "
+        "firm counts once, however many of its funds meet the request"
+    )
 
 
 class ProposalsOut(BaseModel):

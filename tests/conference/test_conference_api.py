@@ -706,6 +706,40 @@ def test_proposals_fill_requests_below_k_from_the_ranking(
     }
 
 
+def test_proposals_count_a_firm_once_and_propose_its_best_fund_only(
+    conference: Conference, api: ApiClient
+) -> None:
+    """Hillhouse keeps three funds fitting both requests: proposing two of them to Stepfun
+    would count as two of its k investors while it is one firm. Each request is offered one
+    fund of a firm, and a fund already asked (answered or not) keeps the firm's others away."""
+    funds = [
+        api.create_investor(conference.investor, name=f"Hillhouse fund {n}")["id"] for n in (2, 3)
+    ]
+    hillhouse = {conference.mandate, *funds}
+    asked = conference.ask(None, conference.request, funds[0])
+    path = f"/v1/events/{conference.event_id}/proposals"
+    made = conference.post(path, {"coverage_k": 3, "min_score": 0.0}, None)
+    assert made.status_code == 200, made.text
+    proposed = [
+        (m["financing_request_id"], m["investor_profile_id"]) for m in made.json()["proposed"]
+    ]
+    # Stepfun had Hillhouse already (fund 2): only Qiming is proposed.
+    assert sorted(p for r, p in proposed if r == conference.request) == [conference.other_mandate]
+    # Unitree gets one Hillhouse fund and Qiming.
+    unitree = [p for r, p in proposed if r == conference.other_request]
+    assert len(unitree) == 2
+    assert len(hillhouse & set(unitree)) == 1
+    assert conference.other_mandate in unitree
+    # Both requests meet two firms, one short of k=3, however many funds meet them.
+    targets = {t["financing_request_id"]: t["meetings"] for t in made.json()["outreach_targets"]}
+    assert targets == {conference.request: 2, conference.other_request: 2}
+    # A declined fund keeps the firm away too.
+    declined = conference.answer(conference.investor, asked["id"], "declined", "Not now")
+    assert declined.status_code == 200, declined.text
+    again = conference.post(path, {"coverage_k": 3, "min_score": 0.0}, None).json()
+    assert not [m for m in again["proposed"] if m["investor_profile_id"] in hillhouse]
+
+
 def test_proposals_keep_to_the_minimum_score_and_the_investors_cap(
     conference: Conference, api: ApiClient
 ) -> None:

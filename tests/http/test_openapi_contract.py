@@ -56,7 +56,8 @@ programme's days at most 13 days after the event's date (day_after_event), its m
 fives of minutes, a scheduled programme's 409 naming each field, and the table plan out of date
 only where it seats a meeting when a side is no longer free, before the event is over. And for a
 report's investors counted as firms (the descriptions of Coverage, investors_above_min_score,
-fitting_investors and capital_available). Change it
+fitting_investors and capital_available), and a conference's outreach targets counting the
+investors they meet as firms (OutreachTargetOut.meetings). Change it
 only together with an intended change of the API, and say so in the commit.
 """
 
@@ -66,7 +67,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "15c4cd21fd97b794ef49901d091cd8f6f12f74be1438f897406bf47f982c80ea"
+RECORDED_SHA256 = "b721b70cb2d7809413b08d65a1af6e75644771f52b60358dd44f0fcf263673c3"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(
