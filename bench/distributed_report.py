@@ -112,18 +112,22 @@ def _catalogue(investors: int, requests: int, reuse: bool) -> tuple[str, str, fl
     path = WORK_DIR / f"distributed_report_{investors}x{requests}.db"
     marker = path.with_suffix(".json")
     url = f"sqlite:///{path}"
+    firms = max(1, investors // 2)
     if reuse and path.exists() and marker.exists():
-        return url, json.loads(marker.read_text())["event_id"], None
+        recorded = json.loads(marker.read_text())
+        # A catalogue built before its mandates were dealt to firms is built again.
+        if recorded.get("firms") == firms:
+            return url, recorded["event_id"], None
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     marker.unlink(missing_ok=True)
     upgrade(url)
     engine = create_db_engine(url)
     started = time.perf_counter()
-    info = populate(engine, requests=requests, investors=investors, firms=max(1, investors // 2))
+    info = populate(engine, requests=requests, investors=investors, firms=firms)
     seconds = time.perf_counter() - started
     engine.dispose()
-    marker.write_text(json.dumps({"event_id": info["event_id"]}))
+    marker.write_text(json.dumps({"event_id": info["event_id"], "firms": firms}))
     return url, info["event_id"], seconds
 
 

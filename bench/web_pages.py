@@ -86,7 +86,7 @@ def _person(sessions: sessionmaker[Session], account_id: str, username: str) -> 
 def build_world(database_url: str, requests: int, investors: int) -> World:
     upgrade(database_url)
     engine = create_db_engine(database_url)
-    info = populate(engine, requests=requests, investors=investors)
+    info = populate(engine, requests=requests, investors=investors, firms=max(1, investors // 2))
     sessions = create_session_factory(engine)
     with sessions() as session:
         commission = Account(role=Role.COMMISSION, name="Benchmark commission")

@@ -169,7 +169,7 @@ def report(
         output.write_bytes(render(document, output_format, words).content)
     coverage, totals = document.coverage, document.totals
     typer.echo(
-        f"report {document.id}: {totals.requests} requests, {totals.investors} investors,"
+        f"report {document.id}: {totals.requests} requests, {totals.investors} investor profiles,"
         f" {coverage.covered} covered, {coverage.uncovered} uncovered; wrote {output}",
         err=True,
     )

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from models import Feedback, FeedbackAction, FeedbackEvent, Impression
+from models import Feedback, FeedbackAction, FeedbackEvent, Impression, InvestorProfile
 from service.impressions.log import ImpressionLog
 
 EXPOSURE_TOP = 20
@@ -231,16 +231,17 @@ def investors_who_saw(
     top: int = EXPOSURE_TOP,
     shown_before: dt.datetime | None = None,
 ) -> dict[str, int]:
-    """For each request, how many mandates had it among their first ``top`` matches on some
-    page (before ``shown_before``, when given); requests nobody saw are absent."""
+    """For each request, how many investors had it among their first ``top`` matches on some
+    page (before ``shown_before``, when given); requests nobody saw are absent. An investor is
+    a firm: its mandates' pages count once (a mandate without an account, as a firm of its
+    own), as the report's matching investors do."""
     seen: dict[str, int] = {}
     ids = sorted(set(request_ids))
+    firm = func.coalesce(InvestorProfile.owner_account_id, Impression.investor_profile_id)
     for start in range(0, len(ids), ID_BATCH):
         rows = session.execute(
-            select(
-                Impression.financing_request_id,
-                func.count(func.distinct(Impression.investor_profile_id)),
-            )
+            select(Impression.financing_request_id, func.count(func.distinct(firm)))
+            .outerjoin(InvestorProfile, InvestorProfile.id == Impression.investor_profile_id)
             .where(
                 Impression.financing_request_id.in_(ids[start : start + ID_BATCH]),
                 Impression.position <= top,

@@ -142,8 +142,8 @@ def _sections(
     coverage = report.coverage
     yield (
         f"Coverage (covered: at least {coverage.min_investors} investors at or above "
-        f"min_score, a firm counted once; covered {coverage.covered}, "
-        f"uncovered {coverage.uncovered})",
+        f"min_score{', a firm counted once' if coverage.by_firm else ''}; "
+        f"covered {coverage.covered}, uncovered {coverage.uncovered})",
         ("investors_above_min_score", "requests"),
         [[b.label, b.requests] for b in coverage.buckets],
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -102,13 +102,25 @@ class CoverageBucket(_Part):
 
 
 class Coverage(_Part):
-    """Requests by how many investors match them at or above min_score: an investor is a
-    firm, counted once however many of its mandates match."""
+    """Requests by how many investors match them at or above min_score."""
 
     min_investors: int
     covered: int
     uncovered: int
     buckets: list[CoverageBucket] = Field(default_factory=list)
+    counted_by: Literal["firm"] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description=(
+            "'firm': an investor is a firm, counted once however many of its mandates match "
+            "(here, in each request's investors_above_min_score and in fitting_investors). "
+            "Absent in reports made before, which counted each mandate"
+        ),
+    )
+
+    @property
+    def by_firm(self) -> bool:
+        return self.counted_by == "firm"
 
 
 class UnmatchedRequest(_Part):
@@ -122,8 +134,8 @@ class UnmatchedRequest(_Part):
     amount: ExactAmount
     currency: str
     investors_above_min_score: int = Field(
-        description="Investor firms with a mandate matching at or above min_score (a firm "
-        "counts once)"
+        description="Investors with a mandate matching at or above min_score: firms, each "
+        "once, where coverage.counted_by is 'firm'; mandates in older reports"
     )
     best_score: float | None = None
 
@@ -136,8 +148,9 @@ class CapitalRow(_Part):
     requests: int
     capital_asked: ExactAmount
     fitting_investors: int = Field(
-        description="Investor firms with a mandate matching a request of this sector or stage "
-        "at or above min_score (a firm counts once)"
+        description="Investors with a mandate matching a request of this sector or stage at "
+        "or above min_score: firms, each once, where coverage.counted_by is 'firm'; mandates "
+        "in older reports"
     )
     capital_available: ExactAmount = Field(
         description="The sum of the ticket maximum of every such mandate: a firm's funds are "
@@ -173,7 +186,9 @@ class RequestMatches(_Part):
     currency: str
     investors_above_min_score: SkipJsonSchema[int]
     seen_by_investors: int = Field(
-        default=0, description="Investors whose pages of matches showed it in their top 20"
+        default=0,
+        description="Investors whose pages of matches showed it in their top 20: firms, each "
+        "once, where coverage.counted_by is 'firm'; mandates in older reports",
     )
     top_investors: list[RankedInvestor] = Field(default_factory=list)
 

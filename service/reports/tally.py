@@ -110,6 +110,7 @@ class PairTally:
                 CoverageBucket(label=str(n), requests=int(buckets[n])) for n in range(MIN_INVESTORS)
             ]
             + [CoverageBucket(label=f"{MIN_INVESTORS}+", requests=covered)],
+            counted_by="firm",
         )
 
 
@@ -195,7 +196,7 @@ def tally_pairs(
     its own firm): the mandates are scored a firm at a time, so that a firm counts once per
     request with one array of the requests' length, however many mandates it keeps."""
     count, listed, investors = len(segment), listed_rows.size, len(features)
-    if firms and len(firms) != investors:
+    if len(firms) not in (0, investors):
         raise ValueError(f"{len(firms)} firms given for {investors} investors")
     tally = PairTally(
         above=np.zeros(count, dtype=np.int32),
@@ -212,7 +213,7 @@ def tally_pairs(
         empty = (np.empty(0, dtype=np.intp), np.empty(0), np.empty(0))
         tally.investor_top = [empty for _ in features]
         return tally
-    firm_of = np.asarray(firms, dtype=np.int64) if firms else np.arange(investors)
+    firm_of = np.asarray(firms, dtype=np.int64) if len(firms) else np.arange(investors)
     # A firm's mandates one after another (stable: by position within a firm).
     order = np.argsort(firm_of, kind="stable")
     tops: list[tuple[IntArray, FloatArray, FloatArray] | None] = [None] * investors

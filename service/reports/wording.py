@@ -88,6 +88,32 @@ class Wording:
         """``message`` (its English text, a msgid) in the reader's language."""
         return _(message, self.language)
 
+    def parameters(self, document: ReportDocument) -> str:
+        """The report's parameters in a sentence: what is listed and what covered means."""
+        values = {
+            "top_k": document.top_k,
+            "min_score": format_threshold(document.min_score),
+            "min_investors": document.coverage.min_investors,
+        }
+        if document.coverage.by_firm:
+            return (
+                _(
+                    "top %(top_k)s matches per request and per investor profile; a good match "
+                    "scores at least %(min_score)s; covered means at least %(min_investors)s such "
+                    "investors, a firm counted once however many of its profiles match",
+                    self.language,
+                )
+                % values
+            )
+        return (
+            _(
+                "top %(top_k)s matches per request and per investor; a good match scores at "
+                "least %(min_score)s; covered means at least %(min_investors)s such investors",
+                self.language,
+            )
+            % values
+        )
+
     def runner(self, name: str) -> str:
         """Who ran the report, as the reader says it: the command line in their language."""
         return _("the command line", self.language) if name == COMMAND_LINE_NAME else name

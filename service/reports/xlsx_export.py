@@ -87,19 +87,19 @@ def _summary(document: ReportDocument, words: Wording) -> Table:
         ],
         [_("Not covered"), coverage.uncovered],
         [_("Model"), words.model(document)],
-        [
-            _("Parameters"),
-            _(
-                "top %(top_k)s matches per request and per investor; a good match scores at "
-                "least %(min_score)s; covered means at least %(min_investors)s such investors"
-            )
-            % {
-                "top_k": document.top_k,
-                "min_score": format_threshold(document.min_score),
-                "min_investors": coverage.min_investors,
-            },
-        ],
+        [_("Parameters"), words.parameters(document)],
     ]
+    if coverage.by_firm:
+        rows.append(
+            [
+                _("Investors"),
+                _(
+                    "Counted as firms, each once however many of its profiles match; capital "
+                    "available adds the maximum ticket of each matching profile (a firm's "
+                    "funds are separate pools)"
+                ),
+            ]
+        )
     learned_weights = words.learned_weights(document)
     if learned_weights is not None:
         rows.append([_("The ranking model's weights"), learned_weights])

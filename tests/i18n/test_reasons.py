@@ -249,3 +249,6 @@ def test_a_track_record_reads_in_the_singular_for_one_deal(
     )
     assert render_reason(reason, Reader("Hillhouse"), "en").startswith(english)
     assert chinese in render_reason(reason, Reader("Hillhouse"), "zh")
+    # The investor reads the same about itself, in the second person.
+    own = english.replace("Hillhouse's only", "your only").replace("Hillhouse's", "your")
+    assert render_reason(reason, THE_INVESTOR, "en").startswith(own)

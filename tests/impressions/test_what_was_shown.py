@@ -253,6 +253,34 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     assert "Second" not in unseen_table
 
 
+def test_a_firm_that_saw_a_request_on_two_mandates_counts_once(
+    api: ApiClient, app: FastAPI
+) -> None:
+    """Exposure counts investors as the report's coverage does: firms, each once."""
+    investor, profile, ids = _world(api)
+    company = dict(zip(ids, ("First", "Second", "Third"), strict=True))
+    mandate = {"sectors": ["ai"], "stages": ["series_c"], "ticket_min": "100000000"}
+    second_fund = api.create_investor(investor, regions=[], **mandate)
+    other_firm = api.create_account("investor")
+    other_profile = api.create_investor(other_firm, regions=[], **mandate)
+
+    def shown(who: Account, profile_id: str, limit: int) -> set[str]:
+        page = _matches(api, who.headers, profile_id, limit=limit)
+        return {company[item["financing_request"]["id"]] for item in page["items"]}
+
+    # The firm's two funds: all three requests between them, two of them on both pages.
+    firm_saw = shown(investor, profile["id"], 2) | shown(investor, second_fund["id"], 3)
+    assert firm_saw == {"First", "Second", "Third"}
+    other_saw = shown(other_firm, other_profile["id"], 1)
+    assert len(other_saw) == 1
+    app.state.impression_log.flush()
+
+    created = api.client.post("/v1/reports", json={}, headers=api.admin)
+    assert created.status_code == 201, created.text
+    seen = {r["company"]: r["seen_by_investors"] for r in created.json()["requests"]}
+    assert seen == {name: 1 + (name in other_saw) for name in ("First", "Second", "Third")}
+
+
 def test_online_metrics_count_each_pair_where_it_was_first_shown(
     api: ApiClient, app: FastAPI
 ) -> None:

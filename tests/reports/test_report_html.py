@@ -313,3 +313,22 @@ def test_the_model_is_named_as_the_pages_name_it_with_a_learned_versions_weights
     appendix = learned.split('id="model-weights"', 1)[1].split("</section>", 1)[0]
     assert "行业匹配 0.0159" in appendix
     assert "模型：学习版本2" in learned.split("<footer>", 1)[1]
+
+
+@pytest.mark.parametrize("counted_by", [None, "firm"])
+def test_a_report_says_how_it_counted_investors_as_it_was_made(counted_by: str | None) -> None:
+    """Reports made before investors were counted as firms counted each mandate: read again,
+    they say what they counted then, not what a report counts now."""
+    report = sample_report()
+    if counted_by is not None:
+        report["coverage"]["counted_by"] = counted_by
+    document = as_document(report)
+    html = render_report_html(document, ENGLISH)
+    firm_sentences = (
+        "a firm counted once however many of its profiles match",
+        "the matching investors are counted as firms, each once",
+    )
+    for sentence in firm_sentences:
+        assert (sentence in html) is (counted_by == "firm"), sentence
+    # Stored without the marker, read back without it: the document is what was stored.
+    assert ("counted_by" in document.model_dump(mode="json")["coverage"]) is (counted_by == "firm")

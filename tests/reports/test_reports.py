@@ -74,6 +74,7 @@ def test_report_figures_match_the_hand_computed_fixture(api: ApiClient) -> None:
             {"label": "2", "requests": 2},
             {"label": "3+", "requests": 1},
         ],
+        "counted_by": "firm",
     }
     assert report["unmatched"] == [
         {

@@ -201,7 +201,7 @@ def my_requests(
         cursor=None,
     )
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in mine])
-    # How far a published request reaches: how many mandates' pages showed it near the top;
+    # How far a published request reaches: how many investors' pages showed it near the top;
     # a count only, never who, and counted to the start of today (the pages' clock): a
     # boundary that moves once a day, so reloading the page cannot time one investor's visit.
     # Where impressions are not recorded, nothing is said.
