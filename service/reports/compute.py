@@ -9,6 +9,7 @@ exchange rates; only the listed requests are read in full.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TypedDict
@@ -175,6 +176,14 @@ def compute_report(
     foreign = [investor.profile_id in foreign_ids for investor in investors]
     firm_numbers: dict[str, int] = {}
     firms = [firm_numbers.setdefault(investor.firm, len(firm_numbers)) for investor in investors]
+    # A mandate is named with its firm where the firm keeps several in scope: the lists show
+    # mandates, the counts firms, and "Sequoia USD fund" beside "Sequoia RMB fund" should
+    # read as one investor.
+    mandates_of = Counter(firms)
+    firm_names = [
+        investor.firm_name if mandates_of[firm] > 1 else None
+        for investor, firm in zip(investors, firms, strict=True)
+    ]
     sector_membership = row_sectors(scorer, segment, sectors)
     stage_membership = row_stages(segment, stages)
     # Every list runs from the largest ask (in CNY) down, ties by id (the row order).
@@ -283,6 +292,7 @@ def compute_report(
                     RankedInvestor(
                         investor_profile_id=investors[p.investor].profile_id,
                         name=investors[p.investor].name,
+                        firm=firm_names[p.investor],
                         score=rounded_score(p.score),
                         reasons=reasons[(p.investor, p.row)],
                     )
@@ -295,6 +305,7 @@ def compute_report(
             InvestorMatches(
                 investor_profile_id=investors[n].profile_id,
                 name=investors[n].name,
+                firm=firm_names[n],
                 top_requests=[
                     RankedRequest(
                         financing_request_id=ids[p.row],

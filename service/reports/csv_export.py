@@ -200,6 +200,7 @@ def _sections(
             "reasons",
             "amount_readable",
             "title_readable",
+            "firm",
         ),
         [
             [
@@ -215,6 +216,7 @@ def _sections(
                 " | ".join(words.reasons(m.name, m.reasons)),
                 words.amount(r.amount, r.currency),
                 words.request_title(r),
+                m.firm or "",
             ]
             for r in report.requests
             for rank, m in enumerate(r.top_investors, start=1)
@@ -232,6 +234,7 @@ def _sections(
             "score",
             "reasons",
             "title_readable",
+            "firm",
         ),
         [
             [
@@ -244,6 +247,7 @@ def _sections(
                 m.score,
                 " | ".join(words.reasons(i.name, m.reasons)),
                 words.request_title(m),
+                i.firm or "",
             ]
             for i in report.investors
             for rank, m in enumerate(i.top_requests, start=1)

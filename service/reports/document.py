@@ -170,6 +170,12 @@ class StoredReason(_Part):
 class RankedInvestor(_Part):
     investor_profile_id: str
     name: str
+    firm: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="The firm (account) whose mandate it is, where the firm keeps more than "
+        "one mandate in the report's scope",
+    )
     score: float
     reasons: list[StoredReason] = Field(default_factory=list)
 
@@ -206,6 +212,12 @@ class RankedRequest(_Part):
 class InvestorMatches(_Part):
     investor_profile_id: str
     name: str
+    firm: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="The firm (account) whose mandate it is, where the firm keeps more than "
+        "one mandate in the report's scope",
+    )
     top_requests: list[RankedRequest] = Field(default_factory=list)
 
 

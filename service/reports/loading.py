@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from models import (
+    Account,
     Feedback,
     FeedbackAction,
     FinancingRequest,
@@ -97,6 +98,8 @@ class ScopedInvestor:
     firm: str
     """The account that keeps the mandate (the profile's own id when no account does): the
     investor a startup meets, however many of its mandates match."""
+    firm_name: str | None = None
+    """The account's name (None: no account keeps it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,12 +201,15 @@ def load_investors(
         select(
             InvestorProfile.id,
             InvestorProfile.owner_account_id,
+            Account.name.label("firm_name"),
             InvestorProfile.name,
             InvestorProfile.thesis,
             InvestorProfile.ticket_min,
             InvestorProfile.ticket_max,
             InvestorProfile.currency,
-        ).order_by(InvestorProfile.id)
+        )
+        .outerjoin(Account, Account.id == InvestorProfile.owner_account_id)
+        .order_by(InvestorProfile.id)
     ).all()
     wanted_sectors = set().union(*(reference.related_sectors(code) for code in scope.sectors))
     wanted_stages = set(scope.stages)
@@ -230,6 +236,7 @@ def load_investors(
                 record=record,
                 ticket_max_cny=profile.ticket_max * reference.cny_per_unit[profile.currency],
                 firm=profile.owner_account_id or profile.id,
+                firm_name=profile.firm_name,
             )
         )
     return scoped, len(profiles)

@@ -273,6 +273,7 @@ def _top_investors(document: ReportDocument, words: Wording) -> Table:
             _("Reasons"),
             _("Request ID"),
             _("Investor ID"),
+            _("Firm"),
         ),
         [
             [
@@ -287,6 +288,7 @@ def _top_investors(document: ReportDocument, words: Wording) -> Table:
                 "\n".join(words.reasons(match.name, match.reasons)),
                 request.financing_request_id,
                 match.investor_profile_id,
+                match.firm,
             ]
             for request in document.requests
             for rank, match in enumerate(request.top_investors, start=1)
@@ -309,6 +311,7 @@ def _top_requests(document: ReportDocument, words: Wording) -> Table:
             _("Reasons"),
             _("Investor ID"),
             _("Request ID"),
+            _("Firm"),
         ),
         [
             [
@@ -320,6 +323,7 @@ def _top_requests(document: ReportDocument, words: Wording) -> Table:
                 "\n".join(words.reasons(investor.name, match.reasons)),
                 investor.investor_profile_id,
                 match.financing_request_id,
+                investor.firm,
             ]
             for investor in document.investors
             for rank, match in enumerate(investor.top_requests, start=1)

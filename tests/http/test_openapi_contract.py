@@ -58,7 +58,8 @@ only where it seats a meeting when a side is no longer free, before the event is
 report's investors counted as firms (the descriptions of Coverage, investors_above_min_score,
 fitting_investors and capital_available), and a conference's outreach targets counting the
 investors they meet as firms (OutreachTargetOut.meetings), and a report saying so
-(Coverage.counted_by; reports made before counted mandates). Change it
+(Coverage.counted_by; reports made before counted mandates), each listed mandate naming its
+firm where the firm keeps several in scope (firm). Change it
 only together with an intended change of the API, and say so in the commit.
 """
 
@@ -68,7 +69,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "b268ff4baea02415613b1c58e57a248048ab814ac11d69a67e3b13adaeda9443"
+RECORDED_SHA256 = "2f0ff63d506b7d6a36c1eaecbe3f6a762c0a734c093f709d972c47dd26c79bb3"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

@@ -49,6 +49,16 @@ def test_a_firm_with_three_fitting_mandates_counts_once(api: ApiClient) -> None:
         "I3",
     ]
     assert listed["R2"]["investors_above_min_score"] == 2
+    # The lists show mandates; those of a firm keeping several are named with their firm.
+    firm_of = {
+        label[m["investor_profile_id"]]: m.get("firm") for m in listed["R2"]["top_investors"]
+    }
+    assert firm_of == {"I2": "I2", "I2b": "I2", "I2c": "I2", "I3": None}
+    investors = {label[i["investor_profile_id"]]: i.get("firm") for i in report["investors"]}
+    assert investors["I2c"] == "I2"
+    assert investors["I1"] is None
+    html = api.client.get(f"/v1/reports/{report['id']}?format=html", headers=api.admin).text
+    assert '<span class="muted firm"> · I2</span>' in html
     # So R2 is still short of three investors: in the "2" bucket, not covered.
     assert report["coverage"]["buckets"] == [
         {"label": "0", "requests": 1},
