@@ -46,6 +46,23 @@ OBJECT_TYPE = "meeting"
 LIVE = (MeetingStatus.PENDING, MeetingStatus.ACCEPTED)
 
 
+class FirmMeetsAlready(Conflict):
+    """Another mandate of the same firm has a live meeting with the request at the event: the
+    startup would meet one investor twice (a walk saw Sequoia's three funds each ask MiniMax)."""
+
+    def __init__(self, meeting: Meeting, mandate_name: str) -> None:
+        message = (
+            f"The firm's mandate {mandate_name!r} has a meeting with this request at this event "
+            f"already ({meeting.status.value}): {meeting.id}. A firm meets a request once per "
+            "event; its other funds join that meeting."
+        )
+        super().__init__(
+            message, errors=[field_problem("investor_profile_id", "firm_meets_already", message)]
+        )
+        self.meeting = meeting
+        self.mandate_name = mandate_name
+
+
 # A schedule changed by hand (``seat_moves``): no solver made it.
 HAND_EDITED = "edited"
 
@@ -203,6 +220,22 @@ def create(
     )
     if existing is not None:
         raise Conflict(f"This pair has a meeting at this event already: {existing}.")
+    if profile.owner_account_id is not None:
+        firm_meeting = session.execute(
+            select(Meeting, InvestorProfile.name)
+            .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
+            .where(
+                Meeting.event_id == event.id,
+                Meeting.financing_request_id == financing_request.id,
+                Meeting.status.in_(LIVE),
+                InvestorProfile.owner_account_id == profile.owner_account_id,
+            )
+            .order_by(Meeting.created_at, Meeting.id)
+            .limit(1)
+        ).first()
+        if firm_meeting is not None:
+            held, mandate_name = firm_meeting
+            raise FirmMeetsAlready(held, mandate_name)
     fit = pair_fit(
         session=session, index=index, financing_request=financing_request, profile_id=profile.id
     )

@@ -147,7 +147,10 @@ def request_meeting(
     """Ask to meet. An investor names one of its mandates and a published request of the
     event; a startup one of its requests and an investor that showed interest in it; the
     commission proposes any such pair. The other side (both, for a proposal) answers.
-    An event whose last day has passed takes no more requests (409)."""
+    An event whose last day has passed takes no more requests (409). A pair is asked once
+    per event (409), and a firm meets a request once per event: while another of its
+    mandates has a pending or accepted meeting with the request there, asking again is
+    refused (409, firm_meets_already, naming that meeting)."""
     meeting = meetings.create(
         session=session,
         principal=principal,

@@ -1250,3 +1250,26 @@ def test_a_calendar_drops_a_meeting_that_lost_its_seat_and_leaves_the_others_alo
     called_off = calendar(c.other_startup)[second]
     assert (str(called_off["status"]), called_off.decoded("sequence")) == ("CANCELLED", 1)
     assert "会面已取消。" in str(called_off["description"])
+
+
+def test_a_firm_meets_a_request_once_per_event(conference: Conference, api: ApiClient) -> None:
+    """A walk saw Sequoia's three funds each ask MiniMax to meet at the same event: one
+    investor, three meetings. While one fund's meeting stands, the firm's others are refused,
+    whoever asks; once it is declined, another fund may ask."""
+    second_fund = api.create_investor(conference.investor, name="Hillhouse USD fund")["id"]
+    first = conference.ask(conference.investor, conference.request, conference.mandate)
+    path = f"/v1/events/{conference.event_id}/meetings"
+    pair = {"financing_request_id": conference.request, "investor_profile_id": second_fund}
+    for who in (conference.investor, None):
+        refused = conference.post(path, pair, who)
+        assert refused.status_code == 409, refused.text
+        problem = refused.json()
+        assert problem["errors"][0]["code"] == "firm_meets_already"
+        assert first["id"] in problem["detail"]
+    # Another firm is not held back.
+    assert conference.ask(conference.other_investor, conference.request, conference.other_mandate)
+    # Once the startup declines the first fund, the firm may ask with another.
+    declined = conference.answer(conference.startup, first["id"], "declined", "Not this round")
+    assert declined.status_code == 200, declined.text
+    again = conference.post(path, pair, conference.investor)
+    assert again.status_code == 201, again.text

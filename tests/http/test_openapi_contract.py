@@ -59,7 +59,8 @@ report's investors counted as firms (the descriptions of Coverage, investors_abo
 fitting_investors and capital_available), and a conference's outreach targets counting the
 investors they meet as firms (OutreachTargetOut.meetings), and a report saying so
 (Coverage.counted_by; reports made before counted mandates), each listed mandate naming its
-firm where the firm keeps several in scope (firm). Change it
+firm where the firm keeps several in scope (firm), and a firm meeting a request once per event
+(the meeting request's description: 409 firm_meets_already). Change it
 only together with an intended change of the API, and say so in the commit.
 """
 
@@ -69,7 +70,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-RECORDED_SHA256 = "2f0ff63d506b7d6a36c1eaecbe3f6a762c0a734c093f709d972c47dd26c79bb3"
+RECORDED_SHA256 = "f10018abe24e8112675d52885183a1ebd967836397ec836ff162185a0316f531"
 
 
 def test_served_openapi_document_is_byte_identical_to_the_recorded_one(

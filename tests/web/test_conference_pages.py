@@ -223,6 +223,27 @@ def test_a_startup_asks_an_investor_that_showed_interest(world: World) -> None:
     assert refused.status_code == 404
 
 
+def test_a_firms_other_fund_is_told_the_firm_meets_the_company_already(world: World) -> None:
+    """A firm meets a company once per event: its second fund's ask, and the startup's
+    invitation to that fund, are refused with what to do, and nothing is written."""
+    _ask_from_matches(world)
+    second = world.api.create_investor(world.investor, name="高瓴资本美元基金")["id"]
+    asked = world.investor_browser.post(f"/investor/mandates/{second}/meetings/{world.request}", {})
+    assert "problem=firm_exists" in asked.headers["location"]
+    landed = world.investor_browser.follow(asked).text
+    assert "贵机构已通过旗下另一个投资方档案与该企业在本次活动中约定会面" in landed
+    world.investor_browser.post(
+        f"/investor/mandates/{second}/feedback/{world.request}", {"action": "interested"}
+    )
+    invited = world.startup_browser.post(
+        f"/startup/requests/{world.request}/meetings", {"investor_profile_id": second}
+    )
+    assert invited.headers["location"] == "/startup/meetings?problem=their_firm_exists"
+    told = world.startup_browser.follow(invited).text
+    assert "该投资方所属机构已通过旗下另一个投资方档案与您在本次活动中约定会面" in told
+    assert len(world.meetings()) == 1
+
+
 def test_availability_is_ticked_per_slot_in_local_time(world: World) -> None:
     path = f"/investor/events/{world.event_id}/availability"
     page = world.investor_browser.get(path)

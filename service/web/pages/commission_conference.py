@@ -725,6 +725,11 @@ async def propose_pair(
         # The page the officer had open was from before; it now says the event is over.
         session.rollback()
         return _meetings_page(request, session, visitor, event)
+    except meetings.FirmMeetsAlready as refusal:
+        state.errors["investor_profile_id"] = translate(
+            "This investor's firm meets this request at this event already, through its "
+            "mandate “%(mandate)s” (%(status)s): a firm meets a request once per event."
+        ) % {"mandate": refusal.mandate_name, "status": meeting_status(refusal.meeting.status)}
     except Conflict:
         # Said with where that meeting stands: a declined one is not "a meeting already".
         standing = session.scalar(

@@ -89,6 +89,14 @@ PROBLEMS = {
     ),
     "changed": N_("This meeting changed meanwhile; it can no longer be answered or called off."),
     "exists": N_("You have a meeting with them at this event already."),
+    "firm_exists": N_(
+        "Your firm has a meeting with this company at this event already, through another of "
+        "its mandates: your funds meet them there, together."
+    ),
+    "their_firm_exists": N_(
+        "This investor's firm has a meeting with you at this event already, through another of "
+        "its mandates: you meet the firm there."
+    ),
     "not_presented": N_(
         "This request is not presented at an event with a meeting programme, or not published."
     ),
@@ -619,6 +627,10 @@ async def investor_requests_meeting(
         )
     except EventOver:
         return redirect(request, back_to_matches(mandate.id, filters, f"problem=over&{at_request}"))
+    except meetings.FirmMeetsAlready:
+        return redirect(
+            request, back_to_matches(mandate.id, filters, f"problem=firm_exists&{at_request}")
+        )
     except Conflict:
         return redirect(
             request, back_to_matches(mandate.id, filters, f"problem=exists&{at_request}")
@@ -724,6 +736,8 @@ async def startup_requests_meeting(
         return not_found(request, visitor)
     except EventOver:
         return redirect(request, "/startup/meetings?problem=over")
+    except meetings.FirmMeetsAlready:
+        return redirect(request, "/startup/meetings?problem=their_firm_exists")
     except Conflict:
         return redirect(request, "/startup/meetings?problem=exists")
     except Invalid:
