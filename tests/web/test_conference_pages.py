@@ -228,6 +228,10 @@ def test_a_firms_other_fund_is_told_the_firm_meets_the_company_already(world: Wo
     invitation to that fund, are refused with what to do, and nothing is written."""
     _ask_from_matches(world)
     second = world.api.create_investor(world.investor, name="高瓴资本美元基金")["id"]
+    # The second fund's card says where the firm stands, with no button to ask again.
+    card = world.investor_browser.get(f"/investor/mandates/{second}/matches").text
+    assert "贵机构已通过“高瓴资本 AI 基金”在2037 浦东投资促进大会与其会面" in card
+    assert f"/investor/mandates/{second}/meetings/{world.request}" not in card
     asked = world.investor_browser.post(f"/investor/mandates/{second}/meetings/{world.request}", {})
     assert "problem=firm_exists" in asked.headers["location"]
     landed = world.investor_browser.follow(asked).text

@@ -317,6 +317,22 @@ def _matches_page(
                 )
             )
         },
+        # A firm meets a company once per event: where another of the firm's mandates has
+        # a live meeting with a request, this mandate's card says so instead of offering one.
+        "firm_asked": {
+            meeting.financing_request_id: (meeting, name)
+            for meeting, name in session.execute(
+                meetings.visible_to(visitor)
+                .add_columns(InvestorProfile.name)
+                .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
+                .where(
+                    Meeting.investor_profile_id != mandate.id,
+                    Meeting.financing_request_id.in_(shown_ids),
+                    Meeting.status.in_(meetings.LIVE),
+                )
+                .order_by(Meeting.created_at, Meeting.id)
+            ).tuples()
+        },
         "chosen": chosen,
         "given": given,
         "sectors": reference.sectors,
