@@ -84,9 +84,16 @@ class Visit:
         self.pages_checked.append(label)
 
 
-def open_visit(browser: Browser, name: str, *, width: int = 1366, height: int = 768) -> Visit:
-    """A fresh browser context in Chinese at the given size, watched."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+def open_visit(
+    browser: Browser,
+    name: str,
+    *,
+    width: int = 1366,
+    height: int = 768,
+    locale: str = "zh-CN",
+) -> Visit:
+    """A fresh browser context in Chinese (or ``locale``) at the given size, watched."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     visit = Visit(context.new_page(), name)
     visit.watch()
     return visit
@@ -108,10 +115,11 @@ def sign_in(
     assert urlsplit(page.url).path == "/sign-in"  # sent to sign in, then back
     if check_page:
         visit.check("sign-in")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
+    # By the fields' ids and the form's button: the page is in the visit's language.
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
     with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
+        page.locator("form:has(#username) button[type=submit]").click()
     assert urlsplit(page.url).path == target
 
 

@@ -292,6 +292,46 @@ def test_pages_fit_a_phone(browser: Browser, server: LiveServer, world: World) -
     assert phone.problems == []
 
 
+def test_matches_fit_a_phone_in_english(browser: Browser, server: LiveServer, world: World) -> None:
+    """English labels are longer ("Amount (Chinese yuan)"): a walk saw the Committed button
+    stand out of its card and the page scroll sideways."""
+    founder = call_api(
+        server, "POST", "/v1/accounts", json={"role": "startup", "name": "MiniMax"}
+    ).json()
+    created = call_api(
+        server,
+        "POST",
+        "/v1/financing-requests",
+        headers={"Authorization": f"Bearer {founder['api_key']}"},
+        json={
+            "company": "MiniMax",
+            "title": "多模态大模型B轮融资",
+            "title_en": "Multimodal foundation models, Series B",
+            "summary": "",
+            "sectors": ["ai.foundation_models"],
+            "amount": "1000000000",
+            "currency": "CNY",
+            "stage": "series_b",
+        },
+    ).json()
+    path = f"/v1/financing-requests/{created['id']}"
+    etag = call_api(server, "GET", path).headers["etag"]
+    review = {"decision": "publish"}
+    call_api(server, "POST", f"{path}/review", headers={"If-Match": etag}, json=review)
+    phone = open_visit(browser, "phone-en", width=390, height=844, locale="en-US")
+    sign_in(
+        phone,
+        server,
+        world.investor_user,
+        f"/investor/mandates/{world.mandate_id}/matches",
+        password=PASSWORD,
+    )
+    assert phone.page.locator("button[value=committed]").count() > 0
+    width = phone.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
+    assert phone.problems == []
+
+
 # The narrowest a column's name may be squeezed on a phone: under two Chinese characters' width
 # it reads one character a line ("已/确/认/洽/谈"), which nobody can read.
 SQUEEZED_COLUMN_PX = 40
