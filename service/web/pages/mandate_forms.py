@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from models import InvestorProfile
 from service.core.database import SessionDep, start_writing
@@ -110,8 +111,19 @@ def _form_context(
 
 
 @router.get("/investor/mandates/new")
-def new_mandate_form(request: Request, visitor: InvestorVisitor) -> Response:
-    state = FormState(values=dict(NEW_MANDATE_DEFAULTS))
+def new_mandate_form(request: Request, session: SessionDep, visitor: InvestorVisitor) -> Response:
+    values = dict(NEW_MANDATE_DEFAULTS)
+    # A firm's new fund is of the firm's kind and origin (a walk saw a foreign firm's second
+    # fund start as domestic, which the negative lists read); its currency may well differ.
+    latest = session.execute(
+        select(InvestorProfile.kind, InvestorProfile.origin)
+        .where(InvestorProfile.owner_account_id == visitor.account_id)
+        .order_by(InvestorProfile.created_at.desc(), InvestorProfile.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None:
+        values.update(kind=latest.kind, origin=latest.origin)
+    state = FormState(values=values)
     return render(request, visitor, TEMPLATE, _form_context(state, None))
 
 
