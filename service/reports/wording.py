@@ -27,7 +27,7 @@ from service.i18n.amounts import compact_amount, readable_amount
 # `_` and `ngettext` are the names `make messages` (pybabel extract) looks for.
 from service.i18n.catalogs import translate as _
 from service.i18n.catalogs import translate_plural as ngettext
-from service.i18n.languages import current_language
+from service.i18n.languages import current_language, joined
 from service.i18n.model_names import is_learned, model_name
 from service.i18n.reasons import Reader, render_reason
 from service.reference_data.catalog import CodeKind, Language, get_reference_data
@@ -245,10 +245,14 @@ class Wording:
         return self.model_weights(document) if model.weights and is_learned(model.version) else None
 
     def model_weights(self, document: ReportDocument) -> str:
-        """The model's weights by name: 行业匹配 0.4、投资额度匹配 0.3和阶段匹配 0.3."""
-        return self.listing(
-            f"{feature_name(name, self.language)} {format_threshold(weight)}"
-            for name, weight in document.model.weights.items()
+        """The model's weights by name: 行业匹配 0.4、投资额度匹配 0.3、阶段匹配 0.3 (figures
+        in a row, not a sentence's "and": "0.3和阶段" read as one word)."""
+        return joined(
+            (
+                f"{feature_name(name, self.language)} {format_threshold(weight)}"
+                for name, weight in document.model.weights.items()
+            ),
+            self.language,
         )
 
     def summary(self, findings: Findings, min_score: float) -> list[Paragraph]:

@@ -95,7 +95,7 @@ def test_amounts_and_counts_are_shown_exactly_beside_the_readable_form() -> None
     assert "占需求的 20.0%" in page  # 1 covered of 5
     assert "7.5%" in page  # 30 interested of 400 matched
     assert "0.959" in page  # scores to three decimals
-    assert "版本 default；权重 行业匹配 0.4、投资额度匹配 0.3和阶段匹配 0.3" in page
+    assert "版本 default；权重 行业匹配 0.4、投资额度匹配 0.3、阶段匹配 0.3" in page
 
 
 @pytest.mark.parametrize(
@@ -302,7 +302,7 @@ def test_the_model_is_named_as_the_pages_name_it_with_a_learned_versions_weights
     report = sample_report()
     report["model"] = {"version": "default-v1", "weights": {"sector": 0.4, "ticket": 0.3}}
     default = render_report_html(as_document(report))
-    assert "默认权重，各项权重为行业匹配 0.4和投资额度匹配 0.3" in default
+    assert "默认权重，各项权重为行业匹配 0.4、投资额度匹配 0.3" in default
     assert "排序模型的权重" not in default
 
     report["model"] = {"version": "learned-v2", "weights": {"sector": 0.0159, "ticket": -0.2}}
