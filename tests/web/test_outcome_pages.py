@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models import Meeting, MeetingAnswer, MeetingSide, MeetingStatus
 from service.outcomes.deadlines import months_after
 from service.outcomes.service import today
-from tests.outcomes.test_figures import CREDIT_CODE, World
+from tests.outcomes.test_figures import CREDIT_CODE, World, ago
 from tests.support.factories import Account, ApiClient
 from tests.support.people import new_person
 from tests.support.web import Browser
@@ -240,6 +240,24 @@ def test_the_commission_sees_every_deal_the_overdue_ones_and_the_figures(
     by_region = browser.get("/commission/outcomes", by="region").text
     assert "徐汇区" in by_region
     assert "100.0%" in by_region
+    rows_add_up = "会在每个类别中各计一次，因此各行之和会大于合计"
+    assert rows_add_up not in browser.get("/commission/outcomes", by="sector").text
+    # A company in two sectors counts under each: the page says why the rows add up to more.
+    startup = api.create_account("startup", "Two sectors")
+    both = api.record_request(
+        startup,
+        event_id=world.e1,
+        company="AI drug discovery",
+        sectors=["ai.foundation_models", "life_science.drugs"],
+    )["id"]
+    api.publish(both)
+    world.deal(world.i1, both, [{"kind": "sign", "happened_on": ago(1), "amount": "1000000"}])
+    assert rows_add_up in browser.get("/commission/outcomes", by="sector").text
+    # The report's outcome tables say so too.
+    report = api.client.post("/v1/reports", json={}, headers=api.admin).json()
+    html = api.client.get(f"/v1/reports/{report['id']}?format=html", headers=api.admin).text
+    outcomes = html.split('id="outcomes"', 1)[1]
+    assert outcomes.count(rows_add_up) == 1  # under the sectors' table only
 
     dashboard = browser.get("/commission").text
     assert "项目落地：洽谈之后的成果" in dashboard
