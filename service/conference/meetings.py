@@ -175,6 +175,31 @@ def _interested_profile(
     raise NotFound(f"No investor profile {profile_id} showed interest in this request.")
 
 
+def refuse_a_second_for_the_firm(
+    session: Session, event_id: str, financing_request_id: str, profile: InvestorProfile
+) -> None:
+    """Raise FirmMeetsAlready where another mandate of ``profile``'s firm has a live meeting
+    with the request at the event (the firm's oldest, which the startup agreed to first)."""
+    if profile.owner_account_id is None:
+        return
+    firm_meeting = session.execute(
+        select(Meeting, InvestorProfile.name)
+        .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
+        .where(
+            Meeting.event_id == event_id,
+            Meeting.financing_request_id == financing_request_id,
+            Meeting.investor_profile_id != profile.id,
+            Meeting.status.in_(LIVE),
+            InvestorProfile.owner_account_id == profile.owner_account_id,
+        )
+        .order_by(Meeting.created_at, Meeting.id)
+        .limit(1)
+    ).first()
+    if firm_meeting is not None:
+        held, mandate_name = firm_meeting
+        raise FirmMeetsAlready(held, mandate_name)
+
+
 def create(
     *,
     session: Session,
@@ -220,22 +245,9 @@ def create(
     )
     if existing is not None:
         raise Conflict(f"This pair has a meeting at this event already: {existing}.")
-    if profile.owner_account_id is not None:
-        firm_meeting = session.execute(
-            select(Meeting, InvestorProfile.name)
-            .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
-            .where(
-                Meeting.event_id == event.id,
-                Meeting.financing_request_id == financing_request.id,
-                Meeting.status.in_(LIVE),
-                InvestorProfile.owner_account_id == profile.owner_account_id,
-            )
-            .order_by(Meeting.created_at, Meeting.id)
-            .limit(1)
-        ).first()
-        if firm_meeting is not None:
-            held, mandate_name = firm_meeting
-            raise FirmMeetsAlready(held, mandate_name)
+    # Safe from a concurrent ask: _presented_request locked the request's row (PostgreSQL),
+    # and SQLite writes one transaction at a time.
+    refuse_a_second_for_the_firm(session, event.id, financing_request.id, profile)
     fit = pair_fit(
         session=session, index=index, financing_request=financing_request, profile_id=profile.id
     )
@@ -314,6 +326,13 @@ def answer(
         ):
             message = "The request is no longer presented at this event: ask to meet again there"
             raise Conflict(message, errors=[field_problem("answer", "not_presented", message)])
+        # Meanwhile another of the firm's funds may have been asked: the firm meets once.
+        refuse_a_second_for_the_firm(
+            session,
+            meeting.event_id,
+            meeting.financing_request_id,
+            session.get_one(InvestorProfile, meeting.investor_profile_id),
+        )
     if side is MeetingSide.INVESTOR:
         meeting.investor_answer = MeetingAnswer(data.answer)
     else:

@@ -1273,3 +1273,8 @@ def test_a_firm_meets_a_request_once_per_event(conference: Conference, api: ApiC
     assert declined.status_code == 200, declined.text
     again = conference.post(path, pair, conference.investor)
     assert again.status_code == 201, again.text
+    # The startup cannot agree after all to the first fund while the second one's stands.
+    reopened = conference.answer(conference.startup, first["id"], "accepted")
+    assert reopened.status_code == 409, reopened.text
+    assert reopened.json()["errors"][0]["code"] == "firm_meets_already"
+    assert again.json()["id"] in reopened.json()["detail"]

@@ -230,21 +230,25 @@ def test_a_firms_other_fund_is_told_the_firm_meets_the_company_already(world: Wo
     second = world.api.create_investor(world.investor, name="高瓴资本美元基金")["id"]
     # The second fund's card says where the firm stands, with no button to ask again.
     card = world.investor_browser.get(f"/investor/mandates/{second}/matches").text
-    assert "贵机构已通过“高瓴资本 AI 基金”在2037 浦东投资促进大会与其会面" in card
+    assert "贵机构经“高瓴资本 AI 基金”在2037 浦东投资促进大会的会面：待" in card
     assert f"/investor/mandates/{second}/meetings/{world.request}" not in card
     asked = world.investor_browser.post(f"/investor/mandates/{second}/meetings/{world.request}", {})
     assert "problem=firm_exists" in asked.headers["location"]
     landed = world.investor_browser.follow(asked).text
-    assert "贵机构已通过旗下另一个投资方档案与该企业在本次活动中约定会面" in landed
+    assert "贵机构旗下另一项投资要求在本次活动中已与该企业有会面" in landed
     world.investor_browser.post(
         f"/investor/mandates/{second}/feedback/{world.request}", {"action": "interested"}
     )
+    # The startup is not offered the firm's other fund while the first one's meeting stands...
+    offered = world.startup_browser.get("/startup/meetings").text
+    assert f'name="investor_profile_id" value="{second}"' not in offered
+    # ...and asking it anyway is refused, with why.
     invited = world.startup_browser.post(
         f"/startup/requests/{world.request}/meetings", {"investor_profile_id": second}
     )
     assert invited.headers["location"] == "/startup/meetings?problem=their_firm_exists"
     told = world.startup_browser.follow(invited).text
-    assert "该投资方所属机构已通过旗下另一个投资方档案与您在本次活动中约定会面" in told
+    assert "该投资方所属机构旗下另一项投资要求在本次活动中已与您有会面" in told
     assert len(world.meetings()) == 1
 
 

@@ -327,6 +327,14 @@ def test_matches_fit_a_phone_in_english(browser: Browser, server: LiveServer, wo
         password=PASSWORD,
     )
     assert phone.page.locator("button[value=committed]").count() > 0
+    # Each button within its card (the page's padding would hide a button standing out).
+    outside = phone.page.evaluate(
+        """() => [...document.querySelectorAll('article.match button')]
+            .filter((button) => button.getBoundingClientRect().right
+                > button.closest('article').getBoundingClientRect().right + 0.5)
+            .map((button) => button.innerText)"""
+    )
+    assert outside == [], f"buttons standing out of their card: {outside}"
     width = phone.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
     assert phone.problems == []

@@ -65,11 +65,12 @@ def test_a_firms_next_mandate_starts_as_the_firms_kind_and_origin(api: ApiClient
     """A foreign private-equity firm's second fund starts foreign and private equity (the
     negative lists read the origin); its currency starts as it does for anyone."""
     account, browser = _investor(api)
-    api.create_investor(account, name="Blackstone USD", kind="pe", origin="foreign")
+    api.create_investor(account, name="Blackstone USD", kind="pe", origin="foreign", currency="USD")
     form = browser.get("/investor/mandates/new").text
     assert '<option value="pe" selected>' in form
     assert '<option value="foreign" selected>境外</option>' in form
     assert '<option value="domestic" selected>' not in form
+    assert '<option value="CNY" selected>' in form
 
 
 def test_mistakes_are_shown_beside_their_fields_and_nothing_is_written(api: ApiClient) -> None:

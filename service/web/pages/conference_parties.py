@@ -13,10 +13,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from models import Event, Meeting, MeetingAnswer, MeetingSide, MeetingStatus, RequestStatus, Role
+from models import (
+    Event,
+    InvestorProfile,
+    Meeting,
+    MeetingAnswer,
+    MeetingSide,
+    MeetingStatus,
+    RequestStatus,
+    Role,
+)
 from service.conference import agendas, availability, meetings, programme
 from service.conference.programme import EventOver
 from service.conference.schemas import AvailabilityWrite, MeetingAnswerWrite, MeetingCancel
@@ -226,6 +236,21 @@ def _invitable(
 ) -> list[Invitable]:
     by_id = {e.id: e for e in chosen if e.tables and not programme.is_over(session, e, now)}
     asked = {(m.financing_request_id, m.investor_profile_id, m.event_id) for m in found}
+    # A firm meets a request once per event: its other funds are not offered meanwhile.
+    live = [m for m in found if m.status in meetings.LIVE]
+    owner_of = {
+        profile_id: owner
+        for profile_id, owner in session.execute(
+            select(InvestorProfile.id, InvestorProfile.owner_account_id).where(
+                InvestorProfile.id.in_({m.investor_profile_id for m in live})
+            )
+        ).tuples()
+    }
+    meeting_firms = {
+        (m.financing_request_id, owner_of[m.investor_profile_id], m.event_id)
+        for m in live
+        if owner_of.get(m.investor_profile_id) is not None
+    }
     own = _own_presented(session, visitor, set(by_id))
     interest = feedback.interest_in_each(session=session, request_ids=[r.id for r in own])
     listed = []
@@ -234,6 +259,7 @@ def _invitable(
             (profile.id, profile.name)
             for profile, _ in interest.get(item.id, [])
             if (item.id, profile.id, item.event_id) not in asked
+            and (item.id, profile.owner_account_id, item.event_id) not in meeting_firms
         ]
         if profiles:
             listed.append(Invitable(item.id, request_title(item), by_id[item.event_id], profiles))
@@ -326,6 +352,10 @@ async def _answer(
     except EventOver:
         session.rollback()
         return redirect(request, f"{party.prefix}/meetings?problem=over")
+    except meetings.FirmMeetsAlready:
+        # Agreeing after all to a fund's meeting while another of the firm's funds meets them.
+        problem = "firm_exists" if party is INVESTOR else "their_firm_exists"
+        return redirect(request, f"{party.prefix}/meetings?problem={problem}")
     except Conflict:
         return redirect(request, f"{party.prefix}/meetings?problem=changed")
     done = (

@@ -325,12 +325,16 @@ def _matches_page(
                 meetings.visible_to(visitor)
                 .add_columns(InvestorProfile.name)
                 .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
+                .join(FinancingRequest, FinancingRequest.id == Meeting.financing_request_id)
                 .where(
                     Meeting.investor_profile_id != mandate.id,
                     Meeting.financing_request_id.in_(shown_ids),
+                    # At the event presenting the request now, the one the card names.
+                    Meeting.event_id == FinancingRequest.event_id,
                     Meeting.status.in_(meetings.LIVE),
                 )
-                .order_by(Meeting.created_at, Meeting.id)
+                # The oldest last, so it is kept: the one a second ask is refused with.
+                .order_by(Meeting.created_at.desc(), Meeting.id.desc())
             ).tuples()
         },
         "chosen": chosen,
