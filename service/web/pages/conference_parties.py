@@ -238,14 +238,16 @@ def _invitable(
     asked = {(m.financing_request_id, m.investor_profile_id, m.event_id) for m in found}
     # A firm meets a request once per event: its other funds are not offered meanwhile.
     live = [m for m in found if m.status in meetings.LIVE]
-    owner_of = {
-        profile_id: owner
-        for profile_id, owner in session.execute(
+    # .all(): a Result has keys(), so dict() would read it as a mapping.
+    owner_of = dict(
+        session.execute(
             select(InvestorProfile.id, InvestorProfile.owner_account_id).where(
                 InvestorProfile.id.in_({m.investor_profile_id for m in live})
             )
-        ).tuples()
-    }
+        )
+        .tuples()
+        .all()
+    )
     meeting_firms = {
         (m.financing_request_id, owner_of[m.investor_profile_id], m.event_id)
         for m in live
