@@ -175,6 +175,39 @@ def _interested_profile(
     raise NotFound(f"No investor profile {profile_id} showed interest in this request.")
 
 
+@dataclass(frozen=True, slots=True)
+class FirmsMeeting:
+    """An event's live meetings as (request, firm, mandate), and each mandate's firm (the
+    mandates of those meetings and of any other meeting at the event)."""
+
+    live: list[tuple[str, str, str]]
+    firm_of: dict[str, str]
+
+
+def firms_meeting(session: Session, event_id: str) -> FirmsMeeting:
+    """Who meets whom at ``event_id`` by firm: what a declined meeting's page needs to know
+    whether agreeing after all would be refused."""
+    rows = session.execute(
+        select(
+            Meeting.financing_request_id,
+            InvestorProfile.owner_account_id,
+            Meeting.investor_profile_id,
+            Meeting.status,
+        )
+        .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
+        .where(Meeting.event_id == event_id, InvestorProfile.owner_account_id.is_not(None))
+    ).tuples()
+    live: list[tuple[str, str, str]] = []
+    firm_of: dict[str, str] = {}
+    for request_id, firm, profile_id, status in rows:
+        if firm is None:  # filtered above; typed Optional by the column
+            continue
+        firm_of[profile_id] = firm
+        if status in LIVE:
+            live.append((request_id, firm, profile_id))
+    return FirmsMeeting(live, firm_of)
+
+
 def refuse_a_second_for_the_firm(
     session: Session, event_id: str, financing_request_id: str, profile: InvestorProfile
 ) -> None:

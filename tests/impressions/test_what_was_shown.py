@@ -202,9 +202,9 @@ def test_reports_count_who_saw_each_request_and_list_those_nobody_saw(
     html = api.client.get(f"/v1/reports/{report['id']}?format=html", headers=api.admin).text
     assert "曝光情况" in html
     assert "没有投资方看到的项目" in html
-    assert "1位投资方在前20名中看到" in html
+    assert "1家投资方在前20名中看到" in html
     # A request no investor ranks says so too: nobody saw it.
-    assert html.count("0位投资方在前20名中看到") == 2
+    assert html.count("0家投资方在前20名中看到") == 2
 
     # The downloads carry exposure too: the workbook's summary and sheet, the CSV's sections.
     workbook = load_workbook(

@@ -250,6 +250,20 @@ def test_a_firms_other_fund_is_told_the_firm_meets_the_company_already(world: Wo
     told = world.startup_browser.follow(invited).text
     assert "该投资方所属机构旗下另一项投资要求在本次活动中已与您有会面" in told
     assert len(world.meetings()) == 1
+    # The startup declines the first fund; the second asks; the first's card no longer
+    # offers to agree after all (it would be refused), and says why.
+    (first,) = world.meetings()
+    world.startup_browser.post(
+        f"/startup/meetings/{first['id']}/answer", {"answer": "declined", "reason": "日程已满"}
+    )
+    second_ask = world.investor_browser.post(
+        f"/investor/mandates/{second}/meetings/{world.request}", {}
+    )
+    assert "done=meeting_requested" in second_ask.headers["location"]
+    page = world.startup_browser.get("/startup/meetings").text
+    card = page.split(f'id="meeting-{first["id"]}"')[1].split("</article>")[0]
+    assert "以那次会面为准" in card
+    assert 'value="accepted"' not in card
 
 
 def test_availability_is_ticked_per_slot_in_local_time(world: World) -> None:

@@ -81,6 +81,9 @@ class MeetingView:
     moved_from: SeatOut | None = None
     # The reader's side declined it and may still agree (until the event is over).
     declined_by_you: bool = False
+    # ...unless another mandate of the same firm meets the request at the event meanwhile:
+    # agreeing would be refused (a firm meets a request once per event).
+    firm_meets_elsewhere: bool = False
     # Seated at a time one side has since said it is not free: it will move.
     seat_in_question: bool = False
     # Confirmed, but its two sides share no free slot: no schedule can seat it.
@@ -111,6 +114,7 @@ def meeting_views(
         in_question = scheduling.seated_when_not_free(session, event) if scheduled else set()
         no_common = scheduling.without_common_slot(session, event)
         before = meetings.earlier_seats(session, event, [m.id for m in of_event])
+        firms_meeting = meetings.firms_meeting(session, event.id)
         for out in meetings.meetings_out(session, of_event, event):
             answer = (
                 out.investor_answer
@@ -141,6 +145,12 @@ def meeting_views(
                         out.status is MeetingStatus.DECLINED
                         and answer is MeetingAnswer.DECLINED
                         and not over
+                    ),
+                    firm_meets_elsewhere=any(
+                        request_id == out.financing_request_id
+                        and firm == firms_meeting.firm_of.get(out.investor_profile_id)
+                        and profile_id != out.investor_profile_id
+                        for request_id, firm, profile_id in firms_meeting.live
                     ),
                 )
             )
