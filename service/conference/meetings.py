@@ -8,10 +8,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import (
+    Account,
     Event,
     EventSlot,
     FinancingRequest,
@@ -206,6 +207,39 @@ def firms_meeting(session: Session, event_id: str) -> FirmsMeeting:
         if status in LIVE:
             live.append((request_id, firm, profile_id))
     return FirmsMeeting(live, firm_of)
+
+
+def firm_names(session: Session, profile_ids: Iterable[str]) -> dict[str, str]:
+    """For each of these mandates whose firm keeps more than one, the firm's (account's)
+    name: where "红杉AI二期基金" alone does not say it is Sequoia's."""
+    owners = dict(
+        session.execute(
+            select(InvestorProfile.id, InvestorProfile.owner_account_id).where(
+                InvestorProfile.id.in_(set(profile_ids)),
+                InvestorProfile.owner_account_id.is_not(None),
+            )
+        )
+        .tuples()
+        .all()
+    )
+    if not owners:
+        return {}
+    several = dict(
+        session.execute(
+            select(Account.id, Account.name)
+            .join(InvestorProfile, InvestorProfile.owner_account_id == Account.id)
+            .where(Account.id.in_(set(owners.values())))
+            .group_by(Account.id, Account.name)
+            .having(func.count(InvestorProfile.id) > 1)
+        )
+        .tuples()
+        .all()
+    )
+    return {
+        profile_id: several[owner]
+        for profile_id, owner in owners.items()
+        if owner is not None and owner in several
+    }
 
 
 def refuse_a_second_for_the_firm(

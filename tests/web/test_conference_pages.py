@@ -264,6 +264,8 @@ def test_a_firms_other_fund_is_told_the_firm_meets_the_company_already(world: Wo
     card = page.split(f'id="meeting-{first["id"]}"')[1].split("</article>")[0]
     assert "以那次会面为准" in card
     assert 'value="accepted"' not in card
+    # Each fund's card names its firm, which keeps two funds now: the refusal is traceable.
+    assert '<span class="muted firm"> · 高瓴资本</span>' in card
 
 
 def test_availability_is_ticked_per_slot_in_local_time(world: World) -> None:

@@ -84,6 +84,8 @@ class MeetingView:
     # ...unless another mandate of the same firm meets the request at the event meanwhile:
     # agreeing would be refused (a firm meets a request once per event).
     firm_meets_elsewhere: bool = False
+    # The mandate's firm, where the firm keeps several mandates (None: the name says it).
+    firm_name: str | None = None
     # Seated at a time one side has since said it is not free: it will move.
     seat_in_question: bool = False
     # Confirmed, but its two sides share no free slot: no schedule can seat it.
@@ -104,6 +106,7 @@ def meeting_views(
     """``found`` with their names and seats, event by event (a seat is the event's newest
     schedule's); ``side`` is the reader's side of each meeting (None: the commission)."""
     views: list[MeetingView] = []
+    firm_of = meetings.firm_names(session, {meeting.investor_profile_id for meeting in found})
     by_event: dict[str, list[Meeting]] = {}
     for meeting in found:
         by_event.setdefault(meeting.event_id, []).append(meeting)
@@ -152,6 +155,7 @@ def meeting_views(
                         and profile_id != out.investor_profile_id
                         for request_id, firm, profile_id in firms_meeting.live
                     ),
+                    firm_name=firm_of.get(out.investor_profile_id),
                 )
             )
     return sorted(views, key=lambda v: (v.event.date, v.meeting.created_at, v.meeting.id))
