@@ -588,6 +588,11 @@ def test_proposals_for_coverage_list_what_was_proposed_and_who_needs_outreach(
     assert "<strong>阶跃星辰</strong>" in made.text
     assert f'href="/commission/requests/{world.request}">基础大模型C轮融资</a>' in made.text
     assert "1 / 2" in made.text
+    # Reloaded or bookmarked, the result's address leads to the meetings page (it was 405).
+    again = commission.get(path)
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/commission/events/{world.event_id}/meetings"
+    assert len(world.meetings()) == 1  # nothing proposed by reading it
 
 
 def _confirmed(world: World, investor: Account, mandate: str) -> str:

@@ -875,6 +875,13 @@ async def present_at_event(
     return redirect(request, f"/commission/events/{event.id}/meetings?done=presented")
 
 
+@router.get("/commission/events/{event_id}/proposals")
+def proposals_address(request: Request, visitor: CommissionVisitor, event: EventInPath) -> Response:
+    """The proposals' result is the answer to their form: its address, reloaded or
+    bookmarked, leads to the meetings page, where the proposed meetings are listed."""
+    return redirect(request, f"/commission/events/{event.id}/meetings")
+
+
 @router.post("/commission/events/{event_id}/proposals")
 async def propose_for_coverage(
     request: Request,
