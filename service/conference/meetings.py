@@ -5,6 +5,7 @@ are part of; the commission sees all."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -178,11 +179,15 @@ def _interested_profile(
 
 @dataclass(frozen=True, slots=True)
 class FirmsMeeting:
-    """An event's live meetings as (request, firm, mandate), and each mandate's firm (the
-    mandates of those meetings and of any other meeting at the event)."""
+    """An event's live meetings by (request, firm): the mandates meeting the request."""
 
-    live: list[tuple[str, str, str]]
+    live: dict[tuple[str, str], set[str]]
     firm_of: dict[str, str]
+
+    def meets_elsewhere(self, request_id: str, profile_id: str) -> bool:
+        """Another mandate of ``profile_id``'s firm has a live meeting with the request."""
+        firm = self.firm_of.get(profile_id)
+        return firm is not None and bool(self.live.get((request_id, firm), set()) - {profile_id})
 
 
 def firms_meeting(session: Session, event_id: str) -> FirmsMeeting:
@@ -198,15 +203,15 @@ def firms_meeting(session: Session, event_id: str) -> FirmsMeeting:
         .join(InvestorProfile, InvestorProfile.id == Meeting.investor_profile_id)
         .where(Meeting.event_id == event_id, InvestorProfile.owner_account_id.is_not(None))
     ).tuples()
-    live: list[tuple[str, str, str]] = []
+    live: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
     firm_of: dict[str, str] = {}
     for request_id, firm, profile_id, status in rows:
-        if firm is None:  # filtered above; typed Optional by the column
+        if firm is None:  # excluded by the query; the column is typed Optional
             continue
         firm_of[profile_id] = firm
         if status in LIVE:
-            live.append((request_id, firm, profile_id))
-    return FirmsMeeting(live, firm_of)
+            live[(request_id, firm)].add(profile_id)
+    return FirmsMeeting(dict(live), firm_of)
 
 
 def firm_names(session: Session, profile_ids: Iterable[str]) -> dict[str, str]:

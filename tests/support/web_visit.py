@@ -131,6 +131,22 @@ def call_api(server: LiveServer, method: str, path: str, **kwargs: Any) -> httpx
     return response
 
 
+def publish_request(
+    server: LiveServer, fields: dict[str, Any], headers: dict[str, str] | None = None
+) -> str:
+    """A financing request filed with ``fields`` (by the bootstrap key, or ``headers``'s) and
+    published by the commission; its id."""
+    created = call_api(
+        server, "POST", "/v1/financing-requests", headers=headers or {}, json=fields
+    ).json()
+    path = f"/v1/financing-requests/{created['id']}"
+    etag = call_api(server, "GET", path).headers["etag"]
+    review = {"decision": "publish"}
+    call_api(server, "POST", f"{path}/review", headers={"If-Match": etag}, json=review)
+    request_id: str = created["id"]
+    return request_id
+
+
 def invite_person(server: LiveServer, account_id: str, username: str, *, password: str) -> str:
     """A person of the account, invited and accepted with ``password``; their username."""
     code = call_api(server, "POST", "/v1/invitations", json={"account_id": account_id}).json()

@@ -19,7 +19,14 @@ from playwright.sync_api import Browser
 
 from tests.support.browser import launched_chromium
 from tests.support.live_server import LiveServer, running_server
-from tests.support.web_visit import SHOTS, call_api, invite_person, open_visit, sign_in
+from tests.support.web_visit import (
+    SHOTS,
+    call_api,
+    invite_person,
+    open_visit,
+    publish_request,
+    sign_in,
+)
 
 PASSWORD = "a long journey password 2026"
 
@@ -67,12 +74,9 @@ def _trained_candidate(server: LiveServer) -> str:
     ]
     for n in range(16):
         ai = n % 2 == 0
-        created = call_api(
+        request_id = publish_request(
             server,
-            "POST",
-            "/v1/financing-requests",
-            headers=startup,
-            json={
+            {
                 "company": f"训练企业 {n}",
                 "title": "融资",
                 "summary": "",
@@ -81,22 +85,14 @@ def _trained_candidate(server: LiveServer) -> str:
                 "currency": "CNY",
                 "stage": "series_c" if ai else "seed",
             },
-        ).json()
-        path = f"/v1/financing-requests/{created['id']}"
-        etag = call_api(server, "GET", path).headers["etag"]
-        call_api(
-            server,
-            "POST",
-            f"{path}/review",
-            headers={"If-Match": etag},
-            json={"decision": "publish"},
+            headers=startup,
         )
         for who, mandate in zip(investors, mandates, strict=True):
             body = {"action": "interested"} if ai else {"action": "pass", "reason": "sector"}
             call_api(
                 server,
                 "PUT",
-                f"/v1/investors/{mandate}/feedback/{created['id']}",
+                f"/v1/investors/{mandate}/feedback/{request_id}",
                 headers=who,
                 json=body,
             )
@@ -298,12 +294,10 @@ def test_matches_fit_a_phone_in_english(browser: Browser, server: LiveServer, wo
     founder = call_api(
         server, "POST", "/v1/accounts", json={"role": "startup", "name": "MiniMax"}
     ).json()
-    created = call_api(
+    publish_request(
         server,
-        "POST",
-        "/v1/financing-requests",
-        headers={"Authorization": f"Bearer {founder['api_key']}"},
-        json={
+        {
+            "owner_account_id": founder["id"],
             "company": "MiniMax",
             "title": "多模态大模型B轮融资",
             "title_en": "Multimodal foundation models, Series B",
@@ -313,11 +307,7 @@ def test_matches_fit_a_phone_in_english(browser: Browser, server: LiveServer, wo
             "currency": "CNY",
             "stage": "series_b",
         },
-    ).json()
-    path = f"/v1/financing-requests/{created['id']}"
-    etag = call_api(server, "GET", path).headers["etag"]
-    review = {"decision": "publish"}
-    call_api(server, "POST", f"{path}/review", headers={"If-Match": etag}, json=review)
+    )
     phone = open_visit(browser, "phone-en", width=390, height=844, locale="en-US")
     sign_in(
         phone,

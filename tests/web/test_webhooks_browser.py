@@ -26,7 +26,7 @@ from standardwebhooks import Webhook
 
 from tests.support.browser import launched_chromium
 from tests.support.live_server import LiveServer, running_server
-from tests.support.web_visit import call_api, invite_person, open_visit, sign_in
+from tests.support.web_visit import call_api, invite_person, open_visit, publish_request, sign_in
 from tests.webhooks.receiver import Receiver, receiving
 
 PASSWORD = "a long webhooks password 2026"
@@ -60,11 +60,9 @@ def world(server: LiveServer) -> World:
 
 
 def _publish_a_request(server: LiveServer, world: World, title: str) -> str:
-    created = call_api(
+    return publish_request(
         server,
-        "POST",
-        "/v1/financing-requests",
-        json={
+        {
             "owner_account_id": world.startup_id,
             "company": "阶跃星辰",
             "title": title,
@@ -75,18 +73,7 @@ def _publish_a_request(server: LiveServer, world: World, title: str) -> str:
             "stage": "series_c",
             "region": "xuhui",
         },
-    ).json()
-    path = f"/v1/financing-requests/{created['id']}"
-    etag = call_api(server, "GET", path).headers["etag"]
-    call_api(
-        server,
-        "POST",
-        f"{path}/review",
-        headers={"If-Match": etag},
-        json={"decision": "publish"},
     )
-    request_id: str = created["id"]
-    return request_id
 
 
 def _worker_pass(server: LiveServer, log: Path, *options: str) -> None:

@@ -149,11 +149,8 @@ def meeting_views(
                         and answer is MeetingAnswer.DECLINED
                         and not over
                     ),
-                    firm_meets_elsewhere=any(
-                        request_id == out.financing_request_id
-                        and firm == firms_meeting.firm_of.get(out.investor_profile_id)
-                        and profile_id != out.investor_profile_id
-                        for request_id, firm, profile_id in firms_meeting.live
+                    firm_meets_elsewhere=firms_meeting.meets_elsewhere(
+                        out.financing_request_id, out.investor_profile_id
                     ),
                     firm_name=firm_of.get(out.investor_profile_id),
                 )
